@@ -1,0 +1,28 @@
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vitest/config';
+
+const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+
+/** Same-origin proxying as the production nginx: /api → healer, /predict → backend. */
+const healer = process.env.HEALER_URL ?? 'http://127.0.0.1:8081';
+const backend = process.env.BACKEND_URL ?? 'http://127.0.0.1:5000';
+const proxy = {
+  '/api': { target: healer, changeOrigin: true },
+  '/predict': { target: backend, changeOrigin: true },
+  '/model': { target: backend, changeOrigin: true },
+};
+
+export default defineConfig({
+  plugins: [react()],
+  resolve: {
+    alias: {
+      '@aiops/model/schema': here('../model/src/schema.ts'),
+      '@aiops/model': here('../model/src/schema.ts'),
+    },
+  },
+  server: { port: Number(process.env.PORT ?? 8080), strictPort: true, proxy },
+  preview: { port: Number(process.env.PORT ?? 8080), strictPort: true, proxy },
+  build: { outDir: 'dist', sourcemap: true },
+  test: { environment: 'node', include: ['src/**/*.test.{ts,tsx}'] },
+});

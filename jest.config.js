@@ -1,0 +1,4 @@
+/** Runs every Node workspace's tests in one jest process (the dashboard uses Vitest). */
+export default {
+  projects: ['<rootDir>/model', '<rootDir>/simulator', '<rootDir>/backend', '<rootDir>/healer'],
+};

@@ -1,0 +1,2 @@
+export * from './testing/process.js';
+export * from './testing/prometheus.js';

@@ -7,6 +7,7 @@ export default {
     '<rootDir>/simulator',
     '<rootDir>/backend',
     '<rootDir>/healer',
+    '<rootDir>/platform',
   ],
   rootDir: '..',
 };

@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import type { HealAction } from '../api/types.js';
+import { evaluateBudget, ledgerHorizonMs } from './evaluate.js';
+import type {
+  BudgetGate,
+  BudgetLimits,
+  BudgetRequest,
+  BudgetRule,
+  BudgetVerdict,
+  LedgerEntry,
+} from './types.js';
+
+/** zod schema for the `budgets` block of the healer config (defaults applied by the caller). */
+export const budgetLimitsSchema = z.object({
+  perDeployment: z.object({
+    maxActionsPerHour: z.number().int().min(0),
+    cooldownSeconds: z.number().min(0),
+  }),
+  global: z.object({
+    maxConcurrentHeals: z.number().int().min(0),
+    maxRollbacksPerHour: z.number().int().min(0),
+    maxScaleUpsPerHour: z.number().int().min(0),
+    concurrencyWindowSeconds: z.number().min(0),
+  }),
+});
+
+/**
+ * The budget gate the loop uses: an in-memory ledger of recent actions around the pure
+ * {@link evaluateBudget}. Memory is bounded by pruning entries older than the longest window.
+ *
+ * After a restart the ledger starts from {@link ledgerFromEvents} (the healer's own Kubernetes
+ * Events), so a restarted or newly elected healer does not get a fresh budget.
+ */
+export class LedgerBudgetGate implements BudgetGate {
+  private entries: LedgerEntry[];
+  /** Last denial rule per deployment, so repeated denials are flagged and announced once. */
+  private readonly lastDenial = new Map<string, BudgetRule>();
+
+  constructor(
+    private readonly limits: BudgetLimits,
+    initial: readonly LedgerEntry[] = [],
+  ) {
+    budgetLimitsSchema.parse(limits);
+    this.entries = [...initial];
+  }
+
+  check(request: BudgetRequest, now: Date): BudgetVerdict {
+    this.prune(now);
+    const key = `${request.namespace}/${request.name}`;
+    const result = evaluateBudget(this.entries, request, this.limits, now);
+    if (result.allowed) {
+      this.lastDenial.delete(key);
+      return result;
+    }
+    const repeated = this.lastDenial.get(key) === result.rule;
+    this.lastDenial.set(key, result.rule);
+    return { ...result, repeated };
+  }
+
+  record(request: BudgetRequest, now: Date): void {
+    this.entries.push({
+      namespace: request.namespace,
+      name: request.name,
+      action: request.action,
+      at: now.getTime(),
+    });
+    this.prune(now);
+  }
+
+  /** A copy of the ledger (for the status API and tests). */
+  ledger(): LedgerEntry[] {
+    return [...this.entries];
+  }
+
+  private prune(now: Date): void {
+    const oldest = now.getTime() - ledgerHorizonMs(this.limits);
+    if (this.entries.length > 0 && this.entries[0]!.at <= oldest) {
+      this.entries = this.entries.filter((e) => e.at > oldest);
+    }
+  }
+}
+
+/** Event reason → ladder action, for the reasons the healer writes when it acts. */
+export const DEFAULT_ACTION_REASONS: Readonly<Record<string, HealAction>> = {
+  AutoHealRestart: 'restart_scale',
+  AutoHealCacheClear: 'cache_clear_restart',
+  AutoHealRollback: 'rollback',
+};
+
+/** The fields of a core/v1 Event that the ledger needs (client-node's `CoreV1Event` fits). */
+export interface EventLike {
+  reason?: string;
+  count?: number;
+  firstTimestamp?: Date | string;
+  lastTimestamp?: Date | string;
+  eventTime?: Date | string;
+  metadata?: { creationTimestamp?: Date | string };
+  involvedObject?: { kind?: string; namespace?: string; name?: string };
+  source?: { component?: string };
+  reportingComponent?: string;
+}
+
+/**
+ * Rebuilds the ledger from the healer's own Events on Deployments (the source of truth after a
+ * restart: the annotations hold only the latest step, Events hold every action with a count and
+ * timestamps, and the API server keeps them for an hour by default — exactly the longest budget
+ * window). An aggregated Event (`count` > 1) is spread evenly between its first and last time.
+ * Events with reasons not in `reasons` (decisions, dry-run "would have", denials) are ignored.
+ */
+export function ledgerFromEvents(
+  events: readonly EventLike[],
+  opts: { reasons?: Readonly<Record<string, HealAction>>; component?: string } = {},
+): LedgerEntry[] {
+  const reasons = opts.reasons ?? DEFAULT_ACTION_REASONS;
+  const out: LedgerEntry[] = [];
+  for (const ev of events) {
+    const action = ev.reason === undefined ? undefined : reasons[ev.reason];
+    const obj = ev.involvedObject;
+    if (!action || obj?.kind !== 'Deployment' || !obj.namespace || !obj.name) continue;
+    if (
+      opts.component !== undefined &&
+      ev.source?.component !== opts.component &&
+      ev.reportingComponent !== opts.component
+    ) {
+      continue;
+    }
+    const last = toMs(
+      ev.lastTimestamp ?? ev.eventTime ?? ev.firstTimestamp ?? ev.metadata?.creationTimestamp,
+    );
+    if (last === undefined) continue;
+    const first = toMs(ev.firstTimestamp) ?? last;
+    const count = Math.max(1, Math.floor(ev.count ?? 1));
+    for (let i = 0; i < count; i++) {
+      const at = count === 1 ? last : first + ((last - first) * i) / (count - 1);
+      out.push({ namespace: obj.namespace, name: obj.name, action, at });
+    }
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
+
+function toMs(v: Date | string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const ms = v instanceof Date ? v.getTime() : Date.parse(v);
+  return Number.isFinite(ms) ? ms : undefined;
+}

@@ -1,0 +1,4 @@
+export * from './types.js';
+export * from './evaluate.js';
+export * from './gate.js';
+export * from './ledgerSource.js';

@@ -1,0 +1,269 @@
+import { describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { CRASH_LOOP_EXAMPLE, FEATURES, LEVEL_CUTS, ORIGINAL_HEALTHY_EXAMPLE } from '@aiops/model';
+import { FakeScorer } from '../test/fakeScorer.js';
+import { makeApp } from '../test/harness.js';
+
+const healthy = ORIGINAL_HEALTHY_EXAMPLE;
+
+describe('POST /predict', () => {
+  it('200: scores the original healthy body with explanation, imputed, model and elapsed_ms', async () => {
+    const { app } = makeApp();
+    const res = await request(app).post('/predict').send(healthy).expect(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body.risk).toBeGreaterThanOrEqual(0);
+    expect(res.body.risk).toBeLessThanOrEqual(1);
+    expect(['low', 'elevated', 'high', 'critical']).toContain(res.body.level);
+    expect(res.body.threshold).toBe(0.5);
+    expect(res.body.explanation).toHaveLength(FEATURES.length);
+    expect(res.body.imputed).toEqual(FEATURES.filter((f) => !f.required).map((f) => f.name));
+    expect(res.body.model).toEqual({ version: 'fake-1' });
+    expect(res.body.elapsed_ms).toBeGreaterThan(0);
+  });
+
+  it('200: scores a batch in request order', async () => {
+    const { app } = makeApp();
+    const res = await request(app)
+      .post('/predict')
+      .send({ instances: [healthy, CRASH_LOOP_EXAMPLE, healthy] })
+      .expect(200);
+    const risks = (res.body.predictions as { risk: number }[]).map((p) => p.risk);
+    expect(risks).toHaveLength(3);
+    expect(risks[0]).toBe(risks[2]);
+    expect(risks[1]).toBeGreaterThan(risks[0]!);
+    expect(res.body.elapsed_ms).toBeGreaterThan(0);
+  });
+
+  it('400: names the field and rule for a bad batch row', async () => {
+    const { app } = makeApp();
+    const res = await request(app)
+      .post('/predict')
+      .send({ instances: [healthy, { ...healthy, cpu_usage_pct: '3' }] })
+      .expect(400);
+    expect(res.body.error).toContain('instances[1].cpu_usage_pct');
+    expect(res.body.details).toEqual([
+      expect.objectContaining({ field: 'instances[1].cpu_usage_pct', rule: 'type', got: '3' }),
+    ]);
+  });
+
+  it.each([
+    ['malformed JSON', '{"restart_count_last_5m": 0,'],
+    ['a bare NaN literal', '{"cpu_usage_pct": NaN}'],
+    ['an empty body', ''],
+  ])('400: %s is a client error, not a 500', async (_name, raw) => {
+    const { app } = makeApp();
+    const res = await request(app)
+      .post('/predict')
+      .set('content-type', 'application/json')
+      .send(raw)
+      .expect(400);
+    expect(typeof res.body.error).toBe('string');
+  });
+
+  it('400: 1e999 (Infinity via JSON) is rejected by the finite rule', async () => {
+    const { app } = makeApp();
+    const raw = JSON.stringify(healthy).replace(
+      '"memory_usage_bytes":52428800',
+      '"memory_usage_bytes":1e999',
+    );
+    const res = await request(app)
+      .post('/predict')
+      .set('content-type', 'application/json')
+      .send(raw)
+      .expect(400);
+    expect(res.body.details).toEqual([
+      expect.objectContaining({ field: 'memory_usage_bytes', rule: 'finite', got: 'Infinity' }),
+    ]);
+  });
+
+  it('400: a POST without a body', async () => {
+    const { app } = makeApp();
+    const res = await request(app).post('/predict').expect(400);
+    expect(res.body.details[0]).toMatchObject({ field: 'body', rule: 'type' });
+  });
+
+  it('413: a body over BODY_LIMIT', async () => {
+    const { app } = makeApp({ bodyLimit: 1024 });
+    const res = await request(app)
+      .post('/predict')
+      .send({ instances: Array(20).fill(healthy) })
+      .expect(413);
+    expect(res.body.error).toContain('1024');
+  });
+
+  it('415: a non-JSON content type', async () => {
+    const { app } = makeApp();
+    const res = await request(app)
+      .post('/predict')
+      .set('content-type', 'text/plain')
+      .send(JSON.stringify(healthy))
+      .expect(415);
+    expect(res.body.error).toContain('text/plain');
+  });
+
+  it('415: a non-UTF-8 JSON charset', async () => {
+    const { app } = makeApp();
+    await request(app)
+      .post('/predict')
+      .set('content-type', 'application/json; charset=latin1')
+      .send(JSON.stringify(healthy))
+      .expect(415);
+  });
+
+  it('405: GET /predict, with Allow', async () => {
+    const { app } = makeApp();
+    const res = await request(app).get('/predict').expect(405);
+    expect(res.headers.allow).toBe('POST');
+    expect(res.body.error).toContain('GET');
+  });
+
+  it('503: before the model is loaded', async () => {
+    const { app } = makeApp({ scorer: null });
+    const res = await request(app).post('/predict').send(healthy).expect(503);
+    expect(res.body.error).toContain('loading');
+  });
+
+  it('500: a model fault is a JSON 500 without internals', async () => {
+    const broken = new FakeScorer();
+    broken.predict = () => {
+      throw new Error('tensor shape mismatch');
+    };
+    const { app } = makeApp({ scorer: broken });
+    const res = await request(app).post('/predict').send(healthy).expect(500);
+    expect(res.body).toEqual({ error: 'internal server error' });
+  });
+});
+
+describe('GET /model', () => {
+  it('200: version, threshold, levels, feature schema and metadata', async () => {
+    const { app } = makeApp();
+    const res = await request(app).get('/model').expect(200);
+    expect(res.body).toMatchObject({
+      version: 'fake-1',
+      threshold: 0.5,
+      engine: 'fake',
+      levels: { cuts: LEVEL_CUTS },
+      batch_limit: 10_000,
+      metadata: { evaluation: { auc: 0.5 } },
+    });
+    expect(res.body.features.map((f: { name: string }) => f.name)).toEqual(
+      FEATURES.map((f) => f.name),
+    );
+  });
+
+  it('503: before the model is loaded', async () => {
+    const { app } = makeApp({ scorer: null });
+    await request(app).get('/model').expect(503);
+  });
+
+  it('405: POST /model', async () => {
+    const { app } = makeApp();
+    await request(app).post('/model').send({}).expect(405);
+  });
+});
+
+describe('GET /healthz and /readyz', () => {
+  it('200: /healthz while the model is still loading', async () => {
+    const { app } = makeApp({ scorer: null });
+    expect((await request(app).get('/healthz').expect(200)).body).toEqual({ status: 'ok' });
+  });
+
+  it('200: /readyz once the model is loaded', async () => {
+    const { app } = makeApp();
+    const res = await request(app).get('/readyz').expect(200);
+    expect(res.body).toEqual({ status: 'ready', model: { version: 'fake-1' } });
+  });
+
+  it('503: /readyz while loading, and again while draining', async () => {
+    const { app, model } = makeApp({ scorer: null });
+    expect((await request(app).get('/readyz').expect(503)).body.status).toBe('loading');
+    model.ready(new FakeScorer());
+    await request(app).get('/readyz').expect(200);
+    model.drain();
+    const res = await request(app).get('/readyz').expect(503);
+    expect(res.body.status).toBe('draining');
+    expect(res.headers.connection).toBe('close');
+  });
+});
+
+describe('GET /metrics', () => {
+  it('200: request, inference, prediction and model metrics in Prometheus text format', async () => {
+    const { app, metrics } = makeApp();
+    metrics.setModelInfo('fake-1', 'fake');
+    await request(app).post('/predict').send(healthy).expect(200);
+    await request(app)
+      .post('/predict')
+      .send({ instances: [healthy, CRASH_LOOP_EXAMPLE] })
+      .expect(200);
+    await request(app).get('/nope').expect(404);
+    const res = await request(app).get('/metrics').expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    const text = res.text;
+    expect(text).toContain('http_requests_total{route="/predict",method="POST",status="200"} 2');
+    expect(text).toContain('http_requests_total{route="unmatched",method="GET",status="404"} 1');
+    expect(text).toMatch(
+      /http_request_duration_seconds_bucket\{le="0.5",route="\/predict",method="POST",status="200"\} 2/,
+    );
+    expect(text).toContain('model_inference_duration_seconds_count 2');
+    expect(text).toMatch(/predictions_total\{level="(low|elevated|high|critical)"\} \d/);
+    const scored = [...text.matchAll(/^predictions_total\{level="\w+"\} (\d+)$/gm)].reduce(
+      (s, m) => s + Number(m[1]),
+      0,
+    );
+    expect(scored).toBe(3);
+    expect(text).toContain('model_info{version="fake-1",engine="fake"} 1');
+  });
+});
+
+describe('GET /openapi.json', () => {
+  it('200: an OpenAPI 3.1 document', async () => {
+    const { app } = makeApp();
+    const res = await request(app).get('/openapi.json').expect(200);
+    expect(res.body.openapi).toBe('3.1.0');
+  });
+});
+
+describe('everything else', () => {
+  it('404: unknown routes answer JSON', async () => {
+    const { app } = makeApp();
+    const res = await request(app).get('/does/not/exist').expect(404);
+    expect(res.body).toEqual({ error: 'no route for GET /does/not/exist' });
+  });
+
+  it('echoes a sane x-request-id and invents one otherwise', async () => {
+    const { app } = makeApp();
+    const given = await request(app).get('/healthz').set('x-request-id', 'abc-123').expect(200);
+    expect(given.headers['x-request-id']).toBe('abc-123');
+    const junk = await request(app)
+      .get('/healthz')
+      .set('x-request-id', 'bad id; drop table')
+      .expect(200);
+    expect(junk.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sets security headers and hides x-powered-by', async () => {
+    const { app } = makeApp();
+    const res = await request(app).get('/healthz').expect(200);
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toBeDefined();
+  });
+
+  it('allows the configured CORS origin only', async () => {
+    const { app } = makeApp({ corsOrigins: ['http://dash.example'] });
+    const pre = await request(app)
+      .options('/predict')
+      .set('origin', 'http://dash.example')
+      .set('access-control-request-method', 'POST')
+      .expect(204);
+    expect(pre.headers['access-control-allow-origin']).toBe('http://dash.example');
+    const other = await request(app).get('/healthz').set('origin', 'http://evil.example');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('sends no CORS headers when no origin is configured', async () => {
+    const { app } = makeApp({ corsOrigins: [] });
+    const res = await request(app).get('/healthz').set('origin', 'http://dash.example');
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});

@@ -1,0 +1,228 @@
+/**
+ * The Express app: pure wiring of middleware and routes (no listen, no env). main.ts creates
+ * it with the loaded model; tests drive it with supertest.
+ */
+import { randomUUID } from 'node:crypto';
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
+import helmet from 'helmet';
+import cors from 'cors';
+import type { Logger } from 'pino';
+import { FEATURES, LEVEL_CUTS, RISK_LEVELS, type FeatureSpec } from '@aiops/model';
+import {
+  HttpError,
+  MethodNotAllowedError,
+  NotFoundError,
+  NotReadyError,
+  UnsupportedMediaTypeError,
+  fromBodyParserError,
+} from './errors.js';
+import type { ServiceMetrics } from './metrics.js';
+import { buildOpenApi } from './openapi.js';
+import type { ModelSlot } from './types.js';
+import { compilePredictBody } from './validate.js';
+
+export interface AppOptions {
+  /** Largest accepted `instances` array (BATCH_LIMIT). */
+  batchLimit: number;
+  /** Largest accepted body, in bytes or a size string like `8mb` (BODY_LIMIT). */
+  bodyLimit: number | string;
+  /** Origins allowed to call the API from a browser: a list, `*`, or none (CORS_ORIGIN). */
+  corsOrigins: readonly string[] | '*';
+}
+
+export interface AppDeps extends AppOptions {
+  model: ModelSlot;
+  metrics: ServiceMetrics;
+  logger: Logger;
+  /** The feature schema; defaults to the model's FEATURES. */
+  features?: readonly FeatureSpec[];
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+interface RequestTiming {
+  /** performance.now() when the request reached the app. */
+  start: number;
+  requestId: string;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const { model, metrics, logger } = deps;
+  const features = deps.features ?? FEATURES;
+  const parsePredictBody = compilePredictBody(features, { batchLimit: deps.batchLimit });
+  const openapi = buildOpenApi(features, deps.batchLimit);
+
+  const app = express();
+  app.disable('x-powered-by');
+  // No ETag: hashing every (possibly multi-megabyte) prediction body buys nothing for a POST API.
+  app.set('etag', false);
+
+  app.use(requestContext(metrics, logger, model));
+  app.use(helmet());
+  if (deps.corsOrigins === '*' || deps.corsOrigins.length > 0) {
+    app.use(
+      cors({
+        origin: deps.corsOrigins === '*' ? '*' : [...deps.corsOrigins],
+        methods: ['GET', 'POST'],
+        allowedHeaders: ['content-type', 'x-request-id'],
+        exposedHeaders: ['x-request-id'],
+        maxAge: 600,
+      }),
+    );
+  }
+
+  const requireJson: RequestHandler = (req, _res, next) => {
+    // null or an empty body: no body at all (the validator answers 400); false: another type.
+    if (req.is('application/json') === false && req.headers['content-length'] !== '0') {
+      throw new UnsupportedMediaTypeError(req.get('content-type'));
+    }
+    next();
+  };
+  const jsonBody = express.json({ limit: deps.bodyLimit, strict: false, type: 'application/json' });
+
+  app.post('/predict', requireJson, jsonBody, (req, res) => {
+    const scorer = model.scorer;
+    if (scorer === undefined) throw new NotReadyError(model.state);
+    const body = parsePredictBody(req.body);
+    const t0 = performance.now();
+    const predictions = scorer.predict(body.kind === 'single' ? [body.row] : body.rows);
+    const t1 = performance.now();
+    metrics.observeInference((t1 - t0) / 1000, predictions);
+    const elapsed_ms = roundMs(t1 - timing(res).start);
+    if (body.kind === 'single') res.json({ ...predictions[0], elapsed_ms });
+    else res.json({ predictions, elapsed_ms });
+  });
+
+  app.get('/model', (_req, res) => {
+    const scorer = model.scorer;
+    if (scorer === undefined) throw new NotReadyError(model.state);
+    res.json({
+      version: scorer.version,
+      threshold: scorer.threshold,
+      engine: scorer.backendName,
+      levels: { names: RISK_LEVELS, cuts: LEVEL_CUTS },
+      features,
+      batch_limit: deps.batchLimit,
+      metadata: scorer.metadata,
+    });
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', (_req, res) => {
+    const scorer = model.scorer;
+    if (model.state === 'ready' && scorer !== undefined) {
+      res.json({ status: 'ready', model: { version: scorer.version } });
+    } else {
+      res.status(503).json({ status: model.state, error: `not ready: ${model.state}` });
+    }
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    const text = await metrics.registry.metrics();
+    res.type(metrics.registry.contentType).send(text);
+  });
+
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+
+  for (const [path, allow] of [
+    ['/predict', ['POST']],
+    ['/model', ['GET', 'HEAD']],
+    ['/healthz', ['GET', 'HEAD']],
+    ['/readyz', ['GET', 'HEAD']],
+    ['/metrics', ['GET', 'HEAD']],
+    ['/openapi.json', ['GET', 'HEAD']],
+  ] as const) {
+    app.all(path, (req) => {
+      throw new MethodNotAllowedError(req.method, path, allow);
+    });
+  }
+
+  app.use((req) => {
+    throw new NotFoundError(req.method, req.path);
+  });
+  app.use(errorHandler(logger));
+  return app;
+}
+
+/**
+ * Per-request bookkeeping: start time, request id (a sane incoming `x-request-id` is kept,
+ * otherwise a UUID), and on finish the request metrics and a debug-level access log line.
+ */
+function requestContext(metrics: ServiceMetrics, logger: Logger, model: ModelSlot): RequestHandler {
+  return (req, res, next) => {
+    const start = performance.now();
+    const incoming = req.headers['x-request-id'];
+    const requestId =
+      typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const t: RequestTiming = { start, requestId };
+    res.locals.timing = t;
+    res.setHeader('x-request-id', requestId);
+    // While draining, ask keep-alive clients to reconnect elsewhere so the server can close.
+    if (model.state === 'draining') res.setHeader('connection', 'close');
+    res.on('finish', () => {
+      const seconds = (performance.now() - start) / 1000;
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      metrics.observeRequest(route, req.method, res.statusCode, seconds);
+      if (logger.isLevelEnabled('debug')) {
+        logger.debug(
+          {
+            reqId: requestId,
+            method: req.method,
+            url: req.originalUrl,
+            status: res.statusCode,
+            ms: roundMs(seconds * 1000),
+          },
+          'request',
+        );
+      }
+    });
+    next();
+  };
+}
+
+function timing(res: Response): RequestTiming {
+  return res.locals.timing as RequestTiming;
+}
+
+/** The one place errors become statuses: typed errors keep theirs, anything else is a 500. */
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req: Request, res: Response, next) => {
+    const e = err instanceof HttpError ? err : fromBodyParserError(err, req.get('content-type'));
+    const reqId = (res.locals.timing as RequestTiming | undefined)?.requestId;
+    if (res.headersSent) {
+      logger.error({ err, reqId }, 'error after the response started');
+      next(err);
+      return;
+    }
+    if (e === undefined) {
+      logger.error({ err, reqId, method: req.method, url: req.originalUrl }, 'unhandled error');
+      res.status(500).json({ error: 'internal server error' });
+      return;
+    }
+    if (e.status >= 500) logger.warn({ err: e, reqId, url: req.originalUrl }, e.message);
+    else if (logger.isLevelEnabled('debug')) {
+      logger.debug({ reqId, status: e.status, error: e.message, details: e.details }, 'rejected');
+    }
+    if (e instanceof MethodNotAllowedError) res.setHeader('allow', e.allow.join(', '));
+    res
+      .status(e.status)
+      .json(
+        e.details === undefined ? { error: e.message } : { error: e.message, details: e.details },
+      );
+  };
+}
+
+function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

@@ -1,0 +1,299 @@
+/**
+ * The OpenAPI 3.1 document of the service, generated from the same feature schema the
+ * validator is compiled from, so the two cannot drift. openapi.test.ts checks real responses
+ * against it.
+ */
+import { LEVEL_CUTS, RISK_LEVELS, type FeatureSpec } from '@aiops/model';
+
+type Schema = Record<string, unknown>;
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Schema, description: string): Schema => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const errorResponse = (description: string): Schema => json(ref('Error'), description);
+
+export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: number): Schema {
+  const featureNames = features.map((f) => f.name);
+  const featureInput: Schema = {
+    type: 'object',
+    description:
+      "One deployment's signals. Required features must be sent; optional ones are imputed from their default when omitted. Unknown fields are rejected.",
+    properties: Object.fromEntries(
+      features.map((f) => [
+        f.name,
+        {
+          type: f.integer ? 'integer' : 'number',
+          minimum: f.min,
+          maximum: f.max,
+          description: `${f.description} Unit: ${f.unit}.${f.required ? '' : ` Optional, default ${f.default}.`}`,
+        },
+      ]),
+    ),
+    required: features.filter((f) => f.required).map((f) => f.name),
+    additionalProperties: false,
+  };
+  const predictionProperties: Schema = {
+    risk: { type: 'number', minimum: 0, maximum: 1 },
+    level: {
+      type: 'string',
+      enum: [...RISK_LEVELS],
+      description: `low < ${LEVEL_CUTS.elevated} ≤ elevated < ${LEVEL_CUTS.high} ≤ high < ${LEVEL_CUTS.critical} ≤ critical`,
+    },
+    threshold: { type: 'number', minimum: 0, maximum: 1 },
+    explanation: {
+      type: 'array',
+      description: "Every feature's signed contribution to the risk, largest |contribution| first.",
+      items: ref('Contribution'),
+    },
+    imputed: { type: 'array', items: { type: 'string', enum: featureNames } },
+    model: {
+      type: 'object',
+      properties: { version: { type: 'string' } },
+      required: ['version'],
+    },
+  };
+  const predictionRequired = ['risk', 'level', 'threshold', 'explanation', 'imputed', 'model'];
+  const elapsed = {
+    type: 'number',
+    minimum: 0,
+    description:
+      'Server time in milliseconds from the request reaching the app to the answer being ready to serialise (body parsing, validation and inference).',
+  };
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'aiops-autoheal backend',
+      version: '1.0.0',
+      description:
+        'Scores Kubernetes deployments: the probability that each is failing or about to fail, with an explanation.',
+    },
+    paths: {
+      '/predict': {
+        post: {
+          summary: 'Score one feature object, or a batch of them in `{instances: [...]}`',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: { oneOf: [ref('FeatureInput'), ref('BatchPredictRequest')] },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'The prediction (single body) or predictions in request order (batch).',
+              content: {
+                'application/json': {
+                  schema: { oneOf: [ref('PredictResponse'), ref('BatchPredictResponse')] },
+                },
+              },
+            },
+            '400': errorResponse('Malformed JSON, or a body that breaks the feature schema.'),
+            '413': errorResponse('Body larger than BODY_LIMIT.'),
+            '415': errorResponse('Content-Type is not application/json.'),
+            '503': errorResponse('The model is not loaded yet.'),
+            default: errorResponse('405 for other methods; 500 for a server fault.'),
+          },
+        },
+      },
+      '/model': {
+        get: {
+          summary: 'Model metadata, feature schema, version, level cut points, evaluation',
+          responses: {
+            '200': json(ref('ModelInfo'), 'The loaded model.'),
+            '503': errorResponse('The model is not loaded yet.'),
+            default: errorResponse('405 for other methods.'),
+          },
+        },
+      },
+      '/healthz': {
+        get: {
+          summary: 'Liveness: the process is up',
+          responses: { '200': json(ref('Health'), 'Alive.') },
+        },
+      },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: the model is loaded and warmed up and the server is not draining',
+          responses: {
+            '200': json(ref('Readiness'), 'Ready.'),
+            '503': json(ref('Readiness'), 'Loading or draining.'),
+          },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics',
+          responses: {
+            '200': {
+              description: 'Prometheus text exposition format 0.0.4.',
+              content: { 'text/plain': { schema: { type: 'string' } } },
+            },
+          },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          summary: 'This document',
+          responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1.') },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        FeatureInput: featureInput,
+        BatchPredictRequest: {
+          type: 'object',
+          properties: {
+            instances: {
+              type: 'array',
+              items: ref('FeatureInput'),
+              minItems: 1,
+              maxItems: batchLimit,
+            },
+          },
+          required: ['instances'],
+          additionalProperties: false,
+        },
+        Contribution: {
+          type: 'object',
+          properties: {
+            feature: { type: 'string', enum: featureNames },
+            value: { type: 'number' },
+            contribution: { type: 'number' },
+          },
+          required: ['feature', 'value', 'contribution'],
+          additionalProperties: false,
+        },
+        Prediction: {
+          type: 'object',
+          properties: predictionProperties,
+          required: predictionRequired,
+          additionalProperties: false,
+        },
+        PredictResponse: {
+          type: 'object',
+          properties: { ...predictionProperties, elapsed_ms: elapsed },
+          required: [...predictionRequired, 'elapsed_ms'],
+          additionalProperties: false,
+        },
+        BatchPredictResponse: {
+          type: 'object',
+          properties: {
+            predictions: { type: 'array', items: ref('Prediction') },
+            elapsed_ms: elapsed,
+          },
+          required: ['predictions', 'elapsed_ms'],
+          additionalProperties: false,
+        },
+        ErrorDetail: {
+          type: 'object',
+          properties: {
+            field: { type: 'string', examples: ['instances[3].cpu_usage_pct'] },
+            rule: {
+              type: 'string',
+              enum: [
+                'required',
+                'type',
+                'finite',
+                'integer',
+                'min',
+                'max',
+                'unknown',
+                'min_items',
+                'max_items',
+              ],
+            },
+            got: { description: 'The value received (bounded echo).' },
+            message: { type: 'string' },
+          },
+          required: ['field', 'rule', 'got', 'message'],
+          additionalProperties: false,
+        },
+        Error: {
+          type: 'object',
+          properties: {
+            error: { type: 'string' },
+            details: { type: 'array', items: ref('ErrorDetail'), maxItems: 100 },
+          },
+          required: ['error'],
+          additionalProperties: false,
+        },
+        ModelInfo: {
+          type: 'object',
+          properties: {
+            version: { type: 'string' },
+            threshold: { type: 'number' },
+            engine: { type: 'string' },
+            levels: {
+              type: 'object',
+              properties: {
+                names: { type: 'array', items: { type: 'string' } },
+                cuts: {
+                  type: 'object',
+                  properties: {
+                    elevated: { type: 'number' },
+                    high: { type: 'number' },
+                    critical: { type: 'number' },
+                  },
+                  required: ['elevated', 'high', 'critical'],
+                },
+              },
+              required: ['names', 'cuts'],
+            },
+            features: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  name: { type: 'string' },
+                  kind: { type: 'string' },
+                  unit: { type: 'string' },
+                  min: { type: 'number' },
+                  max: { type: 'number' },
+                  integer: { type: 'boolean' },
+                  required: { type: 'boolean' },
+                  default: { type: 'number' },
+                  description: { type: 'string' },
+                },
+                required: ['name', 'kind', 'unit', 'min', 'max', 'required', 'default'],
+              },
+            },
+            batch_limit: { type: 'integer', minimum: 1 },
+            metadata: {
+              type: 'object',
+              description: "The model artifact's metadata: training data, evaluation summary.",
+            },
+          },
+          required: [
+            'version',
+            'threshold',
+            'engine',
+            'levels',
+            'features',
+            'batch_limit',
+            'metadata',
+          ],
+          additionalProperties: false,
+        },
+        Health: {
+          type: 'object',
+          properties: { status: { const: 'ok' } },
+          required: ['status'],
+        },
+        Readiness: {
+          type: 'object',
+          properties: {
+            status: { type: 'string', enum: ['loading', 'ready', 'draining'] },
+            model: { type: 'object', properties: { version: { type: 'string' } } },
+            error: { type: 'string' },
+          },
+          required: ['status'],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import type { FeatureInput, Prediction } from '@aiops/model';
+
+/**
+ * What the backend needs from a model: score rows synchronously, in order. The model
+ * workspace's `Predictor` implements it; tests use a small deterministic fake.
+ */
+export interface RiskScorer {
+  readonly version: string;
+  /** The model's default decision threshold. */
+  readonly threshold: number;
+  /** Name of the engine doing the arithmetic (e.g. `compiled`), for `/model` and `model_info`. */
+  readonly backendName: string;
+  /** Everything the model knows about itself (training, evaluation); served by `GET /model`. */
+  readonly metadata: object;
+  predict(rows: readonly FeatureInput[]): Prediction[];
+}
+
+/** Readiness of the process: `/readyz` answers 200 only in `ready`; `/predict` needs a scorer. */
+export type ServiceState = 'loading' | 'ready' | 'draining';
+
+/**
+ * The model slot main.ts fills once the model is loaded and warmed up. The app is created (and
+ * `/healthz` answers) before that, so the process is observable while the model loads.
+ */
+export class ModelSlot {
+  #scorer: RiskScorer | undefined;
+  #state: ServiceState = 'loading';
+
+  constructor(scorer?: RiskScorer) {
+    if (scorer) this.ready(scorer);
+  }
+
+  get scorer(): RiskScorer | undefined {
+    return this.#scorer;
+  }
+
+  get state(): ServiceState {
+    return this.#state;
+  }
+
+  /** The model is loaded and warmed up: start answering `/predict` and `/readyz`. */
+  ready(scorer: RiskScorer): void {
+    this.#scorer = scorer;
+    this.#state = 'ready';
+  }
+
+  /** Shutting down: `/readyz` fails so load balancers stop sending; in-flight requests finish. */
+  drain(): void {
+    this.#state = 'draining';
+  }
+}

@@ -1,0 +1,210 @@
+import { describe, expect, it } from '@jest/globals';
+import { FEATURES, ORIGINAL_HEALTHY_EXAMPLE } from '@aiops/model';
+import { InputError, type ErrorDetail } from './errors.js';
+import { MAX_DETAILS, compilePredictBody } from './validate.js';
+
+const parse = compilePredictBody(FEATURES, { batchLimit: 5 });
+const healthy: Record<string, unknown> = { ...ORIGINAL_HEALTHY_EXAMPLE };
+const withField = (field: string, value: unknown): Record<string, unknown> => ({
+  ...healthy,
+  [field]: value,
+});
+const without = (field: string): Record<string, unknown> => {
+  const { [field]: _gone, ...rest } = healthy;
+  return rest;
+};
+
+function detailsOf(body: unknown): ErrorDetail[] {
+  try {
+    parse(body);
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    return [...(err as InputError).details!];
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('compilePredictBody', () => {
+  it('accepts the original healthy body as a single row, unchanged', () => {
+    const body = { ...ORIGINAL_HEALTHY_EXAMPLE };
+    expect(parse(body)).toEqual({ kind: 'single', row: body });
+  });
+
+  it('accepts every feature at its bounds, optional ones included', () => {
+    for (const edge of ['min', 'max'] as const) {
+      const body = Object.fromEntries(FEATURES.map((f) => [f.name, f[edge]]));
+      expect(parse(body).kind).toBe('single');
+    }
+  });
+
+  it('accepts a batch and keeps its order', () => {
+    const rows = [healthy, withField('cpu_usage_pct', 99)];
+    expect(parse({ instances: rows })).toEqual({ kind: 'batch', rows });
+  });
+
+  it.each<[string, unknown, Partial<ErrorDetail>]>([
+    [
+      'missing required',
+      without('cpu_usage_pct'),
+      { field: 'cpu_usage_pct', rule: 'required', got: null },
+    ],
+    [
+      'string number',
+      withField('cpu_usage_pct', '0.65'),
+      { field: 'cpu_usage_pct', rule: 'type', got: '0.65' },
+    ],
+    [
+      'empty string',
+      withField('cpu_usage_pct', ''),
+      { field: 'cpu_usage_pct', rule: 'type', got: '' },
+    ],
+    [
+      'boolean',
+      withField('http_5xx_error_rate', true),
+      { field: 'http_5xx_error_rate', rule: 'type', got: true },
+    ],
+    [
+      'null',
+      withField('http_5xx_error_rate', null),
+      { field: 'http_5xx_error_rate', rule: 'type', got: null },
+    ],
+    [
+      'array',
+      withField('http_5xx_error_rate', [0]),
+      { field: 'http_5xx_error_rate', rule: 'type', got: 'array' },
+    ],
+    [
+      'object',
+      withField('http_5xx_error_rate', {}),
+      { field: 'http_5xx_error_rate', rule: 'type', got: 'object' },
+    ],
+    [
+      '"NaN" string',
+      withField('cpu_usage_pct', 'NaN'),
+      { field: 'cpu_usage_pct', rule: 'type', got: 'NaN' },
+    ],
+    [
+      '"Infinity" string',
+      withField('cpu_usage_pct', 'Infinity'),
+      { field: 'cpu_usage_pct', rule: 'type', got: 'Infinity' },
+    ],
+    [
+      'NaN',
+      withField('cpu_usage_pct', NaN),
+      { field: 'cpu_usage_pct', rule: 'finite', got: 'NaN' },
+    ],
+    [
+      'Infinity (1e999 in JSON)',
+      withField('memory_usage_bytes', JSON.parse('1e999')),
+      { field: 'memory_usage_bytes', rule: 'finite', got: 'Infinity' },
+    ],
+    [
+      '-Infinity',
+      withField('memory_usage_bytes', -Infinity),
+      { field: 'memory_usage_bytes', rule: 'finite', got: '-Infinity' },
+    ],
+    [
+      'negative count',
+      withField('restart_count_last_5m', -1),
+      { field: 'restart_count_last_5m', rule: 'min', got: -1 },
+    ],
+    [
+      'negative replicas',
+      withField('unavailable_replicas', -0.5),
+      { field: 'unavailable_replicas', rule: 'min', got: -0.5 },
+    ],
+    [
+      'ratio above 1',
+      withField('ready_replica_ratio', 1.01),
+      { field: 'ready_replica_ratio', rule: 'max', got: 1.01 },
+    ],
+    [
+      'ratio below 0',
+      withField('http_5xx_error_rate', -0.1),
+      { field: 'http_5xx_error_rate', rule: 'min', got: -0.1 },
+    ],
+    [
+      'optional out of range',
+      withField('cpu_throttle_ratio', 2),
+      { field: 'cpu_throttle_ratio', rule: 'max', got: 2 },
+    ],
+    [
+      'out of range (percent)',
+      withField('cpu_usage_pct', 1001),
+      { field: 'cpu_usage_pct', rule: 'max', got: 1001 },
+    ],
+    [
+      'unknown field',
+      withField('cpu_usage_percent', 3),
+      { field: 'cpu_usage_percent', rule: 'unknown', got: 3 },
+    ],
+    [
+      '__proto__ key',
+      JSON.parse(`{"__proto__": {"x": 1}, ${JSON.stringify(healthy).slice(1)}`),
+      { field: '__proto__', rule: 'unknown' },
+    ],
+    ['array body', [healthy], { field: 'body', rule: 'type', got: 'array' }],
+    ['string body', 'hello', { field: 'body', rule: 'type', got: 'hello' }],
+    ['number body', 42, { field: 'body', rule: 'type', got: 42 }],
+    ['null body', null, { field: 'body', rule: 'type', got: null }],
+    ['no body', undefined, { field: 'body', rule: 'type' }],
+    ['empty object', {}, { field: 'restart_count_last_5m', rule: 'required' }],
+    ['empty batch', { instances: [] }, { field: 'instances', rule: 'min_items', got: 0 }],
+    [
+      'batch over the limit',
+      { instances: Array(6).fill(healthy) },
+      { field: 'instances', rule: 'max_items', got: 6 },
+    ],
+    [
+      'instances not an array',
+      { instances: healthy },
+      { field: 'instances', rule: 'type', got: 'object' },
+    ],
+    [
+      'batch with an extra key',
+      { instances: [healthy], debug: true },
+      { field: 'debug', rule: 'unknown', got: true },
+    ],
+    [
+      'bad row in a batch',
+      { instances: [healthy, healthy, healthy, withField('cpu_usage_pct', '1')] },
+      { field: 'instances[3].cpu_usage_pct', rule: 'type', got: '1' },
+    ],
+    [
+      'non-object row in a batch',
+      { instances: [healthy, 7] },
+      { field: 'instances[1]', rule: 'type', got: 7 },
+    ],
+  ])('rejects %s', (_name, body, expected) => {
+    const details = detailsOf(body);
+    expect(details).toContainEqual(expect.objectContaining(expected));
+    for (const d of details) expect(d.message.length).toBeGreaterThan(0);
+  });
+
+  it('names the string number rule in words', () => {
+    const [d] = detailsOf(withField('cpu_usage_pct', '0.65'));
+    expect(d!.message).toContain('send numbers unquoted');
+  });
+
+  it('lists every broken field of a row, not just the first', () => {
+    const body = { ...withField('cpu_usage_pct', -1), http_5xx_error_rate: 'x', extra: 1 };
+    expect(
+      detailsOf(body)
+        .map((d) => d.field)
+        .sort(),
+    ).toEqual(['cpu_usage_pct', 'extra', 'http_5xx_error_rate'].sort());
+  });
+
+  it(`caps the listed details at ${MAX_DETAILS} and says how many there were`, () => {
+    const many = compilePredictBody(FEATURES, { batchLimit: 10_000 });
+    const rows = Array.from({ length: 500 }, () => ({}));
+    try {
+      many({ instances: rows });
+      throw new Error('expected an InputError');
+    } catch (err) {
+      const e = err as InputError;
+      expect(e.details).toHaveLength(MAX_DETAILS);
+      expect(e.message).toContain(`and ${500 * 7 - 1} more problems`);
+    }
+  });
+});

@@ -83,3 +83,14 @@ export type StreamMessage =
   | { type: 'assessment'; deployment: DeploymentStatus }
   | { type: 'action'; namespace: string; name: string; action: ActionRecord }
   | { type: 'notification'; namespace: string; name: string; notification: NotificationRecord };
+
+/**
+ * Sent on `GET /api/events` as `event: resync` when a client reconnects with a `Last-Event-ID`
+ * the healer can no longer replay (too old, or from a previous healer process): reload
+ * `GET /api/deployments`, then keep reading the stream.
+ */
+export interface StreamResync {
+  type: 'resync';
+  /** The newest message id at the time of the resync. */
+  lastId: number;
+}

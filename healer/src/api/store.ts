@@ -1,0 +1,278 @@
+import type {
+  ActionRecord,
+  DeploymentDetail,
+  DeploymentStatus,
+  KubeEventSummary,
+  NotificationRecord,
+  RiskPoint,
+  StreamMessage,
+} from './types.js';
+
+/**
+ * Where the loop reports what it saw and did. The status API reads it; the loop never waits on it.
+ */
+export interface StatusSink {
+  assessment(status: DeploymentStatus): void;
+  /** A new action, or an update of one already reported (same `at`, `step` and `action`). */
+  action(namespace: string, name: string, action: ActionRecord): void;
+  notification(namespace: string, name: string, notification: NotificationRecord): void;
+  kubeEvent(namespace: string, name: string, event: KubeEventSummary): void;
+}
+
+export interface Thresholds {
+  high: number;
+  low: number;
+}
+
+export interface StatusStoreOptions {
+  /** Risk thresholds shown with a deployment's history (the policy's, per deployment). */
+  thresholds: Thresholds | ((namespace: string, name: string) => Thresholds);
+  /** Risk points kept per deployment in memory (the fallback history). Default 240. */
+  historyPoints?: number;
+  /** Points of `trend` in list rows (sparklines). Default 30. */
+  trendPoints?: number;
+  /** Actions, Events and notifications kept per deployment. Default 50 each. */
+  recordsPerDeployment?: number;
+  /** Stream messages kept for SSE clients reconnecting with `Last-Event-ID`. Default 512. */
+  replayMessages?: number;
+}
+
+/** A stream message with its SSE id (monotonic per process). */
+export interface SequencedMessage {
+  id: number;
+  message: StreamMessage;
+}
+
+/** Fixed-capacity ring: the oldest item drops out when full. */
+class Ring<T> {
+  private items: T[] = [];
+  private start = 0;
+  constructor(private readonly capacity: number) {}
+  push(item: T): void {
+    if (this.capacity <= 0) return;
+    if (this.items.length < this.capacity) {
+      this.items.push(item);
+    } else {
+      this.items[this.start] = item;
+      this.start = (this.start + 1) % this.capacity;
+    }
+  }
+  /** Oldest first. */
+  toArray(): T[] {
+    return [...this.items.slice(this.start), ...this.items.slice(0, this.start)];
+  }
+  /** Replaces the newest item matching `same`, searching from the newest; false when none. */
+  replace(same: (item: T) => boolean, item: T): boolean {
+    for (let k = this.items.length - 1; k >= 0; k--) {
+      const i = (this.start + k) % this.items.length;
+      if (same(this.items[i]!)) {
+        this.items[i] = item;
+        return true;
+      }
+    }
+    return false;
+  }
+  get length(): number {
+    return this.items.length;
+  }
+}
+
+/** Risk points as two typed-array rings: 12 bytes a point, so 5,000 deployments stay small. */
+class RiskRing {
+  private readonly times: Float64Array;
+  private readonly risks: Float32Array;
+  private next = 0;
+  private size = 0;
+  constructor(capacity: number) {
+    this.times = new Float64Array(Math.max(0, capacity));
+    this.risks = new Float32Array(Math.max(0, capacity));
+  }
+  push(t: number, risk: number): void {
+    const cap = this.times.length;
+    if (cap === 0) return;
+    this.times[this.next] = t;
+    this.risks[this.next] = risk;
+    this.next = (this.next + 1) % cap;
+    this.size = Math.min(this.size + 1, cap);
+  }
+  /** The newest `limit` points (all when omitted), oldest first, optionally from `sinceMs`. */
+  points(limit = Infinity, sinceMs = -Infinity, untilMs = Infinity): RiskPoint[] {
+    const cap = this.times.length;
+    const n = Math.min(this.size, limit);
+    const out: RiskPoint[] = [];
+    for (let k = n; k >= 1; k--) {
+      const i = (this.next - k + cap) % cap;
+      const t = this.times[i]!;
+      if (t < sinceMs || t > untilMs) continue;
+      // Float32 storage: round back to the 6 significant digits it keeps.
+      out.push({ t: new Date(t).toISOString(), risk: Number(this.risks[i]!.toPrecision(6)) });
+    }
+    return out;
+  }
+}
+
+interface Entry {
+  status?: DeploymentStatus;
+  risk: RiskRing;
+  actions: Ring<ActionRecord>;
+  events: Ring<KubeEventSummary>;
+  notifications: Ring<NotificationRecord>;
+}
+
+/**
+ * The in-memory status of every watched deployment, fed by the loop through {@link StatusSink}
+ * and read by the status API. Memory is bounded: fixed rings per deployment and a fixed replay
+ * buffer for the event stream. Subscribers get every message; a throwing subscriber is dropped
+ * rather than allowed to break the loop.
+ */
+export class StatusStore implements StatusSink {
+  private readonly entries = new Map<string, Entry>();
+  private readonly subscribers = new Set<(m: SequencedMessage) => void>();
+  private readonly replay: Ring<SequencedMessage>;
+  private seq = 0;
+  private readonly historyPoints: number;
+  private readonly trendPoints: number;
+  private readonly records: number;
+
+  constructor(private readonly opts: StatusStoreOptions) {
+    this.historyPoints = opts.historyPoints ?? 240;
+    this.trendPoints = opts.trendPoints ?? 30;
+    this.records = opts.recordsPerDeployment ?? 50;
+    this.replay = new Ring(opts.replayMessages ?? 512);
+  }
+
+  assessment(status: DeploymentStatus): void {
+    const entry = this.entry(status.namespace, status.name);
+    if (status.risk !== null && Number.isFinite(status.risk)) {
+      const t = Date.parse(status.updatedAt);
+      if (Number.isFinite(t)) entry.risk.push(t, status.risk);
+    }
+    const stored: DeploymentStatus = {
+      ...status,
+      lastAction: status.lastAction ?? entry.status?.lastAction,
+      trend: entry.risk.points(this.trendPoints),
+    };
+    if (stored.lastAction === undefined) delete stored.lastAction;
+    entry.status = stored;
+    this.publish({ type: 'assessment', deployment: stored });
+  }
+
+  action(namespace: string, name: string, action: ActionRecord): void {
+    const entry = this.entry(namespace, name);
+    const same = (a: ActionRecord): boolean =>
+      a.at === action.at && a.step === action.step && a.action === action.action;
+    if (!entry.actions.replace(same, action)) entry.actions.push(action);
+    if (entry.status) entry.status = { ...entry.status, lastAction: action };
+    this.publish({ type: 'action', namespace, name, action });
+  }
+
+  notification(namespace: string, name: string, notification: NotificationRecord): void {
+    this.entry(namespace, name).notifications.push(notification);
+    this.publish({ type: 'notification', namespace, name, notification });
+  }
+
+  kubeEvent(namespace: string, name: string, event: KubeEventSummary): void {
+    this.entry(namespace, name).events.push(event);
+  }
+
+  /** Every deployment assessed at least once, by namespace then name. */
+  list(): DeploymentStatus[] {
+    const out: DeploymentStatus[] = [];
+    for (const e of this.entries.values()) if (e.status) out.push(e.status);
+    return out.sort((a, b) =>
+      a.namespace === b.namespace
+        ? a.name.localeCompare(b.name)
+        : a.namespace.localeCompare(b.namespace),
+    );
+  }
+
+  /** One deployment with its in-memory history, actions, Events and notifications. */
+  detail(namespace: string, name: string): DeploymentDetail | undefined {
+    const e = this.entries.get(key(namespace, name));
+    if (!e?.status) return undefined;
+    const thresholds =
+      typeof this.opts.thresholds === 'function'
+        ? this.opts.thresholds(namespace, name)
+        : this.opts.thresholds;
+    return {
+      ...e.status,
+      thresholds,
+      history: e.risk.points(),
+      actions: e.actions.toArray(),
+      events: e.events.toArray(),
+      notifications: e.notifications.toArray(),
+    };
+  }
+
+  /** In-memory risk points between `start` and `end` (the history fallback). */
+  riskPoints(namespace: string, name: string, start: Date, end: Date): RiskPoint[] {
+    const e = this.entries.get(key(namespace, name));
+    return e ? e.risk.points(Infinity, start.getTime(), end.getTime()) : [];
+  }
+
+  /** Drops a deployment that is no longer watched. */
+  forget(namespace: string, name: string): void {
+    this.entries.delete(key(namespace, name));
+  }
+
+  /** Calls `fn` for every future message; returns the unsubscribe function. */
+  subscribe(fn: (m: SequencedMessage) => void): () => void {
+    this.subscribers.add(fn);
+    return () => this.subscribers.delete(fn);
+  }
+
+  /**
+   * Messages after `lastId` still in the replay buffer, for a reconnecting SSE client. Returns
+   * undefined when `lastId` is older than the buffer (the client must reload the list).
+   */
+  since(lastId: number): SequencedMessage[] | undefined {
+    // An id from the future was issued by an earlier healer process: the client must resync.
+    if (!Number.isInteger(lastId) || lastId < 0 || lastId > this.seq) return undefined;
+    if (lastId === this.seq) return [];
+    const all = this.replay.toArray();
+    const oldest = all[0]?.id ?? this.seq + 1;
+    if (lastId < oldest - 1) return undefined;
+    return all.filter((m) => m.id > lastId);
+  }
+
+  /** Connected subscribers (SSE clients), for the metrics and tests. */
+  subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  /** The id of the newest message (0 before any). */
+  lastId(): number {
+    return this.seq;
+  }
+
+  private entry(namespace: string, name: string): Entry {
+    const k = key(namespace, name);
+    let e = this.entries.get(k);
+    if (!e) {
+      e = {
+        risk: new RiskRing(this.historyPoints),
+        actions: new Ring(this.records),
+        events: new Ring(this.records),
+        notifications: new Ring(this.records),
+      };
+      this.entries.set(k, e);
+    }
+    return e;
+  }
+
+  private publish(message: StreamMessage): void {
+    const m = { id: ++this.seq, message };
+    this.replay.push(m);
+    for (const fn of this.subscribers) {
+      try {
+        fn(m);
+      } catch {
+        this.subscribers.delete(fn);
+      }
+    }
+  }
+}
+
+function key(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, createApiClient, type ApiClient } from './client';
-import { status } from '../view/fixtures';
+import { status } from '../testing/fixtures';
 
 // A real HTTP server on loopback: the network boundary is faked, the client is not.
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseStreamMessage, StreamMessageError } from './parse';
-import { action, status } from '../view/fixtures';
+import { action, status } from '../testing/fixtures';
 
 describe('parseStreamMessage', () => {
   it('accepts a full assessment', () => {

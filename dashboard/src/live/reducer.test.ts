@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeploymentDetail, StreamMessage } from '@aiops/healer/api';
-import { action, status } from '../view/fixtures';
+import { action, status } from '../testing/fixtures';
 import {
   applyToDetail,
   deploymentsOf,

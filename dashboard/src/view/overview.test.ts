@@ -12,7 +12,7 @@ import {
   type OverviewFilter,
   type SortSpec,
 } from './overview';
-import { action, status } from './fixtures';
+import { action, status } from '../testing/fixtures';
 
 const LIST = [
   status({

@@ -1,0 +1,79 @@
+/**
+ * The Kubernetes clients the actions use, and small helpers shared by them. Every call goes
+ * through `@kubernetes/client-node`, as kubectl's would go through the API server.
+ */
+import {
+  ApiException,
+  AppsV1Api,
+  AutoscalingV2Api,
+  CoreV1Api,
+  Exec,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+} from '@kubernetes/client-node';
+
+export interface KubeClients {
+  apps: AppsV1Api;
+  core: CoreV1Api;
+  autoscaling: AutoscalingV2Api;
+  exec: Exec;
+}
+
+export function createKubeClients(kc: KubeConfig): KubeClients {
+  return {
+    apps: kc.makeApiClient(AppsV1Api),
+    core: kc.makeApiClient(CoreV1Api),
+    autoscaling: kc.makeApiClient(AutoscalingV2Api),
+    exec: new Exec(kc),
+  };
+}
+
+/** Request options for an RFC 7386 JSON merge patch. */
+export const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/** The HTTP status of a client-node API error, if it is one. */
+export function statusOf(err: unknown): number | undefined {
+  if (err instanceof ApiException) return err.code;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export function isConflict(err: unknown): boolean {
+  return statusOf(err) === 409;
+}
+
+/** Worth retrying: conflicts are handled separately; 5xx, 429 and transport errors are. */
+export function isTransient(err: unknown): boolean {
+  const s = statusOf(err);
+  return s === undefined || s >= 500 || s === 429;
+}
+
+/** A cluster action that could not be carried out; `reason` is for people, `cause` the API error. */
+export class ActionError extends Error {
+  override readonly name = 'ActionError';
+  constructor(
+    readonly action: string,
+    readonly target: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${action} ${target}: ${message}`, options);
+  }
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof ApiException) {
+    const body = err.body as { message?: string } | string | undefined;
+    const msg = typeof body === 'object' && body?.message ? body.message : String(body ?? '');
+    return `HTTP ${err.code}${msg ? `: ${msg.slice(0, 200)}` : ''}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** `app=web,tier=api` from a label map (a deployment's `matchLabels`). */
+export function selectorString(labels: Record<string, string> | undefined): string {
+  return Object.entries(labels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}

@@ -1,0 +1,185 @@
+/**
+ * Scale up by a bounded step. When an HPA targets the deployment, its `minReplicas` is raised
+ * instead (patching replicas would fight the autoscaler), and the original value is recorded on the
+ * HPA (`aiops.io/original-min-replicas`) so it can be restored once the deployment recovered.
+ */
+import type { V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { ANNOTATIONS } from '../policy/rules.js';
+import { withRetry, type Sleep } from '../retry.js';
+import {
+  describeError,
+  isConflict,
+  isTransient,
+  MERGE_PATCH,
+  statusOf,
+  type KubeClients,
+} from './kube.js';
+import type { ActionResult } from './types.js';
+
+export interface ScaleOptions {
+  step: number;
+  maxReplicas: number;
+  retries?: number;
+  sleep?: Sleep;
+}
+
+export interface ScaleResult extends ActionResult {
+  /** Set when an HPA's minReplicas was raised (so the caller records it for the restore). */
+  hpa?: { name: string; originalMinReplicas: number };
+}
+
+/** The HPA whose scaleTargetRef is this deployment, if any (404 on the list: no HPA API). */
+export async function findHpa(
+  k: KubeClients,
+  namespace: string,
+  name: string,
+): Promise<V2HorizontalPodAutoscaler | undefined> {
+  try {
+    const list = await k.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace });
+    return list.items.find(
+      (h) => h.spec?.scaleTargetRef.kind === 'Deployment' && h.spec.scaleTargetRef.name === name,
+    );
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+export async function scaleUp(
+  k: KubeClients,
+  namespace: string,
+  name: string,
+  opts: ScaleOptions,
+): Promise<ScaleResult> {
+  const retry = {
+    retries: opts.retries ?? 3,
+    retryable: isTransient,
+    ...(opts.sleep ? { sleep: opts.sleep } : {}),
+  };
+  if (opts.step <= 0) return { status: 'skipped', detail: 'scale step is 0' };
+  try {
+    for (let i = 0; ; i++) {
+      const hpa = await withRetry(() => findHpa(k, namespace, name), retry);
+      try {
+        if (hpa) return await raiseHpaMin(k, namespace, hpa, opts, retry);
+        return await patchScale(k, namespace, name, opts, retry);
+      } catch (err) {
+        if (isConflict(err) && i < 5) continue;
+        throw err;
+      }
+    }
+  } catch (err) {
+    return { status: 'failed', detail: `scale up failed: ${describeError(err)}` };
+  }
+}
+
+async function raiseHpaMin(
+  k: KubeClients,
+  namespace: string,
+  hpa: V2HorizontalPodAutoscaler,
+  opts: ScaleOptions,
+  retry: Parameters<typeof withRetry>[1],
+): Promise<ScaleResult> {
+  const hpaName = hpa.metadata?.name ?? '';
+  const current = hpa.spec?.minReplicas ?? 1;
+  const ceiling = Math.min(opts.maxReplicas, hpa.spec?.maxReplicas ?? opts.maxReplicas);
+  const target = Math.min(current + opts.step, ceiling);
+  const recorded = Number(hpa.metadata?.annotations?.[ANNOTATIONS.originalMinReplicas]);
+  const original = Number.isInteger(recorded) && recorded > 0 ? recorded : current;
+  if (target <= current) {
+    return {
+      status: 'skipped',
+      detail: `HPA ${hpaName} minReplicas ${current} already at the ceiling ${ceiling} (max replicas ${opts.maxReplicas}, HPA max ${hpa.spec?.maxReplicas})`,
+      hpa: { name: hpaName, originalMinReplicas: original },
+    };
+  }
+  await withRetry(
+    () =>
+      k.autoscaling.patchNamespacedHorizontalPodAutoscaler(
+        {
+          namespace,
+          name: hpaName,
+          body: {
+            metadata: {
+              resourceVersion: hpa.metadata?.resourceVersion,
+              annotations: { [ANNOTATIONS.originalMinReplicas]: String(original) },
+            },
+            spec: { minReplicas: target },
+          },
+        },
+        MERGE_PATCH,
+      ),
+    retry,
+  );
+  return {
+    status: 'done',
+    detail: `HPA ${hpaName} minReplicas ${current} → ${target} (ceiling ${ceiling})`,
+    hpa: { name: hpaName, originalMinReplicas: original },
+  };
+}
+
+async function patchScale(
+  k: KubeClients,
+  namespace: string,
+  name: string,
+  opts: ScaleOptions,
+  retry: Parameters<typeof withRetry>[1],
+): Promise<ScaleResult> {
+  const scale = await withRetry(
+    () => k.apps.readNamespacedDeploymentScale({ name, namespace }),
+    retry,
+  );
+  const current = scale.spec?.replicas ?? 0;
+  const target = Math.min(current + opts.step, opts.maxReplicas);
+  if (target <= current) {
+    return {
+      status: 'skipped',
+      detail: `replicas ${current} already at max replicas ${opts.maxReplicas}`,
+    };
+  }
+  await withRetry(
+    () =>
+      k.apps.patchNamespacedDeploymentScale(
+        {
+          name,
+          namespace,
+          body: {
+            metadata: { resourceVersion: scale.metadata?.resourceVersion },
+            spec: { replicas: target },
+          },
+        },
+        MERGE_PATCH,
+      ),
+    retry,
+  );
+  return { status: 'done', detail: `replicas ${current} → ${target} (max ${opts.maxReplicas})` };
+}
+
+/** Puts an HPA's minReplicas back to what it was before the healer raised it. */
+export async function restoreHpaMin(
+  k: KubeClients,
+  namespace: string,
+  hpaName: string,
+  originalMinReplicas: number,
+): Promise<ActionResult> {
+  try {
+    await k.autoscaling.patchNamespacedHorizontalPodAutoscaler(
+      {
+        namespace,
+        name: hpaName,
+        body: {
+          metadata: { annotations: { [ANNOTATIONS.originalMinReplicas]: null } },
+          spec: { minReplicas: originalMinReplicas },
+        },
+      },
+      MERGE_PATCH,
+    );
+    return {
+      status: 'done',
+      detail: `HPA ${hpaName} minReplicas restored to ${originalMinReplicas}`,
+    };
+  } catch (err) {
+    if (statusOf(err) === 404) return { status: 'skipped', detail: `HPA ${hpaName} is gone` };
+    return { status: 'failed', detail: `restoring HPA ${hpaName} failed: ${describeError(err)}` };
+  }
+}

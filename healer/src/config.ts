@@ -1,0 +1,269 @@
+/**
+ * The healer's configuration: parsed once (zod) in main.ts from the environment and an optional
+ * YAML/JSON file (mounted from a ConfigMap), then passed to every component. Components never read
+ * `process.env`.
+ */
+import { readFile } from 'node:fs/promises';
+import { DEFAULT_FEATURE_QUERIES, FEATURE_NAMES, type FeatureName } from '@aiops/model';
+import { validate as validateCron } from 'node-cron';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { HEAL_ACTIONS } from './policy/types.js';
+
+/** Raised when the configuration breaks a rule; `issues` names each field and rule. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    message: string,
+    readonly issues: string[],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+const probability = z.number().min(0).max(1);
+const durationMs = z.number().int().min(0);
+const promRange = z.string().regex(/^\d+(ms|s|m|h)$/, 'must be a PromQL duration such as 2m');
+
+const featureQueries = z
+  .record(z.string(), z.string().min(1))
+  .superRefine((q, ctx) => {
+    for (const k of Object.keys(q)) {
+      if (!(FEATURE_NAMES as readonly string[]).includes(k)) {
+        ctx.addIssue({ code: 'custom', message: `unknown feature "${k}"`, path: [k] });
+      }
+    }
+  })
+  .transform((q) => ({ ...DEFAULT_FEATURE_QUERIES, ...q }) as Record<FeatureName, string>);
+
+export const CONFIG_SCHEMA = z
+  .object({
+    /** Namespaces watched; empty means every namespace. */
+    namespaces: z.array(z.string().min(1)).default([]),
+    /** Label selector that opts a deployment in. */
+    labelSelector: z.string().min(1).default('aiops.io/autoheal=enabled'),
+    /** node-cron expression (seconds field allowed). */
+    schedule: z
+      .string()
+      .refine((s) => validateCron(s), 'must be a valid cron expression')
+      .default('*/30 * * * * *'),
+    prometheus: z
+      .object({
+        url: z.url().default('http://prometheus-operated.monitoring:9090'),
+        window: promRange.default('2m'),
+        queries: featureQueries.default(DEFAULT_FEATURE_QUERIES),
+        /** A sample older than this (ms) is stale. */
+        maxSampleAgeMs: durationMs.default(120_000),
+        timeoutMs: durationMs.min(1).default(5_000),
+        retries: z.number().int().min(0).max(10).default(2),
+      })
+      .prefault({}),
+    backend: z
+      .object({
+        url: z.url().default('http://aiops-backend:5000'),
+        timeoutMs: durationMs.min(1).default(5_000),
+        retries: z.number().int().min(0).max(10).default(2),
+      })
+      .prefault({}),
+    thresholds: z
+      .object({ high: probability.default(0.8), low: probability.default(0.5) })
+      .prefault({})
+      .refine((t) => t.low <= t.high, { message: 'low must be ≤ high', path: ['low'] }),
+    /** N: consecutive cycles at or above `high` before acting. */
+    enterCycles: z.number().int().min(1).default(3),
+    /** M: consecutive cycles below `low` before a deployment counts as recovered. */
+    exitCycles: z.number().int().min(1).default(3),
+    stabilisationMs: durationMs.default(120_000),
+    /** An inconclusive streak this long is notified once. */
+    inconclusiveAlertMs: durationMs.default(600_000),
+    ladder: z
+      .array(z.enum(HEAL_ACTIONS))
+      .min(1)
+      .default([...HEAL_ACTIONS]),
+    scale: z
+      .object({
+        step: z.number().int().min(0).default(1),
+        maxReplicas: z.number().int().min(1).default(10),
+      })
+      .prefault({}),
+    cacheClear: z
+      .object({
+        method: z.enum(['exec', 'proxy']).default('exec'),
+        command: z.array(z.string().min(1)).min(1).default(['sh', '-c', 'rm -rf /tmp/cache/*']),
+        container: z.string().min(1).optional(),
+        path: z.string().startsWith('/').default('/cache/clear'),
+        port: z.number().int().min(1).max(65535).optional(),
+      })
+      .prefault({}),
+    dryRun: z.boolean().default(false),
+    slack: z
+      .object({
+        /** Never logged. */
+        webhookUrl: z.url().optional(),
+        timeoutMs: durationMs.min(1).default(5_000),
+        retries: z.number().int().min(0).max(20).default(5),
+        queueSize: z.number().int().min(1).default(100),
+      })
+      .prefault({}),
+    links: z.object({ dashboard: z.url().optional(), grafana: z.url().optional() }).prefault({}),
+    kube: z
+      .object({
+        retries: z.number().int().min(0).max(10).default(3),
+        /** Who the Events say reported them. */
+        component: z.string().min(1).default('aiops-healer'),
+      })
+      .prefault({}),
+    port: z.number().int().min(0).max(65535).default(8081),
+    logLevel: z
+      .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+      .default('info'),
+  })
+  .strict();
+
+export type HealerConfig = z.output<typeof CONFIG_SCHEMA>;
+export type HealerConfigInput = z.input<typeof CONFIG_SCHEMA>;
+
+function describeIssues(err: z.ZodError): string[] {
+  return err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+}
+
+/** Validates a plain object (file content merged with env overrides). */
+export function parseConfig(input: unknown): HealerConfig {
+  const r = CONFIG_SCHEMA.safeParse(input);
+  if (!r.success) {
+    const issues = describeIssues(r.error);
+    throw new ConfigError(`invalid healer config: ${issues.join('; ')}`, issues, {
+      cause: r.error,
+    });
+  }
+  return r.data;
+}
+
+type Env = Record<string, string | undefined>;
+
+function num(env: Env, key: string): number | undefined {
+  const v = env[key];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) {
+    throw new ConfigError(`invalid healer config: ${key}: must be a number, got "${v}"`, [
+      `${key}: must be a number`,
+    ]);
+  }
+  return n;
+}
+
+function bool(env: Env, key: string): boolean | undefined {
+  const v = env[key]?.toLowerCase();
+  if (v === undefined || v === '') return undefined;
+  if (['1', 'true', 'yes'].includes(v)) return true;
+  if (['0', 'false', 'no'].includes(v)) return false;
+  throw new ConfigError(`invalid healer config: ${key}: must be true or false, got "${v}"`, [
+    `${key}: must be true or false`,
+  ]);
+}
+
+function list(env: Env, key: string): string[] | undefined {
+  const v = env[key];
+  if (v === undefined || v === '') return undefined;
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+type Obj = Record<string, unknown>;
+
+function setPath(target: Obj, path: string[], value: unknown): void {
+  if (value === undefined) return;
+  let o = target;
+  for (const k of path.slice(0, -1)) {
+    const next = o[k];
+    if (typeof next !== 'object' || next === null) o[k] = {};
+    o = o[k] as Obj;
+  }
+  o[path[path.length - 1] as string] = value;
+}
+
+/** Environment variables and the config keys they set (env wins over the file). */
+export const ENV_KEYS: ReadonlyArray<[string, string[], (env: Env, key: string) => unknown]> = [
+  ['HEALER_NAMESPACES', ['namespaces'], list],
+  ['HEALER_LABEL_SELECTOR', ['labelSelector'], (e, k) => e[k] || undefined],
+  ['HEALER_SCHEDULE', ['schedule'], (e, k) => e[k] || undefined],
+  ['PROMETHEUS_URL', ['prometheus', 'url'], (e, k) => e[k] || undefined],
+  ['HEALER_WINDOW', ['prometheus', 'window'], (e, k) => e[k] || undefined],
+  ['BACKEND_URL', ['backend', 'url'], (e, k) => e[k] || undefined],
+  ['HEALER_THRESHOLD_HIGH', ['thresholds', 'high'], num],
+  ['HEALER_THRESHOLD_LOW', ['thresholds', 'low'], num],
+  ['HEALER_ENTER_CYCLES', ['enterCycles'], num],
+  ['HEALER_EXIT_CYCLES', ['exitCycles'], num],
+  ['HEALER_STABILISATION_MS', ['stabilisationMs'], num],
+  ['HEALER_SCALE_STEP', ['scale', 'step'], num],
+  ['HEALER_MAX_REPLICAS', ['scale', 'maxReplicas'], num],
+  ['HEALER_CACHE_CLEAR_METHOD', ['cacheClear', 'method'], (e, k) => e[k] || undefined],
+  ['HEALER_CACHE_CLEAR_PATH', ['cacheClear', 'path'], (e, k) => e[k] || undefined],
+  ['HEALER_DRY_RUN', ['dryRun'], bool],
+  ['SLACK_WEBHOOK_URL', ['slack', 'webhookUrl'], (e, k) => e[k] || undefined],
+  ['DASHBOARD_URL', ['links', 'dashboard'], (e, k) => e[k] || undefined],
+  ['GRAFANA_URL', ['links', 'grafana'], (e, k) => e[k] || undefined],
+  ['PORT', ['port'], num],
+  ['LOG_LEVEL', ['logLevel'], (e, k) => e[k] || undefined],
+];
+
+/** Parses file text as YAML (a superset of JSON); an empty file is an empty config. */
+export function parseConfigText(text: string, source = 'config file'): unknown {
+  try {
+    return parseYaml(text) ?? {};
+  } catch (err) {
+    throw new ConfigError(
+      `invalid healer config: ${source}: not YAML or JSON`,
+      [`${source}: not YAML or JSON`],
+      { cause: err },
+    );
+  }
+}
+
+/** Merges env overrides into the file's object and validates the result. */
+export function configFromSources(env: Env, fileObject: unknown = {}): HealerConfig {
+  if (typeof fileObject !== 'object' || fileObject === null || Array.isArray(fileObject)) {
+    throw new ConfigError('invalid healer config: (root): must be an object', [
+      '(root): must be an object',
+    ]);
+  }
+  const merged = structuredClone(fileObject) as Obj;
+  for (const [key, path, read] of ENV_KEYS) setPath(merged, path, read(env, key));
+  return parseConfig(merged);
+}
+
+/** Reads `HEALER_CONFIG_FILE` (if set) and the environment. Used by main.ts and the CLI only. */
+export async function loadConfig(env: Env): Promise<HealerConfig> {
+  const file = env.HEALER_CONFIG_FILE;
+  let fileObject: unknown = {};
+  if (file) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(
+        `invalid healer config: HEALER_CONFIG_FILE: cannot read ${file}`,
+        [`HEALER_CONFIG_FILE: cannot read ${file}`],
+        { cause: err },
+      );
+    }
+    fileObject = parseConfigText(text, file);
+  }
+  return configFromSources(env, fileObject);
+}
+
+/** The config as safe to log or show: secrets replaced. */
+export function redactConfig(config: HealerConfig): unknown {
+  return {
+    ...config,
+    prometheus: {
+      ...config.prometheus,
+      queries: `${Object.keys(config.prometheus.queries).length} templates`,
+    },
+    slack: { ...config.slack, webhookUrl: config.slack.webhookUrl ? '<redacted>' : undefined },
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * Where features come from. One method, like Flagger's metric providers: given the watched
+ * deployments, return each one's feature vector or why it is inconclusive.
+ */
+import type { FeatureInput, FeatureName } from '@aiops/model';
+
+/** A watched deployment, as the sources see it. */
+export interface Target {
+  namespace: string;
+  name: string;
+}
+
+export type FeatureResult =
+  | {
+      kind: 'ok';
+      features: FeatureInput;
+      /** Optional features left out (missing/NaN/stale/out of range): the backend imputes them. */
+      omitted: { feature: FeatureName; reason: string }[];
+    }
+  | { kind: 'inconclusive'; reason: string };
+
+export interface FeatureSource {
+  /** Never rejects for a single deployment's trouble: that deployment is inconclusive instead. */
+  fetch(targets: readonly Target[]): Promise<Map<string, FeatureResult>>;
+}
+
+export function targetKey(t: Target): string {
+  return `${t.namespace}/${t.name}`;
+}

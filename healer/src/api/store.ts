@@ -7,17 +7,9 @@ import type {
   RiskPoint,
   StreamMessage,
 } from './types.js';
+import type { StatusSink } from '../report/types.js';
 
-/**
- * Where the loop reports what it saw and did. The status API reads it; the loop never waits on it.
- */
-export interface StatusSink {
-  assessment(status: DeploymentStatus): void;
-  /** A new action, or an update of one already reported (same `at`, `step` and `action`). */
-  action(namespace: string, name: string, action: ActionRecord): void;
-  notification(namespace: string, name: string, notification: NotificationRecord): void;
-  kubeEvent(namespace: string, name: string, event: KubeEventSummary): void;
-}
+export type { StatusSink };
 
 export interface Thresholds {
   high: number;

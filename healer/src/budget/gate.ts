@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { HealAction } from '../api/types.js';
+import { EVENT_REASONS } from '../report/types.js';
 import { evaluateBudget, ledgerHorizonMs } from './evaluate.js';
 import type {
   BudgetGate,
@@ -82,9 +83,9 @@ export class LedgerBudgetGate implements BudgetGate {
 
 /** Event reason → ladder action, for the reasons the healer writes when it acts. */
 export const DEFAULT_ACTION_REASONS: Readonly<Record<string, HealAction>> = {
-  AutoHealRestart: 'restart_scale',
-  AutoHealCacheClear: 'cache_clear_restart',
-  AutoHealRollback: 'rollback',
+  [EVENT_REASONS.restart_scale]: 'restart_scale',
+  [EVENT_REASONS.cache_clear_restart]: 'cache_clear_restart',
+  [EVENT_REASONS.rollback]: 'rollback',
 };
 
 /** The fields of a core/v1 Event that the ledger needs (client-node's `CoreV1Event` fits). */

@@ -1,2 +1,3 @@
 export * from './types.js';
 export * from './lease.js';
+export * from './manualClock.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ApiException, type V1Lease } from '@kubernetes/client-node';
 import { LeaseLeaderElector, mayAcquire, type LeaseApi, type LeaseError } from './lease.js';
-import type { ElectionClock } from './types.js';
+import { ManualElectionClock } from './manualClock.js';
 
 /**
  * An in-memory Lease endpoint with the API server's optimistic concurrency: a write with a stale
@@ -52,32 +52,7 @@ class FakeLeases implements LeaseApi {
   }) as unknown as LeaseApi['replaceNamespacedLease'];
 }
 
-/** Virtual time with timers that fire only on advance(). */
-class FakeClock implements ElectionClock {
-  t = Date.UTC(2026, 10, 21, 12);
-  private timers: Array<{ at: number; fn: () => void; live: boolean }> = [];
-  now = (): number => this.t;
-  schedule = (fn: () => void, ms: number): (() => void) => {
-    const timer = { at: this.t + ms, fn, live: true };
-    this.timers.push(timer);
-    return () => {
-      timer.live = false;
-    };
-  };
-  /** Moves time forward and runs due timers, letting their async work settle. */
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms;
-    for (;;) {
-      const due = this.timers.filter((x) => x.live && x.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.t = due.at;
-      due.live = false;
-      due.fn();
-      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-    }
-    this.t = end;
-  }
-}
+class FakeClock extends ManualElectionClock {}
 
 const CONFIG = {
   namespace: 'aiops',

@@ -1,0 +1,23 @@
+// Rewrites the generated manifests: the healer ConfigMap (from the model's default feature
+// queries) and the PrometheusRule (from deploy/prometheus/alerts.yml). Prettier-formatted.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_FEATURE_QUERIES } from '@aiops/model/queries';
+import { format, resolveConfig } from 'prettier';
+import { renderHealerConfigMap } from '../src/healerConfig.js';
+import { renderPrometheusRule } from '../src/prometheusRule.js';
+
+const path = (p: string): string => fileURLToPath(new URL(`../../${p}`, import.meta.url));
+
+async function write(relative: string, text: string): Promise<void> {
+  const target = path(relative);
+  const options = (await resolveConfig(target)) ?? {};
+  writeFileSync(target, await format(text, { ...options, filepath: target }));
+  console.log(`wrote ${relative}`);
+}
+
+await write('k8s/base/healer/configmap.yaml', renderHealerConfigMap(DEFAULT_FEATURE_QUERIES));
+await write(
+  'k8s/monitoring/prometheusrule.yaml',
+  renderPrometheusRule(readFileSync(path('deploy/prometheus/alerts.yml'), 'utf8')),
+);

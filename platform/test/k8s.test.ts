@@ -1,0 +1,223 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { DEFAULT_FEATURE_QUERIES } from '@aiops/model';
+import { formatFindings } from '../src/errors.js';
+import { renderHealerConfigFile } from '../src/healerConfig.js';
+import { kustomize, parseYamlDocuments, type KubeObject } from '../src/kube.js';
+import { repoPath } from '../src/paths.js';
+import { checkPolicies, isPinnedImage, RULES } from '../src/policy.js';
+import { checkReferences } from '../src/references.js';
+import { validateObjects } from '../src/schemas.js';
+
+const OVERLAYS = ['k8s/overlays/dev', 'k8s/overlays/prod', 'k8s/overlays/prod-alb'] as const;
+const CLUSTER_LEVEL = ['k8s/cluster', 'k8s/argocd', 'k8s/monitoring'] as const;
+const fixture = (p: string): string => repoPath(`platform/test/fixtures/${p}`);
+
+const rendered = new Map<string, KubeObject[]>();
+function render(dir: string): KubeObject[] {
+  let objects = rendered.get(dir);
+  if (!objects) {
+    objects = kustomize(repoPath(dir));
+    rendered.set(dir, objects);
+  }
+  return objects;
+}
+const find = (objects: KubeObject[], kind: string, name: string): KubeObject => {
+  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
+  if (!o) throw new Error(`${kind}/${name} not rendered`);
+  return o;
+};
+
+describe('kubectl kustomize', () => {
+  it.each([...OVERLAYS, ...CLUSTER_LEVEL])('builds %s', (dir) => {
+    expect(render(dir).length).toBeGreaterThan(0);
+  });
+
+  it('fails on a kustomization that references a missing file (fixture)', () => {
+    expect(() => kustomize(fixture('k8s/broken-kustomization'))).toThrow(
+      /deployment-that-does-not-exist\.yaml/,
+    );
+  });
+});
+
+describe('OpenAPI schemas (core and CRDs)', () => {
+  it.each([...OVERLAYS, ...CLUSTER_LEVEL])('every object of %s validates', (dir) => {
+    const findings = validateObjects(render(dir));
+    expect(formatFindings(findings)).toBe('');
+  });
+
+  it('covers the CRDs we ship', () => {
+    const kinds = new Set(
+      [...OVERLAYS, ...CLUSTER_LEVEL].flatMap((d) => render(d).map((o) => o.kind)),
+    );
+    for (const k of [
+      'ServiceMonitor',
+      'PrometheusRule',
+      'ClusterIssuer',
+      'Rollout',
+      'AnalysisTemplate',
+      'Application',
+      'ExternalSecret',
+      'SecretStore',
+      'Schedule',
+    ]) {
+      expect(kinds).toContain(k);
+    }
+  });
+
+  it('rejects each broken object of the fixture, naming the field', () => {
+    const objects = parseYamlDocuments(
+      readFileSync(fixture('k8s/schema-invalid.yaml'), 'utf8'),
+      'fixture',
+    );
+    const text = formatFindings(validateObjects(objects));
+    expect(text).toMatch(
+      /Deployment\/replicas-as-text: \[schema\] \/spec\/replicas must be integer/,
+    );
+    expect(text).toMatch(
+      /ServiceMonitor\/endpoints-not-a-list: \[schema\] \/spec\/endpoints must be array/,
+    );
+    expect(text).toMatch(
+      /Rollout\/steps-not-a-list: .*\/spec\/strategy\/canary\/steps must be array/,
+    );
+    expect(text).toMatch(
+      /ClusterIssuer\/acme-without-server: .*must have required property '?server'?/,
+    );
+    expect(text).toMatch(/Schedule\/no-cron: .*must have required property 'schedule'/);
+    expect(text).toMatch(/Schedule\/no-cron: .*\/spec\/template\/ttl must match pattern/);
+    expect(text).toMatch(
+      /Unknown\/no-schema: \[schema\] no schema known for example.com\/v1 Unknown/,
+    );
+  });
+});
+
+describe('policies over rendered overlays', () => {
+  it.each(OVERLAYS)('%s passes every policy', (dir) => {
+    expect(formatFindings(checkPolicies(render(dir)))).toBe('');
+  });
+
+  it.each(OVERLAYS)('%s has no dangling references', (dir) => {
+    expect(formatFindings(checkReferences(render(dir)))).toBe('');
+  });
+
+  it.each(RULES)('the insecure fixture breaks rule %s and it is reported', (rule) => {
+    const findings = checkPolicies(kustomize(fixture('k8s/insecure')));
+    expect(findings.filter((f) => f.rule === rule)).not.toHaveLength(0);
+  });
+
+  it('reports a Service whose selector matches nothing and an HPA aimed at nothing', () => {
+    const objects = render('k8s/overlays/dev').map((o) => structuredClone(o));
+    (find(objects, 'Service', 'aiops-backend').spec as { selector: object }).selector = {
+      'app.kubernetes.io/name': 'typo',
+    };
+    (
+      find(objects, 'HorizontalPodAutoscaler', 'aiops-backend').spec as {
+        scaleTargetRef: { name: string };
+      }
+    ).scaleTargetRef.name = 'missing';
+    const text = formatFindings(checkReferences(objects));
+    expect(text).toMatch(/Service\/dev\/aiops-backend: \[reference\] selector matches no workload/);
+    expect(text).toMatch(/scaleTargetRef Deployment\/missing does not exist/);
+  });
+
+  it.each([
+    ['repo/app:1.2.3', true],
+    ['repo/app@sha256:' + 'a'.repeat(64), true],
+    ['registry:5000/app:1', true],
+    ['repo/app', false],
+    ['registry:5000/app', false],
+    ['repo/app:latest', false],
+    ['', false],
+  ])('isPinnedImage(%j) is %s', (image, pinned) => {
+    expect(isPinnedImage(image)).toBe(pinned);
+  });
+});
+
+describe('environment specifics', () => {
+  const workload = (objects: KubeObject[]): KubeObject =>
+    objects.find(
+      (o) => /^(Deployment|Rollout)$/.test(o.kind) && o.metadata.name === 'aiops-backend',
+    )!;
+
+  it('prod runs at least 2 backend replicas with an HPA floor to match; dev and prod namespaces are PSS restricted', () => {
+    const prod = render('k8s/overlays/prod');
+    expect((workload(prod).spec as { replicas: number }).replicas).toBeGreaterThanOrEqual(2);
+    expect(
+      (find(prod, 'HorizontalPodAutoscaler', 'aiops-backend').spec as { minReplicas: number })
+        .minReplicas,
+    ).toBeGreaterThanOrEqual(2);
+    for (const [dir, ns] of [
+      ['k8s/overlays/dev', 'dev'],
+      ['k8s/overlays/prod', 'prod'],
+    ] as const) {
+      const namespace = find(render(dir), 'Namespace', ns);
+      expect(namespace.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+      expect(render(dir).every((o) => o.kind === 'Namespace' || o.metadata.namespace === ns)).toBe(
+        true,
+      );
+    }
+  });
+
+  it('prod releases the backend as a canary Rollout whose HPA follows it', () => {
+    const prod = render('k8s/overlays/prod');
+    expect(workload(prod).kind).toBe('Rollout');
+    expect(
+      (
+        find(prod, 'HorizontalPodAutoscaler', 'aiops-backend').spec as {
+          scaleTargetRef: { kind: string };
+        }
+      ).scaleTargetRef.kind,
+    ).toBe('Rollout');
+  });
+
+  it('runs the healer with 2 replicas and the backend CORS origin equals the ingress host', () => {
+    for (const dir of OVERLAYS) {
+      const objects = render(dir);
+      expect(
+        (find(objects, 'Deployment', 'aiops-healer').spec as { replicas: number }).replicas,
+      ).toBe(2);
+      const ingress = objects.find((o) => o.kind === 'Ingress')!;
+      const host = (ingress.spec as { rules: { host: string }[] }).rules[0]!.host;
+      const env = (
+        workload(objects).spec as {
+          template: { spec: { containers: { env: { name: string; value?: string }[] }[] } };
+        }
+      ).template.spec.containers[0]!.env;
+      expect(env.find((e) => e.name === 'CORS_ORIGIN')?.value).toBe(`https://${host}`);
+    }
+  });
+
+  it('prod gets the healer Secret from an ExternalSecret, never from the template', () => {
+    const prod = render('k8s/overlays/prod');
+    expect(prod.some((o) => o.kind === 'Secret')).toBe(false);
+    const es = find(prod, 'ExternalSecret', 'aiops-healer');
+    expect((es.spec as { target: { name: string } }).target.name).toBe('aiops-healer');
+  });
+});
+
+describe('healer ConfigMap', () => {
+  const configText = (): string => {
+    const cm = find(render('k8s/overlays/dev'), 'ConfigMap', 'aiops-healer');
+    return (cm.data as Record<string, string>)['config.yaml']!;
+  };
+
+  it('carries exactly the model default feature queries (run `npm run sync:generated -w platform` on drift)', () => {
+    expect(parse(configText())).toEqual(parse(renderHealerConfigFile(DEFAULT_FEATURE_QUERIES)));
+  });
+
+  it("is accepted by the healer's own config schema", async () => {
+    const url = new URL('../../healer/src/config.ts', import.meta.url).href;
+    const { configFromSources } = (await import(url)) as {
+      configFromSources: (
+        env: Record<string, string>,
+        file: unknown,
+      ) => { thresholds: { high: number } };
+    };
+    const config = configFromSources({}, parse(configText()));
+    expect(config.thresholds.high).toBe(0.8);
+    expect(() =>
+      configFromSources({}, { ...parse(configText()), thresholds: { high: 2 } }),
+    ).toThrow(/thresholds\.high/);
+  });
+});

@@ -1,0 +1,160 @@
+import type { Clock } from '../clock.js';
+import type { Rng } from '../rng.js';
+import { alreadyExists, conflict, notFound } from './errors.js';
+import { RESOURCES, type ResourceDef } from './resources.js';
+import type { KubeObject } from './types.js';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface StoreEvent {
+  type: WatchEventType;
+  /** Storage key, e.g. `apps/deployments`. */
+  key: string;
+  object: KubeObject;
+  rv: number;
+}
+
+/** Where a resource is stored; both Event APIs share one store, as in the real apiserver. */
+export function storageKey(def: ResourceDef): string {
+  return def.resource === 'events' ? '/events' : `${def.group}/${def.resource}`;
+}
+
+const HISTORY = 5_000;
+
+/**
+ * The object store: one global resourceVersion counter, optimistic concurrency on update, and an
+ * event history so a watch can resume from a list's resourceVersion.
+ */
+export class ObjectStore {
+  private readonly data = new Map<string, Map<string, KubeObject>>();
+  private readonly listeners = new Set<(e: StoreEvent) => void>();
+  private readonly history: StoreEvent[] = [];
+  private rv = 1;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly rng: Rng,
+  ) {}
+
+  get resourceVersion(): string {
+    return String(this.rv);
+  }
+
+  private bucket(key: string): Map<string, KubeObject> {
+    let b = this.data.get(key);
+    if (!b) this.data.set(key, (b = new Map()));
+    return b;
+  }
+
+  private defOf(key: string): ResourceDef {
+    return RESOURCES.find((d) => storageKey(d) === key) ?? RESOURCES[0]!;
+  }
+
+  get<T extends KubeObject = KubeObject>(
+    key: string,
+    ns: string | undefined,
+    name: string,
+  ): T | undefined {
+    const o = this.bucket(key).get(`${ns ?? ''}/${name}`);
+    return o ? (structuredClone(o) as T) : undefined;
+  }
+
+  mustGet<T extends KubeObject = KubeObject>(key: string, ns: string | undefined, name: string): T {
+    const o = this.get<T>(key, ns, name);
+    if (!o) throw notFound(this.defOf(key), name);
+    return o;
+  }
+
+  list<T extends KubeObject = KubeObject>(key: string, ns?: string): T[] {
+    const out: T[] = [];
+    for (const o of this.bucket(key).values())
+      if (ns === undefined || o.metadata.namespace === ns) out.push(structuredClone(o) as T);
+    return out.sort((a, b) =>
+      `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(
+        `${b.metadata.namespace}/${b.metadata.name}`,
+      ),
+    );
+  }
+
+  /** Creates an object, filling uid, resourceVersion, creationTimestamp and generation. */
+  create<T extends KubeObject>(key: string, obj: T): T {
+    const o = structuredClone(obj);
+    const m = o.metadata;
+    if (!m.name && m.generateName) m.name = m.generateName + this.rng.suffix(5);
+    const id = `${m.namespace ?? ''}/${m.name}`;
+    if (this.bucket(key).has(id)) throw alreadyExists(this.defOf(key), m.name);
+    m.uid = this.rng.uuid();
+    m.creationTimestamp = new Date(this.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    m.generation = 1;
+    m.resourceVersion = String(++this.rv);
+    this.bucket(key).set(id, o);
+    this.emit('ADDED', key, o);
+    return structuredClone(o);
+  }
+
+  /**
+   * Replaces an object. When `obj.metadata.resourceVersion` is set and stale, throws 409 Conflict;
+   * identity fields (uid, creationTimestamp) always come from the stored object.
+   */
+  update<T extends KubeObject>(key: string, obj: T, opts: { bumpGeneration?: boolean } = {}): T {
+    const m = obj.metadata;
+    const id = `${m.namespace ?? ''}/${m.name}`;
+    const cur = this.bucket(key).get(id);
+    if (!cur) throw notFound(this.defOf(key), m.name);
+    if (m.resourceVersion && m.resourceVersion !== cur.metadata.resourceVersion)
+      throw conflict(this.defOf(key), m.name);
+    const o = structuredClone(obj);
+    o.metadata.uid = cur.metadata.uid;
+    o.metadata.creationTimestamp = cur.metadata.creationTimestamp;
+    o.metadata.generation = (cur.metadata.generation ?? 1) + (opts.bumpGeneration ? 1 : 0);
+    o.metadata.resourceVersion = String(++this.rv);
+    this.bucket(key).set(id, o);
+    this.emit('MODIFIED', key, o);
+    return structuredClone(o);
+  }
+
+  /** Read-modify-write for controllers: never conflicts, because it reads the latest. */
+  mutate<T extends KubeObject>(
+    key: string,
+    ns: string | undefined,
+    name: string,
+    fn: (o: T) => void,
+  ): T | undefined {
+    const cur = this.get<T>(key, ns, name);
+    if (!cur) return undefined;
+    const before = JSON.stringify(cur);
+    fn(cur);
+    if (JSON.stringify(cur) === before) return cur;
+    return this.update(key, cur);
+  }
+
+  delete(key: string, ns: string | undefined, name: string): KubeObject {
+    const id = `${ns ?? ''}/${name}`;
+    const cur = this.bucket(key).get(id);
+    if (!cur) throw notFound(this.defOf(key), name);
+    this.bucket(key).delete(id);
+    const gone = structuredClone(cur);
+    gone.metadata.resourceVersion = String(++this.rv);
+    this.emit('DELETED', key, gone);
+    return gone;
+  }
+
+  subscribe(fn: (e: StoreEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Events after `rv` (exclusive), or undefined when the history no longer reaches back that far. */
+  since(rv: number): StoreEvent[] | undefined {
+    const first = this.history[0];
+    if (first && first.rv > rv + 1 && this.history.length >= HISTORY) return undefined;
+    return this.history.filter((e) => e.rv > rv);
+  }
+
+  private emit(type: WatchEventType, key: string, object: KubeObject): void {
+    const e: StoreEvent = { type, key, object: structuredClone(object), rv: this.rv };
+    this.history.push(e);
+    if (this.history.length > HISTORY) this.history.shift();
+    for (const l of this.listeners) l(e);
+  }
+}

@@ -1,0 +1,99 @@
+import { invalid, type FieldCause } from './errors.js';
+import { matchesSelector } from './labels.js';
+import type { ResourceDef } from './resources.js';
+import type { Deployment, HorizontalPodAutoscaler, KubeObject } from './types.js';
+
+const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Field validation as the apiserver does it for the fields we model; throws 422 Invalid. */
+export function validate(def: ResourceDef, obj: KubeObject): void {
+  const causes: FieldCause[] = [];
+  const name = obj.metadata?.name ?? '';
+  if (!name && !obj.metadata?.generateName)
+    causes.push({
+      field: 'metadata.name',
+      message: 'Required value: name or generateName is required',
+      reason: 'FieldValueRequired',
+    });
+  else if (name && (!DNS1123.test(name) || name.length > 253))
+    causes.push({
+      field: 'metadata.name',
+      message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+    });
+  if (def.kind === 'Deployment') causes.push(...validateDeployment(obj as Deployment));
+  if (def.kind === 'HorizontalPodAutoscaler')
+    causes.push(...validateHpa(obj as HorizontalPodAutoscaler));
+  if (causes.length) throw invalid(def, name, causes);
+}
+
+function validateDeployment(d: Deployment): FieldCause[] {
+  const out: FieldCause[] = [];
+  const spec = d.spec;
+  if (!spec || typeof spec !== 'object')
+    return [{ field: 'spec', message: 'Required value', reason: 'FieldValueRequired' }];
+  const r = spec.replicas;
+  if (r !== undefined && (!Number.isInteger(r) || r < 0))
+    out.push({
+      field: 'spec.replicas',
+      message: `Invalid value: ${JSON.stringify(r)}: must be greater than or equal to 0`,
+    });
+  if (!spec.selector || (!spec.selector.matchLabels && !spec.selector.matchExpressions))
+    out.push({ field: 'spec.selector', message: 'Required value', reason: 'FieldValueRequired' });
+  else if (!matchesSelector(spec.template?.metadata?.labels, spec.selector))
+    out.push({
+      field: 'spec.template.metadata.labels',
+      message: `Invalid value: ${JSON.stringify(spec.template?.metadata?.labels ?? {})}: \`selector\` does not match template \`labels\``,
+    });
+  const containers = spec.template?.spec?.containers;
+  if (!Array.isArray(containers) || containers.length === 0)
+    out.push({
+      field: 'spec.template.spec.containers',
+      message: 'Required value',
+      reason: 'FieldValueRequired',
+    });
+  else
+    containers.forEach((c, i) => {
+      if (!c.name)
+        out.push({
+          field: `spec.template.spec.containers[${i}].name`,
+          message: 'Required value',
+          reason: 'FieldValueRequired',
+        });
+      if (!c.image)
+        out.push({
+          field: `spec.template.spec.containers[${i}].image`,
+          message: 'Required value',
+          reason: 'FieldValueRequired',
+        });
+    });
+  return out;
+}
+
+function validateHpa(h: HorizontalPodAutoscaler): FieldCause[] {
+  const out: FieldCause[] = [];
+  const s = h.spec;
+  if (!s) return [{ field: 'spec', message: 'Required value', reason: 'FieldValueRequired' }];
+  const min = s.minReplicas ?? 1;
+  if (!Number.isInteger(min) || min < 1)
+    out.push({
+      field: 'spec.minReplicas',
+      message: `Invalid value: ${JSON.stringify(s.minReplicas)}: must be greater than or equal to 1`,
+    });
+  if (!Number.isInteger(s.maxReplicas) || s.maxReplicas < 1)
+    out.push({
+      field: 'spec.maxReplicas',
+      message: `Invalid value: ${JSON.stringify(s.maxReplicas)}: must be greater than or equal to 1`,
+    });
+  else if (s.maxReplicas < min)
+    out.push({
+      field: 'spec.maxReplicas',
+      message: `Invalid value: ${s.maxReplicas}: must be greater than or equal to \`minReplicas\``,
+    });
+  if (!s.scaleTargetRef?.name || !s.scaleTargetRef.kind)
+    out.push({
+      field: 'spec.scaleTargetRef',
+      message: 'Required value',
+      reason: 'FieldValueRequired',
+    });
+  return out;
+}

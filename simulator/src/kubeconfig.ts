@@ -1,0 +1,22 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { stringify } from 'yaml';
+
+/** A kubeconfig for the simulator: plain HTTP on loopback, a token the simulator ignores. */
+export function kubeconfigYaml(server: string, name = 'aiops-sim'): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name, cluster: { server } }],
+    users: [{ name, user: { token: 'simulator' } }],
+    contexts: [{ name, context: { cluster: name, user: name, namespace: 'default' } }],
+    'current-context': name,
+    preferences: {},
+  });
+}
+
+/** Writes the kubeconfig (mode 0600, as kubectl expects of credentials files). */
+export async function writeKubeconfig(path: string, server: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, kubeconfigYaml(server), { mode: 0o600 });
+}

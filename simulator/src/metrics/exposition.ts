@@ -1,0 +1,44 @@
+/** Prometheus text exposition (format 0.0.4): families with HELP/TYPE, escaped label values. */
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+export type Labels = Record<string, string>;
+
+const escapeValue = (v: string): string =>
+  v.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
+const escapeHelp = (v: string): string => v.replaceAll('\\', '\\\\').replaceAll('\n', '\\n');
+
+export function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}
+
+export class Exposition {
+  private readonly families = new Map<
+    string,
+    { type: MetricType; help: string; lines: string[] }
+  >();
+
+  family(name: string, type: MetricType, help: string): void {
+    if (!this.families.has(name)) this.families.set(name, { type, help, lines: [] });
+  }
+
+  /** One sample; `name` may carry a histogram suffix (`_bucket`, `_sum`, `_count`) of `family`. */
+  sample(family: string, name: string, labels: Labels, value: number): void {
+    const f = this.families.get(family);
+    if (!f) throw new Error(`metric family ${family} not declared`);
+    const l = Object.entries(labels)
+      .map(([k, v]) => `${k}="${escapeValue(v)}"`)
+      .join(',');
+    f.lines.push(`${name}{${l}} ${formatValue(value)}`);
+  }
+
+  render(): string {
+    const out: string[] = [];
+    for (const [name, f] of this.families) {
+      if (f.lines.length === 0) continue;
+      out.push(`# HELP ${name} ${escapeHelp(f.help)}`, `# TYPE ${name} ${f.type}`, ...f.lines);
+    }
+    return out.join('\n') + '\n';
+  }
+}

@@ -1,0 +1,74 @@
+import { DEPLOYMENTS } from './cluster/cluster.js';
+import type { Deployment } from './cluster/types.js';
+import type { FaultKind } from './faults/types.js';
+import type { Simulation } from './simulator.js';
+
+/** The demo's fault rotation: every kind, the "needs attention" one last. */
+export const DEMO_ROTATION: FaultKind[] = [
+  'memory_leak',
+  'bad_release',
+  'traffic_spike',
+  'crash_loop',
+  'poisoned_cache',
+  'error_burst',
+  'cpu_saturation',
+  'latency_regression',
+  'node_loss',
+  'incurable',
+];
+
+/** The n-th scheduled demo fault: a different kind each time, on a rotating watched deployment. */
+export function demoStep(
+  n: number,
+  deployments: { namespace: string; name: string }[],
+): { namespace: string; deployment: string; kind: FaultKind } | undefined {
+  if (deployments.length === 0) return undefined;
+  const d = deployments[(n * 3) % deployments.length]!;
+  return {
+    namespace: d.namespace,
+    deployment: d.name,
+    kind: DEMO_ROTATION[n % DEMO_ROTATION.length]!,
+  };
+}
+
+/**
+ * `SCENARIO=demo`: injects the next fault every `intervalMs` of simulated time on watched
+ * (`aiops.io/autoheal=enabled`) deployments; each lasts at most `2 × interval` unless cured first.
+ */
+export class DemoScenario {
+  private n = 0;
+  private next: number;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly intervalMs = 180_000,
+    private readonly log: (line: string) => void = () => {},
+  ) {
+    this.next = sim.clock.now() + Math.min(60_000, intervalMs);
+  }
+
+  poll(): void {
+    const now = this.sim.clock.now();
+    if (now < this.next) return;
+    this.next = now + this.intervalMs;
+    const watched = this.sim.cluster
+      .list(DEPLOYMENTS, undefined, { labelSelector: 'aiops.io/autoheal=enabled' })
+      .map((o) => ({ namespace: o.metadata.namespace!, name: (o as Deployment).metadata.name }));
+    const step = demoStep(this.n++, watched);
+    if (!step) return;
+    try {
+      const f = this.sim.faults.inject({
+        ...step,
+        params: { durationSec: (2 * this.intervalMs) / 1000 },
+      });
+      this.sim.reconcile();
+      this.log(
+        `demo: injected ${f.kind} (${f.id}) into ${f.namespace}/${f.deployment}; cure: ${f.cureNote}`,
+      );
+    } catch (err) {
+      this.log(
+        `demo: could not inject ${step.kind} into ${step.namespace}/${step.deployment}: ${(err as Error).message}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,203 @@
+import type { Clock } from './clock.js';
+import { Cluster, DEPLOYMENTS, HPAS, NAMESPACES, NODES } from './cluster/cluster.js';
+import { ObjectStore } from './cluster/store.js';
+import { newMeta, type Deployment } from './cluster/types.js';
+import { DeploymentController } from './controller/deployments.js';
+import { HpaController } from './controller/hpa.js';
+import { Kubelet } from './controller/kubelet.js';
+import { EventRecorder } from './controller/recorder.js';
+import { ReplicaSetController } from './controller/replicasets.js';
+import { FaultEngine } from './faults/engine.js';
+import { Rng } from './rng.js';
+import type { WorkloadSpec } from './workloads.js';
+
+/** Virtual seconds per simulation step: signals and controllers advance in these slices. */
+export const STEP_MS = 1_000;
+
+export const NODE_NAMES = ['node-a', 'node-b', 'node-c'];
+
+/**
+ * The whole fake cluster without its HTTP face: object store, controllers, kubelet, faults.
+ * `advanceTo(now)` runs every step of virtual time up to `now`.
+ */
+export class Simulation {
+  readonly store: ObjectStore;
+  readonly cluster: Cluster;
+  readonly faults: FaultEngine;
+  readonly kubelet: Kubelet;
+  readonly workloads = new Map<string, WorkloadSpec>();
+  private readonly rng: Rng;
+  private readonly deployments: DeploymentController;
+  private readonly replicaSets: ReplicaSetController;
+  private readonly hpas: HpaController;
+  private lastStep: number;
+
+  constructor(
+    readonly clock: Clock,
+    seed: number,
+  ) {
+    this.rng = new Rng(seed);
+    this.store = new ObjectStore(clock, this.rng);
+    this.cluster = new Cluster(this.store);
+    const events = new EventRecorder(this.cluster, clock);
+    this.faults = new FaultEngine(this.cluster, clock);
+    this.deployments = new DeploymentController(this.cluster, clock, events);
+    this.replicaSets = new ReplicaSetController(this.cluster, this.rng, events);
+    this.hpas = new HpaController(this.cluster, events, () =>
+      new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
+    );
+    this.kubelet = new Kubelet(this.cluster, clock, this.rng, this.faults, this.workloads, events);
+    this.lastStep = clock.now();
+    for (const ns of ['default', 'kube-system']) this.ensureNamespace(ns);
+    for (const name of NODE_NAMES)
+      this.cluster.create(NODES, undefined, {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: newMeta({
+          name,
+          labels: { 'kubernetes.io/hostname': name, 'node-role.kubernetes.io/worker': '' },
+        }),
+        spec: {},
+        status: {
+          conditions: [
+            {
+              type: 'Ready',
+              status: 'True',
+              reason: 'KubeletReady',
+              message: 'kubelet is posting ready status',
+            },
+          ],
+          addresses: [{ type: 'Hostname', address: name }],
+          nodeInfo: {
+            kubeletVersion: 'v1.32.4-sim',
+            osImage: 'simulated',
+            containerRuntimeVersion: 'containerd://1.7.0',
+          },
+        },
+      });
+  }
+
+  ensureNamespace(name: string): void {
+    if (this.store.get('/namespaces', undefined, name)) return;
+    this.cluster.create(NAMESPACES, undefined, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: newMeta({ name, labels: { 'kubernetes.io/metadata.name': name } }),
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active' },
+    });
+  }
+
+  /** Creates a workload's Deployment (and HPA) and remembers how its pods behave. */
+  addWorkload(w: WorkloadSpec): void {
+    this.ensureNamespace(w.namespace);
+    this.workloads.set(`${w.namespace}/${w.name}`, w);
+    const labels: Record<string, string> = {
+      app: w.name,
+      ...(w.autoheal ? { 'aiops.io/autoheal': 'enabled' } : {}),
+    };
+    const cpuReq = `${Math.round(w.cpuLimitCores * 500)}m`;
+    const d: Deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: newMeta({
+        name: w.name,
+        namespace: w.namespace,
+        labels,
+        annotations: { 'kubernetes.io/change-cause': `initial release ${w.image}` },
+      }),
+      spec: {
+        replicas: w.replicas,
+        selector: { matchLabels: { app: w.name } },
+        template: {
+          metadata: { labels: { app: w.name } },
+          spec: {
+            containers: [
+              {
+                name: w.name,
+                image: w.image,
+                ports: [{ containerPort: 8080, name: 'http', protocol: 'TCP' }],
+                resources: {
+                  limits: {
+                    cpu: `${Math.round(w.cpuLimitCores * 1000)}m`,
+                    memory: `${Math.round(w.memoryLimitBytes / 1024 / 1024)}Mi`,
+                  },
+                  requests: {
+                    cpu: cpuReq,
+                    memory: `${Math.round(w.memoryLimitBytes / 2 / 1024 / 1024)}Mi`,
+                  },
+                },
+              },
+            ],
+          },
+        },
+      },
+    };
+    this.cluster.create(DEPLOYMENTS, w.namespace, d);
+    if (w.hpa)
+      this.cluster.create(HPAS, w.namespace, {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: newMeta({ name: w.name, namespace: w.namespace }),
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: w.name },
+          minReplicas: w.hpa.minReplicas,
+          maxReplicas: w.hpa.maxReplicas,
+          metrics: [
+            {
+              type: 'Resource',
+              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+            },
+          ],
+        },
+      });
+  }
+
+  /** Runs controllers once without advancing time (after API writes, so reads see effects soon). */
+  reconcile(): void {
+    this.hpas.reconcile();
+    this.deployments.reconcile();
+    this.replicaSets.reconcile();
+  }
+
+  /** Runs one step per STEP_MS of virtual time elapsed since the last call. */
+  advanceTo(now: number): void {
+    while (this.lastStep + STEP_MS <= now) {
+      this.lastStep += STEP_MS;
+      this.stepOnce();
+    }
+  }
+
+  private stepOnce(): void {
+    this.faults.step();
+    this.reconcile();
+    this.kubelet.step(STEP_MS / 1000);
+    this.evictFromLostNodes();
+    this.reconcile();
+  }
+
+  private readonly nodeLostSince = new Map<string, number>();
+
+  /** The node lifecycle controller: pods on a NotReady node are evicted after 5 virtual minutes. */
+  private evictFromLostNodes(): void {
+    const now = this.clock.now();
+    for (const n of this.store.list('/nodes')) {
+      const ready = (
+        n.status as { conditions?: { type: string; status: string }[] }
+      )?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      if (ready) {
+        this.nodeLostSince.delete(n.metadata.name);
+        continue;
+      }
+      const since = this.nodeLostSince.get(n.metadata.name) ?? now;
+      this.nodeLostSince.set(n.metadata.name, since);
+      const evictAfter =
+        (this.faults.list().find((f) => f.node === n.metadata.name)?.params.evictAfterSec ?? 300) *
+        1000;
+      if (now - since < evictAfter) continue;
+      for (const p of this.store.list('/pods'))
+        if ((p.spec as { nodeName?: string }).nodeName === n.metadata.name)
+          this.store.delete('/pods', p.metadata.namespace, p.metadata.name);
+    }
+  }
+}

@@ -1,0 +1,305 @@
+/**
+ * `npm run bench -w backend`: one run on loopback with one load generator (wrk) and one body.
+ *  1. bare node:http ceiling, 2. Express floor, 3. the backend: single-object POST /predict at
+ *  64 connections; then 4. batches of 1,000 and 10,000 instances against the backend, timed by
+ *  the server (`elapsed_ms`) and by the client (round trip). Writes
+ *  bench/results/<date>-backend.json at the repository root and prints a table with ratios.
+ *
+ * Env: BENCH_DURATION (seconds per load run, default 10), BENCH_CONNECTIONS (default 64),
+ * BENCH_BATCH_RUNS (timed requests per batch size, default 30).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FEATURES, ORIGINAL_HEALTHY_EXAMPLE, type FeatureInput } from '@aiops/model';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const backendDir = path.resolve(here, '..', '..'); // dist/scripts → backend
+const repoRoot = path.resolve(backendDir, '..');
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const BATCH_RUNS = Number(process.env.BENCH_BATCH_RUNS ?? 30);
+
+interface LoadResult {
+  name: string;
+  requestsPerSec: number;
+  latencyMs: { p50: number; p75: number; p90: number; p99: number };
+  requests: number;
+  errors: number;
+}
+
+interface BatchResult {
+  instances: number;
+  bodyBytes: number;
+  serverMs: { median: number; p95: number; max: number };
+  roundTripMs: { median: number; p95: number; max: number };
+  instancesPerSec: number;
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as { port: number };
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+function requireWrk(): string {
+  const r = spawnSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.error('wrk is not installed: apt-get install wrk');
+    process.exit(1);
+  }
+  return r.stdout.trim();
+}
+
+/** A deterministic pseudo-random generator (mulberry32), so every run sends the same bodies. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Valid rows spread over plausible values (every feature sent, like the healer does). */
+function rows(n: number, seed: number): FeatureInput[] {
+  const r = rng(seed);
+  const plausibleMax: Record<string, number> = {
+    restart_count_last_5m: 8,
+    cpu_usage_pct: 150,
+    memory_usage_bytes: 2e9,
+    unavailable_replicas: 5,
+    network_receive_bytes_per_s: 1e7,
+    http_p95_latency_seconds: 5,
+    http_requests_per_s: 2000,
+  };
+  return Array.from({ length: n }, () => {
+    const row: Record<string, number> = {};
+    for (const f of FEATURES) {
+      const hi = Math.min(f.max, plausibleMax[f.name] ?? f.max);
+      const lo = Math.max(f.min, -hi);
+      const v = lo + r() * (hi - lo);
+      row[f.name] = Math.round(v * 1000) / 1000;
+    }
+    return row as FeatureInput;
+  });
+}
+
+function start(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr?.on('data', (b: Buffer) => process.stderr.write(`[${name}] ${b.toString()}`));
+  child.stdout?.resume();
+  return child;
+}
+
+async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(ORIGINAL_HEALTHY_EXAMPLE),
+      });
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.pid === undefined) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  process.kill(child.pid, 'SIGTERM');
+  await exited;
+}
+
+function parseMs(s: string): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(s.trim());
+  if (!m) return NaN;
+  const v = Number(m[1]);
+  return m[2] === 'us' ? v / 1000 : m[2] === 'ms' ? v : m[2] === 's' ? v * 1000 : v * 60_000;
+}
+
+function runWrk(
+  wrk: string,
+  name: string,
+  url: string,
+  luaFile: string,
+  seconds: number,
+): LoadResult {
+  const r = spawnSync(
+    wrk,
+    ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', luaFile, url],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
+  const out = r.stdout;
+  const pct = (p: string): number =>
+    parseMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out)?.[1] ?? '');
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const socketErrors = socket ? socket.slice(1).reduce((s, x) => s + Number(x), 0) : 0;
+  return {
+    name,
+    requestsPerSec: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    latencyMs: { p50: pct('50'), p75: pct('75'), p90: pct('90'), p99: pct('99') },
+    requests: Number(/(\d+) requests in/.exec(out)?.[1]),
+    errors: non2xx + socketErrors,
+  };
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+}
+
+async function timeBatch(url: string, n: number): Promise<BatchResult> {
+  const body = JSON.stringify({ instances: rows(n, n) });
+  const server: number[] = [];
+  const client: number[] = [];
+  for (let i = 0; i < BATCH_RUNS + 5; i++) {
+    const t0 = performance.now();
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    const answer = (await res.json()) as { predictions?: unknown[]; elapsed_ms?: number };
+    const t1 = performance.now();
+    if (res.status !== 200 || answer.predictions?.length !== n) {
+      throw new Error(`batch of ${n}: HTTP ${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
+    }
+    if (i >= 5) {
+      server.push(answer.elapsed_ms ?? NaN);
+      client.push(t1 - t0);
+    }
+  }
+  const stats = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const r2 = (x: number) => Math.round(x * 100) / 100;
+    return { median: r2(quantile(s, 0.5)), p95: r2(quantile(s, 0.95)), max: r2(s[s.length - 1]!) };
+  };
+  const serverMs = stats(server);
+  return {
+    instances: n,
+    bodyBytes: Buffer.byteLength(body),
+    serverMs,
+    roundTripMs: stats(client),
+    instancesPerSec: Math.round((n / serverMs.median) * 1000),
+  };
+}
+
+function rssMb(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
+}
+
+async function main(): Promise<void> {
+  const wrk = requireWrk();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'backend-bench-'));
+  const body = JSON.stringify(ORIGINAL_HEALTHY_EXAMPLE);
+  const lua = path.join(tmp, 'post.lua');
+  writeFileSync(
+    lua,
+    `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [==[${body}]==]\n`,
+  );
+  const servers = path.join(backendDir, 'dist', 'scripts', 'benchServers.js');
+  const mainJs = path.join(backendDir, 'dist', 'src', 'main.js');
+
+  // The backend first: its real answer to the body is the constant the reference servers send.
+  const port = await freePort();
+  const backend = start('backend', [mainJs], {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+  });
+  const url = `http://127.0.0.1:${port}/predict`;
+  await waitFor(url);
+  const answer = (await (
+    await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+  ).json()) as Record<string, unknown>;
+  const answerFile = path.join(tmp, 'answer.json');
+  writeFileSync(answerFile, JSON.stringify(answer));
+
+  const load: LoadResult[] = [];
+  for (const kind of ['bare', 'floor'] as const) {
+    const p = await freePort();
+    const child = start(kind, [servers, kind, String(p), answerFile]);
+    const u = `http://127.0.0.1:${p}/predict`;
+    await waitFor(u);
+    runWrk(wrk, kind, u, lua, 3); // warm-up
+    load.push(
+      runWrk(wrk, kind === 'bare' ? 'node:http (ceiling)' : 'Express floor', u, lua, DURATION),
+    );
+    await stop(child);
+  }
+  runWrk(wrk, 'backend', url, lua, 3);
+  load.push(runWrk(wrk, 'backend POST /predict', url, lua, DURATION));
+
+  const batches = [await timeBatch(url, 1_000), await timeBatch(url, 10_000)];
+  const memory = rssMb(backend.pid!);
+  await stop(backend);
+
+  const [bare, floor, real] = load as [LoadResult, LoadResult, LoadResult];
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
+    loadGenerator: `wrk -t1 -c${CONNECTIONS} -d${DURATION}s (loopback, one body: the original healthy example)`,
+    single: load,
+    ratios: {
+      backendVsFloor: Math.round((real.requestsPerSec / floor.requestsPerSec) * 1000) / 1000,
+      backendVsBare: Math.round((real.requestsPerSec / bare.requestsPerSec) * 1000) / 1000,
+      floorVsBare: Math.round((floor.requestsPerSec / bare.requestsPerSec) * 1000) / 1000,
+    },
+    batches,
+    backendMemoryMb: memory,
+    targets: {
+      singleVsFloorAtLeast: 0.8,
+      p99MsAtMost: 10,
+      batch1kServerMsAtMost: 10,
+      batch10kServerMsAtMost: 50,
+      rssMbAtMost: 200,
+    },
+  };
+  const outDir = path.join(repoRoot, 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+  const outFile = path.join(outDir, `${result.date.slice(0, 10)}-backend.json`);
+  writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
+
+  const f = (x: number, d = 0) =>
+    x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+  console.log(`\n${result.loadGenerator}\n`);
+  console.log('| server | req/s | vs floor | vs bare | p50 ms | p99 ms | errors |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const l of load) {
+    console.log(
+      `| ${l.name} | ${f(l.requestsPerSec)} | ${f(l.requestsPerSec / floor.requestsPerSec, 2)}× | ${f(l.requestsPerSec / bare.requestsPerSec, 2)}× | ${f(l.latencyMs.p50, 2)} | ${f(l.latencyMs.p99, 2)} | ${l.errors} |`,
+    );
+  }
+  console.log(
+    '\n| batch | body | server ms (median / p95) | round trip ms (median / p95) | instances/s (server) |',
+  );
+  console.log('| ---: | ---: | ---: | ---: | ---: |');
+  for (const b of batches) {
+    console.log(
+      `| ${f(b.instances)} | ${f(b.bodyBytes / 1e6, 2)} MB | ${f(b.serverMs.median, 2)} / ${f(b.serverMs.p95, 2)} | ${f(b.roundTripMs.median, 2)} / ${f(b.roundTripMs.p95, 2)} | ${f(b.instancesPerSec)} |`,
+    );
+  }
+  console.log(`\nbackend RSS after the runs: ${memory.rss} MB (peak ${memory.peak} MB)`);
+  console.log(`written to ${path.relative(repoRoot, outFile)}`);
+}
+
+await main();

@@ -1,0 +1,72 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, parseConfig } from './config.js';
+
+describe('parseConfig', () => {
+  it('has defaults for everything', () => {
+    expect(parseConfig({})).toEqual({
+      port: 5000,
+      host: '0.0.0.0',
+      modelDir: undefined,
+      modelEngine: 'cpu',
+      corsOrigins: ['http://localhost:8080'],
+      batchLimit: 10_000,
+      bodyLimit: '8mb',
+      logLevel: 'info',
+      shutdownTimeoutMs: 8_000,
+    });
+  });
+
+  it('reads every variable', () => {
+    const c = parseConfig({
+      PORT: '8000',
+      HOST: '127.0.0.1',
+      MODEL_DIR: '/models/risk',
+      MODEL_ENGINE: 'wasm',
+      CORS_ORIGIN: 'https://a.example, https://b.example',
+      BATCH_LIMIT: '500',
+      BODY_LIMIT: '512kb',
+      LOG_LEVEL: 'debug',
+      SHUTDOWN_TIMEOUT_MS: '2000',
+    });
+    expect(c).toEqual({
+      port: 8000,
+      host: '127.0.0.1',
+      modelDir: '/models/risk',
+      modelEngine: 'wasm',
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      batchLimit: 500,
+      bodyLimit: '512kb',
+      logLevel: 'debug',
+      shutdownTimeoutMs: 2000,
+    });
+  });
+
+  it.each([
+    ['*', '*'],
+    ['', []],
+    ['http://x, *', '*'],
+  ])('CORS_ORIGIN=%j → %j', (value, expected) => {
+    expect(parseConfig({ CORS_ORIGIN: value }).corsOrigins).toEqual(expected);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(parseConfig({ PORT: '', BATCH_LIMIT: '' })).toMatchObject({
+      port: 5000,
+      batchLimit: 10_000,
+    });
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['BATCH_LIMIT', '0'],
+    ['BATCH_LIMIT', '1.5'],
+    ['BODY_LIMIT', 'huge'],
+    ['LOG_LEVEL', 'verbose'],
+    ['MODEL_ENGINE', 'gpu'],
+    ['SHUTDOWN_TIMEOUT_MS', '-1'],
+  ])('rejects %s=%s, naming it', (name, value) => {
+    expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => parseConfig({ [name]: value })).toThrow(name);
+  });
+});

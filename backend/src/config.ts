@@ -1,0 +1,66 @@
+/**
+ * The backend's configuration, parsed once from the environment in main.ts. Components receive
+ * the parsed values; nothing else reads process.env.
+ */
+import { z } from 'zod';
+
+/** A size as body-parser understands it: bytes, or a number with b/kb/mb. */
+const SIZE = /^\d+(\.\d+)?\s*(b|kb|mb)?$/i;
+
+const ConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(5000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Directory holding model.json, weights.bin, metadata.json; default: the committed artifact. */
+  MODEL_DIR: z.string().min(1).optional(),
+  MODEL_ENGINE: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('cpu'),
+  /** Comma-separated browser origins allowed by CORS, `*` for any, empty for none. */
+  CORS_ORIGIN: z.string().default('http://localhost:8080'),
+  BATCH_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  BODY_LIMIT: z.string().regex(SIZE, 'must be a size like 8mb, 512kb or 1048576').default('8mb'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** On SIGTERM, how long in-flight requests get before the process exits anyway. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(8_000),
+});
+
+export interface BackendConfig {
+  port: number;
+  host: string;
+  modelDir: string | undefined;
+  modelEngine: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  corsOrigins: string[] | '*';
+  batchLimit: number;
+  bodyLimit: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  shutdownTimeoutMs: number;
+}
+
+/** The configuration is invalid; the message names every variable and its rule. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function parseConfig(env: Record<string, string | undefined>): BackendConfig {
+  // An empty variable means "unset" (compose files and shells produce them).
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = ConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`, { cause: parsed.error });
+  }
+  const c = parsed.data;
+  const origins = (env.CORS_ORIGIN ?? c.CORS_ORIGIN)
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    modelDir: c.MODEL_DIR,
+    modelEngine: c.MODEL_ENGINE,
+    corsOrigins: origins.includes('*') ? '*' : origins,
+    batchLimit: c.BATCH_LIMIT,
+    bodyLimit: c.BODY_LIMIT.replace(/\s+/g, ''),
+    logLevel: c.LOG_LEVEL,
+    shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * Entry point: parse the configuration once, wire the logger, the model and the server, and
+ * handle SIGTERM/SIGINT. Everything else lives in server.ts and app.ts.
+ */
+import { pino } from 'pino';
+import { Predictor } from '@aiops/model/predictor';
+import { ConfigError, parseConfig } from './config.js';
+import { startServer } from './server.js';
+
+let config;
+try {
+  config = parseConfig(process.env);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(2);
+}
+
+const logger = pino({ level: config.logLevel, base: { service: 'backend' } });
+let predictor: Predictor | undefined;
+const { ready, shutdown } = await startServer(config, {
+  logger,
+  loadScorer: async () => {
+    predictor = await Predictor.load({ dir: config.modelDir, engine: config.modelEngine });
+    return predictor;
+  },
+});
+
+ready.catch((err: unknown) => {
+  logger.fatal({ err, dir: config.modelDir ?? 'default' }, 'could not load the model');
+  process.exit(1);
+});
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'signal received');
+    void shutdown().then((clean) => {
+      predictor?.dispose();
+      logger.flush();
+      process.exit(clean ? 0 : 1);
+    });
+  });
+}

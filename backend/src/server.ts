@@ -1,0 +1,117 @@
+/**
+ * The service's lifecycle: listen first (so /healthz answers and /readyz says "loading"), load
+ * and warm up the model, then turn ready; on shutdown stop accepting, let in-flight requests
+ * finish, and give up after a deadline.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { CRASH_LOOP_EXAMPLE, ORIGINAL_HEALTHY_EXAMPLE, type FeatureInput } from '@aiops/model';
+import { createApp, type AppOptions } from './app.js';
+import { createMetrics, type ServiceMetrics } from './metrics.js';
+import { ModelSlot, type RiskScorer } from './types.js';
+
+export interface ServerOptions extends AppOptions {
+  port: number;
+  host: string;
+  /** How long in-flight requests get after shutdown() before their sockets are closed. */
+  shutdownTimeoutMs: number;
+}
+
+export interface RunningServer {
+  readonly server: Server;
+  readonly model: ModelSlot;
+  readonly metrics: ServiceMetrics;
+  /** The bound port (useful with port 0). */
+  readonly port: number;
+  /** Settles once the model is loaded and warmed up (rejects if loading fails). */
+  readonly ready: Promise<RiskScorer>;
+  /** Drains and closes; resolves `true` if every request finished before the deadline. */
+  shutdown(): Promise<boolean>;
+}
+
+/** Rows the warm-up scores so the first real requests do not pay for JIT compilation. */
+const WARMUP_ROWS: readonly FeatureInput[] = [ORIGINAL_HEALTHY_EXAMPLE, CRASH_LOOP_EXAMPLE];
+const WARMUP_CALLS = 2_000;
+
+export async function startServer(
+  opts: ServerOptions,
+  deps: { logger: Logger; loadScorer: () => Promise<RiskScorer> },
+): Promise<RunningServer> {
+  const { logger } = deps;
+  const metrics = createMetrics();
+  const model = new ModelSlot();
+  const app = createApp({ ...opts, model, metrics, logger });
+  const server = createServer(app);
+  // Keep-alive longer than typical load-balancer idle timeouts is the LB's job; these bound
+  // slow or stuck clients.
+  server.keepAliveTimeout = 5_000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ host: opts.host, port }, 'listening; loading the model');
+
+  const ready = (async () => {
+    const t0 = performance.now();
+    const scorer = await deps.loadScorer();
+    const t1 = performance.now();
+    for (let i = 0; i < WARMUP_CALLS; i++) scorer.predict(i % 100 === 0 ? bigBatch() : WARMUP_ROWS);
+    const t2 = performance.now();
+    if (model.state === 'loading') model.ready(scorer);
+    metrics.setModelInfo(scorer.version, scorer.backendName);
+    logger.info(
+      {
+        version: scorer.version,
+        engine: scorer.backendName,
+        loadMs: Math.round(t1 - t0),
+        warmupMs: Math.round(t2 - t1),
+      },
+      'model ready',
+    );
+    return scorer;
+  })();
+
+  let closing: Promise<boolean> | undefined;
+  const shutdown = (): Promise<boolean> => {
+    closing ??= new Promise<boolean>((resolve) => {
+      model.drain();
+      logger.info({ timeoutMs: opts.shutdownTimeoutMs }, 'shutting down: draining requests');
+      // Sockets whose last in-flight response just finished turn idle; close them as they do.
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      sweep.unref();
+      const deadline = setTimeout(() => {
+        logger.warn('shutdown deadline passed; closing the remaining connections');
+        clearInterval(sweep);
+        server.closeAllConnections();
+        resolve(false);
+      }, opts.shutdownTimeoutMs);
+      deadline.unref();
+      server.close(() => {
+        clearTimeout(deadline);
+        clearInterval(sweep);
+        logger.info('all requests finished; server closed');
+        resolve(true);
+      });
+      // Idle keep-alive sockets would otherwise hold close() open; busy ones get
+      // `connection: close` on their current response (see app.ts).
+      server.closeIdleConnections();
+    });
+    return closing;
+  };
+
+  return { server, model, metrics, port, ready, shutdown };
+}
+
+function bigBatch(): FeatureInput[] {
+  return Array.from({ length: 256 }, (_, i) =>
+    i % 2 === 0 ? ORIGINAL_HEALTHY_EXAMPLE : CRASH_LOOP_EXAMPLE,
+  );
+}

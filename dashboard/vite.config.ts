@@ -17,6 +17,7 @@ export default defineConfig({
   plugins: [react()],
   resolve: {
     alias: {
+      '@aiops/healer/api': here('../healer/src/api/types.ts'),
       '@aiops/model/schema': here('../model/src/schema.ts'),
       '@aiops/model': here('../model/src/schema.ts'),
     },

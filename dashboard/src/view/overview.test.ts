@@ -3,6 +3,7 @@ import {
   DEFAULT_SORT,
   EMPTY_FILTER,
   filterDeployments,
+  isEmptyFilter,
   formatOverviewQuery,
   namespacesOf,
   nextSort,
@@ -175,4 +176,9 @@ describe('overview query', () => {
       sort: DEFAULT_SORT,
     });
   });
+});
+
+it('isEmptyFilter ignores whitespace-only search', () => {
+  expect(isEmptyFilter({ ...EMPTY_FILTER, text: '  ' })).toBe(true);
+  expect(isEmptyFilter({ ...EMPTY_FILTER, namespace: 'prod' })).toBe(false);
 });

@@ -164,3 +164,7 @@ export function formatOverviewQuery(filter: OverviewFilter, sort: SortSpec): str
     q.set('sort', `${sort.key}:${sort.dir}`);
   return q.toString();
 }
+
+export function isEmptyFilter(f: OverviewFilter): boolean {
+  return f.namespace === '' && f.level === '' && f.state === '' && f.text.trim() === '';
+}

@@ -4,13 +4,13 @@
  */
 import {
   ApiException,
+  KubeConfig,
   AppsV1Api,
   AutoscalingV2Api,
   CoreV1Api,
   Exec,
   PatchStrategy,
   setHeaderOptions,
-  type KubeConfig,
 } from '@kubernetes/client-node';
 
 export interface KubeClients {
@@ -18,6 +18,31 @@ export interface KubeClients {
   core: CoreV1Api;
   autoscaling: AutoscalingV2Api;
   exec: Exec;
+}
+
+/**
+ * Loads a kubeconfig: the file at `path`, else the default chain (KUBECONFIG, ~/.kube/config,
+ * in-cluster service account). client-node refuses plain-HTTP servers unless
+ * `insecure-skip-tls-verify` is set; with no TLS there is nothing to verify, so for `http://`
+ * servers (the simulator, `kubectl proxy`) it is set here.
+ */
+export function loadKubeConfig(path?: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  if (kc.clusters.some((c) => c.server.startsWith('http://') && !c.skipTLSVerify)) {
+    const fixed = new KubeConfig();
+    fixed.loadFromOptions({
+      clusters: kc.clusters.map((c) =>
+        c.server.startsWith('http://') ? { ...c, skipTLSVerify: true } : c,
+      ),
+      users: kc.users,
+      contexts: kc.contexts,
+      currentContext: kc.currentContext,
+    });
+    return fixed;
+  }
+  return kc;
 }
 
 export function createKubeClients(kc: KubeConfig): KubeClients {

@@ -22,7 +22,7 @@ export interface RestartOptions extends VersionedPatchOptions {
   state?: PersistedHealState;
 }
 
-/** Skips paused deployments; skips when the re-read state shows this attempt already taken. */
+/** Refuses paused deployments; skips when the re-read state shows this attempt already taken. */
 export async function restartDeployment(
   k: KubeClients,
   namespace: string,
@@ -30,9 +30,10 @@ export async function restartDeployment(
   opts: RestartOptions,
 ): Promise<ActionResult> {
   let skipped: string | undefined;
+  let refused: string | undefined;
   const build = (dep: V1Deployment): Record<string, unknown> | undefined => {
     if (dep.spec?.paused) {
-      skipped = 'deployment is paused (kubectl rollout resume first)';
+      refused = 'deployment is paused (kubectl rollout resume first)';
       return undefined;
     }
     const current = readPersisted(dep).state;
@@ -47,6 +48,7 @@ export async function restartDeployment(
   };
   try {
     const res = await patchDeploymentVersioned(k, namespace, name, build, opts);
+    if (!res && refused) return { status: 'refused', detail: refused };
     if (!res) return { status: 'skipped', detail: skipped ?? 'nothing to do' };
     return { status: 'done', detail: `rollout restart at ${opts.at.toISOString()}` };
   } catch (err) {

@@ -1,0 +1,818 @@
+/**
+ * One healer cycle: list watched deployments → fetch features (one query per feature) → one
+ * batched /predict → decide per deployment (pure policy) → act through client-node → report.
+ * `runCycle()` is what the schedule, the CLI and `POST /api/check` call. The loop never throws for
+ * a deployment's trouble: it becomes an inconclusive assessment or a failed action, reported.
+ */
+import { riskLevel, type FeatureInput, type Prediction } from '@aiops/model';
+import type { V1Deployment } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type {
+  ActionRecord,
+  DeploymentStatus,
+  HealAction,
+  HealState,
+  RiskPoint,
+} from '../api/types.js';
+import { clearCache } from '../actions/cacheClear.js';
+import { describeError, type KubeClients } from '../actions/kube.js';
+import { restartDeployment } from '../actions/restart.js';
+import { rollbackDeployment } from '../actions/rollback.js';
+import { restoreHpaMin, scaleUp } from '../actions/scale.js';
+import {
+  memoryFrom,
+  patchDeploymentVersioned,
+  persistedChanged,
+  readPersisted,
+  stateAnnotations,
+  toPersisted,
+  type PersistedHealState,
+} from '../actions/state.js';
+import type { ActionResult } from '../actions/types.js';
+import type { HealerConfig } from '../config.js';
+import type { HealerMetrics } from '../metrics.js';
+import type { NotifyKind, NotifyMessage } from '../notify/types.js';
+import {
+  actionLabel,
+  decide,
+  fmt,
+  holdBack,
+  markStepFailed,
+  topFeatures,
+} from '../policy/decide.js';
+import { defaultRules, resolveRules, type DeploymentRules } from '../policy/rules.js';
+import {
+  INITIAL_MEMORY,
+  type Assessment,
+  type BudgetGate,
+  type Decision,
+  type HealMemory,
+  type StepOutcome,
+} from '../policy/types.js';
+import { EVENT_REASONS, type EventSubject, type StatusSink } from '../report/types.js';
+import type { Reporter } from '../report/reporter.js';
+import type { Sleep } from '../retry.js';
+import type { WatchScope } from '../sources/deployments.js';
+import {
+  targetKey,
+  type FeatureResult,
+  type FeatureSource,
+  type Target,
+} from '../sources/types.js';
+import { ShadowLedger, type ShadowEntry } from './shadow.js';
+
+export interface Predictor {
+  predict(instances: readonly FeatureInput[]): Promise<Prediction[]>;
+}
+
+export interface HealerDeps {
+  config: HealerConfig;
+  /** Cluster clients for the actions and state writes. */
+  kube: KubeClients;
+  listDeployments(scope: WatchScope): Promise<V1Deployment[]>;
+  source: FeatureSource;
+  predictor: Predictor;
+  budget: BudgetGate;
+  reporter: Reporter;
+  sink: StatusSink;
+  metrics: HealerMetrics;
+  logger: Logger;
+  now: () => number;
+  sleep?: Sleep;
+  /** Flushed at the start of each cycle (the Slack retry queue). */
+  notifier?: { flush?(): Promise<void> };
+}
+
+/** Per-run overrides (the CLI's flags). */
+export interface CycleOptions {
+  namespaces?: string[];
+  labelSelector?: string;
+  /** Forces dry-run for this cycle (it can only add dry-run, never remove it). */
+  dryRun?: boolean;
+}
+
+/** One deployment's line in a cycle report (the CLI prints these). */
+export interface CycleRow {
+  namespace: string;
+  name: string;
+  risk: number | null;
+  level: string | null;
+  top: string;
+  /** none, wait, inconclusive, recovered, page, or the action taken. */
+  decision: string;
+  detail: string;
+  dryRun: boolean;
+  /** Risk at or above the high threshold, or a heal underway. */
+  atRisk: boolean;
+  inconclusive: boolean;
+  actionStatus?: ActionResult['status'] | 'budget_denied' | 'dry_run';
+}
+
+export interface CycleReport {
+  startedAt: string;
+  durationMs: number;
+  watched: number;
+  rows: CycleRow[];
+  /** Cycle-level failures (Kubernetes list, /predict, every Prometheus query). */
+  errors: string[];
+}
+
+const TREND_POINTS = 30;
+const HEALER_WARNING_KEY = '(healer)';
+
+export class Healer {
+  /** Streak counters for every deployment; the full memory for dry-run deployments. */
+  private readonly local = new Map<string, HealMemory>();
+  private readonly trends = new Map<string, RiskPoint[]>();
+  private readonly base: DeploymentRules;
+  private readonly reportedProblems = new Set<string>();
+  private readonly down = new Set<string>();
+  private inFlight: Promise<CycleReport> | undefined;
+  readonly shadow = new ShadowLedger();
+
+  constructor(private readonly deps: HealerDeps) {
+    this.base = defaultRules(deps.config);
+  }
+
+  /** Dry-run records for `GET /api/shadow`. */
+  shadowEntries(): ShadowEntry[] {
+    return this.shadow.list();
+  }
+
+  /** Runs one cycle now; a call while a cycle runs joins that cycle instead of starting another. */
+  runCycle(opts: CycleOptions = {}): Promise<CycleReport> {
+    this.inFlight ??= this.cycle(opts).finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  /**
+   * Forgets a deployment's heal state (`POST /api/deployments/:ns/:name/reset`): clears the
+   * annotations, restores a raised HPA minReplicas, and starts counting from zero.
+   */
+  async reset(namespace: string, name: string): Promise<void> {
+    const key = `${namespace}/${name}`;
+    this.local.delete(key);
+    let hpa: PersistedHealState['hpa'];
+    await patchDeploymentVersioned(this.deps.kube, namespace, name, (dep) => {
+      hpa = readPersisted(dep).state?.hpa;
+      return { metadata: { annotations: stateAnnotations(toPersisted(INITIAL_MEMORY)) } };
+    });
+    if (hpa) await restoreHpaMin(this.deps.kube, namespace, hpa.name, hpa.originalMinReplicas);
+    this.deps.logger.info({ namespace, deployment: name }, 'heal state reset by request');
+  }
+
+  private async cycle(opts: CycleOptions): Promise<CycleReport> {
+    const { config, metrics, logger } = this.deps;
+    const started = this.deps.now();
+    const t0 = performance.now();
+    const report: CycleReport = {
+      startedAt: new Date(started).toISOString(),
+      durationMs: 0,
+      watched: 0,
+      rows: [],
+      errors: [],
+    };
+    try {
+      await this.deps.notifier?.flush?.().catch(() => undefined);
+      const scope: WatchScope = {
+        namespaces: opts.namespaces ?? config.namespaces,
+        labelSelector: opts.labelSelector ?? config.labelSelector,
+      };
+      let deployments: V1Deployment[];
+      try {
+        deployments = await this.deps.listDeployments(scope);
+        await this.recovered('kubernetes');
+      } catch (err) {
+        const msg = `listing deployments failed: ${describeError(err)}`;
+        report.errors.push(msg);
+        await this.failing('kubernetes', 'Kubernetes API unreachable', msg);
+        return report;
+      }
+      report.watched = deployments.length;
+      metrics.deploymentsWatched.set(deployments.length);
+      const targets: (Target & { dep: V1Deployment; rules: DeploymentRules })[] = deployments.map(
+        (dep) => {
+          const namespace = dep.metadata?.namespace ?? 'default';
+          const name = dep.metadata?.name ?? '';
+          const { rules, problems } = resolveRules(this.base, dep.metadata?.annotations);
+          if (opts.dryRun) rules.dryRun = true;
+          for (const p of problems) void this.badAnnotation(dep, p);
+          return { namespace, name, dep, rules };
+        },
+      );
+
+      const assessments = await this.assess(targets, report);
+      const risks = new Map<string, number | null>();
+      let inconclusiveCount = 0;
+      for (const t of targets) {
+        const key = targetKey(t);
+        const assessment = assessments.get(key) ?? { kind: 'inconclusive', reason: 'not assessed' };
+        if (assessment.kind === 'inconclusive') inconclusiveCount++;
+        try {
+          const row = await this.handle(t.dep, t.rules, assessment);
+          report.rows.push(row);
+          risks.set(key, row.risk);
+        } catch (err) {
+          // A bug or an unexpected API answer for one deployment must not stop the others.
+          const msg = `${key}: ${describeError(err)}`;
+          report.errors.push(msg);
+          logger.error(
+            { namespace: t.namespace, deployment: t.name, err: String(err) },
+            'handling failed',
+          );
+        }
+      }
+      metrics.inconclusiveDeployments.set(inconclusiveCount);
+      metrics.setRisks(risks);
+      for (const key of [...this.local.keys()]) if (!risks.has(key)) this.local.delete(key);
+      for (const key of [...this.trends.keys()]) if (!risks.has(key)) this.trends.delete(key);
+      return report;
+    } finally {
+      report.durationMs = performance.now() - t0;
+      metrics.cycleDuration.observe(
+        { result: report.errors.length > 0 ? 'error' : 'ok' },
+        report.durationMs / 1000,
+      );
+      logger.info(
+        {
+          watched: report.watched,
+          durationMs: Math.round(report.durationMs),
+          errors: report.errors.length,
+        },
+        'cycle done',
+      );
+    }
+  }
+
+  /** Features and risk for every target: conclusive ones are scored in one /predict call. */
+  private async assess(
+    targets: readonly Target[],
+    report: CycleReport,
+  ): Promise<Map<string, Assessment>> {
+    const out = new Map<string, Assessment>();
+    if (targets.length === 0) return out;
+    let features: Map<string, FeatureResult>;
+    try {
+      features = await this.deps.source.fetch(targets);
+    } catch (err) {
+      const reason = `feature source failed: ${describeError(err)}`;
+      report.errors.push(reason);
+      for (const t of targets) out.set(targetKey(t), { kind: 'inconclusive', reason });
+      return out;
+    }
+    const scored: { key: string; input: FeatureInput }[] = [];
+    let failedQueries = 0;
+    for (const t of targets) {
+      const key = targetKey(t);
+      const f = features.get(key) ?? { kind: 'inconclusive', reason: 'no features' };
+      if (f.kind === 'inconclusive') {
+        if (f.reason.includes('query for')) failedQueries++;
+        out.set(key, { kind: 'inconclusive', reason: f.reason });
+      } else scored.push({ key, input: f.features });
+    }
+    if (failedQueries === targets.length) {
+      const reason = [...out.values()][0];
+      const msg =
+        `Prometheus queries failing: ${reason?.kind === 'inconclusive' ? reason.reason : ''}`.slice(
+          0,
+          500,
+        );
+      report.errors.push(msg);
+      await this.failing('prometheus', 'Prometheus unreachable or failing', msg);
+    } else {
+      await this.recovered('prometheus');
+    }
+    if (scored.length === 0) return out;
+    try {
+      const predictions = await this.deps.predictor.predict(scored.map((s) => s.input));
+      this.deps.metrics.predictRequests.inc({ result: 'ok' });
+      await this.recovered('predict');
+      scored.forEach((s, i) => {
+        const p = predictions[i]!;
+        const f = features.get(s.key);
+        out.set(s.key, {
+          kind: 'scored',
+          risk: p.risk,
+          level: p.level,
+          explanation: p.explanation ?? [],
+          features: f?.kind === 'ok' ? f.features : {},
+          imputed: p.imputed ?? [],
+        });
+      });
+    } catch (err) {
+      this.deps.metrics.predictRequests.inc({ result: 'error' });
+      const reason = describeError(err);
+      report.errors.push(reason);
+      await this.failing('predict', 'Risk backend (/predict) unreachable or failing', reason);
+      for (const s of scored) out.set(s.key, { kind: 'inconclusive', reason });
+    }
+    return out;
+  }
+
+  private async handle(
+    dep: V1Deployment,
+    rules: DeploymentRules,
+    assessment: Assessment,
+  ): Promise<CycleRow> {
+    const { metrics } = this.deps;
+    const now = this.deps.now();
+    const namespace = dep.metadata?.namespace ?? 'default';
+    const name = dep.metadata?.name ?? '';
+    const key = `${namespace}/${name}`;
+    const subject: EventSubject = {
+      namespace,
+      name,
+      ...(dep.metadata?.uid ? { uid: dep.metadata.uid } : {}),
+      ...(dep.metadata?.resourceVersion ? { resourceVersion: dep.metadata.resourceVersion } : {}),
+    };
+    const read = readPersisted(dep);
+    if (read.problem) void this.badAnnotation(dep, read.problem);
+    const persistedBefore = rules.dryRun ? undefined : read.state;
+    const memory = rules.dryRun
+      ? { ...INITIAL_MEMORY, ...this.local.get(key) }
+      : memoryFrom(read.state, this.local.get(key));
+    const { decision, nextState } = decide(memory, assessment, rules, now);
+    let next = nextState;
+    let hpa = persistedBefore?.hpa;
+    let stateWritten = false;
+    const scored =
+      assessment.kind === 'scored' && decision.kind !== 'inconclusive' ? assessment : undefined;
+    const risk = scored ? scored.risk : null;
+    const row: CycleRow = {
+      namespace,
+      name,
+      risk,
+      level: scored ? riskLevel(scored.risk) : null,
+      top: scored ? topFeatures(scored.explanation, 2) : '',
+      decision: decision.kind === 'act' ? decision.action : decision.kind,
+      detail: decision.reason,
+      dryRun: rules.dryRun,
+      atRisk:
+        (risk !== null && risk >= rules.high) ||
+        (nextState.phase !== 'healthy' && nextState.attempt > 0),
+      inconclusive: decision.kind === 'inconclusive',
+    };
+    const base = (
+      kind: NotifyKind,
+      title: string,
+      detail: string,
+      extra: Partial<NotifyMessage> = {},
+    ): NotifyMessage => ({
+      kind,
+      namespace,
+      name,
+      title,
+      detail,
+      ...(scored
+        ? { risk: scored.risk, level: scored.level, top: scored.explanation.slice(0, 3) }
+        : {}),
+      attempts: rules.ladder.filter((a) => a !== 'page').length,
+      dryRun: rules.dryRun || undefined,
+      links: this.links(),
+      dedupKey: `${key}:${kind}:${next.episodeStartedAt ?? memory.episodeStartedAt ?? 0}:${next.attempt}:${next.step}`,
+      ...extra,
+    });
+
+    if (scored) {
+      this.shadow.observe(namespace, name, scored.risk, now);
+      const trend = this.trends.get(key) ?? [];
+      trend.push({ t: new Date(now).toISOString(), risk: scored.risk });
+      if (trend.length > TREND_POINTS) trend.shift();
+      this.trends.set(key, trend);
+    }
+    if (decision.kind === 'inconclusive') metrics.inconclusive.inc();
+
+    // The previous step's verdict, once its window passed.
+    const outcome: StepOutcome | undefined = 'outcome' in decision ? decision.outcome : undefined;
+    if (outcome) await this.reportOutcome(subject, rules, memory, outcome, base);
+
+    switch (decision.kind) {
+      case 'act': {
+        const request = { namespace, name, action: decision.action };
+        const verdict = this.deps.budget.check(request, new Date(now));
+        if (!verdict.allowed) {
+          next = holdBack(memory, nextState);
+          row.actionStatus = 'budget_denied';
+          row.detail = `${decision.reason}; held back by budget: ${verdict.message}`;
+          metrics.actions.inc({
+            action: decision.action,
+            step: String(decision.step),
+            outcome: 'budget_denied',
+          });
+          await this.deps.reporter.report({
+            subject,
+            level: 'warn',
+            message: `${decision.reason}; held back: ${verdict.message}`,
+            ...(verdict.repeated
+              ? {}
+              : { event: { type: 'Warning', reason: EVENT_REASONS.budgetDenied } }),
+            ...(verdict.repeated
+              ? {}
+              : {
+                  notify: base(
+                    'budget_denied',
+                    `Budget stopped ${actionLabel(decision.action)} on ${key}`,
+                    `${decision.reason}; held back: ${verdict.message}`,
+                    { dedupKey: `${key}:budget:${verdict.rule}:${now}` },
+                  ),
+                }),
+            dryRun: rules.dryRun,
+          });
+          break;
+        }
+        const at = new Date(now).toISOString();
+        if (rules.dryRun) {
+          row.actionStatus = 'dry_run';
+          metrics.actions.inc({
+            action: decision.action,
+            step: String(decision.step),
+            outcome: 'dry_run',
+          });
+          this.shadow.add(
+            {
+              at,
+              namespace,
+              name,
+              action: decision.action,
+              step: decision.step,
+              attempt: decision.attempt,
+              riskBefore: scored?.risk ?? 0,
+              reason: decision.reason,
+            },
+            rules.stabilisationMs,
+            rules.high,
+          );
+          await this.deps.reporter.report({
+            subject,
+            level: 'info',
+            message: `dry-run, would have: ${decision.reason}`,
+            dryRun: true,
+            action: this.record(
+              decision,
+              at,
+              scored?.risk ?? 0,
+              'skipped',
+              `would have: ${decision.reason}`,
+              true,
+            ),
+            notify: base(
+              'dry_run',
+              `Would have run ${actionLabel(decision.action)} on ${key}`,
+              decision.reason,
+              { action: decision.action, step: decision.step, attempt: decision.attempt },
+            ),
+          });
+          break;
+        }
+        const persisted = toPersisted(next, hpa);
+        const result = await this.execute(decision.action, dep, rules, persisted, new Date(now));
+        if (result.hpa) hpa = result.hpa;
+        row.actionStatus = result.status;
+        metrics.actions.inc({
+          action: decision.action,
+          step: String(decision.step),
+          outcome: result.status,
+        });
+        if (result.status === 'done') this.deps.budget.record(request, new Date(now));
+        const message = `${decision.reason}: ${result.detail}`;
+        row.detail = message;
+        if (result.status === 'skipped' && result.detail.includes('another healer')) {
+          // Someone else took the step and recorded it: adopt their state next cycle.
+          stateWritten = true;
+          break;
+        }
+        const ok = result.status === 'done' || result.status === 'skipped';
+        if (!ok) next = markStepFailed(next);
+        stateWritten = result.stateWritten;
+        await this.deps.reporter.report({
+          subject,
+          level: ok ? 'info' : 'warn',
+          message,
+          event: ok
+            ? { type: 'Normal', reason: EVENT_REASONS[decision.action] }
+            : { type: 'Warning', reason: EVENT_REASONS.actionFailed },
+          action: this.record(
+            decision,
+            at,
+            scored?.risk ?? 0,
+            ok ? 'pending' : 'failed',
+            message,
+            false,
+          ),
+          notify: base(
+            decision.escalated ? 'escalated' : 'action',
+            `${ok ? (decision.escalated ? 'Escalated to' : 'Ran') : 'Could not run'} ${actionLabel(decision.action)} on ${key}`,
+            message,
+            { action: decision.action, step: decision.step, attempt: decision.attempt },
+          ),
+        });
+        break;
+      }
+      case 'page': {
+        const at = new Date(now).toISOString();
+        await this.deps.reporter.report({
+          subject,
+          level: 'warn',
+          message: decision.reason,
+          event: { type: 'Warning', reason: EVENT_REASONS.page },
+          dryRun: rules.dryRun,
+          action: this.record(
+            { action: 'page', step: decision.step, attempt: decision.attempt },
+            at,
+            scored?.risk ?? 0,
+            'pending',
+            decision.reason,
+            rules.dryRun,
+          ),
+          notify: base('needs_attention', `${key} needs attention`, decision.reason, {
+            action: 'page',
+            step: decision.step,
+            attempt: decision.attempt,
+          }),
+        });
+        break;
+      }
+      case 'recovered': {
+        if (hpa && !rules.dryRun) {
+          const restored = await restoreHpaMin(
+            this.deps.kube,
+            namespace,
+            hpa.name,
+            hpa.originalMinReplicas,
+          );
+          if (restored.status !== 'failed') hpa = undefined;
+        }
+        await this.deps.reporter.report({
+          subject,
+          level: 'info',
+          message: decision.reason,
+          event: { type: 'Normal', reason: EVENT_REASONS.recovered },
+          dryRun: rules.dryRun,
+          notify: base('recovered', `${key} recovered`, decision.reason, {
+            dedupKey: `${key}:recovered:${memory.episodeStartedAt ?? 0}`,
+            ...(decision.curedBy ? { action: decision.curedBy } : {}),
+          }),
+        });
+        break;
+      }
+      case 'inconclusive': {
+        if (decision.alert) {
+          await this.deps.reporter.report({
+            subject,
+            level: 'warn',
+            message: `inconclusive for ${Math.round(decision.sinceMs / 1000)} s: ${decision.reason}`,
+            event: { type: 'Warning', reason: EVENT_REASONS.inconclusive },
+            dryRun: rules.dryRun,
+            notify: base(
+              'inconclusive',
+              `No usable data for ${key}`,
+              `inconclusive for ${Math.round(decision.sinceMs / 1000)} s: ${decision.reason}`,
+              {
+                dedupKey: `${key}:inconclusive:${memory.inconclusiveSince ?? now}`,
+              },
+            ),
+          });
+        } else {
+          this.deps.logger.debug(
+            { namespace, deployment: name },
+            `inconclusive: ${decision.reason}`,
+          );
+        }
+        break;
+      }
+      default:
+        this.deps.logger.debug(
+          { namespace, deployment: name, decision: decision.kind },
+          decision.reason,
+        );
+    }
+
+    if (rules.dryRun) {
+      this.local.set(key, next);
+    } else {
+      this.local.set(key, {
+        ...INITIAL_MEMORY,
+        highStreak: next.highStreak,
+        lowStreak: next.lowStreak,
+        lastRisk: next.lastRisk,
+        lastAssessedAt: next.lastAssessedAt,
+        inconclusiveSince: next.inconclusiveSince,
+        inconclusiveNotified: next.inconclusiveNotified,
+      });
+      const after = toPersisted(next, hpa);
+      if (!stateWritten && persistedChanged(persistedBefore, after)) {
+        await patchDeploymentVersioned(
+          this.deps.kube,
+          namespace,
+          name,
+          () => ({ metadata: { annotations: stateAnnotations(after) } }),
+          { sleep: this.deps.sleep },
+        ).catch((err: unknown) => {
+          this.deps.metrics.reportFailures.inc({ channel: 'heal_state' });
+          this.deps.logger.warn(
+            { namespace, deployment: name, err: describeError(err) },
+            'writing heal state failed',
+          );
+        });
+      }
+    }
+    this.deps.sink.assessment(this.status(namespace, name, assessment, decision, next, rules));
+    return row;
+  }
+
+  /** Carries out one rung. The heal state goes into the same patch as the change where possible. */
+  private async execute(
+    action: Exclude<HealAction, 'page'>,
+    dep: V1Deployment,
+    rules: DeploymentRules,
+    state: PersistedHealState,
+    at: Date,
+  ): Promise<ActionResult & { hpa?: PersistedHealState['hpa']; stateWritten: boolean }> {
+    const k = this.deps.kube;
+    const namespace = dep.metadata?.namespace ?? 'default';
+    const name = dep.metadata?.name ?? '';
+    const common = {
+      retries: this.deps.config.kube.retries,
+      ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}),
+    };
+    if (action === 'rollback') {
+      const r = await rollbackDeployment(k, namespace, name, { ...common, state });
+      return { ...r, stateWritten: r.status === 'done' };
+    }
+    const parts: string[] = [];
+    if (action === 'cache_clear_restart') {
+      const c = await clearCache(k, namespace, name, { spec: rules.cacheClear });
+      parts.push(c.detail);
+    }
+    const r = await restartDeployment(k, namespace, name, { ...common, at, state });
+    parts.push(r.detail);
+    if (r.status !== 'done' || action !== 'restart_scale') {
+      return { status: r.status, detail: parts.join('; '), stateWritten: r.status === 'done' };
+    }
+    const s = await scaleUp(k, namespace, name, {
+      step: rules.scaleStep,
+      maxReplicas: rules.maxReplicas,
+      ...common,
+    });
+    parts.push(s.detail);
+    // The step counts as done when the restart was; a failed scale-up is reported in the detail.
+    const out = {
+      status: r.status,
+      detail: parts.join('; '),
+      stateWritten: true,
+      ...(s.hpa ? { hpa: s.hpa } : {}),
+    };
+    if (s.hpa && s.hpa.name !== state.hpa?.name) out.stateWritten = false; // record the HPA in a second write
+    return out;
+  }
+
+  private async reportOutcome(
+    subject: EventSubject,
+    rules: DeploymentRules,
+    memory: HealMemory,
+    o: StepOutcome,
+    base: (
+      kind: NotifyKind,
+      title: string,
+      detail: string,
+      extra?: Partial<NotifyMessage>,
+    ) => NotifyMessage,
+  ): Promise<void> {
+    const { metrics } = this.deps;
+    metrics.stepOutcomes.inc({ action: o.action, outcome: o.cured ? 'cured' : 'not_cured' });
+    metrics.stepRiskDelta.observe({ action: o.action }, o.riskAfter - o.riskBefore);
+    const stepAt =
+      memory.stepStartedAt !== undefined
+        ? new Date(memory.stepStartedAt).toISOString()
+        : new Date(this.deps.now()).toISOString();
+    const message = `step ${o.step} ${actionLabel(o.action)} ${o.cured ? 'cured it' : 'did not cure it'}: risk ${fmt(o.riskBefore)} → ${fmt(o.riskAfter)} (threshold ${fmt(rules.high)})`;
+    await this.deps.reporter.report({
+      subject,
+      level: 'info',
+      message,
+      event: { type: 'Normal', reason: o.cured ? EVENT_REASONS.cured : EVENT_REASONS.notCured },
+      dryRun: rules.dryRun,
+      action: {
+        at: stepAt,
+        step: o.step,
+        action: o.action,
+        attempt: o.attempt,
+        dryRun: rules.dryRun,
+        riskBefore: o.riskBefore,
+        riskAfter: o.riskAfter,
+        outcome: o.cured ? 'cured' : 'not_cured',
+        message,
+      },
+      ...(o.cured
+        ? {
+            notify: base(
+              'cured',
+              `${actionLabel(o.action)} cured ${subject.namespace}/${subject.name}`,
+              message,
+              {
+                action: o.action,
+                step: o.step,
+                attempt: o.attempt,
+                dedupKey: `${subject.namespace}/${subject.name}:cured:${stepAt}`,
+              },
+            ),
+          }
+        : {}),
+    });
+  }
+
+  private record(
+    d: { action: HealAction; step: number; attempt: number },
+    at: string,
+    riskBefore: number,
+    outcome: ActionRecord['outcome'],
+    message: string,
+    dryRun: boolean,
+  ): ActionRecord {
+    return {
+      at,
+      step: d.step,
+      action: d.action,
+      attempt: d.attempt,
+      dryRun,
+      riskBefore,
+      outcome,
+      message,
+    };
+  }
+
+  private status(
+    namespace: string,
+    name: string,
+    a: Assessment,
+    d: Decision,
+    m: HealMemory,
+    rules: DeploymentRules,
+  ): DeploymentStatus {
+    const scored = a.kind === 'scored' && d.kind !== 'inconclusive' ? a : undefined;
+    let state: HealState;
+    if (d.kind === 'inconclusive') state = 'inconclusive';
+    else if (m.phase === 'needs_attention') state = 'needs_attention';
+    else if (m.phase === 'stabilising' || m.phase === 'recovering')
+      state = rules.ladder[m.step - 1] === 'rollback' ? 'rolled_back' : 'healing';
+    else state = m.highStreak > 0 ? 'watching' : 'healthy';
+    const lastRisk = m.lastRisk ?? null;
+    return {
+      namespace,
+      name,
+      risk: scored ? scored.risk : lastRisk,
+      level: scored ? scored.level : lastRisk !== null ? riskLevel(lastRisk) : null,
+      state,
+      step: m.phase === 'healthy' ? 0 : m.step,
+      attempts: m.attempt,
+      dryRun: rules.dryRun,
+      explanation: scored ? scored.explanation : [],
+      features: scored ? scored.features : {},
+      ...(d.kind === 'inconclusive' ? { inconclusiveReason: d.reason } : {}),
+      trend: [...(this.trends.get(`${namespace}/${name}`) ?? [])],
+      updatedAt: new Date(this.deps.now()).toISOString(),
+    };
+  }
+
+  private links(): NotifyMessage['links'] {
+    const l = this.deps.config.links;
+    return {
+      ...(l.dashboard ? { dashboard: l.dashboard } : {}),
+      ...(l.grafana ? { grafana: l.grafana } : {}),
+    };
+  }
+
+  /** A dependency started failing: warn once (log + notification) until it recovers. */
+  private async failing(what: string, title: string, detail: string): Promise<void> {
+    if (this.down.has(what)) return;
+    this.down.add(what);
+    await this.deps.reporter.warning({
+      kind: 'warning',
+      title,
+      detail: `${detail}; no actions until it recovers`,
+      dedupKey: `${HEALER_WARNING_KEY}:${what}:down:${this.deps.now()}`,
+    });
+  }
+
+  private async recovered(what: string): Promise<void> {
+    if (!this.down.delete(what)) return;
+    this.deps.logger.info({ dependency: what }, `${what} reachable again`);
+  }
+
+  /** A broken annotation is reported once per deployment and problem. */
+  private async badAnnotation(dep: V1Deployment, problem: string): Promise<void> {
+    const namespace = dep.metadata?.namespace ?? 'default';
+    const name = dep.metadata?.name ?? '';
+    const k = `${namespace}/${name}:${problem}`;
+    if (this.reportedProblems.has(k)) return;
+    this.reportedProblems.add(k);
+    await this.deps.reporter.report({
+      subject: { namespace, name, ...(dep.metadata?.uid ? { uid: dep.metadata.uid } : {}) },
+      level: 'warn',
+      message: problem,
+      event: { type: 'Warning', reason: EVENT_REASONS.badAnnotation },
+    });
+  }
+}

@@ -1,0 +1,55 @@
+/** Kubernetes Events on the deployment, as `kubectl describe deployment` shows them. */
+import { randomBytes } from 'node:crypto';
+import type { CoreV1Api } from '@kubernetes/client-node';
+import type { EventReason, EventRecorder, EventSubject } from './types.js';
+
+export interface KubeEventRecorderOptions {
+  /** `source.component` / `reportingComponent`, e.g. `aiops-healer`. */
+  component: string;
+  /** `reportingInstance`, e.g. the pod name. */
+  instance?: string;
+  now: () => number;
+}
+
+export class KubeEventRecorder implements EventRecorder {
+  constructor(
+    private readonly core: Pick<CoreV1Api, 'createNamespacedEvent'>,
+    private readonly opts: KubeEventRecorderOptions,
+  ) {}
+
+  async record(
+    subject: EventSubject,
+    type: 'Normal' | 'Warning',
+    reason: EventReason,
+    message: string,
+  ): Promise<void> {
+    const at = new Date(this.opts.now());
+    await this.core.createNamespacedEvent({
+      namespace: subject.namespace,
+      body: {
+        metadata: {
+          name: `${subject.name}.${at.getTime().toString(16)}${randomBytes(3).toString('hex')}`,
+          namespace: subject.namespace,
+        },
+        involvedObject: {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          namespace: subject.namespace,
+          name: subject.name,
+          ...(subject.uid ? { uid: subject.uid } : {}),
+          ...(subject.resourceVersion ? { resourceVersion: subject.resourceVersion } : {}),
+        },
+        type,
+        reason,
+        // The API server rejects Event messages over 1 KiB.
+        message: message.slice(0, 1024),
+        count: 1,
+        firstTimestamp: at,
+        lastTimestamp: at,
+        source: { component: this.opts.component },
+        reportingComponent: this.opts.component,
+        reportingInstance: this.opts.instance ?? this.opts.component,
+      },
+    });
+  }
+}

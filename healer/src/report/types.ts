@@ -1,0 +1,57 @@
+/**
+ * The reporting funnel's parts. Like Flagger's `recordEventWarningf`, one call writes the log line,
+ * the Kubernetes Event, the notification and the status update together.
+ */
+import type {
+  ActionRecord,
+  DeploymentStatus,
+  KubeEventSummary,
+  NotificationRecord,
+} from '../api/types.js';
+
+/**
+ * Where the loop reports what it saw and did (implemented by the status API's store,
+ * `src/api/store.ts`). Must not throw and must not block.
+ */
+export interface StatusSink {
+  assessment(status: DeploymentStatus): void;
+  /** A new action, or an update of one already reported (same `at`, `step` and `action`). */
+  action(namespace: string, name: string, action: ActionRecord): void;
+  notification(namespace: string, name: string, notification: NotificationRecord): void;
+  kubeEvent(namespace: string, name: string, event: KubeEventSummary): void;
+}
+
+/** The object an Event is about. */
+export interface EventSubject {
+  namespace: string;
+  name: string;
+  uid?: string;
+  resourceVersion?: string;
+}
+
+/** Writes Kubernetes Events (core/v1) about deployments. */
+export interface EventRecorder {
+  record(
+    subject: EventSubject,
+    type: 'Normal' | 'Warning',
+    reason: EventReason,
+    message: string,
+  ): Promise<void>;
+}
+
+/** Every Event reason the healer writes; documented in healer/README.md. */
+export const EVENT_REASONS = {
+  restart_scale: 'AutoHealRestart',
+  cache_clear_restart: 'AutoHealCacheClear',
+  rollback: 'AutoHealRollback',
+  page: 'AutoHealNeedsAttention',
+  recovered: 'AutoHealRecovered',
+  cured: 'AutoHealStepCured',
+  notCured: 'AutoHealStepNotCured',
+  inconclusive: 'AutoHealInconclusive',
+  budgetDenied: 'AutoHealBudgetDenied',
+  actionFailed: 'AutoHealActionFailed',
+  badAnnotation: 'AutoHealBadAnnotation',
+} as const;
+
+export type EventReason = (typeof EVENT_REASONS)[keyof typeof EVENT_REASONS];

@@ -1,0 +1,232 @@
+/**
+ * Each cluster action against the simulator through the real client: the cluster changes as it
+ * would with kubectl (new ReplicaSet on restart, previous template on rollback, HPA minReplicas
+ * raised, scale subresource patched, cache cleared through the pod proxy).
+ */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import type { V1ReplicaSet } from '@kubernetes/client-node';
+import {
+  ManualClock,
+  defaultWorkload,
+  startSimulator,
+  type RunningSimulator,
+} from '@aiops/simulator';
+import { clearCache } from '../src/actions/cacheClear.js';
+import {
+  createKubeClients,
+  loadKubeConfig,
+  MERGE_PATCH,
+  type KubeClients,
+} from '../src/actions/kube.js';
+import { RESTARTED_AT, restartDeployment } from '../src/actions/restart.js';
+import { REVISION, rollbackDeployment } from '../src/actions/rollback.js';
+import { restoreHpaMin, scaleUp } from '../src/actions/scale.js';
+import { patchDeploymentVersioned, readPersisted, stateAnnotations } from '../src/actions/state.js';
+import { ANNOTATIONS } from '../src/policy/rules.js';
+
+const NS = 'shop';
+let sim: RunningSimulator;
+let k: KubeClients;
+
+async function replicaSets(name: string): Promise<V1ReplicaSet[]> {
+  const list = await k.apps.listNamespacedReplicaSet({
+    namespace: NS,
+    labelSelector: `app=${name}`,
+  });
+  return list.items.sort(
+    (a, b) =>
+      Number(a.metadata?.annotations?.[REVISION]) - Number(b.metadata?.annotations?.[REVISION]),
+  );
+}
+const image = async (name: string): Promise<string | undefined> =>
+  (await k.apps.readNamespacedDeployment({ name, namespace: NS })).spec?.template.spec
+    ?.containers[0]?.image;
+
+beforeEach(async () => {
+  sim = await startSimulator({
+    clock: new ManualClock(Date.UTC(2026, 0, 1)),
+    workloads: [
+      { ...defaultWorkload(NS, 'web'), autoheal: true, replicas: 2 },
+      {
+        ...defaultWorkload(NS, 'cart'),
+        autoheal: true,
+        replicas: 2,
+        hpa: { minReplicas: 2, maxReplicas: 5 },
+      },
+    ],
+  });
+  sim.tick(60_000); // pods scheduled, started and ready
+  k = createKubeClients(loadKubeConfig(sim.kubeconfigPath));
+});
+afterEach(async () => {
+  await sim.stop();
+});
+
+describe('restart', () => {
+  it('patches the template annotation like kubectl and the controller rolls out a new ReplicaSet', async () => {
+    const before = await replicaSets('web');
+    expect(before).toHaveLength(1);
+    const at = new Date(sim.clock.now());
+    const r = await restartDeployment(k, NS, 'web', {
+      at,
+      state: { phase: 'stabilising', step: 1, attempt: 1 },
+    });
+    expect(r).toMatchObject({ status: 'done' });
+    sim.tick(30_000);
+    const dep = await k.apps.readNamespacedDeployment({ name: 'web', namespace: NS });
+    expect(dep.spec?.template.metadata?.annotations?.[RESTARTED_AT]).toBe(at.toISOString());
+    expect(readPersisted(dep).state).toMatchObject({ phase: 'stabilising', step: 1, attempt: 1 });
+    expect(dep.metadata?.annotations?.[ANNOTATIONS.healAttempt]).toBe('1');
+    const after = await replicaSets('web');
+    expect(after).toHaveLength(2);
+    expect(after[1]?.spec?.template?.metadata?.annotations?.[RESTARTED_AT]).toBe(at.toISOString());
+  });
+
+  it('refuses a paused deployment and changes nothing', async () => {
+    await k.apps.patchNamespacedDeployment(
+      { name: 'web', namespace: NS, body: { spec: { paused: true } } },
+      MERGE_PATCH,
+    );
+    const r = await restartDeployment(k, NS, 'web', { at: new Date(sim.clock.now()) });
+    expect(r).toEqual({
+      status: 'refused',
+      detail: 'deployment is paused (kubectl rollout resume first)',
+    });
+    const dep = await k.apps.readNamespacedDeployment({ name: 'web', namespace: NS });
+    expect(dep.spec?.template.metadata?.annotations?.[RESTARTED_AT]).toBeUndefined();
+  });
+
+  it('does not repeat a step another healer already recorded', async () => {
+    const state = { phase: 'stabilising' as const, step: 1, attempt: 1 };
+    expect((await restartDeployment(k, NS, 'web', { at: new Date(1), state })).status).toBe('done');
+    const second = await restartDeployment(k, NS, 'web', { at: new Date(2), state });
+    expect(second.status).toBe('skipped');
+    const dep = await k.apps.readNamespacedDeployment({ name: 'web', namespace: NS });
+    expect(dep.spec?.template.metadata?.annotations?.[RESTARTED_AT]).toBe(
+      new Date(1).toISOString(),
+    );
+  });
+});
+
+describe('versioned state writes', () => {
+  it('re-reads and retries on 409 when someone else wrote in between', async () => {
+    let builds = 0;
+    const res = await patchDeploymentVersioned(k, NS, 'web', async (dep) => {
+      builds++;
+      if (builds === 1) {
+        // a concurrent writer bumps the resourceVersion after our read
+        await k.apps.patchNamespacedDeployment(
+          { name: 'web', namespace: NS, body: { metadata: { labels: { touched: 'yes' } } } },
+          MERGE_PATCH,
+        );
+      }
+      expect(dep.metadata?.resourceVersion).toBeDefined();
+      return {
+        metadata: {
+          annotations: stateAnnotations({ phase: 'needs_attention', step: 4, attempt: 3 }),
+        },
+      };
+    });
+    expect(builds).toBe(2);
+    expect(res?.metadata?.labels?.touched).toBe('yes');
+    expect(readPersisted(res!).state).toMatchObject({ phase: 'needs_attention', attempt: 3 });
+  });
+});
+
+describe('scale', () => {
+  it('patches the scale subresource by the step, never beyond max replicas', async () => {
+    expect(await scaleUp(k, NS, 'web', { step: 2, maxReplicas: 3 })).toMatchObject({
+      status: 'done',
+      detail: 'replicas 2 → 3 (max 3)',
+    });
+    expect(
+      (await k.apps.readNamespacedDeploymentScale({ name: 'web', namespace: NS })).spec?.replicas,
+    ).toBe(3);
+    expect(await scaleUp(k, NS, 'web', { step: 2, maxReplicas: 3 })).toMatchObject({
+      status: 'skipped',
+    });
+  });
+
+  it('raises the HPA minReplicas instead of fighting it, records and restores the original', async () => {
+    const r = await scaleUp(k, NS, 'cart', { step: 1, maxReplicas: 10 });
+    expect(r).toMatchObject({ status: 'done', hpa: { name: 'cart', originalMinReplicas: 2 } });
+    let hpa = await k.autoscaling.readNamespacedHorizontalPodAutoscaler({
+      name: 'cart',
+      namespace: NS,
+    });
+    expect(hpa.spec?.minReplicas).toBe(3);
+    expect(hpa.metadata?.annotations?.[ANNOTATIONS.originalMinReplicas]).toBe('2');
+    // bounded by the HPA's own max (5) and the configured max replicas
+    await scaleUp(k, NS, 'cart', { step: 10, maxReplicas: 4 });
+    hpa = await k.autoscaling.readNamespacedHorizontalPodAutoscaler({
+      name: 'cart',
+      namespace: NS,
+    });
+    expect(hpa.spec?.minReplicas).toBe(4);
+    expect(hpa.metadata?.annotations?.[ANNOTATIONS.originalMinReplicas]).toBe('2');
+    // the deployment's own replicas were not patched by the healer
+    expect(await restoreHpaMin(k, NS, 'cart', 2)).toMatchObject({ status: 'done' });
+    hpa = await k.autoscaling.readNamespacedHorizontalPodAutoscaler({
+      name: 'cart',
+      namespace: NS,
+    });
+    expect(hpa.spec?.minReplicas).toBe(2);
+    expect(hpa.metadata?.annotations?.[ANNOTATIONS.originalMinReplicas]).toBeUndefined();
+  });
+});
+
+describe('rollback', () => {
+  it('refuses with a clear reason when there is no previous revision', async () => {
+    expect(await rollbackDeployment(k, NS, 'web')).toEqual({
+      status: 'refused',
+      detail: 'no previous revision to roll back to (revisions: 1)',
+    });
+  });
+
+  it('puts the previous revision template back (bad release → previous image), like rollout undo', async () => {
+    const good = await image('web');
+    sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'bad_release' });
+    sim.tick(60_000);
+    const bad = await image('web');
+    expect(bad).not.toBe(good);
+    const r = await rollbackDeployment(k, NS, 'web', {
+      state: { phase: 'stabilising', step: 3, attempt: 3 },
+    });
+    expect(r.status).toBe('done');
+    expect(r.detail).toMatch(
+      /^rolled back to revision 1 \(ReplicaSet web-[a-z0-9]+\) from revision 2$/,
+    );
+    sim.tick(60_000);
+    expect(await image('web')).toBe(good);
+    const dep = await k.apps.readNamespacedDeployment({ name: 'web', namespace: NS });
+    expect(dep.spec?.template.metadata?.labels?.['pod-template-hash']).toBeUndefined();
+    expect(readPersisted(dep).state).toMatchObject({ step: 3, attempt: 3 });
+    // the old ReplicaSet is reused as the newest revision, as the deployment controller does
+    const sets = await replicaSets('web');
+    expect(sets.at(-1)?.spec?.template?.spec?.containers[0]?.image).toBe(good);
+    expect(sim.faults.list()[0]?.state).toBe('cured');
+  });
+});
+
+describe('cache clear', () => {
+  it('POSTs the configured path through each ready pod proxy', async () => {
+    sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'poisoned_cache' });
+    sim.tick(5_000);
+    const r = await clearCache(k, NS, 'web', { spec: { method: 'proxy', path: '/cache/clear' } });
+    expect(r.status).toBe('done');
+    expect(r.detail).toBe('cache clear (POST /cache/clear) in 2/2 ready pods');
+    expect(sim.faults.list()[0]?.state).toBe('cured');
+  });
+
+  it('fails with the reason when the path does not exist', async () => {
+    const r = await clearCache(k, NS, 'web', { spec: { method: 'proxy', path: '/nope' } });
+    expect(r.status).toBe('failed');
+    expect(r.detail).toContain('failed in every pod');
+  });
+
+  it('refuses when the method is none', async () => {
+    expect(await clearCache(k, NS, 'web', { spec: { method: 'none' } })).toMatchObject({
+      status: 'refused',
+    });
+  });
+});

@@ -1,0 +1,89 @@
+/** The app with the real model from model/artifacts (the committed artifact). */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { CRASH_LOOP_EXAMPLE, FEATURES, ORIGINAL_HEALTHY_EXAMPLE, riskLevel } from '@aiops/model';
+import { Predictor } from '@aiops/model/predictor';
+import { makeApp, type Harness } from '../test/harness.js';
+import { openApiValidator } from '../test/openapiValidator.js';
+
+let predictor: Predictor;
+let h: Harness;
+beforeAll(async () => {
+  predictor = await Predictor.load({ engine: 'cpu' });
+  h = makeApp({ scorer: predictor });
+});
+afterAll(() => predictor.dispose());
+
+describe('POST /predict with the real model', () => {
+  it('scores the original healthy body low (risk < 0.1)', async () => {
+    const res = await request(h.app).post('/predict').send(ORIGINAL_HEALTHY_EXAMPLE).expect(200);
+    expect(res.body.risk).toBeLessThan(0.1);
+    expect(res.body.level).toBe('low');
+    expect(res.body.model.version).toBe(predictor.version);
+    expect(res.body.threshold).toBe(predictor.threshold);
+  });
+
+  it('scores a crash loop critical (risk > 0.9), led by crash signals', async () => {
+    const res = await request(h.app).post('/predict').send(CRASH_LOOP_EXAMPLE).expect(200);
+    expect(res.body.risk).toBeGreaterThan(0.9);
+    expect(res.body.level).toBe(riskLevel(res.body.risk));
+    const top = (res.body.explanation as { feature: string }[]).slice(0, 3).map((c) => c.feature);
+    expect(
+      top.some((f) =>
+        [
+          'restart_count_last_5m',
+          'ready_replica_ratio',
+          'http_5xx_error_rate',
+          'unavailable_replicas',
+        ].includes(f),
+      ),
+    ).toBe(true);
+  });
+
+  it('explains every feature, largest |contribution| first', async () => {
+    const res = await request(h.app).post('/predict').send(CRASH_LOOP_EXAMPLE).expect(200);
+    const c = (res.body.explanation as { contribution: number }[]).map((x) =>
+      Math.abs(x.contribution),
+    );
+    expect(c).toHaveLength(FEATURES.length);
+    expect([...c].sort((a, b) => b - a)).toEqual(c);
+  });
+
+  it('answers a batch in order, equal to the single answers', async () => {
+    const rows = [
+      ORIGINAL_HEALTHY_EXAMPLE,
+      CRASH_LOOP_EXAMPLE,
+      { ...ORIGINAL_HEALTHY_EXAMPLE, cpu_throttle_ratio: 0.9 },
+    ];
+    const batch = await request(h.app).post('/predict').send({ instances: rows }).expect(200);
+    for (const [i, row] of rows.entries()) {
+      const single = await request(h.app).post('/predict').send(row).expect(200);
+      expect(batch.body.predictions[i].risk).toBeCloseTo(single.body.risk, 12);
+    }
+  });
+
+  it('its answers match the OpenAPI document', async () => {
+    const doc = (await request(h.app).get('/openapi.json').expect(200)).body;
+    const v = openApiValidator(doc);
+    const single = await request(h.app).post('/predict').send(ORIGINAL_HEALTHY_EXAMPLE).expect(200);
+    const batch = await request(h.app)
+      .post('/predict')
+      .send({ instances: [CRASH_LOOP_EXAMPLE] })
+      .expect(200);
+    const model = await request(h.app).get('/model').expect(200);
+    for (const [res, path, method] of [
+      [single, '/predict', 'post'],
+      [batch, '/predict', 'post'],
+      [model, '/model', 'get'],
+    ] as const) {
+      const validate = v.response(path, method, 200);
+      expect(validate(res.body) ? [] : validate.errors).toEqual([]);
+    }
+  });
+
+  it('GET /model serves the artifact metadata with its evaluation metrics', async () => {
+    const res = await request(h.app).get('/model').expect(200);
+    expect(res.body.version).toBe(predictor.version);
+    expect(res.body.metadata.metrics).toEqual(predictor.metadata.metrics);
+  });
+});

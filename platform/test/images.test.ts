@@ -1,0 +1,158 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { checkCompose, lintCompose } from '../src/compose.js';
+import { checkDockerfile, isExactImage } from '../src/dockerfiles.js';
+import { formatFindings } from '../src/errors.js';
+import { kustomize, type KubeObject } from '../src/kube.js';
+import { repoPath } from '../src/paths.js';
+
+const read = (p: string): string => readFileSync(repoPath(p), 'utf8');
+const IMAGES = [
+  ['backend/Dockerfile', 'aiops-backend', '1000:1000'],
+  ['healer/Dockerfile', 'aiops-healer', '1000:1000'],
+  ['dashboard/Dockerfile', 'aiops-dashboard', '101:101'],
+  ['simulator/Dockerfile', 'aiops-simulator', '1000:1000'],
+] as const;
+
+describe('Dockerfiles', () => {
+  it.each(IMAGES)('%s passes the syntax check and every image rule', (file) => {
+    expect(formatFindings(checkDockerfile(read(file), file))).toBe('');
+  });
+
+  it.each(IMAGES.filter(([, name]) => name !== 'aiops-simulator'))(
+    '%s runs as the UID the Kubernetes manifests declare',
+    (file, name, user) => {
+      const users = [...read(file).matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]);
+      expect(users.at(-1)).toBe(user);
+      const deployment = kustomize(repoPath('k8s/overlays/dev')).find(
+        (o: KubeObject) => o.kind === 'Deployment' && o.metadata.name === name,
+      )!;
+      const spec = (
+        deployment.spec as { template: { spec: { securityContext: { runAsUser: number } } } }
+      ).template.spec;
+      expect(String(spec.securityContext.runAsUser)).toBe(user.split(':')[0]);
+    },
+  );
+
+  it('the backend image installs @tensorflow/tfjs-node at the version of @tensorflow/tfjs', () => {
+    const tfjs = (
+      JSON.parse(read('model/package.json')) as { dependencies: Record<string, string> }
+    ).dependencies['@tensorflow/tfjs']!.replace(/^[\^~]/, '');
+    expect(read('backend/Dockerfile')).toContain(`@tensorflow/tfjs-node@${tfjs}`);
+  });
+
+  it('rejects the bad fixture on every rule', () => {
+    const rules = new Set(
+      checkDockerfile(read('platform/test/fixtures/docker/Dockerfile.bad'), 'bad').map(
+        (f) => f.rule,
+      ),
+    );
+    expect([...rules].sort()).toEqual(
+      [
+        'exec-form-cmd',
+        'multi-stage',
+        'no-remote-add',
+        'non-root-user',
+        'oci-labels',
+        'pinned-base',
+        'prod-deps-only',
+      ].sort(),
+    );
+  });
+
+  it('reports a syntax error through dockerfile-utils', () => {
+    const findings = checkDockerfile(
+      'FROM node:20.20.2 AS a\nFROM a\nEXPOSE http\nUSER 1000\n',
+      'inline',
+    );
+    expect(findings.filter((f) => f.rule === 'syntax')).not.toHaveLength(0);
+  });
+
+  it.each([
+    ['node:20.20.2-bookworm-slim', true],
+    ['nginxinc/nginx-unprivileged:1.27.4-alpine', true],
+    ['node@sha256:' + 'b'.repeat(64), true],
+    ['node:lts', false],
+    ['node:latest', false],
+    ['node', false],
+  ])('isExactImage(%j) is %s', (ref, exact) => {
+    expect(isExactImage(ref)).toBe(exact);
+  });
+
+  it('.dockerignore keeps dependencies, build output and secrets out of the context', () => {
+    const lines = read('.dockerignore').split('\n');
+    for (const l of ['**/node_modules', '**/dist', '.git', '**/.env']) expect(lines).toContain(l);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const REQUIRED = [
+    'simulator',
+    'backend',
+    'healer',
+    'dashboard',
+    'prometheus',
+    'grafana',
+    'alertmanager',
+    'loki',
+  ];
+
+  it('passes dclint (compose-spec schema and lint rules)', () => {
+    expect(formatFindings(lintCompose(repoPath('docker-compose.yml')))).toBe('');
+  });
+
+  it('has every service, hardened, with existing bind mounts', () => {
+    expect(
+      formatFindings(
+        checkCompose(read('docker-compose.yml'), repoPath('docker-compose.yml'), REQUIRED),
+      ),
+    ).toBe('');
+  });
+
+  it('Prometheus scrapes every service of the stack and loads the shared alert rules', () => {
+    const prom = parse(read('deploy/prometheus/prometheus.yml')) as {
+      rule_files: string[];
+      scrape_configs: { static_configs: { targets: string[] }[] }[];
+    };
+    const targets = prom.scrape_configs
+      .flatMap((s) => s.static_configs.flatMap((c) => c.targets))
+      .join(' ');
+    for (const t of [
+      'simulator:8001',
+      'backend:5000',
+      'healer:8081',
+      'alertmanager:9093',
+      'loki:3100',
+    ]) {
+      expect(targets).toContain(t);
+    }
+    expect(read('docker-compose.yml')).toContain(
+      './deploy/prometheus/alerts.yml:/etc/prometheus/rules/alerts.yml',
+    );
+  });
+
+  it('Grafana gets the same dashboards as the cluster', () => {
+    expect(read('docker-compose.yml')).toContain(
+      './k8s/monitoring/dashboards:/var/lib/grafana/dashboards',
+    );
+  });
+
+  it('rejects a schema violation (fixture)', () => {
+    const findings = lintCompose(repoPath('platform/test/fixtures/compose/bad-compose-schema.yml'));
+    expect(findings.map((f) => f.rule)).toContain('dclint/invalid-schema');
+  });
+
+  it('rejects a floating image, build+image, an unhardened service and a missing bind mount (fixture)', () => {
+    const path = repoPath('platform/test/fixtures/compose/bad-compose.yml');
+    const lint = lintCompose(path).map((f) => f.rule);
+    expect(lint).toEqual(
+      expect.arrayContaining([
+        'dclint/service-image-require-explicit-tag',
+        'dclint/no-build-and-image',
+      ]),
+    );
+    const own = checkCompose(readFileSync(path, 'utf8'), path, REQUIRED).map((f) => f.rule);
+    expect(own).toEqual(expect.arrayContaining(['services', 'hardening', 'bind-mount']));
+  });
+});

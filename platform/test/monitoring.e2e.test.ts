@@ -1,0 +1,71 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { dashboardQueries } from '../src/grafana.js';
+import { kustomize } from '../src/kube.js';
+import { repoPath } from '../src/paths.js';
+import {
+  checkAlertmanagerConfig,
+  checkQueries,
+  checkRuleGroups,
+  runTool,
+} from '../src/promtool.js';
+
+const fixture = (p: string): string => repoPath(`platform/test/fixtures/${p}`);
+
+describe('promtool', () => {
+  it("checks the PrometheusRule's groups as rendered by kustomize", () => {
+    const rule = kustomize(repoPath('k8s/monitoring')).find((o) => o.kind === 'PrometheusRule')!;
+    const r = checkRuleGroups((rule.spec as { groups: unknown }).groups);
+    expect(r.output).toMatch(/SUCCESS: 10 rules found/);
+    expect(r.ok).toBe(true);
+  });
+
+  it('unit-tests the alerts: each fires on its series and not before its `for`', () => {
+    const file = repoPath('deploy/prometheus/alerts.test.yml');
+    const r = runTool('promtool', ['test', 'rules', file], dirname(file));
+    expect(r.output).toMatch(/SUCCESS/);
+    expect(r.ok).toBe(true);
+  });
+
+  it.each(['aiops-healer.json', 'aiops-backend.json'])(
+    'parses every PromQL query of dashboard %s',
+    (file) => {
+      const queries = dashboardQueries(
+        JSON.parse(readFileSync(repoPath(`k8s/monitoring/dashboards/${file}`), 'utf8')),
+      );
+      const r = checkQueries(queries);
+      expect(r.output).toMatch(new RegExp(`SUCCESS: ${queries.length} rules found`));
+      expect(r.ok).toBe(true);
+    },
+  );
+
+  it('rejects broken rules (fixture)', () => {
+    const r = runTool('promtool', ['check', 'rules', fixture('prometheus/broken-rules.yml')]);
+    expect(r.ok).toBe(false);
+    expect(r.output).toMatch(/FAILED/);
+  });
+
+  it('rejects the broken dashboard query (fixture)', () => {
+    const queries = dashboardQueries(
+      JSON.parse(readFileSync(fixture('grafana/broken-dashboard.json'), 'utf8')),
+    );
+    const r = checkQueries(queries);
+    expect(r.ok).toBe(false);
+    expect(r.output).toMatch(/parse error|unexpected/);
+  });
+});
+
+describe('amtool', () => {
+  it('accepts the Alertmanager Slack example', () => {
+    const r = checkAlertmanagerConfig(repoPath('deploy/alertmanager/alertmanager.yml'));
+    expect(r.output).toMatch(/SUCCESS/);
+    expect(r.ok).toBe(true);
+  });
+
+  it('rejects a config routing to an undefined receiver (fixture)', () => {
+    const r = checkAlertmanagerConfig(fixture('alertmanager/broken-alertmanager.yml'));
+    expect(r.ok).toBe(false);
+    expect(r.output).toMatch(/FAILED/);
+  });
+});

@@ -1,0 +1,120 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { formatFindings } from '../src/errors.js';
+import {
+  checkDashboard,
+  dashboardQueries,
+  parseDashboard,
+  substituteVariables,
+} from '../src/grafana.js';
+import { kustomize } from '../src/kube.js';
+import { repoPath } from '../src/paths.js';
+import { renderPrometheusRule } from '../src/prometheusRule.js';
+
+const DASHBOARDS = ['aiops-healer.json', 'aiops-backend.json'];
+const read = (p: string): string => readFileSync(repoPath(p), 'utf8');
+
+describe('Grafana dashboards', () => {
+  it.each(DASHBOARDS)('%s parses and is well-formed', (file) => {
+    const { dashboard, findings } = parseDashboard(read(`k8s/monitoring/dashboards/${file}`), file);
+    expect(findings).toEqual([]);
+    expect(formatFindings(checkDashboard(dashboard!, file))).toBe('');
+    expect(dashboardQueries(dashboard!).length).toBeGreaterThan(3);
+  });
+
+  it('are shipped in a ConfigMap labelled for the kube-prometheus-stack sidecar, byte for byte', () => {
+    const cm = kustomize(repoPath('k8s/monitoring')).find((o) => o.kind === 'ConfigMap')!;
+    expect(cm.metadata.labels?.grafana_dashboard).toBe('1');
+    for (const file of DASHBOARDS) {
+      expect((cm.data as Record<string, string>)[file]).toBe(
+        read(`k8s/monitoring/dashboards/${file}`),
+      );
+    }
+  });
+
+  it('use unique uids', () => {
+    const uids = DASHBOARDS.map(
+      (f) => (JSON.parse(read(`k8s/monitoring/dashboards/${f}`)) as { uid: string }).uid,
+    );
+    expect(new Set(uids).size).toBe(uids.length);
+  });
+
+  it('cover risk per deployment, heal actions and outcomes, the healer cycle and backend RED metrics', () => {
+    const all = DASHBOARDS.flatMap((f) =>
+      dashboardQueries(JSON.parse(read(`k8s/monitoring/dashboards/${f}`))).map((q) => q.expr),
+    ).join('\n');
+    for (const metric of [
+      'aiops_deployment_risk',
+      'aiops_healer_actions_total',
+      'aiops_healer_step_outcomes_total',
+      'aiops_healer_cycle_duration_seconds_bucket',
+      'http_requests_total',
+      'http_request_duration_seconds_bucket',
+      'model_inference_duration_seconds_bucket',
+      'predictions_total',
+      'model_info',
+    ]) {
+      expect(all).toContain(metric);
+    }
+  });
+
+  it('rejects the broken fixture: bad JSON, bad uid, missing datasource variable, empty expr, duplicate id, unknown variable', () => {
+    expect(parseDashboard('{"panels": [', 'truncated').findings[0]?.rule).toBe('json');
+    const file = 'platform/test/fixtures/grafana/broken-dashboard.json';
+    const { dashboard } = parseDashboard(read(file), file);
+    const rules = checkDashboard(dashboard!, file).map((f) => `${f.rule}: ${f.message}`);
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^identity: uid must be/),
+        expect.stringMatching(/^datasource: no `datasource` template variable/),
+        expect.stringMatching(/^datasource: panel 1 "no expr": datasource must be/),
+        expect.stringMatching(/^panels: panel 1 "no expr": target A has no expr/),
+        expect.stringMatching(
+          /^panels: panel 1 "bad promql and unknown variable": id missing or duplicated/,
+        ),
+        expect.stringMatching(/^variables: .*unknown variable \$pod/),
+      ]),
+    );
+  });
+
+  it.each([
+    ['rate(x[$__rate_interval])', 'rate(x[1m])'],
+    ['increase(x[$__range])', 'increase(x[1h])'],
+    ['x{namespace=~"$namespace"}', 'x{namespace=~".*"}'],
+  ])('substitutes Grafana variables: %s', (input, output) => {
+    expect(substituteVariables(input)).toBe(output);
+  });
+});
+
+describe('alert rules', () => {
+  it('the PrometheusRule embeds exactly deploy/prometheus/alerts.yml (run `npm run sync:generated -w platform` on drift)', () => {
+    const rendered = kustomize(repoPath('k8s/monitoring')).find(
+      (o) => o.kind === 'PrometheusRule',
+    )!;
+    expect(rendered.spec).toEqual(
+      (parse(renderPrometheusRule(read('deploy/prometheus/alerts.yml'))) as { spec: unknown }).spec,
+    );
+    expect(rendered.metadata.labels?.release).toBe('kube-prometheus-stack');
+  });
+
+  it('covers the alerts the issue asks for', () => {
+    const names = (
+      parse(read('deploy/prometheus/alerts.yml')) as { groups: { rules: { alert: string }[] }[] }
+    ).groups
+      .flatMap((g) => g.rules)
+      .map((r) => r.alert);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'AiopsDeploymentHighRiskSustained',
+        'AiopsHealNeedsAttention',
+        'AiopsHealStepFailed',
+        'AiopsHealerDown',
+        'AiopsHealerNoLeader',
+        'AiopsInconclusiveTooLong',
+        'AiopsBackendHigh5xxRatio',
+        'AiopsBackendHighP99Latency',
+      ]),
+    );
+  });
+});

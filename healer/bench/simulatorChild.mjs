@@ -1,0 +1,21 @@
+// A simulator with N watched deployments, in its own process so the healer's RSS is measured alone.
+// Usage: node bench/simulatorChild.mjs <deployments> <port>. Prints "ready <url>" when listening.
+import { defaultWorkload, startSimulator } from '@aiops/simulator';
+
+const n = Number(process.argv[2]);
+const port = Number(process.argv[3]);
+if (!Number.isInteger(n) || n < 1 || !Number.isInteger(port)) {
+  console.error('usage: simulatorChild.mjs <deployments ≥ 1> <port>');
+  process.exit(2);
+}
+const NAMESPACES = 10;
+const workloads = Array.from({ length: n }, (_, i) => ({
+  ...defaultWorkload(`bench-${i % NAMESPACES}`, `app-${i}`),
+  autoheal: true,
+  replicas: 1,
+}));
+const sim = await startSimulator({ port, seed: 42, workloads });
+console.log(`ready ${sim.url}`);
+process.once('SIGTERM', () => {
+  void sim.stop().then(() => process.exit(0));
+});

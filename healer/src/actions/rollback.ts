@@ -13,6 +13,7 @@ import {
   type VersionedPatchOptions,
 } from './state.js';
 import { describeError, selectorString, type KubeClients } from './kube.js';
+import { RESTARTED_AT } from './restart.js';
 import type { ActionResult } from './types.js';
 
 export const REVISION = 'deployment.kubernetes.io/revision';
@@ -67,12 +68,32 @@ export async function ownedReplicaSets(k: KubeClients, dep: V1Deployment): Promi
   return owned.length > 0 ? owned : all.filter((rs) => !rs.metadata?.ownerReferences?.length);
 }
 
-/** The previous revision's ReplicaSet: the highest revision below the newest. */
-export function previousRevision(sets: readonly V1ReplicaSet[]): V1ReplicaSet | undefined {
-  const sorted = [...sets]
-    .filter((rs) => revisionOf(rs) > 0)
-    .sort((a, b) => revisionOf(b) - revisionOf(a));
-  return sorted[1];
+/** A template reduced to what makes a release: no hash label, no restart annotation. */
+function release(t: V1PodTemplateSpec | undefined): V1PodTemplateSpec {
+  const copy = withoutHash(t);
+  if (copy.metadata?.annotations) {
+    delete copy.metadata.annotations[RESTARTED_AT];
+    if (Object.keys(copy.metadata.annotations).length === 0) delete copy.metadata.annotations;
+  }
+  return copy;
+}
+
+/**
+ * The previous revision's ReplicaSet: the highest revision below `currentRevision` whose template
+ * differs from `current` by more than a restart. `kubectl rollout undo` takes the revision just
+ * below; after the healer's own restarts that would be the same release restarted, so revisions
+ * that only differ by `kubectl.kubernetes.io/restartedAt` are skipped.
+ */
+export function previousRevision(
+  sets: readonly V1ReplicaSet[],
+  current: V1PodTemplateSpec | undefined,
+  currentRevision = Number.POSITIVE_INFINITY,
+): V1ReplicaSet | undefined {
+  const now = release(current);
+  return [...sets]
+    .filter((rs) => revisionOf(rs) > 0 && revisionOf(rs) < currentRevision)
+    .sort((a, b) => revisionOf(b) - revisionOf(a))
+    .find((rs) => mergePatchDiff(release(rs.spec?.template), now) !== undefined);
 }
 
 export interface RollbackOptions extends VersionedPatchOptions {
@@ -101,12 +122,19 @@ export async function rollbackDeployment(
       return undefined;
     }
     const sets = await ownedReplicaSets(k, dep);
-    const prev = previousRevision(sets);
+    const depRevision = revisionOf(dep) || Number.POSITIVE_INFINITY;
+    const prev = previousRevision(sets, dep.spec?.template, depRevision);
     if (!prev) {
-      const revs = sets.map(revisionOf).filter((r) => r > 0);
+      const revs = sets
+        .map(revisionOf)
+        .filter((r) => r > 0)
+        .sort((a, b) => a - b);
       refusal = {
         status: 'refused',
-        detail: `no previous revision to roll back to (revisions: ${revs.length > 0 ? revs.join(', ') : 'none'})`,
+        detail:
+          revs.length > 1
+            ? `no previous release to roll back to (revisions ${revs.join(', ')} differ only by restarts)`
+            : `no previous revision to roll back to (revisions: ${revs.length > 0 ? revs.join(', ') : 'none'})`,
       };
       return undefined;
     }

@@ -12,10 +12,14 @@ export interface KubeEventRecorderOptions {
 }
 
 export class KubeEventRecorder implements EventRecorder {
+  private seq = 0;
+
   constructor(
     private readonly core: Pick<CoreV1Api, 'createNamespacedEvent'>,
     private readonly opts: KubeEventRecorderOptions,
   ) {}
+
+  private readonly suffix = randomBytes(2).toString('hex');
 
   async record(
     subject: EventSubject,
@@ -28,7 +32,8 @@ export class KubeEventRecorder implements EventRecorder {
       namespace: subject.namespace,
       body: {
         metadata: {
-          name: `${subject.name}.${at.getTime().toString(16)}${randomBytes(3).toString('hex')}`,
+          // Like the API's own names (object name + hex time), unique per process, sortable.
+          name: `${subject.name}.${at.getTime().toString(16)}${(this.seq++ % 0x10000).toString(16).padStart(4, '0')}${this.suffix}`,
           namespace: subject.namespace,
         },
         involvedObject: {

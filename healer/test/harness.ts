@@ -1,0 +1,143 @@
+/**
+ * Builds a real {@link Healer} wired to the simulator (client-node through its kubeconfig), the
+ * simulator's signals, a fake /predict server and a Slack receiver, all on one injected clock.
+ */
+import {
+  ManualClock,
+  startSimulator,
+  type RunningSimulator,
+  type WorkloadSpec,
+} from '@aiops/simulator';
+import { startSlackReceiver, type RunningSlackReceiver } from '@aiops/simulator/slack/receiver';
+import type { CoreV1Event } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { createKubeClients, loadKubeConfig, type KubeClients } from '../src/actions/kube.js';
+import { configFromSources, type HealerConfig, type HealerConfigInput } from '../src/config.js';
+import { Healer } from '../src/loop/healer.js';
+import { HealerMetrics } from '../src/metrics.js';
+import { SlackNotifier } from '../src/notify/slack.js';
+import { ALLOW_ALL_BUDGET, type BudgetGate } from '../src/policy/types.js';
+import { KubeEventRecorder } from '../src/report/kubeEvents.js';
+import { MemoryStatusSink } from '../src/report/memoryStatus.js';
+import { Reporter } from '../src/report/reporter.js';
+import { listWatchedDeployments } from '../src/sources/deployments.js';
+import { PredictClient } from '../src/sources/predict.js';
+import { SimulatorFeatureSource } from '../src/sources/simulator.js';
+import { startFakePredictor, type FakePredictor, type RiskRule } from './fakePredict.js';
+
+export interface Harness {
+  sim: RunningSimulator;
+  clock: ManualClock;
+  kube: KubeClients;
+  healer: Healer;
+  config: HealerConfig;
+  predictor: FakePredictor;
+  slack: RunningSlackReceiver;
+  sink: MemoryStatusSink;
+  metrics: HealerMetrics;
+  notifier: SlackNotifier;
+  /** Advances virtual time by one cycle interval and runs a cycle. */
+  cycle(ms?: number): ReturnType<Healer['runCycle']>;
+  /** Events the healer wrote on a deployment, oldest first. */
+  events(namespace: string, name: string): Promise<CoreV1Event[]>;
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  workloads: WorkloadSpec[];
+  config?: Partial<HealerConfigInput>;
+  rule?: RiskRule;
+  budget?: BudgetGate;
+  /** Several healers can share one simulator. */
+  sim?: RunningSimulator;
+}
+
+export async function startHarness(opts: HarnessOptions): Promise<Harness> {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const sim = opts.sim ?? (await startSimulator({ clock, workloads: opts.workloads }));
+  const simClock = sim.clock as ManualClock;
+  const now = (): number => simClock.now();
+  if (!opts.sim) sim.tick(60_000);
+  const predictor = await startFakePredictor(opts.rule);
+  const slack = await startSlackReceiver();
+  const config = configFromSources(
+    {},
+    {
+      prometheus: { url: 'http://127.0.0.1:1' },
+      backend: { url: predictor.url, retries: 0 },
+      slack: { webhookUrl: slack.webhookUrl, timeoutMs: 1_000 },
+      enterCycles: 2,
+      exitCycles: 2,
+      stabilisationMs: 120_000,
+      cacheClear: { method: 'proxy', path: '/cache/clear' },
+      logLevel: 'silent',
+      ...opts.config,
+    },
+  );
+  const kube = createKubeClients(loadKubeConfig(sim.kubeconfigPath));
+  const logger = pino({ level: config.logLevel });
+  const metrics = new HealerMetrics(new Registry());
+  const sink = new MemoryStatusSink();
+  const notifier = new SlackNotifier({
+    webhookUrl: slack.webhookUrl,
+    timeoutMs: config.slack.timeoutMs,
+    retries: 5,
+    queueSize: 50,
+    now,
+    baseDelayMs: 1_000,
+  });
+  const reporter = new Reporter({
+    logger,
+    events: new KubeEventRecorder(kube.core, { component: config.kube.component, now }),
+    notifier,
+    sink,
+    metrics,
+    now,
+  });
+  const healer = new Healer({
+    config,
+    kube,
+    listDeployments: (scope) => listWatchedDeployments(kube.apps, scope),
+    source: new SimulatorFeatureSource({ url: sim.url, now }),
+    predictor: new PredictClient({ url: config.backend.url, timeoutMs: 2_000, retries: 0 }),
+    budget: opts.budget ?? ALLOW_ALL_BUDGET,
+    reporter,
+    sink,
+    metrics,
+    logger,
+    now,
+    notifier,
+    sleep: async () => undefined,
+  });
+  return {
+    sim,
+    clock: simClock,
+    kube,
+    healer,
+    config,
+    predictor,
+    slack,
+    sink,
+    metrics,
+    notifier,
+    async cycle(ms = 30_000) {
+      sim.tick(ms);
+      return healer.runCycle();
+    },
+    async events(namespace, name) {
+      const list = await kube.core.listNamespacedEvent({ namespace });
+      // Event names are the object name + hex time + a sequence number: sortable.
+      return list.items
+        .filter(
+          (e) => e.involvedObject.name === name && e.source?.component === config.kube.component,
+        )
+        .sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)));
+    },
+    async stop() {
+      await predictor.stop();
+      await slack.stop();
+      if (!opts.sim) await sim.stop();
+    },
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * Scenario tests: a simulator fault → healer cycles on an injected clock → the expected rung cures
+ * it → attempts reset; a bad release climbs to rollback; an incurable fault ends at "needs
+ * attention" with no further actions.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { defaultWorkload } from '@aiops/simulator';
+import { readPersisted } from '../src/actions/state.js';
+import { RESTARTED_AT } from '../src/actions/restart.js';
+import { startHarness, type Harness } from './harness.js';
+
+const NS = 'shop';
+const WEB = { ...defaultWorkload(NS, 'web'), autoheal: true, replicas: 2, baseRps: 20 };
+const OTHER = { ...defaultWorkload(NS, 'other'), autoheal: true, replicas: 1 };
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+async function reasons(name = 'web'): Promise<string[]> {
+  return (await h!.events(NS, name)).map((e) => e.reason ?? '');
+}
+async function healState(name = 'web') {
+  return readPersisted(await h!.kube.apps.readNamespacedDeployment({ name, namespace: NS })).state;
+}
+async function cyclesUntil(pred: () => Promise<boolean> | boolean, max: number): Promise<number> {
+  for (let i = 1; i <= max; i++) {
+    await h!.cycle();
+    if (await pred()) return i;
+  }
+  throw new Error(`not reached after ${max} cycles; events: ${(await reasons()).join(', ')}`);
+}
+
+describe('healer scenarios against the simulator', () => {
+  it('healthy deployments: no actions, no Events, no Slack messages', async () => {
+    h = await startHarness({ workloads: [WEB, OTHER] });
+    for (let i = 0; i < 5; i++) {
+      const r = await h.cycle();
+      expect(r.errors).toEqual([]);
+      expect(r.watched).toBe(2);
+      expect(
+        r.rows.every((row) => row.decision === 'none' && row.risk !== null && row.risk < 0.5),
+      ).toBe(true);
+    }
+    expect(await reasons()).toEqual([]);
+    expect(h.slack.messages()).toEqual([]);
+    expect(h.predictor.requests).toHaveLength(5); // one batched /predict per cycle
+    expect(h.predictor.requests[0]?.instances).toHaveLength(2);
+  });
+
+  it('crash loop: restart cures it, then the attempts reset', async () => {
+    h = await startHarness({ workloads: [WEB, OTHER] });
+    await h.cycle();
+    h.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+    await cyclesUntil(async () => (await reasons()).includes('AutoHealRestart'), 10);
+    const state = await healState();
+    expect(state).toMatchObject({ phase: 'stabilising', step: 1, attempt: 1 });
+    const dep = await h.kube.apps.readNamespacedDeployment({ name: 'web', namespace: NS });
+    expect(dep.spec?.template.metadata?.annotations?.[RESTARTED_AT]).toBeDefined();
+    expect(dep.spec?.replicas).toBe(3); // scaled up by one step
+    await cyclesUntil(async () => (await reasons()).includes('AutoHealRecovered'), 12);
+    expect(await reasons()).toEqual(['AutoHealRestart', 'AutoHealStepCured', 'AutoHealRecovered']);
+    expect(await healState()).toBeUndefined(); // attempts reset: annotations cleared
+    expect(h.sim.faults.list()[0]?.state).toBe('cured');
+    const kinds = h.slack.messages().map((m) => String(m.text).split(' ')[0]);
+    expect(kinds).toEqual([':hammer_and_wrench:', ':white_check_mark:', ':large_green_circle:']);
+    const recovered = h.slack.messages().at(-1)?.text ?? '';
+    expect(recovered).toMatch(/recovered after restart \+ scale up in \d+ s/);
+    // the other deployment was never touched
+    expect(await reasons('other')).toEqual([]);
+    // outcome recorded and exported
+    const outcome = h.sink.actions.find((a) => a.outcome === 'cured');
+    expect(outcome).toMatchObject({ action: 'restart_scale', step: 1 });
+    expect(outcome!.riskAfter!).toBeLessThan(outcome!.riskBefore);
+    const metric = await h.metrics.stepOutcomes.get();
+    expect(metric.values).toEqual([
+      expect.objectContaining({ labels: { action: 'restart_scale', outcome: 'cured' }, value: 1 }),
+    ]);
+  });
+
+  it('bad release: restart and cache clear do not help, rollback does', async () => {
+    h = await startHarness({ workloads: [WEB] });
+    const good = (await h.kube.apps.readNamespacedDeployment({ name: 'web', namespace: NS })).spec
+      ?.template.spec?.containers[0]?.image;
+    h.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'bad_release' });
+    await cyclesUntil(async () => (await reasons()).includes('AutoHealRollback'), 30);
+    expect(await reasons()).toEqual([
+      'AutoHealRestart',
+      'AutoHealStepNotCured',
+      'AutoHealCacheClear',
+      'AutoHealStepNotCured',
+      'AutoHealRollback',
+    ]);
+    await cyclesUntil(async () => (await reasons()).includes('AutoHealRecovered'), 12);
+    const image = (await h.kube.apps.readNamespacedDeployment({ name: 'web', namespace: NS })).spec
+      ?.template.spec?.containers[0]?.image;
+    expect(image).toBe(good);
+    expect(await healState()).toBeUndefined();
+    const events = await h.events(NS, 'web');
+    expect(events.find((e) => e.reason === 'AutoHealRestart')?.message).toMatch(
+      /^risk 1\.00 ≥ 0\.80 for 2\/2 cycles; top http_5xx_error_rate=0\.2\d \(\+\d\.\d\d\) → restart \+ scale up \(attempt 1\/3\): rollout restart at .*; replicas 2 → 3 \(max 10\)$/,
+    );
+  });
+
+  it('incurable fault: climbs the whole ladder, pages once, then takes no further action', async () => {
+    h = await startHarness({ workloads: [WEB] });
+    h.sim.faults.inject({
+      namespace: NS,
+      deployment: 'web',
+      kind: 'incurable',
+      params: { errorRate: 0.5 },
+    });
+    await cyclesUntil(async () => (await reasons()).includes('AutoHealNeedsAttention'), 40);
+    const before = await reasons();
+    expect(before.filter((r) => r === 'AutoHealNeedsAttention')).toHaveLength(1);
+    expect(before.filter((r) => /^AutoHeal(Restart|CacheClear|Rollback)$/.test(r))).toEqual([
+      'AutoHealRestart',
+      'AutoHealCacheClear',
+      // no previous revision: the rollback is refused and reported, then the page
+    ]);
+    expect(before).toContain('AutoHealActionFailed');
+    const slackBefore = h.slack.messages().length;
+    const rv = (await h.kube.apps.readNamespacedDeployment({ name: 'web', namespace: NS })).metadata
+      ?.resourceVersion;
+    for (let i = 0; i < 10; i++) await h.cycle();
+    expect(await reasons()).toEqual(before);
+    expect(h.slack.messages()).toHaveLength(slackBefore);
+    expect(await healState()).toMatchObject({ phase: 'needs_attention', attempt: 3 });
+    const after = await h.kube.apps.readNamespacedDeployment({ name: 'web', namespace: NS });
+    expect(
+      after.metadata?.resourceVersion === rv ||
+        after.metadata?.annotations?.['aiops.io/heal-attempt'] === '3',
+    ).toBe(true);
+    expect(h.sink.statuses.get(`${NS}/web`)?.state).toBe('needs_attention');
+  });
+
+  it('dry-run: decides, notifies "would have", changes nothing, and the shadow report judges it', async () => {
+    h = await startHarness({ workloads: [WEB], config: { dryRun: true } });
+    const rv = (await h.kube.apps.readNamespacedDeployment({ name: 'web', namespace: NS })).spec
+      ?.template;
+    h.sim.faults.inject({
+      namespace: NS,
+      deployment: 'web',
+      kind: 'error_burst',
+      params: { errorRate: 0.3, durationSec: 90 },
+    });
+    await cyclesUntil(() => h!.healer.shadowEntries().length > 0, 10);
+    expect(await reasons()).toEqual([]); // no Events in dry-run
+    const dep = await h.kube.apps.readNamespacedDeployment({ name: 'web', namespace: NS });
+    expect(dep.spec?.template).toEqual(rv);
+    expect(readPersisted(dep).state).toBeUndefined();
+    expect(h.slack.messages()[0]?.text).toContain(
+      '[dry-run] Would have run restart + scale up on shop/web',
+    );
+    for (let i = 0; i < 6; i++) await h.cycle();
+    const [entry] = h.healer.shadowEntries();
+    expect(entry).toMatchObject({ action: 'restart_scale', step: 1, resolvedByItself: true });
+    expect(entry!.riskAfter!).toBeLessThan(0.8);
+  });
+});

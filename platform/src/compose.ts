@@ -15,6 +15,10 @@ const STYLE_RULES_OFF = {
   'top-level-properties-order': 0,
 } as const;
 
+interface DclintResult {
+  messages: { rule: string; message: string; line: number }[];
+}
+
 /** Runs dclint on a compose file; every message (error or warning) is a finding. */
 export function lintCompose(path: string): Finding[] {
   const linter = new DCLinter({
@@ -23,7 +27,8 @@ export function lintCompose(path: string): Finding[] {
     debug: false,
     exclude: [],
   });
-  return linter.lintFiles([path], false).flatMap((r) =>
+  const results = linter.lintFiles([path], false) as DclintResult[];
+  return results.flatMap((r) =>
     r.messages.map((m) => ({
       object: `${path}:${m.line}`,
       rule: `dclint/${m.rule}`,

@@ -8,12 +8,12 @@ import { kustomize, type KubeObject } from '../src/kube.js';
 import { repoPath } from '../src/paths.js';
 
 const read = (p: string): string => readFileSync(repoPath(p), 'utf8');
-const IMAGES = [
+const IMAGES: [file: string, name: string, user: string][] = [
   ['backend/Dockerfile', 'aiops-backend', '1000:1000'],
   ['healer/Dockerfile', 'aiops-healer', '1000:1000'],
   ['dashboard/Dockerfile', 'aiops-dashboard', '101:101'],
   ['simulator/Dockerfile', 'aiops-simulator', '1000:1000'],
-] as const;
+];
 
 describe('Dockerfiles', () => {
   it.each(IMAGES)('%s passes the syntax check and every image rule', (file) => {

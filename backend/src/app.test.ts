@@ -34,6 +34,32 @@ describe('POST /predict', () => {
     expect(res.body.elapsed_ms).toBeGreaterThan(0);
   });
 
+  it.each([
+    ['3', 3],
+    ['0', 0],
+    ['all', FEATURES.length],
+    ['99', FEATURES.length],
+  ])('200: ?explain=%s keeps the top contributions', async (explain, kept) => {
+    const { app } = makeApp();
+    const full = await request(app).post('/predict').send(CRASH_LOOP_EXAMPLE).expect(200);
+    const res = await request(app)
+      .post(`/predict?explain=${explain}`)
+      .send({ instances: [CRASH_LOOP_EXAMPLE] })
+      .expect(200);
+    expect(res.body.predictions[0].explanation).toEqual(full.body.explanation.slice(0, kept));
+  });
+
+  it.each(['-1', 'top', '1.5', '1000'])(
+    '400: ?explain=%s names the query field',
+    async (explain) => {
+      const { app } = makeApp();
+      const res = await request(app).post(`/predict?explain=${explain}`).send(healthy).expect(400);
+      expect(res.body.details).toEqual([
+        expect.objectContaining({ field: 'explain', rule: 'type' }),
+      ]);
+    },
+  );
+
   it('400: names the field and rule for a bad batch row', async () => {
     const { app } = makeApp();
     const res = await request(app)
@@ -246,7 +272,17 @@ describe('everything else', () => {
     const res = await request(app).get('/healthz').expect(200);
     expect(res.headers['x-powered-by']).toBeUndefined();
     expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['content-security-policy']).toBeDefined();
+    // helmet's full default set, computed once at startup
+    for (const h of [
+      'content-security-policy',
+      'strict-transport-security',
+      'x-frame-options',
+      'referrer-policy',
+      'cross-origin-opener-policy',
+      'cross-origin-resource-policy',
+    ]) {
+      expect(res.headers[h]).toBeDefined();
+    }
   });
 
   it('allows the configured CORS origin only', async () => {

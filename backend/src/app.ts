@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { FEATURES, LEVEL_CUTS, RISK_LEVELS, type FeatureSpec } from '@aiops/model';
 import {
   HttpError,
+  InputError,
   MethodNotAllowedError,
   NotFoundError,
   NotReadyError,
@@ -63,21 +64,28 @@ export function createApp(deps: AppDeps): Express {
   // No ETag: hashing every (possibly multi-megabyte) prediction body buys nothing for a POST API.
   app.set('etag', false);
 
-  app.use(requestContext(metrics, logger, model));
-  app.use(helmet());
+  app.use(requestContext(metrics, logger, model, helmetHeaders()));
   if (deps.corsOrigins === '*' || deps.corsOrigins.length > 0) {
-    app.use(
-      cors({
-        origin: deps.corsOrigins === '*' ? '*' : [...deps.corsOrigins],
-        methods: ['GET', 'POST'],
-        allowedHeaders: ['content-type', 'x-request-id'],
-        exposedHeaders: ['x-request-id'],
-        maxAge: 600,
-      }),
-    );
+    const corsMiddleware = cors({
+      origin: deps.corsOrigins === '*' ? '*' : [...deps.corsOrigins],
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['content-type', 'x-request-id'],
+      exposedHeaders: ['x-request-id'],
+      maxAge: 600,
+    });
+    // Browsers send Origin on every cross-origin request; without it there is nothing to allow.
+    app.use((req, res, next) => {
+      if (req.headers.origin === undefined) next();
+      else corsMiddleware(req, res, next);
+    });
   }
 
   const requireJson: RequestHandler = (req, _res, next) => {
+    const type = req.headers['content-type'];
+    if (type === 'application/json' || type === 'application/json; charset=utf-8') {
+      next();
+      return;
+    }
     // null or an empty body: no body at all (the validator answers 400); false: another type.
     if (req.is('application/json') === false && req.headers['content-length'] !== '0') {
       throw new UnsupportedMediaTypeError(req.get('content-type'));
@@ -90,10 +98,16 @@ export function createApp(deps: AppDeps): Express {
     const scorer = model.scorer;
     if (scorer === undefined) throw new NotReadyError(model.state);
     const body = parsePredictBody(req.body);
+    const explain = parseExplain(req.query.explain);
     const t0 = performance.now();
     const predictions = scorer.predict(body.kind === 'single' ? [body.row] : body.rows);
     const t1 = performance.now();
     metrics.observeInference((t1 - t0) / 1000, predictions);
+    if (explain !== undefined) {
+      // Explanations come sorted by |contribution|, so the first `explain` are the top ones.
+      for (const p of predictions)
+        if (p.explanation.length > explain) p.explanation.length = explain;
+    }
     const elapsed_ms = roundMs(t1 - timing(res).start);
     if (body.kind === 'single') res.json({ ...predictions[0], elapsed_ms });
     else res.json({ predictions, elapsed_ms });
@@ -159,9 +173,15 @@ export function createApp(deps: AppDeps): Express {
  * Per-request bookkeeping: start time, request id (a sane incoming `x-request-id` is kept,
  * otherwise a UUID), and on finish the request metrics and a debug-level access log line.
  */
-function requestContext(metrics: ServiceMetrics, logger: Logger, model: ModelSlot): RequestHandler {
+function requestContext(
+  metrics: ServiceMetrics,
+  logger: Logger,
+  model: ModelSlot,
+  securityHeaders: readonly (readonly [string, string])[],
+): RequestHandler {
   return (req, res, next) => {
     const start = performance.now();
+    for (const [name, value] of securityHeaders) res.setHeader(name, value);
     const incoming = req.headers['x-request-id'];
     const requestId =
       typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -189,6 +209,39 @@ function requestContext(metrics: ServiceMetrics, logger: Logger, model: ModelSlo
     });
     next();
   };
+}
+
+/**
+ * `?explain=` on POST /predict: absent or `all` keeps every contribution; a whole number keeps
+ * the top N (0 for none), which keeps large batch answers small.
+ */
+function parseExplain(value: unknown): number | undefined {
+  if (value === undefined || value === 'all') return undefined;
+  if (typeof value === 'string' && /^\d{1,3}$/.test(value)) return Number(value);
+  throw new InputError(`invalid query: explain must be "all" or a whole number 0–999`, [
+    {
+      field: 'explain',
+      rule: 'type',
+      got: typeof value === 'string' ? value.slice(0, 64) : 'array',
+      message: 'must be "all" or a whole number 0–999 (how many top contributions to return)',
+    },
+  ]);
+}
+
+/**
+ * helmet's headers for our configuration are static, so they are computed once here and set
+ * with the other per-request headers instead of running helmet's 13 middlewares per request.
+ */
+function helmetHeaders(): readonly (readonly [string, string])[] {
+  const headers = new Map<string, string>();
+  const res = {
+    setHeader: (name: string, value: unknown) => headers.set(name.toLowerCase(), String(value)),
+    removeHeader: (name: string) => headers.delete(name.toLowerCase()),
+  };
+  let done = false;
+  helmet()({} as never, res as never, () => (done = true));
+  if (!done) throw new Error('helmet did not finish synchronously');
+  return [...headers];
 }
 
 function timing(res: Response): RequestTiming {

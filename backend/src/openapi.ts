@@ -74,6 +74,16 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
       '/predict': {
         post: {
           summary: 'Score one feature object, or a batch of them in `{instances: [...]}`',
+          parameters: [
+            {
+              name: 'explain',
+              in: 'query',
+              required: false,
+              description:
+                'How many contributions each explanation keeps, largest first: `all` (default) or a whole number (0 for none). Keeps large batch answers small.',
+              schema: { oneOf: [{ const: 'all' }, { type: 'string', pattern: '^\\d{1,3}$' }] },
+            },
+          ],
           requestBody: {
             required: true,
             content: {

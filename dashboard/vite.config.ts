@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
+import type { ProxyOptions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
@@ -7,8 +8,19 @@ const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 /** Same-origin proxying as the production nginx: /api → healer, /predict → backend. */
 const healer = process.env.HEALER_URL ?? 'http://127.0.0.1:8081';
 const backend = process.env.BACKEND_URL ?? 'http://127.0.0.1:5000';
-const proxy = {
-  '/api': { target: healer, changeOrigin: true },
+/**
+ * When the healer goes away mid-stream, end the browser's response too. The proxy otherwise keeps the
+ * SSE response open forever, so EventSource never notices the loss and the page silently goes stale.
+ */
+const endWithUpstream: ProxyOptions['configure'] = (proxy) => {
+  proxy.on('proxyRes', (proxyRes, _req, res) => {
+    proxyRes.on('close', () => {
+      if (!proxyRes.complete) res.destroy();
+    });
+  });
+};
+const proxy: Record<string, ProxyOptions> = {
+  '/api': { target: healer, changeOrigin: true, configure: endWithUpstream },
   '/predict': { target: backend, changeOrigin: true },
   '/model': { target: backend, changeOrigin: true },
 };

@@ -28,10 +28,7 @@ export function ContributionBars({
           <th scope="col">Signal</th>
           <th scope="col">Value</th>
           <th scope="col">
-            <span className="contrib-legend">
-              <span>◀ lowers</span>
-              <span>raises risk ▶</span>
-            </span>
+            Contribution <span className="muted">(◀ lowers · raises ▶)</span>
           </th>
         </tr>
       </thead>
@@ -39,8 +36,10 @@ export function ContributionBars({
         {rows.map((c) => {
           const w = (Math.abs(c.contribution) / scale) * 50;
           const up = c.contribution > 0;
+          const text = formatContribution(c.contribution);
+          const dir = text === '0.00' ? 'zero' : up ? 'up' : 'down';
           return (
-            <tr key={c.feature}>
+            <tr key={c.feature} className={dir === 'zero' ? 'contrib-zero' : undefined}>
               <th scope="row" title={c.feature}>
                 {featureLabel(c.feature)}
               </th>
@@ -55,9 +54,7 @@ export function ContributionBars({
                       }
                     />
                   </span>
-                  <span className={`contrib-num ${up ? 'up' : 'down'}`}>
-                    {formatContribution(c.contribution)}
-                  </span>
+                  <span className={`contrib-num ${dir}`}>{text}</span>
                 </span>
               </td>
             </tr>

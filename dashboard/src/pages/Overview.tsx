@@ -17,6 +17,7 @@ import {
   summarize,
   type LevelFilterKey,
   type OverviewFilter,
+  type SortDir,
   type SortKey,
   type SortSpec,
 } from '../view/overview';
@@ -38,6 +39,17 @@ export interface OverviewProps {
   sort: SortSpec;
   onChange(filter: OverviewFilter, sort: SortSpec): void;
 }
+
+/** The sort menu: the table headers sort too, but phones have no headers. */
+const SORT_OPTIONS: { value: string; label: string }[] = [
+  { value: 'risk:desc', label: 'risk, highest first' },
+  { value: 'state:desc', label: 'state, most urgent first' },
+  { value: 'lastAction:desc', label: 'last action, newest first' },
+  { value: 'attempts:desc', label: 'attempts, most first' },
+  { value: 'name:asc', label: 'name, A–Z' },
+  { value: 'namespace:asc', label: 'namespace, A–Z' },
+  { value: 'risk:asc', label: 'risk, lowest first' },
+];
 
 const COLUMNS: { key: SortKey | null; label: string; className?: string }[] = [
   { key: 'name', label: 'Deployment' },
@@ -185,6 +197,26 @@ export function Overview(p: OverviewProps) {
             ))}
           </select>
         </label>
+        <label>
+          <span>Sort</span>
+          <select
+            value={`${sort.key}:${sort.dir}`}
+            onChange={(e) => {
+              const [key, dir] = e.target.value.split(':') as [SortKey, SortDir];
+              p.onChange(filter, { key, dir });
+            }}
+          >
+            {SORT_OPTIONS.concat(
+              SORT_OPTIONS.some((o) => o.value === `${sort.key}:${sort.dir}`)
+                ? []
+                : [{ value: `${sort.key}:${sort.dir}`, label: `${sort.key} (${sort.dir})` }],
+            ).map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </label>
         {!isEmptyFilter(filter) && (
           <button
             type="button"
@@ -248,8 +280,8 @@ export function Overview(p: OverviewProps) {
                   )}
                 </th>
               ))}
-              <th scope="col" className="sr-only">
-                Links
+              <th scope="col">
+                <span className="sr-only">Links</span>
               </th>
             </tr>
           </thead>

@@ -5,7 +5,13 @@ import { ApiError, type ApiClient, type ErrorDetail } from '../api/client';
 import { ContributionBars } from '../components/ContributionBars';
 import { RiskBar } from '../components/RiskBar';
 import { hrefWhatIf } from '../route';
-import { featureLabel, formatNumber, formatRisk } from '../view/format';
+import {
+  featureLabel,
+  formatFeatureValue,
+  formatNumber,
+  formatRange,
+  formatRisk,
+} from '../view/format';
 import { deploymentKey } from '../view/overview';
 import {
   draftFrom,
@@ -117,8 +123,8 @@ export function WhatIf({ api, deployments, loaded, namespace, name }: WhatIfProp
           <span className="unit">{f.unit}</span>
         </span>
         <span id={`${id}-hint`} className="muted small" title={f.description}>
-          {f.min} – {formatNumber(f.max)}
-          {current != null && ` · now ${formatNumber(current)}`}
+          {formatRange(f.name)}
+          {current != null && ` · now ${formatFeatureValue(f.name, current)}`}
           {!f.required && ' · optional'}
         </span>
         {err && (

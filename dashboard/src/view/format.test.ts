@@ -3,9 +3,11 @@ import {
   featureLabel,
   formatAgo,
   formatClock,
+  formatCompact,
   formatContribution,
   formatFeatureValue,
   formatNumber,
+  formatRange,
   formatRisk,
 } from './format';
 
@@ -112,4 +114,29 @@ describe('formatContribution', () => {
 
 it('featureLabel spaces out snake_case', () => {
   expect(featureLabel('http_5xx_error_rate')).toBe('http 5xx error rate');
+});
+
+describe('formatCompact and formatRange', () => {
+  it.each([
+    [0, '0'],
+    [600, '600'],
+    [10_000, '10k'],
+    [100_000, '100k'],
+    [1e9, '1G'],
+    [1e13, '10T'],
+    [-10, '-10'],
+    [Number.NaN, '—'],
+  ])('formatCompact(%p) = %p', (v, text) => {
+    expect(formatCompact(v)).toBe(text);
+  });
+  it.each([
+    ['ready_replica_ratio', '0 – 1'],
+    ['restart_count_last_5m', '0 – 10k'],
+    ['memory_usage_bytes', '0 B – 9.09 TiB'],
+    ['network_receive_bytes_per_s', '0 B/s – 931 GiB/s'],
+    ['memory_growth_ratio_per_min', '-10 – 10'],
+    ['nope', '—'],
+  ])('formatRange(%s) = %p', (name, text) => {
+    expect(formatRange(name)).toBe(text);
+  });
 });

@@ -100,3 +100,28 @@ export function formatContribution(c: number | null | undefined): string {
 export function featureLabel(name: string): string {
   return name.replace(/_/g, ' ');
 }
+
+/** [from, divisor, suffix]: thousands only from 10k, so 1000–9999 stay exact. */
+const SI = [
+  [1e12, 1e12, 'T'],
+  [1e9, 1e9, 'G'],
+  [1e6, 1e6, 'M'],
+  [1e4, 1e3, 'k'],
+] as const;
+
+/** Large bounds people can read: 10000 → `10k`, 1e13 → `10T`. Small numbers as formatNumber. */
+export function formatCompact(v: number): string {
+  if (!Number.isFinite(v)) return UNKNOWN;
+  for (const [from, divisor, suffix] of SI)
+    if (Math.abs(v) >= from) return `${formatNumber(v / divisor)}${suffix}`;
+  return formatNumber(v);
+}
+
+/** A feature's valid range for the what-if hint: `0 – 1`, `0 – 10k`, `0 B – 9.09 TiB`. */
+export function formatRange(name: string): string {
+  const spec = featureSpec(name);
+  if (!spec) return UNKNOWN;
+  if (spec.kind === 'bytes' || spec.kind === 'bytes_per_second')
+    return `${formatFeatureValue(name, spec.min)} – ${formatFeatureValue(name, spec.max)}`;
+  return `${formatCompact(spec.min)} – ${formatCompact(spec.max)}`;
+}

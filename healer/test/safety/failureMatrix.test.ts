@@ -5,10 +5,13 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { defaultWorkload } from '@aiops/simulator';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { RESTARTED_AT } from '../../src/actions/restart.js';
 import { NS, startWorld, TOKEN, type Replica, type World } from './world.js';
 
+const DEPLOYMENT_PATCH = /^\/apis\/apps\/v1\/namespaces\/shop\/deployments\/web$/;
 const WEB = { ...defaultWorkload(NS, 'web'), autoheal: true, replicas: 2, baseRps: 20 };
 const ACTION_REASONS = ['AutoHealRestart', 'AutoHealCacheClear', 'AutoHealRollback'];
 
@@ -46,41 +49,212 @@ describe('failure matrix', () => {
   });
 
   describe('Prometheus down or slow', () => {
-    it.each([
+    it.each<[string, 'down' | 'slow']>([
       ['down (connection refused)', 'down'],
       ['slow (no answer within the timeout)', 'slow'],
-    ] as const)(
-      '%s: no actions, the healer stays up, one warning, readiness says so',
-      async (_t, how) => {
+    ])('%s: no actions, the healer stays up, one warning, readiness says so', async (_t, how) => {
+      w = await startWorld([WEB]);
+      const prom = await fakePrometheus(how);
+      const r = await w.addReplica({ identity: 'healer-0', prometheusUrl: prom.url });
+      w.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+      for (let i = 0; i < 6; i++) {
+        w.advance();
+        const report = await r.cycle();
+        expect(report?.errors.join('; ')).toMatch(/Prometheus/);
+        expect(report?.rows.every((row) => row.inconclusive && row.risk === null)).toBe(true);
+      }
+      expect(await actions()).toEqual([]);
+      const dep = await w.deployment('web');
+      expect(dep.spec?.template.metadata?.annotations?.[RESTARTED_AT]).toBeUndefined();
+      expect(dep.spec?.replicas).toBe(2);
+      const texts = w.slack.messages().map((m) => String(m.text));
+      expect(texts).toHaveLength(1);
+      expect(texts[0]).toMatch(/Prometheus/);
+      const ready = await r.readiness.refresh();
+      expect(ready).toMatchObject({
+        ready: false,
+        role: 'leader',
+        checks: { prometheus: { ok: false }, backend: { ok: true } },
+      });
+      await request(r.app).get('/readyz').expect(503);
+      const status = await request(r.app).get('/api/deployments').expect(200);
+      expect(status.body[0]).toMatchObject({ name: 'web', state: 'inconclusive', risk: null });
+      await prom.stop();
+    });
+  });
+
+  describe('/predict down, failing or slow', () => {
+    it.each<[string, 'down' | 'error' | 'slow']>([
+      ['down', 'down'],
+      ['answering 500', 'error'],
+      ['slow', 'slow'],
+    ])('%s: no actions, one warning, readiness says so', async (_t, mode) => {
+      w = await startWorld([WEB]);
+      const r = await w.addReplica({ identity: 'healer-0' });
+      await r.cycle();
+      w.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+      await w.backend.setMode(mode);
+      for (let i = 0; i < 6; i++) {
+        w.advance();
+        const report = await r.cycle();
+        expect(report?.rows.every((row) => row.inconclusive)).toBe(true);
+      }
+      expect(await actions()).toEqual([]);
+      expect(
+        (await w.deployment('web')).spec?.template.metadata?.annotations?.[RESTARTED_AT],
+      ).toBeUndefined();
+      const texts = w.slack.messages().map((m) => String(m.text));
+      expect(texts).toHaveLength(1);
+      expect(texts[0]).toMatch(/predict/);
+      expect(await r.readiness.refresh()).toMatchObject({
+        ready: false,
+        checks: { backend: { ok: false } },
+      });
+      // It comes back: assessments resume and the healer acts on the real signal.
+      await w.backend.setMode('ok');
+      await cyclesUntil(r, async () => (await actions()).length > 0);
+      expect(await actions()).toEqual(['AutoHealRestart']);
+      expect((await r.readiness.refresh()).ready).toBe(true);
+    });
+  });
+
+  describe('Kubernetes API', () => {
+    it('409 on the deployment write: re-reads and retries, acts exactly once', async () => {
+      w = await startWorld([WEB]);
+      const r = await w.addReplica({ identity: 'healer-0' });
+      await r.cycle();
+      w.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+      w.proxy.fail({ method: 'PATCH', path: DEPLOYMENT_PATCH, mode: 409, count: 1 });
+      await cyclesUntil(r, async () => (await actions()).length > 0);
+      const patches = w.proxy.seen.filter(
+        (q) => q.method === 'PATCH' && DEPLOYMENT_PATCH.test(q.path),
+      );
+      expect(patches[0]).toMatchObject({ status: 409, injected: true });
+      expect(patches[1]).toMatchObject({ status: 200, injected: false });
+      expect(await actions()).toEqual(['AutoHealRestart']);
+      expect(await w.reasons('web')).not.toContain('AutoHealActionFailed');
+      expect(
+        (await w.deployment('web')).spec?.template.metadata?.annotations?.[RESTARTED_AT],
+      ).toBeDefined();
+      expect(await w.healState('web')).toMatchObject({ step: 1, attempt: 1 });
+    });
+
+    it.each<[string, 503 | 'hang']>([
+      ['503 on every write', 503],
+      ['timeouts on every write', 'hang'],
+    ])(
+      '%s: backs off, gives up this cycle with no partial state, acts once it is back',
+      async (_t, mode) => {
         w = await startWorld([WEB]);
-        const prom = await fakePrometheus(how);
-        const r = await w.addReplica({ identity: 'healer-0', prometheusUrl: prom.url });
+        const r = await w.addReplica({ identity: 'healer-0' });
+        await r.cycle();
+        const before = await w.deployment('web');
         w.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
-        for (let i = 0; i < 6; i++) {
-          w.advance();
-          const report = await r.cycle();
-          expect(report?.errors.join('; ')).toMatch(/Prometheus/);
-          expect(report?.rows.every((row) => row.inconclusive && row.risk === null)).toBe(true);
-        }
-        expect(await actions()).toEqual([]);
-        const dep = await w.deployment('web');
-        expect(dep.spec?.template.metadata?.annotations?.[RESTARTED_AT]).toBeUndefined();
-        expect(dep.spec?.replicas).toBe(2);
-        const texts = w.slack.messages().map((m) => String(m.text));
-        expect(texts).toHaveLength(1);
-        expect(texts[0]).toMatch(/Prometheus/);
-        const ready = await r.readiness.refresh();
-        expect(ready).toMatchObject({
-          ready: false,
-          role: 'leader',
-          checks: { prometheus: { ok: false }, backend: { ok: true } },
+        w.proxy.fail({
+          method: 'PATCH',
+          path: /\/deployments\/web(\/scale)?$/,
+          mode,
+          count: Infinity,
         });
-        await request(r.app).get('/readyz').expect(503);
-        const status = await request(r.app).get('/api/deployments').expect(200);
-        expect(status.body[0]).toMatchObject({ name: 'web', state: 'inconclusive', risk: null });
-        await prom.stop();
+        // Cycle until the healer has tried (and failed) to act.
+        for (let i = 0; i < 10 && !w.proxy.seen.some((q) => q.injected); i++) {
+          w.advance();
+          await r.cycle();
+        }
+        const failed = w.proxy.seen.filter((q) => q.injected);
+        expect(failed.length).toBeGreaterThanOrEqual(3); // the first try and 2 retries
+        const after = await w.deployment('web');
+        expect(after.spec?.template).toEqual(before.spec?.template); // no restart
+        expect(after.spec?.replicas).toBe(2); // no scale-up
+        expect(await w.healState('web')).toBeUndefined(); // no half-written heal state
+        expect(await actions()).toEqual([]);
+        // The API recovers: the step is taken exactly once.
+        w.proxy.clear();
+        await cyclesUntil(r, async () => (await actions()).length > 0);
+        expect(await actions()).toEqual(['AutoHealRestart']);
+        expect(await w.healState('web')).toMatchObject({ step: 1, attempt: 1 });
       },
     );
+  });
+
+  describe('Slack failing', () => {
+    it.each<[string, 500 | 'timeout']>([
+      ['HTTP 500', 500],
+      ['timeouts', 'timeout'],
+    ])(
+      '%s: the action still happens; the message is retried and delivered once',
+      async (_t, mode) => {
+        w = await startWorld([WEB]);
+        const r = await w.addReplica({ identity: 'healer-0' });
+        await r.cycle();
+        w.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+        w.slack.failNext(3, mode);
+        await cyclesUntil(r, async () => (await actions()).length > 0);
+        expect(
+          (await w.deployment('web')).spec?.template.metadata?.annotations?.[RESTARTED_AT],
+        ).toBeDefined();
+        expect(w.slack.messages()).toHaveLength(0);
+        // Later cycles flush the retry queue (backoff on the virtual clock).
+        for (let i = 0; i < 6 && w.slack.messages().length === 0; i++) {
+          w.advance();
+          await r.cycle();
+        }
+        const restart = w.slack.messages().filter((m) => /restart/i.test(String(m.text)));
+        expect(restart).toHaveLength(1);
+        expect(await actions()).toEqual(['AutoHealRestart']);
+      },
+    );
+  });
+
+  it('killed mid-escalation: the new healer resumes from the annotations without repeating a step', async () => {
+    w = await startWorld([WEB]);
+    const first = await w.addReplica({ identity: 'healer-0' });
+    await first.cycle();
+    w.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'bad_release' });
+    await cyclesUntil(first, async () => (await actions()).length === 1);
+    expect(await w.healState('web')).toMatchObject({ step: 1, attempt: 1 });
+    // healer-0 is killed: no stop(), no lease release. A new pod starts with empty memory.
+    const second = await w.addReplica({ identity: 'healer-1' });
+    // healer-1 first sees healer-0's record, then takes over once it has not changed for the
+    // 15 s lease duration on healer-1's own clock (one cycle later).
+    w.advance();
+    expect(await second.cycle()).toBeUndefined();
+    w.advance();
+    expect(await second.cycle()).toBeDefined();
+    expect(second.elector.isLeader()).toBe(true);
+    expect(await actions()).toEqual(['AutoHealRestart']);
+    await cyclesUntil(second, async () => (await actions()).includes('AutoHealRollback'), 30);
+    expect(await actions()).toEqual(['AutoHealRestart', 'AutoHealCacheClear', 'AutoHealRollback']);
+    const slackActions = w.slack.messages().filter((m) => /Ran|Escalated/.test(String(m.text)));
+    expect(slackActions).toHaveLength(3);
+  });
+
+  it('two healers at once: exactly one acts and notifies (Events and Slack counted)', async () => {
+    w = await startWorld([WEB]);
+    const a = await w.addReplica({ identity: 'healer-0' });
+    const b = await w.addReplica({ identity: 'healer-1' });
+    const both = async (): Promise<void> => {
+      w!.advance();
+      const reports = await Promise.all([a.cycle(), b.cycle()]);
+      expect(reports.filter((x) => x !== undefined)).toHaveLength(1);
+    };
+    await both();
+    const leader = a.elector.isLeader() ? a : b;
+    const follower = leader === a ? b : a;
+    w.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'bad_release' });
+    for (let i = 0; i < 30 && !(await actions()).includes('AutoHealRollback'); i++) await both();
+    expect(await actions()).toEqual(['AutoHealRestart', 'AutoHealCacheClear', 'AutoHealRollback']);
+    const instances = new Set((await w.events('web')).map((e) => e.reportingInstance));
+    expect([...instances]).toEqual([leader.identity]);
+    const slackActions = w.slack.messages().filter((m) => /Ran|Escalated/.test(String(m.text)));
+    expect(slackActions).toHaveLength(3);
+    // The follower serves read-only status and refuses mutations.
+    await request(follower.app).get('/api/deployments').expect(200);
+    const refused = await request(follower.app)
+      .post('/api/check')
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .expect(503);
+    expect(refused.body.details.code).toBe('not_leader');
   });
 });
 
@@ -88,13 +262,12 @@ describe('failure matrix', () => {
 async function fakePrometheus(
   how: 'down' | 'slow',
 ): Promise<{ url: string; stop(): Promise<void> }> {
-  const { createServer } = await import('node:http');
-  const held = new Set<import('node:http').ServerResponse>();
+  const held = new Set<ServerResponse>();
   const server = createServer((_req, res) => {
     held.add(res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as import('node:net').AddressInfo).port;
+  const port = (server.address() as AddressInfo).port;
   const stop = async (): Promise<void> => {
     for (const res of held) res.destroy();
     server.closeAllConnections();

@@ -1,0 +1,45 @@
+variable "region" {
+  description = "AWS region for the VPC, EKS and ECR"
+  type        = string
+  default     = "eu-west-1"
+}
+
+variable "cluster_name" {
+  description = "EKS cluster name (also the GitHub variable EKS_CLUSTER_NAME)"
+  type        = string
+  default     = "aiops-autoheal"
+}
+
+variable "kubernetes_version" {
+  description = "EKS control plane version"
+  type        = string
+  default     = "1.31"
+}
+
+variable "vpc_cidr" {
+  description = "VPC CIDR; the NetworkPolicies allow the API server and the ALB from it"
+  type        = string
+  default     = "10.0.0.0/16"
+}
+
+variable "github_repository" {
+  description = "owner/name of the repository whose workflows may assume the CI role"
+  type        = string
+  default     = "example-org/aiops-autoheal"
+}
+
+variable "node_instance_types" {
+  description = "Instance types of the managed node group"
+  type        = list(string)
+  default     = ["m6i.large", "m6a.large"]
+}
+
+variable "node_min_size" {
+  type    = number
+  default = 3
+}
+
+variable "node_max_size" {
+  type    = number
+  default = 9
+}

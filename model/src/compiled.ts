@@ -1,7 +1,11 @@
 /**
- * The fast path: the loaded network as plain typed-array loops, synchronous and allocation-free,
- * with integrated gradients computed in the same pass. It is built from the weights tfjs loaded,
- * so it computes the same function as the reference engine (float32 weights, float64 sums).
+ * The fast path: the loaded network compiled into straight-line JavaScript (one generated function,
+ * weights inlined as literals), synchronous and allocation-free, computing the logit and its
+ * integrated gradients in one call. It is generated from the weights tfjs loaded, so it computes
+ * the same function as the reference engine (float32 weights, float64 arithmetic).
+ *
+ * Only numbers produced by `Number.prototype.toString` of finite weights enter the generated
+ * source, so nothing from outside the artifact can inject code.
  */
 export interface DenseWeights {
   inSize: number;
@@ -12,29 +16,137 @@ export interface DenseWeights {
   relu: boolean;
 }
 
-interface Layer {
-  inSize: number;
-  outSize: number;
-  /** Transposed kernel, `wT[o * inSize + i]`, so the inner loop reads contiguous memory. */
-  wT: Float64Array;
-  bias: Float64Array;
-  relu: boolean;
-  /** Activations, and the gradient of the logit w.r.t. them, for the current point. */
-  act: Float64Array;
-  grad: Float64Array;
+type AttributeFn = (
+  z: ArrayLike<number>,
+  zBase: ArrayLike<number>,
+  steps: number,
+  out: Float64Array,
+) => number;
+type LogitFn = (z: ArrayLike<number>) => number;
+
+function literal(x: number): string {
+  if (!Number.isFinite(x)) throw new RangeError(`weight ${x} is not finite`);
+  const s = String(x);
+  return x < 0 ? `(${s})` : s;
+}
+
+/** `bias + Σ w·input` as source, skipping exact zeros. */
+function dot(w: DenseWeights, o: number, inputs: readonly string[]): string {
+  let s = literal(w.bias[o] as number);
+  for (let i = 0; i < w.inSize; i++) {
+    const k = w.kernel[i * w.outSize + o] as number;
+    if (k !== 0) s += `+${literal(k)}*${inputs[i]}`;
+  }
+  return s;
+}
+
+function names(prefix: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+}
+
+/** Source of the forward pass of layers `from`.. given the activations `inputs`; returns the logit name. */
+function forwardSource(
+  ws: readonly DenseWeights[],
+  from: number,
+  inputs: readonly string[],
+  tag: string,
+): [string, string] {
+  let src = '';
+  let prev = inputs;
+  for (let k = from; k < ws.length; k++) {
+    const w = ws[k] as DenseWeights;
+    const acts = names(`${tag}${k}_`, w.outSize);
+    acts.forEach((a, o) => {
+      src += `let ${a}=${dot(w, o, prev)};`;
+      if (w.relu) src += `if(${a}<0)${a}=0;`;
+    });
+    prev = acts;
+  }
+  return [src, prev[0] as string];
+}
+
+function generate(ws: readonly DenseWeights[]): { attribute: AttributeFn; logit: LogitFn } {
+  const first = ws[0] as DenseWeights;
+  const inputs = names('z', first.inSize);
+  const readInputs = inputs.map((n, i) => `const ${n}=z[${i}];`).join('');
+
+  const [fwd, out] = forwardSource(ws, 0, inputs, 'x');
+  const logitSrc = `${readInputs}${fwd}return ${out};`;
+
+  // Integrated gradients. The path from the baseline is a straight line, so the first layer's
+  // pre-activations along it interpolate linearly between their values at the two ends.
+  const h = first.outSize;
+  const P = names('P', h); // first-layer pre-activation at z
+  const Q = names('Q', h); // ... at the baseline
+  const G = names('G', h); // accumulated d logit / d first-layer pre-activation
+  const baseInputs = names('b', first.inSize);
+  let src = readInputs;
+  src += baseInputs.map((n, i) => `const ${n}=zb[${i}];`).join('');
+  P.forEach((p, o) => (src += `const ${p}=${dot(first, o, inputs)};`));
+  Q.forEach((q, o) => (src += `const ${q}=${dot(first, o, baseInputs)};`));
+  const A0 = names('x0_', h);
+  A0.forEach((a, o) => (src += `const ${a}=${P[o]}>0?${P[o]}:0;`));
+  const [restAtX, logitAtX] = forwardSource(ws, 1, A0, 'x');
+  src += restAtX;
+  src += G.map((g) => `let ${g}=0;`).join('');
+  src += 'for(let s=0;s<steps;s++){const al=(s+0.5)/steps;';
+  const A = names('a0_', h);
+  A.forEach((a, o) => (src += `let ${a}=${Q[o]}+al*(${P[o]}-${Q[o]});if(${a}<0)${a}=0;`));
+  // Forward through the remaining layers, keeping every activation for the backward pass.
+  const acts: string[][] = [A];
+  for (let k = 1; k < ws.length - 1; k++) {
+    const w = ws[k] as DenseWeights;
+    const layer = names(`a${k}_`, w.outSize);
+    layer.forEach(
+      (a, o) => (src += `let ${a}=${dot(w, o, acts[k - 1] as string[])};if(${a}<0)${a}=0;`),
+    );
+    acts.push(layer);
+  }
+  // Backward: gradient of the logit w.r.t. each hidden activation, masked by its ReLU.
+  const last = ws[ws.length - 1] as DenseWeights;
+  let grads = (acts[ws.length - 2] as string[]).map((a, i) => {
+    const g = `g${ws.length - 2}_${i}`;
+    src += `const ${g}=${a}>0?${literal(last.kernel[i] as number)}:0;`;
+    return g;
+  });
+  for (let k = ws.length - 2; k >= 1; k--) {
+    const w = ws[k] as DenseWeights;
+    const below = acts[k - 1] as string[];
+    grads = below.map((a, i) => {
+      const g = `g${k - 1}_${i}`;
+      let s = '0';
+      for (let o = 0; o < w.outSize; o++) {
+        const wk = w.kernel[i * w.outSize + o] as number;
+        if (wk !== 0) s += `+${literal(wk)}*${grads[o]}`;
+      }
+      src += `const ${g}=${a}>0?${s}:0;`;
+      return g;
+    });
+  }
+  grads.forEach((g, o) => (src += `${G[o]}+=${g};`));
+  src += '}';
+  // d pre-activation / d input is the first kernel: one product for the whole path.
+  for (let i = 0; i < first.inSize; i++) {
+    let s = '0';
+    for (let o = 0; o < h; o++) {
+      const wk = first.kernel[i * h + o] as number;
+      if (wk !== 0) s += `+${literal(wk)}*${G[o]}`;
+    }
+    src += `out[${i}]=(${inputs[i]}-${baseInputs[i]})*(${s})/steps;`;
+  }
+  src += `return ${logitAtX};`;
+  return {
+    attribute: new Function('z', 'zb', 'steps', 'out', src) as AttributeFn,
+    logit: new Function('z', logitSrc) as LogitFn,
+  };
 }
 
 export class CompiledMlp {
   readonly inputSize: number;
-  private readonly layers: Layer[];
-  /** First-layer pre-activations at the input and at the baseline: the path is a straight line, so
-   *  every point's first-layer pre-activation is a cheap interpolation of these two. */
-  private readonly pre1X: Float64Array;
-  private readonly pre1Base: Float64Array;
-  /** Sum over the path of d logit / d (first-layer pre-activation). */
-  private readonly gradPre1: Float64Array;
-  private readonly baseline: Float64Array;
   readonly baselineLogit: number;
+  private readonly baseline: Float64Array;
+  private readonly attributeFn: AttributeFn;
+  private readonly logitFn: LogitFn;
 
   constructor(weights: readonly DenseWeights[], baseline: ArrayLike<number>) {
     if (weights.length < 2)
@@ -44,7 +156,7 @@ export class CompiledMlp {
       throw new RangeError('the output layer must be a single linear unit');
     if (weights.slice(0, -1).some((w) => !w.relu))
       throw new RangeError('hidden layers must be ReLU');
-    this.layers = weights.map((w, k) => {
+    weights.forEach((w, k) => {
       if (w.kernel.length !== w.inSize * w.outSize || w.bias.length !== w.outSize) {
         throw new RangeError(`layer ${k}: kernel or bias has the wrong size`);
       }
@@ -53,59 +165,19 @@ export class CompiledMlp {
           `layer ${k}: input size ${w.inSize} does not match the previous layer`,
         );
       }
-      const wT = new Float64Array(w.inSize * w.outSize);
-      for (let i = 0; i < w.inSize; i++) {
-        for (let o = 0; o < w.outSize; o++)
-          wT[o * w.inSize + i] = w.kernel[i * w.outSize + o] as number;
-      }
-      return {
-        inSize: w.inSize,
-        outSize: w.outSize,
-        wT,
-        bias: Float64Array.from(w.bias),
-        relu: w.relu,
-        act: new Float64Array(w.outSize),
-        grad: new Float64Array(w.outSize),
-      };
     });
-    const first = this.layers[0] as Layer;
-    this.inputSize = first.inSize;
+    this.inputSize = (weights[0] as DenseWeights).inSize;
     if (baseline.length !== this.inputSize) throw new RangeError('baseline has the wrong length');
     this.baseline = Float64Array.from(baseline);
-    this.pre1X = new Float64Array(first.outSize);
-    this.pre1Base = new Float64Array(first.outSize);
-    this.gradPre1 = new Float64Array(first.outSize);
-    this.affine(first, this.baseline, this.pre1Base);
-    this.baselineLogit = this.logit(this.baseline);
-  }
-
-  private affine(l: Layer, input: ArrayLike<number>, out: Float64Array): void {
-    const { inSize, outSize, wT, bias } = l;
-    for (let o = 0; o < outSize; o++) {
-      let s = bias[o] as number;
-      const base = o * inSize;
-      for (let i = 0; i < inSize; i++) s += (wT[base + i] as number) * (input[i] as number);
-      out[o] = s;
-    }
-  }
-
-  /** Runs layers 1.. from the first layer's activations in `layers[0].act`; returns the logit. */
-  private forwardRest(): number {
-    const ls = this.layers;
-    for (let k = 1; k < ls.length; k++) {
-      const l = ls[k] as Layer;
-      this.affine(l, (ls[k - 1] as Layer).act, l.act);
-      if (l.relu) for (let o = 0; o < l.outSize; o++) if ((l.act[o] as number) < 0) l.act[o] = 0;
-    }
-    return (ls[ls.length - 1] as Layer).act[0] as number;
+    const fns = generate(weights);
+    this.attributeFn = fns.attribute;
+    this.logitFn = fns.logit;
+    this.baselineLogit = this.logitFn(this.baseline);
   }
 
   /** The logit of one normalised input. */
   logit(z: ArrayLike<number>): number {
-    const first = this.layers[0] as Layer;
-    this.affine(first, z, first.act);
-    for (let o = 0; o < first.outSize; o++) if ((first.act[o] as number) < 0) first.act[o] = 0;
-    return this.forwardRest();
+    return this.logitFn(z);
   }
 
   /**
@@ -114,51 +186,6 @@ export class CompiledMlp {
    * The attributions sum to logit(z) − logit(baseline) up to the quadrature error.
    */
   attribute(z: ArrayLike<number>, steps: number, attribution: Float64Array): number {
-    const ls = this.layers;
-    const first = ls[0] as Layer;
-    const h = first.outSize;
-    const { pre1X, pre1Base, gradPre1 } = this;
-    this.affine(first, z, pre1X);
-    for (let o = 0; o < h; o++) {
-      const v = pre1X[o] as number;
-      first.act[o] = v > 0 ? v : 0;
-    }
-    const logit = this.forwardRest();
-    gradPre1.fill(0);
-    for (let s = 0; s < steps; s++) {
-      const alpha = (s + 0.5) / steps;
-      for (let o = 0; o < h; o++) {
-        const b = pre1Base[o] as number;
-        const v = b + alpha * ((pre1X[o] as number) - b);
-        first.act[o] = v > 0 ? v : 0;
-      }
-      this.forwardRest();
-      // Backward: d logit / d activation, layer by layer, masked by the ReLUs.
-      const out = ls[ls.length - 1] as Layer;
-      out.grad[0] = 1;
-      for (let k = ls.length - 1; k >= 1; k--) {
-        const l = ls[k] as Layer;
-        const prev = ls[k - 1] as Layer;
-        const { inSize, outSize, wT, grad } = l;
-        prev.grad.fill(0);
-        for (let o = 0; o < outSize; o++) {
-          const g = grad[o] as number;
-          if (g === 0) continue;
-          const base = o * inSize;
-          for (let i = 0; i < inSize; i++)
-            prev.grad[i] = (prev.grad[i] as number) + g * (wT[base + i] as number);
-        }
-        for (let i = 0; i < inSize; i++) if ((prev.act[i] as number) <= 0) prev.grad[i] = 0;
-      }
-      for (let o = 0; o < h; o++) gradPre1[o] = (gradPre1[o] as number) + (first.grad[o] as number);
-    }
-    // d pre1 / d input is the first kernel: one product for the whole path.
-    const { inSize, wT } = first;
-    for (let i = 0; i < inSize; i++) {
-      let g = 0;
-      for (let o = 0; o < h; o++) g += (wT[o * inSize + i] as number) * (gradPre1[o] as number);
-      attribution[i] = ((z[i] as number) - (this.baseline[i] as number)) * (g / steps);
-    }
-    return logit;
+    return this.attributeFn(z, this.baseline, steps, attribution);
   }
 }

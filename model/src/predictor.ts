@@ -43,6 +43,7 @@ export class PredictInputError extends Error {
 }
 
 const N = FEATURES.length;
+const NAMES: readonly FeatureName[] = FEATURES.map((f) => f.name);
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
 /** Reads the dense layers of a loaded tfjs model as plain arrays. */
@@ -93,6 +94,9 @@ export class Predictor {
   private readonly raw = new Float64Array(N);
   private readonly z = new Float64Array(N);
   private readonly attribution = new Float64Array(N);
+  private readonly contribution = new Float64Array(N);
+  private readonly magnitude = new Float64Array(N);
+  private readonly order = new Int32Array(N);
 
   private constructor(model: tf.LayersModel, metadata: ModelMetadata, backendName: string) {
     this.model = model;
@@ -189,15 +193,41 @@ export class Predictor {
       const d = cal - baselineCal;
       const slope = Math.abs(d) > 1e-9 ? (risk - baselineRisk) / d : risk * (1 - risk);
       const k = a * slope;
-      const explanation: Contribution[] = new Array(N);
+      // The quadrature leaves a small residual; spread it in proportion to |attribution| so the
+      // contributions sum exactly to risk − baseline risk.
+      let sum = 0;
+      let mass = 0;
       for (let i = 0; i < N; i++) {
-        explanation[i] = {
-          feature: (FEATURES[i] as (typeof FEATURES)[number]).name,
+        const c = (attribution[i] as number) * k;
+        sum += c;
+        mass += c < 0 ? -c : c;
+      }
+      const spread = mass > 0 ? (risk - baselineRisk - sum) / mass : 0;
+      // Insertion sort of the feature indices by |contribution|: 12 items, no closures or copies.
+      const { order, magnitude, contribution } = this;
+      for (let i = 0; i < N; i++) {
+        const raw0 = (attribution[i] as number) * k;
+        const c = raw0 + spread * (raw0 < 0 ? -raw0 : raw0);
+        contribution[i] = c;
+        const m = c < 0 ? -c : c;
+        let j = i;
+        while (j > 0 && (magnitude[j - 1] as number) < m) {
+          magnitude[j] = magnitude[j - 1] as number;
+          order[j] = order[j - 1] as number;
+          j--;
+        }
+        magnitude[j] = m;
+        order[j] = i;
+      }
+      const explanation: Contribution[] = new Array(N);
+      for (let j = 0; j < N; j++) {
+        const i = order[j] as number;
+        explanation[j] = {
+          feature: NAMES[i] as FeatureName,
           value: raw[i] as number,
-          contribution: (attribution[i] as number) * k,
+          contribution: contribution[i] as number,
         };
       }
-      explanation.sort((p, q) => Math.abs(q.contribution) - Math.abs(p.contribution));
       out[r] = {
         risk,
         level: riskLevel(risk),

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { FEATURES } from '../schema.js';
+import { FEATURES, type FeatureName } from '../schema.js';
 import { Rng } from '../rng.js';
-import { SCENARIOS, type ScenarioName, type Variant } from './scenarios.js';
-import { simulateRun, type Run, type Sample } from './simulate.js';
+import { SCENARIOS, SCENARIO_WEIGHTS, type ScenarioName, type Variant } from './scenarios.js';
+import { SLO, simulateRun, type Run, type Sample } from './simulate.js';
 
 /** A labelled design matrix in model input order. */
 export interface Dataset {
@@ -17,16 +17,17 @@ export interface Dataset {
 export interface GenerateOptions {
   seed: number;
   variant: Variant;
+  /** Runs per scenario, times the scenario's weight in SCENARIO_WEIGHTS. */
   runsPerScenario: number;
   scenarios?: readonly ScenarioName[];
 }
 
-/** Simulates `runsPerScenario` runs of every scenario; the same options give the same runs. */
+/** Simulates the runs of every scenario; the same options give the same runs. */
 export function generateRuns(opts: GenerateOptions): Run[] {
   const rng = new Rng(opts.seed);
   const runs: Run[] = [];
   for (const scenario of opts.scenarios ?? SCENARIOS) {
-    for (let i = 0; i < opts.runsPerScenario; i++) {
+    for (let i = 0; i < opts.runsPerScenario * SCENARIO_WEIGHTS[scenario]; i++) {
       runs.push(simulateRun(scenario, opts.variant, rng.fork()));
     }
   }
@@ -37,13 +38,15 @@ export function generateRuns(opts: GenerateOptions): Run[] {
  * Flattens runs into a dataset. With `imputeFraction` > 0, that share of rows gets every optional
  * feature replaced by its schema default, as the Predictor does for clients that only send the
  * original seven, so the model learns to score such requests sensibly. With `forecastableOnly`,
- * positives whose fault has not begun yet are left out (see `Sample.forecastable`).
+ * positives whose fault has not begun yet are left out (see `Sample.forecastable`). With
+ * `breachAugmentFraction` > 0, that share of rows is pushed into breach (see `pushIntoBreach`).
  */
 export function runsToDataset(
   runs: readonly Run[],
   imputeFraction = 0,
   seed = 1,
   forecastableOnly = true,
+  breachAugmentFraction = 0,
 ): Dataset {
   const n = FEATURES.length;
   const keep = (s: Sample): boolean => !forecastableOnly || s.forecastable;
@@ -62,11 +65,41 @@ export function runsToDataset(
         x[k * n + i] = impute && !spec.required ? spec.default : (s.features[i] as number);
       }
       y[k] = s.label;
+      if (breachAugmentFraction > 0 && rng.chance(breachAugmentFraction)) {
+        pushIntoBreach(x.subarray(k * n, (k + 1) * n), rng);
+        y[k] = 1;
+      }
       scenario.push(run.scenario);
       k++;
     }
   }
   return { x, y, rows, scenario };
+}
+
+const IDX = Object.fromEntries(FEATURES.map((f, i) => [f.name, i])) as Record<FeatureName, number>;
+
+/**
+ * Rule-consistent augmentation: moves one SLO signal of a row well past its SLO limit. Such a row
+ * is in breach by definition, whatever its other features, so its label is 1. It teaches the
+ * network that each SLO signal alone means risk, also in combinations the scenarios rarely produce.
+ */
+function pushIntoBreach(row: Float64Array, rng: Rng): void {
+  switch (rng.int(0, 2)) {
+    case 0:
+      row[IDX.http_5xx_error_rate] = rng.logUniform(SLO.maxErrorRate * 1.5, 1);
+      break;
+    case 1:
+      row[IDX.http_p95_latency_seconds] = rng.logUniform(SLO.maxP95LatencySeconds * 1.3, 30);
+      break;
+    default: {
+      const ready = rng.uniform(0, SLO.minReadyRatio * 0.9);
+      row[IDX.ready_replica_ratio] = ready;
+      row[IDX.unavailable_replicas] = Math.max(
+        row[IDX.unavailable_replicas] as number,
+        rng.int(1, 6),
+      );
+    }
+  }
 }
 
 /** A row of a dataset as a plain array. */

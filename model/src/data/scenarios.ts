@@ -22,6 +22,26 @@ export const SCENARIOS = [
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /**
+ * How many runs of each scenario the generator makes per unit of `runsPerScenario`: most of the
+ * time most deployments are healthy, and rollouts are routine, so the mix leans that way. The
+ * calibration is relative to this population (see README).
+ */
+export const SCENARIO_WEIGHTS: Record<ScenarioName, number> = {
+  healthy_idle: 3,
+  healthy_busy: 3,
+  deploy_in_progress: 2,
+  traffic_spike: 1,
+  crash_loop: 1,
+  memory_leak: 1,
+  cpu_starvation: 1,
+  error_burst: 1,
+  latency_regression: 1,
+  bad_release: 1,
+  poisoned_cache: 1,
+  node_loss: 1,
+};
+
+/**
  * `train` draws parameters from the training ranges; `heldout` from different (wider, shifted)
  * ranges, so the evaluation measures generalisation rather than memory of the training runs.
  */
@@ -76,6 +96,6 @@ export const FAULT = {
   releaseError: span(0.04, 0.5, 0.03, 0.7),
   cacheError: span(0.06, 0.6, 0.05, 0.8),
   cacheTauMin: span(2, 10, 1.5, 14),
-  nodeLossFraction: span(0.25, 0.55, 0.2, 0.6),
+  nodeLossFraction: span(0.25, 0.75, 0.2, 0.8),
   rescheduleMin: span(1, 5, 0.5, 7),
 } as const;

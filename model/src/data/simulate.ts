@@ -80,7 +80,7 @@ const TRAFFIC_CLASSES: Record<ScenarioName, readonly TrafficClass[]> = {
   latency_regression: ['idle', 'moderate', 'busy'],
   bad_release: ['idle', 'moderate', 'busy'],
   poisoned_cache: ['idle', 'moderate', 'busy'],
-  node_loss: ['moderate', 'moderate', 'busy'],
+  node_loss: ['idle', 'moderate', 'moderate', 'busy'],
 };
 
 const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);

@@ -22,6 +22,8 @@ export interface SyntheticSpec {
   validationRunsPerScenario: number;
   /** Share of training rows whose optional features are replaced by their defaults. */
   imputeFraction: number;
+  /** Share of training rows pushed past one SLO limit (labelled 1). */
+  breachAugmentFraction: number;
 }
 
 export const DEFAULT_SYNTHETIC: SyntheticSpec = {
@@ -30,6 +32,7 @@ export const DEFAULT_SYNTHETIC: SyntheticSpec = {
   runsPerScenario: 40,
   validationRunsPerScenario: 12,
   imputeFraction: 0.2,
+  breachAugmentFraction: 0.04,
 };
 
 /** The default decision threshold on the calibrated risk. */
@@ -54,6 +57,8 @@ export function syntheticData(spec: SyntheticSpec): { train: Dataset; validation
     generateRuns({ seed: spec.trainSeed, variant: 'train', runsPerScenario: spec.runsPerScenario }),
     spec.imputeFraction,
     spec.trainSeed,
+    true,
+    spec.breachAugmentFraction,
   );
   const validation = runsToDataset(
     generateRuns({

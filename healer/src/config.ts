@@ -4,11 +4,16 @@
  * `process.env`.
  */
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { DEFAULT_FEATURE_QUERIES, FEATURE_NAMES, type FeatureName } from '@aiops/model';
 import { validate as validateCron } from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { DEFAULT_BUDGET_LIMITS } from './budget/types.js';
 import { HEAL_ACTIONS } from './policy/types.js';
+
+const D = DEFAULT_BUDGET_LIMITS;
+const count = z.number().int().min(0);
 
 /** Raised when the configuration breaks a rule; `issues` names each field and rule. */
 export class ConfigError extends Error {
@@ -110,8 +115,50 @@ export const CONFIG_SCHEMA = z
     kube: z
       .object({
         retries: z.number().int().min(0).max(10).default(3),
+        /** Per Kubernetes API request. */
+        timeoutMs: durationMs.min(1).default(10_000),
         /** Who the Events say reported them. */
         component: z.string().min(1).default('aiops-healer'),
+      })
+      .prefault({}),
+    /** Where features come from: Prometheus (production) or the simulator's state (demo). */
+    features: z
+      .object({
+        source: z.enum(['prometheus', 'simulator']).default('prometheus'),
+        simulatorUrl: z.url().default('http://127.0.0.1:8001'),
+      })
+      .prefault({}),
+    budgets: z
+      .object({
+        perDeployment: z
+          .object({
+            maxActionsPerHour: count.default(D.perDeployment.maxActionsPerHour),
+            cooldownSeconds: z.number().min(0).default(D.perDeployment.cooldownSeconds),
+          })
+          .prefault({}),
+        global: z
+          .object({
+            maxConcurrentHeals: count.default(D.global.maxConcurrentHeals),
+            maxRollbacksPerHour: count.default(D.global.maxRollbacksPerHour),
+            maxScaleUpsPerHour: count.default(D.global.maxScaleUpsPerHour),
+            concurrencyWindowSeconds: z.number().min(0).default(D.global.concurrencyWindowSeconds),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    /** Bearer token for mutating endpoints (from a Secret; never logged). */
+    api: z
+      .object({ token: z.string().min(16, 'must be at least 16 characters').optional() })
+      .prefault({}),
+    leader: z
+      .object({
+        enabled: z.boolean().default(true),
+        namespace: z.string().min(1).default('default'),
+        leaseName: z.string().min(1).default('aiops-healer'),
+        identity: z.string().min(1).default(hostname()),
+        leaseDurationSeconds: z.number().positive().default(15),
+        renewDeadlineSeconds: z.number().positive().default(10),
+        retryPeriodSeconds: z.number().positive().default(2),
       })
       .prefault({}),
     port: z.number().int().min(0).max(65535).default(8081),
@@ -207,6 +254,12 @@ export const ENV_KEYS: ReadonlyArray<[string, string[], (env: Env, key: string) 
   ['SLACK_WEBHOOK_URL', ['slack', 'webhookUrl'], (e, k) => e[k] || undefined],
   ['DASHBOARD_URL', ['links', 'dashboard'], (e, k) => e[k] || undefined],
   ['GRAFANA_URL', ['links', 'grafana'], (e, k) => e[k] || undefined],
+  ['HEALER_FEATURE_SOURCE', ['features', 'source'], (e, k) => e[k] || undefined],
+  ['SIMULATOR_URL', ['features', 'simulatorUrl'], (e, k) => e[k] || undefined],
+  ['HEALER_API_TOKEN', ['api', 'token'], (e, k) => e[k] || undefined],
+  ['HEALER_LEADER_ELECTION', ['leader', 'enabled'], bool],
+  ['POD_NAMESPACE', ['leader', 'namespace'], (e, k) => e[k] || undefined],
+  ['POD_NAME', ['leader', 'identity'], (e, k) => e[k] || undefined],
   ['PORT', ['port'], num],
   ['LOG_LEVEL', ['logLevel'], (e, k) => e[k] || undefined],
 ];
@@ -265,5 +318,6 @@ export function redactConfig(config: HealerConfig): unknown {
       queries: `${Object.keys(config.prometheus.queries).length} templates`,
     },
     slack: { ...config.slack, webhookUrl: config.slack.webhookUrl ? '<redacted>' : undefined },
+    api: { token: config.api.token ? '<redacted>' : undefined },
   };
 }

@@ -26,8 +26,8 @@ export interface KubeClients {
  * `insecure-skip-tls-verify` is set; with no TLS there is nothing to verify, so for `http://`
  * servers (the simulator, `kubectl proxy`) it is set here.
  */
-export function loadKubeConfig(path?: string): KubeConfig {
-  const kc = new KubeConfig();
+export function loadKubeConfig(path?: string, opts: { timeoutMs?: number } = {}): KubeConfig {
+  let kc = new KubeConfig();
   if (path) kc.loadFromFile(path);
   else kc.loadFromDefault();
   if (kc.clusters.some((c) => c.server.startsWith('http://') && !c.skipTLSVerify)) {
@@ -40,8 +40,21 @@ export function loadKubeConfig(path?: string): KubeConfig {
       contexts: kc.contexts,
       currentContext: kc.currentContext,
     });
-    return fixed;
+    kc = fixed;
   }
+  return opts.timeoutMs ? withRequestTimeout(kc, opts.timeoutMs) : kc;
+}
+
+/**
+ * client-node has no request timeout: an AbortSignal per request gives it one, so a hung API
+ * server becomes an error (retried, then reported) instead of a hung cycle.
+ */
+export function withRequestTimeout(kc: KubeConfig, ms: number): KubeConfig {
+  const apply = kc.applySecurityAuthentication.bind(kc);
+  kc.applySecurityAuthentication = async (ctx) => {
+    await apply(ctx);
+    ctx.setSignal(AbortSignal.timeout(ms));
+  };
   return kc;
 }
 

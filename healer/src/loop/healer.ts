@@ -31,7 +31,7 @@ import {
 import type { ActionResult } from '../actions/types.js';
 import type { HealerConfig } from '../config.js';
 import type { HealerMetrics } from '../metrics.js';
-import type { NotifyKind, NotifyMessage } from '../notify/types.js';
+import type { Notifier, NotifyKind, NotifyMessage } from '../notify/types.js';
 import {
   actionLabel,
   decide,
@@ -80,7 +80,22 @@ export interface HealerDeps {
   now: () => number;
   sleep?: Sleep;
   /** Flushed at the start of each cycle (the Slack retry queue). */
-  notifier?: { flush?(): Promise<void> };
+  notifier?: Notifier & { flush?(): Promise<void> };
+  /**
+   * Asked right before every cluster change and notification (the leader elector's `isLeader`);
+   * when it turns false mid-cycle, the cycle stops acting. Default: always leader.
+   */
+  isLeader?: () => boolean;
+  /** Told when a dependency (kubernetes, prometheus, predict) fails or recovers (readiness). */
+  onDependency?: (name: string, ok: boolean, detail?: string) => void;
+}
+
+/** Leadership was lost during a cycle: the rest of the cycle must not act or notify. */
+export class LostLeadershipError extends Error {
+  override readonly name = 'LostLeadershipError';
+  constructor() {
+    super('lost leadership during the cycle: stopped acting');
+  }
 }
 
 /** Per-run overrides (the CLI's flags). */
@@ -215,6 +230,11 @@ export class Healer {
           report.rows.push(row);
           risks.set(key, row.risk);
         } catch (err) {
+          if (err instanceof LostLeadershipError) {
+            report.errors.push(err.message);
+            logger.warn(err.message);
+            break;
+          }
           // A bug or an unexpected API answer for one deployment must not stop the others.
           const msg = `${key}: ${describeError(err)}`;
           report.errors.push(msg);
@@ -317,6 +337,7 @@ export class Healer {
     assessment: Assessment,
   ): Promise<CycleRow> {
     const { metrics } = this.deps;
+    this.guard();
     const now = this.deps.now();
     const namespace = dep.metadata?.namespace ?? 'default';
     const name = dep.metadata?.name ?? '';
@@ -467,6 +488,7 @@ export class Healer {
           break;
         }
         const persisted = toPersisted(next, hpa);
+        this.guard();
         const result = await this.execute(decision.action, dep, rules, persisted, new Date(now));
         if (result.hpa) hpa = result.hpa;
         row.actionStatus = result.status;
@@ -784,9 +806,16 @@ export class Healer {
     };
   }
 
+  /** Throws {@link LostLeadershipError} unless this replica still leads. */
+  private guard(): void {
+    if (this.deps.isLeader && !this.deps.isLeader()) throw new LostLeadershipError();
+  }
+
   /** A dependency started failing: warn once (log + notification) until it recovers. */
   private async failing(what: string, title: string, detail: string): Promise<void> {
+    this.deps.onDependency?.(what, false, detail);
     if (this.down.has(what)) return;
+    this.guard();
     this.down.add(what);
     await this.deps.reporter.warning({
       kind: 'warning',
@@ -797,6 +826,7 @@ export class Healer {
   }
 
   private async recovered(what: string): Promise<void> {
+    this.deps.onDependency?.(what, true);
     if (!this.down.delete(what)) return;
     this.deps.logger.info({ dependency: what }, `${what} reachable again`);
   }

@@ -47,6 +47,13 @@ function regexOf(values: Iterable<string>): string {
   return [...new Set(values)].map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
 }
 
+/** Prometheus sample values are strings: `0.5`, `NaN`, `+Inf`, `-Inf`. */
+export function parseSampleValue(v: string): number {
+  if (v === '+Inf') return Number.POSITIVE_INFINITY;
+  if (v === '-Inf') return Number.NEGATIVE_INFINITY;
+  return Number(v);
+}
+
 /** Retry only what may pass next time: network errors, timeouts, 5xx, 429. */
 function retryable(err: unknown): boolean {
   if (!axios.isAxiosError(err)) return false;
@@ -94,7 +101,11 @@ export class PrometheusFeatureSource implements FeatureSource {
             continue;
           }
           seen.add(key);
-          m.set(feature, { kind: 'value', value: Number(s.value[1]), at: s.value[0] * 1000 });
+          m.set(feature, {
+            kind: 'value',
+            value: parseSampleValue(s.value[1]),
+            at: s.value[0] * 1000,
+          });
         }
       }),
     );

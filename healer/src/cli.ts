@@ -1,0 +1,160 @@
+#!/usr/bin/env node
+/**
+ * `healer check [--namespace NS]... [--selector SEL] [--dry-run] [--json|--markdown]`: one cycle
+ * now, a table of what it saw and did. Exit 0: all healthy; 1: risk found (healed or, in dry-run,
+ * planned); 2: error (no usable assessment, config or cluster trouble).
+ */
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { createKubeClients, loadKubeConfig } from './actions/kube.js';
+import { LedgerBudgetGate } from './budget/gate.js';
+import { loadLedgerFromEvents } from './budget/ledgerSource.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createHealer } from './loop/factory.js';
+import type { CycleReport, CycleRow } from './loop/healer.js';
+import { MemoryStatusSink } from './report/memoryStatus.js';
+
+export const USAGE = `usage: healer check [--namespace NS]... [--selector SELECTOR] [--dry-run] [--json | --markdown]
+
+Runs one healer cycle now and prints deployment, risk, level, top features and decision.
+Exit codes: 0 all healthy · 1 risk found (healed, or planned with --dry-run) · 2 error.
+Configuration: the healer's environment variables and HEALER_CONFIG_FILE (see healer/README.md).`;
+
+export type OutputFormat = 'table' | 'json' | 'markdown';
+
+export interface CheckArgs {
+  namespaces?: string[];
+  selector?: string;
+  dryRun: boolean;
+  format: OutputFormat;
+}
+
+/** Parses argv (without node and script); throws an Error naming the bad flag. */
+export function parseCheckArgs(argv: string[]): CheckArgs {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      namespace: { type: 'string', short: 'n', multiple: true },
+      selector: { type: 'string', short: 'l' },
+      'dry-run': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      markdown: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals[0] !== 'check' || positionals.length > 1) {
+    throw new Error(
+      `expected the command "check", got ${positionals.length ? `"${positionals.join(' ')}"` : 'nothing'}`,
+    );
+  }
+  if (values.json && values.markdown) throw new Error('--json and --markdown: choose one');
+  const namespaces = values.namespace?.flatMap((n) => n.split(',')).filter(Boolean);
+  return {
+    ...(namespaces?.length ? { namespaces } : {}),
+    ...(values.selector ? { selector: values.selector } : {}),
+    dryRun: values['dry-run'] ?? false,
+    format: values.json ? 'json' : values.markdown ? 'markdown' : 'table',
+  };
+}
+
+/** 0 all healthy, 1 risk found, 2 error or no conclusive assessment. */
+export function exitCode(report: CycleReport): 0 | 1 | 2 {
+  if (report.errors.length > 0) return 2;
+  if (report.rows.some((r) => r.atRisk)) return 1;
+  if (report.rows.some((r) => r.inconclusive)) return 2;
+  return 0;
+}
+
+const cell = (r: CycleRow): string[] => [
+  `${r.namespace}/${r.name}`,
+  r.risk === null ? '–' : r.risk.toFixed(2),
+  r.level ?? 'inconclusive',
+  r.top || '–',
+  `${r.dryRun && r.actionStatus === 'dry_run' ? 'would ' : ''}${r.decision}${r.actionStatus && r.actionStatus !== 'dry_run' ? ` (${r.actionStatus})` : ''}`,
+];
+const HEAD = ['deployment', 'risk', 'level', 'top features', 'decision'];
+
+export function formatReport(report: CycleReport, format: OutputFormat): string {
+  if (format === 'json') return JSON.stringify(report, null, 2);
+  const rows = report.rows.map(cell);
+  const errors = report.errors.map((e) => `error: ${e}`);
+  if (format === 'markdown') {
+    const esc = (s: string): string => s.replace(/\|/g, '\\|');
+    const lines = [
+      `| ${HEAD.join(' | ')} |`,
+      `| ${HEAD.map(() => '---').join(' | ')} |`,
+      ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+    ];
+    return [
+      ...lines,
+      '',
+      ...report.rows.map((r) => `- \`${r.namespace}/${r.name}\`: ${esc(r.detail)}`),
+      ...errors.map((e) => `- **${e}**`),
+    ].join('\n');
+  }
+  const widths = HEAD.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]): string =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(HEAD),
+    ...rows.map(line),
+    ...(rows.length === 0 ? ['(no watched deployments)'] : []),
+    ...errors,
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: CheckArgs;
+  try {
+    args = parseCheckArgs(argv);
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const config = await loadConfig(process.env);
+    // Logs go to stderr so stdout stays the report.
+    const logger = pino(
+      { level: config.logLevel === 'info' ? 'warn' : config.logLevel },
+      pino.destination(2),
+    );
+    const kube = createKubeClients(loadKubeConfig(undefined, { timeoutMs: config.kube.timeoutMs }));
+    const namespaces = args.namespaces ?? config.namespaces;
+    const ledger =
+      namespaces.length > 0
+        ? await loadLedgerFromEvents(kube.core, namespaces, {
+            component: config.kube.component,
+          }).catch(() => [])
+        : [];
+    const { healer, notifier } = createHealer({
+      config,
+      kube,
+      logger,
+      registry: new Registry(),
+      sink: new MemoryStatusSink(),
+      budget: new LedgerBudgetGate(config.budgets, ledger),
+    });
+    const report = await healer.runCycle({
+      ...(args.namespaces ? { namespaces: args.namespaces } : {}),
+      ...(args.selector ? { labelSelector: args.selector } : {}),
+      dryRun: args.dryRun,
+    });
+    await notifier.flush?.();
+    console.log(formatReport(report, args.format));
+    return exitCode(report);
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : `healer check failed: ${String(err)}`);
+    return 2;
+  }
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    () => process.exit(2),
+  );
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from '@jest/globals';
+import { DEFAULT_FEATURE_QUERIES } from '@aiops/model';
+import { ConfigError, configFromSources, parseConfigText, redactConfig } from './config.js';
+
+describe('config', () => {
+  it('has defaults for everything', () => {
+    const c = configFromSources({});
+    expect(c).toMatchObject({
+      labelSelector: 'aiops.io/autoheal=enabled',
+      thresholds: { high: 0.8, low: 0.5 },
+      enterCycles: 3,
+      stabilisationMs: 120_000,
+      ladder: ['restart_scale', 'cache_clear_restart', 'rollback', 'page'],
+      port: 8081,
+      dryRun: false,
+      cacheClear: { method: 'exec' },
+    });
+    expect(c.prometheus.queries).toEqual(DEFAULT_FEATURE_QUERIES);
+  });
+
+  it('merges the file, then env on top', () => {
+    const file = parseConfigText(
+      'namespaces: [prod]\nthresholds:\n  high: 0.9\nprometheus:\n  queries:\n    cpu_usage_pct: up\n',
+    );
+    const c = configFromSources(
+      { HEALER_THRESHOLD_LOW: '0.4', HEALER_DRY_RUN: 'true', HEALER_NAMESPACES: 'a, b' },
+      file,
+    );
+    expect(c.thresholds).toEqual({ high: 0.9, low: 0.4 });
+    expect(c.dryRun).toBe(true);
+    expect(c.namespaces).toEqual(['a', 'b']);
+    expect(c.prometheus.queries.cpu_usage_pct).toBe('up');
+    expect(c.prometheus.queries.http_5xx_error_rate).toBe(
+      DEFAULT_FEATURE_QUERIES.http_5xx_error_rate,
+    );
+  });
+
+  it.each([
+    [{ HEALER_THRESHOLD_HIGH: 'abc' }, {}, 'HEALER_THRESHOLD_HIGH: must be a number'],
+    [{ HEALER_DRY_RUN: 'maybe' }, {}, 'HEALER_DRY_RUN: must be true or false'],
+    [{}, { thresholds: { high: 1.5 } }, 'thresholds.high'],
+    [{}, { thresholds: { high: 0.5, low: 0.7 } }, 'thresholds.low: low must be ≤ high'],
+    [{}, { schedule: 'every minute' }, 'schedule: must be a valid cron expression'],
+    [{}, { prometheus: { window: '2 minutes' } }, 'prometheus.window: must be a PromQL duration'],
+    [
+      {},
+      { prometheus: { queries: { nope: 'up' } } },
+      'prometheus.queries.nope: unknown feature "nope"',
+    ],
+    [{}, { ladder: ['restart_scale', 'reboot'] }, 'ladder.1'],
+    [{}, { enterCycles: 0 }, 'enterCycles'],
+    [{}, { unknownKey: 1 }, 'unknownKey'],
+    [{ HEALER_API_TOKEN: 'short' }, {}, 'api.token: must be at least 16 characters'],
+  ])('rejects %j %j naming %s', (env, file, message) => {
+    let err: unknown;
+    try {
+      configFromSources(env, file);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toContain(message);
+  });
+
+  it('rejects a file that is not YAML', () => {
+    expect(() => parseConfigText('a: [', 'cm.yaml')).toThrow('cm.yaml: not YAML or JSON');
+  });
+
+  it('never shows secrets', () => {
+    const c = configFromSources({
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/secret',
+      HEALER_API_TOKEN: 'a-very-long-secret-token',
+    });
+    const shown = JSON.stringify(redactConfig(c));
+    expect(shown).not.toContain('secret');
+    expect(shown).toContain('<redacted>');
+  });
+
+  it('does not echo a secret when it is invalid', () => {
+    expect(() => configFromSources({ SLACK_WEBHOOK_URL: 'not a url with secret' })).toThrow(
+      ConfigError,
+    );
+    try {
+      configFromSources({ SLACK_WEBHOOK_URL: 'not a url with secret' });
+    } catch (e) {
+      expect((e as Error).message).not.toContain('secret');
+    }
+  });
+});

@@ -1,0 +1,117 @@
+/**
+ * Builds a {@link Healer} and its parts from the parsed config. Shared by main.ts (the service)
+ * and cli.ts (one cycle for CI), so both heal the same way.
+ */
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { KubeClients } from '../actions/kube.js';
+import type { HealerConfig } from '../config.js';
+import { HealerMetrics } from '../metrics.js';
+import { LogNotifier } from '../notify/log.js';
+import { SlackNotifier } from '../notify/slack.js';
+import type { Notifier } from '../notify/types.js';
+import { ALLOW_ALL_BUDGET, type BudgetGate } from '../policy/types.js';
+import { KubeEventRecorder } from '../report/kubeEvents.js';
+import { Reporter } from '../report/reporter.js';
+import type { StatusSink } from '../report/types.js';
+import { listWatchedDeployments } from '../sources/deployments.js';
+import { PredictClient } from '../sources/predict.js';
+import { PrometheusFeatureSource } from '../sources/prometheus.js';
+import { SimulatorFeatureSource } from '../sources/simulator.js';
+import type { FeatureSource } from '../sources/types.js';
+import { Healer, type HealerDeps } from './healer.js';
+
+export interface HealerParts {
+  healer: Healer;
+  notifier: Notifier & { flush?(): Promise<void>; pending?(): number };
+  metrics: HealerMetrics;
+  source: FeatureSource;
+}
+
+export interface FactoryOptions {
+  config: HealerConfig;
+  kube: KubeClients;
+  logger: Logger;
+  registry: Registry;
+  sink: StatusSink;
+  budget?: BudgetGate;
+  now?: () => number;
+  isLeader?: () => boolean;
+  onDependency?: HealerDeps['onDependency'];
+  /** `reportingInstance` of the Events (the pod name). */
+  instance?: string;
+}
+
+export function createHealer(o: FactoryOptions): HealerParts {
+  const { config, kube, logger } = o;
+  const now = o.now ?? Date.now;
+  const metrics = new HealerMetrics(o.registry);
+  const notifier = config.slack.webhookUrl
+    ? new SlackNotifier({
+        webhookUrl: config.slack.webhookUrl,
+        timeoutMs: config.slack.timeoutMs,
+        retries: config.slack.retries,
+        queueSize: config.slack.queueSize,
+        now,
+        onAttemptFailed: (m, error) => {
+          metrics.notificationFailures.inc();
+          logger.warn({ notification: m.kind, error }, 'Slack delivery failed; queued for retry');
+        },
+        onDropped: (m, why) => {
+          metrics.notificationsUndelivered.inc({ why });
+          logger.error({ notification: m.kind, why }, 'Slack notification given up');
+        },
+      })
+    : new LogNotifier(logger);
+  const source: FeatureSource =
+    config.features.source === 'simulator'
+      ? new SimulatorFeatureSource({
+          url: config.features.simulatorUrl,
+          now,
+          timeoutMs: config.prometheus.timeoutMs,
+        })
+      : new PrometheusFeatureSource({
+          url: config.prometheus.url,
+          window: config.prometheus.window,
+          queries: config.prometheus.queries,
+          maxSampleAgeMs: config.prometheus.maxSampleAgeMs,
+          timeoutMs: config.prometheus.timeoutMs,
+          retries: config.prometheus.retries,
+          now,
+          onQuery: (_feature, ok) => metrics.prometheusQueries.inc({ result: ok ? 'ok' : 'error' }),
+        });
+  const reporter = new Reporter({
+    logger,
+    events: new KubeEventRecorder(kube.core, {
+      component: config.kube.component,
+      ...(o.instance ? { instance: o.instance } : {}),
+      now,
+    }),
+    notifier,
+    sink: o.sink,
+    metrics,
+    now,
+  });
+  const healer = new Healer({
+    config,
+    kube,
+    listDeployments: (scope) =>
+      listWatchedDeployments(kube.apps, scope, { retries: config.kube.retries }),
+    source,
+    predictor: new PredictClient({
+      url: config.backend.url,
+      timeoutMs: config.backend.timeoutMs,
+      retries: config.backend.retries,
+    }),
+    budget: o.budget ?? ALLOW_ALL_BUDGET,
+    reporter,
+    sink: o.sink,
+    metrics,
+    logger,
+    now,
+    notifier,
+    ...(o.isLeader ? { isLeader: o.isLeader } : {}),
+    ...(o.onDependency ? { onDependency: o.onDependency } : {}),
+  });
+  return { healer, notifier, metrics, source };
+}

@@ -1,0 +1,155 @@
+/**
+ * The healer service: parses the config once and wires the parts — Kubernetes clients, the loop,
+ * Lease leader election, budgets rebuilt from Events, the status API, readiness, risk history —
+ * then runs cycles on the node-cron schedule while this replica leads.
+ */
+import type { Server } from 'node:http';
+import { CoordinationV1Api } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { createKubeClients, loadKubeConfig } from './actions/kube.js';
+import { ReadinessTracker, httpProbe } from './api/readiness.js';
+import { createStatusApp } from './api/server.js';
+import { StatusStore } from './api/store.js';
+import { LedgerBudgetGate } from './budget/gate.js';
+import { loadLedgerFromEvents } from './budget/ledgerSource.js';
+import { ConfigError, loadConfig, redactConfig } from './config.js';
+import { createRiskHistory } from './history/prometheus.js';
+import { PrometheusRiskHistory } from './history/prometheus.js';
+import { LeaseLeaderElector } from './leader/lease.js';
+import { createHealer } from './loop/factory.js';
+import { scheduleCycles } from './loop/schedule.js';
+
+async function main(): Promise<void> {
+  const config = await loadConfig(process.env);
+  const logger = pino({ level: config.logLevel });
+  logger.info({ config: redactConfig(config) }, 'healer starting');
+
+  const kc = loadKubeConfig(undefined, { timeoutMs: config.kube.timeoutMs });
+  const kube = createKubeClients(kc);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const elector = config.leader.enabled
+    ? new LeaseLeaderElector(
+        kc.makeApiClient(CoordinationV1Api),
+        {
+          namespace: config.leader.namespace,
+          name: config.leader.leaseName,
+          identity: config.leader.identity,
+          leaseDurationSeconds: config.leader.leaseDurationSeconds,
+          renewDeadlineSeconds: config.leader.renewDeadlineSeconds,
+          retryPeriodSeconds: config.leader.retryPeriodSeconds,
+        },
+        undefined,
+        (err) =>
+          logger.warn({ err: String(err), cause: String(err.cause) }, 'lease request failed'),
+      )
+    : undefined;
+  const isLeader = (): boolean => elector?.isLeader() ?? true;
+
+  const readiness = new ReadinessTracker({
+    isLeader,
+    probes: {
+      ...(config.features.source === 'prometheus'
+        ? { prometheus: httpProbe(`${config.prometheus.url.replace(/\/$/, '')}/-/ready`) }
+        : {}),
+      backend: httpProbe(`${config.backend.url.replace(/\/$/, '')}/readyz`),
+    },
+  });
+  const store = new StatusStore({ thresholds: config.thresholds });
+
+  // Budgets start from the healer's own Events, so a restart or a new leader gets no fresh budget.
+  const ledger =
+    config.namespaces.length > 0
+      ? await loadLedgerFromEvents(kube.core, config.namespaces, {
+          component: config.kube.component,
+        }).catch((err: unknown) => {
+          logger.warn(
+            { err: String(err) },
+            'could not rebuild the budget ledger from Events; starting empty',
+          );
+          return [];
+        })
+      : [];
+  const budget = new LedgerBudgetGate(config.budgets, ledger);
+
+  const { healer, notifier } = createHealer({
+    config,
+    kube,
+    logger,
+    registry,
+    sink: store,
+    budget,
+    isLeader,
+    instance: config.leader.identity,
+    onDependency: (name, ok, detail) => readiness.report(name, ok, detail),
+  });
+
+  const history =
+    config.features.source === 'prometheus'
+      ? createRiskHistory(
+          new PrometheusRiskHistory({
+            url: config.prometheus.url,
+            timeoutMs: config.prometheus.timeoutMs,
+          }),
+          store,
+        )
+      : undefined;
+  const app = createStatusApp({
+    store,
+    registry,
+    ...(config.api.token ? { token: config.api.token } : {}),
+    runCheck: () => healer.runCycle(),
+    resetDeployment: (ns, name) => healer.reset(ns, name),
+    readiness: () => readiness.readiness(),
+    shadow: () => healer.shadowEntries(),
+    ...(history ? { history } : {}),
+    onError: (err) => logger.error({ err: String(err) }, 'status API error'),
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(config.port, () => resolve(s));
+  });
+  logger.info({ port: config.port }, 'status API listening');
+
+  await elector?.start();
+  const probeTimer = setInterval(() => void readiness.refresh(), 10_000);
+  probeTimer.unref();
+  void readiness.refresh();
+
+  const schedule = scheduleCycles({
+    expression: config.schedule,
+    run: () => healer.runCycle(),
+    shouldRun: isLeader,
+    logger,
+  });
+  // Slack retries also between cycles.
+  const flushTimer = setInterval(() => {
+    if (isLeader()) void notifier.flush?.();
+  }, 5_000);
+  flushTimer.unref();
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'healer stopping');
+    clearInterval(probeTimer);
+    clearInterval(flushTimer);
+    await schedule.stop();
+    await elector?.stop().catch(() => undefined);
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  // Config errors name the field and the rule; anything else is a bug or a missing dependency.
+  console.error(
+    err instanceof ConfigError ? err.message : `healer failed to start: ${String(err)}`,
+  );
+  process.exit(1);
+});

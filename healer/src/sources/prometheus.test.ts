@@ -1,0 +1,198 @@
+/**
+ * PrometheusFeatureSource against a local HTTP server speaking the Prometheus query API: one query
+ * per feature whatever the number of deployments, retries with jitter on 5xx, and every kind of
+ * bad data ends as an inconclusive deployment.
+ */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { createServer, type Server } from 'node:http';
+import { DEFAULT_FEATURE_QUERIES, FEATURES, FEATURE_NAMES, type FeatureName } from '@aiops/model';
+import { PrometheusFeatureSource } from './prometheus.js';
+
+const NOW = 1_700_000_000_000;
+type Answer = (feature: FeatureName, query: string) => { status: number; body: unknown } | 'hang';
+
+let server: Server;
+let url: string;
+let queries: string[];
+let answer: Answer;
+
+/** The test templates are `Q:<feature>`, so the server knows which feature was asked. */
+function featureOf(query: string): FeatureName | undefined {
+  return FEATURE_NAMES.find((n) => query === `Q:${n}`);
+}
+const TEMPLATES = Object.fromEntries(FEATURE_NAMES.map((n) => [n, `Q:${n}`])) as Record<
+  FeatureName,
+  string
+>;
+const vector = (rows: { ns: string; name: string; v: string; t?: number }[]) => ({
+  status: 200,
+  body: {
+    status: 'success',
+    data: {
+      resultType: 'vector',
+      result: rows.map((r) => ({
+        metric: { namespace: r.ns, deployment: r.name },
+        value: [(r.t ?? NOW) / 1000, r.v],
+      })),
+    },
+  },
+});
+const healthyFor =
+  (targets: { ns: string; name: string }[]): Answer =>
+  (feature) =>
+    vector(
+      targets.map((t) => ({ ...t, v: String(FEATURES.find((f) => f.name === feature)!.default) })),
+    );
+
+beforeEach(async () => {
+  queries = [];
+  server = createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://x');
+    const q = u.searchParams.get('query') ?? '';
+    queries.push(q);
+    const f = featureOf(q);
+    const a = f ? answer(f, q) : { status: 400, body: { status: 'error', error: 'unknown query' } };
+    if (a === 'hang') return;
+    res.writeHead(a.status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(a.body));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+});
+afterEach(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+const source = (over: Partial<ConstructorParameters<typeof PrometheusFeatureSource>[0]> = {}) =>
+  new PrometheusFeatureSource({
+    url,
+    window: '2m',
+    queries: TEMPLATES,
+    maxSampleAgeMs: 120_000,
+    timeoutMs: 300,
+    retries: 2,
+    now: () => NOW,
+    sleep: async () => undefined,
+    random: () => 0.5,
+    ...over,
+  });
+
+describe('PrometheusFeatureSource', () => {
+  it.each([1, 10, 200])('sends one query per feature for %i deployments', async (n) => {
+    const targets = Array.from({ length: n }, (_, i) => ({
+      namespace: i % 2 ? 'prod' : 'dev',
+      name: `app-${i}`,
+    }));
+    answer = healthyFor(targets.map((t) => ({ ns: t.namespace, name: t.name })));
+    const out = await source().fetch(targets);
+    expect(queries).toHaveLength(FEATURE_NAMES.length);
+    expect([...out.values()].every((r) => r.kind === 'ok')).toBe(true);
+    expect(out.size).toBe(n);
+  });
+
+  it('renders the templates with the namespaces and deployments', async () => {
+    answer = healthyFor([{ ns: 'prod', name: 'web' }]);
+    await source({ queries: DEFAULT_FEATURE_QUERIES }).fetch([{ namespace: 'prod', name: 'web' }]);
+    expect(
+      queries.some((q) => q.includes('namespace=~"prod"') && q.includes('deployment=~"web"')),
+    ).toBe(true);
+    expect(queries.every((q) => !q.includes('{{'))).toBe(true);
+  });
+
+  it('a deployment with a missing required series is inconclusive; the others are fine', async () => {
+    const base = healthyFor([
+      { ns: 'prod', name: 'a' },
+      { ns: 'prod', name: 'b' },
+    ]);
+    answer = (f, q) =>
+      f === 'http_5xx_error_rate' ? vector([{ ns: 'prod', name: 'a', v: '0' }]) : base(f, q);
+    const out = await source().fetch([
+      { namespace: 'prod', name: 'a' },
+      { namespace: 'prod', name: 'b' },
+    ]);
+    expect(out.get('prod/a')?.kind).toBe('ok');
+    expect(out.get('prod/b')).toEqual({
+      kind: 'inconclusive',
+      reason: 'no series for http_5xx_error_rate',
+    });
+  });
+
+  it.each([
+    ['NaN', 'NaN', 'cpu_usage_pct is NaN'],
+    ['+Inf', '+Inf', 'cpu_usage_pct is Infinity'],
+  ])('%s value is inconclusive', async (_n, v, reason) => {
+    const base = healthyFor([{ ns: 'prod', name: 'a' }]);
+    answer = (f, q) =>
+      f === 'cpu_usage_pct' ? vector([{ ns: 'prod', name: 'a', v }]) : base(f, q);
+    expect((await source().fetch([{ namespace: 'prod', name: 'a' }])).get('prod/a')).toEqual({
+      kind: 'inconclusive',
+      reason,
+    });
+  });
+
+  it('a stale sample is inconclusive', async () => {
+    const base = healthyFor([{ ns: 'prod', name: 'a' }]);
+    answer = (f, q) =>
+      f === 'ready_replica_ratio'
+        ? vector([{ ns: 'prod', name: 'a', v: '1', t: NOW - 600_000 }])
+        : base(f, q);
+    const r = (await source().fetch([{ namespace: 'prod', name: 'a' }])).get('prod/a');
+    expect(r).toEqual({
+      kind: 'inconclusive',
+      reason: 'stale sample for ready_replica_ratio (600 s old > 120 s)',
+    });
+  });
+
+  it('retries a 503 with backoff and then succeeds', async () => {
+    const base = healthyFor([{ ns: 'prod', name: 'a' }]);
+    let failures = 0;
+    answer = (f, q) =>
+      f === 'cpu_usage_pct' && failures++ < 2 ? { status: 503, body: 'overloaded' } : base(f, q);
+    const delays: number[] = [];
+    const out = await source({ sleep: async (ms) => void delays.push(ms) }).fetch([
+      { namespace: 'prod', name: 'a' },
+    ]);
+    expect(out.get('prod/a')?.kind).toBe('ok');
+    expect(delays).toEqual([150, 300]); // jittered exponential backoff (random 0.5)
+  });
+
+  it('a query failing after its retries makes every deployment inconclusive, naming it', async () => {
+    const base = healthyFor([{ ns: 'prod', name: 'a' }]);
+    answer = (f, q) =>
+      f === 'memory_usage_bytes'
+        ? { status: 500, body: { status: 'error', error: 'boom' } }
+        : base(f, q);
+    const r = (await source().fetch([{ namespace: 'prod', name: 'a' }])).get('prod/a');
+    expect(r?.kind).toBe('inconclusive');
+    expect(r?.kind === 'inconclusive' && r.reason).toBe(
+      'query for memory_usage_bytes failed: query for memory_usage_bytes: HTTP 500 {"status":"error","error":"boom"}',
+    );
+    expect(queries.filter((q) => q === 'Q:memory_usage_bytes')).toHaveLength(3);
+  });
+
+  it('does not retry a 400 (bad PromQL)', async () => {
+    const base = healthyFor([{ ns: 'prod', name: 'a' }]);
+    answer = (f, q) =>
+      f === 'cpu_usage_pct'
+        ? { status: 400, body: { status: 'error', error: 'parse error' } }
+        : base(f, q);
+    await source().fetch([{ namespace: 'prod', name: 'a' }]);
+    expect(queries.filter((q) => q === 'Q:cpu_usage_pct')).toHaveLength(1);
+  });
+
+  it('a slow Prometheus times out and is inconclusive', async () => {
+    answer = () => 'hang';
+    const r = (
+      await source({ retries: 0, timeoutMs: 50 }).fetch([{ namespace: 'prod', name: 'a' }])
+    ).get('prod/a');
+    expect(r?.kind === 'inconclusive' && r.reason).toContain('ECONNABORTED');
+  });
+
+  it('no targets: no queries', async () => {
+    answer = () => ({ status: 500, body: {} });
+    expect((await source().fetch([])).size).toBe(0);
+    expect(queries).toHaveLength(0);
+  });
+});

@@ -1,3 +1,4 @@
 export * from './types.js';
 export * from './lease.js';
 export * from './manualClock.js';
+export * from './metrics.js';

@@ -7,6 +7,7 @@ import { Detail } from './pages/Detail';
 import { Overview } from './pages/Overview';
 import { WhatIf } from './pages/WhatIf';
 import { hrefOverview, hrefWhatIf, parseRoute, type Route } from './route';
+import { formatClock } from './view/format';
 import { formatOverviewQuery, parseOverviewQuery } from './view/overview';
 
 export interface AppDeps extends LiveDeps {
@@ -119,6 +120,12 @@ export function App({ deps }: { deps: AppDeps }) {
         <ConnectionBadge connection={live.connection} now={now} />
       </header>
       <main id="main" tabIndex={-1}>
+        {live.connection.status === 'reconnecting' && (
+          <p className="stale-banner" data-testid="stale-banner">
+            Live updates paused since {formatClock(live.connection.since)}: what you see may be
+            stale.
+          </p>
+        )}
         {page}
       </main>
     </>

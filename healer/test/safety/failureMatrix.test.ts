@@ -70,6 +70,9 @@ describe('failure matrix', () => {
       const texts = w.slack.messages().map((m) => String(m.text));
       expect(texts).toHaveLength(1);
       expect(texts[0]).toMatch(/Prometheus/);
+      // The loop itself reported it (before any probe ran)...
+      expect(r.readiness.readiness().checks.prometheus).toMatchObject({ ok: false });
+      // ...and the active probe agrees.
       const ready = await r.readiness.refresh();
       expect(ready).toMatchObject({
         ready: false,
@@ -106,6 +109,7 @@ describe('failure matrix', () => {
       const texts = w.slack.messages().map((m) => String(m.text));
       expect(texts).toHaveLength(1);
       expect(texts[0]).toMatch(/predict/);
+      expect(r.readiness.readiness().checks.predict).toMatchObject({ ok: false });
       expect(await r.readiness.refresh()).toMatchObject({
         ready: false,
         checks: { backend: { ok: false } },

@@ -20,7 +20,7 @@ import {
 } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { createKubeClients, type KubeClients } from '../../src/actions/kube.js';
+import { createKubeClients, withRequestTimeout, type KubeClients } from '../../src/actions/kube.js';
 import { readPersisted } from '../../src/actions/state.js';
 import { ReadinessTracker, httpProbe } from '../../src/api/readiness.js';
 import { createStatusApp } from '../../src/api/server.js';
@@ -99,16 +99,6 @@ export interface World {
   deployment(name: string): Promise<V1Deployment>;
   healState(name: string): Promise<ReturnType<typeof readPersisted>['state']>;
   stop(): Promise<void>;
-}
-
-/** client-node has no request timeout; an AbortSignal per request gives it one. */
-export function withRequestTimeout(kc: KubeConfig, ms: number): KubeConfig {
-  const apply = kc.applySecurityAuthentication.bind(kc);
-  kc.applySecurityAuthentication = async (ctx) => {
-    await apply(ctx);
-    ctx.setSignal(AbortSignal.timeout(ms));
-  };
-  return kc;
 }
 
 export async function startWorld(workloads: WorkloadSpec[]): Promise<World> {
@@ -218,8 +208,10 @@ export async function startWorld(workloads: WorkloadSpec[]): Promise<World> {
         now,
         notifier,
         sleep: noSleep,
+        isLeader: () => elector.isLeader(),
+        onDependency: (name, ok, detail) => readiness.report(name, ok, detail),
       });
-      const readiness = new ReadinessTracker({
+      const readiness: ReadinessTracker = new ReadinessTracker({
         isLeader: () => elector.isLeader(),
         probes: {
           ...(opts.prometheusUrl ? { prometheus: httpProbe(`${opts.prometheusUrl}/-/ready`) } : {}),

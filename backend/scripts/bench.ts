@@ -24,6 +24,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const BATCH_RUNS = Number(process.env.BENCH_BATCH_RUNS ?? 30);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
 interface LoadResult {
   name: string;
@@ -31,10 +32,14 @@ interface LoadResult {
   latencyMs: { p50: number; p75: number; p90: number; p99: number };
   requests: number;
   errors: number;
+  /** Server process CPU time per request, in microseconds. */
+  serverCpuUsPerRequest: number;
 }
 
 interface BatchResult {
   instances: number;
+  /** The `?explain=` sent: all contributions, or the top N. */
+  explain: string;
   bodyBytes: number;
   serverMs: { median: number; p95: number; max: number };
   roundTripMs: { median: number; p95: number; max: number };
@@ -141,16 +146,20 @@ function runWrk(
   url: string,
   luaFile: string,
   seconds: number,
+  pid: number,
 ): LoadResult {
+  const cpu0 = cpuSeconds(pid);
   const r = spawnSync(
     wrk,
     ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', luaFile, url],
     { encoding: 'utf8' },
   );
   if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
+  const cpu = cpuSeconds(pid) - cpu0;
   const out = r.stdout;
   const pct = (p: string): number =>
     parseMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out)?.[1] ?? '');
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   const socketErrors = socket ? socket.slice(1).reduce((s, x) => s + Number(x), 0) : 0;
@@ -158,28 +167,44 @@ function runWrk(
     name,
     requestsPerSec: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
     latencyMs: { p50: pct('50'), p75: pct('75'), p90: pct('90'), p99: pct('99') },
-    requests: Number(/(\d+) requests in/.exec(out)?.[1]),
+    requests,
     errors: non2xx + socketErrors,
+    serverCpuUsPerRequest: Math.round((cpu / requests) * 1e6),
   };
+}
+
+/**
+ * CPU time (user + system) a process has used, from /proc. CPU per request is far less
+ * sensitive than req/s to other work on a shared machine.
+ */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
-async function timeBatch(url: string, n: number): Promise<BatchResult> {
+async function timeBatch(url: string, n: number, explain = 'all'): Promise<BatchResult> {
   const body = JSON.stringify({ instances: rows(n, n) });
+  const target = `${url}?explain=${explain}`;
   const server: number[] = [];
   const client: number[] = [];
   for (let i = 0; i < BATCH_RUNS + 5; i++) {
     const t0 = performance.now();
-    const res = await fetch(url, {
+    const res = await fetch(target, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body,
     });
-    const answer = (await res.json()) as { predictions?: unknown[]; elapsed_ms?: number };
+    const raw = await res.arrayBuffer();
+    // The round trip ends when the last byte arrives; parsing it is the client's cost.
     const t1 = performance.now();
+    const answer = JSON.parse(Buffer.from(raw).toString('utf8')) as {
+      predictions?: unknown[];
+      elapsed_ms?: number;
+    };
     if (res.status !== 200 || answer.predictions?.length !== n) {
       throw new Error(`batch of ${n}: HTTP ${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
     }
@@ -196,6 +221,7 @@ async function timeBatch(url: string, n: number): Promise<BatchResult> {
   const serverMs = stats(server);
   return {
     instances: n,
+    explain,
     bodyBytes: Buffer.byteLength(body),
     serverMs,
     roundTripMs: stats(client),
@@ -238,7 +264,7 @@ async function main(): Promise<void> {
 
   // All three servers stay up; rounds alternate between them so a noisy neighbour on the
   // machine hits each about equally. Each server's median round is reported.
-  const targets: { name: string; url: string; child?: ChildProcess }[] = [];
+  const targets: { name: string; url: string; pid: number; child?: ChildProcess }[] = [];
   for (const kind of ['bare', 'floor'] as const) {
     const p = await freePort();
     const child = start(kind, [servers, kind, String(p), answerFile]);
@@ -247,27 +273,42 @@ async function main(): Promise<void> {
     targets.push({
       name: kind === 'bare' ? 'node:http (ceiling)' : 'Express floor',
       url: u,
+      pid: child.pid!,
       child,
     });
   }
-  targets.push({ name: 'backend POST /predict', url });
-  for (const t of targets) runWrk(wrk, t.name, t.url, lua, 3); // warm-up (JIT, pools)
+  targets.push({ name: 'backend POST /predict', url, pid: backend.pid! });
+  for (const t of targets) runWrk(wrk, t.name, t.url, lua, 3, t.pid); // warm-up (JIT, pools)
   const rounds: LoadResult[][] = targets.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {
-    targets.forEach((t, i) => rounds[i]!.push(runWrk(wrk, t.name, t.url, lua, DURATION)));
+    targets.forEach((t, i) => rounds[i]!.push(runWrk(wrk, t.name, t.url, lua, DURATION, t.pid)));
   }
   const load = rounds.map((rs) => {
     const sorted = [...rs].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
     const median = sorted[Math.floor(sorted.length / 2)]!;
+    const cpu = rs.map((x) => x.serverCpuUsPerRequest).sort((a, b) => a - b);
     return {
       ...median,
+      serverCpuUsPerRequest: cpu[Math.floor(cpu.length / 2)]!,
       errors: rs.reduce((s, x) => s + x.errors, 0),
-      rounds: rs.map((x) => Math.round(x.requestsPerSec)),
+      rounds: rs.map((x) => ({
+        requestsPerSec: Math.round(x.requestsPerSec),
+        p99Ms: x.latencyMs.p99,
+        serverCpuUsPerRequest: x.serverCpuUsPerRequest,
+      })),
     };
   });
   for (const t of targets) if (t.child) await stop(t.child);
 
-  const batches = [await timeBatch(url, 1_000), await timeBatch(url, 10_000)];
+  const batches: BatchResult[] = [];
+  for (const [n, explain] of [
+    [1_000, 'all'],
+    [10_000, 'all'],
+    [1_000, '3'],
+    [10_000, '3'],
+  ] as const) {
+    batches.push(await timeBatch(url, n, explain));
+  }
   const memory = rssMb(backend.pid!);
   await stop(backend);
 
@@ -281,6 +322,9 @@ async function main(): Promise<void> {
       backendVsFloor: Math.round((real.requestsPerSec / floor.requestsPerSec) * 1000) / 1000,
       backendVsBare: Math.round((real.requestsPerSec / bare.requestsPerSec) * 1000) / 1000,
       floorVsBare: Math.round((floor.requestsPerSec / bare.requestsPerSec) * 1000) / 1000,
+      /** Floor CPU per request / backend CPU per request: the same ratio, robust to neighbours. */
+      cpuFloorVsBackend:
+        Math.round((floor.serverCpuUsPerRequest / real.serverCpuUsPerRequest) * 1000) / 1000,
     },
     batches,
     backendMemoryMb: memory,
@@ -300,20 +344,22 @@ async function main(): Promise<void> {
   const f = (x: number, d = 0) =>
     x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   console.log(`\n${result.loadGenerator}\n`);
-  console.log('| server | req/s | vs floor | vs bare | p50 ms | p99 ms | errors |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(
+    '| server | req/s | vs floor | vs bare | p50 ms | p99 ms | errors | server CPU µs/req | CPU floor/this |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const l of load) {
     console.log(
-      `| ${l.name} | ${f(l.requestsPerSec)} | ${f(l.requestsPerSec / floor.requestsPerSec, 2)}× | ${f(l.requestsPerSec / bare.requestsPerSec, 2)}× | ${f(l.latencyMs.p50, 2)} | ${f(l.latencyMs.p99, 2)} | ${l.errors} |`,
+      `| ${l.name} | ${f(l.requestsPerSec)} | ${f(l.requestsPerSec / floor.requestsPerSec, 2)}× | ${f(l.requestsPerSec / bare.requestsPerSec, 2)}× | ${f(l.latencyMs.p50, 2)} | ${f(l.latencyMs.p99, 2)} | ${l.errors} | ${f(l.serverCpuUsPerRequest)} | ${f(floor.serverCpuUsPerRequest / l.serverCpuUsPerRequest, 2)}× |`,
     );
   }
   console.log(
-    '\n| batch | body | server ms (median / p95) | round trip ms (median / p95) | instances/s (server) |',
+    '\n| batch | explain | body | server ms (median / p95) | round trip ms (median / p95) | instances/s (server) |',
   );
-  console.log('| ---: | ---: | ---: | ---: | ---: |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const b of batches) {
     console.log(
-      `| ${f(b.instances)} | ${f(b.bodyBytes / 1e6, 2)} MB | ${f(b.serverMs.median, 2)} / ${f(b.serverMs.p95, 2)} | ${f(b.roundTripMs.median, 2)} / ${f(b.roundTripMs.p95, 2)} | ${f(b.instancesPerSec)} |`,
+      `| ${f(b.instances)} | ${b.explain} | ${f(b.bodyBytes / 1e6, 2)} MB | ${f(b.serverMs.median, 2)} / ${f(b.serverMs.p95, 2)} | ${f(b.roundTripMs.median, 2)} / ${f(b.roundTripMs.p95, 2)} | ${f(b.instancesPerSec)} |`,
     );
   }
   console.log(`\nbackend RSS after the runs: ${memory.rss} MB (peak ${memory.peak} MB)`);

@@ -60,6 +60,21 @@ describe('POST /predict', () => {
     },
   );
 
+  it('200: a batch over 500 rows is streamed in pieces as the same JSON, in order', async () => {
+    const { app } = makeApp();
+    const rows = Array.from({ length: 1_201 }, (_, i) => ({
+      ...healthy,
+      restart_count_last_5m: i % 7,
+    }));
+    const res = await request(app).post('/predict?explain=2').send({ instances: rows }).expect(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body.elapsed_ms).toBeGreaterThan(0);
+    expect(res.body.predictions).toHaveLength(rows.length);
+    const single = await request(app).post('/predict').send(rows[1_200]).expect(200);
+    expect(res.body.predictions[1_200].risk).toBe(single.body.risk);
+    expect(res.body.predictions[1_200].explanation).toEqual(single.body.explanation.slice(0, 2));
+  });
+
   it('400: names the field and rule for a bad batch row', async () => {
     const { app } = makeApp();
     const res = await request(app)

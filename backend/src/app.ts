@@ -13,7 +13,7 @@ import express, {
 import helmet from 'helmet';
 import cors from 'cors';
 import type { Logger } from 'pino';
-import { FEATURES, LEVEL_CUTS, RISK_LEVELS, type FeatureSpec } from '@aiops/model';
+import { FEATURES, LEVEL_CUTS, RISK_LEVELS, type FeatureSpec, type Prediction } from '@aiops/model';
 import {
   HttpError,
   InputError,
@@ -94,7 +94,7 @@ export function createApp(deps: AppDeps): Express {
   };
   const jsonBody = express.json({ limit: deps.bodyLimit, strict: false, type: 'application/json' });
 
-  app.post('/predict', requireJson, jsonBody, (req, res) => {
+  app.post('/predict', requireJson, jsonBody, async (req, res) => {
     const scorer = model.scorer;
     if (scorer === undefined) throw new NotReadyError(model.state);
     const body = parsePredictBody(req.body);
@@ -109,8 +109,13 @@ export function createApp(deps: AppDeps): Express {
         if (p.explanation.length > explain) p.explanation.length = explain;
     }
     const elapsed_ms = roundMs(t1 - timing(res).start);
-    if (body.kind === 'single') res.json({ ...predictions[0], elapsed_ms });
-    else res.json({ predictions, elapsed_ms });
+    if (body.kind === 'single' || predictions.length <= STREAM_CHUNK_ROWS) {
+      res.json(
+        body.kind === 'single' ? { ...predictions[0], elapsed_ms } : { predictions, elapsed_ms },
+      );
+    } else {
+      await streamPredictions(res, predictions, elapsed_ms);
+    }
   });
 
   app.get('/model', (_req, res) => {
@@ -209,6 +214,41 @@ function requestContext(
     });
     next();
   };
+}
+
+/** Batches larger than this are written in pieces of this many rows. */
+const STREAM_CHUNK_ROWS = 500;
+
+/**
+ * Writes a large batch answer in pieces, waiting for the socket to drain between them: the
+ * same JSON as res.json, without building (and copying) one string of megabytes.
+ */
+async function streamPredictions(
+  res: Response,
+  predictions: readonly Prediction[],
+  elapsedMs: number,
+): Promise<void> {
+  res.status(200).type('application/json');
+  let piece = `{"elapsed_ms":${JSON.stringify(elapsedMs)},"predictions":[`;
+  for (let i = 0; i < predictions.length; i += STREAM_CHUNK_ROWS) {
+    const end = Math.min(i + STREAM_CHUNK_ROWS, predictions.length);
+    for (let j = i; j < end; j++) piece += (j === 0 ? '' : ',') + JSON.stringify(predictions[j]);
+    if (end === predictions.length) piece += ']}';
+    if (!res.write(piece)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+      if (res.destroyed) return;
+    }
+    piece = '';
+  }
+  res.end();
 }
 
 /**

@@ -21,11 +21,12 @@ const PREDICTION: PredictResponse = {
 /** A small interface fake of the client: records bodies and answers what the test says. */
 function fakeApi(answer: () => Promise<PredictResponse>) {
   const sent: Partial<FeatureInput>[] = [];
-  const api: Pick<ApiClient, 'predict'> = {
+  const api: Pick<ApiClient, 'predict' | 'getModel'> = {
     predict: (body) => {
       sent.push(body);
       return answer();
     },
+    getModel: async () => ({ version: 'v7', threshold: 0.5 }),
   };
   return { api, sent };
 }
@@ -41,6 +42,9 @@ describe('WhatIf', () => {
     const { api, sent } = fakeApi(async () => PREDICTION);
     render(<WhatIf api={api} deployments={[deployment]} loaded namespace="prod" name="payments" />);
     expect((screen.getByLabelText(/restart count last 5m/) as HTMLInputElement).value).toBe('6');
+    expect((await screen.findByTestId('model-info')).textContent).toBe(
+      'Scored by model v7, decision threshold 50 %.',
+    );
     expect((screen.getByLabelText(/cpu usage pct/) as HTMLInputElement).value).toBe('20'); // schema default
     fireEvent.click(screen.getByRole('button', { name: 'Predict risk' }));
     const result = await screen.findByTestId('whatif-result');
@@ -111,4 +115,14 @@ describe('WhatIf', () => {
       expect(screen.getByTestId('predict-error').textContent).toContain('backend unreachable'),
     );
   });
+});
+
+it("marks the fields changed from the deployment's current values", () => {
+  const { api } = fakeApi(async () => PREDICTION);
+  render(<WhatIf api={api} deployments={[deployment]} loaded namespace="prod" name="payments" />);
+  const ready = screen.getByLabelText(/ready replica ratio/);
+  expect(document.querySelectorAll('.field-changed')).toHaveLength(0);
+  fireEvent.change(ready, { target: { value: '1' } });
+  expect(ready.closest('.field')?.textContent).toContain('changed');
+  expect(document.querySelectorAll('.field-changed')).toHaveLength(1);
 });

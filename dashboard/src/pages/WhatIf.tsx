@@ -22,7 +22,7 @@ import {
 } from '../view/whatIf';
 
 export interface WhatIfProps {
-  api: Pick<ApiClient, 'predict'>;
+  api: Pick<ApiClient, 'predict' | 'getModel'>;
   deployments: readonly DeploymentStatus[];
   /** Whether the deployment list has arrived (so "not found" is not shown while loading). */
   loaded: boolean;
@@ -53,6 +53,27 @@ export function WhatIf({ api, deployments, loaded, namespace, name }: WhatIfProp
   const [result, setResult] = useState<Result>({ status: 'idle' });
   const summaryRef = useRef<HTMLDivElement>(null);
   const abortRef = useRef<AbortController | null>(null);
+  const [model, setModel] = useState<string>('');
+
+  useEffect(() => {
+    const ac = new AbortController();
+    api.getModel(ac.signal).then(
+      (m) =>
+        setModel(
+          `Scored by model ${m.version}` +
+            (Number.isFinite(m.threshold)
+              ? `, decision threshold ${formatRisk(m.threshold)}.`
+              : '.'),
+        ),
+      (err: unknown) => {
+        if (!ac.signal.aborted)
+          setModel(
+            `Model metadata unavailable: ${err instanceof Error ? err.message : String(err)}.`,
+          );
+      },
+    );
+    return () => ac.abort();
+  }, [api]);
 
   // Start over from the chosen deployment when it changes (not on every live update of it).
   const startedFrom = useRef(sourceKey);
@@ -99,8 +120,13 @@ export function WhatIf({ api, deployments, loaded, namespace, name }: WhatIfProp
     const id = `${uid}-${f.name}`;
     const err = errorFor(f.name);
     const current = source?.features[f.name];
+    const typed = draft[f.name].trim();
+    const changed = current != null && typed !== '' && Number(typed) !== current;
     return (
-      <div key={f.name} className={`field ${err ? 'field-error' : ''}`}>
+      <div
+        key={f.name}
+        className={`field ${err ? 'field-error' : ''} ${changed ? 'field-changed' : ''}`}
+      >
         <label htmlFor={id}>
           {featureLabel(f.name)}
           {f.required && <span aria-hidden="true"> *</span>}
@@ -126,6 +152,7 @@ export function WhatIf({ api, deployments, loaded, namespace, name }: WhatIfProp
           {formatRange(f.name)}
           {current != null && ` · now ${formatFeatureValue(f.name, current)}`}
           {!f.required && ' · optional'}
+          {changed && <strong className="changed-mark"> · changed</strong>}
         </span>
         {err && (
           <span id={`${id}-err`} className="error-text">
@@ -144,6 +171,11 @@ export function WhatIf({ api, deployments, loaded, namespace, name }: WhatIfProp
           Change the signals and ask the model for the risk. Starts from a deployment&apos;s current
           values; empty optional signals are filled with healthy defaults by the backend.
         </p>
+        {model && (
+          <p className="muted small" data-testid="model-info">
+            {model}
+          </p>
+        )}
         <label className="from">
           <span>Start from</span>
           <select

@@ -18,6 +18,8 @@ import { MemoryStatusSink } from './report/memoryStatus.js';
 export const USAGE = `usage: healer check [--namespace NS]... [--selector SELECTOR] [--dry-run] [--json | --markdown]
 
 Runs one healer cycle now and prints deployment, risk, level, top features and decision.
+One run sees one cycle, so it acts when risk ≥ the high threshold now (N = 1); the heal state
+kept on the deployment (step, stabilisation window) and the budgets still apply.
 Exit codes: 0 all healthy · 1 risk found (healed, or planned with --dry-run) · 2 error.
 Configuration: the healer's environment variables and HEALER_CONFIG_FILE (see healer/README.md).`;
 
@@ -142,6 +144,8 @@ async function main(argv: string[]): Promise<number> {
       ...(args.namespaces ? { namespaces: args.namespaces } : {}),
       ...(args.selector ? { labelSelector: args.selector } : {}),
       dryRun: args.dryRun,
+      // One run sees one cycle: act on the current score (the ladder state still applies).
+      enterCycles: 1,
     });
     await notifier.flush?.();
     console.log(formatReport(report, args.format));

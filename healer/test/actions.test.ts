@@ -201,6 +201,9 @@ describe('rollback', () => {
     const dep = await k.apps.readNamespacedDeployment({ name: 'web', namespace: NS });
     expect(dep.spec?.template.metadata?.labels?.['pod-template-hash']).toBeUndefined();
     expect(readPersisted(dep).state).toMatchObject({ step: 3, attempt: 3 });
+    expect(dep.metadata?.annotations?.['kubernetes.io/change-cause']).toBe(
+      `initial release ${good}`,
+    );
     // the old ReplicaSet is reused as the newest revision, as the deployment controller does
     const sets = await replicaSets('web');
     expect(sets.at(-1)?.spec?.template?.spec?.containers[0]?.image).toBe(good);

@@ -17,6 +17,7 @@ import { RESTARTED_AT } from './restart.js';
 import type { ActionResult } from './types.js';
 
 export const REVISION = 'deployment.kubernetes.io/revision';
+const CHANGE_CAUSE = 'kubernetes.io/change-cause';
 const HASH = 'pod-template-hash';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -148,10 +149,13 @@ export async function rollbackDeployment(
     }
     const templatePatch = mergePatchDiff(withoutHash(dep.spec?.template), target);
     detail = `rolled back to revision ${revisionOf(prev)} (ReplicaSet ${prev.metadata?.name}) from revision ${revisionOf(dep)}`;
-    return {
-      metadata: opts.state ? { annotations: stateAnnotations(opts.state) } : {},
-      spec: { template: templatePatch ?? {} },
+    // Like rollout undo, the release's change-cause comes back with its template.
+    const cause = prev.metadata?.annotations?.[CHANGE_CAUSE];
+    const annotations = {
+      ...(opts.state ? stateAnnotations(opts.state) : {}),
+      ...(cause ? { [CHANGE_CAUSE]: cause } : {}),
     };
+    return { metadata: { annotations }, spec: { template: templatePatch ?? {} } };
   };
   try {
     const res = await patchDeploymentVersioned(k, namespace, name, build, opts);

@@ -26,6 +26,7 @@ export interface PersistedHealState {
   stepStartedAt?: string;
   riskBefore?: number;
   stepFailed?: boolean;
+  stepJudged?: boolean;
   curedBy?: HealAction;
   lastRisk?: number;
   /** An HPA whose minReplicas the healer raised: restored on recovery. */
@@ -47,6 +48,7 @@ export function toPersisted(m: HealMemory, hpa?: PersistedHealState['hpa']): Per
   if (m.stepStartedAt !== undefined) p.stepStartedAt = iso(m.stepStartedAt);
   if (m.riskBefore !== undefined) p.riskBefore = m.riskBefore;
   if (m.stepFailed) p.stepFailed = true;
+  if (m.stepJudged) p.stepJudged = true;
   if (m.curedBy) p.curedBy = m.curedBy;
   if (m.lastRisk !== undefined) p.lastRisk = m.lastRisk;
   if (hpa) p.hpa = hpa;
@@ -89,6 +91,7 @@ export function readPersisted(dep: V1Deployment): ReadState {
   if (typeof o.stepStartedAt === 'string') state.stepStartedAt = o.stepStartedAt;
   if (typeof o.riskBefore === 'number') state.riskBefore = o.riskBefore;
   if (o.stepFailed === true) state.stepFailed = true;
+  if (o.stepJudged === true) state.stepJudged = true;
   if ((HEAL_ACTIONS as readonly string[]).includes(o.curedBy as string)) state.curedBy = o.curedBy;
   if (typeof o.lastRisk === 'number') state.lastRisk = o.lastRisk;
   if (
@@ -119,6 +122,7 @@ export function memoryFrom(
       stepStartedAt: undefined,
       riskBefore: undefined,
       stepFailed: undefined,
+      stepJudged: undefined,
       curedBy: undefined,
     };
   }
@@ -131,6 +135,7 @@ export function memoryFrom(
     stepStartedAt: ms(persisted.stepStartedAt),
     riskBefore: persisted.riskBefore,
     stepFailed: persisted.stepFailed,
+    stepJudged: persisted.stepJudged,
     curedBy: persisted.curedBy,
     lastRisk: base.lastRisk ?? persisted.lastRisk,
   };

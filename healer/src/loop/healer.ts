@@ -104,6 +104,11 @@ export interface CycleOptions {
   labelSelector?: string;
   /** Forces dry-run for this cycle (it can only add dry-run, never remove it). */
   dryRun?: boolean;
+  /**
+   * Overrides N (consecutive cycles ≥ high before acting). The one-shot CLI uses 1: it sees one
+   * cycle only; the persisted ladder state, stabilisation window and budgets still apply.
+   */
+  enterCycles?: number;
 }
 
 /** One deployment's line in a cycle report (the CLI prints these). */
@@ -213,6 +218,7 @@ export class Healer {
           const name = dep.metadata?.name ?? '';
           const { rules, problems } = resolveRules(this.base, dep.metadata?.annotations);
           if (opts.dryRun) rules.dryRun = true;
+          if (opts.enterCycles !== undefined) rules.enterCycles = opts.enterCycles;
           for (const p of problems) void this.badAnnotation(dep, p);
           return { namespace, name, dep, rules };
         },
@@ -414,7 +420,7 @@ export class Healer {
         const request = { namespace, name, action: decision.action };
         const verdict = this.deps.budget.check(request, new Date(now));
         if (!verdict.allowed) {
-          next = holdBack(memory, nextState);
+          next = holdBack(memory, nextState, decision.outcome !== undefined);
           row.actionStatus = 'budget_denied';
           row.detail = `${decision.reason}; held back by budget: ${verdict.message}`;
           metrics.actions.inc({
@@ -424,7 +430,7 @@ export class Healer {
           });
           await this.deps.reporter.report({
             subject,
-            level: 'warn',
+            level: verdict.repeated ? 'debug' : 'warn',
             message: `${decision.reason}; held back: ${verdict.message}`,
             ...(verdict.repeated
               ? {}

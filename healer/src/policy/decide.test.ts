@@ -267,6 +267,22 @@ describe('decide', () => {
       { kind: 'none', outcome: { cured: false } },
       { phase: 'recovering', curedBy: undefined },
     ],
+    [
+      'held-back escalation: the outcome is not reported again',
+      stabilising({ stepJudged: true }),
+      scored(0.9),
+      T0,
+      { kind: 'act', action: 'cache_clear_restart', outcome: undefined },
+      { stepJudged: undefined, step: 2 },
+    ],
+    [
+      'held-back step, risk gone by itself: not credited as a cure',
+      stabilising({ stepJudged: true }),
+      scored(0.3),
+      T0,
+      { kind: 'none', reason: 'risk 0.30 < 0.80 without step 1 curing it' },
+      { phase: 'recovering', curedBy: undefined },
+    ],
     // recovery and reset
     [
       'recovering: 1/M low cycles',
@@ -391,6 +407,17 @@ describe('markStepFailed / holdBack', () => {
   it('marks the step failed', () => {
     expect(markStepFailed(stabilising()).stepFailed).toBe(true);
   });
+  it('marks the step judged when the held-back decision carried its outcome', () => {
+    const prev = stabilising();
+    const { decision, nextState } = decide(prev, scored(0.95), RULES, T0);
+    expect(decision).toMatchObject({ kind: 'act', outcome: { cured: false } });
+    const held = holdBack(prev, nextState, true);
+    expect(held).toMatchObject({ phase: 'stabilising', step: 1, stepJudged: true });
+    const again = decide(held, scored(0.95), RULES, T0 + 30_000).decision;
+    expect(again).toMatchObject({ kind: 'act', step: 2 });
+    expect(again).not.toHaveProperty('outcome.step');
+  });
+
   it('keeps the previous rung when an action was held back but counts the cycle', () => {
     const prev = mem({ highStreak: 2 });
     const { nextState } = decide(prev, scored(0.95), RULES, T0);

@@ -62,7 +62,7 @@ function inconclusiveReason(a: Assessment): string | undefined {
 
 function outcomeOf(state: HealMemory, rules: HealRules, risk: number): StepOutcome | undefined {
   const action = rules.ladder[state.step - 1];
-  if (!action || state.riskBefore === undefined) return undefined;
+  if (!action || state.riskBefore === undefined || state.stepJudged) return undefined;
   return {
     step: state.step,
     action,
@@ -90,6 +90,7 @@ function climb(
     stepStartedAt: now,
     riskBefore: risk,
     stepFailed: undefined,
+    stepJudged: undefined,
     curedBy: undefined,
     episodeStartedAt: state.episodeStartedAt ?? now,
   };
@@ -159,7 +160,7 @@ export function decide(
   const recover = (): PolicyResult => {
     const durationMs = now - (state.episodeStartedAt ?? now);
     const by = state.curedBy ? ` after ${actionLabel(state.curedBy)}` : '';
-    const reason = `risk ${fmt(risk)} < ${fmt(rules.low)} for ${s.lowStreak}/${rules.exitCycles} cycles: recovered${by} in ${Math.round(durationMs / 1000)} s`;
+    const reason = `risk ${fmt(risk)} < ${fmt(rules.low)} for ${Math.min(s.lowStreak, rules.exitCycles)}/${rules.exitCycles} cycles: recovered${by} in ${Math.round(durationMs / 1000)} s`;
     const decision: Decision = {
       kind: 'recovered',
       durationMs,
@@ -201,16 +202,18 @@ export function decide(
         return climb(s, rules, state.step + 1, risk, now, why, outcome);
       }
       const action = rules.ladder[state.step - 1];
-      const cured = !state.stepFailed && action !== undefined;
+      // A step already judged "not cured" (its escalation was held back) cannot claim the cure.
+      const cured = !state.stepFailed && !state.stepJudged && action !== undefined;
       const next: HealMemory = {
         ...s,
         phase: 'recovering',
         stepFailed: undefined,
+        stepJudged: undefined,
         curedBy: cured ? action : undefined,
       };
       const reason = cured
         ? `cured by ${actionLabel(action)}: risk ${fmt(state.riskBefore ?? risk)} → ${fmt(risk)} < ${fmt(rules.high)}`
-        : `risk ${fmt(risk)} < ${fmt(rules.high)} although step ${state.step} failed`;
+        : `risk ${fmt(risk)} < ${fmt(rules.high)} without step ${state.step} curing it`;
       return {
         decision: outcome ? { kind: 'none', reason, outcome } : { kind: 'none', reason },
         nextState: next,
@@ -245,10 +248,15 @@ export function markStepFailed(state: HealMemory): HealMemory {
   return { ...state, stepFailed: true };
 }
 
-/** Undoes the effect of a decision that was not carried out (e.g. a budget said no). */
-export function holdBack(previous: HealMemory, next: HealMemory): HealMemory {
+/**
+ * Undoes the effect of a decision that was not carried out (e.g. a budget said no): the rung stays
+ * where it was, the cycle still counts, and a step outcome the decision carried is not reported
+ * again.
+ */
+export function holdBack(previous: HealMemory, next: HealMemory, judged = false): HealMemory {
   return {
     ...previous,
+    ...(judged || previous.stepJudged ? { stepJudged: true } : {}),
     highStreak: next.highStreak,
     lowStreak: next.lowStreak,
     lastRisk: next.lastRisk,

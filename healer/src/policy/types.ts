@@ -70,6 +70,11 @@ export interface HealMemory {
   riskBefore?: number;
   /** The step's action failed or was refused: escalate without waiting for the window. */
   stepFailed?: boolean;
+  /**
+   * The current step's outcome was already reported (its escalation was held back, e.g. by a
+   * budget): do not report it again each cycle.
+   */
+  stepJudged?: boolean;
   lastRisk?: number;
   lastAssessedAt?: number;
   inconclusiveSince?: number;

@@ -2,12 +2,18 @@
 # Post-deploy risk gate: check → (risk) let the healer heal and wait its stabilisation window →
 # re-check → (still risky) roll the release back. Writes each table to the job summary.
 # usage: risk-gate.sh <namespace> <recorded-images-file>
-# env: HEAL_WINDOW_SECONDS (default 150, just over the healer's 120 s stabilisation window)
+# env: GATE_WARMUP_SECONDS (default 120: the new pods need a couple of scrape windows of data, or
+#      every assessment is inconclusive and the CLI exits 2)
+#      HEAL_WINDOW_SECONDS (default 150, just over the healer's 120 s stabilisation window)
 set -uo pipefail
 ns="$1" recorded="$2"
 here="$(dirname "$0")"
 summary="${GITHUB_STEP_SUMMARY:-/dev/stdout}"
 window="${HEAL_WINDOW_SECONDS:-150}"
+warmup="${GATE_WARMUP_SECONDS:-120}"
+
+echo "risk gate: letting metrics accumulate for ${warmup}s"
+sleep "$warmup"
 
 "$here/healer-check.sh" "$ns" first.md --namespace "$ns" --dry-run
 rc=$?

@@ -188,9 +188,24 @@ describe('environment specifics', () => {
     }
   });
 
-  it('prod gets the healer Secret from an ExternalSecret, never from the template', () => {
+  it.each(OVERLAYS)('%s ships no Secret, so an apply never overwrites real values', (dir) => {
+    expect(render(dir).filter((o) => o.kind === 'Secret')).toEqual([]);
+  });
+
+  it('the Secret template is a valid Secret with the keys the healer reads', () => {
+    const [secret] = parseYamlDocuments(
+      readFileSync(repoPath('k8s/base/healer/secret.template.yaml'), 'utf8'),
+      'secret template',
+    );
+    expect(formatFindings(validateObjects([secret!]))).toBe('');
+    expect(Object.keys(secret!.stringData as object).sort()).toEqual([
+      'HEALER_API_TOKEN',
+      'SLACK_WEBHOOK_URL',
+    ]);
+  });
+
+  it('prod gets the healer Secret from an ExternalSecret', () => {
     const prod = render('k8s/overlays/prod');
-    expect(prod.some((o) => o.kind === 'Secret')).toBe(false);
     const es = find(prod, 'ExternalSecret', 'aiops-healer');
     expect((es.spec as { target: { name: string } }).target.name).toBe('aiops-healer');
   });

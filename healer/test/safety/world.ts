@@ -6,7 +6,9 @@
  */
 import {
   ManualClock,
+  ScaledClock,
   kubeconfigYaml,
+  type Clock,
   startSimulator,
   type RunningSimulator,
   type WorkloadSpec,
@@ -84,7 +86,7 @@ export interface ReplicaOptions {
 
 export interface World {
   sim: RunningSimulator;
-  clock: ManualClock;
+  clock: Clock;
   proxy: FaultProxy;
   backend: FakeBackend;
   slack: RunningSlackReceiver;
@@ -101,10 +103,17 @@ export interface World {
   stop(): Promise<void>;
 }
 
-export async function startWorld(workloads: WorkloadSpec[]): Promise<World> {
-  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+/**
+ * `realTime` runs the simulator on the wall clock (for suites with a real Prometheus, which
+ * stamps samples with wall time); otherwise time moves only with `advance()`.
+ */
+export async function startWorld(
+  workloads: WorkloadSpec[],
+  opts: { realTime?: boolean } = {},
+): Promise<World> {
+  const clock: Clock = opts.realTime ? new ScaledClock(1) : new ManualClock(Date.UTC(2026, 0, 1));
   const sim = await startSimulator({ clock, workloads, seed: 11 });
-  sim.tick(60_000);
+  if (!opts.realTime) sim.tick(60_000);
   const proxy = await startFaultProxy(sim.url);
   const backend = await startFakeBackend();
   const slack = await startSlackReceiver();

@@ -1,0 +1,78 @@
+// Healer cycles in their own process (so the RSS is the healer's alone), built by the same
+// factory main.ts uses: client-node on the simulator, Prometheus features, the real backend's
+// /predict, Events, the status store and budgets. Prints one JSON line with the measurements.
+// Env: KUBECONFIG_PATH, PROMETHEUS_URL, BACKEND_URL, CYCLES (default 2).
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { createKubeClients, loadKubeConfig } from '@aiops/healer/actions/kube';
+import { StatusStore } from '@aiops/healer/api/store';
+import { DEFAULT_BUDGET_LIMITS, LedgerBudgetGate } from '@aiops/healer/budget/index';
+import { configFromSources } from '@aiops/healer/config';
+import { createHealer } from '@aiops/healer/loop/factory';
+import { listWatchedDeployments } from '@aiops/healer/sources/deployments';
+import { PredictClient } from '@aiops/healer/sources/predict';
+
+const env = process.env;
+const config = configFromSources(
+  {},
+  {
+    prometheus: { url: env.PROMETHEUS_URL, timeoutMs: 30_000 },
+    backend: { url: env.BACKEND_URL, timeoutMs: 30_000 },
+    kube: { timeoutMs: 30_000 },
+    logLevel: 'warn',
+  },
+);
+const registry = new Registry();
+const store = new StatusStore({ thresholds: config.thresholds });
+const kube = createKubeClients(loadKubeConfig(env.KUBECONFIG_PATH, { timeoutMs: 30_000 }));
+const { healer, source } = createHealer({
+  config,
+  kube,
+  logger: pino({ level: config.logLevel }),
+  registry,
+  sink: store,
+  budget: new LedgerBudgetGate(DEFAULT_BUDGET_LIMITS),
+});
+
+async function queriesSoFar() {
+  const m = await registry.getSingleMetric('aiops_healer_prometheus_queries_total')?.get();
+  return (m?.values ?? []).reduce((a, v) => a + v.value, 0);
+}
+
+const cycles = [];
+for (let i = 0; i < Number(env.CYCLES ?? 2); i++) {
+  const before = await queriesSoFar();
+  const t0 = performance.now();
+  const report = await healer.runCycle();
+  const wallMs = performance.now() - t0;
+  cycles.push({
+    wallMs: Math.round(wallMs),
+    watched: report.watched,
+    conclusive: report.rows.filter((r) => !r.inconclusive).length,
+    inconclusive: report.rows.filter((r) => r.inconclusive).length,
+    errors: report.errors.slice(0, 3),
+    healerQueries: (await queriesSoFar()) - before,
+    rssBytes: process.memoryUsage().rss,
+  });
+}
+// Where the time goes: each phase again on its own, after the cycles.
+const time = async (fn) => {
+  const t0 = performance.now();
+  const value = await fn();
+  return { ms: Math.round(performance.now() - t0), value };
+};
+const list = await time(() =>
+  listWatchedDeployments(kube.apps, {
+    namespaces: config.namespaces,
+    labelSelector: config.labelSelector,
+  }),
+);
+const targets = list.value.map((d) => ({ namespace: d.metadata.namespace, name: d.metadata.name }));
+const features = await time(() => source.fetch(targets));
+const inputs = [...features.value.values()].filter((f) => f.kind === 'ok').map((f) => f.features);
+const predictor = new PredictClient({ url: config.backend.url, timeoutMs: 30_000, retries: 0 });
+const predict = await time(() => predictor.predict(inputs));
+const phasesMs = { listDeployments: list.ms, features: features.ms, predict: predict.ms };
+console.log(
+  JSON.stringify({ cycles, phasesMs, maxRssBytes: process.resourceUsage().maxRSS * 1024 }),
+);

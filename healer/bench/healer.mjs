@@ -1,0 +1,161 @@
+// `npm run bench -w healer`: one full healer cycle against the simulator with 10, 100, 1,000 and
+// 5,000 watched deployments, a real Prometheus scraping it and the real backend. Measures wall
+// time, Prometheus queries (counted by Prometheus itself) and the healer process's RSS; writes
+// bench/results/<date>-healer.json at the repository root and prints a table.
+// Env: BENCH_SIZES=10,100 to run fewer sizes; BENCH_PROFILE_DIR=/tmp/x writes a CPU profile per cycle process.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, startPrometheus, startProcess, waitForHttp } from '@aiops/simulator/testing';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const HEALER = join(HERE, '..');
+const ROOT = join(HEALER, '..');
+const SIZES = (process.env.BENCH_SIZES ?? '10,100,1000,5000').split(',').map(Number);
+const TARGETS = { secondsAt1000: 2, rssMb: 150 };
+
+async function until(what, fn, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const got = await fn().catch(() => false);
+    if (got) return got;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function instant(prom, query) {
+  const res = await fetch(`${prom}/api/v1/query?query=${encodeURIComponent(query)}`);
+  const body = await res.json();
+  return Number(body.data?.result?.[0]?.value?.[1] ?? NaN);
+}
+
+/** Query API calls Prometheus has served (its own counter), instant and range. */
+async function servedQueries(prom) {
+  const text = await (await fetch(`${prom}/metrics`)).text();
+  let n = 0;
+  for (const line of text.split('\n')) {
+    const m =
+      /^prometheus_http_requests_total\{[^}]*handler="\/api\/v1\/query(_range)?"[^}]*\} (\d+)/.exec(
+        line,
+      );
+    if (m) n += Number(m[2]);
+  }
+  return n;
+}
+
+function runChild(env) {
+  return new Promise((resolve, reject) => {
+    const profile = process.env.BENCH_PROFILE_DIR
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+      : [];
+    const child = spawn(process.execPath, [...profile, join(HERE, 'cycleChild.mjs')], {
+      cwd: HEALER,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b) => (out += b));
+    child.stderr.on('data', (b) => (err += b));
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0) reject(new Error(`cycle child exited ${code}: ${err.slice(-2000)}`));
+      else resolve(JSON.parse(line));
+    });
+  });
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'aiops-healer-bench-'));
+const backendPort = await freePort();
+const backend = startProcess(process.execPath, [join(ROOT, 'backend/dist/src/main.js')], {
+  cwd: join(ROOT, 'backend'),
+  env: { ...process.env, PORT: String(backendPort), LOG_LEVEL: 'warn' },
+});
+const backendUrl = `http://127.0.0.1:${backendPort}`;
+const rows = [];
+try {
+  await waitForHttp(`${backendUrl}/readyz`, 120_000);
+  for (const n of SIZES) {
+    const simPort = await freePort();
+    const kubeconfig = join(dir, `kubeconfig-${n}`);
+    const sim = startProcess(
+      process.execPath,
+      [join(HERE, 'simulatorChild.mjs'), String(n), String(simPort), kubeconfig],
+      {
+        cwd: HEALER,
+      },
+    );
+    let prom;
+    try {
+      await until('simulator', async () => sim.output().includes('ready '), 300_000);
+      const scrape = n >= 1000 ? '10s' : '2s';
+      prom = await startPrometheus({ targets: [`127.0.0.1:${simPort}`], scrapeInterval: scrape });
+      // Every deployment scraped, with enough samples for rate() over the 2m window.
+      await until(
+        `${n} deployments in Prometheus`,
+        async () =>
+          (await instant(prom.url, 'count(kube_deployment_spec_replicas)')) >= n &&
+          (await instant(prom.url, 'min(count_over_time(up[5m]))')) >= 4,
+        600_000,
+      );
+      const before = await servedQueries(prom.url);
+      const result = await runChild({
+        KUBECONFIG_PATH: kubeconfig,
+        PROMETHEUS_URL: prom.url,
+        BACKEND_URL: backendUrl,
+        CYCLES: '2',
+      });
+      const served = (await servedQueries(prom.url)) - before;
+      const [first, second] = result.cycles;
+      rows.push({
+        deployments: n,
+        watched: first.watched,
+        conclusive: first.conclusive,
+        cycleSeconds: first.wallMs / 1000,
+        warmCycleSeconds: second ? second.wallMs / 1000 : null,
+        prometheusQueriesPerCycle: first.healerQueries,
+        prometheusQueriesServed: served,
+        rssMb: Math.round(first.rssBytes / 2 ** 20),
+        maxRssMb: Math.round(result.maxRssBytes / 2 ** 20),
+        phasesMs: result.phasesMs,
+        errors: first.errors,
+      });
+      console.log(`healer bench: ${n} deployments done (${first.wallMs} ms)`);
+    } finally {
+      await prom?.stop();
+      await sim.stop();
+    }
+  }
+} finally {
+  await backend.stop();
+  await rm(dir, { recursive: true, force: true });
+}
+
+const date = new Date().toISOString().slice(0, 10);
+const out = join(ROOT, 'bench', 'results', `${date}-healer.json`);
+await mkdir(dirname(out), { recursive: true });
+const at1000 = rows.find((r) => r.deployments === 1000);
+const queryCounts = new Set(rows.map((r) => r.prometheusQueriesPerCycle));
+const verdict = {
+  queriesConstant: queryCounts.size === 1,
+  cycleAt1000WithinTarget: at1000 ? at1000.cycleSeconds <= TARGETS.secondsAt1000 : null,
+  rssWithinTarget: rows.every((r) => r.maxRssMb <= TARGETS.rssMb),
+};
+await writeFile(
+  out,
+  `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, memGb: Math.round(totalmem() / 2 ** 30), node: process.version }, targets: TARGETS, verdict, rows }, null, 2)}\n`,
+);
+
+console.log(
+  '\n| deployments | cycle (s) | warm cycle (s) | Prometheus queries / cycle | served by Prometheus | RSS (MB) | peak RSS (MB) | list / features / predict (ms) |',
+);
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const r of rows) {
+  console.log(
+    `| ${r.deployments} | ${r.cycleSeconds.toFixed(2)} | ${r.warmCycleSeconds?.toFixed(2) ?? '-'} | ${r.prometheusQueriesPerCycle} | ${r.prometheusQueriesServed} | ${r.rssMb} | ${r.maxRssMb} | ${r.phasesMs.listDeployments} / ${r.phasesMs.features} / ${r.phasesMs.predict} |`,
+  );
+}
+console.log(`\nverdict: ${JSON.stringify(verdict)}\nwritten: ${out}`);

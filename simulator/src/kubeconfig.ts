@@ -7,7 +7,8 @@ export function kubeconfigYaml(server: string, name = 'aiops-sim'): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name, cluster: { server } }],
+    // client-node refuses plain HTTP unless TLS verification is explicitly off.
+    clusters: [{ name, cluster: { server, 'insecure-skip-tls-verify': true } }],
     users: [{ name, user: { token: 'simulator' } }],
     contexts: [{ name, context: { cluster: name, user: name, namespace: 'default' } }],
     'current-context': name,

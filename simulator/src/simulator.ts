@@ -31,11 +31,18 @@ export class Simulation {
   private readonly replicaSets: ReplicaSetController;
   private readonly hpas: HpaController;
   private lastStep: number;
+  private reconciledAt = '';
+  private steps = 0;
+  /**
+   * Simulation time: the start of the step being run. Components read this, not the outer clock,
+   * so a manual `tick(60_000)` runs sixty steps each at its own instant.
+   */
+  readonly clock: Clock;
 
-  constructor(
-    readonly clock: Clock,
-    seed: number,
-  ) {
+  constructor(outer: Clock, seed: number) {
+    this.lastStep = outer.now();
+    this.clock = { now: () => this.lastStep };
+    const clock = this.clock;
     this.rng = new Rng(seed);
     this.store = new ObjectStore(clock, this.rng);
     this.cluster = new Cluster(this.store);
@@ -47,7 +54,6 @@ export class Simulation {
       new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
     );
     this.kubelet = new Kubelet(this.cluster, clock, this.rng, this.faults, this.workloads, events);
-    this.lastStep = clock.now();
     for (const ns of ['default', 'kube-system']) this.ensureNamespace(ns);
     for (const name of NODE_NAMES)
       this.cluster.create(NODES, undefined, {
@@ -153,11 +159,20 @@ export class Simulation {
       });
   }
 
-  /** Runs controllers once without advancing time (after API writes, so reads see effects soon). */
-  reconcile(): void {
-    this.hpas.reconcile();
-    this.deployments.reconcile();
-    this.replicaSets.reconcile();
+  /**
+   * Runs the controllers until they stop writing (at most 4 passes). With `force` false it skips
+   * when nothing was written since the last converged pass, which is most steps.
+   */
+  reconcile(force = true): void {
+    if (!force && this.store.resourceVersion === this.reconciledAt) return;
+    for (let pass = 0; pass < 4; pass++) {
+      const before = this.store.resourceVersion;
+      this.hpas.reconcile();
+      this.deployments.reconcile();
+      this.replicaSets.reconcile();
+      if (this.store.resourceVersion === before) break;
+    }
+    this.reconciledAt = this.store.resourceVersion;
   }
 
   /** Runs one step per STEP_MS of virtual time elapsed since the last call. */
@@ -170,10 +185,10 @@ export class Simulation {
 
   private stepOnce(): void {
     this.faults.step();
-    this.reconcile();
     this.kubelet.step(STEP_MS / 1000);
     this.evictFromLostNodes();
-    this.reconcile();
+    // Time alone can change a verdict (progress deadlines): a full pass every 10 steps.
+    this.reconcile(++this.steps % 10 === 0);
   }
 
   private readonly nodeLostSince = new Map<string, number>();
@@ -181,7 +196,7 @@ export class Simulation {
   /** The node lifecycle controller: pods on a NotReady node are evicted after 5 virtual minutes. */
   private evictFromLostNodes(): void {
     const now = this.clock.now();
-    for (const n of this.store.list('/nodes')) {
+    for (const n of this.store.peek('/nodes')) {
       const ready = (
         n.status as { conditions?: { type: string; status: string }[] }
       )?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
@@ -195,7 +210,7 @@ export class Simulation {
         (this.faults.list().find((f) => f.node === n.metadata.name)?.params.evictAfterSec ?? 300) *
         1000;
       if (now - since < evictAfter) continue;
-      for (const p of this.store.list('/pods'))
+      for (const p of this.store.peek('/pods'))
         if ((p.spec as { nodeName?: string }).nodeName === n.metadata.name)
           this.store.delete('/pods', p.metadata.namespace, p.metadata.name);
     }

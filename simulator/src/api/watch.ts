@@ -34,6 +34,8 @@ export function serveWatch(
     'Transfer-Encoding': 'chunked',
     'Cache-Control': 'no-cache, private',
   });
+  // client-go waits for the headers before it hands out the listed objects: send them now.
+  res.flushHeaders();
   const send = (type: string, object: unknown): void => {
     res.write(`${JSON.stringify({ type, object })}\n`);
   };
@@ -66,6 +68,6 @@ export function serveWatch(
     if (timer) clearTimeout(timer);
     openWatches.delete(res);
   };
+  // Not req 'close': it fires once a bodiless GET has been read, long before the client leaves.
   res.on('close', close);
-  req.on('close', close);
 }

@@ -66,14 +66,18 @@ export class ObjectStore {
   }
 
   list<T extends KubeObject = KubeObject>(key: string, ns?: string): T[] {
-    const out: T[] = [];
-    for (const o of this.bucket(key).values())
-      if (ns === undefined || o.metadata.namespace === ns) out.push(structuredClone(o) as T);
-    return out.sort((a, b) =>
-      `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(
-        `${b.metadata.namespace}/${b.metadata.name}`,
-      ),
-    );
+    return this.peek<T>(key, ns).map((o) => structuredClone(o));
+  }
+
+  /**
+   * Like `list`, without copying: for read-only callers on the hot path (kubelet, metrics).
+   * Never mutate what it returns.
+   */
+  peek<T extends KubeObject = KubeObject>(key: string, ns?: string): readonly T[] {
+    const out: [string, T][] = [];
+    for (const [id, o] of this.bucket(key))
+      if (ns === undefined || o.metadata.namespace === ns) out.push([id, o as T]);
+    return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, o]) => o);
   }
 
   /** Creates an object, filling uid, resourceVersion, creationTimestamp and generation. */

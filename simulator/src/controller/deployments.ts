@@ -49,10 +49,11 @@ export function resolveIntOrPercent(
 /** The owned ReplicaSets of a deployment, the one matching its current template first if any. */
 export function ownedReplicaSets(cluster: Cluster, d: Deployment): ReplicaSet[] {
   return cluster.store
-    .list<ReplicaSet>(RSKEY, d.metadata.namespace)
+    .peek<ReplicaSet>(RSKEY, d.metadata.namespace)
     .filter((rs) =>
       rs.metadata.ownerReferences?.some((o) => o.uid === d.metadata.uid && o.controller),
-    );
+    )
+    .map((rs) => structuredClone(rs));
 }
 
 /**

@@ -52,6 +52,8 @@ export interface PodRuntime {
   counters: ContainerCounters;
   signals?: PodSignals;
   memoryBytes: number;
+  /** What the last status write was computed from (see writeStatus). */
+  statusSig?: string;
 }
 
 const emptyCounters = (): ContainerCounters => ({
@@ -100,17 +102,17 @@ export class Kubelet {
     const store = this.cluster.store;
     const now = this.clock.now();
     const nodes = new Map(
-      store.list<Node>(storageKey(NODES)).map((n) => [n.metadata.name, isNodeReady(n)]),
+      store.peek<Node>(storageKey(NODES)).map((n) => [n.metadata.name, isNodeReady(n)]),
     );
     const rsOwner = new Map(
       store
-        .list<ReplicaSet>(storageKey(REPLICASETS))
+        .peek<ReplicaSet>(storageKey(REPLICASETS))
         .map((rs) => [
           rs.metadata.uid,
           rs.metadata.ownerReferences?.find((o) => o.kind === 'Deployment')?.name,
         ]),
     );
-    const pods = store.list<Pod>(storageKey(PODS));
+    const pods = store.peek<Pod>(storageKey(PODS));
     const seen = new Set<string>();
     const byDeployment = new Map<string, { pod: Pod; rt: PodRuntime }[]>();
 
@@ -276,6 +278,10 @@ export class Kubelet {
   }
 
   private writeStatus(pod: Pod, rt: PodRuntime, now: number): void {
+    // Rebuilding and comparing the status is the hot path: skip it when nothing it shows moved.
+    const sig = `${rt.node}|${rt.running}|${rt.ready}|${rt.nodeLost}|${rt.restarts}|${rt.containerId}|${rt.consecutiveFailures}|${pod.metadata.resourceVersion}`;
+    if (sig === rt.statusSig) return;
+    rt.statusSig = sig;
     const prev = pod.status;
     const keep = (
       type: string,

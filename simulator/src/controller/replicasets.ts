@@ -25,10 +25,10 @@ export class ReplicaSetController {
 
   reconcile(): void {
     const store = this.cluster.store;
-    const deploymentUids = new Set(store.list(storageKey(DEPLOYMENTS)).map((d) => d.metadata.uid));
-    const pods = store.list<Pod>(PKEY);
+    const deploymentUids = new Set(store.peek(storageKey(DEPLOYMENTS)).map((d) => d.metadata.uid));
+    const pods = store.peek<Pod>(PKEY);
     const rsUids = new Set<string>();
-    for (const rs of store.list<ReplicaSet>(RSKEY)) {
+    for (const rs of store.peek<ReplicaSet>(RSKEY)) {
       const owner = rs.metadata.ownerReferences?.find((o) => o.controller);
       if (owner && owner.kind === 'Deployment' && !deploymentUids.has(owner.uid)) {
         store.delete(RSKEY, rs.metadata.namespace, rs.metadata.name);
@@ -87,10 +87,10 @@ export class ReplicaSetController {
 
   /** Schedules onto the ready node with the fewest pods. */
   private pickNode(): string | undefined {
-    const nodes = this.cluster.store.list<Node>(storageKey(NODES)).filter(isNodeReady);
+    const nodes = this.cluster.store.peek<Node>(storageKey(NODES)).filter(isNodeReady);
     if (nodes.length === 0) return undefined;
     const counts = new Map(nodes.map((n) => [n.metadata.name, 0]));
-    for (const p of this.cluster.store.list<Pod>(PKEY)) {
+    for (const p of this.cluster.store.peek<Pod>(PKEY)) {
       const n = p.spec.nodeName;
       if (n && counts.has(n)) counts.set(n, counts.get(n)! + 1);
     }

@@ -238,12 +238,12 @@ export class FaultEngine {
     const store = this.cluster.store;
     const rsUids = new Set(
       store
-        .list<ReplicaSet>(storageKey(REPLICASETS), d.metadata.namespace)
+        .peek<ReplicaSet>(storageKey(REPLICASETS), d.metadata.namespace)
         .filter((rs) => rs.metadata.ownerReferences?.some((o) => o.uid === d.metadata.uid))
         .map((rs) => rs.metadata.uid),
     );
     return store
-      .list<Pod>(storageKey(PODS), d.metadata.namespace)
+      .peek<Pod>(storageKey(PODS), d.metadata.namespace)
       .filter((p) => p.metadata.ownerReferences?.some((o) => rsUids.has(o.uid)));
   }
 

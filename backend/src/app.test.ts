@@ -185,7 +185,8 @@ describe('GET /model', () => {
       engine: 'fake',
       levels: { cuts: LEVEL_CUTS },
       batch_limit: 10_000,
-      metadata: { evaluation: { auc: 0.5 } },
+      evaluation: { validationRocAuc: 0.5 },
+      metadata: { metrics: { validationRocAuc: 0.5 } },
     });
     expect(res.body.features.map((f: { name: string }) => f.name)).toEqual(
       FEATURES.map((f) => f.name),

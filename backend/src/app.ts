@@ -94,7 +94,7 @@ export function createApp(deps: AppDeps): Express {
   };
   const jsonBody = express.json({ limit: deps.bodyLimit, strict: false, type: 'application/json' });
 
-  app.post('/predict', requireJson, jsonBody, async (req, res) => {
+  app.post('/predict', requireJson, jsonBody, (req, res) => {
     const scorer = model.scorer;
     if (scorer === undefined) throw new NotReadyError(model.state);
     const body = parsePredictBody(req.body);
@@ -109,13 +109,10 @@ export function createApp(deps: AppDeps): Express {
         if (p.explanation.length > explain) p.explanation.length = explain;
     }
     const elapsed_ms = roundMs(t1 - timing(res).start);
-    if (body.kind === 'single' || predictions.length <= STREAM_CHUNK_ROWS) {
-      res.json(
-        body.kind === 'single' ? { ...predictions[0], elapsed_ms } : { predictions, elapsed_ms },
-      );
-    } else {
-      await streamPredictions(res, predictions, elapsed_ms);
-    }
+    if (body.kind === 'single') res.json({ ...predictions[0], elapsed_ms });
+    else if (predictions.length <= STREAM_CHUNK_ROWS) res.json({ predictions, elapsed_ms });
+    // Only large batches go async (Express 5 handles the returned promise).
+    else return streamPredictions(res, predictions, elapsed_ms);
   });
 
   app.get('/model', (_req, res) => {
@@ -128,6 +125,7 @@ export function createApp(deps: AppDeps): Express {
       levels: { names: RISK_LEVELS, cuts: LEVEL_CUTS },
       features,
       batch_limit: deps.batchLimit,
+      evaluation: evaluationOf(scorer.metadata),
       metadata: scorer.metadata,
     });
   });
@@ -214,6 +212,14 @@ function requestContext(
     });
     next();
   };
+}
+
+/** The model's evaluation summary: the validation metrics its metadata carries, if any. */
+function evaluationOf(metadata: object): Record<string, number> | null {
+  const metrics = (metadata as { metrics?: unknown }).metrics;
+  return typeof metrics === 'object' && metrics !== null
+    ? (metrics as Record<string, number>)
+    : null;
 }
 
 /** Batches larger than this are written in pieces of this many rows. */

@@ -85,5 +85,7 @@ describe('POST /predict with the real model', () => {
     const res = await request(h.app).get('/model').expect(200);
     expect(res.body.version).toBe(predictor.version);
     expect(res.body.metadata.metrics).toEqual(predictor.metadata.metrics);
+    expect(res.body.evaluation).toEqual(predictor.metadata.metrics);
+    expect(res.body.evaluation.validationRocAuc).toBeGreaterThan(0.9);
   });
 });

@@ -273,6 +273,11 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
               },
             },
             batch_limit: { type: 'integer', minimum: 1 },
+            evaluation: {
+              type: ['object', 'null'],
+              description: 'Validation metrics recorded at training time (ROC-AUC, Brier, ECE, …).',
+              additionalProperties: { type: 'number' },
+            },
             metadata: {
               type: 'object',
               description: "The model artifact's metadata: training data, evaluation summary.",

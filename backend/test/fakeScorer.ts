@@ -24,7 +24,7 @@ export class FakeScorer implements RiskScorer {
   readonly version = 'fake-1';
   readonly threshold = 0.5;
   readonly backendName = 'fake';
-  readonly metadata = { evaluation: { auc: 0.5 }, note: 'test fake' };
+  readonly metadata = { metrics: { validationRocAuc: 0.5 }, note: 'test fake' };
   calls = 0;
 
   predict(rows: readonly FeatureInput[]): Prediction[] {

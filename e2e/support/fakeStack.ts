@@ -21,8 +21,6 @@ export interface FakeStack {
   /** Open SSE connections right now. */
   streamClients(): number;
   waitForStreamClients(n: number, timeoutMs?: number): Promise<void>;
-  /** While false, new SSE connections get a 503 (the healer is down); existing ones are cut. */
-  setStreamAvailable(available: boolean): void;
   /** Bodies received on POST /predict. */
   readonly predictions: unknown[];
   detail(namespace: string, name: string): DeploymentDetail | undefined;
@@ -353,7 +351,6 @@ export async function startFakeStack(opts: { now?: number } = {}): Promise<FakeS
   const now = opts.now ?? Date.now();
   const details = new Map(sampleDeployments(now).map((d) => [`${d.namespace}/${d.name}`, d]));
   const clients = new Set<ServerResponse>();
-  let streamAvailable = true;
   const predictions: unknown[] = [];
 
   const toStatus = (d: DeploymentDetail): DeploymentStatus => {
@@ -402,10 +399,6 @@ export async function startFakeStack(opts: { now?: number } = {}): Promise<FakeS
       return;
     }
     if (req.method === 'GET' && url.pathname === '/api/events') {
-      if (!streamAvailable) {
-        json(res, 503, { error: 'healer restarting' });
-        return;
-      }
       res.writeHead(200, {
         'content-type': 'text/event-stream',
         'cache-control': 'no-cache',
@@ -490,10 +483,6 @@ export async function startFakeStack(opts: { now?: number } = {}): Promise<FakeS
           throw new Error(`expected ${n} SSE client(s) on the fake healer, have ${clients.size}`);
         await new Promise((r) => setTimeout(r, 50));
       }
-    },
-    setStreamAvailable(available) {
-      streamAvailable = available;
-      if (!available) cutStreams();
     },
     detail: (namespace, name) => details.get(`${namespace}/${name}`),
     async stop() {

@@ -1,40 +1,58 @@
-// `npm start`: build what is needed, then run the local stack as child processes with prefixed
-// output. Ctrl-C (SIGINT) or SIGTERM stops every child by PID; nothing is left running.
+// `npm start`: the whole loop on one machine, no cluster and no cloud account.
+//
+// Builds the workspaces, then runs as child processes: the simulator (a fake cluster with a demo
+// fault schedule), a real Prometheus scraping it when the `prometheus` binary is on PATH (else the
+// healer reads the simulator directly, and says so), the backend, the healer (against the
+// simulator through a kubeconfig), a Slack-compatible webhook receiver whose messages are printed
+// here, and the dashboard. Ctrl-C (SIGINT) or SIGTERM stops every child by PID; nothing is left.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { which } from './lib.mjs';
 
-const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+const RUN_DIR = resolve('.run');
+const env = process.env;
+const port = (name, fallback) => Number(env[name] ?? fallback);
+const PORTS = {
+  simulator: port('SIMULATOR_PORT', 8001),
+  backend: port('BACKEND_PORT', 5000),
+  healer: port('HEALER_PORT', 8081),
+  dashboard: port('DASHBOARD_PORT', 8080),
+  prometheus: port('PROMETHEUS_PORT', 9090),
+  slack: port('SLACK_RECEIVER_PORT', 8082),
+};
+const url = (p) => `http://127.0.0.1:${p}`;
 
-/** The services, in start order; a service whose entry point is not built yet is skipped. */
-const SERVICES = [
-  { name: 'simulator', entry: 'simulator/dist/src/main.js', env: { PORT: '8001' } },
-  { name: 'backend', entry: 'backend/dist/src/main.js', env: { PORT: '5000' } },
-  { name: 'healer', entry: 'healer/dist/src/main.js', env: { PORT: '8081' } },
-];
+if (env.AIOPS_SKIP_BUILD !== '1') {
+  const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
 
 const children = [];
 let stopping = false;
+let slack;
 
-function start(name, command, args, env) {
+function prefixLines(stream, out, prefix) {
+  let buf = '';
+  stream.on('data', (d) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      out.write(`${prefix}${buf.slice(0, i)}\n`);
+      buf = buf.slice(i + 1);
+    }
+  });
+}
+
+function start(name, command, args, extraEnv) {
   const child = spawn(command, args, {
-    env: { ...process.env, ...env },
+    env: { ...env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const prefix = `[${name}]`.padEnd(12);
-  const pipe = (stream, out) => {
-    let buf = '';
-    stream.on('data', (d) => {
-      buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        out.write(`${prefix}${buf.slice(0, i)}\n`);
-        buf = buf.slice(i + 1);
-      }
-    });
-  };
-  pipe(child.stdout, process.stdout);
-  pipe(child.stderr, process.stderr);
+  const prefix = `[${name}]`.padEnd(13);
+  prefixLines(child.stdout, process.stdout, prefix);
+  prefixLines(child.stderr, process.stderr, prefix);
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`${prefix}exited (${signal ?? code}); stopping the stack`);
@@ -42,6 +60,7 @@ function start(name, command, args, env) {
     }
   });
   children.push(child);
+  return child;
 }
 
 async function stopAll(code) {
@@ -51,25 +70,150 @@ async function stopAll(code) {
   await Promise.all(
     alive.map(
       (c) =>
-        new Promise((resolve) => {
+        new Promise((done) => {
           const t = setTimeout(() => c.kill('SIGKILL'), 8000);
           c.once('exit', () => {
             clearTimeout(t);
-            resolve();
+            done();
           });
           c.kill('SIGTERM');
         }),
     ),
   );
+  await slack?.stop();
   process.exit(code);
 }
-
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-for (const s of SERVICES) {
-  if (existsSync(s.entry)) start(s.name, process.execPath, [s.entry], s.env);
-  else console.log(`[start] ${s.name}: not built yet (${s.entry}), skipped`);
+async function waitFor(target, what, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !stopping) {
+    try {
+      const res = await fetch(target);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (!stopping) {
+    console.error(`[start] ${what} did not become ready at ${target}`);
+    await stopAll(1);
+  }
 }
-start('dashboard', 'npm', ['start', '-w', 'dashboard'], { PORT: '8080' });
-console.log('\n  dashboard: http://localhost:8080\n');
+
+mkdirSync(RUN_DIR, { recursive: true });
+const kubeconfig = resolve(RUN_DIR, 'simulator.kubeconfig');
+
+// 1. The Slack-compatible receiver, in this process: its messages are printed here.
+const { startSlackReceiver, renderForTerminal } =
+  await import('../simulator/dist/src/slack/receiver.js');
+slack = await startSlackReceiver({
+  port: PORTS.slack,
+  onMessage: (m) => console.log(`\x1b[35m[slack]\x1b[0m       ${renderForTerminal(m)}`),
+});
+
+// 2. The fake cluster.
+start('simulator', process.execPath, ['simulator/dist/src/main.js'], {
+  PORT: String(PORTS.simulator),
+  KUBECONFIG_OUT: kubeconfig,
+  SCENARIO: env.SCENARIO ?? 'demo',
+  SCENARIO_INTERVAL_SEC: env.SCENARIO_INTERVAL_SEC ?? '150',
+});
+await waitFor(`${url(PORTS.simulator)}/version`, 'simulator');
+
+// 3. Prometheus when available, else the healer's embedded simulator source.
+let featureSource;
+if (which('prometheus') && env.AIOPS_NO_PROMETHEUS !== '1') {
+  const dir = resolve(RUN_DIR, 'prometheus');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const config = [
+    'global:',
+    '  scrape_interval: 2s',
+    '  evaluation_interval: 2s',
+    'scrape_configs:',
+    '  - job_name: simulator',
+    '    honor_labels: true',
+    `    static_configs: [{ targets: ['127.0.0.1:${PORTS.simulator}'] }]`,
+    '  - job_name: aiops-backend',
+    `    static_configs: [{ targets: ['127.0.0.1:${PORTS.backend}'] }]`,
+    '  - job_name: aiops-healer',
+    `    static_configs: [{ targets: ['127.0.0.1:${PORTS.healer}'] }]`,
+    '',
+  ].join('\n');
+  writeFileSync(resolve(dir, 'prometheus.yml'), config);
+  start('prometheus', 'prometheus', [
+    `--config.file=${resolve(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${resolve(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${PORTS.prometheus}`,
+    '--storage.tsdb.retention.time=2h',
+    '--log.level=warn',
+  ]);
+  await waitFor(`${url(PORTS.prometheus)}/-/ready`, 'prometheus');
+  featureSource = { HEALER_FEATURE_SOURCE: 'prometheus', PROMETHEUS_URL: url(PORTS.prometheus) };
+  console.log(`[start]      features: real Prometheus at ${url(PORTS.prometheus)}`);
+} else {
+  featureSource = { HEALER_FEATURE_SOURCE: 'simulator', SIMULATOR_URL: url(PORTS.simulator) };
+  console.log(
+    '[start]      features: read from the simulator directly (no `prometheus` binary on PATH; apt-get install prometheus for the real path)',
+  );
+}
+
+// 4. The backend.
+start('backend', process.execPath, ['backend/dist/src/main.js'], {
+  PORT: String(PORTS.backend),
+  HOST: '127.0.0.1',
+  CORS_ORIGIN: `http://localhost:${PORTS.dashboard}`,
+});
+await waitFor(`${url(PORTS.backend)}/readyz`, 'backend');
+
+// 5. The healer, tuned for a demo: a cycle every 5 s, short windows, a 30 s stabilisation.
+const token = env.HEALER_API_TOKEN ?? randomBytes(16).toString('hex');
+start('healer', process.execPath, ['healer/dist/src/main.js'], {
+  PORT: String(PORTS.healer),
+  KUBECONFIG: kubeconfig,
+  BACKEND_URL: url(PORTS.backend),
+  HEALER_NAMESPACES: 'dev,prod',
+  HEALER_SCHEDULE: env.HEALER_SCHEDULE ?? '*/5 * * * * *',
+  HEALER_WINDOW: env.HEALER_WINDOW ?? '1m',
+  HEALER_ENTER_CYCLES: env.HEALER_ENTER_CYCLES ?? '2',
+  HEALER_EXIT_CYCLES: env.HEALER_EXIT_CYCLES ?? '2',
+  HEALER_STABILISATION_MS: env.HEALER_STABILISATION_MS ?? '30000',
+  HEALER_CACHE_CLEAR_METHOD: 'proxy',
+  HEALER_API_TOKEN: token,
+  SLACK_WEBHOOK_URL: slack.webhookUrl,
+  DASHBOARD_URL: `http://localhost:${PORTS.dashboard}`,
+  POD_NAMESPACE: 'default',
+  POD_NAME: 'aiops-healer-local',
+  ...featureSource,
+});
+await waitFor(`${url(PORTS.healer)}/healthz`, 'healer');
+
+// 6. The dashboard, proxying /api to the healer and /predict to the backend.
+start('dashboard', 'npm', ['start', '-w', 'dashboard'], {
+  PORT: String(PORTS.dashboard),
+  HEALER_URL: url(PORTS.healer),
+  BACKEND_URL: url(PORTS.backend),
+});
+await waitFor(`http://127.0.0.1:${PORTS.dashboard}/`, 'dashboard');
+
+console.log(`
+  aiops-autoheal is running — no cluster, no cloud account.
+
+  dashboard   http://localhost:${PORTS.dashboard}
+  backend     ${url(PORTS.backend)}/predict   (GET /model, /metrics)
+  healer      ${url(PORTS.healer)}/api/deployments   (token for POST /api/check: ${token})
+  simulator   kubectl --kubeconfig ${kubeconfig} get deployments -A
+  slack       messages print here as [slack]; all of them at ${slack.url}/messages
+
+  What to watch: the simulator injects a fault every few minutes into a watched deployment.
+  Within about two minutes one deployment's risk rises on the dashboard, the healer takes a
+  step (restart and scale up first), a [slack] message appears here, and the risk falls.
+  Inject one yourself:
+    curl -s -XPOST ${url(PORTS.simulator)}/sim/faults -H 'content-type: application/json' \\
+      -d '{"namespace":"prod","deployment":"checkout","kind":"crash_loop"}'
+
+  Ctrl-C stops everything.
+`);

@@ -12,11 +12,13 @@ import { ReadinessTracker, httpProbe } from './api/readiness.js';
 import { createStatusApp } from './api/server.js';
 import { StatusStore } from './api/store.js';
 import { LedgerBudgetGate } from './budget/gate.js';
+import { withBudgetMetrics } from './budget/metrics.js';
 import { loadLedgerFromEvents } from './budget/ledgerSource.js';
 import { ConfigError, loadConfig, redactConfig } from './config.js';
 import { createRiskHistory } from './history/prometheus.js';
 import { PrometheusRiskHistory } from './history/prometheus.js';
 import { LeaseLeaderElector } from './leader/lease.js';
+import { registerLeaderMetrics } from './leader/metrics.js';
 import { createHealer } from './loop/factory.js';
 import { scheduleCycles } from './loop/schedule.js';
 
@@ -72,7 +74,8 @@ async function main(): Promise<void> {
           return [];
         })
       : [];
-  const budget = new LedgerBudgetGate(config.budgets, ledger);
+  const budget = withBudgetMetrics(new LedgerBudgetGate(config.budgets, ledger), registry);
+  if (elector) registerLeaderMetrics(registry, elector);
 
   const { healer, notifier } = createHealer({
     config,

@@ -69,7 +69,7 @@ export function slackPayload(m: NotifyMessage): SlackPayload {
   if (m.links?.dashboard) {
     const url =
       m.namespace && m.name
-        ? `${m.links.dashboard.replace(/\/$/, '')}/#/deployments/${m.namespace}/${m.name}`
+        ? `${m.links.dashboard.replace(/\/$/, '')}/#/d/${encodeURIComponent(m.namespace)}/${encodeURIComponent(m.name)}`
         : m.links.dashboard;
     buttons.push({ type: 'button', text: { type: 'plain_text', text: 'Dashboard' }, url });
   }

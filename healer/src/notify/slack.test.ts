@@ -61,7 +61,7 @@ describe('SlackNotifier against a local webhook receiver', () => {
       '`http_5xx_error_rate` = 0.31 ratio 0–1 (+0.42)',
       'attempt 1/3',
       'http://grafana.example/d/x',
-      'http://dash.example/#/deployments/shop/cart',
+      'http://dash.example/#/d/shop/cart',
     ]) {
       expect(json).toContain(s);
     }

@@ -150,4 +150,17 @@ describe('useLive', () => {
     );
     expect(seen).toEqual(['notification']);
   });
+
+  it("reloads the snapshot on the healer's resync event", async () => {
+    const { hook, calls } = setup([
+      [status({ risk: 0.1 })],
+      [status({ risk: 0.8, updatedAt: '2026-01-01T12:09:00Z' })],
+    ]);
+    await waitFor(() => expect(hook.result.current.live.loaded).toBe(true));
+    act(() => FakeEventSource.latest().open());
+    act(() => FakeEventSource.latest().emit('resync', { type: 'resync', lastId: 42 }));
+    await waitFor(() => expect(deploymentsOf(hook.result.current.live)[0]?.risk).toBe(0.8));
+    expect(calls).toHaveLength(2);
+    expect(hook.result.current.resyncs).toBe(1);
+  });
 });

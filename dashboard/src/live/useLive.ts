@@ -17,6 +17,8 @@ export interface EventSourceLike {
 /** EventSource.CLOSED: the browser gave up (e.g. an HTTP error status); we must open a new one. */
 const CLOSED = 2;
 export const EVENTS_PATH = '/api/events';
+/** `event: resync` (healer's StreamResync): reload the snapshot, then keep reading. */
+export const RESYNC_EVENT = 'resync';
 
 export interface LiveDeps {
   api: Pick<ApiClient, 'listDeployments'>;
@@ -41,8 +43,9 @@ export interface Live {
 
 /**
  * The live picture: loads `GET /api/deployments`, then applies the SSE stream. A lost stream shows as
- * `reconnecting`; the browser retries by itself, and a stream it closed is reopened with back-off. After
- * any loss the snapshot is fetched again, because messages sent meanwhile are gone.
+ * `reconnecting`; the browser retries by itself (the healer replays from Last-Event-ID), and a stream
+ * the browser closed is reopened with back-off. After any loss, and on the healer's `resync` event,
+ * the snapshot is fetched again: replay cannot cover a healer restart or a brand-new EventSource.
  */
 export function useLive(deps: LiveDeps): Live {
   const { api, openStream, clock, schedule } = deps;
@@ -97,6 +100,11 @@ export function useLive(deps: LiveDeps): Live {
           cancelRetry = schedule(connect, retryDelayMs(failures));
         }
       };
+      // The healer could not replay what we missed (Last-Event-ID too old, or it restarted).
+      es.addEventListener(RESYNC_EVENT, () => {
+        void load();
+        setResyncs((n) => n + 1);
+      });
       for (const type of STREAM_EVENT_TYPES) {
         es.addEventListener(type, (ev) => {
           const m = parseStreamMessage(type, ev.data);

@@ -1,13 +1,14 @@
 /**
  * Each cluster action against the simulator through the real client: the cluster changes as it
  * would with kubectl (new ReplicaSet on restart, previous template on rollback, HPA minReplicas
- * raised, scale subresource patched, cache cleared through the pod proxy).
+ * raised, scale subresource patched, cache cleared through the pod proxy or exec).
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { V1ReplicaSet } from '@kubernetes/client-node';
+import { KubeConfig, type V1ReplicaSet } from '@kubernetes/client-node';
 import {
   ManualClock,
   defaultWorkload,
+  kubeconfigYaml,
   startSimulator,
   type RunningSimulator,
 } from '@aiops/simulator';
@@ -23,6 +24,7 @@ import { REVISION, rollbackDeployment } from '../src/actions/rollback.js';
 import { restoreHpaMin, scaleUp } from '../src/actions/scale.js';
 import { patchDeploymentVersioned, readPersisted, stateAnnotations } from '../src/actions/state.js';
 import { ANNOTATIONS } from '../src/policy/rules.js';
+import { startExecFake } from './execFake.js';
 
 const NS = 'shop';
 let sim: RunningSimulator;
@@ -225,6 +227,38 @@ describe('cache clear', () => {
     const r = await clearCache(k, NS, 'web', { spec: { method: 'proxy', path: '/nope' } });
     expect(r.status).toBe('failed');
     expect(r.detail).toContain('failed in every pod');
+  });
+
+  it('execs the command in each ready pod through the exec subresource', async () => {
+    const fake = await startExecFake(sim.url);
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromString(kubeconfigYaml(fake.url));
+      const viaFake = createKubeClients(kc);
+      const r = await clearCache(viaFake, NS, 'web', {
+        spec: { method: 'exec', command: ['sh', '-c', 'rm -rf /tmp/cache/*'] },
+      });
+      expect(r).toEqual({
+        status: 'done',
+        detail: 'cache clear (exec ["sh","-c","rm -rf /tmp/cache/*"]) in 2/2 ready pods',
+      });
+      expect(fake.calls).toHaveLength(2);
+      expect(fake.calls[0]).toMatchObject({
+        namespace: NS,
+        container: 'web',
+        command: ['sh', '-c', 'rm -rf /tmp/cache/*'],
+      });
+      // a non-zero exit in one pod is named; the step still counts as done for the others
+      fake.failIn.add(fake.calls[0]!.pod);
+      const partial = await clearCache(viaFake, NS, 'web', {
+        spec: { method: 'exec', command: ['true'], container: 'web' },
+      });
+      expect(partial.status).toBe('done');
+      expect(partial.detail).toContain('in 1/2 ready pods; failed in 1');
+      expect(partial.detail).toContain('command terminated with non-zero exit code: 1');
+    } finally {
+      await fake.stop();
+    }
   });
 
   it('refuses when the method is none', async () => {

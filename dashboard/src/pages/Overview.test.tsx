@@ -130,4 +130,9 @@ describe('Overview', () => {
     });
     expect(screen.getByRole('alert').textContent).toContain('the healer unreachable');
   });
+
+  it('flags a deployment whose last assessment is old', () => {
+    renderOverview({ deployments: [status({ updatedAt: '2026-01-01T11:48:00Z' })] });
+    expect(screen.getByTestId('risk').textContent).toContain('⚠ assessed 12 min ago');
+  });
 });

@@ -5,7 +5,7 @@ import { Sparkline } from '../components/Sparkline';
 import { StateBadge } from '../components/StateBadge';
 import type { KnownAction } from '../live/reducer';
 import { hrefDetail, hrefWhatIf } from '../route';
-import { formatAgo, formatClock } from '../view/format';
+import { formatAgo, formatClock, isStale } from '../view/format';
 import {
   deploymentKey,
   EMPTY_FILTER,
@@ -303,6 +303,11 @@ export function Overview(p: OverviewProps) {
                 </td>
                 <td data-label="Risk" data-testid="risk">
                   <RiskBar risk={d.risk} level={d.level} />
+                  {isStale(d.updatedAt, p.now) && (
+                    <span className="stale small block">
+                      ⚠ assessed {formatAgo(d.updatedAt, p.now)}
+                    </span>
+                  )}
                 </td>
                 <td data-label="Trend" className="col-trend">
                   <Sparkline points={d.trend} />

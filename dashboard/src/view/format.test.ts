@@ -9,6 +9,7 @@ import {
   formatNumber,
   formatRange,
   formatRisk,
+  isStale,
 } from './format';
 
 describe('formatRisk', () => {
@@ -139,4 +140,14 @@ describe('formatCompact and formatRange', () => {
   ])('formatRange(%s) = %p', (name, text) => {
     expect(formatRange(name)).toBe(text);
   });
+});
+
+it.each([
+  ['2026-01-01T11:54:59Z', true],
+  ['2026-01-01T11:55:00Z', false], // exactly 5 min: not yet
+  ['2026-01-01T11:59:00Z', false],
+  ['garbage', false],
+  [undefined, false],
+])('isStale(%p) = %p', (iso, stale) => {
+  expect(isStale(iso, Date.parse('2026-01-01T12:00:00Z'))).toBe(stale);
 });

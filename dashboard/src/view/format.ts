@@ -32,6 +32,19 @@ export function formatAgo(iso: string | null | undefined, now: number): string {
   return `${Math.floor(h / 24)} d ago`;
 }
 
+/** An assessment older than this is flagged on the overview: the healer may be stuck or down. */
+export const STALE_AFTER_MS = 5 * 60_000;
+
+/** True when `iso` is a valid time more than `maxAgeMs` before `now`. */
+export function isStale(
+  iso: string | null | undefined,
+  now: number,
+  maxAgeMs = STALE_AFTER_MS,
+): boolean {
+  const t = parseTime(iso);
+  return Number.isFinite(t) && Number.isFinite(now) && now - t > maxAgeMs;
+}
+
 /** Local wall-clock time `HH:MM:SS` (24 h), the way incident notes are written. */
 export function formatClock(iso: string | number | null | undefined): string {
   const t = typeof iso === 'number' ? iso : parseTime(iso);

@@ -118,3 +118,28 @@ describe('alert rules', () => {
     );
   });
 });
+
+describe('runbook links', () => {
+  it('every alert runbook_url points at a heading that exists in docs/operations.md', () => {
+    const slug = (h: string): string =>
+      h
+        .toLowerCase()
+        .replace(/[^\w\s-]/g, '')
+        .trim()
+        .replace(/\s+/g, '-');
+    const anchors = new Set(
+      read('docs/operations.md')
+        .split('\n')
+        .filter((l) => /^#{1,6} /.test(l))
+        .map((l) => slug(l.replace(/^#+ /, ''))),
+    );
+    const urls = [...read('deploy/prometheus/alerts.yml').matchAll(/runbook_url: (\S+)/g)].map(
+      (m) => m[1]!,
+    );
+    expect(urls.length).toBeGreaterThan(3);
+    for (const url of urls) {
+      expect(url).toMatch(/docs\/operations\.md#/);
+      expect(anchors).toContain(url.split('#')[1]);
+    }
+  });
+});

@@ -31,6 +31,7 @@ export function combineEffects(effects: SignalEffect[]): Required<SignalEffect> 
   const out: Required<SignalEffect> = {
     loadMultiplier: 1,
     cpuDemandMultiplier: 1,
+    cpuBurnFraction: 0,
     memoryExtraBytes: 0,
     errorRateAdd: 0,
     latencyMultiplier: 1,
@@ -41,6 +42,7 @@ export function combineEffects(effects: SignalEffect[]): Required<SignalEffect> 
   for (const e of effects) {
     out.loadMultiplier *= e.loadMultiplier ?? 1;
     out.cpuDemandMultiplier *= e.cpuDemandMultiplier ?? 1;
+    out.cpuBurnFraction += e.cpuBurnFraction ?? 0;
     out.memoryExtraBytes += e.memoryExtraBytes ?? 0;
     out.errorRateAdd += e.errorRateAdd ?? 0;
     out.latencyMultiplier *= e.latencyMultiplier ?? 1;

@@ -10,5 +10,8 @@ export const memoryLeak: FaultModel<{ bytesPerSec: number; durationSec: number }
   cureNote:
     'a restart resets memory to baseline; it grows again at the same rate until the fault is removed',
   defaults: { bytesPerSec: 1_000_000, durationSec: 0 },
-  effect: (p, ctx) => ({ memoryExtraBytes: p.bytesPerSec * ctx.containerAgeSec }),
+  // Leaks since the container started or the fault began, whichever is later.
+  effect: (p, ctx) => ({
+    memoryExtraBytes: p.bytesPerSec * Math.min(ctx.containerAgeSec, ctx.elapsedSec),
+  }),
 };

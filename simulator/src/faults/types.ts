@@ -30,8 +30,10 @@ export type FaultScope = 'pods' | 'deployment' | 'image' | 'cache' | 'node';
 export interface SignalEffect {
   /** Multiplies the deployment's incoming request rate. */
   loadMultiplier?: number;
-  /** Multiplies CPU demand per request (a hot loop, a bad regex...). */
+  /** Multiplies CPU demand per request (a bad regex, a costlier code path). */
   cpuDemandMultiplier?: number;
+  /** Extra CPU demand regardless of traffic, as a fraction of the container's CPU limit (a spinning thread). */
+  cpuBurnFraction?: number;
   /** Extra working-set bytes on top of the workload's normal memory. */
   memoryExtraBytes?: number;
   /** Added fraction of requests answered with 5xx (0..1). */

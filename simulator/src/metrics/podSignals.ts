@@ -42,7 +42,8 @@ export function podSignals(
 ): PodSignals {
   const demand =
     (spec.idleCpuCores + podRps * spec.cpuSecondsPerRequest * effect.cpuDemandMultiplier) *
-    noise.cpu;
+      noise.cpu +
+    effect.cpuBurnFraction * spec.cpuLimitCores;
   const u = demand / spec.cpuLimitCores;
   const congestion = 1 + 8 * Math.max(0, u - 0.7) ** 2 + 6 * Math.max(0, u - 1);
   const overloadErrors = Math.min(0.5, 0.4 * Math.max(0, u - 1));

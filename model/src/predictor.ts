@@ -11,7 +11,7 @@ import {
 } from './schema.js';
 import { normaliseInto, type Normalisation } from './normalise.js';
 import { readArtifact, ArtifactError, type ModelMetadata } from './artifact.js';
-import { CompiledMlp, type DenseWeights } from './compiled.js';
+import { CompiledMlp, compilePrepare, type DenseWeights, type PrepareFn } from './compiled.js';
 import { selectBackend, tf, type Engine } from './tf.js';
 
 export type { ModelMetadata } from './artifact.js';
@@ -86,6 +86,7 @@ export class Predictor {
   private readonly model: tf.LayersModel;
   private readonly norm: Normalisation;
   private readonly mlp: CompiledMlp;
+  private readonly prepare: PrepareFn;
   private readonly a: number;
   private readonly b: number;
   private readonly steps: number;
@@ -121,6 +122,13 @@ export class Predictor {
       baselineZ,
     );
     this.mlp = new CompiledMlp(denseWeightsOf(model), baselineZ);
+    this.prepare = compilePrepare(
+      this.norm.transforms.map((t, i) => {
+        const spec = FEATURES[i] as (typeof FEATURES)[number];
+        return { ...t, name: spec.name, required: spec.required, default: spec.default };
+      }),
+      this.norm.clip,
+    );
     this.baselineCal = this.a * this.mlp.baselineLogit + this.b;
     this.baselineRisk = sigmoid(this.baselineCal);
   }
@@ -150,29 +158,29 @@ export class Predictor {
     }
   }
 
-  /** Fills `this.raw` from a row, imputing omitted optional features; returns the imputed names. */
+  /** Fills `this.raw` and `this.z` from a row, imputing omitted optional features; returns the imputed names. */
   private fill(row: FeatureInput, index: number): FeatureName[] {
     const imputed: FeatureName[] = [];
-    const rec = row as Partial<Record<FeatureName, number>>;
-    for (let i = 0; i < N; i++) {
-      const spec = FEATURES[i] as (typeof FEATURES)[number];
-      let v = rec[spec.name];
-      if (v === undefined) {
-        if (spec.required)
-          throw new PredictInputError(index, spec.name, `row ${index}: ${spec.name} is required`);
-        v = spec.default;
-        imputed.push(spec.name);
-      } else if (!Number.isFinite(v)) {
-        throw new PredictInputError(
-          index,
-          spec.name,
-          `row ${index}: ${spec.name} must be a finite number, got ${v}`,
-        );
-      }
-      this.raw[i] = v;
-    }
+    this.current = row;
+    this.currentIndex = index;
+    this.prepare(row, this.raw, this.z, imputed, this.fail);
     return imputed;
   }
+
+  private current: FeatureInput | undefined;
+  private currentIndex = 0;
+  private readonly fail = (i: number, reason: 0 | 1): never => {
+    const name = NAMES[i] as FeatureName;
+    const index = this.currentIndex;
+    const value = (this.current as Partial<Record<FeatureName, unknown>> | undefined)?.[name];
+    throw new PredictInputError(
+      index,
+      name,
+      reason === 0
+        ? `row ${index}: ${name} is required`
+        : `row ${index}: ${name} must be a finite number, got ${String(value)}`,
+    );
+  };
 
   /**
    * Scores already-validated rows. Each prediction explains itself: every feature's contribution in
@@ -184,7 +192,6 @@ export class Predictor {
     const model = Object.freeze({ version: this.version });
     for (let r = 0; r < rows.length; r++) {
       const imputed = this.fill(rows[r] as FeatureInput, r);
-      normaliseInto(this.norm, raw, z);
       const logit = this.mlp.attribute(z, this.steps, attribution);
       const cal = a * logit + b;
       const risk = sigmoid(cal);

@@ -55,7 +55,7 @@ export interface ScenarioReport {
   recall: number;
   /** Share of negative rows at or above the threshold. */
   falsePositiveRate: number;
-  /** Runs that breach the SLO. */
+  /** Runs that breach the SLO after their fault's onset. */
   breachingRuns: number;
   /** Breaching runs with an alert (risk ≥ threshold) at or after the fault's onset. */
   alertedRuns: number;
@@ -178,14 +178,19 @@ export function evaluate(
           if (hit) fp++;
         }
       });
-      if (run.firstBreachMinute === null || run.faultMinute === null) return;
+      // Lead time is about the fault: its first breach at or after its onset (a healthy-phase
+      // breach before the onset, e.g. from a random restart, is not what the alert is for).
+      const onset = run.faultMinute;
+      if (onset === null) return;
+      const breachAt = run.samples.find((s) => s.breach && s.minute >= onset)?.minute;
+      if (breachAt === undefined) return;
       breaching++;
       const first = run.samples.findIndex(
-        (s, i) => s.minute >= run.faultMinute! && (r[i] as number) >= threshold,
+        (s, i) => s.minute >= onset && (r[i] as number) >= threshold,
       );
       if (first < 0) return;
       alerted++;
-      const lead = run.firstBreachMinute - (run.samples[first] as { minute: number }).minute;
+      const lead = breachAt - (run.samples[first] as { minute: number }).minute;
       leadSum += lead;
       if (lead > 0) early++;
     });

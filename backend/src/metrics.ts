@@ -96,36 +96,30 @@ class FastHistogram {
 
   /** The histogram as prom-client's Registry expects it (cumulative `_bucket`s, `_sum`, `_count`). */
   metric(): ScrapedMetric {
-    const self = this;
-    return {
-      name: this.name,
-      help: this.help,
-      type: 'histogram',
-      aggregator: 'sum',
-      async get() {
-        const values: { labels: Labels; value: number; metricName: string }[] = [];
-        for (const s of self.all()) {
-          let cumulative = 0;
-          self.buckets.forEach((le, i) => {
-            cumulative += s.counts[i]!;
-            values.push({
-              labels: { le: String(le), ...s.labels },
-              value: cumulative,
-              metricName: `${self.name}_bucket`,
-            });
-          });
+    const { name, help } = this;
+    const get = async () => {
+      const values: { labels: Labels; value: number; metricName: string }[] = [];
+      for (const s of this.all()) {
+        let cumulative = 0;
+        this.buckets.forEach((le, i) => {
+          cumulative += s.counts[i]!;
           values.push({
-            labels: { le: '+Inf', ...s.labels },
-            value: s.count,
-            metricName: `${self.name}_bucket`,
+            labels: { le: String(le), ...s.labels },
+            value: cumulative,
+            metricName: `${name}_bucket`,
           });
-          values.push({ labels: s.labels, value: s.sum, metricName: `${self.name}_sum` });
-          values.push({ labels: s.labels, value: s.count, metricName: `${self.name}_count` });
-        }
-        return { name: self.name, help: self.help, type: 'histogram', aggregator: 'sum', values };
-      },
-      reset: () => self.clear(),
+        });
+        values.push({
+          labels: { le: '+Inf', ...s.labels },
+          value: s.count,
+          metricName: `${name}_bucket`,
+        });
+        values.push({ labels: s.labels, value: s.sum, metricName: `${name}_sum` });
+        values.push({ labels: s.labels, value: s.count, metricName: `${name}_count` });
+      }
+      return { name, help, type: 'histogram', aggregator: 'sum', values };
     };
+    return { name, help, type: 'histogram', aggregator: 'sum', get, reset: () => this.clear() };
   }
 }
 

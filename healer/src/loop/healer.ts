@@ -294,7 +294,7 @@ export class Healer {
       const key = targetKey(t);
       const f = features.get(key) ?? { kind: 'inconclusive', reason: 'no features' };
       if (f.kind === 'inconclusive') {
-        if (f.reason.includes('query for')) failedQueries++;
+        if (f.sourceFailed) failedQueries++;
         out.set(key, { kind: 'inconclusive', reason: f.reason });
       } else scored.push({ key, input: f.features });
     }

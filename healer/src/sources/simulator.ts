@@ -91,7 +91,9 @@ export class SimulatorFeatureSource implements FeatureSource {
       ]);
     } catch (err) {
       const reason = `query for simulator state failed: ${err instanceof Error ? err.message : String(err)}`;
-      for (const t of targets) out.set(targetKey(t), { kind: 'inconclusive', reason });
+      for (const t of targets) {
+        out.set(targetKey(t), { kind: 'inconclusive', reason, sourceFailed: true });
+      }
       return out;
     }
     const limits = new Map<string, { cpu: number; mem: number }>();

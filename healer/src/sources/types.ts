@@ -17,7 +17,12 @@ export type FeatureResult =
       /** Optional features left out (missing/NaN/stale/out of range): the backend imputes them. */
       omitted: { feature: FeatureName; reason: string }[];
     }
-  | { kind: 'inconclusive'; reason: string };
+  | {
+      kind: 'inconclusive';
+      reason: string;
+      /** The source itself failed (a query or the request), not just this deployment's data. */
+      sourceFailed?: boolean;
+    };
 
 export interface FeatureSource {
   /** Never rejects for a single deployment's trouble: that deployment is inconclusive instead. */

@@ -66,6 +66,8 @@ describe('buildInstance', () => {
     expect(buildInstance(withSample(name, sample), NOW, MAX_AGE)).toEqual({
       kind: 'inconclusive',
       reason,
+      // only a failed query says the source itself is in trouble
+      ...(sample.kind === 'failed' ? { sourceFailed: true } : {}),
     });
   });
 

@@ -53,6 +53,13 @@ export function buildInstance(
     else if (spec.required || s.kind === 'failed') problems.push(p ?? `no value for ${spec.name}`);
     else omitted.push({ feature: spec.name, reason: p ?? 'missing' });
   }
-  if (problems.length > 0) return { kind: 'inconclusive', reason: problems.join('; ') };
+  if (problems.length > 0) {
+    const sourceFailed = [...samples.values()].some((s) => s.kind === 'failed');
+    return {
+      kind: 'inconclusive',
+      reason: problems.join('; '),
+      ...(sourceFailed ? { sourceFailed: true } : {}),
+    };
+  }
   return { kind: 'ok', features: features as FeatureInput, omitted };
 }

@@ -1,0 +1,105 @@
+/**
+ * End to end with a real Prometheus (Debian package) scraping the simulator: the default PromQL
+ * templates from @aiops/model yield every feature for every watched deployment, one query per
+ * feature, and a fault shows up in the right feature.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DEFAULT_FEATURE_QUERIES, FEATURE_NAMES } from '@aiops/model';
+import {
+  ScaledClock,
+  defaultWorkload,
+  startSimulator,
+  type RunningSimulator,
+} from '@aiops/simulator';
+import { startPrometheus, type RunningPrometheus } from '@aiops/simulator/testing';
+import { PrometheusFeatureSource } from '../src/sources/prometheus.js';
+
+const NS = 'shop';
+let sim: RunningSimulator;
+let prom: RunningPrometheus;
+let queries = 0;
+
+const source = (): PrometheusFeatureSource =>
+  new PrometheusFeatureSource({
+    url: prom.url,
+    window: '30s',
+    queries: DEFAULT_FEATURE_QUERIES,
+    maxSampleAgeMs: 120_000,
+    timeoutMs: 5_000,
+    retries: 1,
+    now: () => Date.now(),
+    onQuery: () => void queries++,
+  });
+
+async function until<T>(fn: () => Promise<T | undefined>, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
+beforeAll(async () => {
+  // Simulated time runs 10× so counters move; Prometheus scrapes in wall time.
+  sim = await startSimulator({
+    clock: new ScaledClock(10),
+    workloads: [
+      { ...defaultWorkload(NS, 'web'), autoheal: true, replicas: 2, baseRps: 30 },
+      { ...defaultWorkload(NS, 'api'), autoheal: true, replicas: 1, baseRps: 10 },
+    ],
+  });
+  prom = await startPrometheus({ targets: [new URL(sim.url).host], scrapeInterval: '1s' });
+}, 60_000);
+afterAll(async () => {
+  await prom?.stop();
+  await sim?.stop();
+});
+
+describe('PrometheusFeatureSource with a real Prometheus scraping the simulator', () => {
+  it('gets every feature for every deployment with one query per feature', async () => {
+    const targets = [
+      { namespace: NS, name: 'web' },
+      { namespace: NS, name: 'api' },
+    ];
+    const out = await until(async () => {
+      const r = await source().fetch(targets);
+      return [...r.values()].every((x) => x.kind === 'ok' && x.omitted.length === 0)
+        ? r
+        : undefined;
+    }, 60_000);
+    for (const t of targets) {
+      const r = out.get(`${t.namespace}/${t.name}`);
+      expect(r?.kind).toBe('ok');
+      if (r?.kind === 'ok') {
+        expect(Object.keys(r.features).sort()).toEqual([...FEATURE_NAMES].sort());
+        expect(r.features.ready_replica_ratio).toBe(1);
+        expect(r.features.http_requests_per_s).toBeGreaterThan(0);
+      }
+    }
+    queries = 0;
+    await source().fetch(targets);
+    expect(queries).toBe(FEATURE_NAMES.length);
+  }, 90_000);
+
+  it('an error burst shows up as http_5xx_error_rate on that deployment only', async () => {
+    sim.faults.inject({
+      namespace: NS,
+      deployment: 'web',
+      kind: 'error_burst',
+      params: { errorRate: 0.4 },
+    });
+    const targets = [
+      { namespace: NS, name: 'web' },
+      { namespace: NS, name: 'api' },
+    ];
+    const out = await until(async () => {
+      const r = await source().fetch(targets);
+      const web = r.get(`${NS}/web`);
+      return web?.kind === 'ok' && web.features.http_5xx_error_rate > 0.2 ? r : undefined;
+    }, 60_000);
+    const api = out.get(`${NS}/api`);
+    expect(api?.kind === 'ok' && api.features.http_5xx_error_rate).toBeLessThan(0.05);
+  }, 90_000);
+});

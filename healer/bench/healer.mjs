@@ -5,7 +5,7 @@
 // Env: BENCH_SIZES=10,100 to run fewer sizes; BENCH_PROFILE_DIR=/tmp/x writes a CPU profile per cycle process.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startPrometheus, startProcess, waitForHttp } from '@aiops/simulator/testing';
@@ -76,6 +76,7 @@ const backend = startProcess(process.execPath, [join(ROOT, 'backend/dist/src/mai
 });
 const backendUrl = `http://127.0.0.1:${backendPort}`;
 const rows = [];
+const loadAtStart = loadavg()[0];
 try {
   await waitForHttp(`${backendUrl}/readyz`, 120_000);
   for (const n of SIZES) {
@@ -121,6 +122,8 @@ try {
         rssMb: Math.round(first.rssBytes / 2 ** 20),
         maxRssMb: Math.round(result.maxRssBytes / 2 ** 20),
         phasesMs: result.phasesMs,
+        inCycleMs: first.inCycleMs,
+        warmInCycleMs: second?.inCycleMs,
         errors: first.errors,
       });
       console.log(`healer bench: ${n} deployments done (${first.wallMs} ms)`);
@@ -146,7 +149,23 @@ const verdict = {
 };
 await writeFile(
   out,
-  `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, memGb: Math.round(totalmem() / 2 ** 30), node: process.version }, targets: TARGETS, verdict, rows }, null, 2)}\n`,
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      machine: {
+        cpus: cpus().length,
+        memGb: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        // The machine may be shared: a load above the core count means the numbers are pessimistic.
+        loadAverage1m: { start: loadAtStart, end: loadavg()[0] },
+      },
+      targets: TARGETS,
+      verdict,
+      rows,
+    },
+    null,
+    2,
+  )}\n`,
 );
 
 console.log(

@@ -30,6 +30,8 @@ import { StatusStore } from '../../src/api/store.js';
 import {
   LedgerBudgetGate,
   loadLedgerFromEvents,
+  withBudgetMetrics,
+  type BudgetGate,
   type BudgetLimits,
 } from '../../src/budget/index.js';
 import { configFromSources, type HealerConfig, type HealerConfigInput } from '../../src/config.js';
@@ -194,7 +196,7 @@ export async function startWorld(
             sleep: noSleep,
           })
         : new SimulatorFeatureSource({ url: sim.url, now });
-      let budget: LedgerBudgetGate | undefined;
+      let budget: BudgetGate | undefined;
       const healer = new Healer({
         config,
         kube: kubeClients,
@@ -250,9 +252,12 @@ export async function startWorld(
           await elector.tick();
           if (!elector.isLeader()) return undefined;
           // A new leader starts from the budget already spent (the Events), as main.ts does.
-          budget ??= new LedgerBudgetGate(
-            opts.budget ?? GENEROUS,
-            await loadLedgerFromEvents(kubeClients.core, [NS]),
+          budget ??= withBudgetMetrics(
+            new LedgerBudgetGate(
+              opts.budget ?? GENEROUS,
+              await loadLedgerFromEvents(kubeClients.core, [NS], { component: 'aiops-healer' }),
+            ),
+            metrics.registry,
           );
           return healer.runCycle();
         },

@@ -274,6 +274,9 @@ describe('dashboard in chromium', () => {
       await p.screenshot({ path: artifactPath('dashboard-overview-phone.png'), fullPage: true });
       await p.goto(`${dash.url}/#/d/${stack.fake ? 'prod/payments' : targetKey()}`);
       await p.getByTestId('risk-chart').locator('path.line').waitFor();
+      await expect(
+        p.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth'),
+      ).resolves.toBeLessThanOrEqual(0);
       await p.screenshot({ path: artifactPath('dashboard-detail-phone.png'), fullPage: true });
       await phone.close();
     },

@@ -3,6 +3,12 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { checkCompose, lintCompose } from '../src/compose.js';
 import { checkDockerfile, isExactImage } from '../src/dockerfiles.js';
+import {
+  checkRuntimeDependencies,
+  packageOf,
+  productionWorkspaces,
+  runtimeImports,
+} from '../src/runtimeDeps.js';
 import { formatFindings } from '../src/errors.js';
 import { kustomize, type KubeObject } from '../src/kube.js';
 import { repoPath } from '../src/paths.js';
@@ -83,6 +89,43 @@ describe('Dockerfiles', () => {
   it('.dockerignore keeps dependencies, build output and secrets out of the context', () => {
     const lines = read('.dockerignore').split('\n');
     for (const l of ['**/node_modules', '**/dist', '.git', '**/.env']) expect(lines).toContain(l);
+  });
+});
+
+describe('runtime dependencies of the Node images', () => {
+  it.each(['backend', 'healer', 'simulator'])(
+    '%s: every package its shipped code imports is installed by `npm ci --omit=dev`',
+    (service) => {
+      const workspaces = productionWorkspaces(read(`${service}/Dockerfile`));
+      expect(workspaces).toEqual(['model', service]);
+      expect(formatFindings(checkRuntimeDependencies(repoPath(''), workspaces, service))).toBe('');
+    },
+  );
+
+  it('reports an import that the installed workspaces do not declare', () => {
+    const findings = checkRuntimeDependencies(repoPath(''), ['backend'], 'backend-without-model');
+    expect(formatFindings(findings)).toMatch(
+      /imports @aiops\/model, which is not a dependency of backend/,
+    );
+  });
+
+  it.each([
+    ["import { z } from 'zod';", ['zod']],
+    ["import type { X } from '@aiops/model';", []],
+    ["export { a } from './a.js';", ['./a.js']],
+    ["const m = await import('@tensorflow/tfjs-node');", ['@tensorflow/tfjs-node']],
+  ])('runtimeImports(%j)', (src, imports) => {
+    expect(runtimeImports(src)).toEqual(imports);
+  });
+
+  it.each([
+    ['@aiops/model/schema', '@aiops/model'],
+    ['express', 'express'],
+    ['node:fs', undefined],
+    ['fs', undefined],
+    ['./x.js', undefined],
+  ])('packageOf(%j) is %j', (spec, pkg) => {
+    expect(packageOf(spec)).toBe(pkg);
   });
 });
 

@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { createStatusApp } from './server.js';
 import { StatusStore } from './store.js';
 import type { DeploymentStatus } from './types.js';
+import { deploymentStatus } from './fixtures.js';
 
 /** One parsed SSE frame: a message (event/id/data) or a comment. */
 interface Frame {
@@ -56,20 +57,7 @@ function parse(block: string): Frame[] {
 }
 
 function status(name: string, risk: number): DeploymentStatus {
-  return {
-    namespace: 'shop',
-    name,
-    risk,
-    level: 'low',
-    state: 'healthy',
-    step: 0,
-    attempts: 0,
-    dryRun: false,
-    explanation: [],
-    features: {},
-    trend: [],
-    updatedAt: '2026-11-21T12:00:00.000Z',
-  };
+  return deploymentStatus({ name, risk });
 }
 
 const servers: Server[] = [];

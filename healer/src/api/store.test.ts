@@ -1,25 +1,19 @@
 import { describe, expect, it } from '@jest/globals';
 import { StatusStore } from './store.js';
 import type { ActionRecord, DeploymentStatus } from './types.js';
+import { deploymentStatus } from './fixtures.js';
 
 const T0 = Date.parse('2026-11-21T12:00:00.000Z');
 const iso = (s: number): string => new Date(T0 + s * 1000).toISOString();
 
 function status(name: string, risk: number | null, atS = 0): DeploymentStatus {
-  return {
-    namespace: 'shop',
+  return deploymentStatus({
     name,
     risk,
     level: risk === null ? null : 'low',
     state: risk === null ? 'inconclusive' : 'healthy',
-    step: 0,
-    attempts: 0,
-    dryRun: false,
-    explanation: [],
-    features: {},
-    trend: [],
     updatedAt: iso(atS),
-  };
+  });
 }
 
 const action = (over: Partial<ActionRecord> = {}): ActionRecord => ({

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { deploymentStatus } from '../api/fixtures.js';
 import { StatusStore } from '../api/store.js';
 import { createRiskHistory, mergeHistory, PrometheusRiskHistory } from './prometheus.js';
 
@@ -133,20 +134,14 @@ describe('mergeHistory', () => {
 describe('createRiskHistory', () => {
   it('merges Prometheus with the store and propagates Prometheus failures', async () => {
     const store = new StatusStore({ thresholds: { high: 0.8, low: 0.5 } });
-    store.assessment({
-      namespace: 'shop',
-      name: 'cart',
-      risk: 0.7,
-      level: 'high',
-      state: 'watching',
-      step: 0,
-      attempts: 0,
-      dryRun: false,
-      explanation: [],
-      features: {},
-      trend: [],
-      updatedAt: '2026-11-21T11:59:50.000Z',
-    });
+    store.assessment(
+      deploymentStatus({
+        risk: 0.7,
+        level: 'high',
+        state: 'watching',
+        updatedAt: '2026-11-21T11:59:50.000Z',
+      }),
+    );
     const ok = createRiskHistory(
       { history: async () => [{ t: '2026-11-21T11:59:30.000Z', risk: 0.6 }] },
       store,

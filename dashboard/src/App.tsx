@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ApiClient } from './api/client';
 import { ConnectionBadge } from './components/ConnectionBadge';
 import { deploymentsOf } from './live/reducer';
@@ -43,7 +43,7 @@ export function App({ deps }: { deps: AppDeps }) {
           : base;
   }, [route]);
 
-  let page: React.ReactNode;
+  let page: ReactNode;
   switch (route.page) {
     case 'overview': {
       const { filter, sort } = parseOverviewQuery(route.query);

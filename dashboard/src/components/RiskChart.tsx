@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type RefObject } from 'react';
 import type { ActionRecord, RiskPoint } from '@aiops/healer/api';
 import { LEVEL_CUTS } from '@aiops/model/schema';
 import { cleanSeries, linearScale, riskPath, timeTicks } from '../view/chart';
@@ -9,7 +9,7 @@ const H = 260;
 const M = { top: 14, right: 16, bottom: 26, left: 44 };
 
 /** Tracks an element's width so the SVG draws at real pixels (text stays readable on a phone). */
-function useWidth(fallback: number): [React.RefObject<HTMLDivElement | null>, number] {
+function useWidth(fallback: number): [RefObject<HTMLDivElement | null>, number] {
   const ref = useRef<HTMLDivElement | null>(null);
   const [width, setWidth] = useState(fallback);
   useEffect(() => {
@@ -92,36 +92,38 @@ export function RiskChart({
                 {formatClock(t).slice(0, 5)}
               </text>
             ))}
-            <line
-              className="thr thr-high"
-              x1={0}
-              x2={iw}
-              y1={y(thresholds.high)}
-              y2={y(thresholds.high)}
-            />
-            <text
-              className="thr-label thr-high"
-              x={iw - 4}
-              y={y(thresholds.high) - 5}
-              textAnchor="end"
-            >
-              heal ≥ {formatRisk(thresholds.high)}
-            </text>
-            <line
-              className="thr thr-low"
-              x1={0}
-              x2={iw}
-              y1={y(thresholds.low)}
-              y2={y(thresholds.low)}
-            />
-            <text
-              className="thr-label thr-low"
-              x={iw - 4}
-              y={y(thresholds.low) + 14}
-              textAnchor="end"
-            >
-              clear &lt; {formatRisk(thresholds.low)}
-            </text>
+            {[
+              {
+                kind: 'high',
+                at: thresholds.high,
+                label: `heal ≥ ${formatRisk(thresholds.high)}`,
+                dy: -5,
+              },
+              {
+                kind: 'low',
+                at: thresholds.low,
+                label: `clear < ${formatRisk(thresholds.low)}`,
+                dy: 14,
+              },
+            ].map((thr) => (
+              <g key={thr.kind}>
+                <line
+                  className={`thr thr-${thr.kind}`}
+                  x1={0}
+                  x2={iw}
+                  y1={y(thr.at)}
+                  y2={y(thr.at)}
+                />
+                <text
+                  className={`thr-label thr-${thr.kind}`}
+                  x={iw - 4}
+                  y={y(thr.at) + thr.dy}
+                  textAnchor="end"
+                >
+                  {thr.label}
+                </text>
+              </g>
+            ))}
             {line && (
               <>
                 <path

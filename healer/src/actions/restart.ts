@@ -49,7 +49,8 @@ export async function restartDeployment(
   try {
     const res = await patchDeploymentVersioned(k, namespace, name, build, opts);
     if (!res && refused) return { status: 'refused', detail: refused };
-    if (!res) return { status: 'skipped', detail: skipped ?? 'nothing to do' };
+    if (!res && skipped) return { status: 'skipped', detail: skipped, alreadyTaken: true };
+    if (!res) return { status: 'skipped', detail: 'nothing to do' };
     return { status: 'done', detail: `rollout restart at ${opts.at.toISOString()}` };
   } catch (err) {
     return { status: 'failed', detail: `rollout restart failed: ${describeError(err)}` };

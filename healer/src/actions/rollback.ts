@@ -107,7 +107,7 @@ export async function rollbackDeployment(
   name: string,
   opts: RollbackOptions = {},
 ): Promise<ActionResult> {
-  let refusal: { status: 'refused' | 'skipped'; detail: string } | undefined;
+  let refusal: ActionResult | undefined;
   let detail = '';
   const build = async (dep: V1Deployment): Promise<Record<string, unknown> | undefined> => {
     if (dep.spec?.paused) {
@@ -119,6 +119,7 @@ export async function rollbackDeployment(
       refusal = {
         status: 'skipped',
         detail: `attempt ${opts.state.attempt} already recorded (another healer took this step)`,
+        alreadyTaken: true,
       };
       return undefined;
     }

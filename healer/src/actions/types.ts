@@ -16,4 +16,6 @@ export interface ActionResult {
   status: ActionStatus;
   /** For people: what changed or why not, with the values. */
   detail: string;
+  /** Skipped because the deployment's heal state already records this attempt (another healer). */
+  alreadyTaken?: boolean;
 }

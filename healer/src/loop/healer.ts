@@ -138,6 +138,27 @@ export interface CycleReport {
 }
 
 const TREND_POINTS = 30;
+
+/** One deployment in one cycle: what was read, decided, and is to be remembered. */
+interface Turn {
+  dep: V1Deployment;
+  rules: DeploymentRules;
+  now: number;
+  namespace: string;
+  name: string;
+  key: string;
+  subject: EventSubject;
+  /** The policy memory this cycle started from. */
+  memory: HealMemory;
+  persistedBefore: PersistedHealState | undefined;
+  /** What to remember; the act step may adjust it (held back, failed). */
+  next: HealMemory;
+  hpa: PersistedHealState['hpa'];
+  /** The action already wrote the heal state in its own patch. */
+  stateWritten: boolean;
+  scored: Extract<Assessment, { kind: 'scored' }> | undefined;
+  row: CycleRow;
+}
 const HEALER_WARNING_KEY = '(healer)';
 
 export class Healer {
@@ -337,23 +358,17 @@ export class Healer {
     return out;
   }
 
+  /** One deployment's cycle: decide (pure), then act and report on the decision. */
   private async handle(
     dep: V1Deployment,
     rules: DeploymentRules,
     assessment: Assessment,
   ): Promise<CycleRow> {
-    const { metrics } = this.deps;
     this.guard();
     const now = this.deps.now();
     const namespace = dep.metadata?.namespace ?? 'default';
     const name = dep.metadata?.name ?? '';
     const key = `${namespace}/${name}`;
-    const subject: EventSubject = {
-      namespace,
-      name,
-      ...(dep.metadata?.uid ? { uid: dep.metadata.uid } : {}),
-      ...(dep.metadata?.resourceVersion ? { resourceVersion: dep.metadata.resourceVersion } : {}),
-    };
     const read = readPersisted(dep);
     if (read.problem) void this.badAnnotation(dep, read.problem);
     const persistedBefore = rules.dryRun ? undefined : read.state;
@@ -361,293 +376,304 @@ export class Healer {
       ? { ...INITIAL_MEMORY, ...this.local.get(key) }
       : memoryFrom(read.state, this.local.get(key));
     const { decision, nextState } = decide(memory, assessment, rules, now);
-    let next = nextState;
-    let hpa = persistedBefore?.hpa;
-    let stateWritten = false;
     const scored =
       assessment.kind === 'scored' && decision.kind !== 'inconclusive' ? assessment : undefined;
     const risk = scored ? scored.risk : null;
-    const row: CycleRow = {
+    const t: Turn = {
+      dep,
+      rules,
+      now,
       namespace,
       name,
-      risk,
-      level: scored ? riskLevel(scored.risk) : null,
-      top: scored ? topFeatures(scored.explanation, 2) : '',
-      decision: decision.kind === 'act' ? decision.action : decision.kind,
-      detail: decision.reason,
-      dryRun: rules.dryRun,
-      atRisk:
-        (risk !== null && risk >= rules.high) ||
-        (nextState.phase !== 'healthy' && nextState.attempt > 0),
-      inconclusive: decision.kind === 'inconclusive',
+      key,
+      subject: {
+        namespace,
+        name,
+        ...(dep.metadata?.uid ? { uid: dep.metadata.uid } : {}),
+        ...(dep.metadata?.resourceVersion ? { resourceVersion: dep.metadata.resourceVersion } : {}),
+      },
+      memory,
+      persistedBefore,
+      next: nextState,
+      hpa: persistedBefore?.hpa,
+      stateWritten: false,
+      scored,
+      row: {
+        namespace,
+        name,
+        risk,
+        level: scored ? riskLevel(scored.risk) : null,
+        top: scored ? topFeatures(scored.explanation, 2) : '',
+        decision: decision.kind === 'act' ? decision.action : decision.kind,
+        detail: decision.reason,
+        dryRun: rules.dryRun,
+        atRisk:
+          (risk !== null && risk >= rules.high) ||
+          (nextState.phase !== 'healthy' && nextState.attempt > 0),
+        inconclusive: decision.kind === 'inconclusive',
+      },
     };
-    const base = (
-      kind: NotifyKind,
-      title: string,
-      detail: string,
-      extra: Partial<NotifyMessage> = {},
-    ): NotifyMessage => ({
-      kind,
-      namespace,
-      name,
-      title,
-      detail,
-      ...(scored
-        ? { risk: scored.risk, level: scored.level, top: scored.explanation.slice(0, 3) }
-        : {}),
-      attempts: rules.ladder.filter((a) => a !== 'page').length,
-      dryRun: rules.dryRun || undefined,
-      links: this.links(),
-      dedupKey: `${key}:${kind}:${next.episodeStartedAt ?? memory.episodeStartedAt ?? 0}:${next.attempt}:${next.step}`,
-      ...extra,
-    });
 
-    if (scored) {
-      this.shadow.observe(namespace, name, scored.risk, now);
-      const trend = this.trends.get(key) ?? [];
-      trend.push({ t: new Date(now).toISOString(), risk: scored.risk });
-      if (trend.length > TREND_POINTS) trend.shift();
-      this.trends.set(key, trend);
-    }
-    if (decision.kind === 'inconclusive') metrics.inconclusive.inc();
-
+    if (scored) this.observe(t, scored.risk);
+    if (decision.kind === 'inconclusive') this.deps.metrics.inconclusive.inc();
     // The previous step's verdict, once its window passed.
     const outcome: StepOutcome | undefined = 'outcome' in decision ? decision.outcome : undefined;
-    if (outcome) await this.reportOutcome(subject, rules, memory, outcome, base);
+    if (outcome) await this.reportOutcome(t, outcome);
 
     switch (decision.kind) {
-      case 'act': {
-        const request = { namespace, name, action: decision.action };
-        const verdict = this.deps.budget.check(request, new Date(now));
-        if (!verdict.allowed) {
-          next = holdBack(memory, nextState, decision.outcome !== undefined);
-          row.actionStatus = 'budget_denied';
-          row.detail = `${decision.reason}; held back by budget: ${verdict.message}`;
-          metrics.actions.inc({
-            action: decision.action,
-            step: String(decision.step),
-            outcome: 'budget_denied',
-          });
-          await this.deps.reporter.report({
-            subject,
-            level: verdict.repeated ? 'debug' : 'warn',
-            message: `${decision.reason}; held back: ${verdict.message}`,
-            ...(verdict.repeated
-              ? {}
-              : { event: { type: 'Warning', reason: EVENT_REASONS.budgetDenied } }),
-            ...(verdict.repeated
-              ? {}
-              : {
-                  notify: base(
-                    'budget_denied',
-                    `Budget stopped ${actionLabel(decision.action)} on ${key}`,
-                    `${decision.reason}; held back: ${verdict.message}`,
-                    { dedupKey: `${key}:budget:${verdict.rule}:${now}` },
-                  ),
-                }),
-            dryRun: rules.dryRun,
-          });
-          break;
-        }
-        const at = new Date(now).toISOString();
-        if (rules.dryRun) {
-          row.actionStatus = 'dry_run';
-          metrics.actions.inc({
-            action: decision.action,
-            step: String(decision.step),
-            outcome: 'dry_run',
-          });
-          this.shadow.add(
-            {
-              at,
-              namespace,
-              name,
-              action: decision.action,
-              step: decision.step,
-              attempt: decision.attempt,
-              riskBefore: scored?.risk ?? 0,
-              reason: decision.reason,
-            },
-            rules.stabilisationMs,
-            rules.high,
-          );
-          await this.deps.reporter.report({
-            subject,
-            level: 'info',
-            message: `dry-run, would have: ${decision.reason}`,
-            dryRun: true,
-            action: this.record(
-              decision,
-              at,
-              scored?.risk ?? 0,
-              'skipped',
-              `would have: ${decision.reason}`,
-              true,
-            ),
-            notify: base(
-              'dry_run',
-              `Would have run ${actionLabel(decision.action)} on ${key}`,
-              decision.reason,
-              { action: decision.action, step: decision.step, attempt: decision.attempt },
-            ),
-          });
-          break;
-        }
-        const persisted = toPersisted(next, hpa);
-        this.guard();
-        const result = await this.execute(decision.action, dep, rules, persisted, new Date(now));
-        if (result.hpa) hpa = result.hpa;
-        row.actionStatus = result.status;
-        metrics.actions.inc({
-          action: decision.action,
-          step: String(decision.step),
-          outcome: result.status,
-        });
-        if (result.status === 'done') this.deps.budget.record(request, new Date(now));
-        const message = `${decision.reason}: ${result.detail}`;
-        row.detail = message;
-        if (result.status === 'skipped' && result.detail.includes('another healer')) {
-          // Someone else took the step and recorded it: adopt their state next cycle.
-          stateWritten = true;
-          break;
-        }
-        const ok = result.status === 'done' || result.status === 'skipped';
-        if (!ok) next = markStepFailed(next);
-        stateWritten = result.stateWritten;
-        await this.deps.reporter.report({
-          subject,
-          level: ok ? 'info' : 'warn',
-          message,
-          event: ok
-            ? { type: 'Normal', reason: EVENT_REASONS[decision.action] }
-            : { type: 'Warning', reason: EVENT_REASONS.actionFailed },
-          action: this.record(
-            decision,
-            at,
-            scored?.risk ?? 0,
-            ok ? 'pending' : 'failed',
-            message,
-            false,
-          ),
-          notify: base(
-            decision.escalated ? 'escalated' : 'action',
-            `${ok ? (decision.escalated ? 'Escalated to' : 'Ran') : 'Could not run'} ${actionLabel(decision.action)} on ${key}`,
-            message,
-            { action: decision.action, step: decision.step, attempt: decision.attempt },
-          ),
-        });
+      case 'act':
+        await this.act(t, decision);
         break;
-      }
-      case 'page': {
-        const at = new Date(now).toISOString();
-        await this.deps.reporter.report({
-          subject,
-          level: 'warn',
-          message: decision.reason,
-          event: { type: 'Warning', reason: EVENT_REASONS.page },
-          dryRun: rules.dryRun,
-          action: this.record(
-            { action: 'page', step: decision.step, attempt: decision.attempt },
-            at,
-            scored?.risk ?? 0,
-            'pending',
-            decision.reason,
-            rules.dryRun,
-          ),
-          notify: base('needs_attention', `${key} needs attention`, decision.reason, {
-            action: 'page',
-            step: decision.step,
-            attempt: decision.attempt,
-          }),
-        });
+      case 'page':
+        await this.page(t, decision);
         break;
-      }
-      case 'recovered': {
-        if (hpa && !rules.dryRun) {
-          const restored = await restoreHpaMin(
-            this.deps.kube,
-            namespace,
-            hpa.name,
-            hpa.originalMinReplicas,
-          );
-          if (restored.status !== 'failed') hpa = undefined;
-        }
-        await this.deps.reporter.report({
-          subject,
-          level: 'info',
-          message: decision.reason,
-          event: { type: 'Normal', reason: EVENT_REASONS.recovered },
-          dryRun: rules.dryRun,
-          notify: base('recovered', `${key} recovered`, decision.reason, {
-            dedupKey: `${key}:recovered:${memory.episodeStartedAt ?? 0}`,
-            ...(decision.curedBy ? { action: decision.curedBy } : {}),
-          }),
-        });
+      case 'recovered':
+        await this.recover(t, decision);
         break;
-      }
-      case 'inconclusive': {
-        if (decision.alert) {
-          await this.deps.reporter.report({
-            subject,
-            level: 'warn',
-            message: `inconclusive for ${Math.round(decision.sinceMs / 1000)} s: ${decision.reason}`,
-            event: { type: 'Warning', reason: EVENT_REASONS.inconclusive },
-            dryRun: rules.dryRun,
-            notify: base(
-              'inconclusive',
-              `No usable data for ${key}`,
-              `inconclusive for ${Math.round(decision.sinceMs / 1000)} s: ${decision.reason}`,
-              {
-                dedupKey: `${key}:inconclusive:${memory.inconclusiveSince ?? now}`,
-              },
-            ),
-          });
-        } else {
-          this.deps.logger.debug(
-            { namespace, deployment: name },
-            `inconclusive: ${decision.reason}`,
-          );
-        }
+      case 'inconclusive':
+        await this.inconclusive(t, decision);
         break;
-      }
       default:
         this.deps.logger.debug(
           { namespace, deployment: name, decision: decision.kind },
           decision.reason,
         );
     }
+    await this.remember(t);
+    this.deps.sink.assessment(this.status(t, assessment, decision));
+    return t.row;
+  }
 
-    if (rules.dryRun) {
-      this.local.set(key, next);
-    } else {
-      this.local.set(key, {
-        ...INITIAL_MEMORY,
-        highStreak: next.highStreak,
-        lowStreak: next.lowStreak,
-        lastRisk: next.lastRisk,
-        lastAssessedAt: next.lastAssessedAt,
-        inconclusiveSince: next.inconclusiveSince,
-        inconclusiveNotified: next.inconclusiveNotified,
+  /** Trend for the status API; judges dry-run entries whose window has passed. */
+  private observe(t: Turn, risk: number): void {
+    this.shadow.observe(t.namespace, t.name, risk, t.now);
+    const trend = this.trends.get(t.key) ?? [];
+    trend.push({ t: new Date(t.now).toISOString(), risk });
+    if (trend.length > TREND_POINTS) trend.shift();
+    this.trends.set(t.key, trend);
+  }
+
+  /** A rung of the ladder: asks the budget, then plans it (dry-run) or carries it out. */
+  private async act(t: Turn, d: Extract<Decision, { kind: 'act' }>): Promise<void> {
+    const request = { namespace: t.namespace, name: t.name, action: d.action };
+    const verdict = this.deps.budget.check(request, new Date(t.now));
+    const count = (outcome: string): void =>
+      this.deps.metrics.actions.inc({ action: d.action, step: String(d.step), outcome });
+    if (!verdict.allowed) {
+      t.next = holdBack(t.memory, t.next, d.outcome !== undefined);
+      t.row.actionStatus = 'budget_denied';
+      t.row.detail = `${d.reason}; held back by budget: ${verdict.message}`;
+      count('budget_denied');
+      const message = `${d.reason}; held back: ${verdict.message}`;
+      // A budget that holds for an hour is announced once, not once per cycle.
+      await this.deps.reporter.report({
+        subject: t.subject,
+        level: verdict.repeated ? 'debug' : 'warn',
+        message,
+        dryRun: t.rules.dryRun,
+        ...(verdict.repeated
+          ? {}
+          : {
+              event: { type: 'Warning', reason: EVENT_REASONS.budgetDenied },
+              notify: this.notice(
+                t,
+                'budget_denied',
+                `Budget stopped ${actionLabel(d.action)} on ${t.key}`,
+                message,
+                { dedupKey: `${t.key}:budget:${verdict.rule}:${t.now}` },
+              ),
+            }),
       });
-      const after = toPersisted(next, hpa);
-      if (!stateWritten && persistedChanged(persistedBefore, after)) {
-        await patchDeploymentVersioned(
-          this.deps.kube,
-          namespace,
-          name,
-          () => ({ metadata: { annotations: stateAnnotations(after) } }),
-          { sleep: this.deps.sleep },
-        ).catch((err: unknown) => {
-          this.deps.metrics.reportFailures.inc({ channel: 'heal_state' });
-          this.deps.logger.warn(
-            { namespace, deployment: name, err: describeError(err) },
-            'writing heal state failed',
-          );
-        });
-      }
+      return;
     }
-    this.deps.sink.assessment(this.status(namespace, name, assessment, decision, next, rules));
-    return row;
+    const at = new Date(t.now).toISOString();
+    const riskBefore = t.scored?.risk ?? 0;
+    const step = { action: d.action, step: d.step, attempt: d.attempt };
+    if (t.rules.dryRun) {
+      t.row.actionStatus = 'dry_run';
+      count('dry_run');
+      this.shadow.add(
+        { at, namespace: t.namespace, name: t.name, ...step, riskBefore, reason: d.reason },
+        t.rules.stabilisationMs,
+        t.rules.high,
+      );
+      await this.deps.reporter.report({
+        subject: t.subject,
+        level: 'info',
+        message: `dry-run, would have: ${d.reason}`,
+        dryRun: true,
+        action: this.record(d, at, riskBefore, 'skipped', `would have: ${d.reason}`, true),
+        notify: this.notice(
+          t,
+          'dry_run',
+          `Would have run ${actionLabel(d.action)} on ${t.key}`,
+          d.reason,
+          step,
+        ),
+      });
+      return;
+    }
+    this.guard();
+    const persisted = toPersisted(t.next, t.hpa);
+    const result = await this.execute(d.action, t.dep, t.rules, persisted, new Date(t.now));
+    if (result.hpa) t.hpa = result.hpa;
+    t.row.actionStatus = result.status;
+    count(result.status);
+    if (result.status === 'done') this.deps.budget.record(request, new Date(t.now));
+    const message = `${d.reason}: ${result.detail}`;
+    t.row.detail = message;
+    if (result.alreadyTaken) {
+      // Another healer took this step and recorded it: adopt its state next cycle.
+      t.stateWritten = true;
+      return;
+    }
+    const ok = result.status === 'done' || result.status === 'skipped';
+    if (!ok) t.next = markStepFailed(t.next);
+    t.stateWritten = result.stateWritten;
+    await this.deps.reporter.report({
+      subject: t.subject,
+      level: ok ? 'info' : 'warn',
+      message,
+      event: ok
+        ? { type: 'Normal', reason: EVENT_REASONS[d.action] }
+        : { type: 'Warning', reason: EVENT_REASONS.actionFailed },
+      action: this.record(d, at, riskBefore, ok ? 'pending' : 'failed', message, false),
+      notify: this.notice(
+        t,
+        d.escalated ? 'escalated' : 'action',
+        `${ok ? (d.escalated ? 'Escalated to' : 'Ran') : 'Could not run'} ${actionLabel(d.action)} on ${t.key}`,
+        message,
+        step,
+      ),
+    });
+  }
+
+  /** The ladder is exhausted: page a human, once. */
+  private async page(t: Turn, d: Extract<Decision, { kind: 'page' }>): Promise<void> {
+    const step = { action: 'page' as const, step: d.step, attempt: d.attempt };
+    await this.deps.reporter.report({
+      subject: t.subject,
+      level: 'warn',
+      message: d.reason,
+      event: { type: 'Warning', reason: EVENT_REASONS.page },
+      dryRun: t.rules.dryRun,
+      action: this.record(
+        step,
+        new Date(t.now).toISOString(),
+        t.scored?.risk ?? 0,
+        'pending',
+        d.reason,
+        t.rules.dryRun,
+      ),
+      notify: this.notice(t, 'needs_attention', `${t.key} needs attention`, d.reason, step),
+    });
+  }
+
+  /** M cycles below low: attempts reset, a raised HPA minReplicas is restored. */
+  private async recover(t: Turn, d: Extract<Decision, { kind: 'recovered' }>): Promise<void> {
+    if (t.hpa && !t.rules.dryRun) {
+      const { name, originalMinReplicas } = t.hpa;
+      const restored = await restoreHpaMin(this.deps.kube, t.namespace, name, originalMinReplicas);
+      if (restored.status !== 'failed') t.hpa = undefined;
+    }
+    await this.deps.reporter.report({
+      subject: t.subject,
+      level: 'info',
+      message: d.reason,
+      event: { type: 'Normal', reason: EVENT_REASONS.recovered },
+      dryRun: t.rules.dryRun,
+      notify: this.notice(t, 'recovered', `${t.key} recovered`, d.reason, {
+        dedupKey: `${t.key}:recovered:${t.memory.episodeStartedAt ?? 0}`,
+        ...(d.curedBy ? { action: d.curedBy } : {}),
+      }),
+    });
+  }
+
+  /** No usable data: logged every cycle, announced once when it lasts. */
+  private async inconclusive(
+    t: Turn,
+    d: Extract<Decision, { kind: 'inconclusive' }>,
+  ): Promise<void> {
+    if (!d.alert) {
+      this.deps.logger.debug(
+        { namespace: t.namespace, deployment: t.name },
+        `inconclusive: ${d.reason}`,
+      );
+      return;
+    }
+    const message = `inconclusive for ${Math.round(d.sinceMs / 1000)} s: ${d.reason}`;
+    await this.deps.reporter.report({
+      subject: t.subject,
+      level: 'warn',
+      message,
+      event: { type: 'Warning', reason: EVENT_REASONS.inconclusive },
+      dryRun: t.rules.dryRun,
+      notify: this.notice(t, 'inconclusive', `No usable data for ${t.key}`, message, {
+        dedupKey: `${t.key}:inconclusive:${t.memory.inconclusiveSince ?? t.now}`,
+      }),
+    });
+  }
+
+  /**
+   * Keeps the streak counters in memory and the heal state on the deployment (dry-run: all in
+   * memory). A failed state write is reported, and the next cycle decides from what is stored.
+   */
+  private async remember(t: Turn): Promise<void> {
+    const next = t.next;
+    if (t.rules.dryRun) {
+      this.local.set(t.key, next);
+      return;
+    }
+    this.local.set(t.key, {
+      ...INITIAL_MEMORY,
+      highStreak: next.highStreak,
+      lowStreak: next.lowStreak,
+      lastRisk: next.lastRisk,
+      lastAssessedAt: next.lastAssessedAt,
+      inconclusiveSince: next.inconclusiveSince,
+      inconclusiveNotified: next.inconclusiveNotified,
+    });
+    const after = toPersisted(next, t.hpa);
+    if (t.stateWritten || !persistedChanged(t.persistedBefore, after)) return;
+    await patchDeploymentVersioned(
+      this.deps.kube,
+      t.namespace,
+      t.name,
+      () => ({ metadata: { annotations: stateAnnotations(after) } }),
+      { sleep: this.deps.sleep },
+    ).catch((err: unknown) => {
+      this.deps.metrics.reportFailures.inc({ channel: 'heal_state' });
+      this.deps.logger.warn(
+        { namespace: t.namespace, deployment: t.name, err: describeError(err) },
+        'writing heal state failed',
+      );
+    });
+  }
+
+  /** A notification about this deployment; the dedup key names the episode, attempt and step. */
+  private notice(
+    t: Turn,
+    kind: NotifyKind,
+    title: string,
+    detail: string,
+    extra: Partial<NotifyMessage> = {},
+  ): NotifyMessage {
+    const episode = t.next.episodeStartedAt ?? t.memory.episodeStartedAt ?? 0;
+    return {
+      kind,
+      namespace: t.namespace,
+      name: t.name,
+      title,
+      detail,
+      ...(t.scored
+        ? { risk: t.scored.risk, level: t.scored.level, top: t.scored.explanation.slice(0, 3) }
+        : {}),
+      attempts: t.rules.ladder.filter((a) => a !== 'page').length,
+      dryRun: t.rules.dryRun || undefined,
+      links: this.links(),
+      dedupKey: `${t.key}:${kind}:${episode}:${t.next.attempt}:${t.next.step}`,
+      ...extra,
+    };
   }
 
   /** Carries out one rung. The heal state goes into the same patch as the change where possible. */
@@ -696,38 +722,23 @@ export class Healer {
     return out;
   }
 
-  private async reportOutcome(
-    subject: EventSubject,
-    rules: DeploymentRules,
-    memory: HealMemory,
-    o: StepOutcome,
-    base: (
-      kind: NotifyKind,
-      title: string,
-      detail: string,
-      extra?: Partial<NotifyMessage>,
-    ) => NotifyMessage,
-  ): Promise<void> {
+  private async reportOutcome(t: Turn, o: StepOutcome): Promise<void> {
     const { metrics } = this.deps;
     metrics.stepOutcomes.inc({ action: o.action, outcome: o.cured ? 'cured' : 'not_cured' });
     metrics.stepRiskDelta.observe({ action: o.action }, o.riskAfter - o.riskBefore);
-    const stepAt =
-      memory.stepStartedAt !== undefined
-        ? new Date(memory.stepStartedAt).toISOString()
-        : new Date(this.deps.now()).toISOString();
-    const message = `step ${o.step} ${actionLabel(o.action)} ${o.cured ? 'cured it' : 'did not cure it'}: risk ${fmt(o.riskBefore)} → ${fmt(o.riskAfter)} (threshold ${fmt(rules.high)})`;
+    const stepAt = new Date(t.memory.stepStartedAt ?? t.now).toISOString();
+    const message = `step ${o.step} ${actionLabel(o.action)} ${o.cured ? 'cured it' : 'did not cure it'}: risk ${fmt(o.riskBefore)} → ${fmt(o.riskAfter)} (threshold ${fmt(t.rules.high)})`;
+    const step = { action: o.action, step: o.step, attempt: o.attempt };
     await this.deps.reporter.report({
-      subject,
+      subject: t.subject,
       level: 'info',
       message,
       event: { type: 'Normal', reason: o.cured ? EVENT_REASONS.cured : EVENT_REASONS.notCured },
-      dryRun: rules.dryRun,
+      dryRun: t.rules.dryRun,
       action: {
         at: stepAt,
-        step: o.step,
-        action: o.action,
-        attempt: o.attempt,
-        dryRun: rules.dryRun,
+        ...step,
+        dryRun: t.rules.dryRun,
         riskBefore: o.riskBefore,
         riskAfter: o.riskAfter,
         outcome: o.cured ? 'cured' : 'not_cured',
@@ -735,17 +746,10 @@ export class Healer {
       },
       ...(o.cured
         ? {
-            notify: base(
-              'cured',
-              `${actionLabel(o.action)} cured ${subject.namespace}/${subject.name}`,
-              message,
-              {
-                action: o.action,
-                step: o.step,
-                attempt: o.attempt,
-                dedupKey: `${subject.namespace}/${subject.name}:cured:${stepAt}`,
-              },
-            ),
+            notify: this.notice(t, 'cured', `${actionLabel(o.action)} cured ${t.key}`, message, {
+              ...step,
+              dedupKey: `${t.key}:cured:${stepAt}`,
+            }),
           }
         : {}),
     });
@@ -771,35 +775,29 @@ export class Healer {
     };
   }
 
-  private status(
-    namespace: string,
-    name: string,
-    a: Assessment,
-    d: Decision,
-    m: HealMemory,
-    rules: DeploymentRules,
-  ): DeploymentStatus {
+  private status(t: Turn, a: Assessment, d: Decision): DeploymentStatus {
+    const m = t.next;
     const scored = a.kind === 'scored' && d.kind !== 'inconclusive' ? a : undefined;
     let state: HealState;
     if (d.kind === 'inconclusive') state = 'inconclusive';
     else if (m.phase === 'needs_attention') state = 'needs_attention';
     else if (m.phase === 'stabilising' || m.phase === 'recovering')
-      state = rules.ladder[m.step - 1] === 'rollback' ? 'rolled_back' : 'healing';
+      state = t.rules.ladder[m.step - 1] === 'rollback' ? 'rolled_back' : 'healing';
     else state = m.highStreak > 0 ? 'watching' : 'healthy';
     const lastRisk = m.lastRisk ?? null;
     return {
-      namespace,
-      name,
+      namespace: t.namespace,
+      name: t.name,
       risk: scored ? scored.risk : lastRisk,
       level: scored ? scored.level : lastRisk !== null ? riskLevel(lastRisk) : null,
       state,
       step: m.phase === 'healthy' ? 0 : m.step,
       attempts: m.attempt,
-      dryRun: rules.dryRun,
+      dryRun: t.rules.dryRun,
       explanation: scored ? scored.explanation : [],
       features: scored ? scored.features : {},
       ...(d.kind === 'inconclusive' ? { inconclusiveReason: d.reason } : {}),
-      trend: [...(this.trends.get(`${namespace}/${name}`) ?? [])],
+      trend: [...(this.trends.get(t.key) ?? [])],
       updatedAt: new Date(this.deps.now()).toISOString(),
     };
   }

@@ -38,6 +38,5 @@ export function sharedJestConfig(
         { useESM: true, tsconfig: '<rootDir>/tsconfig.json', diagnostics: false },
       ],
     },
-    testTimeout: 30000,
   };
 }

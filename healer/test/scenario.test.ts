@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { defaultWorkload } from '@aiops/simulator';
 import { readPersisted } from '../src/actions/state.js';
+import { MERGE_PATCH } from '../src/actions/kube.js';
 import { RESTARTED_AT } from '../src/actions/restart.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -158,5 +159,71 @@ describe('healer scenarios against the simulator', () => {
     const [entry] = h.healer.shadowEntries();
     expect(entry).toMatchObject({ action: 'restart_scale', step: 1, resolvedByItself: true });
     expect(entry!.riskAfter!).toBeLessThan(0.8);
+  });
+});
+
+describe('healer details against the simulator', () => {
+  it('with an HPA: raises minReplicas instead of scaling, restores it on recovery', async () => {
+    h = await startHarness({
+      workloads: [{ ...WEB, hpa: { minReplicas: 2, maxReplicas: 5 } }],
+    });
+    await h.cycle();
+    h.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+    await cyclesUntil(async () => (await reasons()).includes('AutoHealRestart'), 10);
+    const hpa = () =>
+      h!.kube.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'web', namespace: NS });
+    expect((await hpa()).spec?.minReplicas).toBe(3);
+    expect(await healState()).toMatchObject({ hpa: { name: 'web', originalMinReplicas: 2 } });
+    await cyclesUntil(async () => (await reasons()).includes('AutoHealRecovered'), 12);
+    expect((await hpa()).spec?.minReplicas).toBe(2);
+    expect((await hpa()).metadata?.annotations?.['aiops.io/original-min-replicas']).toBeUndefined();
+    expect(await healState()).toBeUndefined();
+  });
+
+  it('per-deployment dry-run and a bad annotation: the other deployment is healed, this one only planned', async () => {
+    h = await startHarness({ workloads: [WEB, { ...OTHER, baseRps: 20 }] });
+    await h.kube.apps.patchNamespacedDeployment(
+      {
+        name: 'other',
+        namespace: NS,
+        body: {
+          metadata: { annotations: { 'aiops.io/dry-run': 'true', 'aiops.io/threshold': 'high' } },
+        },
+      },
+      MERGE_PATCH,
+    );
+    for (const d of ['web', 'other'])
+      h.sim.faults.inject({ namespace: NS, deployment: d, kind: 'crash_loop' });
+    await cyclesUntil(async () => (await reasons('web')).includes('AutoHealRestart'), 10);
+    await h.cycle();
+    expect(await reasons('other')).toEqual(['AutoHealBadAnnotation']);
+    const bad = (await h.events(NS, 'other'))[0];
+    expect(bad?.type).toBe('Warning');
+    expect(bad?.message).toBe('aiops.io/threshold: "high" is not a number in [0, 1]; using 0.8');
+    expect(await healState('other')).toBeUndefined();
+    expect(h.healer.shadowEntries().map((e) => `${e.name}:${e.action}`)).toEqual([
+      'other:restart_scale',
+    ]);
+    expect(h.sink.statuses.get(`${NS}/other`)?.dryRun).toBe(true);
+  });
+
+  it('reset clears the heal state so the ladder starts over', async () => {
+    h = await startHarness({ workloads: [WEB] });
+    h.sim.faults.inject({
+      namespace: NS,
+      deployment: 'web',
+      kind: 'incurable',
+      params: { errorRate: 0.5 },
+    });
+    await cyclesUntil(async () => (await healState())?.phase === 'stabilising', 10);
+    await h.healer.reset(NS, 'web');
+    expect(await healState()).toBeUndefined();
+    const dep = await h.kube.apps.readNamespacedDeployment({ name: 'web', namespace: NS });
+    expect(dep.metadata?.annotations?.['aiops.io/heal-attempt']).toBeUndefined();
+    // after a reset the healer counts N cycles again, then starts at step 1
+    const r = await h.cycle();
+    expect(r.rows[0]?.decision).toBe('none');
+    await h.cycle();
+    expect(await healState()).toMatchObject({ step: 1, attempt: 1 });
   });
 });

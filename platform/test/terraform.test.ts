@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
+import { kustomize } from '../src/kube.js';
 import { repoPath } from '../src/paths.js';
 import {
   parseTerraform,
@@ -61,5 +62,21 @@ describe('infra/ Terraform (parsed by the HCL parser)', () => {
     expect(
       unpinnedModules(await parseTerraform('unpinned.tf', readFileSync(repoPath(file), 'utf8'))),
     ).toEqual(['vpc']);
+  });
+});
+
+describe('infra/ and k8s/ agree', () => {
+  it("the NetworkPolicies' private ipBlocks are the VPC CIDR Terraform creates", async () => {
+    const tf = await parseTerraformDir(repoPath('infra'));
+    const vpcCidr = first(tf, 'variable', 'vpc_cidr').default;
+    const cidrs = new Set<string>();
+    for (const dir of ['k8s/overlays/prod', 'k8s/overlays/prod-alb']) {
+      for (const o of kustomize(repoPath(dir)).filter((x) => x.kind === 'NetworkPolicy')) {
+        const text = JSON.stringify(o.spec);
+        for (const m of text.matchAll(/"cidr":"([^"]+)"/g)) cidrs.add(m[1]!);
+      }
+    }
+    cidrs.delete('0.0.0.0/0');
+    expect([...cidrs]).toEqual([vpcCidr]);
   });
 });

@@ -6,11 +6,13 @@ import {
   CoordinationV1Api,
   CoreV1Api,
   EventsV1Api,
+  Exec,
   KubeConfig,
   PatchStrategy,
   setHeaderOptions,
   type V1Deployment,
 } from '@kubernetes/client-node';
+import { Writable } from 'node:stream';
 import { ManualClock, startSimulator, type RunningSimulator } from '../src/index.js';
 
 /** Status body of a failed call, whatever form client-node left it in. */
@@ -43,13 +45,14 @@ describe('client-node against the simulator', () => {
   let hpa: AutoscalingV2Api;
   let leases: CoordinationV1Api;
   let events: EventsV1Api;
+  let kc: KubeConfig;
   const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
   const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
   beforeAll(async () => {
     sim = await startSimulator({ clock: new ManualClock(), seed: 7 });
     sim.tick(10_000);
-    const kc = new KubeConfig();
+    kc = new KubeConfig();
     kc.loadFromFile(sim.kubeconfigPath);
     apps = kc.makeApiClient(AppsV1Api);
     core = kc.makeApiClient(CoreV1Api);
@@ -235,6 +238,51 @@ describe('client-node against the simulator', () => {
         }),
       ),
     ).toMatchObject({ code: 404, message: 'pods "ghost" not found' });
+  });
+
+  it('execs a cache clear in a pod over the WebSocket channel protocol; it cures poisoned_cache', async () => {
+    const fault = sim.faults.inject({
+      namespace: 'prod',
+      deployment: 'search',
+      kind: 'poisoned_cache',
+    });
+    const pods = await core.listNamespacedPod({ namespace: 'prod', labelSelector: 'app=search' });
+    const name = pods.items[0]!.metadata!.name!;
+    let out = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        out += chunk.toString();
+        cb();
+      },
+    });
+    const status = await new Promise<unknown>((resolve, reject) => {
+      new Exec(kc)
+        .exec(
+          'prod',
+          name,
+          'search',
+          ['sh', '-c', 'redis-cli FLUSHALL'],
+          sink,
+          sink,
+          null,
+          false,
+          resolve,
+        )
+        .catch(reject);
+    });
+    expect(status).toEqual({ metadata: {}, status: 'Success' });
+    expect(out).toContain('OK cache cleared (1 poisoned)');
+    expect(sim.faults.list().find((f) => f.id === fault.id)?.state).toBe('cured');
+    const failed = await new Promise<unknown>((resolve, reject) => {
+      new Exec(kc)
+        .exec('prod', name, 'search', ['nope'], sink, sink, null, false, resolve)
+        .catch(reject);
+    });
+    expect(failed).toMatchObject({
+      status: 'Failure',
+      reason: 'NonZeroExitCode',
+      details: { causes: [{ reason: 'ExitCode', message: '127' }] },
+    });
   });
 
   it('deletes a pod and its ReplicaSet replaces it', async () => {

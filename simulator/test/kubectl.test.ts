@@ -123,6 +123,22 @@ describe('kubectl against the simulator', () => {
     expect(history).not.toMatch(/^1\s+/m);
   });
 
+  it('exec runs in the simulated container, with its exit code', async () => {
+    const pods = await json<{ items: { metadata: { name: string } }[] }>(
+      'get',
+      'pods',
+      '-n',
+      'dev',
+      '-l',
+      'app=web',
+    );
+    const pod = pods.items[0]!.metadata.name;
+    expect(await ok('exec', '-n', 'dev', pod, '--', 'sh', '-c', 'echo hello')).toBe('hello\n');
+    const r = await kubectl('exec', '-n', 'dev', pod, '--', 'nope');
+    expect(r.code).toBe(127);
+    expect(r.stderr).toContain('sh: 1: nope: not found');
+  });
+
   it('get events shows the controllers at work', async () => {
     const out = await ok('get', 'events', '-n', 'prod');
     expect(out).toMatch(

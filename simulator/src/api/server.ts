@@ -1,33 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { routeNotFound } from '../cluster/errors.js';
-import { findResource } from '../cluster/resources.js';
+import { badRequest, routeNotFound } from '../cluster/errors.js';
 import type { ApiContext } from './context.js';
+import { createExecHandler } from './exec.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION } from './discovery.js';
 import { sendError, sendJson } from './http.js';
 import { handlePodProxy } from './proxy.js';
-import { handleResource, type ResourcePath } from './resources.js';
+import { parseResourcePath } from './paths.js';
+import { handleResource } from './resources.js';
 import { handleSim } from './sim.js';
-
-/** `/api/v1/...` or `/apis/{group}/{version}/...` → the resource, namespace, name, subresource. */
-export function parseResourcePath(pathname: string): ResourcePath | 'discovery' | undefined {
-  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  let group: string;
-  let version: string;
-  let rest: string[];
-  if (parts[0] === 'api' && parts[1] === 'v1') [group, version, rest] = ['', 'v1', parts.slice(2)];
-  else if (parts[0] === 'apis' && parts.length >= 3)
-    [group, version, rest] = [parts[1]!, parts[2]!, parts.slice(3)];
-  else return undefined;
-  if (rest.length === 0) return 'discovery';
-  let namespace: string | undefined;
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
-    namespace = rest[1];
-    rest = rest.slice(2);
-  }
-  const def = findResource(group, version, rest[0]!);
-  if (!def || (namespace !== undefined && !def.namespaced)) return undefined;
-  return { def, namespace, name: rest[1], subresource: rest[2], rest: rest.slice(3).join('/') };
-}
 
 async function route(req: IncomingMessage, res: ServerResponse, ctx: ApiContext): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -63,13 +43,16 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: ApiContext)
   if (!p) throw routeNotFound();
   if (p.def.resource === 'pods' && p.subresource === 'proxy' && p.namespace && p.name)
     return handlePodProxy(req, res, p.namespace, p.name, p.rest ?? '', ctx);
-  if (p.def.resource === 'pods' && p.subresource === 'exec') throw routeNotFound();
+  if (p.def.resource === 'pods' && p.subresource === 'exec')
+    throw badRequest('Upgrade request required: pods/exec speaks the WebSocket channel protocol');
   return handleResource(req, res, url, p, ctx);
 }
 
 /** The simulator's HTTP server: Kubernetes API subset, `/metrics`, `/sim/*`. Errors become `Status`. */
 export function createApiServer(ctx: ApiContext): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     route(req, res, ctx).catch((err: unknown) => sendError(res, err));
   });
+  server.on('upgrade', createExecHandler(ctx));
+  return server;
 }

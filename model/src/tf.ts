@@ -60,6 +60,12 @@ async function tryWasm(): Promise<boolean> {
  * tfjs-node, then wasm, then cpu. An explicit engine that cannot load is an error.
  */
 export async function selectBackend(engine: Engine): Promise<string> {
+  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(engine)) {
+    throw new EngineError(
+      engine,
+      `engine must be auto, tensorflow, wasm or cpu, got "${String(engine)}"`,
+    );
+  }
   if (engine === 'auto' || engine === 'tensorflow') {
     if (await tryTensorflow()) return tf.getBackend();
     if (engine === 'tensorflow') {

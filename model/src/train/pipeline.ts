@@ -1,7 +1,7 @@
 import { FEATURES, LABEL_HORIZON_MINUTES, type FeatureName } from '../schema.js';
 import { serialiseModel, sha256, type ModelMetadata } from '../artifact.js';
 import { generateRuns, runsToDataset, datasetDigest, type Dataset } from '../data/dataset.js';
-import { brier, ece, prAuc, rocAuc, logLoss } from '../eval/metrics.js';
+import { brier, confusion, ece, prAuc, rocAuc, logLoss } from '../eval/metrics.js';
 import { CompiledMlp } from '../compiled.js';
 import { normaliseInto } from '../normalise.js';
 import { sigmoid } from './calibrate.js';
@@ -35,8 +35,24 @@ export const DEFAULT_SYNTHETIC: SyntheticSpec = {
   breachAugmentFraction: 0.04,
 };
 
-/** The default decision threshold on the calibrated risk. */
-export const DEFAULT_THRESHOLD = 0.5;
+/**
+ * The default decision threshold: the value on a 0.05 grid that maximises F1 on the validation
+ * split (ties: the higher threshold), so "at risk" balances missed breaches and false alarms.
+ */
+export function selectThreshold(risks: readonly number[], labels: ArrayLike<number>): number {
+  let best = 0.5;
+  let bestF1 = -1;
+  for (let k = 1; k < 20; k++) {
+    const t = k / 20;
+    const c = confusion(risks, labels, t);
+    const f1 = (2 * c.tp) / Math.max(1, 2 * c.tp + c.fp + c.fn);
+    if (f1 >= bestF1) {
+      bestF1 = f1;
+      best = t;
+    }
+  }
+  return best;
+}
 /** Integrated-gradient steps of the explanation (see README: accuracy vs. speed). */
 export const DEFAULT_IG_STEPS = 4;
 
@@ -121,7 +137,7 @@ export async function buildArtifact(opts: {
     format: 'aiops-risk-model/1',
     version: `risk-mlp-${weightsDigest.slice(0, 12)}`,
     createdAt: opts.createdAt ?? new Date().toISOString(),
-    threshold: opts.threshold ?? DEFAULT_THRESHOLD,
+    threshold: opts.threshold ?? selectThreshold(risks, validation.y),
     labelHorizonMinutes: LABEL_HORIZON_MINUTES,
     features: FEATURES.map((f) => ({
       name: f.name,

@@ -9,7 +9,7 @@ import { Predictor } from '../predictor.js';
 import { CRASH_LOOP_EXAMPLE, ORIGINAL_HEALTHY_EXAMPLE } from '../schema.js';
 import { main as trainCli } from '../cli/trainCli.js';
 import { fitPlatt, sigmoid } from './calibrate.js';
-import { buildArtifact, type SyntheticSpec } from './pipeline.js';
+import { buildArtifact, selectThreshold, type SyntheticSpec } from './pipeline.js';
 import type { TrainConfig } from './train.js';
 
 const TINY_DATA: SyntheticSpec = {
@@ -61,18 +61,11 @@ describe('training', () => {
   });
 
   it('is deterministic: the same seed gives the same weights bit for bit', async () => {
-    const a = await buildArtifact({
-      data: { kind: 'synthetic', spec: TINY_DATA },
-      config: TINY_CONFIG,
-    });
-    const b = await buildArtifact({
-      data: { kind: 'synthetic', spec: TINY_DATA },
-      config: TINY_CONFIG,
-    });
-    const c = await buildArtifact({
-      data: { kind: 'synthetic', spec: TINY_DATA },
-      config: { ...TINY_CONFIG, seed: 4 },
-    });
+    const config = { ...TINY_CONFIG, epochs: 2 };
+    const data = { kind: 'synthetic', spec: TINY_DATA } as const;
+    const a = await buildArtifact({ data, config });
+    const b = await buildArtifact({ data, config });
+    const c = await buildArtifact({ data, config: { ...config, seed: 4 } });
     for (const x of [a, b, c]) x.trained.model.dispose();
     expect(a.metadata.weightsDigest).toBe(b.metadata.weightsDigest);
     expect(a.metadata.training.dataDigest).toBe(b.metadata.training.dataDigest);
@@ -137,5 +130,15 @@ describe('Platt scaling', () => {
   it('rejects empty or mismatched input', () => {
     expect(() => fitPlatt([], [])).toThrow(RangeError);
     expect(() => fitPlatt([1, 2], [1])).toThrow(RangeError);
+  });
+});
+
+describe('default threshold', () => {
+  it.each<[string, number[], number[], number]>([
+    ['separable: the highest threshold with F1 = 1', [0.1, 0.2, 0.9], [0, 0, 1], 0.9],
+    ['a low-scored positive pulls it down', [0.1, 0.32, 0.9, 0.05], [0, 1, 1, 0], 0.3],
+    ['no positives: nothing to balance, the top of the grid', [0.1, 0.2], [0, 0], 0.95],
+  ])('%s', (_name, risks, labels, expected) => {
+    expect(selectThreshold(risks, labels)).toBeCloseTo(expected, 10);
   });
 });

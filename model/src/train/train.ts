@@ -19,7 +19,7 @@ export interface TrainConfig {
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   seed: 42,
   hidden: [24, 12],
-  epochs: 40,
+  epochs: 60,
   batchSize: 256,
   learningRate: 0.003,
   l2: 1e-5,

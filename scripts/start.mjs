@@ -33,22 +33,44 @@ const children = [];
 let stopping = false;
 let slack;
 
+const LEVELS = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const RAW_LOGS = env.AIOPS_RAW_LOGS === '1';
+
+/** pino JSON lines become one short readable line (AIOPS_RAW_LOGS=1 keeps them as they are). */
+function readable(line) {
+  if (RAW_LOGS || !line.startsWith('{')) return line;
+  try {
+    const o = JSON.parse(line);
+    if (typeof o.msg !== 'string') return line;
+    const where = o.namespace && o.deployment ? `${o.namespace}/${o.deployment} ` : '';
+    const level = o.level >= 40 ? `${LEVELS[o.level] ?? o.level} ` : '';
+    const err = o.err ? ` (${typeof o.err === 'string' ? o.err : (o.err.message ?? '')})` : '';
+    return `${level}${where}${o.msg}${err}`;
+  } catch {
+    return line;
+  }
+}
+
 function prefixLines(stream, out, prefix) {
   let buf = '';
   stream.on('data', (d) => {
     buf += d.toString();
     let i;
     while ((i = buf.indexOf('\n')) >= 0) {
-      out.write(`${prefix}${buf.slice(0, i)}\n`);
+      const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
+      if (!line.includes('Unknown user config')) out.write(`${prefix}${readable(line)}\n`);
     }
   });
 }
 
 function start(name, command, args, extraEnv) {
+  // Own process group: a terminal Ctrl-C reaches only this script, which then stops the
+  // children in reverse start order (the healer releases its Lease before the simulator goes).
   const child = spawn(command, args, {
     env: { ...env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   const prefix = `[${name}]`.padEnd(13);
   prefixLines(child.stdout, process.stdout, prefix);
@@ -66,25 +88,33 @@ function start(name, command, args, extraEnv) {
 async function stopAll(code) {
   if (stopping) return;
   stopping = true;
-  const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
-  await Promise.all(
-    alive.map(
-      (c) =>
-        new Promise((done) => {
-          const t = setTimeout(() => c.kill('SIGKILL'), 8000);
-          c.once('exit', () => {
-            clearTimeout(t);
-            done();
-          });
-          c.kill('SIGTERM');
-        }),
-    ),
-  );
+  for (const c of [...children].reverse()) {
+    if (c.exitCode !== null || c.signalCode !== null) continue;
+    await new Promise((done) => {
+      const t = setTimeout(() => killGroup(c, 'SIGKILL'), 8000);
+      c.once('exit', () => {
+        clearTimeout(t);
+        done();
+      });
+      killGroup(c, 'SIGTERM');
+    });
+  }
   await slack?.stop();
   process.exit(code);
 }
-process.on('SIGINT', () => void stopAll(0));
-process.on('SIGTERM', () => void stopAll(0));
+/** Signals the child's whole process group (npm → vite), falling back to the child alone. */
+function killGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => void stopAll(0));
+process.on('exit', () => {
+  for (const c of children)
+    if (c.exitCode === null && c.signalCode === null) killGroup(c, 'SIGKILL');
+});
 
 async function waitFor(target, what, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
@@ -166,6 +196,7 @@ start('backend', process.execPath, ['backend/dist/src/main.js'], {
   PORT: String(PORTS.backend),
   HOST: '127.0.0.1',
   CORS_ORIGIN: `http://localhost:${PORTS.dashboard}`,
+  LOG_LEVEL: env.BACKEND_LOG_LEVEL ?? 'warn',
 });
 await waitFor(`${url(PORTS.backend)}/readyz`, 'backend');
 

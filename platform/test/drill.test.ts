@@ -23,6 +23,9 @@ function drill(
   });
 }
 
+/** The drill waits on real (scaled) time; give it more than jest's default. */
+const DRILL_TEST_TIMEOUT_MS = 120_000;
+
 describe('DR drill (deploy/drills/drill.sh) against the simulator', () => {
   let sim: RunningSimulator;
 
@@ -35,28 +38,40 @@ describe('DR drill (deploy/drills/drill.sh) against the simulator', () => {
     await sim.stop();
   });
 
-  it('pod kill: the deployment gets back to all replicas and never drops below n-1', async () => {
-    const r = await drill(sim, 'prod', 'checkout', {
-      DRILL_SKIP_DRAIN: 'true',
-      DRILL_TIMEOUT_SECONDS: '60',
-    });
-    expect(r.output).toMatch(/pod-kill: recovered in \d+s \(desired 3, fewest available [23]\)/);
-    expect(r.code).toBe(0);
-  });
+  it(
+    'pod kill: the deployment gets back to all replicas and never drops below n-1',
+    async () => {
+      const r = await drill(sim, 'prod', 'checkout', {
+        DRILL_SKIP_DRAIN: 'true',
+        DRILL_TIMEOUT_SECONDS: '60',
+      });
+      expect(r.output).toMatch(/pod-kill: recovered in \d+s \(desired 3, fewest available [23]\)/);
+      expect(r.code).toBe(0);
+    },
+    DRILL_TEST_TIMEOUT_MS,
+  );
 
-  it('fails, naming the step, when the deployment cannot become available', async () => {
-    sim.faults.inject({ namespace: 'dev', deployment: 'api', kind: 'crash_loop' });
-    const r = await drill(sim, 'dev', 'api', {
-      DRILL_SKIP_DRAIN: 'true',
-      DRILL_TIMEOUT_SECONDS: '3',
-    });
-    expect(r.output).toMatch(/(baseline|pod-kill): NOT recovered after 3s/);
-    expect(r.code).not.toBe(0);
-  });
+  it(
+    'fails, naming the step, when the deployment cannot become available',
+    async () => {
+      sim.faults.inject({ namespace: 'dev', deployment: 'api', kind: 'crash_loop' });
+      const r = await drill(sim, 'dev', 'api', {
+        DRILL_SKIP_DRAIN: 'true',
+        DRILL_TIMEOUT_SECONDS: '3',
+      });
+      expect(r.output).toMatch(/(baseline|pod-kill): NOT recovered after 3s/);
+      expect(r.code).not.toBe(0);
+    },
+    DRILL_TEST_TIMEOUT_MS,
+  );
 
-  it('fails with kubectl’s message for a deployment that does not exist', async () => {
-    const r = await drill(sim, 'prod', 'no-such-deployment', { DRILL_TIMEOUT_SECONDS: '3' });
-    expect(r.output).toMatch(/not found/);
-    expect(r.code).not.toBe(0);
-  });
+  it(
+    'fails with kubectl’s message for a deployment that does not exist',
+    async () => {
+      const r = await drill(sim, 'prod', 'no-such-deployment', { DRILL_TIMEOUT_SECONDS: '3' });
+      expect(r.output).toMatch(/not found/);
+      expect(r.code).not.toBe(0);
+    },
+    DRILL_TEST_TIMEOUT_MS,
+  );
 });

@@ -40,7 +40,7 @@ describe('GitHub Actions workflows', () => {
 
   it('pass actionlint', () => {
     expect(formatFindings(actionlint(WORKFLOWS, repoPath('')))).toBe('');
-  });
+  }, 60_000);
 
   it.each(WORKFLOWS)(
     '%s pins actions by SHA, sets minimal permissions, timeouts and concurrency',
@@ -126,5 +126,5 @@ describe('GitHub Actions workflows', () => {
         .map((f) => f.rule)
         .sort(),
     ).toEqual(['concurrency', 'permissions', 'pinned-actions', 'pinned-actions', 'timeout'].sort());
-  });
+  }, 60_000);
 });

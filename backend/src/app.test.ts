@@ -185,7 +185,7 @@ describe('GET /model', () => {
       engine: 'fake',
       levels: { cuts: LEVEL_CUTS },
       batch_limit: 10_000,
-      evaluation: { validationRocAuc: 0.5 },
+      evaluation: { validation: { validationRocAuc: 0.5 }, heldout: null },
       metadata: { metrics: { validationRocAuc: 0.5 } },
     });
     expect(res.body.features.map((f: { name: string }) => f.name)).toEqual(

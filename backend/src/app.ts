@@ -125,7 +125,10 @@ export function createApp(deps: AppDeps): Express {
       levels: { names: RISK_LEVELS, cuts: LEVEL_CUTS },
       features,
       batch_limit: deps.batchLimit,
-      evaluation: evaluationOf(scorer.metadata),
+      evaluation: {
+        validation: validationMetricsOf(scorer.metadata),
+        heldout: model.heldout,
+      },
       metadata: scorer.metadata,
     });
   });
@@ -214,8 +217,8 @@ function requestContext(
   };
 }
 
-/** The model's evaluation summary: the validation metrics its metadata carries, if any. */
-function evaluationOf(metadata: object): Record<string, number> | null {
+/** The validation metrics recorded in the model's metadata at training time, if any. */
+function validationMetricsOf(metadata: object): Record<string, number> | null {
   const metrics = (metadata as { metrics?: unknown }).metrics;
   return typeof metrics === 'object' && metrics !== null
     ? (metrics as Record<string, number>)

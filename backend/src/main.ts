@@ -3,8 +3,9 @@
  * handle SIGTERM/SIGINT. Everything else lives in server.ts and app.ts.
  */
 import { pino } from 'pino';
-import { Predictor } from '@aiops/model/predictor';
+import { DEFAULT_ARTIFACT_DIR, Predictor } from '@aiops/model/predictor';
 import { ConfigError, parseConfig } from './config.js';
+import { readHeldoutSummary } from './evaluation.js';
 import { startServer } from './server.js';
 
 let config;
@@ -24,6 +25,7 @@ const { ready, shutdown } = await startServer(config, {
     predictor = await Predictor.load({ dir: config.modelDir, engine: config.modelEngine });
     return predictor;
   },
+  loadHeldout: () => readHeldoutSummary(config.modelDir ?? DEFAULT_ARTIFACT_DIR),
 });
 
 ready.catch((err: unknown) => {

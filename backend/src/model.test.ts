@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { CRASH_LOOP_EXAMPLE, FEATURES, ORIGINAL_HEALTHY_EXAMPLE, riskLevel } from '@aiops/model';
-import { Predictor } from '@aiops/model/predictor';
+import { DEFAULT_ARTIFACT_DIR, Predictor } from '@aiops/model/predictor';
+import { readHeldoutSummary } from './evaluation.js';
 import { makeApp, type Harness } from '../test/harness.js';
 import { openApiValidator } from '../test/openapiValidator.js';
 
@@ -10,7 +11,7 @@ let predictor: Predictor;
 let h: Harness;
 beforeAll(async () => {
   predictor = await Predictor.load({ engine: 'cpu' });
-  h = makeApp({ scorer: predictor });
+  h = makeApp({ scorer: predictor, heldout: await readHeldoutSummary(DEFAULT_ARTIFACT_DIR) });
 });
 afterAll(() => predictor.dispose());
 
@@ -81,11 +82,13 @@ describe('POST /predict with the real model', () => {
     }
   });
 
-  it('GET /model serves the artifact metadata with its evaluation metrics', async () => {
+  it('GET /model serves the artifact metadata with its validation and held-out evaluation', async () => {
     const res = await request(h.app).get('/model').expect(200);
     expect(res.body.version).toBe(predictor.version);
     expect(res.body.metadata.metrics).toEqual(predictor.metadata.metrics);
-    expect(res.body.evaluation).toEqual(predictor.metadata.metrics);
-    expect(res.body.evaluation.validationRocAuc).toBeGreaterThan(0.9);
+    expect(res.body.evaluation.validation).toEqual(predictor.metadata.metrics);
+    expect(res.body.evaluation.validation.validationRocAuc).toBeGreaterThan(0.9);
+    // the committed held-out report (model/artifacts/report.json)
+    expect(res.body.evaluation.heldout.overall.rocAuc).toBeGreaterThan(0.9);
   });
 });

@@ -274,9 +274,21 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
             },
             batch_limit: { type: 'integer', minimum: 1 },
             evaluation: {
-              type: ['object', 'null'],
-              description: 'Validation metrics recorded at training time (ROC-AUC, Brier, ECE, …).',
-              additionalProperties: { type: 'number' },
+              type: 'object',
+              properties: {
+                validation: {
+                  type: ['object', 'null'],
+                  description:
+                    'Validation-split metrics recorded at training time (ROC-AUC, Brier, ECE, …).',
+                  additionalProperties: { type: 'number' },
+                },
+                heldout: {
+                  type: ['object', 'null'],
+                  description:
+                    "Summary of the held-out evaluation (the artifact's report.json): overall metrics and confusion at the threshold.",
+                },
+              },
+              required: ['validation', 'heldout'],
             },
             metadata: {
               type: 'object',

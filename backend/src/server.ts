@@ -36,7 +36,12 @@ const WARMUP_CALLS = 2_000;
 
 export async function startServer(
   opts: ServerOptions,
-  deps: { logger: Logger; loadScorer: () => Promise<RiskScorer> },
+  deps: {
+    logger: Logger;
+    loadScorer: () => Promise<RiskScorer>;
+    /** The held-out evaluation summary for `GET /model`; undefined when there is none. */
+    loadHeldout?: () => Promise<object | undefined>;
+  },
 ): Promise<RunningServer> {
   const { logger } = deps;
   const metrics = createMetrics();
@@ -65,7 +70,12 @@ export async function startServer(
     const t1 = performance.now();
     for (let i = 0; i < WARMUP_CALLS; i++) scorer.predict(i % 100 === 0 ? bigBatch() : WARMUP_ROWS);
     const t2 = performance.now();
-    if (model.state === 'loading') model.ready(scorer);
+    const heldout =
+      (await deps.loadHeldout?.().catch((err: unknown) => {
+        logger.warn({ err }, 'could not read the held-out evaluation report; /model omits it');
+        return undefined;
+      })) ?? null;
+    if (model.state === 'loading') model.ready(scorer, heldout);
     metrics.setModelInfo(scorer.version, scorer.backendName);
     logger.info(
       {

@@ -24,14 +24,20 @@ export type ServiceState = 'loading' | 'ready' | 'draining';
  */
 export class ModelSlot {
   #scorer: RiskScorer | undefined;
+  #heldout: object | null = null;
   #state: ServiceState = 'loading';
 
-  constructor(scorer?: RiskScorer) {
-    if (scorer) this.ready(scorer);
+  constructor(scorer?: RiskScorer, heldout?: object | null) {
+    if (scorer) this.ready(scorer, heldout);
   }
 
   get scorer(): RiskScorer | undefined {
     return this.#scorer;
+  }
+
+  /** The model's held-out evaluation summary (from the artifact's report.json), if known. */
+  get heldout(): object | null {
+    return this.#heldout;
   }
 
   get state(): ServiceState {
@@ -39,8 +45,9 @@ export class ModelSlot {
   }
 
   /** The model is loaded and warmed up: start answering `/predict` and `/readyz`. */
-  ready(scorer: RiskScorer): void {
+  ready(scorer: RiskScorer, heldout: object | null = null): void {
     this.#scorer = scorer;
+    this.#heldout = heldout;
     this.#state = 'ready';
   }
 

@@ -11,9 +11,11 @@ export interface Harness {
   metrics: ServiceMetrics;
 }
 
-export function makeApp(opts: Partial<AppOptions> & { scorer?: RiskScorer | null } = {}): Harness {
+export function makeApp(
+  opts: Partial<AppOptions> & { scorer?: RiskScorer | null; heldout?: object } = {},
+): Harness {
   const scorer = opts.scorer === null ? undefined : (opts.scorer ?? new FakeScorer());
-  const model = new ModelSlot(scorer);
+  const model = new ModelSlot(scorer, opts.heldout ?? null);
   const metrics = createMetrics({ defaultMetrics: false });
   const app = createApp({
     model,

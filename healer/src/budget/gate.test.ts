@@ -55,6 +55,20 @@ describe('LedgerBudgetGate', () => {
     expect(gate.ledger().length).toBeLessThanOrEqual(61);
   });
 
+  it('reset() swaps in a rebuilt ledger (on becoming leader)', () => {
+    const gate = new LedgerBudgetGate(LIMITS);
+    expect(gate.check({ ...cart, action: 'rollback' }, at('12:00:00'))).toEqual({ allowed: true });
+    gate.reset([
+      { namespace: 'shop', name: 'web', action: 'rollback', at: at('11:50:00').getTime() },
+    ]);
+    expect(gate.check({ ...cart, action: 'rollback' }, at('12:00:00'))).toMatchObject({
+      allowed: false,
+      rule: 'max_rollbacks_per_hour',
+    });
+    gate.reset([]);
+    expect(gate.check({ ...cart, action: 'rollback' }, at('12:00:00'))).toEqual({ allowed: true });
+  });
+
   it('rejects invalid limits, naming the field', () => {
     const bad = {
       ...DEFAULT_BUDGET_LIMITS,

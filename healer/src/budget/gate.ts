@@ -68,6 +68,15 @@ export class LedgerBudgetGate implements BudgetGate {
     this.prune(now);
   }
 
+  /**
+   * Replaces the ledger with one rebuilt from the cluster (call on becoming leader: the previous
+   * leader's actions are in the Events, not in this replica's memory). Denial streaks restart.
+   */
+  reset(entries: readonly LedgerEntry[]): void {
+    this.entries = [...entries].sort((a, b) => a.at - b.at);
+    this.lastDenial.clear();
+  }
+
   /** A copy of the ledger (for the status API and tests). */
   ledger(): LedgerEntry[] {
     return [...this.entries];

@@ -48,8 +48,7 @@ export async function startServer(
   const model = new ModelSlot();
   const app = createApp({ ...opts, model, metrics, logger });
   const server = createServer(app);
-  // Keep-alive longer than typical load-balancer idle timeouts is the LB's job; these bound
-  // slow or stuck clients.
+  // Bound slow or stuck clients (slowloris); keep-alive stays at Node's 5 s.
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;

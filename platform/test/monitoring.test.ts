@@ -1,5 +1,6 @@
-import { describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
+import { Registry } from 'prom-client';
 import { parse } from 'yaml';
 import { formatFindings } from '../src/errors.js';
 import {
@@ -9,6 +10,7 @@ import {
   substituteVariables,
 } from '../src/grafana.js';
 import { kustomize } from '../src/kube.js';
+import { referencedMetrics, seriesNames, type MetricFamily } from '../src/metricNames.js';
 import { repoPath } from '../src/paths.js';
 import { renderPrometheusRule } from '../src/prometheusRule.js';
 
@@ -141,5 +143,72 @@ describe('runbook links', () => {
       expect(url).toMatch(/docs\/operations\.md#/);
       expect(anchors).toContain(url.split('#')[1]);
     }
+  });
+});
+
+/** The real registries of the backend and the healer, built from their source. */
+async function exportedSeries(): Promise<Set<string>> {
+  const src = (p: string): string => new URL(`../../${p}`, import.meta.url).href;
+  const { createMetrics } = (await import(src('backend/src/metrics.ts'))) as {
+    createMetrics: (o: { defaultMetrics: boolean }) => { registry: Registry };
+  };
+  const { HealerMetrics } = (await import(src('healer/src/metrics.ts'))) as {
+    HealerMetrics: new (r: Registry) => unknown;
+  };
+  const { registerLeaderMetrics } = (await import(src('healer/src/leader/metrics.ts'))) as {
+    registerLeaderMetrics: (r: Registry, e: object) => () => void;
+  };
+  const { withBudgetMetrics } = (await import(src('healer/src/budget/metrics.ts'))) as {
+    withBudgetMetrics: (g: object, r: Registry) => unknown;
+  };
+  const healer = new Registry();
+  new HealerMetrics(healer);
+  registerLeaderMetrics(healer, {
+    identity: 'test',
+    isLeader: () => true,
+    onChange: () => () => {},
+  });
+  withBudgetMetrics({ check: () => ({ allowed: true }), record: () => {} }, healer);
+  const backend = createMetrics({ defaultMetrics: false }).registry;
+  const families = [...(await healer.getMetricsAsJSON()), ...(await backend.getMetricsAsJSON())];
+  return seriesNames(families as MetricFamily[]);
+}
+
+describe('metric names', () => {
+  let exported: Set<string>;
+  beforeAll(async () => {
+    exported = await exportedSeries();
+  });
+
+  it('reads the metrics the services register', () => {
+    for (const m of [
+      'aiops_deployment_risk',
+      'aiops_healer_leader',
+      'aiops_healer_budget_denials_total',
+      'aiops_healer_cycle_duration_seconds_bucket',
+      'http_requests_total',
+      'http_request_duration_seconds_bucket',
+      'model_inference_duration_seconds_bucket',
+      'predictions_total',
+      'model_info',
+    ]) {
+      expect(exported).toContain(m);
+    }
+  });
+
+  it.each([
+    ['deploy/prometheus/alerts.yml'],
+    ['k8s/monitoring/dashboards/aiops-healer.json'],
+    ['k8s/monitoring/dashboards/aiops-backend.json'],
+    ['k8s/components/argo-rollouts/analysistemplate.yaml'],
+  ])('%s queries only metrics the services export', (file) => {
+    const used = [...referencedMetrics(read(file))];
+    expect(used.length).toBeGreaterThan(0);
+    expect(used.filter((m) => !exported.has(m))).toEqual([]);
+  });
+
+  it('flags a metric no service exports', () => {
+    const used = referencedMetrics('rate(aiops_healer_cycles_total[5m]) + model_info');
+    expect([...used].filter((m) => !exported.has(m))).toEqual(['aiops_healer_cycles_total']);
   });
 });

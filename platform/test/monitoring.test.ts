@@ -10,7 +10,7 @@ import {
   substituteVariables,
 } from '../src/grafana.js';
 import { kustomize } from '../src/kube.js';
-import { referencedMetrics, seriesNames, type MetricFamily } from '../src/metricNames.js';
+import { referencedMetrics, seriesNames } from '../src/metricNames.js';
 import { repoPath } from '../src/paths.js';
 import { renderPrometheusRule } from '../src/prometheusRule.js';
 
@@ -171,7 +171,7 @@ async function exportedSeries(): Promise<Set<string>> {
   withBudgetMetrics({ check: () => ({ allowed: true }), record: () => {} }, healer);
   const backend = createMetrics({ defaultMetrics: false }).registry;
   const families = [...(await healer.getMetricsAsJSON()), ...(await backend.getMetricsAsJSON())];
-  return seriesNames(families as MetricFamily[]);
+  return seriesNames(families.map((f) => ({ name: f.name, type: String(f.type) })));
 }
 
 describe('metric names', () => {

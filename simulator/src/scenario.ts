@@ -23,7 +23,7 @@ export function demoStep(
   deployments: { namespace: string; name: string }[],
 ): { namespace: string; deployment: string; kind: FaultKind } | undefined {
   if (deployments.length === 0) return undefined;
-  const d = deployments[(n * 3) % deployments.length]!;
+  const d = deployments[n % deployments.length]!;
   return {
     namespace: d.namespace,
     deployment: d.name,

@@ -10,7 +10,8 @@ export const badRelease: FaultModel<{
   scope: 'image',
   description: 'rolls out a new image version (a new ReplicaSet) that fails requests and is slower',
   cures: ['rollback'],
-  cureNote: 'only `rollout undo` to the previous revision helps; a restart keeps the bad image',
+  cureNote:
+    'only a rollback to a revision with another image helps (`rollout undo --to-revision`); a restart keeps the bad image',
   defaults: { errorRate: 0.25, latencyMultiplier: 2.5, durationSec: 0 },
   effect: (p) => ({ errorRateAdd: p.errorRate, latencyMultiplier: p.latencyMultiplier }),
 };

@@ -79,7 +79,7 @@ describe('Predictor on the committed artifact', () => {
       expect(Math.abs(e[i - 1]!.contribution)).toBeGreaterThanOrEqual(Math.abs(e[i]!.contribution));
     }
     const sum = e.reduce((a, c) => a + c.contribution, 0);
-    expect(Math.abs(sum - (p!.risk - predictor.baseline))).toBeLessThan(0.15);
+    expect(sum).toBeCloseTo(p!.risk - predictor.baseline, 9);
   });
 
   it.each<[string, Partial<FeatureInput>, readonly FeatureName[]]>([
@@ -152,6 +152,21 @@ describe('Predictor on the committed artifact', () => {
   });
 });
 
+describe('explanation steps', () => {
+  it('trades exactness for speed but keeps the risk and the exact sum', async () => {
+    const fast = await Predictor.load({ engine: 'cpu', explanationSteps: 1 });
+    try {
+      const [a] = fast.predict([CRASH_LOOP_EXAMPLE]);
+      const [b] = predictor.predict([CRASH_LOOP_EXAMPLE]);
+      expect(a!.risk).toBe(b!.risk);
+      const sum = a!.explanation.reduce((s, c) => s + c.contribution, 0);
+      expect(sum).toBeCloseTo(a!.risk - fast.baseline, 9);
+    } finally {
+      fast.dispose();
+    }
+  });
+});
+
 describe('artifact integrity', () => {
   it.each<[string, (dir: string) => Promise<void>, RegExp]>([
     [
@@ -217,6 +232,9 @@ describe('Predictor engines', () => {
       expect((node as Error).message).toMatch(/tfjs-node/);
     }
     await expect(Predictor.load({ engine: 'gpu' as 'cpu' })).rejects.toThrow(/engine must be auto/);
+    await expect(Predictor.load({ explanationSteps: 0 })).rejects.toThrow(
+      /explanationSteps must be an integer/,
+    );
     await expect(Predictor.load({ dir: '/nonexistent/model' })).rejects.toThrow(
       /cannot read metadata.json/,
     );

@@ -44,6 +44,7 @@ export class PredictInputError extends Error {
 
 const N = FEATURES.length;
 const NAMES: readonly FeatureName[] = FEATURES.map((f) => f.name);
+const NOTHING_IMPUTED = Object.freeze([]) as unknown as FeatureName[];
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
 /** Reads the dense layers of a loaded tfjs model as plain arrays. */
@@ -99,7 +100,12 @@ export class Predictor {
   private readonly magnitude = new Float64Array(N);
   private readonly order = new Int32Array(N);
 
-  private constructor(model: tf.LayersModel, metadata: ModelMetadata, backendName: string) {
+  private constructor(
+    model: tf.LayersModel,
+    metadata: ModelMetadata,
+    backendName: string,
+    explanationSteps?: number,
+  ) {
     this.model = model;
     this.metadata = metadata;
     this.version = metadata.version;
@@ -114,7 +120,7 @@ export class Predictor {
     }
     this.a = metadata.calibration.a;
     this.b = metadata.calibration.b;
-    this.steps = Math.max(1, Math.round(metadata.explanation.steps));
+    this.steps = explanationSteps ?? Math.max(1, Math.round(metadata.explanation.steps));
     const baselineZ = new Float64Array(N);
     normaliseInto(
       this.norm,
@@ -134,7 +140,18 @@ export class Predictor {
   }
 
   /** Loads model.json, weights.bin and metadata.json from `dir` (default: the committed artifact). */
-  static async load(opts: { dir?: string; engine?: Engine } = {}): Promise<Predictor> {
+  static async load(
+    opts: {
+      dir?: string;
+      engine?: Engine;
+      /** Integrated-gradient steps (default: the artifact's, 4); fewer is faster, less exact. */
+      explanationSteps?: number;
+    } = {},
+  ): Promise<Predictor> {
+    const steps = opts.explanationSteps;
+    if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1 && steps <= 64)) {
+      throw new RangeError(`explanationSteps must be an integer from 1 to 64, got ${steps}`);
+    }
     const dir = opts.dir ?? DEFAULT_ARTIFACT_DIR;
     const { artifacts, metadata } = await readArtifact(dir);
     const backendName = await selectBackend(opts.engine ?? 'auto');
@@ -145,7 +162,7 @@ export class Predictor {
       throw new ArtifactError(dir, `tfjs could not load the model in ${dir}`, { cause: err });
     }
     try {
-      return new Predictor(model, metadata, backendName);
+      return new Predictor(model, metadata, backendName, steps);
     } catch (err) {
       model.dispose();
       throw new ArtifactError(
@@ -160,13 +177,16 @@ export class Predictor {
 
   /** Fills `this.raw` and `this.z` from a row, imputing omitted optional features; returns the imputed names. */
   private fill(row: FeatureInput, index: number): FeatureName[] {
-    const imputed: FeatureName[] = [];
+    const scratch = this.imputedScratch;
+    scratch.length = 0;
     this.current = row;
     this.currentIndex = index;
-    this.prepare(row, this.raw, this.z, imputed, this.fail);
-    return imputed;
+    this.prepare(row, this.raw, this.z, scratch, this.fail);
+    // Clients that send every feature get one shared, frozen empty list: no allocation per row.
+    return scratch.length === 0 ? NOTHING_IMPUTED : scratch.slice();
   }
 
+  private readonly imputedScratch: FeatureName[] = [];
   private current: FeatureInput | undefined;
   private currentIndex = 0;
   private readonly fail = (i: number, reason: 0 | 1): never => {

@@ -44,6 +44,7 @@ interface Service {
   read_only?: boolean;
   cap_drop?: string[];
   security_opt?: string[];
+  healthcheck?: { test?: unknown };
   volumes?: (string | { type?: string; source?: string })[];
 }
 
@@ -64,6 +65,9 @@ export function checkCompose(text: string, path: string, required: readonly stri
     if (!(s.cap_drop ?? []).includes('ALL')) add(name, 'hardening', 'cap_drop must include ALL');
     if (!(s.security_opt ?? []).includes('no-new-privileges:true')) {
       add(name, 'hardening', 'security_opt must include no-new-privileges:true');
+    }
+    if (s.build !== undefined && s.healthcheck?.test === undefined) {
+      add(name, 'healthcheck', 'a service built here must declare a healthcheck');
     }
     if (!s.user || !/^\d+:\d+$/.test(s.user))
       add(name, 'hardening', `user must be numeric uid:gid, got ${String(s.user)}`);

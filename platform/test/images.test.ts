@@ -196,6 +196,8 @@ describe('docker-compose.yml', () => {
       ]),
     );
     const own = checkCompose(readFileSync(path, 'utf8'), path, REQUIRED).map((f) => f.rule);
-    expect(own).toEqual(expect.arrayContaining(['services', 'hardening', 'bind-mount']));
+    expect(own).toEqual(
+      expect.arrayContaining(['services', 'hardening', 'healthcheck', 'bind-mount']),
+    );
   });
 });

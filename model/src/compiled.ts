@@ -65,7 +65,10 @@ function forwardSource(
   return [src, prev[0] as string];
 }
 
-function generate(ws: readonly DenseWeights[]): { attribute: AttributeFn; logit: LogitFn } {
+function generate(
+  ws: readonly DenseWeights[],
+  baseline: Float64Array,
+): { attribute: AttributeFn; logit: LogitFn } {
   const first = ws[0] as DenseWeights;
   const inputs = names('z', first.inSize);
   const readInputs = inputs.map((n, i) => `const ${n}=z[${i}];`).join('');
@@ -79,11 +82,16 @@ function generate(ws: readonly DenseWeights[]): { attribute: AttributeFn; logit:
   const P = names('P', h); // first-layer pre-activation at z
   const Q = names('Q', h); // ... at the baseline
   const G = names('G', h); // accumulated d logit / d first-layer pre-activation
-  const baseInputs = names('b', first.inSize);
+  // The baseline is fixed: its values and first-layer pre-activations become literals.
+  const baseInputs = Array.from(baseline, (v) => literal(v));
   let src = readInputs;
-  src += baseInputs.map((n, i) => `const ${n}=zb[${i}];`).join('');
   P.forEach((p, o) => (src += `const ${p}=${dot(first, o, inputs)};`));
-  Q.forEach((q, o) => (src += `const ${q}=${dot(first, o, baseInputs)};`));
+  Q.forEach((q, o) => {
+    let pre = first.bias[o] as number;
+    for (let i = 0; i < first.inSize; i++)
+      pre += (first.kernel[i * h + o] as number) * (baseline[i] as number);
+    src += `const ${q}=${literal(pre)};`;
+  });
   const A0 = names('x0_', h);
   A0.forEach((a, o) => (src += `const ${a}=${P[o]}>0?${P[o]}:0;`));
   const [restAtX, logitAtX] = forwardSource(ws, 1, A0, 'x');
@@ -169,7 +177,7 @@ export class CompiledMlp {
     this.inputSize = (weights[0] as DenseWeights).inSize;
     if (baseline.length !== this.inputSize) throw new RangeError('baseline has the wrong length');
     this.baseline = Float64Array.from(baseline);
-    const fns = generate(weights);
+    const fns = generate(weights, this.baseline);
     this.attributeFn = fns.attribute;
     this.logitFn = fns.logit;
     this.baselineLogit = this.logitFn(this.baseline);

@@ -201,3 +201,34 @@ describe('docker-compose.yml', () => {
     );
   });
 });
+
+describe('dashboard nginx.conf', () => {
+  const conf = read('dashboard/nginx.conf');
+
+  it('proxies to the Services by the names and ports the manifests and compose use', () => {
+    const upstreams = [...conf.matchAll(/^\s*server ([\w-]+):(\d+);/gm)].map((m) => [
+      m[1],
+      Number(m[2]),
+    ]);
+    expect(upstreams).toEqual([
+      ['aiops-healer', 8081],
+      ['aiops-backend', 5000],
+    ]);
+    const services = kustomize(repoPath('k8s/overlays/dev')).filter((o) => o.kind === 'Service');
+    for (const [name, port] of upstreams) {
+      const svc = services.find((s) => s.metadata.name === name)!;
+      expect((svc.spec as { ports: { port: number }[] }).ports.map((p) => p.port)).toContain(port);
+    }
+    const compose = read('docker-compose.yml');
+    for (const [name] of upstreams) expect(compose).toContain(`- ${name}\n`);
+  });
+
+  it('listens on the container port and streams SSE on /api/ unbuffered', () => {
+    expect(conf).toMatch(/^\s*listen 8080;/m);
+    const api = /location \/api\/ \{([^}]*)\}/.exec(conf)?.[1] ?? '';
+    expect(api).toContain('proxy_pass http://aiops_healer;');
+    expect(api).toContain('proxy_buffering off;');
+    expect(conf).toMatch(/location \/predict \{[^}]*proxy_pass http:\/\/aiops_backend;/);
+    expect(conf).toMatch(/location = \/healthz/);
+  });
+});

@@ -93,8 +93,19 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     sim.advanceTo(clock.now());
     scenario?.poll();
   };
+  // In real time a step runs from a timer: a bug there must be reported, not kill the cluster.
+  let lastError = '';
+  const safeAdvance = (): void => {
+    try {
+      advance();
+    } catch (err) {
+      const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      if (text !== lastError) (opts.log ?? console.error)(`simulator: step failed: ${text}`);
+      lastError = text;
+    }
+  };
   const manual = clock instanceof ManualClock;
-  const timer = manual ? undefined : setInterval(advance, opts.tickMs ?? 250);
+  const timer = manual ? undefined : setInterval(safeAdvance, opts.tickMs ?? 250);
   timer?.unref();
   return {
     url,

@@ -23,6 +23,11 @@ export function validate(def: ResourceDef, obj: KubeObject): void {
   if (def.kind === 'Deployment') causes.push(...validateDeployment(obj as Deployment));
   if (def.kind === 'HorizontalPodAutoscaler')
     causes.push(...validateHpa(obj as HorizontalPodAutoscaler));
+  if (def.kind === 'ReplicaSet') causes.push(...validateReplicaSet(obj));
+  if (def.kind === 'Pod')
+    causes.push(
+      ...validateContainers((obj.spec as { containers?: unknown })?.containers, 'spec.containers'),
+    );
   if (causes.length) throw invalid(def, name, causes);
 }
 
@@ -95,5 +100,48 @@ function validateHpa(h: HorizontalPodAutoscaler): FieldCause[] {
       message: 'Required value',
       reason: 'FieldValueRequired',
     });
+  return out;
+}
+
+/** Containers need a name and an image: the kubelet and the metrics read both. */
+function validateContainers(containers: unknown, field: string): FieldCause[] {
+  if (!Array.isArray(containers) || containers.length === 0)
+    return [{ field, message: 'Required value', reason: 'FieldValueRequired' }];
+  const out: FieldCause[] = [];
+  containers.forEach((c: { name?: unknown; image?: unknown } | null, i) => {
+    if (typeof c?.name !== 'string' || !c.name)
+      out.push({
+        field: `${field}[${i}].name`,
+        message: 'Required value',
+        reason: 'FieldValueRequired',
+      });
+    if (typeof c?.image !== 'string' || !c.image)
+      out.push({
+        field: `${field}[${i}].image`,
+        message: 'Required value',
+        reason: 'FieldValueRequired',
+      });
+  });
+  return out;
+}
+
+function validateReplicaSet(rs: KubeObject): FieldCause[] {
+  const spec = rs.spec as
+    | { replicas?: unknown; selector?: unknown; template?: { spec?: { containers?: unknown } } }
+    | undefined;
+  if (!spec || typeof spec !== 'object')
+    return [{ field: 'spec', message: 'Required value', reason: 'FieldValueRequired' }];
+  const out: FieldCause[] = [];
+  if (
+    spec.replicas !== undefined &&
+    (!Number.isInteger(spec.replicas) || (spec.replicas as number) < 0)
+  )
+    out.push({
+      field: 'spec.replicas',
+      message: `Invalid value: ${JSON.stringify(spec.replicas)}: must be greater than or equal to 0`,
+    });
+  if (!spec.selector)
+    out.push({ field: 'spec.selector', message: 'Required value', reason: 'FieldValueRequired' });
+  out.push(...validateContainers(spec.template?.spec?.containers, 'spec.template.spec.containers'));
   return out;
 }

@@ -122,6 +122,12 @@ export class Kubelet {
       const deployment = rsUid ? rsOwner.get(rsUid) : undefined;
       const spec = this.workloadOf(pod.metadata.namespace!, deployment);
       const rt = this.runtimes.get(pod.metadata.uid) ?? this.admit(pod, deployment, spec);
+      if (rt.node === undefined && pod.spec.nodeName) {
+        // Bound since admission: the container starts now.
+        rt.node = pod.spec.nodeName;
+        rt.running = true;
+        rt.startedAt = now;
+      }
       rt.nodeLost = rt.node !== undefined && nodes.get(rt.node) === false;
       const key = `${rt.namespace}/${deployment}`;
       if (!byDeployment.has(key)) byDeployment.set(key, []);

@@ -45,6 +45,23 @@ export class ReplicaSetController {
       if (owner && !rsUids.has(owner.uid) && store.get(PKEY, p.metadata.namespace, p.metadata.name))
         store.delete(PKEY, p.metadata.namespace, p.metadata.name);
     }
+    this.schedulePending();
+  }
+
+  /** The scheduler's part: binds pods created without a node (bare pods, or when none was ready). */
+  private schedulePending(): void {
+    for (const p of this.cluster.store.peek<Pod>(PKEY)) {
+      if (p.spec.nodeName) continue;
+      const nodeName = this.pickNode();
+      if (!nodeName) return;
+      this.cluster.store.mutate<Pod>(PKEY, p.metadata.namespace, p.metadata.name, (x) => {
+        x.spec.nodeName = nodeName;
+        x.status = {
+          ...(x.status ?? { phase: 'Pending' }),
+          conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null }],
+        };
+      });
+    }
   }
 
   private sync(rs: ReplicaSet, pods: Pod[]): void {

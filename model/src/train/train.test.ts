@@ -7,7 +7,7 @@ import { formatTrainingCsv } from '../data/csv.js';
 import { generateRuns } from '../data/dataset.js';
 import { Predictor } from '../predictor.js';
 import { CRASH_LOOP_EXAMPLE, ORIGINAL_HEALTHY_EXAMPLE } from '../schema.js';
-import { main as trainCli } from '../cli/trainCli.js';
+import { main as trainCli, maxWeightDifference } from '../cli/trainCli.js';
 import { fitPlatt, sigmoid } from './calibrate.js';
 import { buildArtifact, selectThreshold, type SyntheticSpec } from './pipeline.js';
 import type { TrainConfig } from './train.js';
@@ -140,5 +140,17 @@ describe('default threshold', () => {
     ['no positives: nothing to balance, the top of the grid', [0.1, 0.2], [0, 0], 0.95],
   ])('%s', (_name, risks, labels, expected) => {
     expect(selectThreshold(risks, labels)).toBeCloseTo(expected, 10);
+  });
+});
+
+describe('reproduction check', () => {
+  const bytes = (...xs: number[]): Uint8Array => new Uint8Array(Float32Array.from(xs).buffer);
+  it.each<[string, Uint8Array, Uint8Array, number]>([
+    ['identical', bytes(1, 2, 3), bytes(1, 2, 3), 0],
+    ['one weight off', bytes(1, 2, 3), bytes(1, 2.5, 3), 0.5],
+    ['different layouts', bytes(1, 2), bytes(1, 2, 3), Infinity],
+    ['empty', bytes(), bytes(), 0],
+  ])('max |Δweight|: %s', (_name, a, b, expected) => {
+    expect(maxWeightDifference(a, b)).toBe(expected);
   });
 });

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_FEATURE_QUERIES, renderQuery } from '@aiops/model/queries';
 import { freePort, startPrometheus, startProcess, waitForHttp } from '@aiops/simulator/testing';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -94,13 +95,19 @@ try {
       await until('simulator', async () => sim.output().includes('ready '), 300_000);
       const scrape = n >= 1000 ? '10s' : '2s';
       prom = await startPrometheus({ targets: [`127.0.0.1:${simPort}`], scrapeInterval: scrape });
-      // Every deployment scraped, with enough samples for rate() over the 2m window.
+      // Every feature query answers for every deployment (enough samples for rate() and the
+      // slowed simulator has stepped), so the measured cycle is a conclusive one.
+      const scope = { namespace: 'bench-.*', deployment: '.+', window: '2m' };
       await until(
-        `${n} deployments in Prometheus`,
-        async () =>
-          (await instant(prom.url, 'count(kube_deployment_spec_replicas)')) >= n &&
-          (await instant(prom.url, 'min(count_over_time(up[5m]))')) >= 4,
-        600_000,
+        `every feature for ${n} deployments in Prometheus`,
+        async () => {
+          for (const template of Object.values(DEFAULT_FEATURE_QUERIES)) {
+            if (!((await instant(prom.url, `count(${renderQuery(template, scope)})`)) >= n))
+              return false;
+          }
+          return true;
+        },
+        900_000,
       );
       const before = await servedQueries(prom.url);
       const result = await runChild({

@@ -42,6 +42,14 @@ describe('StatusStore', () => {
     expect(store.list()[0]!.trend.map((p) => p.risk)).toEqual([0.6, 0.7]);
   });
 
+  it('grows the history ring up to its capacity, then drops the oldest, keeping order', () => {
+    const store = new StatusStore({ thresholds: { high: 0.8, low: 0.5 }, historyPoints: 20 });
+    for (let i = 0; i < 25; i++) store.assessment(status('cart', i / 100, i * 60));
+    const h = store.detail('shop', 'cart')!.history;
+    expect(h.map((p) => p.risk)).toEqual(Array.from({ length: 20 }, (_, i) => (i + 5) / 100));
+    expect(h[0]!.t).toBe(iso(5 * 60));
+  });
+
   it.each([
     ['null (inconclusive)', null],
     ['NaN', NaN],

@@ -69,25 +69,31 @@ class Ring<T> {
   }
 }
 
-/** Risk points as two typed-array rings: 12 bytes a point, so 5,000 deployments stay small. */
+/**
+ * Risk points as two typed-array rings: 12 bytes a point, so 5,000 deployments stay small. The
+ * arrays start small and double up to `capacity`, so a fresh healer watching thousands of
+ * deployments does not reserve hours of history it does not have yet.
+ */
 class RiskRing {
-  private readonly times: Float64Array;
-  private readonly risks: Float32Array;
+  private times: Float64Array;
+  private risks: Float32Array;
   private next = 0;
   private size = 0;
-  constructor(capacity: number) {
-    this.times = new Float64Array(Math.max(0, capacity));
-    this.risks = new Float32Array(Math.max(0, capacity));
+  constructor(private readonly capacity: number) {
+    const initial = Math.min(Math.max(0, capacity), 8);
+    this.times = new Float64Array(initial);
+    this.risks = new Float32Array(initial);
   }
   push(t: number, risk: number): void {
+    if (this.capacity <= 0) return;
+    if (this.size === this.times.length && this.size < this.capacity) this.grow();
     const cap = this.times.length;
-    if (cap === 0) return;
     this.times[this.next] = t;
     this.risks[this.next] = risk;
     this.next = (this.next + 1) % cap;
     this.size = Math.min(this.size + 1, cap);
   }
-  /** The newest `limit` points (all when omitted), oldest first, optionally from `sinceMs`. */
+  /** The newest `limit` points (all when omitted), oldest first, optionally within a time span. */
   points(limit = Infinity, sinceMs = -Infinity, untilMs = Infinity): RiskPoint[] {
     const cap = this.times.length;
     const n = Math.min(this.size, limit);
@@ -100,6 +106,17 @@ class RiskRing {
       out.push({ t: new Date(t).toISOString(), risk: Number(this.risks[i]!.toPrecision(6)) });
     }
     return out;
+  }
+  /** Called only when full and below capacity: the ring is in order from 0, `next` is 0. */
+  private grow(): void {
+    const size = Math.min(this.capacity, this.times.length * 2);
+    const times = new Float64Array(size);
+    const risks = new Float32Array(size);
+    times.set(this.times);
+    risks.set(this.risks);
+    this.next = this.size;
+    this.times = times;
+    this.risks = risks;
   }
 }
 

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { PanelQuery } from './grafana.js';
 
 export interface ToolResult {
@@ -43,6 +43,21 @@ export function checkRuleGroups(groups: unknown): ToolResult {
 export function checkQueries(queries: readonly PanelQuery[]): ToolResult {
   const rules = queries.map((q, i) => ({ record: `dashboard:query_${i}:check`, expr: q.expr }));
   return checkRuleGroups([{ name: 'dashboard-queries', rules }]);
+}
+
+/**
+ * `promtool check config` on a Prometheus configuration whose rule files are container paths:
+ * each `rule_files` entry is mapped to a local file first (by `mapRuleFile`).
+ */
+export function checkPrometheusConfig(
+  text: string,
+  mapRuleFile: (path: string) => string,
+): ToolResult {
+  const config = parse(text) as { rule_files?: string[] };
+  config.rule_files = (config.rule_files ?? []).map(mapRuleFile);
+  return withTempFile('prometheus.yml', stringify(config), (p) =>
+    runTool('promtool', ['check', 'config', p]),
+  );
 }
 
 /** `amtool check-config` on an Alertmanager configuration file. */

@@ -6,6 +6,7 @@ import { kustomize } from '../src/kube.js';
 import { repoPath } from '../src/paths.js';
 import {
   checkAlertmanagerConfig,
+  checkPrometheusConfig,
   checkQueries,
   checkRuleGroups,
   runTool,
@@ -53,6 +54,28 @@ describe('promtool', () => {
     const r = checkQueries(queries);
     expect(r.ok).toBe(false);
     expect(r.output).toMatch(/parse error|unexpected/);
+  });
+});
+
+describe('promtool check config', () => {
+  const localRules = (): string => repoPath('deploy/prometheus/alerts.yml');
+
+  it('accepts the compose Prometheus configuration (rules mapped to the repository file)', () => {
+    const r = checkPrometheusConfig(
+      readFileSync(repoPath('deploy/prometheus/prometheus.yml'), 'utf8'),
+      localRules,
+    );
+    expect(r.output).toMatch(/SUCCESS/);
+    expect(r.ok).toBe(true);
+  });
+
+  it('rejects a broken configuration (fixture)', () => {
+    const r = checkPrometheusConfig(
+      readFileSync(fixture('prometheus/broken-prometheus.yml'), 'utf8'),
+      localRules,
+    );
+    expect(r.ok).toBe(false);
+    expect(r.output).toMatch(/FAILED/);
   });
 });
 

@@ -7,6 +7,7 @@ import { renderHealerConfigFile } from '../src/healerConfig.js';
 import { kustomize, parseYamlDocuments, type KubeObject } from '../src/kube.js';
 import { repoPath } from '../src/paths.js';
 import { checkPolicies, isPinnedImage, RULES } from '../src/policy.js';
+import { permissionsGranted, permissionsUsed, permissionsUsedIn } from '../src/rbacUsage.js';
 import { checkReferences } from '../src/references.js';
 import { validateObjects } from '../src/schemas.js';
 
@@ -234,5 +235,38 @@ describe('healer ConfigMap', () => {
     expect(() =>
       configFromSources({}, { ...parse(configText()), thresholds: { high: 2 } }),
     ).toThrow(/thresholds\.high/);
+  });
+});
+
+describe('healer RBAC equals what the healer calls', () => {
+  const role = (): { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] } =>
+    find(render('k8s/overlays/prod'), 'Role', 'aiops-healer') as unknown as {
+      rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    };
+
+  it('grants exactly the permissions of the client-node calls in healer/src', () => {
+    const { used, unknown } = permissionsUsedIn(repoPath('healer/src'));
+    expect(unknown).toEqual([]);
+    expect([...permissionsGranted(role().rules)].sort()).toEqual([...used].sort());
+  });
+
+  it('tells a missing and an extra permission apart', () => {
+    const { used } = permissionsUsed(
+      'await core.listNamespacedPod(); const e = new Exec(kc); await apps.readNamespacedDeploymentScale();',
+    );
+    const granted = permissionsGranted([
+      { apiGroups: [''], resources: ['pods', 'secrets'], verbs: ['list'] },
+    ]);
+    expect([...used].filter((p) => !granted.has(p)).sort()).toEqual([
+      '/pods/exec create',
+      'apps/deployments/scale get',
+    ]);
+    expect([...granted].filter((p) => !used.has(p))).toEqual(['/secrets list']);
+  });
+
+  it('reports a call on a kind it does not know', () => {
+    expect(permissionsUsed('await core.readNamespacedSecret({ name })').unknown).toEqual([
+      '.readNamespacedSecret(',
+    ]);
   });
 });

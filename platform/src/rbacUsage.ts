@@ -1,0 +1,86 @@
+/**
+ * Least privilege, checked both ways: the permissions the healer's code needs (from the
+ * @kubernetes/client-node calls in its source) must equal the permissions its Role grants. A
+ * missing rule breaks a heal step in production; an extra one is privilege nobody uses.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** `group/resource verb`, e.g. `apps/deployments/scale patch` (core group: `/pods list`). */
+export type Permission = string;
+
+/** client-node object names → API group and resource. */
+const RESOURCES: Record<string, [group: string, resource: string]> = {
+  Deployment: ['apps', 'deployments'],
+  DeploymentScale: ['apps', 'deployments/scale'],
+  ReplicaSet: ['apps', 'replicasets'],
+  HorizontalPodAutoscaler: ['autoscaling', 'horizontalpodautoscalers'],
+  Pod: ['', 'pods'],
+  Event: ['', 'events'],
+  Lease: ['coordination.k8s.io', 'leases'],
+};
+const VERBS: Record<string, string> = {
+  read: 'get',
+  list: 'list',
+  create: 'create',
+  patch: 'patch',
+  replace: 'update',
+  delete: 'delete',
+};
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return tsFiles(p);
+    return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+/** Permissions implied by the client-node calls in a source text. A call on an object kind this
+ * module does not know is returned in `unknown`, so a new kind of call cannot slip through. */
+export function permissionsUsed(source: string): { used: Set<Permission>; unknown: string[] } {
+  const used = new Set<Permission>();
+  const unknown: string[] = [];
+  const calls = [
+    ...source.matchAll(/\.(read|list|create|patch|replace|delete)Namespaced(\w+?)\(/g),
+    ...source.matchAll(/\.(list)(\w+?)ForAllNamespaces\(/g),
+  ];
+  for (const m of calls) {
+    const res = RESOURCES[m[2] as string];
+    if (res) used.add(`${res[0]}/${res[1]} ${VERBS[m[1] as string]}`);
+    else unknown.push(m[0]);
+  }
+  if (/\.connectPostNamespacedPodProxy\w*\(/.test(source)) used.add('/pods/proxy create');
+  if (/\bnew Exec\(/.test(source)) used.add('/pods/exec create');
+  return { used, unknown };
+}
+
+/** Permissions used by every source file under `dir`. */
+export function permissionsUsedIn(dir: string): { used: Set<Permission>; unknown: string[] } {
+  const used = new Set<Permission>();
+  const unknown: string[] = [];
+  for (const f of tsFiles(dir)) {
+    const r = permissionsUsed(readFileSync(f, 'utf8'));
+    r.used.forEach((p) => used.add(p));
+    unknown.push(...r.unknown.map((u) => `${f}: ${u}`));
+  }
+  return { used, unknown };
+}
+
+interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs?: string[];
+}
+
+/** Permissions a Role's rules grant (resourceNames narrowing ignored). */
+export function permissionsGranted(rules: readonly PolicyRule[]): Set<Permission> {
+  const out = new Set<Permission>();
+  for (const r of rules) {
+    for (const g of r.apiGroups ?? []) {
+      for (const res of r.resources ?? [])
+        for (const v of r.verbs ?? []) out.add(`${g}/${res} ${v}`);
+    }
+  }
+  return out;
+}

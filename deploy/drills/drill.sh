@@ -14,6 +14,7 @@ ns="$1" deploy="$2"
 timeout="${DRILL_TIMEOUT_SECONDS:-300}"
 k() { kubectl -n "$ns" "$@"; }
 
+# shellcheck disable=SC2016 # a Go template, not shell: the $ must reach kubectl unexpanded
 selector="$(k get deployment "$deploy" -o go-template='{{range $k, $v := .spec.selector.matchLabels}}{{$k}}={{$v}},{{end}}')"
 selector="${selector%,}"
 desired="$(k get deployment "$deploy" -o jsonpath='{.spec.replicas}')"

@@ -238,6 +238,7 @@ export async function startWorld(
         resetDeployment: (ns, name) => healer.reset(ns, name),
         readiness: () => readiness.readiness(),
         shadow: () => healer.shadowEntries(),
+        now: () => new Date(now()),
       });
       return {
         identity: opts.identity,

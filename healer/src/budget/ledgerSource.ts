@@ -14,22 +14,33 @@ export class LedgerLoadError extends Error {
   }
 }
 
+const ON_DEPLOYMENTS = 'involvedObject.kind=Deployment';
+
 /**
- * Lists the Events on Deployments in `namespaces` and rebuilds the budget ledger from the healer's
- * own action Events (see {@link ledgerFromEvents}). Called once at start and on becoming leader.
+ * Lists the Events on Deployments in `namespaces` (empty: every namespace, as the healer's watch
+ * scope) and rebuilds the budget ledger from the healer's own action Events (see
+ * {@link ledgerFromEvents}). Called at start and on becoming leader.
  */
 export async function loadLedgerFromEvents(
-  core: Pick<CoreV1Api, 'listNamespacedEvent'>,
+  core: Pick<CoreV1Api, 'listNamespacedEvent' | 'listEventForAllNamespaces'>,
   namespaces: readonly string[],
   opts: { reasons?: Readonly<Record<string, HealAction>>; component?: string } = {},
 ): Promise<LedgerEntry[]> {
+  if (namespaces.length === 0) {
+    try {
+      const list = await core.listEventForAllNamespaces({ fieldSelector: ON_DEPLOYMENTS });
+      return ledgerFromEvents(list.items, opts);
+    } catch (err) {
+      throw new LedgerLoadError('(all namespaces)', { cause: err });
+    }
+  }
   const all: LedgerEntry[] = [];
   for (const namespace of namespaces) {
     let list;
     try {
       list = await core.listNamespacedEvent({
         namespace,
-        fieldSelector: 'involvedObject.kind=Deployment',
+        fieldSelector: ON_DEPLOYMENTS,
       });
     } catch (err) {
       throw new LedgerLoadError(namespace, { cause: err });

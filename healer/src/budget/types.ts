@@ -4,13 +4,10 @@
  * message and the `budget denials` metric unchanged.
  */
 import type { HealAction } from '../api/types.js';
+import type { BudgetGate as PolicyBudgetGate, BudgetRequest } from '../policy/types.js';
 
-/** What the loop is about to do. */
-export interface BudgetRequest {
-  namespace: string;
-  name: string;
-  action: HealAction;
-}
+/** What the loop is about to do (defined with the gate's interface in `policy/types.ts`). */
+export type { BudgetRequest };
 
 export type BudgetRule =
   | 'cooldown'
@@ -75,8 +72,7 @@ export interface LedgerEntry {
   at: number;
 }
 
-/** The interface the loop calls (structurally the `BudgetGate` of `policy/types.ts`). */
-export interface BudgetGate {
+/** The loop's `BudgetGate` (`policy/types.ts`), with the rule typed and `repeated` always set. */
+export interface BudgetGate extends PolicyBudgetGate {
   check(request: BudgetRequest, now: Date): BudgetVerdict;
-  record(request: BudgetRequest, now: Date): void;
 }

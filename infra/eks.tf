@@ -1,5 +1,8 @@
 # EKS with a managed node group spread over three AZs, IRSA, and access entries instead of the
-# aws-auth ConfigMap. The GitHub deploy role gets namespace-scoped access only (dev, prod).
+# aws-auth ConfigMap. The GitHub deploy role gets namespace-scoped access only (dev, prod): the
+# `admin` policy there, because the release includes the healer's Role and RoleBinding (`edit`
+# may not create RBAC objects). Cluster-scoped objects (the Namespaces, ClusterIssuers) are the
+# platform team's, applied once (docs/configuration.md).
 module "eks" {
   source  = "terraform-aws-modules/eks/aws"
   version = "20.31.0"
@@ -44,7 +47,7 @@ module "eks" {
       principal_arn = aws_iam_role.github_deploy.arn
       policy_associations = {
         apps = {
-          policy_arn = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy"
+          policy_arn = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy"
           access_scope = {
             type       = "namespace"
             namespaces = ["dev", "prod"]

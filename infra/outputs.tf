@@ -15,3 +15,8 @@ output "vpc_cidr" {
   description = "Patch the NetworkPolicies' API-server and ALB ipBlocks if you change it"
   value       = module.vpc.vpc_cidr_block
 }
+
+output "external_secrets_role_arn" {
+  description = "Annotate the external-secrets ServiceAccount (k8s/components/external-secrets) with it"
+  value       = aws_iam_role.external_secrets.arn
+}

@@ -212,6 +212,27 @@ describe('environment specifics', () => {
   });
 });
 
+describe('what the CI deploy applies', () => {
+  const SELECTOR = 'app.kubernetes.io/part-of=aiops-autoheal';
+
+  it('deploy.yml applies by the part-of label', () => {
+    const deploy = readFileSync(repoPath('.github/workflows/deploy.yml'), 'utf8');
+    expect(deploy).toContain(`kubectl apply -l ${SELECTOR} -f release.yaml`);
+    expect(deploy).toContain(`--validate=strict -l ${SELECTOR} -f release.yaml`);
+  });
+
+  it.each(OVERLAYS)(
+    '%s: every namespaced object carries the label (else CI would skip it); the Namespace does not',
+    (dir) => {
+      const [key, value] = SELECTOR.split('=') as [string, string];
+      const unlabelled = render(dir)
+        .filter((o) => o.metadata.labels?.[key] !== value)
+        .map((o) => o.kind);
+      expect(unlabelled).toEqual(['Namespace']);
+    },
+  );
+});
+
 describe('healer ConfigMap', () => {
   const configText = (): string => {
     const cm = find(render('k8s/overlays/dev'), 'ConfigMap', 'aiops-healer');

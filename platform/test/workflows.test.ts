@@ -79,7 +79,7 @@ describe('GitHub Actions workflows', () => {
       /configure-aws-credentials/,
       /render-release\.sh/,
       /--dry-run=server/,
-      /kubectl apply -f release\.yaml/,
+      /kubectl apply -l \S+ -f release\.yaml/,
       /wait-healthy\.sh/,
       /smoke-test\.sh/,
       /risk-gate\.sh/,

@@ -126,12 +126,13 @@ async function main(argv: string[]): Promise<number> {
     );
     const kube = createKubeClients(loadKubeConfig(undefined, { timeoutMs: config.kube.timeoutMs }));
     const namespaces = args.namespaces ?? config.namespaces;
-    const ledger =
-      namespaces.length > 0
-        ? await loadLedgerFromEvents(kube.core, namespaces, {
-            component: config.kube.component,
-          }).catch(() => [])
-        : [];
+    // The budgets count the in-cluster healer's actions too (from its Events).
+    const ledger = await loadLedgerFromEvents(kube.core, namespaces, {
+      component: config.kube.component,
+    }).catch((err: unknown) => {
+      logger.warn({ err: String(err) }, 'could not rebuild the budget ledger from Events');
+      return [];
+    });
     const { healer, notifier } = createHealer({
       config,
       kube,

@@ -62,20 +62,25 @@ async function main(): Promise<void> {
   const store = new StatusStore({ thresholds: config.thresholds });
 
   // Budgets start from the healer's own Events, so a restart or a new leader gets no fresh budget.
-  const ledger =
-    config.namespaces.length > 0
-      ? await loadLedgerFromEvents(kube.core, config.namespaces, {
-          component: config.kube.component,
-        }).catch((err: unknown) => {
-          logger.warn(
-            { err: String(err) },
-            'could not rebuild the budget ledger from Events; starting empty',
-          );
-          return [];
-        })
-      : [];
-  const budget = withBudgetMetrics(new LedgerBudgetGate(config.budgets, ledger), registry);
-  if (elector) registerLeaderMetrics(registry, elector);
+  const loadLedger = () =>
+    loadLedgerFromEvents(kube.core, config.namespaces, {
+      component: config.kube.component,
+    }).catch((err: unknown) => {
+      logger.warn({ err: String(err) }, 'could not rebuild the budget ledger from Events');
+      return undefined;
+    });
+  const gate = new LedgerBudgetGate(config.budgets, (await loadLedger()) ?? []);
+  const budget = withBudgetMetrics(gate, registry);
+  if (elector) {
+    registerLeaderMetrics(registry, elector);
+    // Another replica may have acted while this one followed: reload before acting.
+    elector.onChange((leading) => {
+      if (!leading) return;
+      void loadLedger().then((entries) => {
+        if (entries) gate.reset(entries);
+      });
+    });
+  }
 
   const { healer, notifier } = createHealer({
     config,

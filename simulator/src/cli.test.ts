@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { runCli } from './cli.js';
 import { ManualClock, startSimulator, type RunningSimulator } from './index.js';
+
+// Virtual hours and real kubectl processes: more than jest's 5 s default per test.
+jest.setTimeout(60_000);
 
 describe('fault CLI against a running simulator', () => {
   let sim: RunningSimulator;

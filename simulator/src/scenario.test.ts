@@ -1,7 +1,10 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { ManualClock } from './clock.js';
 import { DEMO_ROTATION, demoStep } from './scenario.js';
 import { startSimulator } from './index.js';
+
+// Virtual hours and real kubectl processes: more than jest's 5 s default per test.
+jest.setTimeout(60_000);
 
 describe('demo scenario', () => {
   it('demoStep rotates kinds and deployments; nothing to do without deployments', () => {

@@ -1,5 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { ManualClock, startSimulator, type RunningSimulator } from '../src/index.js';
+
+// Virtual hours and real kubectl processes: more than jest's 5 s default per test.
+jest.setTimeout(60_000);
 
 // One test per status code the API answers, through plain HTTP (Status bodies as the apiserver).
 describe('simulator HTTP API status codes', () => {

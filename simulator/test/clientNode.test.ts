@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import {
   ApiException,
   AppsV1Api,
@@ -14,6 +14,9 @@ import {
 } from '@kubernetes/client-node';
 import { Writable } from 'node:stream';
 import { ManualClock, startSimulator, type RunningSimulator } from '../src/index.js';
+
+// Virtual hours and real kubectl processes: more than jest's 5 s default per test.
+jest.setTimeout(60_000);
 
 /** Status body of a failed call, whatever form client-node left it in. */
 function statusOf(err: unknown): { code: number; reason?: string; message?: string } {

@@ -1,6 +1,9 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { ManualClock, startSimulator } from '../src/index.js';
 import { parseExposition, type Sample } from './support/scrape.js';
+
+// Virtual hours and real kubectl processes: more than jest's 5 s default per test.
+jest.setTimeout(60_000);
 
 const COUNTERS = [
   'container_cpu_usage_seconds_total',

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import {
   ManualClock,
   startSimulator,
@@ -7,6 +7,9 @@ import {
 } from '../src/index.js';
 import { clearCache, injectFault, restart, rollback, scale } from './support/remediate.js';
 import { scrape, signals, type DeploymentSignals } from './support/scrape.js';
+
+// Virtual hours and real kubectl processes: more than jest's 5 s default per test.
+jest.setTimeout(60_000);
 
 type Check = (s: DeploymentSignals) => boolean;
 type Remedy = (url: string, ns: string, name: string) => Promise<unknown>;

@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { ManualClock, startSimulator, type RunningSimulator } from '../src/index.js';
+
+// Virtual hours and real kubectl processes: more than jest's 5 s default per test.
+jest.setTimeout(60_000);
 
 interface Run {
   code: number;

@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { DEFAULT_FEATURE_QUERIES, FEATURE_NAMES, renderQuery } from '@aiops/model';
 import { startPrometheus, type RunningPrometheus } from '../src/testing.js';
 import { ManualClock, ScaledClock, startSimulator, type RunningSimulator } from '../src/index.js';
+
+// Real Prometheus and promtool processes: more than jest's 5 s default per test.
+jest.setTimeout(60_000);
 
 /** Runs `promtool check metrics` on a text; resolves with its exit code and output. */
 function promtoolCheck(text: string): Promise<{ code: number | null; output: string }> {

@@ -30,6 +30,8 @@ export class ObjectStore {
   private readonly listeners = new Set<(e: StoreEvent) => void>();
   private readonly history: StoreEvent[] = [];
   private rv = 1;
+  /** Each bucket's objects in name order, rebuilt after a write to it (the controllers' hot path). */
+  private readonly sorted = new Map<string, KubeObject[]>();
 
   constructor(
     private readonly clock: Clock,
@@ -74,10 +76,14 @@ export class ObjectStore {
    * Never mutate what it returns.
    */
   peek<T extends KubeObject = KubeObject>(key: string, ns?: string): readonly T[] {
-    const out: [string, T][] = [];
-    for (const [id, o] of this.bucket(key))
-      if (ns === undefined || o.metadata.namespace === ns) out.push([id, o as T]);
-    return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, o]) => o);
+    let all = this.sorted.get(key);
+    if (!all) {
+      all = [...this.bucket(key).entries()]
+        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+        .map(([, o]) => o);
+      this.sorted.set(key, all);
+    }
+    return (ns === undefined ? all.slice() : all.filter((o) => o.metadata.namespace === ns)) as T[];
   }
 
   /** Creates an object, filling uid, resourceVersion, creationTimestamp and generation. */
@@ -92,6 +98,7 @@ export class ObjectStore {
     m.generation = 1;
     m.resourceVersion = String(++this.rv);
     this.bucket(key).set(id, o);
+    this.sorted.delete(key);
     this.emit('ADDED', key, o);
     return structuredClone(o);
   }
@@ -113,6 +120,7 @@ export class ObjectStore {
     o.metadata.generation = (cur.metadata.generation ?? 1) + (opts.bumpGeneration ? 1 : 0);
     o.metadata.resourceVersion = String(++this.rv);
     this.bucket(key).set(id, o);
+    this.sorted.delete(key);
     this.emit('MODIFIED', key, o);
     return structuredClone(o);
   }
@@ -137,6 +145,7 @@ export class ObjectStore {
     const cur = this.bucket(key).get(id);
     if (!cur) throw notFound(this.defOf(key), name);
     this.bucket(key).delete(id);
+    this.sorted.delete(key);
     const gone = structuredClone(cur);
     gone.metadata.resourceVersion = String(++this.rv);
     this.emit('DELETED', key, gone);

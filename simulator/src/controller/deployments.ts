@@ -46,14 +46,13 @@ export function resolveIntOrPercent(
   return roundUp ? Math.ceil(f) : Math.floor(f);
 }
 
-/** The owned ReplicaSets of a deployment, the one matching its current template first if any. */
+/** The ReplicaSets a deployment controls: the store's own objects, read-only (copy to change). */
 export function ownedReplicaSets(cluster: Cluster, d: Deployment): ReplicaSet[] {
   return cluster.store
     .peek<ReplicaSet>(RSKEY, d.metadata.namespace)
     .filter((rs) =>
       rs.metadata.ownerReferences?.some((o) => o.uid === d.metadata.uid && o.controller),
-    )
-    .map((rs) => structuredClone(rs));
+    );
 }
 
 /**
@@ -64,6 +63,17 @@ export function ownedReplicaSets(cluster: Cluster, d: Deployment): ReplicaSet[] 
 export class DeploymentController {
   /** When each deployment last made rollout progress, for ProgressDeadlineExceeded. */
   private readonly progressAt = new Map<string, number>();
+  /** Template hash per deployment uid; a template change always bumps the generation. */
+  private readonly hashes = new Map<string, { generation: number; hash: string }>();
+
+  private templateHash(d: Deployment): string {
+    const generation = d.metadata.generation ?? 0;
+    const cached = this.hashes.get(d.metadata.uid);
+    if (cached?.generation === generation) return cached.hash;
+    const hash = podTemplateHash(d.spec.template);
+    this.hashes.set(d.metadata.uid, { generation, hash });
+    return hash;
+  }
 
   constructor(
     private readonly cluster: Cluster,
@@ -72,13 +82,13 @@ export class DeploymentController {
   ) {}
 
   reconcile(): void {
-    for (const d of this.cluster.store.list<Deployment>(DKEY)) this.sync(d);
+    for (const d of this.cluster.store.peek<Deployment>(DKEY)) this.sync(d);
   }
 
   private sync(d: Deployment): void {
     const ns = d.metadata.namespace!;
     const all = ownedReplicaSets(this.cluster, d);
-    const hash = podTemplateHash(d.spec.template);
+    const hash = this.templateHash(d);
     let newRS = all.find((rs) => rs.metadata.labels?.['pod-template-hash'] === hash);
     const maxRev = Math.max(0, ...all.map(revisionOf));
     const R = d.spec.replicas ?? 1;
@@ -217,7 +227,6 @@ export class DeploymentController {
       x.spec.replicas = to;
       (x.metadata.annotations ??= {})[DESIRED] = String(d.spec.replicas ?? 1);
     });
-    rs.spec.replicas = to;
     const verb = to > from ? 'up' : 'down';
     this.events.record(
       d,

@@ -27,6 +27,13 @@ export class ReplicaSetController {
     const store = this.cluster.store;
     const deploymentUids = new Set(store.peek(storageKey(DEPLOYMENTS)).map((d) => d.metadata.uid));
     const pods = store.peek<Pod>(PKEY);
+    const byOwner = new Map<string, Pod[]>();
+    for (const p of pods)
+      for (const o of p.metadata.ownerReferences ?? []) {
+        const list = byOwner.get(o.uid);
+        if (list) list.push(p);
+        else byOwner.set(o.uid, [p]);
+      }
     const rsUids = new Set<string>();
     for (const rs of store.peek<ReplicaSet>(RSKEY)) {
       const owner = rs.metadata.ownerReferences?.find((o) => o.controller);
@@ -35,10 +42,7 @@ export class ReplicaSetController {
         continue;
       }
       rsUids.add(rs.metadata.uid);
-      this.sync(
-        rs,
-        pods.filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === rs.metadata.uid)),
-      );
+      this.sync(rs, [...(byOwner.get(rs.metadata.uid) ?? [])]);
     }
     for (const p of pods) {
       const owner = p.metadata.ownerReferences?.find((o) => o.controller);

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { requireBinaries } from './lib.mjs';
 
-requireBinaries(['prometheus', 'promtool', 'chromium']);
+requireBinaries(['prometheus', 'promtool', 'amtool', 'chromium']);
 
 const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);

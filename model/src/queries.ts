@@ -23,6 +23,9 @@ const C = 'namespace=~"{{namespace}}", container!="", container!="POD"';
 const POD_CPU_LIMIT = `(sum by (namespace, pod) (kube_pod_container_resource_limits{namespace=~"{{namespace}}", resource="cpu"}) or sum by (namespace, pod) (kube_pod_container_resource_requests{namespace=~"{{namespace}}", resource="cpu"}))`;
 const POD_MEM_RATIO = `sum by (namespace, pod) (container_memory_working_set_bytes{${C}}) / sum by (namespace, pod) (kube_pod_container_resource_limits{namespace=~"{{namespace}}", resource="memory"})`;
 const APP = 'namespace=~"{{namespace}}"';
+const REQUESTS_PER_DEPLOYMENT = `sum by (namespace, deployment) (${perPod(
+  `sum by (namespace, pod) (rate(http_requests_total{${APP}}[{{window}}]))`,
+)})`;
 
 export const DEFAULT_FEATURE_QUERIES: Record<FeatureName, string> = {
   restart_count_last_5m: `sum by (namespace, deployment) (${perPod(
@@ -39,17 +42,15 @@ export const DEFAULT_FEATURE_QUERIES: Record<FeatureName, string> = {
   network_receive_bytes_per_s: `sum by (namespace, deployment) (${perPod(
     `sum by (namespace, pod) (rate(container_network_receive_bytes_total{${APP}}[{{window}}]))`,
   )})`,
-  http_5xx_error_rate: `sum by (namespace, deployment) (${perPod(
-    `sum by (namespace, pod) (rate(http_requests_total{${APP}, code=~"5.."}[{{window}}]))`,
-  )}) / clamp_min(sum by (namespace, deployment) (${perPod(
-    `sum by (namespace, pod) (rate(http_requests_total{${APP}}[{{window}}]))`,
-  )}), 1e-9)`,
+  // Apps label the status `code` (client_golang, the simulator) or `status` (prom-client apps such
+  // as our backend): match either. With traffic but no 5xx series yet, the rate is 0, not missing.
+  http_5xx_error_rate: `(sum by (namespace, deployment) (${perPod(
+    `sum by (namespace, pod) (rate(http_requests_total{${APP}, code=~"5.."}[{{window}}]) or rate(http_requests_total{${APP}, status=~"5.."}[{{window}}]))`,
+  )}) / clamp_min(${REQUESTS_PER_DEPLOYMENT}, 1e-9)) or (0 * ${REQUESTS_PER_DEPLOYMENT})`,
   http_p95_latency_seconds: `histogram_quantile(0.95, sum by (namespace, deployment, le) (${perPod(
     `sum by (namespace, pod, le) (rate(http_request_duration_seconds_bucket{${APP}}[{{window}}]))`,
   )}))`,
-  http_requests_per_s: `sum by (namespace, deployment) (${perPod(
-    `sum by (namespace, pod) (rate(http_requests_total{${APP}}[{{window}}]))`,
-  )})`,
+  http_requests_per_s: REQUESTS_PER_DEPLOYMENT,
   memory_limit_ratio: `max by (namespace, deployment) (${perPod(POD_MEM_RATIO)})`,
   memory_growth_ratio_per_min: `60 * max by (namespace, deployment) (${perPod(
     `deriv((${POD_MEM_RATIO})[{{window}}:15s])`,

@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { DEFAULT_FEATURE_QUERIES, FEATURE_NAMES, type FeatureName } from '@aiops/model';
+import { DEFAULT_FEATURE_QUERIES } from '@aiops/model/queries';
+import { FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
 import { validate as validateCron } from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';

@@ -4,7 +4,7 @@
  * `runCycle()` is what the schedule, the CLI and `POST /api/check` call. The loop never throws for
  * a deployment's trouble: it becomes an inconclusive assessment or a failed action, reported.
  */
-import { riskLevel, type FeatureInput, type Prediction } from '@aiops/model';
+import { riskLevel, type FeatureInput, type Prediction } from '@aiops/model/schema';
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type {

@@ -2,7 +2,7 @@
  * Block Kit for a {@link NotifyMessage}: deployment, namespace, risk, level, the top contributing
  * features with values, the step and attempt, and links.
  */
-import { featureSpec } from '@aiops/model';
+import { featureSpec } from '@aiops/model/schema';
 import { actionLabel, fmt } from '../policy/decide.js';
 import type { NotifyKind, NotifyMessage } from './types.js';
 

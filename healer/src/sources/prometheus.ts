@@ -3,7 +3,8 @@
  * (the templates aggregate `by (namespace, deployment)`), so the number of queries per cycle does
  * not grow with the number of deployments.
  */
-import { FEATURE_NAMES, renderQuery, type FeatureName } from '@aiops/model';
+import { renderQuery } from '@aiops/model/queries';
+import { FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
 import axios, { type AxiosInstance } from 'axios';
 import { withRetry, type Sleep } from '../retry.js';
 import { targetKey, type FeatureResult, type FeatureSource, type Target } from './types.js';

@@ -2,7 +2,7 @@
  * Turns raw per-feature samples into a `/predict` instance or an inconclusive verdict. Pure, so the
  * rules (missing, NaN, stale, out of range; required vs optional) are table-tested apart from HTTP.
  */
-import { FEATURES, type FeatureInput, type FeatureName } from '@aiops/model';
+import { FEATURES, type FeatureInput, type FeatureName } from '@aiops/model/schema';
 import type { FeatureResult } from './types.js';
 
 /** One feature's raw reading for one deployment. */

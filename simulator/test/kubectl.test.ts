@@ -142,6 +142,31 @@ describe('kubectl against the simulator', () => {
     expect(r.stderr).toContain('sh: 1: nope: not found');
   });
 
+  it('logs, and logs --previous after an OOM kill', async () => {
+    sim.faults.inject({
+      namespace: 'dev',
+      deployment: 'api',
+      kind: 'memory_leak',
+      params: { bytesPerSec: 2_000_000 },
+    });
+    // ~90 s to the first OOM kill; the container restarts at once and runs again.
+    sim.tick(120_000);
+    const pods = await json<{ items: { metadata: { name: string } }[] }>(
+      'get',
+      'pods',
+      '-n',
+      'dev',
+      '-l',
+      'app=api',
+    );
+    const pod = pods.items[0]!.metadata.name;
+    expect(await ok('logs', '-n', 'dev', pod)).toContain('INFO listening on :8080');
+    expect(await ok('logs', '-n', 'dev', pod, '--previous')).toContain('WARN heap near limit');
+    expect(await ok('get', 'pods', '-n', 'dev', '-l', 'app=api')).toMatch(
+      /api-\S+\s+1\/1\s+Running\s+[1-9]\d* \(/,
+    );
+  });
+
   it('get events shows the controllers at work', async () => {
     const out = await ok('get', 'events', '-n', 'prod');
     expect(out).toMatch(

@@ -4,6 +4,7 @@ import type { ApiContext } from './context.js';
 import { createExecHandler } from './exec.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION } from './discovery.js';
 import { sendError, sendJson } from './http.js';
+import { handlePodLog } from './logs.js';
 import { handlePodProxy } from './proxy.js';
 import { parseResourcePath } from './paths.js';
 import { handleResource } from './resources.js';
@@ -43,6 +44,8 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: ApiContext)
   if (!p) throw routeNotFound();
   if (p.def.resource === 'pods' && p.subresource === 'proxy' && p.namespace && p.name)
     return handlePodProxy(req, res, p.namespace, p.name, p.rest ?? '', ctx);
+  if (get && p.def.resource === 'pods' && p.subresource === 'log' && p.namespace && p.name)
+    return handlePodLog(req, res, p.namespace, p.name, url, ctx);
   if (p.def.resource === 'pods' && p.subresource === 'exec')
     throw badRequest('Upgrade request required: pods/exec speaks the WebSocket channel protocol');
   return handleResource(req, res, url, p, ctx);

@@ -59,6 +59,7 @@ export const RESOURCES: ResourceDef[] = [
         verbs: ['create', 'delete', 'get', 'patch', 'update'],
       },
       { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
+      { name: 'log', kind: 'Pod', verbs: ['get'] },
       { name: 'status', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
     ],
   },

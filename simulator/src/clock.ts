@@ -29,7 +29,3 @@ export class ManualClock implements Clock {
     this.t += ms;
   }
 }
-
-export function isManualClock(c: Clock): c is ManualClock {
-  return c instanceof ManualClock;
-}

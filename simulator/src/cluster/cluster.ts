@@ -101,20 +101,6 @@ export class Cluster {
     );
   }
 
-  /** Writes only `.status` (controllers and the `/status` subresource). */
-  updateStatus(
-    def: ResourceDef,
-    ns: string | undefined,
-    name: string,
-    status: unknown,
-    rv?: string,
-  ): KubeObject {
-    const cur = this.store.mustGet(storageKey(def), def.namespaced ? ns : undefined, name);
-    cur.status = status;
-    if (rv) cur.metadata.resourceVersion = rv;
-    return this.store.update(storageKey(def), cur);
-  }
-
   delete(def: ResourceDef, ns: string | undefined, name: string): KubeObject {
     return this.view(
       def,

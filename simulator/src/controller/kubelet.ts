@@ -395,11 +395,3 @@ export function parseBytes(q: string | undefined): number | undefined {
   const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|k|M|G|)$/.exec(q);
   return m ? Number(m[1]) * UNITS[m[2]!]! : undefined;
 }
-
-/** The deployment a pod belongs to, through its ReplicaSet. */
-export function deploymentOf(pod: Pod, replicaSets: ReplicaSet[]): string | undefined {
-  const rsUid = pod.metadata.ownerReferences?.find((o) => o.kind === 'ReplicaSet')?.uid;
-  return replicaSets
-    .find((rs) => rs.metadata.uid === rsUid)
-    ?.metadata.ownerReferences?.find((o) => o.kind === 'Deployment')?.name;
-}

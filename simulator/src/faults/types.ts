@@ -71,6 +71,3 @@ export interface FaultModel<P extends Record<string, number> = Record<string, nu
   defaults: P;
   effect(params: P, ctx: FaultContext): SignalEffect;
 }
-
-/** Params every fault accepts: `durationSec` ends the fault by itself (0 = until deleted). */
-export const COMMON_PARAMS = { durationSec: 0 };

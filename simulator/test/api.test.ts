@@ -137,6 +137,26 @@ describe('simulator HTTP API status codes', () => {
     });
   });
 
+  it('415 for protobuf bodies; YAML bodies are accepted', async () => {
+    const proto = await call(
+      'POST',
+      '/api/v1/namespaces/default/events',
+      'k8s\u0000',
+      'application/vnd.kubernetes.protobuf',
+    );
+    expect(proto).toMatchObject({ code: 415, body: { reason: 'UnsupportedMediaType' } });
+    const yaml = await call(
+      'POST',
+      '/apis/coordination.k8s.io/v1/namespaces/default/leases',
+      'metadata:\n  name: from-yaml\nspec:\n  holderIdentity: y\n',
+      'application/yaml',
+    );
+    expect(yaml).toMatchObject({
+      code: 201,
+      body: { metadata: { name: 'from-yaml' }, spec: { holderIdentity: 'y' } },
+    });
+  });
+
   it('422 Invalid with causes', async () => {
     const r = await call(
       'PATCH',

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest } from '../cluster/errors.js';
 
 const MAX_BODY = 4 * 1024 * 1024;
@@ -17,9 +18,23 @@ export async function readText(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Reads a JSON body; a malformed one is a 400 naming the parse error. */
+/** Reads a JSON (or YAML) body; a malformed one is a 400 naming the parse error. */
 export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  if (/protobuf/.test(type))
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (this simulator does not speak ${type.split(';')[0]})`,
+    );
   const text = await readText(req);
+  if (/yaml/.test(type)) {
+    try {
+      return parseYaml(text) as unknown;
+    } catch (err) {
+      throw badRequest(`the request body is not valid YAML: ${(err as Error).message}`, err);
+    }
+  }
   if (text.trim() === '') throw badRequest('the request body is empty; a JSON object is required');
   try {
     return JSON.parse(text) as unknown;

@@ -40,6 +40,8 @@ interface Scenario {
   params?: Record<string, number>;
   /** The rung that cures it; undefined: the ladder runs out and a human is paged. */
   curedBy?: Exclude<HealAction, 'page'>;
+  /** Per-deployment overrides (the healer's documented `aiops.io/*` annotations). */
+  annotations?: Record<string, string>;
 }
 
 const LADDER: Exclude<HealAction, 'page'>[] = ['restart_scale', 'cache_clear_restart', 'rollback'];
@@ -58,12 +60,17 @@ const SCENARIOS: Scenario[] = [
     target: { namespace: 'prod', name: 'checkout' },
     kind: 'traffic_spike',
     curedBy: 'restart_scale',
+    annotations: { 'aiops.io/scale-step': '6' },
   },
+  // The leak persists by design: restarted pods leak again and reach the high risk ~20 s after
+  // they start. An 8 s judging window (instead of the suite's 15 s) lets the healer see the
+  // restart's cure and the recovery before that; the fault is removed once recovery is seen.
   {
     name: 'memory leak',
     target: { namespace: 'dev', name: 'web' },
     kind: 'memory_leak',
     curedBy: 'restart_scale',
+    annotations: { 'aiops.io/stabilisation-seconds': '8' },
   },
   {
     name: 'crash loop',
@@ -179,7 +186,8 @@ describe('end-to-end scenarios: real simulator, Prometheus, backend, healer, Sla
       },
     });
     await createWatchedDeployment(stack, { namespace: 'dev', name: 'inventory' });
-    await annotateDeployment(stack, SCENARIOS[0]!.target, { 'aiops.io/scale-step': '6' });
+    for (const sc of SCENARIOS)
+      if (sc.annotations) await annotateDeployment(stack, sc.target, sc.annotations);
     await injectFault(stack, BUSY, 'traffic_spike', BUSY_LOAD);
 
     // every watched deployment scored, conclusive and low for two cycles before any fault
@@ -314,10 +322,29 @@ describe('end-to-end scenarios: real simulator, Prometheus, backend, healer, Sla
               expect(blockTexts(m!)).toContain(`*Deployment*\n${s.target.name}`);
               expect(blockTexts(m!)).toContain(`*Namespace*\n${s.target.namespace}`);
             }
+            expect(slack.some((m) => m.text?.startsWith(':white_check_mark:'))).toBe(true);
             expect(slack.some((m) => m.text?.startsWith(':large_green_circle:'))).toBe(true);
+            // the status API row: healthy again, its last action the cure
+            const row = (await healerStatuses(stack)).find(
+              (x) => x.namespace === s.target.namespace && x.name === s.target.name,
+            );
+            expect(row).toMatchObject({
+              state: 'healthy',
+              step: 0,
+              lastAction: { action: s.curedBy, outcome: 'cured' },
+            });
           } else {
             expect(acted.at(-1)?.action).toBe('page');
             expect(reasons).toContain('AutoHealNeedsAttention');
+            // a deployment with a single release has nothing to roll back to: refused, saying why
+            expect(
+              events.find((e) => e.reason === 'AutoHealActionFailed' && /rollback/.test(e.message))
+                ?.message,
+            ).toMatch(/no previous release/);
+            const row = (await healerStatuses(stack)).find(
+              (x) => x.namespace === s.target.namespace && x.name === s.target.name,
+            );
+            expect(row).toMatchObject({ state: 'needs_attention', lastAction: { action: 'page' } });
             expect(d.state).toBe('needs_attention');
             const attention = slack.filter((m) => m.text?.startsWith(':rotating_light:'));
             expect(attention).toHaveLength(1);

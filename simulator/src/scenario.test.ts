@@ -18,7 +18,7 @@ describe('demo scenario', () => {
     expect(demoStep(0, [])).toBeUndefined();
   });
 
-  it('injects the first fault after a minute, then one per interval, on watched deployments only', async () => {
+  it('injects the first fault after twenty seconds, then one per interval, on watched deployments only', async () => {
     const lines: string[] = [];
     const sim = await startSimulator({
       clock: new ManualClock(),
@@ -28,7 +28,7 @@ describe('demo scenario', () => {
       log: (l) => lines.push(l),
     });
     try {
-      sim.tick(59_000);
+      sim.tick(19_000);
       expect(sim.faults.list()).toHaveLength(0);
       sim.tick(1_000);
       expect(sim.faults.list()).toHaveLength(1);

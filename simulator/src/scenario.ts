@@ -4,6 +4,9 @@ import type { FaultKind } from './faults/types.js';
 import type { Simulation } from './simulator.js';
 
 /** The demo's fault rotation: every kind, the "needs attention" one last. */
+/** Simulated time from start to the first demo fault. */
+export const FIRST_FAULT_AFTER_MS = 20_000;
+
 export const DEMO_ROTATION: FaultKind[] = [
   'memory_leak',
   'bad_release',
@@ -44,7 +47,8 @@ export class DemoScenario {
     private readonly intervalMs = 180_000,
     private readonly log: (line: string) => void = () => {},
   ) {
-    this.next = sim.clock.now() + Math.min(60_000, intervalMs);
+    // The first fault comes early so a newcomer sees a heal within two minutes of `npm start`.
+    this.next = sim.clock.now() + Math.min(FIRST_FAULT_AFTER_MS, intervalMs);
   }
 
   poll(): void {

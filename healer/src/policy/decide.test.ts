@@ -452,6 +452,13 @@ describe('topFeatures', () => {
       [{ feature: 'memory_usage_bytes' as const, value: 524288000, contribution: 0.05 }],
       'memory_usage_bytes=5.24e+8 (+0.05)',
     ],
+    [
+      [
+        { feature: 'memory_limit_ratio' as const, value: 0, contribution: -0.71 },
+        { feature: 'restart_count_last_5m' as const, value: 6, contribution: 0.4 },
+      ],
+      'restart_count_last_5m=6 (+0.40)',
+    ],
   ])('%j → %s', (expl, text) => {
     expect(topFeatures(expl)).toBe(text);
   });

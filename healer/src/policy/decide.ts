@@ -39,7 +39,10 @@ function fmtValue(n: number): string {
 
 /** `http_5xx_error_rate=0.31 (+0.42)`: the largest contribution, as Events and Slack show it. */
 export function topFeatures(explanation: readonly Contribution[], n = 1): string {
-  return explanation
+  // A message explains why risk is high, so it names what raised it; a signal that lowered the
+  // risk is named only when nothing raised it.
+  const raising = explanation.filter((c) => c.contribution > 0);
+  return (raising.length > 0 ? raising : explanation)
     .slice(0, n)
     .map(
       (c) =>

@@ -146,6 +146,27 @@ export interface SimPod {
   signals: { cpuUsageCores: number; errorRate: number; rps: number };
 }
 
+/** Every replica updated, ready and available: a rollout (restart, rollback) has finished. */
+export async function rolledOut(stack: RunningStack, t: Target): Promise<boolean> {
+  const state = await json<{
+    deployments: {
+      namespace: string;
+      name: string;
+      replicas: number;
+      readyReplicas: number;
+      availableReplicas: number;
+      updatedReplicas: number;
+    }[];
+  }>(`${stack.simulatorUrl}/sim/state`);
+  const d = state.deployments.find((x) => x.namespace === t.namespace && x.name === t.name);
+  return Boolean(
+    d &&
+    d.updatedReplicas === d.replicas &&
+    d.readyReplicas === d.replicas &&
+    d.availableReplicas === d.replicas,
+  );
+}
+
 export async function simulatorPods(stack: RunningStack): Promise<SimPod[]> {
   return (await json<{ pods: SimPod[] }>(`${stack.simulatorUrl}/sim/state`)).pods;
 }

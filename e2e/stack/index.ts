@@ -23,8 +23,8 @@ import { startSlackReceiver, type RunningSlackReceiver } from '@aiops/simulator/
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface HealerTestSettings {
-  /** node-cron expression; every 2 s by default. */
-  schedule: string;
+  /** One healer cycle every this many seconds (node-cron `*\/n * * * * *`). */
+  cycleSeconds: number;
   /** PromQL window of the feature queries. */
   window: string;
   enterCycles: number;
@@ -33,7 +33,7 @@ export interface HealerTestSettings {
 }
 
 export const DEFAULT_HEALER_SETTINGS: HealerTestSettings = {
-  schedule: '*/2 * * * * *',
+  cycleSeconds: 2,
   window: '30s',
   enterCycles: 2,
   exitCycles: 2,
@@ -51,7 +51,7 @@ export interface StackOptions {
   simulatorEnv?: Record<string, string>;
   /** Prometheus scrape interval; `1s` by default. */
   scrapeInterval?: string;
-  /** Where the children's combined output goes on stop (for failure messages); optional. */
+  /** The healer's LOG_LEVEL (`info` by default; its last output is kept for failure messages). */
   logLevel?: string;
 }
 
@@ -84,6 +84,23 @@ const DIST = {
   backend: join(ROOT, 'backend', 'dist', 'src', 'main.js'),
   healer: join(ROOT, 'healer', 'dist', 'src', 'main.js'),
 };
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** A PromQL duration (`30s`, `2m`) in milliseconds. */
+export function durationMs(d: string): number {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(d);
+  if (!m) throw new Error(`not a PromQL duration: "${d}"`);
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
+}
+
+/**
+ * Issue 10's bound on fault → first action: the feature window (for the rates to show the fault)
+ * plus N + 1 healer cycles (N consecutive high cycles, plus the one in progress at the fault).
+ */
+export function firstActionTargetMs(s: HealerTestSettings): number {
+  return durationMs(s.window) + (s.enterCycles + 1) * s.cycleSeconds * 1_000;
+}
 
 /** Throws naming what to build when a dist entry point is missing. */
 export function requireBuilt(): void {
@@ -179,7 +196,7 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
         PROMETHEUS_URL: prom.url,
         HEALER_FEATURE_SOURCE: 'prometheus',
         HEALER_NAMESPACES: 'dev,prod',
-        HEALER_SCHEDULE: settings.schedule,
+        HEALER_SCHEDULE: `*/${settings.cycleSeconds} * * * * *`,
         HEALER_WINDOW: settings.window,
         HEALER_ENTER_CYCLES: String(settings.enterCycles),
         HEALER_EXIT_CYCLES: String(settings.exitCycles),

@@ -238,7 +238,10 @@ export function simulateRun(scenario: ScenarioName, variant: Variant, rng: Rng):
           p.nextCrashAt += rng.uniform(3, 15) + p.backoffSeconds;
           p.backoffSeconds = Math.min(p.backoffSeconds * 2, 300);
         }
-        p.memRatio = p.baseMem * rng.uniform(0.2, 0.5);
+        // A crash-looping container spends most of its time in back-off, not running: cAdvisor
+        // then reports no working set, so a deployment whose pods all crash reads ~0 memory.
+        // That must not look healthy (the e2e demo caught a model that read it so).
+        p.memRatio = rng.chance(0.75) ? 0 : p.baseMem * rng.uniform(0.05, 0.5);
         continue;
       }
       if (p.startupLeft > 0) {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@aiops/simulator/testing';
@@ -38,24 +38,11 @@ function descendants(pid: number): number[] {
 }
 
 /**
- * start.mjs keeps its kubeconfig and Prometheus TSDB in `.run/` under its working directory, which a
- * developer's own `npm start` in the checkout shares (and wipes). The test runs it from a throwaway
- * directory whose entries link to the checkout, so the two never touch each other's files.
+ * start.mjs keeps its kubeconfig and Prometheus TSDB in `.run/`, which a developer's own
+ * `npm start` in the checkout shares (and wipes): the test gives it a throwaway AIOPS_RUN_DIR.
  */
-function isolatedCwd(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'aiops-e2e-demo-'));
-  for (const entry of [
-    'package.json',
-    'node_modules',
-    'scripts',
-    'model',
-    'simulator',
-    'backend',
-    'healer',
-    'dashboard',
-  ])
-    symlinkSync(join(ROOT, entry), join(dir, entry));
-  return dir;
+function isolatedRunDir(): string {
+  return mkdtempSync(join(tmpdir(), 'aiops-e2e-demo-'));
 }
 
 const strip = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, ''); // eslint-disable-line no-control-regex
@@ -70,7 +57,7 @@ const tail = (s: string): string =>
 describe('npm start (scripts/start.mjs)', () => {
   let child: ChildProcess | undefined;
   let output = '';
-  let cwd: string | undefined;
+  let runDir: string | undefined;
   /** Every descendant seen while start.mjs ran (they are re-parented once it exits). */
   const seen = new Set<number>();
   let tracker: NodeJS.Timeout | undefined;
@@ -90,7 +77,7 @@ describe('npm start (scripts/start.mjs)', () => {
         } catch {
           // gone
         }
-    if (cwd) rmSync(cwd, { recursive: true, force: true });
+    if (runDir) rmSync(runDir, { recursive: true, force: true });
   }, 60_000);
 
   /** Resolves when `re` matches the (colour-stripped) output, or throws after `ms` with the tail. */
@@ -128,11 +115,12 @@ describe('npm start (scripts/start.mjs)', () => {
       PROMETHEUS_PORT: await freePort(),
       SLACK_RECEIVER_PORT: await freePort(),
     };
-    cwd = isolatedCwd();
+    runDir = isolatedRunDir();
     child = spawn(process.execPath, [join(ROOT, 'scripts', 'start.mjs')], {
-      cwd,
+      cwd: ROOT,
       env: {
         ...process.env,
+        AIOPS_RUN_DIR: runDir,
         ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
         AIOPS_SKIP_BUILD: '1',
         // no demo schedule: the only fault is the one injected below

@@ -11,7 +11,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { which } from './lib.mjs';
 
-const RUN_DIR = resolve('.run');
+// Where the run keeps its kubeconfig and Prometheus data; a test points it elsewhere.
+const RUN_DIR = resolve(process.env.AIOPS_RUN_DIR ?? '.run');
 const env = process.env;
 const port = (name, fallback) => Number(env[name] ?? fallback);
 const PORTS = {

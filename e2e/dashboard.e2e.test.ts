@@ -112,6 +112,12 @@ describe('dashboard in chromium', () => {
         (globalThis as { noReload?: boolean }).noReload = true;
       });
       const target = row(targetKey());
+      // A freshly started real stack has no conclusive assessment until Prometheus holds a window.
+      await until(
+        `${targetKey()} has a first risk`,
+        async () => Number.isFinite(percent(await target.getByTestId('risk').innerText())),
+        REACTION_MS,
+      );
       const before = percent(await target.getByTestId('risk').innerText());
       const lastBefore = await target.getByTestId('last-action').innerText();
       expect(before).toBeLessThan(60);

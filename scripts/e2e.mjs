@@ -17,6 +17,10 @@ const r = spawnSync(
     'e2e/jest.config.js',
     '--runInBand',
   ],
-  { stdio: 'inherit', env: { ...process.env, AIOPS_TEST_KIND: 'e2e' } },
+  {
+    stdio: 'inherit',
+    // The dashboard's browser test runs against the real stack here (the fake is for UI work).
+    env: { E2E_DASHBOARD_STACK: 'real', ...process.env, AIOPS_TEST_KIND: 'e2e' },
+  },
 );
 process.exit(r.status ?? 1);

@@ -1,9 +1,12 @@
 /**
  * What the dashboard's browser test needs from a stack: where the healer and the backend are, and a
- * way to break one deployment so that its risk rises and the healer acts. By default the fake stack
- * (fakeStack.ts); with HEALER_URL and BACKEND_URL set, running services, broken through the
- * simulator's fault API (SIMULATOR_URL, `POST /sim/faults`).
+ * way to break one deployment so that its risk rises and the healer acts. Three sources:
+ * - `E2E_DASHBOARD_STACK=real` (what `npm run test:e2e` uses): the real processes from
+ *   `e2e/stack` (simulator, Prometheus, backend, healer), broken through `POST /sim/faults`;
+ * - HEALER_URL and BACKEND_URL: services already running, broken through SIMULATOR_URL;
+ * - otherwise the fake stack (fakeStack.ts), for fast iteration on the UI.
  */
+import { startStack } from '../stack/index.js';
 import { startFakeStack, type FakeStack } from './fakeStack.js';
 
 export interface DashboardStack {
@@ -20,8 +23,38 @@ export interface DashboardStack {
 
 type Env = Record<string, string | undefined>;
 
+export function isRealStack(env: Env = process.env): boolean {
+  return env.E2E_DASHBOARD_STACK === 'real';
+}
+
 export function isExternalStack(env: Env = process.env): boolean {
-  return Boolean(env.HEALER_URL && env.BACKEND_URL);
+  return isRealStack(env) || Boolean(env.HEALER_URL && env.BACKEND_URL);
+}
+
+/** The overview test needs the healer's first cycle done: its status list is empty before that. */
+async function untilHealerListsDeployments(healerUrl: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${healerUrl}/api/deployments`).catch(() => undefined);
+    if (res?.ok && ((await res.json()) as unknown[]).length > 0) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the healer at ${healerUrl} listed no deployment within ${timeoutMs} ms`);
+}
+
+function simulatorFault(
+  simulatorUrl: string,
+  target: { namespace: string; name: string },
+  kind: string,
+) {
+  return async (): Promise<void> => {
+    const res = await fetch(`${simulatorUrl}/sim/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ namespace: target.namespace, deployment: target.name, kind }),
+    });
+    if (!res.ok) throw new Error(`POST /sim/faults answered ${res.status}: ${await res.text()}`);
+  };
 }
 
 /** How long a stack may take from injectFault to the dashboard showing the rise and an action. */
@@ -44,6 +77,22 @@ function parseTarget(raw: string): { namespace: string; name: string } {
 }
 
 export async function dashboardStackFromEnv(env: Env = process.env): Promise<DashboardStack> {
+  if (isRealStack(env)) {
+    const faultTarget = parseTarget(env.E2E_FAULT_TARGET ?? 'prod/checkout');
+    const stack = await startStack();
+    await untilHealerListsDeployments(stack.healerUrl);
+    return {
+      healerUrl: stack.healerUrl,
+      backendUrl: stack.backendUrl,
+      faultTarget,
+      injectFault: simulatorFault(
+        stack.simulatorUrl,
+        faultTarget,
+        env.E2E_FAULT_KIND ?? 'crash_loop',
+      ),
+      stop: () => stack.stop(),
+    };
+  }
   if (isExternalStack(env)) {
     const faultTarget = parseTarget(env.E2E_FAULT_TARGET ?? 'prod/checkout');
     return {

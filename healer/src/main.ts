@@ -127,8 +127,9 @@ async function main(): Promise<void> {
 
   const schedule = scheduleCycles({
     expression: config.schedule,
-    run: () => healer.runCycle(),
-    shouldRun: isLeader,
+    // Followers assess too (observe-only) so every replica serves the same status; only the
+    // leader acts and notifies.
+    run: () => healer.runCycle({ observeOnly: !isLeader() }),
     logger,
   });
   // Slack retries also between cycles.

@@ -109,6 +109,11 @@ export interface CycleOptions {
    * cycle only; the persisted ladder state, stabilisation window and budgets still apply.
    */
   enterCycles?: number;
+  /**
+   * A follower's cycle: assess and publish status (so every replica serves the same picture),
+   * but never act, notify, write Events or annotations. Followers run these; the leader acts.
+   */
+  observeOnly?: boolean;
 }
 
 /** One deployment's line in a cycle report (the CLI prints these). */
@@ -169,6 +174,8 @@ export class Healer {
   private readonly reportedProblems = new Set<string>();
   private readonly down = new Set<string>();
   private inFlight: Promise<CycleReport> | undefined;
+  /** The running cycle is a follower's: read and publish only. */
+  private observing = false;
   readonly shadow = new ShadowLedger();
 
   constructor(private readonly deps: HealerDeps) {
@@ -215,8 +222,9 @@ export class Healer {
       rows: [],
       errors: [],
     };
+    this.observing = opts.observeOnly === true;
     try {
-      await this.deps.notifier?.flush?.().catch(() => undefined);
+      if (!this.observing) await this.deps.notifier?.flush?.().catch(() => undefined);
       const scope: WatchScope = {
         namespaces: opts.namespaces ?? config.namespaces,
         labelSelector: opts.labelSelector ?? config.labelSelector,
@@ -364,13 +372,13 @@ export class Healer {
     rules: DeploymentRules,
     assessment: Assessment,
   ): Promise<CycleRow> {
-    this.guard();
+    if (!this.observing) this.guard();
     const now = this.deps.now();
     const namespace = dep.metadata?.namespace ?? 'default';
     const name = dep.metadata?.name ?? '';
     const key = `${namespace}/${name}`;
     const read = readPersisted(dep);
-    if (read.problem) void this.badAnnotation(dep, read.problem);
+    if (read.problem && !this.observing) void this.badAnnotation(dep, read.problem);
     const persistedBefore = rules.dryRun ? undefined : read.state;
     const memory = rules.dryRun
       ? { ...INITIAL_MEMORY, ...this.local.get(key) }
@@ -415,6 +423,12 @@ export class Healer {
     };
 
     if (scored) this.observe(t, scored.risk);
+    if (this.observing) {
+      // The leader acts on this decision; a follower only shows where the deployment stands.
+      this.rememberLocally(t);
+      this.deps.sink.assessment(this.status(t, assessment, decision));
+      return t.row;
+    }
     if (decision.kind === 'inconclusive') this.deps.metrics.inconclusive.inc();
     // The previous step's verdict, once its window passed.
     const outcome: StepOutcome | undefined = 'outcome' in decision ? decision.outcome : undefined;
@@ -618,7 +632,8 @@ export class Healer {
    * Keeps the streak counters in memory and the heal state on the deployment (dry-run: all in
    * memory). A failed state write is reported, and the next cycle decides from what is stored.
    */
-  private async remember(t: Turn): Promise<void> {
+  /** This replica's memory: streaks always; the whole ladder state only for dry-run. */
+  private rememberLocally(t: Turn): void {
     const next = t.next;
     if (t.rules.dryRun) {
       this.local.set(t.key, next);
@@ -633,6 +648,12 @@ export class Healer {
       inconclusiveSince: next.inconclusiveSince,
       inconclusiveNotified: next.inconclusiveNotified,
     });
+  }
+
+  private async remember(t: Turn): Promise<void> {
+    this.rememberLocally(t);
+    if (t.rules.dryRun) return;
+    const next = t.next;
     const after = toPersisted(next, t.hpa);
     if (t.stateWritten || !persistedChanged(t.persistedBefore, after)) return;
     await patchDeploymentVersioned(
@@ -818,7 +839,7 @@ export class Healer {
   /** A dependency started failing: warn once (log + notification) until it recovers. */
   private async failing(what: string, title: string, detail: string): Promise<void> {
     this.deps.onDependency?.(what, false, detail);
-    if (this.down.has(what)) return;
+    if (this.observing || this.down.has(what)) return;
     this.guard();
     this.down.add(what);
     await this.deps.reporter.warning({

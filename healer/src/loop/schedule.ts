@@ -1,6 +1,6 @@
 /**
- * Runs cycles on the configured node-cron schedule. Only the leader acts: `shouldRun` is asked
- * before each tick (followers skip). A failing cycle is logged; the schedule keeps going.
+ * Runs cycles on the configured node-cron schedule; `shouldRun`, when given, is asked before each
+ * tick. A failing cycle is logged; the schedule keeps going.
  */
 import { schedule, type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';

@@ -252,8 +252,14 @@ describe('failure matrix', () => {
     expect([...instances]).toEqual([leader.identity]);
     const slackActions = w.slack.messages().filter((m) => /Ran|Escalated/.test(String(m.text)));
     expect(slackActions).toHaveLength(3);
-    // The follower serves read-only status and refuses mutations.
-    await request(follower.app).get('/api/deployments').expect(200);
+    // The follower serves the same read-only status (it assesses every cycle without acting) and
+    // refuses mutations.
+    const seen = await request(follower.app).get('/api/deployments').expect(200);
+    const web = (seen.body as { name: string; risk: number | null; step: number }[]).find(
+      (d) => d.name === 'web',
+    );
+    expect(web?.risk).toEqual(expect.any(Number));
+    expect(web?.step).toBe(3);
     const refused = await request(follower.app)
       .post('/api/check')
       .set('Authorization', `Bearer ${TOKEN}`)

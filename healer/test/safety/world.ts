@@ -251,7 +251,11 @@ export async function startWorld(
         app,
         async cycle() {
           await elector.tick();
-          if (!elector.isLeader()) return undefined;
+          // A follower assesses and publishes status only, as main.ts runs it.
+          if (!elector.isLeader()) {
+            await healer.runCycle({ observeOnly: true });
+            return undefined;
+          }
           // A new leader starts from the budget already spent (the Events), as main.ts does.
           budget ??= withBudgetMetrics(
             new LedgerBudgetGate(

@@ -27,6 +27,24 @@ export const SIMPLE_RISK: RiskRule = (f) => {
   return { risk, explanation };
 };
 
+/** The backend's answer shape for `instances`, scored by `rule`. */
+export function predictionsFor(
+  instances: FeatureInput[],
+  rule: RiskRule = SIMPLE_RISK,
+): Prediction[] {
+  return instances.map((f) => {
+    const { risk, explanation } = rule(f);
+    return {
+      risk,
+      level: riskLevel(risk),
+      threshold: 0.5,
+      explanation,
+      imputed: [],
+      model: { version: 'fake' },
+    };
+  });
+}
+
 export interface FakePredictor {
   url: string;
   /** Bodies received, in order. */
@@ -59,17 +77,7 @@ export async function startFakePredictor(rule: RiskRule = SIMPLE_RISK): Promise<
       }
       const body = JSON.parse(Buffer.concat(chunks).toString()) as { instances: FeatureInput[] };
       state.requests.push(body);
-      const predictions: Prediction[] = body.instances.map((f) => {
-        const { risk, explanation } = rule(f);
-        return {
-          risk,
-          level: riskLevel(risk),
-          threshold: 0.5,
-          explanation,
-          imputed: [],
-          model: { version: 'fake' },
-        };
-      });
+      const predictions = predictionsFor(body.instances, rule);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ predictions, elapsed_ms: 1 }));
     });

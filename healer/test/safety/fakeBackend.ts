@@ -3,10 +3,10 @@
  * risk rule, `GET /readyz` for the readiness probe, and a switch to be down (connection refused),
  * failing (HTTP 500) or slow (no answer).
  */
-import { riskLevel, type FeatureInput, type Prediction } from '@aiops/model';
+import type { FeatureInput } from '@aiops/model';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SIMPLE_RISK } from '../fakePredict.js';
+import { predictionsFor } from '../fakePredict.js';
 
 export type BackendMode = 'ok' | 'error' | 'slow' | 'down';
 
@@ -45,17 +45,7 @@ export async function startFakeBackend(): Promise<FakeBackend> {
       }
       const body = JSON.parse(Buffer.concat(chunks).toString()) as { instances: FeatureInput[] };
       scored++;
-      const predictions: Prediction[] = body.instances.map((f) => {
-        const { risk, explanation } = SIMPLE_RISK(f);
-        return {
-          risk,
-          level: riskLevel(risk),
-          threshold: 0.5,
-          explanation,
-          imputed: [],
-          model: { version: 'fake' },
-        };
-      });
+      const predictions = predictionsFor(body.instances);
       res
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify({ predictions, elapsed_ms: 1 }));

@@ -3,7 +3,10 @@
  * Kubernetes API subset and fault API, the healer's status API and the Slack receiver's messages.
  */
 import type { ActionRecord, DeploymentDetail, DeploymentStatus } from '@aiops/healer/api/types';
-import type { ReceivedMessage } from '@aiops/simulator/slack/receiver';
+import {
+  blockTexts as blockTextParts,
+  type ReceivedMessage,
+} from '@aiops/simulator/slack/receiver';
 import type { RunningStack } from './index.js';
 
 export interface Target {
@@ -185,19 +188,7 @@ export const realActions = (d: DeploymentDetail): ActionRecord[] =>
 
 /** Every text inside a Block Kit message, joined (header, fields, sections, context). */
 export function blockTexts(m: ReceivedMessage): string {
-  const parts: string[] = [];
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(visit);
-    else if (node && typeof node === 'object') {
-      const o = node as Record<string, unknown>;
-      if (typeof o.text === 'string') parts.push(o.text);
-      else visit(o.text);
-      visit(o.fields);
-      visit(o.elements);
-    }
-  };
-  visit(m.blocks ?? []);
-  return parts.join('\n');
+  return blockTextParts(m).join('\n');
 }
 
 /** Slack messages about one deployment (its `ns/name` is in the context block). */

@@ -144,20 +144,26 @@ export async function startSlackReceiver(
   };
 }
 
-/** A one-line terminal rendering of a Block Kit message: its text, else its blocks' text. */
-export function renderForTerminal(msg: ReceivedMessage): string {
+/** Every text inside a Block Kit message, in order (header, sections, fields, context). */
+export function blockTexts(msg: ReceivedMessage): string[] {
   const parts: string[] = [];
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(visit);
     else if (node && typeof node === 'object') {
       const o = node as Record<string, unknown>;
       if (typeof o.text === 'string') parts.push(o.text);
-      else if (o.text) visit(o.text);
-      if (o.fields) visit(o.fields);
-      if (o.elements) visit(o.elements);
+      else visit(o.text);
+      visit(o.fields);
+      visit(o.elements);
     }
   };
   visit(msg.blocks ?? []);
+  return parts;
+}
+
+/** A one-line terminal rendering of a Block Kit message: its blocks' text, else its text. */
+export function renderForTerminal(msg: ReceivedMessage): string {
+  const parts = blockTexts(msg);
   const body = parts.length ? parts.join(' | ') : (msg.text ?? '');
   return body.replace(/\s+/g, ' ').trim();
 }

@@ -26,7 +26,12 @@ const config = configFromSources(
 const registry = new Registry();
 const store = new StatusStore({ thresholds: config.thresholds });
 const kube = createKubeClients(loadKubeConfig(env.KUBECONFIG_PATH, { timeoutMs: 30_000 }));
-const { healer, source } = createHealer({
+const {
+  healer,
+  source,
+  predictor: healerPredictor,
+  reporter,
+} = createHealer({
   config,
   kube,
   logger: pino({ level: config.logLevel }),
@@ -48,11 +53,10 @@ function timed(obj, method, label) {
     }
   };
 }
-const deps = healer.deps;
-timed(deps, 'listDeployments', 'list');
-timed(deps.source, 'fetch', 'features');
-timed(deps.predictor, 'predict', 'predict');
-timed(deps.reporter, 'report', 'report');
+timed(healer.deps, 'listDeployments', 'list');
+timed(source, 'fetch', 'features');
+timed(healerPredictor, 'predict', 'predict');
+timed(reporter, 'report', 'report');
 
 async function queriesSoFar() {
   const m = await registry.getSingleMetric('aiops_healer_prometheus_queries_total')?.get();

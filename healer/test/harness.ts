@@ -1,5 +1,5 @@
 /**
- * Builds a real {@link Healer} wired to the simulator (client-node through its kubeconfig), the
+ * Builds a real {@link Healer} (by the same factory as main.ts) wired to the simulator (client-node through its kubeconfig), the
  * simulator's signals, a fake /predict server and a Slack receiver, all on one injected clock.
  */
 import {
@@ -14,15 +14,12 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createKubeClients, loadKubeConfig, type KubeClients } from '../src/actions/kube.js';
 import { configFromSources, type HealerConfig, type HealerConfigInput } from '../src/config.js';
-import { Healer } from '../src/loop/healer.js';
-import { HealerMetrics } from '../src/metrics.js';
+import { createHealer } from '../src/loop/factory.js';
+import type { Healer } from '../src/loop/healer.js';
+import type { HealerMetrics } from '../src/metrics.js';
 import { SlackNotifier } from '../src/notify/slack.js';
 import { ALLOW_ALL_BUDGET, type BudgetGate } from '../src/policy/types.js';
-import { KubeEventRecorder } from '../src/report/kubeEvents.js';
 import { MemoryStatusSink } from '../src/report/memoryStatus.js';
-import { Reporter } from '../src/report/reporter.js';
-import { listWatchedDeployments } from '../src/sources/deployments.js';
-import { PredictClient } from '../src/sources/predict.js';
 import { SimulatorFeatureSource } from '../src/sources/simulator.js';
 import { startFakePredictor, type FakePredictor, type RiskRule } from './fakePredict.js';
 
@@ -77,7 +74,6 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   );
   const kube = createKubeClients(loadKubeConfig(sim.kubeconfigPath));
   const logger = pino({ level: config.logLevel });
-  const metrics = new HealerMetrics(new Registry());
   const sink = new MemoryStatusSink();
   const notifier = new SlackNotifier({
     webhookUrl: slack.webhookUrl,
@@ -87,28 +83,17 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     now,
     baseDelayMs: 1_000,
   });
-  const reporter = new Reporter({
-    logger,
-    events: new KubeEventRecorder(kube.core, { component: config.kube.component, now }),
-    notifier,
-    sink,
-    metrics,
-    now,
-  });
-  const healer = new Healer({
+  const { healer, metrics } = createHealer({
     config,
     kube,
-    listDeployments: (scope) => listWatchedDeployments(kube.apps, scope),
-    source: new SimulatorFeatureSource({ url: sim.url, now }),
-    predictor: new PredictClient({ url: config.backend.url, timeoutMs: 2_000, retries: 0 }),
-    budget: opts.budget ?? ALLOW_ALL_BUDGET,
-    reporter,
-    sink,
-    metrics,
     logger,
+    registry: new Registry(),
+    sink,
+    budget: opts.budget ?? ALLOW_ALL_BUDGET,
     now,
-    notifier,
     sleep: async () => undefined,
+    notifier,
+    source: new SimulatorFeatureSource({ url: sim.url, now }),
   });
   return {
     sim,

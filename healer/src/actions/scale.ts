@@ -14,7 +14,7 @@ import {
   statusOf,
   type KubeClients,
 } from './kube.js';
-import type { ActionResult } from './types.js';
+import type { ActionResult, ScaleUpResult } from './types.js';
 
 export interface ScaleOptions {
   step: number;
@@ -23,10 +23,7 @@ export interface ScaleOptions {
   sleep?: Sleep;
 }
 
-export interface ScaleResult extends ActionResult {
-  /** Set when an HPA's minReplicas was raised (so the caller records it for the restore). */
-  hpa?: { name: string; originalMinReplicas: number };
-}
+export type ScaleResult = ScaleUpResult;
 
 /** The HPA whose scaleTargetRef is this deployment, if any (404 on the list: no HPA API). */
 export async function findHpa(

@@ -1,4 +1,5 @@
 export * from './types.js';
+export * from './errors.js';
 export * from './lease.js';
 export * from './manualClock.js';
 export * from './metrics.js';

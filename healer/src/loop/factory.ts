@@ -1,10 +1,13 @@
 /**
- * Builds a {@link Healer} and its parts from the parsed config. Shared by main.ts (the service)
- * and cli.ts (one cycle for CI), so both heal the same way.
+ * Builds a {@link Healer} and its parts from the parsed config. Shared by main.ts (the service),
+ * cli.ts (one cycle for CI), the benchmark and the tests, so all of them heal the same way. The
+ * clock, the notifier and the feature source can be injected (tests drive a virtual clock).
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { DeploymentActions } from '../actions/deployment.js';
 import type { KubeClients } from '../actions/kube.js';
+import { ActionRunner } from '../actions/runner.js';
 import type { HealerConfig } from '../config.js';
 import { HealerMetrics } from '../metrics.js';
 import { LogNotifier } from '../notify/log.js';
@@ -14,6 +17,8 @@ import { ALLOW_ALL_BUDGET, type BudgetGate } from '../policy/types.js';
 import { KubeEventRecorder } from '../report/kubeEvents.js';
 import { Reporter } from '../report/reporter.js';
 import type { StatusSink } from '../report/types.js';
+import type { Sleep } from '../retry.js';
+import { Assessor, type Predictor } from '../sources/assess.js';
 import { listWatchedDeployments } from '../sources/deployments.js';
 import { PredictClient } from '../sources/predict.js';
 import { PrometheusFeatureSource } from '../sources/prometheus.js';
@@ -21,11 +26,15 @@ import { SimulatorFeatureSource } from '../sources/simulator.js';
 import type { FeatureSource } from '../sources/types.js';
 import { Healer, type HealerDeps } from './healer.js';
 
+export type HealerNotifier = Notifier & { flush?(): Promise<void>; pending?(): number };
+
 export interface HealerParts {
   healer: Healer;
-  notifier: Notifier & { flush?(): Promise<void>; pending?(): number };
+  notifier: HealerNotifier;
   metrics: HealerMetrics;
   source: FeatureSource;
+  predictor: Predictor;
+  reporter: Reporter;
 }
 
 export interface FactoryOptions {
@@ -35,7 +44,16 @@ export interface FactoryOptions {
   registry: Registry;
   sink: StatusSink;
   budget?: BudgetGate;
+  /** The clock every part uses (ms since epoch). Default `Date.now`. */
   now?: () => number;
+  /** Delay between retries (tests pass one that does not wait). */
+  sleep?: Sleep;
+  /** Default: Slack when `slack.webhookUrl` is set, else the log. */
+  notifier?: HealerNotifier;
+  /** Default: from `features.source`. */
+  source?: FeatureSource;
+  /** Default: `PredictClient` on `backend.url`. */
+  predictor?: Predictor;
   isLeader?: () => boolean;
   onDependency?: HealerDeps['onDependency'];
   /** `reportingInstance` of the Events (the pod name). */
@@ -46,25 +64,28 @@ export function createHealer(o: FactoryOptions): HealerParts {
   const { config, kube, logger } = o;
   const now = o.now ?? Date.now;
   const metrics = new HealerMetrics(o.registry);
-  const notifier = config.slack.webhookUrl
-    ? new SlackNotifier({
-        webhookUrl: config.slack.webhookUrl,
-        timeoutMs: config.slack.timeoutMs,
-        retries: config.slack.retries,
-        queueSize: config.slack.queueSize,
-        now,
-        onAttemptFailed: (m, error) => {
-          metrics.notificationFailures.inc();
-          logger.warn({ notification: m.kind, error }, 'Slack delivery failed; queued for retry');
-        },
-        onDropped: (m, why) => {
-          metrics.notificationsUndelivered.inc({ why });
-          logger.error({ notification: m.kind, why }, 'Slack notification given up');
-        },
-      })
-    : new LogNotifier(logger);
+  const notifier: HealerNotifier =
+    o.notifier ??
+    (config.slack.webhookUrl
+      ? new SlackNotifier({
+          webhookUrl: config.slack.webhookUrl,
+          timeoutMs: config.slack.timeoutMs,
+          retries: config.slack.retries,
+          queueSize: config.slack.queueSize,
+          now,
+          onAttemptFailed: (m, error) => {
+            metrics.notificationFailures.inc();
+            logger.warn({ notification: m.kind, error }, 'Slack delivery failed; queued for retry');
+          },
+          onDropped: (m, why) => {
+            metrics.notificationsUndelivered.inc({ why });
+            logger.error({ notification: m.kind, why }, 'Slack notification given up');
+          },
+        })
+      : new LogNotifier(logger));
   const source: FeatureSource =
-    config.features.source === 'simulator'
+    o.source ??
+    (config.features.source === 'simulator'
       ? new SimulatorFeatureSource({
           url: config.features.simulatorUrl,
           now,
@@ -78,8 +99,17 @@ export function createHealer(o: FactoryOptions): HealerParts {
           timeoutMs: config.prometheus.timeoutMs,
           retries: config.prometheus.retries,
           now,
+          ...(o.sleep ? { sleep: o.sleep } : {}),
           onQuery: (_feature, ok) => metrics.prometheusQueries.inc({ result: ok ? 'ok' : 'error' }),
-        });
+        }));
+  const predictor: Predictor =
+    o.predictor ??
+    new PredictClient({
+      url: config.backend.url,
+      timeoutMs: config.backend.timeoutMs,
+      retries: config.backend.retries,
+      ...(o.sleep ? { sleep: o.sleep } : {}),
+    });
   const reporter = new Reporter({
     logger,
     events: new KubeEventRecorder(kube.core, {
@@ -96,13 +126,21 @@ export function createHealer(o: FactoryOptions): HealerParts {
     config,
     kube,
     listDeployments: (scope) =>
-      listWatchedDeployments(kube.apps, scope, { retries: config.kube.retries }),
-    source,
-    predictor: new PredictClient({
-      url: config.backend.url,
-      timeoutMs: config.backend.timeoutMs,
-      retries: config.backend.retries,
+      listWatchedDeployments(kube.apps, scope, {
+        retries: config.kube.retries,
+        ...(o.sleep ? { sleep: o.sleep } : {}),
+      }),
+    assessor: new Assessor({
+      source,
+      predictor,
+      onPredict: (ok) => metrics.predictRequests.inc({ result: ok ? 'ok' : 'error' }),
     }),
+    runner: new ActionRunner(
+      new DeploymentActions(kube, {
+        retries: config.kube.retries,
+        ...(o.sleep ? { sleep: o.sleep } : {}),
+      }),
+    ),
     budget: o.budget ?? ALLOW_ALL_BUDGET,
     reporter,
     sink: o.sink,
@@ -110,8 +148,9 @@ export function createHealer(o: FactoryOptions): HealerParts {
     logger,
     now,
     notifier,
+    ...(o.sleep ? { sleep: o.sleep } : {}),
     ...(o.isLeader ? { isLeader: o.isLeader } : {}),
     ...(o.onDependency ? { onDependency: o.onDependency } : {}),
   });
-  return { healer, notifier, metrics, source };
+  return { healer, notifier, metrics, source, predictor, reporter };
 }

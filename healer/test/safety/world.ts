@@ -36,13 +36,10 @@ import {
 } from '../../src/budget/index.js';
 import { configFromSources, type HealerConfig, type HealerConfigInput } from '../../src/config.js';
 import { LeaseLeaderElector } from '../../src/leader/lease.js';
-import { Healer, type CycleReport } from '../../src/loop/healer.js';
-import { HealerMetrics } from '../../src/metrics.js';
+import { createHealer } from '../../src/loop/factory.js';
+import type { CycleReport, Healer } from '../../src/loop/healer.js';
+import type { HealerMetrics } from '../../src/metrics.js';
 import { SlackNotifier } from '../../src/notify/slack.js';
-import { KubeEventRecorder } from '../../src/report/kubeEvents.js';
-import { Reporter } from '../../src/report/reporter.js';
-import { listWatchedDeployments } from '../../src/sources/deployments.js';
-import { PredictClient } from '../../src/sources/predict.js';
 import { PrometheusFeatureSource } from '../../src/sources/prometheus.js';
 import { SimulatorFeatureSource } from '../../src/sources/simulator.js';
 import type { FeatureSource } from '../../src/sources/types.js';
@@ -156,7 +153,6 @@ export async function startWorld(
       kc.loadFromString(kubeconfigYaml(proxy.url));
       const kubeClients = createKubeClients(kc);
       const logger = pino({ level: config.logLevel });
-      const metrics = new HealerMetrics(new Registry());
       const store = new StatusStore({ thresholds: config.thresholds });
       const notifier = new SlackNotifier({
         webhookUrl: slack.webhookUrl,
@@ -165,18 +161,6 @@ export async function startWorld(
         queueSize: 50,
         now,
         baseDelayMs: 1_000,
-      });
-      const reporter = new Reporter({
-        logger,
-        events: new KubeEventRecorder(kubeClients.core, {
-          component: config.kube.component,
-          instance: opts.identity,
-          now,
-        }),
-        notifier,
-        sink: store,
-        metrics,
-        now,
       });
       const elector = new LeaseLeaderElector(
         kc.makeApiClient(CoordinationV1Api),
@@ -197,28 +181,21 @@ export async function startWorld(
           })
         : new SimulatorFeatureSource({ url: sim.url, now });
       let budget: BudgetGate | undefined;
-      const healer = new Healer({
+      const { healer, metrics } = createHealer({
         config,
         kube: kubeClients,
-        listDeployments: (scope) => listWatchedDeployments(kubeClients.apps, scope),
-        source,
-        predictor: new PredictClient({
-          url: backend.url,
-          timeoutMs: 300,
-          retries: 1,
-          sleep: noSleep,
-        }),
+        logger,
+        registry: new Registry(),
+        sink: store,
         budget: {
           check: (r, t) => budget!.check(r, t),
           record: (r, t) => budget!.record(r, t),
         },
-        reporter,
-        sink: store,
-        metrics,
-        logger,
         now,
-        notifier,
         sleep: noSleep,
+        notifier,
+        source,
+        instance: opts.identity,
         isLeader: () => elector.isLeader(),
         onDependency: (name, ok, detail) => readiness.report(name, ok, detail),
       });

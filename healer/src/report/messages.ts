@@ -1,0 +1,319 @@
+/**
+ * Pure builders for what the loop reports: notifications (with their deduplication keys), action
+ * records, step-outcome messages and the status-API projection of a deployment. No I/O, no clock:
+ * the loop passes the time in, so each builder is table-tested.
+ */
+import { riskLevel } from '@aiops/model/schema';
+import type {
+  ActionRecord,
+  DeploymentStatus,
+  HealAction,
+  HealState,
+  RiskPoint,
+} from '../api/types.js';
+import type { HealerConfig } from '../config.js';
+import type { NotifyKind, NotifyMessage } from '../notify/types.js';
+import { actionLabel, fmt } from '../policy/decide.js';
+import type { Assessment, Decision, HealMemory, StepOutcome } from '../policy/types.js';
+import type { ReportInput } from './reporter.js';
+import { EVENT_REASONS, type EventSubject } from './types.js';
+
+export type ScoredAssessment = Extract<Assessment, { kind: 'scored' }>;
+
+/** What every notification about one deployment carries. */
+export interface NoticeContext {
+  namespace: string;
+  name: string;
+  ladder: readonly HealAction[];
+  dryRun: boolean;
+  /** This cycle's conclusive assessment, if any: risk, level and top signals. */
+  scored?: ScoredAssessment | undefined;
+  links: NotifyMessage['links'];
+  /** Episode start (ms), attempt and step: the deduplication key names them. */
+  episode: number;
+  attempt: number;
+  step: number;
+}
+
+/** A notification about one deployment; the dedup key names the episode, attempt and step. */
+export function notice(
+  c: NoticeContext,
+  kind: NotifyKind,
+  title: string,
+  detail: string,
+  extra: Partial<NotifyMessage> = {},
+): NotifyMessage {
+  const key = `${c.namespace}/${c.name}`;
+  return {
+    kind,
+    namespace: c.namespace,
+    name: c.name,
+    title,
+    detail,
+    ...(c.scored
+      ? { risk: c.scored.risk, level: c.scored.level, top: c.scored.explanation.slice(0, 3) }
+      : {}),
+    attempts: c.ladder.filter((a) => a !== 'page').length,
+    dryRun: c.dryRun || undefined,
+    links: c.links,
+    dedupKey: `${key}:${kind}:${c.episode}:${c.attempt}:${c.step}`,
+    ...extra,
+  };
+}
+
+/** The Slack buttons configured (`links.dashboard`, `links.grafana`). */
+export function linksOf(l: HealerConfig['links']): NotifyMessage['links'] {
+  return {
+    ...(l.dashboard ? { dashboard: l.dashboard } : {}),
+    ...(l.grafana ? { grafana: l.grafana } : {}),
+  };
+}
+
+/** An action record for the status API. */
+export function actionRecord(
+  d: { action: HealAction; step: number; attempt: number },
+  at: string,
+  riskBefore: number,
+  outcome: ActionRecord['outcome'],
+  message: string,
+  dryRun: boolean,
+): ActionRecord {
+  return {
+    at,
+    step: d.step,
+    action: d.action,
+    attempt: d.attempt,
+    dryRun,
+    riskBefore,
+    outcome,
+    message,
+  };
+}
+
+/** `step 1 restart + scale up cured it: risk 0.93 → 0.12 (threshold 0.80)`. */
+export function outcomeMessage(o: StepOutcome, high: number): string {
+  return `step ${o.step} ${actionLabel(o.action)} ${o.cured ? 'cured it' : 'did not cure it'}: risk ${fmt(o.riskBefore)} → ${fmt(o.riskAfter)} (threshold ${fmt(high)})`;
+}
+
+/** Where a deployment stands, from the memory the cycle ends with and its decision. */
+export function healState(m: HealMemory, ladder: readonly HealAction[], d: Decision): HealState {
+  if (d.kind === 'inconclusive') return 'inconclusive';
+  if (m.phase === 'needs_attention') return 'needs_attention';
+  if (m.phase === 'stabilising' || m.phase === 'recovering')
+    return ladder[m.step - 1] === 'rollback' ? 'rolled_back' : 'healing';
+  return m.highStreak > 0 ? 'watching' : 'healthy';
+}
+
+export interface StatusInput {
+  namespace: string;
+  name: string;
+  ladder: readonly HealAction[];
+  dryRun: boolean;
+  /** The memory this cycle ends with. */
+  memory: HealMemory;
+  assessment: Assessment;
+  decision: Decision;
+  trend: readonly RiskPoint[];
+  now: number;
+}
+
+/** The status-API row of one deployment. */
+export function deploymentStatus(i: StatusInput): DeploymentStatus {
+  const m = i.memory;
+  const d = i.decision;
+  const a = i.assessment;
+  const scored = a.kind === 'scored' && d.kind !== 'inconclusive' ? a : undefined;
+  const lastRisk = m.lastRisk ?? null;
+  return {
+    namespace: i.namespace,
+    name: i.name,
+    risk: scored ? scored.risk : lastRisk,
+    level: scored ? scored.level : lastRisk !== null ? riskLevel(lastRisk) : null,
+    state: healState(m, i.ladder, d),
+    step: m.phase === 'healthy' ? 0 : m.step,
+    attempts: m.attempt,
+    dryRun: i.dryRun,
+    explanation: scored ? scored.explanation : [],
+    features: scored ? scored.features : {},
+    ...(d.kind === 'inconclusive' ? { inconclusiveReason: d.reason } : {}),
+    trend: [...i.trend],
+    updatedAt: new Date(i.now).toISOString(),
+  };
+}
+
+/** One deployment in one cycle, as the report builders need it. */
+export interface ReportView extends NoticeContext {
+  subject: EventSubject;
+  /** `namespace/name`. */
+  key: string;
+  high: number;
+  now: number;
+  /** The memory the cycle started from (episode start, inconclusive streak, step start). */
+  before: Pick<HealMemory, 'episodeStartedAt' | 'inconclusiveSince' | 'stepStartedAt'>;
+}
+
+type ActDecision = Extract<Decision, { kind: 'act' }>;
+
+/** A budget held a rung back: announced once per rule streak (then logged at debug). */
+export function budgetDeniedReport(
+  v: ReportView,
+  d: ActDecision,
+  verdict: { rule: string; message: string; repeated?: boolean },
+): ReportInput {
+  const message = `${d.reason}; held back: ${verdict.message}`;
+  return {
+    subject: v.subject,
+    level: verdict.repeated ? 'debug' : 'warn',
+    message,
+    dryRun: v.dryRun,
+    ...(verdict.repeated
+      ? {}
+      : {
+          event: { type: 'Warning', reason: EVENT_REASONS.budgetDenied },
+          notify: notice(
+            v,
+            'budget_denied',
+            `Budget stopped ${actionLabel(d.action)} on ${v.key}`,
+            message,
+            { dedupKey: `${v.key}:budget:${verdict.rule}:${v.now}` },
+          ),
+        }),
+  };
+}
+
+/** Dry-run: what would have been done (no Event). */
+export function dryRunReport(v: ReportView, d: ActDecision, riskBefore: number): ReportInput {
+  const at = new Date(v.now).toISOString();
+  return {
+    subject: v.subject,
+    level: 'info',
+    message: `dry-run, would have: ${d.reason}`,
+    dryRun: true,
+    action: actionRecord(d, at, riskBefore, 'skipped', `would have: ${d.reason}`, true),
+    notify: notice(v, 'dry_run', `Would have run ${actionLabel(d.action)} on ${v.key}`, d.reason, {
+      action: d.action,
+      step: d.step,
+      attempt: d.attempt,
+    }),
+  };
+}
+
+/** A rung was carried out (or could not be): Event, record and message name the result. */
+export function actionReport(
+  v: ReportView,
+  d: ActDecision,
+  result: { status: string; detail: string },
+  riskBefore: number,
+): ReportInput {
+  const ok = result.status === 'done' || result.status === 'skipped';
+  const message = `${d.reason}: ${result.detail}`;
+  const at = new Date(v.now).toISOString();
+  return {
+    subject: v.subject,
+    level: ok ? 'info' : 'warn',
+    message,
+    event: ok
+      ? { type: 'Normal', reason: EVENT_REASONS[d.action] }
+      : { type: 'Warning', reason: EVENT_REASONS.actionFailed },
+    action: actionRecord(d, at, riskBefore, ok ? 'pending' : 'failed', message, false),
+    notify: notice(
+      v,
+      d.escalated ? 'escalated' : 'action',
+      `${ok ? (d.escalated ? 'Escalated to' : 'Ran') : 'Could not run'} ${actionLabel(d.action)} on ${v.key}`,
+      message,
+      { action: d.action, step: d.step, attempt: d.attempt },
+    ),
+  };
+}
+
+/** The ladder is exhausted: page a human. */
+export function pageReport(
+  v: ReportView,
+  d: Extract<Decision, { kind: 'page' }>,
+  riskBefore: number,
+): ReportInput {
+  const step = { action: 'page' as const, step: d.step, attempt: d.attempt };
+  return {
+    subject: v.subject,
+    level: 'warn',
+    message: d.reason,
+    event: { type: 'Warning', reason: EVENT_REASONS.page },
+    dryRun: v.dryRun,
+    action: actionRecord(
+      step,
+      new Date(v.now).toISOString(),
+      riskBefore,
+      'pending',
+      d.reason,
+      v.dryRun,
+    ),
+    notify: notice(v, 'needs_attention', `${v.key} needs attention`, d.reason, step),
+  };
+}
+
+/** M cycles below low: the episode is over. */
+export function recoveredReport(
+  v: ReportView,
+  d: Extract<Decision, { kind: 'recovered' }>,
+): ReportInput {
+  return {
+    subject: v.subject,
+    level: 'info',
+    message: d.reason,
+    event: { type: 'Normal', reason: EVENT_REASONS.recovered },
+    dryRun: v.dryRun,
+    notify: notice(v, 'recovered', `${v.key} recovered`, d.reason, {
+      dedupKey: `${v.key}:recovered:${v.before.episodeStartedAt ?? 0}`,
+      ...(d.curedBy ? { action: d.curedBy } : {}),
+    }),
+  };
+}
+
+/** No usable data for long: announced once per streak. */
+export function inconclusiveReport(
+  v: ReportView,
+  d: Extract<Decision, { kind: 'inconclusive' }>,
+): ReportInput {
+  const message = `inconclusive for ${Math.round(d.sinceMs / 1000)} s: ${d.reason}`;
+  return {
+    subject: v.subject,
+    level: 'warn',
+    message,
+    event: { type: 'Warning', reason: EVENT_REASONS.inconclusive },
+    dryRun: v.dryRun,
+    notify: notice(v, 'inconclusive', `No usable data for ${v.key}`, message, {
+      dedupKey: `${v.key}:inconclusive:${v.before.inconclusiveSince ?? v.now}`,
+    }),
+  };
+}
+
+/** The previous step's verdict: an Event, the action record's outcome and, when cured, a message. */
+export function outcomeReport(v: ReportView, o: StepOutcome): ReportInput {
+  const stepAt = new Date(v.before.stepStartedAt ?? v.now).toISOString();
+  const message = outcomeMessage(o, v.high);
+  const step = { action: o.action, step: o.step, attempt: o.attempt };
+  return {
+    subject: v.subject,
+    level: 'info',
+    message,
+    event: { type: 'Normal', reason: o.cured ? EVENT_REASONS.cured : EVENT_REASONS.notCured },
+    dryRun: v.dryRun,
+    action: {
+      at: stepAt,
+      ...step,
+      dryRun: v.dryRun,
+      riskBefore: o.riskBefore,
+      riskAfter: o.riskAfter,
+      outcome: o.cured ? 'cured' : 'not_cured',
+      message,
+    },
+    ...(o.cured
+      ? {
+          notify: notice(v, 'cured', `${actionLabel(o.action)} cured ${v.key}`, message, {
+            ...step,
+            dedupKey: `${v.key}:cured:${stepAt}`,
+          }),
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Assessment: the features of every watched deployment (one `FeatureSource.fetch`) scored in one
+ * batched `/predict`. A failure of either is data, not a crash: the deployments it concerns are
+ * inconclusive, and the dependency is reported as failing so the loop can warn once and hold.
+ */
+import type { FeatureInput, Prediction } from '@aiops/model/schema';
+import { describeError } from '../actions/kube.js';
+import type { Assessment } from '../policy/types.js';
+import { targetKey, type FeatureResult, type FeatureSource, type Target } from './types.js';
+
+/** The backend's `/predict`, batched (implemented by `PredictClient`). */
+export interface Predictor {
+  predict(instances: readonly FeatureInput[]): Promise<Prediction[]>;
+}
+
+/** A shared dependency's state after this cycle's assessment. */
+export interface DependencyReport {
+  name: 'prometheus' | 'predict';
+  ok: boolean;
+  /** For people: `Prometheus unreachable or failing`. */
+  title?: string;
+  detail?: string;
+}
+
+export interface AssessmentBatch {
+  assessments: Map<string, Assessment>;
+  /** Cycle-level failures, for the cycle report. */
+  errors: string[];
+  /** Only the dependencies that were asked this cycle. */
+  dependencies: DependencyReport[];
+}
+
+export interface AssessorDeps {
+  source: FeatureSource;
+  predictor: Predictor;
+  /** Counts each `/predict` call by result. */
+  onPredict?: (ok: boolean) => void;
+}
+
+/** Features and risk for every target: the conclusive ones are scored in one `/predict` call. */
+export class Assessor {
+  constructor(private readonly deps: AssessorDeps) {}
+
+  async assess(targets: readonly Target[]): Promise<AssessmentBatch> {
+    const out: AssessmentBatch = { assessments: new Map(), errors: [], dependencies: [] };
+    if (targets.length === 0) return out;
+    let features: Map<string, FeatureResult>;
+    try {
+      features = await this.deps.source.fetch(targets);
+    } catch (err) {
+      const reason = `feature source failed: ${describeError(err)}`;
+      out.errors.push(reason);
+      for (const t of targets) out.assessments.set(targetKey(t), { kind: 'inconclusive', reason });
+      return out;
+    }
+    const scored: { key: string; input: FeatureInput }[] = [];
+    let failedQueries = 0;
+    let firstFailure: string | undefined;
+    for (const t of targets) {
+      const key = targetKey(t);
+      const f = features.get(key) ?? { kind: 'inconclusive', reason: 'no features' };
+      if (f.kind === 'inconclusive') {
+        if (f.sourceFailed) failedQueries++;
+        firstFailure ??= f.reason;
+        out.assessments.set(key, { kind: 'inconclusive', reason: f.reason });
+      } else scored.push({ key, input: f.features });
+    }
+    if (failedQueries === targets.length) {
+      const msg = `Prometheus queries failing: ${firstFailure ?? ''}`.slice(0, 500);
+      out.errors.push(msg);
+      out.dependencies.push({
+        name: 'prometheus',
+        ok: false,
+        title: 'Prometheus unreachable or failing',
+        detail: msg,
+      });
+    } else {
+      out.dependencies.push({ name: 'prometheus', ok: true });
+    }
+    if (scored.length === 0) return out;
+    try {
+      const predictions = await this.deps.predictor.predict(scored.map((s) => s.input));
+      this.deps.onPredict?.(true);
+      out.dependencies.push({ name: 'predict', ok: true });
+      scored.forEach((s, i) => {
+        const p = predictions[i]!;
+        const f = features.get(s.key);
+        out.assessments.set(s.key, {
+          kind: 'scored',
+          risk: p.risk,
+          level: p.level,
+          explanation: p.explanation ?? [],
+          features: f?.kind === 'ok' ? f.features : {},
+          imputed: p.imputed ?? [],
+        });
+      });
+    } catch (err) {
+      this.deps.onPredict?.(false);
+      const reason = describeError(err);
+      out.errors.push(reason);
+      out.dependencies.push({
+        name: 'predict',
+        ok: false,
+        title: 'Risk backend (/predict) unreachable or failing',
+        detail: reason,
+      });
+      for (const s of scored) out.assessments.set(s.key, { kind: 'inconclusive', reason });
+    }
+    return out;
+  }
+}

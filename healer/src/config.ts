@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { DEFAULT_FEATURE_QUERIES } from '@aiops/model/queries';
 import { FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
-import { validate as validateCron } from 'node-cron';
+import { createTask, validate as validateCron } from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_BUDGET_LIMITS } from './budget/types.js';
@@ -80,9 +80,43 @@ export const CONFIG_SCHEMA = z
     enterCycles: z.number().int().min(1).default(3),
     /** M: consecutive cycles below `low` before a deployment counts as recovered. */
     exitCycles: z.number().int().min(1).default(3),
+    /** Settle time after a step's rollout completed, before the step is judged. */
     stabilisationMs: durationMs.default(120_000),
     /** An inconclusive streak this long is notified once. */
     inconclusiveAlertMs: durationMs.default(600_000),
+    /**
+     * Two assessments closer than this count as one cycle for the N/M streaks. Default: half the
+     * schedule's shortest interval.
+     */
+    minSampleIntervalMs: durationMs.optional(),
+    /** An assessment older than this is not acted on. Default: the schedule's interval. */
+    maxAssessmentAgeMs: durationMs.min(1).optional(),
+    /** `recovering` (risk < high, not yet M cycles < low) closes the episode after this long. */
+    recoveryTimeoutMs: durationMs.min(1).default(1_800_000),
+    /** A failed or refused action is an error: retried on the same rung, then held and paged. */
+    actions: z
+      .object({
+        /** Consecutive errors on one rung before holding and paging (Argo's consecutiveErrorLimit). */
+        errorLimit: z.number().int().min(0).default(3),
+        retryBaseMs: durationMs.min(1).default(30_000),
+        retryMaxMs: durationMs.min(1).default(300_000),
+      })
+      .prefault({})
+      .refine((a) => a.retryBaseMs <= a.retryMaxMs, {
+        message: 'retryBaseMs must be ≤ retryMaxMs',
+        path: ['retryBaseMs'],
+      }),
+    /** Blast radius: many deployments at risk together is not them; hold and send one message. */
+    fleet: z
+      .object({
+        /** Hold every action when more than this many are at risk in one namespace or cluster. */
+        maxAtRisk: z.number().int().min(0).default(3),
+        /** … or more than this fraction of the watched deployments of a namespace or cluster … */
+        maxFraction: z.number().min(0).max(1).default(0.3),
+        /** … once at least this many are at risk (one deployment alone is never a fleet event). */
+        minAtRisk: z.number().int().min(1).default(2),
+      })
+      .prefault({}),
     ladder: z
       .array(z.enum(HEAL_ACTIONS))
       .min(1)
@@ -110,6 +144,8 @@ export const CONFIG_SCHEMA = z
         timeoutMs: durationMs.min(1).default(5_000),
         retries: z.number().int().min(0).max(20).default(5),
         queueSize: z.number().int().min(1).default(100),
+        /** At most one message per this interval (Slack allows about one per second). */
+        paceMs: durationMs.default(1_000),
       })
       .prefault({}),
     links: z.object({ dashboard: z.url().optional(), grafana: z.url().optional() }).prefault({}),
@@ -147,9 +183,19 @@ export const CONFIG_SCHEMA = z
           .prefault({}),
       })
       .prefault({}),
-    /** Bearer token for mutating endpoints (from a Secret; never logged). */
     api: z
-      .object({ token: z.string().min(16, 'must be at least 16 characters').optional() })
+      .object({
+        /** Bearer token for mutating endpoints (from a Secret; never logged). */
+        token: z.string().min(16, 'must be at least 16 characters').optional(),
+        /** Bearer token for `GET /api/*` (from a Secret; never logged); none: open reads. */
+        readToken: z.string().min(16, 'must be at least 16 characters').optional(),
+        /** Concurrent `GET /api/events` streams; more get 503. */
+        maxStreams: z.number().int().min(1).default(100),
+        /** How long a risk-history answer from Prometheus is reused. */
+        historyCacheMs: durationMs.default(15_000),
+        /** History queries to Prometheus at once; more are served from memory. */
+        maxHistoryQueries: z.number().int().min(1).default(4),
+      })
       .prefault({}),
     leader: z
       .object({
@@ -162,12 +208,37 @@ export const CONFIG_SCHEMA = z
         retryPeriodSeconds: z.number().positive().default(2),
       })
       .prefault({}),
+    /** SIGTERM: how long to wait for the running cycle and the Slack queue before exiting. */
+    shutdownTimeoutMs: durationMs.default(25_000),
     port: z.number().int().min(0).max(65535).default(8081),
     logLevel: z
       .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
       .default('info'),
   })
-  .strict();
+  .strict()
+  .transform((c) => {
+    const cycleIntervalMs = scheduleIntervalMs(c.schedule);
+    return {
+      ...c,
+      /** The schedule's shortest interval between two cycles (derived). */
+      cycleIntervalMs,
+      minSampleIntervalMs: c.minSampleIntervalMs ?? Math.floor(cycleIntervalMs / 2),
+      maxAssessmentAgeMs: c.maxAssessmentAgeMs ?? cycleIntervalMs,
+    };
+  });
+
+/** The shortest time between two runs of a cron schedule (from its next runs). */
+export function scheduleIntervalMs(expression: string): number {
+  const task = createTask(expression, () => undefined);
+  try {
+    const runs = task.getNextRuns(16).map((d) => d.getTime());
+    let min = Number.POSITIVE_INFINITY;
+    for (let i = 1; i < runs.length; i++) min = Math.min(min, runs[i]! - runs[i - 1]!);
+    return Number.isFinite(min) && min > 0 ? min : 60_000;
+  } finally {
+    void task.destroy();
+  }
+}
 
 export type HealerConfig = z.output<typeof CONFIG_SCHEMA>;
 export type HealerConfigInput = z.input<typeof CONFIG_SCHEMA>;
@@ -247,6 +318,9 @@ export const ENV_KEYS: ReadonlyArray<[string, string[], (env: Env, key: string) 
   ['HEALER_ENTER_CYCLES', ['enterCycles'], num],
   ['HEALER_EXIT_CYCLES', ['exitCycles'], num],
   ['HEALER_STABILISATION_MS', ['stabilisationMs'], num],
+  ['HEALER_MIN_SAMPLE_INTERVAL_MS', ['minSampleIntervalMs'], num],
+  ['HEALER_FLEET_MAX_AT_RISK', ['fleet', 'maxAtRisk'], num],
+  ['HEALER_FLEET_MAX_FRACTION', ['fleet', 'maxFraction'], num],
   ['HEALER_SCALE_STEP', ['scale', 'step'], num],
   ['HEALER_MAX_REPLICAS', ['scale', 'maxReplicas'], num],
   ['HEALER_CACHE_CLEAR_METHOD', ['cacheClear', 'method'], (e, k) => e[k] || undefined],
@@ -258,6 +332,7 @@ export const ENV_KEYS: ReadonlyArray<[string, string[], (env: Env, key: string) 
   ['HEALER_FEATURE_SOURCE', ['features', 'source'], (e, k) => e[k] || undefined],
   ['SIMULATOR_URL', ['features', 'simulatorUrl'], (e, k) => e[k] || undefined],
   ['HEALER_API_TOKEN', ['api', 'token'], (e, k) => e[k] || undefined],
+  ['HEALER_API_READ_TOKEN', ['api', 'readToken'], (e, k) => e[k] || undefined],
   ['HEALER_LEADER_ELECTION', ['leader', 'enabled'], bool],
   ['POD_NAMESPACE', ['leader', 'namespace'], (e, k) => e[k] || undefined],
   ['POD_NAME', ['leader', 'identity'], (e, k) => e[k] || undefined],
@@ -319,6 +394,10 @@ export function redactConfig(config: HealerConfig): unknown {
       queries: `${Object.keys(config.prometheus.queries).length} templates`,
     },
     slack: { ...config.slack, webhookUrl: config.slack.webhookUrl ? '<redacted>' : undefined },
-    api: { token: config.api.token ? '<redacted>' : undefined },
+    api: {
+      ...config.api,
+      token: config.api.token ? '<redacted>' : undefined,
+      readToken: config.api.readToken ? '<redacted>' : undefined,
+    },
   };
 }

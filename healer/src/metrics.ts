@@ -19,6 +19,7 @@ export class HealerMetrics {
   readonly prometheusQueries: Counter<'result'>;
   readonly predictRequests: Counter<'result'>;
   readonly reportFailures: Counter<'channel'>;
+  readonly fleetHold: Gauge;
   private readonly riskLabels = new Set<string>();
 
   constructor(readonly registry: Registry) {
@@ -105,12 +106,20 @@ export class HealerMetrics {
       labelNames: ['channel'],
       registers,
     });
+    this.fleetHold = new Gauge({
+      name: 'aiops_healer_fleet_hold',
+      help: '1 while the fleet guard holds actions (many deployments at risk together, or a shared dependency degraded), else 0.',
+      registers,
+    });
   }
 
-  /** Sets the risk gauge and forgets deployments no longer watched. */
+  /**
+   * Sets the risk gauge; drops deployments no longer watched and those inconclusive this cycle
+   * (a frozen last value would look like a live one).
+   */
   setRisks(risks: ReadonlyMap<string, number | null>): void {
     for (const key of this.riskLabels) {
-      if (!risks.has(key)) {
+      if (risks.get(key) === undefined || risks.get(key) === null) {
         const [namespace = '', deployment = ''] = key.split('/');
         this.risk.remove({ namespace, deployment });
         this.riskLabels.delete(key);

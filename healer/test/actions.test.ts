@@ -92,17 +92,22 @@ describe('restart', () => {
     const r = await restartDeployment(k, NS, 'web', { at: new Date(sim.clock.now()) });
     expect(r).toEqual({
       status: 'refused',
-      detail: 'deployment is paused (kubectl rollout resume first)',
+      detail: 'deployment is paused (spec.paused=true: a human is working on it)',
     });
     const dep = await k.apps.readNamespacedDeployment({ name: 'web', namespace: NS });
     expect(dep.spec?.template.metadata?.annotations?.[RESTARTED_AT]).toBeUndefined();
   });
 
-  it('does not repeat a step another healer already recorded', async () => {
+  it('does not repeat a step another healer already recorded (the heal state changed since read)', async () => {
     const state = { phase: 'stabilising' as const, step: 1, attempt: 1 };
-    expect((await restartDeployment(k, NS, 'web', { at: new Date(1), state })).status).toBe('done');
-    const second = await restartDeployment(k, NS, 'web', { at: new Date(2), state });
+    // both healers read "no heal state" and decided the same step
+    const fence = { expected: null };
+    expect((await restartDeployment(k, NS, 'web', { at: new Date(1), state, fence })).status).toBe(
+      'done',
+    );
+    const second = await restartDeployment(k, NS, 'web', { at: new Date(2), state, fence });
     expect(second).toMatchObject({ status: 'skipped', alreadyTaken: true });
+    expect(second.detail).toMatch(/heal state of shop\/web changed since it was read/);
     const dep = await k.apps.readNamespacedDeployment({ name: 'web', namespace: NS });
     expect(dep.spec?.template.metadata?.annotations?.[RESTARTED_AT]).toBe(
       new Date(1).toISOString(),
@@ -181,8 +186,45 @@ describe('rollback', () => {
   it('refuses with a clear reason when there is no previous revision', async () => {
     expect(await rollbackDeployment(k, NS, 'web')).toEqual({
       status: 'refused',
-      detail: 'no previous revision to roll back to (revisions: 1)',
+      permanent: true,
+      detail:
+        'too little revision history: no previous revision to roll back to (revisions 1, revisionHistoryLimit 10)',
     });
+  });
+
+  it('refuses with too little revision history (revisionHistoryLimit 0)', async () => {
+    await k.apps.patchNamespacedDeployment(
+      { name: 'web', namespace: NS, body: { spec: { revisionHistoryLimit: 0 } } },
+      MERGE_PATCH,
+    );
+    expect(await rollbackDeployment(k, NS, 'web')).toMatchObject({
+      status: 'refused',
+      permanent: true,
+      detail: expect.stringContaining('revisionHistoryLimit is 0'),
+    });
+  });
+
+  it('never rolls back to a release it rolled back from; never to a newer revision', async () => {
+    const v1 = await image('web');
+    sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'bad_release' });
+    sim.tick(60_000);
+    const v2 = await image('web');
+    const first = await rollbackDeployment(k, NS, 'web');
+    expect(first).toMatchObject({ status: 'done', release: expect.any(String) });
+    expect(first.fromRelease).not.toBe(first.release);
+    sim.tick(60_000);
+    expect(await image('web')).toBe(v1);
+    // v1 (now the newest revision) is bad too; the only earlier release is v2, rolled back from
+    const again = await rollbackDeployment(k, NS, 'web', { badReleases: [first.fromRelease!] });
+    expect(again).toMatchObject({ status: 'refused', permanent: true });
+    expect(again.detail).toMatch(
+      /every earlier release is known bad \(the healer rolled back from revision 2, release [0-9a-f]{12}\)/,
+    );
+    expect(await image('web')).toBe(v1);
+    // without the memory, rollout undo would flip back to v2
+    expect(await rollbackDeployment(k, NS, 'web')).toMatchObject({ status: 'done' });
+    sim.tick(60_000);
+    expect(await image('web')).toBe(v2);
   });
 
   it('puts the previous revision template back (bad release → previous image), like rollout undo', async () => {
@@ -226,7 +268,44 @@ describe('cache clear', () => {
   it('fails with the reason when the path does not exist', async () => {
     const r = await clearCache(k, NS, 'web', { spec: { method: 'proxy', path: '/nope' } });
     expect(r.status).toBe('failed');
-    expect(r.detail).toContain('failed in every pod');
+    expect(r.detail).toMatch(/^cache clear \(POST \/nope\) failed in 2\/2 ready pods: web-/);
+  });
+
+  it("reaches only the deployment's own pods, not a sibling's that shares its labels", async () => {
+    // web-canary's pods carry app=web too: a label match on web's selector would reach them
+    await k.apps.createNamespacedDeployment({
+      namespace: NS,
+      body: {
+        metadata: { name: 'web-canary', namespace: NS },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'web', track: 'canary' } },
+          template: {
+            metadata: { labels: { app: 'web', track: 'canary' } },
+            spec: { containers: [{ name: 'web', image: 'registry.local/web:1.0.0' }] },
+          },
+        },
+      },
+    });
+    sim.tick(10_000);
+    const byLabel = await k.core.listNamespacedPod({ namespace: NS, labelSelector: 'app=web' });
+    expect(byLabel.items.some((p) => p.metadata?.name?.startsWith('web-canary-'))).toBe(true);
+    const fake = await startExecFake(sim.url);
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromString(kubeconfigYaml(fake.url));
+      const r = await clearCache(createKubeClients(kc), NS, 'web', {
+        spec: { method: 'exec', command: ['true'] },
+      });
+      expect(r).toMatchObject({
+        status: 'done',
+        detail: expect.stringContaining('in 2/2 ready pods'),
+      });
+      expect(fake.calls.map((c) => c.pod).filter((p) => p.startsWith('web-canary-'))).toEqual([]);
+      expect(fake.calls).toHaveLength(2);
+    } finally {
+      await fake.stop();
+    }
   });
 
   it('execs the command in each ready pod through the exec subresource', async () => {
@@ -248,13 +327,14 @@ describe('cache clear', () => {
         container: 'web',
         command: ['sh', '-c', 'rm -rf /tmp/cache/*'],
       });
-      // a non-zero exit in one pod is named; the step still counts as done for the others
+      // a non-zero exit in one pod (no shell in a distroless image…) fails the step, naming it
       fake.failIn.add(fake.calls[0]!.pod);
       const partial = await clearCache(viaFake, NS, 'web', {
         spec: { method: 'exec', command: ['true'], container: 'web' },
       });
-      expect(partial.status).toBe('done');
-      expect(partial.detail).toContain('in 1/2 ready pods; failed in 1');
+      expect(partial.status).toBe('failed');
+      expect(partial.detail).toContain('failed in 1/2 ready pods');
+      expect(partial.detail).toContain(fake.calls[0]!.pod);
       expect(partial.detail).toContain('command terminated with non-zero exit code: 1');
     } finally {
       await fake.stop();

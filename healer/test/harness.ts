@@ -82,6 +82,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     queueSize: 50,
     now,
     baseDelayMs: 1_000,
+    // No pacing on the virtual clock: the sender's 1 msg/s is tested in slack.test.ts.
+    sleep: async () => undefined,
   });
   const { healer, metrics } = createHealer({
     config,

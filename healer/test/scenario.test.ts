@@ -62,8 +62,16 @@ describe('healer scenarios against the simulator', () => {
     expect(dep.spec?.template.metadata?.annotations?.[RESTARTED_AT]).toBeDefined();
     expect(dep.spec?.replicas).toBe(3); // scaled up by one step
     await cyclesUntil(async () => (await reasons()).includes('AutoHealRecovered'), 12);
-    expect(await reasons()).toEqual(['AutoHealRestart', 'AutoHealStepCured', 'AutoHealRecovered']);
+    expect(await reasons()).toEqual([
+      'AutoHealRestart',
+      'AutoHealStepCured',
+      'AutoHealRecovered',
+      'AutoHealScaleReturned',
+    ]);
     expect(await healState()).toBeUndefined(); // attempts reset: annotations cleared
+    // the replica the healer added is given back once it recovered
+    const after = await h.kube.apps.readNamespacedDeployment({ name: 'web', namespace: NS });
+    expect(after.spec?.replicas).toBe(2);
     expect(h.sim.faults.list()[0]?.state).toBe('cured');
     const kinds = h.slack.messages().map((m) => String(m.text).split(' ')[0]);
     expect(kinds).toEqual([':hammer_and_wrench:', ':white_check_mark:', ':large_green_circle:']);
@@ -98,7 +106,12 @@ describe('healer scenarios against the simulator', () => {
     const image = (await h.kube.apps.readNamespacedDeployment({ name: 'web', namespace: NS })).spec
       ?.template.spec?.containers[0]?.image;
     expect(image).toBe(good);
-    expect(await healState()).toBeUndefined();
+    // the episode is over; the release rolled back from is remembered (never rolled back to)
+    expect(await healState()).toMatchObject({
+      phase: 'healthy',
+      attempt: 0,
+      badReleases: [expect.any(String)],
+    });
     const events = await h.events(NS, 'web');
     expect(events.find((e) => e.reason === 'AutoHealRestart')?.message).toMatch(
       /^risk 1\.00 ≥ 0\.80 for 2\/2 cycles; top http_5xx_error_rate=0\.2\d \(\+\d\.\d\d\) → restart \+ scale up \(attempt 1\/3\): rollout restart at .*; replicas 2 → 3 \(max 10\)$/,
@@ -181,25 +194,31 @@ describe('healer details against the simulator', () => {
   });
 
   it('per-deployment dry-run and a bad annotation: the other deployment is healed, this one only planned', async () => {
-    h = await startHarness({ workloads: [WEB, { ...OTHER, baseRps: 20 }] });
-    await h.kube.apps.patchNamespacedDeployment(
-      {
-        name: 'other',
-        namespace: NS,
-        body: {
-          metadata: { annotations: { 'aiops.io/dry-run': 'true', 'aiops.io/threshold': 'high' } },
-        },
-      },
-      MERGE_PATCH,
-    );
+    h = await startHarness({
+      workloads: [WEB, { ...OTHER, baseRps: 20 }],
+      // Both of the two deployments crash at once: the fleet guard would (rightly) hold them.
+      config: { fleet: { minAtRisk: 3 } },
+    });
+    const annotate = (name: string, annotations: Record<string, string>) =>
+      h!.kube.apps.patchNamespacedDeployment(
+        { name, namespace: NS, body: { metadata: { annotations } } },
+        MERGE_PATCH,
+      );
+    await annotate('other', { 'aiops.io/dry-run': 'true', 'aiops.io/threshold': 'high' });
+    await annotate('web', { 'aiops.io/scale-step': 'two' });
     for (const d of ['web', 'other'])
       h.sim.faults.inject({ namespace: NS, deployment: d, kind: 'crash_loop' });
     await cyclesUntil(async () => (await reasons('web')).includes('AutoHealRestart'), 10);
     await h.cycle();
-    expect(await reasons('other')).toEqual(['AutoHealBadAnnotation']);
-    const bad = (await h.events(NS, 'other'))[0];
-    expect(bad?.type).toBe('Warning');
-    expect(bad?.message).toBe('aiops.io/threshold: "high" is not a number in [0, 1]; using 0.8');
+    // a bad annotation is one Warning Event (once), the default kept …
+    const bad = (await h.events(NS, 'web')).filter((e) => e.reason === 'AutoHealBadAnnotation');
+    expect(bad).toHaveLength(1);
+    expect(bad[0]?.type).toBe('Warning');
+    expect(bad[0]?.message).toBe(
+      'aiops.io/scale-step: "two" is not an integer in [0, 1000]; using 1',
+    );
+    // … but a dry-run deployment gets no Event at all, not even that one: dry-run writes nothing
+    expect(await reasons('other')).toEqual([]);
     expect(await healState('other')).toBeUndefined();
     expect(h.healer.shadowEntries().map((e) => `${e.name}:${e.action}`)).toEqual([
       'other:restart_scale',

@@ -1,18 +1,22 @@
 /**
  * Cache clear in every ready pod of a deployment: `exec` a command (as the original healer did),
  * or an HTTP POST to a path through the pod's proxy subresource (for distroless images without a
- * shell).
+ * shell). Only the deployment's own pods: those owned (ownerReferences) by the ReplicaSets it
+ * controls, never a label match that may be empty or shared with a sibling.
  */
 import { Writable } from 'node:stream';
 import type { V1Pod, V1Status } from '@kubernetes/client-node';
 import type { CacheClearSpec } from '../policy/rules.js';
-import { describeError, selectorString, type KubeClients } from './kube.js';
+import { describeError, isLostLeadership, selectorString, type KubeClients } from './kube.js';
+import { ownedReplicaSets } from './rollback.js';
 import type { ActionResult } from './types.js';
 
 export interface CacheClearOptions {
   spec: CacheClearSpec;
   /** Per pod. */
   timeoutMs?: number;
+  /** Checked right before each pod's exec or proxy call (leadership). */
+  beforeWrite?: () => void;
 }
 
 function isReady(p: V1Pod): boolean {
@@ -91,7 +95,21 @@ async function proxyTo(
   });
 }
 
-/** Runs the cache clear in each ready pod; done when every ready pod succeeded. */
+/**
+ * The deployment's own pods: owned by one of the ReplicaSets that this deployment controls (by
+ * UID), listed with the deployment's selector (two list calls).
+ */
+export async function ownedPods(k: KubeClients, namespace: string, name: string): Promise<V1Pod[]> {
+  const dep = await k.apps.readNamespacedDeployment({ name, namespace });
+  const labelSelector = selectorString(dep.spec?.selector.matchLabels);
+  const sets = await ownedReplicaSets(k, dep);
+  const rsUids = new Set(sets.map((rs) => rs.metadata?.uid).filter((u): u is string => !!u));
+  if (rsUids.size === 0) return [];
+  const pods = (await k.core.listNamespacedPod({ namespace, labelSelector })).items;
+  return pods.filter((p) => p.metadata?.ownerReferences?.some((o) => rsUids.has(o.uid)));
+}
+
+/** Runs the cache clear in each ready pod; done only when it succeeded in every one of them. */
 export async function clearCache(
   k: KubeClients,
   namespace: string,
@@ -100,24 +118,29 @@ export async function clearCache(
 ): Promise<ActionResult> {
   const spec = opts.spec;
   if (spec.method === 'none')
-    return { status: 'refused', detail: 'no cache-clear method configured' };
+    return { status: 'refused', permanent: true, detail: 'no cache-clear method configured' };
   let pods: V1Pod[];
   try {
-    const dep = await k.apps.readNamespacedDeployment({ name, namespace });
-    const labelSelector = selectorString(dep.spec?.selector.matchLabels);
-    pods = (await k.core.listNamespacedPod({ namespace, labelSelector })).items.filter(isReady);
+    pods = (await ownedPods(k, namespace, name)).filter(isReady);
   } catch (err) {
     return { status: 'failed', detail: `listing pods failed: ${describeError(err)}` };
   }
-  if (pods.length === 0) return { status: 'refused', detail: 'no ready pods to clear' };
+  if (pods.length === 0)
+    return {
+      status: 'refused',
+      detail: "no ready pods owned by the deployment's ReplicaSets to clear",
+    };
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const results = await Promise.allSettled(
-    pods.map((p) =>
-      spec.method === 'exec'
+    pods.map(async (p) => {
+      opts.beforeWrite?.();
+      return spec.method === 'exec'
         ? execIn(k, namespace, p, spec, timeoutMs)
-        : proxyTo(k, namespace, p, spec),
-    ),
+        : proxyTo(k, namespace, p, spec);
+    }),
   );
+  const lost = results.find((r) => r.status === 'rejected' && isLostLeadership(r.reason));
+  if (lost?.status === 'rejected') throw lost.reason;
   const failed = results
     .map((r, i) =>
       r.status === 'rejected'
@@ -126,15 +149,15 @@ export async function clearCache(
     )
     .filter((x): x is string => x !== undefined);
   const how = spec.method === 'exec' ? `exec ${JSON.stringify(spec.command)}` : `POST ${spec.path}`;
-  if (failed.length === pods.length) {
+  if (failed.length > 0) {
+    // A cache left half-cleared is not a cleared cache: the step failed (and is retried).
     return {
       status: 'failed',
-      detail: `cache clear (${how}) failed in every pod: ${failed.join('; ')}`,
+      detail: `cache clear (${how}) failed in ${failed.length}/${pods.length} ready pods: ${failed.join('; ')}`,
     };
   }
-  const partial = failed.length > 0 ? `; failed in ${failed.length}: ${failed.join('; ')}` : '';
   return {
     status: 'done',
-    detail: `cache clear (${how}) in ${pods.length - failed.length}/${pods.length} ready pods${partial}`,
+    detail: `cache clear (${how}) in ${pods.length}/${pods.length} ready pods`,
   };
 }

@@ -12,6 +12,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
+import { LostLeadershipError } from '../leader/errors.js';
 
 export interface KubeClients {
   apps: AppsV1Api;
@@ -81,8 +82,12 @@ export function isConflict(err: unknown): boolean {
   return statusOf(err) === 409;
 }
 
-/** Worth retrying: conflicts are handled separately; 5xx, 429 and transport errors are. */
+/**
+ * Worth retrying: conflicts are handled separately; 5xx, 429 and transport errors are. Lost
+ * leadership never is: it must stop the write.
+ */
 export function isTransient(err: unknown): boolean {
+  if (err instanceof LostLeadershipError) return false;
   const s = statusOf(err);
   return s === undefined || s >= 500 || s === 429;
 }
@@ -114,4 +119,23 @@ export function selectorString(labels: Record<string, string> | undefined): stri
   return Object.entries(labels ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
+}
+
+/**
+ * Why nobody but a human may change this deployment now, or undefined: paused (`kubectl rollout
+ * pause`: a human is working on it) or being deleted.
+ */
+export function holdReason(dep: {
+  spec?: { paused?: boolean };
+  metadata?: { deletionTimestamp?: Date | string | null };
+}): string | undefined {
+  if (dep.spec?.paused) return 'deployment is paused (spec.paused=true: a human is working on it)';
+  if (dep.metadata?.deletionTimestamp)
+    return 'deployment is being deleted (metadata.deletionTimestamp is set)';
+  return undefined;
+}
+
+/** Lost leadership: the caller must stop, never turn it into a failed action. */
+export function isLostLeadership(err: unknown): err is LostLeadershipError {
+  return err instanceof LostLeadershipError;
 }

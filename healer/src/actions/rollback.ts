@@ -1,24 +1,31 @@
 /**
- * Rollback as `kubectl rollout undo` does it: take the previous revision's ReplicaSet pod
- * template, drop its `pod-template-hash` label, and write it into the deployment. Refuses, saying
- * why, when there is no previous revision, when the deployment is paused, or when the template
- * already matches.
+ * Rollback as `kubectl rollout undo` does it: take the previous release's ReplicaSet pod
+ * template, drop its `pod-template-hash` label, and write it into the deployment. Release-scoped:
+ * never back to a release the healer rolled back from, never to a newer revision. Refuses, saying
+ * why, when there is too little revision history, when every earlier release is known bad, when
+ * a human holds the deployment, or when the template already matches.
  */
 import type { V1Deployment, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
+import { MAX_BAD_RELEASES } from '../policy/decide.js';
+import { REVISION, releaseOf, revisionOf, withoutHash } from '../sources/workload.js';
 import {
+  HealStateConflictError,
   patchDeploymentVersioned,
-  readPersisted,
   stateAnnotations,
   type PersistedHealState,
   type VersionedPatchOptions,
 } from './state.js';
-import { describeError, selectorString, type KubeClients } from './kube.js';
-import { RESTARTED_AT } from './restart.js';
+import {
+  describeError,
+  holdReason,
+  isLostLeadership,
+  selectorString,
+  type KubeClients,
+} from './kube.js';
 import type { ActionResult } from './types.js';
 
-export const REVISION = 'deployment.kubernetes.io/revision';
+export { REVISION, withoutHash };
 const CHANGE_CAUSE = 'kubernetes.io/change-cause';
-const HASH = 'pod-template-hash';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 const isObj = (v: unknown): v is Record<string, Json> =>
@@ -39,66 +46,66 @@ export function mergePatchDiff(from: unknown, to: unknown): Json | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-const revisionOf = (
-  o: { metadata?: { annotations?: Record<string, string> } } | undefined,
-): number => {
-  const n = Number(o?.metadata?.annotations?.[REVISION]);
-  return Number.isInteger(n) && n > 0 ? n : 0;
-};
-
-/** A template as the deployment would carry it: without the controller's hash label. */
-export function withoutHash(t: V1PodTemplateSpec | undefined): V1PodTemplateSpec {
-  const copy = JSON.parse(JSON.stringify(t ?? {})) as V1PodTemplateSpec;
-  if (copy.metadata?.labels) {
-    delete copy.metadata.labels[HASH];
-  }
-  return copy;
-}
-
 function sameTemplate(a: V1PodTemplateSpec | undefined, b: V1PodTemplateSpec | undefined): boolean {
   return mergePatchDiff(withoutHash(a), withoutHash(b)) === undefined;
 }
 
-/** The ReplicaSets this deployment owns (by owner UID; by selector when none carry owners). */
+/**
+ * The ReplicaSets this deployment controls: owned by its UID (ownerReferences), never by a label
+ * match alone (a selector can be shared with a sibling).
+ */
 export async function ownedReplicaSets(k: KubeClients, dep: V1Deployment): Promise<V1ReplicaSet[]> {
   const namespace = dep.metadata?.namespace ?? 'default';
   const labelSelector = selectorString(dep.spec?.selector.matchLabels);
   const all = (await k.apps.listNamespacedReplicaSet({ namespace, labelSelector })).items;
   const uid = dep.metadata?.uid;
-  const owned = all.filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.uid === uid));
-  return owned.length > 0 ? owned : all.filter((rs) => !rs.metadata?.ownerReferences?.length);
+  return all.filter(
+    (rs) => uid !== undefined && rs.metadata?.ownerReferences?.some((o) => o.uid === uid),
+  );
 }
 
-/** A template reduced to what makes a release: no hash label, no restart annotation. */
-function release(t: V1PodTemplateSpec | undefined): V1PodTemplateSpec {
-  const copy = withoutHash(t);
-  if (copy.metadata?.annotations) {
-    delete copy.metadata.annotations[RESTARTED_AT];
-    if (Object.keys(copy.metadata.annotations).length === 0) delete copy.metadata.annotations;
-  }
-  return copy;
+export interface PreviousRevision {
+  /** The ReplicaSet to roll back to, if any. */
+  target?: V1ReplicaSet;
+  /** Earlier releases passed over because the healer rolled back from them before. */
+  knownBad: V1ReplicaSet[];
 }
 
 /**
- * The previous revision's ReplicaSet: the highest revision below `currentRevision` whose template
- * differs from `current` by more than a restart. `kubectl rollout undo` takes the revision just
- * below; after the healer's own restarts that would be the same release restarted, so revisions
- * that only differ by `kubectl.kubernetes.io/restartedAt` are skipped.
+ * The previous release's ReplicaSet: the highest revision below `currentRevision` (never "back"
+ * to a newer one) whose template differs from `current` by more than a restart and that is not a
+ * release the healer rolled back from (`badReleases`). `kubectl rollout undo` takes the revision
+ * just below; after the healer's own restarts that would be the same release restarted, and after
+ * an earlier rollback it could be the bad release again (a flip-flop).
  */
 export function previousRevision(
   sets: readonly V1ReplicaSet[],
   current: V1PodTemplateSpec | undefined,
   currentRevision = Number.POSITIVE_INFINITY,
-): V1ReplicaSet | undefined {
-  const now = release(current);
-  return [...sets]
+  badReleases: readonly string[] = [],
+): PreviousRevision {
+  const now = releaseOf(current);
+  const bad = new Set(badReleases);
+  const knownBad: V1ReplicaSet[] = [];
+  const candidates = [...sets]
     .filter((rs) => revisionOf(rs) > 0 && revisionOf(rs) < currentRevision)
-    .sort((a, b) => revisionOf(b) - revisionOf(a))
-    .find((rs) => mergePatchDiff(release(rs.spec?.template), now) !== undefined);
+    .sort((a, b) => revisionOf(b) - revisionOf(a));
+  for (const rs of candidates) {
+    const r = releaseOf(rs.spec?.template);
+    if (r === now) continue;
+    if (bad.has(r)) {
+      knownBad.push(rs);
+      continue;
+    }
+    return { target: rs, knownBad };
+  }
+  return { knownBad };
 }
 
 export interface RollbackOptions extends VersionedPatchOptions {
   state?: PersistedHealState;
+  /** Releases never rolled back to (the heal state's `badReleases`). */
+  badReleases?: readonly string[];
 }
 
 export async function rollbackDeployment(
@@ -108,35 +115,45 @@ export async function rollbackDeployment(
   opts: RollbackOptions = {},
 ): Promise<ActionResult> {
   let refusal: ActionResult | undefined;
-  let detail = '';
+  let done: ActionResult | undefined;
   const build = async (dep: V1Deployment): Promise<Record<string, unknown> | undefined> => {
-    if (dep.spec?.paused) {
-      refusal = { status: 'refused', detail: 'cannot roll back a paused deployment' };
+    const hold = holdReason(dep);
+    if (hold) {
+      refusal = { status: 'refused', detail: `cannot roll back: ${hold}` };
       return undefined;
     }
-    const current = readPersisted(dep).state;
-    if (opts.state && current && opts.state.attempt > 0 && current.attempt >= opts.state.attempt) {
+    if (dep.spec?.revisionHistoryLimit === 0) {
       refusal = {
-        status: 'skipped',
-        detail: `attempt ${opts.state.attempt} already recorded (another healer took this step)`,
-        alreadyTaken: true,
+        status: 'refused',
+        permanent: true,
+        detail:
+          'too little revision history: revisionHistoryLimit is 0, so no earlier ReplicaSet is kept to roll back to',
       };
       return undefined;
     }
     const sets = await ownedReplicaSets(k, dep);
     const depRevision = revisionOf(dep) || Number.POSITIVE_INFINITY;
-    const prev = previousRevision(sets, dep.spec?.template, depRevision);
+    const { target: prev, knownBad } = previousRevision(
+      sets,
+      dep.spec?.template,
+      depRevision,
+      opts.badReleases,
+    );
     if (!prev) {
       const revs = sets
         .map(revisionOf)
         .filter((r) => r > 0)
         .sort((a, b) => a - b);
+      const history = `revisions ${revs.length > 0 ? revs.join(', ') : 'none'}, revisionHistoryLimit ${dep.spec?.revisionHistoryLimit ?? 10}`;
       refusal = {
         status: 'refused',
+        permanent: true,
         detail:
-          revs.length > 1
-            ? `no previous release to roll back to (revisions ${revs.join(', ')} differ only by restarts)`
-            : `no previous revision to roll back to (revisions: ${revs.length > 0 ? revs.join(', ') : 'none'})`,
+          knownBad.length > 0
+            ? `no release to roll back to: every earlier release is known bad (the healer rolled back from ${knownBad.map((rs) => `revision ${revisionOf(rs)}, release ${releaseOf(rs.spec?.template)}`).join('; ')}) (${history})`
+            : revs.length > 1
+              ? `no previous release to roll back to (revisions ${revs.join(', ')} differ only by restarts)`
+              : `too little revision history: no previous revision to roll back to (${history})`,
       };
       return undefined;
     }
@@ -144,16 +161,36 @@ export async function rollbackDeployment(
     if (sameTemplate(dep.spec?.template, target)) {
       refusal = {
         status: 'refused',
+        permanent: true,
         detail: `current template already matches revision ${revisionOf(prev)}`,
       };
       return undefined;
     }
     const templatePatch = mergePatchDiff(withoutHash(dep.spec?.template), target);
-    detail = `rolled back to revision ${revisionOf(prev)} (ReplicaSet ${prev.metadata?.name}) from revision ${revisionOf(dep)}`;
+    const skipped =
+      knownBad.length > 0
+        ? ` (skipped known-bad revision${knownBad.length > 1 ? 's' : ''} ${knownBad.map(revisionOf).join(', ')})`
+        : '';
+    done = {
+      status: 'done',
+      detail: `rolled back to revision ${revisionOf(prev)} (ReplicaSet ${prev.metadata?.name}) from revision ${revisionOf(dep)}${skipped}`,
+      release: releaseOf(target),
+      fromRelease: releaseOf(dep.spec?.template),
+    };
     // Like rollout undo, the release's change-cause comes back with its template.
     const cause = prev.metadata?.annotations?.[CHANGE_CAUSE];
+    const state = opts.state
+      ? {
+          ...opts.state,
+          release: done.release!,
+          badReleases: [
+            ...(opts.state.badReleases ?? []).filter((r) => r !== done!.fromRelease),
+            done.fromRelease!,
+          ].slice(-MAX_BAD_RELEASES),
+        }
+      : undefined;
     const annotations = {
-      ...(opts.state ? stateAnnotations(opts.state) : {}),
+      ...(state ? stateAnnotations(state) : {}),
       ...(cause ? { [CHANGE_CAUSE]: cause } : {}),
     };
     return { metadata: { annotations }, spec: { template: templatePatch ?? {} } };
@@ -161,8 +198,13 @@ export async function rollbackDeployment(
   try {
     const res = await patchDeploymentVersioned(k, namespace, name, build, opts);
     if (!res) return refusal ?? { status: 'skipped', detail: 'nothing to do' };
-    return { status: 'done', detail };
+    return {
+      ...done!,
+    };
   } catch (err) {
+    if (err instanceof HealStateConflictError)
+      return { status: 'skipped', detail: err.message, alreadyTaken: true };
+    if (isLostLeadership(err)) throw err;
     return { status: 'failed', detail: `rollback failed: ${describeError(err)}` };
   }
 }

@@ -9,6 +9,7 @@ import { withRetry, type Sleep } from '../retry.js';
 import {
   describeError,
   isConflict,
+  isLostLeadership,
   isTransient,
   MERGE_PATCH,
   statusOf,
@@ -21,6 +22,8 @@ export interface ScaleOptions {
   maxReplicas: number;
   retries?: number;
   sleep?: Sleep;
+  /** Checked right before every write (leadership). */
+  beforeWrite?: () => void;
 }
 
 export type ScaleResult = ScaleUpResult;
@@ -66,6 +69,7 @@ export async function scaleUp(
       }
     }
   } catch (err) {
+    if (isLostLeadership(err)) throw err;
     return { status: 'failed', detail: `scale up failed: ${describeError(err)}` };
   }
 }
@@ -90,24 +94,23 @@ async function raiseHpaMin(
       hpa: { name: hpaName, originalMinReplicas: original },
     };
   }
-  await withRetry(
-    () =>
-      k.autoscaling.patchNamespacedHorizontalPodAutoscaler(
-        {
-          namespace,
-          name: hpaName,
-          body: {
-            metadata: {
-              resourceVersion: hpa.metadata?.resourceVersion,
-              annotations: { [ANNOTATIONS.originalMinReplicas]: String(original) },
-            },
-            spec: { minReplicas: target },
+  await withRetry(() => {
+    opts.beforeWrite?.();
+    return k.autoscaling.patchNamespacedHorizontalPodAutoscaler(
+      {
+        namespace,
+        name: hpaName,
+        body: {
+          metadata: {
+            resourceVersion: hpa.metadata?.resourceVersion,
+            annotations: { [ANNOTATIONS.originalMinReplicas]: String(original) },
           },
+          spec: { minReplicas: target },
         },
-        MERGE_PATCH,
-      ),
-    retry,
-  );
+      },
+      MERGE_PATCH,
+    );
+  }, retry);
   return {
     status: 'done',
     detail: `HPA ${hpaName} minReplicas ${current} → ${target} (ceiling ${ceiling})`,
@@ -134,22 +137,25 @@ async function patchScale(
       detail: `replicas ${current} already at max replicas ${opts.maxReplicas}`,
     };
   }
-  await withRetry(
-    () =>
-      k.apps.patchNamespacedDeploymentScale(
-        {
-          name,
-          namespace,
-          body: {
-            metadata: { resourceVersion: scale.metadata?.resourceVersion },
-            spec: { replicas: target },
-          },
+  await withRetry(() => {
+    opts.beforeWrite?.();
+    return k.apps.patchNamespacedDeploymentScale(
+      {
+        name,
+        namespace,
+        body: {
+          metadata: { resourceVersion: scale.metadata?.resourceVersion },
+          spec: { replicas: target },
         },
-        MERGE_PATCH,
-      ),
-    retry,
-  );
-  return { status: 'done', detail: `replicas ${current} → ${target} (max ${opts.maxReplicas})` };
+      },
+      MERGE_PATCH,
+    );
+  }, retry);
+  return {
+    status: 'done',
+    detail: `replicas ${current} → ${target} (max ${opts.maxReplicas})`,
+    scaled: { from: current, to: target },
+  };
 }
 
 /** Puts an HPA's minReplicas back to what it was before the healer raised it. */
@@ -158,8 +164,10 @@ export async function restoreHpaMin(
   namespace: string,
   hpaName: string,
   originalMinReplicas: number,
+  opts: { beforeWrite?: () => void } = {},
 ): Promise<ActionResult> {
   try {
+    opts.beforeWrite?.();
     await k.autoscaling.patchNamespacedHorizontalPodAutoscaler(
       {
         namespace,
@@ -176,7 +184,89 @@ export async function restoreHpaMin(
       detail: `HPA ${hpaName} minReplicas restored to ${originalMinReplicas}`,
     };
   } catch (err) {
+    if (isLostLeadership(err)) throw err;
     if (statusOf(err) === 404) return { status: 'skipped', detail: `HPA ${hpaName} is gone` };
     return { status: 'failed', detail: `restoring HPA ${hpaName} failed: ${describeError(err)}` };
+  }
+}
+
+/**
+ * Returns the replicas the healer added (`scaled.from` → `scaled.to`) once the deployment
+ * recovered, through the scale subresource — only when the replicas are still what the healer
+ * set: a different count means someone else (a human, a GitOps sync) owns them now.
+ */
+export async function returnReplicas(
+  k: KubeClients,
+  namespace: string,
+  name: string,
+  scaled: { from: number; to: number },
+  opts: { retries?: number; sleep?: Sleep; beforeWrite?: () => void } = {},
+): Promise<ActionResult> {
+  const retry = {
+    retries: opts.retries ?? 3,
+    retryable: isTransient,
+    ...(opts.sleep ? { sleep: opts.sleep } : {}),
+  };
+  try {
+    const scale = await withRetry(
+      () => k.apps.readNamespacedDeploymentScale({ name, namespace }),
+      retry,
+    );
+    const current = scale.spec?.replicas ?? 0;
+    if (current !== scaled.to) {
+      return {
+        status: 'skipped',
+        detail: `replicas are ${current}, not the ${scaled.to} the healer set: changed by someone else, left as they are`,
+      };
+    }
+    await withRetry(() => {
+      opts.beforeWrite?.();
+      return k.apps.patchNamespacedDeploymentScale(
+        {
+          name,
+          namespace,
+          body: {
+            metadata: { resourceVersion: scale.metadata?.resourceVersion },
+            spec: { replicas: scaled.from },
+          },
+        },
+        MERGE_PATCH,
+      );
+    }, retry);
+    return {
+      status: 'done',
+      detail: `replicas ${scaled.to} → ${scaled.from}: returned the ${scaled.to - scaled.from} the healer added`,
+    };
+  } catch (err) {
+    if (isLostLeadership(err)) throw err;
+    if (statusOf(err) === 404) return { status: 'skipped', detail: `deployment ${name} is gone` };
+    return { status: 'failed', detail: `returning replicas failed: ${describeError(err)}` };
+  }
+}
+
+/**
+ * HPAs in `namespaces` (empty: all) that carry `aiops.io/original-min-replicas`: raised by the
+ * healer and not yet restored. One list per namespace (or one cluster-wide), per cycle.
+ */
+export async function listRaisedHpas(
+  k: KubeClients,
+  namespaces: readonly string[],
+): Promise<V2HorizontalPodAutoscaler[]> {
+  const raised = (h: V2HorizontalPodAutoscaler): boolean =>
+    h.metadata?.annotations?.[ANNOTATIONS.originalMinReplicas] !== undefined;
+  try {
+    if (namespaces.length === 0)
+      return (await k.autoscaling.listHorizontalPodAutoscalerForAllNamespaces()).items.filter(
+        raised,
+      );
+    const lists = await Promise.all(
+      [...new Set(namespaces)].map((namespace) =>
+        k.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }),
+      ),
+    );
+    return lists.flatMap((l) => l.items).filter(raised);
+  } catch (err) {
+    if (statusOf(err) === 404) return [];
+    throw err;
   }
 }

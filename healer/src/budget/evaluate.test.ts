@@ -169,7 +169,7 @@ describe('evaluateBudget', () => {
     );
     expect(got).toMatchObject({ allowed: false, rule: 'max_actions_per_hour' });
     expect(got.allowed === false && got.message).toBe(
-      'max_actions_per_hour: 0 actions on shop/cart in the last hour ≥ limit 0',
+      'max_actions_per_hour: 0 action attempts on shop/cart in the last hour ≥ limit 0',
     );
   });
 });

@@ -26,7 +26,7 @@ export function evaluateBudget(
   const mine = ledger.filter((e) => e.namespace === request.namespace && e.name === request.name);
 
   const last = mine.reduce<number | undefined>(
-    (m, e) => (m === undefined || e.at > m ? e.at : m),
+    (m, e) => (e.failed || (m !== undefined && e.at <= m) ? m : e.at),
     undefined,
   );
   const cooldownMs = limits.perDeployment.cooldownSeconds * 1000;
@@ -42,7 +42,7 @@ export function evaluateBudget(
   if (mineInHour >= limits.perDeployment.maxActionsPerHour) {
     return deny(
       'max_actions_per_hour',
-      `max_actions_per_hour: ${mineInHour} actions on ${target} in the last hour ≥ limit ${limits.perDeployment.maxActionsPerHour}`,
+      `max_actions_per_hour: ${mineInHour} action attempts on ${target} in the last hour ≥ limit ${limits.perDeployment.maxActionsPerHour}`,
     );
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { HealAction } from '../api/types.js';
+import { HEAL_ACTIONS } from '../policy/types.js';
 import { EVENT_REASONS } from '../report/types.js';
 import { evaluateBudget, ledgerHorizonMs } from './evaluate.js';
 import type {
@@ -36,18 +37,69 @@ export class LedgerBudgetGate implements BudgetGate {
   private entries: LedgerEntry[];
   /** Last denial rule per deployment, so repeated denials are flagged and announced once. */
   private readonly lastDenial = new Map<string, BudgetRule>();
+  /** False until the ledger is loaded: every action is denied meanwhile (fail closed). */
+  private loaded: boolean;
+  private loadError = 'not loaded yet';
+  private loading: Promise<void> | undefined;
 
+  /**
+   * With `load`, the gate starts closed and opens once `ready()` loaded the ledger (and closes
+   * again on `invalidate()`, e.g. when this replica becomes leader). Without it, `initial` is the
+   * ledger.
+   */
   constructor(
     private readonly limits: BudgetLimits,
     initial: readonly LedgerEntry[] = [],
+    private readonly load?: () => Promise<LedgerEntry[]>,
   ) {
     budgetLimitsSchema.parse(limits);
     this.entries = [...initial];
+    this.loaded = load === undefined;
+  }
+
+  /** Loads the ledger if it is not loaded; a failure keeps the gate closed and is named. */
+  ready(): Promise<void> {
+    if (this.loaded || !this.load) return Promise.resolve();
+    this.loading ??= this.load()
+      .then((entries) => {
+        this.reset(entries);
+        this.loaded = true;
+      })
+      .catch((err: unknown) => {
+        const cause = (err as { cause?: unknown })?.cause;
+        this.loadError = `${err instanceof Error ? err.message : String(err)}${cause ? ` (${String(cause)})` : ''}`;
+      })
+      .finally(() => {
+        this.loading = undefined;
+      });
+    return this.loading;
+  }
+
+  /** The ledger must be reloaded before the next action (another replica may have acted). */
+  invalidate(): void {
+    if (this.load) {
+      this.loaded = false;
+      this.loadError = 'reloading after a leadership change';
+    }
+  }
+
+  isLoaded(): boolean {
+    return this.loaded;
   }
 
   check(request: BudgetRequest, now: Date): BudgetVerdict {
-    this.prune(now);
     const key = `${request.namespace}/${request.name}`;
+    if (!this.loaded && request.action !== 'page') {
+      const repeated = this.lastDenial.get(key) === 'ledger_unavailable';
+      this.lastDenial.set(key, 'ledger_unavailable');
+      return {
+        allowed: false,
+        rule: 'ledger_unavailable',
+        message: `ledger_unavailable: the budget ledger is not loaded (${this.loadError}): no actions until it is`,
+        repeated,
+      };
+    }
+    this.prune(now);
     const result = evaluateBudget(this.entries, request, this.limits, now);
     if (result.allowed) {
       this.lastDenial.delete(key);
@@ -58,14 +110,20 @@ export class LedgerBudgetGate implements BudgetGate {
     return { ...result, repeated };
   }
 
-  record(request: BudgetRequest, now: Date): void {
+  record(request: BudgetRequest, now: Date, outcome?: { failed: boolean }): void {
     this.entries.push({
       namespace: request.namespace,
       name: request.name,
       action: request.action,
       at: now.getTime(),
+      ...(outcome?.failed ? { failed: true } : {}),
     });
     this.prune(now);
+  }
+
+  /** Forgets the denial streak of a deployment no longer watched (its entries age out). */
+  forget(namespace: string, name: string): void {
+    this.lastDenial.delete(`${namespace}/${name}`);
   }
 
   /**
@@ -105,6 +163,8 @@ export interface EventLike {
   lastTimestamp?: Date | string;
   eventTime?: Date | string;
   metadata?: { creationTimestamp?: Date | string };
+  /** For `AutoHealActionFailed`: the rung that failed (a failed attempt counts too). */
+  action?: string;
   involvedObject?: { kind?: string; namespace?: string; name?: string };
   source?: { component?: string };
   reportingComponent?: string;
@@ -115,6 +175,7 @@ export interface EventLike {
  * restart: the annotations hold only the latest step, Events hold every action with a count and
  * timestamps, and the API server keeps them for an hour by default — exactly the longest budget
  * window). An aggregated Event (`count` > 1) is spread evenly between its first and last time.
+ * `AutoHealActionFailed` Events carrying the failed rung in `action` count as failed attempts.
  * Events with reasons not in `reasons` (decisions, dry-run "would have", denials) are ignored.
  */
 export function ledgerFromEvents(
@@ -124,7 +185,14 @@ export function ledgerFromEvents(
   const reasons = opts.reasons ?? DEFAULT_ACTION_REASONS;
   const out: LedgerEntry[] = [];
   for (const ev of events) {
-    const action = ev.reason === undefined ? undefined : reasons[ev.reason];
+    const failed = ev.reason === EVENT_REASONS.actionFailed;
+    const action = failed
+      ? (HEAL_ACTIONS as readonly string[]).includes(ev.action ?? '')
+        ? (ev.action as HealAction)
+        : undefined
+      : ev.reason === undefined
+        ? undefined
+        : reasons[ev.reason];
     const obj = ev.involvedObject;
     if (!action || obj?.kind !== 'Deployment' || !obj.namespace || !obj.name) continue;
     if (
@@ -142,7 +210,13 @@ export function ledgerFromEvents(
     const count = Math.max(1, Math.floor(ev.count ?? 1));
     for (let i = 0; i < count; i++) {
       const at = count === 1 ? last : first + ((last - first) * i) / (count - 1);
-      out.push({ namespace: obj.namespace, name: obj.name, action, at });
+      out.push({
+        namespace: obj.namespace,
+        name: obj.name,
+        action,
+        at,
+        ...(failed ? { failed } : {}),
+      });
     }
   }
   return out.sort((a, b) => a.at - b.at);

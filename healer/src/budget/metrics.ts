@@ -18,6 +18,8 @@ export function withBudgetMetrics(gate: BudgetGate, registry: Registry): BudgetG
       if (!verdict.allowed) denials.inc({ rule: verdict.rule, action: request.action });
       return verdict;
     },
-    record: (request, now) => gate.record(request, now),
+    record: (request, now, outcome) => gate.record(request, now, outcome),
+    ...(gate.ready ? { ready: () => gate.ready!() } : {}),
+    ...(gate.forget ? { forget: (ns: string, name: string) => gate.forget!(ns, name) } : {}),
   };
 }

@@ -10,6 +10,8 @@ import type { BudgetGate as PolicyBudgetGate, BudgetRequest } from '../policy/ty
 export type { BudgetRequest };
 
 export type BudgetRule =
+  /** The ledger of past actions could not be loaded: no action until it is (fail closed). */
+  | 'ledger_unavailable'
   | 'cooldown'
   | 'max_actions_per_hour'
   | 'max_concurrent_heals'
@@ -70,6 +72,12 @@ export interface LedgerEntry {
   action: HealAction;
   /** Epoch milliseconds. */
   at: number;
+  /**
+   * The attempt failed or was refused by the cluster. It counts against the hourly limits (budgets
+   * count attempts) but not the cooldown: it changed nothing, and its retry is paced by the
+   * action back-off instead.
+   */
+  failed?: boolean;
 }
 
 /** The loop's `BudgetGate` (`policy/types.ts`), with the rule typed and `repeated` always set. */

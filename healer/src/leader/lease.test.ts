@@ -79,6 +79,7 @@ describe('mayAcquire', () => {
     resourceVersion: '1',
     leaseDurationSeconds: 15,
     observedAt: 1_000_000,
+    transitions: 0,
   };
   it.each([
     ['free (released) lease', { ...base, holder: '' }, 1_000_000, true],

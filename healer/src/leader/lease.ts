@@ -31,6 +31,8 @@ export interface ObservedLease {
   leaseDurationSeconds: number;
   /** Local time at which this record (resourceVersion) was first seen. */
   observedAt: number;
+  /** `spec.leaseTransitions`: the leadership term. */
+  transitions: number;
 }
 
 /**
@@ -88,6 +90,19 @@ export class LeaseLeaderElector implements LeaderElector {
 
   isLeader(): boolean {
     return this.leader && this.clock.now() - this.lastRenewAt < this.renewDeadlineMs;
+  }
+
+  /**
+   * The term this replica leads in (the Lease's `leaseTransitions`), or undefined when it does
+   * not lead. Written into the heal state so a stale ex-leader's write is refused.
+   */
+  term(): number | undefined {
+    return this.isLeader() ? this.observed?.transitions : undefined;
+  }
+
+  /** Who holds the Lease as last seen (empty: nobody). */
+  holder(): string | undefined {
+    return this.observed?.holder;
   }
 
   onChange(fn: (leader: boolean) => void): () => void {
@@ -207,6 +222,7 @@ export class LeaseLeaderElector implements LeaderElector {
       resourceVersion: rv,
       leaseDurationSeconds: lease.spec?.leaseDurationSeconds ?? this.durationMs / 1000,
       observedAt: changed || !this.observed ? now : this.observed.observedAt,
+      transitions: lease.spec?.leaseTransitions ?? 0,
     };
     return this.observed;
   }

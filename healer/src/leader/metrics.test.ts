@@ -10,6 +10,7 @@ function fakeElector(): LeaderElector & { set(l: boolean): void } {
   return {
     identity: 'healer-0',
     isLeader: () => leader,
+    term: () => (leader ? 0 : undefined),
     start: async () => undefined,
     stop: async () => undefined,
     onChange: (fn) => {

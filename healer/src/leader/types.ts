@@ -14,6 +14,8 @@ export interface LeaderElector {
   onChange(fn: (leader: boolean) => void): () => void;
   /** This replica's identity (the pod name), written as the Lease's `holderIdentity`. */
   readonly identity: string;
+  /** The Lease's `leaseTransitions` while this replica leads (its term), else undefined. */
+  term(): number | undefined;
 }
 
 export interface LeaseElectionConfig {

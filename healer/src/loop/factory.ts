@@ -9,6 +9,8 @@ import { DeploymentActions } from '../actions/deployment.js';
 import type { KubeClients } from '../actions/kube.js';
 import { ActionRunner } from '../actions/runner.js';
 import type { HealerConfig } from '../config.js';
+import { HealGate } from '../gate/gate.js';
+import { LostLeadershipError } from '../leader/errors.js';
 import { HealerMetrics } from '../metrics.js';
 import { LogNotifier } from '../notify/log.js';
 import { SlackNotifier } from '../notify/slack.js';
@@ -26,7 +28,11 @@ import { SimulatorFeatureSource } from '../sources/simulator.js';
 import type { FeatureSource } from '../sources/types.js';
 import { Healer, type HealerDeps } from './healer.js';
 
-export type HealerNotifier = Notifier & { flush?(): Promise<void>; pending?(): number };
+export type HealerNotifier = Notifier & {
+  flush?(): Promise<void>;
+  drain?(timeoutMs: number): Promise<void>;
+  pending?(): number;
+};
 
 export interface HealerParts {
   healer: Healer;
@@ -55,6 +61,8 @@ export interface FactoryOptions {
   /** Default: `PredictClient` on `backend.url`. */
   predictor?: Predictor;
   isLeader?: () => boolean;
+  /** The leader's term (Lease `leaseTransitions`), written into the heal state. */
+  term?: () => number | undefined;
   onDependency?: HealerDeps['onDependency'];
   /** `reportingInstance` of the Events (the pod name). */
   instance?: string;
@@ -72,6 +80,7 @@ export function createHealer(o: FactoryOptions): HealerParts {
           timeoutMs: config.slack.timeoutMs,
           retries: config.slack.retries,
           queueSize: config.slack.queueSize,
+          paceMs: config.slack.paceMs,
           now,
           onAttemptFailed: (m, error) => {
             metrics.notificationFailures.inc();
@@ -121,7 +130,12 @@ export function createHealer(o: FactoryOptions): HealerParts {
     sink: o.sink,
     metrics,
     now,
+    // Followers, and a leader that just lost the Lease, write no Event.
+    ...(o.isLeader ? { mayWrite: o.isLeader } : {}),
   });
+  const beforeWrite = (): void => {
+    if (o.isLeader && !o.isLeader()) throw new LostLeadershipError();
+  };
   const healer = new Healer({
     config,
     kube,
@@ -133,15 +147,20 @@ export function createHealer(o: FactoryOptions): HealerParts {
     assessor: new Assessor({
       source,
       predictor,
+      now,
       onPredict: (ok) => metrics.predictRequests.inc({ result: ok ? 'ok' : 'error' }),
     }),
     runner: new ActionRunner(
       new DeploymentActions(kube, {
         retries: config.kube.retries,
+        beforeWrite,
         ...(o.sleep ? { sleep: o.sleep } : {}),
       }),
     ),
-    budget: o.budget ?? ALLOW_ALL_BUDGET,
+    gate: new HealGate({
+      budget: o.budget ?? ALLOW_ALL_BUDGET,
+      maxAssessmentAgeMs: config.maxAssessmentAgeMs,
+    }),
     reporter,
     sink: o.sink,
     metrics,
@@ -150,6 +169,7 @@ export function createHealer(o: FactoryOptions): HealerParts {
     notifier,
     ...(o.sleep ? { sleep: o.sleep } : {}),
     ...(o.isLeader ? { isLeader: o.isLeader } : {}),
+    ...(o.term ? { term: o.term } : {}),
     ...(o.onDependency ? { onDependency: o.onDependency } : {}),
   });
   return { healer, notifier, metrics, source, predictor, reporter };

@@ -1,42 +1,48 @@
 /**
- * One healer cycle, orchestrated: list watched deployments → assess (features + one batched
- * /predict, `sources/assess.ts`) → decide per deployment (pure policy) → gate (budgets) → act (the
- * ladder's runner, `actions/runner.ts`) → report (the funnel, with builders from
- * `report/messages.ts`). `runCycle()` is what the schedule, the CLI and `POST /api/check` call.
- * The loop never throws for a deployment's trouble: it becomes an inconclusive assessment or a
- * failed action, reported.
+ * One healer cycle, orchestrated:
+ *
+ *   list watched deployments → assess (features + one batched /predict, `sources/assess.ts`)
+ *   → decide per deployment (the pure policy) → fleet guard over all decisions (pure)
+ *   → gate each action (`gate/`: a human's hold, fleet, stale assessment, budgets)
+ *   → act (the ladder's runner, `actions/runner.ts`) → report (the funnel, `report/messages.ts`).
+ *
+ * `runCycle()` is what the schedule, the CLI and `POST /api/check` call. The loop never throws for
+ * a deployment's trouble: it becomes an inconclusive assessment or a failed action, reported.
  */
 import { riskLevel } from '@aiops/model/schema';
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { RiskPoint } from '../api/types.js';
-import { describeError, type KubeClients } from '../actions/kube.js';
+import type { DeploymentStatus, RiskPoint } from '../api/types.js';
+import { describeError, isLostLeadership, type KubeClients } from '../actions/kube.js';
 import type { ActionRunner } from '../actions/runner.js';
-import { toPersisted, type PersistedHealState } from '../actions/state.js';
+import { listRaisedHpas } from '../actions/scale.js';
+import { toPersisted, type PersistedHealState, type StateExtras } from '../actions/state.js';
 import type { ActionResult, HealTargetRef } from '../actions/types.js';
 import type { HealerConfig } from '../config.js';
+import { evaluateFleet, NO_FLEET_HOLD, type FleetVerdict } from '../gate/fleet.js';
+import type { ActionGate, GateRequest } from '../gate/types.js';
 import { LostLeadershipError } from '../leader/errors.js';
 import type { HealerMetrics } from '../metrics.js';
 import type { Notifier } from '../notify/types.js';
-import { decide, holdBack, markStepFailed, topFeatures } from '../policy/decide.js';
-import { defaultRules, resolveRules, type DeploymentRules } from '../policy/rules.js';
-import {
-  type Assessment,
-  type BudgetGate,
-  type Decision,
-  type HealMemory,
-  type StepOutcome,
-} from '../policy/types.js';
+import { afterAction, decide, holdBack, topFeatures } from '../policy/decide.js';
+import { defaultRules, resolveRules, ANNOTATIONS, type DeploymentRules } from '../policy/rules.js';
+import type { Assessment, Decision, HealMemory, StepOutcome } from '../policy/types.js';
 import {
   actionReport,
   budgetDeniedReport,
   deploymentStatus,
   dryRunReport,
+  fleetHoldMessage,
+  groupedInconclusiveMessage,
+  heldReport,
   inconclusiveReport,
   linksOf,
   outcomeReport,
   pageReport,
   recoveredReport,
+  scaleReturnedReport,
+  staleReport,
+  supersededReport,
   type ReportView,
   type ScoredAssessment,
 } from '../report/messages.js';
@@ -45,7 +51,7 @@ import { EVENT_REASONS, type EventSubject, type StatusSink } from '../report/typ
 import type { Sleep } from '../retry.js';
 import type { Assessor, DependencyReport } from '../sources/assess.js';
 import type { WatchScope } from '../sources/deployments.js';
-import { targetKey, type Target } from '../sources/types.js';
+import { workloadView } from '../sources/workload.js';
 import { HealMemoryStore } from './memory.js';
 import { ShadowLedger, type ShadowEntry } from './shadow.js';
 
@@ -53,25 +59,28 @@ export { LostLeadershipError };
 
 export interface HealerDeps {
   config: HealerConfig;
-  /** Cluster clients for the heal-state writes. */
+  /** Cluster clients for the heal-state writes and the HPA list. */
   kube: KubeClients;
   listDeployments(scope: WatchScope): Promise<V1Deployment[]>;
   assessor: Assessor;
   runner: ActionRunner;
-  budget: BudgetGate;
+  /** Between decide and act: holds (a human's, the fleet guard's, stale data) and budgets. */
+  gate: ActionGate;
   reporter: Reporter;
   sink: StatusSink;
   metrics: HealerMetrics;
   logger: Logger;
   now: () => number;
   sleep?: Sleep;
-  /** Flushed at the start of each cycle (the Slack retry queue). */
+  /** Flushed at the start of each cycle (the Slack queue). */
   notifier?: Notifier & { flush?(): Promise<void> };
   /**
-   * Asked right before every cluster change and notification (the leader elector's `isLeader`);
+   * Asked right before every cluster write and notification (the leader elector's `isLeader`);
    * when it turns false mid-cycle, the cycle stops acting. Default: always leader.
    */
   isLeader?: () => boolean;
+  /** The leader's term (the Lease's `leaseTransitions`), written into the heal state. */
+  term?: () => number | undefined;
   /** Told when a dependency (kubernetes, prometheus, predict) fails or recovers (readiness). */
   onDependency?: (name: string, ok: boolean, detail?: string) => void;
 }
@@ -101,14 +110,14 @@ export interface CycleRow {
   risk: number | null;
   level: string | null;
   top: string;
-  /** none, wait, inconclusive, recovered, page, or the action taken. */
+  /** none, wait, inconclusive, recovered, superseded, page, or the action taken. */
   decision: string;
   detail: string;
   dryRun: boolean;
   /** Risk at or above the high threshold, or a heal underway. */
   atRisk: boolean;
   inconclusive: boolean;
-  actionStatus?: ActionResult['status'] | 'budget_denied' | 'dry_run';
+  actionStatus?: ActionResult['status'] | 'budget_denied' | 'held' | 'dry_run';
 }
 
 export interface CycleReport {
@@ -118,32 +127,47 @@ export interface CycleReport {
   rows: CycleRow[];
   /** Cycle-level failures (Kubernetes list, /predict, every Prometheus query). */
   errors: string[];
+  /** The fleet guard's reason when it held actions this cycle. */
+  fleetHold?: string;
 }
 
 const TREND_POINTS = 30;
+const HEALER_WARNING_KEY = '(healer)';
 
-/** One deployment in one cycle: what was read, decided, and is to be remembered. */
-interface Turn {
+/** A watched deployment this cycle, before its decision. */
+interface Target {
   dep: V1Deployment;
   ref: HealTargetRef;
-  rules: DeploymentRules;
-  now: number;
   namespace: string;
   name: string;
+  /** `namespace/name`: the status API's and the metrics' key. */
   key: string;
+  /** The deployment's UID (or its key): the memory's key. */
+  id: string;
+  rules: DeploymentRules;
+}
+
+/** One deployment in one cycle: what was read, decided, and is to be remembered. */
+interface Turn extends Target {
+  now: number;
   subject: EventSubject;
+  assessment: Assessment;
+  decision: Decision;
   /** The policy memory this cycle started from. */
   memory: HealMemory;
-  persistedBefore: PersistedHealState | undefined;
+  /** What is stored on the deployment now (read at the start; replaced by an action's write). */
+  stored: PersistedHealState | undefined;
   /** What to remember; the act step may adjust it (held back, failed). */
   next: HealMemory;
-  hpa: PersistedHealState['hpa'];
-  /** The action already wrote the heal state in its own patch. */
-  stateWritten: boolean;
+  /** What the heal state records beside the memory: raised HPA, added replicas. */
+  extras: StateExtras;
   scored: ScoredAssessment | undefined;
   row: CycleRow;
+  /** Another writer changed the heal state: remember locally only, re-read next cycle. */
+  skipWrite?: boolean;
+  /** Its inconclusive alert went out in a grouped message. */
+  groupedAlert?: boolean;
 }
-const HEALER_WARNING_KEY = '(healer)';
 
 export class Healer {
   private readonly memory: HealMemoryStore;
@@ -151,6 +175,10 @@ export class Healer {
   private readonly base: DeploymentRules;
   private readonly reportedProblems = new Set<string>();
   private readonly down = new Set<string>();
+  /** Watched last cycle: memory key → `namespace/name`. */
+  private known = new Map<string, { namespace: string; name: string }>();
+  /** The fleet guard's current hold: when it started and the deployments already given an Event. */
+  private fleetEpisode: { startedAt: number; evented: Set<string> } | undefined;
   private inFlight: Promise<CycleReport> | undefined;
   /** The running cycle is a follower's: read and publish only. */
   private observing = false;
@@ -158,7 +186,7 @@ export class Healer {
 
   constructor(private readonly deps: HealerDeps) {
     this.base = defaultRules(deps.config);
-    this.memory = new HealMemoryStore(deps);
+    this.memory = new HealMemoryStore({ ...deps, beforeWrite: () => this.guard() });
   }
 
   /** Dry-run records for `GET /api/shadow`. */
@@ -174,22 +202,29 @@ export class Healer {
     return this.inFlight;
   }
 
+  /** Resolves when no cycle is running (SIGTERM waits for this before releasing the Lease). */
+  async idle(): Promise<void> {
+    await this.inFlight?.catch(() => undefined);
+  }
+
   /**
    * Forgets a deployment's heal state (`POST /api/deployments/:ns/:name/reset`): clears the
-   * annotations, restores a raised HPA minReplicas, and starts counting from zero.
+   * annotations, gives back a raised HPA minReplicas and added replicas, and counts from zero.
    */
   async reset(namespace: string, name: string): Promise<void> {
-    const hpa = await this.memory.reset(`${namespace}/${name}`, namespace, name);
-    if (hpa) await this.deps.runner.restoreHpa({ kind: 'Deployment', namespace, name }, hpa);
+    const id = [...this.known].find(([, v]) => v.namespace === namespace && v.name === name)?.[0];
+    const before = await this.memory.reset(id ?? `${namespace}/${name}`, namespace, name);
+    const ref: HealTargetRef = { kind: 'Deployment', namespace, name };
+    if (before?.hpa) await this.deps.runner.restoreHpa(ref, before.hpa);
+    if (before?.scaled) await this.deps.runner.returnReplicas(ref, before.scaled);
     this.deps.logger.info({ namespace, deployment: name }, 'heal state reset by request');
   }
 
   private async cycle(opts: CycleOptions): Promise<CycleReport> {
     const { config, metrics, logger } = this.deps;
-    const started = this.deps.now();
     const t0 = performance.now();
     const report: CycleReport = {
-      startedAt: new Date(started).toISOString(),
+      startedAt: new Date(this.deps.now()).toISOString(),
       durationMs: 0,
       watched: 0,
       rows: [],
@@ -197,7 +232,11 @@ export class Healer {
     };
     this.observing = opts.observeOnly === true;
     try {
-      if (!this.observing) await this.deps.notifier?.flush?.().catch(() => undefined);
+      if (!this.observing) {
+        await this.deps.notifier?.flush?.().catch(() => undefined);
+        // The budget ledger is loaded before the first acting cycle (fail closed until it is).
+        await this.deps.gate.ready?.();
+      }
       const scope: WatchScope = {
         namespaces: opts.namespaces ?? config.namespaces,
         labelSelector: opts.labelSelector ?? config.labelSelector,
@@ -214,53 +253,67 @@ export class Healer {
       }
       report.watched = deployments.length;
       metrics.deploymentsWatched.set(deployments.length);
-      const targets: (Target & { dep: V1Deployment; rules: DeploymentRules })[] = deployments.map(
-        (dep) => {
-          const namespace = dep.metadata?.namespace ?? 'default';
-          const name = dep.metadata?.name ?? '';
-          const { rules, problems } = resolveRules(this.base, dep.metadata?.annotations);
-          if (opts.dryRun) rules.dryRun = true;
-          if (opts.enterCycles !== undefined) rules.enterCycles = opts.enterCycles;
-          for (const p of problems) void this.badAnnotation(dep, p);
-          return { namespace, name, dep, rules };
-        },
-      );
+      const targets = deployments.map((dep) => this.target(dep, opts));
+      this.forgetVanished(targets);
 
       const batch = await this.deps.assessor.assess(targets);
       report.errors.push(...batch.errors);
       await this.reportDependencies(batch.dependencies);
-      const risks = new Map<string, number | null>();
-      let inconclusiveCount = 0;
-      for (const t of targets) {
-        const key = targetKey(t);
-        const assessment = batch.assessments.get(key) ?? {
-          kind: 'inconclusive',
-          reason: 'not assessed',
-        };
-        if (assessment.kind === 'inconclusive') inconclusiveCount++;
-        try {
-          const row = await this.handle(t.dep, t.rules, assessment);
-          report.rows.push(row);
-          risks.set(key, row.risk);
-        } catch (err) {
-          if (err instanceof LostLeadershipError) {
-            report.errors.push(err.message);
-            logger.warn(err.message);
-            break;
-          }
-          // A bug or an unexpected API answer for one deployment must not stop the others.
-          const msg = `${key}: ${describeError(err)}`;
-          report.errors.push(msg);
-          logger.error(
-            { namespace: t.namespace, deployment: t.name, err: String(err) },
-            'handling failed',
+
+      // Decide for every deployment first (pure), so the fleet guard sees them all.
+      const turns = targets.map((t) =>
+        this.turn(
+          t,
+          batch.assessments.get(t.key) ?? { kind: 'inconclusive', reason: 'not assessed' },
+        ),
+      );
+      const fleet = this.observing
+        ? NO_FLEET_HOLD
+        : evaluateFleet(
+            turns.map((t) => ({
+              namespace: t.namespace,
+              name: t.name,
+              atRisk: t.row.risk !== null && t.row.risk >= t.rules.high,
+            })),
+            config.fleet,
+            batch.dependencies
+              .filter((d) => !d.ok)
+              .map((d) => `${d.name}: ${d.detail ?? ''}`.slice(0, 200)),
           );
+      if (fleet.reason) report.fleetHold = fleet.reason;
+      metrics.fleetHold.set(fleet.reason ? 1 : 0);
+
+      let lost = false;
+      try {
+        if (!this.observing) {
+          await this.reportFleet(fleet, turns);
+          await this.reportGroupedInconclusive(turns);
         }
+        for (const t of turns) {
+          try {
+            await this.handle(t, fleet);
+            report.rows.push(t.row);
+          } catch (err) {
+            if (isLostLeadership(err)) throw err;
+            // A bug or an unexpected API answer for one deployment must not stop the others.
+            report.errors.push(`${t.key}: ${describeError(err)}`);
+            logger.error(
+              { namespace: t.namespace, deployment: t.name, err: String(err) },
+              'handling failed',
+            );
+          }
+        }
+        if (!this.observing) await this.restoreOrphanHpas(scope, turns);
+      } catch (err) {
+        if (!isLostLeadership(err)) throw err;
+        lost = true;
+        report.errors.push(err.message);
+        logger.warn(err.message);
       }
-      metrics.inconclusiveDeployments.set(inconclusiveCount);
-      metrics.setRisks(risks);
-      this.memory.retain(risks);
-      for (const key of [...this.trends.keys()]) if (!risks.has(key)) this.trends.delete(key);
+      const risks = new Map<string, number | null>();
+      for (const t of turns) risks.set(t.key, t.row.risk);
+      metrics.inconclusiveDeployments.set(turns.filter((t) => t.row.inconclusive).length);
+      if (!lost) metrics.setRisks(risks);
       return report;
     } finally {
       report.durationMs = performance.now() - t0;
@@ -279,6 +332,49 @@ export class Healer {
     }
   }
 
+  /** The rules and identity of a listed deployment; a broken annotation is reported once. */
+  private target(dep: V1Deployment, opts: CycleOptions): Target {
+    const namespace = dep.metadata?.namespace ?? 'default';
+    const name = dep.metadata?.name ?? '';
+    const key = `${namespace}/${name}`;
+    const { rules, problems } = resolveRules(this.base, dep.metadata?.annotations);
+    if (opts.dryRun) rules.dryRun = true;
+    if (opts.enterCycles !== undefined) rules.enterCycles = opts.enterCycles;
+    for (const p of problems) void this.badAnnotation(dep, p, rules.dryRun);
+    return {
+      dep,
+      ref: { kind: 'Deployment', namespace, name },
+      namespace,
+      name,
+      key,
+      id: dep.metadata?.uid ?? key,
+      rules,
+    };
+  }
+
+  /**
+   * Deployments watched last cycle and gone now (deleted, or their opt-in label removed) are
+   * forgotten everywhere: memory, status store, trends, gate, reported problems. A deployment
+   * re-created under the same name has a new UID, so it starts from zero.
+   */
+  private forgetVanished(targets: readonly Target[]): void {
+    const now = new Map(targets.map((t) => [t.id, { namespace: t.namespace, name: t.name }]));
+    const live = new Set(targets.map((t) => t.key));
+    for (const [id, d] of this.known) {
+      if (now.has(id)) continue;
+      this.memory.forget(id);
+      const key = `${d.namespace}/${d.name}`;
+      if (!live.has(key)) {
+        this.trends.delete(key);
+        this.deps.sink.forget?.(d.namespace, d.name);
+        this.deps.gate.forget?.(d.namespace, d.name);
+        for (const p of [...this.reportedProblems])
+          if (p.startsWith(`${key}:`)) this.reportedProblems.delete(p);
+      }
+    }
+    this.known = now;
+  }
+
   /** Warns once when a dependency starts failing; notes its recovery. */
   private async reportDependencies(deps: readonly DependencyReport[]): Promise<void> {
     for (const d of deps) {
@@ -287,76 +383,81 @@ export class Healer {
     }
   }
 
-  /** One deployment's cycle: decide (pure), then act and report on the decision. */
-  private async handle(
-    dep: V1Deployment,
-    rules: DeploymentRules,
-    assessment: Assessment,
-  ): Promise<CycleRow> {
-    if (!this.observing) this.guard();
+  /** Reads the memory and decides (pure); nothing is written yet. */
+  private turn(t: Target, assessed: Assessment): Turn {
     const now = this.deps.now();
-    const namespace = dep.metadata?.namespace ?? 'default';
-    const name = dep.metadata?.name ?? '';
-    const key = `${namespace}/${name}`;
-    const loaded = this.memory.load(key, dep, rules.dryRun);
-    if (loaded.problem && !this.observing) void this.badAnnotation(dep, loaded.problem);
-    const persistedBefore = loaded.persisted;
+    const loaded = this.memory.load(t.id, t.dep, t.rules.dryRun);
+    if (loaded.problem && !this.observing)
+      void this.badAnnotation(t.dep, loaded.problem, t.rules.dryRun);
     const memory = loaded.memory;
-    const { decision, nextState } = decide(memory, assessment, rules, now);
+    // The release fingerprint hashes the template: only where the policy may need it.
+    const mayNeedRelease =
+      memory.phase !== 'healthy' || (assessed.kind === 'scored' && assessed.risk >= t.rules.high);
+    const assessment: Assessment = {
+      ...assessed,
+      workload: workloadView(t.dep, { release: mayNeedRelease }),
+    };
+    const { decision, nextState } = decide(memory, assessment, t.rules, now);
     const scored =
       assessment.kind === 'scored' && decision.kind !== 'inconclusive' ? assessment : undefined;
     const risk = scored ? scored.risk : null;
-    const t: Turn = {
-      dep,
-      ref: { kind: 'Deployment', namespace, name },
-      rules,
+    return {
+      ...t,
       now,
-      namespace,
-      name,
-      key,
       subject: {
-        namespace,
-        name,
-        ...(dep.metadata?.uid ? { uid: dep.metadata.uid } : {}),
-        ...(dep.metadata?.resourceVersion ? { resourceVersion: dep.metadata.resourceVersion } : {}),
+        namespace: t.namespace,
+        name: t.name,
+        ...(t.dep.metadata?.uid ? { uid: t.dep.metadata.uid } : {}),
+        ...(t.dep.metadata?.resourceVersion
+          ? { resourceVersion: t.dep.metadata.resourceVersion }
+          : {}),
       },
+      assessment,
+      decision,
       memory,
-      persistedBefore,
+      stored: loaded.persisted,
       next: nextState,
-      hpa: persistedBefore?.hpa,
-      stateWritten: false,
+      extras: {
+        ...(loaded.persisted?.hpa ? { hpa: loaded.persisted.hpa } : {}),
+        ...(loaded.persisted?.scaled ? { scaled: loaded.persisted.scaled } : {}),
+      },
       scored,
       row: {
-        namespace,
-        name,
+        namespace: t.namespace,
+        name: t.name,
         risk,
         level: scored ? riskLevel(scored.risk) : null,
         top: scored ? topFeatures(scored.explanation, 2) : '',
         decision: decision.kind === 'act' ? decision.action : decision.kind,
         detail: decision.reason,
-        dryRun: rules.dryRun,
+        dryRun: t.rules.dryRun,
         atRisk:
-          (risk !== null && risk >= rules.high) ||
+          (risk !== null && risk >= t.rules.high) ||
           (nextState.phase !== 'healthy' && nextState.attempt > 0),
         inconclusive: decision.kind === 'inconclusive',
       },
     };
+  }
 
-    if (scored) this.observe(t, scored.risk);
+  /** One deployment's cycle after the decision: gate and act, report, remember. */
+  private async handle(t: Turn, fleet: FleetVerdict): Promise<void> {
+    const { decision } = t;
+    if (t.scored) this.observe(t, t.scored.risk);
     if (this.observing) {
       // The leader acts on this decision; a follower only shows where the deployment stands.
-      this.memory.rememberLocally({ key, dryRun: rules.dryRun, next: t.next });
-      this.deps.sink.assessment(this.status(t, assessment, decision));
-      return t.row;
+      this.memory.rememberLocally({ key: t.id, dryRun: t.rules.dryRun, next: t.next });
+      this.deps.sink.assessment(this.status(t));
+      return;
     }
+    this.guard();
     if (decision.kind === 'inconclusive') this.deps.metrics.inconclusive.inc();
-    // The previous step's verdict, once its window passed.
+    // The previous step's verdict.
     const outcome: StepOutcome | undefined = 'outcome' in decision ? decision.outcome : undefined;
     if (outcome) await this.reportOutcome(t, outcome);
 
     switch (decision.kind) {
       case 'act':
-        await this.act(t, decision);
+        await this.act(t, decision, fleet);
         break;
       case 'page':
         await this.deps.reporter.report(pageReport(this.view(t), decision, t.scored?.risk ?? 0));
@@ -364,18 +465,34 @@ export class Healer {
       case 'recovered':
         await this.recover(t, decision);
         break;
+      case 'superseded':
+        await this.supersede(t, decision);
+        break;
       case 'inconclusive':
         await this.inconclusive(t, decision);
         break;
       default:
         this.deps.logger.debug(
-          { namespace, deployment: name, decision: decision.kind },
+          { namespace: t.namespace, deployment: t.name, decision: decision.kind },
           decision.reason,
         );
     }
-    await this.memory.remember({ ...t, dryRun: t.rules.dryRun });
-    this.deps.sink.assessment(this.status(t, assessment, decision));
-    return t.row;
+    if (t.skipWrite)
+      this.memory.rememberLocally({ key: t.id, dryRun: t.rules.dryRun, next: t.next });
+    else
+      await this.memory.remember(
+        {
+          key: t.id,
+          namespace: t.namespace,
+          name: t.name,
+          dryRun: t.rules.dryRun,
+          next: t.next,
+          stored: t.stored,
+          extras: t.extras,
+        },
+        this.deps.term?.(),
+      );
+    this.deps.sink.assessment(this.status(t));
   }
 
   /** Trend for the status API; judges dry-run entries whose window has passed. */
@@ -387,19 +504,35 @@ export class Healer {
     this.trends.set(t.key, trend);
   }
 
-  /** A rung of the ladder: asks the budget, then plans it (dry-run) or carries it out. */
-  private async act(t: Turn, d: Extract<Decision, { kind: 'act' }>): Promise<void> {
-    const request = { namespace: t.namespace, name: t.name, action: d.action };
-    const verdict = this.deps.budget.check(request, new Date(t.now));
+  /** A rung of the ladder: asks the gate, then plans it (dry-run) or carries it out. */
+  private async act(
+    t: Turn,
+    d: Extract<Decision, { kind: 'act' }>,
+    fleet: FleetVerdict,
+  ): Promise<void> {
+    const request: GateRequest = {
+      namespace: t.namespace,
+      name: t.name,
+      action: d.action,
+      ...(t.assessment.workload ? { workload: t.assessment.workload } : {}),
+      ...(t.assessment.at !== undefined ? { assessedAt: t.assessment.at } : {}),
+    };
+    const verdict = this.deps.gate.check(request, { now: new Date(t.now), fleet });
     const count = (outcome: string): void =>
       this.deps.metrics.actions.inc({ action: d.action, step: String(d.step), outcome });
     if (!verdict.allowed) {
       t.next = holdBack(t.memory, t.next, d.outcome !== undefined);
-      t.row.actionStatus = 'budget_denied';
-      t.row.detail = `${d.reason}; held back by budget: ${verdict.message}`;
-      count('budget_denied');
+      const budget = !verdict.page && !verdict.grouped && verdict.rule !== 'stale_assessment';
+      t.row.actionStatus = budget ? 'budget_denied' : 'held';
+      t.row.detail = `${d.reason}; held back: ${verdict.message}`;
+      count(budget ? 'budget_denied' : `held_${verdict.rule}`);
+      const v = this.view(t);
+      if (verdict.grouped) return; // one grouped message and Event set for the fleet hold
+      if (verdict.page) await this.deps.reporter.report(heldReport(v, d, verdict));
+      else if (verdict.rule === 'stale_assessment')
+        await this.deps.reporter.report(staleReport(v, d, verdict));
       // A budget that holds for an hour is announced once, not once per cycle.
-      await this.deps.reporter.report(budgetDeniedReport(this.view(t), d, verdict));
+      else await this.deps.reporter.report(budgetDeniedReport(v, d, verdict));
       return;
     }
     const riskBefore = t.scored?.risk ?? 0;
@@ -424,34 +557,92 @@ export class Healer {
       return;
     }
     this.guard();
-    const persisted = toPersisted(t.next, t.hpa);
-    const result = await this.deps.runner.run(d.action, t.ref, t.rules, persisted, new Date(t.now));
-    if (result.hpa) t.hpa = result.hpa;
+    const term = this.deps.term?.();
+    // The heal state written with the change is the memory as it will be once the step is done.
+    const planned = afterAction(t.next, { status: 'done', detail: '' }, t.rules, t.now).state;
+    const result = await this.deps.runner.run(d.action, t.ref, t.rules, {
+      state: toPersisted(planned, { ...t.extras, ...(term !== undefined ? { term } : {}) }),
+      fence: { expected: t.stored ?? null, ...(term !== undefined ? { term } : {}) },
+      at: new Date(t.now),
+      ...(t.next.badReleases ? { badReleases: t.next.badReleases } : {}),
+    });
     t.row.actionStatus = result.status;
-    count(result.status);
-    if (result.status === 'done') this.deps.budget.record(request, new Date(t.now));
+    count(result.alreadyTaken ? 'already_taken' : result.status);
     t.row.detail = `${d.reason}: ${result.detail}`;
     if (result.alreadyTaken) {
-      // Another healer took this step and recorded it: adopt its state next cycle.
-      t.stateWritten = true;
+      // Another healer took this step (or the state changed under us): re-read next cycle.
+      t.next = holdBack(t.memory, t.next);
+      t.skipWrite = true;
       return;
     }
-    const ok = result.status === 'done' || result.status === 'skipped';
-    if (!ok) t.next = markStepFailed(t.next);
-    t.stateWritten = result.stateWritten;
-    await this.deps.reporter.report(actionReport(this.view(t), d, result, riskBefore));
-  }
-
-  /** M cycles below low: attempts reset, a raised HPA minReplicas is restored. */
-  private async recover(t: Turn, d: Extract<Decision, { kind: 'recovered' }>): Promise<void> {
-    if (t.hpa && !t.rules.dryRun) {
-      const restored = await this.deps.runner.restoreHpa(t.ref, t.hpa);
-      if (restored.status !== 'failed') t.hpa = undefined;
+    const failed = result.status === 'failed' || result.status === 'refused';
+    if (result.status !== 'skipped') this.deps.gate.record(request, new Date(t.now), { failed });
+    if (result.hpa) t.extras = { ...t.extras, hpa: t.extras.hpa ?? result.hpa };
+    if (result.scaled)
+      t.extras = {
+        ...t.extras,
+        scaled: { from: t.extras.scaled?.from ?? result.scaled.from, to: result.scaled.to },
+      };
+    if (result.written) t.stored = result.written;
+    const after = afterAction(t.next, result, t.rules, t.now);
+    t.next = after.state;
+    await this.deps.reporter.report(
+      actionReport(this.view(t), d, result, riskBefore, {
+        ...(after.state.pendingAction && after.state.retryAt !== undefined
+          ? {
+              retryInMs: after.state.retryAt - t.now,
+              errors: after.state.actionErrors ?? 0,
+              limit: t.rules.actionErrorLimit,
+            }
+          : {}),
+        ...(after.page ? { paged: true } : {}),
+      }),
+    );
+    if (after.page) {
+      await this.deps.reporter.report(
+        pageReport(
+          this.view(t),
+          { kind: 'page', step: t.next.step, attempt: t.next.attempt, reason: after.page },
+          riskBefore,
+        ),
+      );
     }
-    await this.deps.reporter.report(recoveredReport(this.view(t), d));
   }
 
-  /** No usable data: logged every cycle, announced once when it lasts. */
+  /** M cycles below low: attempts reset, raised HPA minReplicas and added replicas given back. */
+  private async recover(t: Turn, d: Extract<Decision, { kind: 'recovered' }>): Promise<void> {
+    const gaveBack = await this.giveBackScale(t);
+    await this.deps.reporter.report(recoveredReport(this.view(t), d));
+    if (gaveBack.length > 0)
+      await this.deps.reporter.report(
+        scaleReturnedReport(this.view(t), gaveBack, 'recovered: giving back what the healer added'),
+      );
+  }
+
+  /** Someone else's release ended the episode: what the healer added goes back too. */
+  private async supersede(t: Turn, d: Extract<Decision, { kind: 'superseded' }>): Promise<void> {
+    const gaveBack = await this.giveBackScale(t);
+    await this.deps.reporter.report(supersededReport(this.view(t), d, gaveBack));
+  }
+
+  /** Restores a raised HPA minReplicas and returns added replicas (dry-run changes nothing). */
+  private async giveBackScale(t: Turn): Promise<string[]> {
+    if (t.rules.dryRun) return [];
+    const out: string[] = [];
+    if (t.extras.hpa) {
+      const r = await this.deps.runner.restoreHpa(t.ref, t.extras.hpa);
+      out.push(r.detail);
+      if (r.status !== 'failed') t.extras = { ...t.extras, hpa: undefined };
+    }
+    if (t.extras.scaled) {
+      const r = await this.deps.runner.returnReplicas(t.ref, t.extras.scaled);
+      out.push(r.detail);
+      if (r.status !== 'failed') t.extras = { ...t.extras, scaled: undefined };
+    }
+    return out;
+  }
+
+  /** No usable data: logged every cycle, announced once when it lasts (grouped when many). */
   private async inconclusive(
     t: Turn,
     d: Extract<Decision, { kind: 'inconclusive' }>,
@@ -463,7 +654,106 @@ export class Healer {
       );
       return;
     }
-    await this.deps.reporter.report(inconclusiveReport(this.view(t), d));
+    const r = inconclusiveReport(this.view(t), d);
+    // Many at once were announced in one grouped message: each keeps its Event.
+    if (t.groupedAlert) delete r.notify;
+    await this.deps.reporter.report(r);
+  }
+
+  /**
+   * The fleet guard holds: one grouped message per fleet episode, one Event per held at-risk
+   * deployment (once each per episode). Its end is logged.
+   */
+  private async reportFleet(fleet: FleetVerdict, turns: readonly Turn[]): Promise<void> {
+    // A degraded dependency was announced by its own warning; the hold needs no second message.
+    if (!fleet.reason || fleet.dependency) {
+      if (this.fleetEpisode) {
+        this.deps.logger.info('fleet guard released: actions resume');
+        this.fleetEpisode = undefined;
+      }
+      return;
+    }
+    const now = this.deps.now();
+    this.guard();
+    if (!this.fleetEpisode) {
+      this.fleetEpisode = { startedAt: now, evented: new Set() };
+      await this.deps.reporter.warning(
+        fleetHoldMessage(fleet.reason, fleet.atRisk, now, linksOf(this.deps.config.links)),
+      );
+    }
+    const episode = this.fleetEpisode;
+    const byKey = new Map(turns.map((t) => [t.key, t]));
+    await Promise.all(
+      fleet.atRisk
+        .filter((k) => !episode.evented.has(k))
+        .map(async (k) => {
+          episode.evented.add(k);
+          const t = byKey.get(k);
+          if (!t) return;
+          await this.deps.reporter.report({
+            subject: t.subject,
+            level: 'warn',
+            message: `${fleet.reason}; this deployment: risk ${t.row.risk?.toFixed(2)}`,
+            event: { type: 'Warning', reason: EVENT_REASONS.fleetHold },
+            dryRun: t.rules.dryRun,
+          });
+        }),
+    );
+  }
+
+  /** Inconclusive alerts of several deployments in one cycle become one grouped message. */
+  private async reportGroupedInconclusive(turns: Turn[]): Promise<void> {
+    const alerting = turns.filter(
+      (t) => t.decision.kind === 'inconclusive' && t.decision.alert && !t.rules.dryRun,
+    );
+    if (alerting.length < 2) return;
+    this.guard();
+    for (const t of alerting) t.groupedAlert = true;
+    await this.deps.reporter.warning(
+      groupedInconclusiveMessage(
+        alerting.map((t) => ({ key: t.key, reason: t.decision.reason })),
+        this.deps.now(),
+        linksOf(this.deps.config.links),
+      ),
+    );
+  }
+
+  /**
+   * HPAs the healer raised whose record is gone (someone removed the heal-state annotations, or
+   * a crash between the two writes): their minReplicas is restored once the deployment is not
+   * in an episode. One HPA list per cycle, not per deployment.
+   */
+  private async restoreOrphanHpas(scope: WatchScope, turns: readonly Turn[]): Promise<void> {
+    let raised;
+    try {
+      raised = await listRaisedHpas(this.deps.kube, scope.namespaces);
+    } catch (err) {
+      this.deps.logger.warn({ err: describeError(err) }, 'listing HPAs failed');
+      return;
+    }
+    if (raised.length === 0) return;
+    const byKey = new Map(turns.map((t) => [t.key, t]));
+    for (const hpa of raised) {
+      const ref = hpa.spec?.scaleTargetRef;
+      if (ref?.kind !== 'Deployment') continue;
+      const t = byKey.get(`${hpa.metadata?.namespace}/${ref.name}`);
+      if (!t || t.rules.dryRun || t.next.phase !== 'healthy') continue;
+      if (t.extras.hpa?.name === hpa.metadata?.name) continue;
+      const original = Number(hpa.metadata?.annotations?.[ANNOTATIONS.originalMinReplicas]);
+      if (!Number.isInteger(original) || original < 1) continue;
+      this.guard();
+      const r = await this.deps.runner.restoreHpa(t.ref, {
+        name: hpa.metadata?.name ?? '',
+        originalMinReplicas: original,
+      });
+      await this.deps.reporter.report(
+        scaleReturnedReport(
+          this.view(t),
+          [r.detail],
+          `HPA ${hpa.metadata?.name} carries ${ANNOTATIONS.originalMinReplicas}=${original} but no heal state records it`,
+        ),
+      );
+    }
   }
 
   /** The turn as the report builders see it (the memory as the act step left it). */
@@ -493,15 +783,15 @@ export class Healer {
     await this.deps.reporter.report(outcomeReport(this.view(t), o));
   }
 
-  private status(t: Turn, a: Assessment, d: Decision) {
+  private status(t: Turn): DeploymentStatus {
     return deploymentStatus({
       namespace: t.namespace,
       name: t.name,
       ladder: t.rules.ladder,
       dryRun: t.rules.dryRun,
       memory: t.next,
-      assessment: a,
-      decision: d,
+      assessment: t.assessment,
+      decision: t.decision,
       trend: this.trends.get(t.key) ?? [],
       now: this.deps.now(),
     });
@@ -532,18 +822,24 @@ export class Healer {
     this.deps.logger.info({ dependency: what }, `${what} reachable again`);
   }
 
-  /** A broken annotation is reported once per deployment and problem. */
-  private async badAnnotation(dep: V1Deployment, problem: string): Promise<void> {
+  /**
+   * A broken annotation is reported once per deployment and problem — by the leader only, and
+   * without an Event in dry-run (dry-run writes nothing to the cluster).
+   */
+  private async badAnnotation(dep: V1Deployment, problem: string, dryRun: boolean): Promise<void> {
+    if (this.observing) return;
     const namespace = dep.metadata?.namespace ?? 'default';
     const name = dep.metadata?.name ?? '';
     const k = `${namespace}/${name}:${problem}`;
     if (this.reportedProblems.has(k)) return;
+    if (this.deps.isLeader && !this.deps.isLeader()) return;
     this.reportedProblems.add(k);
     await this.deps.reporter.report({
       subject: { namespace, name, ...(dep.metadata?.uid ? { uid: dep.metadata.uid } : {}) },
       level: 'warn',
       message: problem,
       event: { type: 'Warning', reason: EVENT_REASONS.badAnnotation },
+      dryRun,
     });
   }
 }

@@ -1,13 +1,15 @@
 /**
  * Where the policy's memory lives between cycles: the heal state on the deployment itself
  * (`aiops.io/heal-state`, so a restarted or newly elected healer resumes) and, in this process,
- * the streak counters (and, for dry-run deployments, the whole ladder state: dry-run writes
- * nothing to the cluster).
+ * the streak counters keyed by the deployment's UID (a deployment deleted and re-created under the
+ * same name starts from zero). Dry-run deployments keep their whole ladder state here: dry-run
+ * writes nothing to the cluster.
  */
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { describeError, type KubeClients } from '../actions/kube.js';
+import { describeError, isLostLeadership, type KubeClients } from '../actions/kube.js';
 import {
+  HealStateConflictError,
   memoryFrom,
   patchDeploymentVersioned,
   persistedChanged,
@@ -15,6 +17,7 @@ import {
   stateAnnotations,
   toPersisted,
   type PersistedHealState,
+  type StateExtras,
 } from '../actions/state.js';
 import type { HealerMetrics } from '../metrics.js';
 import { INITIAL_MEMORY, type HealMemory } from '../policy/types.js';
@@ -31,15 +34,15 @@ export interface LoadedMemory {
 
 /** What the cycle ends with, to be remembered. */
 export interface MemoryWrite {
+  /** The memory key (the deployment's UID). */
   key: string;
   namespace: string;
   name: string;
   dryRun: boolean;
   next: HealMemory;
-  persistedBefore: PersistedHealState | undefined;
-  hpa: PersistedHealState['hpa'];
-  /** The action already wrote the heal state in its own patch. */
-  stateWritten: boolean;
+  /** What is stored on the deployment now: read at the cycle's start, or written by the action. */
+  stored: PersistedHealState | undefined;
+  extras: StateExtras;
 }
 
 export interface MemoryStoreDeps {
@@ -47,10 +50,25 @@ export interface MemoryStoreDeps {
   metrics: HealerMetrics;
   logger: Logger;
   sleep?: Sleep;
+  /** Right before every write: throws when this replica lost the Lease. */
+  beforeWrite?: () => void;
+}
+
+/** Fields only this process keeps (streaks): the rest is the heal state on the deployment. */
+function localPart(m: HealMemory): HealMemory {
+  return {
+    ...INITIAL_MEMORY,
+    highStreak: m.highStreak,
+    lowStreak: m.lowStreak,
+    ...(m.lastSampleAt !== undefined ? { lastSampleAt: m.lastSampleAt } : {}),
+    ...(m.lastRisk !== undefined ? { lastRisk: m.lastRisk } : {}),
+    ...(m.lastAssessedAt !== undefined ? { lastAssessedAt: m.lastAssessedAt } : {}),
+    ...(m.inconclusiveSince !== undefined ? { inconclusiveSince: m.inconclusiveSince } : {}),
+    ...(m.inconclusiveNotified ? { inconclusiveNotified: true } : {}),
+  };
 }
 
 export class HealMemoryStore {
-  /** Streak counters for every deployment; the full memory for dry-run deployments. */
   private readonly local = new Map<string, HealMemory>();
 
   constructor(private readonly deps: MemoryStoreDeps) {}
@@ -67,38 +85,39 @@ export class HealMemoryStore {
 
   /** This replica's memory: streaks always; the whole ladder state only for dry-run. */
   rememberLocally(w: Pick<MemoryWrite, 'key' | 'dryRun' | 'next'>): void {
-    const next = w.next;
-    if (w.dryRun) {
-      this.local.set(w.key, next);
-      return;
-    }
-    this.local.set(w.key, {
-      ...INITIAL_MEMORY,
-      highStreak: next.highStreak,
-      lowStreak: next.lowStreak,
-      lastRisk: next.lastRisk,
-      lastAssessedAt: next.lastAssessedAt,
-      inconclusiveSince: next.inconclusiveSince,
-      inconclusiveNotified: next.inconclusiveNotified,
-    });
+    this.local.set(w.key, w.dryRun ? w.next : localPart(w.next));
   }
 
   /**
-   * Keeps the streak counters in memory and the heal state on the deployment (dry-run: all in
-   * memory). A failed state write is reported, and the next cycle decides from what is stored.
+   * Keeps the streak counters in memory and writes the heal state on the deployment when it
+   * changed. The write is built from the object just read and fenced: if the stored heal state
+   * is no longer what this cycle started from (another healer, a newer leader, a reset), nothing
+   * is overwritten and the next cycle decides from what is stored.
    */
-  async remember(w: MemoryWrite): Promise<void> {
+  async remember(w: MemoryWrite, term?: number): Promise<void> {
     this.rememberLocally(w);
     if (w.dryRun) return;
-    const after = toPersisted(w.next, w.hpa);
-    if (w.stateWritten || !persistedChanged(w.persistedBefore, after)) return;
+    const after = toPersisted(w.next, { ...w.extras, ...(term !== undefined ? { term } : {}) });
+    if (!persistedChanged(w.stored, after)) return;
     await patchDeploymentVersioned(
       this.deps.kube,
       w.namespace,
       w.name,
       () => ({ metadata: { annotations: stateAnnotations(after) } }),
-      { sleep: this.deps.sleep },
+      {
+        ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}),
+        fence: {
+          expected: w.stored ?? null,
+          ...(term !== undefined ? { term } : {}),
+          ...(this.deps.beforeWrite ? { beforeWrite: this.deps.beforeWrite } : {}),
+        },
+      },
     ).catch((err: unknown) => {
+      if (isLostLeadership(err)) throw err;
+      if (err instanceof HealStateConflictError) {
+        this.deps.logger.info({ namespace: w.namespace, deployment: w.name }, err.message);
+        return;
+      }
       this.deps.metrics.reportFailures.inc({ channel: 'heal_state' });
       this.deps.logger.warn(
         { namespace: w.namespace, deployment: w.name, err: describeError(err) },
@@ -108,21 +127,31 @@ export class HealMemoryStore {
   }
 
   /**
-   * Clears a deployment's heal state on the deployment and in memory; returns the HPA record it
-   * held (to restore).
+   * Clears a deployment's heal state on the deployment and in memory (a human's request);
+   * returns what it recorded so the caller can give back an HPA minReplicas and replicas.
    */
-  async reset(key: string, namespace: string, name: string): Promise<PersistedHealState['hpa']> {
+  async reset(
+    key: string,
+    namespace: string,
+    name: string,
+  ): Promise<PersistedHealState | undefined> {
     this.local.delete(key);
-    let hpa: PersistedHealState['hpa'];
-    await patchDeploymentVersioned(this.deps.kube, namespace, name, (dep) => {
-      hpa = readPersisted(dep).state?.hpa;
-      return { metadata: { annotations: stateAnnotations(toPersisted(INITIAL_MEMORY)) } };
-    });
-    return hpa;
+    let before: PersistedHealState | undefined;
+    await patchDeploymentVersioned(
+      this.deps.kube,
+      namespace,
+      name,
+      (dep) => {
+        before = readPersisted(dep).state;
+        return { metadata: { annotations: stateAnnotations(toPersisted(INITIAL_MEMORY)) } };
+      },
+      { ...(this.deps.beforeWrite ? { fence: { beforeWrite: this.deps.beforeWrite } } : {}) },
+    );
+    return before;
   }
 
-  /** Drops the memory of deployments no longer watched. */
-  retain(keys: ReadonlySet<string> | ReadonlyMap<string, unknown>): void {
-    for (const key of [...this.local.keys()]) if (!keys.has(key)) this.local.delete(key);
+  /** Drops the memory of a deployment no longer watched. */
+  forget(key: string): void {
+    this.local.delete(key);
   }
 }

@@ -16,6 +16,8 @@ const EMOJI: Record<NotifyKind, string> = {
   budget_denied: ':no_entry:',
   dry_run: ':test_tube:',
   warning: ':warning:',
+  fleet_hold: ':octagonal_sign:',
+  episode_ended: ':leftwards_arrow_with_hook:',
 };
 
 function value(feature: string, v: number): string {
@@ -48,7 +50,7 @@ export function slackPayload(m: NotifyMessage): SlackPayload {
       m.attempt !== undefined ? ` · attempt ${m.attempt}${m.attempts ? `/${m.attempts}` : ''}` : '';
     fields.push({
       type: 'mrkdwn',
-      text: `*Step*\n${m.step ?? '?'} – ${actionLabel(m.action)}${attempt}`,
+      text: `*Step*\n${m.step !== undefined ? `${m.step} – ` : ''}${actionLabel(m.action)}${attempt}`,
     });
   }
   if (fields.length > 0) blocks.push({ type: 'section', fields });

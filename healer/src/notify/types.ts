@@ -15,11 +15,15 @@ export type NotifyKind =
   | 'inconclusive'
   | 'budget_denied'
   | 'dry_run'
-  | 'warning';
+  | 'warning'
+  /** The fleet guard holds actions: one grouped message for every deployment it holds. */
+  | 'fleet_hold'
+  /** Someone else rolled out a new release during an episode: the episode ended. */
+  | 'episode_ended';
 
 export interface NotifyMessage {
   kind: NotifyKind;
-  /** Absent for healer-wide warnings (Prometheus down, …). */
+  /** Absent for healer-wide and grouped messages (Prometheus down, fleet hold, …). */
   namespace?: string;
   name?: string;
   /** One line for people; also Slack's `text` fallback. */
@@ -44,8 +48,10 @@ export interface NotifyResult {
   delivered: boolean;
   /** Dropped as a duplicate of a message already sent. */
   duplicate?: boolean;
-  /** Failed now and waiting in the retry queue. */
+  /** Waiting in the queue (sent off the control loop). */
   queued?: boolean;
+  /** For a queued message: resolves true once delivered, false when given up on. */
+  delivery?: Promise<boolean>;
   error?: string;
 }
 
@@ -54,10 +60,12 @@ export interface Notifier {
   post(message: NotifyMessage): Promise<NotifyResult>;
 }
 
-/** A notifier that keeps failed messages and retries them later. */
+/** A notifier that queues messages and sends them off the control loop. */
 export interface RetryingNotifier extends Notifier {
-  /** Retries queued messages whose backoff has passed. */
+  /** Sends the queued messages that are due (backoff passed); resolves when the sender idles. */
   flush(): Promise<void>;
-  /** Messages waiting in the retry queue. */
+  /** Sends everything queued, within `timeoutMs` (SIGTERM). */
+  drain(timeoutMs: number): Promise<void>;
+  /** Messages waiting in the queue. */
   pending(): number;
 }

@@ -59,6 +59,11 @@ export function defaultRules(config: HealerConfig): DeploymentRules {
     inconclusiveAlertMs: config.inconclusiveAlertMs,
     ladder: [...config.ladder],
     dryRun: config.dryRun,
+    minSampleIntervalMs: config.minSampleIntervalMs,
+    actionErrorLimit: config.actions.errorLimit,
+    actionRetryBaseMs: config.actions.retryBaseMs,
+    actionRetryMaxMs: config.actions.retryMaxMs,
+    recoveryTimeoutMs: config.recoveryTimeoutMs,
     scaleStep: config.scale.step,
     maxReplicas: config.scale.maxReplicas,
     cacheClear:

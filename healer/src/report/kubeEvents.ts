@@ -26,6 +26,7 @@ export class KubeEventRecorder implements EventRecorder {
     type: 'Normal' | 'Warning',
     reason: EventReason,
     message: string,
+    action?: string,
   ): Promise<void> {
     const at = new Date(this.opts.now());
     await this.core.createNamespacedEvent({
@@ -46,6 +47,7 @@ export class KubeEventRecorder implements EventRecorder {
         },
         type,
         reason,
+        ...(action ? { action } : {}),
         // The API server rejects Event messages over 1 KiB.
         message: message.slice(0, 1024),
         count: 1,

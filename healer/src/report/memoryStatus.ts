@@ -39,6 +39,9 @@ export class MemoryStatusSink implements StatusSink {
   kubeEvent(namespace: string, name: string, event: KubeEventSummary): void {
     this.push(this.events, { ...event, namespace, name });
   }
+  forget(namespace: string, name: string): void {
+    this.statuses.delete(`${namespace}/${name}`);
+  }
   private push<T>(list: T[], item: T): void {
     list.push(item);
     if (list.length > this.limit) list.shift();

@@ -198,30 +198,46 @@ export function dryRunReport(v: ReportView, d: ActDecision, riskBefore: number):
   };
 }
 
-/** A rung was carried out (or could not be): Event, record and message name the result. */
+/**
+ * A rung was carried out (or could not be): Event, record and message name the result. `next`
+ * says what happens after a failure (a retry at a time, or a page). Each try has its own
+ * deduplication key, so a retry that succeeds is announced after the failure it follows.
+ */
 export function actionReport(
   v: ReportView,
   d: ActDecision,
   result: { status: string; detail: string },
   riskBefore: number,
+  next: { retryInMs?: number; errors?: number; limit?: number; paged?: boolean } = {},
 ): ReportInput {
   const ok = result.status === 'done' || result.status === 'skipped';
-  const message = `${d.reason}: ${result.detail}`;
+  const then =
+    !ok && next.retryInMs !== undefined
+      ? `; retrying step ${d.step} in ${Math.round(next.retryInMs / 1000)} s (action error ${next.errors}/${next.limit})`
+      : !ok && next.paged
+        ? '; holding and paging'
+        : '';
+  const message = `${d.reason}: ${result.detail}${then}`;
   const at = new Date(v.now).toISOString();
   return {
     subject: v.subject,
     level: ok ? 'info' : 'warn',
     message,
     event: ok
-      ? { type: 'Normal', reason: EVENT_REASONS[d.action] }
-      : { type: 'Warning', reason: EVENT_REASONS.actionFailed },
+      ? { type: 'Normal', reason: EVENT_REASONS[d.action], action: d.action }
+      : { type: 'Warning', reason: EVENT_REASONS.actionFailed, action: d.action },
     action: actionRecord(d, at, riskBefore, ok ? 'pending' : 'failed', message, false),
     notify: notice(
       v,
       d.escalated ? 'escalated' : 'action',
       `${ok ? (d.escalated ? 'Escalated to' : 'Ran') : 'Could not run'} ${actionLabel(d.action)} on ${v.key}`,
       message,
-      { action: d.action, step: d.step, attempt: d.attempt },
+      {
+        action: d.action,
+        step: d.step,
+        attempt: d.attempt,
+        dedupKey: `${v.key}:${d.escalated ? 'escalated' : 'action'}:${v.episode}:${d.attempt}:${d.step}:${d.retry ?? 0}:${ok ? 'ok' : 'error'}`,
+      },
     ),
   };
 }
@@ -265,6 +281,7 @@ export function recoveredReport(
     notify: notice(v, 'recovered', `${v.key} recovered`, d.reason, {
       dedupKey: `${v.key}:recovered:${v.before.episodeStartedAt ?? 0}`,
       ...(d.curedBy ? { action: d.curedBy } : {}),
+      ...(d.curedBy && d.curedStep ? { step: d.curedStep } : {}),
     }),
   };
 }
@@ -315,5 +332,130 @@ export function outcomeReport(v: ReportView, o: StepOutcome): ReportInput {
           }),
         }
       : {}),
+  };
+}
+
+/** A human holds the workload (paused, being deleted): no action; paged once per hold. */
+export function heldReport(
+  v: ReportView,
+  d: ActDecision,
+  verdict: { message: string; repeated: boolean },
+): ReportInput {
+  const message = `${d.reason}; held: ${verdict.message}`;
+  return {
+    subject: v.subject,
+    level: verdict.repeated ? 'debug' : 'warn',
+    message,
+    dryRun: v.dryRun,
+    ...(verdict.repeated
+      ? {}
+      : {
+          event: { type: 'Warning', reason: EVENT_REASONS.held },
+          notify: notice(
+            v,
+            'needs_attention',
+            `${v.key} needs attention: held by a human`,
+            message,
+            {
+              dedupKey: `${v.key}:held:${v.now}`,
+            },
+          ),
+        }),
+  };
+}
+
+/** The assessment was too old to act on (a slow cycle): no action, an Event once per streak. */
+export function staleReport(
+  v: ReportView,
+  d: ActDecision,
+  verdict: { message: string; repeated: boolean },
+): ReportInput {
+  return {
+    subject: v.subject,
+    level: verdict.repeated ? 'debug' : 'warn',
+    message: `${d.reason}; held: ${verdict.message}`,
+    dryRun: v.dryRun,
+    ...(verdict.repeated
+      ? {}
+      : { event: { type: 'Warning', reason: EVENT_REASONS.staleAssessment } }),
+  };
+}
+
+/** Someone else rolled out a new release during the episode: it ended. */
+export function supersededReport(
+  v: ReportView,
+  d: Extract<Decision, { kind: 'superseded' }>,
+  gaveBack: string[],
+): ReportInput {
+  const message = [d.reason, ...gaveBack].join('; ');
+  return {
+    subject: v.subject,
+    level: 'info',
+    message,
+    event: { type: 'Normal', reason: EVENT_REASONS.episodeEnded },
+    dryRun: v.dryRun,
+    notify: notice(v, 'episode_ended', `Episode on ${v.key} ended: new release`, message, {
+      dedupKey: `${v.key}:superseded:${v.before.episodeStartedAt ?? 0}`,
+    }),
+  };
+}
+
+/** Replicas or an HPA minReplicas the healer had raised were given back. */
+export function scaleReturnedReport(v: ReportView, details: string[], why: string): ReportInput {
+  return {
+    subject: v.subject,
+    level: 'info',
+    message: `${why}: ${details.join('; ')}`,
+    event: { type: 'Normal', reason: EVENT_REASONS.scaleReturned },
+    dryRun: v.dryRun,
+  };
+}
+
+/** How many names a grouped message lists before "and N more". */
+export const GROUP_NAMES = 20;
+
+function names(keys: readonly string[]): string {
+  const shown = keys.slice(0, GROUP_NAMES).join(', ');
+  return keys.length > GROUP_NAMES ? `${shown} and ${keys.length - GROUP_NAMES} more` : shown;
+}
+
+/**
+ * One message for a fleet-wide hold, whatever the number of deployments (each still gets its own
+ * Event). Deduplicated per fleet episode.
+ */
+export function fleetHoldMessage(
+  reason: string,
+  atRisk: readonly string[],
+  episode: number,
+  links: NotifyMessage['links'],
+): NotifyMessage {
+  return {
+    kind: 'fleet_hold',
+    title: `Fleet guard: ${atRisk.length} deployment${atRisk.length === 1 ? '' : 's'} at risk together; no actions`,
+    detail: `${reason}. At risk: ${names(atRisk)}. Many deployments failing at once points at something they share (nodes, a dependency, the metrics); a human should look.`,
+    links,
+    dedupKey: `(healer):fleet:${episode}`,
+  };
+}
+
+/** One message for the deployments that turned inconclusive-for-long in the same cycle. */
+export function groupedInconclusiveMessage(
+  items: readonly { key: string; reason: string }[],
+  at: number,
+  links: NotifyMessage['links'],
+): NotifyMessage {
+  const reasons = new Map<string, number>();
+  for (const i of items) reasons.set(i.reason, (reasons.get(i.reason) ?? 0) + 1);
+  const top = [...reasons]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([r, n]) => `${n}× ${r}`)
+    .join('; ');
+  return {
+    kind: 'inconclusive',
+    title: `No usable data for ${items.length} deployments`,
+    detail: `${top}. Deployments: ${names(items.map((i) => i.key))}. No action is taken on them until the data is back.`,
+    links,
+    dedupKey: `(healer):inconclusive:${at}`,
   };
 }

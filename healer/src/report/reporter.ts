@@ -15,7 +15,7 @@ export interface ReportInput {
   level: 'debug' | 'info' | 'warn';
   /** The log line and the Event message: names the rule and the values. */
   message: string;
-  event?: { type: 'Normal' | 'Warning'; reason: EventReason };
+  event?: { type: 'Normal' | 'Warning'; reason: EventReason; action?: string };
   notify?: NotifyMessage;
   action?: ActionRecord;
   /** Dry-run changes nothing in the cluster: no Event is written. */
@@ -32,6 +32,11 @@ export interface ReporterDeps {
   sink: StatusSink;
   metrics?: HealerMetrics;
   now: () => number;
+  /**
+   * Asked right before every Event write (the leader check): a follower, or a leader that just
+   * lost the Lease, writes no Event.
+   */
+  mayWrite?: () => boolean;
 }
 
 export class Reporter {
@@ -52,8 +57,8 @@ export class Reporter {
     );
     if (r.action) this.safely('status', () => this.deps.sink.action(namespace, name, r.action!));
     const tasks: Promise<void>[] = [];
-    if (r.event && !r.dryRun)
-      tasks.push(this.event(r.subject, r.event.type, r.event.reason, r.message, at));
+    if (r.event && !r.dryRun && (this.deps.mayWrite?.() ?? true))
+      tasks.push(this.event(r.subject, r.event, r.message, at));
     if (r.notify) tasks.push(this.notify(r.notify, namespace, name, at));
     await Promise.all(tasks);
   }
@@ -71,15 +76,15 @@ export class Reporter {
 
   private async event(
     subject: EventSubject,
-    type: 'Normal' | 'Warning',
-    reason: EventReason,
+    e: NonNullable<ReportInput['event']>,
     message: string,
     at: string,
   ): Promise<void> {
     const { namespace, name } = subject;
+    const { type, reason } = e;
     if (this.deps.events) {
       try {
-        await this.deps.events.record(subject, type, reason, message);
+        await this.deps.events.record(subject, type, reason, message, e.action);
       } catch (err) {
         this.deps.metrics?.reportFailures.inc({ channel: 'kube_event' });
         this.deps.logger.warn(
@@ -100,26 +105,20 @@ export class Reporter {
     name: string,
     at: string,
   ): Promise<void> {
-    let delivered = false;
-    let result = 'failed';
+    let res: Awaited<ReturnType<Notifier['post']>> | undefined;
     try {
-      const res = await this.deps.notifier.post(m);
-      delivered = res.delivered;
-      result = res.delivered
-        ? 'delivered'
-        : res.duplicate
-          ? 'duplicate'
-          : res.queued
-            ? 'queued'
-            : 'failed';
-      if (res.duplicate) return;
+      res = await this.deps.notifier.post(m);
     } catch (err) {
       // Notifier.post must not reject; if one does anyway, the action still stands.
       this.deps.logger.warn({ err: String(err) }, 'notifier threw');
-    } finally {
-      this.deps.metrics?.notifications.inc({ kind: m.kind, result });
     }
-    if (namespace && name) {
+    if (res?.duplicate) {
+      this.deps.metrics?.notifications.inc({ kind: m.kind, result: 'duplicate' });
+      return;
+    }
+    const record = (delivered: boolean, result: string): void => {
+      this.deps.metrics?.notifications.inc({ kind: m.kind, result });
+      if (!namespace || !name) return;
       this.safely('status', () =>
         this.deps.sink.notification(namespace, name, {
           at,
@@ -128,7 +127,16 @@ export class Reporter {
           delivered,
         }),
       );
+    };
+    if (res?.delivery) {
+      // Queued: recorded once the sender delivered it or gave up, never waited for here.
+      void res.delivery.then((ok) => record(ok, ok ? 'delivered' : 'failed'));
+      return;
     }
+    record(
+      res?.delivered ?? false,
+      res?.delivered ? 'delivered' : res?.queued ? 'queued' : 'failed',
+    );
   }
 
   private safely(channel: string, fn: () => void): void {

@@ -19,6 +19,8 @@ export interface StatusSink {
   action(namespace: string, name: string, action: ActionRecord): void;
   notification(namespace: string, name: string, notification: NotificationRecord): void;
   kubeEvent(namespace: string, name: string, event: KubeEventSummary): void;
+  /** Drops a deployment that is no longer watched (deleted, or its opt-in label removed). */
+  forget?(namespace: string, name: string): void;
 }
 
 /** The object an Event is about. */
@@ -36,6 +38,8 @@ export interface EventRecorder {
     type: 'Normal' | 'Warning',
     reason: EventReason,
     message: string,
+    /** The Event's `action` (the rung concerned), e.g. on `AutoHealActionFailed`. */
+    action?: string,
   ): Promise<void>;
 }
 
@@ -52,6 +56,16 @@ export const EVENT_REASONS = {
   budgetDenied: 'AutoHealBudgetDenied',
   actionFailed: 'AutoHealActionFailed',
   badAnnotation: 'AutoHealBadAnnotation',
+  /** A human holds the workload (paused, being deleted): no action, paged once. */
+  held: 'AutoHealHeld',
+  /** The fleet guard holds every action in this deployment's namespace or the cluster. */
+  fleetHold: 'AutoHealFleetHold',
+  /** Someone else rolled out a new release during an episode: it ended. */
+  episodeEnded: 'AutoHealEpisodeEnded',
+  /** Replicas or an HPA minReplicas the healer had raised were given back. */
+  scaleReturned: 'AutoHealScaleReturned',
+  /** The assessment was too old to act on. */
+  staleAssessment: 'AutoHealStaleAssessment',
 } as const;
 
 export type EventReason = (typeof EVENT_REASONS)[keyof typeof EVENT_REASONS];

@@ -33,6 +33,8 @@ export interface AssessmentBatch {
 export interface AssessorDeps {
   source: FeatureSource;
   predictor: Predictor;
+  /** Stamps each assessment with the time its features were read. */
+  now: () => number;
   /** Counts each `/predict` call by result. */
   onPredict?: (ok: boolean) => void;
 }
@@ -44,13 +46,15 @@ export class Assessor {
   async assess(targets: readonly Target[]): Promise<AssessmentBatch> {
     const out: AssessmentBatch = { assessments: new Map(), errors: [], dependencies: [] };
     if (targets.length === 0) return out;
+    const at = this.deps.now();
     let features: Map<string, FeatureResult>;
     try {
       features = await this.deps.source.fetch(targets);
     } catch (err) {
       const reason = `feature source failed: ${describeError(err)}`;
       out.errors.push(reason);
-      for (const t of targets) out.assessments.set(targetKey(t), { kind: 'inconclusive', reason });
+      for (const t of targets)
+        out.assessments.set(targetKey(t), { kind: 'inconclusive', reason, at });
       return out;
     }
     const scored: { key: string; input: FeatureInput }[] = [];
@@ -62,7 +66,7 @@ export class Assessor {
       if (f.kind === 'inconclusive') {
         if (f.sourceFailed) failedQueries++;
         firstFailure ??= f.reason;
-        out.assessments.set(key, { kind: 'inconclusive', reason: f.reason });
+        out.assessments.set(key, { kind: 'inconclusive', reason: f.reason, at });
       } else scored.push({ key, input: f.features });
     }
     if (failedQueries === targets.length) {
@@ -92,6 +96,7 @@ export class Assessor {
           explanation: p.explanation ?? [],
           features: f?.kind === 'ok' ? f.features : {},
           imputed: p.imputed ?? [],
+          at,
         });
       });
     } catch (err) {
@@ -104,7 +109,7 @@ export class Assessor {
         title: 'Risk backend (/predict) unreachable or failing',
         detail: reason,
       });
-      for (const s of scored) out.assessments.set(s.key, { kind: 'inconclusive', reason });
+      for (const s of scored) out.assessments.set(s.key, { kind: 'inconclusive', reason, at });
     }
     return out;
   }

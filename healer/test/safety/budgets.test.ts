@@ -43,7 +43,7 @@ describe('budgets in the loop', () => {
     expect(reasons.filter((x) => x === 'AutoHealBudgetDenied')).toHaveLength(1);
     const denied = (await w.events('web')).find((e) => e.reason === 'AutoHealBudgetDenied');
     expect(denied?.message).toMatch(
-      /max_actions_per_hour: 0 actions on shop\/web in the last hour ≥ limit 0/,
+      /max_actions_per_hour: 0 action attempts on shop\/web in the last hour ≥ limit 0/,
     );
     const slack = w.slack.messages().map((m) => String(m.text));
     expect(slack).toHaveLength(1);

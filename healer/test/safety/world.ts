@@ -153,6 +153,7 @@ export async function startWorld(
       kc.loadFromString(kubeconfigYaml(proxy.url));
       const kubeClients = createKubeClients(kc);
       const logger = pino({ level: config.logLevel });
+      const noSleep = async (): Promise<void> => undefined;
       const store = new StatusStore({ thresholds: config.thresholds });
       const notifier = new SlackNotifier({
         webhookUrl: slack.webhookUrl,
@@ -161,13 +162,14 @@ export async function startWorld(
         queueSize: 50,
         now,
         baseDelayMs: 1_000,
+        // No pacing on the virtual clock: the sender's 1 msg/s is tested in slack.test.ts.
+        sleep: noSleep,
       });
       const elector = new LeaseLeaderElector(
         kc.makeApiClient(CoordinationV1Api),
         { ...LEASE, identity: opts.identity },
         { now, schedule: () => () => undefined },
       );
-      const noSleep = async (): Promise<void> => undefined;
       const source: FeatureSource = opts.prometheusUrl
         ? new PrometheusFeatureSource({
             url: opts.prometheusUrl,

@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './fleet.js';
+export * from './gate.js';

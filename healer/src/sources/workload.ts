@@ -1,0 +1,89 @@
+/**
+ * What the listed Deployment object itself says, turned into plain data for the policy and the
+ * gate: rollout progress, a human's hold (paused, being deleted) and the release it runs. Pure:
+ * the list the loop already made is the only input, so this costs no API call.
+ */
+import { createHash } from 'node:crypto';
+import type { V1Deployment, V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { WorkloadView } from '../policy/types.js';
+
+export const REVISION = 'deployment.kubernetes.io/revision';
+/** Set by `kubectl rollout restart` (and the healer's restart) on the pod template. */
+export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
+const HASH = 'pod-template-hash';
+
+/** `deployment.kubernetes.io/revision` of a Deployment or ReplicaSet (0 when absent). */
+export function revisionOf(
+  o: { metadata?: { annotations?: Record<string, string> } } | undefined,
+): number {
+  const n = Number(o?.metadata?.annotations?.[REVISION]);
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
+/** A template as the deployment would carry it: without the controller's hash label. */
+export function withoutHash(t: V1PodTemplateSpec | undefined): V1PodTemplateSpec {
+  const copy = JSON.parse(JSON.stringify(t ?? {})) as V1PodTemplateSpec;
+  if (copy.metadata?.labels) delete copy.metadata.labels[HASH];
+  return copy;
+}
+
+/** A template reduced to what makes a release: no hash label, no restart annotation. */
+export function releaseTemplate(t: V1PodTemplateSpec | undefined): V1PodTemplateSpec {
+  const copy = withoutHash(t);
+  if (copy.metadata?.annotations) {
+    delete copy.metadata.annotations[RESTARTED_AT];
+    if (Object.keys(copy.metadata.annotations).length === 0) delete copy.metadata.annotations;
+  }
+  if (copy.metadata?.labels && Object.keys(copy.metadata.labels).length === 0)
+    delete copy.metadata.labels;
+  if (copy.metadata && Object.keys(copy.metadata).length === 0) delete copy.metadata;
+  return copy;
+}
+
+/** JSON with object keys sorted, so equal templates give equal text. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+/**
+ * The release a template is: a short fingerprint of it without restarts, the same for a
+ * Deployment's template and its ReplicaSet's. A restart keeps it; a new image or a rollback
+ * changes it.
+ */
+export function releaseOf(t: V1PodTemplateSpec | undefined): string {
+  return createHash('sha256')
+    .update(canonical(releaseTemplate(t)))
+    .digest('hex')
+    .slice(0, 12);
+}
+
+/** The rollout, hold and release of a listed Deployment. `release` only when asked (it hashes). */
+export function workloadView(dep: V1Deployment, opts: { release?: boolean } = {}): WorkloadView {
+  const st = dep.status ?? {};
+  const progressing = st.conditions?.find((c) => c.type === 'Progressing');
+  return {
+    generation: dep.metadata?.generation ?? 0,
+    observedGeneration: st.observedGeneration ?? 0,
+    desired: dep.spec?.replicas ?? 1,
+    updated: st.updatedReplicas ?? 0,
+    available: st.availableReplicas ?? 0,
+    total: st.replicas ?? 0,
+    deadlineExceeded:
+      progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded',
+    progressDeadlineSeconds: dep.spec?.progressDeadlineSeconds ?? 600,
+    paused: dep.spec?.paused === true,
+    deleting:
+      dep.metadata?.deletionTimestamp !== undefined && dep.metadata.deletionTimestamp !== null,
+    revision: revisionOf(dep),
+    ...(opts.release ? { release: releaseOf(dep.spec?.template) } : {}),
+  };
+}

@@ -59,8 +59,10 @@ export const CONFIG_SCHEMA = z
         url: z.url().default('http://prometheus-operated.monitoring:9090'),
         window: promRange.default('2m'),
         queries: featureQueries.default(DEFAULT_FEATURE_QUERIES),
-        /** A sample older than this (ms) is stale. */
+        /** A sample older than this (ms) is stale (judged by the samples' own timestamps). */
         maxSampleAgeMs: durationMs.default(120_000),
+        /** Read the samples' own timestamps (one more query per cycle). */
+        checkSampleAge: z.boolean().default(true),
         timeoutMs: durationMs.min(1).default(5_000),
         retries: z.number().int().min(0).max(10).default(2),
       })

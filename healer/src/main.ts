@@ -20,7 +20,9 @@ import { PrometheusRiskHistory } from './history/prometheus.js';
 import { LeaseLeaderElector } from './leader/lease.js';
 import { registerLeaderMetrics } from './leader/metrics.js';
 import { createHealer } from './loop/factory.js';
+import { shutdown } from './loop/lifecycle.js';
 import { scheduleCycles } from './loop/schedule.js';
+import { realSleep } from './retry.js';
 
 async function main(): Promise<void> {
   const config = await loadConfig(process.env);
@@ -61,24 +63,26 @@ async function main(): Promise<void> {
   });
   const store = new StatusStore({ thresholds: config.thresholds });
 
-  // Budgets start from the healer's own Events, so a restart or a new leader gets no fresh budget.
-  const loadLedger = () =>
+  // Budgets start from the healer's own Events, so a restart or a new leader gets no fresh
+  // budget. They fail closed: no action until the ledger is loaded (the loop awaits the load
+  // before its first acting cycle, and retries it every cycle while it fails).
+  const gate = new LedgerBudgetGate(config.budgets, [], () =>
     loadLedgerFromEvents(kube.core, config.namespaces, {
       component: config.kube.component,
     }).catch((err: unknown) => {
-      logger.warn({ err: String(err) }, 'could not rebuild the budget ledger from Events');
-      return undefined;
-    });
-  const gate = new LedgerBudgetGate(config.budgets, (await loadLedger()) ?? []);
+      logger.warn(
+        { err: String(err), cause: String((err as { cause?: unknown }).cause) },
+        'could not rebuild the budget ledger from Events: no actions until it is',
+      );
+      throw err;
+    }),
+  );
   const budget = withBudgetMetrics(gate, registry);
   if (elector) {
     registerLeaderMetrics(registry, elector);
     // Another replica may have acted while this one followed: reload before acting.
     elector.onChange((leading) => {
-      if (!leading) return;
-      void loadLedger().then((entries) => {
-        if (entries) gate.reset(entries);
-      });
+      if (leading) gate.invalidate();
     });
   }
 
@@ -90,6 +94,7 @@ async function main(): Promise<void> {
     sink: store,
     budget,
     isLeader,
+    ...(elector ? { term: () => elector.term() } : {}),
     instance: config.leader.identity,
     onDependency: (name, ok, detail) => readiness.report(name, ok, detail),
   });
@@ -102,12 +107,15 @@ async function main(): Promise<void> {
             timeoutMs: config.prometheus.timeoutMs,
           }),
           store,
+          { cacheMs: config.api.historyCacheMs, maxConcurrent: config.api.maxHistoryQueries },
         )
       : undefined;
   const app = createStatusApp({
     store,
     registry,
     ...(config.api.token ? { token: config.api.token } : {}),
+    ...(config.api.readToken ? { readToken: config.api.readToken } : {}),
+    maxStreams: config.api.maxStreams,
     runCheck: () => healer.runCycle(),
     resetDeployment: (ns, name) => healer.reset(ns, name),
     readiness: () => readiness.readiness(),
@@ -145,10 +153,24 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'healer stopping');
     clearInterval(probeTimer);
     clearInterval(flushTimer);
-    await schedule.stop();
-    await elector?.stop().catch(() => undefined);
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await shutdown(
+      {
+        stopSchedule: () => schedule.stop(),
+        idle: () => healer.idle(),
+        ...(notifier.drain && isLeader()
+          ? { drainNotifications: (ms) => notifier.drain!(ms) }
+          : {}),
+        ...(elector ? { releaseLease: () => elector.stop() } : {}),
+        closeServer: async () => {
+          server.closeAllConnections();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+        },
+        now: Date.now,
+        sleep: (ms) => realSleep(ms),
+        log: (step, detail) => logger.warn(detail ?? {}, step),
+      },
+      config.shutdownTimeoutMs,
+    );
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

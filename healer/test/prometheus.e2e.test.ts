@@ -80,8 +80,29 @@ describe('PrometheusFeatureSource with a real Prometheus scraping the simulator'
     }
     queries = 0;
     await source().fetch(targets);
-    expect(queries).toBe(FEATURE_NAMES.length);
+    // one query per feature and one for the samples' own timestamps, whatever the deployments
+    expect(queries).toBe(FEATURE_NAMES.length + 1);
   }, 90_000);
+
+  it("reads the samples' own timestamps: data 200 s old is stale, though Prometheus still serves it", async () => {
+    const targets = [{ namespace: NS, name: 'web' }];
+    // Evaluated 200 s ahead, instant selectors still return the last samples (5 min lookback),
+    // stamped with the evaluation time; only timestamp() tells their real age.
+    const later = new PrometheusFeatureSource({
+      url: prom.url,
+      window: '30s',
+      queries: DEFAULT_FEATURE_QUERIES,
+      maxSampleAgeMs: 120_000,
+      timeoutMs: 5_000,
+      retries: 1,
+      now: () => Date.now() + 200_000,
+    });
+    const r = (await later.fetch(targets)).get(`${NS}/web`);
+    expect(r?.kind).toBe('inconclusive');
+    expect(r?.kind === 'inconclusive' && r.reason).toMatch(
+      /stale sample for (memory_usage_bytes|ready_replica_ratio|unavailable_replicas) \(\d+ s old > 120 s\)/,
+    );
+  }, 60_000);
 
   it('an error burst shows up as http_5xx_error_rate on that deployment only', async () => {
     sim.faults.inject({

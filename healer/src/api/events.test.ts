@@ -67,7 +67,11 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
 
-async function start(store: StatusStore, heartbeatMs = 60_000): Promise<string> {
+async function start(
+  store: StatusStore,
+  heartbeatMs = 60_000,
+  over: Partial<Parameters<typeof createStatusApp>[0]> = {},
+): Promise<string> {
   const app = createStatusApp({
     store,
     registry: new Registry(),
@@ -76,6 +80,7 @@ async function start(store: StatusStore, heartbeatMs = 60_000): Promise<string> 
     readiness: () => ({ ready: true, role: 'leader', checks: {} }),
     shadow: () => [],
     heartbeatMs,
+    ...over,
   });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -175,5 +180,32 @@ describe('GET /api/events (Server-Sent Events)', () => {
     }
     expect(store.subscriberCount()).toBe(0);
     store.assessment(status('after', 0.1));
+  });
+
+  it('caps concurrent streams: one more gets 503 too_many_streams, a freed slot is reusable', async () => {
+    const store = new StatusStore({ thresholds: { high: 0.8, low: 0.5 } });
+    const url = await start(store, 60_000, { maxStreams: 2 });
+    const a = await open(url);
+    await open(url);
+    const refused = await new Promise<IncomingMessage>((resolve, reject) => {
+      get(`${url}/api/events`, resolve).on('error', reject);
+    });
+    responses.push(refused);
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('10');
+    const body = await new Promise<string>((r) => {
+      let b = '';
+      refused.on('data', (c: Buffer) => (b += c.toString()));
+      refused.on('end', () => r(b));
+    });
+    expect(JSON.parse(body)).toMatchObject({
+      error: '2 event streams open ≥ maxStreams 2; retry later',
+      details: { code: 'too_many_streams' },
+    });
+    a.res.destroy();
+    for (let i = 0; i < 1000 && store.subscriberCount() > 1; i++) {
+      await new Promise((r) => setImmediate(r));
+    }
+    await open(url); // the slot came back
   });
 });

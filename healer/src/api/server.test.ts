@@ -324,6 +324,53 @@ describe('status API', () => {
     });
   });
 
+  describe('api.readToken: reads behind a token', () => {
+    const READ = 'read-only-token-0123';
+    it.each<[string, string | undefined, number]>([
+      ['no token: 401', undefined, 401],
+      ['wrong token: 401', 'Bearer nope-nope-nope-nope', 401],
+      ['the read token: 200', `Bearer ${READ}`, 200],
+      ['the write token also reads: 200', `Bearer ${TOKEN}`, 200],
+    ])('GET /api/deployments with %s', async (_n, auth, code) => {
+      const app = createStatusApp(harness({ readToken: READ }).deps);
+      const r = request(app).get('/api/deployments');
+      if (auth) r.set('Authorization', auth);
+      const res = await r.expect(code);
+      if (code === 401) {
+        expect(res.headers['www-authenticate']).toBe('Bearer realm="aiops-healer"');
+        expect(res.body.details.code).toBe('unauthorized');
+      }
+    });
+
+    it.each(['/api/shadow', '/api/events', '/api/deployments/shop/cart'])(
+      '%s needs it too',
+      async (path) => {
+        await request(createStatusApp(harness({ readToken: READ }).deps))
+          .get(path)
+          .expect(401);
+      },
+    );
+
+    it.each(['/metrics', '/healthz', '/readyz'])('%s stays open', async (path) => {
+      await request(createStatusApp(harness({ readToken: READ }).deps))
+        .get(path)
+        .expect(200);
+    });
+
+    it('the read token cannot mutate', async () => {
+      const hh = harness({ readToken: READ });
+      await request(createStatusApp(hh.deps))
+        .post('/api/check')
+        .set('Authorization', `Bearer ${READ}`)
+        .expect(401);
+      expect(hh.calls.check).toBe(0);
+    });
+
+    it('without a read token reads stay open', async () => {
+      await request(createStatusApp(harness().deps)).get('/api/deployments').expect(200);
+    });
+  });
+
   it('404 as JSON for an unknown route', async () => {
     const res = await request(createStatusApp(h.deps)).get('/api/nope').expect(404);
     expect(res.body).toEqual({ error: 'route not found', details: { code: 'not_found' } });

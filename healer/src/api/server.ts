@@ -34,6 +34,13 @@ export interface StatusAppDeps {
   registry: Registry;
   /** Bearer token for mutating endpoints; without one they answer 503. */
   token?: string;
+  /**
+   * Bearer token for `GET /api/*` (the mutating token is accepted too); without one reads are
+   * open. `/metrics`, `/healthz` and `/readyz` stay open either way.
+   */
+  readToken?: string;
+  /** Concurrent `GET /api/events` streams; more get 503 `too_many_streams`. Default 100. */
+  maxStreams?: number;
   runCheck(): Promise<unknown>;
   resetDeployment(namespace: string, name: string): Promise<void>;
   readiness(): Readiness;
@@ -70,7 +77,12 @@ export function createStatusApp(deps: StatusAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   const now = deps.now ?? (() => new Date());
-  const requireToken = bearerAuth(deps.token);
+  const requireToken = bearerAuth(deps.token ? [deps.token] : []);
+  const requireRead: RequestHandler = deps.readToken
+    ? bearerAuth([deps.readToken, ...(deps.token ? [deps.token] : [])])
+    : (_req, _res, next) => next();
+  const maxStreams = deps.maxStreams ?? 100;
+  let streams = 0;
   const requireLeader: RequestHandler = (_req, _res, next) => {
     const r = deps.readiness();
     if (r.role !== 'leader') {
@@ -99,6 +111,11 @@ export function createStatusApp(deps: StatusAppDeps): Express {
     res.send(await deps.registry.metrics());
   });
 
+  app.use('/api', (req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') requireRead(req, res, next);
+    else next();
+  });
+
   app.get('/api/deployments', (_req, res) => {
     res.json(deps.store.list());
   });
@@ -124,6 +141,22 @@ export function createStatusApp(deps: StatusAppDeps): Express {
   });
 
   app.get('/api/events', (req, res) => {
+    if (streams >= maxStreams) {
+      res.set('Retry-After', '10');
+      throw new UnavailableError(
+        'too_many_streams',
+        `${streams} event streams open ≥ maxStreams ${maxStreams}; retry later`,
+        { open: streams, maxStreams },
+      );
+    }
+    streams++;
+    let counted = true;
+    const release = (): void => {
+      if (counted) streams--;
+      counted = false;
+    };
+    req.on('close', release);
+    res.on('close', release);
     streamEvents(req, res, deps.store, deps.heartbeatMs ?? 15_000);
   });
 
@@ -182,12 +215,13 @@ export function parseRange(raw: unknown, now: Date): HistoryRange {
 
 /**
  * Bearer-token check in constant time: both sides are hashed to equal-length SHA-256 digests
- * before `timingSafeEqual`, so neither the content nor the length of the token leaks.
+ * before `timingSafeEqual`, so neither the content nor the length of the token leaks. Any of
+ * `tokens` is accepted; with none, the endpoint is disabled (503).
  */
-function bearerAuth(token: string | undefined): RequestHandler {
-  const expected = token ? digest(token) : undefined;
+function bearerAuth(tokens: readonly string[]): RequestHandler {
+  const expected = tokens.map(digest);
   return (req, res, next) => {
-    if (!expected) {
+    if (expected.length === 0) {
       throw new UnavailableError(
         'mutations_disabled',
         'no API token is configured: mutating endpoints are disabled',
@@ -197,8 +231,11 @@ function bearerAuth(token: string | undefined): RequestHandler {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     res.set('WWW-Authenticate', 'Bearer realm="aiops-healer"');
     if (!m) throw new UnauthorizedError('missing bearer token (Authorization: Bearer <token>)');
-    if (!timingSafeEqual(digest(m[1]!), expected))
-      throw new UnauthorizedError('invalid bearer token');
+    const got = digest(m[1]!);
+    // Compare against every token (no early exit), so timing does not tell which one matched.
+    let ok = false;
+    for (const e of expected) ok = timingSafeEqual(got, e) || ok;
+    if (!ok) throw new UnauthorizedError('invalid bearer token');
     res.removeHeader('WWW-Authenticate');
     next();
   };

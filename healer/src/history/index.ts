@@ -1,2 +1,3 @@
 export * from './types.js';
 export * from './prometheus.js';
+export * from './cache.js';

@@ -3,6 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deploymentStatus } from '../api/fixtures.js';
 import { StatusStore } from '../api/store.js';
+import type { RiskPoint } from '../api/types.js';
+import { CachedRiskHistory, HistoryBusyError } from './cache.js';
 import { createRiskHistory, mergeHistory, PrometheusRiskHistory } from './prometheus.js';
 
 const START = new Date('2026-11-21T11:00:00.000Z');
@@ -159,5 +161,78 @@ describe('createRiskHistory', () => {
       store,
     );
     await expect(failing('shop', 'cart', RANGE)).rejects.toThrow('down');
+  });
+});
+
+describe('CachedRiskHistory', () => {
+  const range = (endMs: number) => ({
+    start: new Date(endMs - 3_600_000),
+    end: new Date(endMs),
+    stepSeconds: 15,
+  });
+  function source() {
+    const calls: string[] = [];
+    const pending: Array<() => void> = [];
+    return {
+      calls,
+      release: () => pending.splice(0).forEach((r) => r()),
+      history: (ns: string, name: string) =>
+        new Promise<RiskPoint[]>((resolve) => {
+          calls.push(`${ns}/${name}`);
+          pending.push(() => resolve([{ t: '2026-01-01T00:00:00.000Z', risk: 0.1 }]));
+        }),
+    };
+  }
+
+  it('answers the same deployment and range from the cache for cacheMs, then asks again', async () => {
+    let now = 0;
+    const src = source();
+    const c = new CachedRiskHistory(src, { cacheMs: 15_000, maxConcurrent: 4, now: () => now });
+    const a = c.history('shop', 'web', range(now));
+    src.release();
+    await a;
+    now = 14_999;
+    await c.history('shop', 'web', range(now));
+    expect(src.calls).toEqual(['shop/web']);
+    now = 15_000;
+    const b = c.history('shop', 'web', range(now));
+    src.release();
+    await b;
+    expect(src.calls).toEqual(['shop/web', 'shop/web']);
+  });
+
+  it('asks once for the same question in flight; beyond maxConcurrent it is busy (memory serves)', async () => {
+    const src = source();
+    const c = new CachedRiskHistory(src, { cacheMs: 15_000, maxConcurrent: 2, now: () => 0 });
+    const p1 = c.history('shop', 'a', range(0));
+    const p2 = c.history('shop', 'a', range(0));
+    const p3 = c.history('shop', 'b', range(0));
+    await expect(c.history('shop', 'c', range(0))).rejects.toBeInstanceOf(HistoryBusyError);
+    expect(src.calls).toEqual(['shop/a', 'shop/b']);
+    src.release();
+    await Promise.all([p1, p2, p3]);
+    // slots free again
+    const p4 = c.history('shop', 'c', range(0));
+    src.release();
+    await p4;
+  });
+
+  it('does not cache a failure', async () => {
+    let fail = true;
+    const calls: number[] = [];
+    const c = new CachedRiskHistory(
+      {
+        history: async () => {
+          calls.push(1);
+          if (fail) throw new Error('down');
+          return [];
+        },
+      },
+      { cacheMs: 60_000, maxConcurrent: 1, now: () => 0 },
+    );
+    await expect(c.history('shop', 'web', range(0))).rejects.toThrow('down');
+    fail = false;
+    await expect(c.history('shop', 'web', range(0))).resolves.toEqual([]);
+    expect(calls).toHaveLength(2);
   });
 });

@@ -1,6 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import type { RiskPoint } from '../api/types.js';
 import type { HistoryRange } from '../api/server.js';
+import { CachedRiskHistory, type HistoryCacheOptions } from './cache.js';
 import type { RiskHistory } from './types.js';
 
 /** The range query for one deployment's risk failed; `cause` is the HTTP error. */
@@ -109,15 +110,18 @@ export function mergeHistory(fromPrometheus: RiskPoint[], fromMemory: RiskPoint[
 }
 
 /**
- * The `history` dependency of the status app: Prometheus merged with the store's ring. When
- * Prometheus fails the error propagates, and the app serves the ring alone (and says so in logs).
+ * The `history` dependency of the status app: Prometheus (cached and throttled when `cache` is
+ * given) merged with the store's ring, whose newest points are always fresh. When Prometheus
+ * fails or is busy the error propagates, and the app serves the ring alone (and says so in logs).
  */
 export function createRiskHistory(
   source: RiskHistory,
   memory: { riskPoints(namespace: string, name: string, start: Date, end: Date): RiskPoint[] },
+  cache?: HistoryCacheOptions,
 ): (namespace: string, name: string, range: HistoryRange) => Promise<RiskPoint[]> {
+  const front = cache ? new CachedRiskHistory(source, cache) : source;
   return async (namespace, name, range) => {
-    const fromPrometheus = await source.history(namespace, name, range);
+    const fromPrometheus = await front.history(namespace, name, range);
     return mergeHistory(fromPrometheus, memory.riskPoints(namespace, name, range.start, range.end));
   };
 }

@@ -105,6 +105,7 @@ export function createHealer(o: FactoryOptions): HealerParts {
           window: config.prometheus.window,
           queries: config.prometheus.queries,
           maxSampleAgeMs: config.prometheus.maxSampleAgeMs,
+          checkSampleAge: config.prometheus.checkSampleAge,
           timeoutMs: config.prometheus.timeoutMs,
           retries: config.prometheus.retries,
           now,

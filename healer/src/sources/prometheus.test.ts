@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import { DEFAULT_FEATURE_QUERIES, FEATURES, FEATURE_NAMES, type FeatureName } from '@aiops/model';
-import { PrometheusFeatureSource } from './prometheus.js';
+import { freshnessTemplate, metricNames, PrometheusFeatureSource } from './prometheus.js';
 
 const NOW = 1_700_000_000_000;
 type Answer = (feature: FeatureName, query: string) => { status: number; body: unknown } | 'hang';
@@ -194,5 +194,170 @@ describe('PrometheusFeatureSource', () => {
     answer = () => ({ status: 500, body: {} });
     expect((await source().fetch([])).size).toBe(0);
     expect(queries).toHaveLength(0);
+  });
+});
+
+describe('freshness: the samples own timestamps', () => {
+  it.each<[string, string[]]>([
+    ['a plain selector', ['up{job="x"}']],
+    [
+      'a rate over a selector',
+      ['rate(http_requests_total{namespace=~"{{namespace}}"}[{{window}}])'],
+    ],
+    [
+      'several, in order, without repeats',
+      [
+        'sum(a_total{x="1"}) / sum(b_bytes{namespace=~"{{namespace}}"}) + a_total{y="2"} * ({{pod_deployment}})',
+      ],
+    ],
+    ['placeholders are not metrics', ['({{pod_deployment}}) * on (namespace) group_left x']],
+    ['no selector at all', ['Q:cpu_usage_pct']],
+  ])('metricNames: %s', (_n, [template]) => {
+    const expected: Record<string, string[]> = {
+      'up{job="x"}': ['up'],
+      'rate(http_requests_total{namespace=~"{{namespace}}"}[{{window}}])': ['http_requests_total'],
+      'sum(a_total{x="1"}) / sum(b_bytes{namespace=~"{{namespace}}"}) + a_total{y="2"} * ({{pod_deployment}})':
+        ['a_total', 'b_bytes'],
+      '({{pod_deployment}}) * on (namespace) group_left x': [],
+      'Q:cpu_usage_pct': [],
+    };
+    expect(metricNames(template!)).toEqual(expected[template!]);
+  });
+
+  it('builds one query, timestamp() directly on each selector, for every metric of the defaults', () => {
+    const q = freshnessTemplate(Object.values(DEFAULT_FEATURE_QUERIES))!;
+    for (const name of [
+      'container_cpu_usage_seconds_total',
+      'kube_deployment_spec_replicas',
+      'http_requests_total',
+    ])
+      expect(q).toContain(`timestamp(${name}{`);
+    expect(q).not.toMatch(/timestamp\((label_replace|rate|sum|max)/);
+    expect(freshnessTemplate(['Q:a', 'Q:b'])).toBeUndefined();
+  });
+
+  const METRIC_TEMPLATES = Object.fromEntries(
+    FEATURE_NAMES.map((n) => [n, `m_${n}{namespace=~"{{namespace}}"}`]),
+  ) as Record<FeatureName, string>;
+  const healthy = (f: FeatureName) => String(FEATURES.find((x) => x.name === f)!.default);
+  let times: Partial<Record<FeatureName, number>>;
+  beforeEach(() => {
+    times = {};
+    answer = () => ({ status: 400, body: {} });
+  });
+  /** Answers the feature queries, and the freshness query with `times` (default: now). */
+  function serve(
+    extra: (q: string) => { status: number; body: unknown } | undefined = () => undefined,
+  ) {
+    const rows = (q: string) => {
+      const e = extra(q);
+      if (e) return e;
+      if (q.includes('timestamp(')) {
+        return {
+          status: 200,
+          body: {
+            status: 'success',
+            data: {
+              resultType: 'vector',
+              result: FEATURE_NAMES.map((f) => ({
+                metric: { namespace: 'prod', deployment: 'a', metric: `m_${f}` },
+                value: [NOW / 1000, String((times[f] ?? NOW) / 1000)],
+              })),
+            },
+          },
+        };
+      }
+      const f = FEATURE_NAMES.find((n) => q === `m_${n}{namespace=~"prod"}`)!;
+      return vector([{ ns: 'prod', name: 'a', v: healthy(f) }]);
+    };
+    server.removeAllListeners('request');
+    server.on('request', (req, res) => {
+      const q = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
+      queries.push(q);
+      const a = rows(q);
+      res.writeHead(a.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(a.body));
+    });
+  }
+
+  it('one more query per cycle; fresh samples are ok', async () => {
+    serve();
+    const out = await source({ queries: METRIC_TEMPLATES }).fetch([
+      { namespace: 'prod', name: 'a' },
+    ]);
+    expect(out.get('prod/a')?.kind).toBe('ok');
+    expect(queries).toHaveLength(FEATURE_NAMES.length + 1);
+  });
+
+  it.each<[string, number, string | undefined]>([
+    ['boundary: exactly maxSampleAgeMs old is fresh', NOW - 120_000, undefined],
+    [
+      '1 s past maxSampleAgeMs is stale',
+      NOW - 121_000,
+      'stale sample for cpu_usage_pct (121 s old > 120 s)',
+    ],
+    ['10 min old is stale', NOW - 600_000, 'stale sample for cpu_usage_pct (600 s old > 120 s)'],
+  ])('%s', async (_n, t, reason) => {
+    times.cpu_usage_pct = t;
+    serve();
+    const r = (
+      await source({ queries: METRIC_TEMPLATES }).fetch([{ namespace: 'prod', name: 'a' }])
+    ).get('prod/a');
+    if (reason) expect(r).toEqual({ kind: 'inconclusive', reason });
+    else expect(r?.kind).toBe('ok');
+  });
+
+  it('an optional feature with a stale sample is omitted (imputed), not inconclusive', async () => {
+    times.http_p95_latency_seconds = NOW - 600_000;
+    serve();
+    const r = (
+      await source({ queries: METRIC_TEMPLATES }).fetch([{ namespace: 'prod', name: 'a' }])
+    ).get('prod/a');
+    expect(r?.kind === 'ok' && r.omitted).toEqual([
+      {
+        feature: 'http_p95_latency_seconds',
+        reason: 'stale sample for http_p95_latency_seconds (600 s old > 120 s)',
+      },
+    ]);
+  });
+
+  it('a failed freshness query leaves every deployment inconclusive (the data is not vouched for)', async () => {
+    serve((q) =>
+      q.includes('timestamp(')
+        ? { status: 400, body: { status: 'error', error: 'bad' } }
+        : undefined,
+    );
+    const r = (
+      await source({ queries: METRIC_TEMPLATES }).fetch([{ namespace: 'prod', name: 'a' }])
+    ).get('prod/a');
+    expect(r?.kind === 'inconclusive' && r.reason).toMatch(/query for \(freshness\): HTTP 400/);
+    expect(r?.kind === 'inconclusive' && r.sourceFailed).toBe(true);
+  });
+
+  it('Prometheus warnings (a Thanos/Mimir partial response) make the feature inconclusive', async () => {
+    serve((q) =>
+      q === 'm_restart_count_last_5m{namespace=~"prod"}'
+        ? {
+            status: 200,
+            body: {
+              status: 'success',
+              warnings: ['partial response: store gateway eu-1 unreachable'],
+              data: {
+                resultType: 'vector',
+                result: [
+                  { metric: { namespace: 'prod', deployment: 'a' }, value: [NOW / 1000, '0'] },
+                ],
+              },
+            },
+          }
+        : undefined,
+    );
+    const r = (
+      await source({ queries: METRIC_TEMPLATES }).fetch([{ namespace: 'prod', name: 'a' }])
+    ).get('prod/a');
+    expect(r?.kind).toBe('inconclusive');
+    expect(r?.kind === 'inconclusive' && r.reason).toContain(
+      'query for restart_count_last_5m: partial response, Prometheus warned: partial response: store gateway eu-1 unreachable',
+    );
   });
 });

@@ -1,7 +1,13 @@
 /**
  * Features from Prometheus: one instant query per feature for every watched deployment at once
- * (the templates aggregate `by (namespace, deployment)`), so the number of queries per cycle does
- * not grow with the number of deployments.
+ * (the templates aggregate `by (namespace, deployment)`), plus one freshness query, so the number
+ * of queries per cycle does not grow with the number of deployments.
+ *
+ * Fresh data: an instant query stamps every result with the evaluation time, so the age of the
+ * data behind a feature is read from the samples' own timestamps (`timestamp()`) in one more
+ * query, built from the metric names the templates use — whatever the features are. A feature
+ * whose newest underlying sample is older than `maxSampleAgeMs` is stale. A response carrying
+ * `warnings` (a Thanos or Mimir partial response) is not trusted: inconclusive.
  */
 import { renderQuery } from '@aiops/model/queries';
 import { FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
@@ -14,7 +20,8 @@ import { buildInstance, type Sample } from './vector.js';
 export class PrometheusQueryError extends Error {
   override readonly name = 'PrometheusQueryError';
   constructor(
-    readonly feature: FeatureName,
+    /** The feature, or `(freshness)`. */
+    readonly feature: string,
     message: string,
     options?: ErrorOptions,
   ) {
@@ -32,13 +39,56 @@ export interface PrometheusSourceOptions {
   now: () => number;
   sleep?: Sleep;
   random?: () => number;
-  /** Called once per HTTP query (for metrics and the benchmark). */
-  onQuery?: (feature: FeatureName, ok: boolean, seconds: number) => void;
+  /** Read the samples' own timestamps (one more query per cycle). Default true. */
+  checkSampleAge?: boolean;
+  /** Called once per HTTP query (for metrics and the benchmark): a feature or `(freshness)`. */
+  onQuery?: (query: string, ok: boolean, seconds: number) => void;
 }
 
 interface VectorSample {
   metric: Record<string, string>;
   value: [number, string];
+}
+
+/** The query of the samples' own timestamps, named in errors and metrics. */
+export const FRESHNESS = '(freshness)';
+
+/**
+ * Metric names a PromQL template selects (`name{...}`), in order of first use. The freshness
+ * query is built from these, so it follows the feature templates as they change.
+ */
+export function metricNames(template: string): string[] {
+  const out: string[] = [];
+  for (const m of template.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{(?!\{)/g)) {
+    const name = m[1]!;
+    if (!out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
+/**
+ * One query for the newest sample time of every metric the templates use, per deployment and
+ * metric: series labelled with the deployment directly (kube-state-metrics), or through the
+ * pod → deployment join (cAdvisor, the apps). `timestamp()` is applied to the selector itself —
+ * on anything else it returns the evaluation time. Undefined when the templates name no metric.
+ */
+export function freshnessTemplate(templates: readonly string[]): string | undefined {
+  const names = [...new Set(templates.flatMap(metricNames))];
+  if (names.length === 0) return undefined;
+  const tag = (expr: string, name: string): string =>
+    `label_replace(${expr}, "metric", "${name}", "", "")`;
+  return names
+    .flatMap((n) => [
+      tag(
+        `max by (namespace, deployment) (timestamp(${n}{namespace=~"{{namespace}}", deployment=~"{{deployment}}"}))`,
+        n,
+      ),
+      tag(
+        `max by (namespace, deployment) (max by (namespace, pod) (timestamp(${n}{namespace=~"{{namespace}}", pod!=""})) * on (namespace, pod) group_left (deployment) ({{pod_deployment}}))`,
+        n,
+      ),
+    ])
+    .join(' or ');
 }
 
 /** Above this many deployments the deployment regex becomes `.+` and results are filtered here. */
@@ -80,6 +130,7 @@ export class PrometheusFeatureSource implements FeatureSource {
     };
     const samples = new Map<string, Map<FeatureName, Sample>>();
     for (const t of targets) samples.set(targetKey(t), new Map());
+    const fresh = this.freshness(scope, now);
 
     await Promise.all(
       FEATURE_NAMES.map(async (feature) => {
@@ -110,11 +161,66 @@ export class PrometheusFeatureSource implements FeatureSource {
         }
       }),
     );
+    const newest = await fresh;
+    if (newest) this.applySampleTimes(samples, newest);
     for (const [key, m] of samples) out.set(key, buildInstance(m, now, this.opts.maxSampleAgeMs));
     return out;
   }
 
-  private async query(feature: FeatureName, query: string, now: number): Promise<VectorSample[]> {
+  /**
+   * Newest sample time per `namespace/deployment` and metric, from the freshness query; a failed
+   * freshness query fails every feature (the data cannot be vouched for).
+   */
+  private async freshness(
+    scope: { namespace: string; deployment: string; window: string },
+    now: number,
+  ): Promise<Map<string, Map<string, number>> | { failed: string } | undefined> {
+    if (this.opts.checkSampleAge === false) return undefined;
+    const template = freshnessTemplate(FEATURE_NAMES.map((f) => this.opts.queries[f]));
+    if (!template) return undefined;
+    try {
+      const rows = await this.query(FRESHNESS, renderQuery(template, scope), now);
+      const out = new Map<string, Map<string, number>>();
+      for (const r of rows) {
+        const key = `${r.metric.namespace}/${r.metric.deployment}`;
+        const m = out.get(key) ?? new Map<string, number>();
+        m.set(r.metric.metric ?? '', parseSampleValue(r.value[1]) * 1000);
+        out.set(key, m);
+      }
+      return out;
+    } catch (err) {
+      return { failed: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  /**
+   * A feature's sample time becomes the oldest of its metrics' newest samples (a ratio of a
+   * fresh and a stale metric is stale); metrics this deployment has no series of are skipped.
+   */
+  private applySampleTimes(
+    samples: Map<string, Map<FeatureName, Sample>>,
+    newest: Map<string, Map<string, number>> | { failed: string },
+  ): void {
+    if (!(newest instanceof Map)) {
+      for (const m of samples.values())
+        for (const f of FEATURE_NAMES) {
+          if (m.get(f)?.kind === 'value') m.set(f, { kind: 'failed', reason: newest.failed });
+        }
+      return;
+    }
+    const uses = new Map(FEATURE_NAMES.map((f) => [f, metricNames(this.opts.queries[f])]));
+    for (const [key, m] of samples) {
+      const times = newest.get(key);
+      if (!times) continue;
+      for (const [f, s] of m) {
+        if (s.kind !== 'value') continue;
+        const ts = (uses.get(f) ?? []).map((n) => times.get(n)).filter((t) => t !== undefined);
+        if (ts.length > 0) m.set(f, { ...s, at: Math.min(s.at, ...ts) });
+      }
+    }
+  }
+
+  private async query(feature: string, query: string, now: number): Promise<VectorSample[]> {
     const started = performance.now();
     try {
       const body = await withRetry(
@@ -137,6 +243,14 @@ export class PrometheusFeatureSource implements FeatureSource {
         throw new PrometheusQueryError(
           feature,
           `expected a vector, got ${data?.resultType ?? JSON.stringify(body).slice(0, 100)}`,
+        );
+      }
+      const warnings = (body as { warnings?: unknown }).warnings;
+      if (Array.isArray(warnings) && warnings.length > 0) {
+        // Thanos/Mimir answer with what they have and a warning: part of the data is missing.
+        throw new PrometheusQueryError(
+          feature,
+          `partial response, Prometheus warned: ${warnings.map(String).join('; ').slice(0, 200)}`,
         );
       }
       this.opts.onQuery?.(feature, true, (performance.now() - started) / 1000);

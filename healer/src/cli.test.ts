@@ -1,5 +1,16 @@
-import { describe, expect, it } from '@jest/globals';
-import { exitCode, formatReport, parseCheckArgs } from './cli.js';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  ManualClock,
+  defaultWorkload,
+  startSimulator,
+  type RunningSimulator,
+} from '@aiops/simulator';
+import { CoordinationV1Api } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { startFakePredictor, type FakePredictor } from '../test/fakePredict.js';
+import { createKubeClients, loadKubeConfig } from './actions/kube.js';
+import { exitCode, formatReport, LeaseHeldError, parseCheckArgs, runCheck } from './cli.js';
+import { configFromSources } from './config.js';
 import type { CycleReport, CycleRow } from './loop/healer.js';
 
 const row = (o: Partial<CycleRow>): CycleRow => ({
@@ -127,5 +138,105 @@ describe('formatReport', () => {
     expect(formatReport(report([], ['boom']), 'table')).toBe(
       'deployment  risk  level  top features  decision\n(no watched deployments)\nerror: boom',
     );
+  });
+});
+
+describe('healer check takes the Lease (one actor)', () => {
+  let sim: RunningSimulator;
+  let predictor: FakePredictor;
+  beforeEach(async () => {
+    sim = await startSimulator({
+      clock: new ManualClock(Date.UTC(2026, 0, 1)),
+      workloads: [{ ...defaultWorkload('shop', 'web'), autoheal: true, replicas: 2, baseRps: 20 }],
+    });
+    sim.tick(60_000);
+    sim.faults.inject({ namespace: 'shop', deployment: 'web', kind: 'crash_loop' });
+    sim.tick(60_000);
+    // One run sees one sample: not-ready replicas alone make it risky.
+    predictor = await startFakePredictor((f) => ({
+      risk: f.ready_replica_ratio < 1 ? 0.95 : 0.1,
+      explanation: [
+        { feature: 'ready_replica_ratio', value: f.ready_replica_ratio, contribution: 0.85 },
+      ],
+    }));
+  });
+  afterEach(async () => {
+    await predictor.stop();
+    await sim.stop();
+  });
+
+  const deps = () => {
+    const kc = loadKubeConfig(sim.kubeconfigPath);
+    return {
+      kc,
+      config: configFromSources(
+        {},
+        {
+          namespaces: ['shop'],
+          features: { source: 'simulator', simulatorUrl: sim.url },
+          backend: { url: predictor.url, retries: 0 },
+          leader: { namespace: 'default' },
+          logLevel: 'silent',
+        },
+      ),
+      logger: pino({ level: 'silent' }),
+      identity: 'healer-check-test',
+      leases: kc.makeApiClient(CoordinationV1Api),
+      restarted: async () =>
+        (
+          await createKubeClients(kc).apps.readNamespacedDeployment({
+            name: 'web',
+            namespace: 'shop',
+          })
+        ).spec?.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'],
+    };
+  };
+
+  it('refuses while the running healer holds the Lease, and changes nothing', async () => {
+    const d = deps();
+    await d.leases.createNamespacedLease({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'aiops-healer', namespace: 'default' },
+        spec: {
+          holderIdentity: 'aiops-healer-0',
+          leaseDurationSeconds: 15,
+          renewTime: new Date() as never,
+        },
+      },
+    });
+    const err = await runCheck({ dryRun: false, format: 'table' }, d).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LeaseHeldError);
+    expect((err as Error).message).toBe(
+      'refusing to act: the Lease default/aiops-healer is held by aiops-healer-0 (the running healer is the one actor); use --dry-run, or POST /api/check on the leader',
+    );
+    expect(await d.restarted()).toBeUndefined();
+    const lease = await d.leases.readNamespacedLease({
+      name: 'aiops-healer',
+      namespace: 'default',
+    });
+    expect(lease.spec?.holderIdentity).toBe('aiops-healer-0');
+  });
+
+  it('takes the free Lease, acts, and releases it', async () => {
+    const d = deps();
+    const report = await runCheck({ dryRun: false, format: 'table' }, d);
+    expect(report.rows[0]).toMatchObject({ decision: 'restart_scale', actionStatus: 'done' });
+    expect(await d.restarted()).toBeDefined();
+    const lease = await d.leases.readNamespacedLease({
+      name: 'aiops-healer',
+      namespace: 'default',
+    });
+    expect(lease.spec?.holderIdentity).toBe(''); // released for the in-cluster healer
+  });
+
+  it('--dry-run neither takes the Lease nor acts, even while a leader holds it', async () => {
+    const d = deps();
+    const report = await runCheck({ dryRun: true, format: 'table' }, d);
+    expect(report.rows[0]).toMatchObject({ actionStatus: 'dry_run' });
+    expect(await d.restarted()).toBeUndefined();
+    await expect(
+      d.leases.readNamespacedLease({ name: 'aiops-healer', namespace: 'default' }),
+    ).rejects.toMatchObject({ code: 404 });
   });
 });

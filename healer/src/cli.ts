@@ -4,13 +4,17 @@
  * now, a table of what it saw and did. Exit 0: all healthy; 1: risk found (healed or, in dry-run,
  * planned); 2: error (no usable assessment, config or cluster trouble).
  */
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
+import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createKubeClients, loadKubeConfig } from './actions/kube.js';
 import { LedgerBudgetGate } from './budget/gate.js';
 import { loadLedgerFromEvents } from './budget/ledgerSource.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type HealerConfig } from './config.js';
+import { LeaseLeaderElector } from './leader/lease.js';
+import type { ElectionClock } from './leader/types.js';
 import { createHealer } from './loop/factory.js';
 import type { CycleReport, CycleRow } from './loop/healer.js';
 import { MemoryStatusSink } from './report/memoryStatus.js';
@@ -19,7 +23,8 @@ export const USAGE = `usage: healer check [--namespace NS]... [--selector SELECT
 
 Runs one healer cycle now and prints deployment, risk, level, top features and decision.
 One run sees one cycle, so it acts when risk ≥ the high threshold now (N = 1); the heal state
-kept on the deployment (step, stabilisation window) and the budgets still apply.
+kept on the deployment (step, stabilisation window) and the budgets still apply. Without
+--dry-run it takes the healer's Lease first and refuses (exit 2) while a leader holds it.
 Exit codes: 0 all healthy · 1 risk found (healed, or planned with --dry-run) · 2 error.
 Configuration: the healer's environment variables and HEALER_CONFIG_FILE (see healer/README.md).`;
 
@@ -109,6 +114,95 @@ export function formatReport(report: CycleReport, format: OutputFormat): string 
   ].join('\n');
 }
 
+/** Raised when `healer check` may not act: a leader holds the Lease. */
+export class LeaseHeldError extends Error {
+  override readonly name = 'LeaseHeldError';
+  constructor(
+    readonly lease: string,
+    readonly holder: string,
+  ) {
+    super(
+      `refusing to act: the Lease ${lease} is held by ${holder} (the running healer is the one actor); use --dry-run, or POST /api/check on the leader`,
+    );
+  }
+}
+
+export interface CheckDeps {
+  config: HealerConfig;
+  kc: KubeConfig;
+  logger: Logger;
+  /** This process's Lease identity. */
+  identity: string;
+  /** Default: the system clock. */
+  clock?: ElectionClock;
+}
+
+/**
+ * One cycle, as `healer check` runs it. Without `--dry-run` the CLI is an actor like the healer:
+ * it takes the Lease first (and refuses while another holder has it), acts only while it holds
+ * it, and releases it at the end. Budgets fail closed: no action unless the ledger was loaded.
+ */
+export async function runCheck(args: CheckArgs, deps: CheckDeps): Promise<CycleReport> {
+  const { config, kc, logger } = deps;
+  const kube = createKubeClients(kc);
+  const namespaces = args.namespaces ?? config.namespaces;
+  // The budgets count the in-cluster healer's actions too (from its Events).
+  const budget = new LedgerBudgetGate(config.budgets, [], () =>
+    loadLedgerFromEvents(kube.core, namespaces, { component: config.kube.component }),
+  );
+  const acts = !args.dryRun && !config.dryRun;
+  const elector =
+    acts && config.leader.enabled
+      ? new LeaseLeaderElector(
+          kc.makeApiClient(CoordinationV1Api),
+          {
+            namespace: config.leader.namespace,
+            name: config.leader.leaseName,
+            identity: deps.identity,
+            leaseDurationSeconds: config.leader.leaseDurationSeconds,
+            renewDeadlineSeconds: config.leader.renewDeadlineSeconds,
+            retryPeriodSeconds: config.leader.retryPeriodSeconds,
+          },
+          deps.clock,
+          (err) =>
+            logger.warn({ err: String(err), cause: String(err.cause) }, 'lease request failed'),
+        )
+      : undefined;
+  if (elector) {
+    await elector.start();
+    if (!elector.isLeader()) {
+      await elector.stop();
+      throw new LeaseHeldError(
+        `${config.leader.namespace}/${config.leader.leaseName}`,
+        elector.holder() || 'another replica',
+      );
+    }
+  }
+  try {
+    const { healer, notifier } = createHealer({
+      config,
+      kube,
+      logger,
+      registry: new Registry(),
+      sink: new MemoryStatusSink(),
+      budget,
+      ...(elector ? { isLeader: () => elector.isLeader(), term: () => elector.term() } : {}),
+      instance: deps.identity,
+    });
+    const report = await healer.runCycle({
+      ...(args.namespaces ? { namespaces: args.namespaces } : {}),
+      ...(args.selector ? { labelSelector: args.selector } : {}),
+      dryRun: args.dryRun,
+      // One run sees one cycle: act on the current score (the ladder state still applies).
+      enterCycles: 1,
+    });
+    await (notifier.drain?.(config.slack.timeoutMs * 2) ?? notifier.flush?.());
+    return report;
+  } finally {
+    await elector?.stop();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let args: CheckArgs;
   try {
@@ -124,35 +218,21 @@ async function main(argv: string[]): Promise<number> {
       { level: config.logLevel === 'info' ? 'warn' : config.logLevel },
       pino.destination(2),
     );
-    const kube = createKubeClients(loadKubeConfig(undefined, { timeoutMs: config.kube.timeoutMs }));
-    const namespaces = args.namespaces ?? config.namespaces;
-    // The budgets count the in-cluster healer's actions too (from its Events).
-    const ledger = await loadLedgerFromEvents(kube.core, namespaces, {
-      component: config.kube.component,
-    }).catch((err: unknown) => {
-      logger.warn({ err: String(err) }, 'could not rebuild the budget ledger from Events');
-      return [];
-    });
-    const { healer, notifier } = createHealer({
+    const kc = loadKubeConfig(undefined, { timeoutMs: config.kube.timeoutMs });
+    const report = await runCheck(args, {
       config,
-      kube,
+      kc,
       logger,
-      registry: new Registry(),
-      sink: new MemoryStatusSink(),
-      budget: new LedgerBudgetGate(config.budgets, ledger),
+      identity: `healer-check-${hostname()}-${process.pid}`,
     });
-    const report = await healer.runCycle({
-      ...(args.namespaces ? { namespaces: args.namespaces } : {}),
-      ...(args.selector ? { labelSelector: args.selector } : {}),
-      dryRun: args.dryRun,
-      // One run sees one cycle: act on the current score (the ladder state still applies).
-      enterCycles: 1,
-    });
-    await notifier.flush?.();
     console.log(formatReport(report, args.format));
     return exitCode(report);
   } catch (err) {
-    console.error(err instanceof ConfigError ? err.message : `healer check failed: ${String(err)}`);
+    console.error(
+      err instanceof ConfigError || err instanceof LeaseHeldError
+        ? err.message
+        : `healer check failed: ${String(err)}`,
+    );
     return 2;
   }
 }

@@ -22,7 +22,12 @@ import {
 import { RESTARTED_AT, restartDeployment } from '../src/actions/restart.js';
 import { REVISION, rollbackDeployment } from '../src/actions/rollback.js';
 import { restoreHpaMin, scaleUp } from '../src/actions/scale.js';
-import { patchDeploymentVersioned, readPersisted, stateAnnotations } from '../src/actions/state.js';
+import {
+  HealStateConflictError,
+  patchDeploymentVersioned,
+  readPersisted,
+  stateAnnotations,
+} from '../src/actions/state.js';
 import { ANNOTATIONS } from '../src/policy/rules.js';
 import { startExecFake } from './execFake.js';
 
@@ -116,6 +121,60 @@ describe('restart', () => {
 });
 
 describe('versioned state writes', () => {
+  it('after a 409 the state is rebuilt from the object just read: a changed heal state is never overwritten', async () => {
+    const ours = { phase: 'stabilising' as const, step: 1, attempt: 1 };
+    const theirs = { phase: 'stabilising' as const, step: 2, attempt: 2 };
+    let builds = 0;
+    const err = await patchDeploymentVersioned(
+      k,
+      NS,
+      'web',
+      async () => {
+        builds++;
+        if (builds === 1) {
+          // another healer takes step 2 between our read and our write
+          await k.apps.patchNamespacedDeployment(
+            {
+              name: 'web',
+              namespace: NS,
+              body: { metadata: { annotations: stateAnnotations(theirs) } },
+            },
+            MERGE_PATCH,
+          );
+        }
+        return { metadata: { annotations: stateAnnotations(ours) } };
+      },
+      { fence: { expected: null } },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HealStateConflictError);
+    expect((err as Error).message).toBe(
+      'heal state of shop/web changed since it was read (attempt 0, phase healthy → attempt 2, phase stabilising); not overwritten',
+    );
+    expect(builds).toBe(1);
+    const dep = await k.apps.readNamespacedDeployment({ name: 'web', namespace: NS });
+    expect(readPersisted(dep).state).toMatchObject({ step: 2, attempt: 2 });
+  });
+
+  it("refuses a stale ex-leader's write: the stored state carries a newer term", async () => {
+    await patchDeploymentVersioned(k, NS, 'web', () => ({
+      metadata: {
+        annotations: stateAnnotations({ phase: 'stabilising', step: 1, attempt: 1, term: 5 }),
+      },
+    }));
+    const err = await patchDeploymentVersioned(
+      k,
+      NS,
+      'web',
+      () => ({
+        metadata: { annotations: stateAnnotations({ phase: 'healthy', step: 0, attempt: 0 }) },
+      }),
+      { fence: { term: 4 } },
+    ).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      'heal state of shop/web was written by a newer leader (term 5 > our term 4); not overwritten',
+    );
+  });
+
   it('re-reads and retries on 409 when someone else wrote in between', async () => {
     let builds = 0;
     const res = await patchDeploymentVersioned(k, NS, 'web', async (dep) => {
@@ -218,7 +277,7 @@ describe('rollback', () => {
     const again = await rollbackDeployment(k, NS, 'web', { badReleases: [first.fromRelease!] });
     expect(again).toMatchObject({ status: 'refused', permanent: true });
     expect(again.detail).toMatch(
-      /every earlier release is known bad \(the healer rolled back from revision 2, release [0-9a-f]{12}\)/,
+      /every earlier release is known bad \(the healer rolled back from release [0-9a-f]{12} \(revision 2\)\)/,
     );
     expect(await image('web')).toBe(v1);
     // without the memory, rollout undo would flip back to v2

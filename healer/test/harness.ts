@@ -4,6 +4,7 @@
  */
 import {
   ManualClock,
+  kubeconfigYaml,
   startSimulator,
   type RunningSimulator,
   type WorkloadSpec,
@@ -12,6 +13,7 @@ import { startSlackReceiver, type RunningSlackReceiver } from '@aiops/simulator/
 import type { CoreV1Event } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { KubeConfig } from '@kubernetes/client-node';
 import { createKubeClients, loadKubeConfig, type KubeClients } from '../src/actions/kube.js';
 import { configFromSources, type HealerConfig, type HealerConfigInput } from '../src/config.js';
 import { createHealer } from '../src/loop/factory.js';
@@ -21,6 +23,8 @@ import { SlackNotifier } from '../src/notify/slack.js';
 import { ALLOW_ALL_BUDGET, type BudgetGate } from '../src/policy/types.js';
 import { MemoryStatusSink } from '../src/report/memoryStatus.js';
 import { SimulatorFeatureSource } from '../src/sources/simulator.js';
+import type { FeatureSource } from '../src/sources/types.js';
+import { startExecFake, type ExecFake } from './execFake.js';
 import { startFakePredictor, type FakePredictor, type RiskRule } from './fakePredict.js';
 
 export interface Harness {
@@ -34,6 +38,8 @@ export interface Harness {
   sink: MemoryStatusSink;
   metrics: HealerMetrics;
   notifier: SlackNotifier;
+  /** The exec fake, when asked for. */
+  exec?: ExecFake;
   /** Advances virtual time by one cycle interval and runs a cycle. */
   cycle(ms?: number): ReturnType<Healer['runCycle']>;
   /** Events the healer wrote on a deployment, oldest first. */
@@ -48,6 +54,12 @@ export interface HarnessOptions {
   budget?: BudgetGate;
   /** Several healers can share one simulator. */
   sim?: RunningSimulator;
+  /** Talk to the cluster through the exec fake (pods/exec answered and recorded). */
+  execFake?: boolean;
+  /** Wraps the feature source (e.g. to make an assessment slow). */
+  wrapSource?: (source: FeatureSource, sim: RunningSimulator) => FeatureSource;
+  /** Leadership as the loop sees it (default: always leader). */
+  isLeader?: () => boolean;
 }
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
@@ -72,7 +84,10 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       ...opts.config,
     },
   );
-  const kube = createKubeClients(loadKubeConfig(sim.kubeconfigPath));
+  const exec = opts.execFake ? await startExecFake(sim.url) : undefined;
+  const kube = exec
+    ? createKubeClients(loadKubeConfigText(kubeconfigYaml(exec.url)))
+    : createKubeClients(loadKubeConfig(sim.kubeconfigPath));
   const logger = pino({ level: config.logLevel });
   const sink = new MemoryStatusSink();
   const notifier = new SlackNotifier({
@@ -95,7 +110,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     now,
     sleep: async () => undefined,
     notifier,
-    source: new SimulatorFeatureSource({ url: sim.url, now }),
+    source: (opts.wrapSource ?? ((s) => s))(new SimulatorFeatureSource({ url: sim.url, now }), sim),
+    ...(opts.isLeader ? { isLeader: opts.isLeader } : {}),
   });
   return {
     sim,
@@ -108,9 +124,13 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     sink,
     metrics,
     notifier,
+    ...(exec ? { exec } : {}),
     async cycle(ms = 30_000) {
       sim.tick(ms);
-      return healer.runCycle();
+      const report = await healer.runCycle();
+      // Slack is sent off the loop: let the sender deliver before the test reads the receiver.
+      await notifier.flush();
+      return report;
     },
     async events(namespace, name) {
       const list = await kube.core.listNamespacedEvent({ namespace });
@@ -122,9 +142,16 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         .sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)));
     },
     async stop() {
+      await exec?.stop();
       await predictor.stop();
       await slack.stop();
       if (!opts.sim) await sim.stop();
     },
   };
+}
+
+function loadKubeConfigText(yaml: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromString(yaml);
+  return kc;
 }

@@ -102,6 +102,18 @@ export function previousRevision(
   return { knownBad };
 }
 
+/** `release ab12… (revisions 4, 2); release cd34… (revision 3)`: known-bad releases, grouped. */
+function describeBad(sets: readonly V1ReplicaSet[]): string {
+  const byRelease = new Map<string, number[]>();
+  for (const rs of sets) {
+    const r = releaseOf(rs.spec?.template);
+    byRelease.set(r, [...(byRelease.get(r) ?? []), revisionOf(rs)]);
+  }
+  return [...byRelease]
+    .map(([r, revs]) => `release ${r} (revision${revs.length > 1 ? 's' : ''} ${revs.join(', ')})`)
+    .join('; ');
+}
+
 export interface RollbackOptions extends VersionedPatchOptions {
   state?: PersistedHealState;
   /** Releases never rolled back to (the heal state's `badReleases`). */
@@ -150,7 +162,7 @@ export async function rollbackDeployment(
         permanent: true,
         detail:
           knownBad.length > 0
-            ? `no release to roll back to: every earlier release is known bad (the healer rolled back from ${knownBad.map((rs) => `revision ${revisionOf(rs)}, release ${releaseOf(rs.spec?.template)}`).join('; ')}) (${history})`
+            ? `no release to roll back to: every earlier release is known bad (the healer rolled back from ${describeBad(knownBad)}) (${history})`
             : revs.length > 1
               ? `no previous release to roll back to (revisions ${revs.join(', ')} differ only by restarts)`
               : `too little revision history: no previous revision to roll back to (${history})`,

@@ -36,6 +36,8 @@ export interface FaultProxy {
   readonly seen: SeenRequest[];
   fail(rule: FaultRule): void;
   clear(): void;
+  /** Called for every request before it is answered or forwarded (e.g. to flip leadership). */
+  onRequest(fn: ((method: string, path: string) => void) | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -44,10 +46,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let rules: FaultRule[] = [];
   const seen: SeenRequest[] = [];
   const hanging = new Set<ServerResponse>();
+  let tap: ((method: string, path: string) => void) | undefined;
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method ?? 'GET';
+    tap?.(method, path);
     const rule = rules.find((r) => r.count > 0 && r.method === method && r.path.test(path));
     if (rule) {
       rule.count -= 1;
@@ -102,6 +106,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     },
     clear() {
       rules = [];
+    },
+    onRequest(fn) {
+      tap = fn;
     },
     async stop() {
       for (const r of hanging) r.destroy();

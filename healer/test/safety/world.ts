@@ -81,6 +81,10 @@ export interface ReplicaOptions {
   prometheusUrl?: string;
   config?: Partial<HealerConfigInput>;
   budget?: BudgetLimits;
+  /** ANDed with the Lease: a test can take leadership away mid-cycle. */
+  leading?: () => boolean;
+  /** Builds the budget gate instead of the default ledger gate. */
+  gate?: (kube: KubeClients) => BudgetGate;
 }
 
 export interface World {
@@ -191,14 +195,17 @@ export async function startWorld(
         sink: store,
         budget: {
           check: (r, t) => budget!.check(r, t),
-          record: (r, t) => budget!.record(r, t),
+          record: (r, t, o) => budget!.record(r, t, o),
+          ready: async () => budget?.ready?.(),
+          forget: (ns, name) => budget?.forget?.(ns, name),
         },
         now,
         sleep: noSleep,
         notifier,
         source,
         instance: opts.identity,
-        isLeader: () => elector.isLeader(),
+        isLeader: () => elector.isLeader() && (opts.leading?.() ?? true),
+        term: () => elector.term(),
         onDependency: (name, ok, detail) => readiness.report(name, ok, detail),
       });
       const readiness: ReadinessTracker = new ReadinessTracker({
@@ -236,6 +243,7 @@ export async function startWorld(
             return undefined;
           }
           // A new leader starts from the budget already spent (the Events), as main.ts does.
+          budget ??= opts.gate?.(kubeClients);
           budget ??= withBudgetMetrics(
             new LedgerBudgetGate(
               opts.budget ?? GENEROUS,

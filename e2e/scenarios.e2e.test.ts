@@ -18,6 +18,7 @@ import {
   deploymentEvents,
   describeTarget,
   getDeployment,
+  getHpa,
   healerDetail,
   healerStatuses,
   injectFault,
@@ -117,15 +118,30 @@ interface Observed {
   needsAttentionAt?: number;
   /** When the test removed an `endsAfterRestart` fault. */
   faultRemovedAt?: number;
-  /** Heal annotations read once the healer reported the recovery. */
-  healAnnotationsAfter?: Record<string, string>;
+  /** The heal state read once the healer reported the recovery (undefined: none left). */
+  healStateAfter?: { phase: string; attempt: number; badReleases?: string[] };
+  /** `spec.replicas` (or, with an HPA, its minReplicas) before the fault and after recovery. */
+  scaleBefore?: number;
+  /** The highest scale seen while healing. */
+  scalePeak?: number;
+  scaleAfter?: number;
   detail?: DeploymentDetail;
   error?: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const healAnnotations = (a: Record<string, string> = {}) =>
-  Object.fromEntries(Object.entries(a).filter(([k]) => k.startsWith('aiops.io/heal-')));
+const healState = (a: Record<string, string> = {}): Observed['healStateAfter'] => {
+  const raw = a['aiops.io/heal-state'];
+  return raw ? (JSON.parse(raw) as Observed['healStateAfter']) : undefined;
+};
+/** The episode is over: no heal state, or one that only remembers bad releases. */
+const episodeClosed = (h: Observed['healStateAfter']): boolean =>
+  !h || (h.phase === 'healthy' && h.attempt === 0);
+/** What a scale-up changes: the HPA's minReplicas when one targets it, else spec.replicas. */
+async function scaleOf(stack: RunningStack, t: Target): Promise<number> {
+  const hpa = await getHpa(stack, t);
+  return hpa ? hpa.spec.minReplicas : (await getDeployment(stack, t)).spec.replicas;
+}
 
 /**
  * Follows one scenario from its fault: records the first action, then waits for the recovery
@@ -134,7 +150,7 @@ const healAnnotations = (a: Record<string, string> = {}) =>
  * episode — or, for the incurable one, for "needs attention".
  */
 async function follow(stack: RunningStack, s: Scenario, fault: InjectedFault): Promise<Observed> {
-  const o: Observed = { fault };
+  const o: Observed = { fault, scaleBefore: await scaleOf(stack, s.target) };
   const deadline = fault.at + SCENARIO_DEADLINE_MS;
   try {
     for (;;) {
@@ -144,6 +160,8 @@ async function follow(stack: RunningStack, s: Scenario, fault: InjectedFault): P
       );
       const now = Date.now();
       const acted = d?.lastAction !== undefined && !d.lastAction.dryRun;
+      if (acted && s.curedBy)
+        o.scalePeak = Math.max(o.scalePeak ?? 0, await scaleOf(stack, s.target));
       if (s.endsAfterRestart && acted && !o.faultRemovedAt && (await rolledOut(stack, s.target))) {
         await deleteFault(stack, fault.id);
         o.faultRemovedAt = Date.now();
@@ -152,12 +170,11 @@ async function follow(stack: RunningStack, s: Scenario, fault: InjectedFault): P
         o.recoveredAt = now;
         const until = now + 15_000;
         do {
-          o.healAnnotationsAfter = healAnnotations(
-            (await getDeployment(stack, s.target)).metadata.annotations,
-          );
-          if (Object.keys(o.healAnnotationsAfter).length === 0) break;
+          o.healStateAfter = healState((await getDeployment(stack, s.target)).metadata.annotations);
+          if (episodeClosed(o.healStateAfter)) break;
           await sleep(POLL_MS);
         } while (Date.now() < until);
+        o.scaleAfter = await scaleOf(stack, s.target);
         if (!o.faultRemovedAt) await deleteFault(stack, fault.id);
         break;
       }
@@ -181,16 +198,44 @@ async function follow(stack: RunningStack, s: Scenario, fault: InjectedFault): P
   }
 }
 
+/** Every scenario's record, written to e2e/results.json once both stacks are done. */
+const results: Record<string, unknown>[] = [];
+let resultSettings: Record<string, unknown> | undefined;
+let leftListening = false;
+let busyRecord: Record<string, unknown> | undefined;
+
+afterAll(async () => {
+  await writeFile(
+    join(ROOT, 'e2e', 'results.json'),
+    `${JSON.stringify(
+      {
+        generatedAt: new Date().toISOString(),
+        settings: resultSettings,
+        scenarios: results,
+        busyButHealthy: busyRecord,
+        leftListening,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+});
+
 describe('end-to-end scenarios: real simulator, Prometheus, backend, healer, Slack receiver', () => {
   let stack: RunningStack;
   const observed = new Map<string, Promise<Observed>>();
-  const results: Record<string, unknown>[] = [];
   let busyCpu: number[] = [];
   let injectedAt = 0;
 
   beforeAll(async () => {
     stack = await startStack({
       healerConfig: {
+        // Six faults at once on one stack is what the fleet guard exists to hold back; here each
+        // scenario is a deployment's own fault, so the guard is widened (the fleet-wide stack
+        // below runs it with its defaults).
+        fleet: { maxAtRisk: 10, maxFraction: 1 },
+        // 2 s cycles on a shared 2-core box: an assessment may be a few seconds old when acted on
+        maxAssessmentAgeMs: 10_000,
         budgets: {
           // six heals at once, three steps each, seconds apart: the production budgets would
           // (rightly) hold most of this back
@@ -245,25 +290,14 @@ describe('end-to-end scenarios: real simulator, Prometheus, backend, healer, Sla
     const ports = stack?.ports ?? [];
     await stack?.stop();
     const settings = stack?.settings;
-    await writeFile(
-      join(ROOT, 'e2e', 'results.json'),
-      `${JSON.stringify(
-        {
-          generatedAt: new Date().toISOString(),
-          settings: settings && {
-            ...settings,
-            prometheusScrape: '1s',
-            targetFaultToFirstActionMs: firstActionTargetMs(settings),
-            target: 'feature window + (N + 1) healer cycles',
-          },
-          scenarios: results,
-          busyButHealthy: { deployment: keyOf(BUSY), load: BUSY_LOAD, cpuCoresPerPod: busyCpu },
-          leftListening: (await Promise.all(ports.map(isListening))).some(Boolean),
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    resultSettings = settings && {
+      ...settings,
+      prometheusScrape: '1s',
+      targetFaultToFirstActionMs: firstActionTargetMs(settings),
+      target: 'feature window + (N + 1) healer cycles',
+    };
+    busyRecord = { deployment: keyOf(BUSY), load: BUSY_LOAD, cpuCoresPerPod: busyCpu };
+    leftListening = leftListening || (await Promise.all(ports.map(isListening))).some(Boolean);
   }, 60_000);
 
   const targetMs = () => firstActionTargetMs(stack.settings);
@@ -285,6 +319,8 @@ describe('end-to-end scenarios: real simulator, Prometheus, backend, healer, Sla
           faultToRecoveryMs: o.recoveredAt ? o.recoveredAt - o.fault.at : null,
           faultToNeedsAttentionMs: o.needsAttentionAt ? o.needsAttentionAt - o.fault.at : null,
           ...(o.faultRemovedAt && { faultRemovedByTestAfterMs: o.faultRemovedAt - o.fault.at }),
+          scaleBefore: o.scaleBefore,
+          scaleAfterRecovery: o.scaleAfter ?? null,
           targetFaultToFirstActionMs: targetMs(),
           passed: false,
         };
@@ -315,8 +351,12 @@ describe('end-to-end scenarios: real simulator, Prometheus, backend, healer, Sla
             expect(reasons).toContain('AutoHealStepCured');
             expect(reasons).toContain('AutoHealRecovered');
             expect(reasons).not.toContain('AutoHealActionFailed');
-            // annotations reset after recovery, state healthy in the status API
-            expect(o.healAnnotationsAfter).toEqual({});
+            // the episode is closed after recovery (a rollback leaves only the bad release)
+            expect(episodeClosed(o.healStateAfter)).toBe(true);
+            if (s.curedBy === 'rollback') expect(o.healStateAfter?.badReleases).toHaveLength(1);
+            else expect(o.healStateAfter).toBeUndefined();
+            // what the scale-up added was given back
+            expect({ scaleAfter: o.scaleAfter }).toEqual({ scaleAfter: o.scaleBefore });
             expect(d).toMatchObject({ state: 'healthy', step: 0 });
             // Slack: an action message per step (Block Kit: header, step field), then recovered
             for (const [i, a] of steps.entries()) {
@@ -428,6 +468,43 @@ describe('end-to-end scenarios: real simulator, Prometheus, backend, healer, Sla
     SCENARIO_DEADLINE_MS + 60_000,
   );
 
+  it(
+    'scale down: what restart + scale up added is given back after recovery',
+    async () => {
+      const done = await Promise.all(
+        SCENARIOS.filter((s) => s.curedBy).map(
+          async (s) => [s, await observed.get(s.name)!] as const,
+        ),
+      );
+      const record = {
+        scenario: 'scale down after recovery',
+        deployments: Object.fromEntries(
+          done.map(([s, o]) => [
+            keyOf(s.target),
+            { before: o.scaleBefore, peak: o.scalePeak, afterRecovery: o.scaleAfter },
+          ]),
+        ),
+        passed: false,
+      };
+      results.push(record);
+      for (const [s, o] of done) {
+        if (o.error) continue; // failed in its own test
+        // every cured scenario climbed through restart + scale up: it added one (or its step)…
+        expect({ d: keyOf(s.target), raised: (o.scalePeak ?? 0) > (o.scaleBefore ?? 0) }).toEqual({
+          d: keyOf(s.target),
+          raised: true,
+        });
+        // …and gave it back once recovered
+        expect({ d: keyOf(s.target), after: o.scaleAfter }).toEqual({
+          d: keyOf(s.target),
+          after: o.scaleBefore,
+        });
+      }
+      record.passed = true;
+    },
+    SCENARIO_DEADLINE_MS + 60_000,
+  );
+
   it('stops every process it started and leaves nothing listening', async () => {
     await Promise.all(observed.values());
     const ports = stack.ports;
@@ -438,4 +515,100 @@ describe('end-to-end scenarios: real simulator, Prometheus, backend, healer, Sla
     const alive = pids.filter(isAlive);
     expect(alive).toEqual([]);
   }, 60_000);
+});
+
+/**
+ * The fleet guard with its defaults on a stack of its own: four of the six watched deployments
+ * crash-loop at once. It is not them (a shared node pool, a bad base image): no action on any of
+ * them, one grouped Slack message, one Event per deployment.
+ */
+describe('fleet-wide: a crash loop in 4 deployments at once', () => {
+  let stack: RunningStack;
+  const CRASHING: Target[] = [
+    { namespace: 'dev', name: 'web' },
+    { namespace: 'dev', name: 'api' },
+    { namespace: 'prod', name: 'checkout' },
+    { namespace: 'prod', name: 'payments' },
+  ];
+  const WATCHED: Target[] = [
+    ...CRASHING,
+    { namespace: 'prod', name: 'cart' },
+    { namespace: 'prod', name: 'search' },
+  ];
+
+  beforeAll(async () => {
+    // N = 4 cycles (8 s): the four crash loops cross the threshold within a few seconds of one
+    // another; a deployment that reached N before the fourth went high would act first.
+    stack = await startStack({ healer: { enterCycles: 4 } });
+    const deadline = Date.now() + 120_000;
+    let calm = 0;
+    while (calm < 3) {
+      const statuses = await healerStatuses(stack).catch(() => []);
+      const ok = WATCHED.every((t) => {
+        const d = statuses.find((x) => x.namespace === t.namespace && x.name === t.name);
+        return d && d.risk !== null && d.risk < 0.5;
+      });
+      calm = ok ? calm + 1 : 0;
+      if (Date.now() > deadline) throw new Error('the fleet stack never looked healthy');
+      await sleep(2_000);
+    }
+  }, 240_000);
+
+  afterAll(async () => {
+    const ports = stack?.ports ?? [];
+    await stack?.stop();
+    leftListening = leftListening || (await Promise.all(ports.map(isListening))).some(Boolean);
+  }, 60_000);
+
+  it('takes zero actions and sends one grouped message, with one Event per deployment', async () => {
+    const injectedAt = Date.now();
+    for (const t of CRASHING) await injectFault(stack, t, 'crash_loop');
+    const record: Record<string, unknown> = {
+      scenario: 'fleet-wide crash loop',
+      fault: 'crash_loop',
+      deployments: CRASHING.map(keyOf),
+      watched: WATCHED.length,
+      passed: false,
+    };
+    results.push(record);
+    const fleet = () =>
+      stack.slack.messages().filter((m) => m.text?.startsWith(':octagonal_sign:'));
+    const deadline = injectedAt + 120_000;
+    while (fleet().length === 0 && Date.now() < deadline) await sleep(POLL_MS);
+    record.faultToFleetHoldMs = fleet().length > 0 ? Date.now() - injectedAt : null;
+    // held for another 30 s (15 cycles): still nothing done, nothing more said
+    await sleep(30_000);
+    const statuses = await healerStatuses(stack);
+    const acted: string[] = [];
+    const holds: Record<string, number> = {};
+    for (const t of WATCHED) {
+      const d = await healerDetail(stack, t);
+      acted.push(...realActions(d).map((a) => `${keyOf(t)}:${a.action}`));
+      holds[keyOf(t)] = (await deploymentEvents(stack, t)).filter(
+        (e) => e.reason === 'AutoHealFleetHold',
+      ).length;
+    }
+    const texts = stack.slack.messages().map((m) => m.text ?? '');
+    Object.assign(record, {
+      actions: acted,
+      slackMessages: texts.length,
+      fleetHoldEvents: holds,
+      atRiskWhenChecked: statuses.filter((d) => d.risk !== null && d.risk >= 0.8).length,
+    });
+    const dump = `${texts.join('\n')}\n${stack.processes
+      .find((p) => p.name === 'healer')
+      ?.output()
+      .slice(-3000)}`;
+    expect({ acted, dump }).toEqual({ acted: [], dump });
+    expect({ texts: texts.length, dump }).toEqual({ texts: 1, dump });
+    expect(texts[0]).toMatch(
+      /^:octagonal_sign: Fleet guard: \d deployments at risk together; no actions/,
+    );
+    expect(texts[0]).toMatch(/\d of 6 at risk .*cluster-wide: holding every action/);
+    for (const t of CRASHING)
+      expect({ d: keyOf(t), holds: holds[keyOf(t)] }).toEqual({ d: keyOf(t), holds: 1 });
+    for (const t of WATCHED.filter((x) => !CRASHING.includes(x)))
+      expect({ d: keyOf(t), holds: holds[keyOf(t)] }).toEqual({ d: keyOf(t), holds: 0 });
+    record.passed = true;
+  }, 240_000);
 });

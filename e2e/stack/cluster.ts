@@ -91,6 +91,21 @@ export async function getDeployment(stack: RunningStack, t: Target): Promise<Dep
   return json(`${stack.simulatorUrl}/apis/apps/v1/namespaces/${t.namespace}/deployments/${t.name}`);
 }
 
+export interface HpaObject {
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec: { minReplicas: number; maxReplicas: number };
+}
+
+/** The HPA named like the deployment (the sample cluster's convention), or undefined. */
+export async function getHpa(stack: RunningStack, t: Target): Promise<HpaObject | undefined> {
+  const res = await fetch(
+    `${stack.simulatorUrl}/apis/autoscaling/v2/namespaces/${t.namespace}/horizontalpodautoscalers/${t.name}`,
+  );
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new Error(`GET hpa ${keyOf(t)} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as HpaObject;
+}
+
 export async function annotateDeployment(
   stack: RunningStack,
   t: Target,

@@ -177,8 +177,12 @@ export class Healer {
   private readonly down = new Set<string>();
   /** Watched last cycle: memory key → `namespace/name`. */
   private known = new Map<string, { namespace: string; name: string }>();
-  /** The fleet guard's current hold: when it started and the deployments already given an Event. */
-  private fleetEpisode: { startedAt: number; evented: Set<string> } | undefined;
+  /**
+   * The fleet guard's current hold: when it started, the deployments already given an Event, its
+   * last reason, and the calm cycles counted towards releasing it.
+   */
+  private fleetEpisode:
+    { startedAt: number; evented: Set<string>; last: FleetVerdict; calm: number } | undefined;
   private inFlight: Promise<CycleReport> | undefined;
   /** The running cycle is a follower's: read and publish only. */
   private observing = false;
@@ -269,16 +273,18 @@ export class Healer {
       );
       const fleet = this.observing
         ? NO_FLEET_HOLD
-        : evaluateFleet(
-            turns.map((t) => ({
-              namespace: t.namespace,
-              name: t.name,
-              atRisk: t.row.risk !== null && t.row.risk >= t.rules.high,
-            })),
-            config.fleet,
-            batch.dependencies
-              .filter((d) => !d.ok)
-              .map((d) => `${d.name}: ${d.detail ?? ''}`.slice(0, 200)),
+        : this.fleetWithGrace(
+            evaluateFleet(
+              turns.map((t) => ({
+                namespace: t.namespace,
+                name: t.name,
+                atRisk: t.row.risk !== null && t.row.risk >= t.rules.high,
+              })),
+              config.fleet,
+              batch.dependencies
+                .filter((d) => !d.ok)
+                .map((d) => `${d.name}: ${d.detail ?? ''}`.slice(0, 200)),
+            ),
           );
       if (fleet.reason) report.fleetHold = fleet.reason;
       metrics.fleetHold.set(fleet.reason ? 1 : 0);
@@ -661,22 +667,42 @@ export class Healer {
   }
 
   /**
+   * A fleet hold is released only after `exitCycles` calm cycles in a row, so one cycle with
+   * fewer deployments at risk (a scrape gap, an inconclusive cycle) neither lets actions through
+   * nor starts a second grouped message.
+   */
+  private fleetWithGrace(v: FleetVerdict): FleetVerdict {
+    const ep = this.fleetEpisode;
+    if (v.reason || !ep || ep.last.dependency) return v;
+    ep.calm++;
+    if (ep.calm >= this.deps.config.exitCycles) return v;
+    return {
+      ...ep.last,
+      atRisk: [],
+      reason: `${ep.last.reason} (releasing: ${ep.calm}/${this.deps.config.exitCycles} calm cycles)`,
+    };
+  }
+
+  /**
    * The fleet guard holds: one grouped message per fleet episode, one Event per held at-risk
    * deployment (once each per episode). Its end is logged.
    */
   private async reportFleet(fleet: FleetVerdict, turns: readonly Turn[]): Promise<void> {
     // A degraded dependency was announced by its own warning; the hold needs no second message.
     if (!fleet.reason || fleet.dependency) {
-      if (this.fleetEpisode) {
+      if (this.fleetEpisode && !fleet.dependency)
         this.deps.logger.info('fleet guard released: actions resume');
-        this.fleetEpisode = undefined;
-      }
+      this.fleetEpisode = undefined;
       return;
     }
     const now = this.deps.now();
     this.guard();
+    if (this.fleetEpisode && fleet.atRisk.length > 0) {
+      this.fleetEpisode.last = fleet;
+      this.fleetEpisode.calm = 0;
+    }
     if (!this.fleetEpisode) {
-      this.fleetEpisode = { startedAt: now, evented: new Set() };
+      this.fleetEpisode = { startedAt: now, evented: new Set(), last: fleet, calm: 0 };
       await this.deps.reporter.warning(
         fleetHoldMessage(fleet.reason, fleet.atRisk, now, linksOf(this.deps.config.links)),
       );

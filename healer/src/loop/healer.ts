@@ -12,7 +12,7 @@
 import { riskLevel } from '@aiops/model/schema';
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { DeploymentStatus, RiskPoint } from '../api/types.js';
+import type { DeploymentStatus } from '../api/types.js';
 import { describeError, isLostLeadership, type KubeClients } from '../actions/kube.js';
 import type { ActionRunner } from '../actions/runner.js';
 import { listRaisedHpas } from '../actions/scale.js';
@@ -131,7 +131,6 @@ export interface CycleReport {
   fleetHold?: string;
 }
 
-const TREND_POINTS = 30;
 const HEALER_WARNING_KEY = '(healer)';
 
 /** A watched deployment this cycle, before its decision. */
@@ -171,7 +170,6 @@ interface Turn extends Target {
 
 export class Healer {
   private readonly memory: HealMemoryStore;
-  private readonly trends = new Map<string, RiskPoint[]>();
   private readonly base: DeploymentRules;
   private readonly reportedProblems = new Set<string>();
   private readonly down = new Set<string>();
@@ -360,7 +358,7 @@ export class Healer {
 
   /**
    * Deployments watched last cycle and gone now (deleted, or their opt-in label removed) are
-   * forgotten everywhere: memory, status store, trends, gate, reported problems. A deployment
+   * forgotten everywhere: memory, status store, gate, reported problems. A deployment
    * re-created under the same name has a new UID, so it starts from zero.
    */
   private forgetVanished(targets: readonly Target[]): void {
@@ -371,7 +369,6 @@ export class Healer {
       this.memory.forget(id);
       const key = `${d.namespace}/${d.name}`;
       if (!live.has(key)) {
-        this.trends.delete(key);
         this.deps.sink.forget?.(d.namespace, d.name);
         this.deps.gate.forget?.(d.namespace, d.name);
         for (const p of [...this.reportedProblems])
@@ -501,13 +498,9 @@ export class Healer {
     this.deps.sink.assessment(this.status(t));
   }
 
-  /** Trend for the status API; judges dry-run entries whose window has passed. */
+  /** Judges dry-run entries whose window has passed (the trend is the status sink's). */
   private observe(t: Turn, risk: number): void {
     this.shadow.observe(t.namespace, t.name, risk, t.now);
-    const trend = this.trends.get(t.key) ?? [];
-    trend.push({ t: new Date(t.now).toISOString(), risk });
-    if (trend.length > TREND_POINTS) trend.shift();
-    this.trends.set(t.key, trend);
   }
 
   /** A rung of the ladder: asks the gate, then plans it (dry-run) or carries it out. */
@@ -818,7 +811,8 @@ export class Healer {
       memory: t.next,
       assessment: t.assessment,
       decision: t.decision,
-      trend: this.trends.get(t.key) ?? [],
+      // The sink keeps the risk history and fills the trend (bounded, typed arrays in the store).
+      trend: [],
       now: this.deps.now(),
     });
   }

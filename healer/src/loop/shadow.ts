@@ -22,30 +22,48 @@ export interface ShadowEntry {
   resolvedByItself?: boolean;
 }
 
+type Entry = ShadowEntry & { windowEndsMs: number; high: number };
+
 export class ShadowLedger {
-  private readonly entries: (ShadowEntry & { windowEndsMs: number; high: number })[] = [];
+  private readonly entries: Entry[] = [];
+  /** Entries not judged yet, by `namespace/name`: observing costs nothing for the others. */
+  private readonly open = new Map<string, Entry[]>();
 
   constructor(private readonly capacity = 1_000) {}
 
   add(e: Omit<ShadowEntry, 'windowEndsAt'>, windowMs: number, high: number): void {
     const windowEndsMs = Date.parse(e.at) + windowMs;
-    this.entries.push({
+    const entry: Entry = {
       ...e,
       windowEndsAt: new Date(windowEndsMs).toISOString(),
       windowEndsMs,
       high,
-    });
-    if (this.entries.length > this.capacity) this.entries.shift();
+    };
+    this.entries.push(entry);
+    const key = `${e.namespace}/${e.name}`;
+    this.open.set(key, [...(this.open.get(key) ?? []), entry]);
+    if (this.entries.length > this.capacity) {
+      const gone = this.entries.shift()!;
+      const k = `${gone.namespace}/${gone.name}`;
+      const left = (this.open.get(k) ?? []).filter((x) => x !== gone);
+      if (left.length > 0) this.open.set(k, left);
+      else this.open.delete(k);
+    }
   }
 
   /** Judges this deployment's entries whose window has passed, with a conclusive risk. */
   observe(namespace: string, name: string, risk: number, now: number): void {
-    for (const e of this.entries) {
-      if (e.namespace !== namespace || e.name !== name || e.riskAfter !== undefined) continue;
+    const key = `${namespace}/${name}`;
+    const open = this.open.get(key);
+    if (!open) return;
+    for (const e of open) {
       if (now < e.windowEndsMs) continue;
       e.riskAfter = risk;
       e.resolvedByItself = risk < e.high;
     }
+    const left = open.filter((e) => e.riskAfter === undefined);
+    if (left.length > 0) this.open.set(key, left);
+    else this.open.delete(key);
   }
 
   /** Oldest first, as plain entries. */

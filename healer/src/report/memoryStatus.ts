@@ -18,8 +18,16 @@ export class MemoryStatusSink implements StatusSink {
 
   constructor(private readonly limit = 1_000) {}
 
+  private readonly trends = new Map<string, DeploymentStatus['trend']>();
+
+  /** Keeps the status with the last 30 risks as its trend (as the status store does). */
   assessment(status: DeploymentStatus): void {
-    this.statuses.set(`${status.namespace}/${status.name}`, status);
+    const key = `${status.namespace}/${status.name}`;
+    const trend = [...(this.trends.get(key) ?? [])];
+    if (status.risk !== null) trend.push({ t: status.updatedAt, risk: status.risk });
+    if (trend.length > 30) trend.shift();
+    this.trends.set(key, trend);
+    this.statuses.set(key, { ...status, trend });
   }
   action(namespace: string, name: string, action: ActionRecord): void {
     const i = this.actions.findIndex(
@@ -41,6 +49,7 @@ export class MemoryStatusSink implements StatusSink {
   }
   forget(namespace: string, name: string): void {
     this.statuses.delete(`${namespace}/${name}`);
+    this.trends.delete(`${namespace}/${name}`);
   }
   private push<T>(list: T[], item: T): void {
     list.push(item);

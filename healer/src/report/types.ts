@@ -14,6 +14,7 @@ import type {
  * `src/api/store.ts`). Must not throw and must not block.
  */
 export interface StatusSink {
+  /** This cycle's status; the sink fills `trend` from the risks it has been given. */
   assessment(status: DeploymentStatus): void;
   /** A new action, or an update of one already reported (same `at`, `step` and `action`). */
   action(namespace: string, name: string, action: ActionRecord): void;

@@ -69,26 +69,26 @@ export function metricNames(template: string): string[] {
 /**
  * One query for the newest sample time of every metric the templates use, per deployment and
  * metric: series labelled with the deployment directly (kube-state-metrics), or through the
- * pod → deployment join (cAdvisor, the apps). `timestamp()` is applied to the selector itself —
- * on anything else it returns the evaluation time. Undefined when the templates name no metric.
+ * pod → deployment join (cAdvisor, the apps), the join done once for all metrics. `timestamp()`
+ * is applied to each selector itself — on anything else it returns the evaluation time.
+ * Undefined when the templates name no metric.
  */
 export function freshnessTemplate(templates: readonly string[]): string | undefined {
   const names = [...new Set(templates.flatMap(metricNames))];
   if (names.length === 0) return undefined;
-  const tag = (expr: string, name: string): string =>
-    `label_replace(${expr}, "metric", "${name}", "", "")`;
-  return names
-    .flatMap((n) => [
-      tag(
-        `max by (namespace, deployment) (timestamp(${n}{namespace=~"{{namespace}}", deployment=~"{{deployment}}"}))`,
-        n,
-      ),
-      tag(
-        `max by (namespace, deployment) (max by (namespace, pod) (timestamp(${n}{namespace=~"{{namespace}}", pod!=""})) * on (namespace, pod) group_left (deployment) ({{pod_deployment}}))`,
-        n,
-      ),
-    ])
-    .join(' or ');
+  const tagged = (by: string, labels: string): string =>
+    names
+      .map(
+        (n) =>
+          `label_replace(max by (${by}) (timestamp(${n}{${labels}})), "metric", "${n}", "", "")`,
+      )
+      .join(' or ');
+  const direct = tagged(
+    'namespace, deployment',
+    'namespace=~"{{namespace}}", deployment=~"{{deployment}}"',
+  );
+  const perPod = tagged('namespace, pod', 'namespace=~"{{namespace}}", pod!=""');
+  return `max by (namespace, deployment, metric) (${direct}) or max by (namespace, deployment, metric) ((${perPod}) * on (namespace, pod) group_left (deployment) ({{pod_deployment}}))`;
 }
 
 /** Above this many deployments the deployment regex becomes `.+` and results are filtered here. */

@@ -37,7 +37,9 @@ export class Exposition {
     const out: string[] = [];
     for (const [name, f] of this.families) {
       if (f.lines.length === 0) continue;
-      out.push(`# HELP ${name} ${escapeHelp(f.help)}`, `# TYPE ${name} ${f.type}`, ...f.lines);
+      out.push(`# HELP ${name} ${escapeHelp(f.help)}`, `# TYPE ${name} ${f.type}`);
+      // Not `push(...f.lines)`: spreading a family of ~100k samples overflows the call stack.
+      for (const line of f.lines) out.push(line);
     }
     return out.join('\n') + '\n';
   }

@@ -2,8 +2,11 @@
 // factory main.ts uses: client-node on the simulator, Prometheus features, the real backend's
 // /predict, Events, the status store and budgets. Prints one JSON line with the measurements.
 // Env: KUBECONFIG_PATH, PROMETHEUS_URL, BACKEND_URL, CYCLES (default 2).
+import { createServer, request as httpRequest } from 'node:http';
+import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { kubeconfigYaml } from '@aiops/simulator';
 import { createKubeClients, loadKubeConfig } from '@aiops/healer/actions/kube';
 import { StatusStore } from '@aiops/healer/api/store';
 import { DEFAULT_BUDGET_LIMITS, LedgerBudgetGate } from '@aiops/healer/budget/index';
@@ -25,7 +28,35 @@ const config = configFromSources(
 );
 const registry = new Registry();
 const store = new StatusStore({ thresholds: config.thresholds });
-const kube = createKubeClients(loadKubeConfig(env.KUBECONFIG_PATH, { timeoutMs: 30_000 }));
+
+// Kubernetes API requests are counted by a proxy in front of the simulator: the steady state must
+// cost a constant number of them, whatever the number of deployments.
+const upstream = new URL(loadKubeConfig(env.KUBECONFIG_PATH).clusters[0].server);
+const kubeRequests = new Map();
+const proxy = createServer((req, res) => {
+  const path = (req.url ?? '/').split('?')[0].replace(/\/namespaces\/[^/]+/, '/namespaces/*');
+  const route = `${req.method} ${path.replace(/\/(deployments|horizontalpodautoscalers|events)\/[^/]+/, '/$1/*')}`;
+  kubeRequests.set(route, (kubeRequests.get(route) ?? 0) + 1);
+  const up = httpRequest(
+    {
+      host: upstream.hostname,
+      port: upstream.port,
+      method: req.method,
+      path: req.url,
+      headers: req.headers,
+    },
+    (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    },
+  );
+  up.on('error', () => res.writeHead(502).end());
+  req.pipe(up);
+});
+await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
+const viaProxy = new KubeConfig();
+viaProxy.loadFromString(kubeconfigYaml(`http://127.0.0.1:${proxy.address().port}`));
+const kube = createKubeClients(viaProxy);
 const {
   healer,
   source,
@@ -66,6 +97,7 @@ async function queriesSoFar() {
 const cycles = [];
 for (let i = 0; i < Number(env.CYCLES ?? 2); i++) {
   const before = await queriesSoFar();
+  kubeRequests.clear();
   for (const k of Object.keys(spent)) delete spent[k];
   const t0 = performance.now();
   const report = await healer.runCycle();
@@ -77,6 +109,10 @@ for (let i = 0; i < Number(env.CYCLES ?? 2); i++) {
     inconclusive: report.rows.filter((r) => r.inconclusive).length,
     errors: report.errors.slice(0, 3),
     healerQueries: (await queriesSoFar()) - before,
+    kubeRequests: {
+      total: [...kubeRequests.values()].reduce((a, n) => a + n, 0),
+      byRoute: Object.fromEntries(kubeRequests),
+    },
     rssBytes: process.memoryUsage().rss,
     inCycleMs: Object.fromEntries(Object.entries(spent).map(([k, v]) => [k, Math.round(v)])),
   });
@@ -103,8 +139,8 @@ const probe = new PrometheusFeatureSource({
   timeoutMs: config.prometheus.timeoutMs,
   retries: 0,
   now: Date.now,
-  onQuery: (feature, _ok, seconds) => {
-    perQuerySeconds[feature] = Math.round(seconds * 1000);
+  onQuery: (query, _ok, seconds) => {
+    perQuerySeconds[query] = Math.round(seconds * 1000);
   },
 });
 await probe.fetch(targets);
@@ -118,6 +154,8 @@ const phasesMs = {
   predict: predict.ms,
   perQueryMs: perQuerySeconds,
 };
+proxy.closeAllConnections();
+proxy.close();
 console.log(
   JSON.stringify({ cycles, phasesMs, maxRssBytes: process.resourceUsage().maxRSS * 1024 }),
 );

@@ -44,6 +44,14 @@ export interface Harness {
   cycle(ms?: number): ReturnType<Healer['runCycle']>;
   /** Events the healer wrote on a deployment, oldest first. */
   events(namespace: string, name: string): Promise<CoreV1Event[]>;
+  /** Their reasons. */
+  reasons(namespace: string, name: string): Promise<string[]>;
+  /** Runs cycles until `pred` holds; fails naming `watch`'s Events if it never does. */
+  cyclesUntil(
+    pred: () => Promise<boolean> | boolean,
+    max: number,
+    watch: { namespace: string; name: string },
+  ): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -113,7 +121,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     source: (opts.wrapSource ?? ((s) => s))(new SimulatorFeatureSource({ url: sim.url, now }), sim),
     ...(opts.isLeader ? { isLeader: opts.isLeader } : {}),
   });
-  return {
+  const harness: Harness = {
     sim,
     clock: simClock,
     kube,
@@ -141,6 +149,17 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         )
         .sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)));
     },
+    async reasons(namespace, name) {
+      return (await harness.events(namespace, name)).map((e) => e.reason ?? '');
+    },
+    async cyclesUntil(pred, max, watch) {
+      for (let i = 1; i <= max; i++) {
+        await harness.cycle();
+        if (await pred()) return i;
+      }
+      const seen = await harness.reasons(watch.namespace, watch.name);
+      throw new Error(`not reached after ${max} cycles; events: ${seen.join(', ')}`);
+    },
     async stop() {
       await exec?.stop();
       await predictor.stop();
@@ -148,6 +167,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       if (!opts.sim) await sim.stop();
     },
   };
+  return harness;
 }
 
 function loadKubeConfigText(yaml: string): KubeConfig {

@@ -28,19 +28,12 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function reasons(name = 'web'): Promise<string[]> {
-  return (await h!.events(NS, name)).map((e) => e.reason ?? '');
-}
+const reasons = (name = 'web'): Promise<string[]> => h!.reasons(NS, name);
 const dep = (name = 'web') => h!.kube.apps.readNamespacedDeployment({ name, namespace: NS });
 const image = async (name = 'web') => (await dep(name)).spec?.template.spec?.containers[0]?.image;
 const healState = async (name = 'web') => readPersisted(await dep(name)).state;
-async function cyclesUntil(pred: () => Promise<boolean> | boolean, max: number): Promise<number> {
-  for (let i = 1; i <= max; i++) {
-    await h!.cycle();
-    if (await pred()) return i;
-  }
-  throw new Error(`not reached after ${max} cycles; events: ${(await reasons()).join(', ')}`);
-}
+const cyclesUntil = (pred: () => Promise<boolean> | boolean, max: number) =>
+  h!.cyclesUntil(pred, max, { namespace: NS, name: 'web' });
 const patch = (name: string, body: object) =>
   h!.kube.apps.patchNamespacedDeployment({ name, namespace: NS, body }, MERGE_PATCH);
 

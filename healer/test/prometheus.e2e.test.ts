@@ -19,7 +19,8 @@ let sim: RunningSimulator;
 let prom: RunningPrometheus;
 let queries = 0;
 
-const source = (): PrometheusFeatureSource =>
+/** The source on the default templates; `aheadMs` evaluates that far in the future. */
+const source = (aheadMs = 0): PrometheusFeatureSource =>
   new PrometheusFeatureSource({
     url: prom.url,
     window: '30s',
@@ -27,7 +28,7 @@ const source = (): PrometheusFeatureSource =>
     maxSampleAgeMs: 120_000,
     timeoutMs: 5_000,
     retries: 1,
-    now: () => Date.now(),
+    now: () => Date.now() + aheadMs,
     onQuery: () => void queries++,
   });
 
@@ -88,16 +89,7 @@ describe('PrometheusFeatureSource with a real Prometheus scraping the simulator'
     const targets = [{ namespace: NS, name: 'web' }];
     // Evaluated 200 s ahead, instant selectors still return the last samples (5 min lookback),
     // stamped with the evaluation time; only timestamp() tells their real age.
-    const later = new PrometheusFeatureSource({
-      url: prom.url,
-      window: '30s',
-      queries: DEFAULT_FEATURE_QUERIES,
-      maxSampleAgeMs: 120_000,
-      timeoutMs: 5_000,
-      retries: 1,
-      now: () => Date.now() + 200_000,
-    });
-    const r = (await later.fetch(targets)).get(`${NS}/web`);
+    const r = (await source(200_000).fetch(targets)).get(`${NS}/web`);
     expect(r?.kind).toBe('inconclusive');
     expect(r?.kind === 'inconclusive' && r.reason).toMatch(
       /stale sample for (memory_usage_bytes|ready_replica_ratio|unavailable_replicas) \(\d+ s old > 120 s\)/,

@@ -20,19 +20,12 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function reasons(name = 'web'): Promise<string[]> {
-  return (await h!.events(NS, name)).map((e) => e.reason ?? '');
-}
+const reasons = (name = 'web'): Promise<string[]> => h!.reasons(NS, name);
 async function healState(name = 'web') {
   return readPersisted(await h!.kube.apps.readNamespacedDeployment({ name, namespace: NS })).state;
 }
-async function cyclesUntil(pred: () => Promise<boolean> | boolean, max: number): Promise<number> {
-  for (let i = 1; i <= max; i++) {
-    await h!.cycle();
-    if (await pred()) return i;
-  }
-  throw new Error(`not reached after ${max} cycles; events: ${(await reasons()).join(', ')}`);
-}
+const cyclesUntil = (pred: () => Promise<boolean> | boolean, max: number) =>
+  h!.cyclesUntil(pred, max, { namespace: NS, name: 'web' });
 
 describe('healer scenarios against the simulator', () => {
   it('healthy deployments: no actions, no Events, no Slack messages', async () => {

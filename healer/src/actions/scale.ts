@@ -137,25 +137,38 @@ async function patchScale(
       detail: `replicas ${current} already at max replicas ${opts.maxReplicas}`,
     };
   }
+  await writeReplicas(k, namespace, name, scale, target, retry, opts.beforeWrite);
+  return {
+    status: 'done',
+    detail: `replicas ${current} → ${target} (max ${opts.maxReplicas})`,
+    scaled: { from: current, to: target },
+  };
+}
+
+/** Patches the scale subresource to `replicas`, guarded by the resourceVersion just read. */
+async function writeReplicas(
+  k: KubeClients,
+  namespace: string,
+  name: string,
+  scale: { metadata?: { resourceVersion?: string } },
+  replicas: number,
+  retry: Parameters<typeof withRetry>[1],
+  beforeWrite?: () => void,
+): Promise<void> {
   await withRetry(() => {
-    opts.beforeWrite?.();
+    beforeWrite?.();
     return k.apps.patchNamespacedDeploymentScale(
       {
         name,
         namespace,
         body: {
           metadata: { resourceVersion: scale.metadata?.resourceVersion },
-          spec: { replicas: target },
+          spec: { replicas },
         },
       },
       MERGE_PATCH,
     );
   }, retry);
-  return {
-    status: 'done',
-    detail: `replicas ${current} → ${target} (max ${opts.maxReplicas})`,
-    scaled: { from: current, to: target },
-  };
 }
 
 /** Puts an HPA's minReplicas back to what it was before the healer raised it. */
@@ -219,20 +232,7 @@ export async function returnReplicas(
         detail: `replicas are ${current}, not the ${scaled.to} the healer set: changed by someone else, left as they are`,
       };
     }
-    await withRetry(() => {
-      opts.beforeWrite?.();
-      return k.apps.patchNamespacedDeploymentScale(
-        {
-          name,
-          namespace,
-          body: {
-            metadata: { resourceVersion: scale.metadata?.resourceVersion },
-            spec: { replicas: scaled.from },
-          },
-        },
-        MERGE_PATCH,
-      );
-    }, retry);
+    await writeReplicas(k, namespace, name, scale, scaled.from, retry, opts.beforeWrite);
     return {
       status: 'done',
       detail: `replicas ${scaled.to} → ${scaled.from}: returned the ${scaled.to - scaled.from} the healer added`,

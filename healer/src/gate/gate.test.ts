@@ -1,26 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { LedgerBudgetGate } from '../budget/gate.js';
 import { DEFAULT_BUDGET_LIMITS } from '../budget/types.js';
+import { workload } from '../policy/fixtures.js';
 import type { WorkloadView } from '../policy/types.js';
 import { evaluateFleet, NO_FLEET_HOLD } from './fleet.js';
 import { HealGate } from './gate.js';
 import type { GateRequest } from './types.js';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
-const view = (over: Partial<WorkloadView> = {}): WorkloadView => ({
-  generation: 1,
-  observedGeneration: 1,
-  desired: 2,
-  updated: 2,
-  available: 2,
-  total: 2,
-  deadlineExceeded: false,
-  progressDeadlineSeconds: 600,
-  paused: false,
-  deleting: false,
-  revision: 1,
-  ...over,
-});
+const view = (over: Partial<WorkloadView> = {}): WorkloadView =>
+  workload({ desired: 2, updated: 2, available: 2, total: 2, ...over });
 const req = (over: Partial<GateRequest> = {}): GateRequest => ({
   namespace: 'shop',
   name: 'web',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { workload } from './fixtures.js';
 import { afterAction, decide, holdBack, topFeatures, type ActionOutcome } from './decide.js';
 import {
   INITIAL_MEMORY,
@@ -25,22 +26,7 @@ const RULES: HealRules = {
 };
 const T0 = 1_700_000_000_000;
 
-/** A deployment whose rollout is complete, running release `r1`. */
-const done = (over: Partial<WorkloadView> = {}): WorkloadView => ({
-  generation: 5,
-  observedGeneration: 5,
-  desired: 20,
-  updated: 20,
-  available: 20,
-  total: 20,
-  deadlineExceeded: false,
-  progressDeadlineSeconds: 600,
-  paused: false,
-  deleting: false,
-  release: 'r1',
-  revision: 3,
-  ...over,
-});
+const done = workload;
 const scored = (risk: number, workload?: WorkloadView): Assessment => ({
   kind: 'scored',
   risk,

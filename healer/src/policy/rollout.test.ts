@@ -1,21 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
+import { workload } from './fixtures.js';
 import { rolloutState } from './rollout.js';
 import type { WorkloadView } from './types.js';
 
-const w = (over: Partial<WorkloadView> = {}): WorkloadView => ({
-  generation: 7,
-  observedGeneration: 7,
-  desired: 20,
-  updated: 20,
-  available: 20,
-  total: 20,
-  deadlineExceeded: false,
-  progressDeadlineSeconds: 600,
-  paused: false,
-  deleting: false,
-  revision: 4,
-  ...over,
-});
+const w = (over: Partial<WorkloadView> = {}): WorkloadView =>
+  workload({ generation: 7, observedGeneration: 7, revision: 4, release: undefined, ...over });
 
 describe('rolloutState', () => {
   it.each<[string, WorkloadView | undefined, string, string]>([

@@ -16,7 +16,7 @@ import type { NotifyKind, NotifyMessage } from '../notify/types.js';
 import { actionLabel, fmt } from '../policy/decide.js';
 import type { Assessment, Decision, HealMemory, StepOutcome } from '../policy/types.js';
 import type { ReportInput } from './reporter.js';
-import { EVENT_REASONS, type EventSubject } from './types.js';
+import { EVENT_REASONS, type EventReason, type EventSubject } from './types.js';
 
 export type ScoredAssessment = Extract<Assessment, { kind: 'scored' }>;
 
@@ -154,6 +154,26 @@ export interface ReportView extends NoticeContext {
 
 type ActDecision = Extract<Decision, { kind: 'act' }>;
 
+/**
+ * A rung held back (by a budget, a human's hold, stale data): a warning with an Event and, when
+ * given, a message the first time; logged at debug while the same hold lasts.
+ */
+function holdReport(
+  v: ReportView,
+  message: string,
+  repeated: boolean | undefined,
+  reason: EventReason,
+  notify?: NotifyMessage,
+): ReportInput {
+  return {
+    subject: v.subject,
+    level: repeated ? 'debug' : 'warn',
+    message,
+    dryRun: v.dryRun,
+    ...(repeated ? {} : { event: { type: 'Warning', reason }, ...(notify ? { notify } : {}) }),
+  };
+}
+
 /** A budget held a rung back: announced once per rule streak (then logged at debug). */
 export function budgetDeniedReport(
   v: ReportView,
@@ -161,24 +181,15 @@ export function budgetDeniedReport(
   verdict: { rule: string; message: string; repeated?: boolean },
 ): ReportInput {
   const message = `${d.reason}; held back: ${verdict.message}`;
-  return {
-    subject: v.subject,
-    level: verdict.repeated ? 'debug' : 'warn',
+  return holdReport(
+    v,
     message,
-    dryRun: v.dryRun,
-    ...(verdict.repeated
-      ? {}
-      : {
-          event: { type: 'Warning', reason: EVENT_REASONS.budgetDenied },
-          notify: notice(
-            v,
-            'budget_denied',
-            `Budget stopped ${actionLabel(d.action)} on ${v.key}`,
-            message,
-            { dedupKey: `${v.key}:budget:${verdict.rule}:${v.now}` },
-          ),
-        }),
-  };
+    verdict.repeated,
+    EVENT_REASONS.budgetDenied,
+    notice(v, 'budget_denied', `Budget stopped ${actionLabel(d.action)} on ${v.key}`, message, {
+      dedupKey: `${v.key}:budget:${verdict.rule}:${v.now}`,
+    }),
+  );
 }
 
 /** Dry-run: what would have been done (no Event). */
@@ -342,26 +353,15 @@ export function heldReport(
   verdict: { message: string; repeated: boolean },
 ): ReportInput {
   const message = `${d.reason}; held: ${verdict.message}`;
-  return {
-    subject: v.subject,
-    level: verdict.repeated ? 'debug' : 'warn',
+  return holdReport(
+    v,
     message,
-    dryRun: v.dryRun,
-    ...(verdict.repeated
-      ? {}
-      : {
-          event: { type: 'Warning', reason: EVENT_REASONS.held },
-          notify: notice(
-            v,
-            'needs_attention',
-            `${v.key} needs attention: held by a human`,
-            message,
-            {
-              dedupKey: `${v.key}:held:${v.now}`,
-            },
-          ),
-        }),
-  };
+    verdict.repeated,
+    EVENT_REASONS.held,
+    notice(v, 'needs_attention', `${v.key} needs attention: held by a human`, message, {
+      dedupKey: `${v.key}:held:${v.now}`,
+    }),
+  );
 }
 
 /** The assessment was too old to act on (a slow cycle): no action, an Event once per streak. */
@@ -370,15 +370,12 @@ export function staleReport(
   d: ActDecision,
   verdict: { message: string; repeated: boolean },
 ): ReportInput {
-  return {
-    subject: v.subject,
-    level: verdict.repeated ? 'debug' : 'warn',
-    message: `${d.reason}; held: ${verdict.message}`,
-    dryRun: v.dryRun,
-    ...(verdict.repeated
-      ? {}
-      : { event: { type: 'Warning', reason: EVENT_REASONS.staleAssessment } }),
-  };
+  return holdReport(
+    v,
+    `${d.reason}; held: ${verdict.message}`,
+    verdict.repeated,
+    EVENT_REASONS.staleAssessment,
+  );
 }
 
 /** Someone else rolled out a new release during the episode: it ended. */

@@ -9,11 +9,10 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { RESTARTED_AT } from '../../src/actions/restart.js';
-import { NS, startWorld, TOKEN, type Replica, type World } from './world.js';
+import { NS, startWorld, TOKEN, type World } from './world.js';
 
 const DEPLOYMENT_PATCH = /^\/apis\/apps\/v1\/namespaces\/shop\/deployments\/web$/;
 const WEB = { ...defaultWorkload(NS, 'web'), autoheal: true, replicas: 2, baseRps: 20 };
-const ACTION_REASONS = ['AutoHealRestart', 'AutoHealCacheClear', 'AutoHealRollback'];
 
 let w: World | undefined;
 afterEach(async () => {
@@ -21,30 +20,14 @@ afterEach(async () => {
   w = undefined;
 });
 
-async function actions(name = 'web'): Promise<string[]> {
-  return (await w!.reasons(name)).filter((r) => ACTION_REASONS.includes(r));
-}
-
-/** Cycles one replica until `pred` holds; fails naming what happened if it never does. */
-async function cyclesUntil(r: Replica, pred: () => Promise<boolean>, max = 10): Promise<void> {
-  for (let i = 0; i < max; i++) {
-    w!.advance();
-    await r.cycle();
-    if (await pred()) return;
-  }
-  throw new Error(
-    `not reached after ${max} cycles; Events: ${(await w!.reasons('web')).join(', ')}`,
-  );
-}
-
 describe('failure matrix', () => {
   it('baseline: a crash loop gets exactly one restart, one Event and one Slack message', async () => {
     w = await startWorld([WEB]);
     const r = await w.addReplica({ identity: 'healer-0' });
     await r.cycle();
     w.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
-    await cyclesUntil(r, async () => (await actions()).length > 0);
-    expect(await actions()).toEqual(['AutoHealRestart']);
+    await w!.cyclesUntil(r, async () => (await w!.actions()).length > 0);
+    expect(await w!.actions()).toEqual(['AutoHealRestart']);
     expect(w.slack.messages()).toHaveLength(1);
   });
 
@@ -63,7 +46,7 @@ describe('failure matrix', () => {
         expect(report?.errors.join('; ')).toMatch(/Prometheus/);
         expect(report?.rows.every((row) => row.inconclusive && row.risk === null)).toBe(true);
       }
-      expect(await actions()).toEqual([]);
+      expect(await w!.actions()).toEqual([]);
       const dep = await w.deployment('web');
       expect(dep.spec?.template.metadata?.annotations?.[RESTARTED_AT]).toBeUndefined();
       expect(dep.spec?.replicas).toBe(2);
@@ -102,7 +85,7 @@ describe('failure matrix', () => {
         const report = await r.cycle();
         expect(report?.rows.every((row) => row.inconclusive)).toBe(true);
       }
-      expect(await actions()).toEqual([]);
+      expect(await w!.actions()).toEqual([]);
       expect(
         (await w.deployment('web')).spec?.template.metadata?.annotations?.[RESTARTED_AT],
       ).toBeUndefined();
@@ -116,8 +99,8 @@ describe('failure matrix', () => {
       });
       // It comes back: assessments resume and the healer acts on the real signal.
       await w.backend.setMode('ok');
-      await cyclesUntil(r, async () => (await actions()).length > 0);
-      expect(await actions()).toEqual(['AutoHealRestart']);
+      await w!.cyclesUntil(r, async () => (await w!.actions()).length > 0);
+      expect(await w!.actions()).toEqual(['AutoHealRestart']);
       expect((await r.readiness.refresh()).ready).toBe(true);
     });
   });
@@ -129,13 +112,13 @@ describe('failure matrix', () => {
       await r.cycle();
       w.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
       w.proxy.fail({ method: 'PATCH', path: DEPLOYMENT_PATCH, mode: 409, count: 1 });
-      await cyclesUntil(r, async () => (await actions()).length > 0);
+      await w!.cyclesUntil(r, async () => (await w!.actions()).length > 0);
       const patches = w.proxy.seen.filter(
         (q) => q.method === 'PATCH' && DEPLOYMENT_PATCH.test(q.path),
       );
       expect(patches[0]).toMatchObject({ status: 409, injected: true });
       expect(patches[1]).toMatchObject({ status: 200, injected: false });
-      expect(await actions()).toEqual(['AutoHealRestart']);
+      expect(await w!.actions()).toEqual(['AutoHealRestart']);
       expect(await w.reasons('web')).not.toContain('AutoHealActionFailed');
       expect(
         (await w.deployment('web')).spec?.template.metadata?.annotations?.[RESTARTED_AT],
@@ -171,11 +154,11 @@ describe('failure matrix', () => {
         expect(after.spec?.template).toEqual(before.spec?.template); // no restart
         expect(after.spec?.replicas).toBe(2); // no scale-up
         expect(await w.healState('web')).toBeUndefined(); // no half-written heal state
-        expect(await actions()).toEqual([]);
+        expect(await w!.actions()).toEqual([]);
         // The API recovers: the step is taken exactly once.
         w.proxy.clear();
-        await cyclesUntil(r, async () => (await actions()).length > 0);
-        expect(await actions()).toEqual(['AutoHealRestart']);
+        await w!.cyclesUntil(r, async () => (await w!.actions()).length > 0);
+        expect(await w!.actions()).toEqual(['AutoHealRestart']);
         expect(await w.healState('web')).toMatchObject({ step: 1, attempt: 1 });
       },
     );
@@ -193,7 +176,7 @@ describe('failure matrix', () => {
         await r.cycle();
         w.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
         w.slack.failNext(3, mode);
-        await cyclesUntil(r, async () => (await actions()).length > 0);
+        await w!.cyclesUntil(r, async () => (await w!.actions()).length > 0);
         expect(
           (await w.deployment('web')).spec?.template.metadata?.annotations?.[RESTARTED_AT],
         ).toBeDefined();
@@ -205,7 +188,7 @@ describe('failure matrix', () => {
         }
         const restart = w.slack.messages().filter((m) => /restart/i.test(String(m.text)));
         expect(restart).toHaveLength(1);
-        expect(await actions()).toEqual(['AutoHealRestart']);
+        expect(await w!.actions()).toEqual(['AutoHealRestart']);
       },
     );
   });
@@ -215,7 +198,7 @@ describe('failure matrix', () => {
     const first = await w.addReplica({ identity: 'healer-0' });
     await first.cycle();
     w.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'bad_release' });
-    await cyclesUntil(first, async () => (await actions()).length === 1);
+    await w!.cyclesUntil(first, async () => (await w!.actions()).length === 1);
     expect(await w.healState('web')).toMatchObject({ step: 1, attempt: 1 });
     // healer-0 is killed: no stop(), no lease release. A new pod starts with empty memory.
     const second = await w.addReplica({ identity: 'healer-1' });
@@ -226,9 +209,13 @@ describe('failure matrix', () => {
     w.advance();
     expect(await second.cycle()).toBeDefined();
     expect(second.elector.isLeader()).toBe(true);
-    expect(await actions()).toEqual(['AutoHealRestart']);
-    await cyclesUntil(second, async () => (await actions()).includes('AutoHealRollback'), 30);
-    expect(await actions()).toEqual(['AutoHealRestart', 'AutoHealCacheClear', 'AutoHealRollback']);
+    expect(await w!.actions()).toEqual(['AutoHealRestart']);
+    await w!.cyclesUntil(second, async () => (await w!.actions()).includes('AutoHealRollback'), 30);
+    expect(await w!.actions()).toEqual([
+      'AutoHealRestart',
+      'AutoHealCacheClear',
+      'AutoHealRollback',
+    ]);
     const slackActions = w.slack.messages().filter((m) => /Ran|Escalated/.test(String(m.text)));
     expect(slackActions).toHaveLength(3);
   });
@@ -246,8 +233,12 @@ describe('failure matrix', () => {
     const leader = a.elector.isLeader() ? a : b;
     const follower = leader === a ? b : a;
     w.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'bad_release' });
-    for (let i = 0; i < 30 && !(await actions()).includes('AutoHealRollback'); i++) await both();
-    expect(await actions()).toEqual(['AutoHealRestart', 'AutoHealCacheClear', 'AutoHealRollback']);
+    for (let i = 0; i < 30 && !(await w!.actions()).includes('AutoHealRollback'); i++) await both();
+    expect(await w!.actions()).toEqual([
+      'AutoHealRestart',
+      'AutoHealCacheClear',
+      'AutoHealRollback',
+    ]);
     const instances = new Set((await w.events('web')).map((e) => e.reportingInstance));
     expect([...instances]).toEqual([leader.identity]);
     const slackActions = w.slack.messages().filter((m) => /Ran|Escalated/.test(String(m.text)));

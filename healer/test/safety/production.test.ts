@@ -10,31 +10,16 @@ import { MERGE_PATCH } from '../../src/actions/kube.js';
 import { RESTARTED_AT } from '../../src/actions/restart.js';
 import { LedgerBudgetGate } from '../../src/budget/gate.js';
 import { DEFAULT_BUDGET_LIMITS } from '../../src/budget/types.js';
-import { NS, startWorld, TOKEN, type Replica, type World } from './world.js';
+import { NS, startWorld, TOKEN, type World } from './world.js';
 
 const DEPLOYMENT = /^\/apis\/apps\/v1\/namespaces\/shop\/deployments\/web$/;
 const WEB = { ...defaultWorkload(NS, 'web'), autoheal: true, replicas: 2, baseRps: 20 };
-const ACTIONS = /^AutoHeal(Restart|CacheClear|Rollback)$/;
 
 let w: World | undefined;
 afterEach(async () => {
   await w?.stop();
   w = undefined;
 });
-
-async function actions(): Promise<string[]> {
-  return (await w!.reasons('web')).filter((r) => ACTIONS.test(r));
-}
-async function cyclesUntil(r: Replica, pred: () => Promise<boolean>, max = 10): Promise<void> {
-  for (let i = 0; i < max; i++) {
-    w!.advance();
-    await r.cycle();
-    if (await pred()) return;
-  }
-  throw new Error(
-    `not reached after ${max} cycles; Events: ${(await w!.reasons('web')).join(', ')}`,
-  );
-}
 
 describe('production guards in the running loop', () => {
   it('admission webhook answering 500 for a minute: the same rung is retried, never a climb to rollback', async () => {
@@ -43,16 +28,16 @@ describe('production guards in the running loop', () => {
     await r.cycle();
     w.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
     w.proxy.fail({ method: 'PATCH', path: DEPLOYMENT, mode: 500, count: Infinity });
-    await cyclesUntil(r, async () => (await w!.reasons('web')).includes('AutoHealActionFailed'));
+    await w!.cyclesUntil(r, async () => (await w!.reasons('web')).includes('AutoHealActionFailed'));
     const outageStart = w.clock.now();
     while (w.clock.now() - outageStart < 60_000) {
       w.advance();
       await r.cycle();
     }
     w.proxy.clear(); // the webhook is back
-    await cyclesUntil(r, async () => (await actions()).length > 0, 6);
+    await w!.cyclesUntil(r, async () => (await w!.actions()).length > 0, 6);
     const reasons = await w.reasons('web');
-    expect(await actions()).toEqual(['AutoHealRestart']); // no cache clear, no rollback, no page
+    expect(await w!.actions()).toEqual(['AutoHealRestart']); // no cache clear, no rollback, no page
     expect(reasons).not.toContain('AutoHealNeedsAttention');
     const failed = (await w.events('web')).filter((e) => e.reason === 'AutoHealActionFailed');
     expect(failed.length).toBeGreaterThanOrEqual(1);
@@ -94,7 +79,7 @@ describe('production guards in the running loop', () => {
     const r = await w.addReplica({ identity: 'healer-0' });
     await r.cycle();
     w.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
-    await cyclesUntil(r, async () => (await actions()).length > 0);
+    await w!.cyclesUntil(r, async () => (await w!.actions()).length > 0);
     const term = r.elector.term();
     expect(term).toBeDefined();
     expect((await w.healState('web'))?.term).toBe(term);
@@ -139,14 +124,14 @@ describe('production guards in the running loop', () => {
       w.advance();
       await r.cycle();
     }
-    expect(await actions()).toEqual([]);
+    expect(await w!.actions()).toEqual([]);
     const denied = (await w.events('web')).filter((e) => e.reason === 'AutoHealBudgetDenied');
     expect(denied).toHaveLength(1);
     expect(denied[0]?.message).toMatch(
       /ledger_unavailable: the budget ledger is not loaded \(listing Events: HTTP 503 \(injected\)\): no actions until it is/,
     );
     eventsListable = true;
-    await cyclesUntil(r, async () => (await actions()).length > 0, 3);
+    await w!.cyclesUntil(r, async () => (await w!.actions()).length > 0, 3);
   });
 
   it('hysteresis counts time, not calls: quick POST /api/check calls cannot satisfy enterCycles', async () => {
@@ -166,9 +151,9 @@ describe('production guards in the running loop', () => {
       await request(r.app).post('/api/check').set('Authorization', `Bearer ${TOKEN}`).expect(200);
       w.sim.tick(200);
     }
-    expect(await actions()).toEqual([]);
+    expect(await w!.actions()).toEqual([]);
     // two more scheduled cycles and it acts
-    await cyclesUntil(r, async () => (await actions()).length > 0, 3);
+    await w!.cyclesUntil(r, async () => (await w!.actions()).length > 0, 3);
   });
 
   it('a follower writes no Event, not even for a bad annotation', async () => {

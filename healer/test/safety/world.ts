@@ -47,6 +47,8 @@ import { startFakeBackend, type FakeBackend } from './fakeBackend.js';
 import { startFaultProxy, type FaultProxy } from './faultProxy.js';
 
 export const NS = 'shop';
+/** The Event reasons of the ladder's actions. */
+export const HEAL_ACTION_REASONS = ['AutoHealRestart', 'AutoHealCacheClear', 'AutoHealRollback'];
 export const LEASE = { namespace: 'default', name: 'aiops-healer' };
 export const TOKEN = 'safety-token';
 /** Kubernetes requests give up after this long (what main.ts must configure too). */
@@ -101,6 +103,10 @@ export interface World {
   /** Events the healers wrote on a deployment, oldest first. */
   events(name: string): Promise<CoreV1Event[]>;
   reasons(name: string): Promise<string[]>;
+  /** The heal actions (restart, cache clear, rollback) among a deployment's Event reasons. */
+  actions(name?: string): Promise<string[]>;
+  /** Advances one cycle and runs `r` until `pred` holds; fails naming the Events if it never does. */
+  cyclesUntil(r: Replica, pred: () => Promise<boolean>, max?: number): Promise<void>;
   deployment(name: string): Promise<V1Deployment>;
   healState(name: string): Promise<ReturnType<typeof readPersisted>['state']>;
   stop(): Promise<void>;
@@ -266,6 +272,19 @@ export async function startWorld(
     },
     async reasons(name) {
       return (await world.events(name)).map((e) => e.reason ?? '');
+    },
+    async actions(name = 'web') {
+      return (await world.reasons(name)).filter((r) => HEAL_ACTION_REASONS.includes(r));
+    },
+    async cyclesUntil(r, pred, max = 10) {
+      for (let i = 0; i < max; i++) {
+        world.advance();
+        await r.cycle();
+        if (await pred()) return;
+      }
+      throw new Error(
+        `not reached after ${max} cycles; Events: ${(await world.reasons('web')).join(', ')}`,
+      );
     },
     deployment: (name) => kube.apps.readNamespacedDeployment({ name, namespace: NS }),
     async healState(name) {

@@ -107,6 +107,8 @@ for (let i = 0; i < Number(env.CYCLES ?? 2); i++) {
     watched: report.watched,
     conclusive: report.rows.filter((r) => !r.inconclusive).length,
     inconclusive: report.rows.filter((r) => r.inconclusive).length,
+    atRisk: report.rows.filter((r) => r.atRisk).length,
+    fleetHold: report.fleetHold,
     errors: report.errors.slice(0, 3),
     healerQueries: (await queriesSoFar()) - before,
     kubeRequests: {

@@ -117,6 +117,8 @@ export const CONFIG_SCHEMA = z
         maxFraction: z.number().min(0).max(1).default(0.3),
         /** … once at least this many are at risk (one deployment alone is never a fleet event). */
         minAtRisk: z.number().int().min(1).default(2),
+        /** `AutoHealFleetHold` Events written per cycle (the rest follow on the next cycles). */
+        eventsPerCycle: z.number().int().min(1).default(100),
       })
       .prefault({}),
     ladder: z

@@ -15,7 +15,7 @@ import {
   statusOf,
   type KubeClients,
 } from './kube.js';
-import type { ActionResult, ScaleUpResult } from './types.js';
+import type { ActionResult, RaisedHpa, ScaleUpResult } from './types.js';
 
 export interface ScaleOptions {
   step: number;
@@ -269,4 +269,39 @@ export async function listRaisedHpas(
     if (statusOf(err) === 404) return [];
     throw err;
   }
+}
+
+/** A watched deployment as the orphan-HPA check sees it. */
+export interface ScaleOwner {
+  /** `namespace/name`. */
+  key: string;
+  /** Not in an episode and not in dry-run: nothing of the healer's should be raised. */
+  idle: boolean;
+  /** The HPA its heal state records as raised, if any. */
+  recorded?: string;
+}
+
+/**
+ * HPAs that carry `aiops.io/original-min-replicas` (raised by the healer) but whose deployment's
+ * heal state no longer records them — the annotation was removed by someone, or a crash came
+ * between the two writes — for deployments not in an episode. Pure.
+ */
+export function orphanHpas(
+  raised: readonly V2HorizontalPodAutoscaler[],
+  owners: readonly ScaleOwner[],
+): { key: string; hpa: RaisedHpa }[] {
+  const byKey = new Map(owners.map((o) => [o.key, o]));
+  const out: { key: string; hpa: RaisedHpa }[] = [];
+  for (const hpa of raised) {
+    const ref = hpa.spec?.scaleTargetRef;
+    const name = hpa.metadata?.name;
+    if (ref?.kind !== 'Deployment' || !name) continue;
+    const key = `${hpa.metadata?.namespace}/${ref.name}`;
+    const owner = byKey.get(key);
+    if (!owner?.idle || owner.recorded === name) continue;
+    const original = Number(hpa.metadata?.annotations?.[ANNOTATIONS.originalMinReplicas]);
+    if (!Number.isInteger(original) || original < 1) continue;
+    out.push({ key, hpa: { name, originalMinReplicas: original } });
+  }
+  return out;
 }

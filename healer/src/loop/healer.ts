@@ -15,11 +15,12 @@ import type { Logger } from 'pino';
 import type { DeploymentStatus } from '../api/types.js';
 import { describeError, isLostLeadership, type KubeClients } from '../actions/kube.js';
 import type { ActionRunner } from '../actions/runner.js';
-import { listRaisedHpas } from '../actions/scale.js';
+import { listRaisedHpas, orphanHpas } from '../actions/scale.js';
 import { toPersisted, type PersistedHealState, type StateExtras } from '../actions/state.js';
-import type { ActionResult, HealTargetRef } from '../actions/types.js';
+import type { HealTargetRef } from '../actions/types.js';
 import type { HealerConfig } from '../config.js';
 import { evaluateFleet, NO_FLEET_HOLD, type FleetVerdict } from '../gate/fleet.js';
+import { FleetEpisode, type FleetStep } from '../gate/fleetEpisode.js';
 import type { ActionGate, GateRequest } from '../gate/types.js';
 import { LostLeadershipError } from '../leader/errors.js';
 import type { HealerMetrics } from '../metrics.js';
@@ -33,6 +34,7 @@ import {
   deploymentStatus,
   dryRunReport,
   fleetHoldMessage,
+  fleetHoldReport,
   groupedInconclusiveMessage,
   heldReport,
   inconclusiveReport,
@@ -52,8 +54,12 @@ import type { Sleep } from '../retry.js';
 import type { Assessor, DependencyReport } from '../sources/assess.js';
 import type { WatchScope } from '../sources/deployments.js';
 import { workloadView } from '../sources/workload.js';
+import { DependencyWarnings } from '../report/dependencies.js';
 import { HealMemoryStore } from './memory.js';
 import { ShadowLedger, type ShadowEntry } from './shadow.js';
+import type { CycleOptions, CycleReport, CycleRow } from './types.js';
+
+export type { CycleOptions, CycleReport, CycleRow };
 
 export { LostLeadershipError };
 
@@ -84,54 +90,6 @@ export interface HealerDeps {
   /** Told when a dependency (kubernetes, prometheus, predict) fails or recovers (readiness). */
   onDependency?: (name: string, ok: boolean, detail?: string) => void;
 }
-
-/** Per-run overrides (the CLI's flags). */
-export interface CycleOptions {
-  namespaces?: string[];
-  labelSelector?: string;
-  /** Forces dry-run for this cycle (it can only add dry-run, never remove it). */
-  dryRun?: boolean;
-  /**
-   * Overrides N (consecutive cycles ≥ high before acting). The one-shot CLI uses 1: it sees one
-   * cycle only; the persisted ladder state, stabilisation window and budgets still apply.
-   */
-  enterCycles?: number;
-  /**
-   * A follower's cycle: assess and publish status (so every replica serves the same picture),
-   * but never act, notify, write Events or annotations. Followers run these; the leader acts.
-   */
-  observeOnly?: boolean;
-}
-
-/** One deployment's line in a cycle report (the CLI prints these). */
-export interface CycleRow {
-  namespace: string;
-  name: string;
-  risk: number | null;
-  level: string | null;
-  top: string;
-  /** none, wait, inconclusive, recovered, superseded, page, or the action taken. */
-  decision: string;
-  detail: string;
-  dryRun: boolean;
-  /** Risk at or above the high threshold, or a heal underway. */
-  atRisk: boolean;
-  inconclusive: boolean;
-  actionStatus?: ActionResult['status'] | 'budget_denied' | 'held' | 'dry_run';
-}
-
-export interface CycleReport {
-  startedAt: string;
-  durationMs: number;
-  watched: number;
-  rows: CycleRow[];
-  /** Cycle-level failures (Kubernetes list, /predict, every Prometheus query). */
-  errors: string[];
-  /** The fleet guard's reason when it held actions this cycle. */
-  fleetHold?: string;
-}
-
-const HEALER_WARNING_KEY = '(healer)';
 
 /** A watched deployment this cycle, before its decision. */
 interface Target {
@@ -172,15 +130,11 @@ export class Healer {
   private readonly memory: HealMemoryStore;
   private readonly base: DeploymentRules;
   private readonly reportedProblems = new Set<string>();
-  private readonly down = new Set<string>();
+  private readonly dependencies: DependencyWarnings;
   /** Watched last cycle: memory key → `namespace/name`. */
   private known = new Map<string, { namespace: string; name: string }>();
-  /**
-   * The fleet guard's current hold: when it started, the deployments already given an Event, its
-   * last reason, and the calm cycles counted towards releasing it.
-   */
-  private fleetEpisode:
-    { startedAt: number; evented: Set<string>; last: FleetVerdict; calm: number } | undefined;
+  /** The fleet guard across cycles (one episode, one message, a release grace). */
+  private readonly fleetEpisode: FleetEpisode;
   private inFlight: Promise<CycleReport> | undefined;
   /** The running cycle is a follower's: read and publish only. */
   private observing = false;
@@ -189,6 +143,8 @@ export class Healer {
   constructor(private readonly deps: HealerDeps) {
     this.base = defaultRules(deps.config);
     this.memory = new HealMemoryStore({ ...deps, beforeWrite: () => this.guard() });
+    this.fleetEpisode = new FleetEpisode(deps.config.exitCycles, deps.config.fleet.eventsPerCycle);
+    this.dependencies = new DependencyWarnings(deps.reporter, deps.logger, deps.now);
   }
 
   /** Dry-run records for `GET /api/shadow`. */
@@ -269,9 +225,9 @@ export class Healer {
           batch.assessments.get(t.key) ?? { kind: 'inconclusive', reason: 'not assessed' },
         ),
       );
-      const fleet = this.observing
-        ? NO_FLEET_HOLD
-        : this.fleetWithGrace(
+      const step = this.observing
+        ? undefined
+        : this.fleetEpisode.update(
             evaluateFleet(
               turns.map((t) => ({
                 namespace: t.namespace,
@@ -283,14 +239,16 @@ export class Healer {
                 .filter((d) => !d.ok)
                 .map((d) => `${d.name}: ${d.detail ?? ''}`.slice(0, 200)),
             ),
+            this.deps.now(),
           );
+      const fleet = step?.verdict ?? NO_FLEET_HOLD;
       if (fleet.reason) report.fleetHold = fleet.reason;
       metrics.fleetHold.set(fleet.reason ? 1 : 0);
 
       let lost = false;
       try {
-        if (!this.observing) {
-          await this.reportFleet(fleet, turns);
+        if (step) {
+          await this.reportFleet(step, turns);
           await this.reportGroupedInconclusive(turns);
         }
         for (const t of turns) {
@@ -659,64 +617,28 @@ export class Healer {
     await this.deps.reporter.report(r);
   }
 
-  /**
-   * A fleet hold is released only after `exitCycles` calm cycles in a row, so one cycle with
-   * fewer deployments at risk (a scrape gap, an inconclusive cycle) neither lets actions through
-   * nor starts a second grouped message.
-   */
-  private fleetWithGrace(v: FleetVerdict): FleetVerdict {
-    const ep = this.fleetEpisode;
-    if (v.reason || !ep || ep.last.dependency) return v;
-    ep.calm++;
-    if (ep.calm >= this.deps.config.exitCycles) return v;
-    return {
-      ...ep.last,
-      atRisk: [],
-      reason: `${ep.last.reason} (releasing: ${ep.calm}/${this.deps.config.exitCycles} calm cycles)`,
-    };
-  }
-
-  /**
-   * The fleet guard holds: one grouped message per fleet episode, one Event per held at-risk
-   * deployment (once each per episode). Its end is logged.
-   */
-  private async reportFleet(fleet: FleetVerdict, turns: readonly Turn[]): Promise<void> {
-    // A degraded dependency was announced by its own warning; the hold needs no second message.
-    if (!fleet.reason || fleet.dependency) {
-      if (this.fleetEpisode && !fleet.dependency)
-        this.deps.logger.info('fleet guard released: actions resume');
-      this.fleetEpisode = undefined;
-      return;
-    }
-    const now = this.deps.now();
+  /** A fleet hold: one grouped message when it starts, one Event per newly held deployment. */
+  private async reportFleet(step: FleetStep, turns: readonly Turn[]): Promise<void> {
+    if (step.released) this.deps.logger.info('fleet guard released: actions resume');
+    const { verdict } = step;
+    if (!step.started && step.newlyHeld.length === 0) return;
     this.guard();
-    if (this.fleetEpisode && fleet.atRisk.length > 0) {
-      this.fleetEpisode.last = fleet;
-      this.fleetEpisode.calm = 0;
-    }
-    if (!this.fleetEpisode) {
-      this.fleetEpisode = { startedAt: now, evented: new Set(), last: fleet, calm: 0 };
+    if (step.started) {
       await this.deps.reporter.warning(
-        fleetHoldMessage(fleet.reason, fleet.atRisk, now, linksOf(this.deps.config.links)),
+        fleetHoldMessage(
+          verdict.reason,
+          verdict.atRisk,
+          this.fleetEpisode.startedAt() ?? this.deps.now(),
+          linksOf(this.deps.config.links),
+        ),
       );
     }
-    const episode = this.fleetEpisode;
     const byKey = new Map(turns.map((t) => [t.key, t]));
     await Promise.all(
-      fleet.atRisk
-        .filter((k) => !episode.evented.has(k))
-        .map(async (k) => {
-          episode.evented.add(k);
-          const t = byKey.get(k);
-          if (!t) return;
-          await this.deps.reporter.report({
-            subject: t.subject,
-            level: 'warn',
-            message: `${fleet.reason}; this deployment: risk ${t.row.risk?.toFixed(2)}`,
-            event: { type: 'Warning', reason: EVENT_REASONS.fleetHold },
-            dryRun: t.rules.dryRun,
-          });
-        }),
+      step.newlyHeld.map(async (k) => {
+        const t = byKey.get(k);
+        if (t) await this.deps.reporter.report(fleetHoldReport(this.view(t), verdict.reason));
+      }),
     );
   }
 
@@ -750,26 +672,24 @@ export class Healer {
       this.deps.logger.warn({ err: describeError(err) }, 'listing HPAs failed');
       return;
     }
-    if (raised.length === 0) return;
     const byKey = new Map(turns.map((t) => [t.key, t]));
-    for (const hpa of raised) {
-      const ref = hpa.spec?.scaleTargetRef;
-      if (ref?.kind !== 'Deployment') continue;
-      const t = byKey.get(`${hpa.metadata?.namespace}/${ref.name}`);
-      if (!t || t.rules.dryRun || t.next.phase !== 'healthy') continue;
-      if (t.extras.hpa?.name === hpa.metadata?.name) continue;
-      const original = Number(hpa.metadata?.annotations?.[ANNOTATIONS.originalMinReplicas]);
-      if (!Number.isInteger(original) || original < 1) continue;
+    const orphans = orphanHpas(
+      raised,
+      turns.map((t) => ({
+        key: t.key,
+        idle: !t.rules.dryRun && t.next.phase === 'healthy',
+        ...(t.extras.hpa ? { recorded: t.extras.hpa.name } : {}),
+      })),
+    );
+    for (const o of orphans) {
+      const t = byKey.get(o.key)!;
       this.guard();
-      const r = await this.deps.runner.restoreHpa(t.ref, {
-        name: hpa.metadata?.name ?? '',
-        originalMinReplicas: original,
-      });
+      const r = await this.deps.runner.restoreHpa(t.ref, o.hpa);
       await this.deps.reporter.report(
         scaleReturnedReport(
           this.view(t),
           [r.detail],
-          `HPA ${hpa.metadata?.name} carries ${ANNOTATIONS.originalMinReplicas}=${original} but no heal state records it`,
+          `HPA ${o.hpa.name} carries ${ANNOTATIONS.originalMinReplicas}=${o.hpa.originalMinReplicas} but no heal state records it`,
         ),
       );
     }
@@ -825,21 +745,14 @@ export class Healer {
   /** A dependency started failing: warn once (log + notification) until it recovers. */
   private async failing(what: string, title: string, detail: string): Promise<void> {
     this.deps.onDependency?.(what, false, detail);
-    if (this.observing || this.down.has(what)) return;
+    if (this.observing || this.dependencies.isDown(what)) return;
     this.guard();
-    this.down.add(what);
-    await this.deps.reporter.warning({
-      kind: 'warning',
-      title,
-      detail: `${detail}; no actions until it recovers`,
-      dedupKey: `${HEALER_WARNING_KEY}:${what}:down:${this.deps.now()}`,
-    });
+    await this.dependencies.failing(what, title, detail);
   }
 
   private async recovered(what: string): Promise<void> {
     this.deps.onDependency?.(what, true);
-    if (!this.down.delete(what)) return;
-    this.deps.logger.info({ dependency: what }, `${what} reachable again`);
+    this.dependencies.recovered(what);
   }
 
   /**

@@ -408,6 +408,17 @@ export function scaleReturnedReport(v: ReportView, details: string[], why: strin
   };
 }
 
+/** The Event on one deployment the fleet guard holds (once per fleet episode). */
+export function fleetHoldReport(v: ReportView, reason: string): ReportInput {
+  return {
+    subject: v.subject,
+    level: 'warn',
+    message: `${reason}; this deployment: risk ${v.scored ? fmt(v.scored.risk) : 'unknown'}`,
+    event: { type: 'Warning', reason: EVENT_REASONS.fleetHold },
+    dryRun: v.dryRun,
+  };
+}
+
 /** How many names a grouped message lists before "and N more". */
 export const GROUP_NAMES = 20;
 

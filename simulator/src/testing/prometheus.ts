@@ -8,6 +8,8 @@ export interface PrometheusOptions {
   targets?: string[];
   /** Scrape and evaluation interval, e.g. `1s` in tests. */
   scrapeInterval?: string;
+  /** Scrape timeout (≤ the interval); Prometheus' default (10 s, or the interval) when unset. */
+  scrapeTimeout?: string;
   /** Extra YAML appended under `scrape_configs` is not supported on purpose: keep tests simple. */
   port?: number;
 }
@@ -30,6 +32,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
     'global:',
     `  scrape_interval: ${interval}`,
     `  evaluation_interval: ${interval}`,
+    ...(opts.scrapeTimeout ? [`  scrape_timeout: ${opts.scrapeTimeout}`] : []),
     'scrape_configs:',
     '  - job_name: simulator',
     '    honor_labels: true',

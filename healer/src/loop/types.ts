@@ -1,0 +1,48 @@
+/** What a cycle is asked to do and what it reports (the CLI prints these). */
+import type { ActionResult } from '../actions/types.js';
+
+/** Per-run overrides (the CLI's flags). */
+export interface CycleOptions {
+  namespaces?: string[];
+  labelSelector?: string;
+  /** Forces dry-run for this cycle (it can only add dry-run, never remove it). */
+  dryRun?: boolean;
+  /**
+   * Overrides N (consecutive cycles ≥ high before acting). The one-shot CLI uses 1: it sees one
+   * cycle only; the persisted ladder state, stabilisation window and budgets still apply.
+   */
+  enterCycles?: number;
+  /**
+   * A follower's cycle: assess and publish status (so every replica serves the same picture),
+   * but never act, notify, write Events or annotations. Followers run these; the leader acts.
+   */
+  observeOnly?: boolean;
+}
+
+/** One deployment's line in a cycle report (the CLI prints these). */
+export interface CycleRow {
+  namespace: string;
+  name: string;
+  risk: number | null;
+  level: string | null;
+  top: string;
+  /** none, wait, inconclusive, recovered, superseded, page, or the action taken. */
+  decision: string;
+  detail: string;
+  dryRun: boolean;
+  /** Risk at or above the high threshold, or a heal underway. */
+  atRisk: boolean;
+  inconclusive: boolean;
+  actionStatus?: ActionResult['status'] | 'budget_denied' | 'held' | 'dry_run';
+}
+
+export interface CycleReport {
+  startedAt: string;
+  durationMs: number;
+  watched: number;
+  rows: CycleRow[];
+  /** Cycle-level failures (Kubernetes list, /predict, every Prometheus query). */
+  errors: string[];
+  /** The fleet guard's reason when it held actions this cycle. */
+  fleetHold?: string;
+}

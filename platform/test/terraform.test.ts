@@ -51,6 +51,52 @@ describe('infra/ Terraform (parsed by the HCL parser)', () => {
     expect(unpinnedModules(tf)).toEqual([]);
   });
 
+  it('least privilege CI: one OIDC role per job kind, prod trusted only from the prod environment', async () => {
+    const tf = await parseTerraformDir(repoPath('infra'));
+    const locals = JSON.stringify(tf.locals);
+    // The subjects each role trusts, exactly (StringEquals), by role key.
+    expect(locals).toContain(
+      '"deploy-${env}\\" => \\"repo:${var.github_repository}:environment:${env}',
+    );
+    expect(locals).toContain('publish = \\"repo:${var.github_repository}:ref:refs/heads/main');
+    expect(locals).toContain('plan    = \\"repo:${var.github_repository}:pull_request');
+    expect(locals).not.toMatch(/refs\/tags/);
+    const trust = first(tf, 'data', 'aws_iam_policy_document', 'github_trust') as {
+      statement: { condition: { test: string; variable: string; values: unknown }[] }[];
+    };
+    const sub = trust.statement[0]!.condition.find((c) => c.variable.endsWith(':sub'))!;
+    expect(sub).toMatchObject({ test: 'StringEquals', values: ['${each.value}'] });
+    // Each deploy role is an EKS admin of its own namespace only.
+    const eks = first(tf, 'module', 'eks');
+    expect(JSON.stringify(eks.access_entries)).toContain('namespaces = [env]');
+    expect(JSON.stringify(eks.access_entries)).toContain(
+      'aws_iam_role.github[\\"deploy-${env}\\"]',
+    );
+    // Only the publish role pushes layers.
+    const deploy = JSON.stringify(first(tf, 'data', 'aws_iam_policy_document', 'github_deploy'));
+    expect(deploy).not.toContain('UploadLayerPart');
+    expect(
+      JSON.stringify(first(tf, 'data', 'aws_iam_policy_document', 'github_publish')),
+    ).toContain('UploadLayerPart');
+  });
+
+  it('EKS 1.33+, API endpoint private unless CIDRs are given, add-on IAM by Pod Identity', async () => {
+    const tf = await parseTerraformDir(repoPath('infra'));
+    const version = String(first(tf, 'variable', 'kubernetes_version').default);
+    expect(Number(version.split('.')[1])).toBeGreaterThanOrEqual(33);
+    const eks = first(tf, 'module', 'eks');
+    expect(eks.cluster_endpoint_private_access).toBe(true);
+    expect(eks.cluster_endpoint_public_access_cidrs).toBe('${var.api_public_cidrs}');
+    expect(first(tf, 'variable', 'api_public_cidrs').default).toEqual([]);
+    expect(JSON.stringify(eks.cluster_addons)).toContain('eks-pod-identity-agent');
+    expect(first(tf, 'module', 'aws_lb_controller_pod_identity')).toMatchObject({
+      attach_aws_lb_controller_policy: true,
+    });
+    expect(first(tf, 'module', 'velero_pod_identity')).toMatchObject({
+      attach_velero_policy: true,
+    });
+  });
+
   it('rejects a syntax error (fixture)', async () => {
     const file = 'platform/test/fixtures/terraform/syntax-error.tf';
     await expect(

@@ -49,14 +49,14 @@ describe('ValidatingAdmissionPolicy: what the healer may change on a Deployment'
     ).toBeDefined();
   });
 
-  it.each(cases.cases.filter((c) => c.expect === 'allow').map((c) => [c.name, c]))(
+  it.each(cases.cases.filter((c) => c.expect === 'allow').map((c) => [c.name, c] as const))(
     'allows: %s',
     (_name, c) => {
       expect(verdict(c).denials).toEqual([]);
     },
   );
 
-  it.each(cases.cases.filter((c) => c.expect === 'deny').map((c) => [c.name, c]))(
+  it.each(cases.cases.filter((c) => c.expect === 'deny').map((c) => [c.name, c] as const))(
     'denies: %s',
     (_name, c) => {
       const v = verdict(c);

@@ -119,6 +119,10 @@ export function validateObject(o: KubeObject): Finding[] {
           message: m,
         }));
   }
+  // The CommonJS models stop at external-secrets.io/v1beta1; v1 kept the fields we use unchanged,
+  // so v1 objects are checked with that schema here, and against the real v1 CRD by the cluster
+  // tier (e2e/cluster/assets.cluster.test.ts).
+  if (o.apiVersion === 'external-secrets.io/v1') o = { ...o, apiVersion: `${o.apiVersion}beta1` };
   const path = modulePath(o);
   const Model = path ? loadModel(path, o.kind) : undefined;
   if (!Model) {

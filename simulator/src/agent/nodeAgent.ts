@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sendError } from '../api/http.js';
+import { sendError, sendJson } from '../api/http.js';
 import { handleSim } from '../api/sim.js';
 import type { ApiContext } from '../api/context.js';
 import { ScaledClock, type Clock } from '../clock.js';
@@ -187,6 +187,13 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: ApiContext)
     return;
   }
   if (url.pathname.startsWith('/sim/')) return handleSim(req, res, url, ctx);
+  // The mirrored pods, read-only: what the healer's SimulatorFeatureSource reads limits from.
+  if (req.method === 'GET' && url.pathname === '/api/v1/pods')
+    return sendJson(res, 200, {
+      apiVersion: 'v1',
+      kind: 'PodList',
+      items: ctx.sim.cluster.list(PODS, undefined),
+    });
   throw routeNotFound();
 }
 

@@ -67,6 +67,7 @@ echo "kubernetes $k8s_version built with $go_version in $(($(date +%s) - start))
 rm -rf "$out"
 mv "$tmp" "$out"
 trap - EXIT
-for b in "${binaries[@]}"; do echo "kube-build: $b $("$out/$b" --version 2>&1)" >&2; done
+echo "kube-build: $("$out/kube-apiserver" --version) from $out" >&2
+echo "kube-build: kubectl $("$out/kubectl" version --client -o json | sed -n 's/.*"gitVersion": "\([^"]*\)".*/\1/p')" >&2
 echo "kube-build: $(cat "$out/BUILT")" >&2
 echo "$out"

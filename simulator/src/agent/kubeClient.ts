@@ -125,7 +125,15 @@ export class KubeClient {
     const send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise<T>((resolve, reject) => {
       const req = send(
-        this.options(method, path, payload ? { 'content-type': contentType } : {}),
+        // An explicit length: a DELETE with a chunked body leaves the apiserver's connection
+        // unusable for the next request on it (it answers that one 400).
+        this.options(
+          method,
+          path,
+          payload
+            ? { 'content-type': contentType, 'content-length': String(Buffer.byteLength(payload)) }
+            : {},
+        ),
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));

@@ -3,7 +3,7 @@
 // the simulator as the node agent, a real Prometheus. Go is needed to build the control plane.
 // Without Go (or another prerequisite) it says what is missing; under CI=true that fails the run.
 import { spawnSync } from 'node:child_process';
-import { APT_BINARIES, which } from './lib.mjs';
+import { APT_BINARIES, buildAndRunJest, which } from './lib.mjs';
 
 const ci = process.env.CI === 'true';
 const NEEDS = {
@@ -34,20 +34,8 @@ console.log(
   `test:cluster: control plane binaries in ${binDir} (${Math.round((Date.now() - started) / 1000)} s)`,
 );
 
-const ts = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
-if (ts.status !== 0) process.exit(ts.status ?? 1);
-
-const r = spawnSync(
-  process.execPath,
-  [
-    '--experimental-vm-modules',
-    '--no-warnings=ExperimentalWarning',
-    'node_modules/jest/bin/jest.js',
-    '--config',
-    'e2e/cluster/jest.config.js',
-    '--runInBand',
-    ...process.argv.slice(2),
-  ],
-  { stdio: 'inherit', env: { ...process.env, AIOPS_KUBE_BIN: binDir, AIOPS_TEST_KIND: 'cluster' } },
+buildAndRunJest(
+  'e2e/cluster/jest.config.js',
+  { ...process.env, AIOPS_KUBE_BIN: binDir, AIOPS_TEST_KIND: 'cluster' },
+  process.argv.slice(2),
 );
-process.exit(r.status ?? 1);

@@ -8,6 +8,7 @@ import { DEPLOYMENTS, EVENTS, HPAS, PODS } from '../cluster/cluster.js';
 import { routeNotFound } from '../cluster/errors.js';
 import { storageKey } from '../cluster/store.js';
 import type { KubeObject, Pod } from '../cluster/types.js';
+import { guardStep } from '../guardStep.js';
 import { collectMetrics } from '../metrics/collect.js';
 import { NODE_NAMES, Simulation } from '../simulator.js';
 import { workloadObjects, type WorkloadSpec } from '../workloads.js';
@@ -124,16 +125,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<RunningNod
     fleet.confirmDeletions();
     flush();
   };
-  let lastError = '';
-  const safeStep = (): void => {
-    try {
-      step();
-    } catch (err) {
-      const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
-      if (text !== lastError) log(`agent: step failed: ${text}`);
-      lastError = text;
-    }
-  };
+  const safeStep = guardStep(step, 'agent', log);
   const stepTimer = setInterval(safeStep, opts.tickMs ?? 250);
   const beatTimer = setInterval(() => fleet.heartbeat(), opts.heartbeatMs ?? 10_000);
   const egress = opts.egressSocket ? await startEgress(opts.egressSocket, sim, log) : undefined;

@@ -22,11 +22,12 @@ interface Obj {
 /** Cluster-level roots first: they install what the overlays' objects refer to. */
 const ROOTS = [
   'k8s/cluster',
+  'k8s/cluster/cert-manager',
   'k8s/monitoring',
   'k8s/argocd',
   'k8s/overlays/dev',
   'k8s/overlays/prod',
-  'k8s/overlays/prod-alb',
+  'k8s/overlays/prod-nginx',
 ];
 const WORKLOAD_KINDS = new Set(['Deployment', 'Rollout', 'StatefulSet', 'DaemonSet']);
 /**

@@ -173,6 +173,8 @@ export async function startControlPlane(opts: { binDir?: string } = {}): Promise
         `--service-account-signing-key-file=${pki.saKey}`,
         '--service-cluster-ip-range=10.96.0.0/24',
         '--authorization-mode=Node,RBAC',
+        // As on EKS: privileged pods are the admission policies' business, not a global ban.
+        '--allow-privileged=true',
         // PodSecurity is on by default; named so the tier fails if a version turns it off.
         '--enable-admission-plugins=NodeRestriction,PodSecurity',
         `--egress-selector-config-file=${egressConfig}`,

@@ -72,12 +72,16 @@ describe("the healer's Role against the real authorizer", () => {
   let backendUrl: string;
   let dir: string;
   let configFile: string;
-  let fullRules: PolicyRule[];
+  /** Each healer Role's name and its full rules, as the manifests render them. */
+  let fullRoles: { name: string; rules: PolicyRule[] }[];
   const admin = () => cluster.plane.admin;
 
   beforeAll(async () => {
     cluster = await startRealCluster();
-    fullRules = cluster.rbac.role.rules!;
+    fullRoles = cluster.rbac.roles.map((r) => ({
+      name: r.role.metadata.name,
+      rules: r.role.rules!,
+    }));
     dir = await mkdtemp(join(tmpdir(), 'aiops-rbac-'));
     configFile = join(dir, 'healer.json');
     await writeFile(
@@ -243,27 +247,33 @@ describe("the healer's Role against the real authorizer", () => {
   const probeFor = (rule: PolicyRule) =>
     rule.apiGroups.includes('coordination.k8s.io') ? leaseProbe : checkProbe;
 
-  it('with the Role from k8s/base, every action and the leader election succeed', async () => {
-    await cluster.setRoleRules(fullRules);
+  const restoreAll = async (): Promise<void> => {
+    for (const r of fullRoles) await cluster.setRoleRules(r.name, r.rules);
+  };
+
+  it('with the Roles from k8s/base and the cache-clear component, every action and the leader election succeed', async () => {
+    await restoreAll();
     expect(await checkProbe()).toMatchObject({ ok: true, why: '' });
     expect(await leaseProbe()).toEqual({ ok: true, why: '' });
   });
 
-  it('without any single verb of that Role, an action or the leader election fails', async () => {
+  it('without any single verb of those Roles, an action or the leader election fails', async () => {
     const unneeded: string[] = [];
-    for (const [i, rule] of fullRules.entries())
-      for (const verb of rule.verbs) {
-        const rules = fullRules
-          .map((r, j) => (j === i ? { ...r, verbs: r.verbs.filter((v) => v !== verb) } : r))
-          .filter((r) => r.verbs.length > 0);
-        await cluster.setRoleRules(rules);
-        const result = await probeFor(rule)();
-        if (result.ok)
-          unneeded.push(
-            `${rule.apiGroups.join(',') || 'core'} ${rule.resources.join(',')} ${verb} (healer: ${result.seen ?? 'leader'})`,
-          );
-      }
-    await cluster.setRoleRules(fullRules);
+    for (const role of fullRoles) {
+      for (const [i, rule] of role.rules.entries())
+        for (const verb of rule.verbs) {
+          const rules = role.rules
+            .map((r, j) => (j === i ? { ...r, verbs: r.verbs.filter((v) => v !== verb) } : r))
+            .filter((r) => r.verbs.length > 0);
+          await cluster.setRoleRules(role.name, rules);
+          const result = await probeFor(rule)();
+          if (result.ok)
+            unneeded.push(
+              `${role.name}: ${rule.apiGroups.join(',') || 'core'} ${rule.resources.join(',')} ${verb} (healer: ${result.seen ?? 'leader'})`,
+            );
+        }
+      await cluster.setRoleRules(role.name, role.rules);
+    }
     expect(unneeded).toEqual([]);
   }, 600_000);
 });

@@ -3,6 +3,7 @@
  * installed: what the cluster tier's healer suites run against. The healer authenticates with a
  * token of its own ServiceAccount (TokenRequest), never as an admin.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { freePort, startProcess, waitForHttp, type ManagedProcess } from '@aiops/simulator/testing';
@@ -29,18 +30,48 @@ interface Obj {
   [k: string]: unknown;
 }
 
-/** The healer's ServiceAccount, Role and RoleBinding exactly as k8s/base renders them. */
-export async function healerRbac(
-  plane: ControlPlane,
-): Promise<{ sa: Obj; role: Obj; binding: Obj }> {
-  const yaml = await kubectlOk(plane, ['kustomize', join(ROOT, 'k8s', 'base')]);
-  const objs = parseAllDocuments(yaml).map((d) => d.toJS() as Obj);
-  const find = (kind: string) => {
-    const o = objs.find((x) => x.kind === kind && x.metadata.name === HEALER);
-    if (!o) throw new Error(`k8s/base renders no ${kind} ${HEALER}`);
+/** The healer's RBAC as rendered: one Role and its RoleBinding. */
+export interface HealerRole {
+  role: Obj;
+  binding: Obj;
+}
+
+/**
+ * The healer's ServiceAccount and Roles exactly as the manifests render them: the base Role
+ * (k8s/base) and the cache-clear Role of the opt-in component (k8s/components/cache-clear), which
+ * every watched namespace here opts into so the cache-clear rung can be proved too.
+ */
+export async function healerRbac(plane: ControlPlane): Promise<{ sa: Obj; roles: HealerRole[] }> {
+  const render = async (dir: string): Promise<Obj[]> =>
+    parseAllDocuments(await kubectlOk(plane, ['kustomize', dir])).map((d) => d.toJS() as Obj);
+  const base = await render(join(ROOT, 'k8s', 'base'));
+  const component = join(ROOT, 'k8s', 'components', 'cache-clear');
+  const cacheClear = parseAllDocuments(
+    (
+      await Promise.all(
+        ['role.yaml', 'rolebinding.yaml'].map((f) => readFile(join(component, f), 'utf8')),
+      )
+    ).join('\n---\n'),
+  ).map((d) => d.toJS() as Obj);
+  const find = (objs: Obj[], kind: string, name: string, from: string): Obj => {
+    const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
+    if (!o) throw new Error(`${from} renders no ${kind} ${name}`);
     return o;
   };
-  return { sa: find('ServiceAccount'), role: find('Role'), binding: find('RoleBinding') };
+  const CACHE_CLEAR = `${HEALER}-cache-clear`;
+  return {
+    sa: find(base, 'ServiceAccount', HEALER, 'k8s/base'),
+    roles: [
+      {
+        role: find(base, 'Role', HEALER, 'k8s/base'),
+        binding: find(base, 'RoleBinding', HEALER, 'k8s/base'),
+      },
+      {
+        role: find(cacheClear, 'Role', CACHE_CLEAR, 'k8s/components/cache-clear'),
+        binding: find(cacheClear, 'RoleBinding', CACHE_CLEAR, 'k8s/components/cache-clear'),
+      },
+    ],
+  };
 }
 
 /** Applies `objects` server-side into `namespace`. */
@@ -70,11 +101,11 @@ export interface RealCluster {
   /** The healer's home namespace (ServiceAccount, Lease) and the namespaces it watches. */
   readonly home: string;
   readonly namespaces: string[];
-  readonly rbac: { sa: Obj; role: Obj; binding: Obj };
+  readonly rbac: { sa: Obj; roles: HealerRole[] };
   /** A kubeconfig with a fresh token of the healer's ServiceAccount. */
   healerKubeconfig(): Promise<string>;
-  /** Replaces the healer's Role in every watched namespace with these rules. */
-  setRoleRules(rules: PolicyRule[]): Promise<void>;
+  /** Replaces the rules of the healer's Role `name` in every watched namespace. */
+  setRoleRules(name: string, rules: PolicyRule[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -112,12 +143,17 @@ export async function startRealCluster(
       throw new Error(`node agent did not start:\n${a.output()}`, { cause: err });
     });
     const rbac = await healerRbac(plane);
-    const binding = (): Obj => ({
-      ...rbac.binding,
-      subjects: rbac.binding.subjects!.map((s) => ({ ...s, namespace: home })),
+    const bound = (binding: Obj): Obj => ({
+      ...binding,
+      subjects: binding.subjects!.map((s) => ({ ...s, namespace: home })),
     });
     await applyIn(plane, home, [rbac.sa]);
-    for (const ns of namespaces) await applyIn(plane, ns, [rbac.role, binding()]);
+    for (const ns of namespaces)
+      await applyIn(
+        plane,
+        ns,
+        rbac.roles.flatMap((r) => [r.role, bound(r.binding)]),
+      );
     await waitAvailable(plane, namespaces);
     return {
       plane,
@@ -129,8 +165,10 @@ export async function startRealCluster(
       async healerKubeconfig() {
         return plane.writeTokenKubeconfig('healer', await plane.tokenFor(home, HEALER), home);
       },
-      async setRoleRules(rules) {
-        for (const ns of namespaces) await applyIn(plane, ns, [{ ...rbac.role, rules }]);
+      async setRoleRules(name, rules) {
+        const r = rbac.roles.find((x) => x.role.metadata.name === name);
+        if (!r) throw new Error(`no healer Role ${name}`);
+        for (const ns of namespaces) await applyIn(plane, ns, [{ ...r.role, rules }]);
       },
       stop,
     };

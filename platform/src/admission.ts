@@ -1,9 +1,11 @@
 /**
  * Evaluates a ValidatingAdmissionPolicy's CEL offline, as the API server would for one request:
  * match conditions, then the variables in order, then every validation. The CEL evaluator is
- * `@marcbachmann/cel-js` (optional fields, `cel.bind`, the strings extension), so the policy's own
- * expressions are run, not a re-implementation of them. The API server stays the authority (it
- * also type-checks against the OpenAPI schema); this tier catches a wrong rule before that.
+ * `@marcbachmann/cel-js` (optional fields, the strings extension), so the policy's own
+ * expressions are run, not a re-implementation of them. The API server stays the authority: it
+ * type-checks against the OpenAPI schema and accepts less than this evaluator does (it refuses
+ * `cel.bind` in admission policies), so e2e/cluster/admission.cluster.test.ts replays the same
+ * cases on a real kube-apiserver; this tier catches a wrong rule before that.
  */
 import { Environment } from '@marcbachmann/cel-js';
 import type { KubeObject } from './kube.js';

@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_BUDGET_LIMITS } from './budget/types.js';
 import { HEAL_ACTIONS } from './policy/types.js';
+import { HUMANS_CONFIG, SLACK_APP_CONFIG } from './humans/schema.js';
 
 const D = DEFAULT_BUDGET_LIMITS;
 const count = z.number().int().min(0);
@@ -150,6 +151,7 @@ export const CONFIG_SCHEMA = z
         queueSize: z.number().int().min(1).default(100),
         /** At most one message per this interval (Slack allows about one per second). */
         paceMs: durationMs.default(1_000),
+        ...SLACK_APP_CONFIG,
       })
       .prefault({}),
     links: z.object({ dashboard: z.url().optional(), grafana: z.url().optional() }).prefault({}),
@@ -212,6 +214,7 @@ export const CONFIG_SCHEMA = z
         retryPeriodSeconds: z.number().positive().default(2),
       })
       .prefault({}),
+    ...HUMANS_CONFIG,
     /** SIGTERM: how long to wait for the running cycle and the Slack queue before exiting. */
     shutdownTimeoutMs: durationMs.default(25_000),
     port: z.number().int().min(0).max(65535).default(8081),
@@ -331,6 +334,10 @@ export const ENV_KEYS: ReadonlyArray<[string, string[], (env: Env, key: string) 
   ['HEALER_CACHE_CLEAR_PATH', ['cacheClear', 'path'], (e, k) => e[k] || undefined],
   ['HEALER_DRY_RUN', ['dryRun'], bool],
   ['SLACK_WEBHOOK_URL', ['slack', 'webhookUrl'], (e, k) => e[k] || undefined],
+  ['SLACK_BOT_TOKEN', ['slack', 'botToken'], (e, k) => e[k] || undefined],
+  ['SLACK_SIGNING_SECRET', ['slack', 'signingSecret'], (e, k) => e[k] || undefined],
+  ['SLACK_CHANNEL', ['slack', 'channel'], (e, k) => e[k] || undefined],
+  ['SLACK_API_URL', ['slack', 'apiUrl'], (e, k) => e[k] || undefined],
   ['DASHBOARD_URL', ['links', 'dashboard'], (e, k) => e[k] || undefined],
   ['GRAFANA_URL', ['links', 'grafana'], (e, k) => e[k] || undefined],
   ['HEALER_FEATURE_SOURCE', ['features', 'source'], (e, k) => e[k] || undefined],
@@ -397,7 +404,12 @@ export function redactConfig(config: HealerConfig): unknown {
       ...config.prometheus,
       queries: `${Object.keys(config.prometheus.queries).length} templates`,
     },
-    slack: { ...config.slack, webhookUrl: config.slack.webhookUrl ? '<redacted>' : undefined },
+    slack: {
+      ...config.slack,
+      webhookUrl: config.slack.webhookUrl ? '<redacted>' : undefined,
+      botToken: config.slack.botToken ? '<redacted>' : undefined,
+      signingSecret: config.slack.signingSecret ? '<redacted>' : undefined,
+    },
     api: {
       ...config.api,
       token: config.api.token ? '<redacted>' : undefined,

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createKubeClients, loadKubeConfig } from './actions/kube.js';
 import { ReadinessTracker, httpProbe } from './api/readiness.js';
+import { mountHumans } from './api/humans.js';
 import { createStatusApp } from './api/server.js';
 import { StatusStore } from './api/store.js';
 import { LedgerBudgetGate } from './budget/gate.js';
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
     });
   }
 
-  const { healer, notifier } = createHealer({
+  const { healer, notifier, humans } = createHealer({
     config,
     kube,
     logger,
@@ -122,6 +123,13 @@ async function main(): Promise<void> {
     shadow: () => healer.shadowEntries(),
     ...(history ? { history } : {}),
     onError: (err) => logger.error({ err: String(err) }, 'status API error'),
+    extend: (app, guards) =>
+      mountHumans(app, guards, {
+        ...humans,
+        ...(config.slack.signingSecret ? { signingSecret: config.slack.signingSecret } : {}),
+        now: Date.now,
+        onRejected: (reason) => logger.warn({ reason }, 'Slack interaction rejected'),
+      }),
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, () => resolve(s));

@@ -16,7 +16,7 @@ import { Registry } from 'prom-client';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createKubeClients, loadKubeConfig, type KubeClients } from '../src/actions/kube.js';
 import { configFromSources, type HealerConfig, type HealerConfigInput } from '../src/config.js';
-import { createHealer } from '../src/loop/factory.js';
+import { createHealer, type HealerNotifier, type HealerParts } from '../src/loop/factory.js';
 import type { Healer } from '../src/loop/healer.js';
 import type { HealerMetrics } from '../src/metrics.js';
 import { SlackNotifier } from '../src/notify/slack.js';
@@ -38,6 +38,8 @@ export interface Harness {
   sink: MemoryStatusSink;
   metrics: HealerMetrics;
   notifier: SlackNotifier;
+  /** Approvals, silences and the kill switch. */
+  humans: HealerParts['humans'];
   /** The exec fake, when asked for. */
   exec?: ExecFake;
   /** Advances virtual time by one cycle interval and runs a cycle. */
@@ -68,6 +70,8 @@ export interface HarnessOptions {
   wrapSource?: (source: FeatureSource, sim: RunningSimulator) => FeatureSource;
   /** Leadership as the loop sees it (default: always leader). */
   isLeader?: () => boolean;
+  /** Notifies through this instead of the webhook receiver (the Slack app stand-in). */
+  notifier?: HealerNotifier;
 }
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
@@ -108,7 +112,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     // No pacing on the virtual clock: the sender's 1 msg/s is tested in slack.test.ts.
     sleep: async () => undefined,
   });
-  const { healer, metrics } = createHealer({
+  const { healer, metrics, humans } = createHealer({
     config,
     kube,
     logger,
@@ -117,7 +121,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     budget: opts.budget ?? ALLOW_ALL_BUDGET,
     now,
     sleep: async () => undefined,
-    notifier,
+    notifier: opts.notifier ?? notifier,
     source: (opts.wrapSource ?? ((s) => s))(new SimulatorFeatureSource({ url: sim.url, now }), sim),
     ...(opts.isLeader ? { isLeader: opts.isLeader } : {}),
   });
@@ -132,6 +136,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     sink,
     metrics,
     notifier,
+    humans,
     ...(exec ? { exec } : {}),
     async cycle(ms = 30_000) {
       sim.tick(ms);

@@ -55,6 +55,11 @@ export interface StatusAppDeps {
   onHistoryFallback?(err: unknown): void;
   /** Called with every unexpected (500) error, for the log. */
   onError?(err: unknown): void;
+  /** Adds routes (approvals, silences, Slack interactions) with the app's guards. */
+  extend?(
+    app: Express,
+    guards: { requireToken: RequestHandler; requireLeader: RequestHandler },
+  ): void;
 }
 
 /** Kubernetes object names: DNS-1123 labels/subdomains (namespaces are labels, names subdomains). */
@@ -170,6 +175,8 @@ export function createStatusApp(deps: StatusAppDeps): Express {
     await deps.resetDeployment(ns, name);
     res.json({ reset: `${ns}/${name}` });
   });
+
+  deps.extend?.(app, { requireToken, requireLeader });
 
   app.use(() => {
     throw new NotFoundError('route');

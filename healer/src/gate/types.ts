@@ -16,6 +16,9 @@ export interface GateRequest {
   workload?: WorkloadView;
   /** When the assessment that led to the action was taken (ms). */
   assessedAt?: number;
+  /** The deployment's labels and annotations (silences by selector, `aiops.io/paused-until`). */
+  labels?: Readonly<Record<string, string>>;
+  annotations?: Readonly<Record<string, string>>;
 }
 
 export type GateRule =
@@ -27,6 +30,10 @@ export type GateRule =
   | 'fleet'
   /** The assessment is older than `maxAssessmentAgeMs`. */
   | 'stale_assessment'
+  /** The cluster-wide kill switch (a ConfigMap key). */
+  | 'kill_switch'
+  /** A silence or `aiops.io/paused-until` covers the deployment. */
+  | 'silenced'
   | BudgetRule;
 
 export type GateVerdict =
@@ -42,6 +49,8 @@ export type GateVerdict =
       page?: boolean;
       /** Part of a fleet-wide hold: reported in one grouped message. */
       grouped?: boolean;
+      /** A human asked for quiet (silence, kill switch): an Event once, no message. */
+      quiet?: boolean;
     };
 
 /** This cycle's context for every check. */

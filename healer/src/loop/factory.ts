@@ -14,6 +14,7 @@ import { LostLeadershipError } from '../leader/errors.js';
 import { HealerMetrics } from '../metrics.js';
 import { LogNotifier } from '../notify/log.js';
 import { SlackNotifier } from '../notify/slack.js';
+import { SlackAppNotifier } from '../notify/slackApp.js';
 import type { Notifier } from '../notify/types.js';
 import { ALLOW_ALL_BUDGET, type BudgetGate } from '../policy/types.js';
 import { KubeEventRecorder } from '../report/kubeEvents.js';
@@ -26,6 +27,7 @@ import { PredictClient } from '../sources/predict.js';
 import { PrometheusFeatureSource } from '../sources/prometheus.js';
 import { SimulatorFeatureSource } from '../sources/simulator.js';
 import type { FeatureSource } from '../sources/types.js';
+import { createHumans, type Humans } from '../humans/create.js';
 import { Healer, type HealerDeps } from './healer.js';
 
 export type HealerNotifier = Notifier & {
@@ -41,6 +43,8 @@ export interface HealerParts {
   source: FeatureSource;
   predictor: Predictor;
   reporter: Reporter;
+  /** Approvals, silences and the kill switch (`src/humans/`). */
+  humans: Humans;
 }
 
 export interface FactoryOptions {
@@ -74,6 +78,19 @@ export function createHealer(o: FactoryOptions): HealerParts {
   const metrics = new HealerMetrics(o.registry);
   const notifier: HealerNotifier =
     o.notifier ??
+    (config.slack.botToken && config.slack.channel
+      ? new SlackAppNotifier({
+          token: config.slack.botToken,
+          channel: config.slack.channel,
+          apiUrl: config.slack.apiUrl,
+          timeoutMs: config.slack.timeoutMs,
+          retries: config.slack.retries,
+          onFailed: (m, error) => {
+            metrics.notificationFailures.inc();
+            logger.warn({ notification: m.kind, error }, 'Slack app delivery failed');
+          },
+        })
+      : undefined) ??
     (config.slack.webhookUrl
       ? new SlackNotifier({
           webhookUrl: config.slack.webhookUrl,
@@ -137,6 +154,18 @@ export function createHealer(o: FactoryOptions): HealerParts {
   const beforeWrite = (): void => {
     if (o.isLeader && !o.isLeader()) throw new LostLeadershipError();
   };
+  const humans = createHumans({
+    config,
+    core: kube.core,
+    reporter,
+    logger,
+    registry: o.registry,
+    now,
+    inner: new HealGate({
+      budget: o.budget ?? ALLOW_ALL_BUDGET,
+      maxAssessmentAgeMs: config.maxAssessmentAgeMs,
+    }),
+  });
   const healer = new Healer({
     config,
     kube,
@@ -158,10 +187,8 @@ export function createHealer(o: FactoryOptions): HealerParts {
         ...(o.sleep ? { sleep: o.sleep } : {}),
       }),
     ),
-    gate: new HealGate({
-      budget: o.budget ?? ALLOW_ALL_BUDGET,
-      maxAssessmentAgeMs: config.maxAssessmentAgeMs,
-    }),
+    gate: humans.gate,
+    approvals: humans.approvals,
     reporter,
     sink: o.sink,
     metrics,
@@ -173,5 +200,5 @@ export function createHealer(o: FactoryOptions): HealerParts {
     ...(o.term ? { term: o.term } : {}),
     ...(o.onDependency ? { onDependency: o.onDependency } : {}),
   });
-  return { healer, notifier, metrics, source, predictor, reporter };
+  return { healer, notifier, metrics, source, predictor, reporter, humans };
 }

@@ -55,6 +55,9 @@ import type { Assessor, DependencyReport } from '../sources/assess.js';
 import type { WatchScope } from '../sources/deployments.js';
 import { workloadView } from '../sources/workload.js';
 import { DependencyWarnings } from '../report/dependencies.js';
+import type { Approvals } from '../approval/approvals.js';
+import { gatedLadder } from '../approval/gates.js';
+import { silencedReport } from '../silence/report.js';
 import { HealMemoryStore } from './memory.js';
 import { ShadowLedger, type ShadowEntry } from './shadow.js';
 import type { CycleOptions, CycleReport, CycleRow } from './types.js';
@@ -89,6 +92,8 @@ export interface HealerDeps {
   term?: () => number | undefined;
   /** Told when a dependency (kubernetes, prometheus, predict) fails or recovers (readiness). */
   onDependency?: (name: string, ok: boolean, detail?: string) => void;
+  /** Approval gates per rung (`src/approval/`); none: every rung is `auto`. */
+  approvals?: Approvals;
 }
 
 /** A watched deployment this cycle, before its decision. */
@@ -194,6 +199,7 @@ export class Healer {
         await this.deps.notifier?.flush?.().catch(() => undefined);
         // The budget ledger is loaded before the first acting cycle (fail closed until it is).
         await this.deps.gate.ready?.();
+        await this.deps.approvals?.sweep();
       }
       const scope: WatchScope = {
         namespaces: opts.namespaces ?? config.namespaces,
@@ -300,6 +306,7 @@ export class Healer {
     const name = dep.metadata?.name ?? '';
     const key = `${namespace}/${name}`;
     const { rules, problems } = resolveRules(this.base, dep.metadata?.annotations);
+    rules.ladder = gatedLadder(rules.ladder, namespace, this.deps.config.approvals);
     if (opts.dryRun) rules.dryRun = true;
     if (opts.enterCycles !== undefined) rules.enterCycles = opts.enterCycles;
     for (const p of problems) void this.badAnnotation(dep, p, rules.dryRun);
@@ -473,18 +480,24 @@ export class Healer {
       action: d.action,
       ...(t.assessment.workload ? { workload: t.assessment.workload } : {}),
       ...(t.assessment.at !== undefined ? { assessedAt: t.assessment.at } : {}),
+      ...(t.dep.metadata?.labels ? { labels: t.dep.metadata.labels } : {}),
+      ...(t.dep.metadata?.annotations ? { annotations: t.dep.metadata.annotations } : {}),
     };
     const verdict = this.deps.gate.check(request, { now: new Date(t.now), fleet });
     const count = (outcome: string): void =>
       this.deps.metrics.actions.inc({ action: d.action, step: String(d.step), outcome });
     if (!verdict.allowed) {
       t.next = holdBack(t.memory, t.next, d.outcome !== undefined);
-      const budget = !verdict.page && !verdict.grouped && verdict.rule !== 'stale_assessment';
+      const budget =
+        !verdict.page && !verdict.grouped && !verdict.quiet && verdict.rule !== 'stale_assessment';
       t.row.actionStatus = budget ? 'budget_denied' : 'held';
       t.row.detail = `${d.reason}; held back: ${verdict.message}`;
       count(budget ? 'budget_denied' : `held_${verdict.rule}`);
       const v = this.view(t);
       if (verdict.grouped) return; // one grouped message and Event set for the fleet hold
+      // A silence or the kill switch: an Event once per hold, no message.
+      if (verdict.quiet)
+        return void (await this.deps.reporter.report(silencedReport(this.view(t), d, verdict)));
       if (verdict.page) await this.deps.reporter.report(heldReport(v, d, verdict));
       else if (verdict.rule === 'stale_assessment')
         await this.deps.reporter.report(staleReport(v, d, verdict));
@@ -513,6 +526,7 @@ export class Healer {
       await this.deps.reporter.report(dryRunReport(this.view(t), d, riskBefore));
       return;
     }
+    if (this.deps.approvals && !(await this.admitted(t, d, riskBefore))) return;
     this.guard();
     const term = this.deps.term?.();
     // The heal state written with the change is the memory as it will be once the step is done.
@@ -564,6 +578,39 @@ export class Healer {
         ),
       );
     }
+  }
+
+  /** A gated rung: runs only once approved and re-checked (`src/approval/`). */
+  private async admitted(
+    t: Turn,
+    d: Extract<Decision, { kind: 'act' }>,
+    risk: number,
+  ): Promise<boolean> {
+    const a = await this.deps.approvals!.admit({
+      namespace: t.namespace,
+      name: t.name,
+      ...(t.dep.metadata?.uid ? { uid: t.dep.metadata.uid } : {}),
+      action: d.action,
+      step: d.step,
+      attempt: d.attempt,
+      episodeStartedAt: t.next.episodeStartedAt ?? t.memory.episodeStartedAt ?? t.now,
+      ...(t.assessment.workload?.release ? { release: t.assessment.workload.release } : {}),
+      risk,
+      high: t.rules.high,
+      reason: d.reason,
+      ...(t.scored ? { top: t.scored.explanation.slice(0, 3) } : {}),
+      ...(t.dep.metadata?.annotations ? { annotations: t.dep.metadata.annotations } : {}),
+    });
+    if (a.go) return true;
+    t.next = holdBack(t.memory, t.next, d.outcome !== undefined);
+    t.row.actionStatus = 'awaiting_approval';
+    t.row.detail = `${d.reason}; held back: ${a.message}`;
+    this.deps.metrics.actions.inc({
+      action: d.action,
+      step: String(d.step),
+      outcome: `approval_${a.state}`,
+    });
+    return false;
   }
 
   /** M cycles below low: attempts reset, raised HPA minReplicas and added replicas given back. */

@@ -33,7 +33,8 @@ export interface CycleRow {
   /** Risk at or above the high threshold, or a heal underway. */
   atRisk: boolean;
   inconclusive: boolean;
-  actionStatus?: ActionResult['status'] | 'budget_denied' | 'held' | 'dry_run';
+  actionStatus?:
+    ActionResult['status'] | 'budget_denied' | 'held' | 'dry_run' | 'awaiting_approval';
 }
 
 export interface CycleReport {

@@ -18,6 +18,7 @@ const EMOJI: Record<NotifyKind, string> = {
   warning: ':warning:',
   fleet_hold: ':octagonal_sign:',
   episode_ended: ':leftwards_arrow_with_hook:',
+  approval: ':raising_hand:',
 };
 
 function value(feature: string, v: number): string {

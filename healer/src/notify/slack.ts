@@ -50,6 +50,7 @@ interface Queued {
  */
 export const KIND_PRIORITY: Record<NotifyKind, number> = {
   needs_attention: 0,
+  approval: 0,
   action: 1,
   escalated: 1,
   fleet_hold: 1,

@@ -19,7 +19,9 @@ export type NotifyKind =
   /** The fleet guard holds actions: one grouped message for every deployment it holds. */
   | 'fleet_hold'
   /** Someone else rolled out a new release during an episode: the episode ended. */
-  | 'episode_ended';
+  | 'episode_ended'
+  /** A gated rung waits for a human's approval (Slack buttons in app mode). */
+  | 'approval';
 
 export interface NotifyMessage {
   kind: NotifyKind;
@@ -42,6 +44,8 @@ export interface NotifyMessage {
   links?: { dashboard?: string; grafana?: string };
   /** Same key, same message: sent once. */
   dedupKey: string;
+  /** A pending approval: Approve / Reject / Silence 1 h buttons in app mode. */
+  approvalId?: string;
 }
 
 export interface NotifyResult {

@@ -149,7 +149,15 @@ export function resolveRules(base: DeploymentRules, annotations: Annotations): R
         base.ladder.join(','),
       );
     } else {
-      rules.ladder = steps as HealAction[];
+      // Annotations only tighten: a rung the policy leaves out cannot be added back.
+      const added = steps.filter((s) => !base.ladder.includes(s as HealAction));
+      if (added.length > 0)
+        bad(
+          ANNOTATIONS.ladder,
+          `may not add ${added.join(',')}: not in the policy's ladder (annotations only tighten)`,
+          base.ladder.join(','),
+        );
+      else rules.ladder = steps as HealAction[];
     }
   }
 
@@ -162,6 +170,19 @@ export function resolveRules(base: DeploymentRules, annotations: Annotations): R
     bad(ANNOTATIONS.cacheClearMethod, 'is not exec, proxy or none', rules.cacheClear.method);
     m = rules.cacheClear.method;
   }
+  // Annotations only tighten: exec (running a command in the pods) is the policy's to enable.
+  if (m === 'exec' && base.cacheClear.method !== 'exec') {
+    bad(
+      ANNOTATIONS.cacheClearMethod,
+      `may not enable exec: the policy's cache clear is ${base.cacheClear.method} (annotations only tighten)`,
+      base.cacheClear.method,
+    );
+    m = base.cacheClear.method;
+  }
+  if (command !== undefined && m !== 'exec')
+    problems.push(
+      `${ANNOTATIONS.cacheClearCommand}: ignored: the cache clear is ${m}, not exec (annotations cannot enable exec)`,
+    );
   if (m === 'none') {
     rules.cacheClear = { method: 'none' };
   } else if (m === 'exec') {

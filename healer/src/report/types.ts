@@ -67,6 +67,16 @@ export const EVENT_REASONS = {
   scaleReturned: 'AutoHealScaleReturned',
   /** The assessment was too old to act on. */
   staleAssessment: 'AutoHealStaleAssessment',
+  /** A gated rung waits for a human (`src/approval/`). */
+  approvalRequested: 'AutoHealApprovalRequested',
+  approvalGranted: 'AutoHealApprovalGranted',
+  approvalRejected: 'AutoHealApprovalRejected',
+  /** Not approved in time: paged. */
+  approvalExpired: 'AutoHealApprovalExpired',
+  /** Approved, but the re-check failed (risk fell, another release): not acted on. */
+  approvalStale: 'AutoHealApprovalStale',
+  /** A silence or the kill switch held an action (`src/silence/`). */
+  silenced: 'AutoHealSilenced',
 } as const;
 
 export type EventReason = (typeof EVENT_REASONS)[keyof typeof EVENT_REASONS];

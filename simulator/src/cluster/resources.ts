@@ -74,6 +74,16 @@ export const RESOURCES: ResourceDef[] = [
     verbs: RW,
   },
   {
+    group: '',
+    version: 'v1',
+    resource: 'configmaps',
+    kind: 'ConfigMap',
+    singular: 'configmap',
+    namespaced: true,
+    shortNames: ['cm'],
+    verbs: RW,
+  },
+  {
     group: 'apps',
     version: 'v1',
     resource: 'deployments',

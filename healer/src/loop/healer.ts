@@ -58,7 +58,9 @@ import { DependencyWarnings } from '../report/dependencies.js';
 import type { Approvals } from '../approval/approvals.js';
 import { gatedLadder } from '../approval/gates.js';
 import { silencedReport } from '../silence/report.js';
+import { changeAware } from '../policy/changeAware.js';
 import { HealMemoryStore } from './memory.js';
+import { ReleaseTracker } from './releases.js';
 import { ShadowLedger, type ShadowEntry } from './shadow.js';
 import type { CycleOptions, CycleReport, CycleRow } from './types.js';
 
@@ -144,6 +146,7 @@ export class Healer {
   /** The running cycle is a follower's: read and publish only. */
   private observing = false;
   readonly shadow = new ShadowLedger();
+  private readonly releases = new ReleaseTracker();
 
   constructor(private readonly deps: HealerDeps) {
     this.base = defaultRules(deps.config);
@@ -332,6 +335,7 @@ export class Healer {
     for (const [id, d] of this.known) {
       if (now.has(id)) continue;
       this.memory.forget(id);
+      this.releases.forget(id);
       const key = `${d.namespace}/${d.name}`;
       if (!live.has(key)) {
         this.deps.sink.forget?.(d.namespace, d.name);
@@ -365,7 +369,12 @@ export class Healer {
       ...assessed,
       workload: workloadView(t.dep, { release: mayNeedRelease }),
     };
-    const { decision, nextState } = decide(memory, assessment, t.rules, now);
+    const { decision, nextState } = this.changeAware(
+      t,
+      memory,
+      decide(memory, assessment, t.rules, now),
+      now,
+    );
     const scored =
       assessment.kind === 'scored' && decision.kind !== 'inconclusive' ? assessment : undefined;
     const risk = scored ? scored.risk : null;
@@ -461,6 +470,21 @@ export class Healer {
         this.deps.term?.(),
       );
     this.deps.sink.assessment(this.status(t));
+  }
+
+  /** Someone else's release just before risk rose: rollback first (`policy/changeAware.ts`). */
+  private changeAware(
+    t: Target,
+    memory: HealMemory,
+    result: { decision: Decision; nextState: HealMemory },
+    now: number,
+  ): { decision: Decision; nextState: HealMemory } {
+    const c = this.deps.config.changeAware;
+    const rollingBack =
+      memory.phase !== 'healthy' && t.rules.ladder[memory.step - 1] === 'rollback';
+    const change = this.releases.observe(t.id, t.dep, now, rollingBack);
+    if (!c.enabled) return result;
+    return changeAware(result, memory, t.rules, change, now, c.windowMs);
   }
 
   /** Judges dry-run entries whose window has passed (the trend is the status sink's). */

@@ -5,7 +5,7 @@
  * deployment with the `aiops.io/paused-until` annotation. Held in memory on the leader.
  */
 import { randomUUID } from 'node:crypto';
-import type { SelectorError} from './selector.js';
+import type { SelectorError } from './selector.js';
 import { matchesSelector, parseSelector, type Requirement } from './selector.js';
 
 /** `kubectl annotate deploy/X aiops.io/paused-until=2026-12-01T09:00:00Z`. */

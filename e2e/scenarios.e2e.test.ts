@@ -10,6 +10,7 @@ import {
   startStack,
   type RunningStack,
 } from './stack/index.js';
+import { approve, createSilence, pendingApprovals } from './stack/humans.js';
 import {
   annotateDeployment,
   blockTexts,
@@ -53,6 +54,10 @@ interface Scenario {
   endsAfterRestart?: boolean;
   /** Per-deployment overrides (the healer's documented `aiops.io/*` annotations). */
   annotations?: Record<string, string>;
+  /** The rungs taken, when not the ladder up to the cure (the change-aware ladder). */
+  steps?: Exclude<HealAction, 'page'>[];
+  /** A gated rung: approved through the healer's API (the dashboard's button) once requested. */
+  approve?: boolean;
 }
 
 const LADDER: Exclude<HealAction, 'page'>[] = ['restart_scale', 'cache_clear_restart', 'rollback'];
@@ -97,14 +102,21 @@ const SCENARIOS: Scenario[] = [
     kind: 'poisoned_cache',
     curedBy: 'cache_clear_restart',
   },
+  // Right after its rollout: the change-aware ladder rolls back first (no restart that would hide
+  // it), and in prod the rollback waits for a human's approval (given through the API).
   {
-    name: 'bad release',
+    name: 'bad release (approved rollback)',
     target: { namespace: 'prod', name: 'payments' },
     kind: 'bad_release',
     curedBy: 'rollback',
+    steps: ['rollback'],
+    approve: true,
   },
   { name: 'incurable', target: { namespace: 'dev', name: 'inventory' }, kind: 'incurable' },
 ];
+
+/** Silenced before its crash loop: scored and shown at risk, never acted on. */
+const QUIET: Target = { namespace: 'dev', name: 'quiet' };
 
 /** Busy but healthy for the whole run: its load raised 15 % above the sample's ~75 % CPU. */
 const BUSY: Target = { namespace: 'prod', name: 'search' };
@@ -118,6 +130,9 @@ interface Observed {
   needsAttentionAt?: number;
   /** When the test removed an `endsAfterRestart` fault. */
   faultRemovedAt?: number;
+  /** A gated rung: when its approval was requested and when the test approved it. */
+  approvalRequestedAt?: number;
+  approvedAt?: number;
   /** The heal state read once the healer reported the recovery (undefined: none left). */
   healStateAfter?: { phase: string; attempt: number; badReleases?: string[] };
   /** `spec.replicas` (or, with an HPA, its minReplicas) before the fault and after recovery. */
@@ -160,6 +175,16 @@ async function follow(stack: RunningStack, s: Scenario, fault: InjectedFault): P
       );
       const now = Date.now();
       const acted = d?.lastAction !== undefined && !d.lastAction.dryRun;
+      if (s.approve && !o.approvedAt) {
+        const pending = (await pendingApprovals(stack)).find(
+          (a) => a.namespace === s.target.namespace && a.name === s.target.name,
+        );
+        if (pending) {
+          o.approvalRequestedAt = Date.parse(pending.requestedAt);
+          await approve(stack, pending.id);
+          o.approvedAt = Date.now();
+        }
+      }
       if (acted && s.curedBy)
         o.scalePeak = Math.max(o.scalePeak ?? 0, await scaleOf(stack, s.target));
       if (s.endsAfterRestart && acted && !o.faultRemovedAt && (await rolledOut(stack, s.target))) {
@@ -226,6 +251,8 @@ describe('end-to-end scenarios: real simulator, Prometheus, backend, healer, Sla
   const observed = new Map<string, Promise<Observed>>();
   let busyCpu: number[] = [];
   let injectedAt = 0;
+  let quietSilence: { id: string } | undefined;
+  let quietFaultAt = 0;
 
   beforeAll(async () => {
     stack = await startStack({
@@ -245,6 +272,8 @@ describe('end-to-end scenarios: real simulator, Prometheus, backend, healer, Sla
       },
     });
     await createWatchedDeployment(stack, { namespace: 'dev', name: 'inventory' });
+    await createWatchedDeployment(stack, QUIET);
+    quietSilence = await createSilence(stack, QUIET, 'e2e: a maintenance window', 3_600_000);
     for (const sc of SCENARIOS)
       if (sc.annotations) await annotateDeployment(stack, sc.target, sc.annotations);
     await injectFault(stack, BUSY, 'traffic_spike', BUSY_LOAD);
@@ -280,6 +309,7 @@ describe('end-to-end scenarios: real simulator, Prometheus, backend, healer, Sla
     }
 
     injectedAt = Date.now();
+    quietFaultAt = (await injectFault(stack, QUIET, 'crash_loop')).at;
     for (const s of SCENARIOS) {
       const fault = await injectFault(stack, s.target, s.kind, s.params);
       observed.set(s.name, follow(stack, s, fault));
@@ -319,6 +349,12 @@ describe('end-to-end scenarios: real simulator, Prometheus, backend, healer, Sla
           faultToRecoveryMs: o.recoveredAt ? o.recoveredAt - o.fault.at : null,
           faultToNeedsAttentionMs: o.needsAttentionAt ? o.needsAttentionAt - o.fault.at : null,
           ...(o.faultRemovedAt && { faultRemovedByTestAfterMs: o.faultRemovedAt - o.fault.at }),
+          ...(s.approve && {
+            faultToApprovalRequestMs: o.approvalRequestedAt
+              ? o.approvalRequestedAt - o.fault.at
+              : null,
+            approvedAfterMs: o.approvedAt ? o.approvedAt - o.fault.at : null,
+          }),
           scaleBefore: o.scaleBefore,
           scaleAfterRecovery: o.scaleAfter ?? null,
           targetFaultToFirstActionMs: targetMs(),
@@ -338,7 +374,8 @@ describe('end-to-end scenarios: real simulator, Prometheus, backend, healer, Sla
           .map((e) => e.reason);
         const slack = slackFor(stack, s.target);
         try {
-          const steps = s.curedBy ? LADDER.slice(0, LADDER.indexOf(s.curedBy) + 1) : LADDER;
+          const steps =
+            s.steps ?? (s.curedBy ? LADDER.slice(0, LADDER.indexOf(s.curedBy) + 1) : LADDER);
           // the ladder climbed exactly to the curing rung, one attempt per rung
           expect(acted.map((a) => a.action)).toEqual(s.curedBy ? steps : [...steps, 'page']);
           record.actions = acted.map((a) => `${a.step}:${a.action}:${a.outcome}`);
@@ -359,7 +396,8 @@ describe('end-to-end scenarios: real simulator, Prometheus, backend, healer, Sla
             expect({ scaleAfter: o.scaleAfter }).toEqual({ scaleAfter: o.scaleBefore });
             expect(d).toMatchObject({ state: 'healthy', step: 0 });
             // Slack: an action message per step (Block Kit: header, step field), then recovered
-            for (const [i, a] of steps.entries()) {
+            for (const a of steps) {
+              const i = LADDER.indexOf(a);
               const m = slack.find(
                 (x) =>
                   /^:(hammer_and_wrench|arrow_double_up):/.test(x.text ?? '') &&
@@ -373,6 +411,17 @@ describe('end-to-end scenarios: real simulator, Prometheus, backend, healer, Sla
               expect(m!.blocks?.[0]).toMatchObject({ type: 'header' });
               expect(blockTexts(m!)).toContain(`*Deployment*\n${s.target.name}`);
               expect(blockTexts(m!)).toContain(`*Namespace*\n${s.target.namespace}`);
+            }
+            if (s.approve) {
+              // asked with its evidence, approved, audited; the reason names the release change
+              expect(reasons.slice(0, 2)).toEqual([
+                'AutoHealApprovalRequested',
+                'AutoHealApprovalGranted',
+              ]);
+              expect(slack.some((m) => m.text?.startsWith(':raising_hand:'))).toBe(true);
+              expect(events.find((e) => e.reason === 'AutoHealRollback')?.message).toMatch(
+                /image \S+: \S+ → \S+.*rollback first/,
+              );
             }
             expect(slack.some((m) => m.text?.startsWith(':white_check_mark:'))).toBe(true);
             expect(slack.some((m) => m.text?.startsWith(':large_green_circle:'))).toBe(true);
@@ -430,6 +479,49 @@ describe('end-to-end scenarios: real simulator, Prometheus, backend, healer, Sla
   });
 
   it(
+    'a silenced deployment in a crash loop is scored and shown at risk, never acted on',
+    async () => {
+      // Twice the time a first action takes: an unsilenced crash loop has been restarted by now.
+      const until = quietFaultAt + 2 * targetMs();
+      let maxRisk = 0;
+      while (Date.now() < until) {
+        const row = (await healerStatuses(stack)).find((x) => keyOf(x) === keyOf(QUIET));
+        maxRisk = Math.max(maxRisk, row?.risk ?? 0);
+        await sleep(POLL_MS);
+      }
+      const d = await healerDetail(stack, QUIET);
+      const reasons = (await deploymentEvents(stack, QUIET))
+        .filter((e) => e.source?.component === 'aiops-healer')
+        .map((e) => e.reason);
+      const silences = (await (await fetch(`${stack.healerUrl}/api/silences`)).json()) as Array<{
+        id: string;
+        holding: string[];
+      }>;
+      const metrics = await (await fetch(`${stack.healerUrl}/metrics`)).text();
+      const record = {
+        scenario: 'silenced crash loop',
+        fault: 'crash_loop',
+        deployment: keyOf(QUIET),
+        watchedMs: Date.now() - quietFaultAt,
+        maxRisk,
+        actions: realActions(d).length,
+        events: reasons,
+        passed: false,
+      };
+      results.push(record);
+      const dump = await describeTarget(stack, QUIET);
+      expect({ maxRisk: maxRisk >= d.thresholds.high, dump }).toEqual({ maxRisk: true, dump });
+      expect(realActions(d)).toEqual([]);
+      expect(reasons).toEqual(['AutoHealSilenced']);
+      expect(slackFor(stack, QUIET)).toEqual([]);
+      expect(silences.find((x) => x.id === quietSilence?.id)?.holding).toEqual([keyOf(QUIET)]);
+      expect(metrics).toMatch(/^aiops_healer_silences_active\{scope="deployment"\} 1$/m);
+      record.passed = true;
+    },
+    SCENARIO_DEADLINE_MS,
+  );
+
+  it(
     'leaves the busy-but-healthy deployment alone for the whole run',
     async () => {
       await Promise.all(observed.values());
@@ -472,7 +564,7 @@ describe('end-to-end scenarios: real simulator, Prometheus, backend, healer, Sla
     'scale down: what restart + scale up added is given back after recovery',
     async () => {
       const done = await Promise.all(
-        SCENARIOS.filter((s) => s.curedBy).map(
+        SCENARIOS.filter((s) => s.curedBy && (s.steps ?? LADDER).includes('restart_scale')).map(
           async (s) => [s, await observed.get(s.name)!] as const,
         ),
       );

@@ -6,12 +6,16 @@ import { useLive, useNow, type LiveDeps } from './live/useLive';
 import { Detail } from './pages/Detail';
 import { Overview } from './pages/Overview';
 import { WhatIf } from './pages/WhatIf';
-import { hrefOverview, hrefWhatIf, parseRoute, type Route } from './route';
+import { Humans } from './pages/Humans';
+import type { HumansClient } from './api/humans';
+import { hrefHumans, hrefOverview, hrefWhatIf, parseRoute, type Route } from './route';
 import { formatClock } from './view/format';
 import { formatOverviewQuery, parseOverviewQuery } from './view/overview';
 
 export interface AppDeps extends LiveDeps {
   api: ApiClient;
+  /** Approvals, silences and the kill switch; without it the page says so. */
+  humans?: HumansClient;
   /** How often "how long ago" texts refresh. */
   tickMs: number;
 }
@@ -89,6 +93,13 @@ export function App({ deps }: { deps: AppDeps }) {
         />
       );
       break;
+    case 'humans':
+      page = deps.humans ? (
+        <Humans client={deps.humans} />
+      ) : (
+        <p className="alert">Approvals and silences are not available here.</p>
+      );
+      break;
     case 'notfound':
       page = (
         <p className="alert" role="alert">
@@ -115,6 +126,9 @@ export function App({ deps }: { deps: AppDeps }) {
           </a>
           <a href={hrefWhatIf()} aria-current={route.page === 'whatif' ? 'page' : undefined}>
             What-if
+          </a>
+          <a href={hrefHumans()} aria-current={route.page === 'humans' ? 'page' : undefined}>
+            Approvals &amp; silences
           </a>
         </nav>
         <ConnectionBadge connection={live.connection} now={now} />

@@ -1,12 +1,14 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createApiClient } from './api/client';
+import { createHumansClient } from './api/humans';
 import { App, type AppDeps } from './App';
 import './styles.css';
 
 // Wiring only: the real fetch, EventSource, clock and timers. Everything else takes them as deps.
 const deps: AppDeps = {
   api: createApiClient(),
+  humans: createHumansClient(),
   openStream: (url) => new EventSource(url),
   clock: () => Date.now(),
   schedule: (fn, ms) => {

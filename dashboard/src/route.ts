@@ -3,6 +3,7 @@ export type Route =
   | { page: 'overview'; query: URLSearchParams }
   | { page: 'detail'; namespace: string; name: string }
   | { page: 'whatif'; namespace?: string; name?: string }
+  | { page: 'humans' }
   | { page: 'notfound'; path: string };
 
 /** `#/`, `#/?ns=prod`, `#/d/prod/checkout`, `#/what-if`, `#/what-if/prod/checkout`. */
@@ -23,6 +24,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'd' && parts.length === 3)
     return { page: 'detail', namespace: parts[1]!, name: parts[2]! };
   if (parts[0] === 'what-if' && parts.length === 1) return { page: 'whatif' };
+  if (parts[0] === 'humans' && parts.length === 1) return { page: 'humans' };
   if (parts[0] === 'what-if' && parts.length === 3)
     return { page: 'whatif', namespace: parts[1]!, name: parts[2]! };
   return { page: 'notfound', path };
@@ -38,4 +40,7 @@ export function hrefDetail(namespace: string, name: string): string {
 }
 export function hrefWhatIf(namespace?: string, name?: string): string {
   return namespace && name ? `#/what-if/${seg(namespace)}/${seg(name)}` : '#/what-if';
+}
+export function hrefHumans(): string {
+  return '#/humans';
 }

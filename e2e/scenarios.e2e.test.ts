@@ -10,7 +10,7 @@ import {
   startStack,
   type RunningStack,
 } from './stack/index.js';
-import { approve, createSilence, pendingApprovals } from './stack/humans.js';
+import { approve, createSilence, optIn, pendingApprovals } from './stack/humans.js';
 import {
   annotateDeployment,
   blockTexts,
@@ -115,8 +115,11 @@ const SCENARIOS: Scenario[] = [
   { name: 'incurable', target: { namespace: 'dev', name: 'inventory' }, kind: 'incurable' },
 ];
 
-/** Silenced before its crash loop: scored and shown at risk, never acted on. */
-const QUIET: Target = { namespace: 'dev', name: 'quiet' };
+/**
+ * Silenced before its crash loop: scored and shown at risk, never acted on. The sample's batch job,
+ * opted in by label (no new pods: the seeded signals of the others stay as they were).
+ */
+const QUIET: Target = { namespace: 'dev', name: 'batch-report' };
 
 /** Busy but healthy for the whole run: its load raised 15 % above the sample's ~75 % CPU. */
 const BUSY: Target = { namespace: 'prod', name: 'search' };
@@ -272,7 +275,7 @@ describe('end-to-end scenarios: real simulator, Prometheus, backend, healer, Sla
       },
     });
     await createWatchedDeployment(stack, { namespace: 'dev', name: 'inventory' });
-    await createWatchedDeployment(stack, QUIET);
+    await optIn(stack, QUIET);
     quietSilence = await createSilence(stack, QUIET, 'e2e: a maintenance window', 3_600_000);
     for (const sc of SCENARIOS)
       if (sc.annotations) await annotateDeployment(stack, sc.target, sc.annotations);
@@ -490,6 +493,8 @@ describe('end-to-end scenarios: real simulator, Prometheus, backend, healer, Sla
         await sleep(POLL_MS);
       }
       const d = await healerDetail(stack, QUIET);
+      // The other scenarios may have taken longer than the window: the trend covers it.
+      maxRisk = Math.max(maxRisk, ...d.trend.map((p) => p.risk));
       const reasons = (await deploymentEvents(stack, QUIET))
         .filter((e) => e.source?.component === 'aiops-healer')
         .map((e) => e.reason);

@@ -215,7 +215,9 @@ start('healer', process.execPath, ['healer/dist/src/main.js'], {
   HEALER_STABILISATION_MS: env.HEALER_STABILISATION_MS ?? '30000',
   HEALER_CACHE_CLEAR_METHOD: 'proxy',
   HEALER_API_TOKEN: token,
-  SLACK_WEBHOOK_URL: slack.webhookUrl,
+  // The user's own Slack when configured (webhook, or the app: bot token + channel + signing
+  // secret); the local receiver otherwise.
+  ...ownSlack(env, slack.webhookUrl),
   DASHBOARD_URL: `http://localhost:${PORTS.dashboard}`,
   POD_NAMESPACE: 'default',
   POD_NAME: 'aiops-healer-local',
@@ -238,7 +240,12 @@ console.log(`
   backend     ${url(PORTS.backend)}/predict   (GET /model, /metrics)
   healer      ${url(PORTS.healer)}/api/deployments   (token for POST /api/check: ${token})
   simulator   kubectl --kubeconfig ${kubeconfig} get deployments -A
-  slack       messages print here as [slack]; all of them at ${slack.url}/messages
+  slack       ${
+    env.SLACK_BOT_TOKEN || env.SLACK_WEBHOOK_URL
+      ? `your Slack (${env.SLACK_BOT_TOKEN ? `app, channel ${env.SLACK_CHANNEL}` : 'incoming webhook'})`
+      : `messages print here as [slack]; all of them at ${slack.url}/messages`
+  }
+  approvals   ${`http://localhost:${PORTS.dashboard}/#/humans`} (a prod rollback waits for one)
 
   What to watch: the simulator injects a fault every few minutes into a watched deployment.
   Within about two minutes one deployment's risk rises on the dashboard, the healer takes a
@@ -249,3 +256,19 @@ console.log(`
 
   Ctrl-C stops everything.
 `);
+
+/** Slack settings for the healer: the user's own when set, else the local receiver's webhook. */
+function ownSlack(e, localWebhook) {
+  if (e.SLACK_BOT_TOKEN) {
+    if (!e.SLACK_CHANNEL) {
+      console.error('SLACK_BOT_TOKEN is set but SLACK_CHANNEL is not: the bot needs a channel');
+      process.exit(2);
+    }
+    return {
+      SLACK_BOT_TOKEN: e.SLACK_BOT_TOKEN,
+      SLACK_CHANNEL: e.SLACK_CHANNEL,
+      ...(e.SLACK_SIGNING_SECRET ? { SLACK_SIGNING_SECRET: e.SLACK_SIGNING_SECRET } : {}),
+    };
+  }
+  return { SLACK_WEBHOOK_URL: e.SLACK_WEBHOOK_URL || localWebhook };
+}

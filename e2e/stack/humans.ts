@@ -42,3 +42,16 @@ export async function createSilence(
     durationMs,
   });
 }
+
+/** Opts an existing deployment in (the healer's label), without creating pods. */
+export async function optIn(stack: RunningStack, t: Target): Promise<void> {
+  const res = await fetch(
+    `${stack.simulatorUrl}/apis/apps/v1/namespaces/${t.namespace}/deployments/${t.name}`,
+    {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({ metadata: { labels: { 'aiops.io/autoheal': 'enabled' } } }),
+    },
+  );
+  if (!res.ok) throw new Error(`opting ${t.namespace}/${t.name} in answered ${res.status}`);
+}

@@ -29,6 +29,7 @@ const RESOURCES: Record<string, [group: string, resource: string]> = {
   Pod: ['', 'pods'],
   Event: ['', 'events'],
   Lease: ['coordination.k8s.io', 'leases'],
+  ConfigMap: ['', 'configmaps'],
 };
 const VERBS: Record<string, string> = {
   read: 'get',

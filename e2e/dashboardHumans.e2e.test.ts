@@ -40,7 +40,13 @@ describe('dashboard: approvals and silences in chromium', () => {
 
   beforeAll(async () => {
     ensureDashboardBuilt();
-    stack = await startStack({ healerConfig: { fleet: { maxAtRisk: 10, maxFraction: 1 } } });
+    stack = await startStack({
+      healerConfig: {
+        fleet: { maxAtRisk: 10, maxFraction: 1 },
+        // 2 s cycles on a shared 2-core box (as in scenarios.e2e.test.ts)
+        maxAssessmentAgeMs: 10_000,
+      },
+    });
     dash = await startDashboard({ healerUrl: stack.healerUrl, backendUrl: stack.backendUrl });
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
@@ -81,12 +87,26 @@ describe('dashboard: approvals and silences in chromium', () => {
       await expect(item.innerText()).resolves.toMatch(/image \S+: \S+ → \S+/);
       await page.screenshot({ path: artifactPath('dashboard-approval.png'), fullPage: true });
       await item.getByRole('button', { name: 'Approve' }).click();
-      await until(
-        'the rollback',
-        async () =>
-          (await deploymentEvents(stack, PAYMENTS)).some((e) => e.reason === 'AutoHealRollback'),
-        60_000,
-      );
+      try {
+        await until(
+          'the rollback',
+          async () =>
+            (await deploymentEvents(stack, PAYMENTS)).some((e) => e.reason === 'AutoHealRollback'),
+          60_000,
+        );
+      } catch (err) {
+        const approvals = await (await fetch(`${stack.healerUrl}/api/approvals`)).text();
+        const events = (await deploymentEvents(stack, PAYMENTS)).map(
+          (e) => `${e.reason}: ${e.message}`,
+        );
+        const shown = await page
+          .getByTestId('humans-error')
+          .innerText()
+          .catch(() => '');
+        throw new Error(
+          `${(err as Error).message}\napprovals: ${approvals}\nevents:\n${events.join('\n')}\npage error: ${shown}`,
+        );
+      }
       const image = (await getDeployment(stack, PAYMENTS)).spec.template.spec.containers[0]!.image;
       expect(image).toBe(good);
       const reasons = (await deploymentEvents(stack, PAYMENTS))

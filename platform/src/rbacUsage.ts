@@ -30,6 +30,8 @@ const RESOURCES: Record<string, [group: string, resource: string]> = {
   Event: ['', 'events'],
   Lease: ['coordination.k8s.io', 'leases'],
   ConfigMap: ['', 'configmaps'],
+  /** The only custom resources the healer reads: its HealPolicies. */
+  CustomObject: ['aiops.io', 'healpolicies'],
 };
 const VERBS: Record<string, string> = {
   read: 'get',

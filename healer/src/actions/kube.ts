@@ -8,6 +8,7 @@ import {
   AppsV1Api,
   AutoscalingV2Api,
   CoreV1Api,
+  CustomObjectsApi,
   Exec,
   PatchStrategy,
   setHeaderOptions,
@@ -19,6 +20,8 @@ export interface KubeClients {
   core: CoreV1Api;
   autoscaling: AutoscalingV2Api;
   exec: Exec;
+  /** HealPolicies (`src/policy/policySource.ts`); absent in fakes that do not serve them. */
+  custom?: CustomObjectsApi;
 }
 
 /**
@@ -65,6 +68,7 @@ export function createKubeClients(kc: KubeConfig): KubeClients {
     core: kc.makeApiClient(CoreV1Api),
     autoscaling: kc.makeApiClient(AutoscalingV2Api),
     exec: new Exec(kc),
+    custom: kc.makeApiClient(CustomObjectsApi),
   };
 }
 

@@ -59,7 +59,7 @@ export class Approvals {
 
   /** Whether this rung may run now; creates, expires and re-checks the approval as needed. */
   async admit(ask: ApprovalAsk): Promise<Admission> {
-    const mode = gateFor(ask.action, ask.namespace, this.o);
+    const mode = gateFor(ask.action, ask.namespace, ask.gates ?? this.o);
     if (mode === 'auto') return { go: true };
     if (mode === 'off')
       return {

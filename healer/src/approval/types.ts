@@ -5,6 +5,7 @@
  */
 import type { Contribution } from '@aiops/model';
 import type { HealAction } from '../api/types.js';
+import type { GateConfig } from './gates.js';
 
 export type ApprovalState =
   /** Waiting for a human. */
@@ -71,6 +72,8 @@ export interface ApprovalAsk {
   high: number;
   reason: string;
   top?: Contribution[];
+  /** The gates that apply (a HealPolicy's over the config's); default: the config's. */
+  gates?: GateConfig;
   /** The deployment's annotations (for `aiops.io/approve`). */
   annotations?: Readonly<Record<string, string>>;
 }

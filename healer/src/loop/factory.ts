@@ -28,6 +28,7 @@ import { PrometheusFeatureSource } from '../sources/prometheus.js';
 import { SimulatorFeatureSource } from '../sources/simulator.js';
 import type { FeatureSource } from '../sources/types.js';
 import { createHumans, type Humans } from '../humans/create.js';
+import { PolicyBook } from '../policy/policySource.js';
 import { Healer, type HealerDeps } from './healer.js';
 
 export type HealerNotifier = Notifier & {
@@ -189,6 +190,7 @@ export function createHealer(o: FactoryOptions): HealerParts {
     ),
     gate: humans.gate,
     approvals: humans.approvals,
+    ...(kube.custom ? { policies: new PolicyBook(kube.custom) } : {}),
     reporter,
     sink: o.sink,
     metrics,

@@ -56,7 +56,9 @@ import type { WatchScope } from '../sources/deployments.js';
 import { workloadView } from '../sources/workload.js';
 import { DependencyWarnings } from '../report/dependencies.js';
 import type { Approvals } from '../approval/approvals.js';
-import { gatedLadder } from '../approval/gates.js';
+import { gatedLadder, type GateConfig } from '../approval/gates.js';
+import { applyPolicy, policyFor, policyGates } from '../policy/healPolicy.js';
+import type { PolicyBook } from '../policy/policySource.js';
 import { silencedReport } from '../silence/report.js';
 import { changeAware } from '../policy/changeAware.js';
 import { HealMemoryStore } from './memory.js';
@@ -96,6 +98,8 @@ export interface HealerDeps {
   onDependency?: (name: string, ok: boolean, detail?: string) => void;
   /** Approval gates per rung (`src/approval/`); none: every rung is `auto`. */
   approvals?: Approvals;
+  /** The HealPolicies of the watched namespaces (`src/policy/healPolicy.ts`). */
+  policies?: PolicyBook;
 }
 
 /** A watched deployment this cycle, before its decision. */
@@ -109,6 +113,8 @@ interface Target {
   /** The deployment's UID (or its key): the memory's key. */
   id: string;
   rules: DeploymentRules;
+  /** The rungs' gates (a HealPolicy's over the config's). */
+  gates: GateConfig;
 }
 
 /** One deployment in one cycle: what was read, decided, and is to be remembered. */
@@ -218,6 +224,12 @@ export class Healer {
         await this.failing('kubernetes', 'Kubernetes API unreachable', msg);
         return report;
       }
+      for (const p of (await this.deps.policies?.refresh(scope.namespaces)) ?? [])
+        if (!this.reportedProblems.has(p)) {
+          this.reportedProblems.add(p);
+          report.errors.push(p);
+          logger.warn(p);
+        }
       report.watched = deployments.length;
       metrics.deploymentsWatched.set(deployments.length);
       const targets = deployments.map((dep) => this.target(dep, opts));
@@ -308,8 +320,18 @@ export class Healer {
     const namespace = dep.metadata?.namespace ?? 'default';
     const name = dep.metadata?.name ?? '';
     const key = `${namespace}/${name}`;
-    const { rules, problems } = resolveRules(this.base, dep.metadata?.annotations);
-    rules.ladder = gatedLadder(rules.ladder, namespace, this.deps.config.approvals);
+    const policy = policyFor(this.deps.policies?.current() ?? [], namespace, dep.metadata?.labels);
+    const base = policy ? applyPolicy(this.base, policy.spec) : this.base;
+    const { approvals } = this.deps.config;
+    const gates: GateConfig = policy?.spec.gates
+      ? {
+          ...approvals,
+          gates: policyGates(approvals.gates, policy.spec),
+          prodGates: policyGates(approvals.prodGates, policy.spec),
+        }
+      : approvals;
+    const { rules, problems } = resolveRules(base, dep.metadata?.annotations);
+    rules.ladder = gatedLadder(rules.ladder, namespace, gates);
     if (opts.dryRun) rules.dryRun = true;
     if (opts.enterCycles !== undefined) rules.enterCycles = opts.enterCycles;
     for (const p of problems) void this.badAnnotation(dep, p, rules.dryRun);
@@ -321,6 +343,7 @@ export class Healer {
       key,
       id: dep.metadata?.uid ?? key,
       rules,
+      gates,
     };
   }
 
@@ -622,6 +645,7 @@ export class Healer {
       risk,
       high: t.rules.high,
       reason: d.reason,
+      gates: t.gates,
       ...(t.scored ? { top: t.scored.explanation.slice(0, 3) } : {}),
       ...(t.dep.metadata?.annotations ? { annotations: t.dep.metadata.annotations } : {}),
     });

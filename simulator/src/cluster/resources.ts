@@ -127,6 +127,16 @@ export const RESOURCES: ResourceDef[] = [
     verbs: RW,
   },
   {
+    group: 'aiops.io',
+    version: 'v1alpha1',
+    resource: 'healpolicies',
+    kind: 'HealPolicy',
+    singular: 'healpolicy',
+    namespaced: true,
+    shortNames: ['hp'],
+    verbs: RW,
+  },
+  {
     group: 'coordination.k8s.io',
     version: 'v1',
     resource: 'leases',

@@ -1,0 +1,62 @@
+/**
+ * Reads the HealPolicies of the watched namespaces once per cycle (one list per namespace, or one
+ * for all). A failed read keeps the last policies (and says so); a bad policy is reported once
+ * and ignored.
+ */
+import type { CustomObjectsApi } from '@kubernetes/client-node';
+import { describeError, statusOf } from '../actions/kube.js';
+import {
+  parsePolicies,
+  POLICY_GROUP,
+  POLICY_PLURAL,
+  POLICY_VERSION,
+  type HealPolicyObject,
+  type ParsedPolicy,
+} from './healPolicy.js';
+
+export class PolicyBook {
+  private policies: ParsedPolicy[] = [];
+  /** The CRD is not installed: no policies, asked again every ten cycles. */
+  private absentFor = 0;
+
+  constructor(
+    private readonly custom: Pick<
+      CustomObjectsApi,
+      'listNamespacedCustomObject' | 'listCustomObjectForAllNamespaces'
+    >,
+  ) {}
+
+  current(): readonly ParsedPolicy[] {
+    return this.policies;
+  }
+
+  /** Re-reads them; returns problems to report (bad policies, a failed read). */
+  async refresh(namespaces: readonly string[]): Promise<string[]> {
+    if (this.absentFor > 0) {
+      this.absentFor = (this.absentFor + 1) % 10;
+      return [];
+    }
+    const base = { group: POLICY_GROUP, version: POLICY_VERSION, plural: POLICY_PLURAL };
+    try {
+      const lists =
+        namespaces.length === 0
+          ? [await this.custom.listCustomObjectForAllNamespaces(base)]
+          : await Promise.all(
+              namespaces.map((namespace) =>
+                this.custom.listNamespacedCustomObject({ ...base, namespace }),
+              ),
+            );
+      const items = lists.flatMap((l) => (l as { items?: HealPolicyObject[] }).items ?? []);
+      const { policies, problems } = parsePolicies(items);
+      this.policies = policies;
+      return problems;
+    } catch (err) {
+      if (statusOf(err) === 404) {
+        this.policies = [];
+        this.absentFor = 1;
+        return [];
+      }
+      return [`reading HealPolicies failed (keeping the last ones): ${describeError(err)}`];
+    }
+  }
+}

@@ -128,6 +128,7 @@ async function main(): Promise<void> {
         ...humans,
         ...(config.slack.signingSecret ? { signingSecret: config.slack.signingSecret } : {}),
         now: Date.now,
+        autonomy: () => healer.autonomy(),
         onRejected: (reason) => logger.warn({ reason }, 'Slack interaction rejected'),
       }),
   });

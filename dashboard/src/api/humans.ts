@@ -19,6 +19,17 @@ export interface ControlState {
   killSwitch: { paused: boolean; detail: string };
 }
 
+/** Autonomy earned from the shadow ledger (per namespace and action type). */
+export interface AutonomyRow {
+  namespace: string;
+  action: string;
+  level: 'shadow' | 'approve' | 'auto';
+  judged: number;
+  needed: number;
+  precision: number | null;
+  reason: string;
+}
+
 export interface NewSilence {
   namespace?: string;
   name?: string;
@@ -31,6 +42,7 @@ export interface HumansClient {
   approvals(): Promise<Approval[]>;
   silences(): Promise<SilenceRow[]>;
   control(): Promise<ControlState>;
+  autonomy(): Promise<AutonomyRow[]>;
   decide(id: string, approve: boolean, token: string, by?: string): Promise<Approval>;
   createSilence(s: NewSilence, token: string): Promise<Silence>;
   expireSilence(id: string, token: string): Promise<Silence>;
@@ -91,6 +103,7 @@ export function createHumansClient(
     approvals: () => call('GET', '/api/approvals'),
     silences: () => call('GET', '/api/silences'),
     control: () => call('GET', '/api/control'),
+    autonomy: () => call('GET', '/api/autonomy'),
     decide: (a, approve, token, by) =>
       call('POST', `/api/approvals/${id(a)}/${approve ? 'approve' : 'reject'}`, token, {
         by: by ?? 'dashboard',

@@ -20,6 +20,8 @@ export interface HumansApiDeps {
   /** Slack's signing secret; without one `/slack/interactions` answers 503. */
   signingSecret?: string;
   now: () => number;
+  /** Autonomy levels and their evidence. */
+  autonomy?: () => unknown;
   /** Told about rejected interactions (the log). */
   onRejected?: (reason: string) => void;
 }
@@ -76,6 +78,9 @@ export function mountHumans(
   });
   app.get('/api/control', (_req, res) => {
     res.json({ killSwitch: d.gate.killSwitch() });
+  });
+  app.get('/api/autonomy', (_req, res) => {
+    res.json(d.autonomy?.() ?? []);
   });
 
   app.post(

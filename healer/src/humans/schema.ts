@@ -46,6 +46,22 @@ export const HUMANS_CONFIG = {
       maxSilenceMs: durationMs.min(1).default(7 * 86_400_000),
     })
     .prefault({}),
+  /** Autonomy earned from the shadow ledger's evidence (`src/autonomy/`); off by default. */
+  autonomy: z
+    .object({
+      enabled: z.boolean().default(false),
+      /** Judged would-be actions needed before a level above shadow. */
+      minEpisodes: z.number().int().min(1).default(10),
+      approveAt: z.number().min(0).max(1).default(0.8),
+      autoAt: z.number().min(0).max(1).default(0.95),
+      /** The last this many judged entries count (so a level falls back when precision drops). */
+      window: z.number().int().min(1).default(50),
+    })
+    .prefault({})
+    .refine((a) => a.approveAt <= a.autoAt, {
+      message: 'approveAt must be ≤ autoAt',
+      path: ['approveAt'],
+    }),
   changeAware: z
     .object({
       enabled: z.boolean().default(true),

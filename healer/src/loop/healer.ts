@@ -56,7 +56,14 @@ import type { WatchScope } from '../sources/deployments.js';
 import { workloadView } from '../sources/workload.js';
 import { DependencyWarnings } from '../report/dependencies.js';
 import type { Approvals } from '../approval/approvals.js';
-import { gatedLadder, type GateConfig } from '../approval/gates.js';
+import { gatedLadder, gateFor, type GateConfig } from '../approval/gates.js';
+import {
+  evaluateAutonomy,
+  withAutonomy,
+  type AutonomyLevel,
+  type AutonomyRow,
+} from '../autonomy/evaluate.js';
+import type { GateTable } from '../humans/schema.js';
 import { applyPolicy, policyFor, policyGates } from '../policy/healPolicy.js';
 import type { PolicyBook } from '../policy/policySource.js';
 import { silencedReport } from '../silence/report.js';
@@ -232,6 +239,7 @@ export class Healer {
         }
       report.watched = deployments.length;
       metrics.deploymentsWatched.set(deployments.length);
+      this.autonomyLevels = undefined;
       const targets = deployments.map((dep) => this.target(dep, opts));
       this.forgetVanished(targets);
 
@@ -323,7 +331,7 @@ export class Healer {
     const policy = policyFor(this.deps.policies?.current() ?? [], namespace, dep.metadata?.labels);
     const base = policy ? applyPolicy(this.base, policy.spec) : this.base;
     const { approvals } = this.deps.config;
-    const gates: GateConfig = policy?.spec.gates
+    let gates: GateConfig = policy?.spec.gates
       ? {
           ...approvals,
           gates: policyGates(approvals.gates, policy.spec),
@@ -332,6 +340,7 @@ export class Healer {
       : approvals;
     const { rules, problems } = resolveRules(base, dep.metadata?.annotations);
     rules.ladder = gatedLadder(rules.ladder, namespace, gates);
+    if (this.deps.config.autonomy.enabled) gates = this.earnedGates(namespace, gates);
     if (opts.dryRun) rules.dryRun = true;
     if (opts.enterCycles !== undefined) rules.enterCycles = opts.enterCycles;
     for (const p of problems) void this.badAnnotation(dep, p, rules.dryRun);
@@ -493,6 +502,28 @@ export class Healer {
         this.deps.term?.(),
       );
     this.deps.sink.assessment(this.status(t));
+  }
+
+  /** Autonomy levels of this cycle (from the shadow ledger), by `namespace/action`. */
+  private autonomyLevels: Map<string, AutonomyLevel> | undefined;
+
+  /** Levels and evidence for `GET /api/autonomy`. */
+  autonomy(): AutonomyRow[] {
+    return evaluateAutonomy(this.shadow.list(), this.deps.config.autonomy);
+  }
+
+  /** The namespace's gates, tightened by the autonomy each action type has earned. */
+  private earnedGates(namespace: string, gates: GateConfig): GateConfig {
+    this.autonomyLevels ??= new Map(
+      this.autonomy().map((r) => [`${r.namespace}/${r.action}`, r.level]),
+    );
+    const table: GateTable = {};
+    for (const a of ['restart_scale', 'cache_clear_restart', 'rollback'] as const)
+      table[a] = withAutonomy(
+        gateFor(a, namespace, gates),
+        this.autonomyLevels.get(`${namespace}/${a}`) ?? 'shadow',
+      );
+    return { ...gates, gates: table, prodGates: table };
   }
 
   /** Someone else's release just before risk rose: rollback first (`policy/changeAware.ts`). */

@@ -60,6 +60,7 @@ export async function startHumans(
         ...h.humans,
         ...(slackApp ? { signingSecret: slackApp.signingSecret } : {}),
         now,
+        autonomy: () => h.healer.autonomy(),
       }),
   });
   const server: Server = await new Promise((resolve) => {

@@ -1,0 +1,58 @@
+/**
+ * Autonomy earned from evidence, against the simulator: with `autonomy.enabled`, an action type in
+ * a namespace without evidence needs a person's approval; once dry-run deployments of that
+ * namespace show (in the shadow ledger) that the would-be restarts were needed, restarts there
+ * run on their own.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { defaultWorkload } from '@aiops/simulator';
+import { startHumans, type HumansHarness } from './support.js';
+
+const NS = 'shop';
+const WEB = { ...defaultWorkload(NS, 'web'), autoheal: true, replicas: 2, baseRps: 20 };
+const CANARY = { ...defaultWorkload(NS, 'canary'), autoheal: true, replicas: 2, baseRps: 20 };
+const CONFIG = {
+  autonomy: { enabled: true, minEpisodes: 1, approveAt: 0.5, autoAt: 0.9, window: 5 },
+  fleet: { minAtRisk: 3 },
+};
+
+let h: HumansHarness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+describe('autonomy earned from shadow evidence', () => {
+  it('without evidence a restart waits for approval', async () => {
+    h = await startHumans({ workloads: [WEB], config: CONFIG });
+    h.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+    await h.cyclesUntil(
+      async () => (await h!.reasons(NS, 'web')).includes('AutoHealApprovalRequested'),
+      6,
+      { namespace: NS, name: 'web' },
+    );
+    expect(await h.reasons(NS, 'web')).toEqual(['AutoHealApprovalRequested']);
+  });
+
+  it('needed would-be restarts in dry-run earn auto; then restarts run on their own', async () => {
+    h = await startHumans({ workloads: [WEB, CANARY], config: CONFIG });
+    await h.annotate(NS, 'canary', { 'aiops.io/dry-run': 'true' });
+    h.sim.faults.inject({ namespace: NS, deployment: 'canary', kind: 'crash_loop' });
+    type Row = { namespace: string; action: string; level: string; precision: number };
+    const level = async () =>
+      ((await h!.call('GET', '/api/autonomy')).json as Row[]).find(
+        (r) => r.namespace === NS && r.action === 'restart_scale',
+      );
+    await h.cyclesUntil(async () => (await level())?.level === 'auto', 12, {
+      namespace: NS,
+      name: 'canary',
+    });
+    expect(await level()).toMatchObject({ level: 'auto', precision: 1 });
+    h.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+    await h.cyclesUntil(async () => (await h!.reasons(NS, 'web')).includes('AutoHealRestart'), 6, {
+      namespace: NS,
+      name: 'web',
+    });
+    expect(await h.reasons(NS, 'web')).toEqual(['AutoHealRestart']);
+  });
+});

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import type { Approval, ControlState, HumansClient, SilenceRow } from '../api/humans';
+import type { Approval, AutonomyRow, ControlState, HumansClient, SilenceRow } from '../api/humans';
 
 const TOKEN_KEY = 'aiops.apiToken';
 const DURATIONS = [
@@ -24,6 +24,7 @@ export function Humans({ client, pollMs = 2_000 }: { client: HumansClient; pollM
   const [approvals, setApprovals] = useState<Approval[]>([]);
   const [silences, setSilences] = useState<SilenceRow[]>([]);
   const [control, setControl] = useState<ControlState | undefined>();
+  const [autonomy, setAutonomy] = useState<AutonomyRow[]>([]);
   const [error, setError] = useState<string | undefined>();
   const [token, setToken] = useState(readToken);
   const [form, setForm] = useState({
@@ -36,11 +37,13 @@ export function Humans({ client, pollMs = 2_000 }: { client: HumansClient; pollM
 
   const refresh = useCallback(async () => {
     try {
-      const [a, s, c] = await Promise.all([
+      const [a, s, c, l] = await Promise.all([
         client.approvals(),
         client.silences(),
         client.control(),
+        client.autonomy(),
       ]);
+      setAutonomy(l);
       setApprovals(a);
       setSilences(s);
       setControl(c);
@@ -254,6 +257,36 @@ export function Humans({ client, pollMs = 2_000 }: { client: HumansClient; pollM
                       Expire
                     </button>
                   )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      <h2>Autonomy earned from dry-run evidence</h2>
+      {autonomy.length === 0 ? (
+        <p className="muted" data-testid="no-autonomy">
+          No judged would-be actions yet (dry-run deployments build the evidence).
+        </p>
+      ) : (
+        <table className="autonomy" data-testid="autonomy">
+          <thead>
+            <tr>
+              <th>Namespace</th>
+              <th>Action</th>
+              <th>Level</th>
+              <th>Evidence</th>
+            </tr>
+          </thead>
+          <tbody>
+            {autonomy.map((r) => (
+              <tr key={`${r.namespace}/${r.action}`}>
+                <td>{r.namespace}</td>
+                <td>{r.action}</td>
+                <td>{r.level}</td>
+                <td>
+                  {r.needed}/{r.judged} needed — {r.reason}
                 </td>
               </tr>
             ))}

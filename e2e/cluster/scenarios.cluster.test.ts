@@ -169,6 +169,11 @@ describe('scenario matrix on a real control plane (healer as its ServiceAccount)
         namespaces: cluster.namespaces,
       },
       healerConfig: {
+        // The matrix injects its faults at once, one per deployment: that is what the fleet
+        // guard holds back, so it is widened here (e2e's fleet-wide stack runs its defaults).
+        fleet: { maxAtRisk: 10, maxFraction: 1 },
+        // 2 s cycles on a shared 2-core box: an assessment may be a few seconds old when acted on.
+        maxAssessmentAgeMs: 10_000,
         budgets: {
           perDeployment: { maxActionsPerHour: 20, cooldownSeconds: 5 },
           global: { maxConcurrentHeals: 10, maxRollbacksPerHour: 5, maxScaleUpsPerHour: 30 },

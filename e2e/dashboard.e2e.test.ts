@@ -14,6 +14,7 @@ import {
   type DashboardStack,
 } from './support/dashboardStack.js';
 import { startRelay, type Relay } from './support/relay.js';
+import { until } from './support/until.js';
 
 // The dashboard in a real browser: the built bundle behind `vite preview` (what `npm start -w
 // dashboard` serves), proxying /api to the healer (through a relay the test can cut) and /predict to
@@ -22,21 +23,6 @@ import { startRelay, type Relay } from './support/relay.js';
 // Assertions that need the fake's fixtures are marked `if (fake)`; the rest hold for any stack.
 const REACTION_MS = reactionTimeoutMs();
 const T = 60_000 + REACTION_MS;
-
-/** Polls `check` until it holds; the page updates by itself, so there is nothing else to wait on. */
-async function until(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const percent = (text: string): number => Number(/(\d+) %/.exec(text)?.[1] ?? Number.NaN);
 

@@ -9,6 +9,7 @@ import {
 } from './support/dashboard.js';
 import { deploymentEvents, getDeployment, injectFault, type Target } from './stack/cluster.js';
 import { startStack, type RunningStack } from './stack/index.js';
+import { until } from './support/until.js';
 
 // Approvals and silences in a real browser, on the real stack (simulator, Prometheus, backend,
 // healer): a bad release in prod waits for its rollback's approval; the Approve button on the
@@ -16,20 +17,6 @@ import { startStack, type RunningStack } from './stack/index.js';
 // exported), then expired with its button.
 const PAYMENTS: Target = { namespace: 'prod', name: 'payments' };
 const T = 240_000;
-
-async function until(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 describe('dashboard: approvals and silences in chromium', () => {
   let stack: RunningStack;

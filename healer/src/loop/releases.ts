@@ -73,6 +73,7 @@ export class ReleaseTracker {
     dep: V1Deployment,
     now: number,
     healerRollingBack: boolean,
+    atRisk = false,
   ): ReleaseChange | undefined {
     const revision = Number(dep.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
     const prev = this.seen.get(id);
@@ -84,7 +85,15 @@ export class ReleaseTracker {
     const summary = summarise(dep.spec?.template);
     const diff = diffSummaries(prev.summary, summary);
     const change: ReleaseChange | undefined =
-      diff.length > 0 ? { at: now, revision, diff, byHealer: healerRollingBack } : prev.change;
+      diff.length > 0
+        ? {
+            at: now,
+            revision,
+            diff,
+            byHealer: healerRollingBack,
+            ...(atRisk ? { whileAtRisk: true } : {}),
+          }
+        : prev.change;
     this.seen.set(id, { revision, summary, ...(change ? { change } : {}) });
     return change;
   }

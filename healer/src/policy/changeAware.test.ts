@@ -46,6 +46,7 @@ describe('changeAware', () => {
   it.each([
     ['no change seen', { c: undefined }],
     ['the healer’s own rollback', { c: { ...change, byHealer: true } }],
+    ['a release while already at risk', { c: { ...change, whileAtRisk: true } }],
     ['older than the window', { c: { ...change, at: now - 300_001 } }],
     ['no rollback rung', { l: ['restart_scale', 'page'] }],
     ['an escalation', { d: { ...act, escalated: true, step: 2 } as Decision }],

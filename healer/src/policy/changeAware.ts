@@ -16,6 +16,11 @@ export interface ReleaseChange {
   diff: string[];
   /** The healer's own rollback made it. */
   byHealer: boolean;
+  /**
+   * The deployment was already at risk (an episode, or a high streak) when the release appeared:
+   * the release did not make risk rise — it may be someone's fix — so it is not rolled back first.
+   */
+  whileAtRisk?: boolean;
 }
 
 export function changeAware(
@@ -29,7 +34,7 @@ export function changeAware(
   const d = result.decision;
   if (d.kind !== 'act' || d.escalated || memory.step !== 0 || d.action === 'rollback')
     return result;
-  if (!change || change.byHealer || now - change.at > windowMs) return result;
+  if (!change || change.byHealer || change.whileAtRisk || now - change.at > windowMs) return result;
   const i = rules.ladder.indexOf('rollback');
   if (i < 0) return result;
   const step = i + 1;

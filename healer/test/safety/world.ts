@@ -155,6 +155,9 @@ export async function startWorld(
           stabilisationMs: 120_000,
           cacheClear: { method: 'proxy', path: '/cache/clear' },
           kube: { retries: 2 },
+          // These tests climb the whole ladder with bad releases; rollback-first right after a
+          // release is tested in test/humans/changeAware.test.ts.
+          changeAware: { enabled: false },
           logLevel: 'silent',
           ...opts.config,
         },

@@ -16,6 +16,15 @@ describe('parseConfig', () => {
     });
   });
 
+  it('takes a shadow model from SHADOW_MODEL_DIR or --shadow (the flag wins)', () => {
+    expect(parseConfig({ SHADOW_MODEL_DIR: '/models/candidate' }).shadowModelDir).toBe(
+      '/models/candidate',
+    );
+    expect(parseConfig({ SHADOW_MODEL_DIR: '/a' }, ['--shadow', '/b']).shadowModelDir).toBe('/b');
+    expect(() => parseConfig({}, ['--shadow'])).toThrow(/--shadow needs a model directory/);
+    expect(parseConfig({}).shadowModelDir).toBeUndefined();
+  });
+
   it('reads every variable', () => {
     const c = parseConfig({
       PORT: '8000',

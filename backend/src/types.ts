@@ -24,6 +24,7 @@ export type ServiceState = 'loading' | 'ready' | 'draining';
  */
 export class ModelSlot {
   #scorer: RiskScorer | undefined;
+  #shadow: RiskScorer | undefined;
   #heldout: object | null = null;
   #state: ServiceState = 'loading';
 
@@ -33,6 +34,19 @@ export class ModelSlot {
 
   get scorer(): RiskScorer | undefined {
     return this.#scorer;
+  }
+
+  /**
+   * The candidate scored beside the serving model in shadow mode (its answers are reported, never
+   * used), or undefined.
+   */
+  get shadow(): RiskScorer | undefined {
+    return this.#shadow;
+  }
+
+  /** Starts scoring every request with `candidate` too. */
+  setShadow(candidate: RiskScorer | undefined): void {
+    this.#shadow = candidate;
   }
 
   /** The model's held-out evaluation summary (from the artifact's report.json), if known. */

@@ -90,10 +90,14 @@ export async function main(
         ev.model.detected > ev[d].detected &&
         ev.model.falseAlarmMinutesPerHour <= ev[d].falseAlarmMinutesPerHour,
     );
+    const eventsAtBudget = DETECTORS.filter((d) => d !== 'model').every(
+      (d) => ev.model.detected > (ev[d].atModelBudget?.detected ?? Infinity),
+    );
     log(
       `synthetic: ROC-AUC model ${synthetic.rows.model.rocAuc.toFixed(3)}, SLO rule ${synthetic.rows.slo_distance.rocAuc.toFixed(3)}, own 3σ ${synthetic.rows.own_3sigma.rocAuc.toFixed(3)}; ` +
         `detected runs ${ev.model.detected}/${ev.model.breachingRuns} vs ${ev.slo_distance.detected} and ${ev.own_3sigma.detected}; ` +
-        `FA min/h ${ev.model.falseAlarmMinutesPerHour.toFixed(2)} vs ${ev.slo_distance.falseAlarmMinutesPerHour.toFixed(2)} and ${ev.own_3sigma.falseAlarmMinutesPerHour.toFixed(2)}`,
+        `FA min/h ${ev.model.falseAlarmMinutesPerHour.toFixed(2)} vs ${ev.slo_distance.falseAlarmMinutesPerHour.toFixed(2)} and ${ev.own_3sigma.falseAlarmMinutesPerHour.toFixed(2)}; ` +
+        `at the model's budget ${ev.slo_distance.atModelBudget?.detected} and ${ev.own_3sigma.atModelBudget?.detected}`,
     );
     const tuningFile = path.join(predictor.dir, 'tuning.json');
     const tuning = existsSync(tuningFile)
@@ -123,7 +127,7 @@ export async function main(
             },
           },
       synthetic,
-      syntheticVerdict: { rocAuc, events },
+      syntheticVerdict: { rocAuc, events, eventsAtBudget },
       ...(tuning !== undefined ? { tuning } : {}),
     };
     await writeFile(

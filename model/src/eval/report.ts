@@ -17,8 +17,8 @@ export interface EvaluationReport {
     summary: { days: number; beatsBothLiteral: number; beatsBothAtBudget: number };
   } | null;
   synthetic: SyntheticReport;
-  /** The synthetic verdict: model ahead of both rules in ROC-AUC and in detections at no more false alarms. */
-  syntheticVerdict: { rocAuc: boolean; events: boolean };
+  /** The synthetic verdict: model ahead of both rules in ROC-AUC, in detections at no more false alarms, and at the same budget. */
+  syntheticVerdict: { rocAuc: boolean; events: boolean; eventsAtBudget: boolean };
   tuning?: unknown;
 }
 

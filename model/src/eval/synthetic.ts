@@ -9,7 +9,9 @@
  * Row level: ROC-AUC, PR-AUC, Brier and ECE of the forecastable rows (label: SLO breached now or
  * within 5 minutes). Event level: a faulty run is detected when its detector alerts at or after the
  * fault's onset; lead = first breach − first alert; false alarms are alert minutes per hour of the
- * healthy runs. The model alerts through the healer's entry rule, the baselines on any row.
+ * healthy runs. The model alerts through the healer's entry rule, the baselines on any row; each
+ * baseline is also run at the model's false-alarm budget (its threshold set on the healthy runs so
+ * that it raises no more alert minutes per hour than the model), as on the real days.
  */
 import type { FeatureInput } from '../schema.js';
 import type { Predictor } from '../predictor.js';
@@ -44,6 +46,8 @@ export interface EventScores {
   /** Faulty runs that breach their SLO after the onset. */
   breachingRuns: number;
   detected: number;
+  /** Baselines: runs detected at the model's false-alarm budget, and the threshold that took. */
+  atModelBudget?: { detected: number; threshold: number };
   /** Detected strictly before the first breach. */
   early: number;
   medianLeadMinutes: number | null;
@@ -57,6 +61,8 @@ export interface ScenarioRow {
   breachingRuns: number;
   detected: Record<DetectorName, number>;
   medianLeadMinutes: Record<DetectorName, number | null>;
+  /** The model's lead when its first risk ≥ high counts (no entry rule): what the rule costs. */
+  modelRawLeadMinutes: number | null;
   /** Alert minutes per hour (healthy scenarios: false alarms). */
   alertMinutesPerHour: Record<DetectorName, number>;
 }
@@ -154,12 +160,13 @@ export function evaluateSynthetic(
   ) as Record<DetectorName, RowScores>;
 
   // Event level.
-  const alertsOf = (r: RunScores, d: DetectorName): boolean[] => {
-    if (d === 'slo_distance') return r.sloScore.map((x) => x >= 1);
-    if (d === 'own_3sigma') return r.sigma.map((x) => x >= 3);
+  const alertsOf = (r: RunScores, d: DetectorName, threshold?: number): boolean[] => {
+    if (d === 'slo_distance') return r.sloScore.map((x) => x >= (threshold ?? 1));
+    if (d === 'own_3sigma') return r.sigma.map((x) => x >= (threshold ?? 3));
     let state = INITIAL_ALERT_STATE;
     return r.risk.map((x) => (state = stepAlert(state, x, rule)).atRisk);
   };
+  const rawLeads = new Map<ScenarioName, number[]>();
   const perScenario = new Map<ScenarioName, ScenarioRow>();
   const leads: Record<DetectorName, number[]> = { model: [], slo_distance: [], own_3sigma: [] };
   const leadsBy = new Map<ScenarioName, Record<DetectorName, number[]>>();
@@ -192,6 +199,7 @@ export function evaluateSynthetic(
         breachingRuns: 0,
         detected: { model: 0, slo_distance: 0, own_3sigma: 0 },
         medianLeadMinutes: { model: null, slo_distance: null, own_3sigma: null },
+        modelRawLeadMinutes: null,
         alertMinutesPerHour: { model: 0, slo_distance: 0, own_3sigma: 0 },
       };
       perScenario.set(sc, row);
@@ -204,6 +212,16 @@ export function evaluateSynthetic(
     if (breachAt !== undefined) row.breachingRuns++;
     const runMinutes = r.run.samples.length * minutesPerRow;
     if (HEALTHY_SCENARIOS.includes(sc)) healthyMinutes += runMinutes;
+    if (breachAt !== undefined && onset !== null) {
+      const first = r.run.samples.findIndex(
+        (s, i) => s.minute >= onset && (r.risk[i] as number) >= rule.high,
+      );
+      if (first >= 0) {
+        const list = rawLeads.get(sc) ?? [];
+        list.push(breachAt - (r.run.samples[first] as { minute: number }).minute);
+        rawLeads.set(sc, list);
+      }
+    }
     for (const d of DETECTORS) {
       const alerts = alertsOf(r, d);
       const alertRows = alerts.filter(Boolean).length;
@@ -226,6 +244,32 @@ export function evaluateSynthetic(
     events[d].falseAlarmMinutesPerHour =
       healthyMinutes > 0 ? healthyAlertMinutes[d] / (healthyMinutes / 60) : NaN;
   }
+  // The baselines at the model's budget: the lowest threshold whose healthy-run alert minutes
+  // stay within the model's; then their detections.
+  const budgetMinutes = healthyAlertMinutes.model;
+  for (const d of ['slo_distance', 'own_3sigma'] as const) {
+    const healthyScores: number[] = [];
+    for (const r of scored) {
+      if (!HEALTHY_SCENARIOS.includes(r.run.scenario)) continue;
+      for (const x of d === 'slo_distance' ? r.sloScore : r.sigma) healthyScores.push(x);
+    }
+    healthyScores.sort((a, b) => b - a);
+    const cut = healthyScores[Math.floor(budgetMinutes / minutesPerRow)];
+    const threshold =
+      cut === undefined
+        ? 0
+        : cut === Infinity
+          ? Infinity
+          : cut + Math.max(Math.abs(cut) * 1e-9, 1e-12);
+    let detected = 0;
+    for (const r of scored) {
+      const onset = r.run.faultMinute;
+      if (onset === null || !r.run.samples.some((s) => s.breach && s.minute >= onset)) continue;
+      const alerts = alertsOf(r, d, threshold);
+      if (r.run.samples.some((s, i) => s.minute >= onset && alerts[i])) detected++;
+    }
+    events[d].atModelBudget = { detected, threshold };
+  }
   const scenarios = SCENARIOS.filter((s) => perScenario.has(s)).map((s) => {
     const row = perScenario.get(s)!;
     const hours =
@@ -235,6 +279,7 @@ export function evaluateSynthetic(
       row.alertMinutesPerHour[d] = hours > 0 ? row.alertMinutesPerHour[d] / hours : NaN;
       row.medianLeadMinutes[d] = median(leadsBy.get(s)![d]);
     }
+    row.modelRawLeadMinutes = median(rawLeads.get(s) ?? []);
     return row;
   });
   return {

@@ -47,7 +47,7 @@ export const DEFAULT_SYNTHETIC: SyntheticSpec = {
 };
 
 /** Beyond its training range by more than this share of the range, an input makes the model abstain. */
-export const OOD_MARGIN = 0.25;
+export const OOD_MARGIN = 0.5;
 
 /**
  * The default decision threshold: the value on a 0.05 grid that maximises F1 on the validation

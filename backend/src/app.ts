@@ -101,11 +101,12 @@ export function createApp(deps: AppDeps): Express {
     const explain = parseExplain(req.query.explain);
     const t0 = performance.now();
     const rows = body.kind === 'single' ? [body.row] : body.rows;
-    const predictions = scorer.predict(rows);
+    const predictions = scorer.predict(rows, { explain });
     const t1 = performance.now();
     metrics.observeInference((t1 - t0) / 1000, predictions);
     const shadow = model.shadow;
-    if (shadow !== undefined) attachShadow(predictions, shadow.predict(rows), metrics);
+    if (shadow !== undefined)
+      attachShadow(predictions, shadow.predict(rows, { explain: 0 }), metrics);
     if (explain !== undefined) {
       // Explanations come sorted by |contribution|, so the first `explain` are the top ones.
       for (const p of predictions)

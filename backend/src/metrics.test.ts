@@ -18,6 +18,7 @@ const pred = (level: Prediction['level']): Prediction => ({
   layers: {
     model: { risk: 0.5, reference_risk: 0.1, abstained: null },
     slo: { fired: false, rule: null, reason: '' },
+    own_normal: { fired: false, signal: null, reason: '' },
   },
 });
 

@@ -16,9 +16,9 @@ beforeAll(async () => {
 afterAll(() => predictor.dispose());
 
 describe('POST /predict with the real model', () => {
-  it('scores the original healthy body low (risk < 0.1)', async () => {
+  it('scores the original healthy body low (level low, below half the decision threshold)', async () => {
     const res = await request(h.app).post('/predict').send(ORIGINAL_HEALTHY_EXAMPLE).expect(200);
-    expect(res.body.risk).toBeLessThan(0.1);
+    expect(res.body.risk).toBeLessThan(predictor.threshold / 2);
     expect(res.body.level).toBe('low');
     expect(res.body.model.version).toBe(predictor.version);
     expect(res.body.threshold).toBe(predictor.threshold);
@@ -67,9 +67,15 @@ describe('POST /predict with the real model', () => {
       },
     };
     const res = await request(h.app).post('/predict').send(body).expect(200);
-    expect(res.body.layer).toBe('model');
+    // p95 twenty times its normal: the own-normal layer fires, and the model agrees.
+    expect(res.body.layer).toBe('own_normal');
+    expect(res.body.layers.own_normal).toMatchObject({
+      fired: true,
+      signal: 'http_p95_latency_seconds',
+    });
     expect(res.body.layers.slo.fired).toBe(false);
-    expect(res.body.risk).toBeGreaterThan(0.8); // p95 twenty times its normal
+    expect(res.body.risk).toBe(1);
+    expect(res.body.layers.model.risk).toBeGreaterThan(0.8);
     const lat = res.body.explanation.find(
       (c: { feature: string }) => c.feature === 'http_p95_latency_seconds',
     );
@@ -77,6 +83,7 @@ describe('POST /predict with the real model', () => {
     const burning = {
       ...body,
       slo: {
+        availability: 0.999,
         windows: {
           '1h': { error_ratio: 0.2, requests: 144000 },
           '5m': { error_ratio: 0.3, requests: 12000 },

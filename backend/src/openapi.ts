@@ -83,7 +83,10 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
     description:
       "The deployment's SLO and its SLIs over the multiwindow burn-rate windows; the SLO layer fires (risk 1, layer `slo`) when the error budget burns ≥ 14.4× over 1 h and 5 m, or ≥ 6× over 6 h and 30 m (and 5 m), or p95 ≥ its objective over 5 m and 1 h — with at least `min_requests` in 5 m.",
     properties: {
-      availability: range(SLO_LIMITS.availability, 'Availability objective (default 0.999).'),
+      availability: range(
+        SLO_LIMITS.availability,
+        'Availability objective; without one the SLO layer judges no availability (the healer sends the aiops.io/slo-availability annotation).',
+      ),
       latency_p95_seconds: range(
         SLO_LIMITS.latency_p95_seconds,
         'p95 latency objective, s; no latency SLO without it.',
@@ -132,9 +135,9 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
     },
     layer: {
       type: 'string',
-      enum: ['model', 'slo'],
+      enum: ['model', 'slo', 'own_normal'],
       description:
-        'Which layer set `risk`: the model, or the SLO layer (which sets 1 when it fires).',
+        'Which layer set `risk`: the model, the SLO layer or the own-normal layer (each deterministic layer sets 1 when it fires).',
     },
     layers: ref('Layers'),
     inconclusive: {
@@ -288,8 +291,23 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
               required: ['fired', 'rule', 'reason'],
               additionalProperties: false,
             },
+            own_normal: {
+              type: 'object',
+              description:
+                "The own-normal layer: fires (risk 1, layer `own_normal`) when p95 latency or the 5xx ratio is far above the deployment's own baseline (needs `baseline`).",
+              properties: {
+                fired: { type: 'boolean' },
+                signal: {
+                  type: ['string', 'null'],
+                  enum: ['http_p95_latency_seconds', 'http_5xx_error_rate', null],
+                },
+                reason: { type: 'string' },
+              },
+              required: ['fired', 'signal', 'reason'],
+              additionalProperties: false,
+            },
           },
-          required: ['model', 'slo'],
+          required: ['model', 'slo', 'own_normal'],
           additionalProperties: false,
         },
         ShadowVerdict: {
@@ -304,7 +322,7 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
             },
             risk: { type: 'number', minimum: 0, maximum: 1 },
             level: { type: 'string', enum: [...RISK_LEVELS] },
-            layer: { type: 'string', enum: ['model', 'slo'] },
+            layer: { type: 'string', enum: ['model', 'slo', 'own_normal'] },
             inconclusive: { type: 'string' },
           },
           required: ['model', 'risk', 'level', 'layer'],

@@ -12,7 +12,8 @@ export interface RiskScorer {
   readonly backendName: string;
   /** Everything the model knows about itself (training, evaluation); served by `GET /model`. */
   readonly metadata: object;
-  predict(rows: readonly FeatureInput[]): Prediction[];
+  /** `opts.explain`: how many contributions per row the caller wants (default all; 0: none). */
+  predict(rows: readonly FeatureInput[], opts?: { explain?: number }): Prediction[];
 }
 
 /** Readiness of the process: `/readyz` answers 200 only in `ready`; `/predict` needs a scorer. */

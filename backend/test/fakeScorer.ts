@@ -54,6 +54,7 @@ export class FakeScorer implements RiskScorer {
         layers: {
           model: { risk, reference_risk: 0.1, abstained: null },
           slo: { fired: false, rule: null, reason: 'no SLO windows sent' },
+          own_normal: { fired: false, signal: null, reason: 'no baseline for latency or errors' },
         },
       };
     });

@@ -11,6 +11,7 @@ import {
   CRASH_LOOP_EXAMPLE,
   FEATURES,
   FEATURE_NAMES,
+  LEVEL_CUTS,
   ORIGINAL_HEALTHY_EXAMPLE,
   type BaselineContext,
   type FeatureInput,
@@ -91,7 +92,8 @@ function randomRow(rng: Rng): FeatureInput {
 describe('Predictor on the committed artifact', () => {
   it('scores the original healthy example low and the crash loop high', () => {
     const [h, c] = predictor.predict([ORIGINAL_HEALTHY_EXAMPLE, CRASH_LOOP_EXAMPLE]);
-    expect(h!.risk).toBeLessThan(0.1);
+    // Low, and well below the decision threshold (0.10 with risk-mlp-efa7e6f0c3f5).
+    expect(h!.risk).toBeLessThan(Math.min(LEVEL_CUTS.elevated, predictor.threshold / 2));
     expect(h!.level).toBe('low');
     expect(c!.risk).toBeGreaterThan(0.9);
     expect(c!.level).toBe('critical');
@@ -258,6 +260,7 @@ describe('Predictor on the committed artifact', () => {
     const burning = {
       ...odd,
       slo: {
+        availability: 0.999,
         windows: {
           '1h': { error_ratio: 0.5, requests: 5000 },
           '5m': { error_ratio: 0.5, requests: 500 },
@@ -272,15 +275,49 @@ describe('Predictor on the committed artifact', () => {
     expect(predictor.predict([withNormal(healthy)])[0]!.inconclusive).toBeUndefined();
   });
 
+  it("ORs in the own-normal layer: latency or errors far above the deployment's own baseline set risk 1", () => {
+    const [slow, failing, normal, noHistory] = predictor.predict([
+      withNormal(healthy, { http_p95_latency_seconds: 0.4 }), // ×5 its normal 80 ms
+      withNormal(healthy, { http_5xx_error_rate: 0.05 }), // 5 % against its 0.05 %
+      withNormal(healthy, { http_p95_latency_seconds: 0.085 }),
+      { ...healthy, http_p95_latency_seconds: 0.4 }, // no baseline: the layer cannot judge
+    ]);
+    expect(slow!.risk).toBe(1);
+    expect(slow!.layer).toBe('own_normal');
+    expect(slow!.layers!.own_normal).toMatchObject({
+      fired: true,
+      signal: 'http_p95_latency_seconds',
+    });
+    expect(slow!.layers!.own_normal!.reason).toMatch(/p95 0\.400 s is .* above its own normal/);
+    expect(failing!.layer).toBe('own_normal');
+    expect(failing!.layers!.own_normal!.signal).toBe('http_5xx_error_rate');
+    expect(normal!.layers!.own_normal!.fired).toBe(false);
+    expect(normal!.layer).toBe('model');
+    expect(noHistory!.layers!.own_normal!.reason).toMatch(/no baseline/);
+    expect(noHistory!.layer).not.toBe('own_normal');
+    // The layer off (as the model-only evaluation runs it): the model's own risk.
+    const scorer = predictor.scorer;
+    const rule = scorer.ownNormal;
+    try {
+      scorer.ownNormal = false;
+      const [off] = predictor.predict([withNormal(healthy, { http_p95_latency_seconds: 0.4 })]);
+      expect(off!.layer).not.toBe('own_normal');
+      expect(off!.risk).toBe(off!.layers!.model.risk);
+    } finally {
+      scorer.ownNormal = rule;
+    }
+  });
+
   it('ORs in the SLO layer: a fast burn sets risk 1 and names the rule; an idle service needs enough requests', () => {
     const burn = {
       '1h': { error_ratio: 0.03, requests: 10_000 },
       '5m': { error_ratio: 0.05, requests: 900 },
     };
     const [fired, idle] = predictor.predict([
-      withNormal(healthy, { slo: { windows: burn } }),
+      withNormal(healthy, { slo: { availability: 0.999, windows: burn } }),
       withNormal(healthy, {
         slo: {
+          availability: 0.999,
           windows: {
             '1h': { error_ratio: 0.33, requests: 3 },
             '5m': { error_ratio: 0.33, requests: 3 },
@@ -304,6 +341,26 @@ describe('Predictor on the committed artifact', () => {
     let worst = 0;
     fast.forEach((r, i) => (worst = Math.max(worst, Math.abs(r - reference[i]!))));
     expect(worst).toBeLessThan(1e-5);
+  });
+
+  it('explain: k returns the top k contributions of the full explanation; 0 skips the attribution', () => {
+    const rng = new Rng(11);
+    const rows = Array.from({ length: 200 }, () => randomRow(rng));
+    const full = predictor.predict(rows);
+    const top3 = predictor.predict(rows, { explain: 3 });
+    const none = predictor.predict(rows, { explain: 0 });
+    rows.forEach((_, i) => {
+      expect(top3[i]!.explanation).toEqual(full[i]!.explanation.slice(0, 3));
+      expect(none[i]!.explanation).toEqual([]);
+      for (const p of [top3[i]!, none[i]!]) {
+        expect(p.risk).toBe(full[i]!.risk);
+        expect(p.layers!.model.reference_risk).toBeCloseTo(
+          full[i]!.layers!.model.reference_risk,
+          12,
+        );
+        expect(p.inconclusive).toBe(full[i]!.inconclusive);
+      }
+    });
   });
 
   it('risk() equals predict() and explains the top feature on demand', () => {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { FeatureInput, FeatureName, Prediction } from './schema.js';
 import { N_INPUTS } from './features/derive.js';
 import { readArtifact, ArtifactError, type ModelMetadata } from './artifact.js';
-import { Scorer, PredictInputError, type RiskOnly } from './scoring/scorer.js';
+import { Scorer, PredictInputError, type PredictOptions, type RiskOnly } from './scoring/scorer.js';
 import type { MlpWeights } from './network/monotoneMlp.js';
 import { selectBackend, tf, type Engine } from './tf.js';
 
@@ -133,8 +133,8 @@ export class Predictor {
    * Scores already-validated rows. Each prediction explains the model layer against the
    * deployment's own normal and says which layer (model or SLO) set the risk.
    */
-  predict(rows: readonly FeatureInput[]): Prediction[] {
-    return this.scorer.predict(rows);
+  predict(rows: readonly FeatureInput[], opts?: PredictOptions): Prediction[] {
+    return this.scorer.predict(rows, opts);
   }
 
   /** The risk of one row without the explanation (replay). */

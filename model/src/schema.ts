@@ -244,7 +244,7 @@ export interface SloWindowInput {
 }
 /** The deployment's SLO (from its annotations) and its SLIs over the alert windows. */
 export interface SloInput {
-  /** Availability objective, e.g. 0.999 (default: DEFAULT_SLO.availability). */
+  /** Availability objective, e.g. 0.999; no availability alerts without one. */
   availability?: number;
   /** p95 latency objective in seconds; no latency SLO when omitted. */
   latency_p95_seconds?: number;
@@ -319,8 +319,11 @@ export interface Contribution {
   reference?: number;
 }
 
-/** Which layer set the risk: the learned model, or the deterministic SLO burn-rate alerts. */
-export type RiskLayer = 'model' | 'slo';
+/**
+ * Which layer set the risk: the learned model, the deterministic SLO burn-rate alerts, or the
+ * deterministic own-normal check (latency or errors far from the deployment's own baseline).
+ */
+export type RiskLayer = 'model' | 'slo' | 'own_normal';
 
 /** The two layers' verdicts behind one prediction. */
 export interface PredictionLayers {
@@ -339,13 +342,21 @@ export interface PredictionLayers {
     /** The rule and its values, or why the SLO layer could not judge. */
     reason: string;
   };
+  /** Always set by the Predictor; optional so answers from before this layer still type-check. */
+  own_normal?: {
+    fired: boolean;
+    /** The signal that left its own normal (`http_p95_latency_seconds`, `http_5xx_error_rate`), or null. */
+    signal: string | null;
+    /** The values against the baseline, or why the layer could not judge. */
+    reason: string;
+  };
 }
 
 /** One scored feature vector: the wire shape of a `/predict` answer (the backend adds elapsed_ms). */
 export interface Prediction {
   /**
    * Probability in [0, 1] that the deployment is failing or will within the horizon: the model's
-   * calibrated risk, or 1 when the SLO layer fires (the two layers are OR'd).
+   * calibrated risk, or 1 when the SLO or the own-normal layer fires (the layers are OR'd).
    */
   risk: number;
   level: RiskLevel;
@@ -364,8 +375,8 @@ export interface Prediction {
   layer?: RiskLayer;
   layers?: PredictionLayers;
   /**
-   * Set when the prediction must not be acted on: the model abstains (out of distribution) and the
-   * SLO layer did not fire. Callers treat the deployment as inconclusive, with this reason.
+   * Set when the prediction must not be acted on: the model abstains (out of distribution) and
+   * neither deterministic layer fired. Callers treat the deployment as inconclusive, with this reason.
    */
   inconclusive?: string;
 }

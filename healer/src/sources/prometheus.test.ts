@@ -84,7 +84,7 @@ const source = (over: Partial<ConstructorParameters<typeof PrometheusFeatureSour
     window: '2m',
     queries: TEMPLATES,
     maxSampleAgeMs: 120_000,
-    timeoutMs: 300,
+    timeoutMs: 10_000, // generous: a loaded CI box must not turn a slow answer into a retry
     retries: 2,
     now: () => NOW,
     sleep: async () => undefined,

@@ -6,7 +6,6 @@ import type { Writable } from 'node:stream';
 import { ReplayCsvError, ReplayTableBuilder, type ReplayTable } from '../replay/csv.js';
 import { formatReplayOutput, replay, DEFAULT_CYCLE_SECONDS } from '../replay/replay.js';
 import { DEFAULT_ENTRY_RULE, checkEntryRule, type EntryRule } from '../alerting/entryRule.js';
-import { DEFAULT_SLO } from '../slo/burnRate.js';
 import { Predictor } from '../predictor.js';
 import { ArtifactError } from '../artifact.js';
 
@@ -67,9 +66,13 @@ export async function main(
   }
   const cycleSeconds = num('cycle-seconds', opts.cycleSeconds, DEFAULT_CYCLE_SECONDS);
   if (!(cycleSeconds >= 0)) problems.push('--cycle-seconds must be ≥ 0 (0: one cycle per row)');
-  const availability = num('slo-availability', opts.sloAvailability, DEFAULT_SLO.availability);
-  if (!(availability > 0 && availability < 1))
-    problems.push('--slo-availability must be between 0 and 1, e.g. 0.999');
+  const availability =
+    opts.sloAvailability === undefined
+      ? undefined
+      : num('slo-availability', opts.sloAvailability, NaN);
+  if (availability !== undefined && !(availability >= 0.5 && availability < 1)) {
+    problems.push('--slo-availability must be an objective between 0.5 and 1, e.g. 0.999');
+  }
   const p95 = opts.sloP95 === undefined ? undefined : num('slo-p95', opts.sloP95, NaN);
   if (p95 !== undefined && !(p95 > 0))
     problems.push('--slo-p95 must be a positive number of seconds');
@@ -110,7 +113,10 @@ export async function main(
     const result = replay(table, predictor, {
       rule,
       cycleSeconds,
-      slo: { availability, ...(p95 !== undefined ? { latency_p95_seconds: p95 } : {}) },
+      slo: {
+        ...(availability !== undefined ? { availability } : {}),
+        ...(p95 !== undefined ? { latency_p95_seconds: p95 } : {}),
+      },
       sloLayer: opts.noSlo !== true,
     });
     const ms = performance.now() - t0;
@@ -128,7 +134,8 @@ export async function main(
     say(
       `replayed ${result.rows} rows of ${result.deployments} deployments in ${(ms / 1000).toFixed(2)} s with ${predictor.version} ` +
         `(entry: risk ≥ ${rule.high} for ${rule.enterCycles} cycles, exit: < ${rule.low} for ${rule.exitCycles}; ` +
-        `${cycleSeconds > 0 ? `a cycle every ${cycleSeconds} s` : 'one cycle per row'}): ${atRiskRows} rows at risk, ` +
+        `${cycleSeconds > 0 ? `a cycle every ${cycleSeconds} s` : 'one cycle per row'}; ` +
+        `SLO layer: ${availability !== undefined || p95 !== undefined ? `availability ${availability ?? '–'}, p95 ${p95 ?? '–'} s` : 'no objective given'}): ${atRiskRows} rows at risk, ` +
         `${result.episodes.length} episodes, ${result.inconclusiveRows} rows inconclusive` +
         (result.imputedRequired > 0
           ? `, ${result.imputedRequired} missing required cells filled at their normal`

@@ -15,7 +15,7 @@ import { FEATURE_NAMES, FEATURES, type FeatureInput, type FeatureName } from '..
 import { FleetHistory } from '../features/tracker.js';
 import { Derivation, N_INPUTS, derive } from '../features/derive.js';
 import type { BaselineWindows } from '../features/windows.js';
-import type { ReplayTable } from '../replay/csv.js';
+import { readRow, type ReplayTable } from '../replay/csv.js';
 import type { Dataset } from './dataset.js';
 
 export interface LabelledData extends Dataset {
@@ -47,11 +47,7 @@ export function datasetFromTable(table: ReplayTable, windows?: BaselineWindows):
     const { namespace, deployment } = table.series[s]!;
     const h = fleet.of(`${namespace}/${deployment}`);
     const time = table.t[r] as number;
-    for (const key of Object.keys(present)) delete present[key as FeatureName];
-    for (let f = 0; f < N; f++) {
-      const v = table.values[r * N + f] as number;
-      if (v === v) present[FEATURE_NAMES[f] as FeatureName] = v;
-    }
+    readRow(table, r, present);
     h.observe(time, present);
     const baseline = h.context(time);
     const row: Record<string, unknown> = { ...present, baseline };

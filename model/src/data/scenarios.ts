@@ -95,7 +95,7 @@ export const SERVICE = {
   /** Baseline CPU utilisation (fraction of limit) by traffic class. */
   idleLoad: span(0.003, 0.08, 0.002, 0.1),
   moderateLoad: span(0.08, 0.5, 0.06, 0.55),
-  busyLoad: span(0.55, 0.8, 0.5, 0.82),
+  busyLoad: span(0.55, 0.88, 0.5, 0.9),
   idleRps: span(0.01, 2, 0.005, 3),
   moderateRps: span(2, 200, 1, 400),
   busyRps: span(200, 3000, 150, 6000),

@@ -5,6 +5,7 @@
  */
 import type { DayResult, DetectorResult } from './realData.js';
 import type { DetectorName, SyntheticReport } from './synthetic.js';
+import type { TuningRecord } from './tuning.js';
 
 export interface EvaluationReport {
   format: 'aiops-risk-report/2';
@@ -34,7 +35,7 @@ function detectorRow(d: DetectorResult): string {
 }
 
 const DETECTOR_LABEL: Record<DetectorName, string> = {
-  model: 'model + SLO layer (entry rule)',
+  model: 'model + SLO + own-normal layers (entry rule)',
   slo_distance: 'SLO-distance rule (≥ 1)',
   own_3sigma: '3σ on own 5xx and p95 (history)',
 };
@@ -119,19 +120,20 @@ export function formatReport(r: EvaluationReport): string {
     '',
   );
   out.push(
-    '| detector | ROC-AUC | PR-AUC | Brier | ECE | detected runs | before breach | median lead (min) | FA min/h (healthy runs) |',
+    '| detector | ROC-AUC | PR-AUC | Brier | ECE | detected runs | before breach | median lead (min) | FA min/h (healthy runs) | detected at the model’s FA budget |',
   );
-  out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const d of Object.keys(sy.rows) as DetectorName[]) {
     const rw = sy.rows[d];
     const ev = sy.events[d];
+    const budget = ev.atModelBudget;
     out.push(
-      `| ${DETECTOR_LABEL[d]} | ${f3(rw.rocAuc)} | ${f3(rw.prAuc)} | ${f3(rw.brier)} | ${f3(rw.ece)} | ${ev.detected}/${ev.breachingRuns} | ${ev.early} | ${f2(ev.medianLeadMinutes)} | ${f2(ev.falseAlarmMinutesPerHour)} |`,
+      `| ${DETECTOR_LABEL[d]} | ${f3(rw.rocAuc)} | ${f3(rw.prAuc)} | ${f3(rw.brier)} | ${f3(rw.ece)} | ${ev.detected}/${ev.breachingRuns} | ${ev.early} | ${f2(ev.medianLeadMinutes)} | ${f2(ev.falseAlarmMinutesPerHour)} | ${budget === undefined ? '–' : `${budget.detected}/${ev.breachingRuns} (threshold ${budget.threshold.toPrecision(3)})`} |`,
     );
   }
   out.push('');
   out.push(
-    `Verdict: ROC-AUC ${r.syntheticVerdict.rocAuc ? 'ahead of both rules' : '**not ahead of both rules**'}; events ${r.syntheticVerdict.events ? 'ahead of both rules (more runs detected, no more false alarms)' : '**not ahead of both rules**'}.`,
+    `Verdict: ROC-AUC ${r.syntheticVerdict.rocAuc ? 'ahead of both rules' : '**not ahead of both rules**'}; events ${r.syntheticVerdict.events ? 'ahead of both rules (more runs detected, no more false alarms)' : '**not ahead of both rules** at their own operating points'}; at the same false-alarm budget ${r.syntheticVerdict.eventsAtBudget ? 'ahead of both' : '**not ahead of both**'}.`,
     '',
   );
   out.push(
@@ -145,10 +147,49 @@ export function formatReport(r: EvaluationReport): string {
   }
   out.push(
     '',
-    'Lead time is zero or negative where a fault breaks the SLO in the sample it starts (error bursts, node losses, crash loops): nothing precedes them in the features.',
+    `Lead time is zero or negative where a fault breaks the SLO in the sample it starts (error bursts, node losses, crash loops): nothing precedes them in the features. The model's alerts also pass the entry rule (${sy.rule.enterCycles} consecutive cycles at ≥ ${sy.rule.high}), which costs ${sy.rule.enterCycles - 1} cycles after its risk first crosses; the rules alert on the first row.`,
     '',
   );
-  if (r.tuning !== undefined)
-    out.push('## Tuning', '', '```json', JSON.stringify(r.tuning, null, 2), '```', '');
+  if (r.tuning !== undefined) out.push(...tuningSection(r.tuning));
   return out.join('\n');
+}
+
+function isTuning(t: unknown): t is TuningRecord {
+  const o = t as Partial<TuningRecord> | null;
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.chosen === 'string' &&
+    typeof o.scores === 'object' &&
+    Array.isArray(o.heldOut)
+  );
+}
+
+/** The tuning record (tuning.json beside the artifact) as tables; the raw record is in report.json. */
+function tuningSection(t: unknown): string[] {
+  if (!isTuning(t)) return ['## Tuning', '', '```json', JSON.stringify(t, null, 2), '```', ''];
+  const out = ['## Tuning', '', `Method: ${t.method}. Chosen: \`${t.chosen}\`.`, ''];
+  const days = t.heldOut.map((h) => h.day);
+  out.push(`| variant | settings | ${days.join(' | ')} |`);
+  out.push(`| --- | --- | ${days.map(() => '---').join(' | ')} |`);
+  for (const [name, scores] of Object.entries(t.scores)) {
+    const cells = days.map((d) => {
+      const s = scores.find((x) => x.day === d);
+      return s === undefined
+        ? '–'
+        : `${s.detected}/${s.faults}, ${f2(s.falseAlarmMinutesPerHour)} FA min/h`;
+    });
+    out.push(`| ${name} | \`${JSON.stringify(t.variants[name])}\` | ${cells.join(' | ')} |`);
+  }
+  out.push(
+    '',
+    '| held-out day | picked on the other days | result on the held-out day |',
+    '| --- | --- | --- |',
+  );
+  for (const h of t.heldOut)
+    out.push(
+      `| ${h.day} | ${h.picked} | ${h.detected}/${h.faults}, ${f2(h.falseAlarmMinutesPerHour)} FA min/h |`,
+    );
+  out.push('');
+  return out;
 }

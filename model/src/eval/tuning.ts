@@ -22,18 +22,18 @@ export function utility(s: DayScore): number {
 
 export interface LodoResult {
   /** Per held-out day: the variant picked on the other days and how it did on this one. */
-  heldOut: {
-    day: string;
-    picked: string;
-    detected: number;
-    faults: number;
-    falseAlarmMinutesPerHour: number;
-    utility: number;
-  }[];
+  heldOut: (DayScore & { picked: string; utility: number })[];
   /** The variant best over every day: the one to ship. */
   chosen: string;
   /** Mean utility per variant over every day. */
   meanUtility: Record<string, number>;
+}
+
+/** What `npm run tune` writes (tuning.json beside the artifact). */
+export interface TuningRecord extends LodoResult {
+  method: string;
+  variants: Record<string, unknown>;
+  scores: Record<string, DayScore[]>;
 }
 
 export function leaveOneDayOut(scores: Record<string, DayScore[]>): LodoResult {

@@ -12,6 +12,7 @@
  * Pure and allocation-free per row: the caller owns the output arrays.
  */
 import {
+  BASELINE_FEATURES,
   FEATURES,
   type BaselineFeatureName,
   type FeatureBaseline,
@@ -124,12 +125,6 @@ export const DERIVED_INPUTS = [
     description: 'CPU above its baseline median, as a share of the limit (saturation)',
   },
   {
-    name: 'throttle',
-    feature: 'cpu_throttle_ratio',
-    monotone: 1,
-    description: 'CFS throttled share',
-  },
-  {
     name: 'throttle_z',
     feature: 'cpu_throttle_ratio',
     monotone: 1,
@@ -215,7 +210,7 @@ export class DeriveInputError extends Error {
   }
 }
 
-interface Stats {
+export interface Stats {
   /** The normal level (trailing median), NaN without history. */
   median: number;
   /** How far it normally strays down and up, in σ-equivalents (p50 − p10, p90 − p50 over 1.28). */
@@ -280,7 +275,7 @@ export class Derivation {
  * surprising (a daily peak) — in units of `spread`. Harmful-upward signals take the smaller of the
  * two (the input stays monotone in v); free signals the one closer to zero.
  */
-function zOf(v: number, s: Stats, spread: number, up: boolean): number {
+export function zOf(v: number, s: Stats, spread: number, up: boolean): number {
   if (!(spread > 0)) return 0;
   const z = (v - s.median) / spread;
   if (s.week !== s.week) return z;
@@ -335,26 +330,20 @@ function inputsInto(v: Float64Array, st: readonly Stats[], out: Float64Array): v
   out[13] = squash(zOf(cpu, sCpu, sCpu.up, true));
   out[14] = squash(trendOf(sCpu));
   out[15] = sCpu.median === sCpu.median ? Math.max(-2, Math.min(2, (cpu - sCpu.median) / 100)) : 0;
-  out[16] = v[F.cpu_throttle_ratio] as number;
-  out[17] = squash(zOf(v[F.cpu_throttle_ratio] as number, sThr, sThr.up, true));
-  out[18] = squash(zTwoSided(v[F.http_requests_per_s] as number, sRps));
-  out[19] = squash(zTwoSided(v[F.network_receive_bytes_per_s] as number, sRx));
+  // Throttling only against its own normal: a busy service is throttled now and then.
+  out[16] = squash(zOf(v[F.cpu_throttle_ratio] as number, sThr, sThr.up, true));
+  out[17] = squash(zTwoSided(v[F.http_requests_per_s] as number, sRps));
+  out[18] = squash(zTwoSided(v[F.network_receive_bytes_per_s] as number, sRx));
 }
 
 /** Inputs that describe the history, not the current value: the reference keeps them at zero. */
 const HISTORY_INPUTS = [2, 5, 6, 14];
 
-/** Baseline features in the order `inputsInto` reads their stats. */
-const STATS_ORDER: readonly BaselineFeatureName[] = [
-  'http_5xx_error_rate',
-  'http_p95_latency_seconds',
-  'http_requests_per_s',
-  'cpu_usage_pct',
-  'memory_usage_bytes',
-  'memory_limit_ratio',
-  'network_receive_bytes_per_s',
-  'cpu_throttle_ratio',
-];
+/**
+ * Baseline features in the order `inputsInto` reads their stats (by position: reordering
+ * BASELINE_FEATURES changes the network's inputs, which the artifact check would catch).
+ */
+const STATS_ORDER: readonly BaselineFeatureName[] = BASELINE_FEATURES;
 const STATS_FEATURE_INDEX = STATS_ORDER.map((f) => F[f]);
 
 /**

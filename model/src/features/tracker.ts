@@ -198,7 +198,8 @@ class SortedWindow {
     this.n = 0;
   }
 
-  insert(v: number): void {
+  /** The first index whose value is not below `v` (binary search). */
+  private lowerBound(v: number): number {
     const a = this.sorted;
     let lo = 0;
     let hi = this.n;
@@ -207,6 +208,12 @@ class SortedWindow {
       if ((a[mid] as number) < v) lo = mid + 1;
       else hi = mid;
     }
+    return lo;
+  }
+
+  insert(v: number): void {
+    const a = this.sorted;
+    const lo = this.lowerBound(v);
     a.copyWithin(lo + 1, lo, this.n);
     a[lo] = v;
     this.n++;
@@ -214,13 +221,7 @@ class SortedWindow {
 
   remove(v: number): void {
     const a = this.sorted;
-    let lo = 0;
-    let hi = this.n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((a[mid] as number) < v) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = this.lowerBound(v);
     if (lo < this.n && a[lo] === v) {
       a.copyWithin(lo, lo + 1, this.n);
       this.n--;

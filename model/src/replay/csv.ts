@@ -46,6 +46,23 @@ export interface ReplayTable {
   labels?: Uint8Array;
 }
 
+/**
+ * Row `r`'s cells into `present` (cleared first): the features present, as the healer's queries
+ * would have returned them; empty cells are left out.
+ */
+export function readRow(
+  table: ReplayTable,
+  r: number,
+  present: Partial<Record<FeatureName, number>>,
+): void {
+  const n = FEATURE_NAMES.length;
+  for (const k of Object.keys(present)) delete present[k as FeatureName];
+  for (let f = 0; f < n; f++) {
+    const v = table.values[r * n + f] as number;
+    if (v === v) present[FEATURE_NAMES[f] as FeatureName] = v;
+  }
+}
+
 export interface TableOptions {
   /** A `label` column (0 or 1) is required: a training file. */
   label?: boolean;

@@ -16,6 +16,7 @@ import {
   type FeatureInput,
   type FeatureName,
   type SloInput,
+  type RiskLayer,
 } from '../schema.js';
 import { FleetHistory } from '../features/tracker.js';
 import { DEFAULT_BASELINE_WINDOWS, type BaselineWindows } from '../features/windows.js';
@@ -28,7 +29,7 @@ import {
   type EntryRule,
 } from '../alerting/entryRule.js';
 import type { RiskOnly } from '../scoring/scorer.js';
-import type { ReplayTable } from './csv.js';
+import { readRow, type ReplayTable } from './csv.js';
 
 /** What replay needs from a model: the Predictor's risk of one row. */
 export interface RowScorer {
@@ -61,7 +62,7 @@ export interface Episode {
   rows: number;
   peakRisk: number;
   /** The layer that set the peak risk. */
-  layer: 'model' | 'slo';
+  layer: RiskLayer;
   /** Features that most often contributed most while at risk. */
   topFeatures: FeatureName[];
 }
@@ -131,11 +132,7 @@ export function replay(
     const t = table.t[r] as number;
     const h = fleet.of(`${namespace}/${deployment}`);
     if (t < h.lastSeen) continue; // unreachable: rows are sorted
-    for (const k of Object.keys(present)) delete present[k as FeatureName];
-    for (let f = 0; f < N; f++) {
-      const v = table.values[r * N + f] as number;
-      if (v === v) present[FEATURE_NAMES[f] as FeatureName] = v;
-    }
+    readRow(table, r, present);
     h.observe(t, present);
     const baseline = h.context(t);
     const input: Record<string, unknown> = {};

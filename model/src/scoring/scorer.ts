@@ -7,6 +7,7 @@
  * from fresh weights) share this class, so every path scores identically.
  */
 import {
+  BASELINE_FEATURES,
   FEATURES,
   riskLevel,
   type Contribution,
@@ -14,20 +15,38 @@ import {
   type FeatureName,
   type Prediction,
   type PredictionLayers,
+  type RiskLayer,
 } from '../schema.js';
 import {
   DERIVED_INPUTS,
   Derivation,
   DeriveInputError,
+  FEATURE_INDEX,
   INPUT_OWNER,
   N_FEATURES,
   N_INPUTS,
   derive,
   imputedNames,
+  type Stats,
 } from '../features/derive.js';
 import { MonotoneMlp, type MlpWeights } from '../network/monotoneMlp.js';
 import { evaluateSlo } from '../slo/burnRate.js';
+import {
+  DEFAULT_OWN_NORMAL,
+  evaluateOwnNormal,
+  type OwnNormalRule,
+  type OwnNormalVerdict,
+} from '../ownNormal/ownNormal.js';
 import type { InputMetadata } from '../artifact.js';
+
+/** Options of `predict`. */
+export interface PredictOptions {
+  /**
+   * How many contributions to return per row, largest |contribution| first (default: all); 0
+   * skips the attribution altogether.
+   */
+  explain?: number;
+}
 
 /** A row given to `predict` lacks a required feature or holds a non-finite number. */
 export class PredictInputError extends Error {
@@ -49,9 +68,15 @@ export interface ScorerSpec {
   calibration: { a: number; b: number };
   oodMargin: number;
   weights: MlpWeights;
+  /** The own-normal layer's rule (default DEFAULT_OWN_NORMAL); false turns the layer off. */
+  ownNormal?: OwnNormalRule | false;
 }
 
 const NAMES: readonly FeatureName[] = FEATURES.map((f) => f.name);
+const P95 = FEATURE_INDEX.http_p95_latency_seconds;
+const ERR = FEATURE_INDEX.http_5xx_error_rate;
+const STATS_P95 = BASELINE_FEATURES.indexOf('http_p95_latency_seconds');
+const STATS_ERR = BASELINE_FEATURES.indexOf('http_5xx_error_rate');
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const NOTHING_IMPUTED = Object.freeze([]) as unknown as FeatureName[];
 
@@ -59,9 +84,15 @@ const NOTHING_IMPUTED = Object.freeze([]) as unknown as FeatureName[];
 export interface RiskOnly {
   risk: number;
   modelRisk: number;
-  layer: 'model' | 'slo';
+  layer: RiskLayer;
   inconclusive: string | undefined;
 }
+
+const OWN_NORMAL_OFF: OwnNormalVerdict = Object.freeze({
+  fired: false,
+  signal: null,
+  reason: 'own-normal layer off',
+});
 
 export class Scorer {
   readonly version: string;
@@ -76,6 +107,8 @@ export class Scorer {
   private readonly a: number;
   private readonly b: number;
   private readonly margin: number;
+  /** The own-normal layer's rule, or false (off). */
+  ownNormal: OwnNormalRule | false;
   private readonly d = new Derivation();
   private readonly z = new Float64Array(N_INPUTS);
   private readonly zr = new Float64Array(N_INPUTS);
@@ -110,6 +143,20 @@ export class Scorer {
     this.a = spec.calibration.a;
     this.b = spec.calibration.b;
     this.margin = spec.oodMargin;
+    this.ownNormal = spec.ownNormal ?? DEFAULT_OWN_NORMAL;
+  }
+
+  /** The own-normal layer's verdict on the last prepared row. */
+  private ownNormalVerdict(): OwnNormalVerdict {
+    if (this.ownNormal === false) return OWN_NORMAL_OFF;
+    const { raw, stats } = this.d;
+    return evaluateOwnNormal(
+      raw[P95] as number,
+      stats[STATS_P95] as Stats,
+      raw[ERR] as number,
+      stats[STATS_ERR] as Stats,
+      this.ownNormal,
+    );
   }
 
   /** Standardises and clips derived inputs. */
@@ -181,15 +228,25 @@ export class Scorer {
    * Scores validated rows: each prediction carries both layers' verdicts and the explanation of the
    * model layer (every feature's contribution, largest |contribution| first).
    */
-  predict(rows: readonly FeatureInput[]): Prediction[] {
+  predict(rows: readonly FeatureInput[], opts: PredictOptions = {}): Prediction[] {
     const out: Prediction[] = new Array(rows.length);
     const model = Object.freeze({ version: this.version });
     const { d, contrib, order, magnitude } = this;
+    const top = Math.max(0, Math.min(N_FEATURES, opts.explain ?? N_FEATURES));
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r] as FeatureInput;
       this.prepare(row, r);
-      const { risk, refRisk } = this.modelRisk();
-      this.sumByFeature();
+      let risk: number;
+      let refRisk: number;
+      if (top === 0) {
+        // No explanation wanted: the two forward passes, no attribution.
+        risk = sigmoid(this.a * this.mlp.logit(this.z) + this.b);
+        refRisk = sigmoid(this.a * this.mlp.logit(this.zr) + this.b);
+        contrib.fill(0);
+      } else {
+        ({ risk, refRisk } = this.modelRisk());
+        this.sumByFeature();
+      }
       // Insertion sort of the feature indices by |contribution|.
       for (let i = 0; i < N_FEATURES; i++) {
         const c = contrib[i] as number;
@@ -203,8 +260,8 @@ export class Scorer {
         magnitude[j] = m;
         order[j] = i;
       }
-      const explanation: Contribution[] = new Array(N_FEATURES);
-      for (let j = 0; j < N_FEATURES; j++) {
+      const explanation: Contribution[] = new Array(top);
+      for (let j = 0; j < top; j++) {
         const i = order[j] as number;
         explanation[j] = {
           feature: NAMES[i] as FeatureName,
@@ -215,22 +272,25 @@ export class Scorer {
       }
       const ood = this.outOfDistribution(d.x);
       const slo = evaluateSlo(row.slo);
-      const top = slo.fired ? 1 : risk;
+      const own = this.ownNormalVerdict();
+      const layer = layerOf(slo.fired, own.fired);
+      const overall = layer === 'model' ? risk : 1;
       const layers: PredictionLayers = {
         model: { risk, reference_risk: refRisk, abstained: ood ?? null },
         slo: { fired: slo.fired, rule: slo.rule, reason: slo.reason },
+        own_normal: { fired: own.fired, signal: own.signal, reason: own.reason },
       };
       const p: Prediction = {
-        risk: top,
-        level: riskLevel(top),
+        risk: overall,
+        level: riskLevel(overall),
         threshold: this.threshold,
         explanation,
         imputed: d.imputedMask === 0 ? NOTHING_IMPUTED : imputedNames(d.imputedMask),
         model,
-        layer: slo.fired ? 'slo' : 'model',
+        layer,
         layers,
       };
-      if (ood !== undefined && !slo.fired) p.inconclusive = ood;
+      if (ood !== undefined && layer === 'model') p.inconclusive = ood;
       out[r] = p;
     }
     return out;
@@ -245,11 +305,12 @@ export class Scorer {
     const risk = sigmoid(this.a * this.mlp.logit(this.z) + this.b);
     const ood = this.outOfDistribution(this.d.x);
     const slo = evaluateSlo(row.slo);
+    const layer = layerOf(slo.fired, this.ownNormalVerdict().fired);
     return {
-      risk: slo.fired ? 1 : risk,
+      risk: layer === 'model' ? risk : 1,
       modelRisk: risk,
-      layer: slo.fired ? 'slo' : 'model',
-      inconclusive: ood !== undefined && !slo.fired ? ood : undefined,
+      layer,
+      inconclusive: ood !== undefined && layer === 'model' ? ood : undefined,
     };
   }
 
@@ -279,6 +340,11 @@ export class Scorer {
     this.prepare(row, 0);
     return Float64Array.from(this.d.x);
   }
+}
+
+/** The layer that set the risk: a deterministic layer that fired, else the model. */
+function layerOf(slo: boolean, ownNormal: boolean): RiskLayer {
+  return slo ? 'slo' : ownNormal ? 'own_normal' : 'model';
 }
 
 function fmt(x: number): string {

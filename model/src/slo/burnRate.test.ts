@@ -2,7 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import { evaluateSlo } from './burnRate.js';
 import type { SloInput } from '../schema.js';
 
-const w = (errLong: number, errShort: number, reqShort = 1000) => ({
+const w = (
+  errLong: number,
+  errShort: number,
+  reqShort = 1000,
+): NonNullable<SloInput['windows']> => ({
   '1h': { error_ratio: errLong, requests: 12 * reqShort },
   '5m': { error_ratio: errShort, requests: reqShort },
 });
@@ -11,22 +15,38 @@ describe('SLO layer: multiwindow, multi-burn-rate', () => {
   it.each<[string, SloInput | undefined, boolean, RegExp]>([
     ['no input', undefined, false, /no SLO windows sent/],
     [
+      'no objective declared: errors alone never fire the SLO layer',
+      { windows: w(0.5, 0.5) },
+      false,
+      /no availability objective declared/,
+    ],
+    [
       'fast burn in both windows',
-      { windows: w(0.02, 0.05) },
+      { availability: 0.999, windows: w(0.02, 0.05) },
       true,
       /20\.0× over 1h and 50\.0× over 5m ≥ 14\.4× \(availability objective 99\.90 %\)/,
     ],
     [
       'a short spike only (long window fine)',
-      { windows: w(0.005, 0.5) },
+      { availability: 0.999, windows: w(0.005, 0.5) },
       false,
       /5\.0× over 1h and 500× over 5m < 14\.4×/,
     ],
-    ['a long burn that has stopped', { windows: w(0.05, 0.0) }, false, /fast burn: .* < 14\.4×/],
-    ['exactly at the factor', { windows: w(0.0144, 0.0144) }, true, /14\.4× over 1h/],
+    [
+      'a long burn that has stopped',
+      { availability: 0.999, windows: w(0.05, 0.0) },
+      false,
+      /fast burn: .* < 14\.4×/,
+    ],
+    [
+      'exactly at the factor',
+      { availability: 0.999, windows: w(0.0144, 0.0144) },
+      true,
+      /14\.4× over 1h/,
+    ],
     [
       'an idle service: 1 failure in 3',
-      { windows: w(0.33, 0.33, 3) },
+      { availability: 0.999, windows: w(0.33, 0.33, 3) },
       false,
       /3 requests in 5m < 20: too few to judge/,
     ],
@@ -34,6 +54,7 @@ describe('SLO layer: multiwindow, multi-burn-rate', () => {
     [
       'slow burn over 6 h and 30 m, still burning',
       {
+        availability: 0.999,
         windows: {
           '6h': { error_ratio: 0.007, requests: 1e5 },
           '30m': { error_ratio: 0.01, requests: 1e4 },
@@ -46,6 +67,7 @@ describe('SLO layer: multiwindow, multi-burn-rate', () => {
     [
       'slow burn that stopped: the 5-minute window is clean',
       {
+        availability: 0.999,
         windows: {
           '6h': { error_ratio: 0.007, requests: 1e5 },
           '30m': { error_ratio: 0.01, requests: 1e4 },

@@ -25,8 +25,11 @@ export const BURN_RATE_ALERTS: readonly BurnRateAlert[] = [
   { rule: 'availability_slow_burn', long: '6h', short: '30m', factor: 6 },
 ];
 
-/** Defaults when a deployment's annotations say nothing. */
-export const DEFAULT_SLO = { availability: 0.999, minRequests: 20 } as const;
+/**
+ * Defaults. There is no default objective: the SLO layer judges only the objectives a
+ * deployment declares (its annotations); a deployment without one is judged by the model alone.
+ */
+export const DEFAULT_SLO = { minRequests: 20 } as const;
 
 export interface SloVerdict {
   fired: boolean;
@@ -37,18 +40,27 @@ export interface SloVerdict {
 const pct = (x: number): string => `${(x * 100).toFixed(x >= 0.999 ? 2 : 1)} %`;
 const times = (x: number): string => `${x >= 100 ? x.toFixed(0) : x.toFixed(1)}×`;
 
+const NO_WINDOWS: SloVerdict = Object.freeze({
+  fired: false,
+  rule: null,
+  reason: 'no SLO windows sent',
+});
+
 /** Judges one deployment's SLO windows. */
 export function evaluateSlo(input: SloInput | undefined): SloVerdict {
   const windows = input?.windows;
-  if (windows === undefined) return { fired: false, rule: null, reason: 'no SLO windows sent' };
-  const availability = input?.availability ?? DEFAULT_SLO.availability;
+  if (windows === undefined) return NO_WINDOWS;
+  const availability = input?.availability;
   const minRequests = input?.min_requests ?? DEFAULT_SLO.minRequests;
-  const budget = 1 - availability;
   const notes: string[] = [];
-  for (const alert of BURN_RATE_ALERTS) {
-    const verdict = burnOf(alert, windows, budget, minRequests, availability);
-    if (verdict.fired) return verdict;
-    notes.push(verdict.reason);
+  if (availability === undefined) notes.push('no availability objective declared');
+  else {
+    const budget = 1 - availability;
+    for (const alert of BURN_RATE_ALERTS) {
+      const verdict = burnOf(alert, windows, budget, minRequests, availability);
+      if (verdict.fired) return verdict;
+      notes.push(verdict.reason);
+    }
   }
   const target = input?.latency_p95_seconds;
   if (target !== undefined) {

@@ -40,7 +40,7 @@ export const DEFAULT_SYNTHETIC: SyntheticSpec = {
   augmentation: {
     imputeFraction: 0.05,
     dropFeatureFraction: 0.15,
-    noContextFraction: 0.1,
+    noContextFraction: 0.25,
     breachAugmentFraction: 0.03,
   },
   generator: DEFAULT_GENERATOR,

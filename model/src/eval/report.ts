@@ -51,7 +51,7 @@ export function formatReport(r: EvaluationReport): string {
     const s = r.realData.summary;
     out.push('## Real cluster data (Nezha)', '');
     out.push(
-      `Source: \`${r.realData.source}\`, every day folder found (${s.days}). Each day is converted to the replay file format and scored by \`replay\` — the healer's code path: trailing baselines built from the replayed history only, the SLO layer, the Predictor, the healer's entry rule — beside two baselines computed in the same run. Detection: an alert at a row within [injection, +240 s]. False alarms: distinct alerting minutes from 10 min after the last listed injection to the end of the day, per hour. "culprit": detections by an alert on the injected deployment itself.`,
+      `Source: \`${r.realData.source}\`, every day folder found (${s.days}). Each day is converted to the replay file format and scored by \`replay\` — the healer's code path: trailing baselines built from the replayed history only, the Predictor with its SLO and own-normal layers, the healer's entry rule — beside two baselines computed in the same run. Detection: an alert at a row within [injection, +240 s]. False alarms: distinct alerting minutes from 10 min after the last listed injection to the end of the day, per hour. "culprit": detections by an alert on the injected deployment itself.`,
       '',
     );
     out.push(

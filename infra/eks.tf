@@ -1,8 +1,14 @@
-# EKS with a managed node group spread over three AZs, IRSA, and access entries instead of the
-# aws-auth ConfigMap. The GitHub deploy role gets namespace-scoped access only (dev, prod): the
-# `admin` policy there, because the release includes the healer's Role and RoleBinding (`edit`
-# may not create RBAC objects). Cluster-scoped objects (the Namespaces, ClusterIssuers) are the
-# platform team's, applied once (docs/configuration.md).
+# EKS with a managed node group spread over three AZs, IRSA and EKS Pod Identity, and access
+# entries instead of the aws-auth ConfigMap. Each GitHub deploy role gets its own namespace only
+# (deploy-dev → dev, deploy-prod → prod): the `admin` policy there, because the release includes
+# the healer's Role and RoleBinding (`edit` may not create RBAC objects). Cluster-scoped objects
+# (the Namespaces, the healer's admission policy) are the platform team's, applied once
+# (docs/configuration.md).
+#
+# The API endpoint is private, plus public only from `api_public_cidrs` (empty by default: no
+# public endpoint). GitHub-hosted runners have no fixed addresses, so the deploy jobs run on
+# runners that reach the VPC (self-hosted, e.g. actions-runner-controller in the cluster's VPC, or
+# larger runners with static egress IPs listed in api_public_cidrs); see docs/configuration.md.
 module "eks" {
   source  = "terraform-aws-modules/eks/aws"
   version = "20.31.0"
@@ -13,9 +19,11 @@ module "eks" {
   vpc_id     = module.vpc.vpc_id
   subnet_ids = module.vpc.private_subnets
 
-  cluster_endpoint_public_access = true
-  enable_irsa                    = true
-  cluster_enabled_log_types      = ["api", "audit", "authenticator"]
+  cluster_endpoint_private_access      = true
+  cluster_endpoint_public_access       = length(var.api_public_cidrs) > 0
+  cluster_endpoint_public_access_cidrs = var.api_public_cidrs
+  enable_irsa                          = true
+  cluster_enabled_log_types            = ["api", "audit", "authenticator"]
 
   cluster_addons = {
     coredns                = {}
@@ -43,14 +51,14 @@ module "eks" {
   }
 
   access_entries = {
-    github_deploy = {
-      principal_arn = aws_iam_role.github_deploy.arn
+    for env in local.github_environments : "github_deploy_${env}" => {
+      principal_arn = aws_iam_role.github["deploy-${env}"].arn
       policy_associations = {
         apps = {
           policy_arn = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy"
           access_scope = {
             type       = "namespace"
-            namespaces = ["dev", "prod"]
+            namespaces = [env]
           }
         }
       }

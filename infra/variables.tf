@@ -11,13 +11,23 @@ variable "cluster_name" {
 }
 
 variable "kubernetes_version" {
-  description = "EKS control plane version"
+  description = "EKS control plane version (1.33 or later: ValidatingAdmissionPolicy GA, sidecar containers)"
   type        = string
-  default     = "1.31"
+  default     = "1.33"
+  validation {
+    condition     = tonumber(split(".", var.kubernetes_version)[1]) >= 33
+    error_message = "kubernetes_version must be 1.33 or later."
+  }
+}
+
+variable "api_public_cidrs" {
+  description = "CIDRs allowed to reach the EKS API endpoint from the internet; empty = private endpoint only"
+  type        = list(string)
+  default     = []
 }
 
 variable "vpc_cidr" {
-  description = "VPC CIDR; the NetworkPolicies allow the API server and the ALB from it"
+  description = "VPC CIDR; the NetworkPolicies allow its private (API server) and public (ALB) subnets"
   type        = string
   default     = "10.0.0.0/16"
 }

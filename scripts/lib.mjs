@@ -25,3 +25,23 @@ export function requireBinaries(bins) {
   }
   process.exit(1);
 }
+
+/** `npm run build`, then jest with `config` in band; exits with jest's status. */
+export function buildAndRunJest(config, env, extraArgs = []) {
+  const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--experimental-vm-modules',
+      '--no-warnings=ExperimentalWarning',
+      'node_modules/jest/bin/jest.js',
+      '--config',
+      config,
+      '--runInBand',
+      ...extraArgs,
+    ],
+    { stdio: 'inherit', env },
+  );
+  process.exit(r.status ?? 1);
+}

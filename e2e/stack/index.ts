@@ -40,7 +40,20 @@ export const DEFAULT_HEALER_SETTINGS: HealerTestSettings = {
   stabilisationMs: 15_000,
 };
 
+/** A cluster that runs elsewhere: the cluster tier's real control plane with the node agent. */
+export interface ExternalCluster {
+  /** The healer's kubeconfig (its ServiceAccount token). */
+  kubeconfig: string;
+  /** The node agent: `/metrics` for Prometheus, `/sim/*` for faults and state. */
+  simulatorUrl: string;
+  /** The healer's own namespace (its Lease) and the namespaces it watches. */
+  podNamespace: string;
+  namespaces: string[];
+}
+
 export interface StackOptions {
+  /** Heal this cluster instead of starting the simulator. */
+  cluster?: ExternalCluster;
   healer?: Partial<HealerTestSettings>;
   /**
    * Extra healer config written to the file named by HEALER_CONFIG_FILE (budgets and other keys
@@ -152,23 +165,27 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
     ];
     const base = { ...process.env, NODE_ENV: 'test' };
 
-    const sim = startProcess(process.execPath, [DIST.simulator], {
-      cwd: ROOT,
-      env: {
-        ...base,
-        PORT: String(simPort),
-        HOST: '127.0.0.1',
-        KUBECONFIG_OUT: kubeconfig,
-        SCENARIO: 'none',
-        ...opts.simulatorEnv,
-      },
-    });
-    children.push({ name: 'simulator', port: simPort, proc: sim });
-    const simulatorUrl = `http://127.0.0.1:${simPort}`;
-    await started('simulator', sim, `${simulatorUrl}/version`);
+    let simulatorUrl: string;
+    if (opts.cluster) simulatorUrl = opts.cluster.simulatorUrl;
+    else {
+      const sim = startProcess(process.execPath, [DIST.simulator], {
+        cwd: ROOT,
+        env: {
+          ...base,
+          PORT: String(simPort),
+          HOST: '127.0.0.1',
+          KUBECONFIG_OUT: kubeconfig,
+          SCENARIO: 'none',
+          ...opts.simulatorEnv,
+        },
+      });
+      children.push({ name: 'simulator', port: simPort, proc: sim });
+      simulatorUrl = `http://127.0.0.1:${simPort}`;
+      await started('simulator', sim, `${simulatorUrl}/version`);
+    }
 
     prom = await startPrometheus({
-      targets: [`127.0.0.1:${simPort}`, `127.0.0.1:${backendPort}`, `127.0.0.1:${healerPort}`],
+      targets: [new URL(simulatorUrl).host, `127.0.0.1:${backendPort}`, `127.0.0.1:${healerPort}`],
       scrapeInterval: opts.scrapeInterval ?? '1s',
     });
     const promPort = Number(new URL(prom.url).port);
@@ -190,12 +207,12 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
       env: {
         ...base,
         PORT: String(healerPort),
-        KUBECONFIG: kubeconfig,
+        KUBECONFIG: opts.cluster?.kubeconfig ?? kubeconfig,
         HEALER_CONFIG_FILE: configFile,
         BACKEND_URL: backendUrl,
         PROMETHEUS_URL: prom.url,
         HEALER_FEATURE_SOURCE: 'prometheus',
-        HEALER_NAMESPACES: 'dev,prod',
+        HEALER_NAMESPACES: opts.cluster?.namespaces.join(',') ?? 'dev,prod',
         HEALER_SCHEDULE: `*/${settings.cycleSeconds} * * * * *`,
         HEALER_WINDOW: settings.window,
         HEALER_ENTER_CYCLES: String(settings.enterCycles),
@@ -205,7 +222,7 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
         HEALER_API_TOKEN: apiToken,
         SLACK_WEBHOOK_URL: slack.webhookUrl,
         DASHBOARD_URL: 'http://localhost:8080',
-        POD_NAMESPACE: 'default',
+        POD_NAMESPACE: opts.cluster?.podNamespace ?? 'default',
         POD_NAME: 'aiops-healer-e2e',
         LOG_LEVEL: opts.logLevel ?? 'info',
       },
@@ -221,7 +238,7 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
       healerUrl,
       prometheusUrl: prom.url,
       slack,
-      kubeconfig,
+      kubeconfig: opts.cluster?.kubeconfig ?? kubeconfig,
       apiToken,
       settings,
       processes: children.map((c) => ({

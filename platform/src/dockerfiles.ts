@@ -1,7 +1,9 @@
 /**
  * Dockerfile checks: syntax through `dockerfile-utils` (the validator behind the VS Code Docker
  * extension) and our image rules over the `dockerfile-ast` parse: multi-stage, pinned bases,
- * non-root numeric USER, OCI labels, production dependencies only, exec-form CMD.
+ * non-root numeric USER, OCI labels, production dependencies only, exec-form CMD. One Dockerfile
+ * builds every image as a target; a target's image is its stage plus the stages it is built FROM,
+ * so the runtime rules read that chain (a LABEL or USER set in a shared parent counts).
  */
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
@@ -25,12 +27,29 @@ export function isExactImage(ref: string): boolean {
   return tag !== 'latest' && /\d/.test(tag);
 }
 
+/** The text of the stage `FROM … AS <name>` up to the next FROM ('' when there is none). */
+export function stageText(dockerfile: string, name: string): string {
+  const re = new RegExp(`^FROM \\S+ AS ${name}\\n([\\s\\S]*?)(?=^FROM |(?![\\s\\S]))`, 'm');
+  return re.exec(dockerfile)?.[1] ?? '';
+}
+
 function args(i: Instruction): string {
   return i.getArgumentsContent() ?? '';
 }
 
-/** Findings for one Dockerfile's text; `source` names it in each finding. */
-export function checkDockerfile(text: string, source: string): Finding[] {
+interface Stage {
+  /** `AS` name, or '' for an unnamed stage. */
+  name: string;
+  /** The image or stage it is built FROM, build arguments resolved. */
+  base: string;
+  instructions: Instruction[];
+}
+
+/**
+ * Findings for one Dockerfile's text and one of its targets (default: the last stage); `source`
+ * names it in each finding.
+ */
+export function checkDockerfile(text: string, source: string, target?: string): Finding[] {
   const out: Finding[] = [];
   const add = (rule: string, message: string): void => {
     out.push({ object: source, rule, message });
@@ -56,23 +75,38 @@ export function checkDockerfile(text: string, source: string): Finding[] {
   const froms = instructions.filter((i) => i.getKeyword() === 'FROM');
   if (froms.length < 2)
     add('multi-stage', `expected a multi-stage build, found ${froms.length} FROM`);
-  const stages = new Set<string>();
-  for (const f of froms) {
+  const stages = new Map<string, Stage>();
+  const ordered: Stage[] = [];
+  for (const [n, f] of froms.entries()) {
     const parts = args(f)
       .split(/\s+/)
       .filter((p) => !p.startsWith('--'));
-    const image = resolve(parts[0] ?? '');
-    if (!stages.has(image) && !isExactImage(image)) {
+    const base = resolve(parts[0] ?? '');
+    if (!stages.has(base) && !isExactImage(base)) {
       add(
         'pinned-base',
-        `FROM ${parts[0] ?? ''} resolves to "${image}": pin an exact version tag or a digest`,
+        `FROM ${parts[0] ?? ''} resolves to "${base}": pin an exact version tag or a digest`,
       );
     }
-    if (parts[1]?.toUpperCase() === 'AS' && parts[2]) stages.add(parts[2]);
+    const start = instructions.indexOf(f) + 1;
+    const next = froms[n + 1];
+    const stage: Stage = {
+      name: parts[1]?.toUpperCase() === 'AS' ? (parts[2] ?? '') : '',
+      base,
+      instructions: instructions.slice(start, next ? instructions.indexOf(next) : undefined),
+    };
+    if (stage.name) stages.set(stage.name, stage);
+    ordered.push(stage);
   }
-
-  const lastFrom = instructions.lastIndexOf(froms[froms.length - 1] as Instruction);
-  const final = instructions.slice(lastFrom + 1);
+  const finalStage = target === undefined ? ordered.at(-1) : stages.get(target);
+  if (!finalStage) {
+    add('target', `no stage named ${String(target)}`);
+    return out;
+  }
+  // The target's stage and every stage it is built FROM, the root first.
+  const chain: Stage[] = [];
+  for (let st: Stage | undefined = finalStage; st; st = stages.get(st.base)) chain.unshift(st);
+  const final = chain.flatMap((st) => st.instructions);
   const users = final.filter((i) => i.getKeyword() === 'USER');
   const user = users.length > 0 ? args(users[users.length - 1] as Instruction).trim() : undefined;
   if (user === undefined) add('non-root-user', 'final stage has no USER');
@@ -88,7 +122,7 @@ export function checkDockerfile(text: string, source: string): Finding[] {
     if (!labels.includes(`${l}=`)) add('oci-labels', `final stage lacks LABEL ${l}`);
   }
 
-  const finalBase = resolve(args(froms[froms.length - 1] as Instruction).split(/\s+/)[0] ?? '');
+  const finalBase = (chain[0] as Stage).base;
   const runsNode = /(^|\/)node:/.test(finalBase);
   if (runsNode) {
     const runs = instructions.filter((i) => i.getKeyword() === 'RUN').map(args);

@@ -14,7 +14,9 @@ export const HEALER_CLUSTER_SETTINGS = {
   exitCycles: 3,
   stabilisationMs: 120_000,
   inconclusiveAlertMs: 600_000,
-  ladder: ['restart_scale', 'cache_clear_restart', 'rollback', 'page'],
+  // No cache clear by default: exec is opt-in per namespace (k8s/components/cache-clear turns the
+  // rung on for its Deployments through their `aiops.io/ladder` annotation).
+  ladder: ['restart_scale', 'rollback', 'page'],
   scale: { step: 1, maxReplicas: 10 },
   dryRun: false,
   prometheus: {

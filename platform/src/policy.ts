@@ -1,11 +1,16 @@
 /**
  * Policy checks over rendered objects: the Pod Security "restricted" profile and our own rules
- * (resources, probes, pinned images, PDB and NetworkPolicy coverage, least-privilege RBAC).
- * Pure functions of the objects: each broken rule is one finding that names the object, the
- * container and the field.
+ * (resources, probes, pinned images, PDB and NetworkPolicy coverage, least-privilege RBAC, exec
+ * only through the cache-clear component, current API versions, digests in production, a
+ * reachable HTTP-01 solver, no VPC-wide ingress). Pure functions of the objects: each broken rule
+ * is one finding that names the object, the container and the field.
  */
 import type { Finding } from './errors.js';
 import { objectId, type KubeObject } from './kube.js';
+import { checkNetworkPolicies } from './networkPolicy.js';
+import { isEmptySelector, selectorMatches, type LabelSelector } from './selectors.js';
+
+export { selectorMatches };
 
 /** Rule ids, so tests can assert that a fixture breaks exactly the rule it is meant to. */
 export const RULES = [
@@ -23,6 +28,11 @@ export const RULES = [
   'rbac-no-wildcards',
   'rbac-no-secrets',
   'pss-restricted',
+  'image-digest',
+  'current-api-versions',
+  'exec-opt-in',
+  'acme-http01-solver',
+  'networkpolicy-vpc-wide',
 ] as const;
 export type RuleId = (typeof RULES)[number];
 
@@ -55,10 +65,6 @@ interface PodTemplate {
   metadata?: { labels?: Record<string, string> };
   spec?: PodSpec;
 }
-interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
 
 /** Kinds whose pods we run, and where their pod template is. */
 const WORKLOAD_KINDS = new Set(['Deployment', 'Rollout', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
@@ -67,33 +73,6 @@ function podTemplate(o: KubeObject): PodTemplate | undefined {
   if (!WORKLOAD_KINDS.has(o.kind)) return undefined;
   const spec = o.spec as { template?: PodTemplate } | undefined;
   return spec?.template;
-}
-
-/** Whether a label selector matches a label set (an empty selector matches everything). */
-export function selectorMatches(
-  selector: LabelSelector | undefined,
-  labels: Record<string, string>,
-): boolean {
-  if (!selector) return false;
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
-    if (labels[k] !== v) return false;
-  }
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.hasOwn(labels, e.key);
-    const value = labels[e.key];
-    const values = e.values ?? [];
-    if (e.operator === 'In' && !(has && values.includes(value as string))) return false;
-    if (e.operator === 'NotIn' && has && values.includes(value as string)) return false;
-    if (e.operator === 'Exists' && !has) return false;
-    if (e.operator === 'DoesNotExist' && has) return false;
-  }
-  return true;
-}
-
-function isEmptySelector(s: LabelSelector | undefined): boolean {
-  return (
-    !s || (Object.keys(s.matchLabels ?? {}).length === 0 && (s.matchExpressions ?? []).length === 0)
-  );
 }
 
 /** A tag other than `latest`, or a digest. */
@@ -291,11 +270,125 @@ function checkNamespaces(objects: readonly KubeObject[], out: Finding[]): void {
   }
 }
 
+/** What an environment adds to the base rules. */
+export interface PolicyOptions {
+  /** Production: every image must be pinned by digest (`image@sha256:…`), not by tag. */
+  requireImageDigests?: boolean;
+  /** The cluster's VPC: no NetworkPolicy may admit all of it to our pods. */
+  vpcCidr?: string;
+}
+
+/** API versions that are deprecated or removed, and what replaces them. */
+export const OUTDATED_API_VERSIONS: Record<string, string> = {
+  'external-secrets.io/v1alpha1': 'external-secrets.io/v1',
+  'external-secrets.io/v1beta1': 'external-secrets.io/v1',
+  'extensions/v1beta1': 'apps/v1 or networking.k8s.io/v1',
+  'networking.k8s.io/v1beta1': 'networking.k8s.io/v1',
+  'policy/v1beta1': 'policy/v1',
+  'autoscaling/v2beta1': 'autoscaling/v2',
+  'autoscaling/v2beta2': 'autoscaling/v2',
+  'batch/v1beta1': 'batch/v1',
+  'rbac.authorization.k8s.io/v1beta1': 'rbac.authorization.k8s.io/v1',
+  'admissionregistration.k8s.io/v1beta1': 'admissionregistration.k8s.io/v1',
+  'admissionregistration.k8s.io/v1alpha1': 'admissionregistration.k8s.io/v1',
+  'cert-manager.io/v1alpha2': 'cert-manager.io/v1',
+  'monitoring.coreos.com/v1alpha1': 'monitoring.coreos.com/v1',
+};
+
+function checkImageDigests(objects: readonly KubeObject[], out: Finding[]): void {
+  for (const o of objects) {
+    const pod = podTemplate(o)?.spec;
+    for (const c of [...(pod?.containers ?? []), ...(pod?.initContainers ?? [])]) {
+      if (!/@sha256:[a-f0-9]{64}$/.test(c.image ?? '')) {
+        out.push({
+          object: `${objectId(o)} container ${c.name}`,
+          rule: 'image-digest',
+          message: `production images are pinned by digest (image@sha256:…), got ${String(c.image)}`,
+        });
+      }
+    }
+  }
+}
+
+function checkApiVersions(objects: readonly KubeObject[], out: Finding[]): void {
+  for (const o of objects) {
+    const current = OUTDATED_API_VERSIONS[o.apiVersion];
+    if (current) {
+      out.push({
+        object: objectId(o),
+        rule: 'current-api-versions',
+        message: `${o.apiVersion} is deprecated or removed; use ${current}`,
+      });
+    }
+  }
+}
+
+/** The label that marks the cache-clear component's Role (k8s/components/cache-clear). */
+export const CACHE_CLEAR_COMPONENT = { 'app.kubernetes.io/component': 'cache-clear' } as const;
+const EXEC_RESOURCES = ['pods/exec', 'pods/attach', 'pods/proxy'];
+
+/**
+ * Exec is opt-in: only the cache-clear component's Role may grant pods/exec, attach or proxy, and
+ * a namespace that turns the cache-clear rung on (ConfigMap ladder or a Deployment's
+ * aiops.io/ladder annotation) must have that Role, or every cache clear would fail with 403.
+ */
+function checkExecOptIn(objects: readonly KubeObject[], out: Finding[]): void {
+  const isComponentRole = (o: KubeObject): boolean =>
+    o.kind === 'Role' &&
+    o.metadata.labels?.['app.kubernetes.io/component'] ===
+      CACHE_CLEAR_COMPONENT['app.kubernetes.io/component'];
+  for (const o of objects) {
+    if (o.kind !== 'Role' && o.kind !== 'ClusterRole') continue;
+    const rules = (o.rules as PolicyRule[] | undefined) ?? [];
+    const exec = rules.some(
+      (r) =>
+        (r.apiGroups ?? []).includes('') &&
+        (r.resources ?? []).some((res) => EXEC_RESOURCES.includes(res)),
+    );
+    if (exec && !isComponentRole(o)) {
+      out.push({
+        object: objectId(o),
+        rule: 'exec-opt-in',
+        message: `grants ${EXEC_RESOURCES.join('/')} outside the cache-clear component (k8s/components/cache-clear): exec must be opted in per namespace`,
+      });
+    }
+  }
+  const namespacesWithRole = new Set(
+    objects.filter(isComponentRole).map((o) => o.metadata.namespace),
+  );
+  for (const o of objects) {
+    const ladders: string[] = [];
+    if (o.kind === 'ConfigMap' && o.metadata.name === 'aiops-healer') {
+      const config = (o.data as Record<string, string> | undefined)?.['config.yaml'] ?? '';
+      if (/cache_clear_restart/.test(config)) ladders.push("the healer ConfigMap's ladder");
+    }
+    if (/^(Deployment|Rollout)$/.test(o.kind)) {
+      if ((o.metadata.annotations?.['aiops.io/ladder'] ?? '').includes('cache_clear_restart')) {
+        ladders.push('its aiops.io/ladder annotation');
+      }
+    }
+    if (ladders.length > 0 && !namespacesWithRole.has(o.metadata.namespace)) {
+      out.push({
+        object: objectId(o),
+        rule: 'exec-opt-in',
+        message: `${ladders.join(' and ')} turns the cache-clear rung on, but the namespace has no cache-clear Role (add k8s/components/cache-clear)`,
+      });
+    }
+  }
+}
+
 /** Every policy finding over a rendered set of objects (an overlay's output). */
-export function checkPolicies(objects: readonly KubeObject[]): Finding[] {
+export function checkPolicies(
+  objects: readonly KubeObject[],
+  options: PolicyOptions = {},
+): Finding[] {
   const out: Finding[] = [];
   checkWorkloads(objects, out);
   checkRbac(objects, out);
   checkNamespaces(objects, out);
+  checkApiVersions(objects, out);
+  checkExecOptIn(objects, out);
+  if (options.requireImageDigests) checkImageDigests(objects, out);
+  out.push(...checkNetworkPolicies(objects, options.vpcCidr));
   return out;
 }

@@ -9,6 +9,17 @@ import { join } from 'node:path';
 /** `group/resource verb`, e.g. `apps/deployments/scale patch` (core group: `/pods list`). */
 export type Permission = string;
 
+/**
+ * What only the cache-clear rung uses: granted by the opt-in Role of k8s/components/cache-clear
+ * (and the chart's `cacheClear.namespaces`), never by the base Role. The Role test checks that
+ * base ∪ component equals what healer/src calls, and that these are all still called.
+ */
+export const CACHE_CLEAR_PERMISSIONS: readonly Permission[] = [
+  '/pods list',
+  '/pods/exec create',
+  '/pods/proxy create',
+];
+
 /** client-node object names → API group and resource. */
 const RESOURCES: Record<string, [group: string, resource: string]> = {
   Deployment: ['apps', 'deployments'],

@@ -6,11 +6,17 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
+import { stageText } from './dockerfiles.js';
 import type { Finding } from './errors.js';
 
-/** Workspaces named by `-w`/`--workspace` in the Dockerfile's `npm ci --omit=dev` command. */
-export function productionWorkspaces(dockerfile: string): string[] {
-  const line = dockerfile.split('\n').find((l) => /npm ci\b.*--omit=dev/.test(l)) ?? '';
+/**
+ * Workspaces named by `-w`/`--workspace` in the `npm ci --omit=dev` of the stage that `target`
+ * copies its node_modules from (`COPY --from=<stage> /app/node_modules`).
+ */
+export function productionWorkspaces(dockerfile: string, target: string): string[] {
+  const from = /COPY --from=(\S+) \/app\/node_modules/.exec(stageText(dockerfile, target))?.[1];
+  const deps = from ? stageText(dockerfile, from) : '';
+  const line = deps.split('\n').find((l) => /npm ci\b.*--omit=dev/.test(l)) ?? '';
   return [...line.matchAll(/(?:-w|--workspace)[ =](\S+)/g)].map((m) => m[1] as string);
 }
 

@@ -73,6 +73,22 @@ const VELERO_SCHEDULE_SCHEMA = {
 const ajv = new Ajv({ allErrors: true });
 const validateVeleroSchedule = ajv.compile(VELERO_SCHEDULE_SCHEMA);
 
+/**
+ * Versions served by a newer CRD than the model packages know, validated with the schema they
+ * were promoted from unchanged: External Secrets 0.17 promoted v1beta1 to v1 as is (the
+ * @kubernetes-models package with v1 needs Node 22; the dev machines run 20).
+ */
+const SAME_SCHEMA_AS: Record<string, string> = {
+  'external-secrets.io/v1': 'v1beta1',
+};
+
+/** The object as its model package knows it (see SAME_SCHEMA_AS). */
+function asModelled(o: KubeObject): KubeObject {
+  const version = SAME_SCHEMA_AS[o.apiVersion];
+  if (!version) return o;
+  return { ...o, apiVersion: `${o.apiVersion.split('/')[0] as string}/${version}` };
+}
+
 function modulePath(o: KubeObject): string | undefined {
   const [groupOrVersion, maybeVersion] = o.apiVersion.split('/');
   const group = maybeVersion === undefined ? '' : (groupOrVersion as string);
@@ -119,7 +135,8 @@ export function validateObject(o: KubeObject): Finding[] {
           message: m,
         }));
   }
-  const path = modulePath(o);
+  const modelled = asModelled(o);
+  const path = modulePath(modelled);
   const Model = path ? loadModel(path, o.kind) : undefined;
   if (!Model) {
     return [
@@ -127,7 +144,7 @@ export function validateObject(o: KubeObject): Finding[] {
     ];
   }
   try {
-    new Model(o).validate();
+    new Model(modelled).validate();
     return [];
   } catch (err) {
     const errors = (err as { errors?: AjvLikeError[] }).errors;

@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { checkCompose, lintCompose } from '../src/compose.js';
-import { checkDockerfile, isExactImage } from '../src/dockerfiles.js';
+import { checkDockerfile, isExactImage, stageText } from '../src/dockerfiles.js';
 import {
   checkRuntimeDependencies,
   packageOf,
@@ -14,22 +15,65 @@ import { kustomize, type KubeObject } from '../src/kube.js';
 import { repoPath } from '../src/paths.js';
 
 const read = (p: string): string => readFileSync(repoPath(p), 'utf8');
-const IMAGES: [file: string, name: string, user: string][] = [
-  ['backend/Dockerfile', 'aiops-backend', '1000:1000'],
-  ['healer/Dockerfile', 'aiops-healer', '1000:1000'],
-  ['dashboard/Dockerfile', 'aiops-dashboard', '101:101'],
-  ['simulator/Dockerfile', 'aiops-simulator', '1000:1000'],
+/** The one Dockerfile's targets: the image each builds and the user it runs as. */
+const IMAGES: [target: string, name: string, user: string][] = [
+  ['backend', 'aiops-backend', '1000:1000'],
+  ['healer', 'aiops-healer', '1000:1000'],
+  ['dashboard', 'aiops-dashboard', '101:101'],
+  ['simulator', 'aiops-simulator', '1000:1000'],
 ];
+const DOCKERFILE = read('Dockerfile');
+const stageOf = (target: string): string => stageText(DOCKERFILE, target);
 
-describe('Dockerfiles', () => {
-  it.each(IMAGES)('%s passes the syntax check and every image rule', (file) => {
-    expect(formatFindings(checkDockerfile(read(file), file))).toBe('');
+describe('Dockerfile (one build definition, a target per image)', () => {
+  it.each(IMAGES)('target %s passes the syntax check and every image rule', (target) => {
+    expect(
+      formatFindings(checkDockerfile(DOCKERFILE, `Dockerfile --target ${target}`, target)),
+    ).toBe('');
+  });
+
+  it('there is no other Dockerfile: compose, CI and people build the same targets', () => {
+    const others = spawnSync('git', ['ls-files', '*Dockerfile*'], {
+      cwd: repoPath(''),
+      encoding: 'utf8',
+    })
+      .stdout.split('\n')
+      .filter((f) => f && !f.startsWith('platform/test/fixtures/'));
+    expect(others).toEqual(['Dockerfile']);
+    const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+      services: Record<
+        string,
+        { build?: { context: string; dockerfile?: string; target: string } }
+      >;
+    };
+    for (const [target] of IMAGES) {
+      expect(compose.services[target]?.build).toMatchObject({ context: '.', target });
+      expect(compose.services[target]?.build?.dockerfile ?? 'Dockerfile').toBe('Dockerfile');
+    }
+    const ci = read('.github/workflows/ci.yml');
+    expect(ci).toContain('target: ${{ matrix.service }}');
+  });
+
+  it('reports a target that does not exist', () => {
+    expect(checkDockerfile(DOCKERFILE, 'Dockerfile', 'nope').map((f) => f.rule)).toEqual([
+      'target',
+    ]);
+  });
+
+  it('a USER or LABEL missing from a target and its parents is reported for that target only', () => {
+    const broken = DOCKERFILE.replace(
+      /^FROM node-runtime AS healer\n/m,
+      'FROM manifests AS healer\n',
+    );
+    const rules = checkDockerfile(broken, 'broken', 'healer').map((f) => f.rule);
+    expect(rules).toEqual(expect.arrayContaining(['oci-labels']));
+    expect(checkDockerfile(broken, 'broken', 'backend')).toEqual([]);
   });
 
   it.each(IMAGES.filter(([, name]) => name !== 'aiops-simulator'))(
-    '%s runs as the UID the Kubernetes manifests declare',
-    (file, name, user) => {
-      const users = [...read(file).matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]);
+    'target %s runs as the UID the Kubernetes manifests declare',
+    (target, name, user) => {
+      const users = [...stageOf(target).matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]);
       expect(users.at(-1)).toBe(user);
       const deployment = kustomize(repoPath('k8s/overlays/dev')).find(
         (o: KubeObject) => o.kind === 'Deployment' && o.metadata.name === name,
@@ -45,7 +89,7 @@ describe('Dockerfiles', () => {
     const tfjs = (
       JSON.parse(read('model/package.json')) as { dependencies: Record<string, string> }
     ).dependencies['@tensorflow/tfjs']!.replace(/^[\^~]/, '');
-    expect(read('backend/Dockerfile')).toContain(`@tensorflow/tfjs-node@${tfjs}`);
+    expect(DOCKERFILE).toContain(`@tensorflow/tfjs-node@${tfjs}`);
   });
 
   it('rejects the bad fixture on every rule', () => {
@@ -96,7 +140,7 @@ describe('runtime dependencies of the Node images', () => {
   it.each(['backend', 'healer', 'simulator'])(
     '%s: every package its shipped code imports is installed by `npm ci --omit=dev`',
     (service) => {
-      const workspaces = productionWorkspaces(read(`${service}/Dockerfile`));
+      const workspaces = productionWorkspaces(DOCKERFILE, service);
       expect(workspaces).toEqual(['model', service]);
       expect(formatFindings(checkRuntimeDependencies(repoPath(''), workspaces, service))).toBe('');
     },

@@ -6,29 +6,28 @@ import { formatFindings } from '../src/errors.js';
 import { renderHealerConfigFile } from '../src/healerConfig.js';
 import { kustomize, parseYamlDocuments, type KubeObject } from '../src/kube.js';
 import { repoPath } from '../src/paths.js';
-import { checkPolicies, isPinnedImage, RULES } from '../src/policy.js';
-import { permissionsGranted, permissionsUsed, permissionsUsedIn } from '../src/rbacUsage.js';
+import { checkPolicies, isPinnedImage, RULES, type PolicyOptions } from '../src/policy.js';
+import {
+  CACHE_CLEAR_PERMISSIONS,
+  permissionsGranted,
+  permissionsUsed,
+  permissionsUsedIn,
+} from '../src/rbacUsage.js';
 import { checkReferences } from '../src/references.js';
 import { validateObjects } from '../src/schemas.js';
+import { find, fixture, OVERLAYS, render, renderCopy, VPC_CIDR } from './render.js';
 
-const OVERLAYS = ['k8s/overlays/dev', 'k8s/overlays/prod', 'k8s/overlays/prod-alb'] as const;
-const CLUSTER_LEVEL = ['k8s/cluster', 'k8s/argocd', 'k8s/monitoring'] as const;
-const fixture = (p: string): string => repoPath(`platform/test/fixtures/${p}`);
-
-const rendered = new Map<string, KubeObject[]>();
-function render(dir: string): KubeObject[] {
-  let objects = rendered.get(dir);
-  if (!objects) {
-    objects = kustomize(repoPath(dir));
-    rendered.set(dir, objects);
-  }
-  return objects;
-}
-const find = (objects: KubeObject[], kind: string, name: string): KubeObject => {
-  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
-  if (!o) throw new Error(`${kind}/${name} not rendered`);
-  return o;
-};
+const CLUSTER_LEVEL = [
+  'k8s/cluster',
+  'k8s/cluster/cert-manager',
+  'k8s/argocd',
+  'k8s/monitoring',
+] as const;
+/** What each environment adds to the base policy: prod pins every image by digest. */
+const optionsFor = (dir: string): PolicyOptions => ({
+  vpcCidr: VPC_CIDR,
+  requireImageDigests: dir.startsWith('k8s/overlays/prod'),
+});
 
 describe('kubectl kustomize', () => {
   it.each([...OVERLAYS, ...CLUSTER_LEVEL])('builds %s', (dir) => {
@@ -62,6 +61,8 @@ describe('OpenAPI schemas (core and CRDs)', () => {
       'ExternalSecret',
       'SecretStore',
       'Schedule',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
     ]) {
       expect(kinds).toContain(k);
     }
@@ -95,7 +96,7 @@ describe('OpenAPI schemas (core and CRDs)', () => {
 
 describe('policies over rendered overlays', () => {
   it.each(OVERLAYS)('%s passes every policy', (dir) => {
-    expect(formatFindings(checkPolicies(render(dir)))).toBe('');
+    expect(formatFindings(checkPolicies(render(dir), optionsFor(dir)))).toBe('');
   });
 
   it.each(OVERLAYS)('%s has no dangling references', (dir) => {
@@ -103,12 +104,15 @@ describe('policies over rendered overlays', () => {
   });
 
   it.each(RULES)('the insecure fixture breaks rule %s and it is reported', (rule) => {
-    const findings = checkPolicies(kustomize(fixture('k8s/insecure')));
+    const findings = checkPolicies(kustomize(fixture('k8s/insecure')), {
+      requireImageDigests: true,
+      vpcCidr: VPC_CIDR,
+    });
     expect(findings.filter((f) => f.rule === rule)).not.toHaveLength(0);
   });
 
   it('reports a Service whose selector matches nothing and an HPA aimed at nothing', () => {
-    const objects = render('k8s/overlays/dev').map((o) => structuredClone(o));
+    const objects = renderCopy('k8s/overlays/dev');
     (find(objects, 'Service', 'aiops-backend').spec as { selector: object }).selector = {
       'app.kubernetes.io/name': 'typo',
     };
@@ -260,15 +264,57 @@ describe('healer ConfigMap', () => {
 });
 
 describe('healer RBAC equals what the healer calls', () => {
-  const role = (): { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] } =>
-    find(render('k8s/overlays/prod'), 'Role', 'aiops-healer') as unknown as {
-      rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
-    };
+  type Rules = { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
+  const granted = (objects: KubeObject[], name: string): string[] =>
+    [...permissionsGranted((find(objects, 'Role', name) as unknown as Rules).rules)].sort();
+  const withCacheClear = (): KubeObject[] => kustomize(fixture('k8s/cache-clear'));
 
-  it('grants exactly the permissions of the client-node calls in healer/src', () => {
+  it('the base Role and the cache-clear Role together grant exactly what healer/src calls', () => {
     const { used, unknown } = permissionsUsedIn(repoPath('healer/src'));
     expect(unknown).toEqual([]);
-    expect([...permissionsGranted(role().rules)].sort()).toEqual([...used].sort());
+    const objects = withCacheClear();
+    const union = new Set([
+      ...granted(objects, 'aiops-healer'),
+      ...granted(objects, 'aiops-healer-cache-clear'),
+    ]);
+    expect([...union].sort()).toEqual([...used].sort());
+  });
+
+  it('exec is opt-in: the base Role grants none of the cache-clear permissions, the component exactly those', () => {
+    const { used } = permissionsUsedIn(repoPath('healer/src'));
+    for (const p of CACHE_CLEAR_PERMISSIONS) expect(used).toContain(p);
+    for (const dir of OVERLAYS) {
+      const base = granted(render(dir), 'aiops-healer');
+      expect(base.filter((p) => CACHE_CLEAR_PERMISSIONS.includes(p))).toEqual([]);
+      expect(
+        render(dir)
+          .filter((o) => o.kind === 'Role')
+          .map((o) => o.metadata.name),
+      ).toEqual(['aiops-healer']);
+    }
+    expect(granted(withCacheClear(), 'aiops-healer-cache-clear')).toEqual(
+      [...CACHE_CLEAR_PERMISSIONS].sort(),
+    );
+  });
+
+  it('the component turns the rung on for the opted-in Deployments of its namespace and passes every policy', () => {
+    const objects = withCacheClear();
+    expect(formatFindings(checkPolicies(objects, { vpcCidr: VPC_CIDR }))).toBe('');
+    const backend = find(objects, 'Deployment', 'aiops-backend');
+    expect(backend.metadata.annotations?.['aiops.io/ladder']).toBe(
+      'restart_scale,cache_clear_restart,rollback,page',
+    );
+    const binding = find(objects, 'RoleBinding', 'aiops-healer-cache-clear') as unknown as {
+      subjects: { kind: string; name: string; namespace: string }[];
+    };
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'aiops-healer', namespace: 'dev' },
+    ]);
+    // The base ConfigMap leaves the rung out, so namespaces without the component never exec.
+    const cm = find(render('k8s/overlays/dev'), 'ConfigMap', 'aiops-healer');
+    expect(
+      (parse((cm.data as Record<string, string>)['config.yaml']!) as { ladder: string[] }).ladder,
+    ).toEqual(['restart_scale', 'rollback', 'page']);
   });
 
   it('tells a missing and an extra permission apart', () => {

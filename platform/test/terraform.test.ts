@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { kustomize } from '../src/kube.js';
+import { cidrsubnet } from '../src/cidr.js';
 import { repoPath } from '../src/paths.js';
 import {
   parseTerraform,
@@ -8,6 +8,7 @@ import {
   unpinnedModules,
   type TerraformJson,
 } from '../src/terraform.js';
+import { OVERLAYS, render, VPC_CIDR } from './render.js';
 
 type Bodies = Record<string, unknown>[];
 const first = (tf: TerraformJson, block: string, ...labels: string[]): Record<string, unknown> => {
@@ -50,6 +51,52 @@ describe('infra/ Terraform (parsed by the HCL parser)', () => {
     expect(unpinnedModules(tf)).toEqual([]);
   });
 
+  it('least privilege CI: one OIDC role per job kind, prod trusted only from the prod environment', async () => {
+    const tf = await parseTerraformDir(repoPath('infra'));
+    const locals = JSON.stringify(tf.locals);
+    // The subjects each role trusts, exactly (StringEquals), by role key.
+    expect(locals).toContain(
+      '"deploy-${env}\\" => \\"repo:${var.github_repository}:environment:${env}',
+    );
+    expect(locals).toContain('publish = \\"repo:${var.github_repository}:ref:refs/heads/main');
+    expect(locals).toContain('plan    = \\"repo:${var.github_repository}:pull_request');
+    expect(locals).not.toMatch(/refs\/tags/);
+    const trust = first(tf, 'data', 'aws_iam_policy_document', 'github_trust') as {
+      statement: { condition: { test: string; variable: string; values: unknown }[] }[];
+    };
+    const sub = trust.statement[0]!.condition.find((c) => c.variable.endsWith(':sub'))!;
+    expect(sub).toMatchObject({ test: 'StringEquals', values: ['${each.value}'] });
+    // Each deploy role is an EKS admin of its own namespace only.
+    const eks = first(tf, 'module', 'eks');
+    expect(JSON.stringify(eks.access_entries)).toContain('namespaces = [env]');
+    expect(JSON.stringify(eks.access_entries)).toContain(
+      'aws_iam_role.github[\\"deploy-${env}\\"]',
+    );
+    // Only the publish role pushes layers.
+    const deploy = JSON.stringify(first(tf, 'data', 'aws_iam_policy_document', 'github_deploy'));
+    expect(deploy).not.toContain('UploadLayerPart');
+    expect(
+      JSON.stringify(first(tf, 'data', 'aws_iam_policy_document', 'github_publish')),
+    ).toContain('UploadLayerPart');
+  });
+
+  it('EKS 1.33+, API endpoint private unless CIDRs are given, add-on IAM by Pod Identity', async () => {
+    const tf = await parseTerraformDir(repoPath('infra'));
+    const version = String(first(tf, 'variable', 'kubernetes_version').default);
+    expect(Number(version.split('.')[1])).toBeGreaterThanOrEqual(33);
+    const eks = first(tf, 'module', 'eks');
+    expect(eks.cluster_endpoint_private_access).toBe(true);
+    expect(eks.cluster_endpoint_public_access_cidrs).toBe('${var.api_public_cidrs}');
+    expect(first(tf, 'variable', 'api_public_cidrs').default).toEqual([]);
+    expect(JSON.stringify(eks.cluster_addons)).toContain('eks-pod-identity-agent');
+    expect(first(tf, 'module', 'aws_lb_controller_pod_identity')).toMatchObject({
+      attach_aws_lb_controller_policy: true,
+    });
+    expect(first(tf, 'module', 'velero_pod_identity')).toMatchObject({
+      attach_velero_policy: true,
+    });
+  });
+
   it('rejects a syntax error (fixture)', async () => {
     const file = 'platform/test/fixtures/terraform/syntax-error.tf';
     await expect(
@@ -66,17 +113,52 @@ describe('infra/ Terraform (parsed by the HCL parser)', () => {
 });
 
 describe('infra/ and k8s/ agree', () => {
-  it("the NetworkPolicies' private ipBlocks are the VPC CIDR Terraform creates", async () => {
+  /** The subnets infra/vpc.tf creates, by evaluating its `cidrsubnet(var.vpc_cidr, n, k + i)`. */
+  async function subnets(kind: 'private_subnets' | 'public_subnets'): Promise<string[]> {
     const tf = await parseTerraformDir(repoPath('infra'));
-    const vpcCidr = first(tf, 'variable', 'vpc_cidr').default;
-    const cidrs = new Set<string>();
-    for (const dir of ['k8s/overlays/prod', 'k8s/overlays/prod-alb']) {
-      for (const o of kustomize(repoPath(dir)).filter((x) => x.kind === 'NetworkPolicy')) {
-        const text = JSON.stringify(o.spec);
-        for (const m of text.matchAll(/"cidr":"([^"]+)"/g)) cidrs.add(m[1]!);
-      }
-    }
-    cidrs.delete('0.0.0.0/0');
-    expect([...cidrs]).toEqual([vpcCidr]);
+    const vpcCidr = first(tf, 'variable', 'vpc_cidr').default as string;
+    const azs = /slice\(data\.aws_availability_zones\.available\.names, 0, (\d+)\)/.exec(
+      JSON.stringify(tf.locals),
+    );
+    const expr = String(first(tf, 'module', 'vpc')[kind]);
+    const m = /cidrsubnet\(var\.vpc_cidr, (\d+), (?:(\d+) \+ )?i\)/.exec(expr);
+    if (!azs || !m) throw new Error(`cannot read ${kind} from infra/vpc.tf: ${expr}`);
+    return Array.from({ length: Number(azs[1]) }, (_, i) =>
+      cidrsubnet(vpcCidr, Number(m[1]), Number(m[2] ?? 0) + i),
+    );
+  }
+  const ipBlocks = (dir: string, policy: string): string[] => {
+    const p = render(dir).find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === policy);
+    return [...JSON.stringify(p?.spec).matchAll(/"cidr":"([^"]+)"/g)].map((m) => m[1]!);
+  };
+
+  it('the VPC CIDR the policy tests assume is the one Terraform creates', async () => {
+    const tf = await parseTerraformDir(repoPath('infra'));
+    expect(first(tf, 'variable', 'vpc_cidr').default).toBe(VPC_CIDR);
+  });
+
+  it.each(OVERLAYS)(
+    '%s: the healer reaches the API server in the private subnets (where EKS puts its ENIs), not the VPC',
+    async (dir) => {
+      expect(ipBlocks(dir, 'aiops-healer')).toEqual(await subnets('private_subnets'));
+      const tf = await parseTerraformDir(repoPath('infra'));
+      expect(first(tf, 'module', 'eks').subnet_ids).toBe('${module.vpc.private_subnets}');
+    },
+  );
+
+  it.each(['k8s/overlays/dev', 'k8s/overlays/prod'])(
+    '%s: the ALB is admitted from the public subnets (where its ENIs live) only',
+    async (dir) => {
+      expect(ipBlocks(dir, 'allow-alb-ingress')).toEqual(await subnets('public_subnets'));
+    },
+  );
+
+  it.each([
+    ['10.0.0.0/16', 4, 0, '10.0.0.0/20'],
+    ['10.0.0.0/16', 4, 2, '10.0.32.0/20'],
+    ['10.0.0.0/16', 8, 48, '10.0.48.0/24'],
+    ['192.168.0.0/24', 2, 3, '192.168.0.192/26'],
+  ])('cidrsubnet(%s, %i, %i) is %s, as in Terraform', (prefix, bits, num, out) => {
+    expect(cidrsubnet(prefix, bits, num)).toBe(out);
   });
 });

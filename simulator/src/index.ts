@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiServer } from './api/server.js';
+import { guardStep } from './guardStep.js';
 import { openWatches } from './api/watch.js';
 import { ManualClock, ScaledClock, type Clock } from './clock.js';
 import type { ActiveFault, FaultEngine, FaultRequest } from './faults/engine.js';
@@ -94,16 +95,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     scenario?.poll();
   };
   // In real time a step runs from a timer: a bug there must be reported, not kill the cluster.
-  let lastError = '';
-  const safeAdvance = (): void => {
-    try {
-      advance();
-    } catch (err) {
-      const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
-      if (text !== lastError) (opts.log ?? console.error)(`simulator: step failed: ${text}`);
-      lastError = text;
-    }
-  };
+  const safeAdvance = guardStep(advance, 'simulator', opts.log ?? console.error);
   const manual = clock instanceof ManualClock;
   const timer = manual ? undefined : setInterval(safeAdvance, opts.tickMs ?? 250);
   timer?.unref();

@@ -1,20 +1,34 @@
 import type { Clock } from './clock.js';
 import { Cluster, DEPLOYMENTS, HPAS, NAMESPACES, NODES } from './cluster/cluster.js';
 import { ObjectStore } from './cluster/store.js';
-import { newMeta, type Deployment } from './cluster/types.js';
+import { newMeta } from './cluster/types.js';
 import { DeploymentController } from './controller/deployments.js';
 import { HpaController } from './controller/hpa.js';
 import { Kubelet } from './controller/kubelet.js';
 import { EventRecorder } from './controller/recorder.js';
 import { ReplicaSetController } from './controller/replicasets.js';
 import { FaultEngine } from './faults/engine.js';
+import { StoreFaultActuator } from './faults/storeActuator.js';
+import type { FaultActuator } from './faults/types.js';
 import { Rng } from './rng.js';
-import type { WorkloadSpec } from './workloads.js';
+import { workloadObjects, type WorkloadSpec } from './workloads.js';
 
 /** Virtual seconds per simulation step: signals and controllers advance in these slices. */
 export const STEP_MS = 1_000;
 
 export const NODE_NAMES = ['node-a', 'node-b', 'node-c'];
+
+export interface SimulationOptions {
+  /**
+   * `simulated` (default): the simulator is the whole cluster — its store is the truth and its own
+   * deployment, ReplicaSet, HPA and node-lifecycle controllers run. `external`: a real control plane
+   * owns the objects; the store is the node agent's mirror of it (simulator/src/agent), and only
+   * the kubelet and the fault engine run here.
+   */
+  controlPlane?: 'simulated' | 'external';
+  /** How faults change the cluster; default: writes to this store. */
+  actuator?: (sim: Simulation) => FaultActuator;
+}
 
 /**
  * The whole fake cluster without its HTTP face: object store, controllers, kubelet, faults.
@@ -39,7 +53,10 @@ export class Simulation {
    */
   readonly clock: Clock;
 
-  constructor(outer: Clock, seed: number) {
+  readonly external: boolean;
+
+  constructor(outer: Clock, seed: number, opts: SimulationOptions = {}) {
+    this.external = opts.controlPlane === 'external';
     this.lastStep = outer.now();
     this.clock = { now: () => this.lastStep };
     const clock = this.clock;
@@ -47,13 +64,18 @@ export class Simulation {
     this.store = new ObjectStore(clock, this.rng);
     this.cluster = new Cluster(this.store);
     const events = new EventRecorder(this.cluster, clock);
-    this.faults = new FaultEngine(this.cluster, clock);
+    this.faults = new FaultEngine(
+      this.cluster,
+      clock,
+      opts.actuator?.(this) ?? new StoreFaultActuator(this.cluster, clock),
+    );
     this.deployments = new DeploymentController(this.cluster, clock, events);
     this.replicaSets = new ReplicaSetController(this.cluster, this.rng, events);
     this.hpas = new HpaController(this.cluster, events, () =>
       new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
     );
     this.kubelet = new Kubelet(this.cluster, clock, this.rng, this.faults, this.workloads, events);
+    if (this.external) return;
     for (const ns of ['default', 'kube-system']) this.ensureNamespace(ns);
     for (const name of NODE_NAMES)
       this.cluster.create(NODES, undefined, {
@@ -94,69 +116,20 @@ export class Simulation {
     });
   }
 
-  /** Creates a workload's Deployment (and HPA) and remembers how its pods behave. */
+  /**
+   * Remembers how a workload's pods behave and, on the simulated control plane, creates its
+   * Deployment (and HPA). On a real one the node agent creates them through the apiserver.
+   */
   addWorkload(w: WorkloadSpec): void {
-    this.ensureNamespace(w.namespace);
     this.workloads.set(`${w.namespace}/${w.name}`, w);
-    const labels: Record<string, string> = {
-      app: w.name,
-      ...(w.autoheal ? { 'aiops.io/autoheal': 'enabled' } : {}),
-    };
-    const cpuReq = `${Math.round(w.cpuLimitCores * 500)}m`;
-    const d: Deployment = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: newMeta({
-        name: w.name,
-        namespace: w.namespace,
-        labels,
-        annotations: { 'kubernetes.io/change-cause': `initial release ${w.image}` },
-      }),
-      spec: {
-        replicas: w.replicas,
-        selector: { matchLabels: { app: w.name } },
-        template: {
-          metadata: { labels: { app: w.name } },
-          spec: {
-            containers: [
-              {
-                name: w.name,
-                image: w.image,
-                ports: [{ containerPort: 8080, name: 'http', protocol: 'TCP' }],
-                resources: {
-                  limits: {
-                    cpu: `${Math.round(w.cpuLimitCores * 1000)}m`,
-                    memory: `${Math.round(w.memoryLimitBytes / 1024 / 1024)}Mi`,
-                  },
-                  requests: {
-                    cpu: cpuReq,
-                    memory: `${Math.round(w.memoryLimitBytes / 2 / 1024 / 1024)}Mi`,
-                  },
-                },
-              },
-            ],
-          },
-        },
-      },
-    };
-    this.cluster.create(DEPLOYMENTS, w.namespace, d);
-    if (w.hpa)
-      this.cluster.create(HPAS, w.namespace, {
-        apiVersion: 'autoscaling/v2',
-        kind: 'HorizontalPodAutoscaler',
-        metadata: newMeta({ name: w.name, namespace: w.namespace }),
-        spec: {
-          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: w.name },
-          minReplicas: w.hpa.minReplicas,
-          maxReplicas: w.hpa.maxReplicas,
-          metrics: [
-            {
-              type: 'Resource',
-              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
-            },
-          ],
-        },
-      });
+    if (this.external) return;
+    this.ensureNamespace(w.namespace);
+    const { deployment, hpa } = workloadObjects(w);
+    this.cluster.create(DEPLOYMENTS, w.namespace, {
+      ...deployment,
+      metadata: newMeta(deployment.metadata),
+    });
+    if (hpa) this.cluster.create(HPAS, w.namespace, { ...hpa, metadata: newMeta(hpa.metadata) });
   }
 
   /**
@@ -164,6 +137,7 @@ export class Simulation {
    * when nothing was written since the last converged pass, which is most steps.
    */
   reconcile(force = true): void {
+    if (this.external) return;
     if (!force && this.store.resourceVersion === this.reconciledAt) return;
     for (let pass = 0; pass < 4; pass++) {
       const before = this.store.resourceVersion;
@@ -186,6 +160,7 @@ export class Simulation {
   private stepOnce(): void {
     this.faults.step();
     this.kubelet.step(STEP_MS / 1000);
+    if (this.external) return;
     this.evictFromLostNodes();
     // Time alone can change a verdict (progress deadlines): a full pass every 10 steps.
     this.reconcile(++this.steps % 10 === 0);

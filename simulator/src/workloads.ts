@@ -1,3 +1,5 @@
+import type { Deployment, HorizontalPodAutoscaler, ObjectMeta } from './cluster/types.js';
+
 /** How one simulated deployment behaves when healthy. Rates are per deployment unless named per pod. */
 export interface WorkloadSpec {
   namespace: string;
@@ -126,3 +128,82 @@ export const SAMPLE_WORKLOADS: WorkloadSpec[] = [
     cpuSecondsPerRequest: 0.05,
   }),
 ];
+
+/** A new object's metadata before any store or apiserver has filled uid, resourceVersion, times. */
+export interface NewObject<T extends { spec: unknown }> {
+  apiVersion: string;
+  kind: string;
+  metadata: Pick<ObjectMeta, 'name' | 'namespace' | 'labels' | 'annotations'>;
+  spec: T['spec'];
+}
+
+/**
+ * The objects a workload is made of: its Deployment (labelled `app=<name>`, and
+ * `aiops.io/autoheal=enabled` when watched) and its HPA. Both control planes create these: the
+ * simulator in its store, the node agent through a real apiserver.
+ */
+export function workloadObjects(w: WorkloadSpec): {
+  deployment: NewObject<Deployment>;
+  hpa?: NewObject<HorizontalPodAutoscaler>;
+} {
+  const labels: Record<string, string> = {
+    app: w.name,
+    ...(w.autoheal ? { 'aiops.io/autoheal': 'enabled' } : {}),
+  };
+  const deployment: NewObject<Deployment> = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: w.name,
+      namespace: w.namespace,
+      labels,
+      annotations: { 'kubernetes.io/change-cause': `initial release ${w.image}` },
+    },
+    spec: {
+      replicas: w.replicas,
+      selector: { matchLabels: { app: w.name } },
+      template: {
+        metadata: { labels: { app: w.name } },
+        spec: {
+          containers: [
+            {
+              name: w.name,
+              image: w.image,
+              ports: [{ containerPort: 8080, name: 'http', protocol: 'TCP' }],
+              resources: {
+                limits: {
+                  cpu: `${Math.round(w.cpuLimitCores * 1000)}m`,
+                  memory: `${Math.round(w.memoryLimitBytes / MiB)}Mi`,
+                },
+                requests: {
+                  cpu: `${Math.round(w.cpuLimitCores * 500)}m`,
+                  memory: `${Math.round(w.memoryLimitBytes / 2 / MiB)}Mi`,
+                },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+  if (!w.hpa) return { deployment };
+  return {
+    deployment,
+    hpa: {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: w.name, namespace: w.namespace },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: w.name },
+        minReplicas: w.hpa.minReplicas,
+        maxReplicas: w.hpa.maxReplicas,
+        metrics: [
+          {
+            type: 'Resource',
+            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+          },
+        ],
+      },
+    },
+  };
+}

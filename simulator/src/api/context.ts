@@ -7,4 +7,6 @@ export interface ApiContext {
   serverAddress: string;
   /** The Prometheus exposition of the current state. */
   metrics(): string;
+  /** Waits until the cluster writes a fault made have landed (the node agent's apiserver patches). */
+  settle?(): Promise<void>;
 }

@@ -21,6 +21,7 @@ export async function handleSim(
     if (method === 'POST') {
       const f = faults.inject(parseFaultRequest(await readJson(req)));
       ctx.sim.reconcile();
+      await ctx.settle?.();
       return sendJson(res, 201, f);
     }
     throw methodNotAllowed();

@@ -140,6 +140,21 @@ export class ObjectStore {
     return this.update(key, cur);
   }
 
+  /**
+   * Stores an object exactly as given (uid, resourceVersion and times included), creating or
+   * replacing it: for the node agent, whose store mirrors a real apiserver.
+   */
+  put<T extends KubeObject>(key: string, obj: T): void {
+    const m = obj.metadata;
+    const id = `${m.namespace ?? ''}/${m.name}`;
+    const existed = this.bucket(key).has(id);
+    const o = structuredClone(obj);
+    ++this.rv;
+    this.bucket(key).set(id, o);
+    this.sorted.delete(key);
+    this.emit(existed ? 'MODIFIED' : 'ADDED', key, o);
+  }
+
   delete(key: string, ns: string | undefined, name: string): KubeObject {
     const id = `${ns ?? ''}/${name}`;
     const cur = this.bucket(key).get(id);

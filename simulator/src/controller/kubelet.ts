@@ -38,6 +38,8 @@ export interface PodRuntime {
   container: string;
   image: string;
   node?: string;
+  /** Allocated when the pod is bound; unique while the simulation runs (pods/proxy routes by it). */
+  podIP?: string;
   cpuLimitCores: number;
   memoryLimitBytes: number;
   running: boolean;
@@ -81,6 +83,7 @@ const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/
  */
 export class Kubelet {
   readonly runtimes = new Map<string, PodRuntime>();
+  private ipSeq = 0;
 
   constructor(
     private readonly cluster: Cluster,
@@ -125,6 +128,7 @@ export class Kubelet {
       if (rt.node === undefined && pod.spec.nodeName) {
         // Bound since admission: the container starts now.
         rt.node = pod.spec.nodeName;
+        rt.podIP = this.allocateIp();
         rt.running = true;
         rt.startedAt = now;
       }
@@ -171,6 +175,7 @@ export class Kubelet {
       container: c.name,
       image: c.image,
       node: pod.spec.nodeName,
+      podIP: pod.spec.nodeName ? this.allocateIp() : undefined,
       cpuLimitCores: parseCpu(c.resources?.limits?.cpu) ?? spec.cpuLimitCores,
       memoryLimitBytes: parseBytes(c.resources?.limits?.memory) ?? spec.memoryLimitBytes,
       running: pod.spec.nodeName !== undefined,
@@ -186,6 +191,18 @@ export class Kubelet {
     };
     this.runtimes.set(rt.uid, rt);
     return rt;
+  }
+
+  /** The pod network's next address: 10.244.0.1, .2 … (never on the wire; see agent/egress.ts). */
+  private allocateIp(): string {
+    const n = this.ipSeq++;
+    return `10.244.${Math.floor(n / 250) % 256}.${1 + (n % 250)}`;
+  }
+
+  /** The running pod that has this IP, for pods/proxy through the apiserver's egress. */
+  byIp(ip: string): PodRuntime | undefined {
+    for (const rt of this.runtimes.values()) if (rt.podIP === ip) return rt;
+    return undefined;
   }
 
   private newContainerId(): string {
@@ -352,12 +369,11 @@ export class Kubelet {
         keep('PodScheduled', rt.node ? 'True' : 'False'),
       ],
       hostIP: rt.node ? `10.0.0.${1 + (rt.node.charCodeAt(rt.node.length - 1) % 200)}` : undefined,
-      podIP: rt.node
-        ? `10.244.${rt.uid.charCodeAt(0) % 250}.${rt.uid.charCodeAt(1) % 250}`
-        : undefined,
+      podIP: rt.podIP,
       startTime: pod.metadata.creationTimestamp,
       containerStatuses: [cs],
-      qosClass: 'Burstable',
+      // The apiserver sets the QoS class at creation and refuses to change it.
+      qosClass: prev?.qosClass ?? 'Burstable',
     };
     if (JSON.stringify(JSON.parse(JSON.stringify(status))) !== JSON.stringify(prev))
       this.cluster.store.mutate<Pod>(

@@ -1,12 +1,13 @@
 import type { Clock } from '../clock.js';
-import { DEPLOYMENTS, NODES, PODS, REPLICASETS, type Cluster } from '../cluster/cluster.js';
+import { DEPLOYMENTS, PODS, REPLICASETS, type Cluster } from '../cluster/cluster.js';
 import { ApiError, badRequest, notFound } from '../cluster/errors.js';
 import { storageKey } from '../cluster/store.js';
-import type { Deployment, Node, Pod, ReplicaSet } from '../cluster/types.js';
+import type { Deployment, Pod, ReplicaSet } from '../cluster/types.js';
 import {
   combineEffects,
   FAULT_KINDS,
   FAULT_MODELS,
+  type FaultActuator,
   type FaultContext,
   type FaultKind,
   type SignalEffect,
@@ -82,7 +83,9 @@ export function nextImage(image: string): string {
  * Holds injected faults, binds each to what it hits (pods, image, node, cache) and answers the
  * kubelet's question "what is wrong with this pod now?". Cures happen through the API: replaced
  * pods no longer carry a `pods` fault, a rollback leaves a bad image behind, a cache clear
- * through pods/proxy or pods/exec cures a poisoned cache.
+ * through pods/proxy or pods/exec cures a poisoned cache. It reads the cluster from `cluster`
+ * (the simulator's own store, or the node agent's mirror of a real apiserver) and changes it
+ * only through `actuator`, so the same engine drives both.
  */
 export class FaultEngine {
   private readonly faults: ActiveFault[] = [];
@@ -91,6 +94,7 @@ export class FaultEngine {
   constructor(
     private readonly cluster: Cluster,
     private readonly clock: Clock,
+    private readonly actuator: FaultActuator,
   ) {}
 
   list(): ActiveFault[] {
@@ -116,12 +120,8 @@ export class FaultEngine {
     const pods = this.podsOf(d);
     if (model.scope === 'pods') fault.podUids = pods.map((p) => p.metadata.uid);
     if (model.scope === 'image') {
-      const c = d.spec.template.spec.containers[0]!;
-      fault.image = nextImage(c.image);
-      c.image = fault.image;
-      const a = (d.metadata.annotations ??= {});
-      a['kubernetes.io/change-cause'] = `release ${fault.image}`;
-      store.update(storageKey(DEPLOYMENTS), d, { bumpGeneration: true });
+      fault.image = nextImage(d.spec.template.spec.containers[0]!.image);
+      this.actuator.release(d, fault.image, `release ${fault.image}`);
     }
     if (model.scope === 'node') {
       const counts = new Map<string, number>();
@@ -137,7 +137,7 @@ export class FaultEngine {
           `node_loss: deployment ${req.namespace}/${req.deployment} has no scheduled pods`,
         );
       fault.node = node;
-      this.setNodeReady(node, false);
+      this.actuator.setNodeReady(node, false);
     }
     this.faults.push(fault);
     return structuredClone(fault);
@@ -223,7 +223,7 @@ export class FaultEngine {
   private end(f: ActiveFault): void {
     f.endedAt ??= iso(this.clock.now());
     if (f.node && !this.faults.some((o) => o !== f && o.node === f.node && o.state === 'active'))
-      this.setNodeReady(f.node, true);
+      this.actuator.setNodeReady(f.node, true);
   }
 
   private hits(f: ActiveFault, pod: Pod, deployment: string | undefined): boolean {
@@ -255,31 +255,5 @@ export class FaultEngine {
       ? store.get<ReplicaSet>(storageKey(REPLICASETS), namespace, rsName)
       : undefined;
     return rs?.metadata.ownerReferences?.find((o) => o.kind === 'Deployment')?.name;
-  }
-
-  private setNodeReady(name: string, ready: boolean): void {
-    const stamp = iso(this.clock.now()).replace(/\.\d+Z$/, 'Z');
-    this.cluster.store.mutate<Node>(storageKey(NODES), undefined, name, (n) => {
-      n.status = {
-        ...(n.status ?? {}),
-        conditions: [
-          ready
-            ? {
-                type: 'Ready',
-                status: 'True',
-                reason: 'KubeletReady',
-                message: 'kubelet is posting ready status',
-                lastTransitionTime: stamp,
-              }
-            : {
-                type: 'Ready',
-                status: 'Unknown',
-                reason: 'NodeStatusUnknown',
-                message: 'Kubelet stopped posting node status.',
-                lastTransitionTime: stamp,
-              },
-        ],
-      };
-    });
   }
 }

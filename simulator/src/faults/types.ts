@@ -1,3 +1,5 @@
+import type { Deployment } from '../cluster/types.js';
+
 /** The fault kinds the simulator can inject. */
 export const FAULT_KINDS = [
   'crash_loop',
@@ -70,4 +72,16 @@ export interface FaultModel<P extends Record<string, number> = Record<string, nu
   cureNote: string;
   defaults: P;
   effect(params: P, ctx: FaultContext): SignalEffect;
+}
+
+/**
+ * How the fault engine changes the cluster (everything else it only reads): the simulator writes
+ * its own store (`StoreFaultActuator`); the node agent on a real control plane patches the
+ * apiserver and stops a lost node's heartbeats (`agent/apiFaultActuator.ts`).
+ */
+export interface FaultActuator {
+  /** Rolls out `image` on the deployment's first container, recording `changeCause`. */
+  release(deployment: Deployment, image: string, changeCause: string): void;
+  /** Takes a node down (its kubelet stops reporting) or brings it back. */
+  setNodeReady(node: string, ready: boolean): void;
 }

@@ -105,9 +105,13 @@ const SCENARIOS: Scenario[] = [
   { name: 'incurable', target: { namespace: 'dev', name: 'inventory' }, kind: 'incurable' },
 ];
 
-/** Busy but healthy for the whole run: its load raised 15 % above the sample's ~75 % CPU. */
+/**
+ * Busy but healthy for the whole run: its load raised 5 % above the sample's ~75 % CPU, to ~80 %.
+ * (At +15 % the noise took pods past their CPU limit, where the simulator sheds up to 3 % 5xx:
+ * overloaded, not healthy — the model rightly called that at risk.)
+ */
 const BUSY: Target = { namespace: 'prod', name: 'search' };
-const BUSY_LOAD = { factor: 1.15 };
+const BUSY_LOAD = { factor: 1.05 };
 
 interface Observed {
   fault: InjectedFault;

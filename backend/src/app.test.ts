@@ -3,6 +3,7 @@ import request from 'supertest';
 import { CRASH_LOOP_EXAMPLE, FEATURES, LEVEL_CUTS, ORIGINAL_HEALTHY_EXAMPLE } from '@aiops/model';
 import { FakeScorer } from '../test/fakeScorer.js';
 import { makeApp } from '../test/harness.js';
+import { openApiValidator } from '../test/openapiValidator.js';
 
 const healthy = ORIGINAL_HEALTHY_EXAMPLE;
 
@@ -201,6 +202,34 @@ describe('GET /model', () => {
   it('405: POST /model', async () => {
     const { app } = makeApp();
     await request(app).post('/model').send({}).expect(405);
+  });
+});
+
+describe('shadow mode', () => {
+  it('scores every row with the candidate too and reports both; the serving answer is unchanged', async () => {
+    const serving = makeApp();
+    const h = makeApp();
+    h.model.setShadow(new FakeScorer('candidate-2'));
+    const body = { instances: [ORIGINAL_HEALTHY_EXAMPLE, CRASH_LOOP_EXAMPLE] };
+    const plain = await request(serving.app).post('/predict').send(body).expect(200);
+    const res = await request(h.app).post('/predict').send(body).expect(200);
+    res.body.predictions.forEach(
+      (p: { risk: number; shadow: { model: { version: string }; risk: number } }, i: number) => {
+        expect(p.risk).toBe(plain.body.predictions[i].risk);
+        expect(p.shadow.model.version).toBe('candidate-2');
+        expect(p.shadow.risk).toBe(p.risk); // the fake scores alike
+      },
+    );
+    expect((await request(h.app).get('/model').expect(200)).body.shadow).toEqual({
+      version: 'candidate-2',
+      threshold: 0.5,
+    });
+    expect((await request(serving.app).get('/model').expect(200)).body.shadow).toBeNull();
+    const metrics = (await request(h.app).get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/shadow_predictions_total\{agreement="same_level"\} 2/);
+    const doc = (await request(h.app).get('/openapi.json').expect(200)).body;
+    const validate = openApiValidator(doc).response('/predict', 'post', 200);
+    expect(validate(res.body) ? [] : validate.errors).toEqual([]);
   });
 });
 

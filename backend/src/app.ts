@@ -100,9 +100,13 @@ export function createApp(deps: AppDeps): Express {
     const body = parsePredictBody(req.body);
     const explain = parseExplain(req.query.explain);
     const t0 = performance.now();
-    const predictions = scorer.predict(body.kind === 'single' ? [body.row] : body.rows);
+    const rows = body.kind === 'single' ? [body.row] : body.rows;
+    const predictions = scorer.predict(rows, { explain });
     const t1 = performance.now();
     metrics.observeInference((t1 - t0) / 1000, predictions);
+    const shadow = model.shadow;
+    if (shadow !== undefined)
+      attachShadow(predictions, shadow.predict(rows, { explain: 0 }), metrics);
     if (explain !== undefined) {
       // Explanations come sorted by |contribution|, so the first `explain` are the top ones.
       for (const p of predictions)
@@ -118,8 +122,10 @@ export function createApp(deps: AppDeps): Express {
   app.get('/model', (_req, res) => {
     const scorer = model.scorer;
     if (scorer === undefined) throw new NotReadyError(model.state);
+    const shadow = model.shadow;
     res.json({
       version: scorer.version,
+      shadow: shadow ? { version: shadow.version, threshold: shadow.threshold } : null,
       threshold: scorer.threshold,
       engine: scorer.backendName,
       levels: { names: RISK_LEVELS, cuts: LEVEL_CUTS },
@@ -215,6 +221,38 @@ function requestContext(
     });
     next();
   };
+}
+
+/**
+ * Shadow mode: each prediction carries the candidate's verdict on the same row, for comparison;
+ * the serving model's answer is unchanged.
+ */
+function attachShadow(
+  serving: Prediction[],
+  candidate: readonly Prediction[],
+  metrics: ServiceMetrics,
+): void {
+  metrics.observeShadow(serving, candidate);
+  for (let i = 0; i < serving.length; i++) {
+    const c = candidate[i];
+    if (c === undefined) continue;
+    (serving[i] as Prediction & { shadow?: ShadowVerdict }).shadow = {
+      model: c.model,
+      risk: c.risk,
+      level: c.level,
+      layer: c.layer,
+      ...(c.inconclusive !== undefined ? { inconclusive: c.inconclusive } : {}),
+    };
+  }
+}
+
+/** The candidate's verdict on one row, reported beside the serving model's. */
+export interface ShadowVerdict {
+  model: { version: string };
+  risk: number;
+  level: Prediction['level'];
+  layer: Prediction['layer'];
+  inconclusive?: string;
 }
 
 /** The validation metrics recorded in the model's metadata at training time, if any. */

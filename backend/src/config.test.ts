@@ -10,10 +10,19 @@ describe('parseConfig', () => {
       modelEngine: 'cpu',
       corsOrigins: ['http://localhost:8080'],
       batchLimit: 10_000,
-      bodyLimit: '8mb',
+      bodyLimit: '16mb',
       logLevel: 'info',
       shutdownTimeoutMs: 8_000,
     });
+  });
+
+  it('takes a shadow model from SHADOW_MODEL_DIR or --shadow (the flag wins)', () => {
+    expect(parseConfig({ SHADOW_MODEL_DIR: '/models/candidate' }).shadowModelDir).toBe(
+      '/models/candidate',
+    );
+    expect(parseConfig({ SHADOW_MODEL_DIR: '/a' }, ['--shadow', '/b']).shadowModelDir).toBe('/b');
+    expect(() => parseConfig({}, ['--shadow'])).toThrow(/--shadow needs a model directory/);
+    expect(parseConfig({}).shadowModelDir).toBeUndefined();
   });
 
   it('reads every variable', () => {

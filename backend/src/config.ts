@@ -12,11 +12,13 @@ const ConfigSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   /** Directory holding model.json, weights.bin, metadata.json; default: the committed artifact. */
   MODEL_DIR: z.string().min(1).optional(),
+  /** A candidate model (an artifacts root or version folder) scored beside the serving one: shadow mode. */
+  SHADOW_MODEL_DIR: z.string().min(1).optional(),
   MODEL_ENGINE: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('cpu'),
   /** Comma-separated browser origins allowed by CORS, `*` for any, empty for none. */
   CORS_ORIGIN: z.string().default('http://localhost:8080'),
   BATCH_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
-  BODY_LIMIT: z.string().regex(SIZE, 'must be a size like 8mb, 512kb or 1048576').default('8mb'),
+  BODY_LIMIT: z.string().regex(SIZE, 'must be a size like 8mb, 512kb or 1048576').default('16mb'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** On SIGTERM, how long in-flight requests get before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(8_000),
@@ -26,6 +28,7 @@ export interface BackendConfig {
   port: number;
   host: string;
   modelDir: string | undefined;
+  shadowModelDir: string | undefined;
   modelEngine: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   corsOrigins: string[] | '*';
   batchLimit: number;
@@ -39,9 +42,25 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export function parseConfig(env: Record<string, string | undefined>): BackendConfig {
+/**
+ * The configuration from the environment; `argv` may add `--shadow DIR` (the same as
+ * SHADOW_MODEL_DIR, and winning over it).
+ */
+export function parseConfig(
+  env: Record<string, string | undefined>,
+  argv: readonly string[] = [],
+): BackendConfig {
   // An empty variable means "unset" (compose files and shells produce them).
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const present: Record<string, string | undefined> = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== ''),
+  );
+  const flag = argv.indexOf('--shadow');
+  if (flag >= 0) {
+    const dir = argv[flag + 1];
+    if (dir === undefined || dir.startsWith('--'))
+      throw new ConfigError('invalid configuration: --shadow needs a model directory');
+    present.SHADOW_MODEL_DIR = dir;
+  }
   const parsed = ConfigSchema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -56,6 +75,7 @@ export function parseConfig(env: Record<string, string | undefined>): BackendCon
     port: c.PORT,
     host: c.HOST,
     modelDir: c.MODEL_DIR,
+    shadowModelDir: c.SHADOW_MODEL_DIR,
     modelEngine: c.MODEL_ENGINE,
     corsOrigins: origins.includes('*') ? '*' : origins,
     batchLimit: c.BATCH_LIMIT,

@@ -10,7 +10,7 @@ import { startServer } from './server.js';
 
 let config;
 try {
-  config = parseConfig(process.env);
+  config = parseConfig(process.env, process.argv.slice(2));
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   console.error(err.message);
@@ -19,13 +19,20 @@ try {
 
 const logger = pino({ level: config.logLevel, base: { service: 'backend' } });
 let predictor: Predictor | undefined;
+let shadow: Predictor | undefined;
 const { ready, shutdown } = await startServer(config, {
   logger,
   loadScorer: async () => {
     predictor = await Predictor.load({ dir: config.modelDir, engine: config.modelEngine });
     return predictor;
   },
-  loadHeldout: () => readHeldoutSummary(config.modelDir ?? DEFAULT_ARTIFACT_DIR),
+  loadShadow: async () => {
+    if (config.shadowModelDir === undefined) return undefined;
+    shadow = await Predictor.load({ dir: config.shadowModelDir, engine: config.modelEngine });
+    return shadow;
+  },
+  // The report of the version actually loaded (MODEL_DIR may be an artifacts root).
+  loadHeldout: () => readHeldoutSummary(predictor?.dir ?? config.modelDir ?? DEFAULT_ARTIFACT_DIR),
 }).catch((err: unknown) => {
   logger.fatal({ err, host: config.host, port: config.port }, 'could not listen');
   process.exit(1);
@@ -41,6 +48,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     logger.info({ signal }, 'signal received');
     void shutdown().then((clean) => {
       predictor?.dispose();
+      shadow?.dispose();
       logger.flush();
       process.exit(clean ? 0 : 1);
     });

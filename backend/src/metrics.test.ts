@@ -14,6 +14,12 @@ const pred = (level: Prediction['level']): Prediction => ({
   explanation: [],
   imputed: [],
   model: { version: 'v' },
+  layer: 'model',
+  layers: {
+    model: { risk: 0.5, reference_risk: 0.1, abstained: null },
+    slo: { fired: false, rule: null, reason: '' },
+    own_normal: { fired: false, signal: null, reason: '' },
+  },
 });
 
 describe('createMetrics', () => {

@@ -18,6 +18,8 @@ export interface ServiceMetrics {
   observeInference(seconds: number, predictions: readonly Prediction[]): void;
   /** Sets `model_info{version,engine} 1` for the loaded model. */
   setModelInfo(version: string, engine: string): void;
+  /** Records a shadow comparison: how many rows the candidate put at the same risk level. */
+  observeShadow(serving: readonly Prediction[], shadow: readonly Prediction[]): void;
 }
 
 export const REQUEST_BUCKETS = [
@@ -180,6 +182,28 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServiceM
     ) as never,
   );
 
+  const inconclusive = { count: 0 };
+  registry.registerMetric(
+    scrapedCounter(
+      'predictions_inconclusive_total',
+      'Feature vectors the model abstained on (out of distribution, SLO layer quiet): callers hold.',
+      () => [{ labels: {}, value: inconclusive.count }],
+      () => (inconclusive.count = 0),
+    ) as never,
+  );
+  const shadow = { same: 0, different: 0 };
+  registry.registerMetric(
+    scrapedCounter(
+      'shadow_predictions_total',
+      'Rows also scored by the shadow (candidate) model, by whether it gave the same risk level.',
+      () => [
+        { labels: { agreement: 'same_level' }, value: shadow.same },
+        { labels: { agreement: 'different_level' }, value: shadow.different },
+      ],
+      () => (shadow.same = shadow.different = 0),
+    ) as never,
+  );
+
   const modelInfo = new Gauge({
     name: 'model_info',
     help: 'The loaded model (value 1): its version and inference engine.',
@@ -202,7 +226,16 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServiceM
         inference.series('', () => ({})),
         seconds,
       );
-      for (const p of preds) levels[p.level]++;
+      for (const p of preds) {
+        levels[p.level]++;
+        if (p.inconclusive !== undefined) inconclusive.count++;
+      }
+    },
+    observeShadow(serving, candidate) {
+      for (let i = 0; i < serving.length; i++) {
+        if (serving[i]!.level === candidate[i]?.level) shadow.same++;
+        else shadow.different++;
+      }
     },
     setModelInfo(version, engine) {
       modelInfo.reset();

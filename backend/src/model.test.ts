@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { CRASH_LOOP_EXAMPLE, FEATURES, ORIGINAL_HEALTHY_EXAMPLE, riskLevel } from '@aiops/model';
-import { DEFAULT_ARTIFACT_DIR, Predictor } from '@aiops/model/predictor';
+import { Predictor } from '@aiops/model/predictor';
 import { readHeldoutSummary } from './evaluation.js';
 import { makeApp, type Harness } from '../test/harness.js';
 import { openApiValidator } from '../test/openapiValidator.js';
@@ -11,14 +11,14 @@ let predictor: Predictor;
 let h: Harness;
 beforeAll(async () => {
   predictor = await Predictor.load({ engine: 'cpu' });
-  h = makeApp({ scorer: predictor, heldout: await readHeldoutSummary(DEFAULT_ARTIFACT_DIR) });
+  h = makeApp({ scorer: predictor, heldout: await readHeldoutSummary(predictor.dir) });
 });
 afterAll(() => predictor.dispose());
 
 describe('POST /predict with the real model', () => {
-  it('scores the original healthy body low (risk < 0.1)', async () => {
+  it('scores the original healthy body low (level low, below half the decision threshold)', async () => {
     const res = await request(h.app).post('/predict').send(ORIGINAL_HEALTHY_EXAMPLE).expect(200);
-    expect(res.body.risk).toBeLessThan(0.1);
+    expect(res.body.risk).toBeLessThan(predictor.threshold / 2);
     expect(res.body.level).toBe('low');
     expect(res.body.model.version).toBe(predictor.version);
     expect(res.body.threshold).toBe(predictor.threshold);
@@ -48,6 +48,54 @@ describe('POST /predict with the real model', () => {
     );
     expect(c).toHaveLength(FEATURES.length);
     expect([...c].sort((a, b) => b - a)).toEqual(c);
+  });
+
+  it('accepts the deployment baseline and SLO windows as optional context, and says which layer fired', async () => {
+    const body = {
+      ...ORIGINAL_HEALTHY_EXAMPLE,
+      http_p95_latency_seconds: 2.4,
+      http_requests_per_s: 40,
+      baseline: {
+        http_p95_latency_seconds: { p10: 0.1, p50: 0.12, p90: 0.15, recent: 0.13, slope: 0 },
+      },
+      slo: {
+        availability: 0.999,
+        windows: {
+          '1h': { error_ratio: 0.001, requests: 144000 },
+          '5m': { error_ratio: 0.002, requests: 12000 },
+        },
+      },
+    };
+    const res = await request(h.app).post('/predict').send(body).expect(200);
+    // p95 twenty times its normal: the own-normal layer fires, and the model agrees.
+    expect(res.body.layer).toBe('own_normal');
+    expect(res.body.layers.own_normal).toMatchObject({
+      fired: true,
+      signal: 'http_p95_latency_seconds',
+    });
+    expect(res.body.layers.slo.fired).toBe(false);
+    expect(res.body.risk).toBe(1);
+    expect(res.body.layers.model.risk).toBeGreaterThan(0.8);
+    const lat = res.body.explanation.find(
+      (c: { feature: string }) => c.feature === 'http_p95_latency_seconds',
+    );
+    expect(lat.reference).toBe(0.12);
+    const burning = {
+      ...body,
+      slo: {
+        availability: 0.999,
+        windows: {
+          '1h': { error_ratio: 0.2, requests: 144000 },
+          '5m': { error_ratio: 0.3, requests: 12000 },
+        },
+      },
+    };
+    const b = await request(h.app).post('/predict').send(burning).expect(200);
+    expect(b.body).toMatchObject({
+      risk: 1,
+      layer: 'slo',
+      layers: { slo: { fired: true, rule: 'availability_fast_burn' } },
+    });
   });
 
   it('answers a batch in order, equal to the single answers', async () => {
@@ -88,7 +136,9 @@ describe('POST /predict with the real model', () => {
     expect(res.body.metadata.metrics).toEqual(predictor.metadata.metrics);
     expect(res.body.evaluation.validation).toEqual(predictor.metadata.metrics);
     expect(res.body.evaluation.validation.validationRocAuc).toBeGreaterThan(0.9);
-    // the committed held-out report (model/artifacts/report.json)
-    expect(res.body.evaluation.heldout.overall.rocAuc).toBeGreaterThan(0.9);
+    // the committed report (model/artifacts/<version>/report.json)
+    expect(res.body.evaluation.heldout.version).toBe(predictor.version);
+    expect(res.body.evaluation.heldout.synthetic.model.rocAuc).toBeGreaterThan(0.9);
+    expect(res.body.evaluation.heldout.realData.length).toBeGreaterThanOrEqual(3);
   });
 });

@@ -3,7 +3,16 @@
  * validator is compiled from, so the two cannot drift. openapi.test.ts checks real responses
  * against it.
  */
-import { LEVEL_CUTS, RISK_LEVELS, type FeatureSpec } from '@aiops/model';
+import {
+  BASELINE_FEATURES,
+  BASELINE_STATS,
+  LEVEL_CUTS,
+  RISK_LEVELS,
+  SLO_LIMITS,
+  SLO_WINDOWS,
+  SLO_WINDOW_FIELDS,
+  type FeatureSpec,
+} from '@aiops/model';
 
 type Schema = Record<string, unknown>;
 
@@ -34,6 +43,77 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
     required: features.filter((f) => f.required).map((f) => f.name),
     additionalProperties: false,
   };
+  (featureInput.properties as Schema).baseline = ref('Baseline');
+  (featureInput.properties as Schema).slo = ref('Slo');
+  const byName = new Map(features.map((f) => [f.name, f]));
+  const baselineFeatures = BASELINE_FEATURES.filter((f) => byName.has(f));
+  const baseline: Schema = {
+    type: 'object',
+    description:
+      "The deployment's own normal, per signal: quantiles of its trailing hour (ending 5 min ago, 1-min grid), the median of the last 3 min, last week's median around the same hour, and the 10-min slope per minute (the healer's PromQL, model/src/queries.ts). Every part is optional: a missing statistic means no history. p10 ≤ p50 ≤ p90.",
+    properties: Object.fromEntries(
+      baselineFeatures.map((f) => {
+        const spec = byName.get(f)!;
+        const level = { type: 'number', minimum: spec.min, maximum: spec.max };
+        return [
+          f,
+          {
+            type: 'object',
+            properties: Object.fromEntries(
+              BASELINE_STATS.map((st) => [
+                st,
+                st === 'slope' ? { type: 'number', description: `${spec.unit} per minute` } : level,
+              ]),
+            ),
+            additionalProperties: false,
+          },
+        ];
+      }),
+    ),
+    additionalProperties: false,
+  };
+  const range = (r: { min: number; max: number }, description: string): Schema => ({
+    type: 'number',
+    minimum: r.min,
+    maximum: r.max,
+    description,
+  });
+  const slo: Schema = {
+    type: 'object',
+    description:
+      "The deployment's SLO and its SLIs over the multiwindow burn-rate windows; the SLO layer fires (risk 1, layer `slo`) when the error budget burns ≥ 14.4× over 1 h and 5 m, or ≥ 6× over 6 h and 30 m (and 5 m), or p95 ≥ its objective over 5 m and 1 h — with at least `min_requests` in 5 m.",
+    properties: {
+      availability: range(
+        SLO_LIMITS.availability,
+        'Availability objective; without one the SLO layer judges no availability (the healer sends the aiops.io/slo-availability annotation).',
+      ),
+      latency_p95_seconds: range(
+        SLO_LIMITS.latency_p95_seconds,
+        'p95 latency objective, s; no latency SLO without it.',
+      ),
+      min_requests: range(
+        SLO_LIMITS.min_requests,
+        'Fewer requests in 5 m never fire (default 20).',
+      ),
+      windows: {
+        type: 'object',
+        properties: Object.fromEntries(
+          SLO_WINDOWS.map((w) => [
+            w,
+            {
+              type: 'object',
+              properties: Object.fromEntries(
+                SLO_WINDOW_FIELDS.map((k) => [k, range(SLO_LIMITS[k], k)]),
+              ),
+              additionalProperties: false,
+            },
+          ]),
+        ),
+        additionalProperties: false,
+      },
+    },
+    additionalProperties: false,
+  };
   const predictionProperties: Schema = {
     risk: { type: 'number', minimum: 0, maximum: 1 },
     level: {
@@ -53,8 +133,30 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
       properties: { version: { type: 'string' } },
       required: ['version'],
     },
+    layer: {
+      type: 'string',
+      enum: ['model', 'slo', 'own_normal'],
+      description:
+        'Which layer set `risk`: the model, the SLO layer or the own-normal layer (each deterministic layer sets 1 when it fires).',
+    },
+    layers: ref('Layers'),
+    inconclusive: {
+      type: 'string',
+      description:
+        'Present when the model abstains (an input outside what it was trained on) and the SLO layer did not fire: treat the deployment as inconclusive, with this reason.',
+    },
+    shadow: ref('ShadowVerdict'),
   };
-  const predictionRequired = ['risk', 'level', 'threshold', 'explanation', 'imputed', 'model'];
+  const predictionRequired = [
+    'risk',
+    'level',
+    'threshold',
+    'explanation',
+    'imputed',
+    'model',
+    'layer',
+    'layers',
+  ];
   const elapsed = {
     type: 'number',
     minimum: 0,
@@ -155,6 +257,77 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
     components: {
       schemas: {
         FeatureInput: featureInput,
+        Baseline: baseline,
+        Slo: slo,
+        Layers: {
+          type: 'object',
+          properties: {
+            model: {
+              type: 'object',
+              properties: {
+                risk: { type: 'number', minimum: 0, maximum: 1 },
+                reference_risk: {
+                  type: 'number',
+                  minimum: 0,
+                  maximum: 1,
+                  description:
+                    "The model's risk at the deployment's own normal: the explanation's zero point.",
+                },
+                abstained: { type: ['string', 'null'] },
+              },
+              required: ['risk', 'reference_risk', 'abstained'],
+              additionalProperties: false,
+            },
+            slo: {
+              type: 'object',
+              properties: {
+                fired: { type: 'boolean' },
+                rule: {
+                  type: ['string', 'null'],
+                  enum: ['availability_fast_burn', 'availability_slow_burn', 'latency', null],
+                },
+                reason: { type: 'string' },
+              },
+              required: ['fired', 'rule', 'reason'],
+              additionalProperties: false,
+            },
+            own_normal: {
+              type: 'object',
+              description:
+                "The own-normal layer: fires (risk 1, layer `own_normal`) when p95 latency or the 5xx ratio is far above the deployment's own baseline (needs `baseline`).",
+              properties: {
+                fired: { type: 'boolean' },
+                signal: {
+                  type: ['string', 'null'],
+                  enum: ['http_p95_latency_seconds', 'http_5xx_error_rate', null],
+                },
+                reason: { type: 'string' },
+              },
+              required: ['fired', 'signal', 'reason'],
+              additionalProperties: false,
+            },
+          },
+          required: ['model', 'slo', 'own_normal'],
+          additionalProperties: false,
+        },
+        ShadowVerdict: {
+          type: 'object',
+          description:
+            'Shadow mode only: the candidate model’s verdict on the same row (not acted on).',
+          properties: {
+            model: {
+              type: 'object',
+              properties: { version: { type: 'string' } },
+              required: ['version'],
+            },
+            risk: { type: 'number', minimum: 0, maximum: 1 },
+            level: { type: 'string', enum: [...RISK_LEVELS] },
+            layer: { type: 'string', enum: ['model', 'slo', 'own_normal'] },
+            inconclusive: { type: 'string' },
+          },
+          required: ['model', 'risk', 'level', 'layer'],
+          additionalProperties: false,
+        },
         BatchPredictRequest: {
           type: 'object',
           properties: {
@@ -173,7 +346,16 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
           properties: {
             feature: { type: 'string', enum: featureNames },
             value: { type: 'number' },
-            contribution: { type: 'number' },
+            contribution: {
+              type: 'number',
+              description:
+                'Exact integrated gradients, risk units: the contributions sum to layers.model.risk − layers.model.reference_risk.',
+            },
+            reference: {
+              type: 'number',
+              description:
+                "The deployment's normal for this feature: where the explanation starts.",
+            },
           },
           required: ['feature', 'value', 'contribution'],
           additionalProperties: false,
@@ -215,6 +397,7 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
                 'unknown',
                 'min_items',
                 'max_items',
+                'order',
               ],
             },
             got: { description: 'The value received (bounded echo).' },
@@ -235,7 +418,16 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
         ModelInfo: {
           type: 'object',
           properties: {
-            version: { type: 'string' },
+            version: {
+              type: 'string',
+              description: 'The serving model (its folder under model/artifacts).',
+            },
+            shadow: {
+              type: ['object', 'null'],
+              description:
+                'Shadow mode (SHADOW_MODEL_DIR or --shadow): the candidate scored beside it.',
+              properties: { version: { type: 'string' }, threshold: { type: 'number' } },
+            },
             threshold: { type: 'number' },
             engine: { type: 'string' },
             levels: {
@@ -285,7 +477,7 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
                 heldout: {
                   type: ['object', 'null'],
                   description:
-                    "Summary of the held-out evaluation (the artifact's report.json): overall metrics and confusion at the threshold.",
+                    "Summary of the evaluation report beside the artifact (report.json): synthetic held-out scores beside the rule baselines, and each real day's detections beside its baselines.",
                 },
               },
               required: ['validation', 'heldout'],
@@ -297,6 +489,7 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
           },
           required: [
             'version',
+            'shadow',
             'threshold',
             'engine',
             'levels',

@@ -30,8 +30,25 @@ export interface RunningServer {
   shutdown(): Promise<boolean>;
 }
 
+/** A row as the healer sends it: every feature and its baseline (exercises the whole path). */
+const WITH_BASELINE: FeatureInput = {
+  ...ORIGINAL_HEALTHY_EXAMPLE,
+  http_p95_latency_seconds: 0.2,
+  http_requests_per_s: 20,
+  baseline: {
+    http_p95_latency_seconds: { p10: 0.1, p50: 0.12, p90: 0.15, recent: 0.12, slope: 0 },
+    cpu_usage_pct: { p10: 0.5, p50: 0.6, p90: 0.8, recent: 0.6, slope: 0 },
+  },
+  slo: {
+    windows: { '5m': { error_ratio: 0, requests: 600 }, '1h': { error_ratio: 0, requests: 7200 } },
+  },
+};
 /** Rows the warm-up scores so the first real requests do not pay for JIT compilation. */
-const WARMUP_ROWS: readonly FeatureInput[] = [ORIGINAL_HEALTHY_EXAMPLE, CRASH_LOOP_EXAMPLE];
+const WARMUP_ROWS: readonly FeatureInput[] = [
+  ORIGINAL_HEALTHY_EXAMPLE,
+  CRASH_LOOP_EXAMPLE,
+  WITH_BASELINE,
+];
 const WARMUP_CALLS = 2_000;
 
 export async function startServer(
@@ -41,6 +58,8 @@ export async function startServer(
     loadScorer: () => Promise<RiskScorer>;
     /** The held-out evaluation summary for `GET /model`; undefined when there is none. */
     loadHeldout?: () => Promise<object | undefined>;
+    /** Shadow mode: a candidate scored beside the serving model; undefined without one. */
+    loadShadow?: () => Promise<RiskScorer | undefined>;
   },
 ): Promise<RunningServer> {
   const { logger } = deps;
@@ -66,9 +85,13 @@ export async function startServer(
   const ready = (async () => {
     const t0 = performance.now();
     const scorer = await deps.loadScorer();
+    const shadow = await deps.loadShadow?.();
     const t1 = performance.now();
-    for (let i = 0; i < WARMUP_CALLS; i++) scorer.predict(i % 100 === 0 ? bigBatch() : WARMUP_ROWS);
+    for (const s of shadow ? [scorer, shadow] : [scorer]) {
+      for (let i = 0; i < WARMUP_CALLS; i++) s.predict(i % 100 === 0 ? bigBatch() : WARMUP_ROWS);
+    }
     const t2 = performance.now();
+    model.setShadow(shadow);
     const heldout =
       (await deps.loadHeldout?.().catch((err: unknown) => {
         logger.warn({ err }, 'could not read the held-out evaluation report; /model omits it');
@@ -79,6 +102,7 @@ export async function startServer(
     logger.info(
       {
         version: scorer.version,
+        ...(shadow ? { shadow: shadow.version } : {}),
         engine: scorer.backendName,
         loadMs: Math.round(t1 - t0),
         warmupMs: Math.round(t2 - t1),
@@ -120,7 +144,5 @@ export async function startServer(
 }
 
 function bigBatch(): FeatureInput[] {
-  return Array.from({ length: 256 }, (_, i) =>
-    i % 2 === 0 ? ORIGINAL_HEALTHY_EXAMPLE : CRASH_LOOP_EXAMPLE,
-  );
+  return Array.from({ length: 256 }, (_, i) => WARMUP_ROWS[i % WARMUP_ROWS.length] as FeatureInput);
 }

@@ -12,7 +12,8 @@ export interface RiskScorer {
   readonly backendName: string;
   /** Everything the model knows about itself (training, evaluation); served by `GET /model`. */
   readonly metadata: object;
-  predict(rows: readonly FeatureInput[]): Prediction[];
+  /** `opts.explain`: how many contributions per row the caller wants (default all; 0: none). */
+  predict(rows: readonly FeatureInput[], opts?: { explain?: number }): Prediction[];
 }
 
 /** Readiness of the process: `/readyz` answers 200 only in `ready`; `/predict` needs a scorer. */
@@ -24,6 +25,7 @@ export type ServiceState = 'loading' | 'ready' | 'draining';
  */
 export class ModelSlot {
   #scorer: RiskScorer | undefined;
+  #shadow: RiskScorer | undefined;
   #heldout: object | null = null;
   #state: ServiceState = 'loading';
 
@@ -33,6 +35,19 @@ export class ModelSlot {
 
   get scorer(): RiskScorer | undefined {
     return this.#scorer;
+  }
+
+  /**
+   * The candidate scored beside the serving model in shadow mode (its answers are reported, never
+   * used), or undefined.
+   */
+  get shadow(): RiskScorer | undefined {
+    return this.#shadow;
+  }
+
+  /** Starts scoring every request with `candidate` too. */
+  setShadow(candidate: RiskScorer | undefined): void {
+    this.#shadow = candidate;
   }
 
   /** The model's held-out evaluation summary (from the artifact's report.json), if known. */

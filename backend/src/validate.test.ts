@@ -208,3 +208,94 @@ describe('compilePredictBody', () => {
     }
   });
 });
+
+describe('optional context: baseline and SLO', () => {
+  const baseline = {
+    http_p95_latency_seconds: {
+      p10: 0.1,
+      p50: 0.12,
+      p90: 0.2,
+      recent: 0.13,
+      last_week: 0.11,
+      slope: -0.001,
+    },
+    cpu_usage_pct: { p50: 20 },
+  };
+  const slo = {
+    availability: 0.999,
+    latency_p95_seconds: 0.5,
+    min_requests: 10,
+    windows: {
+      '5m': { error_ratio: 0.01, requests: 600, p95_seconds: 0.2 },
+      '1h': { error_ratio: 0.002 },
+    },
+  };
+
+  it('accepts a row with a baseline and SLO windows, single or in a batch', () => {
+    const row = { ...healthy, baseline, slo };
+    expect(parse(row)).toEqual({ kind: 'single', row });
+    expect(parse({ instances: [row, healthy] })).toEqual({ kind: 'batch', rows: [row, healthy] });
+    expect(parse({ ...healthy, baseline: {}, slo: {} }).kind).toBe('single');
+  });
+
+  it.each<[string, unknown, Partial<ErrorDetail>]>([
+    ['baseline not an object', { baseline: [1] }, { field: 'baseline', rule: 'type' }],
+    [
+      'a signal without baseline statistics',
+      { baseline: { ready_replica_ratio: { p50: 1 } } },
+      { field: 'baseline.ready_replica_ratio', rule: 'unknown' },
+    ],
+    [
+      'an unknown statistic',
+      { baseline: { cpu_usage_pct: { mean: 3 } } },
+      { field: 'baseline.cpu_usage_pct.mean', rule: 'unknown' },
+    ],
+    [
+      'a statistic as a string',
+      { baseline: { cpu_usage_pct: { p50: '3' } } },
+      { field: 'baseline.cpu_usage_pct.p50', rule: 'type' },
+    ],
+    [
+      'a level outside the feature range',
+      { baseline: { http_5xx_error_rate: { p90: 1.5 } } },
+      { field: 'baseline.http_5xx_error_rate.p90', rule: 'max' },
+    ],
+    [
+      'a negative level',
+      { baseline: { http_requests_per_s: { p10: -1 } } },
+      { field: 'baseline.http_requests_per_s.p10', rule: 'min' },
+    ],
+    [
+      'quantiles out of order',
+      { baseline: { cpu_usage_pct: { p10: 5, p50: 3 } } },
+      { field: 'baseline.cpu_usage_pct', rule: 'order' },
+    ],
+    [
+      'availability of 1 (no budget)',
+      { slo: { availability: 1 } },
+      { field: 'slo.availability', rule: 'max' },
+    ],
+    ['an unknown SLO field', { slo: { target: 0.9 } }, { field: 'slo.target', rule: 'unknown' }],
+    [
+      'an unknown window',
+      { slo: { windows: { '2h': {} } } },
+      { field: 'slo.windows.2h', rule: 'unknown' },
+    ],
+    [
+      'an error ratio over 1',
+      { slo: { windows: { '5m': { error_ratio: 2 } } } },
+      { field: 'slo.windows.5m.error_ratio', rule: 'max' },
+    ],
+    [
+      'a non-finite request count',
+      { slo: { windows: { '5m': { requests: null } } } },
+      { field: 'slo.windows.5m.requests', rule: 'type' },
+    ],
+  ])('rejects %s, naming the field', (_name, extra, detail) => {
+    const details = detailsOf({ ...healthy, ...(extra as object) });
+    expect(details).toHaveLength(1);
+    expect(details[0]).toMatchObject(detail);
+    const inBatch = detailsOf({ instances: [healthy, { ...healthy, ...(extra as object) }] });
+    expect(inBatch[0]!.field).toBe(`instances[1].${detail.field}`);
+  });
+});

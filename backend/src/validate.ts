@@ -9,7 +9,15 @@
  * Policy: unknown fields are rejected (400, rule `unknown`). Ignoring them would turn a typo in
  * an optional feature name into a silently imputed default.
  */
-import type { FeatureInput, FeatureSpec } from '@aiops/model';
+import {
+  BASELINE_FEATURES,
+  BASELINE_STATS,
+  SLO_LIMITS,
+  SLO_WINDOWS,
+  SLO_WINDOW_FIELDS,
+  type FeatureInput,
+  type FeatureSpec,
+} from '@aiops/model';
 import { InputError, type ErrorDetail } from './errors.js';
 
 /** A validated `/predict` body: one feature object, or a batch of them in request order. */
@@ -30,14 +38,15 @@ export function compilePredictBody(
   features: readonly FeatureSpec[],
   opts: ValidatorOptions,
 ): (body: unknown) => PredictBody {
-  const isValid = compileFastCheck(features);
-  const known = new Set(features.map((f) => f.name));
+  const context = contextRules(features);
+  const isValid = compileFastCheck(features, context);
+  const known = new Set([...features.map((f) => f.name), ...CONTEXT_KEYS]);
   const { batchLimit } = opts;
 
   return function parsePredictBody(body: unknown): PredictBody {
     if (isValid(body)) return { kind: 'single', row: body as FeatureInput };
     if (!isPlainObject(body) || !('instances' in body)) {
-      throw toInputError(describeRow(features, known, body, ''));
+      throw toInputError(describeRow(features, known, context, body, ''));
     }
     const details: ErrorDetail[] = [];
     for (const key of Object.keys(body)) {
@@ -72,7 +81,7 @@ export function compilePredictBody(
     } else {
       for (let i = 0; i < rows.length; i++) {
         if (!isValid(rows[i]))
-          details.push(...describeRow(features, known, rows[i], `instances[${i}]`));
+          details.push(...describeRow(features, known, context, rows[i], `instances[${i}]`));
       }
     }
     if (details.length > 0) throw toInputError(details);
@@ -86,7 +95,10 @@ export function compilePredictBody(
  * fail the range test). Names and bounds come from our own schema and are embedded through
  * JSON.stringify, so no client input reaches the generated source.
  */
-function compileFastCheck(features: readonly FeatureSpec[]): (o: unknown) => boolean {
+function compileFastCheck(
+  features: readonly FeatureSpec[],
+  context: ContextRules,
+): (o: unknown) => boolean {
   const lines = [
     "if (typeof o !== 'object' || o === null || Array.isArray(o)) return false;",
     'let n = 0, v;',
@@ -105,15 +117,192 @@ function compileFastCheck(features: readonly FeatureSpec[]): (o: unknown) => boo
         : `if (v !== undefined) { if (!(${ok})) return false; n++; }`,
     );
   }
+  // The optional context: checked by plain functions (only rows that carry it pay for them).
+  lines.push(
+    "v = o.baseline; if (v !== undefined) { if (describe(v, 'baseline').length) return false; n++; }",
+  );
+  lines.push(
+    "v = o.slo; if (v !== undefined) { if (describe(v, 'slo').length) return false; n++; }",
+  );
   // Every counted feature is an own key, so more keys than counted means an unknown field.
   lines.push('for (const _ in o) if (--n < 0) return false;', 'return true;');
-  return new Function('o', lines.join('\n')) as (o: unknown) => boolean;
+  const check = new Function('o', 'describe', lines.join('\n')) as (
+    o: unknown,
+    describe: (v: unknown, key: ContextKey) => ErrorDetail[],
+  ) => boolean;
+  const describe = (v: unknown, key: ContextKey): ErrorDetail[] =>
+    describeContext(context, key, v, key);
+  return (o) => check(o, describe);
+}
+
+/** The optional context fields of a row. */
+const CONTEXT_KEYS = ['baseline', 'slo'] as const;
+type ContextKey = (typeof CONTEXT_KEYS)[number];
+
+interface Range {
+  min: number;
+  max: number;
+}
+interface ContextRules {
+  /** Valid range of a baseline statistic per feature (the feature's own range). */
+  baselineRange: ReadonlyMap<string, Range>;
+}
+
+function contextRules(features: readonly FeatureSpec[]): ContextRules {
+  const byName = new Map(features.map((f) => [f.name, f]));
+  return {
+    baselineRange: new Map(
+      BASELINE_FEATURES.filter((f) => byName.has(f)).map((f) => [
+        f,
+        { min: byName.get(f)!.min, max: byName.get(f)!.max },
+      ]),
+    ),
+  };
+}
+
+/** Every broken rule of a row's `baseline` or `slo` value (empty when it is valid). */
+function describeContext(
+  rules: ContextRules,
+  key: ContextKey,
+  v: unknown,
+  at: string,
+): ErrorDetail[] {
+  if (!isPlainObject(v)) {
+    return [
+      {
+        field: at,
+        rule: 'type',
+        got: summarize(v),
+        message: `must be an object, got ${typeName(v)}`,
+      },
+    ];
+  }
+  const out: ErrorDetail[] = [];
+  if (key === 'baseline') {
+    for (const [feature, stats] of Object.entries(v)) {
+      const range = rules.baselineRange.get(feature);
+      const fat = `${at}.${feature}`;
+      if (!range) {
+        out.push(
+          unknownField(
+            fat,
+            stats,
+            `baseline statistics exist for ${[...rules.baselineRange.keys()].join(', ')}`,
+          ),
+        );
+        continue;
+      }
+      if (!isPlainObject(stats)) {
+        out.push({
+          field: fat,
+          rule: 'type',
+          got: summarize(stats),
+          message: `must be an object of statistics, got ${typeName(stats)}`,
+        });
+        continue;
+      }
+      for (const [stat, x] of Object.entries(stats)) {
+        const sat = `${fat}.${stat}`;
+        if (!(BASELINE_STATS as readonly string[]).includes(stat)) {
+          out.push(unknownField(sat, x, `statistics are ${BASELINE_STATS.join(', ')}`));
+          continue;
+        }
+        // A slope is a rate of change: any finite number. The others are levels of the signal.
+        const problem = checkNumber(
+          x,
+          stat === 'slope' ? { min: -Infinity, max: Infinity } : range,
+        );
+        if (problem) out.push({ field: sat, got: summarize(x), ...problem });
+      }
+      const { p10, p50, p90 } = stats as Record<string, unknown>;
+      const num = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+      if (
+        (num(p10) && num(p50) && p10 > p50) ||
+        (num(p50) && num(p90) && p50 > p90) ||
+        (num(p10) && num(p90) && p10 > p90)
+      ) {
+        out.push({
+          field: fat,
+          rule: 'order',
+          got: summarize({ p10, p50, p90 }),
+          message: 'quantiles must be ordered: p10 ≤ p50 ≤ p90',
+        });
+      }
+    }
+    return out;
+  }
+  for (const [field, x] of Object.entries(v)) {
+    const fat = `${at}.${field}`;
+    if (field === 'windows') {
+      if (!isPlainObject(x)) {
+        out.push({
+          field: fat,
+          rule: 'type',
+          got: summarize(x),
+          message: `must be an object keyed by window, got ${typeName(x)}`,
+        });
+        continue;
+      }
+      for (const [w, sli] of Object.entries(x)) {
+        const wat = `${fat}.${w}`;
+        if (!(SLO_WINDOWS as readonly string[]).includes(w)) {
+          out.push(unknownField(wat, sli, `windows are ${SLO_WINDOWS.join(', ')}`));
+          continue;
+        }
+        if (!isPlainObject(sli)) {
+          out.push({
+            field: wat,
+            rule: 'type',
+            got: summarize(sli),
+            message: `must be an object, got ${typeName(sli)}`,
+          });
+          continue;
+        }
+        for (const [k, y] of Object.entries(sli)) {
+          if (!(SLO_WINDOW_FIELDS as readonly string[]).includes(k)) {
+            out.push(
+              unknownField(`${wat}.${k}`, y, `window fields are ${SLO_WINDOW_FIELDS.join(', ')}`),
+            );
+            continue;
+          }
+          const problem = checkNumber(y, SLO_LIMITS[k as (typeof SLO_WINDOW_FIELDS)[number]]);
+          if (problem) out.push({ field: `${wat}.${k}`, got: summarize(y), ...problem });
+        }
+      }
+      continue;
+    }
+    if (field !== 'availability' && field !== 'latency_p95_seconds' && field !== 'min_requests') {
+      out.push(
+        unknownField(
+          fat,
+          x,
+          'slo fields are availability, latency_p95_seconds, min_requests, windows',
+        ),
+      );
+      continue;
+    }
+    const problem = checkNumber(x, SLO_LIMITS[field]);
+    if (problem) out.push({ field: fat, got: summarize(x), ...problem });
+  }
+  return out;
+}
+
+/** A context number: a finite JSON number within an inclusive range. */
+function checkNumber(v: unknown, r: Range): { rule: string; message: string } | undefined {
+  if (typeof v !== 'number')
+    return { rule: 'type', message: `must be a JSON number, got ${typeName(v)}` };
+  if (!Number.isFinite(v))
+    return { rule: 'finite', message: `must be a finite number, got ${String(v)}` };
+  if (v < r.min) return { rule: 'min', message: `must be ≥ ${r.min}` };
+  if (v > r.max) return { rule: 'max', message: `must be ≤ ${r.max}` };
+  return undefined;
 }
 
 /** Every broken rule of one row (slow path: only for rows that failed the fast check). */
 function describeRow(
   features: readonly FeatureSpec[],
   known: ReadonlySet<string>,
+  context: ContextRules,
   row: unknown,
   path: string,
 ): ErrorDetail[] {
@@ -144,6 +333,9 @@ function describeRow(
     }
     const problem = checkValue(f, v);
     if (problem) details.push({ field: at(f.name), got: summarize(v), ...problem });
+  }
+  for (const key of CONTEXT_KEYS) {
+    if (row[key] !== undefined) details.push(...describeContext(context, key, row[key], at(key)));
   }
   for (const key of Object.keys(row)) {
     if (!known.has(key)) {

@@ -21,7 +21,7 @@ const WEIGHTS: Partial<Record<FeatureName, number>> = {
 };
 
 export class FakeScorer implements RiskScorer {
-  readonly version = 'fake-1';
+  constructor(readonly version = 'fake-1') {}
   readonly threshold = 0.5;
   readonly backendName = 'fake';
   readonly metadata = { metrics: { validationRocAuc: 0.5 }, note: 'test fake' };
@@ -50,6 +50,12 @@ export class FakeScorer implements RiskScorer {
         explanation,
         imputed,
         model: { version: this.version },
+        layer: 'model' as const,
+        layers: {
+          model: { risk, reference_risk: 0.1, abstained: null },
+          slo: { fired: false, rule: null, reason: 'no SLO windows sent' },
+          own_normal: { fired: false, signal: null, reason: 'no baseline for latency or errors' },
+        },
       };
     });
   }

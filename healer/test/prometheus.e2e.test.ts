@@ -30,6 +30,10 @@ const source = (aheadMs = 0): PrometheusFeatureSource =>
     retries: 1,
     now: () => Date.now() + aheadMs,
     onQuery: () => void queries++,
+    // The feature queries alone; the baseline and SLO-window queries on a real Prometheus are
+    // e2e/promql.e2e.test.ts's subject.
+    baseline: false,
+    slo: false,
   });
 
 async function until<T>(fn: () => Promise<T | undefined>, ms: number): Promise<T> {

@@ -1,11 +1,13 @@
 /**
- * Builds a training CSV from a real Prometheus, labelled from an incidents file.
- * See EXPORT_USAGE in src/cli/exportCli.ts and model/README.md.
+ * Exports a labelled training file from a real Prometheus (see EXPORT_USAGE in
+ * src/cli/exportCli.ts and model/README.md, "Retraining on your own history").
  */
 import { parseArgs } from 'node:util';
 import { main } from '../src/cli/exportCli.js';
 
-const { values } = parseArgs({
+import { resolvePaths } from '../src/cli/paths.js';
+
+const { values: raw } = parseArgs({
   options: {
     prometheus: { type: 'string' },
     namespace: { type: 'string' },
@@ -14,8 +16,14 @@ const { values } = parseArgs({
     to: { type: 'string' },
     step: { type: 'string' },
     window: { type: 'string' },
-    incidents: { type: 'string' },
     out: { type: 'string' },
+    alerts: { type: 'string' },
+    terminations: { type: 'string' },
+    events: { type: 'string' },
+    incidents: { type: 'string' },
+    'slo-p95': { type: 'string' },
+    chunk: { type: 'string' },
   },
 });
-process.exitCode = await main(values);
+const values = resolvePaths(raw, ['out', 'events', 'incidents']);
+process.exitCode = await main({ ...values, sloP95: values['slo-p95'] });

@@ -1,14 +1,30 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FeatureName } from './schema.js';
-import type { Normalisation } from './normalise.js';
+import type { BaselineWindows } from './features/windows.js';
 import type { PlattCalibration } from './train/calibrate.js';
 import { tf } from './tf.js';
 
+/** One network input: how it is derived (see features/derive.ts) and standardised. */
+export interface InputMetadata {
+  name: string;
+  feature: FeatureName;
+  monotone: 0 | 1;
+  mean: number;
+  std: number;
+  /**
+   * The range of the (unstandardised) input over the training data: outside it by more than
+   * `ood.margin` × its span the model abstains (see README, "Guard rails").
+   */
+  lo: number;
+  hi: number;
+}
+
 /** Everything about a trained model besides its weights: written to `metadata.json`. */
 export interface ModelMetadata {
-  format: 'aiops-risk-model/1';
+  format: 'aiops-risk-model/2';
   /** `risk-mlp-` + the first 12 hex digits of the weights' SHA-256: same weights, same version. */
   version: string;
   createdAt: string;
@@ -24,15 +40,24 @@ export interface ModelMetadata {
     required: boolean;
     default: number;
   }[];
-  normalisation: Normalisation;
+  inputs: InputMetadata[];
+  /** Standardised inputs are clipped to ±clip. */
+  clip: number;
+  /** The windows the baseline statistics are expected over (the healer's queries use the same). */
+  baselineWindows: BaselineWindows;
   calibration: PlattCalibration;
-  architecture: { hidden: number[]; activation: 'relu'; output: 'logit' };
+  architecture: {
+    hidden: number[];
+    activation: 'relu';
+    output: 'logit';
+    /** Sign of each hidden unit's output weight (monotone construction). */
+    unitSigns: number[];
+  };
+  ood: { margin: number };
   explanation: {
-    method: 'integrated_gradients';
-    steps: number;
-    /** The healthy reference point: the schema defaults. */
-    baseline: Record<FeatureName, number>;
-    baselineRisk: number;
+    method: 'integrated_gradients_exact';
+    /** The explanation starts from the deployment's own normal (baseline medians; healthy values). */
+    reference: 'deployment_baseline';
   };
   training: {
     source: 'synthetic' | 'csv';
@@ -67,6 +92,42 @@ export class ArtifactError extends Error {
 export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
 export const METADATA_FILE = 'metadata.json';
+/** In an artifacts root: the file naming the version to serve. */
+export const CURRENT_FILE = 'CURRENT';
+const VERSION_NAME = /^[a-z0-9][a-z0-9._-]{0,80}$/;
+
+/**
+ * The directory of one model version: `dir` itself when it holds a metadata.json, else the version
+ * named by `dir/CURRENT` (an artifacts root holding `<version>/` folders).
+ */
+export async function resolveArtifactDir(dir: string): Promise<string> {
+  if (existsSync(path.join(dir, METADATA_FILE))) return dir;
+  let name: string;
+  try {
+    name = (await readFile(path.join(dir, CURRENT_FILE), 'utf8')).trim();
+  } catch (err) {
+    throw new ArtifactError(
+      dir,
+      `${dir} holds neither ${METADATA_FILE} nor a ${CURRENT_FILE} file naming the version to serve`,
+      { cause: err },
+    );
+  }
+  if (!VERSION_NAME.test(name)) {
+    throw new ArtifactError(
+      dir,
+      `${CURRENT_FILE} in ${dir} names "${name.slice(0, 100)}", not a version folder`,
+    );
+  }
+  return path.join(dir, name);
+}
+
+/** Writes `dir/CURRENT` (atomically) naming `version`. */
+export async function writeCurrent(root: string, version: string): Promise<void> {
+  if (!VERSION_NAME.test(version)) throw new RangeError(`"${version}" is not a version name`);
+  const tmp = path.join(root, `.${CURRENT_FILE}.tmp`);
+  await writeFile(tmp, version + '\n');
+  await rename(tmp, path.join(root, CURRENT_FILE));
+}
 
 function joinWeightData(data: tf.io.WeightData | undefined): Uint8Array {
   if (data === undefined) return new Uint8Array(0);
@@ -135,13 +196,14 @@ async function readJson(dir: string, file: string): Promise<unknown> {
 
 /** Reads an artifact directory: the tfjs model artifacts and the metadata. */
 export async function readArtifact(
-  dir: string,
-): Promise<{ artifacts: tf.io.ModelArtifacts; metadata: ModelMetadata }> {
+  root: string,
+): Promise<{ artifacts: tf.io.ModelArtifacts; metadata: ModelMetadata; dir: string }> {
+  const dir = await resolveArtifactDir(root);
   const metadata = (await readJson(dir, METADATA_FILE)) as ModelMetadata;
-  if (metadata?.format !== 'aiops-risk-model/1') {
+  if (metadata?.format !== 'aiops-risk-model/2') {
     throw new ArtifactError(
       dir,
-      `${METADATA_FILE} has format ${String(metadata?.format)}, expected aiops-risk-model/1`,
+      `${METADATA_FILE} has format ${String(metadata?.format)}, expected aiops-risk-model/2`,
     );
   }
   const modelJson = (await readJson(dir, MODEL_FILE)) as {
@@ -180,5 +242,6 @@ export async function readArtifact(
       format: 'layers-model',
     },
     metadata,
+    dir,
   };
 }

@@ -1,6 +1,11 @@
 export * from './schema.js';
 export * from './queries.js';
 export { Predictor, PredictInputError, DEFAULT_ARTIFACT_DIR } from './predictor.js';
+export type { PredictOptions } from './scoring/scorer.js';
 export type { ModelMetadata, Engine } from './predictor.js';
 export { ArtifactError } from './artifact.js';
 export { EngineError } from './tf.js';
+export { DEFAULT_ENTRY_RULE, stepAlert, INITIAL_ALERT_STATE } from './alerting/entryRule.js';
+export type { EntryRule, AlertState } from './alerting/entryRule.js';
+export { evaluateSlo, DEFAULT_SLO, BURN_RATE_ALERTS } from './slo/burnRate.js';
+export type { SloVerdict } from './slo/burnRate.js';

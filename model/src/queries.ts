@@ -1,4 +1,9 @@
-import type { FeatureName } from './schema.js';
+import type { FeatureName, SloWindow } from './schema.js';
+import {
+  DEFAULT_BASELINE_WINDOWS,
+  promDuration,
+  type BaselineWindows,
+} from './features/windows.js';
 
 /**
  * Default PromQL templates, one per feature, each returning one series per
@@ -55,6 +60,7 @@ export const DEFAULT_FEATURE_QUERIES: Record<FeatureName, string> = {
   memory_growth_ratio_per_min: `60 * max by (namespace, deployment) (${perPod(
     `deriv((${POD_MEM_RATIO})[{{window}}:15s])`,
   )})`,
+  replicas: `max by (namespace, deployment) (kube_deployment_spec_replicas{namespace=~"{{namespace}}", deployment=~"{{deployment}}"})`,
   cpu_throttle_ratio: `max by (namespace, deployment) (${perPod(
     `sum by (namespace, pod) (rate(container_cpu_cfs_throttled_periods_total{${C}}[{{window}}])) / clamp_min(sum by (namespace, pod) (rate(container_cpu_cfs_periods_total{${C}}[{{window}}])), 1e-9)`,
   )})`,
@@ -76,4 +82,94 @@ export function renderQuery(template: string, scope: QueryScope): string {
     .replaceAll('{{namespace}}', scope.namespace)
     .replaceAll('{{deployment}}', scope.deployment)
     .replaceAll('{{window}}', scope.window);
+}
+
+/** The statistics queried per baseline signal (see `baselineQueries`). */
+export const BASELINE_QUERY_NAMES = [
+  'p10',
+  'p50',
+  'p90',
+  'count',
+  'recent',
+  'last_week',
+  'slope',
+] as const;
+export type BaselineQueryName = (typeof BASELINE_QUERY_NAMES)[number];
+
+/**
+ * The PromQL of a signal's baseline statistics, from its rendered feature query: each is one query
+ * for every deployment at once, so a cycle's query count does not grow with the fleet.
+ *
+ * - `p10`/`p50`/`p90`: `quantile_over_time` over the trailing window on a `resolution` grid,
+ *   ending `gap` ago; `count`: its grid points (the statistics need `minPoints`);
+ * - `recent`: the median of the last `recentWindow`;
+ * - `last_week`: the median of the same window a week earlier, centred on now − 1 week (and only
+ *   with `minPoints` there);
+ * - `slope`: `deriv` over `slopeWindow`, per minute (with `minPoints`).
+ *
+ * `features/tracker.ts` computes the same statistics from a replayed history; the e2e test
+ * `e2e/promql.e2e.test.ts` checks both agree on a real Prometheus.
+ */
+export function baselineQueries(
+  rendered: string,
+  w: BaselineWindows = DEFAULT_BASELINE_WINDOWS,
+): Record<BaselineQueryName, string> {
+  const res = promDuration(w.resolutionSeconds);
+  const trailing = `(${rendered})[${promDuration(w.windowSeconds)}:${res}] offset ${promDuration(w.gapSeconds)}`;
+  const week = `(${rendered})[${promDuration(w.windowSeconds)}:${res}] offset ${promDuration(w.weekSeconds - w.windowSeconds / 2)}`;
+  const slope = `(${rendered})[${promDuration(w.slopeWindowSeconds)}:${res}]`;
+  const enough = (range: string, n: number): string =>
+    ` and on (namespace, deployment) (count_over_time(${range}) >= ${n})`;
+  return {
+    p10: `quantile_over_time(0.1, ${trailing})`,
+    p50: `quantile_over_time(0.5, ${trailing})`,
+    p90: `quantile_over_time(0.9, ${trailing})`,
+    count: `count_over_time(${trailing})`,
+    recent: `quantile_over_time(0.5, (${rendered})[${promDuration(w.recentWindowSeconds)}:${res}])`,
+    last_week: `quantile_over_time(0.5, ${week})${enough(week, w.minPoints)}`,
+    slope: `60 * deriv(${slope})${enough(slope, Math.min(w.minPoints, w.slopeWindowSeconds / w.resolutionSeconds))}`,
+  };
+}
+
+/** The SLIs per SLO window: each is a feature template evaluated over the window. */
+export const SLO_WINDOW_SECONDS: Record<SloWindow, number> = {
+  '5m': 300,
+  '30m': 1800,
+  '1h': 3600,
+  '6h': 21600,
+};
+
+/**
+ * The SLO layer's queries, one per window and SLI, for every deployment at once: the 5xx ratio and
+ * the request rate (× the window: requests) over each window, and p95 over 5 m and 1 h.
+ */
+export function sloWindowQueries(
+  templates: Pick<
+    Record<FeatureName, string>,
+    'http_5xx_error_rate' | 'http_requests_per_s' | 'http_p95_latency_seconds'
+  >,
+  scope: Omit<QueryScope, 'window'>,
+): { window: SloWindow; sli: 'error_ratio' | 'requests' | 'p95_seconds'; query: string }[] {
+  const out: {
+    window: SloWindow;
+    sli: 'error_ratio' | 'requests' | 'p95_seconds';
+    query: string;
+  }[] = [];
+  for (const [window, seconds] of Object.entries(SLO_WINDOW_SECONDS) as [SloWindow, number][]) {
+    const s = { ...scope, window };
+    out.push({ window, sli: 'error_ratio', query: renderQuery(templates.http_5xx_error_rate, s) });
+    out.push({
+      window,
+      sli: 'requests',
+      query: `${seconds} * (${renderQuery(templates.http_requests_per_s, s)})`,
+    });
+    if (window === '5m' || window === '1h') {
+      out.push({
+        window,
+        sli: 'p95_seconds',
+        query: renderQuery(templates.http_p95_latency_seconds, s),
+      });
+    }
+  }
+  return out;
 }

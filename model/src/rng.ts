@@ -52,6 +52,20 @@ export class Rng {
     return r * Math.cos(2 * Math.PI * v);
   }
 
+  /** Poisson-distributed count with mean `lambda` (Knuth below 30, a rounded normal above). */
+  poisson(lambda: number): number {
+    if (!(lambda > 0)) return 0;
+    if (lambda >= 30) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * this.normal()));
+    const limit = Math.exp(-lambda);
+    let k = 0;
+    let p = this.next();
+    while (p > limit) {
+      k++;
+      p *= this.next();
+    }
+    return k;
+  }
+
   pick<T>(items: readonly T[]): T {
     const item = items[Math.floor(this.next() * items.length)];
     if (item === undefined) throw new RangeError('pick() needs a non-empty list');

@@ -175,6 +175,18 @@ export const FEATURES = [
     description:
       'Fraction of CFS periods in which the containers were throttled (container_cpu_cfs_throttled_periods_total / container_cpu_cfs_periods_total): CPU starvation.',
   },
+  {
+    name: 'replicas',
+    kind: 'count',
+    unit: 'pods',
+    min: 0,
+    max: 100_000,
+    integer: false,
+    required: false,
+    default: 1,
+    description:
+      'Desired replicas (kube_deployment_spec_replicas). Restarts and unavailable pods are judged per pod, so 3 restarts mean something else on 2 pods than on 200. When omitted, 1 is assumed (the cautious reading: every restart is on one pod).',
+  },
 ] as const satisfies readonly FeatureSpec[];
 
 export type FeatureName = (typeof FEATURES)[number]['name'];
@@ -188,9 +200,79 @@ export type OptionalFeatureName = Exclude<FeatureName, RequiredFeatureName>;
 /** A complete feature vector, every feature present. */
 export type FeatureVector = Record<FeatureName, number>;
 
-/** What clients send: the original seven are required, the rest may be omitted (imputed). */
+/**
+ * Signals judged against the deployment's own normal: the healer sends, per signal, statistics of
+ * its recent history (PromQL over a trailing window and the same hour last week); replay computes
+ * the same statistics from the replayed history (`features/tracker.ts`).
+ */
+export const BASELINE_FEATURES = [
+  'http_5xx_error_rate',
+  'http_p95_latency_seconds',
+  'http_requests_per_s',
+  'cpu_usage_pct',
+  'memory_usage_bytes',
+  'memory_limit_ratio',
+  'network_receive_bytes_per_s',
+  'cpu_throttle_ratio',
+] as const satisfies readonly FeatureName[];
+export type BaselineFeatureName = (typeof BASELINE_FEATURES)[number];
+
+/**
+ * Statistics of one signal's history, all in the signal's unit:
+ * `p10`/`p50`/`p90` — quantiles over the trailing window (default 1 h, ending 5 min ago, 1-min grid):
+ * the normal level and how far it normally strays down and up;
+ * `recent` — the median of the last 3 minutes (a level that one noisy sample cannot move);
+ * `last_week` — the median over the same window one week earlier (around the same hour);
+ * `slope` — the least-squares slope over the last 10 minutes, per minute.
+ */
+export const BASELINE_STATS = ['p10', 'p50', 'p90', 'recent', 'last_week', 'slope'] as const;
+export type BaselineStat = (typeof BASELINE_STATS)[number];
+export type FeatureBaseline = Partial<Record<BaselineStat, number>>;
+/** Per-signal history statistics; every part optional (a missing one counts as "no history"). */
+export type BaselineContext = Partial<Record<BaselineFeatureName, FeatureBaseline>>;
+
+/** Windows of the multiwindow, multi-burn-rate SLO alerts (Google SRE workbook, chapter 5). */
+export const SLO_WINDOWS = ['5m', '30m', '1h', '6h'] as const;
+export type SloWindow = (typeof SLO_WINDOWS)[number];
+export interface SloWindowInput {
+  /** Share of requests answered 5xx over the window (0–1). */
+  error_ratio?: number;
+  /** Requests over the window. */
+  requests?: number;
+  /** p95 latency over the window, seconds. */
+  p95_seconds?: number;
+}
+/** The deployment's SLO (from its annotations) and its SLIs over the alert windows. */
+export interface SloInput {
+  /** Availability objective, e.g. 0.999; no availability alerts without one. */
+  availability?: number;
+  /** p95 latency objective in seconds; no latency SLO when omitted. */
+  latency_p95_seconds?: number;
+  /** Fewer requests than this in the short window never fire the SLO layer. */
+  min_requests?: number;
+  windows?: Partial<Record<SloWindow, SloWindowInput>>;
+}
+
+/** Valid ranges of the SLO input's fields (inclusive); the backend rejects values outside. */
+export const SLO_LIMITS = {
+  availability: { min: 0.5, max: 0.99999 },
+  latency_p95_seconds: { min: 0.001, max: 600 },
+  min_requests: { min: 0, max: 1e9 },
+  error_ratio: { min: 0, max: 1 },
+  requests: { min: 0, max: 1e15 },
+  p95_seconds: { min: 0, max: 600 },
+} as const;
+export const SLO_WINDOW_FIELDS = ['error_ratio', 'requests', 'p95_seconds'] as const;
+
+/**
+ * What clients send: the original seven are required, the rest may be omitted (imputed), and the
+ * deployment's own baseline and SLO are optional context.
+ */
 export type FeatureInput = Record<RequiredFeatureName, number> &
-  Partial<Record<OptionalFeatureName, number>>;
+  Partial<Record<OptionalFeatureName, number>> & {
+    baseline?: BaselineContext;
+    slo?: SloInput;
+  };
 
 const BY_NAME: ReadonlyMap<string, FeatureSpec> = new Map(FEATURES.map((f) => [f.name, f]));
 
@@ -224,25 +306,79 @@ export function riskLevel(risk: number): RiskLevel {
  */
 export const LABEL_HORIZON_MINUTES = 5;
 
-/** One feature's share of a prediction, in risk units (signed); the explanation sorts by |contribution|. */
+/**
+ * One feature's share of the model layer's risk, in risk units (signed): integrated gradients from
+ * the deployment's own normal (`reference`) to its current value. The explanation sorts by
+ * |contribution|; the contributions sum to `layers.model.risk − layers.model.reference_risk`.
+ */
 export interface Contribution {
   feature: FeatureName;
   value: number;
   contribution: number;
+  /** The value the explanation starts from: the deployment's normal (baseline median) or a healthy default. */
+  reference?: number;
+}
+
+/**
+ * Which layer set the risk: the learned model, the deterministic SLO burn-rate alerts, or the
+ * deterministic own-normal check (latency or errors far from the deployment's own baseline).
+ */
+export type RiskLayer = 'model' | 'slo' | 'own_normal';
+
+/** The two layers' verdicts behind one prediction. */
+export interface PredictionLayers {
+  model: {
+    /** The model's calibrated risk. */
+    risk: number;
+    /** The model's risk at the deployment's own normal: the zero point of the explanation. */
+    reference_risk: number;
+    /** Why the model abstains (input outside what it was trained on), or null. */
+    abstained: string | null;
+  };
+  slo: {
+    fired: boolean;
+    /** The alert that fired (`availability_fast_burn`, `availability_slow_burn`, `latency`), or null. */
+    rule: string | null;
+    /** The rule and its values, or why the SLO layer could not judge. */
+    reason: string;
+  };
+  /** Always set by the Predictor; optional so answers from before this layer still type-check. */
+  own_normal?: {
+    fired: boolean;
+    /** The signal that left its own normal (`http_p95_latency_seconds`, `http_5xx_error_rate`), or null. */
+    signal: string | null;
+    /** The values against the baseline, or why the layer could not judge. */
+    reason: string;
+  };
 }
 
 /** One scored feature vector: the wire shape of a `/predict` answer (the backend adds elapsed_ms). */
 export interface Prediction {
-  /** Calibrated probability in [0, 1] that the deployment is failing or will within the horizon. */
+  /**
+   * Probability in [0, 1] that the deployment is failing or will within the horizon: the model's
+   * calibrated risk, or 1 when the SLO or the own-normal layer fires (the layers are OR'd).
+   */
   risk: number;
   level: RiskLevel;
   /** The model's default decision threshold (from its metadata). */
   threshold: number;
-  /** Every feature's contribution, largest |contribution| first. */
+  /** Every feature's contribution to the model layer's risk, largest |contribution| first. */
   explanation: Contribution[];
-  /** Optional features that were omitted and imputed from their defaults. */
+  /** Optional features that were omitted and imputed. */
   imputed: FeatureName[];
   model: { version: string };
+  /**
+   * Which layer set `risk`, and both layers' verdicts. The Predictor always sets them (the OpenAPI
+   * document requires them); they are optional in this type so that clients and test fakes
+   * written against the original answer keep compiling.
+   */
+  layer?: RiskLayer;
+  layers?: PredictionLayers;
+  /**
+   * Set when the prediction must not be acted on: the model abstains (out of distribution) and
+   * neither deterministic layer fired. Callers treat the deployment as inconclusive, with this reason.
+   */
+  inconclusive?: string;
 }
 
 /** Single `/predict` answer. */

@@ -5,7 +5,15 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
-import { DEFAULT_FEATURE_QUERIES, FEATURES, FEATURE_NAMES, type FeatureName } from '@aiops/model';
+import {
+  BASELINE_FEATURES,
+  DEFAULT_FEATURE_QUERIES,
+  FEATURES,
+  FEATURE_NAMES,
+  baselineQueries,
+  sloWindowQueries,
+  type FeatureName,
+} from '@aiops/model';
 import { freshnessTemplate, metricNames, PrometheusFeatureSource } from './prometheus.js';
 
 const NOW = 1_700_000_000_000;
@@ -15,6 +23,8 @@ let server: Server;
 let url: string;
 let queries: string[];
 let answer: Answer;
+/** Answers the context (baseline, SLO) queries when a test sets it; otherwise they get a 400. */
+let contextAnswer: ((query: string) => { status: number; body: unknown }) | undefined;
 
 /** The test templates are `Q:<feature>`, so the server knows which feature was asked. */
 function featureOf(query: string): FeatureName | undefined {
@@ -46,12 +56,15 @@ const healthyFor =
 
 beforeEach(async () => {
   queries = [];
+  contextAnswer = undefined;
   server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
     const q = u.searchParams.get('query') ?? '';
     queries.push(q);
     const f = featureOf(q);
-    const a = f ? answer(f, q) : { status: 400, body: { status: 'error', error: 'unknown query' } };
+    const a = f
+      ? answer(f, q)
+      : (contextAnswer?.(q) ?? { status: 400, body: { status: 'error', error: 'unknown query' } });
     if (a === 'hang') return;
     res.writeHead(a.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(a.body));
@@ -71,7 +84,7 @@ const source = (over: Partial<ConstructorParameters<typeof PrometheusFeatureSour
     window: '2m',
     queries: TEMPLATES,
     maxSampleAgeMs: 120_000,
-    timeoutMs: 300,
+    timeoutMs: 10_000, // generous: a loaded CI box must not turn a slow answer into a retry
     retries: 2,
     now: () => NOW,
     sleep: async () => undefined,
@@ -79,18 +92,27 @@ const source = (over: Partial<ConstructorParameters<typeof PrometheusFeatureSour
     ...over,
   });
 
+/** Context queries per cycle: 7 statistics per baseline signal, the SLO windows' SLIs. */
+const CONTEXT_QUERIES =
+  BASELINE_FEATURES.length * Object.keys(baselineQueries('x')).length +
+  sloWindowQueries(TEMPLATES, { namespace: 'x', deployment: 'x' }).length;
+
 describe('PrometheusFeatureSource', () => {
-  it.each([1, 10, 200])('sends one query per feature for %i deployments', async (n) => {
-    const targets = Array.from({ length: n }, (_, i) => ({
-      namespace: i % 2 ? 'prod' : 'dev',
-      name: `app-${i}`,
-    }));
-    answer = healthyFor(targets.map((t) => ({ ns: t.namespace, name: t.name })));
-    const out = await source().fetch(targets);
-    expect(queries).toHaveLength(FEATURE_NAMES.length);
-    expect([...out.values()].every((r) => r.kind === 'ok')).toBe(true);
-    expect(out.size).toBe(n);
-  });
+  it.each([1, 10, 200])(
+    'sends the same queries for %i deployments: one per feature, plus the context',
+    async (n) => {
+      const targets = Array.from({ length: n }, (_, i) => ({
+        namespace: i % 2 ? 'prod' : 'dev',
+        name: `app-${i}`,
+      }));
+      answer = healthyFor(targets.map((t) => ({ ns: t.namespace, name: t.name })));
+      const out = await source().fetch(targets);
+      expect(queries).toHaveLength(FEATURE_NAMES.length + CONTEXT_QUERIES);
+      expect(CONTEXT_QUERIES).toBe(66);
+      expect([...out.values()].every((r) => r.kind === 'ok')).toBe(true);
+      expect(out.size).toBe(n);
+    },
+  );
 
   it('renders the templates with the namespaces and deployments', async () => {
     answer = healthyFor([{ ns: 'prod', name: 'web' }]);
@@ -188,6 +210,52 @@ describe('PrometheusFeatureSource', () => {
       await source({ retries: 0, timeoutMs: 50 }).fetch([{ namespace: 'prod', name: 'a' }])
     ).get('prod/a');
     expect(r?.kind === 'inconclusive' && r.reason).toContain('ECONNABORTED');
+  });
+
+  it('adds each deployment’s baseline and SLO windows from the context queries, best effort', async () => {
+    answer = healthyFor([{ ns: 'prod', name: 'a' }]);
+    const lat = baselineQueries('Q:http_p95_latency_seconds');
+    const cpu = baselineQueries('Q:cpu_usage_pct');
+    const answers = new Map<string, string>([
+      [lat.p10, '0.1'],
+      [lat.p50, '0.12'],
+      [lat.p90, '0.2'],
+      [lat.count, '61'],
+      [lat.slope, 'NaN'],
+      // cpu: only 4 grid points, too few for its quantiles
+      [cpu.p50, '30'],
+      [cpu.count, '4'],
+      [cpu.recent, '31'],
+      ['300 * (Q:http_requests_per_s)', '600'],
+    ]);
+    contextAnswer = (q) => {
+      const v = answers.get(q);
+      if (v !== undefined) return vector([{ ns: 'prod', name: 'a', v }]);
+      return { status: 400, body: { status: 'error', error: 'unknown query' } };
+    };
+    const r = (
+      await source().fetch([
+        { namespace: 'prod', name: 'a', annotations: { 'aiops.io/slo-availability': '99.5%' } },
+      ])
+    ).get('prod/a');
+    expect(r?.kind).toBe('ok');
+    const f = r?.kind === 'ok' ? r.features : undefined;
+    expect(f?.baseline).toEqual({
+      http_p95_latency_seconds: { p10: 0.1, p50: 0.12, p90: 0.2 },
+      cpu_usage_pct: { recent: 31 },
+    });
+    expect(f?.slo?.availability).toBe(0.995);
+    expect(f?.slo?.windows?.['5m']?.requests).toBe(600);
+  });
+
+  it('sends no baseline queries when told not to', async () => {
+    answer = healthyFor([{ ns: 'prod', name: 'a' }]);
+    const out = await source({ baseline: false, slo: false }).fetch([
+      { namespace: 'prod', name: 'a' },
+    ]);
+    expect(queries).toHaveLength(FEATURE_NAMES.length);
+    const r = out.get('prod/a');
+    expect(r?.kind === 'ok' && r.features.baseline).toBeUndefined();
   });
 
   it('no targets: no queries', async () => {

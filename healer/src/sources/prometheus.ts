@@ -8,9 +8,19 @@
  * query, built from the metric names the templates use — whatever the features are. A feature
  * whose newest underlying sample is older than `maxSampleAgeMs` is stale. A response carrying
  * `warnings` (a Thanos or Mimir partial response) is not trusted: inconclusive.
+ *
+ * Beside them, the same way, the context of each deployment: its baseline statistics (quantiles
+ * over a trailing window, last week, slope — its own normal) and its SLO windows.
  */
-import { renderQuery } from '@aiops/model/queries';
-import { FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
+import {
+  baselineQueries,
+  renderQuery,
+  sloWindowQueries,
+  type BaselineQueryName,
+} from '@aiops/model/queries';
+import { BASELINE_FEATURES, FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
+import { DEFAULT_BASELINE_WINDOWS, type BaselineWindows } from '@aiops/model/features/windows';
+import { buildContext, type ContextValue } from './context.js';
 import axios, { type AxiosInstance } from 'axios';
 import { withRetry, type Sleep } from '../retry.js';
 import { targetKey, type FeatureResult, type FeatureSource, type Target } from './types.js';
@@ -43,6 +53,19 @@ export interface PrometheusSourceOptions {
   checkSampleAge?: boolean;
   /** Called once per HTTP query (for metrics and the benchmark): a feature or `(freshness)`. */
   onQuery?: (query: string, ok: boolean, seconds: number) => void;
+  /**
+   * Windows of the baseline queries (default: the model's, 1 h ending 5 min ago on a 1-min grid),
+   * or false to send no baseline.
+   */
+  baseline?: BaselineWindows | false;
+  /** Query the SLO windows for the SLO layer (default true). */
+  slo?: boolean;
+}
+
+interface ContextQuery {
+  feature: FeatureName;
+  query: string;
+  value: (v: number) => ContextValue;
 }
 
 interface VectorSample {
@@ -131,6 +154,23 @@ export class PrometheusFeatureSource implements FeatureSource {
     const samples = new Map<string, Map<FeatureName, Sample>>();
     for (const t of targets) samples.set(targetKey(t), new Map());
     const fresh = this.freshness(scope, now);
+    const context = new Map<string, ContextValue[]>();
+    for (const t of targets) context.set(targetKey(t), []);
+    const contextDone = Promise.all(
+      this.contextQueries(scope).map(async (c) => {
+        let result: VectorSample[];
+        try {
+          result = await this.query(c.feature, c.query, now);
+        } catch {
+          return; // context is best effort: without it, the model has no history for that signal
+        }
+        for (const s of result) {
+          context
+            .get(`${s.metric.namespace}/${s.metric.deployment}`)
+            ?.push(c.value(parseSampleValue(s.value[1])));
+        }
+      }),
+    );
 
     await Promise.all(
       FEATURE_NAMES.map(async (feature) => {
@@ -163,7 +203,51 @@ export class PrometheusFeatureSource implements FeatureSource {
     );
     const newest = await fresh;
     if (newest) this.applySampleTimes(samples, newest);
-    for (const [key, m] of samples) out.set(key, buildInstance(m, now, this.opts.maxSampleAgeMs));
+    await contextDone;
+    const minPoints =
+      this.opts.baseline === false ? 0 : (this.opts.baseline ?? DEFAULT_BASELINE_WINDOWS).minPoints;
+    for (const t of targets) {
+      const key = targetKey(t);
+      const r = buildInstance(samples.get(key)!, now, this.opts.maxSampleAgeMs);
+      if (r.kind === 'ok')
+        Object.assign(r.features, buildContext(context.get(key) ?? [], minPoints, t.annotations));
+      out.set(key, r);
+    }
+    return out;
+  }
+
+  /** The context queries of one cycle: a fixed number, whatever the number of deployments. */
+  private contextQueries(scope: {
+    namespace: string;
+    deployment: string;
+    window: string;
+  }): ContextQuery[] {
+    const out: ContextQuery[] = [];
+    const windows =
+      this.opts.baseline === undefined ? DEFAULT_BASELINE_WINDOWS : this.opts.baseline;
+    if (windows !== false) {
+      for (const feature of BASELINE_FEATURES) {
+        const q = baselineQueries(renderQuery(this.opts.queries[feature], scope), windows);
+        for (const stat of Object.keys(q) as BaselineQueryName[]) {
+          out.push({
+            feature,
+            query: q[stat],
+            value: (value) => ({ kind: 'baseline', feature, stat, value }),
+          });
+        }
+      }
+    }
+    if (this.opts.slo !== false) {
+      for (const { window, sli, query } of sloWindowQueries(this.opts.queries, scope)) {
+        const feature: FeatureName =
+          sli === 'error_ratio'
+            ? 'http_5xx_error_rate'
+            : sli === 'requests'
+              ? 'http_requests_per_s'
+              : 'http_p95_latency_seconds';
+        out.push({ feature, query, value: (value) => ({ kind: 'slo', window, sli, value }) });
+      }
+    }
     return out;
   }
 

@@ -8,6 +8,11 @@ import type { FeatureInput, FeatureName } from '@aiops/model';
 export interface Target {
   namespace: string;
   name: string;
+  /**
+   * Its annotations, when the caller has them: `aiops.io/slo-availability` (e.g. `0.999`) and
+   * `aiops.io/slo-latency-p95-seconds` set the SLO the SLO layer judges.
+   */
+  annotations?: Readonly<Record<string, string>>;
 }
 
 export type FeatureResult =

@@ -1,17 +1,26 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { readArtifact, writeArtifact } from '../artifact.js';
-import { CsvError, parseTrainingCsv, splitDataset } from '../data/csv.js';
-import { DEFAULT_ARTIFACT_DIR } from '../predictor.js';
+import { createInterface } from 'node:readline';
+import { readArtifact, writeArtifact, writeCurrent } from '../artifact.js';
+import { ReplayCsvError, ReplayTableBuilder, type ReplayTable } from '../replay/csv.js';
+import { datasetFromTable, splitByTimeAndGroup, SplitError } from '../data/labelled.js';
+import type { Dataset } from '../data/dataset.js';
+import { N_INPUTS } from '../features/derive.js';
+import { DEFAULT_ARTIFACT_DIR, mlpWeightsOf, scorerOf } from '../predictor.js';
 import { buildArtifact, DEFAULT_SYNTHETIC, type TrainingData } from '../train/pipeline.js';
 import { DEFAULT_TRAIN_CONFIG } from '../train/train.js';
+import { brier, prAuc, rocAuc } from '../eval/metrics.js';
+import type { Scorer } from '../scoring/scorer.js';
 
 export interface TrainCliOptions {
   data?: string;
   out?: string;
   check?: boolean;
   epochs?: string;
+  /** Write the version folder without making it the serving one (CURRENT unchanged). */
+  candidate?: boolean;
 }
 
 /** Largest absolute difference between two float32 weight files of the same layout. */
@@ -28,6 +37,33 @@ export function maxWeightDifference(a: Uint8Array, b: Uint8Array): number {
 /** Retraining must reproduce the committed weights within this (documented in the README). */
 export const REPRODUCTION_TOLERANCE = 1e-4;
 
+/** Reads a labelled long-format file line by line (never one string). */
+export async function readLabelledFile(file: string): Promise<ReplayTable> {
+  const b = new ReplayTableBuilder({ label: true });
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  for await (const line of lines) b.push(line);
+  return b.finish();
+}
+
+/** ROC-AUC, PR-AUC and Brier of a scorer on derived rows. */
+export function scoreDataset(scorer: Scorer, d: Dataset): Record<string, number> {
+  const z = new Float64Array(N_INPUTS);
+  const risks: number[] = [];
+  for (let i = 0; i < d.rows; i++) {
+    scorer.standardise(d.x.subarray(i * N_INPUTS, (i + 1) * N_INPUTS), z);
+    risks.push(scorer.riskOfStandardised(z));
+  }
+  let positives = 0;
+  for (let i = 0; i < d.rows; i++) positives += d.y[i] as number;
+  return {
+    rows: d.rows,
+    positives,
+    rocAuc: rocAuc(risks, d.y),
+    prAuc: prAuc(risks, d.y),
+    brier: brier(risks, d.y),
+  };
+}
+
 /** The `train` command; returns the process exit code. */
 export async function main(
   opts: TrainCliOptions,
@@ -43,25 +79,42 @@ export async function main(
     config.epochs = e;
   }
   let data: TrainingData = { kind: 'synthetic', spec: DEFAULT_SYNTHETIC };
+  let tests: { testTime: Dataset; testGroup: Dataset } | undefined;
   if (opts.data !== undefined) {
     if (opts.check) {
       log('--check reproduces the committed synthetic artifact; it cannot be combined with --data');
       return 2;
     }
     try {
-      const parsed = parseTrainingCsv(await readFile(opts.data, 'utf8'));
-      data = { kind: 'csv', path: path.resolve(opts.data), ...splitDataset(parsed) };
+      const table = await readLabelledFile(opts.data);
+      const split = splitByTimeAndGroup(datasetFromTable(table));
+      log(
+        `${opts.data}: ${table.rows} rows of ${table.series.length} deployments → train ${split.split.rows.train}, ` +
+          `calibrate ${split.split.rows.validation}, test by time ${split.split.rows.testTime}, ` +
+          `test on held-out deployments ${split.split.rows.testGroup} (${split.split.heldOutDeployments.join(', ') || 'none'})`,
+      );
+      data = {
+        kind: 'csv',
+        path: path.resolve(opts.data),
+        train: split.train,
+        validation: split.validation,
+        split: split.split,
+      };
+      tests = { testTime: split.testTime, testGroup: split.testGroup };
     } catch (err) {
-      if (err instanceof CsvError) {
+      if (err instanceof ReplayCsvError || err instanceof SplitError) {
         log(`${opts.data}: ${err.message}`);
+        return 1;
+      }
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        log(`cannot read ${opts.data}`);
         return 1;
       }
       throw err;
     }
   }
-  const out = opts.check
-    ? await mkdtemp(path.join(os.tmpdir(), 'aiops-model-check-'))
-    : path.resolve(opts.out ?? DEFAULT_ARTIFACT_DIR);
+  const root = path.resolve(opts.out ?? DEFAULT_ARTIFACT_DIR);
+  const out = opts.check ? await mkdtemp(path.join(os.tmpdir(), 'aiops-model-check-')) : root;
   const started = performance.now();
   const built = await buildArtifact({
     data,
@@ -73,6 +126,18 @@ export async function main(
   });
   const seconds = (performance.now() - started) / 1000;
   const m = built.metadata;
+  if (tests) {
+    const scorer = scorerOf(m, mlpWeightsOf(built.trained.model));
+    for (const [name, d] of Object.entries(tests)) {
+      if (d.rows === 0) continue;
+      const s = scoreDataset(scorer, d);
+      for (const [k, v] of Object.entries(s))
+        m.metrics[`${name}${k[0]!.toUpperCase()}${k.slice(1)}`] = v;
+      log(
+        `${name}: ${s.rows} rows (${s.positives} positive), ROC-AUC ${s.rocAuc!.toFixed(4)}, PR-AUC ${s.prAuc!.toFixed(4)}, Brier ${s.brier!.toFixed(4)}`,
+      );
+    }
+  }
   log(
     `trained ${m.version} on ${m.training.rows} rows (${m.training.positives} positive) in ${seconds.toFixed(1)} s; ` +
       `validation ROC-AUC ${m.metrics.validationRocAuc?.toFixed(4)}, Brier ${m.metrics.validationBrier?.toFixed(4)}, ` +
@@ -80,11 +145,16 @@ export async function main(
   );
   try {
     if (!opts.check) {
-      await writeArtifact(out, built);
-      log(`wrote ${out}`);
+      const dir = path.join(out, m.version);
+      await writeArtifact(dir, built);
+      if (opts.candidate) log(`wrote ${dir} (a candidate: ${path.join(out, 'CURRENT')} unchanged)`);
+      else {
+        await writeCurrent(out, m.version);
+        log(`wrote ${dir}; ${path.join(out, 'CURRENT')} → ${m.version}`);
+      }
       return 0;
     }
-    const committed = await readArtifact(path.resolve(opts.out ?? DEFAULT_ARTIFACT_DIR));
+    const committed = await readArtifact(root);
     const committedWeights = new Uint8Array(committed.artifacts.weightData as ArrayBuffer);
     const diff = maxWeightDifference(built.weights, committedWeights);
     if (committed.metadata.weightsDigest === m.weightsDigest) {

@@ -1,17 +1,26 @@
 import { createHash } from 'node:crypto';
-import { FEATURES, type FeatureName } from '../schema.js';
+import { FEATURES, type FeatureInput } from '../schema.js';
 import { Rng } from '../rng.js';
+import { Derivation, N_INPUTS, derive } from '../features/derive.js';
 import { SCENARIOS, SCENARIO_WEIGHTS, type ScenarioName, type Variant } from './scenarios.js';
-import { SLO, simulateRun, type Run, type Sample } from './simulate.js';
+import {
+  DEFAULT_GENERATOR,
+  simulateRun,
+  type GeneratorOptions,
+  type Run,
+  type Sample,
+} from './simulate.js';
 
-/** A labelled design matrix in model input order. */
+/** A labelled design matrix of network inputs (derived, not yet standardised), in input order. */
 export interface Dataset {
-  /** Row-major, FEATURES.length values per row (raw, untransformed). */
+  /** Row-major, N_INPUTS values per row. */
   x: Float64Array;
   y: Uint8Array;
   rows: number;
   /** Scenario of each row, when known (synthetic data), for per-scenario evaluation. */
   scenario?: ScenarioName[];
+  /** The group (run, or deployment) of each row: splits never cut a group. */
+  group?: Int32Array;
 }
 
 export interface GenerateOptions {
@@ -20,6 +29,7 @@ export interface GenerateOptions {
   /** Runs per scenario, times the scenario's weight in SCENARIO_WEIGHTS. */
   runsPerScenario: number;
   scenarios?: readonly ScenarioName[];
+  generator?: GeneratorOptions;
 }
 
 /** Simulates the runs of every scenario; the same options give the same runs. */
@@ -28,85 +38,112 @@ export function generateRuns(opts: GenerateOptions): Run[] {
   const runs: Run[] = [];
   for (const scenario of opts.scenarios ?? SCENARIOS) {
     for (let i = 0; i < opts.runsPerScenario * SCENARIO_WEIGHTS[scenario]; i++) {
-      runs.push(simulateRun(scenario, opts.variant, rng.fork()));
+      runs.push(
+        simulateRun(scenario, opts.variant, rng.fork(), opts.generator ?? DEFAULT_GENERATOR),
+      );
     }
   }
   return runs;
 }
 
+export interface Augmentation {
+  /** Share of rows whose optional features are all omitted (imputed as the Predictor does). */
+  imputeFraction: number;
+  /**
+   * Chance that each optional feature of a row is omitted on its own: clusters lack one metric or
+   * another (no CFS throttling counters, no latency histogram), and the model must read each
+   * signal without leaning on another.
+   */
+  dropFeatureFraction: number;
+  /** Share of rows sent without any baseline context (the original 7-field body and more). */
+  noContextFraction: number;
+  /** Share of rows pushed past an absolute SLO limit and labelled 1 (see `pushIntoBreach`). */
+  breachAugmentFraction: number;
+}
+
+export const NO_AUGMENTATION: Augmentation = {
+  imputeFraction: 0,
+  dropFeatureFraction: 0,
+  noContextFraction: 0,
+  breachAugmentFraction: 0,
+};
+
+const OPTIONAL = FEATURES.filter((f) => !f.required).map((f) => f.name);
+
 /**
- * Flattens runs into a dataset. With `imputeFraction` > 0, that share of rows gets every optional
- * feature replaced by its schema default, as the Predictor does for clients that only send the
- * original seven, so the model learns to score such requests sensibly. With `forecastableOnly`,
- * positives whose fault has not begun yet are left out (see `Sample.forecastable`). With
- * `breachAugmentFraction` > 0, that share of rows is pushed into breach (see `pushIntoBreach`).
+ * Flattens runs into network inputs. Positives whose fault has not begun yet are left out when
+ * `forecastableOnly` (see `Sample.forecastable`).
  */
 export function runsToDataset(
   runs: readonly Run[],
-  imputeFraction = 0,
+  aug: Augmentation = NO_AUGMENTATION,
   seed = 1,
   forecastableOnly = true,
-  breachAugmentFraction = 0,
 ): Dataset {
-  const n = FEATURES.length;
   const keep = (s: Sample): boolean => !forecastableOnly || s.forecastable;
   const rows = runs.reduce((a, r) => a + r.samples.filter(keep).length, 0);
-  const x = new Float64Array(rows * n);
+  const x = new Float64Array(rows * N_INPUTS);
   const y = new Uint8Array(rows);
+  const group = new Int32Array(rows);
   const scenario: ScenarioName[] = [];
   const rng = new Rng(seed);
+  const d = new Derivation();
   let k = 0;
-  for (const run of runs) {
+  runs.forEach((run, runIndex) => {
     for (const s of run.samples) {
       if (!keep(s)) continue;
-      const impute = imputeFraction > 0 && rng.chance(imputeFraction);
-      for (let i = 0; i < n; i++) {
-        const spec = FEATURES[i] as (typeof FEATURES)[number];
-        x[k * n + i] = impute && !spec.required ? spec.default : (s.features[i] as number);
+      let row: FeatureInput = s.row;
+      let label = s.label;
+      if (aug.imputeFraction > 0 && rng.chance(aug.imputeFraction)) {
+        row = { ...row };
+        for (const name of OPTIONAL) delete (row as Record<string, unknown>)[name];
+      } else if (aug.dropFeatureFraction > 0) {
+        for (const name of OPTIONAL) {
+          if (name !== 'replicas' && rng.chance(aug.dropFeatureFraction)) {
+            if (row === s.row) row = { ...row };
+            delete (row as Record<string, unknown>)[name];
+          }
+        }
       }
-      y[k] = s.label;
-      if (breachAugmentFraction > 0 && rng.chance(breachAugmentFraction)) {
-        pushIntoBreach(x.subarray(k * n, (k + 1) * n), rng);
-        y[k] = 1;
+      if (aug.noContextFraction > 0 && rng.chance(aug.noContextFraction)) {
+        row = { ...row };
+        delete row.baseline;
       }
+      if (aug.breachAugmentFraction > 0 && rng.chance(aug.breachAugmentFraction)) {
+        row = pushIntoBreach(row, rng);
+        label = 1;
+      }
+      derive(row, d);
+      x.set(d.x, k * N_INPUTS);
+      y[k] = label;
+      group[k] = runIndex;
       scenario.push(run.scenario);
       k++;
     }
-  }
-  return { x, y, rows, scenario };
+  });
+  return { x, y, rows, scenario, group };
 }
-
-const IDX = Object.fromEntries(FEATURES.map((f, i) => [f.name, i])) as Record<FeatureName, number>;
 
 /**
- * Rule-consistent augmentation: moves one SLO signal of a row well past its SLO limit. Such a row
- * is in breach by definition, whatever its other features, so its label is 1. It teaches the
- * network that each SLO signal alone means risk, also in combinations the scenarios rarely produce.
+ * Rule-consistent augmentation: moves one absolute SLO signal of a row well past any SLO — at
+ * least 6 % errors, or fewer than half of the pods ready. Such a row is failing by definition,
+ * whatever its other features, so its label is 1: the network learns that each alone is risk, also
+ * in combinations the scenarios rarely produce (half the pods unready on an idle service).
  */
-function pushIntoBreach(row: Float64Array, rng: Rng): void {
-  switch (rng.int(0, 2)) {
-    case 0:
-      // Just past the limit counts too: the margin covers the generator's 5 % measurement noise.
-      row[IDX.http_5xx_error_rate] = rng.logUniform(SLO.maxErrorRate * 1.06, 1);
-      break;
-    case 1:
-      row[IDX.http_p95_latency_seconds] = rng.logUniform(SLO.maxP95LatencySeconds * 1.06, 30);
-      break;
-    default: {
-      const ready = rng.uniform(0, SLO.minReadyRatio * 0.98);
-      row[IDX.ready_replica_ratio] = ready;
-      row[IDX.unavailable_replicas] = Math.max(
-        row[IDX.unavailable_replicas] as number,
-        rng.int(1, 6),
-      );
-    }
+function pushIntoBreach(row: FeatureInput, rng: Rng): FeatureInput {
+  const out = { ...row };
+  if (rng.chance(0.5)) {
+    out.http_5xx_error_rate = rng.logUniform(0.06, 1);
+  } else {
+    const ready = rng.uniform(0, 0.49);
+    out.ready_replica_ratio = ready;
+    const replicas = out.replicas ?? 1;
+    out.unavailable_replicas = Math.max(
+      out.unavailable_replicas,
+      Math.ceil((1 - ready) * replicas),
+    );
   }
-}
-
-/** A row of a dataset as a plain array. */
-export function rowOf(d: Dataset, i: number): number[] {
-  const n = FEATURES.length;
-  return Array.from(d.x.subarray(i * n, (i + 1) * n));
+  return out;
 }
 
 /** SHA-256 of the values and labels: identifies the training data in the artifact metadata. */
@@ -115,4 +152,23 @@ export function datasetDigest(d: Dataset): string {
   h.update(new Uint8Array(d.x.buffer, d.x.byteOffset, d.x.byteLength));
   h.update(d.y);
   return h.digest('hex');
+}
+
+/** Rows `keep(i)` of a dataset, in order. */
+export function subset(d: Dataset, keep: (i: number) => boolean): Dataset {
+  const idx: number[] = [];
+  for (let i = 0; i < d.rows; i++) if (keep(i)) idx.push(i);
+  const x = new Float64Array(idx.length * N_INPUTS);
+  const y = new Uint8Array(idx.length);
+  const group = new Int32Array(idx.length);
+  const scenario: ScenarioName[] = [];
+  idx.forEach((src, k) => {
+    x.set(d.x.subarray(src * N_INPUTS, (src + 1) * N_INPUTS), k * N_INPUTS);
+    y[k] = d.y[src] as number;
+    group[k] = d.group ? (d.group[src] as number) : 0;
+    if (d.scenario) scenario.push(d.scenario[src] as ScenarioName);
+  });
+  return d.scenario
+    ? { x, y, rows: idx.length, group, scenario }
+    : { x, y, rows: idx.length, group };
 }

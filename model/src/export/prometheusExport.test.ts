@@ -5,19 +5,31 @@ import os from 'node:os';
 import path from 'node:path';
 import { FEATURES, FEATURE_NAMES, type FeatureName } from '../schema.js';
 import { DEFAULT_FEATURE_QUERIES, renderQuery } from '../queries.js';
-import { CsvError, parseTrainingCsv } from '../data/csv.js';
+import { parseReplayCsv } from '../replay/csv.js';
 import { main } from '../cli/exportCli.js';
-import { parseIncidents, parseTime } from './prometheusExport.js';
+import {
+  DEFAULT_LABEL_SOURCES,
+  LabelSourceError,
+  exportHistory,
+  labelQueries,
+  parseHealerEvents,
+  parseIncidents,
+  parseTime,
+} from './prometheusExport.js';
 
 const SCOPE = { namespace: 'prod', deployment: '.+', window: '2m' };
-const BY_QUERY = new Map(
+const BY_QUERY = new Map<string, string>(
   FEATURE_NAMES.map((f) => [renderQuery(DEFAULT_FEATURE_QUERIES[f], SCOPE), f]),
 );
+const LABELS = labelQueries(DEFAULT_LABEL_SOURCES, SCOPE);
+for (const [k, q] of Object.entries(LABELS)) BY_QUERY.set(q, `label:${k}`);
 const FROM = 1_700_000_000;
-const TO = FROM + 20 * 60; // 20 minutes at 30 s: 41 samples per deployment
-const INCIDENT_START = FROM + 12 * 60;
+const TO = FROM + 60 * 60; // an hour at 30 s: 121 samples per deployment
+const ALERT_AT = FROM + 20 * 60; // api's alert fires for 2 minutes
+const OOM_AT = FROM + 40 * 60; // web is OOM-killed
+const BURST_AT = FROM + 50 * 60; // api: 30 % errors for 2 minutes
 
-/** A fake Prometheus answering /api/v1/query_range for the default templates. */
+/** A fake Prometheus answering /api/v1/query_range for the default templates and label queries. */
 function fakePrometheus(
   failFeature?: FeatureName,
 ): Promise<{ server: Server; url: string; queries: string[] }> {
@@ -26,18 +38,17 @@ function fakePrometheus(
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
       const params = new URLSearchParams(body);
       const query = params.get('query') ?? '';
       queries.push(query);
-      const feature = BY_QUERY.get(query);
+      const what = BY_QUERY.get(query);
       res.setHeader('content-type', 'application/json');
-      if (url.pathname !== '/api/v1/query_range' || !feature) {
+      if (!what) {
         res.statusCode = 400;
         res.end(JSON.stringify({ status: 'error', errorType: 'bad_data', error: 'unknown query' }));
         return;
       }
-      if (feature === failFeature) {
+      if (what === failFeature) {
         res.statusCode = 422;
         res.end(
           JSON.stringify({ status: 'error', errorType: 'execution', error: 'query timed out' }),
@@ -47,16 +58,27 @@ function fakePrometheus(
       const start = Number(params.get('start'));
       const end = Number(params.get('end'));
       const step = Number(params.get('step'));
-      const spec = FEATURES.find((f) => f.name === feature)!;
       const series = ['api', 'web'].flatMap((deployment) => {
-        // web has no memory growth series at all: an optional feature, imputed later.
-        if (deployment === 'web' && feature === 'memory_growth_ratio_per_min') return [];
         const values: [number, string][] = [];
         for (let t = start; t <= end; t += step) {
-          let v: number | string = spec.default;
-          if (deployment === 'api' && feature === 'http_5xx_error_rate' && t >= INCIDENT_START)
-            v = 0.3;
-          if (deployment === 'web' && feature === 'cpu_usage_pct' && t === FROM) v = 'NaN';
+          let v: number | string;
+          if (what === 'label:alerts')
+            v = deployment === 'api' && t >= ALERT_AT && t < ALERT_AT + 120 ? 1 : 0;
+          else if (what === 'label:terminations')
+            v = deployment === 'web' && t >= OOM_AT && t < OOM_AT + 60 ? 1 : 0;
+          else {
+            const spec = FEATURES.find((f) => f.name === what)!;
+            v = spec.default;
+            if (
+              deployment === 'api' &&
+              what === 'http_5xx_error_rate' &&
+              t >= BURST_AT &&
+              t < BURST_AT + 120
+            )
+              v = 0.3;
+            if (deployment === 'web' && what === 'cpu_usage_pct' && t === FROM) v = 'NaN';
+            if (deployment === 'web' && what === 'memory_limit_ratio' && t === FROM + 30) v = 7; // out of range
+          }
           values.push([t, String(v)]);
         }
         return [{ metric: { namespace: 'prod', deployment }, values }];
@@ -79,14 +101,32 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'model-export-'));
   await writeFile(
-    path.join(dir, 'incidents.csv'),
-    `deployment,start,end\nprod/api,${new Date(INCIDENT_START * 1000).toISOString()},${TO}\n`,
+    path.join(dir, 'events.json'),
+    JSON.stringify({
+      items: [
+        {
+          reason: 'AutoHealRestart',
+          involvedObject: { kind: 'Deployment', namespace: 'prod', name: 'web' },
+          lastTimestamp: new Date((FROM + 10 * 60) * 1000).toISOString(),
+        },
+        {
+          reason: 'ScalingReplicaSet',
+          involvedObject: { kind: 'Deployment', namespace: 'prod', name: 'web' },
+          lastTimestamp: new Date(FROM * 1000).toISOString(),
+        },
+        {
+          reason: 'AutoHealRecovered',
+          involvedObject: { kind: 'Deployment', namespace: 'prod', name: 'api' },
+          lastTimestamp: new Date(FROM * 1000).toISOString(),
+        },
+      ],
+    }),
   );
 });
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 describe('export from Prometheus', () => {
-  it('range-queries every feature template and writes a labelled training CSV', async () => {
+  it('streams a labelled file chunk by chunk: alerts, terminations, the healer’s Events and SLO breaches', async () => {
     const prom = await fakePrometheus();
     const lines: string[] = [];
     try {
@@ -97,25 +137,69 @@ describe('export from Prometheus', () => {
           from: String(FROM),
           to: String(TO),
           step: '30s',
-          incidents: path.join(dir, 'incidents.csv'),
+          chunk: '20m',
+          events: path.join(dir, 'events.json'),
           out: path.join(dir, 'out.csv'),
         },
         (l) => lines.push(l),
       );
-      expect(lines.join('\n')).toMatch(/81 rows/);
       expect(code).toBe(0);
     } finally {
       prom.server.close();
     }
-    expect(new Set(prom.queries)).toEqual(new Set(BY_QUERY.keys()));
-    const text = await readFile(path.join(dir, 'out.csv'), 'utf8');
-    const d = parseTrainingCsv(text);
-    // 41 samples for api, 40 for web (its first one lacks cpu and is dropped).
-    expect(d.rows).toBe(81);
-    // api is labelled from 5 minutes before the incident (the horizon) to its end: minutes 7..20.
-    expect(Array.from(d.y).reduce((a, b) => a + b, 0)).toBe(27);
-    expect(text.split('\n')[0]).toMatch(/^timestamp,namespace,deployment,restart_count_last_5m,/);
-    expect(lines.join('\n')).toMatch(/dropped 1 without a required feature/);
+    // Chunks of 20 min (3, and one for the last sample): a range query per feature and label source each.
+    expect(prom.queries).toHaveLength(4 * (FEATURE_NAMES.length + 2));
+    const table = parseReplayCsv(await readFile(path.join(dir, 'out.csv'), 'utf8'), {
+      label: true,
+    });
+    expect(table.rows).toBe(2 * 121); // web's first row lacks cpu but keeps its other required features
+    const labelled = (dep: string): number[] => {
+      const out: number[] = [];
+      for (let r = 0; r < table.rows; r++) {
+        if (table.series[table.seriesOf[r]!]!.deployment === dep && table.labels![r])
+          out.push((table.t[r]! - FROM) / 60);
+      }
+      return out;
+    };
+    // Each incident labels the 5 minutes before it (the horizon) and itself.
+    expect(labelled('api')).toEqual([
+      ...Array.from({ length: 14 }, (_, i) => 15 + i / 2), // alert at 20–22 min
+      ...Array.from({ length: 14 }, (_, i) => 45 + i / 2), // 30 % errors at 50–52 min
+    ]);
+    expect(labelled('web')).toEqual([
+      ...Array.from({ length: 15 }, (_, i) => 3 + i / 2), // healer restart at 10 min: incident from 8
+      ...Array.from({ length: 12 }, (_, i) => 35 + i / 2), // OOM kill at 40–41 min
+    ]);
+    const text = lines.join('\n');
+    expect(text).toMatch(
+      /242 rows \(55 labelled 1: .*alerts 14.*\) from 2 deployments in 4 chunks \(60 range queries\); 1 cells out of range left empty/,
+    );
+    expect(text).toMatch(/healer Event AutoHealRestart 15/);
+  });
+
+  it('needs no label source file: the cluster history is enough', async () => {
+    const prom = await fakePrometheus();
+    const pieces: string[] = [];
+    try {
+      const r = await exportHistory({
+        prometheusUrl: prom.url,
+        namespace: 'prod',
+        deployment: '.+',
+        from: FROM,
+        to: TO,
+        stepSeconds: 30,
+        window: '2m',
+        labels: { ...DEFAULT_LABEL_SOURCES, alerts: null },
+        chunkSeconds: 600,
+        write: (t) => void pieces.push(t),
+      });
+      expect(r.rows).toBe(242);
+      expect(r.bySource.alerts).toBeUndefined();
+      expect(r.bySource.slo).toBe(14);
+      expect(pieces.length).toBeGreaterThan(6); // written as it goes, never as one string
+    } finally {
+      prom.server.close();
+    }
   });
 
   it('names the feature and the Prometheus error when a query fails', async () => {
@@ -128,7 +212,6 @@ describe('export from Prometheus', () => {
           namespace: 'prod',
           from: String(FROM),
           to: String(TO),
-          incidents: path.join(dir, 'incidents.csv'),
           out: path.join(dir, 'fail.csv'),
         },
         (l) => lines.push(l),
@@ -153,12 +236,62 @@ describe('export from Prometheus', () => {
     expect(text).toMatch(/--prometheus "not a url" is not a URL/);
     expect(text).toMatch(/--from "yesterday" is not an ISO 8601 time/);
     expect(text).toMatch(/--step "30x" is not a duration/);
-    expect(text).toMatch(/--incidents is required/);
+    expect(text).toMatch(/--out is required/);
+  });
+
+  it('names a bad Events file', async () => {
+    await writeFile(path.join(dir, 'bad-events.json'), '{"kind":"List"}');
+    const lines: string[] = [];
+    const code = await main(
+      {
+        prometheus: 'http://127.0.0.1:9',
+        namespace: 'prod',
+        from: '1',
+        to: '2',
+        events: path.join(dir, 'bad-events.json'),
+        out: path.join(dir, 'x.csv'),
+      },
+      (l) => lines.push(l),
+    );
+    expect(code).toBe(1);
+    expect(lines.join('\n')).toMatch(/bad-events\.json: the Events file has no "items" list/);
   });
 });
 
-describe('incidents file', () => {
-  it('accepts ISO and unix times, namespace/name or a namespace column', () => {
+describe('label sources from files', () => {
+  it('reads the healer’s action Events about deployments, two minutes before each', () => {
+    const events = parseHealerEvents(
+      JSON.stringify({
+        items: [
+          {
+            reason: 'AutoHealRollback',
+            involvedObject: { kind: 'Deployment', namespace: 'dev', name: 'api' },
+            eventTime: '2024-05-01T00:10:00Z',
+          },
+        ],
+      }),
+    );
+    const t = Date.parse('2024-05-01T00:10:00Z') / 1000;
+    expect(events).toEqual([
+      {
+        namespace: 'dev',
+        deployment: 'api',
+        start: t - 120,
+        end: t,
+        source: 'healer Event AutoHealRollback',
+      },
+    ]);
+    expect(() => parseHealerEvents('[')).toThrow(LabelSourceError);
+    expect(() =>
+      parseHealerEvents(
+        JSON.stringify({
+          items: [{ reason: 'AutoHealRestart', involvedObject: { kind: 'Deployment', name: 'x' } }],
+        }),
+      ),
+    ).toThrow(/items\[0\] \(AutoHealRestart x\): no eventTime/);
+  });
+
+  it('accepts a hand-written incidents file: ISO and unix times, namespace/name or a namespace column', () => {
     expect(
       parseIncidents('deployment,start,end\nprod/api,1700000000,2023-11-14T22:20:00Z\n'),
     ).toEqual([
@@ -167,29 +300,18 @@ describe('incidents file', () => {
         deployment: 'api',
         start: 1_700_000_000,
         end: parseTime('2023-11-14T22:20:00Z'),
+        source: 'incidents file',
       },
-    ]);
-    expect(parseIncidents('namespace,deployment,start,end\ndev,web,1,2')).toEqual([
-      { namespace: 'dev', deployment: 'web', start: 1, end: 2 },
     ]);
   });
 
   it.each([
-    ['deployment,start\napi,1', 1, 'end', /missing/],
-    ['deployment,start,end\napi,soon,5', 2, 'start', /"soon" is not an ISO 8601 time/],
-    ['deployment,start,end\napi,1,2\napi,9,5', 3, 'end', /before start/],
-    ['deployment,start,end\n,1,2', 2, 'deployment', /empty/],
-    ['deployment,start,end\napi,1', 2, undefined, /2 fields/],
-  ])('%p → line %p, field %p', (text, line, field, message) => {
-    let err: unknown;
-    try {
-      parseIncidents(text);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(CsvError);
-    expect((err as CsvError).line).toBe(line);
-    expect((err as CsvError).field).toBe(field);
-    expect((err as CsvError).message).toMatch(message);
+    ['deployment,start\napi,1', /line 1, field end: required column is missing/],
+    ['deployment,start,end\napi,soon,5', /line 2, field start: "soon" is not an ISO 8601 time/],
+    ['deployment,start,end\napi,1,2\napi,9,5', /line 3, field end: is before start/],
+    ['deployment,start,end\n,1,2', /line 2, field deployment: is empty/],
+    ['deployment,start,end\napi,1', /line 2: has 2 fields/],
+  ])('incidents %p → %p', (text, message) => {
+    expect(() => parseIncidents(text)).toThrow(message);
   });
 });

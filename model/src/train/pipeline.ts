@@ -1,14 +1,22 @@
-import { FEATURES, LABEL_HORIZON_MINUTES, type FeatureName } from '../schema.js';
+import { FEATURES, LABEL_HORIZON_MINUTES } from '../schema.js';
 import { serialiseModel, sha256, type ModelMetadata } from '../artifact.js';
-import { generateRuns, runsToDataset, datasetDigest, type Dataset } from '../data/dataset.js';
+import {
+  generateRuns,
+  runsToDataset,
+  datasetDigest,
+  NO_AUGMENTATION,
+  type Augmentation,
+  type Dataset,
+} from '../data/dataset.js';
+import { DEFAULT_BASELINE_WINDOWS } from '../features/windows.js';
+import { DEFAULT_GENERATOR, type GeneratorOptions } from '../data/simulate.js';
 import { brier, confusion, ece, prAuc, rocAuc, logLoss } from '../eval/metrics.js';
-import { CompiledMlp } from '../compiled.js';
-import { normaliseInto } from '../normalise.js';
 import { sigmoid } from './calibrate.js';
 import {
+  CLIP,
   DEFAULT_TRAIN_CONFIG,
-  normaliseDataset,
   predictLogits,
+  standardiseDataset,
   trainModel,
   type TrainConfig,
   type TrainedModel,
@@ -20,20 +28,26 @@ export interface SyntheticSpec {
   validationSeed: number;
   runsPerScenario: number;
   validationRunsPerScenario: number;
-  /** Share of training rows whose optional features are replaced by their defaults. */
-  imputeFraction: number;
-  /** Share of training rows pushed past one SLO limit (labelled 1). */
-  breachAugmentFraction: number;
+  augmentation: Augmentation;
+  generator: GeneratorOptions;
 }
 
 export const DEFAULT_SYNTHETIC: SyntheticSpec = {
   trainSeed: 1,
   validationSeed: 2,
-  runsPerScenario: 40,
-  validationRunsPerScenario: 12,
-  imputeFraction: 0.2,
-  breachAugmentFraction: 0.04,
+  runsPerScenario: 30,
+  validationRunsPerScenario: 10,
+  augmentation: {
+    imputeFraction: 0.05,
+    dropFeatureFraction: 0.15,
+    noContextFraction: 0.25,
+    breachAugmentFraction: 0.03,
+  },
+  generator: DEFAULT_GENERATOR,
 };
+
+/** Beyond its training range by more than this share of the range, an input makes the model abstain. */
+export const OOD_MARGIN = 0.5;
 
 /**
  * The default decision threshold: the value on a 0.05 grid that maximises F1 on the validation
@@ -53,12 +67,16 @@ export function selectThreshold(risks: readonly number[], labels: ArrayLike<numb
   }
   return best;
 }
-/** Integrated-gradient steps of the explanation (see README: accuracy vs. speed). */
-export const DEFAULT_IG_STEPS = 4;
 
 export type TrainingData =
   | { kind: 'synthetic'; spec: SyntheticSpec }
-  | { kind: 'csv'; path: string; train: Dataset; validation: Dataset };
+  | {
+      kind: 'csv';
+      path: string;
+      train: Dataset;
+      validation: Dataset;
+      split: Record<string, unknown>;
+    };
 
 export interface BuiltArtifact {
   modelJson: string;
@@ -70,18 +88,23 @@ export interface BuiltArtifact {
 /** Generates the synthetic training and validation sets (training-range parameters, own seeds). */
 export function syntheticData(spec: SyntheticSpec): { train: Dataset; validation: Dataset } {
   const train = runsToDataset(
-    generateRuns({ seed: spec.trainSeed, variant: 'train', runsPerScenario: spec.runsPerScenario }),
-    spec.imputeFraction,
+    generateRuns({
+      seed: spec.trainSeed,
+      variant: 'train',
+      runsPerScenario: spec.runsPerScenario,
+      generator: spec.generator,
+    }),
+    spec.augmentation,
     spec.trainSeed,
-    true,
-    spec.breachAugmentFraction,
   );
   const validation = runsToDataset(
     generateRuns({
       seed: spec.validationSeed,
       variant: 'train',
       runsPerScenario: spec.validationRunsPerScenario,
+      generator: spec.generator,
     }),
+    NO_AUGMENTATION,
   );
   return { train, validation };
 }
@@ -91,7 +114,6 @@ export async function buildArtifact(opts: {
   data: TrainingData;
   config?: TrainConfig;
   threshold?: number;
-  igSteps?: number;
   createdAt?: string;
   onEpoch?: (epoch: number, loss: number) => void;
 }): Promise<BuiltArtifact> {
@@ -101,40 +123,18 @@ export async function buildArtifact(opts: {
   const trained = await trainModel(train, validation, config, opts.onEpoch);
   const { modelJson, weights } = await serialiseModel(trained.model);
   const weightsDigest = sha256(weights);
-
   const { a, b } = trained.calibration;
   const logits = predictLogits(
     trained.model,
-    normaliseDataset(trained.normalisation, validation),
+    standardiseDataset(trained.inputs, validation),
     validation.rows,
   );
   const risks = Array.from(logits, (l) => sigmoid(a * l + b));
-  const baseline = Object.fromEntries(FEATURES.map((f) => [f.name, f.default])) as Record<
-    FeatureName,
-    number
-  >;
-  const baselineZ = new Float64Array(FEATURES.length);
-  normaliseInto(
-    trained.normalisation,
-    FEATURES.map((f) => f.default),
-    baselineZ,
-  );
-  const kernels = trained.model.layers.map((l) => l.getWeights());
-  const mlp = new CompiledMlp(
-    kernels.map(([k, bias], i) => ({
-      inSize: k!.shape[0] as number,
-      outSize: k!.shape[1] as number,
-      kernel: k!.dataSync() as Float32Array,
-      bias: bias!.dataSync() as Float32Array,
-      relu: i < kernels.length - 1,
-    })),
-    baselineZ,
-  );
   let positives = 0;
   for (let i = 0; i < train.rows; i++) positives += train.y[i] as number;
 
   const metadata: ModelMetadata = {
-    format: 'aiops-risk-model/1',
+    format: 'aiops-risk-model/2',
     version: `risk-mlp-${weightsDigest.slice(0, 12)}`,
     createdAt: opts.createdAt ?? new Date().toISOString(),
     threshold: opts.threshold ?? selectThreshold(risks, validation.y),
@@ -147,15 +147,18 @@ export async function buildArtifact(opts: {
       required: f.required,
       default: f.default,
     })),
-    normalisation: trained.normalisation,
+    inputs: trained.inputs,
+    clip: CLIP,
+    baselineWindows: DEFAULT_BASELINE_WINDOWS,
     calibration: trained.calibration,
-    architecture: { hidden: config.hidden, activation: 'relu', output: 'logit' },
-    explanation: {
-      method: 'integrated_gradients',
-      steps: opts.igSteps ?? DEFAULT_IG_STEPS,
-      baseline,
-      baselineRisk: sigmoid(a * mlp.baselineLogit + b),
+    architecture: {
+      hidden: [config.hidden],
+      activation: 'relu',
+      output: 'logit',
+      unitSigns: trained.unitSigns,
     },
+    ood: { margin: OOD_MARGIN },
+    explanation: { method: 'integrated_gradients_exact', reference: 'deployment_baseline' },
     training: {
       source: opts.data.kind,
       dataDigest: datasetDigest(train),
@@ -164,7 +167,10 @@ export async function buildArtifact(opts: {
       validationRows: validation.rows,
       config: { ...config },
       finalLoss: trained.lossHistory[trained.lossHistory.length - 1] ?? NaN,
-      data: opts.data.kind === 'synthetic' ? { ...opts.data.spec } : { csv: opts.data.path },
+      data:
+        opts.data.kind === 'synthetic'
+          ? { ...opts.data.spec }
+          : { csv: opts.data.path, split: opts.data.split },
     },
     weightsDigest,
     metrics: {

@@ -1,0 +1,71 @@
+/**
+ * Leave-one-day-out choice of the own-normal layer's rule on the real days, with the serving
+ * model: every rule of a grid fixed here before looking at the results (and the layer off) is
+ * scored on every day; each day is then scored with the rule picked on the other days, so no day
+ * is reported as held out after being tuned on. With --write DIR, writes tuning.json (quoted in the report).
+ *
+ *   npm run tune:own-normal -w model [-- --nezha DIR] [--write model/artifacts/<version>]
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Predictor } from '../src/predictor.js';
+import { discoverDays } from '../src/nezha/convert.js';
+import { evaluateDay } from '../src/eval/realData.js';
+import { leaveOneDayOut, FA_WEIGHT, type DayScore } from '../src/eval/tuning.js';
+import type { OwnNormalRule } from '../src/ownNormal/ownNormal.js';
+import { DEFAULT_NEZHA_DIR } from '../src/cli/evalCli.js';
+import { resolvePaths } from '../src/cli/paths.js';
+
+const { values: raw } = parseArgs({
+  options: { nezha: { type: 'string' }, write: { type: 'string' }, dir: { type: 'string' } },
+});
+const values = resolvePaths(raw, ['nezha', 'write', 'dir']);
+
+/** The grid, fixed before looking at the results. */
+export const RULES: Record<string, OwnNormalRule | false> = { off: false };
+for (const z of [4, 6, 8])
+  for (const ratio of [1.3, 1.5, 2])
+    RULES[`z${z}-x${ratio}`] = { z, ratio, minLatencyRiseSeconds: 0.05, minErrorRise: 0.02 };
+
+const days = await discoverDays(values.nezha ?? process.env.NEZHA_DIR ?? DEFAULT_NEZHA_DIR);
+const p = await Predictor.load({ engine: 'cpu', ...(values.dir ? { dir: values.dir } : {}) });
+const scores: Record<string, DayScore[]> = {};
+try {
+  for (const [name, rule] of Object.entries(RULES)) {
+    p.scorer.ownNormal = rule;
+    scores[name] = [];
+    for (const day of days) {
+      const s = (await evaluateDay(p, day)).detectors.model.score;
+      scores[name].push({
+        day: path.basename(day),
+        detected: s.detected,
+        faults: s.faults,
+        falseAlarmMinutesPerHour: s.falseAlarmMinutesPerHour,
+      });
+    }
+    console.log(
+      `${name}: ${scores[name].map((s) => `${s.day} ${s.detected}/${s.faults} (${s.falseAlarmMinutesPerHour.toFixed(2)} FA/h)`).join(' · ')}`,
+    );
+  }
+} finally {
+  p.dispose();
+}
+const lodo = leaveOneDayOut(scores);
+for (const h of lodo.heldOut) {
+  console.log(
+    `held out ${h.day}: picked ${h.picked} on the other days → ${h.detected}/${h.faults}, ${h.falseAlarmMinutesPerHour.toFixed(2)} FA min/h`,
+  );
+}
+console.log(`chosen on every day: ${lodo.chosen}`);
+if (values.write) {
+  const record = {
+    method: `leave-one-day-out over own-normal rules with ${p.version}; utility = detected share − ${FA_WEIGHT} × false-alarm minutes per hour`,
+    variants: RULES,
+    scores,
+    ...lodo,
+  };
+  const file = path.join(values.write, 'tuning.json');
+  await writeFile(file, JSON.stringify(record, null, 2) + '\n');
+  console.log(`wrote ${file}`);
+}

@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main as replayCli } from './replayCli.js';
+import { main as evalCli, DEFAULT_NEZHA_DIR, REPO_ROOT } from './evalCli.js';
+import { main as nezhaCli } from './nezhaCli.js';
+import { fromInvocation } from './paths.js';
+import { writeNezhaFixture } from '../nezha/fixture.js';
+import { DEFAULT_ARTIFACT_DIR } from '../predictor.js';
+import { CURRENT_FILE } from '../artifact.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'model-cli-'));
+  await writeNezhaFixture(path.join(dir, 'nezha'), {
+    name: 'shop_2024-01-01',
+    minutes: 150,
+    faults: [{ minute: 80, pod: 'cart-5c4d3b2a1-fghij', type: 'cpu_contention' }],
+  });
+});
+afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+const io = () => {
+  const lines: string[] = [];
+  const stdout = new PassThrough();
+  let out = '';
+  stdout.on('data', (b: Buffer) => (out += b.toString()));
+  return { lines, io: { log: (l: string) => void lines.push(l), stdout }, output: () => out };
+};
+
+describe('nezha → replay', () => {
+  it('converts a day and replays it: one output row per input row, episodes printed', async () => {
+    const lines: string[] = [];
+    const csv = path.join(dir, 'day.csv');
+    expect(
+      await nezhaCli(
+        {
+          day: path.join(dir, 'nezha', 'shop_2024-01-01'),
+          out: csv,
+          faults: path.join(dir, 'faults.json'),
+        },
+        (l) => lines.push(l),
+      ),
+    ).toBe(0);
+    expect(lines[0]).toMatch(
+      /wrote .*day\.csv \(450 rows, 3 series\) and .*faults\.json \(1 faults\)/,
+    );
+    const r = io();
+    expect(await replayCli({ csv, out: path.join(dir, 'risk.csv') }, r.io)).toBe(0);
+    const out = (await readFile(path.join(dir, 'risk.csv'), 'utf8')).trim().split('\n');
+    expect(out).toHaveLength(451);
+    expect(out[0]).toBe('timestamp,namespace,deployment,risk,at_risk');
+    const text = r.lines.join('\n');
+    expect(text).toMatch(
+      /replayed 450 rows of 3 deployments .* \(entry: risk ≥ 0\.8 for 3 cycles, exit: < 0\.5 for 3; a cycle every 30 s; SLO layer: no objective given\): \d+ rows at risk, 1 episodes/,
+    );
+    expect(text).toMatch(
+      // The fixture's fault takes the cart's p95 from 50 ms to 1.5 s: far from its own normal.
+      /episode shop\/cart 2024-01-01T01:2\d:10Z → .* by the own_normal layer; top: (cpu_usage_pct|http_p95_latency_seconds)/,
+    );
+  });
+
+  it('writes the output to stdout without --out', async () => {
+    const r = io();
+    expect(await replayCli({ csv: path.join(dir, 'day.csv') }, r.io)).toBe(0);
+    expect(r.output().split('\n')).toHaveLength(452);
+  });
+
+  it.each<[string, Record<string, string | boolean>, string, number, RegExp]>([
+    [
+      'a bad cell names the line and column',
+      {},
+      'timestamp,namespace,deployment,cpu_usage_pct\n2024-01-01T00:00:00Z,prod,web,12\n2024-01-01T00:01:00Z,prod,web,twelve\n',
+      1,
+      /bad\.csv: line 3, column cpu_usage_pct: "twelve" is not a finite number/,
+    ],
+    [
+      'a bad rule is a usage error',
+      { high: '0.4', low: '0.6' },
+      'x',
+      2,
+      /low \(0\.6\) must be ≤ high \(0\.4\)/,
+    ],
+    ['a missing file', { csv: '/nonexistent.csv' }, 'x', 1, /cannot read \/nonexistent\.csv/],
+  ])('%s', async (_n, opts, text, code, message) => {
+    await writeFile(path.join(dir, 'bad.csv'), text);
+    const r = io();
+    expect(await replayCli({ csv: path.join(dir, 'bad.csv'), ...opts }, r.io)).toBe(code);
+    expect(r.lines.join('\n')).toMatch(message);
+  });
+});
+
+describe('model:eval', () => {
+  it('evaluates every day folder found under --nezha and the synthetic runs, and writes the report beside the model', async () => {
+    const models = path.join(dir, 'models');
+    await cp(DEFAULT_ARTIFACT_DIR, models, { recursive: true });
+    const version = (await readFile(path.join(models, CURRENT_FILE), 'utf8')).trim();
+    await rm(path.join(models, version, 'report.json'));
+    const lines: string[] = [];
+    const code = await evalCli(
+      { dir: models, nezha: path.join(dir, 'nezha'), runs: '1' },
+      {},
+      (l) => lines.push(l),
+    );
+    expect(code).toBe(0);
+    expect(lines[0]).toMatch(/^shop_2024-01-01: model 1\/1 /);
+    const report = JSON.parse(await readFile(path.join(models, version, 'report.json'), 'utf8'));
+    expect(report.model.version).toBe(version);
+    expect(report.realData.days.map((d: { day: string }) => d.day)).toEqual(['shop_2024-01-01']);
+    expect(report.realData.days[0].replayMs).toBeUndefined(); // timings stay out of the committed file
+    const md = await readFile(path.join(models, version, 'report.md'), 'utf8');
+    expect(md).toContain('### shop_2024-01-01');
+    expect(md).toContain('## Synthetic held-out runs');
+  });
+
+  it('says where it looked when there is no Nezha data, and honours NEZHA_DIR', async () => {
+    const lines: string[] = [];
+    expect(await evalCli({}, { NEZHA_DIR: '/nonexistent/nezha' }, (l) => lines.push(l))).toBe(2);
+    expect(lines[0]).toMatch(
+      /no Nezha data at \/nonexistent\/nezha: pass --nezha DIR \(or NEZHA_DIR\), or --synthetic-only/,
+    );
+    expect(DEFAULT_NEZHA_DIR).toBe(path.resolve(REPO_ROOT, '..', 'shared', 'data', 'nezha'));
+  });
+});
+
+describe('paths', () => {
+  it('resolves command-line paths against the directory the command was typed in (INIT_CWD)', () => {
+    expect(fromInvocation('data.csv', { INIT_CWD: '/home/me' })).toBe('/home/me/data.csv');
+    expect(fromInvocation('/abs.csv', { INIT_CWD: '/home/me' })).toBe('/abs.csv');
+  });
+});
+
+describe('the committed report', () => {
+  it('belongs to the committed model: same version and weights digest', async () => {
+    const version = (await readFile(path.join(DEFAULT_ARTIFACT_DIR, CURRENT_FILE), 'utf8')).trim();
+    const metadata = JSON.parse(
+      await readFile(path.join(DEFAULT_ARTIFACT_DIR, version, 'metadata.json'), 'utf8'),
+    );
+    const file = path.join(DEFAULT_ARTIFACT_DIR, version, 'report.json');
+    expect(existsSync(file)).toBe(true);
+    const report = JSON.parse(await readFile(file, 'utf8'));
+    expect(report.model).toEqual({
+      version,
+      weightsDigest: metadata.weightsDigest,
+      threshold: metadata.threshold,
+    });
+    expect(report.realData?.days.length ?? 0).toBeGreaterThanOrEqual(3);
+    expect(await readFile(path.join(DEFAULT_ARTIFACT_DIR, version, 'report.md'), 'utf8')).toContain(
+      `# Risk model evaluation — ${version}`,
+    );
+  });
+});

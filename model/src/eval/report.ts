@@ -1,0 +1,195 @@
+/**
+ * The evaluation report: real-data days and the synthetic held-out set, each with the model beside
+ * the rule baselines, as JSON (for tools and the backend's `GET /model`) and markdown (committed
+ * beside the artifact).
+ */
+import type { DayResult, DetectorResult } from './realData.js';
+import type { DetectorName, SyntheticReport } from './synthetic.js';
+import type { TuningRecord } from './tuning.js';
+
+export interface EvaluationReport {
+  format: 'aiops-risk-report/2';
+  model: { version: string; weightsDigest: string; threshold: number };
+  command: string;
+  realData: {
+    source: string;
+    days: DayResult[];
+    /** Days found where the model beats both baselines (literal bar / at the same false-alarm budget). */
+    summary: { days: number; beatsBothLiteral: number; beatsBothAtBudget: number };
+  } | null;
+  synthetic: SyntheticReport;
+  /** The synthetic verdict: model ahead of both rules in ROC-AUC, in detections at no more false alarms, and at the same budget. */
+  syntheticVerdict: { rocAuc: boolean; events: boolean; eventsAtBudget: boolean };
+  tuning?: unknown;
+}
+
+const f2 = (x: number | null | undefined): string =>
+  x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(2);
+const f3 = (x: number | null | undefined): string =>
+  x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(3);
+const lag = (s: number | null): string => (s === null ? '–' : `${Math.round(s)} s`);
+
+function detectorRow(d: DetectorResult): string {
+  const s = d.score;
+  return `| ${d.name} | ${d.operatingPoint} | ${s.detected}/${s.faults} | ${s.culpritDetected ?? '–'} | ${lag(s.medianLagSeconds)} | ${s.falseAlarmMinutes} | ${f2(s.falseAlarmMinutesPerHour)} |`;
+}
+
+const DETECTOR_LABEL: Record<DetectorName, string> = {
+  model: 'model + SLO + own-normal layers (entry rule)',
+  slo_distance: 'SLO-distance rule (≥ 1)',
+  own_3sigma: '3σ on own 5xx and p95 (history)',
+};
+
+export function formatReport(r: EvaluationReport): string {
+  const out: string[] = [];
+  out.push(`# Risk model evaluation — ${r.model.version}`, '');
+  out.push(
+    `Reproduce: \`${r.command}\`. Weights SHA-256 \`${r.model.weightsDigest.slice(0, 16)}…\`.`,
+    '',
+  );
+  if (r.realData) {
+    const s = r.realData.summary;
+    out.push('## Real cluster data (Nezha)', '');
+    out.push(
+      `Source: \`${r.realData.source}\`, every day folder found (${s.days}). Each day is converted to the replay file format and scored by \`replay\` — the healer's code path: trailing baselines built from the replayed history only, the Predictor with its SLO and own-normal layers, the healer's entry rule — beside two baselines computed in the same run. Detection: an alert at a row within [injection, +240 s]. False alarms: distinct alerting minutes from 10 min after the last listed injection to the end of the day, per hour. "culprit": detections by an alert on the injected deployment itself.`,
+      '',
+    );
+    out.push(
+      `The model beats both baselines at their own operating points (more faults detected, no more false-alarm minutes per hour) on ${s.beatsBothLiteral} of ${s.days} days, and detects more faults than both at the same false-alarm budget on ${s.beatsBothAtBudget} of ${s.days} days.`,
+      '',
+    );
+    for (const d of r.realData.days) {
+      out.push(`### ${d.day}`, '');
+      out.push(
+        `${d.system}: ${d.deployments} series, ${d.rows} rows, ${d.faults} faults (${Object.entries(
+          d.faultTypes,
+        )
+          .map(([k, v]) => `${k} ${v}`)
+          .join(
+            ', ',
+          )}); fault-free ${d.faultFree.hours.toFixed(1)} h from ${d.faultFree.from.slice(11, 16)} UTC; ${d.inconclusiveRows} rows inconclusive (out of distribution).`,
+        '',
+      );
+      out.push(
+        '| detector | operating point | detected | culprit | median lag | FA minutes | FA min/h |',
+      );
+      out.push('| --- | --- | --- | --- | --- | --- | --- |');
+      const det = d.detectors;
+      for (const x of [
+        det.model,
+        det.modelLayerOnly,
+        det.entry3Sigma,
+        det.sloDistance,
+        det.entry3SigmaAtModelBudget,
+        det.sloDistanceAtModelBudget,
+      ]) {
+        out.push(detectorRow(x));
+      }
+      out.push('');
+      const types = Object.keys(d.faultTypes).sort();
+      out.push('| fault type | model | 3σ entry | SLO rule | model median lag |');
+      out.push('| --- | --- | --- | --- | --- |');
+      for (const t of types) {
+        const c = (x: DetectorResult): string => {
+          const [a, b] = x.score.byType[t] ?? [0, 0];
+          return `${a}/${b}`;
+        };
+        const lags = d.detectors.model.score.perFault
+          .filter((p) => p.type === t && p.lagSeconds !== null)
+          .map((p) => p.lagSeconds as number);
+        lags.sort((a, b) => a - b);
+        const med = lags.length ? lags[Math.floor(lags.length / 2)]! : null;
+        out.push(
+          `| ${t} | ${c(det.model)} | ${c(det.entry3Sigma)} | ${c(det.sloDistance)} | ${lag(med)} |`,
+        );
+      }
+      out.push('');
+      const v = d.verdict;
+      out.push(
+        `Verdict: vs 3σ entry ${v.beatsEntry3Sigma ? 'ahead' : '**not ahead**'} at its operating point, ${v.beatsEntry3SigmaAtBudget ? 'ahead' : '**not ahead**'} at the same budget; vs SLO-distance ${v.beatsSloDistance ? 'ahead' : '**not ahead**'} at its operating point, ${v.beatsSloDistanceAtBudget ? 'ahead' : '**not ahead**'} at the same budget.`,
+        '',
+      );
+      if (d.notes.length > 0) out.push(...d.notes.map((n) => `- data: ${n}`), '');
+    }
+  } else out.push('## Real cluster data', '', 'Not evaluated (no Nezha folder given).', '');
+
+  const sy = r.synthetic;
+  out.push('## Synthetic held-out runs', '');
+  out.push(
+    `Seed ${sy.data.seed}, parameter ranges \`${sy.data.variant}\` (not used in training), ${sy.data.runs} runs (grouped: no run has rows in training), one row every ${sy.data.stepSeconds} s. Rows: forecastable rows (label: the run's SLO breached now or within 5 min; ${sy.unforecastableRows} positives before their fault's onset excluded). Events: a faulty run is detected by an alert at or after its fault's onset; lead = first breach − first alert; false alarms: alert minutes per hour of the healthy runs. The model alerts through the entry rule (risk ≥ ${sy.rule.high} for ${sy.rule.enterCycles} cycles), the rules on any row.`,
+    '',
+  );
+  out.push(
+    '| detector | ROC-AUC | PR-AUC | Brier | ECE | detected runs | before breach | median lead (min) | FA min/h (healthy runs) | detected at the model’s FA budget |',
+  );
+  out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const d of Object.keys(sy.rows) as DetectorName[]) {
+    const rw = sy.rows[d];
+    const ev = sy.events[d];
+    const budget = ev.atModelBudget;
+    out.push(
+      `| ${DETECTOR_LABEL[d]} | ${f3(rw.rocAuc)} | ${f3(rw.prAuc)} | ${f3(rw.brier)} | ${f3(rw.ece)} | ${ev.detected}/${ev.breachingRuns} | ${ev.early} | ${f2(ev.medianLeadMinutes)} | ${f2(ev.falseAlarmMinutesPerHour)} | ${budget === undefined ? '–' : `${budget.detected}/${ev.breachingRuns} (threshold ${budget.threshold.toPrecision(3)})`} |`,
+    );
+  }
+  out.push('');
+  out.push(
+    `Verdict: ROC-AUC ${r.syntheticVerdict.rocAuc ? 'ahead of both rules' : '**not ahead of both rules**'}; events ${r.syntheticVerdict.events ? 'ahead of both rules (more runs detected, no more false alarms)' : '**not ahead of both rules** at their own operating points'}; at the same false-alarm budget ${r.syntheticVerdict.eventsAtBudget ? 'ahead of both' : '**not ahead of both**'}.`,
+    '',
+  );
+  out.push(
+    '| scenario | runs | breaching | model detected | SLO rule | own 3σ | model median lead (min) | model alert min/h |',
+  );
+  out.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const s of sy.scenarios) {
+    out.push(
+      `| ${s.scenario} | ${s.runs} | ${s.breachingRuns} | ${s.detected.model} | ${s.detected.slo_distance} | ${s.detected.own_3sigma} | ${f2(s.medianLeadMinutes.model)} | ${f2(s.alertMinutesPerHour.model)} |`,
+    );
+  }
+  out.push(
+    '',
+    `Lead time is zero or negative where a fault breaks the SLO in the sample it starts (error bursts, node losses, crash loops): nothing precedes them in the features. The model's alerts also pass the entry rule (${sy.rule.enterCycles} consecutive cycles at ≥ ${sy.rule.high}), which costs ${sy.rule.enterCycles - 1} cycles after its risk first crosses; the rules alert on the first row.`,
+    '',
+  );
+  if (r.tuning !== undefined) out.push(...tuningSection(r.tuning));
+  return out.join('\n');
+}
+
+function isTuning(t: unknown): t is TuningRecord {
+  const o = t as Partial<TuningRecord> | null;
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.chosen === 'string' &&
+    typeof o.scores === 'object' &&
+    Array.isArray(o.heldOut)
+  );
+}
+
+/** The tuning record (tuning.json beside the artifact) as tables; the raw record is in report.json. */
+function tuningSection(t: unknown): string[] {
+  if (!isTuning(t)) return ['## Tuning', '', '```json', JSON.stringify(t, null, 2), '```', ''];
+  const out = ['## Tuning', '', `Method: ${t.method}. Chosen: \`${t.chosen}\`.`, ''];
+  const days = t.heldOut.map((h) => h.day);
+  out.push(`| variant | settings | ${days.join(' | ')} |`);
+  out.push(`| --- | --- | ${days.map(() => '---').join(' | ')} |`);
+  for (const [name, scores] of Object.entries(t.scores)) {
+    const cells = days.map((d) => {
+      const s = scores.find((x) => x.day === d);
+      return s === undefined
+        ? '–'
+        : `${s.detected}/${s.faults}, ${f2(s.falseAlarmMinutesPerHour)} FA min/h`;
+    });
+    out.push(`| ${name} | \`${JSON.stringify(t.variants[name])}\` | ${cells.join(' | ')} |`);
+  }
+  out.push(
+    '',
+    '| held-out day | picked on the other days | result on the held-out day |',
+    '| --- | --- | --- |',
+  );
+  for (const h of t.heldOut)
+    out.push(
+      `| ${h.day} | ${h.picked} | ${h.detected}/${h.faults}, ${f2(h.falseAlarmMinutesPerHour)} FA min/h |`,
+    );
+  out.push('');
+  return out;
+}

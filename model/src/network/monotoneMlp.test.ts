@@ -1,0 +1,89 @@
+import { describe, expect, it } from '@jest/globals';
+import { MonotoneMlp, type MlpWeights } from './monotoneMlp.js';
+import { Rng } from '../rng.js';
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+function randomNet(rng: Rng, inSize = 5, hidden = 8): MlpWeights {
+  return {
+    inSize,
+    hidden,
+    w1: Float64Array.from({ length: inSize * hidden }, () => rng.normal()),
+    b1: Float64Array.from({ length: hidden }, () => rng.normal() * 0.5),
+    w2: Float64Array.from({ length: hidden }, () => rng.normal()),
+    b2: 0.2,
+  };
+}
+
+/** Integrated gradients of σ(a·logit + b) by brute force: many midpoints, finite differences. */
+function bruteForce(
+  m: MonotoneMlp,
+  z: Float64Array,
+  zr: Float64Array,
+  a: number,
+  b: number,
+): Float64Array {
+  const n = z.length;
+  const out = new Float64Array(n);
+  const x = new Float64Array(n);
+  const steps = 4000;
+  const eps = 1e-6;
+  for (let s = 0; s < steps; s++) {
+    const al = (s + 0.5) / steps;
+    for (let i = 0; i < n; i++) x[i] = zr[i]! + al * (z[i]! - zr[i]!);
+    const f0 = sigmoid(a * m.logit(x) + b);
+    for (let i = 0; i < n; i++) {
+      const keep = x[i]!;
+      x[i] = keep + eps;
+      out[i] = out[i]! + ((sigmoid(a * m.logit(x) + b) - f0) / eps) * ((z[i]! - zr[i]!) / steps);
+      x[i] = keep;
+    }
+  }
+  return out;
+}
+
+describe('MonotoneMlp', () => {
+  it('computes exact integrated gradients: equal to brute force, summing to the risk difference', () => {
+    const rng = new Rng(5);
+    for (let trial = 0; trial < 20; trial++) {
+      const m = new MonotoneMlp(randomNet(rng));
+      const z = Float64Array.from({ length: 5 }, () => rng.uniform(-3, 3));
+      const zr = Float64Array.from({ length: 5 }, () => rng.uniform(-3, 3));
+      const out = new Float64Array(5);
+      const logit = m.attribute(z, zr, 1.3, -0.2, out);
+      expect(logit).toBeCloseTo(m.logit(z), 12);
+      const delta = sigmoid(1.3 * logit - 0.2) - sigmoid(1.3 * m.lastRefLogit - 0.2);
+      expect(out.reduce((s, x) => s + x, 0)).toBeCloseTo(delta, 12);
+      const brute = bruteForce(m, z, zr, 1.3, -0.2);
+      out.forEach((x, i) => expect(Math.abs(x - brute[i]!)).toBeLessThan(1e-3));
+    }
+  });
+
+  it('attributes nothing to an input that did not change, and nothing at all from a point to itself', () => {
+    const m = new MonotoneMlp(randomNet(new Rng(2)));
+    const z = Float64Array.from([1, -2, 0.5, 3, 0]);
+    const zr = Float64Array.from([1, 0, 0, 0, 0]);
+    const out = new Float64Array(5);
+    m.attribute(z, zr, 1, 0, out);
+    expect(out[0]).toBe(0);
+    m.attribute(z, z, 1, 0, out);
+    expect(Array.from(out)).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('refuses weights that break monotonicity for an input marked monotone', () => {
+    const w = randomNet(new Rng(3), 2, 2);
+    w.w1.set([1, -1, 0.5, 0.5]);
+    w.w2.set([1, 1]);
+    const m = new MonotoneMlp(w);
+    expect(() => m.assertMonotone([0, 1])).not.toThrow();
+    expect(() => m.assertMonotone([1, 0])).toThrow(/input 0 is marked monotone but unit 1/);
+  });
+
+  it('refuses weights of the wrong shape or not finite', () => {
+    const w = randomNet(new Rng(1));
+    expect(() => new MonotoneMlp({ ...w, b1: new Float64Array(3) })).toThrow(/wrong shape/);
+    const bad = randomNet(new Rng(1));
+    bad.w2[0] = NaN;
+    expect(() => new MonotoneMlp(bad)).toThrow(/not finite/);
+  });
+});

@@ -1,0 +1,309 @@
+/**
+ * The replay file format: long-format CSV, one row per deployment per step —
+ * `timestamp,namespace,deployment,<feature columns…>` with any subset of the schema's feature
+ * names, in any column order. Timestamps are ISO 8601 or unix seconds; an empty cell is a missing
+ * value. Parsing is line by line (the file is never one string), and every problem names the line
+ * (the header is line 1) and the column.
+ */
+import { FEATURES, FEATURE_NAMES, type FeatureName } from '../schema.js';
+
+/** A replay file problem, naming the line and, when there is one, the column. */
+export class ReplayCsvError extends Error {
+  override readonly name = 'ReplayCsvError';
+  constructor(
+    readonly line: number,
+    readonly column: string | undefined,
+    message: string,
+  ) {
+    super(
+      column === undefined
+        ? `line ${line}: ${message}`
+        : `line ${line}, column ${column}: ${message}`,
+    );
+  }
+}
+
+export const KEY_COLUMNS = ['timestamp', 'namespace', 'deployment'] as const;
+const N = FEATURES.length;
+const INDEX = new Map<string, number>(FEATURE_NAMES.map((n, i) => [n, i]));
+
+/** Parsed rows, column-oriented. Feature values are NaN where the cell was empty or the column absent. */
+export interface ReplayTable {
+  /** Unix seconds per row. */
+  t: Float64Array;
+  /** The timestamp cell as written, echoed in the output. */
+  timestampText: string[];
+  /** Index into `series` per row. */
+  seriesOf: Int32Array;
+  /** `namespace/deployment` keys, and their parts. */
+  series: { namespace: string; deployment: string }[];
+  /** rows × FEATURES.length, schema order. */
+  values: Float64Array;
+  rows: number;
+  /** Features that have a column in the file. */
+  columns: FeatureName[];
+  /** The `label` column (0/1) of a training file, when asked for. */
+  labels?: Uint8Array;
+}
+
+/**
+ * Row `r`'s cells into `present` (cleared first): the features present, as the healer's queries
+ * would have returned them; empty cells are left out.
+ */
+export function readRow(
+  table: ReplayTable,
+  r: number,
+  present: Partial<Record<FeatureName, number>>,
+): void {
+  const n = FEATURE_NAMES.length;
+  for (const k of Object.keys(present)) delete present[k as FeatureName];
+  for (let f = 0; f < n; f++) {
+    const v = table.values[r * n + f] as number;
+    if (v === v) present[FEATURE_NAMES[f] as FeatureName] = v;
+  }
+}
+
+export interface TableOptions {
+  /** A `label` column (0 or 1) is required: a training file. */
+  label?: boolean;
+}
+
+/** Splits one CSV line (RFC 4180 quoting, no embedded newlines). */
+export function splitCsvLine(line: string, lineNo: number): string[] {
+  const cells: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"') {
+        if (line[i + 1] === '"') {
+          cur += '"';
+          i++;
+        } else quoted = false;
+      } else cur += c;
+    } else if (c === '"' && cur === '') quoted = true;
+    else if (c === ',') {
+      cells.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  if (quoted) throw new ReplayCsvError(lineNo, undefined, 'unterminated quoted field');
+  cells.push(cur);
+  return cells.map((s) => s.trim());
+}
+
+/** `2024-05-01T00:00:00Z` or unix seconds → unix seconds; undefined when neither. */
+export function parseTimestamp(text: string): number | undefined {
+  const t = text.trim();
+  if (t === '') return undefined;
+  if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
+  if (!/^\d{4}-\d\d-\d\d/.test(t)) return undefined;
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? undefined : ms / 1000;
+}
+
+/** Builds a table from lines, one at a time; `finish` returns it. */
+export class ReplayTableBuilder {
+  private header: string[] | undefined;
+  private col: { ts: number; ns: number; dep: number; features: [number, number][] } | undefined;
+  private t: number[] = [];
+  private text: string[] = [];
+  private seriesOf: number[] = [];
+  private readonly seriesIndex = new Map<string, number>();
+  private readonly series: { namespace: string; deployment: string }[] = [];
+  private values = new Float64Array(1024 * N);
+  private rows = 0;
+  private lineNo = 0;
+  private columns: FeatureName[] = [];
+  private labels: number[] = [];
+  private labelCol = -1;
+
+  constructor(private readonly opts: TableOptions = {}) {}
+
+  /** Feeds the next line of the file. */
+  push(raw: string): void {
+    this.lineNo++;
+    const lineNo = this.lineNo;
+    if (this.header === undefined) {
+      const line = raw.replace(/^\uFEFF/, '');
+      if (line.trim() === '') throw new ReplayCsvError(lineNo, undefined, 'the header is empty');
+      this.readHeader(splitCsvLine(line, lineNo), lineNo);
+      return;
+    }
+    if (raw.trim() === '') return;
+    const cells = splitCsvLine(raw, lineNo);
+    const header = this.header;
+    const col = this.col!;
+    if (cells.length !== header.length) {
+      throw new ReplayCsvError(
+        lineNo,
+        undefined,
+        `has ${cells.length} fields, the header has ${header.length}`,
+      );
+    }
+    const tsText = cells[col.ts] as string;
+    const t = parseTimestamp(tsText);
+    if (t === undefined) {
+      throw new ReplayCsvError(
+        lineNo,
+        'timestamp',
+        `"${tsText.slice(0, 60)}" is not an ISO 8601 time or unix seconds`,
+      );
+    }
+    const namespace = cells[col.ns] as string;
+    const deployment = cells[col.dep] as string;
+    if (namespace === '') throw new ReplayCsvError(lineNo, 'namespace', 'is empty');
+    if (deployment === '') throw new ReplayCsvError(lineNo, 'deployment', 'is empty');
+    const key = `${namespace}/${deployment}`;
+    let s = this.seriesIndex.get(key);
+    if (s === undefined) {
+      s = this.series.length;
+      this.seriesIndex.set(key, s);
+      this.series.push({ namespace, deployment });
+    }
+    if ((this.rows + 1) * N > this.values.length) {
+      const next = new Float64Array(this.values.length * 2);
+      next.set(this.values);
+      this.values = next;
+    }
+    const base = this.rows * N;
+    this.values.fill(NaN, base, base + N);
+    for (const [cellIndex, f] of col.features) {
+      const cell = cells[cellIndex] as string;
+      if (cell === '') continue;
+      const spec = FEATURES[f]!;
+      const v = Number(cell);
+      if (!Number.isFinite(v)) {
+        throw new ReplayCsvError(
+          lineNo,
+          spec.name,
+          `"${cell.slice(0, 60)}" is not a finite number`,
+        );
+      }
+      if (v < spec.min || v > spec.max) {
+        throw new ReplayCsvError(
+          lineNo,
+          spec.name,
+          `${v} is outside the valid range [${spec.min}, ${spec.max}] (${spec.unit})`,
+        );
+      }
+      this.values[base + f] = v;
+    }
+    if (this.opts.label) {
+      const cell = cells[this.labelCol] as string;
+      if (cell !== '0' && cell !== '1')
+        throw new ReplayCsvError(lineNo, 'label', `"${cell.slice(0, 20)}" must be 0 or 1`);
+      this.labels.push(cell === '1' ? 1 : 0);
+    }
+    this.t.push(t);
+    this.text.push(tsText);
+    this.seriesOf.push(s);
+    this.rows++;
+  }
+
+  private readHeader(names: string[], lineNo: number): void {
+    const seen = new Set<string>();
+    const features: [number, number][] = [];
+    names.forEach((h, i) => {
+      if (h === '') throw new ReplayCsvError(lineNo, `#${i + 1}`, 'has no name');
+      if (seen.has(h)) throw new ReplayCsvError(lineNo, h, 'appears twice in the header');
+      seen.add(h);
+      const f = INDEX.get(h);
+      if (f !== undefined) features.push([i, f]);
+      else if (this.opts.label && h === 'label') this.labelCol = i;
+      else if (!(KEY_COLUMNS as readonly string[]).includes(h)) {
+        throw new ReplayCsvError(
+          lineNo,
+          h,
+          `unknown column; expected ${KEY_COLUMNS.join(', ')} and feature names (${FEATURE_NAMES.join(', ')})`,
+        );
+      }
+    });
+    for (const k of [...KEY_COLUMNS, ...(this.opts.label ? ['label'] : [])]) {
+      if (!seen.has(k))
+        throw new ReplayCsvError(lineNo, k, 'required column is missing from the header');
+    }
+    this.header = names;
+    this.col = {
+      ts: names.indexOf('timestamp'),
+      ns: names.indexOf('namespace'),
+      dep: names.indexOf('deployment'),
+      features,
+    };
+    this.columns = features.map(([, f]) => FEATURE_NAMES[f] as FeatureName);
+  }
+
+  finish(): ReplayTable {
+    if (this.header === undefined)
+      throw new ReplayCsvError(1, undefined, 'the file is empty; expected a header row');
+    if (this.rows === 0)
+      throw new ReplayCsvError(2, undefined, 'the file has a header but no data rows');
+    return {
+      t: Float64Array.from(this.t),
+      timestampText: this.text,
+      seriesOf: Int32Array.from(this.seriesOf),
+      series: this.series,
+      values: this.values.slice(0, this.rows * N),
+      rows: this.rows,
+      columns: this.columns,
+      ...(this.opts.label ? { labels: Uint8Array.from(this.labels) } : {}),
+    };
+  }
+}
+
+/** Parses a whole file held in memory (tests, small files); the CLI streams lines instead. */
+export function parseReplayCsv(text: string, opts: TableOptions = {}): ReplayTable {
+  const b = new ReplayTableBuilder(opts);
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end).replace(/\r$/, '');
+    if (!(end === text.length && line === '')) b.push(line);
+    start = end + 1;
+  }
+  return b.finish();
+}
+
+/** Writes long-format rows as a replay CSV (the Nezha converter, tests). */
+export function formatReplayCsv(
+  rows: readonly {
+    t: number;
+    namespace: string;
+    deployment: string;
+    values: Partial<Record<FeatureName, number>>;
+  }[],
+  columns: readonly FeatureName[] = FEATURE_NAMES,
+): string {
+  const out = [csvHeader(columns)];
+  for (const r of rows) out.push(csvRow(r, columns));
+  return out.join('\n') + '\n';
+}
+
+const quoteCell = (s: string): string => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+
+/** The header line of a long-format file (without newline), optionally with a label column. */
+export function csvHeader(columns: readonly FeatureName[], label = false): string {
+  return [...KEY_COLUMNS, ...columns, ...(label ? ['label'] : [])].join(',');
+}
+
+/** One row of a long-format file (without newline). */
+export function csvRow(
+  r: {
+    t: number;
+    namespace: string;
+    deployment: string;
+    values: Partial<Record<FeatureName, number>>;
+    label?: 0 | 1;
+  },
+  columns: readonly FeatureName[],
+): string {
+  let line = `${new Date(r.t * 1000).toISOString()},${quoteCell(r.namespace)},${quoteCell(r.deployment)}`;
+  for (const c of columns) {
+    const v = r.values[c];
+    line += v === undefined || !Number.isFinite(v) ? ',' : `,${v}`;
+  }
+  if (r.label !== undefined) line += `,${r.label}`;
+  return line;
+}

@@ -1,0 +1,356 @@
+/**
+ * Scores feature rows with a trained network, without TensorFlow.js: derive the inputs against the
+ * deployment's own normal, standardise, check they are within what the model was trained on,
+ * compute the risk and its exact integrated-gradient explanation, then OR in the SLO layer.
+ *
+ * The Predictor (which loads an artifact through tfjs) and training/evaluation (which build one
+ * from fresh weights) share this class, so every path scores identically.
+ */
+import {
+  BASELINE_FEATURES,
+  FEATURES,
+  riskLevel,
+  type Contribution,
+  type FeatureInput,
+  type FeatureName,
+  type Prediction,
+  type PredictionLayers,
+  type RiskLayer,
+} from '../schema.js';
+import {
+  DERIVED_INPUTS,
+  Derivation,
+  DeriveInputError,
+  FEATURE_INDEX,
+  INPUT_OWNER,
+  N_FEATURES,
+  N_INPUTS,
+  derive,
+  imputedNames,
+  type Stats,
+} from '../features/derive.js';
+import { MonotoneMlp, type MlpWeights } from '../network/monotoneMlp.js';
+import { evaluateSlo } from '../slo/burnRate.js';
+import {
+  DEFAULT_OWN_NORMAL,
+  evaluateOwnNormal,
+  type OwnNormalRule,
+  type OwnNormalVerdict,
+} from '../ownNormal/ownNormal.js';
+import type { InputMetadata } from '../artifact.js';
+
+/** Options of `predict`. */
+export interface PredictOptions {
+  /**
+   * How many contributions to return per row, largest |contribution| first (default: all); 0
+   * skips the attribution altogether.
+   */
+  explain?: number;
+}
+
+/** A row given to `predict` lacks a required feature or holds a non-finite number. */
+export class PredictInputError extends Error {
+  override readonly name = 'PredictInputError';
+  constructor(
+    readonly row: number,
+    readonly feature: FeatureName,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ScorerSpec {
+  version: string;
+  threshold: number;
+  inputs: readonly InputMetadata[];
+  clip: number;
+  calibration: { a: number; b: number };
+  oodMargin: number;
+  weights: MlpWeights;
+  /** The own-normal layer's rule (default DEFAULT_OWN_NORMAL); false turns the layer off. */
+  ownNormal?: OwnNormalRule | false;
+}
+
+const NAMES: readonly FeatureName[] = FEATURES.map((f) => f.name);
+const P95 = FEATURE_INDEX.http_p95_latency_seconds;
+const ERR = FEATURE_INDEX.http_5xx_error_rate;
+const STATS_P95 = BASELINE_FEATURES.indexOf('http_p95_latency_seconds');
+const STATS_ERR = BASELINE_FEATURES.indexOf('http_5xx_error_rate');
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const NOTHING_IMPUTED = Object.freeze([]) as unknown as FeatureName[];
+
+/** The fields of a prediction that replay and evaluation read, without the explanation. */
+export interface RiskOnly {
+  risk: number;
+  modelRisk: number;
+  layer: RiskLayer;
+  inconclusive: string | undefined;
+}
+
+const OWN_NORMAL_OFF: OwnNormalVerdict = Object.freeze({
+  fired: false,
+  signal: null,
+  reason: 'own-normal layer off',
+});
+
+export class Scorer {
+  readonly version: string;
+  readonly threshold: number;
+  readonly mlp: MonotoneMlp;
+  private readonly mean: Float64Array;
+  private readonly std: Float64Array;
+  private readonly lo: Float64Array;
+  private readonly hi: Float64Array;
+  private readonly monotone: Uint8Array;
+  private readonly clip: number;
+  private readonly a: number;
+  private readonly b: number;
+  private readonly margin: number;
+  /** The own-normal layer's rule, or false (off). */
+  ownNormal: OwnNormalRule | false;
+  private readonly d = new Derivation();
+  private readonly z = new Float64Array(N_INPUTS);
+  private readonly zr = new Float64Array(N_INPUTS);
+  private readonly attr = new Float64Array(N_INPUTS);
+  private readonly contrib = new Float64Array(N_FEATURES);
+  private readonly order = new Int32Array(N_FEATURES);
+  private readonly magnitude = new Float64Array(N_FEATURES);
+
+  constructor(spec: ScorerSpec) {
+    if (
+      spec.inputs.length !== N_INPUTS ||
+      spec.inputs.some((m, i) => m.name !== DERIVED_INPUTS[i]?.name)
+    ) {
+      throw new RangeError('the artifact was trained on other inputs than this code derives');
+    }
+    if (!(spec.calibration.a > 0)) {
+      throw new RangeError(
+        `calibration slope a = ${spec.calibration.a} must be > 0 (monotone risk)`,
+      );
+    }
+    this.version = spec.version;
+    this.threshold = spec.threshold;
+    this.mlp = new MonotoneMlp(spec.weights);
+    if (this.mlp.inSize !== N_INPUTS) throw new RangeError('the network has the wrong input size');
+    this.mean = Float64Array.from(spec.inputs, (m) => m.mean);
+    this.std = Float64Array.from(spec.inputs, (m) => (m.std > 0 ? m.std : 1));
+    this.lo = Float64Array.from(spec.inputs, (m) => m.lo);
+    this.hi = Float64Array.from(spec.inputs, (m) => m.hi);
+    this.monotone = Uint8Array.from(DERIVED_INPUTS, (m) => m.monotone);
+    this.mlp.assertMonotone(this.monotone);
+    this.clip = spec.clip;
+    this.a = spec.calibration.a;
+    this.b = spec.calibration.b;
+    this.margin = spec.oodMargin;
+    this.ownNormal = spec.ownNormal ?? DEFAULT_OWN_NORMAL;
+  }
+
+  /** The own-normal layer's verdict on the last prepared row. */
+  private ownNormalVerdict(): OwnNormalVerdict {
+    if (this.ownNormal === false) return OWN_NORMAL_OFF;
+    const { raw, stats } = this.d;
+    return evaluateOwnNormal(
+      raw[P95] as number,
+      stats[STATS_P95] as Stats,
+      raw[ERR] as number,
+      stats[STATS_ERR] as Stats,
+      this.ownNormal,
+    );
+  }
+
+  /** Standardises and clips derived inputs. */
+  standardise(x: ArrayLike<number>, out: Float64Array): void {
+    const c = this.clip;
+    for (let i = 0; i < N_INPUTS; i++) {
+      const v = ((x[i] as number) - (this.mean[i] as number)) / (this.std[i] as number);
+      out[i] = v > c ? c : v < -c ? -c : v;
+    }
+  }
+
+  /**
+   * Why the model should not be trusted on these inputs, or undefined. An input beyond its training
+   * range by more than `margin` × the range counts — except above the range of a monotone input,
+   * where more harm can only mean at least as much risk, so the model is safe to extrapolate.
+   */
+  outOfDistribution(x: ArrayLike<number>): string | undefined {
+    for (let i = 0; i < N_INPUTS; i++) {
+      const v = x[i] as number;
+      const lo = this.lo[i] as number;
+      const hi = this.hi[i] as number;
+      const slack = this.margin * (hi - lo);
+      const below = v < lo - slack;
+      const above = this.monotone[i] === 0 && v > hi + slack;
+      if (below || above) {
+        const spec = DERIVED_INPUTS[i]!;
+        const raw = this.d.raw[INPUT_OWNER[i] as number] as number;
+        return (
+          `${spec.name} = ${fmt(v)} (from ${spec.feature} = ${fmt(raw)}) is outside the training range ` +
+          `[${fmt(lo)}, ${fmt(hi)}] by more than ${this.margin} of its span: the model has not seen such inputs`
+        );
+      }
+    }
+    return undefined;
+  }
+
+  private prepare(row: FeatureInput, index: number): void {
+    try {
+      derive(row, this.d);
+    } catch (err) {
+      if (err instanceof DeriveInputError) {
+        throw new PredictInputError(index, err.feature, `row ${index}: ${err.message}`);
+      }
+      throw err;
+    }
+    this.standardise(this.d.x, this.z);
+    this.standardise(this.d.ref, this.zr);
+  }
+
+  /** The model layer's risk of one row, its reference risk, and the per-input attributions (in `attr`). */
+  private modelRisk(): { risk: number; refRisk: number } {
+    const logit = this.mlp.attribute(this.z, this.zr, this.a, this.b, this.attr);
+    return {
+      risk: sigmoid(this.a * logit + this.b),
+      refRisk: sigmoid(this.a * this.mlp.lastRefLogit + this.b),
+    };
+  }
+
+  private sumByFeature(): void {
+    const { contrib, attr } = this;
+    contrib.fill(0);
+    for (let i = 0; i < N_INPUTS; i++) {
+      const o = INPUT_OWNER[i] as number;
+      contrib[o] = (contrib[o] as number) + (attr[i] as number);
+    }
+  }
+
+  /**
+   * Scores validated rows: each prediction carries both layers' verdicts and the explanation of the
+   * model layer (every feature's contribution, largest |contribution| first).
+   */
+  predict(rows: readonly FeatureInput[], opts: PredictOptions = {}): Prediction[] {
+    const out: Prediction[] = new Array(rows.length);
+    const model = Object.freeze({ version: this.version });
+    const { d, contrib, order, magnitude } = this;
+    const top = Math.max(0, Math.min(N_FEATURES, opts.explain ?? N_FEATURES));
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r] as FeatureInput;
+      this.prepare(row, r);
+      let risk: number;
+      let refRisk: number;
+      if (top === 0) {
+        // No explanation wanted: the two forward passes, no attribution.
+        risk = sigmoid(this.a * this.mlp.logit(this.z) + this.b);
+        refRisk = sigmoid(this.a * this.mlp.logit(this.zr) + this.b);
+        contrib.fill(0);
+      } else {
+        ({ risk, refRisk } = this.modelRisk());
+        this.sumByFeature();
+      }
+      // Insertion sort of the feature indices by |contribution|.
+      for (let i = 0; i < N_FEATURES; i++) {
+        const c = contrib[i] as number;
+        const m = c < 0 ? -c : c;
+        let j = i;
+        while (j > 0 && (magnitude[j - 1] as number) < m) {
+          magnitude[j] = magnitude[j - 1] as number;
+          order[j] = order[j - 1] as number;
+          j--;
+        }
+        magnitude[j] = m;
+        order[j] = i;
+      }
+      const explanation: Contribution[] = new Array(top);
+      for (let j = 0; j < top; j++) {
+        const i = order[j] as number;
+        explanation[j] = {
+          feature: NAMES[i] as FeatureName,
+          value: d.raw[i] as number,
+          contribution: contrib[i] as number,
+          reference: d.refRaw[i] as number,
+        };
+      }
+      const ood = this.outOfDistribution(d.x);
+      const slo = evaluateSlo(row.slo);
+      const own = this.ownNormalVerdict();
+      const layer = layerOf(slo.fired, own.fired);
+      const overall = layer === 'model' ? risk : 1;
+      const layers: PredictionLayers = {
+        model: { risk, reference_risk: refRisk, abstained: ood ?? null },
+        slo: { fired: slo.fired, rule: slo.rule, reason: slo.reason },
+        own_normal: { fired: own.fired, signal: own.signal, reason: own.reason },
+      };
+      const p: Prediction = {
+        risk: overall,
+        level: riskLevel(overall),
+        threshold: this.threshold,
+        explanation,
+        imputed: d.imputedMask === 0 ? NOTHING_IMPUTED : imputedNames(d.imputedMask),
+        model,
+        layer,
+        layers,
+      };
+      if (ood !== undefined && layer === 'model') p.inconclusive = ood;
+      out[r] = p;
+    }
+    return out;
+  }
+
+  /**
+   * The risk of one row without the explanation (replay, evaluation): the same derivation,
+   * network, guard rail and SLO layer as `predict`. `topFeatureOfLast` explains it on demand.
+   */
+  risk(row: FeatureInput, index = 0): RiskOnly {
+    this.prepare(row, index);
+    const risk = sigmoid(this.a * this.mlp.logit(this.z) + this.b);
+    const ood = this.outOfDistribution(this.d.x);
+    const slo = evaluateSlo(row.slo);
+    const layer = layerOf(slo.fired, this.ownNormalVerdict().fired);
+    return {
+      risk: layer === 'model' ? risk : 1,
+      modelRisk: risk,
+      layer,
+      inconclusive: ood !== undefined && layer === 'model' ? ood : undefined,
+    };
+  }
+
+  /** The feature with the largest positive contribution to the last `risk` call, or undefined. */
+  topFeatureOfLast(): FeatureName | undefined {
+    this.modelRisk();
+    this.sumByFeature();
+    let top = -1;
+    let best = 0;
+    for (let i = 0; i < N_FEATURES; i++) {
+      const c = this.contrib[i] as number;
+      if (c > best) {
+        best = c;
+        top = i;
+      }
+    }
+    return top >= 0 ? NAMES[top] : undefined;
+  }
+
+  /** The model layer's calibrated risk for standardised inputs (training, tests). */
+  riskOfStandardised(z: ArrayLike<number>): number {
+    return sigmoid(this.a * this.mlp.logit(z) + this.b);
+  }
+
+  /** The derived (unstandardised) inputs of a row, for tests and evaluation. */
+  inputsOf(row: FeatureInput): Float64Array {
+    this.prepare(row, 0);
+    return Float64Array.from(this.d.x);
+  }
+}
+
+/** The layer that set the risk: a deterministic layer that fired, else the model. */
+function layerOf(slo: boolean, ownNormal: boolean): RiskLayer {
+  return slo ? 'slo' : ownNormal ? 'own_normal' : 'model';
+}
+
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  return a !== 0 && (a >= 1e5 || a < 1e-3)
+    ? x.toExponential(2)
+    : String(Math.round(x * 1000) / 1000);
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from '@jest/globals';
+import { evaluateSlo } from './burnRate.js';
+import type { SloInput } from '../schema.js';
+
+const w = (
+  errLong: number,
+  errShort: number,
+  reqShort = 1000,
+): NonNullable<SloInput['windows']> => ({
+  '1h': { error_ratio: errLong, requests: 12 * reqShort },
+  '5m': { error_ratio: errShort, requests: reqShort },
+});
+
+describe('SLO layer: multiwindow, multi-burn-rate', () => {
+  it.each<[string, SloInput | undefined, boolean, RegExp]>([
+    ['no input', undefined, false, /no SLO windows sent/],
+    [
+      'no objective declared: errors alone never fire the SLO layer',
+      { windows: w(0.5, 0.5) },
+      false,
+      /no availability objective declared/,
+    ],
+    [
+      'fast burn in both windows',
+      { availability: 0.999, windows: w(0.02, 0.05) },
+      true,
+      /20\.0× over 1h and 50\.0× over 5m ≥ 14\.4× \(availability objective 99\.90 %\)/,
+    ],
+    [
+      'a short spike only (long window fine)',
+      { availability: 0.999, windows: w(0.005, 0.5) },
+      false,
+      /5\.0× over 1h and 500× over 5m < 14\.4×/,
+    ],
+    [
+      'a long burn that has stopped',
+      { availability: 0.999, windows: w(0.05, 0.0) },
+      false,
+      /fast burn: .* < 14\.4×/,
+    ],
+    [
+      'exactly at the factor',
+      { availability: 0.999, windows: w(0.0144, 0.0144) },
+      true,
+      /14\.4× over 1h/,
+    ],
+    [
+      'an idle service: 1 failure in 3',
+      { availability: 0.999, windows: w(0.33, 0.33, 3) },
+      false,
+      /3 requests in 5m < 20: too few to judge/,
+    ],
+    ['a looser objective', { availability: 0.99, windows: w(0.05, 0.05) }, false, /5\.0× over 1h/],
+    [
+      'slow burn over 6 h and 30 m, still burning',
+      {
+        availability: 0.999,
+        windows: {
+          '6h': { error_ratio: 0.007, requests: 1e5 },
+          '30m': { error_ratio: 0.01, requests: 1e4 },
+          ...w(0.005, 0.008),
+        },
+      },
+      true,
+      /7\.0× over 6h and 10\.0× over 30m ≥ 6×/,
+    ],
+    [
+      'slow burn that stopped: the 5-minute window is clean',
+      {
+        availability: 0.999,
+        windows: {
+          '6h': { error_ratio: 0.007, requests: 1e5 },
+          '30m': { error_ratio: 0.01, requests: 1e4 },
+          ...w(0.005, 0),
+        },
+      },
+      false,
+      /slow burn: .* ≥ 6×, but only 0\.0× over 5m: no longer burning/,
+    ],
+    [
+      'latency objective breached in both windows',
+      {
+        latency_p95_seconds: 0.5,
+        windows: { '5m': { p95_seconds: 0.8, requests: 100 }, '1h': { p95_seconds: 0.6 } },
+      },
+      true,
+      /p95 0\.800 s over 5m and 0\.600 s over 1h ≥ 0\.5 s/,
+    ],
+    [
+      'latency: only the short window',
+      {
+        latency_p95_seconds: 0.5,
+        windows: { '5m': { p95_seconds: 0.8, requests: 100 }, '1h': { p95_seconds: 0.3 } },
+      },
+      false,
+      /latency: p95 0\.800 s \(5m\), 0\.300 s \(1h\) vs 0\.5 s/,
+    ],
+  ])('%s', (_n, input, fired, reason) => {
+    const v = evaluateSlo(input);
+    expect(v.fired).toBe(fired);
+    expect(v.reason).toMatch(reason);
+    expect(v.rule === null).toBe(!fired);
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * The deterministic SLO layer, OR'd with the model: multiwindow, multi-burn-rate alerts as in the
+ * Google SRE workbook (chapter 5, "Alerting on SLOs"). An alert fires when the error budget burns
+ * at least `factor` times too fast over both a long window (it is significant) and a short one (it
+ * is still happening). An auto-healer acts only on a budget that is burning now, so every alert
+ * also needs the 5-minute window at the factor: the slow-burn pair (6 h and 30 m) would otherwise
+ * keep firing for up to half an hour after the errors stopped. Too few requests in the 5-minute
+ * window never fire: one failure in three calls to an idle service is not an outage.
+ *
+ * Pure: plain data in, a verdict out, naming the rule and its values.
+ */
+import type { SloInput, SloWindow, SloWindowInput } from '../schema.js';
+
+export interface BurnRateAlert {
+  rule: 'availability_fast_burn' | 'availability_slow_burn';
+  long: SloWindow;
+  short: SloWindow;
+  /** Burn rate (× the budget's sustainable rate) both windows must reach. */
+  factor: number;
+}
+
+/** The workbook's paging pair: 2 % of a 30-day budget in 1 h, 5 % in 6 h. */
+export const BURN_RATE_ALERTS: readonly BurnRateAlert[] = [
+  { rule: 'availability_fast_burn', long: '1h', short: '5m', factor: 14.4 },
+  { rule: 'availability_slow_burn', long: '6h', short: '30m', factor: 6 },
+];
+
+/**
+ * Defaults. There is no default objective: the SLO layer judges only the objectives a
+ * deployment declares (its annotations); a deployment without one is judged by the model alone.
+ */
+export const DEFAULT_SLO = { minRequests: 20 } as const;
+
+export interface SloVerdict {
+  fired: boolean;
+  rule: string | null;
+  reason: string;
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(x >= 0.999 ? 2 : 1)} %`;
+const times = (x: number): string => `${x >= 100 ? x.toFixed(0) : x.toFixed(1)}×`;
+
+const NO_WINDOWS: SloVerdict = Object.freeze({
+  fired: false,
+  rule: null,
+  reason: 'no SLO windows sent',
+});
+
+/** Judges one deployment's SLO windows. */
+export function evaluateSlo(input: SloInput | undefined): SloVerdict {
+  const windows = input?.windows;
+  if (windows === undefined) return NO_WINDOWS;
+  const availability = input?.availability;
+  const minRequests = input?.min_requests ?? DEFAULT_SLO.minRequests;
+  const notes: string[] = [];
+  if (availability === undefined) notes.push('no availability objective declared');
+  else {
+    const budget = 1 - availability;
+    for (const alert of BURN_RATE_ALERTS) {
+      const verdict = burnOf(alert, windows, budget, minRequests, availability);
+      if (verdict.fired) return verdict;
+      notes.push(verdict.reason);
+    }
+  }
+  const target = input?.latency_p95_seconds;
+  if (target !== undefined) {
+    const short = windows['5m'];
+    const long = windows['1h'];
+    const reqs = short?.requests;
+    const p5 = short?.p95_seconds;
+    const p60 = long?.p95_seconds;
+    if (p5 === undefined || p60 === undefined) notes.push('latency: no p95 over 5m and 1h');
+    else if (reqs !== undefined && reqs < minRequests)
+      notes.push(`latency: ${reqs.toFixed(0)} requests in 5m < ${minRequests}: too few to judge`);
+    else if (p5 >= target && p60 >= target) {
+      return {
+        fired: true,
+        rule: 'latency',
+        reason: `p95 ${p5.toFixed(3)} s over 5m and ${p60.toFixed(3)} s over 1h ≥ ${target} s objective`,
+      };
+    } else
+      notes.push(`latency: p95 ${p5.toFixed(3)} s (5m), ${p60.toFixed(3)} s (1h) vs ${target} s`);
+  }
+  return { fired: false, rule: null, reason: notes.join('; ') };
+}
+
+function burnOf(
+  alert: BurnRateAlert,
+  windows: Partial<Record<SloWindow, SloWindowInput>>,
+  budget: number,
+  minRequests: number,
+  availability: number,
+): SloVerdict {
+  const name = alert.rule.replace('availability_', '').replace('_', ' ');
+  const long = windows[alert.long];
+  const short = windows[alert.short];
+  const now = windows['5m'];
+  if (long?.error_ratio === undefined || short?.error_ratio === undefined) {
+    return {
+      fired: false,
+      rule: null,
+      reason: `${name}: no error ratio over ${alert.long} and ${alert.short}`,
+    };
+  }
+  const reqs = now?.requests;
+  if (reqs !== undefined && reqs < minRequests) {
+    return {
+      fired: false,
+      rule: null,
+      reason: `${name}: ${reqs.toFixed(0)} requests in 5m < ${minRequests}: too few to judge`,
+    };
+  }
+  // A relative epsilon: a ratio exactly at the factor (0.0144 of a 0.001 budget) fires, whatever
+  // the floating-point rounding of 1 − 0.999.
+  const burn = (ratio: number): number => (ratio / budget) * (1 + 1e-9);
+  const burnLong = burn(long.error_ratio);
+  const burnShort = burn(short.error_ratio);
+  const burnNow = now?.error_ratio === undefined ? 0 : burn(now.error_ratio);
+  const summary = `error budget burning ${times(burnLong)} over ${alert.long} and ${times(burnShort)} over ${alert.short}`;
+  if (burnLong < alert.factor || burnShort < alert.factor) {
+    return { fired: false, rule: null, reason: `${name}: ${summary} < ${alert.factor}×` };
+  }
+  if (burnNow < alert.factor) {
+    return {
+      fired: false,
+      rule: null,
+      reason: `${name}: ${summary} ≥ ${alert.factor}×, but only ${times(burnNow)} over 5m: no longer burning`,
+    };
+  }
+  return {
+    fired: true,
+    rule: alert.rule,
+    reason: `${summary} ≥ ${alert.factor}× (availability objective ${pct(availability)})`,
+  };
+}

@@ -313,6 +313,7 @@ describe('freshness: the samples own timestamps', () => {
     times = {};
     answer = () => ({ status: 400, body: {} });
   });
+  // The context queries (baseline, SLO windows) are off here: these cases are about the features' freshness.
   /** Answers the feature queries, and the freshness query with `times` (default: now). */
   function serve(
     extra: (q: string) => { status: number; body: unknown } | undefined = () => undefined,
@@ -350,7 +351,7 @@ describe('freshness: the samples own timestamps', () => {
 
   it('one more query per cycle; fresh samples are ok', async () => {
     serve();
-    const out = await source({ queries: METRIC_TEMPLATES }).fetch([
+    const out = await source({ queries: METRIC_TEMPLATES, baseline: false, slo: false }).fetch([
       { namespace: 'prod', name: 'a' },
     ]);
     expect(out.get('prod/a')?.kind).toBe('ok');
@@ -369,7 +370,9 @@ describe('freshness: the samples own timestamps', () => {
     times.cpu_usage_pct = t;
     serve();
     const r = (
-      await source({ queries: METRIC_TEMPLATES }).fetch([{ namespace: 'prod', name: 'a' }])
+      await source({ queries: METRIC_TEMPLATES, baseline: false, slo: false }).fetch([
+        { namespace: 'prod', name: 'a' },
+      ])
     ).get('prod/a');
     if (reason) expect(r).toEqual({ kind: 'inconclusive', reason });
     else expect(r?.kind).toBe('ok');
@@ -379,7 +382,9 @@ describe('freshness: the samples own timestamps', () => {
     times.http_p95_latency_seconds = NOW - 600_000;
     serve();
     const r = (
-      await source({ queries: METRIC_TEMPLATES }).fetch([{ namespace: 'prod', name: 'a' }])
+      await source({ queries: METRIC_TEMPLATES, baseline: false, slo: false }).fetch([
+        { namespace: 'prod', name: 'a' },
+      ])
     ).get('prod/a');
     expect(r?.kind === 'ok' && r.omitted).toEqual([
       {
@@ -396,7 +401,9 @@ describe('freshness: the samples own timestamps', () => {
         : undefined,
     );
     const r = (
-      await source({ queries: METRIC_TEMPLATES }).fetch([{ namespace: 'prod', name: 'a' }])
+      await source({ queries: METRIC_TEMPLATES, baseline: false, slo: false }).fetch([
+        { namespace: 'prod', name: 'a' },
+      ])
     ).get('prod/a');
     expect(r?.kind === 'inconclusive' && r.reason).toMatch(/query for \(freshness\): HTTP 400/);
     expect(r?.kind === 'inconclusive' && r.sourceFailed).toBe(true);
@@ -421,7 +428,9 @@ describe('freshness: the samples own timestamps', () => {
         : undefined,
     );
     const r = (
-      await source({ queries: METRIC_TEMPLATES }).fetch([{ namespace: 'prod', name: 'a' }])
+      await source({ queries: METRIC_TEMPLATES, baseline: false, slo: false }).fetch([
+        { namespace: 'prod', name: 'a' },
+      ])
     ).get('prod/a');
     expect(r?.kind).toBe('inconclusive');
     expect(r?.kind === 'inconclusive' && r.reason).toContain(

@@ -8,6 +8,7 @@ import {
   AppsV1Api,
   AutoscalingV2Api,
   CoreV1Api,
+  CustomObjectsApi,
   Exec,
   PatchStrategy,
   setHeaderOptions,
@@ -18,6 +19,8 @@ export interface KubeClients {
   apps: AppsV1Api;
   core: CoreV1Api;
   autoscaling: AutoscalingV2Api;
+  /** Argo Rollouts (`kinds/rollout.ts`). */
+  custom: CustomObjectsApi;
   exec: Exec;
 }
 
@@ -64,6 +67,7 @@ export function createKubeClients(kc: KubeConfig): KubeClients {
     apps: kc.makeApiClient(AppsV1Api),
     core: kc.makeApiClient(CoreV1Api),
     autoscaling: kc.makeApiClient(AutoscalingV2Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
     exec: new Exec(kc),
   };
 }

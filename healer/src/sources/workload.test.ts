@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Deployment, V1PodTemplateSpec } from '@kubernetes/client-node';
-import { RESTARTED_AT, releaseOf, workloadView } from './workload.js';
+import { RESTARTED_AT, releaseOf, deploymentView } from './workload.js';
 
 const template = (
   image: string,
@@ -27,9 +27,9 @@ const dep = (over: Partial<V1Deployment> = {}): V1Deployment => ({
   ...over,
 });
 
-describe('workloadView', () => {
+describe('deploymentView', () => {
   it('reads the rollout from the listed object (no API call)', () => {
-    expect(workloadView(dep())).toEqual({
+    expect(deploymentView(dep())).toEqual({
       generation: 4,
       observedGeneration: 4,
       desired: 20,
@@ -78,12 +78,12 @@ describe('workloadView', () => {
       { deleting: true, revision: 0 },
     ],
   ])('%s', (_n, over, want) => {
-    expect(workloadView(dep(over))).toMatchObject(want);
+    expect(deploymentView(dep(over))).toMatchObject(want);
   });
 
   it('computes the release only when asked', () => {
-    expect(workloadView(dep()).release).toBeUndefined();
-    expect(workloadView(dep(), { release: true }).release).toBe(releaseOf(template('web:1')));
+    expect(deploymentView(dep()).release).toBeUndefined();
+    expect(deploymentView(dep(), { release: true }).release).toBe(releaseOf(template('web:1')));
   });
 });
 

@@ -8,22 +8,29 @@ import type { V1Deployment, V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { WorkloadView } from '../policy/types.js';
 
 export const REVISION = 'deployment.kubernetes.io/revision';
+/** The Argo Rollouts controller's revision annotation, on a Rollout and its ReplicaSets. */
+export const ROLLOUT_REVISION = 'rollout.argoproj.io/revision';
 /** Set by `kubectl rollout restart` (and the healer's restart) on the pod template. */
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
-const HASH = 'pod-template-hash';
+/** The hash label each controller adds to its ReplicaSets' templates (Deployment, Rollout). */
+const HASH_LABELS = ['pod-template-hash', 'rollouts-pod-template-hash'];
 
-/** `deployment.kubernetes.io/revision` of a Deployment or ReplicaSet (0 when absent). */
+/**
+ * The revision of a Deployment, a Rollout or a ReplicaSet of either (0 when absent):
+ * `deployment.kubernetes.io/revision` or `rollout.argoproj.io/revision`.
+ */
 export function revisionOf(
   o: { metadata?: { annotations?: Record<string, string> } } | undefined,
 ): number {
-  const n = Number(o?.metadata?.annotations?.[REVISION]);
+  const a = o?.metadata?.annotations;
+  const n = Number(a?.[REVISION] ?? a?.[ROLLOUT_REVISION]);
   return Number.isInteger(n) && n > 0 ? n : 0;
 }
 
-/** A template as the deployment would carry it: without the controller's hash label. */
+/** A template as the workload would carry it: without its controller's hash label. */
 export function withoutHash(t: V1PodTemplateSpec | undefined): V1PodTemplateSpec {
   const copy = JSON.parse(JSON.stringify(t ?? {})) as V1PodTemplateSpec;
-  if (copy.metadata?.labels) delete copy.metadata.labels[HASH];
+  for (const h of HASH_LABELS) if (copy.metadata?.labels) delete copy.metadata.labels[h];
   return copy;
 }
 
@@ -67,7 +74,7 @@ export function releaseOf(t: V1PodTemplateSpec | undefined): string {
 }
 
 /** The rollout, hold and release of a listed Deployment. `release` only when asked (it hashes). */
-export function workloadView(dep: V1Deployment, opts: { release?: boolean } = {}): WorkloadView {
+export function deploymentView(dep: V1Deployment, opts: { release?: boolean } = {}): WorkloadView {
   const st = dep.status ?? {};
   const progressing = st.conditions?.find((c) => c.type === 'Progressing');
   return {

@@ -153,6 +153,8 @@ export interface CheckDeps {
   identity: string;
   /** Default: the system clock. */
   clock?: ElectionClock;
+  /** The healer's clock (ms since epoch; tests pass a simulated one). Default `Date.now`. */
+  now?: () => number;
 }
 
 /**
@@ -206,6 +208,7 @@ export async function runCheck(args: CheckArgs, deps: CheckDeps): Promise<CycleR
       budget,
       ...(elector ? { isLeader: () => elector.isLeader(), term: () => elector.term() } : {}),
       instance: deps.identity,
+      ...(deps.now ? { now: deps.now } : {}),
     });
     const report = await healer.runCycle({
       ...(args.namespaces ? { namespaces: args.namespaces } : {}),

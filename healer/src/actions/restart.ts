@@ -36,7 +36,7 @@ export async function restartWorkload(
 ): Promise<ActionResult> {
   let refused: string | undefined;
   const build = (obj: WorkloadObject): Record<string, unknown> | undefined => {
-    refused = kind.holdReason(obj);
+    refused = kind.holdReason(obj) ?? kind.restartRefusal?.(obj);
     if (refused) return undefined;
     const change = kind.restartPatch(opts.at);
     return {

@@ -176,6 +176,19 @@ export class RolloutKind implements WorkloadKind {
     return { spec: { restartAt: rfc3339(at) } };
   }
 
+  /**
+   * The Argo controller replaces pods for `restartAt` only while every ReplicaSet is fully
+   * available (its PodRestarter waits otherwise), so a restart cannot replace crash-looping or
+   * unready pods: written anyway it would sit there and the step could never be judged.
+   */
+  restartRefusal(o: WorkloadObject): string | undefined {
+    const st = (o as ArgoRollout).status ?? {};
+    const total = st.replicas ?? 0;
+    const available = st.availableReplicas ?? 0;
+    if (available >= total) return undefined;
+    return `Argo Rollouts restarts pods only while every ReplicaSet is fully available (${available}/${total} pods available): spec.restartAt would wait, so it is not written`;
+  }
+
   /** The stable ReplicaSet (`status.stableRS` names its hash label), while it is not current. */
   preferredRollbackTarget(
     o: WorkloadObject,

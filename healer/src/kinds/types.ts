@@ -75,6 +75,8 @@ export interface WorkloadKind extends WorkloadClient {
   holdReason(o: WorkloadObject): string | undefined;
   /** The merge patch that restarts its pods at `at`, as the kind's own tooling does (pure). */
   restartPatch(at: Date): Record<string, unknown>;
+  /** Why a restart written now would not happen (the kind's controller would wait), or undefined. */
+  restartRefusal?(o: WorkloadObject): string | undefined;
   /**
    * The ReplicaSet a rollback should go to before any older revision, if the kind names one
    * (a Rollout's `status.stableRS` while a newer release is rolling out). Pure.

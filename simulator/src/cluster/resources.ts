@@ -126,6 +126,29 @@ export const RESOURCES: ResourceDef[] = [
     verbs: RW,
   },
   {
+    // Argo Rollouts' CRD as the simulator serves it (scale and status subresources, like the
+    // CRD's `subresources`); controller behaviour in controller/rollouts.ts.
+    group: 'argoproj.io',
+    version: 'v1alpha1',
+    resource: 'rollouts',
+    kind: 'Rollout',
+    singular: 'rollout',
+    namespaced: true,
+    shortNames: ['ro'],
+    categories: ['all'],
+    verbs: RW,
+    subresources: [
+      {
+        name: 'scale',
+        kind: 'Scale',
+        group: 'autoscaling',
+        version: 'v1',
+        verbs: ['get', 'patch', 'update'],
+      },
+      { name: 'status', kind: 'Rollout', verbs: ['get', 'patch', 'update'] },
+    ],
+  },
+  {
     group: 'events.k8s.io',
     version: 'v1',
     resource: 'events',

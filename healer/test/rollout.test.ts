@@ -139,3 +139,107 @@ describe('healer check against a Rollout-only namespace', () => {
     );
   });
 });
+
+describe('Rollout actions against the simulated Argo controller', () => {
+  beforeEach(() =>
+    start([
+      rolloutWorkload('ledger'),
+      rolloutWorkload('fx', { hpa: { minReplicas: 2, maxReplicas: 6 } }),
+    ]),
+  );
+
+  const replicaSets = async (name: string) =>
+    (
+      await k.apps.listNamespacedReplicaSet({ namespace: NS, labelSelector: `app=${name}` })
+    ).items.sort(
+      (a, b) =>
+        Number(a.metadata?.annotations?.['rollout.argoproj.io/revision']) -
+        Number(b.metadata?.annotations?.['rollout.argoproj.io/revision']),
+    );
+  const image = async (name: string) =>
+    (await read(name)).spec?.template?.spec?.containers[0]?.image;
+
+  it('refuses a restart Argo would not carry out: crash-looping pods (not fully available)', async () => {
+    sim.faults.inject({ namespace: NS, deployment: 'ledger', kind: 'crash_loop' });
+    sim.tick(60_000);
+    const r = await restartWorkload(rollouts, NS, 'ledger', { at: new Date(sim.clock.now()) });
+    expect(r).toEqual({
+      status: 'refused',
+      detail:
+        'Argo Rollouts restarts pods only while every ReplicaSet is fully available (0/2 pods available): spec.restartAt would wait, so it is not written',
+    });
+    expect((await read('ledger')).spec?.restartAt).toBeUndefined();
+  });
+
+  it('a paused Rollout is left alone: healer check holds and writes nothing', async () => {
+    await rollouts.patch(NS, 'ledger', { spec: { paused: true } });
+    sim.faults.inject({ namespace: NS, deployment: 'ledger', kind: 'error_burst' });
+    sim.tick(60_000);
+    expect((await read('ledger')).status?.phase).toBe('Paused');
+    const report = await check([NS]);
+    const row = report.rows.find((x) => x.name === 'ledger')!;
+    expect(row).toMatchObject({ decision: 'restart_scale', actionStatus: 'held' });
+    expect(row.detail).toContain(
+      'paused: spec.paused=true (kubectl argo rollouts pause): a human is working on it; no action until it is resumed',
+    );
+    const after = await read('ledger');
+    expect(after.spec?.restartAt).toBeUndefined();
+    expect(after.spec?.replicas).toBe(2);
+  });
+
+  it('rolls a bad release back to the stable ReplicaSet while it rolls out, and never back to it', async () => {
+    sim.faults.inject({ namespace: NS, deployment: 'ledger', kind: 'bad_release' });
+    sim.tick(2_000); // the new release's ReplicaSet exists; its pods are not available yet
+    const mid = await read('ledger');
+    expect(mid.status?.currentPodHash).not.toBe(mid.status?.stableRS);
+    const stableImage = (await replicaSets('ledger'))[0]!.spec?.template?.spec?.containers[0]
+      ?.image;
+
+    const r = await rollbackWorkload(rollouts, k.apps, NS, 'ledger');
+    expect(r).toMatchObject({ status: 'done' });
+    expect(r.detail).toMatch(
+      /^rolled back to revision 1 \(ReplicaSet ledger-\w+\) from revision 2$/,
+    );
+    expect(await image('ledger')).toBe(stableImage);
+    sim.tick(60_000);
+    const back = await read('ledger');
+    // Back on the stable ReplicaSet (made the newest revision, as undo does), no third one.
+    expect(back.status).toMatchObject({ phase: 'Healthy', stableRS: mid.status?.stableRS });
+    expect(back.status?.currentPodHash).toBe(mid.status?.stableRS);
+    expect((await replicaSets('ledger')).map((s) => s.spec?.replicas)).toEqual([0, 2]);
+    expect(back.metadata?.annotations?.['rollout.argoproj.io/revision']).toBe('3');
+
+    // Release-scoped: with the bad release recorded, there is nothing left to go back to.
+    const again = await rollbackWorkload(rollouts, k.apps, NS, 'ledger', {
+      badReleases: [r.fromRelease!],
+    });
+    expect(again).toMatchObject({ status: 'refused', permanent: true });
+    expect(again.detail).toMatch(/every earlier release is known bad/);
+  });
+
+  it('scales through the rollouts/scale subresource and gives the replicas back', async () => {
+    const up = await scaleUp(k, rollouts, NS, 'ledger', { step: 2, maxReplicas: 3 });
+    expect(up).toMatchObject({ status: 'done', scaled: { from: 2, to: 3 } });
+    expect((await read('ledger')).spec?.replicas).toBe(3);
+    sim.tick(30_000);
+    expect((await read('ledger')).status?.availableReplicas).toBe(3);
+    expect(await returnReplicas(rollouts, NS, 'ledger', up.scaled!)).toMatchObject({
+      status: 'done',
+    });
+    expect((await read('ledger')).spec?.replicas).toBe(2);
+  });
+
+  it('raises the minReplicas of the HPA that targets the Rollout instead of fighting it', async () => {
+    const up = await scaleUp(k, rollouts, NS, 'fx', { step: 1, maxReplicas: 10 });
+    expect(up).toMatchObject({ status: 'done', hpa: { name: 'fx', originalMinReplicas: 2 } });
+    const hpa = await k.autoscaling.readNamespacedHorizontalPodAutoscaler({
+      name: 'fx',
+      namespace: NS,
+    });
+    expect(hpa.spec?.minReplicas).toBe(3);
+    expect(hpa.spec?.scaleTargetRef).toMatchObject({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+    });
+  });
+});

@@ -5,7 +5,7 @@
 // bench/results/<date>-healer.json at the repository root and prints a table.
 // Env: BENCH_SIZES=100,1000 to run other sizes; BENCH_PROFILE_DIR=/tmp/x writes a CPU profile per cycle process.
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,17 @@ async function servedQueries(prom) {
     if (m) n += Number(m[2]);
   }
   return n;
+}
+
+/** CPU seconds a process has used so far (user + system, from /proc), or null off Linux. */
+async function cpuSeconds(pid) {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
+  } catch {
+    return null;
+  }
 }
 
 function runChild(env) {
@@ -116,12 +127,25 @@ try {
         900_000,
       );
       const before = await servedQueries(prom.url);
+      // Who else spends the CPU while the healer runs (the box has 2 cores): Prometheus
+      // evaluating the queries and the simulator rendering /metrics for the next scrape.
+      const others = { prometheus: prom.process.pid, simulator: sim.pid, backend: backend.pid };
+      const cpuBefore = {};
+      for (const [k, pid] of Object.entries(others)) cpuBefore[k] = await cpuSeconds(pid);
+      const childStart = performance.now();
       const result = await runChild({
         KUBECONFIG_PATH: kubeconfig,
         PROMETHEUS_URL: prom.url,
         BACKEND_URL: backendUrl,
         CYCLES: '2',
       });
+      const childSeconds = (performance.now() - childStart) / 1000;
+      const cpuDuringRun = {};
+      for (const [k, pid] of Object.entries(others)) {
+        const after = await cpuSeconds(pid);
+        cpuDuringRun[k] =
+          after === null || cpuBefore[k] === null ? null : +(after - cpuBefore[k]).toFixed(1);
+      }
       const served = (await servedQueries(prom.url)) - before;
       const [first, second] = result.cycles;
       rows.push({
@@ -129,6 +153,11 @@ try {
         watched: first.watched,
         conclusive: first.conclusive,
         cycleSeconds: first.wallMs / 1000,
+        healerCpuSeconds: first.cpuMs / 1000,
+        warmHealerCpuSeconds: second ? second.cpuMs / 1000 : null,
+        // CPU seconds each other process used during the whole cycle child's run (the cycles
+        // plus the phase probes), against its wall time.
+        otherProcessesCpuSeconds: { ...cpuDuringRun, wallSeconds: +childSeconds.toFixed(1) },
         warmCycleSeconds: second ? second.wallMs / 1000 : null,
         prometheusQueriesPerCycle: first.healerQueries,
         kubeRequestsPerCycle: first.kubeRequests,
@@ -188,12 +217,12 @@ await writeFile(
 );
 
 console.log(
-  '\n| deployments | cycle (s) | warm cycle (s) | Prometheus queries / cycle | served by Prometheus | Kubernetes requests / warm cycle | RSS (MB) | peak RSS (MB) | list / features / predict (ms) |',
+  '\n| deployments | cycle (s) | warm cycle (s) | healer CPU / cycle (s) | Prometheus queries / cycle | served by Prometheus | Kubernetes requests / warm cycle | RSS (MB) | peak RSS (MB) | list / features / predict (ms) |',
 );
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
   console.log(
-    `| ${r.deployments} | ${r.cycleSeconds.toFixed(2)} | ${r.warmCycleSeconds?.toFixed(2) ?? '-'} | ${r.prometheusQueriesPerCycle} | ${r.prometheusQueriesServed} | ${r.warmKubeRequestsPerCycle?.total ?? '-'} | ${r.rssMb} | ${r.maxRssMb} | ${r.phasesMs.listDeployments} / ${r.phasesMs.features} / ${r.phasesMs.predict} |`,
+    `| ${r.deployments} | ${r.cycleSeconds.toFixed(2)} | ${r.warmCycleSeconds?.toFixed(2) ?? '-'} | ${r.healerCpuSeconds} / ${r.warmHealerCpuSeconds ?? '-'} | ${r.prometheusQueriesPerCycle} | ${r.prometheusQueriesServed} | ${r.warmKubeRequestsPerCycle?.total ?? '-'} | ${r.rssMb} | ${r.maxRssMb} | ${r.phasesMs.listDeployments} / ${r.phasesMs.features} / ${r.phasesMs.predict} |`,
   );
 }
 console.log(`\nverdict: ${JSON.stringify(verdict)}\nwritten: ${out}`);

@@ -63,9 +63,11 @@ export class ActionRunner {
     };
     if (r.status !== 'done' || action !== 'restart_scale') return base;
     const s = await t.scaleUp(ref, { step: rules.scaleStep, maxReplicas: rules.maxReplicas });
-    // The step counts as done when the restart was; a failed scale-up is reported in the detail.
+    // One rung, two halves: a failed scale-up fails the step (it is retried like any action
+    // error), though the restart half went through; nothing to add (at max) is not a failure.
     return {
       ...base,
+      ...(s.status === 'failed' || s.status === 'refused' ? { status: s.status } : {}),
       detail: `${base.detail}; ${s.detail}`,
       ...(s.hpa ? { hpa: s.hpa } : {}),
       ...(s.scaled ? { scaled: s.scaled } : {}),

@@ -13,6 +13,7 @@ import { DEFAULT_BUDGET_LIMITS } from '../../src/budget/types.js';
 import { NS, startWorld, TOKEN, type World } from './world.js';
 
 const DEPLOYMENT = /^\/apis\/apps\/v1\/namespaces\/shop\/deployments\/web$/;
+const SCALE = /^\/apis\/apps\/v1\/namespaces\/shop\/deployments\/web\/scale$/;
 const WEB = { ...defaultWorkload(NS, 'web'), autoheal: true, replicas: 2, baseRps: 20 };
 
 let w: World | undefined;
@@ -46,6 +47,28 @@ describe('production guards in the running loop', () => {
     );
     expect(failed.every((e) => e.action === 'restart_scale')).toBe(true);
     expect(await w.healState('web')).toMatchObject({ phase: 'stabilising', step: 1, attempt: 1 });
+  });
+
+  it('restart + scale with the scale half failing is a failed step (an action error), never reported done', async () => {
+    w = await startWorld([WEB]);
+    const r = await w.addReplica({ identity: 'healer-0' });
+    await r.cycle();
+    w.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+    w.proxy.fail({ method: 'PATCH', path: SCALE, mode: 500, count: Infinity });
+    await w!.cyclesUntil(r, async () => (await w!.reasons('web')).includes('AutoHealActionFailed'));
+    const failed = (await w.events('web')).filter((e) => e.reason === 'AutoHealActionFailed');
+    expect(failed[0]?.message).toMatch(
+      /→ restart \+ scale up \(attempt 1\/3\): .*scale up failed: .*HTTP 500.*; retrying step 1 in 30 s \(action error 1\/3\)$/,
+    );
+    // No "done" restart was announced for the half-failed rung.
+    expect(await w!.actions()).toEqual([]);
+    expect(await w.healState('web')).toMatchObject({ step: 1, actionErrors: 1 });
+    // The restart half still went through (and cures the crash loop): recovered, with no
+    // replicas to give back, since none were added.
+    w.proxy.clear();
+    await w!.cyclesUntil(r, async () => (await w!.reasons('web')).includes('AutoHealRecovered'));
+    expect(await w!.actions()).toEqual([]);
+    expect((await w.deployment('web')).spec?.replicas).toBe(2);
   });
 
   it('leadership lost between the read and the write: nothing is written', async () => {

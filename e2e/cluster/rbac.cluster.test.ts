@@ -20,6 +20,10 @@ const run = promisify(execFile);
 // one rung at risk threshold 0 — restart + scale by the Deployment's scale subresource, restart +
 // scale through an HPA, cache clear through pods/proxy, rollback — and the healer service taking
 // and renewing its leader Lease.
+//
+// The Role's argoproj.io rules (Argo Rollouts) are proved verb by verb in rollout.cluster.test.ts,
+// which installs the Rollouts CRD and plays the Argo controller's part; here the CRD is absent,
+// so the healer's Rollout list answers 404 (no Rollouts) and those rules are left in place.
 
 const CLI = join(ROOT, 'healer', 'dist', 'src', 'cli.js');
 const MAIN = join(ROOT, 'healer', 'dist', 'src', 'main.js');
@@ -261,7 +265,7 @@ describe("the healer's Role against the real authorizer", () => {
     const unneeded: string[] = [];
     for (const role of fullRoles) {
       for (const [i, rule] of role.rules.entries())
-        for (const verb of rule.verbs) {
+        for (const verb of rule.apiGroups.includes('argoproj.io') ? [] : rule.verbs) {
           const rules = role.rules
             .map((r, j) => (j === i ? { ...r, verbs: r.verbs.filter((v) => v !== verb) } : r))
             .filter((r) => r.verbs.length > 0);

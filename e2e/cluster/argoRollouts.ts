@@ -89,6 +89,26 @@ function templateHash(t: Template): string {
   return createHash('sha256').update(canonical(copy)).digest('hex').slice(0, 10);
 }
 
+/**
+ * Whether the Rollout's template is this ReplicaSet's: every field it sets is the same there (the
+ * API server defaulted the ReplicaSet's template, not the Rollout's), as Argo matches them.
+ */
+function sameRelease(rollout: unknown, rs: unknown): boolean {
+  if (rollout === undefined || rollout === null) return true;
+  if (typeof rollout !== 'object') return rollout === rs;
+  if (rs === null || typeof rs !== 'object') return Object.keys(rollout).length === 0;
+  if (Array.isArray(rollout))
+    return (
+      Array.isArray(rs) &&
+      rs.length === rollout.length &&
+      rollout.every((x, i) => sameRelease(x, rs[i]))
+    );
+  const other = rs as Record<string, unknown>;
+  return Object.keys(rollout).every((k) =>
+    k === HASH ? true : sameRelease((rollout as Record<string, unknown>)[k], other[k]),
+  );
+}
+
 const revisionOf = (rs: ReplicaSet): number => Number(rs.metadata.annotations?.[REVISION] ?? 0);
 
 /** One pass of the Argo controller's part (see the header); returns the Rollout's new status. */
@@ -114,10 +134,12 @@ export async function reconcileRollout(
       rs.metadata.ownerReferences?.some((o) => o.uid === r.metadata.uid && o.controller),
     );
   const R = r.spec.replicas ?? 1;
-  const hash = templateHash(r.spec.template);
   let sets = await owned();
   const maxRev = Math.max(0, ...sets.map(revisionOf));
-  let current = sets.find((rs) => rs.metadata.labels?.[HASH] === hash);
+  const matching = (all: ReplicaSet[]) =>
+    all.find((rs) => sameRelease(r.spec.template, rs.spec.template));
+  let current = matching(sets);
+  const hash = current?.metadata.labels?.[HASH] ?? templateHash(r.spec.template);
   const scale = (rs: ReplicaSet, replicas: number) =>
     rs.spec.replicas === replicas
       ? Promise.resolve()

@@ -10,7 +10,15 @@
 import type { AppsV1Api, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
 import type { WorkloadKind, WorkloadObject } from '../kinds/types.js';
 import { MAX_BAD_RELEASES } from '../policy/decide.js';
-import { REVISION, releaseOf, revisionOf, withoutHash } from '../sources/workload.js';
+import {
+  derives,
+  REVISION,
+  releaseOf,
+  releaseTemplate,
+  revisionOf,
+  withoutEmptyAdditions,
+  withoutHash,
+} from '../sources/workload.js';
 import {
   HealStateConflictError,
   patchVersioned,
@@ -86,19 +94,22 @@ export function previousRevision(
   preferred?: V1ReplicaSet,
 ): PreviousRevision {
   const now = releaseOf(current);
+  const isCurrent = (rs: V1ReplicaSet): boolean =>
+    releaseOf(rs.spec?.template) === now ||
+    derives(releaseTemplate(current), releaseTemplate(rs.spec?.template));
   const bad = new Set(badReleases);
   const knownBad: V1ReplicaSet[] = [];
   // A Rollout's stable ReplicaSet, while a newer release rolls out: the way back is to it.
   if (preferred) {
     const r = releaseOf(preferred.spec?.template);
-    if (r !== now && !bad.has(r)) return { target: preferred, knownBad };
+    if (!isCurrent(preferred) && !bad.has(r)) return { target: preferred, knownBad };
   }
   const candidates = [...sets]
     .filter((rs) => revisionOf(rs) > 0 && revisionOf(rs) < currentRevision)
     .sort((a, b) => revisionOf(b) - revisionOf(a));
   for (const rs of candidates) {
     const r = releaseOf(rs.spec?.template);
-    if (r === now) continue;
+    if (isCurrent(rs)) continue;
     if (bad.has(r)) {
       knownBad.push(rs);
       continue;
@@ -118,6 +129,23 @@ function describeBad(sets: readonly V1ReplicaSet[]): string {
   return [...byRelease]
     .map(([r, revs]) => `release ${r} (revision${revs.length > 1 ? 's' : ''} ${revs.join(', ')})`)
     .join('; ');
+}
+
+/**
+ * The release the target runs, as its ReplicaSets fingerprint it: a Rollout's template is not
+ * defaulted by the API server, its ReplicaSet's is, so the newest ReplicaSet the template derives
+ * from names it (and a later rollback recognises it as known bad); else the template's own.
+ */
+function currentRelease(sets: readonly V1ReplicaSet[], t: V1PodTemplateSpec | undefined): string {
+  const own = releaseOf(t);
+  const match = [...sets]
+    .sort((a, b) => revisionOf(b) - revisionOf(a))
+    .find(
+      (rs) =>
+        releaseOf(rs.spec?.template) === own ||
+        derives(releaseTemplate(t), releaseTemplate(rs.spec?.template)),
+    );
+  return match ? releaseOf(match.spec?.template) : own;
 }
 
 export interface RollbackOptions extends VersionedPatchOptions {
@@ -182,7 +210,10 @@ export async function rollbackWorkload(
       };
       return undefined;
     }
-    const target = withoutHash(prev.spec?.template);
+    // What the API server defaulted into the ReplicaSet as empty objects (`securityContext: {}`)
+    // is not written into a Rollout that never had it: it means nothing, and the admission
+    // policy compares those fields by presence.
+    const target = withoutEmptyAdditions(withoutHash(prev.spec?.template), dep.spec?.template);
     if (sameTemplate(dep.spec?.template, target)) {
       refusal = {
         status: 'refused',
@@ -200,7 +231,7 @@ export async function rollbackWorkload(
       status: 'done',
       detail: `rolled back to revision ${revisionOf(prev)} (ReplicaSet ${prev.metadata?.name}) from revision ${revisionOf(dep)}${skipped}`,
       release: releaseOf(target),
-      fromRelease: releaseOf(dep.spec?.template),
+      fromRelease: currentRelease(sets, dep.spec?.template),
     };
     // Like rollout undo, the release's change-cause comes back with its template.
     const cause = prev.metadata?.annotations?.[CHANGE_CAUSE];

@@ -244,6 +244,24 @@ describe('RolloutKind (pure parts)', () => {
     expect(r.knownBad.map((s) => s.metadata?.name)).toEqual(['orders-bbb']);
   });
 
+  it('a ReplicaSet the API server defaulted is still the current release (the Rollout is not defaulted)', () => {
+    const defaulted = (hash: string, revision: number, image: string): V1ReplicaSet => {
+      const x = rs(hash, revision, image);
+      const spec = x.spec!.template!.spec!;
+      spec.securityContext = {};
+      spec.restartPolicy = 'Always';
+      spec.containers[0]!.terminationMessagePath = '/dev/termination-log';
+      return x;
+    };
+    const sets2 = [defaulted('aaa', 1, 'orders:1'), defaulted('bbb', 2, 'orders:2')];
+    const promoted = rollout({ status: { currentPodHash: 'bbb', stableRS: 'bbb' } });
+    const stable = kind.preferredRollbackTarget(promoted, sets2);
+    // The stable ReplicaSet is the current release: back to revision 1, not "back" to itself.
+    expect(
+      previousRevision(sets2, promoted.spec?.template, 2, [], stable).target?.metadata?.name,
+    ).toBe('orders-aaa');
+  });
+
   it('no stableRS, or none of the sets carries its hash: no preference', () => {
     expect(
       kind.preferredRollbackTarget(rollout({ status: { stableRS: undefined } }), sets),

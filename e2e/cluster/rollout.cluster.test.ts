@@ -263,7 +263,9 @@ describe('an Argo Rollout as a heal target on the real apiserver', () => {
     expect(`${row(report)?.actionStatus}: ${row(report)?.detail}`).toMatch(/^done: /);
     expect(row(report)?.detail).toMatch(/^.*rolled back to revision \d+ \(ReplicaSet orders-\w+\)/);
     const r = await read();
-    expect(r.spec.template.spec).toEqual(template('registry.local/orders:1.0.0').spec);
+    // The stable ReplicaSet's template, as `kubectl argo rollouts undo` writes it: the first
+    // release's image, with what the API server defaulted into the ReplicaSet.
+    expect(r.spec.template.spec).toMatchObject(template('registry.local/orders:1.0.0').spec);
     // THE TEST PLAYS THE CONTROLLER: the template is the stable one again.
     const back = await settleRollout(
       cluster.plane,
@@ -325,6 +327,19 @@ describe('an Argo Rollout as a heal target on the real apiserver', () => {
         },
       );
     }, 120_000);
+
+    // The copies are opted-in heal targets too: gone before the next suite's healer runs.
+    afterAll(async () => {
+      await kubectlOk(cluster.plane, [
+        'delete',
+        'rollouts.argoproj.io',
+        '-n',
+        NS,
+        '-l',
+        'app.kubernetes.io/name=aiops-backend',
+        '--wait=false',
+      ]);
+    });
 
     /** A fresh copy of the prod overlay's backend Rollout, named for the case, after its setup. */
     async function rolloutFor(i: number, c: AdmissionCase): Promise<string> {
@@ -423,7 +438,8 @@ describe('an Argo Rollout as a heal target on the real apiserver', () => {
         'rollouts get,list,patch',
         'rollouts/scale get,patch',
       ]);
-      expect(await probe()).toEqual({ ok: true, seen: expect.any(String) });
+      const all = await probe();
+      expect(all.ok ? 'ok' : all.seen).toBe('ok');
       const unneeded: string[] = [];
       try {
         for (const [rule, i] of argo)

@@ -96,6 +96,9 @@ describe("the healer's Role against the real authorizer", () => {
           global: { maxConcurrentHeals: 100, maxRollbacksPerHour: 1000, maxScaleUpsPerHour: 1000 },
         },
         leader: { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 },
+        // Every target is made "at risk" at once (threshold 0) to call every action: that is
+        // what the fleet guard holds back, so it is widened here (its own tests keep defaults).
+        fleet: { maxAtRisk: 100, maxFraction: 1 },
       }),
     );
     const port = await freePort();

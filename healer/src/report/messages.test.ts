@@ -283,20 +283,23 @@ describe('report builders', () => {
       },
     ],
     [
-      'recovered: one message per episode',
+      'recovered: one message per episode, naming the step that cured it',
       () =>
         recoveredReport(view(), {
           kind: 'recovered',
-          curedBy: 'restart_scale',
+          curedBy: 'rollback',
+          curedStep: 3,
           durationMs: 60_000,
-          attempts: 1,
+          attempts: 3,
           reason: 'recovered',
         }),
       {
         event: { reason: 'AutoHealRecovered' },
+        // The step that cured it, named (not "Step ?").
         notify: {
           kind: 'recovered',
-          action: 'restart_scale',
+          action: 'rollback',
+          step: 3,
           dedupKey: `shop/web:recovered:${T0 - 60_000}`,
         },
       },

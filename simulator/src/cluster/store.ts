@@ -32,6 +32,8 @@ export class ObjectStore {
   private rv = 1;
   /** Each bucket's objects in name order, rebuilt after a write to it (the controllers' hot path). */
   private readonly sorted = new Map<string, KubeObject[]>();
+  /** Ids of each bucket's objects by their controller owner's uid (`ownedBy`). */
+  private readonly owners = new Map<string, Map<string, Set<string>>>();
 
   constructor(
     private readonly clock: Clock,
@@ -86,6 +88,60 @@ export class ObjectStore {
     return (ns === undefined ? all.slice() : all.filter((o) => o.metadata.namespace === ns)) as T[];
   }
 
+  /**
+   * The objects whose controller ownerReference is `ownerUid`, in name order, read-only like
+   * `peek`: an index, so a controller looking up its children does not scan the bucket (at
+   * 10,000 deployments that scan made every sync round quadratic).
+   */
+  ownedBy<T extends KubeObject = KubeObject>(key: string, ownerUid: string): readonly T[] {
+    const ids = this.owners.get(key)?.get(ownerUid);
+    if (!ids) return [];
+    const b = this.bucket(key);
+    return [...ids]
+      .sort()
+      .map((id) => b.get(id))
+      .filter((o): o is KubeObject => o !== undefined) as T[];
+  }
+
+  /** Keeps the sorted view and the owner index in step with one write to `id`. */
+  private written(key: string, id: string, prev: KubeObject | undefined, next?: KubeObject): void {
+    const sorted = this.sorted.get(key);
+    if (sorted && prev && next) {
+      // Same name, same place: replace in the sorted view instead of re-sorting the bucket.
+      let lo = 0;
+      let hi = sorted.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const m = sorted[mid]!.metadata;
+        const at = `${m.namespace ?? ''}/${m.name}`;
+        if (at === id) {
+          sorted[mid] = next;
+          break;
+        }
+        if (at < id) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      if (lo > hi) this.sorted.delete(key);
+    } else this.sorted.delete(key);
+    const ownerOf = (o: KubeObject | undefined): string | undefined =>
+      o?.metadata.ownerReferences?.find((r) => r.controller)?.uid;
+    const was = ownerOf(prev);
+    const now = ownerOf(next);
+    if (was === now) return;
+    let index = this.owners.get(key);
+    if (!index) this.owners.set(key, (index = new Map()));
+    if (was) {
+      const ids = index.get(was);
+      ids?.delete(id);
+      if (ids?.size === 0) index.delete(was);
+    }
+    if (now) {
+      let ids = index.get(now);
+      if (!ids) index.set(now, (ids = new Set()));
+      ids.add(id);
+    }
+  }
+
   /** Creates an object, filling uid, resourceVersion, creationTimestamp and generation. */
   create<T extends KubeObject>(key: string, obj: T): T {
     const o = structuredClone(obj);
@@ -98,7 +154,7 @@ export class ObjectStore {
     m.generation = 1;
     m.resourceVersion = String(++this.rv);
     this.bucket(key).set(id, o);
-    this.sorted.delete(key);
+    this.written(key, id, undefined, o);
     this.emit('ADDED', key, o);
     return structuredClone(o);
   }
@@ -120,7 +176,7 @@ export class ObjectStore {
     o.metadata.generation = (cur.metadata.generation ?? 1) + (opts.bumpGeneration ? 1 : 0);
     o.metadata.resourceVersion = String(++this.rv);
     this.bucket(key).set(id, o);
-    this.sorted.delete(key);
+    this.written(key, id, cur, o);
     this.emit('MODIFIED', key, o);
     return structuredClone(o);
   }
@@ -147,12 +203,12 @@ export class ObjectStore {
   put<T extends KubeObject>(key: string, obj: T): void {
     const m = obj.metadata;
     const id = `${m.namespace ?? ''}/${m.name}`;
-    const existed = this.bucket(key).has(id);
+    const prev = this.bucket(key).get(id);
     const o = structuredClone(obj);
     ++this.rv;
     this.bucket(key).set(id, o);
-    this.sorted.delete(key);
-    this.emit(existed ? 'MODIFIED' : 'ADDED', key, o);
+    this.written(key, id, prev, o);
+    this.emit(prev ? 'MODIFIED' : 'ADDED', key, o);
   }
 
   delete(key: string, ns: string | undefined, name: string): KubeObject {
@@ -160,7 +216,7 @@ export class ObjectStore {
     const cur = this.bucket(key).get(id);
     if (!cur) throw notFound(this.defOf(key), name);
     this.bucket(key).delete(id);
-    this.sorted.delete(key);
+    this.written(key, id, cur);
     const gone = structuredClone(cur);
     gone.metadata.resourceVersion = String(++this.rv);
     this.emit('DELETED', key, gone);

@@ -49,10 +49,8 @@ export function resolveIntOrPercent(
 /** The ReplicaSets a deployment controls: the store's own objects, read-only (copy to change). */
 export function ownedReplicaSets(cluster: Cluster, d: Deployment): ReplicaSet[] {
   return cluster.store
-    .peek<ReplicaSet>(RSKEY, d.metadata.namespace)
-    .filter((rs) =>
-      rs.metadata.ownerReferences?.some((o) => o.uid === d.metadata.uid && o.controller),
-    );
+    .ownedBy<ReplicaSet>(RSKEY, d.metadata.uid)
+    .filter((rs) => rs.metadata.namespace === d.metadata.namespace);
 }
 
 /**

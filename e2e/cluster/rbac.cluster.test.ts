@@ -7,7 +7,13 @@ import { promisify } from 'node:util';
 import { freePort, startProcess, waitForHttp, type ManagedProcess } from '@aiops/simulator/testing';
 import { KubeApiError } from '@aiops/simulator/agent/kubeClient';
 import { ROOT } from '../stack/index.js';
-import { HEALER, startRealCluster, type PolicyRule, type RealCluster } from './realCluster.js';
+import {
+  HEALER,
+  startRealCluster,
+  UNBOUNDED_BUDGETS,
+  type PolicyRule,
+  type RealCluster,
+} from './realCluster.js';
 
 const run = promisify(execFile);
 
@@ -91,10 +97,7 @@ describe("the healer's Role against the real authorizer", () => {
     await writeFile(
       configFile,
       JSON.stringify({
-        budgets: {
-          perDeployment: { maxActionsPerHour: 1000, cooldownSeconds: 0 },
-          global: { maxConcurrentHeals: 100, maxRollbacksPerHour: 1000, maxScaleUpsPerHour: 1000 },
-        },
+        budgets: UNBOUNDED_BUDGETS,
         leader: { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 },
         // Every target is made "at risk" at once (threshold 0) to call every action: that is
         // what the fleet guard holds back, so it is widened here (its own tests keep defaults).

@@ -29,7 +29,12 @@ import {
   type Rollout,
 } from './argoRollouts.js';
 import { kubectl, kubectlOk } from './kubectl.js';
-import { startRealCluster, type PolicyRule, type RealCluster } from './realCluster.js';
+import {
+  startRealCluster,
+  UNBOUNDED_BUDGETS,
+  type PolicyRule,
+  type RealCluster,
+} from './realCluster.js';
 
 const run = promisify(execFile);
 const CLI = join(ROOT, 'healer', 'dist', 'src', 'cli.js');
@@ -121,10 +126,7 @@ describe('an Argo Rollout as a heal target on the real apiserver', () => {
     await writeFile(
       configFile,
       JSON.stringify({
-        budgets: {
-          perDeployment: { maxActionsPerHour: 1000, cooldownSeconds: 0 },
-          global: { maxConcurrentHeals: 100, maxRollbacksPerHour: 1000, maxScaleUpsPerHour: 1000 },
-        },
+        budgets: UNBOUNDED_BUDGETS,
       }),
     );
     const port = await freePort();
@@ -351,32 +353,20 @@ describe('an Argo Rollout as a heal target on the real apiserver', () => {
           input: stringify({ ...base, metadata: { ...base.metadata, name, namespace: NS } }),
         },
       );
-      if (c.setup)
-        await kubectlOk(cluster.plane, [
-          'patch',
-          '-n',
-          NS,
-          `rollout.argoproj.io/${name}`,
-          '--type',
-          'json',
-          '-p',
-          JSON.stringify(c.setup),
-        ]);
+      if (c.setup) await kubectlOk(cluster.plane, jsonPatch(name, c.setup));
       return name;
     }
+    /** The case's patch as its user, dry-run on the server: the apiserver's answer. */
     const send = (name: string, c: AdmissionCase) =>
-      kubectl(cluster.plane, [
-        'patch',
-        '-n',
-        NS,
-        `rollout.argoproj.io/${name}`,
-        '--type',
-        'json',
-        '--dry-run=server',
-        `--as=${c.user ?? cases.healer}`,
-        '-p',
-        JSON.stringify(c.patch),
-      ]);
+      kubectl(
+        cluster.plane,
+        jsonPatch(name, c.patch, ['--dry-run=server', `--as=${c.user ?? cases.healer}`]),
+      );
+    /** `kubectl patch --type json` of the case's Rollout copy. */
+    function jsonPatch(name: string, ops: JsonOp[], extra: string[] = []): string[] {
+      const target = `rollout.argoproj.io/${name}`;
+      return ['patch', '-n', NS, target, '--type', 'json', ...extra, '-p', JSON.stringify(ops)];
+    }
 
     it('compiles without type-check warnings', async () => {
       const p = JSON.parse(

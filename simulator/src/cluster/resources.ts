@@ -20,6 +20,14 @@ export interface ResourceDef {
 }
 
 const RW = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+/** The `autoscaling/v1` Scale subresource of a workload (Deployment, Rollout). */
+const SCALE = {
+  name: 'scale',
+  kind: 'Scale',
+  group: 'autoscaling',
+  version: 'v1',
+  verbs: ['get', 'patch', 'update'],
+};
 
 export const RESOURCES: ResourceDef[] = [
   {
@@ -84,13 +92,7 @@ export const RESOURCES: ResourceDef[] = [
     categories: ['all'],
     verbs: RW,
     subresources: [
-      {
-        name: 'scale',
-        kind: 'Scale',
-        group: 'autoscaling',
-        version: 'v1',
-        verbs: ['get', 'patch', 'update'],
-      },
+      SCALE,
       { name: 'status', kind: 'Deployment', verbs: ['get', 'patch', 'update'] },
     ],
   },
@@ -137,16 +139,7 @@ export const RESOURCES: ResourceDef[] = [
     shortNames: ['ro'],
     categories: ['all'],
     verbs: RW,
-    subresources: [
-      {
-        name: 'scale',
-        kind: 'Scale',
-        group: 'autoscaling',
-        version: 'v1',
-        verbs: ['get', 'patch', 'update'],
-      },
-      { name: 'status', kind: 'Rollout', verbs: ['get', 'patch', 'update'] },
-    ],
+    subresources: [SCALE, { name: 'status', kind: 'Rollout', verbs: ['get', 'patch', 'update'] }],
   },
   {
     group: 'events.k8s.io',

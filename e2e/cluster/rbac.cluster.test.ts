@@ -7,7 +7,13 @@ import { promisify } from 'node:util';
 import { freePort, startProcess, waitForHttp, type ManagedProcess } from '@aiops/simulator/testing';
 import { KubeApiError } from '@aiops/simulator/agent/kubeClient';
 import { ROOT } from '../stack/index.js';
-import { HEALER, startRealCluster, type PolicyRule, type RealCluster } from './realCluster.js';
+import {
+  HEALER,
+  startRealCluster,
+  UNBOUNDED_BUDGETS,
+  type PolicyRule,
+  type RealCluster,
+} from './realCluster.js';
 
 const run = promisify(execFile);
 
@@ -20,6 +26,10 @@ const run = promisify(execFile);
 // one rung at risk threshold 0 — restart + scale by the Deployment's scale subresource, restart +
 // scale through an HPA, cache clear through pods/proxy, rollback — and the healer service taking
 // and renewing its leader Lease.
+//
+// The Role's argoproj.io rules (Argo Rollouts) are proved verb by verb in rollout.cluster.test.ts,
+// which installs the Rollouts CRD and plays the Argo controller's part; here the CRD is absent,
+// so the healer's Rollout list answers 404 (no Rollouts) and those rules are left in place.
 
 const CLI = join(ROOT, 'healer', 'dist', 'src', 'cli.js');
 const MAIN = join(ROOT, 'healer', 'dist', 'src', 'main.js');
@@ -87,10 +97,7 @@ describe("the healer's Role against the real authorizer", () => {
     await writeFile(
       configFile,
       JSON.stringify({
-        budgets: {
-          perDeployment: { maxActionsPerHour: 1000, cooldownSeconds: 0 },
-          global: { maxConcurrentHeals: 100, maxRollbacksPerHour: 1000, maxScaleUpsPerHour: 1000 },
-        },
+        budgets: UNBOUNDED_BUDGETS,
         leader: { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 },
         // Every target is made "at risk" at once (threshold 0) to call every action: that is
         // what the fleet guard holds back, so it is widened here (its own tests keep defaults).
@@ -264,7 +271,7 @@ describe("the healer's Role against the real authorizer", () => {
     const unneeded: string[] = [];
     for (const role of fullRoles) {
       for (const [i, rule] of role.rules.entries())
-        for (const verb of rule.verbs) {
+        for (const verb of rule.apiGroups.includes('argoproj.io') ? [] : rule.verbs) {
           const rules = role.rules
             .map((r, j) => (j === i ? { ...r, verbs: r.verbs.filter((v) => v !== verb) } : r))
             .filter((r) => r.verbs.length > 0);

@@ -12,6 +12,15 @@ import { startControlPlane, type ControlPlane } from './controlPlane.js';
 import { kubectlOk } from './kubectl.js';
 
 export const HEALER = 'aiops-healer';
+
+/**
+ * Budgets that never hold a probe back: a probe calls an action on every run, many runs an hour,
+ * and proves what the authorizer and admission say, not what the budgets do (their own tests do).
+ */
+export const UNBOUNDED_BUDGETS = {
+  perDeployment: { maxActionsPerHour: 1000, cooldownSeconds: 0 },
+  global: { maxConcurrentHeals: 100, maxRollbacksPerHour: 1000, maxScaleUpsPerHour: 1000 },
+};
 const AGENT = join(ROOT, 'simulator', 'dist', 'src', 'agent', 'main.js');
 
 export interface PolicyRule {

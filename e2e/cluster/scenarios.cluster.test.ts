@@ -20,10 +20,10 @@ import { startRealCluster, type RealCluster } from './realCluster.js';
 // scale-ups, cache clears (pods/proxy through the apiserver) and rollbacks all go through the real
 // authorizer and the real deployment controller.
 //
-// A scenario is one row. Pending on other issues (add a row when they land):
-// - paused deployment → no action (#13; held by the simulator scenarios in healer/test).
-// - the same on an Argo Rollout target: healer support for Rollouts (#16), see
-//   rollout.cluster.pending.ts.
+// A scenario is one row. Still to add as a row: paused deployment → no action (#13; held by the
+// simulator scenarios in healer/test). An Argo Rollout target's restart, scale, rollback and pause
+// are proved in rollout.cluster.test.ts (no Argo controller runs here, so that test plays its part
+// and does not run the fault-driven matrix against a Rollout).
 
 interface Scenario {
   name: string;

@@ -12,7 +12,8 @@ import { StatusStore } from '@aiops/healer/api/store';
 import { DEFAULT_BUDGET_LIMITS, LedgerBudgetGate } from '@aiops/healer/budget/index';
 import { configFromSources } from '@aiops/healer/config';
 import { createHealer } from '@aiops/healer/loop/factory';
-import { listWatchedDeployments } from '@aiops/healer/sources/deployments';
+import { createKinds } from '@aiops/healer/kinds/index';
+import { listWatchedTargets } from '@aiops/healer/sources/targets';
 import { PredictClient } from '@aiops/healer/sources/predict';
 import { PrometheusFeatureSource } from '@aiops/healer/sources/prometheus';
 
@@ -84,7 +85,7 @@ function timed(obj, method, label) {
     }
   };
 }
-timed(healer.deps, 'listDeployments', 'list');
+timed(healer.deps, 'listTargets', 'list');
 timed(source, 'fetch', 'features');
 timed(healerPredictor, 'predict', 'predict');
 timed(reporter, 'report', 'report');
@@ -131,12 +132,15 @@ const time = async (fn) => {
   return { ms: Math.round(performance.now() - t0), value };
 };
 const list = await time(() =>
-  listWatchedDeployments(kube.apps, {
+  listWatchedTargets(createKinds(kube, config.kinds), {
     namespaces: config.namespaces,
     labelSelector: config.labelSelector,
   }),
 );
-const targets = list.value.map((d) => ({ namespace: d.metadata.namespace, name: d.metadata.name }));
+const targets = list.value.targets.map(({ object: o }) => ({
+  namespace: o.metadata.namespace,
+  name: o.metadata.name,
+}));
 const perQuerySeconds = {};
 const probe = new PrometheusFeatureSource({
   url: config.prometheus.url,

@@ -9,7 +9,14 @@ import { CoordinationV1Api } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { startFakePredictor, type FakePredictor } from '../test/fakePredict.js';
 import { createKubeClients, loadKubeConfig } from './actions/kube.js';
-import { exitCode, formatReport, LeaseHeldError, parseCheckArgs, runCheck } from './cli.js';
+import {
+  exitCode,
+  formatReport,
+  LeaseHeldError,
+  noTargetsMessage,
+  parseCheckArgs,
+  runCheck,
+} from './cli.js';
 import { configFromSources } from './config.js';
 import type { CycleReport, CycleRow } from './loop/healer.js';
 
@@ -59,7 +66,7 @@ describe('healer check arguments', () => {
 describe('exit codes', () => {
   it.each<[string, CycleReport, number]>([
     ['all healthy', report([row({}), row({ name: 'api' })]), 0],
-    ['no deployments', report([]), 0],
+    ['no heal targets (a wrong selector is not "healthy")', report([]), 2],
     [
       'risk found',
       report([row({}), row({ name: 'api', risk: 0.93, atRisk: true, decision: 'restart_scale' })]),
@@ -136,8 +143,56 @@ describe('formatReport', () => {
 
   it('says when nothing is watched and lists errors', () => {
     expect(formatReport(report([], ['boom']), 'table')).toBe(
-      'deployment  risk  level  top features  decision\n(no watched deployments)\nerror: boom',
+      'deployment  risk  level  top features  decision\nerror: boom',
     );
+    expect(formatReport(report([]), 'table')).toBe(
+      'deployment  risk  level  top features  decision\n(no heal targets)',
+    );
+  });
+
+  it('names a Rollout by its kind', () => {
+    expect(formatReport(report([row({ kind: 'Rollout', name: 'orders' })]), 'table')).toContain(
+      'prod/orders (Rollout)',
+    );
+  });
+});
+
+describe('noTargetsMessage', () => {
+  const scoped = (
+    namespaces: string[],
+    kinds: NonNullable<CycleReport['scope']>['kinds'],
+    rows: CycleRow[] = [],
+  ): CycleReport => ({
+    ...report(rows),
+    scope: { namespaces, labelSelector: 'aiops.io/autoheal=enabled', kinds },
+  });
+  it.each<[string, CycleReport, string | undefined]>([
+    [
+      'names namespaces, selector and kinds',
+      scoped(
+        ['prod'],
+        [
+          { kind: 'Deployment', found: 0 },
+          { kind: 'Rollout', found: 0 },
+        ],
+      ),
+      'no heal targets found: looked for Deployments and Rollouts labelled aiops.io/autoheal=enabled in namespaces prod',
+    ],
+    [
+      'says when a kind is not served (no CRD)',
+      scoped(
+        [],
+        [
+          { kind: 'Deployment', found: 0 },
+          { kind: 'Rollout', found: 0, notServed: true },
+        ],
+      ),
+      'no heal targets found: looked for Deployments and Rollouts (not served by this cluster: no such API/CRD) labelled aiops.io/autoheal=enabled in all namespaces',
+    ],
+    ['found some', scoped(['prod'], [{ kind: 'Rollout', found: 1 }], [row({})]), undefined],
+    ['the list failed (no scope): that error is reported instead', report([]), undefined],
+  ])('%s', (_n, r, want) => {
+    expect(noTargetsMessage(r)).toBe(want);
   });
 });
 

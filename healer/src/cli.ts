@@ -2,7 +2,7 @@
 /**
  * `healer check [--namespace NS]... [--selector SEL] [--dry-run] [--json|--markdown]`: one cycle
  * now, a table of what it saw and did. Exit 0: all healthy; 1: risk found (healed or, in dry-run,
- * planned); 2: error (no usable assessment, config or cluster trouble).
+ * planned); 2: error (no heal target found, no usable assessment, config or cluster trouble).
  */
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -25,7 +25,9 @@ Runs one healer cycle now and prints deployment, risk, level, top features and d
 One run sees one cycle, so it acts when risk ≥ the high threshold now (N = 1); the heal state
 kept on the deployment (step, stabilisation window) and the budgets still apply. Without
 --dry-run it takes the healer's Lease first and refuses (exit 2) while a leader holds it.
-Exit codes: 0 all healthy · 1 risk found (healed, or planned with --dry-run) · 2 error.
+Heal targets: Deployments and Argo Rollouts carrying the label selector (HEALER_KINDS).
+Exit codes: 0 all healthy · 1 risk found (healed, or planned with --dry-run) · 2 error,
+including no heal target found (it says which namespaces, selector and kinds it looked in).
 Configuration: the healer's environment variables and HEALER_CONFIG_FILE (see healer/README.md).`;
 
 export type OutputFormat = 'table' | 'json' | 'markdown';
@@ -65,16 +67,32 @@ export function parseCheckArgs(argv: string[]): CheckArgs {
   };
 }
 
-/** 0 all healthy, 1 risk found, 2 error or no conclusive assessment. */
+/** 0 all healthy, 1 risk found, 2 error, no target found or no conclusive assessment. */
 export function exitCode(report: CycleReport): 0 | 1 | 2 {
   if (report.errors.length > 0) return 2;
+  // Nothing watched is not "healthy": a gate that passes on nothing hides a wrong selector.
+  if (report.watched === 0) return 2;
   if (report.rows.some((r) => r.atRisk)) return 1;
   if (report.rows.some((r) => r.inconclusive)) return 2;
   return 0;
 }
 
+/**
+ * Why a cycle that listed fine found nothing to check, naming where it looked; undefined when it
+ * found targets (or failed to list, which is an error of its own).
+ */
+export function noTargetsMessage(report: CycleReport): string | undefined {
+  if (report.watched > 0 || !report.scope) return undefined;
+  const { namespaces, labelSelector, kinds } = report.scope;
+  const where = namespaces.length > 0 ? `namespaces ${namespaces.join(', ')}` : 'all namespaces';
+  const what = kinds
+    .map((k) => `${k.kind}s${k.notServed ? ' (not served by this cluster: no such API/CRD)' : ''}`)
+    .join(' and ');
+  return `no heal targets found: looked for ${what} labelled ${labelSelector} in ${where}`;
+}
+
 const cell = (r: CycleRow): string[] => [
-  `${r.namespace}/${r.name}`,
+  `${r.namespace}/${r.name}${r.kind && r.kind !== 'Deployment' ? ` (${r.kind})` : ''}`,
   r.risk === null ? '–' : r.risk.toFixed(2),
   r.level ?? 'inconclusive',
   r.top || '–',
@@ -109,7 +127,7 @@ export function formatReport(report: CycleReport, format: OutputFormat): string 
   return [
     line(HEAD),
     ...rows.map(line),
-    ...(rows.length === 0 ? ['(no watched deployments)'] : []),
+    ...(rows.length === 0 && errors.length === 0 ? ['(no heal targets)'] : []),
     ...errors,
   ].join('\n');
 }
@@ -135,6 +153,8 @@ export interface CheckDeps {
   identity: string;
   /** Default: the system clock. */
   clock?: ElectionClock;
+  /** The healer's clock (ms since epoch; tests pass a simulated one). Default `Date.now`. */
+  now?: () => number;
 }
 
 /**
@@ -188,6 +208,7 @@ export async function runCheck(args: CheckArgs, deps: CheckDeps): Promise<CycleR
       budget,
       ...(elector ? { isLeader: () => elector.isLeader(), term: () => elector.term() } : {}),
       instance: deps.identity,
+      ...(deps.now ? { now: deps.now } : {}),
     });
     const report = await healer.runCycle({
       ...(args.namespaces ? { namespaces: args.namespaces } : {}),
@@ -196,6 +217,8 @@ export async function runCheck(args: CheckArgs, deps: CheckDeps): Promise<CycleR
       // One run sees one cycle: act on the current score (the ladder state still applies).
       enterCycles: 1,
     });
+    const none = noTargetsMessage(report);
+    if (none) report.errors.push(none);
     await (notifier.drain?.(config.slack.timeoutMs * 2) ?? notifier.flush?.());
     return report;
   } finally {

@@ -3,6 +3,7 @@
  * YAML/JSON file (mounted from a ConfigMap), then passed to every component. Components never read
  * `process.env`.
  */
+import { TARGET_KINDS } from './kinds/types.js';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { DEFAULT_FEATURE_QUERIES } from '@aiops/model/queries';
@@ -48,8 +49,17 @@ export const CONFIG_SCHEMA = z
   .object({
     /** Namespaces watched; empty means every namespace. */
     namespaces: z.array(z.string().min(1)).default([]),
-    /** Label selector that opts a deployment in. */
+    /** Label selector that opts a heal target in. */
     labelSelector: z.string().min(1).default('aiops.io/autoheal=enabled'),
+    /**
+     * Kinds of heal target listed with that selector: `Deployment` (apps/v1) and `Rollout`
+     * (argoproj.io/v1alpha1; a cluster without the Argo Rollouts CRD simply has none).
+     */
+    kinds: z
+      .array(z.enum(TARGET_KINDS))
+      .min(1)
+      .refine((k) => new Set(k).size === k.length, 'must not repeat a kind')
+      .default([...TARGET_KINDS]),
     /** node-cron expression (seconds field allowed). */
     schedule: z
       .string()
@@ -316,6 +326,7 @@ function setPath(target: Obj, path: string[], value: unknown): void {
 export const ENV_KEYS: ReadonlyArray<[string, string[], (env: Env, key: string) => unknown]> = [
   ['HEALER_NAMESPACES', ['namespaces'], list],
   ['HEALER_LABEL_SELECTOR', ['labelSelector'], (e, k) => e[k] || undefined],
+  ['HEALER_KINDS', ['kinds'], list],
   ['HEALER_SCHEDULE', ['schedule'], (e, k) => e[k] || undefined],
   ['PROMETHEUS_URL', ['prometheus', 'url'], (e, k) => e[k] || undefined],
   ['HEALER_WINDOW', ['prometheus', 'window'], (e, k) => e[k] || undefined],

@@ -19,21 +19,24 @@ import {
   MERGE_PATCH,
   type KubeClients,
 } from '../src/actions/kube.js';
-import { RESTARTED_AT, restartDeployment } from '../src/actions/restart.js';
-import { REVISION, rollbackDeployment } from '../src/actions/rollback.js';
+import { RESTARTED_AT, restartWorkload } from '../src/actions/restart.js';
+import { REVISION, rollbackWorkload } from '../src/actions/rollback.js';
 import { restoreHpaMin, scaleUp } from '../src/actions/scale.js';
 import {
   HealStateConflictError,
-  patchDeploymentVersioned,
+  patchVersioned,
   readPersisted,
   stateAnnotations,
 } from '../src/actions/state.js';
+import { DeploymentKind } from '../src/kinds/deployment.js';
 import { ANNOTATIONS } from '../src/policy/rules.js';
 import { startExecFake } from './execFake.js';
 
 const NS = 'shop';
 let sim: RunningSimulator;
 let k: KubeClients;
+/** The Deployment kind's client over `k`. */
+const deployments = (): DeploymentKind => new DeploymentKind(k.apps);
 
 async function replicaSets(name: string): Promise<V1ReplicaSet[]> {
   const list = await k.apps.listNamespacedReplicaSet({
@@ -74,7 +77,7 @@ describe('restart', () => {
     const before = await replicaSets('web');
     expect(before).toHaveLength(1);
     const at = new Date(sim.clock.now());
-    const r = await restartDeployment(k, NS, 'web', {
+    const r = await restartWorkload(deployments(), NS, 'web', {
       at,
       state: { phase: 'stabilising', step: 1, attempt: 1 },
     });
@@ -94,7 +97,7 @@ describe('restart', () => {
       { name: 'web', namespace: NS, body: { spec: { paused: true } } },
       MERGE_PATCH,
     );
-    const r = await restartDeployment(k, NS, 'web', { at: new Date(sim.clock.now()) });
+    const r = await restartWorkload(deployments(), NS, 'web', { at: new Date(sim.clock.now()) });
     expect(r).toEqual({
       status: 'refused',
       detail: 'deployment is paused (spec.paused=true: a human is working on it)',
@@ -107,10 +110,14 @@ describe('restart', () => {
     const state = { phase: 'stabilising' as const, step: 1, attempt: 1 };
     // both healers read "no heal state" and decided the same step
     const fence = { expected: null };
-    expect((await restartDeployment(k, NS, 'web', { at: new Date(1), state, fence })).status).toBe(
-      'done',
-    );
-    const second = await restartDeployment(k, NS, 'web', { at: new Date(2), state, fence });
+    expect(
+      (await restartWorkload(deployments(), NS, 'web', { at: new Date(1), state, fence })).status,
+    ).toBe('done');
+    const second = await restartWorkload(deployments(), NS, 'web', {
+      at: new Date(2),
+      state,
+      fence,
+    });
     expect(second).toMatchObject({ status: 'skipped', alreadyTaken: true });
     expect(second.detail).toMatch(/heal state of shop\/web changed since it was read/);
     const dep = await k.apps.readNamespacedDeployment({ name: 'web', namespace: NS });
@@ -125,8 +132,8 @@ describe('versioned state writes', () => {
     const ours = { phase: 'stabilising' as const, step: 1, attempt: 1 };
     const theirs = { phase: 'stabilising' as const, step: 2, attempt: 2 };
     let builds = 0;
-    const err = await patchDeploymentVersioned(
-      k,
+    const err = await patchVersioned(
+      deployments(),
       NS,
       'web',
       async () => {
@@ -156,13 +163,13 @@ describe('versioned state writes', () => {
   });
 
   it("refuses a stale ex-leader's write: the stored state carries a newer term", async () => {
-    await patchDeploymentVersioned(k, NS, 'web', () => ({
+    await patchVersioned(deployments(), NS, 'web', () => ({
       metadata: {
         annotations: stateAnnotations({ phase: 'stabilising', step: 1, attempt: 1, term: 5 }),
       },
     }));
-    const err = await patchDeploymentVersioned(
-      k,
+    const err = await patchVersioned(
+      deployments(),
       NS,
       'web',
       () => ({
@@ -177,7 +184,7 @@ describe('versioned state writes', () => {
 
   it('re-reads and retries on 409 when someone else wrote in between', async () => {
     let builds = 0;
-    const res = await patchDeploymentVersioned(k, NS, 'web', async (dep) => {
+    const res = await patchVersioned(deployments(), NS, 'web', async (dep) => {
       builds++;
       if (builds === 1) {
         // a concurrent writer bumps the resourceVersion after our read
@@ -201,20 +208,20 @@ describe('versioned state writes', () => {
 
 describe('scale', () => {
   it('patches the scale subresource by the step, never beyond max replicas', async () => {
-    expect(await scaleUp(k, NS, 'web', { step: 2, maxReplicas: 3 })).toMatchObject({
+    expect(await scaleUp(k, deployments(), NS, 'web', { step: 2, maxReplicas: 3 })).toMatchObject({
       status: 'done',
       detail: 'replicas 2 → 3 (max 3)',
     });
     expect(
       (await k.apps.readNamespacedDeploymentScale({ name: 'web', namespace: NS })).spec?.replicas,
     ).toBe(3);
-    expect(await scaleUp(k, NS, 'web', { step: 2, maxReplicas: 3 })).toMatchObject({
+    expect(await scaleUp(k, deployments(), NS, 'web', { step: 2, maxReplicas: 3 })).toMatchObject({
       status: 'skipped',
     });
   });
 
   it('raises the HPA minReplicas instead of fighting it, records and restores the original', async () => {
-    const r = await scaleUp(k, NS, 'cart', { step: 1, maxReplicas: 10 });
+    const r = await scaleUp(k, deployments(), NS, 'cart', { step: 1, maxReplicas: 10 });
     expect(r).toMatchObject({ status: 'done', hpa: { name: 'cart', originalMinReplicas: 2 } });
     let hpa = await k.autoscaling.readNamespacedHorizontalPodAutoscaler({
       name: 'cart',
@@ -223,7 +230,7 @@ describe('scale', () => {
     expect(hpa.spec?.minReplicas).toBe(3);
     expect(hpa.metadata?.annotations?.[ANNOTATIONS.originalMinReplicas]).toBe('2');
     // bounded by the HPA's own max (5) and the configured max replicas
-    await scaleUp(k, NS, 'cart', { step: 10, maxReplicas: 4 });
+    await scaleUp(k, deployments(), NS, 'cart', { step: 10, maxReplicas: 4 });
     hpa = await k.autoscaling.readNamespacedHorizontalPodAutoscaler({
       name: 'cart',
       namespace: NS,
@@ -243,7 +250,7 @@ describe('scale', () => {
 
 describe('rollback', () => {
   it('refuses with a clear reason when there is no previous revision', async () => {
-    expect(await rollbackDeployment(k, NS, 'web')).toEqual({
+    expect(await rollbackWorkload(deployments(), k.apps, NS, 'web')).toEqual({
       status: 'refused',
       permanent: true,
       detail:
@@ -256,7 +263,7 @@ describe('rollback', () => {
       { name: 'web', namespace: NS, body: { spec: { revisionHistoryLimit: 0 } } },
       MERGE_PATCH,
     );
-    expect(await rollbackDeployment(k, NS, 'web')).toMatchObject({
+    expect(await rollbackWorkload(deployments(), k.apps, NS, 'web')).toMatchObject({
       status: 'refused',
       permanent: true,
       detail: expect.stringContaining('revisionHistoryLimit is 0'),
@@ -268,20 +275,24 @@ describe('rollback', () => {
     sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'bad_release' });
     sim.tick(60_000);
     const v2 = await image('web');
-    const first = await rollbackDeployment(k, NS, 'web');
+    const first = await rollbackWorkload(deployments(), k.apps, NS, 'web');
     expect(first).toMatchObject({ status: 'done', release: expect.any(String) });
     expect(first.fromRelease).not.toBe(first.release);
     sim.tick(60_000);
     expect(await image('web')).toBe(v1);
     // v1 (now the newest revision) is bad too; the only earlier release is v2, rolled back from
-    const again = await rollbackDeployment(k, NS, 'web', { badReleases: [first.fromRelease!] });
+    const again = await rollbackWorkload(deployments(), k.apps, NS, 'web', {
+      badReleases: [first.fromRelease!],
+    });
     expect(again).toMatchObject({ status: 'refused', permanent: true });
     expect(again.detail).toMatch(
       /every earlier release is known bad \(the healer rolled back from release [0-9a-f]{12} \(revision 2\)\)/,
     );
     expect(await image('web')).toBe(v1);
     // without the memory, rollout undo would flip back to v2
-    expect(await rollbackDeployment(k, NS, 'web')).toMatchObject({ status: 'done' });
+    expect(await rollbackWorkload(deployments(), k.apps, NS, 'web')).toMatchObject({
+      status: 'done',
+    });
     sim.tick(60_000);
     expect(await image('web')).toBe(v2);
   });
@@ -292,7 +303,7 @@ describe('rollback', () => {
     sim.tick(60_000);
     const bad = await image('web');
     expect(bad).not.toBe(good);
-    const r = await rollbackDeployment(k, NS, 'web', {
+    const r = await rollbackWorkload(deployments(), k.apps, NS, 'web', {
       state: { phase: 'stabilising', step: 3, attempt: 3 },
     });
     expect(r.status).toBe('done');

@@ -14,11 +14,17 @@ import {
  * Placeholders: `{{namespace}}` (regex of namespaces), `{{deployment}}` (regex of deployment
  * names), `{{window}}` (range, e.g. `2m`), `{{pod_deployment}}` (the pod → deployment join through
  * kube_pod_owner and kube_replicaset_owner, value 1).
+ *
+ * Heal targets are Deployments and Argo Rollouts: the `deployment` label carries either's name.
+ * The pod join follows ReplicaSets owned by either kind; the replica features of a Rollout come
+ * from the Argo Rollouts controller's own metrics (`rollout_info_replicas_*`, its `/metrics` on
+ * :8090), since kube-state-metrics does not know Rollouts. A Deployment and a Rollout of the same
+ * name in one namespace would share one series: name them apart.
  */
 export const POD_DEPLOYMENT_JOIN = `max by (namespace, pod, deployment) (
   label_replace(kube_pod_owner{namespace=~"{{namespace}}", owner_kind="ReplicaSet"}, "replicaset", "$1", "owner_name", "(.+)")
   * on (namespace, replicaset) group_left (deployment)
-  max by (namespace, replicaset, deployment) (label_replace(kube_replicaset_owner{namespace=~"{{namespace}}", owner_kind="Deployment"}, "deployment", "$1", "owner_name", "(.+)"))
+  max by (namespace, replicaset, deployment) (label_replace(kube_replicaset_owner{namespace=~"{{namespace}}", owner_kind=~"Deployment|Rollout"}, "deployment", "$1", "owner_name", "(.+)"))
 )`;
 
 const perPod = (expr: string): string =>
@@ -28,6 +34,9 @@ const C = 'namespace=~"{{namespace}}", container!="", container!="POD"';
 const POD_CPU_LIMIT = `(sum by (namespace, pod) (kube_pod_container_resource_limits{namespace=~"{{namespace}}", resource="cpu"}) or sum by (namespace, pod) (kube_pod_container_resource_requests{namespace=~"{{namespace}}", resource="cpu"}))`;
 const POD_MEM_RATIO = `sum by (namespace, pod) (container_memory_working_set_bytes{${C}}) / sum by (namespace, pod) (kube_pod_container_resource_limits{namespace=~"{{namespace}}", resource="memory"})`;
 const APP = 'namespace=~"{{namespace}}"';
+/** An Argo Rollouts controller gauge, relabelled `name` → `deployment` like kube-state-metrics'. */
+const rolloutGauge = (metric: string): string =>
+  `max by (namespace, deployment) (label_replace(${metric}{namespace=~"{{namespace}}", name=~"{{deployment}}"}, "deployment", "$1", "name", "(.+)"))`;
 const REQUESTS_PER_DEPLOYMENT = `sum by (namespace, deployment) (${perPod(
   `sum by (namespace, pod) (rate(http_requests_total{${APP}}[{{window}}]))`,
 )})`;
@@ -42,8 +51,8 @@ export const DEFAULT_FEATURE_QUERIES: Record<FeatureName, string> = {
   memory_usage_bytes: `avg by (namespace, deployment) (${perPod(
     `sum by (namespace, pod) (container_memory_working_set_bytes{${C}})`,
   )})`,
-  ready_replica_ratio: `clamp_max(max by (namespace, deployment) (kube_deployment_status_replicas_available{namespace=~"{{namespace}}", deployment=~"{{deployment}}"}) / max by (namespace, deployment) (kube_deployment_spec_replicas{namespace=~"{{namespace}}", deployment=~"{{deployment}}"}), 1)`,
-  unavailable_replicas: `max by (namespace, deployment) (kube_deployment_status_replicas_unavailable{namespace=~"{{namespace}}", deployment=~"{{deployment}}"})`,
+  ready_replica_ratio: `clamp_max(max by (namespace, deployment) (kube_deployment_status_replicas_available{namespace=~"{{namespace}}", deployment=~"{{deployment}}"}) / max by (namespace, deployment) (kube_deployment_spec_replicas{namespace=~"{{namespace}}", deployment=~"{{deployment}}"}), 1) or clamp_max(${rolloutGauge('rollout_info_replicas_available')} / ${rolloutGauge('rollout_info_replicas_desired')}, 1)`,
+  unavailable_replicas: `max by (namespace, deployment) (kube_deployment_status_replicas_unavailable{namespace=~"{{namespace}}", deployment=~"{{deployment}}"}) or clamp_min(${rolloutGauge('rollout_info_replicas_desired')} - ${rolloutGauge('rollout_info_replicas_available')}, 0)`,
   network_receive_bytes_per_s: `sum by (namespace, deployment) (${perPod(
     `sum by (namespace, pod) (rate(container_network_receive_bytes_total{${APP}}[{{window}}]))`,
   )})`,

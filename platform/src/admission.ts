@@ -140,3 +140,45 @@ export function strategicMerge(target: unknown, patch: unknown): unknown {
   }
   return base;
 }
+
+/** One RFC 6902 operation of the kinds the fixtures use. */
+export interface JsonPatchOp {
+  op: 'add' | 'replace' | 'remove';
+  path: string;
+  value?: unknown;
+}
+
+/**
+ * An RFC 6902 JSON patch (`add`, `replace`, `remove`), as the API server applies it to a custom
+ * resource (which takes no strategic merge patch). Returns a copy; throws naming the operation
+ * when a path does not resolve, as the API server refuses such a patch.
+ */
+export function applyJsonPatch(target: unknown, ops: readonly JsonPatchOp[]): unknown {
+  const doc = structuredClone(target);
+  for (const [i, op] of ops.entries()) {
+    const keys = op.path
+      .split('/')
+      .slice(1)
+      .map((k) => k.replaceAll('~1', '/').replaceAll('~0', '~'));
+    const last = keys.pop();
+    let parent: unknown = doc;
+    for (const k of keys) parent = (parent as Record<string, unknown> | undefined)?.[k];
+    if (last === undefined || parent === null || typeof parent !== 'object')
+      throw new Error(`json patch [${i}] ${op.op} ${op.path}: no such parent`);
+    const p = parent as Record<string, unknown>;
+    if (Array.isArray(p)) {
+      const idx = last === '-' ? p.length : Number(last);
+      if (op.op === 'add') p.splice(idx, 0, op.value);
+      else if (idx >= p.length)
+        throw new Error(`json patch [${i}] ${op.op} ${op.path}: no such index`);
+      else if (op.op === 'replace') p[idx] = op.value;
+      else p.splice(idx, 1);
+      continue;
+    }
+    if (op.op !== 'add' && !(last in p))
+      throw new Error(`json patch [${i}] ${op.op} ${op.path}: no such member`);
+    if (op.op === 'remove') delete p[last];
+    else p[last] = op.value;
+  }
+  return doc;
+}

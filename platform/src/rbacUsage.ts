@@ -35,6 +35,7 @@ const RESOURCES: Record<string, [group: string, resource: string]> = {
 };
 const VERBS: Record<string, string> = {
   read: 'get',
+  get: 'get',
   list: 'list',
   create: 'create',
   patch: 'patch',
@@ -60,13 +61,50 @@ export function permissionsUsed(source: string): { used: Set<Permission>; unknow
     ...source.matchAll(/\.(list)(\w+?)ForAllNamespaces\(/g),
   ];
   for (const m of calls) {
+    if (m[2]?.startsWith('CustomObject')) continue; // see customObjectPermissions
     const res = RESOURCES[m[2] as string];
     if (res) used.add(`${res[0]}/${res[1]} ${VERBS[m[1] as string]}`);
     else unknown.push(m[0]);
   }
+  customObjectPermissions(source, used, unknown);
   if (/\.connectPostNamespacedPodProxy\w*\(/.test(source)) used.add('/pods/proxy create');
   if (/\bnew Exec\(/.test(source)) used.add('/pods/exec create');
   return { used, unknown };
+}
+
+/**
+ * client-node's custom-object calls (`getNamespacedCustomObject`, `listClusterCustomObject`,
+ * `patchNamespacedCustomObjectScale`, …) name their resource in arguments, not in the method:
+ * a file making them must declare that resource once as a `{ group, version, plural }` literal
+ * (as `healer/src/kinds/rollout.ts` does). A file with such calls and no literal, or several, is
+ * reported as unknown rather than guessed.
+ */
+function customObjectPermissions(source: string, used: Set<Permission>, unknown: string[]): void {
+  const calls = [
+    ...source.matchAll(
+      /\.(get|list|patch|create|replace|delete)(Namespaced|Cluster)CustomObject(Scale|Status)?\(/g,
+    ),
+  ];
+  if (calls.length === 0) return;
+  const defs = [
+    ...source.matchAll(
+      /\{\s*group:\s*'([^']*)',\s*version:\s*'[^']+',\s*plural:\s*'([^']+)',?\s*\}/g,
+    ),
+  ];
+  if (defs.length !== 1) {
+    unknown.push(
+      ...calls.map(
+        (m) =>
+          `${m[0]} (a file with custom-object calls declares exactly one { group, version, plural } literal; found ${defs.length})`,
+      ),
+    );
+    return;
+  }
+  const [, group, plural] = defs[0]!;
+  for (const m of calls) {
+    const sub = m[3] ? `/${m[3].toLowerCase()}` : '';
+    used.add(`${group}/${plural}${sub} ${VERBS[m[1] as string]}`);
+  }
 }
 
 /** Permissions used by every source file under `dir`. */

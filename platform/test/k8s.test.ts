@@ -336,4 +336,33 @@ describe('healer RBAC equals what the healer calls', () => {
       '.readNamespacedSecret(',
     ]);
   });
+
+  it('knows custom-object calls by the one { group, version, plural } literal of their file', () => {
+    const src = `const R = { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts' };
+      await custom.listClusterCustomObject({ ...R }); await custom.getNamespacedCustomObject({ ...R });
+      await custom.patchNamespacedCustomObject({ ...R }); await custom.getNamespacedCustomObjectScale({ ...R });
+      await custom.patchNamespacedCustomObjectScale({ ...R });`;
+    expect([...permissionsUsed(src).used].sort()).toEqual([
+      'argoproj.io/rollouts get',
+      'argoproj.io/rollouts list',
+      'argoproj.io/rollouts patch',
+      'argoproj.io/rollouts/scale get',
+      'argoproj.io/rollouts/scale patch',
+    ]);
+    expect(permissionsUsed(src).unknown).toEqual([]);
+  });
+
+  it.each([
+    ['no literal', 'await custom.listNamespacedCustomObject(p)', 0],
+    [
+      'two literals',
+      `const A = { group: 'a.io', version: 'v1', plural: 'as' }; const B = { group: 'b.io', version: 'v1', plural: 'bs' };
+       await custom.listNamespacedCustomObject(A)`,
+      2,
+    ],
+  ])('a custom-object call with %s is unknown, not guessed', (_n, src, found) => {
+    expect(permissionsUsed(src).unknown).toEqual([
+      `.listNamespacedCustomObject( (a file with custom-object calls declares exactly one { group, version, plural } literal; found ${found})`,
+    ]);
+  });
 });

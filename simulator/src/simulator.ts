@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import { Cluster, DEPLOYMENTS, HPAS, NAMESPACES, NODES } from './cluster/cluster.js';
+import { Cluster, DEPLOYMENTS, HPAS, NAMESPACES, NODES, ROLLOUTS } from './cluster/cluster.js';
 import { ObjectStore } from './cluster/store.js';
 import { newMeta } from './cluster/types.js';
 import { DeploymentController } from './controller/deployments.js';
@@ -7,6 +7,7 @@ import { HpaController } from './controller/hpa.js';
 import { Kubelet } from './controller/kubelet.js';
 import { EventRecorder } from './controller/recorder.js';
 import { ReplicaSetController } from './controller/replicasets.js';
+import { RolloutController } from './controller/rollouts.js';
 import { FaultEngine } from './faults/engine.js';
 import { StoreFaultActuator } from './faults/storeActuator.js';
 import type { FaultActuator } from './faults/types.js';
@@ -42,6 +43,7 @@ export class Simulation {
   readonly workloads = new Map<string, WorkloadSpec>();
   private readonly rng: Rng;
   private readonly deployments: DeploymentController;
+  private readonly rollouts: RolloutController;
   private readonly replicaSets: ReplicaSetController;
   private readonly hpas: HpaController;
   private lastStep: number;
@@ -70,6 +72,7 @@ export class Simulation {
       opts.actuator?.(this) ?? new StoreFaultActuator(this.cluster, clock),
     );
     this.deployments = new DeploymentController(this.cluster, clock, events);
+    this.rollouts = new RolloutController(this.cluster, clock, events);
     this.replicaSets = new ReplicaSetController(this.cluster, this.rng, events);
     this.hpas = new HpaController(this.cluster, events, () =>
       new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -118,16 +121,16 @@ export class Simulation {
 
   /**
    * Remembers how a workload's pods behave and, on the simulated control plane, creates its
-   * Deployment (and HPA). On a real one the node agent creates them through the apiserver.
+   * Deployment or Argo Rollout (and HPA). On a real one the node agent creates them through the apiserver.
    */
   addWorkload(w: WorkloadSpec): void {
     this.workloads.set(`${w.namespace}/${w.name}`, w);
     if (this.external) return;
     this.ensureNamespace(w.namespace);
-    const { deployment, hpa } = workloadObjects(w);
-    this.cluster.create(DEPLOYMENTS, w.namespace, {
-      ...deployment,
-      metadata: newMeta(deployment.metadata),
+    const { workload, hpa } = workloadObjects(w);
+    this.cluster.create(w.kind === 'Rollout' ? ROLLOUTS : DEPLOYMENTS, w.namespace, {
+      ...workload,
+      metadata: newMeta(workload.metadata),
     });
     if (hpa) this.cluster.create(HPAS, w.namespace, { ...hpa, metadata: newMeta(hpa.metadata) });
   }
@@ -143,6 +146,7 @@ export class Simulation {
       const before = this.store.resourceVersion;
       this.hpas.reconcile();
       this.deployments.reconcile();
+      this.rollouts.reconcile();
       this.replicaSets.reconcile();
       if (this.store.resourceVersion === before) break;
     }

@@ -1,7 +1,9 @@
-import type { Deployment, HorizontalPodAutoscaler, ObjectMeta } from './cluster/types.js';
+import type { Deployment, HorizontalPodAutoscaler, ObjectMeta, Rollout } from './cluster/types.js';
 
 /** How one simulated deployment behaves when healthy. Rates are per deployment unless named per pod. */
 export interface WorkloadSpec {
+  /** What runs it: a Deployment (default) or an Argo Rollout (a canary without steps). */
+  kind?: 'Deployment' | 'Rollout';
   namespace: string;
   name: string;
   replicas: number;
@@ -138,12 +140,12 @@ export interface NewObject<T extends { spec: unknown }> {
 }
 
 /**
- * The objects a workload is made of: its Deployment (labelled `app=<name>`, and
+ * The objects a workload is made of: its Deployment or Rollout (labelled `app=<name>`, and
  * `aiops.io/autoheal=enabled` when watched) and its HPA. Both control planes create these: the
  * simulator in its store, the node agent through a real apiserver.
  */
 export function workloadObjects(w: WorkloadSpec): {
-  deployment: NewObject<Deployment>;
+  workload: NewObject<Deployment> | NewObject<Rollout>;
   hpa?: NewObject<HorizontalPodAutoscaler>;
 } {
   const labels: Record<string, string> = {
@@ -186,15 +188,24 @@ export function workloadObjects(w: WorkloadSpec): {
       },
     },
   };
-  if (!w.hpa) return { deployment };
+  const workload =
+    w.kind === 'Rollout'
+      ? ({
+          ...deployment,
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Rollout',
+          spec: { ...deployment.spec, strategy: { canary: {} } },
+        } as NewObject<Rollout>)
+      : deployment;
+  if (!w.hpa) return { workload };
   return {
-    deployment,
+    workload,
     hpa: {
       apiVersion: 'autoscaling/v2',
       kind: 'HorizontalPodAutoscaler',
       metadata: { name: w.name, namespace: w.namespace },
       spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: w.name },
+        scaleTargetRef: { apiVersion: workload.apiVersion, kind: workload.kind, name: w.name },
         minReplicas: w.hpa.minReplicas,
         maxReplicas: w.hpa.maxReplicas,
         metrics: [

@@ -43,6 +43,7 @@ describe('simulator HTTP API status codes', () => {
     expect(groups.groups.map((g) => g.name).sort()).toEqual([
       'aiops.io',
       'apps',
+      'argoproj.io', // Argo Rollouts, served as the CRD would be
       'autoscaling',
       'coordination.k8s.io',
       'events.k8s.io',
@@ -51,6 +52,14 @@ describe('simulator HTTP API status codes', () => {
       resources: { name: string; shortNames?: string[] }[];
     };
     expect(apps.resources.find((r) => r.name === 'replicasets')?.shortNames).toEqual(['rs']);
+    const argo = (await call('GET', '/apis/argoproj.io/v1alpha1')).body as {
+      resources: { name: string }[];
+    };
+    expect(argo.resources.map((r) => r.name).sort()).toEqual([
+      'rollouts',
+      'rollouts/scale',
+      'rollouts/status',
+    ]);
     expect(apps.resources.map((r) => r.name)).toContain('deployments/scale');
     expect((await call('GET', '/version')).body).toMatchObject({ major: '1', minor: '32' });
     const list = await call('GET', `${DEP}?labelSelector=app%20in%20(cart,search)`);

@@ -9,6 +9,7 @@ import type { V1Pod, V1Status } from '@kubernetes/client-node';
 import type { CacheClearSpec } from '../policy/rules.js';
 import { describeError, isLostLeadership, selectorString, type KubeClients } from './kube.js';
 import { ownedReplicaSets } from './rollback.js';
+import type { WorkloadClient } from '../kinds/types.js';
 import type { ActionResult } from './types.js';
 
 export interface CacheClearOptions {
@@ -17,6 +18,8 @@ export interface CacheClearOptions {
   timeoutMs?: number;
   /** Checked right before each pod's exec or proxy call (leadership). */
   beforeWrite?: () => void;
+  /** How to read the target (its kind's client); default: the Deployment of that name. */
+  target?: Pick<WorkloadClient, 'read'>;
 }
 
 function isReady(p: V1Pod): boolean {
@@ -99,10 +102,17 @@ async function proxyTo(
  * The deployment's own pods: owned by one of the ReplicaSets that this deployment controls (by
  * UID), listed with the deployment's selector (two list calls).
  */
-export async function ownedPods(k: KubeClients, namespace: string, name: string): Promise<V1Pod[]> {
-  const dep = await k.apps.readNamespacedDeployment({ name, namespace });
-  const labelSelector = selectorString(dep.spec?.selector.matchLabels);
-  const sets = await ownedReplicaSets(k, dep);
+export async function ownedPods(
+  k: KubeClients,
+  namespace: string,
+  name: string,
+  target?: Pick<WorkloadClient, 'read'>,
+): Promise<V1Pod[]> {
+  const dep = target
+    ? await target.read(namespace, name)
+    : await k.apps.readNamespacedDeployment({ name, namespace });
+  const labelSelector = selectorString(dep.spec?.selector?.matchLabels);
+  const sets = await ownedReplicaSets(k.apps, dep);
   const rsUids = new Set(sets.map((rs) => rs.metadata?.uid).filter((u): u is string => !!u));
   if (rsUids.size === 0) return [];
   const pods = (await k.core.listNamespacedPod({ namespace, labelSelector })).items;
@@ -121,14 +131,14 @@ export async function clearCache(
     return { status: 'refused', permanent: true, detail: 'no cache-clear method configured' };
   let pods: V1Pod[];
   try {
-    pods = (await ownedPods(k, namespace, name)).filter(isReady);
+    pods = (await ownedPods(k, namespace, name, opts.target)).filter(isReady);
   } catch (err) {
     return { status: 'failed', detail: `listing pods failed: ${describeError(err)}` };
   }
   if (pods.length === 0)
     return {
       status: 'refused',
-      detail: "no ready pods owned by the deployment's ReplicaSets to clear",
+      detail: "no ready pods owned by the target's ReplicaSets to clear",
     };
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const results = await Promise.allSettled(

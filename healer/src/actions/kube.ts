@@ -19,9 +19,9 @@ export interface KubeClients {
   apps: AppsV1Api;
   core: CoreV1Api;
   autoscaling: AutoscalingV2Api;
+  /** Argo Rollouts (`kinds/rollout.ts`) and HealPolicies (`src/policy/policySource.ts`). */
+  custom: CustomObjectsApi;
   exec: Exec;
-  /** HealPolicies (`src/policy/policySource.ts`); absent in fakes that do not serve them. */
-  custom?: CustomObjectsApi;
 }
 
 /**
@@ -67,8 +67,8 @@ export function createKubeClients(kc: KubeConfig): KubeClients {
     apps: kc.makeApiClient(AppsV1Api),
     core: kc.makeApiClient(CoreV1Api),
     autoscaling: kc.makeApiClient(AutoscalingV2Api),
-    exec: new Exec(kc),
     custom: kc.makeApiClient(CustomObjectsApi),
+    exec: new Exec(kc),
   };
 }
 

@@ -1,17 +1,18 @@
 /**
- * Rollout restart, as `kubectl rollout restart` does it: a new `kubectl.kubernetes.io/restartedAt`
- * annotation on the pod template, so the deployment controller rolls out a new ReplicaSet.
+ * Rollout restart as the kind's own tooling does it: for a Deployment a new
+ * `kubectl.kubernetes.io/restartedAt` annotation on the pod template (`kubectl rollout restart`),
+ * for an Argo Rollout `spec.restartAt` (`kubectl argo rollouts restart`).
  */
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { WorkloadKind, WorkloadObject } from '../kinds/types.js';
 import { RESTARTED_AT, releaseOf } from '../sources/workload.js';
 import {
   HealStateConflictError,
-  patchDeploymentVersioned,
+  patchVersioned,
   stateAnnotations,
   type PersistedHealState,
   type VersionedPatchOptions,
 } from './state.js';
-import { describeError, holdReason, isLostLeadership, type KubeClients } from './kube.js';
+import { describeError, isLostLeadership } from './kube.js';
 import type { ActionResult } from './types.js';
 
 export { RESTARTED_AT };
@@ -24,26 +25,27 @@ export interface RestartOptions extends VersionedPatchOptions {
 }
 
 /**
- * Refuses a deployment a human holds (paused, being deleted). With a fence, skips when the heal
+ * Refuses a target a human holds (paused, being deleted). With a fence, skips when the heal
  * state changed since it was read (another healer took this step; a newer leader wrote).
  */
-export async function restartDeployment(
-  k: KubeClients,
+export async function restartWorkload(
+  kind: WorkloadKind,
   namespace: string,
   name: string,
   opts: RestartOptions,
 ): Promise<ActionResult> {
   let refused: string | undefined;
-  const build = (dep: V1Deployment): Record<string, unknown> | undefined => {
-    refused = holdReason(dep);
+  const build = (obj: WorkloadObject): Record<string, unknown> | undefined => {
+    refused = kind.holdReason(obj) ?? kind.restartRefusal?.(obj);
     if (refused) return undefined;
+    const change = kind.restartPatch(opts.at);
     return {
+      ...change,
       metadata: opts.state ? { annotations: stateAnnotations(opts.state) } : {},
-      spec: { template: { metadata: { annotations: { [RESTARTED_AT]: opts.at.toISOString() } } } },
     };
   };
   try {
-    const res = await patchDeploymentVersioned(k, namespace, name, build, opts);
+    const res = await patchVersioned(kind, namespace, name, build, opts);
     if (!res && refused) return { status: 'refused', detail: refused };
     if (!res) return { status: 'skipped', detail: 'nothing to do' };
     return {

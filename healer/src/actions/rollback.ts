@@ -1,27 +1,32 @@
 /**
- * Rollback as `kubectl rollout undo` does it: take the previous release's ReplicaSet pod
- * template, drop its `pod-template-hash` label, and write it into the deployment. Release-scoped:
+ * Rollback as `kubectl rollout undo` (and `kubectl argo rollouts undo`) does it: take the
+ * previous release's ReplicaSet pod template, drop its controller's hash label, and write it into
+ * the Deployment or Rollout. For a Rollout the stable ReplicaSet (`status.stableRS`) comes first:
+ * while a newer release rolls out, going back to stable is the abort-and-undo. Release-scoped:
  * never back to a release the healer rolled back from, never to a newer revision. Refuses, saying
  * why, when there is too little revision history, when every earlier release is known bad, when
  * a human holds the deployment, or when the template already matches.
  */
-import type { V1Deployment, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
+import type { AppsV1Api, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
+import type { WorkloadKind, WorkloadObject } from '../kinds/types.js';
 import { MAX_BAD_RELEASES } from '../policy/decide.js';
-import { REVISION, releaseOf, revisionOf, withoutHash } from '../sources/workload.js';
+import {
+  derives,
+  REVISION,
+  releaseOf,
+  releaseTemplate,
+  revisionOf,
+  withoutEmptyAdditions,
+  withoutHash,
+} from '../sources/workload.js';
 import {
   HealStateConflictError,
-  patchDeploymentVersioned,
+  patchVersioned,
   stateAnnotations,
   type PersistedHealState,
   type VersionedPatchOptions,
 } from './state.js';
-import {
-  describeError,
-  holdReason,
-  isLostLeadership,
-  selectorString,
-  type KubeClients,
-} from './kube.js';
+import { describeError, isLostLeadership, selectorString } from './kube.js';
 import type { ActionResult } from './types.js';
 
 export { REVISION, withoutHash };
@@ -51,13 +56,16 @@ function sameTemplate(a: V1PodTemplateSpec | undefined, b: V1PodTemplateSpec | u
 }
 
 /**
- * The ReplicaSets this deployment controls: owned by its UID (ownerReferences), never by a label
- * match alone (a selector can be shared with a sibling).
+ * The ReplicaSets this Deployment or Rollout controls: owned by its UID (ownerReferences), never
+ * by a label match alone (a selector can be shared with a sibling).
  */
-export async function ownedReplicaSets(k: KubeClients, dep: V1Deployment): Promise<V1ReplicaSet[]> {
+export async function ownedReplicaSets(
+  apps: Pick<AppsV1Api, 'listNamespacedReplicaSet'>,
+  dep: WorkloadObject,
+): Promise<V1ReplicaSet[]> {
   const namespace = dep.metadata?.namespace ?? 'default';
-  const labelSelector = selectorString(dep.spec?.selector.matchLabels);
-  const all = (await k.apps.listNamespacedReplicaSet({ namespace, labelSelector })).items;
+  const labelSelector = selectorString(dep.spec?.selector?.matchLabels);
+  const all = (await apps.listNamespacedReplicaSet({ namespace, labelSelector })).items;
   const uid = dep.metadata?.uid;
   return all.filter(
     (rs) => uid !== undefined && rs.metadata?.ownerReferences?.some((o) => o.uid === uid),
@@ -83,16 +91,25 @@ export function previousRevision(
   current: V1PodTemplateSpec | undefined,
   currentRevision = Number.POSITIVE_INFINITY,
   badReleases: readonly string[] = [],
+  preferred?: V1ReplicaSet,
 ): PreviousRevision {
   const now = releaseOf(current);
+  const isCurrent = (rs: V1ReplicaSet): boolean =>
+    releaseOf(rs.spec?.template) === now ||
+    derives(releaseTemplate(current), releaseTemplate(rs.spec?.template));
   const bad = new Set(badReleases);
   const knownBad: V1ReplicaSet[] = [];
+  // A Rollout's stable ReplicaSet, while a newer release rolls out: the way back is to it.
+  if (preferred) {
+    const r = releaseOf(preferred.spec?.template);
+    if (!isCurrent(preferred) && !bad.has(r)) return { target: preferred, knownBad };
+  }
   const candidates = [...sets]
     .filter((rs) => revisionOf(rs) > 0 && revisionOf(rs) < currentRevision)
     .sort((a, b) => revisionOf(b) - revisionOf(a));
   for (const rs of candidates) {
     const r = releaseOf(rs.spec?.template);
-    if (r === now) continue;
+    if (isCurrent(rs)) continue;
     if (bad.has(r)) {
       knownBad.push(rs);
       continue;
@@ -114,24 +131,47 @@ function describeBad(sets: readonly V1ReplicaSet[]): string {
     .join('; ');
 }
 
+/**
+ * The release the target runs, as its ReplicaSets fingerprint it: a Rollout's template is not
+ * defaulted by the API server, its ReplicaSet's is, so the newest ReplicaSet the template derives
+ * from names it (and a later rollback recognises it as known bad); else the template's own.
+ */
+function currentRelease(sets: readonly V1ReplicaSet[], t: V1PodTemplateSpec | undefined): string {
+  const own = releaseOf(t);
+  const match = [...sets]
+    .sort((a, b) => revisionOf(b) - revisionOf(a))
+    .find(
+      (rs) =>
+        releaseOf(rs.spec?.template) === own ||
+        derives(releaseTemplate(t), releaseTemplate(rs.spec?.template)),
+    );
+  return match ? releaseOf(match.spec?.template) : own;
+}
+
 export interface RollbackOptions extends VersionedPatchOptions {
   state?: PersistedHealState;
   /** Releases never rolled back to (the heal state's `badReleases`). */
   badReleases?: readonly string[];
 }
 
-export async function rollbackDeployment(
-  k: KubeClients,
+export async function rollbackWorkload(
+  kind: WorkloadKind,
+  apps: Pick<AppsV1Api, 'listNamespacedReplicaSet'>,
   namespace: string,
   name: string,
   opts: RollbackOptions = {},
 ): Promise<ActionResult> {
   let refusal: ActionResult | undefined;
   let done: ActionResult | undefined;
-  const build = async (dep: V1Deployment): Promise<Record<string, unknown> | undefined> => {
-    const hold = holdReason(dep);
+  const build = async (dep: WorkloadObject): Promise<Record<string, unknown> | undefined> => {
+    const hold = kind.holdReason(dep);
     if (hold) {
       refusal = { status: 'refused', detail: `cannot roll back: ${hold}` };
+      return undefined;
+    }
+    const unsupported = kind.rollbackUnsupported?.(dep);
+    if (unsupported) {
+      refusal = { status: 'refused', permanent: true, detail: `cannot roll back: ${unsupported}` };
       return undefined;
     }
     if (dep.spec?.revisionHistoryLimit === 0) {
@@ -143,13 +183,14 @@ export async function rollbackDeployment(
       };
       return undefined;
     }
-    const sets = await ownedReplicaSets(k, dep);
+    const sets = await ownedReplicaSets(apps, dep);
     const depRevision = revisionOf(dep) || Number.POSITIVE_INFINITY;
     const { target: prev, knownBad } = previousRevision(
       sets,
       dep.spec?.template,
       depRevision,
       opts.badReleases,
+      kind.preferredRollbackTarget?.(dep, sets),
     );
     if (!prev) {
       const revs = sets
@@ -169,7 +210,10 @@ export async function rollbackDeployment(
       };
       return undefined;
     }
-    const target = withoutHash(prev.spec?.template);
+    // What the API server defaulted into the ReplicaSet as empty objects (`securityContext: {}`)
+    // is not written into a Rollout that never had it: it means nothing, and the admission
+    // policy compares those fields by presence.
+    const target = withoutEmptyAdditions(withoutHash(prev.spec?.template), dep.spec?.template);
     if (sameTemplate(dep.spec?.template, target)) {
       refusal = {
         status: 'refused',
@@ -187,7 +231,7 @@ export async function rollbackDeployment(
       status: 'done',
       detail: `rolled back to revision ${revisionOf(prev)} (ReplicaSet ${prev.metadata?.name}) from revision ${revisionOf(dep)}${skipped}`,
       release: releaseOf(target),
-      fromRelease: releaseOf(dep.spec?.template),
+      fromRelease: currentRelease(sets, dep.spec?.template),
     };
     // Like rollout undo, the release's change-cause comes back with its template.
     const cause = prev.metadata?.annotations?.[CHANGE_CAUSE];
@@ -208,7 +252,7 @@ export async function rollbackDeployment(
     return { metadata: { annotations }, spec: { template: templatePatch ?? {} } };
   };
   try {
-    const res = await patchDeploymentVersioned(k, namespace, name, build, opts);
+    const res = await patchVersioned(kind, namespace, name, build, opts);
     if (!res) return refusal ?? { status: 'skipped', detail: 'nothing to do' };
     return {
       ...done!,

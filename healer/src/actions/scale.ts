@@ -16,6 +16,7 @@ import {
   type KubeClients,
 } from './kube.js';
 import type { ActionResult, RaisedHpa, ScaleUpResult } from './types.js';
+import type { WorkloadKind } from '../kinds/types.js';
 
 export interface ScaleOptions {
   step: number;
@@ -28,16 +29,17 @@ export interface ScaleOptions {
 
 export type ScaleResult = ScaleUpResult;
 
-/** The HPA whose scaleTargetRef is this deployment, if any (404 on the list: no HPA API). */
+/** The HPA whose scaleTargetRef is this target, if any (404 on the list: no HPA API). */
 export async function findHpa(
   k: KubeClients,
   namespace: string,
   name: string,
+  kind = 'Deployment',
 ): Promise<V2HorizontalPodAutoscaler | undefined> {
   try {
     const list = await k.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace });
     return list.items.find(
-      (h) => h.spec?.scaleTargetRef.kind === 'Deployment' && h.spec.scaleTargetRef.name === name,
+      (h) => h.spec?.scaleTargetRef.kind === kind && h.spec.scaleTargetRef.name === name,
     );
   } catch (err) {
     if (statusOf(err) === 404) return undefined;
@@ -47,6 +49,7 @@ export async function findHpa(
 
 export async function scaleUp(
   k: KubeClients,
+  target: WorkloadKind,
   namespace: string,
   name: string,
   opts: ScaleOptions,
@@ -59,10 +62,10 @@ export async function scaleUp(
   if (opts.step <= 0) return { status: 'skipped', detail: 'scale step is 0' };
   try {
     for (let i = 0; ; i++) {
-      const hpa = await withRetry(() => findHpa(k, namespace, name), retry);
+      const hpa = await withRetry(() => findHpa(k, namespace, name, target.kind), retry);
       try {
         if (hpa) return await raiseHpaMin(k, namespace, hpa, opts, retry);
-        return await patchScale(k, namespace, name, opts, retry);
+        return await patchScale(target, namespace, name, opts, retry);
       } catch (err) {
         if (isConflict(err) && i < 5) continue;
         throw err;
@@ -119,35 +122,32 @@ async function raiseHpaMin(
 }
 
 async function patchScale(
-  k: KubeClients,
+  target: WorkloadKind,
   namespace: string,
   name: string,
   opts: ScaleOptions,
   retry: Parameters<typeof withRetry>[1],
 ): Promise<ScaleResult> {
-  const scale = await withRetry(
-    () => k.apps.readNamespacedDeploymentScale({ name, namespace }),
-    retry,
-  );
+  const scale = await withRetry(() => target.readScale(namespace, name), retry);
   const current = scale.spec?.replicas ?? 0;
-  const target = Math.min(current + opts.step, opts.maxReplicas);
-  if (target <= current) {
+  const wanted = Math.min(current + opts.step, opts.maxReplicas);
+  if (wanted <= current) {
     return {
       status: 'skipped',
       detail: `replicas ${current} already at max replicas ${opts.maxReplicas}`,
     };
   }
-  await writeReplicas(k, namespace, name, scale, target, retry, opts.beforeWrite);
+  await writeReplicas(target, namespace, name, scale, wanted, retry, opts.beforeWrite);
   return {
     status: 'done',
-    detail: `replicas ${current} → ${target} (max ${opts.maxReplicas})`,
-    scaled: { from: current, to: target },
+    detail: `replicas ${current} → ${wanted} (max ${opts.maxReplicas})`,
+    scaled: { from: current, to: wanted },
   };
 }
 
 /** Patches the scale subresource to `replicas`, guarded by the resourceVersion just read. */
 async function writeReplicas(
-  k: KubeClients,
+  target: WorkloadKind,
   namespace: string,
   name: string,
   scale: { metadata?: { resourceVersion?: string } },
@@ -157,17 +157,10 @@ async function writeReplicas(
 ): Promise<void> {
   await withRetry(() => {
     beforeWrite?.();
-    return k.apps.patchNamespacedDeploymentScale(
-      {
-        name,
-        namespace,
-        body: {
-          metadata: { resourceVersion: scale.metadata?.resourceVersion },
-          spec: { replicas },
-        },
-      },
-      MERGE_PATCH,
-    );
+    return target.patchScale(namespace, name, {
+      metadata: { resourceVersion: scale.metadata?.resourceVersion },
+      spec: { replicas },
+    });
   }, retry);
 }
 
@@ -209,7 +202,7 @@ export async function restoreHpaMin(
  * set: a different count means someone else (a human, a GitOps sync) owns them now.
  */
 export async function returnReplicas(
-  k: KubeClients,
+  target: WorkloadKind,
   namespace: string,
   name: string,
   scaled: { from: number; to: number },
@@ -221,10 +214,7 @@ export async function returnReplicas(
     ...(opts.sleep ? { sleep: opts.sleep } : {}),
   };
   try {
-    const scale = await withRetry(
-      () => k.apps.readNamespacedDeploymentScale({ name, namespace }),
-      retry,
-    );
+    const scale = await withRetry(() => target.readScale(namespace, name), retry);
     const current = scale.spec?.replicas ?? 0;
     if (current !== scaled.to) {
       return {
@@ -232,14 +222,15 @@ export async function returnReplicas(
         detail: `replicas are ${current}, not the ${scaled.to} the healer set: changed by someone else, left as they are`,
       };
     }
-    await writeReplicas(k, namespace, name, scale, scaled.from, retry, opts.beforeWrite);
+    await writeReplicas(target, namespace, name, scale, scaled.from, retry, opts.beforeWrite);
     return {
       status: 'done',
       detail: `replicas ${scaled.to} → ${scaled.from}: returned the ${scaled.to - scaled.from} the healer added`,
     };
   } catch (err) {
     if (isLostLeadership(err)) throw err;
-    if (statusOf(err) === 404) return { status: 'skipped', detail: `deployment ${name} is gone` };
+    if (statusOf(err) === 404)
+      return { status: 'skipped', detail: `${target.kind} ${name} is gone` };
     return { status: 'failed', detail: `returning replicas failed: ${describeError(err)}` };
   }
 }
@@ -295,7 +286,7 @@ export function orphanHpas(
   for (const hpa of raised) {
     const ref = hpa.spec?.scaleTargetRef;
     const name = hpa.metadata?.name;
-    if (ref?.kind !== 'Deployment' || !name) continue;
+    if ((ref?.kind !== 'Deployment' && ref?.kind !== 'Rollout') || !name) continue;
     const key = `${hpa.metadata?.namespace}/${ref.name}`;
     const owner = byKey.get(key);
     if (!owner?.idle || owner.recorded === name) continue;

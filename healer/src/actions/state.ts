@@ -1,23 +1,16 @@
 /**
- * The heal state persisted on the deployment itself (`aiops.io/heal-state` JSON and
+ * The heal state persisted on the heal target itself (Deployment or Rollout) (`aiops.io/heal-state` JSON and
  * `aiops.io/heal-attempt`), written with the read resourceVersion so that two writers never
  * overwrite each other (409 → re-read and retry), and a restarted healer resumes where it was.
  */
-import type { V1Deployment } from '@kubernetes/client-node';
 import type { HealAction } from '../api/types.js';
+import type { WorkloadClient, WorkloadObject } from '../kinds/types.js';
 import { LostLeadershipError } from '../leader/errors.js';
 import { MAX_BAD_RELEASES } from '../policy/decide.js';
 import { HEAL_ACTIONS, INITIAL_MEMORY, type HealMemory, type HealPhase } from '../policy/types.js';
 import { ANNOTATIONS } from '../policy/rules.js';
 import { withRetry, type Sleep } from '../retry.js';
-import {
-  ActionError,
-  describeError,
-  isConflict,
-  isTransient,
-  MERGE_PATCH,
-  type KubeClients,
-} from './kube.js';
+import { ActionError, describeError, isConflict, isTransient } from './kube.js';
 
 /** The part of {@link HealMemory} that survives a restart (streak counters are per process). */
 export interface PersistedHealState {
@@ -103,7 +96,7 @@ const int = (v: unknown): v is number => Number.isInteger(v) && (v as number) >=
 const str = (v: unknown): v is string => typeof v === 'string';
 
 /** Reads the annotation; a missing or broken one means "nothing in progress" (and says so). */
-export function readPersisted(dep: V1Deployment): ReadState {
+export function readPersisted(dep: WorkloadObject): ReadState {
   const raw = dep.metadata?.annotations?.[ANNOTATIONS.healState];
   if (raw === undefined || raw === '') return { state: undefined };
   let v: unknown;
@@ -301,19 +294,19 @@ export interface VersionedPatchOptions {
 }
 
 /**
- * Read-modify-write of a deployment with optimistic concurrency: `build` gets the freshly read
- * deployment and returns the merge patch (its `metadata.resourceVersion` is set here), or
- * `undefined` to stop (e.g. another healer already took this step). A 409 re-reads and rebuilds.
+ * Read-modify-write of a heal target with optimistic concurrency: `build` gets the freshly read
+ * object and returns the merge patch (its `metadata.resourceVersion` is set here), or `undefined`
+ * to stop (e.g. another healer already took this step). A 409 re-reads and rebuilds.
  */
-export async function patchDeploymentVersioned(
-  k: KubeClients,
+export async function patchVersioned(
+  target: Pick<WorkloadClient, 'read' | 'patch'>,
   namespace: string,
   name: string,
   build: (
-    dep: V1Deployment,
+    obj: WorkloadObject,
   ) => Promise<Record<string, unknown> | undefined> | Record<string, unknown> | undefined,
   opts: VersionedPatchOptions = {},
-): Promise<V1Deployment | undefined> {
+): Promise<WorkloadObject | undefined> {
   const conflictRetries = opts.conflictRetries ?? 5;
   const retry = {
     retries: opts.retries ?? 3,
@@ -321,20 +314,20 @@ export async function patchDeploymentVersioned(
     ...(opts.sleep ? { sleep: opts.sleep } : {}),
   };
   for (let i = 0; ; i++) {
-    const dep = await withRetry(() => k.apps.readNamespacedDeployment({ name, namespace }), retry);
+    const obj = await withRetry(() => target.read(namespace, name), retry);
     // The state written is built from the object just read, never from an older one.
-    if (opts.fence) checkFence(`${namespace}/${name}`, readPersisted(dep).state, opts.fence);
-    const patch = await build(dep);
+    if (opts.fence) checkFence(`${namespace}/${name}`, readPersisted(obj).state, opts.fence);
+    const patch = await build(obj);
     if (patch === undefined) return undefined;
     const meta = (patch.metadata ?? {}) as Record<string, unknown>;
     const body = {
       ...patch,
-      metadata: { ...meta, resourceVersion: dep.metadata?.resourceVersion },
+      metadata: { ...meta, resourceVersion: obj.metadata?.resourceVersion },
     };
     try {
       return await withRetry(() => {
         opts.fence?.beforeWrite?.();
-        return k.apps.patchNamespacedDeployment({ name, namespace, body }, MERGE_PATCH);
+        return target.patch(namespace, name, body);
       }, retry);
     } catch (err) {
       if (err instanceof LostLeadershipError) throw err;

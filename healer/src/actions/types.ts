@@ -1,3 +1,4 @@
+import type { TargetKind } from '../kinds/types.js';
 import type { CacheClearSpec } from '../policy/rules.js';
 
 /**
@@ -28,9 +29,9 @@ export interface ActionResult {
   fromRelease?: string;
 }
 
-/** The object a heal acts on. Deployments today; Argo Rollouts are meant to be the next kind. */
+/** The object a heal acts on: a Deployment or an Argo Rollout (`kinds/`). */
 export interface HealTargetRef {
-  kind: 'Deployment';
+  kind: TargetKind;
   namespace: string;
   name: string;
 }
@@ -49,10 +50,9 @@ export interface ScaleUpResult extends ActionResult {
 }
 
 /**
- * The cluster operations the ladder needs from one kind of heal target, each one call. A new
- * kind (an Argo Rollout: restart through `spec.restartAt`, rollback by abort/undo to the stable
- * ReplicaSet, scale through the scale subresource) is one more implementation of this. `S` is the
- * heal state written with a change; `F` the fencing a write checks.
+ * The cluster operations the ladder needs from a heal target, each one call (`WorkloadActions`
+ * routes each to the target's kind, `kinds/`). `S` is the heal state written with a change; `F`
+ * the fencing a write checks.
  */
 export interface TargetActions<S = unknown, F = unknown> {
   /** Rolls out new pods; `state` goes into the same write. */

@@ -1,3 +1,4 @@
+import { TARGET_KINDS } from '../kinds/types.js';
 import { z } from 'zod';
 import type { HealAction } from '../api/types.js';
 import { HEAL_ACTIONS } from '../policy/types.js';
@@ -171,7 +172,7 @@ export interface EventLike {
 }
 
 /**
- * Rebuilds the ledger from the healer's own Events on Deployments (the source of truth after a
+ * Rebuilds the ledger from the healer's own Events on heal targets (Deployments, Rollouts; the source of truth after a
  * restart: the annotations hold only the latest step, Events hold every action with a count and
  * timestamps, and the API server keeps them for an hour by default — exactly the longest budget
  * window). An aggregated Event (`count` > 1) is spread evenly between its first and last time.
@@ -194,7 +195,8 @@ export function ledgerFromEvents(
         ? undefined
         : reasons[ev.reason];
     const obj = ev.involvedObject;
-    if (!action || obj?.kind !== 'Deployment' || !obj.namespace || !obj.name) continue;
+    const onTarget = (TARGET_KINDS as readonly (string | undefined)[]).includes(obj?.kind);
+    if (!action || !onTarget || !obj?.namespace || !obj.name) continue;
     if (
       opts.component !== undefined &&
       ev.source?.component !== opts.component &&

@@ -18,12 +18,23 @@ describe('loadLedgerFromEvents against the simulator', () => {
     const kc = new KubeConfig();
     kc.loadFromFile(sim.kubeconfigPath);
     core = kc.makeApiClient(CoreV1Api);
-    const event = (namespace: string, name: string, reason: string, component = 'aiops-healer') =>
+    const event = (
+      namespace: string,
+      name: string,
+      reason: string,
+      component = 'aiops-healer',
+      kind = 'Deployment',
+    ) =>
       core.createNamespacedEvent({
         namespace,
         body: {
           metadata: { name: `${name}.${reason}`.toLowerCase(), namespace },
-          involvedObject: { apiVersion: 'apps/v1', kind: 'Deployment', namespace, name },
+          involvedObject: {
+            apiVersion: kind === 'Rollout' ? 'argoproj.io/v1alpha1' : 'apps/v1',
+            kind,
+            namespace,
+            name,
+          },
           reason,
           message: 'm',
           type: 'Normal',
@@ -37,21 +48,25 @@ describe('loadLedgerFromEvents against the simulator', () => {
     await event('default', 'web', 'AutoHealStepCured');
     await event('kube-system', 'dns', 'AutoHealRollback');
     await event('kube-system', 'dns', 'AutoHealRestart', 'someone-else');
+    await event('default', 'ledger', 'AutoHealRestart', 'aiops-healer', 'Rollout');
+    await event('default', 'pod-x', 'AutoHealRestart', 'aiops-healer', 'Pod');
   });
   afterAll(async () => {
     await sim?.stop();
   });
 
-  it('reads the named namespaces', async () => {
+  it('reads the named namespaces: Deployments and Rollouts, nothing else', async () => {
     const got = await loadLedgerFromEvents(core, ['default'], { component: 'aiops-healer' });
     expect(got).toEqual([
       { namespace: 'default', name: 'web', action: 'restart_scale', at: at.getTime() },
+      { namespace: 'default', name: 'ledger', action: 'restart_scale', at: at.getTime() },
     ]);
   });
 
   it('reads every namespace when the watch scope is all of them', async () => {
     const got = await loadLedgerFromEvents(core, [], { component: 'aiops-healer' });
     expect(got.map((e) => `${e.namespace}/${e.name}:${e.action}`).sort()).toEqual([
+      'default/ledger:restart_scale',
       'default/web:restart_scale',
       'kube-system/dns:rollback',
     ]);

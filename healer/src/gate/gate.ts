@@ -41,7 +41,7 @@ export class HealGate implements ActionGate {
     if (w?.paused)
       return deny(
         'paused',
-        `paused: spec.paused=true (kubectl rollout pause): a human is working on it; no action until it is resumed`,
+        `paused: ${w.pausedBy ?? 'spec.paused=true (kubectl rollout pause): a human is working on it'}; no action until it is resumed`,
         { page: true },
       );
     if (w?.deleting)

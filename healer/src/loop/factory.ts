@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { DeploymentActions } from '../actions/deployment.js';
+import { WorkloadActions } from '../actions/workload.js';
 import type { KubeClients } from '../actions/kube.js';
 import { ActionRunner } from '../actions/runner.js';
 import type { HealerConfig } from '../config.js';
@@ -22,7 +22,8 @@ import { Reporter } from '../report/reporter.js';
 import type { StatusSink } from '../report/types.js';
 import type { Sleep } from '../retry.js';
 import { Assessor, type Predictor } from '../sources/assess.js';
-import { listWatchedDeployments } from '../sources/deployments.js';
+import { createKinds } from '../kinds/index.js';
+import { listWatchedTargets } from '../sources/targets.js';
 import { PredictClient } from '../sources/predict.js';
 import { PrometheusFeatureSource } from '../sources/prometheus.js';
 import { SimulatorFeatureSource } from '../sources/simulator.js';
@@ -167,11 +168,13 @@ export function createHealer(o: FactoryOptions): HealerParts {
       maxAssessmentAgeMs: config.maxAssessmentAgeMs,
     }),
   });
+  const kinds = createKinds(kube, config.kinds);
   const healer = new Healer({
     config,
     kube,
-    listDeployments: (scope) =>
-      listWatchedDeployments(kube.apps, scope, {
+    kinds,
+    listTargets: (scope) =>
+      listWatchedTargets(kinds, scope, {
         retries: config.kube.retries,
         ...(o.sleep ? { sleep: o.sleep } : {}),
       }),
@@ -182,7 +185,7 @@ export function createHealer(o: FactoryOptions): HealerParts {
       onPredict: (ok) => metrics.predictRequests.inc({ result: ok ? 'ok' : 'error' }),
     }),
     runner: new ActionRunner(
-      new DeploymentActions(kube, {
+      new WorkloadActions(kube, kinds, {
         retries: config.kube.retries,
         beforeWrite,
         ...(o.sleep ? { sleep: o.sleep } : {}),

@@ -10,7 +10,6 @@
  * a deployment's trouble: it becomes an inconclusive assessment or a failed action, reported.
  */
 import { riskLevel } from '@aiops/model/schema';
-import type { V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { DeploymentStatus } from '../api/types.js';
 import { describeError, isLostLeadership, type KubeClients } from '../actions/kube.js';
@@ -52,8 +51,15 @@ import type { Reporter } from '../report/reporter.js';
 import { EVENT_REASONS, type EventSubject, type StatusSink } from '../report/types.js';
 import type { Sleep } from '../retry.js';
 import type { Assessor, DependencyReport } from '../sources/assess.js';
-import type { WatchScope } from '../sources/deployments.js';
-import { workloadView } from '../sources/workload.js';
+import { kindOf } from '../kinds/index.js';
+import type {
+  WatchScope,
+  WorkloadKind,
+  WorkloadKinds,
+  WorkloadObject,
+  ListedWorkload,
+} from '../kinds/types.js';
+import type { TargetListing } from '../sources/targets.js';
 import { DependencyWarnings } from '../report/dependencies.js';
 import type { Approvals } from '../approval/approvals.js';
 import { gatedLadder, gateFor, type GateConfig } from '../approval/gates.js';
@@ -79,9 +85,12 @@ export { LostLeadershipError };
 
 export interface HealerDeps {
   config: HealerConfig;
-  /** Cluster clients for the heal-state writes and the HPA list. */
+  /** Cluster clients for the HPA list. */
   kube: KubeClients;
-  listDeployments(scope: WatchScope): Promise<V1Deployment[]>;
+  /** The kinds of heal target (heal-state writes go to the target's own kind). */
+  kinds: WorkloadKinds;
+  /** Every enabled kind's opted-in targets in the scope: one list per kind (per namespace). */
+  listTargets(scope: WatchScope): Promise<TargetListing>;
   assessor: Assessor;
   runner: ActionRunner;
   /** Between decide and act: holds (a human's, the fleet guard's, stale data) and budgets. */
@@ -109,9 +118,10 @@ export interface HealerDeps {
   policies?: PolicyBook;
 }
 
-/** A watched deployment this cycle, before its decision. */
+/** A watched heal target this cycle, before its decision. */
 interface Target {
-  dep: V1Deployment;
+  obj: WorkloadObject;
+  kind: WorkloadKind;
   ref: HealTargetRef;
   namespace: string;
   name: string;
@@ -151,8 +161,11 @@ export class Healer {
   private readonly base: DeploymentRules;
   private readonly reportedProblems = new Set<string>();
   private readonly dependencies: DependencyWarnings;
-  /** Watched last cycle: memory key → `namespace/name`. */
-  private known = new Map<string, { namespace: string; name: string }>();
+  /** Watched last cycle: memory key → `namespace/name` and kind. */
+  private known = new Map<
+    string,
+    { namespace: string; name: string; kind: HealTargetRef['kind'] }
+  >();
   /** The fleet guard across cycles (one episode, one message, a release grace). */
   private readonly fleetEpisode: FleetEpisode;
   private inFlight: Promise<CycleReport> | undefined;
@@ -191,9 +204,14 @@ export class Healer {
    * annotations, gives back a raised HPA minReplicas and added replicas, and counts from zero.
    */
   async reset(namespace: string, name: string): Promise<void> {
-    const id = [...this.known].find(([, v]) => v.namespace === namespace && v.name === name)?.[0];
-    const before = await this.memory.reset(id ?? `${namespace}/${name}`, namespace, name);
-    const ref: HealTargetRef = { kind: 'Deployment', namespace, name };
+    const found = [...this.known].find(([, v]) => v.namespace === namespace && v.name === name);
+    const ref: HealTargetRef = { kind: found?.[1].kind ?? 'Deployment', namespace, name };
+    const before = await this.memory.reset(
+      found?.[0] ?? `${namespace}/${name}`,
+      kindOf(this.deps.kinds, ref.kind),
+      namespace,
+      name,
+    );
     if (before?.hpa) await this.deps.runner.restoreHpa(ref, before.hpa);
     if (before?.scaled) await this.deps.runner.returnReplicas(ref, before.scaled);
     this.deps.logger.info({ namespace, deployment: name }, 'heal state reset by request');
@@ -221,12 +239,12 @@ export class Healer {
         namespaces: opts.namespaces ?? config.namespaces,
         labelSelector: opts.labelSelector ?? config.labelSelector,
       };
-      let deployments: V1Deployment[];
+      let listed: TargetListing;
       try {
-        deployments = await this.deps.listDeployments(scope);
+        listed = await this.deps.listTargets(scope);
         await this.recovered('kubernetes');
       } catch (err) {
-        const msg = `listing deployments failed: ${describeError(err)}`;
+        const msg = `listing heal targets failed: ${describeError(err)}`;
         report.errors.push(msg);
         await this.failing('kubernetes', 'Kubernetes API unreachable', msg);
         return report;
@@ -237,10 +255,19 @@ export class Healer {
           report.errors.push(p);
           logger.warn(p);
         }
-      report.watched = deployments.length;
-      metrics.deploymentsWatched.set(deployments.length);
+      report.scope = {
+        namespaces: scope.namespaces,
+        labelSelector: scope.labelSelector,
+        kinds: listed.kinds.map((k) => ({
+          kind: k.kind,
+          found: k.items.length,
+          ...(k.notServed ? { notServed: true } : {}),
+        })),
+      };
+      report.watched = listed.targets.length;
+      metrics.deploymentsWatched.set(listed.targets.length);
       this.autonomyLevels = undefined;
-      const targets = deployments.map((dep) => this.target(dep, opts));
+      const targets = listed.targets.map((w) => this.target(w, opts));
       this.forgetVanished(targets);
 
       const batch = await this.deps.assessor.assess(targets);
@@ -323,8 +350,10 @@ export class Healer {
     }
   }
 
-  /** The rules and identity of a listed deployment; a broken annotation is reported once. */
-  private target(dep: V1Deployment, opts: CycleOptions): Target {
+  /** The rules and identity of a listed target; a broken annotation is reported once. */
+  private target(w: ListedWorkload, opts: CycleOptions): Target {
+    const dep = w.object;
+    const kind = kindOf(this.deps.kinds, w.kind);
     const namespace = dep.metadata?.namespace ?? 'default';
     const name = dep.metadata?.name ?? '';
     const key = `${namespace}/${name}`;
@@ -343,10 +372,11 @@ export class Healer {
     if (this.deps.config.autonomy.enabled) gates = this.earnedGates(namespace, gates);
     if (opts.dryRun) rules.dryRun = true;
     if (opts.enterCycles !== undefined) rules.enterCycles = opts.enterCycles;
-    for (const p of problems) void this.badAnnotation(dep, p, rules.dryRun);
+    for (const p of problems) void this.badAnnotation(dep, kind, p, rules.dryRun);
     return {
-      dep,
-      ref: { kind: 'Deployment', namespace, name },
+      obj: dep,
+      kind,
+      ref: { kind: w.kind, namespace, name },
       namespace,
       name,
       key,
@@ -362,7 +392,9 @@ export class Healer {
    * re-created under the same name has a new UID, so it starts from zero.
    */
   private forgetVanished(targets: readonly Target[]): void {
-    const now = new Map(targets.map((t) => [t.id, { namespace: t.namespace, name: t.name }]));
+    const now = new Map(
+      targets.map((t) => [t.id, { namespace: t.namespace, name: t.name, kind: t.ref.kind }]),
+    );
     const live = new Set(targets.map((t) => t.key));
     for (const [id, d] of this.known) {
       if (now.has(id)) continue;
@@ -390,16 +422,16 @@ export class Healer {
   /** Reads the memory and decides (pure); nothing is written yet. */
   private turn(t: Target, assessed: Assessment): Turn {
     const now = this.deps.now();
-    const loaded = this.memory.load(t.id, t.dep, t.rules.dryRun);
+    const loaded = this.memory.load(t.id, t.obj, t.rules.dryRun);
     if (loaded.problem && !this.observing)
-      void this.badAnnotation(t.dep, loaded.problem, t.rules.dryRun);
+      void this.badAnnotation(t.obj, t.kind, loaded.problem, t.rules.dryRun);
     const memory = loaded.memory;
     // The release fingerprint hashes the template: only where the policy may need it.
     const mayNeedRelease =
       memory.phase !== 'healthy' || (assessed.kind === 'scored' && assessed.risk >= t.rules.high);
     const assessment: Assessment = {
       ...assessed,
-      workload: workloadView(t.dep, { release: mayNeedRelease }),
+      workload: t.kind.view(t.obj, { release: mayNeedRelease }),
     };
     const { decision, nextState } = this.changeAware(
       t,
@@ -414,11 +446,12 @@ export class Healer {
       ...t,
       now,
       subject: {
+        ...subjectKind(t.kind),
         namespace: t.namespace,
         name: t.name,
-        ...(t.dep.metadata?.uid ? { uid: t.dep.metadata.uid } : {}),
-        ...(t.dep.metadata?.resourceVersion
-          ? { resourceVersion: t.dep.metadata.resourceVersion }
+        ...(t.obj.metadata?.uid ? { uid: t.obj.metadata.uid } : {}),
+        ...(t.obj.metadata?.resourceVersion
+          ? { resourceVersion: t.obj.metadata.resourceVersion }
           : {}),
       },
       assessment,
@@ -432,6 +465,7 @@ export class Healer {
       },
       scored,
       row: {
+        kind: t.ref.kind,
         namespace: t.namespace,
         name: t.name,
         risk,
@@ -492,6 +526,7 @@ export class Healer {
       await this.memory.remember(
         {
           key: t.id,
+          target: t.kind,
           namespace: t.namespace,
           name: t.name,
           dryRun: t.rules.dryRun,
@@ -537,7 +572,7 @@ export class Healer {
     const rollingBack =
       memory.phase !== 'healthy' && t.rules.ladder[memory.step - 1] === 'rollback';
     const atRisk = memory.phase !== 'healthy' || memory.highStreak > 0;
-    const change = this.releases.observe(t.id, t.dep, now, rollingBack, atRisk);
+    const change = this.releases.observe(t.id, t.obj, now, rollingBack, atRisk);
     if (!c.enabled) return result;
     return changeAware(result, memory, t.rules, change, now, c.windowMs);
   }
@@ -559,8 +594,8 @@ export class Healer {
       action: d.action,
       ...(t.assessment.workload ? { workload: t.assessment.workload } : {}),
       ...(t.assessment.at !== undefined ? { assessedAt: t.assessment.at } : {}),
-      ...(t.dep.metadata?.labels ? { labels: t.dep.metadata.labels } : {}),
-      ...(t.dep.metadata?.annotations ? { annotations: t.dep.metadata.annotations } : {}),
+      ...(t.obj.metadata?.labels ? { labels: t.obj.metadata.labels } : {}),
+      ...(t.obj.metadata?.annotations ? { annotations: t.obj.metadata.annotations } : {}),
     };
     const verdict = this.deps.gate.check(request, { now: new Date(t.now), fleet });
     const count = (outcome: string): void =>
@@ -668,7 +703,7 @@ export class Healer {
     const a = await this.deps.approvals!.admit({
       namespace: t.namespace,
       name: t.name,
-      ...(t.dep.metadata?.uid ? { uid: t.dep.metadata.uid } : {}),
+      ...(t.obj.metadata?.uid ? { uid: t.obj.metadata.uid } : {}),
       action: d.action,
       step: d.step,
       attempt: d.attempt,
@@ -679,7 +714,7 @@ export class Healer {
       reason: d.reason,
       gates: t.gates,
       ...(t.scored ? { top: t.scored.explanation.slice(0, 3) } : {}),
-      ...(t.dep.metadata?.annotations ? { annotations: t.dep.metadata.annotations } : {}),
+      ...(t.obj.metadata?.annotations ? { annotations: t.obj.metadata.annotations } : {}),
     });
     if (a.go) return true;
     t.next = holdBack(t.memory, t.next, d.outcome !== undefined);
@@ -886,7 +921,12 @@ export class Healer {
    * A broken annotation is reported once per deployment and problem — by the leader only, and
    * without an Event in dry-run (dry-run writes nothing to the cluster).
    */
-  private async badAnnotation(dep: V1Deployment, problem: string, dryRun: boolean): Promise<void> {
+  private async badAnnotation(
+    dep: WorkloadObject,
+    kind: WorkloadKind,
+    problem: string,
+    dryRun: boolean,
+  ): Promise<void> {
     if (this.observing) return;
     const namespace = dep.metadata?.namespace ?? 'default';
     const name = dep.metadata?.name ?? '';
@@ -895,11 +935,21 @@ export class Healer {
     if (this.deps.isLeader && !this.deps.isLeader()) return;
     this.reportedProblems.add(k);
     await this.deps.reporter.report({
-      subject: { namespace, name, ...(dep.metadata?.uid ? { uid: dep.metadata.uid } : {}) },
+      subject: {
+        ...subjectKind(kind),
+        namespace,
+        name,
+        ...(dep.metadata?.uid ? { uid: dep.metadata.uid } : {}),
+      },
       level: 'warn',
       message: problem,
       event: { type: 'Warning', reason: EVENT_REASONS.badAnnotation },
       dryRun,
     });
   }
+}
+
+/** The Event's involvedObject kind: left out for Deployments (the recorder's default). */
+function subjectKind(kind: WorkloadKind): { kind?: string; apiVersion?: string } {
+  return kind.kind === 'Deployment' ? {} : { kind: kind.kind, apiVersion: kind.apiVersion };
 }

@@ -5,13 +5,13 @@
  * same name starts from zero). Dry-run deployments keep their whole ladder state here: dry-run
  * writes nothing to the cluster.
  */
-import type { V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { describeError, isLostLeadership, type KubeClients } from '../actions/kube.js';
+import { describeError, isLostLeadership } from '../actions/kube.js';
+import type { WorkloadClient, WorkloadObject } from '../kinds/types.js';
 import {
   HealStateConflictError,
   memoryFrom,
-  patchDeploymentVersioned,
+  patchVersioned,
   persistedChanged,
   readPersisted,
   stateAnnotations,
@@ -34,8 +34,10 @@ export interface LoadedMemory {
 
 /** What the cycle ends with, to be remembered. */
 export interface MemoryWrite {
-  /** The memory key (the deployment's UID). */
+  /** The memory key (the target's UID). */
   key: string;
+  /** The target's kind client: where the heal state is written. */
+  target: Pick<WorkloadClient, 'read' | 'patch'>;
   namespace: string;
   name: string;
   dryRun: boolean;
@@ -46,7 +48,6 @@ export interface MemoryWrite {
 }
 
 export interface MemoryStoreDeps {
-  kube: KubeClients;
   metrics: HealerMetrics;
   logger: Logger;
   sleep?: Sleep;
@@ -73,7 +74,7 @@ export class HealMemoryStore {
 
   constructor(private readonly deps: MemoryStoreDeps) {}
 
-  load(key: string, dep: V1Deployment, dryRun: boolean): LoadedMemory {
+  load(key: string, dep: WorkloadObject, dryRun: boolean): LoadedMemory {
     const read = readPersisted(dep);
     const local = this.local.get(key);
     return {
@@ -99,8 +100,8 @@ export class HealMemoryStore {
     if (w.dryRun) return;
     const after = toPersisted(w.next, { ...w.extras, ...(term !== undefined ? { term } : {}) });
     if (!persistedChanged(w.stored, after)) return;
-    await patchDeploymentVersioned(
-      this.deps.kube,
+    await patchVersioned(
+      w.target,
       w.namespace,
       w.name,
       () => ({ metadata: { annotations: stateAnnotations(after) } }),
@@ -132,13 +133,14 @@ export class HealMemoryStore {
    */
   async reset(
     key: string,
+    target: Pick<WorkloadClient, 'read' | 'patch'>,
     namespace: string,
     name: string,
   ): Promise<PersistedHealState | undefined> {
     this.local.delete(key);
     let before: PersistedHealState | undefined;
-    await patchDeploymentVersioned(
-      this.deps.kube,
+    await patchVersioned(
+      target,
       namespace,
       name,
       (dep) => {

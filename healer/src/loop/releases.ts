@@ -4,8 +4,12 @@
  * summarised (images, env, config references) and compared with the last one, so a restart (a new
  * revision with the same template) is not a release. Secret values are never shown.
  */
-import type { V1Deployment, V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { WorkloadObject } from '../kinds/types.js';
 import type { ReleaseChange } from '../policy/changeAware.js';
+
+/** The revision annotation each kind's controller writes (Deployment, Argo Rollout). */
+const REVISION_ANNOTATIONS = ['deployment.kubernetes.io/revision', 'rollout.argoproj.io/revision'];
 
 type Summary = Record<string, string>;
 
@@ -65,17 +69,18 @@ export class ReleaseTracker {
   private readonly seen = new Map<string, Seen>();
 
   /**
-   * Records this cycle's revision of a deployment; returns the last release change someone made
+   * Records this cycle's revision of a deployment or Rollout; returns the last release change someone made
    * (undefined before one was seen). `healerRollingBack`: the healer's own rollback is underway.
    */
   observe(
     id: string,
-    dep: V1Deployment,
+    dep: WorkloadObject,
     now: number,
     healerRollingBack: boolean,
     atRisk = false,
   ): ReleaseChange | undefined {
-    const revision = Number(dep.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
+    const annotations = dep.metadata?.annotations ?? {};
+    const revision = Number(REVISION_ANNOTATIONS.map((a) => annotations[a]).find(Boolean) ?? 0);
     const prev = this.seen.get(id);
     if (!prev) {
       this.seen.set(id, { revision, summary: summarise(dep.spec?.template) });

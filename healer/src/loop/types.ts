@@ -19,8 +19,10 @@ export interface CycleOptions {
   observeOnly?: boolean;
 }
 
-/** One deployment's line in a cycle report (the CLI prints these). */
+/** One heal target's line in a cycle report (the CLI prints these). */
 export interface CycleRow {
+  /** `Deployment` or `Rollout`. */
+  kind?: string;
   namespace: string;
   name: string;
   risk: number | null;
@@ -46,4 +48,11 @@ export interface CycleReport {
   errors: string[];
   /** The fleet guard's reason when it held actions this cycle. */
   fleetHold?: string;
+  /** What the cycle looked for (so "no targets" can say where it looked). */
+  scope?: {
+    namespaces: readonly string[];
+    labelSelector: string;
+    /** Each kind listed, and whether the cluster serves it at all (a missing CRD). */
+    kinds: { kind: string; found: number; notServed?: boolean }[];
+  };
 }

@@ -24,12 +24,15 @@ export function rolloutState(w: WorkloadView | undefined): RolloutState {
   }
   const counts = `${w.updated}/${w.desired} updated, ${w.available}/${w.desired} available${w.total > w.updated ? `, ${w.total - w.updated} old pods` : ''}`;
   const complete = w.updated >= w.desired && w.available >= w.desired && w.total <= w.desired;
-  if (complete) return { kind: 'complete' };
+  if (complete && !w.unfinished) return { kind: 'complete' };
   if (w.deadlineExceeded) {
     return {
       kind: 'failed',
       detail: `rollout exceeded its progress deadline (${w.progressDeadlineSeconds} s): ${counts}`,
     };
   }
-  return { kind: 'progressing', detail: counts };
+  return {
+    kind: 'progressing',
+    detail: [complete ? undefined : counts, w.unfinished].filter(Boolean).join('; '),
+  };
 }

@@ -30,13 +30,20 @@ export interface WorkloadView {
   /** `Progressing=False` with reason `ProgressDeadlineExceeded`. */
   deadlineExceeded: boolean;
   progressDeadlineSeconds: number;
-  /** `spec.paused` (`kubectl rollout pause`). */
+  /** `spec.paused` (`kubectl rollout pause`); for a Rollout also its strategy's pause steps. */
   paused: boolean;
+  /** Who paused it and how, for people (the gate's message); absent: `spec.paused=true`. */
+  pausedBy?: string;
+  /**
+   * Why the rollout is not done although the counts are (a Rollout whose new release is not
+   * promoted to stable yet, a restart still replacing pods); absent when nothing says so.
+   */
+  unfinished?: string;
   /** `metadata.deletionTimestamp` is set. */
   deleting: boolean;
   /** Fingerprint of the pod template without restarts (see `releaseOf`); absent when not computed. */
   release?: string;
-  /** `deployment.kubernetes.io/revision`. */
+  /** `deployment.kubernetes.io/revision` (`rollout.argoproj.io/revision` for a Rollout). */
   revision: number;
 }
 

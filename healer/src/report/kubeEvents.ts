@@ -38,8 +38,8 @@ export class KubeEventRecorder implements EventRecorder {
           namespace: subject.namespace,
         },
         involvedObject: {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
+          apiVersion: subject.apiVersion ?? 'apps/v1',
+          kind: subject.kind ?? 'Deployment',
           namespace: subject.namespace,
           name: subject.name,
           ...(subject.uid ? { uid: subject.uid } : {}),

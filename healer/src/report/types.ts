@@ -26,6 +26,9 @@ export interface StatusSink {
 
 /** The object an Event is about. */
 export interface EventSubject {
+  /** The involved object's kind and apiVersion; default a `apps/v1` Deployment. */
+  kind?: string;
+  apiVersion?: string;
   namespace: string;
   name: string;
   uid?: string;

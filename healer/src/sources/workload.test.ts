@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Deployment, V1PodTemplateSpec } from '@kubernetes/client-node';
-import { RESTARTED_AT, releaseOf, workloadView } from './workload.js';
+import {
+  RESTARTED_AT,
+  derives,
+  deploymentView,
+  releaseOf,
+  withoutEmptyAdditions,
+} from './workload.js';
 
 const template = (
   image: string,
@@ -27,9 +33,9 @@ const dep = (over: Partial<V1Deployment> = {}): V1Deployment => ({
   ...over,
 });
 
-describe('workloadView', () => {
+describe('deploymentView', () => {
   it('reads the rollout from the listed object (no API call)', () => {
-    expect(workloadView(dep())).toEqual({
+    expect(deploymentView(dep())).toEqual({
       generation: 4,
       observedGeneration: 4,
       desired: 20,
@@ -78,12 +84,12 @@ describe('workloadView', () => {
       { deleting: true, revision: 0 },
     ],
   ])('%s', (_n, over, want) => {
-    expect(workloadView(dep(over))).toMatchObject(want);
+    expect(deploymentView(dep(over))).toMatchObject(want);
   });
 
   it('computes the release only when asked', () => {
-    expect(workloadView(dep()).release).toBeUndefined();
-    expect(workloadView(dep(), { release: true }).release).toBe(releaseOf(template('web:1')));
+    expect(deploymentView(dep()).release).toBeUndefined();
+    expect(deploymentView(dep(), { release: true }).release).toBe(releaseOf(template('web:1')));
   });
 });
 
@@ -119,5 +125,45 @@ describe('releaseOf', () => {
   ])('%s', (_n, t, same) => {
     expect(releaseOf(t) === base).toBe(same);
     expect(releaseOf(t)).toMatch(/^[0-9a-f]{12}$/);
+  });
+});
+
+describe('derives (a Rollout template against its defaulted ReplicaSet)', () => {
+  it.each<[string, unknown, unknown, boolean]>([
+    ['equal', { a: 1 }, { a: 1 }, true],
+    ['b carries defaults', { a: 1 }, { a: 1, b: 'x' }, true],
+    ['an empty object counts as unset', { s: {} }, { t: 1 }, true],
+    ['a value differs', { a: 1 }, { a: 2 }, false],
+    ['a field a sets is missing in b', { a: 1 }, {}, false],
+    ['lists of other lengths', { l: [1] }, { l: [1, 2] }, false],
+    ['lists element by element', { l: [{ n: 'x' }] }, { l: [{ n: 'x', p: 'TCP' }] }, true],
+    ['undefined a', undefined, { a: 1 }, true],
+  ])('%s', (_n, a, b, want) => {
+    expect(derives(a, b)).toBe(want);
+  });
+});
+
+describe('withoutEmptyAdditions', () => {
+  it.each<[string, unknown, unknown, unknown]>([
+    ['drops an empty object the base lacks', { s: {}, a: 1 }, { a: 2 }, { a: 1 }],
+    ['keeps one the base has', { s: {} }, { s: { x: 1 } }, { s: {} }],
+    [
+      'recursively, through lists',
+      { c: [{ r: {}, n: 'x' }] },
+      { c: [{ n: 'x' }] },
+      { c: [{ n: 'x' }] },
+    ],
+    ['keeps non-empty objects', { s: { u: 1 } }, {}, { s: { u: 1 } }],
+  ])('%s', (_n, t, base, want) => {
+    expect(withoutEmptyAdditions(t, base)).toEqual(want);
+  });
+
+  it('leaves the release fingerprint alone: an empty object is no release change', () => {
+    expect(releaseOf(template('web:1'))).toBe(
+      releaseOf({
+        ...template('web:1'),
+        spec: { ...template('web:1').spec, securityContext: {} },
+      } as never),
+    );
   });
 });

@@ -8,22 +8,29 @@ import type { V1Deployment, V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { WorkloadView } from '../policy/types.js';
 
 export const REVISION = 'deployment.kubernetes.io/revision';
+/** The Argo Rollouts controller's revision annotation, on a Rollout and its ReplicaSets. */
+export const ROLLOUT_REVISION = 'rollout.argoproj.io/revision';
 /** Set by `kubectl rollout restart` (and the healer's restart) on the pod template. */
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
-const HASH = 'pod-template-hash';
+/** The hash label each controller adds to its ReplicaSets' templates (Deployment, Rollout). */
+const HASH_LABELS = ['pod-template-hash', 'rollouts-pod-template-hash'];
 
-/** `deployment.kubernetes.io/revision` of a Deployment or ReplicaSet (0 when absent). */
+/**
+ * The revision of a Deployment, a Rollout or a ReplicaSet of either (0 when absent):
+ * `deployment.kubernetes.io/revision` or `rollout.argoproj.io/revision`.
+ */
 export function revisionOf(
   o: { metadata?: { annotations?: Record<string, string> } } | undefined,
 ): number {
-  const n = Number(o?.metadata?.annotations?.[REVISION]);
+  const a = o?.metadata?.annotations;
+  const n = Number(a?.[REVISION] ?? a?.[ROLLOUT_REVISION]);
   return Number.isInteger(n) && n > 0 ? n : 0;
 }
 
-/** A template as the deployment would carry it: without the controller's hash label. */
+/** A template as the workload would carry it: without its controller's hash label. */
 export function withoutHash(t: V1PodTemplateSpec | undefined): V1PodTemplateSpec {
   const copy = JSON.parse(JSON.stringify(t ?? {})) as V1PodTemplateSpec;
-  if (copy.metadata?.labels) delete copy.metadata.labels[HASH];
+  for (const h of HASH_LABELS) if (copy.metadata?.labels) delete copy.metadata.labels[h];
   return copy;
 }
 
@@ -40,13 +47,20 @@ export function releaseTemplate(t: V1PodTemplateSpec | undefined): V1PodTemplate
   return copy;
 }
 
-/** JSON with object keys sorted, so equal templates give equal text. */
+const isEmptyObject = (v: unknown): boolean =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0;
+
+/**
+ * JSON with object keys sorted, so equal templates give equal text. An empty object counts as
+ * absent (`securityContext: {}` is what the API server defaults into a ReplicaSet's template, not
+ * into a Rollout's, which is a custom resource): it changes nothing about the release.
+ */
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
+      .filter((k) => o[k] !== undefined && !isEmptyObject(o[k]))
       .sort()
       .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
       .join(',')}}`;
@@ -67,7 +81,7 @@ export function releaseOf(t: V1PodTemplateSpec | undefined): string {
 }
 
 /** The rollout, hold and release of a listed Deployment. `release` only when asked (it hashes). */
-export function workloadView(dep: V1Deployment, opts: { release?: boolean } = {}): WorkloadView {
+export function deploymentView(dep: V1Deployment, opts: { release?: boolean } = {}): WorkloadView {
   const st = dep.status ?? {};
   const progressing = st.conditions?.find((c) => c.type === 'Progressing');
   return {
@@ -86,4 +100,39 @@ export function workloadView(dep: V1Deployment, opts: { release?: boolean } = {}
     revision: revisionOf(dep),
     ...(opts.release ? { release: releaseOf(dep.spec?.template) } : {}),
   };
+}
+
+/**
+ * True when every field set in `a` has the same value in `b`, which may carry more (Kubernetes'
+ * `DeepDerivative`, as Argo Rollouts matches a Rollout's template to its ReplicaSet's): a
+ * Rollout's template is not defaulted by the API server, its ReplicaSet's is.
+ */
+export function derives(a: unknown, b: unknown): boolean {
+  if (a === undefined || a === null || isEmptyObject(a)) return true;
+  if (Array.isArray(a))
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => derives(x, b[i]));
+  if (typeof a === 'object')
+    return (
+      b !== null &&
+      typeof b === 'object' &&
+      !Array.isArray(b) &&
+      Object.entries(a).every(([k, v]) => derives(v, (b as Record<string, unknown>)[k]))
+    );
+  return a === b;
+}
+
+/** `t` without the empty objects (`{}`) that `base` does not have either (recursively). */
+export function withoutEmptyAdditions<T>(t: T, base: unknown): T {
+  if (t === null || typeof t !== 'object' || Array.isArray(t)) {
+    if (Array.isArray(t) && Array.isArray(base))
+      return t.map((x, i) => withoutEmptyAdditions(x, base[i])) as T;
+    return t;
+  }
+  const b = base !== null && typeof base === 'object' ? (base as Record<string, unknown>) : {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(t as Record<string, unknown>)) {
+    if (isEmptyObject(v) && !(k in b)) continue;
+    out[k] = withoutEmptyAdditions(v, b[k]);
+  }
+  return out as T;
 }

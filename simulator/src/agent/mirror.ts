@@ -1,11 +1,29 @@
 import { storageKey, type ObjectStore } from '../cluster/store.js';
-import { DEPLOYMENTS, HPAS, NAMESPACES, NODES, PODS, REPLICASETS } from '../cluster/cluster.js';
+import {
+  DEPLOYMENTS,
+  HPAS,
+  NAMESPACES,
+  NODES,
+  PODS,
+  REPLICASETS,
+  ROLLOUTS,
+} from '../cluster/cluster.js';
 import type { ResourceDef } from '../cluster/resources.js';
 import type { KubeObject } from '../cluster/types.js';
 import { KubeApiError, type KubeClient } from './kubeClient.js';
 
 /** What the kubelet, the fault engine and the metrics read, mirrored from the real apiserver. */
-export const MIRRORED: ResourceDef[] = [NAMESPACES, NODES, DEPLOYMENTS, REPLICASETS, PODS, HPAS];
+export const MIRRORED: ResourceDef[] = [
+  NAMESPACES,
+  NODES,
+  DEPLOYMENTS,
+  REPLICASETS,
+  PODS,
+  HPAS,
+  ROLLOUTS,
+];
+/** Served only once a CRD is installed: a 404 is retried, not fatal. */
+const OPTIONAL = new Set<ResourceDef>([ROLLOUTS]);
 
 const collectionPath = (def: ResourceDef): string =>
   def.group ? `/apis/${def.group}/${def.version}/${def.resource}` : `/api/v1/${def.resource}`;
@@ -35,7 +53,15 @@ export class Mirror {
 
   /** Lists every resource once (resolves when the store holds the cluster), then keeps watching. */
   async start(): Promise<void> {
-    await Promise.all(MIRRORED.map((def) => this.sync(def)));
+    await Promise.all(
+      MIRRORED.map((def) =>
+        this.sync(def).catch((err: unknown) => {
+          // Argo Rollouts' CRD may be installed after the agent starts (the tests do).
+          if (!(OPTIONAL.has(def) && err instanceof KubeApiError && err.status === 404)) throw err;
+          this.resync(def, 1_000);
+        }),
+      ),
+    );
   }
 
   stop(): void {
@@ -74,7 +100,8 @@ export class Mirror {
     setTimeout(() => {
       if (this.stopped) return;
       this.sync(def).catch((e: Error) => {
-        this.log(`agent: relist ${def.resource} failed: ${e.message}`);
+        if (!(OPTIONAL.has(def) && e instanceof KubeApiError && e.status === 404))
+          this.log(`agent: relist ${def.resource} failed: ${e.message}`);
         this.resync(def, 1_000);
       });
     }, delayMs).unref();

@@ -4,7 +4,7 @@ import { sendError, sendJson } from '../api/http.js';
 import { handleSim } from '../api/sim.js';
 import type { ApiContext } from '../api/context.js';
 import { ScaledClock, type Clock } from '../clock.js';
-import { DEPLOYMENTS, EVENTS, HPAS, PODS } from '../cluster/cluster.js';
+import { DEPLOYMENTS, EVENTS, HPAS, PODS, ROLLOUTS } from '../cluster/cluster.js';
 import { routeNotFound } from '../cluster/errors.js';
 import { storageKey } from '../cluster/store.js';
 import type { KubeObject, Pod } from '../cluster/types.js';
@@ -201,7 +201,12 @@ async function createWorkload(client: KubeClient, sim: Simulation, w: WorkloadSp
     kind: 'Namespace',
     metadata: { name: w.namespace },
   });
-  const { deployment, hpa } = workloadObjects(w);
-  await create(`/apis/apps/v1/namespaces/${w.namespace}/${DEPLOYMENTS.resource}`, deployment);
+  const { workload, hpa } = workloadObjects(w);
+  // A Rollout needs the Argo Rollouts CRD installed (and something playing its controller).
+  const def = w.kind === 'Rollout' ? ROLLOUTS : DEPLOYMENTS;
+  await create(
+    `/apis/${def.group}/${def.version}/namespaces/${w.namespace}/${def.resource}`,
+    workload,
+  );
   if (hpa) await create(`/apis/autoscaling/v2/namespaces/${w.namespace}/${HPAS.resource}`, hpa);
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DEPLOYMENTS } from '../cluster/cluster.js';
+import { DEPLOYMENTS, ROLLOUTS } from '../cluster/cluster.js';
 import { badRequest, methodNotAllowed, routeNotFound } from '../cluster/errors.js';
 import type { ResourceDef } from '../cluster/resources.js';
 import type { KubeObject } from '../cluster/types.js';
@@ -41,27 +41,27 @@ export async function handleResource(
     );
 
   if (p.subresource === 'scale') {
-    if (p.def !== DEPLOYMENTS) throw routeNotFound();
+    if (p.def !== DEPLOYMENTS && p.def !== ROLLOUTS) throw routeNotFound();
     const ns = p.namespace!;
-    if (method === 'GET') return ok(200, cluster.getScale(ns, p.name!));
+    if (method === 'GET') return ok(200, cluster.getScale(ns, p.name!, p.def));
     if (method === 'PUT') {
       const body = (await readJson(req)) as KubeObject;
       if (dryRun) return ok(200, body);
       return ok(
         200,
-        commit(ctx, p.def, () => cluster.updateScale(ns, p.name!, body)),
+        commit(ctx, p.def, () => cluster.updateScale(ns, p.name!, body, p.def)),
       );
     }
     if (method === 'PATCH') {
       const patched = applyPatch(
-        cluster.getScale(ns, p.name!),
+        cluster.getScale(ns, p.name!, p.def),
         req.headers['content-type'],
         await readJson(req),
       ) as KubeObject;
       if (dryRun) return ok(200, patched);
       return ok(
         200,
-        commit(ctx, p.def, () => cluster.updateScale(ns, p.name!, patched)),
+        commit(ctx, p.def, () => cluster.updateScale(ns, p.name!, patched, p.def)),
       );
     }
     throw methodNotAllowed();

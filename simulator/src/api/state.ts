@@ -1,16 +1,26 @@
-import { DEPLOYMENTS, PODS } from '../cluster/cluster.js';
+import { DEPLOYMENTS, PODS, ROLLOUTS } from '../cluster/cluster.js';
 import type { Deployment, Pod } from '../cluster/types.js';
 import type { Simulation } from '../simulator.js';
 
-/** `GET /sim/state`: deployments, pods with their live signals, and faults, in one JSON. */
+/**
+ * `GET /sim/state`: workloads (`deployments`: Deployments and Argo Rollouts, each with its
+ * `kind`), pods with their live signals, and faults, in one JSON.
+ */
 export function simState(sim: Simulation): Record<string, unknown> {
-  const deployments = sim.cluster.list(DEPLOYMENTS, undefined).map((o) => {
+  const workloads = [
+    ...sim.cluster.list(DEPLOYMENTS, undefined),
+    ...sim.cluster.list(ROLLOUTS, undefined),
+  ];
+  const deployments = workloads.map((o) => {
     const d = o as Deployment;
     return {
+      kind: d.kind,
       namespace: d.metadata.namespace,
       name: d.metadata.name,
       labels: d.metadata.labels ?? {},
-      revision: d.metadata.annotations?.['deployment.kubernetes.io/revision'],
+      revision:
+        d.metadata.annotations?.['deployment.kubernetes.io/revision'] ??
+        d.metadata.annotations?.['rollout.argoproj.io/revision'],
       image: d.spec.template.spec.containers[0]?.image,
       replicas: d.spec.replicas,
       readyReplicas: d.status?.readyReplicas ?? 0,

@@ -19,6 +19,7 @@ export const DEPLOYMENTS = findResource('apps', 'v1', 'deployments')!;
 export const REPLICASETS = findResource('apps', 'v1', 'replicasets')!;
 export const HPAS = findResource('autoscaling', 'v2', 'horizontalpodautoscalers')!;
 export const LEASES = findResource('coordination.k8s.io', 'v1', 'leases')!;
+export const ROLLOUTS = findResource('argoproj.io', 'v1alpha1', 'rollouts')!;
 
 export interface ListOptions {
   labelSelector?: string | null;
@@ -75,9 +76,11 @@ export class Cluster {
     const obj = this.normalise(def, ns, body);
     this.requireNamespace(def, obj.metadata.namespace);
     if (def.kind === 'Deployment') defaultDeployment(obj as Deployment);
+    if (def.kind === 'Rollout') defaultRollout(obj as Deployment);
     validate(def, obj);
     const stored = isEventsV1(def) ? eventsV1ToCore(obj) : obj;
-    if (def.kind === 'Deployment' || def.kind === 'ReplicaSet') stored.status = {};
+    if (def.kind === 'Deployment' || def.kind === 'ReplicaSet' || def.kind === 'Rollout')
+      stored.status = {};
     return this.view(def, this.store.create(storageKey(def), stored));
   }
 
@@ -90,6 +93,7 @@ export class Cluster {
       );
     const cur = this.store.mustGet(storageKey(def), obj.metadata.namespace, name);
     if (def.kind === 'Deployment') defaultDeployment(obj as Deployment);
+    if (def.kind === 'Rollout') defaultRollout(obj as Deployment);
     validate(def, obj);
     let stored = isEventsV1(def) ? eventsV1ToCore(obj) : obj;
     if ('status' in cur && def.kind !== 'HorizontalPodAutoscaler')
@@ -108,9 +112,9 @@ export class Cluster {
     );
   }
 
-  /** The `autoscaling/v1` Scale view of a deployment. */
-  getScale(ns: string, name: string): KubeObject {
-    const d = this.store.mustGet<Deployment>(storageKey(DEPLOYMENTS), ns, name);
+  /** The `autoscaling/v1` Scale view of a Deployment or a Rollout. */
+  getScale(ns: string, name: string, def: ResourceDef = DEPLOYMENTS): KubeObject {
+    const d = this.store.mustGet<Deployment>(storageKey(def), ns, name);
     return {
       kind: 'Scale',
       apiVersion: 'autoscaling/v1',
@@ -126,18 +130,23 @@ export class Cluster {
     };
   }
 
-  /** Writes a Scale back; its resourceVersion, when set, must be the deployment's. */
-  updateScale(ns: string, name: string, scale: KubeObject): KubeObject {
-    const d = this.store.mustGet<Deployment>(storageKey(DEPLOYMENTS), ns, name);
+  /** Writes a Scale back; its resourceVersion, when set, must be the scaled object's. */
+  updateScale(
+    ns: string,
+    name: string,
+    scale: KubeObject,
+    def: ResourceDef = DEPLOYMENTS,
+  ): KubeObject {
+    const d = this.store.mustGet<Deployment>(storageKey(def), ns, name);
     const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas;
     const rv = scale.metadata?.resourceVersion;
     const next: Deployment = { ...d, spec: { ...d.spec, replicas: replicas as number } };
     if (rv) next.metadata = { ...next.metadata, resourceVersion: rv };
-    validate(DEPLOYMENTS, next);
-    this.store.update(storageKey(DEPLOYMENTS), next, {
+    validate(def, next);
+    this.store.update(storageKey(def), next, {
       bumpGeneration: replicas !== d.spec.replicas,
     });
-    return this.getScale(ns, name);
+    return this.getScale(ns, name, def);
   }
 
   private normalise(def: ResourceDef, ns: string | undefined, body: KubeObject): KubeObject {
@@ -171,6 +180,14 @@ export function defaultDeployment(d: Deployment): void {
       const cpu = c.resources?.[kind]?.cpu;
       if (cpu !== undefined) c.resources![kind]!.cpu = canonicalCpu(cpu);
     }
+}
+
+/** The defaults Argo's CRD schema and controller give a Rollout (no strategy defaults). */
+export function defaultRollout(r: Deployment): void {
+  if (!r.spec || typeof r.spec !== 'object') return;
+  r.spec.replicas ??= 1;
+  r.spec.revisionHistoryLimit ??= 10;
+  r.spec.progressDeadlineSeconds ??= 600;
 }
 
 /** The apiserver's canonical CPU quantity: `1000m` → `1`, `0.5` → `500m`. */

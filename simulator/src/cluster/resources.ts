@@ -20,6 +20,14 @@ export interface ResourceDef {
 }
 
 const RW = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+/** The `autoscaling/v1` Scale subresource of a workload (Deployment, Rollout). */
+const SCALE = {
+  name: 'scale',
+  kind: 'Scale',
+  group: 'autoscaling',
+  version: 'v1',
+  verbs: ['get', 'patch', 'update'],
+};
 
 export const RESOURCES: ResourceDef[] = [
   {
@@ -94,13 +102,7 @@ export const RESOURCES: ResourceDef[] = [
     categories: ['all'],
     verbs: RW,
     subresources: [
-      {
-        name: 'scale',
-        kind: 'Scale',
-        group: 'autoscaling',
-        version: 'v1',
-        verbs: ['get', 'patch', 'update'],
-      },
+      SCALE,
       { name: 'status', kind: 'Deployment', verbs: ['get', 'patch', 'update'] },
     ],
   },
@@ -144,6 +146,20 @@ export const RESOURCES: ResourceDef[] = [
     singular: 'lease',
     namespaced: true,
     verbs: RW,
+  },
+  {
+    // Argo Rollouts' CRD as the simulator serves it (scale and status subresources, like the
+    // CRD's `subresources`); controller behaviour in controller/rollouts.ts.
+    group: 'argoproj.io',
+    version: 'v1alpha1',
+    resource: 'rollouts',
+    kind: 'Rollout',
+    singular: 'rollout',
+    namespaced: true,
+    shortNames: ['ro'],
+    categories: ['all'],
+    verbs: RW,
+    subresources: [SCALE, { name: 'status', kind: 'Rollout', verbs: ['get', 'patch', 'update'] }],
   },
   {
     group: 'events.k8s.io',

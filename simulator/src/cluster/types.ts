@@ -70,6 +70,33 @@ export interface Deployment extends KubeObject {
   status?: DeploymentStatus;
 }
 
+/** An Argo Rollout (`argoproj.io/v1alpha1`): a Deployment's spec plus the fields used here. */
+export interface Rollout extends KubeObject {
+  spec: Deployment['spec'] & {
+    /** `kubectl argo rollouts restart`: pods older than this are replaced, one at a time. */
+    restartAt?: string;
+    strategy?: { canary?: Record<string, unknown>; blueGreen?: Record<string, unknown> };
+  };
+  status?: RolloutStatus;
+}
+
+export interface RolloutStatus {
+  /** A string in Argo's CRD. */
+  observedGeneration?: string;
+  replicas?: number;
+  updatedReplicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  currentPodHash?: string;
+  stableRS?: string;
+  phase?: 'Healthy' | 'Progressing' | 'Paused' | 'Degraded';
+  message?: string;
+  pauseConditions?: { reason: string; startTime: string }[];
+  restartedAt?: string;
+  selector?: string;
+  conditions?: Condition[];
+}
+
 export interface Condition {
   type: string;
   status: 'True' | 'False' | 'Unknown';

@@ -20,7 +20,9 @@ export function validate(def: ResourceDef, obj: KubeObject): void {
       field: 'metadata.name',
       message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
     });
-  if (def.kind === 'Deployment') causes.push(...validateDeployment(obj as Deployment));
+  // A Rollout's spec is a Deployment's (the simulator needs its `template`, no `workloadRef`).
+  if (def.kind === 'Deployment' || def.kind === 'Rollout')
+    causes.push(...validateDeployment(obj as Deployment));
   if (def.kind === 'HorizontalPodAutoscaler')
     causes.push(...validateHpa(obj as HorizontalPodAutoscaler));
   if (def.kind === 'ReplicaSet') causes.push(...validateReplicaSet(obj));

@@ -112,7 +112,8 @@ export class Kubelet {
         .peek<ReplicaSet>(storageKey(REPLICASETS))
         .map((rs) => [
           rs.metadata.uid,
-          rs.metadata.ownerReferences?.find((o) => o.kind === 'Deployment')?.name,
+          rs.metadata.ownerReferences?.find((o) => o.kind === 'Deployment' || o.kind === 'Rollout')
+            ?.name,
         ]),
     );
     const pods = store.peek<Pod>(storageKey(PODS));

@@ -1,5 +1,12 @@
 import type { Rng } from '../rng.js';
-import { DEPLOYMENTS, NODES, PODS, REPLICASETS, type Cluster } from '../cluster/cluster.js';
+import {
+  DEPLOYMENTS,
+  NODES,
+  PODS,
+  REPLICASETS,
+  ROLLOUTS,
+  type Cluster,
+} from '../cluster/cluster.js';
 import { storageKey } from '../cluster/store.js';
 import { newMeta, type Node, type Pod, type ReplicaSet } from '../cluster/types.js';
 import type { EventRecorder } from './recorder.js';
@@ -25,7 +32,11 @@ export class ReplicaSetController {
 
   reconcile(): void {
     const store = this.cluster.store;
-    const deploymentUids = new Set(store.peek(storageKey(DEPLOYMENTS)).map((d) => d.metadata.uid));
+    const ownerUids = new Set(
+      [...store.peek(storageKey(DEPLOYMENTS)), ...store.peek(storageKey(ROLLOUTS))].map(
+        (d) => d.metadata.uid,
+      ),
+    );
     const pods = store.peek<Pod>(PKEY);
     const byOwner = new Map<string, Pod[]>();
     for (const p of pods)
@@ -37,7 +48,11 @@ export class ReplicaSetController {
     const rsUids = new Set<string>();
     for (const rs of store.peek<ReplicaSet>(RSKEY)) {
       const owner = rs.metadata.ownerReferences?.find((o) => o.controller);
-      if (owner && owner.kind === 'Deployment' && !deploymentUids.has(owner.uid)) {
+      if (
+        owner &&
+        (owner.kind === 'Deployment' || owner.kind === 'Rollout') &&
+        !ownerUids.has(owner.uid)
+      ) {
         store.delete(RSKEY, rs.metadata.namespace, rs.metadata.name);
         continue;
       }

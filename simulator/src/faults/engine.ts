@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { DEPLOYMENTS, PODS, REPLICASETS, type Cluster } from '../cluster/cluster.js';
+import { DEPLOYMENTS, PODS, REPLICASETS, ROLLOUTS, type Cluster } from '../cluster/cluster.js';
 import { ApiError, badRequest, notFound } from '../cluster/errors.js';
 import { storageKey } from '../cluster/store.js';
 import type { Deployment, Pod, ReplicaSet } from '../cluster/types.js';
@@ -102,8 +102,7 @@ export class FaultEngine {
   }
 
   inject(req: FaultRequest): ActiveFault {
-    const store = this.cluster.store;
-    const d = store.get<Deployment>(storageKey(DEPLOYMENTS), req.namespace, req.deployment);
+    const d = this.workload(req.namespace, req.deployment);
     if (!d) throw notFound(DEPLOYMENTS, req.deployment);
     const model = FAULT_MODELS[req.kind];
     const fault: ActiveFault = {
@@ -201,11 +200,7 @@ export class FaultEngine {
         this.end(f);
         continue;
       }
-      const d = this.cluster.store.get<Deployment>(
-        storageKey(DEPLOYMENTS),
-        f.namespace,
-        f.deployment,
-      );
+      const d = this.workload(f.namespace, f.deployment);
       const pods = d ? this.podsOf(d) : [];
       const cured =
         (f.podUids !== undefined && !pods.some((p) => f.podUids!.includes(p.metadata.uid))) ||
@@ -254,6 +249,17 @@ export class FaultEngine {
     const rs = rsName
       ? store.get<ReplicaSet>(storageKey(REPLICASETS), namespace, rsName)
       : undefined;
-    return rs?.metadata.ownerReferences?.find((o) => o.kind === 'Deployment')?.name;
+    return rs?.metadata.ownerReferences?.find(
+      (o) => o.kind === 'Deployment' || o.kind === 'Rollout',
+    )?.name;
+  }
+
+  /** The Deployment of that name, else the Argo Rollout (faults bind to either's pods). */
+  private workload(namespace: string, name: string): Deployment | undefined {
+    const store = this.cluster.store;
+    return (
+      store.get<Deployment>(storageKey(DEPLOYMENTS), namespace, name) ??
+      store.get<Deployment>(storageKey(ROLLOUTS), namespace, name)
+    );
   }
 }

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { DEPLOYMENTS, NODES, type Cluster } from '../cluster/cluster.js';
+import { DEPLOYMENTS, NODES, ROLLOUTS, type Cluster } from '../cluster/cluster.js';
 import { storageKey } from '../cluster/store.js';
 import type { Deployment, Node } from '../cluster/types.js';
 import type { FaultActuator } from './types.js';
@@ -15,7 +15,8 @@ export class StoreFaultActuator implements FaultActuator {
     const d = structuredClone(deployment);
     d.spec.template.spec.containers[0]!.image = image;
     (d.metadata.annotations ??= {})['kubernetes.io/change-cause'] = changeCause;
-    this.cluster.store.update(storageKey(DEPLOYMENTS), d, { bumpGeneration: true });
+    const def = d.kind === 'Rollout' ? ROLLOUTS : DEPLOYMENTS;
+    this.cluster.store.update(storageKey(def), d, { bumpGeneration: true });
   }
 
   setNodeReady(name: string, ready: boolean): void {

@@ -1,5 +1,5 @@
-import { DEPLOYMENTS, PODS, REPLICASETS } from '../cluster/cluster.js';
-import type { Deployment, Pod, ReplicaSet } from '../cluster/types.js';
+import { DEPLOYMENTS, PODS, REPLICASETS, ROLLOUTS } from '../cluster/cluster.js';
+import type { Deployment, Pod, ReplicaSet, Rollout } from '../cluster/types.js';
 import { parseBytes, parseCpu } from '../controller/kubelet.js';
 import type { Simulation } from '../simulator.js';
 import { Exposition, type Labels } from './exposition.js';
@@ -12,8 +12,31 @@ import { LATENCY_BUCKETS } from './podSignals.js';
 export function collectMetrics(sim: Simulation): string {
   const e = new Exposition();
   kubeStateMetrics(sim, e);
+  rolloutControllerMetrics(sim, e);
   containerAndAppMetrics(sim, e);
   return e.render();
+}
+
+/**
+ * What the Argo Rollouts controller exports about each Rollout (its `/metrics` on :8090):
+ * kube-state-metrics knows nothing of Rollouts, so the healer's replica features read these.
+ */
+function rolloutControllerMetrics(sim: Simulation, e: Exposition): void {
+  const rollouts = sim.cluster.list(ROLLOUTS, undefined) as Rollout[];
+  if (rollouts.length === 0) return;
+  const fams = [
+    ['rollout_info_replicas_desired', 'Number of desired replicas in a rollout'],
+    ['rollout_info_replicas_available', 'Number of available replicas in a rollout'],
+    ['rollout_info_replicas_updated', 'Number of updated replicas in a rollout'],
+  ] as const;
+  for (const [name, help] of fams) e.family(name, 'gauge', help);
+  for (const r of rollouts) {
+    const l = { namespace: r.metadata.namespace!, name: r.metadata.name };
+    const s = r.status ?? {};
+    e.sample(fams[0][0], fams[0][0], l, r.spec.replicas ?? 1);
+    e.sample(fams[1][0], fams[1][0], l, s.availableReplicas ?? 0);
+    e.sample(fams[2][0], fams[2][0], l, s.updatedReplicas ?? 0);
+  }
 }
 
 function kubeStateMetrics(sim: Simulation, e: Exposition): void {

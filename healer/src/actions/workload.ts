@@ -1,12 +1,15 @@
 /**
- * {@link TargetActions} for `apps/v1` Deployments, through client-node: the same calls `kubectl
- * rollout restart`, `kubectl rollout undo` and `kubectl scale` make. Every write first runs
- * `beforeWrite` (the leadership check), so a replica that lost the Lease changes nothing.
+ * {@link TargetActions} for every kind of heal target (a Deployment, an Argo Rollout), through
+ * client-node: each call goes to the kind's own client (`kinds/`), the ladder's rules are the
+ * same. Every write first runs `beforeWrite` (the leadership check), so a replica that lost the
+ * Lease changes nothing.
  */
+import { kindOf } from '../kinds/index.js';
+import type { WorkloadKind, WorkloadKinds } from '../kinds/types.js';
 import { clearCache } from './cacheClear.js';
 import type { KubeClients } from './kube.js';
-import { restartDeployment } from './restart.js';
-import { rollbackDeployment } from './rollback.js';
+import { restartWorkload } from './restart.js';
+import { rollbackWorkload } from './rollback.js';
 import { restoreHpaMin, returnReplicas, scaleUp } from './scale.js';
 import type { PersistedHealState, WriteFence } from './state.js';
 import type { Sleep } from '../retry.js';
@@ -20,7 +23,7 @@ import type {
   WrittenResult,
 } from './types.js';
 
-export interface DeploymentActionsOptions {
+export interface WorkloadActionsOptions {
   /** Retries for 5xx/timeouts on each call. */
   retries: number;
   sleep?: Sleep;
@@ -28,11 +31,16 @@ export interface DeploymentActionsOptions {
   beforeWrite?: () => void;
 }
 
-export class DeploymentActions implements TargetActions<PersistedHealState, WriteFence> {
+export class WorkloadActions implements TargetActions<PersistedHealState, WriteFence> {
   constructor(
     private readonly kube: KubeClients,
-    private readonly opts: DeploymentActionsOptions,
+    private readonly kinds: WorkloadKinds,
+    private readonly opts: WorkloadActionsOptions,
   ) {}
+
+  private kind(ref: HealTargetRef): WorkloadKind {
+    return kindOf(this.kinds, ref.kind);
+  }
 
   private common(): { retries: number; sleep?: Sleep; beforeWrite?: () => void } {
     return {
@@ -52,7 +60,7 @@ export class DeploymentActions implements TargetActions<PersistedHealState, Writ
     ref: HealTargetRef,
     opts: { at: Date; state?: PersistedHealState; fence?: WriteFence },
   ): Promise<WrittenResult<PersistedHealState>> {
-    const r = await restartDeployment(this.kube, ref.namespace, ref.name, {
+    const r = await restartWorkload(this.kind(ref), ref.namespace, ref.name, {
       ...this.common(),
       at: opts.at,
       ...(opts.state ? { state: opts.state } : {}),
@@ -65,7 +73,7 @@ export class DeploymentActions implements TargetActions<PersistedHealState, Writ
     ref: HealTargetRef,
     opts: { state?: PersistedHealState; fence?: WriteFence; badReleases?: readonly string[] },
   ): Promise<WrittenResult<PersistedHealState>> {
-    return rollbackDeployment(this.kube, ref.namespace, ref.name, {
+    return rollbackWorkload(this.kind(ref), this.kube.apps, ref.namespace, ref.name, {
       ...this.common(),
       ...(opts.state ? { state: opts.state } : {}),
       ...(opts.badReleases ? { badReleases: opts.badReleases } : {}),
@@ -74,11 +82,14 @@ export class DeploymentActions implements TargetActions<PersistedHealState, Writ
   }
 
   scaleUp(ref: HealTargetRef, opts: { step: number; maxReplicas: number }): Promise<ScaleUpResult> {
-    return scaleUp(this.kube, ref.namespace, ref.name, { ...this.common(), ...opts });
+    return scaleUp(this.kube, this.kind(ref), ref.namespace, ref.name, {
+      ...this.common(),
+      ...opts,
+    });
   }
 
   returnReplicas(ref: HealTargetRef, scaled: { from: number; to: number }): Promise<ActionResult> {
-    return returnReplicas(this.kube, ref.namespace, ref.name, scaled, this.common());
+    return returnReplicas(this.kind(ref), ref.namespace, ref.name, scaled, this.common());
   }
 
   restoreHpa(ref: HealTargetRef, hpa: RaisedHpa): Promise<ActionResult> {
@@ -94,6 +105,7 @@ export class DeploymentActions implements TargetActions<PersistedHealState, Writ
   clearCache(ref: HealTargetRef, spec: CacheClearSpec): Promise<ActionResult> {
     return clearCache(this.kube, ref.namespace, ref.name, {
       spec,
+      target: this.kind(ref),
       ...(this.opts.beforeWrite ? { beforeWrite: this.opts.beforeWrite } : {}),
     });
   }

@@ -1,0 +1,59 @@
+/**
+ * `apps/v1` Deployments as heal targets: the calls `kubectl rollout restart`, `kubectl scale` and
+ * `kubectl rollout undo` make, and what the Deployment's own status says.
+ */
+import type { AppsV1Api, V1Deployment, V1Scale } from '@kubernetes/client-node';
+import { holdReason, MERGE_PATCH } from '../actions/kube.js';
+import { deploymentView, RESTARTED_AT } from '../sources/workload.js';
+import type { WorkloadView } from '../policy/types.js';
+import type { WatchScope, WorkloadKind, WorkloadObject } from './types.js';
+
+export class DeploymentKind implements WorkloadKind {
+  readonly kind = 'Deployment' as const;
+  readonly apiVersion = 'apps/v1';
+
+  constructor(private readonly apps: AppsV1Api) {}
+
+  async list(scope: WatchScope): Promise<WorkloadObject[]> {
+    const { labelSelector } = scope;
+    if (scope.namespaces.length === 0)
+      return (await this.apps.listDeploymentForAllNamespaces({ labelSelector })).items;
+    const lists = await Promise.all(
+      [...new Set(scope.namespaces)].map((namespace) =>
+        this.apps.listNamespacedDeployment({ namespace, labelSelector }),
+      ),
+    );
+    return lists.flatMap((l) => l.items);
+  }
+
+  read(namespace: string, name: string): Promise<WorkloadObject> {
+    return this.apps.readNamespacedDeployment({ name, namespace });
+  }
+
+  patch(namespace: string, name: string, body: object): Promise<WorkloadObject> {
+    return this.apps.patchNamespacedDeployment({ name, namespace, body }, MERGE_PATCH);
+  }
+
+  readScale(namespace: string, name: string): Promise<V1Scale> {
+    return this.apps.readNamespacedDeploymentScale({ name, namespace });
+  }
+
+  patchScale(namespace: string, name: string, body: object): Promise<V1Scale> {
+    return this.apps.patchNamespacedDeploymentScale({ name, namespace, body }, MERGE_PATCH);
+  }
+
+  view(o: WorkloadObject, opts: { release?: boolean } = {}): WorkloadView {
+    return deploymentView(o as V1Deployment, opts);
+  }
+
+  holdReason(o: WorkloadObject): string | undefined {
+    return holdReason(o);
+  }
+
+  /** As `kubectl rollout restart`: a new restartedAt annotation on the pod template. */
+  restartPatch(at: Date): Record<string, unknown> {
+    return {
+      spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at.toISOString() } } } },
+    };
+  }
+}

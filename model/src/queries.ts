@@ -16,6 +16,26 @@ export const POD_DEPLOYMENT_JOIN = `max by (namespace, pod, deployment) (
   max by (namespace, replicaset, deployment) (label_replace(kube_replicaset_owner{namespace=~"{{namespace}}", owner_kind="Deployment"}, "deployment", "$1", "owner_name", "(.+)"))
 )`;
 
+/**
+ * The same join, recorded by Prometheus (`deploy/prometheus/recording.yml`, shipped in the
+ * PrometheusRule and the Helm chart), as kube-prometheus records
+ * `namespace_workload_pod:kube_pod_owner:relabel`: the feature queries then read one pre-joined
+ * series per pod instead of evaluating the join 13 times per cycle.
+ */
+export const POD_DEPLOYMENT_RECORD = 'namespace_deployment_pod:kube_pod_owner:relabel';
+
+/** The recording rule's expression: the join over every namespace, value 1. */
+export const POD_DEPLOYMENT_RECORD_EXPR = POD_DEPLOYMENT_JOIN.replaceAll(
+  'namespace=~"{{namespace}}", ',
+  '',
+);
+
+/**
+ * How `{{pod_deployment}}` is rendered: `recorded` reads the recording rule's series, `inline`
+ * evaluates the join in every query (works without the rule, costs Prometheus ~10× more).
+ */
+export type PodJoin = 'recorded' | 'inline';
+
 const perPod = (expr: string): string =>
   `(${expr}) * on (namespace, pod) group_left (deployment) ({{pod_deployment}})`;
 
@@ -69,10 +89,18 @@ export interface QueryScope {
   window: string;
 }
 
-/** Fills a template's placeholders. */
-export function renderQuery(template: string, scope: QueryScope): string {
+/** Fills a template's placeholders; the pod → deployment join is inline unless told. */
+export function renderQuery(
+  template: string,
+  scope: QueryScope,
+  podJoin: PodJoin = 'inline',
+): string {
+  const join =
+    podJoin === 'recorded'
+      ? `${POD_DEPLOYMENT_RECORD}{namespace=~"{{namespace}}"}`
+      : POD_DEPLOYMENT_JOIN;
   return template
-    .replaceAll('{{pod_deployment}}', POD_DEPLOYMENT_JOIN)
+    .replaceAll('{{pod_deployment}}', join)
     .replaceAll('{{namespace}}', scope.namespace)
     .replaceAll('{{deployment}}', scope.deployment)
     .replaceAll('{{window}}', scope.window);

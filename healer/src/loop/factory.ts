@@ -131,6 +131,7 @@ export function createHealer(o: FactoryOptions): HealerParts {
       component: config.kube.component,
       ...(o.instance ? { instance: o.instance } : {}),
       now,
+      ...(o.sleep ? { sleep: o.sleep } : {}),
     }),
     notifier,
     sink: o.sink,

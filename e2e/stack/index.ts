@@ -187,6 +187,8 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
     prom = await startPrometheus({
       targets: [new URL(simulatorUrl).host, `127.0.0.1:${backendPort}`, `127.0.0.1:${healerPort}`],
       scrapeInterval: opts.scrapeInterval ?? '1s',
+      // The healer's feature queries read the recorded pod → deployment join.
+      ruleFiles: [join(ROOT, 'deploy', 'prometheus', 'recording.yml')],
     });
     const promPort = Number(new URL(prom.url).port);
     children.push({ name: 'prometheus', port: promPort, proc: prom.process });

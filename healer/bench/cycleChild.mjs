@@ -21,7 +21,7 @@ const env = process.env;
 const config = configFromSources(
   {},
   {
-    prometheus: { url: env.PROMETHEUS_URL, timeoutMs: 30_000 },
+    prometheus: { url: env.PROMETHEUS_URL, timeoutMs: 30_000, podJoin: env.POD_JOIN ?? 'auto' },
     backend: { url: env.BACKEND_URL, timeoutMs: 30_000 },
     kube: { timeoutMs: 30_000 },
     logLevel: 'warn',

@@ -74,6 +74,12 @@ export const CONFIG_SCHEMA = z
         maxSampleAgeMs: durationMs.default(120_000),
         /** Read the samples' own timestamps (one more query per cycle). */
         checkSampleAge: z.boolean().default(true),
+        /**
+         * The pod → deployment join of the feature queries: `recorded` reads
+         * namespace_deployment_pod:kube_pod_owner:relabel (deploy/prometheus/recording.yml),
+         * `inline` evaluates it in each query, `auto` uses the recorded series when present.
+         */
+        podJoin: z.enum(['auto', 'recorded', 'inline']).default('auto'),
         timeoutMs: durationMs.min(1).default(5_000),
         retries: z.number().int().min(0).max(10).default(2),
       })

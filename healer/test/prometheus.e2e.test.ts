@@ -12,7 +12,11 @@ import {
   type RunningSimulator,
 } from '@aiops/simulator';
 import { startPrometheus, type RunningPrometheus } from '@aiops/simulator/testing';
+import { fileURLToPath } from 'node:url';
+import type { PodJoin } from '@aiops/model/queries';
 import { PrometheusFeatureSource } from '../src/sources/prometheus.js';
+
+const RECORDING = fileURLToPath(new URL('../../deploy/prometheus/recording.yml', import.meta.url));
 
 const NS = 'shop';
 let sim: RunningSimulator;
@@ -20,15 +24,20 @@ let prom: RunningPrometheus;
 let queries = 0;
 
 /** The source on the default templates; `aheadMs` evaluates that far in the future. */
-const source = (aheadMs = 0): PrometheusFeatureSource =>
+const source = (
+  aheadMs = 0,
+  podJoin: PodJoin | 'auto' = 'recorded',
+  at?: number,
+): PrometheusFeatureSource =>
   new PrometheusFeatureSource({
+    podJoin,
     url: prom.url,
     window: '30s',
     queries: DEFAULT_FEATURE_QUERIES,
     maxSampleAgeMs: 120_000,
     timeoutMs: 5_000,
     retries: 1,
-    now: () => Date.now() + aheadMs,
+    now: () => (at ?? Date.now()) + aheadMs,
     onQuery: () => void queries++,
     // The feature queries alone; the baseline and SLO-window queries on a real Prometheus are
     // e2e/promql.e2e.test.ts's subject.
@@ -55,7 +64,11 @@ beforeAll(async () => {
       { ...defaultWorkload(NS, 'api'), autoheal: true, replicas: 1, baseRps: 10 },
     ],
   });
-  prom = await startPrometheus({ targets: [new URL(sim.url).host], scrapeInterval: '1s' });
+  prom = await startPrometheus({
+    targets: [new URL(sim.url).host],
+    scrapeInterval: '1s',
+    ruleFiles: [RECORDING],
+  });
 }, 60_000);
 afterAll(async () => {
   await prom?.stop();
@@ -88,6 +101,40 @@ describe('PrometheusFeatureSource with a real Prometheus scraping the simulator'
     // one query per feature and one for the samples' own timestamps, whatever the deployments
     expect(queries).toBe(FEATURE_NAMES.length + 1);
   }, 90_000);
+
+  it('the recorded pod → deployment join gives the same features as the inline one; auto finds it', async () => {
+    const targets = [
+      { namespace: NS, name: 'web' },
+      { namespace: NS, name: 'api' },
+    ];
+    // Both evaluated at one instant a few seconds back, so they read the same samples.
+    const at = Date.now() - 3_000;
+    const recorded = await source(0, 'recorded', at).fetch(targets);
+    const inline = await source(0, 'inline', at).fetch(targets);
+    for (const t of targets) {
+      const a = recorded.get(`${t.namespace}/${t.name}`);
+      const b = inline.get(`${t.namespace}/${t.name}`);
+      expect(a?.kind).toBe('ok');
+      expect(b?.kind).toBe('ok');
+      if (a?.kind !== 'ok' || b?.kind !== 'ok') continue;
+      expect(Object.keys(a.features).sort()).toEqual(Object.keys(b.features).sort());
+      const same = Object.entries(b.features) as [keyof typeof a.features, number][];
+      for (const [f, v] of same) expect(a.features[f]).toBeCloseTo(v, 6);
+    }
+    const picked: string[] = [];
+    const auto = new PrometheusFeatureSource({
+      url: prom.url,
+      window: '30s',
+      queries: DEFAULT_FEATURE_QUERIES,
+      maxSampleAgeMs: 120_000,
+      timeoutMs: 5_000,
+      retries: 1,
+      now: () => Date.now(),
+      onPodJoin: (j) => picked.push(j),
+    });
+    await auto.fetch(targets);
+    expect(picked).toEqual(['recorded']);
+  }, 60_000);
 
   it("reads the samples' own timestamps: data 200 s old is stale, though Prometheus still serves it", async () => {
     const targets = [{ namespace: NS, name: 'web' }];

@@ -27,6 +27,26 @@ export const POD_DEPLOYMENT_JOIN = `max by (namespace, pod, deployment) (
   max by (namespace, replicaset, deployment) (label_replace(kube_replicaset_owner{namespace=~"{{namespace}}", owner_kind=~"Deployment|Rollout"}, "deployment", "$1", "owner_name", "(.+)"))
 )`;
 
+/**
+ * The same join, recorded by Prometheus (`deploy/prometheus/recording.yml`, shipped in the
+ * PrometheusRule and the Helm chart), as kube-prometheus records
+ * `namespace_workload_pod:kube_pod_owner:relabel`: the feature queries then read one pre-joined
+ * series per pod instead of evaluating the join 13 times per cycle.
+ */
+export const POD_DEPLOYMENT_RECORD = 'namespace_deployment_pod:kube_pod_owner:relabel';
+
+/** The recording rule's expression: the join over every namespace, value 1. */
+export const POD_DEPLOYMENT_RECORD_EXPR = POD_DEPLOYMENT_JOIN.replaceAll(
+  'namespace=~"{{namespace}}", ',
+  '',
+);
+
+/**
+ * How `{{pod_deployment}}` is rendered: `recorded` reads the recording rule's series, `inline`
+ * evaluates the join in every query (works without the rule, costs Prometheus ~10× more).
+ */
+export type PodJoin = 'recorded' | 'inline';
+
 const perPod = (expr: string): string =>
   `(${expr}) * on (namespace, pod) group_left (deployment) ({{pod_deployment}})`;
 
@@ -84,10 +104,18 @@ export interface QueryScope {
   window: string;
 }
 
-/** Fills a template's placeholders. */
-export function renderQuery(template: string, scope: QueryScope): string {
+/** Fills a template's placeholders; the pod → deployment join is inline unless told. */
+export function renderQuery(
+  template: string,
+  scope: QueryScope,
+  podJoin: PodJoin = 'inline',
+): string {
+  const join =
+    podJoin === 'recorded'
+      ? `${POD_DEPLOYMENT_RECORD}{namespace=~"{{namespace}}"}`
+      : POD_DEPLOYMENT_JOIN;
   return template
-    .replaceAll('{{pod_deployment}}', POD_DEPLOYMENT_JOIN)
+    .replaceAll('{{pod_deployment}}', join)
     .replaceAll('{{namespace}}', scope.namespace)
     .replaceAll('{{deployment}}', scope.deployment)
     .replaceAll('{{window}}', scope.window);
@@ -158,6 +186,7 @@ export function sloWindowQueries(
     'http_5xx_error_rate' | 'http_requests_per_s' | 'http_p95_latency_seconds'
   >,
   scope: Omit<QueryScope, 'window'>,
+  podJoin: PodJoin = 'inline',
 ): { window: SloWindow; sli: 'error_ratio' | 'requests' | 'p95_seconds'; query: string }[] {
   const out: {
     window: SloWindow;
@@ -166,17 +195,21 @@ export function sloWindowQueries(
   }[] = [];
   for (const [window, seconds] of Object.entries(SLO_WINDOW_SECONDS) as [SloWindow, number][]) {
     const s = { ...scope, window };
-    out.push({ window, sli: 'error_ratio', query: renderQuery(templates.http_5xx_error_rate, s) });
+    out.push({
+      window,
+      sli: 'error_ratio',
+      query: renderQuery(templates.http_5xx_error_rate, s, podJoin),
+    });
     out.push({
       window,
       sli: 'requests',
-      query: `${seconds} * (${renderQuery(templates.http_requests_per_s, s)})`,
+      query: `${seconds} * (${renderQuery(templates.http_requests_per_s, s, podJoin)})`,
     });
     if (window === '5m' || window === '1h') {
       out.push({
         window,
         sli: 'p95_seconds',
-        query: renderQuery(templates.http_p95_latency_seconds, s),
+        query: renderQuery(templates.http_p95_latency_seconds, s, podJoin),
       });
     }
   }

@@ -19,5 +19,8 @@ async function write(relative: string, text: string): Promise<void> {
 await write('k8s/base/healer/configmap.yaml', renderHealerConfigMap(DEFAULT_FEATURE_QUERIES));
 await write(
   'k8s/monitoring/prometheusrule.yaml',
-  renderPrometheusRule(readFileSync(path('deploy/prometheus/alerts.yml'), 'utf8')),
+  renderPrometheusRule(
+    readFileSync(path('deploy/prometheus/alerts.yml'), 'utf8'),
+    readFileSync(path('deploy/prometheus/recording.yml'), 'utf8'),
+  ),
 );

@@ -57,8 +57,11 @@ export function permissionsUsed(source: string): { used: Set<Permission>; unknow
   const used = new Set<Permission>();
   const unknown: string[] = [];
   const calls = [
-    ...source.matchAll(/\.(read|list|create|patch|replace|delete)Namespaced(\w+?)\(/g),
-    ...source.matchAll(/\.(list)(\w+?)ForAllNamespaces\(/g),
+    // `…WithHttpInfo` is the same request (a response processor's hook, or the call with headers).
+    ...source.matchAll(
+      /\.(read|list|create|patch|replace|delete)Namespaced(\w+?)(?:WithHttpInfo)?\(/g,
+    ),
+    ...source.matchAll(/\.(list)(\w+?)ForAllNamespaces(?:WithHttpInfo)?\(/g),
   ];
   for (const m of calls) {
     if (m[2]?.startsWith('CustomObject')) continue; // see customObjectPermissions

@@ -331,6 +331,14 @@ describe('healer RBAC equals what the healer calls', () => {
     expect([...granted].filter((p) => !used.has(p))).toEqual(['/secrets list']);
   });
 
+  it('reads a …WithHttpInfo call as the same request', () => {
+    const { used, unknown } = permissionsUsed(
+      'super.listNamespacedDeploymentWithHttpInfo(r); super.listDeploymentForAllNamespacesWithHttpInfo(r);',
+    );
+    expect(unknown).toEqual([]);
+    expect([...used]).toEqual(['apps/deployments list']);
+  });
+
   it('reports a call on a kind it does not know', () => {
     expect(permissionsUsed('await core.readNamespacedSecret({ name })').unknown).toEqual([
       '.readNamespacedSecret(',

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { parse } from 'yaml';
+import { POD_DEPLOYMENT_RECORD, POD_DEPLOYMENT_RECORD_EXPR } from '@aiops/model/queries';
 import { formatFindings } from '../src/errors.js';
 import {
   checkDashboard,
@@ -94,14 +95,31 @@ describe('Grafana dashboards', () => {
 });
 
 describe('alert rules', () => {
-  it('the PrometheusRule embeds exactly deploy/prometheus/alerts.yml (run `npm run sync:generated -w platform` on drift)', () => {
+  it('the PrometheusRule embeds exactly deploy/prometheus/alerts.yml and recording.yml (run `npm run sync:generated -w platform` on drift)', () => {
     const rendered = kustomize(repoPath('k8s/monitoring')).find(
       (o) => o.kind === 'PrometheusRule',
     )!;
     expect(rendered.spec).toEqual(
-      (parse(renderPrometheusRule(read('deploy/prometheus/alerts.yml'))) as { spec: unknown }).spec,
+      (
+        parse(
+          renderPrometheusRule(
+            read('deploy/prometheus/alerts.yml'),
+            read('deploy/prometheus/recording.yml'),
+          ),
+        ) as { spec: unknown }
+      ).spec,
     );
     expect(rendered.metadata.labels?.release).toBe('kube-prometheus-stack');
+  });
+
+  it("records the healer's pod → deployment join exactly as the feature queries read it", () => {
+    const rules = (
+      parse(read('deploy/prometheus/recording.yml')) as {
+        groups: { rules: { record?: string; expr: string }[] }[];
+      }
+    ).groups.flatMap((g) => g.rules);
+    const join = rules.find((r) => r.record === POD_DEPLOYMENT_RECORD);
+    expect(join?.expr).toBe(POD_DEPLOYMENT_RECORD_EXPR);
   });
 
   it('covers the alerts the issue asks for', () => {

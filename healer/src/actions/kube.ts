@@ -10,9 +10,16 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   Exec,
+  HttpInfo,
   PatchStrategy,
+  ServerConfiguration,
+  createConfiguration,
   setHeaderOptions,
+  type ResponseContext,
+  type V1DeploymentList,
 } from '@kubernetes/client-node';
+// Not re-exported by the package root; the class the generated AppsV1Api takes as its third argument.
+import { AppsV1ApiResponseProcessor } from '@kubernetes/client-node/dist/gen/apis/AppsV1Api.js';
 import { LostLeadershipError } from '../leader/errors.js';
 
 export interface KubeClients {
@@ -62,9 +69,51 @@ export function withRequestTimeout(kc: KubeConfig, ms: number): KubeConfig {
   return kc;
 }
 
+/**
+ * Deployment lists parsed as plain JSON. client-node's typed deserialisation walks every field of
+ * every object through its ObjectSerializer (≈ 2 CPU-s and most of the list's memory per cycle at
+ * 10,000 deployments, see healer/docs-safety.md "Benchmark"); the objects keep the API's JSON
+ * field names, which are the typed ones, but timestamps stay RFC 3339 strings (nothing in the
+ * healer reads a listed deployment's timestamp as a Date, and listed objects are never written
+ * back). Errors (non-2xx) go through client-node as before, so they stay `ApiException`s.
+ */
+class PlainDeploymentLists extends AppsV1ApiResponseProcessor {
+  override listDeploymentForAllNamespacesWithHttpInfo(
+    response: ResponseContext,
+  ): Promise<HttpInfo<V1DeploymentList>> {
+    return plainList(response, () => super.listDeploymentForAllNamespacesWithHttpInfo(response));
+  }
+
+  override listNamespacedDeploymentWithHttpInfo(
+    response: ResponseContext,
+  ): Promise<HttpInfo<V1DeploymentList>> {
+    return plainList(response, () => super.listNamespacedDeploymentWithHttpInfo(response));
+  }
+}
+
+async function plainList(
+  response: ResponseContext,
+  typed: () => Promise<HttpInfo<V1DeploymentList>>,
+): Promise<HttpInfo<V1DeploymentList>> {
+  if (response.httpStatusCode < 200 || response.httpStatusCode > 299) return typed();
+  const body = JSON.parse(await response.body.text()) as V1DeploymentList;
+  return new HttpInfo(response.httpStatusCode, response.headers, response.body, body);
+}
+
+/** AppsV1Api as `makeApiClient` builds it, with deployment lists parsed as plain JSON. */
+function appsClient(kc: KubeConfig): AppsV1Api {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('No active cluster!');
+  const config = createConfiguration({
+    baseServer: new ServerConfiguration(cluster.server, {}),
+    authMethods: { default: kc },
+  });
+  return new AppsV1Api(config, undefined, new PlainDeploymentLists());
+}
+
 export function createKubeClients(kc: KubeConfig): KubeClients {
   return {
-    apps: kc.makeApiClient(AppsV1Api),
+    apps: appsClient(kc),
     core: kc.makeApiClient(CoreV1Api),
     autoscaling: kc.makeApiClient(AutoscalingV2Api),
     custom: kc.makeApiClient(CustomObjectsApi),

@@ -125,6 +125,11 @@ export function createHealer(o: FactoryOptions): HealerParts {
           queries: config.prometheus.queries,
           maxSampleAgeMs: config.prometheus.maxSampleAgeMs,
           checkSampleAge: config.prometheus.checkSampleAge,
+          podJoin: config.prometheus.podJoin,
+          onPodJoin: (join, why) =>
+            join === 'recorded'
+              ? logger.info({ podJoin: join }, `feature queries: ${why}`)
+              : logger.warn({ podJoin: join }, `feature queries use the inline join: ${why}`),
           timeoutMs: config.prometheus.timeoutMs,
           retries: config.prometheus.retries,
           now,
@@ -145,6 +150,7 @@ export function createHealer(o: FactoryOptions): HealerParts {
       component: config.kube.component,
       ...(o.instance ? { instance: o.instance } : {}),
       now,
+      ...(o.sleep ? { sleep: o.sleep } : {}),
     }),
     notifier,
     sink: o.sink,

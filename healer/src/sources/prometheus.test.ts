@@ -25,10 +25,12 @@ let queries: string[];
 let answer: Answer;
 /** Answers the context (baseline, SLO) queries when a test sets it; otherwise they get a 400. */
 let contextAnswer: ((query: string) => { status: number; body: unknown }) | undefined;
+/** Answers queries that are not a feature's (the pod-join probe); 400 when unset. */
+let other: ((query: string) => { status: number; body: unknown }) | undefined;
 
 /** The test templates are `Q:<feature>`, so the server knows which feature was asked. */
 function featureOf(query: string): FeatureName | undefined {
-  return FEATURE_NAMES.find((n) => query === `Q:${n}`);
+  return FEATURE_NAMES.find((n) => query === `Q:${n}` || query.startsWith(`Q:${n} `));
 }
 const TEMPLATES = Object.fromEntries(FEATURE_NAMES.map((n) => [n, `Q:${n}`])) as Record<
   FeatureName,
@@ -57,6 +59,7 @@ const healthyFor =
 beforeEach(async () => {
   queries = [];
   contextAnswer = undefined;
+  other = undefined;
   server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
     const q = u.searchParams.get('query') ?? '';
@@ -64,7 +67,8 @@ beforeEach(async () => {
     const f = featureOf(q);
     const a = f
       ? answer(f, q)
-      : (contextAnswer?.(q) ?? { status: 400, body: { status: 'error', error: 'unknown query' } });
+      : (contextAnswer?.(q) ??
+        other?.(q) ?? { status: 400, body: { status: 'error', error: 'unknown query' } });
     if (a === 'hang') return;
     res.writeHead(a.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(a.body));
@@ -89,6 +93,7 @@ const source = (over: Partial<ConstructorParameters<typeof PrometheusFeatureSour
     now: () => NOW,
     sleep: async () => undefined,
     random: () => 0.5,
+    podJoin: 'inline',
     ...over,
   });
 
@@ -437,4 +442,91 @@ describe('freshness: the samples own timestamps', () => {
       'query for restart_count_last_5m: partial response, Prometheus warned: partial response: store gateway eu-1 unreachable',
     );
   });
+});
+
+describe('the pod → deployment join (podJoin)', () => {
+  const JOINED = Object.fromEntries(
+    FEATURE_NAMES.map((n) => [n, `Q:${n} {{pod_deployment}}`]),
+  ) as Record<FeatureName, string>;
+  const probeAnswer = (rows: number) => (q: string) =>
+    q.startsWith('count(namespace_deployment_pod:kube_pod_owner:relabel')
+      ? vector(Array.from({ length: rows }, () => ({ ns: '', name: '', v: '42' })))
+      : { status: 400, body: { status: 'error', error: 'unknown query' } };
+  const t = [{ ns: 'prod', name: 'api' }];
+  const targets = [{ namespace: 'prod', name: 'api' }];
+
+  it('auto reads the recorded series when Prometheus has them, and probes once per podJoinProbeMs', async () => {
+    answer = healthyFor(t);
+    other = probeAnswer(1);
+    const picked: string[] = [];
+    const s = source({
+      queries: JOINED,
+      checkSampleAge: false,
+      podJoin: 'auto',
+      onPodJoin: (j) => picked.push(j),
+    });
+    const out = await s.fetch(targets);
+    expect(out.get('prod/api')?.kind).toBe('ok');
+    await s.fetch(targets);
+    expect(queries.filter((q) => q.startsWith('count(')).length).toBe(1);
+    const features = queries.filter((q) => q.startsWith('Q:'));
+    expect(features).toHaveLength(2 * FEATURE_NAMES.length);
+    for (const q of features) {
+      expect(q).toContain('namespace_deployment_pod:kube_pod_owner:relabel{namespace=~"prod"}');
+      expect(q).not.toContain('kube_replicaset_owner');
+    }
+    expect(picked).toEqual(['recorded']);
+  });
+
+  it('auto falls back to the inline join and says why when the recorded series are missing', async () => {
+    answer = healthyFor(t);
+    other = probeAnswer(0);
+    const picked: { join: string; why: string }[] = [];
+    const s = source({
+      queries: JOINED,
+      checkSampleAge: false,
+      podJoin: 'auto',
+      onPodJoin: (join, why) => picked.push({ join, why }),
+    });
+    expect((await s.fetch(targets)).get('prod/api')?.kind).toBe('ok');
+    for (const q of queries.filter((x) => x.startsWith('Q:'))) {
+      expect(q).toContain('kube_replicaset_owner');
+    }
+    expect(picked).toHaveLength(1);
+    expect(picked[0]!.join).toBe('inline');
+    expect(picked[0]!.why).toContain('deploy/prometheus/recording.yml');
+  });
+
+  it('auto keeps the last answer when the probe fails, and re-probes after podJoinProbeMs', async () => {
+    answer = healthyFor(t);
+    other = probeAnswer(1);
+    let now = NOW;
+    const s = source({
+      queries: JOINED,
+      checkSampleAge: false,
+      podJoin: 'auto',
+      podJoinProbeMs: 1000,
+      now: () => now,
+    });
+    expect(await s.podJoin('prod', now)).toBe('recorded');
+    other = () => ({ status: 500, body: 'down' });
+    now += 2000;
+    expect(await s.podJoin('prod', now)).toBe('recorded');
+    other = probeAnswer(0);
+    now += 2000;
+    expect(await s.podJoin('prod', now)).toBe('inline');
+  });
+
+  it.each(['recorded', 'inline'] as const)(
+    '%s is used as configured, with no probe',
+    async (join) => {
+      answer = healthyFor(t);
+      const s = source({ queries: JOINED, checkSampleAge: false, podJoin: join });
+      await s.fetch(targets);
+      expect(queries.some((q) => q.startsWith('count('))).toBe(false);
+      expect(
+        queries.every((q) => q.includes('kube_replicaset_owner') === (join === 'inline')),
+      ).toBe(true);
+    },
+  );
 });

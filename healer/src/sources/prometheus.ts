@@ -13,10 +13,12 @@
  * over a trailing window, last week, slope — its own normal) and its SLO windows.
  */
 import {
+  POD_DEPLOYMENT_RECORD,
   baselineQueries,
   renderQuery,
   sloWindowQueries,
   type BaselineQueryName,
+  type PodJoin,
 } from '@aiops/model/queries';
 import { BASELINE_FEATURES, FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
 import { DEFAULT_BASELINE_WINDOWS, type BaselineWindows } from '@aiops/model/features/windows';
@@ -51,6 +53,15 @@ export interface PrometheusSourceOptions {
   random?: () => number;
   /** Read the samples' own timestamps (one more query per cycle). Default true. */
   checkSampleAge?: boolean;
+  /**
+   * The pod → deployment join: `recorded` reads the recording rule's series
+   * (deploy/prometheus/recording.yml), `inline` evaluates it in every query, `auto` (default)
+   * reads the recorded series when Prometheus has them (one probe per `podJoinProbeMs`).
+   */
+  podJoin?: PodJoin | 'auto';
+  podJoinProbeMs?: number;
+  /** Called when `auto` picks a join (first probe and each change), with why. */
+  onPodJoin?: (join: PodJoin, why: string) => void;
   /** Called once per HTTP query (for metrics and the benchmark): a feature or `(freshness)`. */
   onQuery?: (query: string, ok: boolean, seconds: number) => void;
   /**
@@ -75,6 +86,8 @@ interface VectorSample {
 
 /** The query of the samples' own timestamps, named in errors and metrics. */
 export const FRESHNESS = '(freshness)';
+/** The probe for the recorded pod → deployment join (`podJoin: auto`). */
+export const POD_JOIN_PROBE = '(pod join)';
 
 /**
  * Metric names a PromQL template selects (`name{...}`), in order of first use. The freshness
@@ -142,6 +155,39 @@ export class PrometheusFeatureSource implements FeatureSource {
     this.http = axios.create({ baseURL: opts.url, timeout: opts.timeoutMs });
   }
 
+  private probed: { join: PodJoin; at: number } | undefined;
+
+  /**
+   * The join to render: as configured, or with `auto` whether Prometheus has the recorded
+   * series for these namespaces (a failed probe keeps the last answer, else inline).
+   */
+  async podJoin(namespace: string, now: number): Promise<PodJoin> {
+    const mode = this.opts.podJoin ?? 'auto';
+    if (mode !== 'auto') return mode;
+    if (this.probed && now - this.probed.at < (this.opts.podJoinProbeMs ?? 300_000))
+      return this.probed.join;
+    let join: PodJoin;
+    let why: string;
+    try {
+      const rows = await this.query(
+        POD_JOIN_PROBE,
+        `count(${POD_DEPLOYMENT_RECORD}{namespace=~"${namespace}"})`,
+        now,
+      );
+      join = rows.length > 0 ? 'recorded' : 'inline';
+      why =
+        join === 'recorded'
+          ? `Prometheus records ${POD_DEPLOYMENT_RECORD}`
+          : `Prometheus has no ${POD_DEPLOYMENT_RECORD} series: load deploy/prometheus/recording.yml (in the PrometheusRule) — the inline join costs Prometheus ~10× more per cycle`;
+    } catch (err) {
+      join = this.probed?.join ?? 'inline';
+      why = `probe failed (${err instanceof Error ? err.message : String(err)})`;
+    }
+    if (join !== this.probed?.join) this.opts.onPodJoin?.(join, why);
+    this.probed = { join, at: now };
+    return join;
+  }
+
   async fetch(targets: readonly Target[]): Promise<Map<string, FeatureResult>> {
     const out = new Map<string, FeatureResult>();
     if (targets.length === 0) return out;
@@ -151,13 +197,14 @@ export class PrometheusFeatureSource implements FeatureSource {
       deployment: targets.length <= MAX_NAMES_IN_REGEX ? regexOf(targets.map((t) => t.name)) : '.+',
       window: this.opts.window,
     };
+    const join = await this.podJoin(scope.namespace, now);
     const samples = new Map<string, Map<FeatureName, Sample>>();
     for (const t of targets) samples.set(targetKey(t), new Map());
-    const fresh = this.freshness(scope, now);
+    const fresh = this.freshness(scope, now, join);
     const context = new Map<string, ContextValue[]>();
     for (const t of targets) context.set(targetKey(t), []);
     const contextDone = Promise.all(
-      this.contextQueries(scope).map(async (c) => {
+      this.contextQueries(scope, join).map(async (c) => {
         let result: VectorSample[];
         try {
           result = await this.query(c.feature, c.query, now);
@@ -174,7 +221,7 @@ export class PrometheusFeatureSource implements FeatureSource {
 
     await Promise.all(
       FEATURE_NAMES.map(async (feature) => {
-        const query = renderQuery(this.opts.queries[feature], scope);
+        const query = renderQuery(this.opts.queries[feature], scope, join);
         let result: VectorSample[];
         try {
           result = await this.query(feature, query, now);
@@ -217,17 +264,16 @@ export class PrometheusFeatureSource implements FeatureSource {
   }
 
   /** The context queries of one cycle: a fixed number, whatever the number of deployments. */
-  private contextQueries(scope: {
-    namespace: string;
-    deployment: string;
-    window: string;
-  }): ContextQuery[] {
+  private contextQueries(
+    scope: { namespace: string; deployment: string; window: string },
+    join: PodJoin,
+  ): ContextQuery[] {
     const out: ContextQuery[] = [];
     const windows =
       this.opts.baseline === undefined ? DEFAULT_BASELINE_WINDOWS : this.opts.baseline;
     if (windows !== false) {
       for (const feature of BASELINE_FEATURES) {
-        const q = baselineQueries(renderQuery(this.opts.queries[feature], scope), windows);
+        const q = baselineQueries(renderQuery(this.opts.queries[feature], scope, join), windows);
         for (const stat of Object.keys(q) as BaselineQueryName[]) {
           out.push({
             feature,
@@ -238,7 +284,7 @@ export class PrometheusFeatureSource implements FeatureSource {
       }
     }
     if (this.opts.slo !== false) {
-      for (const { window, sli, query } of sloWindowQueries(this.opts.queries, scope)) {
+      for (const { window, sli, query } of sloWindowQueries(this.opts.queries, scope, join)) {
         const feature: FeatureName =
           sli === 'error_ratio'
             ? 'http_5xx_error_rate'
@@ -258,12 +304,13 @@ export class PrometheusFeatureSource implements FeatureSource {
   private async freshness(
     scope: { namespace: string; deployment: string; window: string },
     now: number,
+    join: PodJoin,
   ): Promise<Map<string, Map<string, number>> | { failed: string } | undefined> {
     if (this.opts.checkSampleAge === false) return undefined;
     const template = freshnessTemplate(FEATURE_NAMES.map((f) => this.opts.queries[f]));
     if (!template) return undefined;
     try {
-      const rows = await this.query(FRESHNESS, renderQuery(template, scope), now);
+      const rows = await this.query(FRESHNESS, renderQuery(template, scope, join), now);
       const out = new Map<string, Map<string, number>>();
       for (const r of rows) {
         const key = `${r.metric.namespace}/${r.metric.deployment}`;

@@ -127,6 +127,33 @@ describe('failure matrix', () => {
     });
 
     it.each<[string, 503 | 'hang']>([
+      ['a 503', 503],
+      ['a timeout', 'hang'],
+    ])(
+      '%s on the action Event write: the Event is retried and written once (the audit and the budget ledger keep it)',
+      async (_t, mode) => {
+        w = await startWorld([WEB]);
+        const r = await w.addReplica({ identity: 'healer-0' });
+        await r.cycle();
+        w.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+        // The first Event write after the restart's PATCH fails: that is the restart's Event.
+        let armed = false;
+        w.proxy.onRequest((method, path) => {
+          if (!armed && method === 'PATCH' && DEPLOYMENT_PATCH.test(path)) {
+            armed = true;
+            w!.proxy.fail({ method: 'POST', path: /\/events$/, mode, count: 1 });
+          }
+        });
+        await w!.cyclesUntil(r, async () => (await w!.actions()).length > 0);
+        w.proxy.onRequest(undefined);
+        const posts = w.proxy.seen.filter((q) => q.method === 'POST' && /\/events$/.test(q.path));
+        expect(posts.some((q) => q.injected)).toBe(true);
+        expect(await w!.actions()).toEqual(['AutoHealRestart']);
+        expect(await w.reasons('web')).not.toContain('AutoHealActionFailed');
+      },
+    );
+
+    it.each<[string, 503 | 'hang']>([
       ['503 on every write', 503],
       ['timeouts on every write', 'hang'],
     ])(

@@ -127,6 +127,9 @@ describe('an Argo Rollout as a heal target on the real apiserver', () => {
       configFile,
       JSON.stringify({
         budgets: UNBOUNDED_BUDGETS,
+        // Under test here: the rollback's writes under the real authorizer and admission, not the
+        // approval gate production namespaces put on it by default (healer/test/humans).
+        approvals: { prodGates: { rollback: 'auto' } },
       }),
     );
     const port = await freePort();

@@ -188,6 +188,9 @@ describe('scenario matrix on a real control plane (healer as its ServiceAccount)
         fleet: { maxAtRisk: 10, maxFraction: 1 },
         // 2 s cycles on a shared 2-core box: an assessment may be a few seconds old when acted on.
         maxAssessmentAgeMs: 10_000,
+        // The rollback row is about the real deployment controller's revisions; the approval
+        // gate production namespaces put on rollback by default is tested in healer/test/humans.
+        approvals: { prodGates: { rollback: 'auto' } },
         budgets: {
           perDeployment: { maxActionsPerHour: 20, cooldownSeconds: 5 },
           global: { maxConcurrentHeals: 10, maxRollbacksPerHour: 5, maxScaleUpsPerHour: 30 },

@@ -17,9 +17,11 @@ const obj = (
 });
 
 describe('HealPolicy', () => {
-  it('the CRD in healer/crds is the one generated from the config schema', () => {
+  it('the CRD in healer/crds is the one generated from the config schema, read as kubectl reads it', () => {
+    // kubectl and the API server read YAML 1.1, where a bare `off` is the boolean false.
     const file = parse(
       readFileSync(new URL('../../crds/healpolicies.aiops.io.yaml', import.meta.url), 'utf8'),
+      { version: '1.1' },
     );
     expect(file).toEqual(crdManifest());
   });

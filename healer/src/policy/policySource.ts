@@ -7,12 +7,26 @@ import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { describeError, statusOf } from '../actions/kube.js';
 import {
   parsePolicies,
-  POLICY_GROUP,
-  POLICY_PLURAL,
-  POLICY_VERSION,
   type HealPolicyObject,
   type ParsedPolicy,
+  type POLICY_GROUP,
+  type POLICY_PLURAL,
+  type POLICY_VERSION,
 } from './healPolicy.js';
+
+/**
+ * The resource this file lists, spelled out so the platform's RBAC scan (platform/src/rbacUsage.ts)
+ * can read it; the type ties it to the CRD's own constants.
+ */
+const HEAL_POLICIES = {
+  group: 'aiops.io',
+  version: 'v1alpha1',
+  plural: 'healpolicies',
+} as const satisfies {
+  group: typeof POLICY_GROUP;
+  version: typeof POLICY_VERSION;
+  plural: typeof POLICY_PLURAL;
+};
 
 export class PolicyBook {
   private policies: ParsedPolicy[] = [];
@@ -36,7 +50,7 @@ export class PolicyBook {
       this.absentFor = (this.absentFor + 1) % 10;
       return [];
     }
-    const base = { group: POLICY_GROUP, version: POLICY_VERSION, plural: POLICY_PLURAL };
+    const base = HEAL_POLICIES;
     try {
       const lists =
         namespaces.length === 0

@@ -462,6 +462,8 @@ describe('the pod → deployment join (podJoin)', () => {
     const s = source({
       queries: JOINED,
       checkSampleAge: false,
+      baseline: false,
+      slo: false,
       podJoin: 'auto',
       onPodJoin: (j) => picked.push(j),
     });
@@ -478,6 +480,18 @@ describe('the pod → deployment join (podJoin)', () => {
     expect(picked).toEqual(['recorded']);
   });
 
+  it('the baseline and SLO-window queries read the same join as the features', async () => {
+    answer = healthyFor(t);
+    other = probeAnswer(1);
+    await source({ queries: JOINED, checkSampleAge: false, podJoin: 'recorded' }).fetch(targets);
+    const context = queries.filter((q) => !q.startsWith('Q:') && q.includes('Q:'));
+    expect(context.length).toBeGreaterThan(0);
+    for (const q of context) {
+      expect(q).toContain('namespace_deployment_pod:kube_pod_owner:relabel');
+      expect(q).not.toContain('kube_replicaset_owner');
+    }
+  });
+
   it('auto falls back to the inline join and says why when the recorded series are missing', async () => {
     answer = healthyFor(t);
     other = probeAnswer(0);
@@ -485,6 +499,8 @@ describe('the pod → deployment join (podJoin)', () => {
     const s = source({
       queries: JOINED,
       checkSampleAge: false,
+      baseline: false,
+      slo: false,
       podJoin: 'auto',
       onPodJoin: (join, why) => picked.push({ join, why }),
     });
@@ -504,6 +520,8 @@ describe('the pod → deployment join (podJoin)', () => {
     const s = source({
       queries: JOINED,
       checkSampleAge: false,
+      baseline: false,
+      slo: false,
       podJoin: 'auto',
       podJoinProbeMs: 1000,
       now: () => now,
@@ -521,7 +539,13 @@ describe('the pod → deployment join (podJoin)', () => {
     '%s is used as configured, with no probe',
     async (join) => {
       answer = healthyFor(t);
-      const s = source({ queries: JOINED, checkSampleAge: false, podJoin: join });
+      const s = source({
+        queries: JOINED,
+        checkSampleAge: false,
+        baseline: false,
+        slo: false,
+        podJoin: join,
+      });
       await s.fetch(targets);
       expect(queries.some((q) => q.startsWith('count('))).toBe(false);
       expect(

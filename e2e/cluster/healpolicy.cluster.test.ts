@@ -35,11 +35,20 @@ describe('HealPolicy CRD on the real API server', () => {
   });
 
   it('kubectl explain describes the spec from the generated schema', async () => {
-    const out = await kubectlOk(plane, ['explain', 'healpolicy.spec']);
+    // The API server publishes a new CRD's OpenAPI a few seconds after it is Established.
+    const explain = async (field: string): Promise<string> => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const r = await kubectl(plane, ['explain', field]);
+        if (r.code === 0) return r.stdout;
+        if (Date.now() > deadline) throw new Error(`kubectl explain ${field}: ${r.stderr}`);
+        await new Promise((done) => setTimeout(done, 1_000));
+      }
+    };
+    const out = await explain('healpolicy.spec');
     for (const field of ['selector', 'thresholds', 'ladder', 'gates']) expect(out).toContain(field);
-    const gates = await kubectlOk(plane, ['explain', 'healpolicy.spec.gates.rollback']);
-    expect(gates).toContain('string');
-  });
+    expect(await explain('healpolicy.spec.gates.rollback')).toContain('string');
+  }, 90_000);
 
   it('accepts every gate mode, "off" included (a YAML 1.1 boolean unless quoted)', async () => {
     for (const mode of ['auto', 'approve', 'off']) {

@@ -312,6 +312,7 @@ describe('freshness: the samples own timestamps', () => {
   const METRIC_TEMPLATES = Object.fromEntries(
     FEATURE_NAMES.map((n) => [n, `m_${n}{namespace=~"{{namespace}}"}`]),
   ) as Record<FeatureName, string>;
+  const FRESHNESS_ONLY = { queries: METRIC_TEMPLATES, baseline: false, slo: false } as const;
   const healthy = (f: FeatureName) => String(FEATURES.find((x) => x.name === f)!.default);
   let times: Partial<Record<FeatureName, number>>;
   beforeEach(() => {
@@ -356,9 +357,7 @@ describe('freshness: the samples own timestamps', () => {
 
   it('one more query per cycle; fresh samples are ok', async () => {
     serve();
-    const out = await source({ queries: METRIC_TEMPLATES, baseline: false, slo: false }).fetch([
-      { namespace: 'prod', name: 'a' },
-    ]);
+    const out = await source(FRESHNESS_ONLY).fetch([{ namespace: 'prod', name: 'a' }]);
     expect(out.get('prod/a')?.kind).toBe('ok');
     expect(queries).toHaveLength(FEATURE_NAMES.length + 1);
   });
@@ -374,11 +373,9 @@ describe('freshness: the samples own timestamps', () => {
   ])('%s', async (_n, t, reason) => {
     times.cpu_usage_pct = t;
     serve();
-    const r = (
-      await source({ queries: METRIC_TEMPLATES, baseline: false, slo: false }).fetch([
-        { namespace: 'prod', name: 'a' },
-      ])
-    ).get('prod/a');
+    const r = (await source(FRESHNESS_ONLY).fetch([{ namespace: 'prod', name: 'a' }])).get(
+      'prod/a',
+    );
     if (reason) expect(r).toEqual({ kind: 'inconclusive', reason });
     else expect(r?.kind).toBe('ok');
   });
@@ -386,11 +383,9 @@ describe('freshness: the samples own timestamps', () => {
   it('an optional feature with a stale sample is omitted (imputed), not inconclusive', async () => {
     times.http_p95_latency_seconds = NOW - 600_000;
     serve();
-    const r = (
-      await source({ queries: METRIC_TEMPLATES, baseline: false, slo: false }).fetch([
-        { namespace: 'prod', name: 'a' },
-      ])
-    ).get('prod/a');
+    const r = (await source(FRESHNESS_ONLY).fetch([{ namespace: 'prod', name: 'a' }])).get(
+      'prod/a',
+    );
     expect(r?.kind === 'ok' && r.omitted).toEqual([
       {
         feature: 'http_p95_latency_seconds',
@@ -405,11 +400,9 @@ describe('freshness: the samples own timestamps', () => {
         ? { status: 400, body: { status: 'error', error: 'bad' } }
         : undefined,
     );
-    const r = (
-      await source({ queries: METRIC_TEMPLATES, baseline: false, slo: false }).fetch([
-        { namespace: 'prod', name: 'a' },
-      ])
-    ).get('prod/a');
+    const r = (await source(FRESHNESS_ONLY).fetch([{ namespace: 'prod', name: 'a' }])).get(
+      'prod/a',
+    );
     expect(r?.kind === 'inconclusive' && r.reason).toMatch(/query for \(freshness\): HTTP 400/);
     expect(r?.kind === 'inconclusive' && r.sourceFailed).toBe(true);
   });
@@ -432,11 +425,9 @@ describe('freshness: the samples own timestamps', () => {
           }
         : undefined,
     );
-    const r = (
-      await source({ queries: METRIC_TEMPLATES, baseline: false, slo: false }).fetch([
-        { namespace: 'prod', name: 'a' },
-      ])
-    ).get('prod/a');
+    const r = (await source(FRESHNESS_ONLY).fetch([{ namespace: 'prod', name: 'a' }])).get(
+      'prod/a',
+    );
     expect(r?.kind).toBe('inconclusive');
     expect(r?.kind === 'inconclusive' && r.reason).toContain(
       'query for restart_count_last_5m: partial response, Prometheus warned: partial response: store gateway eu-1 unreachable',
@@ -448,6 +439,13 @@ describe('the pod → deployment join (podJoin)', () => {
   const JOINED = Object.fromEntries(
     FEATURE_NAMES.map((n) => [n, `Q:${n} {{pod_deployment}}`]),
   ) as Record<FeatureName, string>;
+  /** The features alone: these cases are about the join, so no freshness or context queries. */
+  const FEATURES_ONLY = {
+    queries: JOINED,
+    checkSampleAge: false,
+    baseline: false,
+    slo: false,
+  } as const;
   const probeAnswer = (rows: number) => (q: string) =>
     q.startsWith('count(namespace_deployment_pod:kube_pod_owner:relabel')
       ? vector(Array.from({ length: rows }, () => ({ ns: '', name: '', v: '42' })))
@@ -460,10 +458,7 @@ describe('the pod → deployment join (podJoin)', () => {
     other = probeAnswer(1);
     const picked: string[] = [];
     const s = source({
-      queries: JOINED,
-      checkSampleAge: false,
-      baseline: false,
-      slo: false,
+      ...FEATURES_ONLY,
       podJoin: 'auto',
       onPodJoin: (j) => picked.push(j),
     });
@@ -497,10 +492,7 @@ describe('the pod → deployment join (podJoin)', () => {
     other = probeAnswer(0);
     const picked: { join: string; why: string }[] = [];
     const s = source({
-      queries: JOINED,
-      checkSampleAge: false,
-      baseline: false,
-      slo: false,
+      ...FEATURES_ONLY,
       podJoin: 'auto',
       onPodJoin: (join, why) => picked.push({ join, why }),
     });
@@ -518,10 +510,7 @@ describe('the pod → deployment join (podJoin)', () => {
     other = probeAnswer(1);
     let now = NOW;
     const s = source({
-      queries: JOINED,
-      checkSampleAge: false,
-      baseline: false,
-      slo: false,
+      ...FEATURES_ONLY,
       podJoin: 'auto',
       podJoinProbeMs: 1000,
       now: () => now,
@@ -540,10 +529,7 @@ describe('the pod → deployment join (podJoin)', () => {
     async (join) => {
       answer = healthyFor(t);
       const s = source({
-        queries: JOINED,
-        checkSampleAge: false,
-        baseline: false,
-        slo: false,
+        ...FEATURES_ONLY,
         podJoin: join,
       });
       await s.fetch(targets);

@@ -88,14 +88,18 @@ export class HumanGate implements ActionGate {
       this.o.onKillSwitch?.(s.paused);
       if (s.error)
         this.o.logger?.warn(
-          { err: s.error },
-          'reading the kill switch failed; keeping its last value',
+          { err: s.error, paused: s.paused },
+          s.paused
+            ? 'reading the kill switch failed: holding every action (fails closed)'
+            : 'reading the kill switch failed; keeping its last value',
         );
       if (was !== s.paused)
         await this.o.reporter?.warning({
           kind: 'warning',
           title: s.paused
-            ? 'aiops-healer paused (kill switch)'
+            ? s.error
+              ? 'aiops-healer holding: kill switch unreadable'
+              : 'aiops-healer paused (kill switch)'
             : 'aiops-healer resumed (kill switch)',
           detail: s.paused
             ? `${s.detail}: no action is taken anywhere; deployments are still scored`

@@ -105,6 +105,63 @@ describe('failure matrix', () => {
     });
   });
 
+  describe('the kill switch unreadable', () => {
+    const KILL_SWITCH = /^\/api\/v1\/namespaces\/[^/]+\/configmaps\/aiops-healer-control$/;
+
+    it('403 from the first read (a missing RBAC rule): every action held, one page, acts once it can be read', async () => {
+      w = await startWorld([WEB]);
+      w.proxy.fail({ method: 'GET', path: KILL_SWITCH, mode: 403, count: Infinity });
+      const r = await w.addReplica({ identity: 'healer-0' });
+      w.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+      let held = 0;
+      for (let i = 0; i < 6; i++) {
+        w.advance();
+        const report = await r.cycle();
+        const row = report?.rows.find((x) => x.name === 'web');
+        if (row?.actionStatus === 'held') {
+          held += 1;
+          expect(row.detail).toMatch(
+            /kill_switch: .*unreadable \(it has never been read successfully/,
+          );
+        }
+      }
+      expect(held).toBeGreaterThan(0);
+      expect(await w.actions()).toEqual([]);
+      expect(w.proxy.seen.some((q) => KILL_SWITCH.test(q.path) && q.status === 403)).toBe(true);
+      const texts = w.slack.messages().map((m) => String(m.text));
+      expect(texts.filter((t) => /kill switch unreadable/.test(t))).toHaveLength(1);
+      // RBAC fixed: no ConfigMap means not paused, and the healer acts on the next due cycle.
+      w.proxy.clear();
+      await w.cyclesUntil(r, async () => (await w!.actions()).length > 0);
+      expect(await w.actions()).toEqual(['AutoHealRestart']);
+    });
+
+    it('after a good read, a blip keeps the last value; a longer outage holds', async () => {
+      w = await startWorld([WEB]);
+      const r = await w.addReplica({ identity: 'healer-0' });
+      w.advance();
+      await r.cycle(); // read once: no ConfigMap, not paused
+      w.proxy.fail({ method: 'GET', path: KILL_SWITCH, mode: 503, count: 2 });
+      w.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+      // Two failed reads are tolerated: the crash loop is acted on as usual.
+      await w.cyclesUntil(r, async () => (await w!.actions()).length > 0);
+      expect(await w.actions()).toEqual(['AutoHealRestart']);
+      expect(w.proxy.seen.filter((q) => KILL_SWITCH.test(q.path) && q.injected)).toHaveLength(2);
+      // Three in a row are not: the next cycles hold.
+      w.proxy.fail({ method: 'GET', path: KILL_SWITCH, mode: 503, count: Infinity });
+      for (let i = 0; i < 3; i++) {
+        w.advance();
+        await r.cycle();
+      }
+      expect(await r.metrics.registry.getSingleMetricAsString('aiops_healer_kill_switch')).toMatch(
+        / 1$/m,
+      );
+      expect(
+        w.slack.messages().filter((m) => /kill switch unreadable/.test(String(m.text))),
+      ).toHaveLength(1);
+    });
+  });
+
   describe('Kubernetes API', () => {
     it('409 on the deployment write: re-reads and retries, acts exactly once', async () => {
       w = await startWorld([WEB]);

@@ -221,13 +221,20 @@ describe("the healer's Role against the real authorizer", () => {
     return { ok: problems.length === 0, why: problems.join('; '), seen };
   }
 
-  /** The healer service as the ServiceAccount: ok when it takes its Lease and renews it cleanly. */
-  async function leaseProbe(): Promise<ProbeResult> {
+  /**
+   * The healer service as the ServiceAccount: ok when it takes its Lease and renews it cleanly,
+   * and a silence is stored (the ConfigMap created) and expired (replaced) through its API.
+   */
+  async function serviceProbe(): Promise<ProbeResult> {
+    const gone = (err: unknown): void => {
+      if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+    };
     await admin()
       .request('DELETE', `/apis/coordination.k8s.io/v1/namespaces/${cluster.home}/leases/${HEALER}`)
-      .catch((err: unknown) => {
-        if (!(err instanceof KubeApiError && err.status === 404)) throw err;
-      });
+      .catch(gone);
+    await admin()
+      .request('DELETE', `/api/v1/namespaces/${cluster.home}/configmaps/${HEALER}-silences`)
+      .catch(gone);
     const port = await freePort();
     const healer = startProcess(process.execPath, [MAIN], {
       cwd: ROOT,
@@ -244,8 +251,31 @@ describe("the healer's Role against the real authorizer", () => {
       await new Promise((r) => setTimeout(r, 6_000));
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       const leader = /^aiops_healer_leader(?:\{[^}]*\})? (\d)/m.exec(metrics)?.[1];
+      const api = async (method: string, path: string, body?: unknown): Promise<string> => {
+        const r = await fetch(`http://127.0.0.1:${port}${path}`, {
+          method,
+          headers: {
+            authorization: 'Bearer rbac-probe-token-0123456789',
+            'content-type': 'application/json',
+          },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+        const text = await r.text();
+        return r.ok ? text : `${method} ${path}: ${r.status} ${text.slice(0, 300)}`;
+      };
+      const created = await api('POST', '/api/silences', {
+        namespace: 'dev',
+        name: 'api',
+        reason: 'rbac probe',
+        durationMs: 60_000,
+      });
+      const id =
+        (/^\{/.test(created) ? (JSON.parse(created) as { id?: string }).id : undefined) ?? '';
+      const expired = id ? await api('DELETE', `/api/silences/${id}`) : '';
       const problems = [
         ...(leader === '1' ? [] : [`aiops_healer_leader ${leader ?? 'missing'}`]),
+        ...(id ? [] : [created]),
+        ...(/^\{/.test(expired) ? [] : [expired]),
         ...warnLines(healer.output()),
       ];
       return { ok: problems.length === 0, why: problems.join('; ') };
@@ -254,8 +284,11 @@ describe("the healer's Role against the real authorizer", () => {
     }
   }
 
+  // The kill switch's `get` is proved by either probe; the silences' verbs by the service's.
   const probeFor = (rule: PolicyRule) =>
-    rule.apiGroups.includes('coordination.k8s.io') ? leaseProbe : checkProbe;
+    rule.apiGroups.includes('coordination.k8s.io') || rule.resources.includes('configmaps')
+      ? serviceProbe
+      : checkProbe;
 
   const restoreAll = async (): Promise<void> => {
     for (const r of fullRoles) await cluster.setRoleRules(r.name, r.rules);
@@ -264,7 +297,7 @@ describe("the healer's Role against the real authorizer", () => {
   it('with the Roles from k8s/base and the cache-clear component, every action and the leader election succeed', async () => {
     await restoreAll();
     expect(await checkProbe()).toMatchObject({ ok: true, why: '' });
-    expect(await leaseProbe()).toEqual({ ok: true, why: '' });
+    expect(await serviceProbe()).toEqual({ ok: true, why: '' });
   });
 
   it('without any single verb of those Roles, an action or the leader election fails', async () => {

@@ -117,13 +117,15 @@ export function mountHumans(
         } else if (a.action_id === SLACK_ACTIONS.silence) {
           const ap = d.approvals.get(id);
           if (!ap) throw new NotFoundError(`approval ${id}`);
-          d.silences.create({
-            namespace: ap.namespace,
-            name: ap.name,
-            reason: `silenced for 1 h from Slack (approval ${id})`,
-            durationMs: ONE_HOUR,
-            createdBy: by,
-          });
+          await mapped(() =>
+            d.silences.create({
+              namespace: ap.namespace,
+              name: ap.name,
+              reason: `silenced for 1 h from Slack (approval ${id})`,
+              durationMs: ONE_HOUR,
+              createdBy: by,
+            }),
+          );
         }
       }
       // Slack wants a 200 within 3 s; the thread shows the outcome.
@@ -162,6 +164,7 @@ async function mapped<T>(fn: () => Promise<T> | T): Promise<T> {
     if (err instanceof SilenceError) {
       if (err.code === 'not_found')
         throw new NotFoundError(`silence ${err.message.replace(/^no silence /, '')}`);
+      if (err.code === 'unavailable') throw new HttpError(503, 'silence_not_saved', err.message);
       throw new InputError(err.field, err.message);
     }
     throw err;

@@ -10,6 +10,7 @@ import type { HealerConfig } from '../config.js';
 import type { ActionGate } from '../gate/types.js';
 import { linksOf } from '../report/messages.js';
 import type { Reporter } from '../report/reporter.js';
+import { ConfigMapSilenceStore } from '../silence/configMapStore.js';
 import { HumanGate } from '../silence/humanGate.js';
 import { KillSwitch } from '../silence/killSwitch.js';
 import { Silences } from '../silence/silences.js';
@@ -22,7 +23,10 @@ export interface Humans {
 
 export interface HumansOptions {
   config: HealerConfig;
-  core: Pick<CoreV1Api, 'readNamespacedConfigMap'>;
+  core: Pick<
+    CoreV1Api,
+    'readNamespacedConfigMap' | 'createNamespacedConfigMap' | 'replaceNamespacedConfigMap'
+  >;
   reporter: Reporter;
   logger: Logger;
   registry: Registry;
@@ -33,7 +37,14 @@ export interface HumansOptions {
 export function createHumans(o: HumansOptions): Humans {
   const { config } = o;
   const registers = [o.registry];
-  const silences = new Silences({ now: o.now, maxMs: config.control.maxSilenceMs });
+  const silences = new Silences({
+    now: o.now,
+    maxMs: config.control.maxSilenceMs,
+    store: new ConfigMapSilenceStore(o.core, {
+      namespace: config.leader.namespace,
+      name: config.control.silencesConfigMap,
+    }),
+  });
   const approvals = new Approvals({
     ...config.approvals,
     // Not asked for three cycles: the rung is no longer wanted.

@@ -42,6 +42,8 @@ export const HUMANS_CONFIG = {
       configMap: z.string().min(1).default('aiops-healer-control'),
       /** Its key: `"true"` pauses every action. */
       pausedKey: z.string().min(1).default('paused'),
+      /** The ConfigMap the silences are kept in (in `leader.namespace`; the healer creates it). */
+      silencesConfigMap: z.string().min(1).default('aiops-healer-silences'),
       /** Longest silence accepted. */
       maxSilenceMs: durationMs.min(1).default(7 * 86_400_000),
     })

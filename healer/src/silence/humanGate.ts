@@ -24,6 +24,8 @@ export interface HumanGateOptions {
 export class HumanGate implements ActionGate {
   private readonly lastRule = new Map<string, string>();
   private paused = false;
+  /** The "silences unreadable" warning was sent for the current outage. */
+  private silencesPaged = false;
   /** Deployments each silence held back this cycle (for the dashboard). */
   readonly held = new Map<string, Set<string>>();
 
@@ -42,6 +44,8 @@ export class HumanGate implements ActionGate {
         `kill_switch: ${this.o.killSwitch?.current().detail ?? 'paused'}: every action is paused`,
         'cluster',
       );
+    const unknown = this.o.silences.unreadable();
+    if (unknown) return deny('silenced', `silenced: ${unknown}`, 'unreadable');
     const s = this.o.silences.match({
       namespace: req.namespace,
       name: req.name,
@@ -81,6 +85,24 @@ export class HumanGate implements ActionGate {
 
   async ready(): Promise<void> {
     this.held.clear();
+    const read = await this.o.silences.sync();
+    const unknown = this.o.silences.unreadable();
+    if (read.error)
+      this.o.logger?.warn(
+        { err: read.error },
+        unknown
+          ? 'reading the silences failed: holding every action (fails closed)'
+          : 'reading the silences failed; keeping the last ones read',
+      );
+    const paged = this.silencesPaged;
+    this.silencesPaged = unknown !== undefined;
+    if (unknown && !paged)
+      await this.o.reporter?.warning({
+        kind: 'warning',
+        title: 'aiops-healer holding: silences unreadable',
+        detail: `${unknown}; deployments are still scored`,
+        dedupKey: `silences-unreadable:${(this.o.now ?? Date.now)()}`,
+      });
     if (this.o.killSwitch) {
       const was = this.paused;
       const s = await this.o.killSwitch.refresh();

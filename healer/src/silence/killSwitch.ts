@@ -4,13 +4,14 @@
  * every action within one cycle. Anyone who may edit that ConfigMap may stop the healer
  * (RBAC-scoped); nobody needs the healer's API.
  *
- * It fails closed: until one read has succeeded (a 403 from a missing RBAC rule, an API outage at
- * start-up) the healer holds every action, and after a successful read it keeps the last value
- * through at most {@link KILL_SWITCH_TOLERATED_FAILURES} consecutive failed reads, then holds
- * again. A switch nobody can read is not a switch anyone can pull.
+ * It fails closed ({@link LastGood}): until one read has succeeded (a 403 from a missing RBAC
+ * rule, an API outage at start-up) the healer holds every action, and after a good read a failed
+ * read keeps the last value only twice in a row. A switch nobody can read is not a switch anyone
+ * can pull.
  */
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { describeError } from '../actions/kube.js';
+import { LastGood } from './lastGood.js';
 
 export interface KillSwitchState {
   paused: boolean;
@@ -20,13 +21,9 @@ export interface KillSwitchState {
   error?: string;
 }
 
-/** Consecutive failed reads after which the last value is no longer trusted. */
-export const KILL_SWITCH_TOLERATED_FAILURES = 2;
-
 export class KillSwitch {
   private state: KillSwitchState;
-  private lastGood: KillSwitchState | undefined;
-  private failures = 0;
+  private readonly last = new LastGood<KillSwitchState>();
 
   constructor(
     private readonly core: Pick<CoreV1Api, 'readNamespacedConfigMap'>,
@@ -39,51 +36,34 @@ export class KillSwitch {
     return this.state;
   }
 
-  /**
-   * Reads the ConfigMap; a missing one means "not paused". A failed read keeps the last value
-   * for {@link KILL_SWITCH_TOLERATED_FAILURES} reads, and holds before any read succeeded or
-   * after that.
-   */
+  /** Reads the ConfigMap; a missing one means "not paused". */
   async refresh(): Promise<KillSwitchState> {
+    let read;
     try {
       const cm = await this.core.readNamespacedConfigMap({
         name: this.o.name,
         namespace: this.o.namespace,
       });
       const raw = cm.data?.[this.o.key]?.trim().toLowerCase();
-      const paused = raw === 'true' || raw === 'yes' || raw === '1';
-      this.good({
-        paused,
+      read = this.last.good({
+        paused: raw === 'true' || raw === 'yes' || raw === '1',
         detail: `${this.where()} = ${JSON.stringify(cm.data?.[this.o.key] ?? null)}`,
       });
     } catch (err) {
       const code = (err as { code?: number }).code;
-      if (code === 404) this.good({ paused: false, detail: `${this.where()}: no such ConfigMap` });
-      else this.failed(describeError(err));
+      read =
+        code === 404
+          ? this.last.good({ paused: false, detail: `${this.where()}: no such ConfigMap` })
+          : this.last.failed(describeError(err));
     }
+    this.state = read.ok
+      ? { ...read.value, ...(read.error ? { error: read.error } : {}) }
+      : {
+          paused: true,
+          detail: `${this.where()} is unreadable (${read.why}: ${read.error}): holding every action until it can be read`,
+          error: read.error,
+        };
     return this.state;
-  }
-
-  private good(s: KillSwitchState): void {
-    this.failures = 0;
-    this.lastGood = s;
-    this.state = s;
-  }
-
-  private failed(error: string): void {
-    this.failures += 1;
-    if (this.lastGood && this.failures <= KILL_SWITCH_TOLERATED_FAILURES) {
-      this.state = { ...this.lastGood, error };
-      return;
-    }
-    const why = this.lastGood
-      ? `${this.failures} reads in a row failed`
-      : 'it has never been read successfully';
-    this.state = {
-      paused: true,
-      detail: `${this.where()} is unreadable (${why}: ${error}): holding every action until it can be read`,
-      error,
-    };
   }
 
   private where(): string {

@@ -2,9 +2,13 @@
  * Silences: a deployment, a namespace or a label selector kept from any action until a time, with
  * a reason (Alertmanager's silences, for remediation). A silenced deployment is still scored and
  * shown; it is never acted on. Created from the API, the dashboard, a Slack button, or per
- * deployment with the `aiops.io/paused-until` annotation. Held in memory on the leader.
+ * deployment with the `aiops.io/paused-until` annotation. Kept in a {@link SilenceStore} (a
+ * ConfigMap) so a restart or a new leader holds the same deployments: a mutation answers only
+ * once it is stored, and every acting cycle re-reads the store, failing closed ({@link LastGood}).
  */
 import { randomUUID } from 'node:crypto';
+import { describeError } from '../actions/kube.js';
+import { LastGood } from './lastGood.js';
 import type { SelectorError } from './selector.js';
 import { matchesSelector, parseSelector, type Requirement } from './selector.js';
 
@@ -38,13 +42,28 @@ export interface SilenceInput extends SilenceMatcher {
   durationMs?: unknown;
 }
 
-/** Bad silence input; `field` names what is wrong. */
+/** Where silences outlive the process (`configMapStore.ts`). */
+export interface SilenceStore {
+  load(): Promise<Silence[]>;
+  /**
+   * Applies `change` to the stored list as it is now (read, change, write; again on a
+   * conflict) and returns what was stored: a writer that has not read yet loses nothing.
+   */
+  update(change: (current: Silence[]) => Silence[]): Promise<Silence[]>;
+  /** Where, for messages. */
+  describe(): string;
+}
+
+/** At most this many silences are kept (a ConfigMap holds 1 MiB). */
+export const MAX_SILENCES = 500;
+
+/** Bad silence input; `field` names what is wrong. `unavailable`: it could not be stored. */
 export class SilenceError extends Error {
   override readonly name = 'SilenceError';
   constructor(
     readonly field: string,
     message: string,
-    readonly code: 'invalid' | 'not_found' = 'invalid',
+    readonly code: 'invalid' | 'not_found' | 'unavailable' = 'invalid',
   ) {
     super(message);
   }
@@ -59,11 +78,48 @@ export interface Target {
 }
 
 export class Silences {
-  private readonly items = new Map<string, { s: Silence; req?: Requirement[] }>();
+  private items = new Map<string, { s: Silence; req?: Requirement[] }>();
+  private readonly last = new LastGood<true>();
+  private holdAll: string | undefined;
 
-  constructor(private readonly o: { now: () => number; maxMs: number; onChange?: () => void }) {}
+  constructor(
+    private readonly o: {
+      now: () => number;
+      maxMs: number;
+      store?: SilenceStore;
+    },
+  ) {
+    if (o.store) this.holdAll = `silences (${o.store.describe()}) not read yet`;
+  }
 
-  create(input: SilenceInput): Silence {
+  /**
+   * Re-reads the store (each acting cycle). Until one read has succeeded, or after more failed
+   * reads in a row than a blip, {@link unreadable} says why every action is held.
+   */
+  async sync(): Promise<{ error?: string }> {
+    const store = this.o.store;
+    if (!store) return {};
+    let read;
+    try {
+      const items = new Map<string, { s: Silence; req?: Requirement[] }>();
+      for (const s of await store.load()) items.set(s.id, entry(s));
+      this.items = items;
+      read = this.last.good(true);
+    } catch (err) {
+      read = this.last.failed(describeError(err));
+    }
+    this.holdAll = read.ok
+      ? undefined
+      : `silences (${store.describe()}) are unreadable (${read.why}: ${read.error}): holding every action until they can be read`;
+    return read.error ? { error: read.error } : {};
+  }
+
+  /** Why every action is held because the silences cannot be known, if they cannot. */
+  unreadable(): string | undefined {
+    return this.holdAll;
+  }
+
+  async create(input: SilenceInput): Promise<Silence> {
     const now = this.o.now();
     const str = (v: unknown): string | undefined =>
       typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
@@ -79,10 +135,9 @@ export class Silences {
       throw new SilenceError('namespace', `namespace: "${namespace}" is not a DNS-1123 label`);
     if (name && !DNS.test(name))
       throw new SilenceError('name', `name: "${name}" is not a DNS-1123 subdomain`);
-    let req: Requirement[] | undefined;
     if (selector) {
       try {
-        req = parseSelector(selector);
+        parseSelector(selector);
       } catch (err) {
         throw new SilenceError('selector', (err as SelectorError).message);
       }
@@ -118,19 +173,53 @@ export class Silences {
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(until).toISOString(),
     };
-    this.items.set(s.id, { s, ...(req ? { req } : {}) });
-    this.o.onChange?.();
+    await this.commit((list) => {
+      if (list.filter((x) => Date.parse(x.expiresAt) > now).length >= MAX_SILENCES)
+        throw new SilenceError('silences', `at most ${MAX_SILENCES} active silences; expire some`);
+      return [...list, s];
+    });
     return s;
   }
 
   /** Ends a silence now. */
-  expire(id: string, by = 'api'): Silence {
-    const it = this.items.get(id);
-    if (!it) throw new SilenceError('id', `no silence ${id}`, 'not_found');
+  async expire(id: string, by = 'api'): Promise<Silence> {
     const now = new Date(this.o.now()).toISOString();
-    if (it.s.expiresAt > now) it.s = { ...it.s, expiresAt: now, expiredBy: by.slice(0, 200) };
-    this.o.onChange?.();
-    return it.s;
+    let ended: Silence | undefined;
+    await this.commit((list) => {
+      if (!list.some((x) => x.id === id))
+        throw new SilenceError('id', `no silence ${id}`, 'not_found');
+      return list.map((x) => {
+        if (x.id !== id) return x;
+        ended = x.expiresAt > now ? { ...x, expiresAt: now, expiredBy: by.slice(0, 200) } : x;
+        return ended;
+      });
+    });
+    return ended!;
+  }
+
+  /**
+   * Applies a change to the stored list (or the in-memory one without a store), dropping those
+   * expired more than a day ago, and keeps the result. A failed write changes nothing.
+   */
+  private async commit(change: (list: Silence[]) => Silence[]): Promise<void> {
+    const cutoff = this.o.now() - 86_400_000;
+    const apply = (list: Silence[]): Silence[] =>
+      change(list).filter((x) => Date.parse(x.expiresAt) >= cutoff);
+    const store = this.o.store;
+    let next: Silence[];
+    if (!store) next = apply([...this.items.values()].map((i) => i.s));
+    else
+      try {
+        next = await store.update(apply);
+      } catch (err) {
+        if (err instanceof SilenceError) throw err;
+        throw new SilenceError(
+          'silence',
+          `not saved to ${store.describe()}: ${describeError(err)}; nothing changed, try again`,
+          'unavailable',
+        );
+      }
+    this.items = new Map(next.map((x) => [x.id, entry(x)]));
   }
 
   /** Active ones (expired ones are dropped after a day). */
@@ -162,6 +251,16 @@ export class Silences {
   private prune(now: number): void {
     for (const [id, { s }] of this.items)
       if (Date.parse(s.expiresAt) < now - 86_400_000) this.items.delete(id);
+  }
+}
+
+/** A stored silence with its selector parsed; a selector that no longer parses is an error. */
+function entry(s: Silence): { s: Silence; req?: Requirement[] } {
+  if (!s.selector) return { s };
+  try {
+    return { s, req: parseSelector(s.selector) };
+  } catch (err) {
+    throw new SilenceError('selector', `silence ${s.id}: ${(err as SelectorError).message}`);
   }
 }
 

@@ -140,6 +140,64 @@ describe('silences', () => {
   });
 });
 
+describe('silences outlive the healer', () => {
+  it('a restarted healer (a new process on the same cluster) holds what the old one was told to', async () => {
+    h = await startHumans({ workloads: [WEB, API], config: { fleet: { minAtRisk: 3 } } });
+    const created = await h.call('POST', '/api/silences', {
+      namespace: NS,
+      name: 'web',
+      reason: 'migrating the database',
+      durationMs: 3_600_000,
+      createdBy: 'dana',
+    });
+    expect(created.status).toBe(201);
+    const id = (created.json as { id: string }).id;
+    // Stored before the answer: the ConfigMap holds it.
+    const cm = await h.kube.core.readNamespacedConfigMap({
+      name: 'aiops-healer-silences',
+      namespace: 'default',
+    });
+    expect(JSON.parse(cm.data?.['silences.json'] ?? '[]')).toEqual([
+      expect.objectContaining({ id, name: 'web', reason: 'migrating the database' }),
+    ]);
+    // The pod is replaced: a new healer, nothing in memory, the same cluster.
+    const sim = h.sim;
+    const next = await startHumans({
+      workloads: [WEB, API],
+      sim,
+      config: { fleet: { minAtRisk: 3 } },
+    });
+    // The old one never runs another cycle; it is stopped last (it owns the simulator).
+    const old = h;
+    h = next;
+    h.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+    h.sim.faults.inject({ namespace: NS, deployment: 'api', kind: 'crash_loop' });
+    let row;
+    for (let i = 0; i < 6; i++) {
+      const r = await h.cycle();
+      row = r.rows.find((x) => x.name === 'web');
+    }
+    expect(row?.actionStatus).toBe('held');
+    expect(row?.detail).toContain(`silence ${id}`);
+    expect(await acted('web')).toEqual([]);
+    // The unsilenced one is healed as usual.
+    expect(await acted('api')).not.toEqual([]);
+    // Expiring it is stored too: the next healer would act again.
+    expect((await h.call('DELETE', `/api/silences/${id}`)).status).toBe(200);
+    const after = await h.kube.core.readNamespacedConfigMap({
+      name: 'aiops-healer-silences',
+      namespace: 'default',
+    });
+    expect(JSON.parse(after.data?.['silences.json'] ?? '[]')[0]).toMatchObject({
+      id,
+      expiredBy: 'api',
+    });
+    await h.stop();
+    h = undefined;
+    await old.stop();
+  });
+});
+
 describe('kill switch', () => {
   it('stops every action at the next cycle and lets them resume when lifted', async () => {
     h = await startHumans({ workloads: [WEB, API], config: { fleet: { minAtRisk: 3 } } });

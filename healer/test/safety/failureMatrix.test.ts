@@ -105,8 +105,34 @@ describe('failure matrix', () => {
     });
   });
 
-  describe('the kill switch unreadable', () => {
+  describe('what people asked for unreadable (kill switch, silences)', () => {
     const KILL_SWITCH = /^\/api\/v1\/namespaces\/[^/]+\/configmaps\/aiops-healer-control$/;
+    const SILENCES = /^\/api\/v1\/namespaces\/[^/]+\/configmaps\/aiops-healer-silences$/;
+
+    it('the silences ConfigMap answering 500 from the start: every action held, one page, acts once it can be read', async () => {
+      w = await startWorld([WEB]);
+      w.proxy.fail({ method: 'GET', path: SILENCES, mode: 500, count: Infinity });
+      const r = await w.addReplica({ identity: 'healer-0' });
+      w.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+      const details: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        w.advance();
+        const row = (await r.cycle())?.rows.find((x) => x.name === 'web');
+        if (row?.actionStatus === 'held') details.push(String(row.detail));
+      }
+      expect(details.length).toBeGreaterThan(0);
+      for (const d of details)
+        expect(d).toMatch(
+          /silenced: silences \(ConfigMap .*\) are unreadable \(it has never been read/,
+        );
+      expect(await w.actions()).toEqual([]);
+      expect(
+        w.slack.messages().filter((m) => /silences unreadable/.test(String(m.text))),
+      ).toHaveLength(1);
+      w.proxy.clear();
+      await w.cyclesUntil(r, async () => (await w!.actions()).length > 0);
+      expect(await w.actions()).toEqual(['AutoHealRestart']);
+    });
 
     it('403 from the first read (a missing RBAC rule): every action held, one page, acts once it can be read', async () => {
       w = await startWorld([WEB]);

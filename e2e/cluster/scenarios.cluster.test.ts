@@ -20,10 +20,10 @@ import { startRealCluster, type RealCluster } from './realCluster.js';
 // scale-ups, cache clears (pods/proxy through the apiserver) and rollbacks all go through the real
 // authorizer and the real deployment controller.
 //
-// A scenario is one row. Still to add as a row: paused deployment → no action (#13; held by the
-// simulator scenarios in healer/test). An Argo Rollout target's restart, scale, rollback and pause
-// are proved in rollout.cluster.test.ts (no Argo controller runs here, so that test plays its part
-// and does not run the fault-driven matrix against a Rollout).
+// A scenario is one row; beside them, a paused deployment (`kubectl rollout pause`) in a crash
+// loop is held: no action, one `AutoHealHeld`. An Argo Rollout target's restart, scale, rollback
+// and pause are proved in rollout.cluster.test.ts (no Argo controller runs here, so that test
+// plays its part and does not run the fault-driven matrix against a Rollout).
 
 interface Scenario {
   name: string;
@@ -130,10 +130,14 @@ interface Observed {
   error?: string;
 }
 
+/** Paused by a human before its crash loop starts: the healer must keep its hands off. */
+const PAUSED: Target = { namespace: 'dev', name: 'web' };
+
 describe('scenario matrix on a real control plane (healer as its ServiceAccount)', () => {
   let cluster: RealCluster;
   let stack: RunningStack;
   const observed = new Map<string, Promise<Observed>>();
+  let pausedBefore: DeploymentObject;
 
   const getDeployment = (t: Target) =>
     cluster.plane.admin.request<DeploymentObject>(
@@ -211,6 +215,14 @@ describe('scenario matrix on a real control plane (healer as its ServiceAccount)
       const fault = await injectFault(stack, s.target, s.kind, s.params);
       observed.set(s.name, follow(s, fault, before));
     }
+    await cluster.plane.admin.request(
+      'PATCH',
+      `/apis/apps/v1/namespaces/${PAUSED.namespace}/deployments/${PAUSED.name}`,
+      { spec: { paused: true } },
+      'application/merge-patch+json',
+    );
+    pausedBefore = await getDeployment(PAUSED);
+    await injectFault(stack, PAUSED, 'crash_loop');
   }, 180_000);
 
   afterAll(async () => {
@@ -238,6 +250,30 @@ describe('scenario matrix on a real control plane (healer as its ServiceAccount)
     },
     DEADLINE_MS + 60_000,
   );
+
+  it('a paused deployment in a crash loop: held with one AutoHealHeld, nothing written', async () => {
+    const reasons = async (): Promise<string[]> =>
+      (
+        await cluster.plane.admin.request<{
+          items: { reason?: string; message?: string; involvedObject: { name?: string } }[];
+        }>('GET', `/api/v1/namespaces/${PAUSED.namespace}/events`)
+      ).items
+        .filter((e) => e.involvedObject.name === PAUSED.name && e.reason?.startsWith('AutoHeal'))
+        .map((e) => `${e.reason}: ${e.message ?? ''}`);
+    // Every other row has run its course: the healer saw this one at risk all that time.
+    await Promise.all(observed.values());
+    const deadline = Date.now() + 120_000;
+    while (!(await reasons()).some((r) => r.startsWith('AutoHealHeld')) && Date.now() < deadline)
+      await sleep(POLL_MS);
+    const seen = await reasons();
+    expect(seen.filter((r) => r.startsWith('AutoHealHeld'))).toEqual([
+      expect.stringMatching(/spec\.paused=true.*a human is working on it/),
+    ]);
+    expect(seen.filter((r) => /^AutoHeal(Restart|CacheClear|Rollback)/.test(r))).toEqual([]);
+    const after = await getDeployment(PAUSED);
+    expect(after.spec).toEqual(pausedBefore.spec);
+    expect(after.metadata.generation).toBe(pausedBefore.metadata.generation);
+  });
 
   it('the busy deployment and the unwatched one were left alone', async () => {
     await Promise.all(observed.values());

@@ -84,6 +84,8 @@ export class Approvals {
         namespace: ask.namespace,
         name: ask.name,
         ...(ask.uid ? { uid: ask.uid } : {}),
+        ...(ask.kind ? { kind: ask.kind } : {}),
+        ...(ask.apiVersion ? { apiVersion: ask.apiVersion } : {}),
       });
       a = this.create(id, ask, now);
       this.byKey.set(key, a);
@@ -212,7 +214,8 @@ export class Approvals {
   }
 
   private requested(a: Approval): Parameters<Reporter['report']>[0] {
-    const how = `approve: Slack, the dashboard, POST /api/approvals/${a.id}/approve, or kubectl annotate deploy/${a.name} -n ${a.namespace} ${APPROVE_ANNOTATION}=${a.id}`;
+    const resource = this.subject(a).kind === 'Rollout' ? 'rollout' : 'deploy';
+    const how = `approve: Slack, the dashboard, POST /api/approvals/${a.id}/approve, or kubectl annotate ${resource}/${a.name} -n ${a.namespace} ${APPROVE_ANNOTATION}=${a.id}`;
     const detail = `${a.reason}; waiting for approval until ${a.expiresAt} (${how})`;
     return {
       subject: this.subject(a),

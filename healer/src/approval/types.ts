@@ -62,6 +62,9 @@ export interface ApprovalAsk {
   namespace: string;
   name: string;
   uid?: string;
+  /** The target's kind and apiVersion when not a Deployment (an Argo Rollout): its Events name it. */
+  kind?: string;
+  apiVersion?: string;
   action: Exclude<HealAction, 'page'>;
   step: number;
   attempt: number;

@@ -704,6 +704,7 @@ export class Healer {
       namespace: t.namespace,
       name: t.name,
       ...(t.obj.metadata?.uid ? { uid: t.obj.metadata.uid } : {}),
+      ...subjectKind(t.kind),
       action: d.action,
       step: d.step,
       attempt: d.attempt,

@@ -151,6 +151,34 @@ describe('approval gates', () => {
     expect(await image()).toBe(good);
   });
 
+  it('an Argo Rollout: the approval Events name the Rollout, and the hint annotates rollout/', async () => {
+    h = await startHumans({
+      workloads: [{ ...WEB, kind: 'Rollout' }],
+      config: CONFIG,
+    });
+    h.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'bad_release' });
+    const a = await pendingApproval();
+    const requested = (await h.events(NS, 'web')).find(
+      (e) => e.reason === 'AutoHealApprovalRequested',
+    );
+    expect(requested?.involvedObject).toMatchObject({
+      kind: 'Rollout',
+      apiVersion: 'argoproj.io/v1alpha1',
+      name: 'web',
+    });
+    expect(requested?.message).toContain(
+      `kubectl annotate rollout/web -n ${NS} aiops.io/approve=${a.id}`,
+    );
+    expect((await h.call('POST', `/api/approvals/${a.id}/reject`, { by: 'dana' })).status).toBe(
+      200,
+    );
+    await h.cycle();
+    const rejected = (await h.events(NS, 'web')).find(
+      (e) => e.reason === 'AutoHealApprovalRejected',
+    );
+    expect(rejected?.involvedObject.kind).toBe('Rollout');
+  });
+
   it('the API approves with the token only; an unknown id is 404, a decided one 409', async () => {
     h = await startHumans({ workloads: [WEB], config: CONFIG });
     h.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'bad_release' });

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { defaultWorkload } from '@aiops/simulator';
 import { MERGE_PATCH } from '../../src/actions/kube.js';
+import type { CycleRow } from '../../src/loop/types.js';
 import { startHumans, type HumansHarness } from './support.js';
 
 const NS = 'shop';
@@ -31,26 +32,34 @@ async function metric(name: string): Promise<string> {
     .join('\n');
 }
 
+/** Silences shop/web through the API (as Dana, for the database migration); returns its id. */
+async function silenceWeb(): Promise<string> {
+  const created = await h!.call('POST', '/api/silences', {
+    namespace: NS,
+    name: 'web',
+    reason: 'migrating the database',
+    durationMs: 3_600_000,
+    createdBy: 'dana',
+  });
+  expect(created.status).toBe(201);
+  return (created.json as { id: string }).id;
+}
+
+/** Both deployments crash-loop for six cycles; web's last row. */
+async function crashBoth(): Promise<CycleRow | undefined> {
+  h!.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+  h!.sim.faults.inject({ namespace: NS, deployment: 'api', kind: 'crash_loop' });
+  let row;
+  for (let i = 0; i < 6; i++) row = (await h!.cycle()).rows.find((x) => x.name === 'web');
+  return row;
+}
+
 describe('silences', () => {
   it('a silenced deployment in a crash loop gets no action and is still shown at risk', async () => {
     // Two at risk in one namespace is not a fleet event here.
     h = await startHumans({ workloads: [WEB, API], config: { fleet: { minAtRisk: 3 } } });
-    const created = await h.call('POST', '/api/silences', {
-      namespace: NS,
-      name: 'web',
-      reason: 'migrating the database',
-      durationMs: 3_600_000,
-      createdBy: 'dana',
-    });
-    expect(created.status).toBe(201);
-    const silence = created.json as { id: string; expiresAt: string };
-    h.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
-    h.sim.faults.inject({ namespace: NS, deployment: 'api', kind: 'crash_loop' });
-    let row;
-    for (let i = 0; i < 6; i++) {
-      const r = await h.cycle();
-      row = r.rows.find((x) => x.name === 'web');
-    }
+    const silence = { id: await silenceWeb() };
+    const row = await crashBoth();
     // Scored and shown, never acted on.
     expect(row?.risk).toBeGreaterThanOrEqual(0.8);
     expect(row?.atRisk).toBe(true);
@@ -143,15 +152,7 @@ describe('silences', () => {
 describe('silences outlive the healer', () => {
   it('a restarted healer (a new process on the same cluster) holds what the old one was told to', async () => {
     h = await startHumans({ workloads: [WEB, API], config: { fleet: { minAtRisk: 3 } } });
-    const created = await h.call('POST', '/api/silences', {
-      namespace: NS,
-      name: 'web',
-      reason: 'migrating the database',
-      durationMs: 3_600_000,
-      createdBy: 'dana',
-    });
-    expect(created.status).toBe(201);
-    const id = (created.json as { id: string }).id;
+    const id = await silenceWeb();
     // Stored before the answer: the ConfigMap holds it.
     const cm = await h.kube.core.readNamespacedConfigMap({
       name: 'aiops-healer-silences',
@@ -170,13 +171,7 @@ describe('silences outlive the healer', () => {
     // The old one never runs another cycle; it is stopped last (it owns the simulator).
     const old = h;
     h = next;
-    h.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
-    h.sim.faults.inject({ namespace: NS, deployment: 'api', kind: 'crash_loop' });
-    let row;
-    for (let i = 0; i < 6; i++) {
-      const r = await h.cycle();
-      row = r.rows.find((x) => x.name === 'web');
-    }
+    const row = await crashBoth();
     expect(row?.actionStatus).toBe('held');
     expect(row?.detail).toContain(`silence ${id}`);
     expect(await acted('web')).toEqual([]);

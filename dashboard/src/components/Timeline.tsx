@@ -1,10 +1,22 @@
 import type { DeploymentDetail } from '@aiops/healer/api';
 import { formatAgo, formatClock } from '../view/format';
-import { buildTimeline } from '../view/timeline';
+import type { Tone } from '../view/states';
+import { buildTimeline, groupEpisodes, type Episode, type TimelineItem } from '../view/timeline';
 
 const KIND_GLYPH = { action: '⚙', notification: '✉', event: '☸' } as const;
 
-/** Everything that happened to the deployment, newest first. */
+const OUTCOME_TEXT: Record<Episode['outcome'], string> = {
+  recovered: 'recovered',
+  ended: 'ended by a new release',
+  ongoing: 'ongoing',
+};
+const OUTCOME_TONE: Record<Episode['outcome'], Tone> = {
+  recovered: 'ok',
+  ended: 'muted',
+  ongoing: 'warn',
+};
+
+/** Everything that happened to the deployment, newest first, one section per episode. */
 export function Timeline({
   detail,
   now,
@@ -14,6 +26,31 @@ export function Timeline({
 }) {
   const items = buildTimeline(detail);
   if (items.length === 0) return <p className="muted">Nothing has happened yet.</p>;
+  return (
+    <div className="episodes">
+      {groupEpisodes(items).map((e) => (
+        <section key={e.n} className="episode" aria-label={`Episode ${e.n}`}>
+          <h3 className="episode-head">
+            Episode {e.n}{' '}
+            <span className={`badge tone-${OUTCOME_TONE[e.outcome]}`}>
+              {OUTCOME_TEXT[e.outcome]}
+            </span>{' '}
+            <span className="muted small">
+              {formatClock(e.startedAt)}
+              {e.endedAt ? ` → ${formatClock(e.endedAt)}` : ''} · {count(e.actions, 'action')}
+              {e.dryRuns ? ` · ${count(e.dryRuns, 'dry-run step')}` : ''}
+            </span>
+          </h3>
+          <Items items={e.items} now={now} />
+        </section>
+      ))}
+    </div>
+  );
+}
+
+const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+function Items({ items, now }: { items: TimelineItem[]; now: number }) {
   return (
     <ol className="timeline">
       {items.map((it, i) => (

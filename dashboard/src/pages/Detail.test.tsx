@@ -77,6 +77,10 @@ describe('Detail', () => {
     const current = document.querySelector('[aria-current="step"]');
     expect(current?.textContent).toContain('clear cache + restart');
     expect(screen.getByText('Event AutoHealRestart')).toBeTruthy();
+    // The timeline is cut into episodes: this one is still open, with its one action.
+    const episode = screen.getByRole('region', { name: 'Episode 1' });
+    expect(episode.querySelector('h3')?.textContent).toMatch(/Episode 1 ongoing .* · 1 action$/);
+    expect(episode.textContent).toContain('Event AutoHealRestart');
   });
 
   it('applies live messages for this deployment', async () => {

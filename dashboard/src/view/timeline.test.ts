@@ -1,6 +1,6 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { action } from '../testing/fixtures';
-import { buildTimeline } from './timeline';
+import { buildTimeline, groupEpisodes } from './timeline';
 
 it('merges actions, notifications and events, newest first, naming outcomes', () => {
   const items = buildTimeline({
@@ -51,4 +51,99 @@ it('merges actions, notifications and events, newest first, naming outcomes', ()
 
 it('is empty for a deployment with no history', () => {
   expect(buildTimeline({ actions: [], notifications: [], events: [] })).toEqual([]);
+});
+
+describe('groupEpisodes', () => {
+  const ev = (at: string, reason: string) => ({
+    at,
+    type: 'Normal',
+    reason,
+    message: reason,
+  });
+  const note = (at: string) => ({ at, kind: 'slack', text: 'note', delivered: true });
+  const group = (d: Parameters<typeof buildTimeline>[0]) =>
+    groupEpisodes(buildTimeline(d)).map((e) => ({
+      n: e.n,
+      outcome: e.outcome,
+      startedAt: e.startedAt,
+      endedAt: e.endedAt,
+      actions: e.actions,
+      dryRuns: e.dryRuns,
+      items: e.items.map((i) => i.title),
+    }));
+
+  it.each([
+    {
+      name: 'one episode that recovered, its recovered notice after the end kept in it',
+      d: {
+        actions: [action({ at: '2026-01-01T12:00:00Z' })],
+        notifications: [note('2026-01-01T12:05:00.200Z')],
+        events: [
+          ev('2026-01-01T12:00:00.100Z', 'AutoHealRestart'),
+          ev('2026-01-01T12:05:00Z', 'AutoHealRecovered'),
+        ],
+      },
+      want: [
+        {
+          n: 1,
+          outcome: 'recovered',
+          startedAt: '2026-01-01T12:00:00Z',
+          endedAt: '2026-01-01T12:05:00Z',
+          actions: 1,
+          dryRuns: 0,
+          items: [
+            'slack notified',
+            'Event AutoHealRecovered',
+            'Event AutoHealRestart',
+            'restart + scale up (step 1) · attempt 1 · pending (risk 93 %)',
+          ],
+        },
+      ],
+    },
+    {
+      name: 'a recovered episode, one ended by a new release, and one still open (newest first)',
+      d: {
+        actions: [
+          action({ at: '2026-01-01T10:00:00Z' }),
+          action({ at: '2026-01-01T11:00:00Z' }),
+          action({ at: '2026-01-01T11:01:00Z', step: 2, action: 'cache_clear_restart' }),
+          action({ at: '2026-01-01T12:00:00Z', dryRun: true }),
+        ],
+        notifications: [],
+        events: [
+          ev('2026-01-01T10:04:00Z', 'AutoHealRecovered'),
+          ev('2026-01-01T11:03:00Z', 'AutoHealEpisodeEnded'),
+        ],
+      },
+      want: [
+        expect.objectContaining({
+          n: 3,
+          outcome: 'ongoing',
+          endedAt: undefined,
+          actions: 0,
+          dryRuns: 1,
+        }),
+        expect.objectContaining({
+          n: 2,
+          outcome: 'ended',
+          endedAt: '2026-01-01T11:03:00Z',
+          actions: 2,
+        }),
+        expect.objectContaining({
+          n: 1,
+          outcome: 'recovered',
+          endedAt: '2026-01-01T10:04:00Z',
+          actions: 1,
+        }),
+      ],
+    },
+    {
+      name: 'only notifications before anything else: one open episode',
+      d: { actions: [], notifications: [note('2026-01-01T09:00:00Z')], events: [] },
+      want: [expect.objectContaining({ n: 1, outcome: 'ongoing', items: ['slack notified'] })],
+    },
+    { name: 'nothing', d: { actions: [], notifications: [], events: [] }, want: [] },
+  ])('$name', ({ d, want }) => {
+    expect(group(d)).toEqual(want);
+  });
 });

@@ -1,3 +1,4 @@
+import type { KubeEventSummary } from '@aiops/healer/api';
 import { describe, expect, it } from 'vitest';
 import { action } from '../testing/fixtures';
 import { buildTimeline, groupEpisodes } from './timeline';
@@ -54,7 +55,7 @@ it('is empty for a deployment with no history', () => {
 });
 
 describe('groupEpisodes', () => {
-  const ev = (at: string, reason: string) => ({
+  const ev = (at: string, reason: string): KubeEventSummary => ({
     at,
     type: 'Normal',
     reason,

@@ -35,6 +35,8 @@ const scaled = (x: number, ref: number, g: number): number => {
 export class MonotoneMlp {
   readonly inSize: number;
   readonly hidden: number;
+  /** The weights as given (read-only use: tests compare against a plain implementation). */
+  readonly weights: Readonly<MlpWeights>;
   private readonly w1: Float64Array;
   /** The same kernel unit-major, w1T[j * inSize + i]: each pre-activation is one dot product. */
   private readonly w1T: Float64Array;
@@ -64,12 +66,14 @@ export class MonotoneMlp {
       for (const x of arr) if (!Number.isFinite(x)) throw new RangeError('a weight is not finite');
     }
     if (!Number.isFinite(w.b2)) throw new RangeError('the output bias is not finite');
+    this.weights = w;
     this.inSize = w.inSize;
     this.hidden = w.hidden;
     this.w1 = w.w1;
     this.w1T = new Float64Array(w.w1.length);
     for (let i = 0; i < w.inSize; i++) {
-      for (let j = 0; j < w.hidden; j++) this.w1T[j * w.inSize + i] = w.w1[i * w.hidden + j] as number;
+      for (let j = 0; j < w.hidden; j++)
+        this.w1T[j * w.inSize + i] = w.w1[i * w.hidden + j] as number;
     }
     this.b1 = w.b1;
     this.w2 = w.w2;

@@ -11,6 +11,7 @@ import {
   type FeatureName,
   type Prediction,
   type RiskLayer,
+  type RiskLevel,
 } from '../schema.js';
 import { N_FEATURES, imputedNames } from '../features/derive.js';
 import type { SloVerdict } from '../slo/burnRate.js';
@@ -18,7 +19,9 @@ import type { OwnNormalVerdict } from '../ownNormal/ownNormal.js';
 
 const NAMES: readonly FeatureName[] = FEATURES.map((f) => f.name);
 /** `{"feature":"<name>","value":` per feature, escaped once. */
-const FEATURE_OPEN: readonly string[] = NAMES.map((n) => `{"feature":${JSON.stringify(n)},"value":`);
+const FEATURE_OPEN: readonly string[] = NAMES.map(
+  (n) => `{"feature":${JSON.stringify(n)},"value":`,
+);
 const NOTHING_IMPUTED = Object.freeze([]) as unknown as FeatureName[];
 /** The layers by their code in `ScoredBatch.layer`. */
 const LAYERS: readonly RiskLayer[] = ['model', 'slo', 'own_normal'];
@@ -30,27 +33,33 @@ export const LAYER_OWN_NORMAL = 2;
 const num = (x: number): string => (x - x === 0 ? String(x) : 'null');
 const str = (s: string | null): string => (s === null ? 'null' : JSON.stringify(s));
 
+/**
+ * Row-major layout: each row's numbers sit together (`ROW_DOUBLES` slots at `r * ROW_DOUBLES`),
+ * then its layer code and explanation ranking (`ROW_BYTES` at `r * ROW_BYTES`). Two typed arrays
+ * per batch: creating typed arrays costs more than scoring a row, so a one-row answer needs few.
+ */
+export const AT_RISK = 0;
+export const AT_MODEL_RISK = 1;
+export const AT_REFERENCE_RISK = 2;
+/** Bit i set: feature i was imputed. */
+export const AT_IMPUTED = 3;
+/** N_FEATURES slots each, in schema order: contribution, value used, reference value. */
+export const AT_CONTRIBUTION = 4;
+export const AT_VALUE = AT_CONTRIBUTION + N_FEATURES;
+export const AT_REFERENCE = AT_VALUE + N_FEATURES;
+export const ROW_DOUBLES = AT_REFERENCE + N_FEATURES;
+export const AT_LAYER = 0;
+/** The feature indices by descending |contribution| (the first `top` are explained). */
+export const AT_RANKING = 1;
+export const ROW_BYTES = AT_RANKING + N_FEATURES;
+
 export class ScoredBatch {
-  /** Overall risk: the model's, or 1 where a deterministic layer fired. */
-  readonly risk: Float64Array;
-  /** The model layer's calibrated risk and its risk at the deployment's own normal. */
-  readonly modelRisk: Float64Array;
-  readonly referenceRisk: Float64Array;
-  /** Index into `LAYERS` of the layer that set the risk. */
-  readonly layer: Uint8Array;
-  /** Per row, N_FEATURES slots in schema order: contribution, value used, reference value. */
-  readonly contribution: Float64Array;
-  readonly value: Float64Array;
-  readonly reference: Float64Array;
-  /** Per row, the feature indices by descending |contribution| (the first `top` are explained). */
-  readonly ranking: Uint8Array;
-  /** Bit i set: feature i was imputed. */
-  readonly imputedMask: Int32Array;
+  readonly numbers: Float64Array;
+  readonly bytes: Uint8Array;
   /** Why the model abstains, or null. */
   readonly abstained: (string | null)[];
   readonly slo: SloVerdict[];
   readonly ownNormal: OwnNormalVerdict[];
-  private readonly modelJson: string;
   private readonly thresholdJson: string;
 
   constructor(
@@ -59,47 +68,59 @@ export class ScoredBatch {
     readonly top: number,
     readonly threshold: number,
     readonly version: string,
+    /** `{"version":…}` as JSON, when the caller has it already. */
+    private readonly modelJson = `{"version":${JSON.stringify(version)}}`,
   ) {
-    const cells = length * N_FEATURES;
-    this.risk = new Float64Array(length);
-    this.modelRisk = new Float64Array(length);
-    this.referenceRisk = new Float64Array(length);
-    this.layer = new Uint8Array(length);
-    this.contribution = new Float64Array(cells);
-    this.value = new Float64Array(cells);
-    this.reference = new Float64Array(cells);
-    this.ranking = new Uint8Array(cells);
-    this.imputedMask = new Int32Array(length);
+    this.numbers = new Float64Array(length * ROW_DOUBLES);
+    this.bytes = new Uint8Array(length * ROW_BYTES);
     this.abstained = new Array<string | null>(length);
     this.slo = new Array<SloVerdict>(length);
     this.ownNormal = new Array<OwnNormalVerdict>(length);
-    this.modelJson = `{"version":${JSON.stringify(version)}}`;
     this.thresholdJson = num(threshold);
+  }
+
+  /** Overall risk of row r: the model's, or 1 where a deterministic layer fired. */
+  risk(r: number): number {
+    return this.numbers[r * ROW_DOUBLES + AT_RISK] as number;
+  }
+
+  /** The layer that set row r's risk. */
+  layer(r: number): RiskLayer {
+    return LAYERS[this.bytes[r * ROW_BYTES + AT_LAYER] as number] as RiskLayer;
+  }
+
+  /** The risk level of row r. */
+  level(r: number): RiskLevel {
+    return riskLevel(this.risk(r));
   }
 
   /** The inconclusive reason of row r: the model abstains and no deterministic layer fired. */
   inconclusive(r: number): string | undefined {
     const a = this.abstained[r];
-    return a !== null && a !== undefined && this.layer[r] === LAYER_MODEL ? a : undefined;
+    return a !== null && a !== undefined && this.bytes[r * ROW_BYTES + AT_LAYER] === LAYER_MODEL
+      ? a
+      : undefined;
   }
 
   /** Row r as the API's prediction object. */
   prediction(r: number, model: { version: string } = { version: this.version }): Prediction {
-    const base = r * N_FEATURES;
+    const { numbers, bytes } = this;
+    const at = r * ROW_DOUBLES;
+    const rank = r * ROW_BYTES + AT_RANKING;
     const explanation: Contribution[] = new Array(this.top);
     for (let k = 0; k < this.top; k++) {
-      const i = this.ranking[base + k] as number;
+      const i = bytes[rank + k] as number;
       explanation[k] = {
         feature: NAMES[i] as FeatureName,
-        value: this.value[base + i] as number,
-        contribution: this.contribution[base + i] as number,
-        reference: this.reference[base + i] as number,
+        value: numbers[at + AT_VALUE + i] as number,
+        contribution: numbers[at + AT_CONTRIBUTION + i] as number,
+        reference: numbers[at + AT_REFERENCE + i] as number,
       };
     }
-    const risk = this.risk[r] as number;
+    const risk = numbers[at + AT_RISK] as number;
     const slo = this.slo[r] as SloVerdict;
     const own = this.ownNormal[r] as OwnNormalVerdict;
-    const mask = this.imputedMask[r] as number;
+    const mask = numbers[at + AT_IMPUTED] as number;
     const p: Prediction = {
       risk,
       level: riskLevel(risk),
@@ -107,11 +128,11 @@ export class ScoredBatch {
       explanation,
       imputed: mask === 0 ? NOTHING_IMPUTED : imputedNames(mask),
       model,
-      layer: LAYERS[this.layer[r] as number] as RiskLayer,
+      layer: this.layer(r),
       layers: {
         model: {
-          risk: this.modelRisk[r] as number,
-          reference_risk: this.referenceRisk[r] as number,
+          risk: numbers[at + AT_MODEL_RISK] as number,
+          reference_risk: numbers[at + AT_REFERENCE_RISK] as number,
           abstained: this.abstained[r] ?? null,
         },
         slo: { fired: slo.fired, rule: slo.rule, reason: slo.reason },
@@ -136,14 +157,16 @@ export class ScoredBatch {
    * is written just before the closing brace, where a spread `{ ...p, k: v }` puts it.
    */
   json(r: number, extra = ''): string {
-    const base = r * N_FEATURES;
-    const risk = this.risk[r] as number;
+    const { numbers, bytes } = this;
+    const at = r * ROW_DOUBLES;
+    const rank = r * ROW_BYTES + AT_RANKING;
+    const risk = numbers[at + AT_RISK] as number;
     let s = `{"risk":${num(risk)},"level":"${riskLevel(risk)}","threshold":${this.thresholdJson},"explanation":[`;
     for (let k = 0; k < this.top; k++) {
-      const i = this.ranking[base + k] as number;
-      s += `${k === 0 ? '' : ','}${FEATURE_OPEN[i] as string}${num(this.value[base + i] as number)},"contribution":${num(this.contribution[base + i] as number)},"reference":${num(this.reference[base + i] as number)}}`;
+      const i = bytes[rank + k] as number;
+      s += `${k === 0 ? '' : ','}${FEATURE_OPEN[i] as string}${num(numbers[at + AT_VALUE + i] as number)},"contribution":${num(numbers[at + AT_CONTRIBUTION + i] as number)},"reference":${num(numbers[at + AT_REFERENCE + i] as number)}}`;
     }
-    const mask = this.imputedMask[r] as number;
+    const mask = numbers[at + AT_IMPUTED] as number;
     s += '],"imputed":[';
     if (mask !== 0) {
       let first = true;
@@ -156,7 +179,7 @@ export class ScoredBatch {
     const slo = this.slo[r] as SloVerdict;
     const own = this.ownNormal[r] as OwnNormalVerdict;
     s +=
-      `],"model":${this.modelJson},"layer":"${LAYERS[this.layer[r] as number] as string}","layers":{"model":{"risk":${num(this.modelRisk[r] as number)},"reference_risk":${num(this.referenceRisk[r] as number)},"abstained":${str(this.abstained[r] ?? null)}},` +
+      `],"model":${this.modelJson},"layer":"${this.layer(r)}","layers":{"model":{"risk":${num(numbers[at + AT_MODEL_RISK] as number)},"reference_risk":${num(numbers[at + AT_REFERENCE_RISK] as number)},"abstained":${str(this.abstained[r] ?? null)}},` +
       `"slo":{"fired":${slo.fired},"rule":${str(slo.rule)},"reason":${str(slo.reason)}},"own_normal":{"fired":${own.fired},"signal":${str(own.signal)},"reason":${str(own.reason)}}}`;
     const inconclusive = this.inconclusive(r);
     if (inconclusive !== undefined) s += `,"inconclusive":${str(inconclusive)}`;

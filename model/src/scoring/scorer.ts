@@ -26,7 +26,23 @@ import {
   type Stats,
 } from '../features/derive.js';
 import { MonotoneMlp, type MlpWeights } from '../network/monotoneMlp.js';
-import { LAYER_MODEL, LAYER_OWN_NORMAL, LAYER_SLO, ScoredBatch } from './scoredBatch.js';
+import {
+  AT_CONTRIBUTION,
+  AT_IMPUTED,
+  AT_LAYER,
+  AT_MODEL_RISK,
+  AT_RANKING,
+  AT_REFERENCE,
+  AT_REFERENCE_RISK,
+  AT_RISK,
+  AT_VALUE,
+  LAYER_MODEL,
+  LAYER_OWN_NORMAL,
+  LAYER_SLO,
+  ROW_BYTES,
+  ROW_DOUBLES,
+  ScoredBatch,
+} from './scoredBatch.js';
 import { evaluateSlo } from '../slo/burnRate.js';
 import {
   DEFAULT_OWN_NORMAL,
@@ -105,6 +121,8 @@ export class Scorer {
   private readonly margin: number;
   /** The own-normal layer's rule, or false (off). */
   ownNormal: OwnNormalRule | false;
+  /** `{"version":…}` as JSON, written into every answer. */
+  private readonly modelJson: string;
   private readonly d = new Derivation();
   private readonly z = new Float64Array(N_INPUTS);
   private readonly zr = new Float64Array(N_INPUTS);
@@ -139,6 +157,7 @@ export class Scorer {
     this.b = spec.calibration.b;
     this.margin = spec.oodMargin;
     this.ownNormal = spec.ownNormal ?? DEFAULT_OWN_NORMAL;
+    this.modelJson = `{"version":${JSON.stringify(this.version)}}`;
   }
 
   /** The own-normal layer's verdict on the last prepared row. */
@@ -243,13 +262,14 @@ export class Scorer {
   score(rows: readonly FeatureInput[], opts: PredictOptions = {}): ScoredBatch {
     const n = rows.length;
     const top = Math.max(0, Math.min(N_FEATURES, opts.explain ?? N_FEATURES));
-    const out = new ScoredBatch(n, top, this.threshold, this.version);
+    const out = new ScoredBatch(n, top, this.threshold, this.version, this.modelJson);
     const { d, contrib, magnitude, a, b, mlp } = this;
-    const { contribution, value, reference, ranking } = out;
+    const { numbers, bytes } = out;
     for (let r = 0; r < n; r++) {
       const row = rows[r] as FeatureInput;
       this.prepare(row, r);
-      const base = r * N_FEATURES;
+      const at = r * ROW_DOUBLES;
+      const rank = r * ROW_BYTES + AT_RANKING;
       let risk: number;
       let refRisk: number;
       if (top === 0) {
@@ -263,30 +283,33 @@ export class Scorer {
         for (let i = 0; i < N_FEATURES; i++) {
           const c = contrib[i] as number;
           const m = c < 0 ? -c : c;
-          contribution[base + i] = c;
+          numbers[at + AT_CONTRIBUTION + i] = c;
           let j = i;
           while (j > 0 && (magnitude[j - 1] as number) < m) {
             magnitude[j] = magnitude[j - 1] as number;
-            ranking[base + j] = ranking[base + j - 1] as number;
+            bytes[rank + j] = bytes[rank + j - 1] as number;
             j--;
           }
           magnitude[j] = m;
-          ranking[base + j] = i;
+          bytes[rank + j] = i;
         }
       }
-      value.set(d.raw, base);
-      reference.set(d.refRaw, base);
-      out.imputedMask[r] = d.imputedMask;
+      const { raw, refRaw } = d;
+      for (let i = 0; i < N_FEATURES; i++) {
+        numbers[at + AT_VALUE + i] = raw[i] as number;
+        numbers[at + AT_REFERENCE + i] = refRaw[i] as number;
+      }
+      numbers[at + AT_IMPUTED] = d.imputedMask;
       const slo = evaluateSlo(row.slo);
       const own = this.ownNormalVerdict();
       const layer = slo.fired ? LAYER_SLO : own.fired ? LAYER_OWN_NORMAL : LAYER_MODEL;
       out.abstained[r] = this.outOfDistribution(d.x) ?? null;
       out.slo[r] = slo;
       out.ownNormal[r] = own;
-      out.layer[r] = layer;
-      out.modelRisk[r] = risk;
-      out.referenceRisk[r] = refRisk;
-      out.risk[r] = layer === LAYER_MODEL ? risk : 1;
+      bytes[r * ROW_BYTES + AT_LAYER] = layer;
+      numbers[at + AT_MODEL_RISK] = risk;
+      numbers[at + AT_REFERENCE_RISK] = refRisk;
+      numbers[at + AT_RISK] = layer === LAYER_MODEL ? risk : 1;
     }
     return out;
   }

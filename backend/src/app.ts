@@ -80,21 +80,20 @@ export function createApp(deps: AppDeps): Express {
     });
   }
 
-  const requireJson: RequestHandler = (req, _res, next) => {
-    const type = req.headers['content-type'];
-    if (type === 'application/json' || type === 'application/json; charset=utf-8') {
-      next();
-      return;
-    }
-    // null or an empty body: no body at all (the validator answers 400); false: another type.
-    if (req.is('application/json') === false && req.headers['content-length'] !== '0') {
-      throw new UnsupportedMediaTypeError(req.get('content-type'));
-    }
-    next();
-  };
   const jsonBody = express.json({ limit: deps.bodyLimit, strict: false, type: 'application/json' });
+  /** A JSON body or none (415 for another type), then express.json: one route step for both. */
+  const readJsonBody: RequestHandler = (req, res, next) => {
+    const type = req.headers['content-type'];
+    if (type !== 'application/json' && type !== 'application/json; charset=utf-8') {
+      // null or an empty body: no body at all (the validator answers 400); false: another type.
+      if (req.is('application/json') === false && req.headers['content-length'] !== '0') {
+        throw new UnsupportedMediaTypeError(req.get('content-type'));
+      }
+    }
+    jsonBody(req, res, next);
+  };
 
-  app.post('/predict', requireJson, jsonBody, (req, res) => {
+  app.post('/predict', readJsonBody, (req, res) => {
     const scorer = model.scorer;
     if (scorer === undefined) throw new NotReadyError(model.state);
     const body = parsePredictBody(req.body);
@@ -211,6 +210,26 @@ function requestContext(
   model: ModelSlot,
   securityHeaders: readonly (readonly [string, string])[],
 ): RequestHandler {
+  // One listener for every response (no closure per request): the request's state is in locals.
+  function onFinish(this: Response): void {
+    const { start, requestId } = timing(this);
+    const req = this.req;
+    const seconds = (performance.now() - start) / 1000;
+    const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+    metrics.observeRequest(route, req.method, this.statusCode, seconds);
+    if (logger.isLevelEnabled('debug')) {
+      logger.debug(
+        {
+          reqId: requestId,
+          method: req.method,
+          url: req.originalUrl,
+          status: this.statusCode,
+          ms: roundMs(seconds * 1000),
+        },
+        'request',
+      );
+    }
+  }
   return (req, res, next) => {
     const start = performance.now();
     for (const [name, value] of securityHeaders) res.setHeader(name, value);
@@ -222,23 +241,7 @@ function requestContext(
     res.setHeader('x-request-id', requestId);
     // While draining, ask keep-alive clients to reconnect elsewhere so the server can close.
     if (model.state === 'draining') res.setHeader('connection', 'close');
-    res.on('finish', () => {
-      const seconds = (performance.now() - start) / 1000;
-      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      metrics.observeRequest(route, req.method, res.statusCode, seconds);
-      if (logger.isLevelEnabled('debug')) {
-        logger.debug(
-          {
-            reqId: requestId,
-            method: req.method,
-            url: req.originalUrl,
-            status: res.statusCode,
-            ms: roundMs(seconds * 1000),
-          },
-          'request',
-        );
-      }
-    });
+    res.on('finish', onFinish);
     next();
   };
 }

@@ -184,8 +184,33 @@ export class MonotoneMlp {
 
   /** The logit of one (normalised) input. */
   logit(z: ArrayLike<number>): number {
-    this.preactivations(z, this.p, z, this.q);
-    return this.outputOf(this.p);
+    const { inSize: n, hidden, w1T, b1, p } = this;
+    // One point: the same sums as `preactivations`, four units at a time.
+    let j = 0;
+    for (; j + 4 <= hidden; j += 4) {
+      const k0 = j * n;
+      let s0 = b1[j] as number;
+      let s1 = b1[j + 1] as number;
+      let s2 = b1[j + 2] as number;
+      let s3 = b1[j + 3] as number;
+      for (let i = 0; i < n; i++) {
+        const x = z[i] as number;
+        s0 += x * (w1T[k0 + i] as number);
+        s1 += x * (w1T[k0 + n + i] as number);
+        s2 += x * (w1T[k0 + 2 * n + i] as number);
+        s3 += x * (w1T[k0 + 3 * n + i] as number);
+      }
+      p[j] = s0;
+      p[j + 1] = s1;
+      p[j + 2] = s2;
+      p[j + 3] = s3;
+    }
+    for (; j < hidden; j++) {
+      let s = b1[j] as number;
+      for (let i = 0; i < n; i++) s += (z[i] as number) * (w1T[j * n + i] as number);
+      p[j] = s;
+    }
+    return this.outputOf(p);
   }
 
   /** The logits of `z` and of `zRef` (one pass); the reference's is left in `lastRefLogit`. */

@@ -32,6 +32,22 @@ export const LAYER_OWN_NORMAL = 2;
 /** A number as JSON writes it (non-finite numbers become null). */
 const num = (x: number): string => (x - x === 0 ? String(x) : 'null');
 const str = (s: string | null): string => (s === null ? 'null' : JSON.stringify(s));
+/**
+ * A layer's verdict as JSON. Most rows share a few frozen verdicts ("no SLO windows sent", "within
+ * their own normal"): their text is kept per verdict object instead of escaped again per row.
+ */
+const verdictJson = new WeakMap<object, string>();
+function layerJson(v: SloVerdict | OwnNormalVerdict): string {
+  let text = verdictJson.get(v);
+  if (text === undefined) {
+    text =
+      'rule' in v
+        ? `{"fired":${v.fired},"rule":${str(v.rule)},"reason":${str(v.reason)}}`
+        : `{"fired":${v.fired},"signal":${str(v.signal)},"reason":${str(v.reason)}}`;
+    if (Object.isFrozen(v)) verdictJson.set(v, text);
+  }
+  return text;
+}
 
 /**
  * Row-major layout: each row's numbers sit together (`ROW_DOUBLES` slots at `r * ROW_DOUBLES`),
@@ -180,7 +196,7 @@ export class ScoredBatch {
     const own = this.ownNormal[r] as OwnNormalVerdict;
     s +=
       `],"model":${this.modelJson},"layer":"${this.layer(r)}","layers":{"model":{"risk":${num(numbers[at + AT_MODEL_RISK] as number)},"reference_risk":${num(numbers[at + AT_REFERENCE_RISK] as number)},"abstained":${str(this.abstained[r] ?? null)}},` +
-      `"slo":{"fired":${slo.fired},"rule":${str(slo.rule)},"reason":${str(slo.reason)}},"own_normal":{"fired":${own.fired},"signal":${str(own.signal)},"reason":${str(own.reason)}}}`;
+      `"slo":${layerJson(slo)},"own_normal":${layerJson(own)}}`;
     const inconclusive = this.inconclusive(r);
     if (inconclusive !== undefined) s += `,"inconclusive":${str(inconclusive)}`;
     return s + extra + '}';

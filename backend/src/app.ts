@@ -23,7 +23,7 @@ import {
   UnsupportedMediaTypeError,
   fromBodyParserError,
 } from './errors.js';
-import type { ServiceMetrics } from './metrics.js';
+import { levelsOf, type ServiceMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import type { ModelSlot } from './types.js';
 import { compilePredictBody } from './validate.js';
@@ -80,31 +80,44 @@ export function createApp(deps: AppDeps): Express {
     });
   }
 
-  const requireJson: RequestHandler = (req, _res, next) => {
-    const type = req.headers['content-type'];
-    if (type === 'application/json' || type === 'application/json; charset=utf-8') {
-      next();
-      return;
-    }
-    // null or an empty body: no body at all (the validator answers 400); false: another type.
-    if (req.is('application/json') === false && req.headers['content-length'] !== '0') {
-      throw new UnsupportedMediaTypeError(req.get('content-type'));
-    }
-    next();
-  };
   const jsonBody = express.json({ limit: deps.bodyLimit, strict: false, type: 'application/json' });
+  /** A JSON body or none (415 for another type), then express.json: one route step for both. */
+  const readJsonBody: RequestHandler = (req, res, next) => {
+    const type = req.headers['content-type'];
+    if (type !== 'application/json' && type !== 'application/json; charset=utf-8') {
+      // null or an empty body: no body at all (the validator answers 400); false: another type.
+      if (req.is('application/json') === false && req.headers['content-length'] !== '0') {
+        throw new UnsupportedMediaTypeError(req.get('content-type'));
+      }
+    }
+    jsonBody(req, res, next);
+  };
 
-  app.post('/predict', requireJson, jsonBody, (req, res) => {
+  app.post('/predict', readJsonBody, (req, res) => {
     const scorer = model.scorer;
     if (scorer === undefined) throw new NotReadyError(model.state);
     const body = parsePredictBody(req.body);
-    const explain = parseExplain(req.query.explain);
+    const explain = req.url.includes('?') ? parseExplain(req.query.explain) : undefined;
     const t0 = performance.now();
     const rows = body.kind === 'single' ? [body.row] : body.rows;
+    const shadow = model.shadow;
+    if (scorer.score !== undefined && shadow === undefined) {
+      // The fast path: rows scored into flat arrays and written as JSON text, no object per row.
+      const scored = scorer.score(rows, { explain });
+      const t1 = performance.now();
+      metrics.observeInference((t1 - t0) / 1000, scored);
+      const elapsed_ms = roundMs(t1 - timing(res).start);
+      if (body.kind === 'single') sendJson(res, scored.json(0, `,"elapsed_ms":${elapsed_ms}`));
+      else if (scored.length <= STREAM_CHUNK_ROWS) {
+        let text = '{"predictions":[';
+        for (let r = 0; r < scored.length; r++) text += (r === 0 ? '' : ',') + scored.json(r);
+        sendJson(res, `${text}],"elapsed_ms":${elapsed_ms}}`);
+      } else return streamPredictions(res, scored.length, (r) => scored.json(r), elapsed_ms);
+      return;
+    }
     const predictions = scorer.predict(rows, { explain });
     const t1 = performance.now();
-    metrics.observeInference((t1 - t0) / 1000, predictions);
-    const shadow = model.shadow;
+    metrics.observeInference((t1 - t0) / 1000, levelsOf(predictions));
     if (shadow !== undefined)
       attachShadow(predictions, shadow.predict(rows, { explain: 0 }), metrics);
     if (explain !== undefined) {
@@ -116,7 +129,13 @@ export function createApp(deps: AppDeps): Express {
     if (body.kind === 'single') res.json({ ...predictions[0], elapsed_ms });
     else if (predictions.length <= STREAM_CHUNK_ROWS) res.json({ predictions, elapsed_ms });
     // Only large batches go async (Express 5 handles the returned promise).
-    else return streamPredictions(res, predictions, elapsed_ms);
+    else
+      return streamPredictions(
+        res,
+        predictions.length,
+        (r) => JSON.stringify(predictions[r]),
+        elapsed_ms,
+      );
   });
 
   app.get('/model', (_req, res) => {
@@ -191,6 +210,26 @@ function requestContext(
   model: ModelSlot,
   securityHeaders: readonly (readonly [string, string])[],
 ): RequestHandler {
+  // One listener for every response (no closure per request): the request's state is in locals.
+  function onFinish(this: Response): void {
+    const { start, requestId } = timing(this);
+    const req = this.req;
+    const seconds = (performance.now() - start) / 1000;
+    const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+    metrics.observeRequest(route, req.method, this.statusCode, seconds);
+    if (logger.isLevelEnabled('debug')) {
+      logger.debug(
+        {
+          reqId: requestId,
+          method: req.method,
+          url: req.originalUrl,
+          status: this.statusCode,
+          ms: roundMs(seconds * 1000),
+        },
+        'request',
+      );
+    }
+  }
   return (req, res, next) => {
     const start = performance.now();
     for (const [name, value] of securityHeaders) res.setHeader(name, value);
@@ -202,23 +241,7 @@ function requestContext(
     res.setHeader('x-request-id', requestId);
     // While draining, ask keep-alive clients to reconnect elsewhere so the server can close.
     if (model.state === 'draining') res.setHeader('connection', 'close');
-    res.on('finish', () => {
-      const seconds = (performance.now() - start) / 1000;
-      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      metrics.observeRequest(route, req.method, res.statusCode, seconds);
-      if (logger.isLevelEnabled('debug')) {
-        logger.debug(
-          {
-            reqId: requestId,
-            method: req.method,
-            url: req.originalUrl,
-            status: res.statusCode,
-            ms: roundMs(seconds * 1000),
-          },
-          'request',
-        );
-      }
-    });
+    res.on('finish', onFinish);
     next();
   };
 }
@@ -272,15 +295,16 @@ const STREAM_CHUNK_ROWS = 500;
  */
 async function streamPredictions(
   res: Response,
-  predictions: readonly Prediction[],
+  rows: number,
+  rowJson: (r: number) => string,
   elapsedMs: number,
 ): Promise<void> {
   res.status(200).type('application/json');
   let piece = `{"elapsed_ms":${JSON.stringify(elapsedMs)},"predictions":[`;
-  for (let i = 0; i < predictions.length; i += STREAM_CHUNK_ROWS) {
-    const end = Math.min(i + STREAM_CHUNK_ROWS, predictions.length);
-    for (let j = i; j < end; j++) piece += (j === 0 ? '' : ',') + JSON.stringify(predictions[j]);
-    if (end === predictions.length) piece += ']}';
+  for (let i = 0; i < rows; i += STREAM_CHUNK_ROWS) {
+    const end = Math.min(i + STREAM_CHUNK_ROWS, rows);
+    for (let j = i; j < end; j++) piece += (j === 0 ? '' : ',') + rowJson(j);
+    if (end === rows) piece += ']}';
     if (!res.write(piece)) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
@@ -296,6 +320,13 @@ async function streamPredictions(
     piece = '';
   }
   res.end();
+}
+
+/** A JSON answer already written as text: what res.json sends, without stringifying again. */
+function sendJson(res: Response, text: string): void {
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Prediction } from '@aiops/model';
-import { createMetrics } from './metrics.js';
+import { createMetrics, levelsOf } from './metrics.js';
 
 function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
@@ -52,8 +52,8 @@ describe('createMetrics', () => {
   it('counts predictions per level, every level present from the start', async () => {
     const m = createMetrics({ defaultMetrics: false });
     expect(sample(await m.registry.metrics(), 'predictions_total{level="critical"}')).toBe(0);
-    m.observeInference(0.00002, [pred('low'), pred('critical'), pred('critical')]);
-    m.observeInference(0.2, [pred('high')]);
+    m.observeInference(0.00002, levelsOf([pred('low'), pred('critical'), pred('critical')]));
+    m.observeInference(0.2, levelsOf([pred('high')]));
     const text = await m.registry.metrics();
     expect(sample(text, 'predictions_total{level="low"}')).toBe(1);
     expect(sample(text, 'predictions_total{level="elevated"}')).toBe(0);

@@ -9,17 +9,27 @@
  */
 import { Gauge, collectDefaultMetrics, Registry } from 'prom-client';
 import { RISK_LEVELS, type Prediction, type RiskLevel } from '@aiops/model';
+import type { ScoredLevels } from './types.js';
 
 export interface ServiceMetrics {
   readonly registry: Registry;
   /** Records one finished HTTP request. */
   observeRequest(route: string, method: string, status: number, seconds: number): void;
   /** Records one model call (single or batch) and the levels it produced. */
-  observeInference(seconds: number, predictions: readonly Prediction[]): void;
+  observeInference(seconds: number, scored: ScoredLevels): void;
   /** Sets `model_info{version,engine} 1` for the loaded model. */
   setModelInfo(version: string, engine: string): void;
   /** Records a shadow comparison: how many rows the candidate put at the same risk level. */
   observeShadow(serving: readonly Prediction[], shadow: readonly Prediction[]): void;
+}
+
+/** Prediction objects as the metrics read them (the object path: shadow mode, test fakes). */
+export function levelsOf(predictions: readonly Prediction[]): ScoredLevels {
+  return {
+    length: predictions.length,
+    level: (r) => (predictions[r] as Prediction).level,
+    inconclusive: (r) => (predictions[r] as Prediction).inconclusive,
+  };
 }
 
 export const REQUEST_BUCKETS = [
@@ -221,14 +231,14 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServiceM
       }));
       duration.observe(s, seconds);
     },
-    observeInference(seconds, preds) {
+    observeInference(seconds, scored) {
       inference.observe(
         inference.series('', () => ({})),
         seconds,
       );
-      for (const p of preds) {
-        levels[p.level]++;
-        if (p.inconclusive !== undefined) inconclusive.count++;
+      for (let r = 0; r < scored.length; r++) {
+        levels[scored.level(r)]++;
+        if (scored.inconclusive(r) !== undefined) inconclusive.count++;
       }
     },
     observeShadow(serving, candidate) {

@@ -5,6 +5,7 @@ import { CRASH_LOOP_EXAMPLE, FEATURES, ORIGINAL_HEALTHY_EXAMPLE, riskLevel } fro
 import { Predictor } from '@aiops/model/predictor';
 import { readHeldoutSummary } from './evaluation.js';
 import { makeApp, type Harness } from '../test/harness.js';
+import type { RiskScorer } from './types.js';
 import { openApiValidator } from '../test/openapiValidator.js';
 
 let predictor: Predictor;
@@ -140,5 +141,45 @@ describe('POST /predict with the real model', () => {
     expect(res.body.evaluation.heldout.version).toBe(predictor.version);
     expect(res.body.evaluation.heldout.synthetic.model.rocAuc).toBeGreaterThan(0.9);
     expect(res.body.evaluation.heldout.realData.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('POST /predict answers written from the flat scored batch', () => {
+  /** The same model without `score`: the backend serialises prediction objects instead. */
+  const objectsOnly = (): RiskScorer => ({
+    version: predictor.version,
+    threshold: predictor.threshold,
+    backendName: predictor.backendName,
+    metadata: predictor.metadata,
+    predict: (rows, opts) => predictor.predict(rows, opts),
+  });
+  const withoutElapsed = (text: string): string => text.replace(/"elapsed_ms":[0-9.e+-]+,?/, '');
+  const rows = Array.from({ length: 1_200 }, (_, i) => ({
+    ...(i % 2 ? CRASH_LOOP_EXAMPLE : ORIGINAL_HEALTHY_EXAMPLE),
+    cpu_usage_pct: (i * 7) % 400,
+    http_p95_latency_seconds: (i % 13) / 4,
+    ...(i % 3 === 0
+      ? { baseline: { http_p95_latency_seconds: { p10: 0.1, p50: 0.2, p90: 0.3, slope: 0.01 } } }
+      : {}),
+  }));
+
+  it.each([
+    ['a single body', ORIGINAL_HEALTHY_EXAMPLE, ''],
+    ['a single body, top 3', CRASH_LOOP_EXAMPLE, '?explain=3'],
+    ['a batch written in one piece', { instances: rows.slice(0, 300) }, ''],
+    ['a batch streamed in pieces', { instances: rows }, '?explain=all'],
+    ['a streamed batch without explanations', { instances: rows }, '?explain=0'],
+  ])('gives the same bytes as the object path: %s', async (_name, body, query) => {
+    const fast = makeApp({ scorer: predictor });
+    const slow = makeApp({ scorer: objectsOnly() });
+    const a = await request(fast.app).post(`/predict${query}`).send(body).expect(200);
+    const b = await request(slow.app).post(`/predict${query}`).send(body).expect(200);
+    expect(a.headers['content-type']).toBe(b.headers['content-type']);
+    expect(withoutElapsed(a.text)).toBe(withoutElapsed(b.text));
+    const metric = /predictions_total\{level="(\w+)"\} (\d+)/g;
+    const counts = async (h: Harness): Promise<string[]> =>
+      [...(await h.metrics.registry.metrics()).matchAll(metric)].map((m) => m[0]);
+    expect(await counts(fast)).toHaveLength(4);
+    expect(await counts(fast)).toEqual(await counts(slow));
   });
 });

@@ -89,6 +89,11 @@ export async function startServer(
     const t1 = performance.now();
     for (const s of shadow ? [scorer, shadow] : [scorer]) {
       for (let i = 0; i < WARMUP_CALLS; i++) s.predict(i % 100 === 0 ? bigBatch() : WARMUP_ROWS);
+      // The path /predict takes when the scorer has it: flat arrays written as JSON text.
+      for (let i = 0; s.score !== undefined && i < WARMUP_CALLS; i++) {
+        const scored = s.score(i % 100 === 0 ? bigBatch() : WARMUP_ROWS);
+        for (let r = 0; r < scored.length; r++) scored.json(r);
+      }
     }
     const t2 = performance.now();
     model.setShadow(shadow);

@@ -1,4 +1,4 @@
-import type { FeatureInput, Prediction } from '@aiops/model';
+import type { FeatureInput, Prediction, RiskLevel } from '@aiops/model';
 
 /**
  * What the backend needs from a model: score rows synchronously, in order. The model
@@ -14,6 +14,24 @@ export interface RiskScorer {
   readonly metadata: object;
   /** `opts.explain`: how many contributions per row the caller wants (default all; 0: none). */
   predict(rows: readonly FeatureInput[], opts?: { explain?: number }): Prediction[];
+  /**
+   * Optional fast path: the same predictions kept in flat arrays, each row written as JSON text
+   * on demand (the model's `ScoredBatch`). Without it the backend serialises `predict`'s objects.
+   */
+  score?(rows: readonly FeatureInput[], opts?: { explain?: number }): ScoredRows;
+}
+
+/** What the metrics read of a scored batch: its size and each row's level and abstention. */
+export interface ScoredLevels {
+  readonly length: number;
+  level(r: number): RiskLevel;
+  inconclusive(r: number): string | undefined;
+}
+
+/** A scored batch that writes its rows as JSON text. */
+export interface ScoredRows extends ScoredLevels {
+  /** Row r as JSON, identical to `JSON.stringify` of its prediction; `extra` goes before the `}`. */
+  json(r: number, extra?: string): string;
 }
 
 /** Readiness of the process: `/readyz` answers 200 only in `ready`; `/predict` needs a scorer. */

@@ -2,7 +2,10 @@
  * Model benchmark, results in bench/results/<date>-model.json at the repository root:
  *
  * 1. `predict` with explanations for 1 row and for 10,000 rows, rows as the healer sends them
- *    (every feature and a baseline for every signal);
+ *    (every feature and a baseline for every signal): as prediction objects (`predict`), as the
+ *    flat ScoredBatch the backend's /predict uses (`score`, every row fully explained), and
+ *    `score` plus every row written as JSON text (what /predict sends); the same rows, measured
+ *    in alternating rounds in one run, wall clock and this process's CPU time per call;
  * 2. replay of one day × 50 deployments at 1-minute steps (72,000 rows): read the file, replay,
  *    write the output — the `npm run replay` path;
  * 3. the streaming export of 50 deployments × 14 days at 30 s (2 million rows) from a fake
@@ -33,23 +36,78 @@ const { values: args } = parseArgs({
   options: { 'skip-export': { type: 'boolean', default: false } },
 });
 
+interface Timing {
+  medianUs: number;
+  p95Us: number;
+  minUs: number;
+  /** CPU time of this process per call (user + system): less swayed by other work on the box. */
+  cpuMedianUs: number;
+  cpuMinUs: number;
+}
+
 /** Times `fn` in `rounds` rounds of `reps` calls; per-call statistics in microseconds. */
-function measure(
-  fn: () => void,
-  reps: number,
-  rounds: number,
-): { medianUs: number; p95Us: number; minUs: number } {
+function measure(fn: () => void, reps: number, rounds: number): Timing {
   for (let i = 0; i < Math.max(3, rounds / 5); i++) for (let r = 0; r < reps; r++) fn();
   const samples: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < rounds; i++) {
+    const c = process.cpuUsage();
     const t = process.hrtime.bigint();
     for (let r = 0; r < reps; r++) fn();
     samples.push(Number(process.hrtime.bigint() - t) / 1000 / reps);
+    const dc = process.cpuUsage(c);
+    cpu.push((dc.user + dc.system) / reps);
   }
   samples.sort((a, b) => a - b);
-  const at = (q: number): number =>
-    samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] as number;
-  return { medianUs: at(0.5), p95Us: at(0.95), minUs: at(0) };
+  cpu.sort((a, b) => a - b);
+  const at = (xs: number[], q: number): number =>
+    xs[Math.min(xs.length - 1, Math.floor(q * xs.length))] as number;
+  return {
+    medianUs: at(samples, 0.5),
+    p95Us: at(samples, 0.95),
+    minUs: at(samples, 0),
+    cpuMedianUs: at(cpu, 0.5),
+    cpuMinUs: at(cpu, 0),
+  };
+}
+
+/** Several functions timed in alternating rounds, so a noisy neighbour hits each about equally. */
+function measureSideBySide(
+  fns: Record<string, () => void>,
+  rounds: number,
+): Record<string, Timing> {
+  const names = Object.keys(fns);
+  const parts: Record<string, Timing[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (const n of names) measure(fns[n]!, 1, 3); // warm-up
+  for (let i = 0; i < rounds; i++) for (const n of names) parts[n]!.push(measure(fns[n]!, 1, 1));
+  const out: Record<string, Timing> = {};
+  for (const n of names) {
+    const xs = parts[n]!;
+    const pick = (f: (t: Timing) => number, q: number): number => {
+      const v = xs.map(f).sort((a, b) => a - b);
+      return v[Math.min(v.length - 1, Math.floor(q * v.length))] as number;
+    };
+    out[n] = {
+      medianUs: pick((t) => t.medianUs, 0.5),
+      p95Us: pick((t) => t.medianUs, 0.95),
+      minUs: pick((t) => t.minUs, 0),
+      cpuMedianUs: pick((t) => t.cpuMedianUs, 0.5),
+      cpuMinUs: pick((t) => t.cpuMinUs, 0),
+    };
+  }
+  return out;
+}
+
+/** A timing in milliseconds, for the 10,000-row figures. */
+function ms(t: Timing): Record<string, number> {
+  const r = (x: number): number => Math.round(x) / 1000;
+  return {
+    median: r(t.medianUs),
+    p95: r(t.p95Us),
+    min: r(t.minUs),
+    cpuMedian: r(t.cpuMedianUs),
+    cpuMin: r(t.cpuMinUs),
+  };
 }
 
 /** One deployment's minute-by-minute signals: a daily cycle, noise, and now and then a fault. */
@@ -102,13 +160,22 @@ for (const r of deploymentRows(rng, 240, 60, 1_700_000_000)) {
 }
 const many = Array.from({ length: 10_000 }, (_, i) => healerRows[120 + (i % 120)] as FeatureInput);
 const one = [healerRows[200] as FeatureInput];
+const loadBefore = os.loadavg()[0];
 const single = measure(() => predictor.predict(one), 1000, 200);
-const batch = measure(() => predictor.predict(many), 1, 30);
-const batchRiskOnly = measure(
-  () => {
-    for (const r of many) predictor.risk(r);
+let jsonBytes = 0;
+const tenK = measureSideBySide(
+  {
+    objects: () => void predictor.predict(many),
+    flat: () => void predictor.score(many),
+    json: () => {
+      const scored = predictor.score(many);
+      jsonBytes = 0;
+      for (let r = 0; r < scored.length; r++) jsonBytes += scored.json(r).length;
+    },
+    riskOnly: () => {
+      for (const r of many) predictor.risk(r);
+    },
   },
-  1,
   30,
 );
 
@@ -255,17 +322,14 @@ const result = {
   model: predictor.version,
   node: process.version,
   cpus: os.cpus().length,
-  loadAverage1m: os.loadavg()[0],
+  loadAverage1m: { before: loadBefore, after: os.loadavg()[0] },
   predictOneRowUs: single,
-  predict10kRowsWithExplanationsMs: {
-    median: batch.medianUs / 1000,
-    p95: batch.p95Us / 1000,
-    min: batch.minUs / 1000,
-  },
-  risk10kRowsWithoutExplanationsMs: {
-    median: batchRiskOnly.medianUs / 1000,
-    min: batchRiskOnly.minUs / 1000,
-  },
+  predict10kRowsWithExplanationsMs: ms(tenK.objects!),
+  score10kRowsWithExplanationsMs: ms(tenK.flat!),
+  score10kRowsWithExplanationsAsJsonMs: { ...ms(tenK.json!), jsonMb: jsonBytes / 2 ** 20 },
+  risk10kRowsWithoutExplanationsMs: ms(tenK.riskOnly!),
+  tenKNote:
+    'the same 10,000 healer rows (every feature, a baseline for every signal), every row explained in full (13 contributions), timed in 30 alternating rounds: objects = predict() building prediction objects; flat = score() into a ScoredBatch (what POST /predict computes); json = score() plus every row written as JSON text (what POST /predict sends); riskOnly = risk() per row, no explanation (replay)',
   replayOneDay50Deployments: {
     rows: replayRows,
     episodes,
@@ -273,7 +337,7 @@ const result = {
   },
   export50Deployments14Days: exportResult,
   budget: { predict10kRowsMs: 50, replaySeconds: 10, exportPeakRssMb: 1024 },
-  note: 'wall clock on a shared 2-core machine; loadAverage1m shows how busy it was, which inflates medians (minimums are closest to the uncontended cost)',
+  note: "wall clock on a shared 2-core machine; loadAverage1m shows how busy it was, which inflates medians (minimums are closest to the uncontended cost); cpu* is this process's CPU time per call, less swayed by neighbours",
 };
 predictor.dispose();
 const dir = path.join(ROOT, 'bench', 'results');

@@ -5,6 +5,7 @@ import type { FeatureInput, FeatureName, Prediction } from './schema.js';
 import { N_INPUTS } from './features/derive.js';
 import { readArtifact, ArtifactError, type ModelMetadata } from './artifact.js';
 import { Scorer, PredictInputError, type PredictOptions, type RiskOnly } from './scoring/scorer.js';
+import type { ScoredBatch } from './scoring/scoredBatch.js';
 import type { MlpWeights } from './network/monotoneMlp.js';
 import { selectBackend, tf, type Engine } from './tf.js';
 
@@ -135,6 +136,14 @@ export class Predictor {
    */
   predict(rows: readonly FeatureInput[], opts?: PredictOptions): Prediction[] {
     return this.scorer.predict(rows, opts);
+  }
+
+  /**
+   * The same predictions as `predict`, kept in flat arrays: the backend writes them as JSON text
+   * straight from there (`ScoredBatch.json`), without an object per row.
+   */
+  score(rows: readonly FeatureInput[], opts?: PredictOptions): ScoredBatch {
+    return this.scorer.score(rows, opts);
   }
 
   /** The risk of one row without the explanation (replay). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { MonotoneMlp, type MlpWeights } from './monotoneMlp.js';
 import { Rng } from '../rng.js';
+import { referenceAttribution, referenceLogit } from './referenceMlp.js';
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
@@ -56,6 +57,41 @@ describe('MonotoneMlp', () => {
       expect(out.reduce((s, x) => s + x, 0)).toBeCloseTo(delta, 12);
       const brute = bruteForce(m, z, zr, 1.3, -0.2);
       out.forEach((x, i) => expect(Math.abs(x - brute[i]!)).toBeLessThan(1e-3));
+    }
+  });
+
+  it.each([
+    ['19 inputs, 32 units (the served shape)', 19, 32],
+    ["odd sizes (the blocked loops' remainders)", 7, 5],
+    ['one input, one unit', 1, 1],
+  ])('agrees with the plain reference implementation within 1e-12: %s', (_name, inSize, hidden) => {
+    const rng = new Rng(17);
+    for (let trial = 0; trial < 200; trial++) {
+      const w = randomNet(rng, inSize, hidden);
+      const m = new MonotoneMlp(w);
+      const point = (): Float64Array =>
+        Float64Array.from({ length: inSize }, () =>
+          rng.chance(0.2) ? 0 : rng.chance(0.1) ? 4 : rng.uniform(-4, 4),
+        );
+      const z = point();
+      // Edge cases among the references: the point itself, zero, and a few inputs unchanged.
+      const zr =
+        trial % 10 === 0
+          ? Float64Array.from(z)
+          : trial % 10 === 1
+            ? new Float64Array(inSize)
+            : point();
+      if (trial % 10 === 2) zr.set(z.subarray(0, Math.ceil(inSize / 2)));
+      const out = new Float64Array(inSize);
+      const logit = m.attribute(z, zr, 1.7, -0.4, out);
+      const ref = referenceAttribution(w, Array.from(z), Array.from(zr), 1.7, -0.4);
+      expect(Math.abs(logit - ref.logit)).toBeLessThan(1e-12);
+      expect(Math.abs(m.lastRefLogit - ref.refLogit)).toBeLessThan(1e-12);
+      expect(Math.abs(m.logit(z) - referenceLogit(w, Array.from(z)))).toBeLessThan(1e-12);
+      ref.attributions.forEach((x, i) =>
+        expect(Math.abs((out[i] as number) - x)).toBeLessThan(1e-12),
+      );
+      for (let i = 0; i < inSize; i++) if (z[i] === zr[i]) expect(out[i]).toBe(0);
     }
   });
 

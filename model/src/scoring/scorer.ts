@@ -9,12 +9,9 @@
 import {
   BASELINE_FEATURES,
   FEATURES,
-  riskLevel,
-  type Contribution,
   type FeatureInput,
   type FeatureName,
   type Prediction,
-  type PredictionLayers,
   type RiskLayer,
 } from '../schema.js';
 import {
@@ -26,10 +23,26 @@ import {
   N_FEATURES,
   N_INPUTS,
   derive,
-  imputedNames,
   type Stats,
 } from '../features/derive.js';
 import { MonotoneMlp, type MlpWeights } from '../network/monotoneMlp.js';
+import {
+  AT_CONTRIBUTION,
+  AT_IMPUTED,
+  AT_LAYER,
+  AT_MODEL_RISK,
+  AT_RANKING,
+  AT_REFERENCE,
+  AT_REFERENCE_RISK,
+  AT_RISK,
+  AT_VALUE,
+  LAYER_MODEL,
+  LAYER_OWN_NORMAL,
+  LAYER_SLO,
+  ROW_BYTES,
+  ROW_DOUBLES,
+  ScoredBatch,
+} from './scoredBatch.js';
 import { evaluateSlo } from '../slo/burnRate.js';
 import {
   DEFAULT_OWN_NORMAL,
@@ -78,7 +91,6 @@ const ERR = FEATURE_INDEX.http_5xx_error_rate;
 const STATS_P95 = BASELINE_FEATURES.indexOf('http_p95_latency_seconds');
 const STATS_ERR = BASELINE_FEATURES.indexOf('http_5xx_error_rate');
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
-const NOTHING_IMPUTED = Object.freeze([]) as unknown as FeatureName[];
 
 /** The fields of a prediction that replay and evaluation read, without the explanation. */
 export interface RiskOnly {
@@ -109,12 +121,13 @@ export class Scorer {
   private readonly margin: number;
   /** The own-normal layer's rule, or false (off). */
   ownNormal: OwnNormalRule | false;
+  /** `{"version":…}` as JSON, written into every answer. */
+  private readonly modelJson: string;
   private readonly d = new Derivation();
   private readonly z = new Float64Array(N_INPUTS);
   private readonly zr = new Float64Array(N_INPUTS);
   private readonly attr = new Float64Array(N_INPUTS);
   private readonly contrib = new Float64Array(N_FEATURES);
-  private readonly order = new Int32Array(N_FEATURES);
   private readonly magnitude = new Float64Array(N_FEATURES);
 
   constructor(spec: ScorerSpec) {
@@ -144,6 +157,7 @@ export class Scorer {
     this.b = spec.calibration.b;
     this.margin = spec.oodMargin;
     this.ownNormal = spec.ownNormal ?? DEFAULT_OWN_NORMAL;
+    this.modelJson = `{"version":${JSON.stringify(this.version)}}`;
   }
 
   /** The own-normal layer's verdict on the last prepared row. */
@@ -202,8 +216,17 @@ export class Scorer {
       }
       throw err;
     }
-    this.standardise(this.d.x, this.z);
-    this.standardise(this.d.ref, this.zr);
+    // Both points in one pass (what `standardise` does to each).
+    const { mean, std, clip: c, z, zr } = this;
+    const { x, ref } = this.d;
+    for (let i = 0; i < N_INPUTS; i++) {
+      const m = mean[i] as number;
+      const sd = std[i] as number;
+      const v = ((x[i] as number) - m) / sd;
+      const w = ((ref[i] as number) - m) / sd;
+      z[i] = v > c ? c : v < -c ? -c : v;
+      zr[i] = w > c ? c : w < -c ? -c : w;
+    }
   }
 
   /** The model layer's risk of one row, its reference risk, and the per-input attributions (in `attr`). */
@@ -229,69 +252,64 @@ export class Scorer {
    * model layer (every feature's contribution, largest |contribution| first).
    */
   predict(rows: readonly FeatureInput[], opts: PredictOptions = {}): Prediction[] {
-    const out: Prediction[] = new Array(rows.length);
-    const model = Object.freeze({ version: this.version });
-    const { d, contrib, order, magnitude } = this;
+    return this.score(rows, opts).predictions();
+  }
+
+  /**
+   * Scores validated rows into flat arrays (no object per row): the same verdicts and explanations
+   * as `predict`, which builds its objects from this; the backend writes it as JSON directly.
+   */
+  score(rows: readonly FeatureInput[], opts: PredictOptions = {}): ScoredBatch {
+    const n = rows.length;
     const top = Math.max(0, Math.min(N_FEATURES, opts.explain ?? N_FEATURES));
-    for (let r = 0; r < rows.length; r++) {
+    const out = new ScoredBatch(n, top, this.threshold, this.version, this.modelJson);
+    const { d, contrib, magnitude, a, b, mlp } = this;
+    const { numbers, bytes } = out;
+    for (let r = 0; r < n; r++) {
       const row = rows[r] as FeatureInput;
       this.prepare(row, r);
+      const at = r * ROW_DOUBLES;
+      const rank = r * ROW_BYTES + AT_RANKING;
       let risk: number;
       let refRisk: number;
       if (top === 0) {
         // No explanation wanted: the two forward passes, no attribution.
-        risk = sigmoid(this.a * this.mlp.logit(this.z) + this.b);
-        refRisk = sigmoid(this.a * this.mlp.logit(this.zr) + this.b);
-        contrib.fill(0);
+        risk = sigmoid(a * mlp.logitPair(this.z, this.zr) + b);
+        refRisk = sigmoid(a * mlp.lastRefLogit + b);
       } else {
         ({ risk, refRisk } = this.modelRisk());
         this.sumByFeature();
-      }
-      // Insertion sort of the feature indices by |contribution|.
-      for (let i = 0; i < N_FEATURES; i++) {
-        const c = contrib[i] as number;
-        const m = c < 0 ? -c : c;
-        let j = i;
-        while (j > 0 && (magnitude[j - 1] as number) < m) {
-          magnitude[j] = magnitude[j - 1] as number;
-          order[j] = order[j - 1] as number;
-          j--;
+        // Insertion sort of the feature indices by |contribution|.
+        for (let i = 0; i < N_FEATURES; i++) {
+          const c = contrib[i] as number;
+          const m = c < 0 ? -c : c;
+          numbers[at + AT_CONTRIBUTION + i] = c;
+          let j = i;
+          while (j > 0 && (magnitude[j - 1] as number) < m) {
+            magnitude[j] = magnitude[j - 1] as number;
+            bytes[rank + j] = bytes[rank + j - 1] as number;
+            j--;
+          }
+          magnitude[j] = m;
+          bytes[rank + j] = i;
         }
-        magnitude[j] = m;
-        order[j] = i;
       }
-      const explanation: Contribution[] = new Array(top);
-      for (let j = 0; j < top; j++) {
-        const i = order[j] as number;
-        explanation[j] = {
-          feature: NAMES[i] as FeatureName,
-          value: d.raw[i] as number,
-          contribution: contrib[i] as number,
-          reference: d.refRaw[i] as number,
-        };
+      const { raw, refRaw } = d;
+      for (let i = 0; i < N_FEATURES; i++) {
+        numbers[at + AT_VALUE + i] = raw[i] as number;
+        numbers[at + AT_REFERENCE + i] = refRaw[i] as number;
       }
-      const ood = this.outOfDistribution(d.x);
+      numbers[at + AT_IMPUTED] = d.imputedMask;
       const slo = evaluateSlo(row.slo);
       const own = this.ownNormalVerdict();
-      const layer = layerOf(slo.fired, own.fired);
-      const overall = layer === 'model' ? risk : 1;
-      const layers: PredictionLayers = {
-        model: { risk, reference_risk: refRisk, abstained: ood ?? null },
-        slo: { fired: slo.fired, rule: slo.rule, reason: slo.reason },
-        own_normal: { fired: own.fired, signal: own.signal, reason: own.reason },
-      };
-      const p: Prediction = {
-        risk: overall,
-        level: riskLevel(overall),
-        threshold: this.threshold,
-        explanation,
-        imputed: d.imputedMask === 0 ? NOTHING_IMPUTED : imputedNames(d.imputedMask),
-        model,
-        layer,
-        layers,
-      };
-      if (ood !== undefined && layer === 'model') p.inconclusive = ood;
-      out[r] = p;
+      const layer = slo.fired ? LAYER_SLO : own.fired ? LAYER_OWN_NORMAL : LAYER_MODEL;
+      out.abstained[r] = this.outOfDistribution(d.x) ?? null;
+      out.slo[r] = slo;
+      out.ownNormal[r] = own;
+      bytes[r * ROW_BYTES + AT_LAYER] = layer;
+      numbers[at + AT_MODEL_RISK] = risk;
+      numbers[at + AT_REFERENCE_RISK] = refRisk;
+      numbers[at + AT_RISK] = layer === LAYER_MODEL ? risk : 1;
     }
     return out;
   }

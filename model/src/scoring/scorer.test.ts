@@ -1,0 +1,281 @@
+/**
+ * The optimised scoring path (fused network passes, flat ScoredBatch, JSON written without
+ * objects) against a straightforward reference built from the same artifact: plain loops,
+ * segment-by-segment integrated gradients, one object per row. Random and edge-case rows; risk,
+ * explanations, layers and abstentions must agree within 1e-12.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Predictor } from '../predictor.js';
+import {
+  BASELINE_FEATURES,
+  CRASH_LOOP_EXAMPLE,
+  FEATURES,
+  ORIGINAL_HEALTHY_EXAMPLE,
+  SLO_WINDOWS,
+  riskLevel,
+  type BaselineContext,
+  type FeatureInput,
+  type FeatureName,
+  type Prediction,
+} from '../schema.js';
+import { Derivation, INPUT_OWNER, N_FEATURES, derive, type Stats } from '../features/derive.js';
+import { referenceAttribution } from '../network/referenceMlp.js';
+import { evaluateSlo } from '../slo/burnRate.js';
+import { DEFAULT_OWN_NORMAL, evaluateOwnNormal } from '../ownNormal/ownNormal.js';
+import { Rng } from '../rng.js';
+
+let predictor: Predictor;
+beforeAll(async () => {
+  predictor = await Predictor.load({ engine: 'cpu' });
+});
+afterAll(() => predictor.dispose());
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const TOL = 1e-12;
+
+/** One row scored the plain way, from the artifact's metadata and weights. */
+function referencePredict(p: Predictor, row: FeatureInput): Prediction {
+  const meta = p.metadata;
+  const { a, b } = meta.calibration;
+  const d = new Derivation();
+  derive(row, d);
+  const standardise = (x: Float64Array): number[] =>
+    meta.inputs.map((m, i) => {
+      const v = ((x[i] as number) - m.mean) / (m.std > 0 ? m.std : 1);
+      return Math.max(-meta.clip, Math.min(meta.clip, v));
+    });
+  const ig = referenceAttribution(p.scorer.mlp.weights, standardise(d.x), standardise(d.ref), a, b);
+  const byFeature = new Array<number>(N_FEATURES).fill(0);
+  ig.attributions.forEach((x, i) => {
+    const o = INPUT_OWNER[i] as number;
+    byFeature[o] = (byFeature[o] as number) + x;
+  });
+  const explanation = FEATURES.map((f, i) => ({
+    feature: f.name as FeatureName,
+    value: d.raw[i] as number,
+    contribution: byFeature[i] as number,
+    reference: d.refRaw[i] as number,
+  })).sort((x, y) => Math.abs(y.contribution) - Math.abs(x.contribution));
+  const ood = meta.inputs.findIndex((m, i) => {
+    const v = d.x[i] as number;
+    const slack = meta.ood.margin * (m.hi - m.lo);
+    return v < m.lo - slack || (m.monotone === 0 && v > m.hi + slack);
+  });
+  const slo = evaluateSlo(row.slo);
+  const stats = (f: (typeof BASELINE_FEATURES)[number]): Stats =>
+    d.stats[BASELINE_FEATURES.indexOf(f)] as Stats;
+  const rawOf = (name: FeatureName): number =>
+    d.raw[FEATURES.findIndex((f) => f.name === name)] as number;
+  const own = evaluateOwnNormal(
+    rawOf('http_p95_latency_seconds'),
+    stats('http_p95_latency_seconds'),
+    rawOf('http_5xx_error_rate'),
+    stats('http_5xx_error_rate'),
+    DEFAULT_OWN_NORMAL,
+  );
+  const layer = slo.fired ? 'slo' : own.fired ? 'own_normal' : 'model';
+  const modelRisk = sigmoid(a * ig.logit + b);
+  const risk = layer === 'model' ? modelRisk : 1;
+  return {
+    risk,
+    level: riskLevel(risk),
+    threshold: meta.threshold,
+    explanation,
+    imputed: FEATURES.filter((f, i) => d.imputedMask & (1 << i)).map((f) => f.name),
+    model: { version: meta.version },
+    layer,
+    layers: {
+      model: {
+        risk: modelRisk,
+        reference_risk: sigmoid(a * ig.refLogit + b),
+        // The reason's wording is the scorer's; the reference only knows which input broke the range.
+        abstained: ood < 0 ? null : (meta.inputs[ood]?.name as string),
+      },
+      slo: { fired: slo.fired, rule: slo.rule, reason: slo.reason },
+      own_normal: { fired: own.fired, signal: own.signal, reason: own.reason },
+    },
+    ...(ood >= 0 && layer === 'model' ? { inconclusive: meta.inputs[ood]?.name as string } : {}),
+  };
+}
+
+/** Throws, naming the row and the field, where the fast prediction strays from the reference. */
+function expectClose(fast: Prediction, ref: Prediction, where: string): void {
+  const fail = (what: string, x: unknown, y: unknown): never => {
+    throw new Error(`${where} ${what}: ${JSON.stringify(x)} vs reference ${JSON.stringify(y)}`);
+  };
+  const near = (x: number, y: number, what: string): void => {
+    if (!(Math.abs(x - y) <= TOL)) fail(what, x, y);
+  };
+  const same = (x: unknown, y: unknown, what: string): void => {
+    if (JSON.stringify(x) !== JSON.stringify(y)) fail(what, x, y);
+  };
+  near(fast.risk, ref.risk, 'risk');
+  same(fast.level, ref.level, 'level');
+  same(fast.layer, ref.layer, 'layer');
+  same(fast.imputed, ref.imputed, 'imputed');
+  near(fast.layers!.model.risk, ref.layers!.model.risk, 'model risk');
+  near(fast.layers!.model.reference_risk, ref.layers!.model.reference_risk, 'reference risk');
+  same(fast.layers!.slo, ref.layers!.slo, 'slo layer');
+  same(fast.layers!.own_normal, ref.layers!.own_normal, 'own-normal layer');
+  const abstained = fast.layers!.model.abstained;
+  same(
+    abstained === null ? null : abstained.split(' = ')[0],
+    ref.layers!.model.abstained,
+    'abstained',
+  );
+  same(fast.inconclusive?.split(' = ')[0], ref.inconclusive, 'inconclusive');
+  // Every feature once, with the reference's value, start and contribution; ranked by |c|
+  // (features whose |c| differ by less than the tolerance may swap places).
+  same(fast.explanation.length, ref.explanation.length, 'explanation length');
+  const refByFeature = new Map(ref.explanation.map((c) => [c.feature, c]));
+  let previous = Infinity;
+  for (const c of fast.explanation) {
+    const r = refByFeature.get(c.feature);
+    if (r === undefined) return fail('explained feature', c.feature, null);
+    same(c.value, r.value, `value of ${c.feature}`);
+    same(c.reference, r.reference, `reference of ${c.feature}`);
+    near(c.contribution, r.contribution, `contribution of ${c.feature}`);
+    if (Math.abs(c.contribution) > previous + TOL) fail('ranking', c.feature, previous);
+    previous = Math.abs(c.contribution);
+  }
+}
+
+/** A random valid row: values anywhere in range (ends included), baselines and SLO windows at times. */
+function randomRow(rng: Rng): FeatureInput {
+  const row: Partial<Record<FeatureName, number>> = {};
+  for (const f of FEATURES) {
+    if (!f.required && rng.chance(0.2)) continue;
+    const k = rng.next();
+    const wide = f.max - f.min > 100 && f.min >= 0;
+    row[f.name] =
+      k < 0.05
+        ? f.min
+        : k < 0.1
+          ? f.max
+          : wide
+            ? Math.min(f.max, rng.logUniform(1e-3, f.max + 1e-3) - 1e-3)
+            : rng.uniform(f.min, f.max);
+  }
+  const out = row as FeatureInput;
+  if (rng.chance(0.7)) {
+    const ctx: Record<string, Record<string, number>> = {};
+    for (const f of BASELINE_FEATURES) {
+      if (rng.chance(0.3)) continue;
+      const spec = FEATURES.find((x) => x.name === f)!;
+      const v = row[f] ?? spec.default;
+      // Half near the current value (small changes), half anywhere.
+      const p50 = rng.chance(0.5)
+        ? v * rng.uniform(0.5, 1.5)
+        : spec.max - spec.min > 100
+          ? rng.logUniform(1e-3, Math.min(spec.max, 1e9))
+          : rng.uniform(spec.min, spec.max);
+      const s: Record<string, number> = { p50 };
+      if (rng.chance(0.8)) s.p10 = p50 * rng.uniform(0.3, 1);
+      if (rng.chance(0.8)) s.p90 = p50 * rng.uniform(1, 3);
+      if (rng.chance(0.5)) s.slope = rng.normal() * p50 * 0.05;
+      if (rng.chance(0.5)) s.recent = v * rng.uniform(0.8, 1.2);
+      if (rng.chance(0.5)) s.last_week = p50 * rng.uniform(0.5, 2);
+      ctx[f] = s;
+    }
+    out.baseline = ctx as BaselineContext;
+  }
+  if (rng.chance(0.3)) {
+    const windows: Record<string, Record<string, number>> = {};
+    for (const w of SLO_WINDOWS) {
+      if (rng.chance(0.2)) continue;
+      windows[w] = {
+        error_ratio: rng.chance(0.5) ? rng.uniform(0, 0.05) : rng.uniform(0, 1),
+        requests: rng.logUniform(1, 1e6),
+        p95_seconds: rng.uniform(0, 3),
+      };
+    }
+    out.slo = {
+      ...(rng.chance(0.8) ? { availability: rng.uniform(0.9, 0.9999) } : {}),
+      ...(rng.chance(0.5) ? { latency_p95_seconds: rng.uniform(0.1, 2) } : {}),
+      windows,
+    };
+  }
+  return out;
+}
+
+/** Rows at the edges: ends of every range, no change from the normal, zero spreads, bare bodies. */
+function edgeRows(): FeatureInput[] {
+  const at = (pick: (f: (typeof FEATURES)[number]) => number): FeatureInput =>
+    Object.fromEntries(FEATURES.map((f) => [f.name, pick(f)])) as unknown as FeatureInput;
+  const min = at((f) => f.min);
+  const max = at((f) => f.max);
+  const defaults = at((f) => f.default);
+  const still: BaselineContext = {};
+  for (const f of BASELINE_FEATURES) {
+    const v = defaults[f] as number;
+    still[f] = { p10: v, p50: v, p90: v, recent: v, last_week: v, slope: 0 };
+  }
+  return [
+    ORIGINAL_HEALTHY_EXAMPLE,
+    CRASH_LOOP_EXAMPLE,
+    min,
+    max,
+    defaults,
+    { ...defaults, baseline: still },
+    { ...max, baseline: still },
+    { ...min, baseline: still },
+    {
+      ...defaults,
+      slo: {
+        availability: 0.999,
+        windows: Object.fromEntries(
+          SLO_WINDOWS.map((w) => [w, { error_ratio: 0.5, requests: 1e4, p95_seconds: 1 }]),
+        ),
+      },
+    },
+  ];
+}
+
+describe('the optimised scoring path against the plain reference', () => {
+  const rng = new Rng(2026);
+  const rows = [...edgeRows(), ...Array.from({ length: 3000 }, () => randomRow(rng))];
+
+  it('agrees on risk, explanations, layers and abstentions within 1e-12 (random and edge rows)', () => {
+    const fast = predictor.predict(rows);
+    const seen = { abstained: 0, slo: 0, own_normal: 0, model: 0 };
+    rows.forEach((row, r) => {
+      const p = fast[r] as Prediction;
+      seen[p.layer!]++;
+      if (p.layers!.model.abstained !== null) seen.abstained++;
+      expectClose(p, referencePredict(predictor, row), `row ${r}`);
+    });
+    // The rows reach every layer and the guard rail, so each branch was compared.
+    for (const n of Object.values(seen)) expect(n).toBeGreaterThan(10);
+  });
+
+  it('explains the top k of the same ranking, and skips the attribution at explain 0', () => {
+    const all = predictor.predict(rows.slice(0, 500));
+    const top3 = predictor.predict(rows.slice(0, 500), { explain: 3 });
+    const none = predictor.predict(rows.slice(0, 500), { explain: 0 });
+    const differ = all.filter(
+      (p, r) =>
+        JSON.stringify(top3[r]) !==
+          JSON.stringify({ ...p, explanation: p.explanation.slice(0, 3) }) ||
+        JSON.stringify(none[r]) !== JSON.stringify({ ...p, explanation: [] }),
+    );
+    expect(differ).toEqual([]);
+  });
+
+  it('writes each scored row as the same JSON text as JSON.stringify of its prediction', () => {
+    for (const explain of [undefined, 3, 0]) {
+      const batch = predictor.score(rows, { explain });
+      const objects = predictor.predict(rows, { explain });
+      expect(batch.length).toBe(rows.length);
+      const differ = objects.filter(
+        (p, r) =>
+          batch.json(r) !== JSON.stringify(p) ||
+          batch.level(r) !== p.level ||
+          batch.inconclusive(r) !== p.inconclusive,
+      );
+      expect(differ).toEqual([]);
+      expect(batch.json(0, ',"elapsed_ms":1.5')).toBe(
+        JSON.stringify({ ...objects[0], elapsed_ms: 1.5 }),
+      );
+    }
+  });
+});

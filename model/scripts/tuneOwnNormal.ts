@@ -22,11 +22,25 @@ const { values: raw } = parseArgs({
 });
 const values = resolvePaths(raw, ['nezha', 'write', 'dir']);
 
-/** The grid, fixed before looking at the results. */
+/**
+ * The grid: spreads above the normal × multiples of the upper normal (p90), with and without the
+ * CPU saturation check (80 % of the limit, the usual USE alert). The absolute floors and the
+ * memory forecast (exhausted within the model's 5-minute horizon) are physical constants, not
+ * tuned (Nezha has no memory growth signal).
+ */
 export const RULES: Record<string, OwnNormalRule | false> = { off: false };
-for (const z of [4, 6, 8])
-  for (const ratio of [1.3, 1.5, 2])
-    RULES[`z${z}-x${ratio}`] = { z, ratio, minLatencyRiseSeconds: 0.05, minErrorRise: 0.02 };
+for (const cpuSaturationPct of [0, 80])
+  for (const z of [3, 4, 6])
+    for (const ratio of [1.5, 2, 3])
+      RULES[`z${z}-x${ratio}${cpuSaturationPct ? `-cpu${cpuSaturationPct}` : ''}`] = {
+        z,
+        ratio,
+        minLatencyRiseSeconds: 0.05,
+        minErrorRise: 0.02,
+        cpuSaturationPct,
+        memoryExhaustionMinutes: 5,
+        minMemoryGrowthPerMin: 0.1,
+      };
 
 const days = await discoverDays(values.nezha ?? process.env.NEZHA_DIR ?? DEFAULT_NEZHA_DIR);
 const p = await Predictor.load({ engine: 'cpu', ...(values.dir ? { dir: values.dir } : {}) });

@@ -294,7 +294,7 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
             own_normal: {
               type: 'object',
               description:
-                "The own-normal layer: fires (risk 1, layer `own_normal`) when p95 latency or the 5xx ratio is far above the deployment's own baseline, or CPU is pinned at its limit when that is not its normal (these need `baseline`), or memory growth exhausts the limit within 5 minutes.",
+                "The own-normal layer: fires (risk 1, layer `own_normal`) when p95 latency or the 5xx ratio is far above the deployment's own baseline, or CPU is pinned at its limit when that is not its normal (these need `baseline`), or memory growth exhausts the limit within 2 minutes.",
               properties: {
                 fired: { type: 'boolean' },
                 signal: {

@@ -320,7 +320,7 @@ describe('Predictor on the committed artifact', () => {
       expect(p!.risk).toBe(1);
       expect(p!.layer).toBe('own_normal');
       expect(p!.layers!.own_normal!.signal).toBe('memory_growth_ratio_per_min');
-      expect(p!.layers!.own_normal!.reason).toMatch(/exhausted in 1\.07 min \(≤ 5\)/);
+      expect(p!.layers!.own_normal!.reason).toMatch(/exhausted in 1\.07 min \(≤ 2\)/);
     }
     expect(slow!.layer).toBe('model');
     expect(jvm!.layer).toBe('model');

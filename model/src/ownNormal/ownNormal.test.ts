@@ -6,10 +6,11 @@ import type { Stats } from '../features/derive.js';
 const RULE: OwnNormalRule = {
   z: 6,
   ratio: 1.5,
+  ratioOf: 'p90',
   minLatencyRiseSeconds: 0.05,
   minErrorRise: 0.02,
   cpuSaturationPct: 80,
-  memoryExhaustionMinutes: 5,
+  memoryExhaustionMinutes: 2,
   minMemoryGrowthPerMin: 0.1,
 };
 const stats = (median: number, up: number, week = NaN): Stats => ({
@@ -87,10 +88,16 @@ describe('own-normal layer', () => {
     ['a long-tailed p95 far past its p90, at 3 spreads', 6.25, { z: 3, ratio: 2 }, true],
     ['the same jump falls short of 6 spreads', 6.25, { z: 6, ratio: 2 }, false],
     ['a long-tailed p95 within 2× its p90 is its normal straying', 3.9, { z: 3, ratio: 2 }, false],
+    [
+      'judged against its median instead, the same 3.9 s fires',
+      3.9,
+      { z: 2, ratio: 2, ratioOf: 'median' },
+      true,
+    ],
   ])('%s', (_name, p95, over, fired) => {
     const v = evaluateOwnNormal(p95, TAIL, 0, ERR, { ...RULE, ...over });
     expect(v.fired).toBe(fired);
-    if (fired) expect(v.reason).toMatch(/its normal p90 2\.59 s/);
+    if (fired) expect(v.reason).toMatch(/its normal (p90 2\.59|median 0\.800) s/);
   });
 
   const CPU_QUIET = stats(20, 5); // normally 20 %, p90 about 26 % of its limit
@@ -116,11 +123,26 @@ describe('own-normal layer', () => {
   it.each<[string, number, number, boolean]>([
     ['a leak filling half its limit a minute, at 52 %', 0.52, 0.45, true],
     ['a slow leak: 10 %/min from 40 % takes 6 min', 0.4, 0.1, false],
+    ['a step of 12 %/min from 54 % would take 3.8 min', 0.54, 0.12, false],
     ['a JVM at 95 % whose GC sawtooth reads +5 %/min', 0.95, 0.05, false],
     ['memory shrinking', 0.9, -0.3, false],
     ['no growth reading', 0.9, NaN, false],
   ])('memory: %s', (_name, ratio, growth, fired) => {
     const v = evaluateOwnNormal(0.2, NONE, 0, NONE, RULE, NaN, NONE, ratio, growth);
+    // Known to sit at 50–60 %: 52 % is within its normal, so the same reading is a refill, not a leak.
+    const usual = evaluateOwnNormal(
+      0.2,
+      NONE,
+      0,
+      NONE,
+      RULE,
+      NaN,
+      NONE,
+      ratio,
+      growth,
+      stats(0.55, 0.04),
+    );
+    expect(usual.fired).toBe(false);
     expect(v.fired).toBe(fired);
     expect(v.signal).toBe(fired ? 'memory_growth_ratio_per_min' : null);
     if (fired)

@@ -81,6 +81,7 @@ const CPU = FEATURE_INDEX.cpu_usage_pct;
 const STATS_CPU = BASELINE_FEATURES.indexOf('cpu_usage_pct');
 const MEM_RATIO = FEATURE_INDEX.memory_limit_ratio;
 const MEM_GROWTH = FEATURE_INDEX.memory_growth_ratio_per_min;
+const STATS_MEM_RATIO = BASELINE_FEATURES.indexOf('memory_limit_ratio');
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const NOTHING_IMPUTED = Object.freeze([]) as unknown as FeatureName[];
 
@@ -164,6 +165,7 @@ export class Scorer {
       stats[STATS_CPU] as Stats,
       raw[MEM_RATIO] as number,
       raw[MEM_GROWTH] as number,
+      stats[STATS_MEM_RATIO] as Stats,
     );
   }
 

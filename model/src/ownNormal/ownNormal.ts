@@ -24,7 +24,7 @@
  * off.
  */
 import type { Stats } from '../features/derive.js';
-import { zOf } from '../features/derive.js';
+import { Q90_SIGMA, newStats, zOf } from '../features/derive.js';
 
 export interface OwnNormalRule {
   /** Robust spreads ((p90 − p50) / 1.28) above the normal. */
@@ -93,16 +93,7 @@ const WITHIN: OwnNormalVerdict = Object.freeze({
   signal: null,
   reason: 'latency, errors and CPU within their own normal',
 });
-/** The 10th and 90th percentiles of a normal distribution are 1.2816 σ from its median. */
-const Q90_SIGMA = 1.2816;
-const NO_STATS: Stats = Object.freeze({
-  median: NaN,
-  down: NaN,
-  up: NaN,
-  week: NaN,
-  recent: NaN,
-  slope: NaN,
-});
+const NO_STATS: Stats = Object.freeze(newStats());
 
 /** The normal level: the trailing median, or last week's when that is higher (a daily peak). */
 const normalOf = (s: Stats): number => (s.week === s.week ? Math.max(s.median, s.week) : s.median);

@@ -308,6 +308,25 @@ describe('Predictor on the committed artifact', () => {
     }
   });
 
+  it('acts on a fast memory leak before the OOM kill, with or without a baseline; a slow leak or a steady JVM is left to the model', () => {
+    const leak = { memory_limit_ratio: 0.52, memory_growth_ratio_per_min: 0.45 }; // full in ~1 min
+    const [fresh, known, slow, jvm] = predictor.predict([
+      { ...healthy, ...leak },
+      withNormal(healthy, leak),
+      { ...healthy, memory_limit_ratio: 0.4, memory_growth_ratio_per_min: 0.05 },
+      { ...healthy, memory_limit_ratio: 0.85, memory_growth_ratio_per_min: 0.02 },
+    ]);
+    for (const p of [fresh, known]) {
+      expect(p!.risk).toBe(1);
+      expect(p!.layer).toBe('own_normal');
+      expect(p!.layers!.own_normal!.signal).toBe('memory_growth_ratio_per_min');
+      expect(p!.layers!.own_normal!.reason).toMatch(/exhausted in 1\.07 min \(≤ 2\)/);
+    }
+    expect(slow!.layer).toBe('model');
+    expect(jvm!.layer).toBe('model');
+    expect(jvm!.risk).toBeLessThan(0.8);
+  });
+
   it('ORs in the SLO layer: a fast burn sets risk 1 and names the rule; an idle service needs enough requests', () => {
     const burn = {
       '1h': { error_ratio: 0.03, requests: 10_000 },

@@ -173,7 +173,7 @@ export const SPREAD_FLOOR: Record<BaselineFeatureName, number> = {
 };
 export const REL_FLOOR = 0.05;
 /** The 10th and 90th percentiles of a normal distribution are 1.2816 σ from its median. */
-const Q90_SIGMA = 1.2816;
+export const Q90_SIGMA = 1.2816;
 /** Latency ratios are taken on p95 + this, so near-zero latencies do not explode. */
 const LAT_EPS = 0.005;
 
@@ -220,7 +220,8 @@ export interface Stats {
   recent: number;
   slope: number;
 }
-const newStats = (): Stats => ({
+/** Statistics of no baseline (every field NaN). */
+export const newStats = (): Stats => ({
   median: NaN,
   down: NaN,
   up: NaN,

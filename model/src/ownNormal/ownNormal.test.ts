@@ -3,7 +3,16 @@ import fc from 'fast-check';
 import { evaluateOwnNormal, type OwnNormalRule } from './ownNormal.js';
 import type { Stats } from '../features/derive.js';
 
-const RULE: OwnNormalRule = { z: 6, ratio: 1.5, minLatencyRiseSeconds: 0.05, minErrorRise: 0.02 };
+const RULE: OwnNormalRule = {
+  z: 6,
+  ratio: 1.5,
+  ratioOf: 'p90',
+  minLatencyRiseSeconds: 0.05,
+  minErrorRise: 0.02,
+  cpuSaturationPct: 80,
+  memoryExhaustionMinutes: 2,
+  minMemoryGrowthPerMin: 0.1,
+};
 const stats = (median: number, up: number, week = NaN): Stats => ({
   median,
   down: up,
@@ -72,7 +81,77 @@ describe('own-normal layer', () => {
     expect(v.reason).toMatch(reason);
   });
 
-  it('is monotone: more latency or more errors never turn it off', () => {
+  // A gateway's p95 at low traffic normally strays to 3× its median (p50 0.8 s, p90 2.6 s): a
+  // jump to 6 s is only 4 robust spreads, but 2.4× what it normally reaches.
+  const TAIL = stats(0.8, 1.4);
+  it.each<[string, number, Partial<OwnNormalRule>, boolean]>([
+    ['a long-tailed p95 far past its p90, at 3 spreads', 6.25, { z: 3, ratio: 2 }, true],
+    ['the same jump falls short of 6 spreads', 6.25, { z: 6, ratio: 2 }, false],
+    ['a long-tailed p95 within 2× its p90 is its normal straying', 3.9, { z: 3, ratio: 2 }, false],
+    [
+      'judged against its median instead, the same 3.9 s fires',
+      3.9,
+      { z: 2, ratio: 2, ratioOf: 'median' },
+      true,
+    ],
+  ])('%s', (_name, p95, over, fired) => {
+    const v = evaluateOwnNormal(p95, TAIL, 0, ERR, { ...RULE, ...over });
+    expect(v.fired).toBe(fired);
+    if (fired) expect(v.reason).toMatch(/its normal (p90 2\.59|median 0\.800) s/);
+  });
+
+  const CPU_QUIET = stats(20, 5); // normally 20 %, p90 about 26 % of its limit
+  it.each<[string, number, Stats, number, boolean, RegExp]>([
+    ['pinned at its limit, normally quiet', 95, CPU_QUIET, 80, true, /CPU 95\.0 % of its limit/],
+    ['busy but not saturated', 70, stats(10, 2), 80, false, /within/],
+    ['a service that always runs hot at its limit', 98, stats(85, 5), 80, false, /within/],
+    ['no CPU check (saturation 0)', 95, CPU_QUIET, 0, false, /within/],
+    ['no CPU baseline', 95, NONE, 80, false, /within/],
+    ['NaN usage', NaN, CPU_QUIET, 80, false, /within/],
+  ])('CPU: %s', (_name, cpu, cpus, cpuSaturationPct, fired, reason) => {
+    const v = evaluateOwnNormal(0.2, LAT, 0.001, ERR, { ...RULE, cpuSaturationPct }, cpu, cpus);
+    expect(v.fired).toBe(fired);
+    expect(v.signal).toBe(fired ? 'cpu_usage_pct' : null);
+    expect(v.reason).toMatch(reason);
+  });
+
+  it('CPU alone is enough of a baseline to judge', () => {
+    const v = evaluateOwnNormal(0.2, NONE, 0, NONE, RULE, 95, CPU_QUIET);
+    expect(v.fired).toBe(true);
+  });
+
+  it.each<[string, number, number, boolean]>([
+    ['a leak filling half its limit a minute, at 52 %', 0.52, 0.45, true],
+    ['a slow leak: 10 %/min from 40 % takes 6 min', 0.4, 0.1, false],
+    ['a step of 12 %/min from 54 % would take 3.8 min', 0.54, 0.12, false],
+    ['a JVM at 95 % whose GC sawtooth reads +5 %/min', 0.95, 0.05, false],
+    ['memory shrinking', 0.9, -0.3, false],
+    ['no growth reading', 0.9, NaN, false],
+  ])('memory: %s', (_name, ratio, growth, fired) => {
+    const v = evaluateOwnNormal(0.2, NONE, 0, NONE, RULE, NaN, NONE, ratio, growth);
+    // Known to sit at 50–60 %: 52 % is within its normal, so the same reading is a refill, not a leak.
+    const usual = evaluateOwnNormal(
+      0.2,
+      NONE,
+      0,
+      NONE,
+      RULE,
+      NaN,
+      NONE,
+      ratio,
+      growth,
+      stats(0.55, 0.04),
+    );
+    expect(usual.fired).toBe(false);
+    expect(v.fired).toBe(fired);
+    expect(v.signal).toBe(fired ? 'memory_growth_ratio_per_min' : null);
+    if (fired)
+      expect(v.reason).toMatch(
+        /memory 52\.0 % of its limit, growing 45\.0 % per minute: exhausted in 1\.07 min/,
+      );
+  });
+
+  it('is monotone: more latency, errors or CPU never turn it off', () => {
     fc.assert(
       fc.property(
         fc.double({ min: 0, max: 5, noNaN: true }),
@@ -80,10 +159,22 @@ describe('own-normal layer', () => {
         fc.double({ min: 0, max: 1, noNaN: true }),
         fc.double({ min: 0, max: 1, noNaN: true }),
         fc.double({ min: 0.001, max: 2, noNaN: true }),
-        (p, dp, e, de, median) => {
+        fc.double({ min: 0, max: 300, noNaN: true }),
+        fc.double({ min: 0, max: 300, noNaN: true }),
+        fc.double({ min: 0, max: 100, noNaN: true }),
+        (p, dp, e, de, median, c, dc, cpuMedian) => {
           const lat = stats(median, Math.max(0.005, median * 0.1));
-          const lo = evaluateOwnNormal(p, lat, Math.min(e, 1), ERR, RULE).fired;
-          const hi = evaluateOwnNormal(p + dp, lat, Math.min(1, e + de), ERR, RULE).fired;
+          const cpus = stats(cpuMedian, Math.max(0.5, cpuMedian * 0.1));
+          const lo = evaluateOwnNormal(p, lat, Math.min(e, 1), ERR, RULE, c, cpus).fired;
+          const hi = evaluateOwnNormal(
+            p + dp,
+            lat,
+            Math.min(1, e + de),
+            ERR,
+            RULE,
+            c + dc,
+            cpus,
+          ).fired;
           return !lo || hi;
         },
       ),

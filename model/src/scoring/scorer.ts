@@ -90,6 +90,11 @@ const P95 = FEATURE_INDEX.http_p95_latency_seconds;
 const ERR = FEATURE_INDEX.http_5xx_error_rate;
 const STATS_P95 = BASELINE_FEATURES.indexOf('http_p95_latency_seconds');
 const STATS_ERR = BASELINE_FEATURES.indexOf('http_5xx_error_rate');
+const CPU = FEATURE_INDEX.cpu_usage_pct;
+const STATS_CPU = BASELINE_FEATURES.indexOf('cpu_usage_pct');
+const MEM_RATIO = FEATURE_INDEX.memory_limit_ratio;
+const MEM_GROWTH = FEATURE_INDEX.memory_growth_ratio_per_min;
+const STATS_MEM_RATIO = BASELINE_FEATURES.indexOf('memory_limit_ratio');
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /** The fields of a prediction that replay and evaluation read, without the explanation. */
@@ -170,6 +175,11 @@ export class Scorer {
       raw[ERR] as number,
       stats[STATS_ERR] as Stats,
       this.ownNormal,
+      raw[CPU] as number,
+      stats[STATS_CPU] as Stats,
+      raw[MEM_RATIO] as number,
+      raw[MEM_GROWTH] as number,
+      stats[STATS_MEM_RATIO] as Stats,
     );
   }
 

@@ -72,6 +72,11 @@ function referencePredict(p: Predictor, row: FeatureInput): Prediction {
     rawOf('http_5xx_error_rate'),
     stats('http_5xx_error_rate'),
     DEFAULT_OWN_NORMAL,
+    rawOf('cpu_usage_pct'),
+    stats('cpu_usage_pct'),
+    rawOf('memory_limit_ratio'),
+    rawOf('memory_growth_ratio_per_min'),
+    stats('memory_limit_ratio'),
   );
   const layer = slo.fired ? 'slo' : own.fired ? 'own_normal' : 'model';
   const modelRisk = sigmoid(a * ig.logit + b);

@@ -49,6 +49,17 @@ const vector = (rows: { ns: string; name: string; v: string; t?: number }[]) => 
     },
   },
 });
+/** The probe's answer: one row per recorded series name Prometheus has. */
+const probed = (names: readonly string[]) => ({
+  status: 200,
+  body: {
+    status: 'success',
+    data: {
+      resultType: 'vector',
+      result: names.map((n) => ({ metric: { __name__: n }, value: [NOW / 1000, '42'] })),
+    },
+  },
+});
 const healthyFor =
   (targets: { ns: string; name: string }[]): Answer =>
   (feature) =>
@@ -447,8 +458,8 @@ describe('the pod → deployment join (podJoin)', () => {
     slo: false,
   } as const;
   const probeAnswer = (rows: number) => (q: string) =>
-    q.startsWith('count(namespace_deployment_pod:kube_pod_owner:relabel')
-      ? vector(Array.from({ length: rows }, () => ({ ns: '', name: '', v: '42' })))
+    q.startsWith('count by (__name__) ({__name__=~"namespace_deployment_pod:kube_pod_owner:relabel|')
+      ? probed(rows > 0 ? ['namespace_deployment_pod:kube_pod_owner:relabel'] : [])
       : { status: 400, body: { status: 'error', error: 'unknown query' } };
   const t = [{ ns: 'prod', name: 'api' }];
   const targets = [{ namespace: 'prod', name: 'api' }];
@@ -465,7 +476,7 @@ describe('the pod → deployment join (podJoin)', () => {
     const out = await s.fetch(targets);
     expect(out.get('prod/api')?.kind).toBe('ok');
     await s.fetch(targets);
-    expect(queries.filter((q) => q.startsWith('count(')).length).toBe(1);
+    expect(queries.filter((q) => q.startsWith('count by (__name__)')).length).toBe(1);
     const features = queries.filter((q) => q.startsWith('Q:'));
     expect(features).toHaveLength(2 * FEATURE_NAMES.length);
     for (const q of features) {
@@ -533,7 +544,7 @@ describe('the pod → deployment join (podJoin)', () => {
         podJoin: join,
       });
       await s.fetch(targets);
-      expect(queries.some((q) => q.startsWith('count('))).toBe(false);
+      expect(queries.some((q) => q.startsWith('count by (__name__)'))).toBe(false);
       expect(
         queries.every((q) => q.includes('kube_replicaset_owner') === (join === 'inline')),
       ).toBe(true);

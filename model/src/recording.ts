@@ -1,0 +1,135 @@
+/**
+ * The recording rules the healer reads at scale (`deploy/prometheus/recording.yml`, generated from
+ * these builders by `npm run sync:generated -w platform`; the PrometheusRule embeds it). With them a
+ * cycle reads one precomputed series per deployment per query instead of evaluating per-pod
+ * `rate()` over every pod's series at query time — the cost moves into Prometheus' rule
+ * evaluation, once per group interval, whatever the number of healers or cycles.
+ *
+ * Each recorded series is exactly a default feature template (or SLO window query) rendered over
+ * every namespace: same PromQL, same semantics, only evaluated ahead of time.
+ */
+import type { FeatureName, SloWindow } from './schema.js';
+import { FEATURE_NAMES } from './schema.js';
+import {
+  DEFAULT_FEATURE_QUERIES,
+  POD_DEPLOYMENT_RECORD,
+  POD_DEPLOYMENT_RECORD_EXPR,
+  renderQuery,
+  sloWindowQueries,
+  type QueryScope,
+} from './queries.js';
+
+/** The `rate()` window the feature rules use: the healer's default `prometheus.window`. */
+export const RECORDED_FEATURE_WINDOW = '2m';
+
+/** Group interval of the SLO-window rules: their windows are 5 min to 6 h, so a minute is plenty. */
+export const RECORDED_SLO_INTERVAL = '1m';
+
+/** The recorded series of one feature: one per `{namespace, deployment}`. */
+export function recordedFeatureName(feature: FeatureName): string {
+  return `namespace_deployment:aiops_${feature}`;
+}
+
+/** The SLO layer's SLIs, as `sloWindowQueries` names them. */
+export type SloSli = 'error_ratio' | 'requests' | 'p95_seconds';
+
+/** The recorded series of one SLO window's SLI. */
+export function recordedSloName(sli: SloSli, window: SloWindow): string {
+  return `namespace_deployment:aiops_slo_${sli}:${window}`;
+}
+
+/**
+ * The newest source sample time (seconds) per `{namespace, deployment, metric}`: what the freshness
+ * check reads. The rule carries the *source* samples' own timestamps through (`timestamp()` on
+ * each selector), so a recorded value computed from stale data is still seen as stale.
+ */
+export const SAMPLE_TIMESTAMP_RECORD = 'namespace_deployment_metric:aiops_sample_timestamp:max';
+
+/**
+ * Metric names a PromQL template selects (`name{...}`), in order of first use. The freshness
+ * query is built from these, so it follows the feature templates as they change.
+ */
+export function metricNames(template: string): string[] {
+  const out: string[] = [];
+  for (const m of template.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{(?!\{)/g)) {
+    const name = m[1]!;
+    if (!out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
+/**
+ * One query for the newest sample time of every metric the templates use, per deployment and
+ * metric: series labelled with the deployment directly (kube-state-metrics), or through the
+ * pod → deployment join (cAdvisor, the apps), the join done once for all metrics. `timestamp()`
+ * is applied to each selector itself — on anything else it returns the evaluation time.
+ * Undefined when the templates name no metric.
+ */
+export function freshnessTemplate(templates: readonly string[]): string | undefined {
+  const names = [...new Set(templates.flatMap(metricNames))];
+  if (names.length === 0) return undefined;
+  const tagged = (by: string, labels: string): string =>
+    names
+      .map(
+        (n) =>
+          `label_replace(max by (${by}) (timestamp(${n}{${labels}})), "metric", "${n}", "", "")`,
+      )
+      .join(' or ');
+  const direct = tagged(
+    'namespace, deployment',
+    'namespace=~"{{namespace}}", deployment=~"{{deployment}}"',
+  );
+  const perPod = tagged('namespace, pod', 'namespace=~"{{namespace}}", pod!=""');
+  return `max by (namespace, deployment, metric) (${direct}) or max by (namespace, deployment, metric) ((${perPod}) * on (namespace, pod) group_left (deployment) ({{pod_deployment}}))`;
+}
+
+/** The scope the rules are rendered with: every namespace and deployment. */
+const EVERYWHERE: QueryScope = {
+  namespace: '.+',
+  deployment: '.+',
+  window: RECORDED_FEATURE_WINDOW,
+};
+
+export interface RecordingRule {
+  record: string;
+  expr: string;
+}
+
+export interface RecordingRuleGroup {
+  name: string;
+  /** Unset: Prometheus' global `evaluation_interval`. */
+  interval?: string;
+  rules: RecordingRule[];
+}
+
+/**
+ * The rule groups of `deploy/prometheus/recording.yml`. One group evaluates in order, so the
+ * features and the freshness rule read the pod → deployment join of the same evaluation; the
+ * SLO windows, slow by nature, evaluate once a minute in their own group.
+ */
+export function recordingRuleGroups(): RecordingRuleGroup[] {
+  const features: RecordingRule[] = FEATURE_NAMES.map((f) => ({
+    record: recordedFeatureName(f),
+    expr: renderQuery(DEFAULT_FEATURE_QUERIES[f], EVERYWHERE, 'recorded'),
+  }));
+  const freshness = renderQuery(
+    freshnessTemplate(FEATURE_NAMES.map((f) => DEFAULT_FEATURE_QUERIES[f]))!,
+    EVERYWHERE,
+    'recorded',
+  );
+  const slo = sloWindowQueries(DEFAULT_FEATURE_QUERIES, EVERYWHERE, 'recorded').map((q) => ({
+    record: recordedSloName(q.sli, q.window),
+    expr: q.query,
+  }));
+  return [
+    {
+      name: 'aiops-healer-recording',
+      rules: [
+        { record: POD_DEPLOYMENT_RECORD, expr: POD_DEPLOYMENT_RECORD_EXPR },
+        ...features,
+        { record: SAMPLE_TIMESTAMP_RECORD, expr: freshness },
+      ],
+    },
+    { name: 'aiops-healer-slo-windows', interval: RECORDED_SLO_INTERVAL, rules: slo },
+  ];
+}

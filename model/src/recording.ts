@@ -8,9 +8,13 @@
  * Each recorded series is exactly a default feature template (or SLO window query) rendered over
  * every namespace: same PromQL, same semantics, only evaluated ahead of time.
  */
-import type { FeatureName, SloWindow } from './schema.js';
-import { FEATURE_NAMES } from './schema.js';
+import type { BaselineFeatureName, FeatureName, SloWindow } from './schema.js';
+import { BASELINE_FEATURES, FEATURE_NAMES } from './schema.js';
+import { DEFAULT_BASELINE_WINDOWS } from './features/windows.js';
 import {
+  BASELINE_QUERY_NAMES,
+  baselineQueries,
+  type BaselineQueryName,
   DEFAULT_FEATURE_QUERIES,
   POD_DEPLOYMENT_RECORD,
   POD_DEPLOYMENT_RECORD_EXPR,
@@ -28,6 +32,29 @@ export const RECORDED_SLO_INTERVAL = '1m';
 /** The recorded series of one feature: one per `{namespace, deployment}`. */
 export function recordedFeatureName(feature: FeatureName): string {
   return `namespace_deployment:aiops_${feature}`;
+}
+
+/**
+ * Group intervals of the baseline rules: the trailing-hour quantiles and last week move slowly
+ * (5 min), the `recent` median and the slope follow the last minutes (1 min). A cycle reads them
+ * up to one interval (plus the group's duration) old.
+ */
+export const RECORDED_BASELINE_INTERVALS: Record<BaselineQueryName, string> = {
+  p10: '5m',
+  p50: '5m',
+  p90: '5m',
+  count: '5m',
+  last_week: '5m',
+  recent: '1m',
+  slope: '1m',
+};
+
+/** The recorded baseline statistic of one signal, with the default windows. */
+export function recordedBaselineName(
+  feature: BaselineFeatureName,
+  stat: BaselineQueryName,
+): string {
+  return `namespace_deployment:aiops_${feature}:${stat}`;
 }
 
 /** The SLO layer's SLIs, as `sloWindowQueries` names them. */
@@ -105,7 +132,8 @@ export interface RecordingRuleGroup {
 /**
  * The rule groups of `deploy/prometheus/recording.yml`. One group evaluates in order, so the
  * features and the freshness rule read the pod → deployment join of the same evaluation; the
- * SLO windows, slow by nature, evaluate once a minute in their own group.
+ * SLO windows, slow by nature, evaluate once a minute in their own group, and the baseline
+ * statistics of the recorded features in two more (see `RECORDED_BASELINE_INTERVALS`).
  */
 export function recordingRuleGroups(): RecordingRuleGroup[] {
   const features: RecordingRule[] = FEATURE_NAMES.map((f) => ({
@@ -121,6 +149,16 @@ export function recordingRuleGroups(): RecordingRuleGroup[] {
     record: recordedSloName(q.sli, q.window),
     expr: q.query,
   }));
+  const baselineGroup = (interval: string): RecordingRule[] =>
+    BASELINE_FEATURES.flatMap((f) => {
+      const q = baselineQueries(
+        `${recordedFeatureName(f)}{namespace=~".+", deployment=~".+"}`,
+        DEFAULT_BASELINE_WINDOWS,
+      );
+      return BASELINE_QUERY_NAMES.filter(
+        (stat) => RECORDED_BASELINE_INTERVALS[stat] === interval,
+      ).map((stat) => ({ record: recordedBaselineName(f, stat), expr: q[stat] }));
+    });
   return [
     {
       name: 'aiops-healer-recording',
@@ -131,5 +169,8 @@ export function recordingRuleGroups(): RecordingRuleGroup[] {
       ],
     },
     { name: 'aiops-healer-slo-windows', interval: RECORDED_SLO_INTERVAL, rules: slo },
+    // The baselines are statistics of the recorded features' own history.
+    { name: 'aiops-healer-baselines-recent', interval: '1m', rules: baselineGroup('1m') },
+    { name: 'aiops-healer-baselines', interval: '5m', rules: baselineGroup('5m') },
   ];
 }

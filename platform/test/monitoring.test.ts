@@ -3,17 +3,21 @@ import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { parse } from 'yaml';
 import {
+  BASELINE_QUERY_NAMES,
   DEFAULT_FEATURE_QUERIES,
+  baselineQueries,
   POD_DEPLOYMENT_RECORD,
   POD_DEPLOYMENT_RECORD_EXPR,
   renderQuery,
 } from '@aiops/model/queries';
 import {
   RECORDED_FEATURE_WINDOW,
+  recordedBaselineName,
   recordedFeatureName,
   recordingRuleGroups,
 } from '@aiops/model/recording';
-import { FEATURE_NAMES } from '@aiops/model/schema';
+import { BASELINE_FEATURES, FEATURE_NAMES } from '@aiops/model/schema';
+import { DEFAULT_BASELINE_WINDOWS } from '@aiops/model/features/windows';
 import { formatFindings } from '../src/errors.js';
 import {
   checkDashboard,
@@ -137,6 +141,18 @@ describe('alert rules', () => {
     expect(read('deploy/prometheus/recording.yml')).toBe(
       renderRecordingRules(recordingRuleGroups()),
     );
+  });
+
+  it('records each baseline statistic as the query builder computes it, over the recorded feature', () => {
+    const rules = recordingRuleGroups().flatMap((g) => g.rules);
+    for (const f of BASELINE_FEATURES) {
+      const q = baselineQueries(
+        `${recordedFeatureName(f)}{namespace=~".+", deployment=~".+"}`,
+        DEFAULT_BASELINE_WINDOWS,
+      );
+      for (const stat of BASELINE_QUERY_NAMES)
+        expect(rules.find((r) => r.record === recordedBaselineName(f, stat))?.expr).toBe(q[stat]);
+    }
   });
 
   it('records each feature as its default template over every namespace, read through the recorded join', () => {

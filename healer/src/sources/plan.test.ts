@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_FEATURE_QUERIES, renderQuery } from '@aiops/model/queries';
 import {
   SAMPLE_TIMESTAMP_RECORD,
+  recordedBaselineName,
   recordedFeatureName,
   recordedSloName,
 } from '@aiops/model/recording';
@@ -89,18 +90,37 @@ describe('planQueries', () => {
     expect(planQueries(rest).freshness).toBeUndefined();
   });
 
-  it('context: the baselines are taken over the recorded series, the SLO windows read theirs', () => {
+  it('context: the baselines and SLO windows read their recorded series, nothing per pod', () => {
     const { context } = planQueries(ALL);
     expect(context).toHaveLength(66);
-    const baselines = context.filter(
-      (c) => c.query.includes('_over_time') || c.query.includes('deriv'),
+    const baselines = context.filter((c) =>
+      /:(p10|p50|p90|count|recent|last_week|slope)\{/.test(c.query),
     );
-    expect(baselines.length).toBeGreaterThan(0);
-    for (const c of baselines) expect(c.query).toContain(recordedFeatureName(c.feature));
+    expect(baselines).toHaveLength(56);
+    for (const c of baselines)
+      expect(c.query.startsWith(`${recordedFeatureName(c.feature)}:`)).toBe(true);
     expect(context.map((c) => c.query)).toContain(
       `${recordedSloName('error_ratio', '6h')}{namespace=~"prod", deployment=~".+"}`,
     );
-    expect(context.every((c) => !c.query.includes('rate('))).toBe(true);
+    expect(context.every((c) => !c.query.includes('rate(') && !c.query.includes('['))).toBe(true);
+  });
+
+  it('without a recorded feature its baselines are statistics over the query-time template', () => {
+    const { context } = planQueries({ ...ALL, available: new Set() });
+    const cpu = context.filter((c) => c.feature === 'cpu_usage_pct');
+    expect(cpu).toHaveLength(7);
+    for (const c of cpu) expect(c.query).toContain('rate(container_cpu_usage_seconds_total');
+  });
+
+  it('the baselines read their recorded statistics only with the default windows', () => {
+    const stats = (o: PlanOptions) =>
+      planQueries(o).context.filter((c) => c.query.includes(':p90{'));
+    expect(stats(ALL).map((c) => c.query)).toContain(
+      `${recordedBaselineName('cpu_usage_pct', 'p90')}{namespace=~"prod", deployment=~".+"}`,
+    );
+    expect(
+      stats({ ...ALL, baseline: { ...DEFAULT_BASELINE_WINDOWS, windowSeconds: 7200 } }),
+    ).toEqual([]);
   });
 
   it('names what it wanted and Prometheus lacks, so the fallback can warn', () => {
@@ -112,6 +132,8 @@ describe('planQueries', () => {
         recordedSloName('requests', '30m'),
       ]),
     );
+    // 13 features, the sample times, 10 SLO windows (no baseline statistics: they are of the
+    // recorded features, which are missing too)
     expect(missing).toHaveLength(FEATURE_NAMES.length + 1 + 10);
     const cpu = features.find((f) => f.feature === 'cpu_usage_pct')!;
     expect(cpu.query).toBe(renderQuery(DEFAULT_FEATURE_QUERIES.cpu_usage_pct, SCOPE, 'recorded'));

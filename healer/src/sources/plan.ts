@@ -23,11 +23,12 @@ import {
   RECORDED_FEATURE_WINDOW,
   SAMPLE_TIMESTAMP_RECORD,
   freshnessTemplate,
+  recordedBaselineName,
   recordedFeatureName,
   recordedSloName,
 } from '@aiops/model/recording';
 import { BASELINE_FEATURES, FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
-import type { BaselineWindows } from '@aiops/model/features/windows';
+import { DEFAULT_BASELINE_WINDOWS, type BaselineWindows } from '@aiops/model/features/windows';
 import type { ContextValue } from './context.js';
 
 /** Recorded series Prometheus has (by name), or `all` when configured to trust they exist. */
@@ -80,6 +81,9 @@ function recordsTemplate(feature: FeatureName, template: string, window: string)
   );
 }
 
+const sameWindows = (a: BaselineWindows, b: BaselineWindows): boolean =>
+  (Object.keys(b) as (keyof BaselineWindows)[]).every((k) => a[k] === b[k]);
+
 const selector = (name: string, scope: QueryScope): string =>
   `${name}{namespace=~"${scope.namespace}", deployment=~"${scope.deployment}"}`;
 
@@ -124,10 +128,14 @@ export function planQueries(o: PlanOptions): QueryPlan {
     for (const feature of BASELINE_FEATURES) {
       const f = byFeature.get(feature)!;
       const q = baselineQueries(f.query, o.baseline);
+      // The rules record the statistics with the default windows, of the recorded feature.
+      const recordable =
+        f.record !== undefined && sameWindows(o.baseline, DEFAULT_BASELINE_WINDOWS);
       for (const stat of Object.keys(q) as BaselineQueryName[]) {
+        const record = recordedBaselineName(feature, stat);
         context.push({
           feature,
-          query: q[stat],
+          query: recordable && want(record) ? selector(record, o.scope) : q[stat],
           value: (value) => ({ kind: 'baseline', feature, stat, value }),
         });
       }

@@ -26,8 +26,17 @@ import {
 /** The `rate()` window the feature rules use: the healer's default `prometheus.window`. */
 export const RECORDED_FEATURE_WINDOW = '2m';
 
-/** Group interval of the SLO-window rules: their windows are 5 min to 6 h, so a minute is plenty. */
-export const RECORDED_SLO_INTERVAL = '1m';
+/**
+ * Group interval of each SLO window's rules: the 5-minute window every minute, the windows of
+ * 30 min to 6 h every 5 minutes (a cycle reads them up to one interval, plus the group's
+ * duration, old).
+ */
+export const RECORDED_SLO_INTERVALS: Record<SloWindow, string> = {
+  '5m': '1m',
+  '30m': '5m',
+  '1h': '5m',
+  '6h': '5m',
+};
 
 /** The recorded series of one feature: one per `{namespace, deployment}`. */
 export function recordedFeatureName(feature: FeatureName): string {
@@ -132,7 +141,7 @@ export interface RecordingRuleGroup {
 /**
  * The rule groups of `deploy/prometheus/recording.yml`. One group evaluates in order, so the
  * features and the freshness rule read the pod → deployment join of the same evaluation; the
- * SLO windows, slow by nature, evaluate once a minute in their own group, and the baseline
+ * SLO windows, slow by nature, in their own groups (`RECORDED_SLO_INTERVALS`), and the baseline
  * statistics of the recorded features in two more (see `RECORDED_BASELINE_INTERVALS`).
  */
 export function recordingRuleGroups(): RecordingRuleGroup[] {
@@ -145,10 +154,10 @@ export function recordingRuleGroups(): RecordingRuleGroup[] {
     EVERYWHERE,
     'recorded',
   );
-  const slo = sloWindowQueries(DEFAULT_FEATURE_QUERIES, EVERYWHERE, 'recorded').map((q) => ({
-    record: recordedSloName(q.sli, q.window),
-    expr: q.query,
-  }));
+  const slo = (interval: string): RecordingRule[] =>
+    sloWindowQueries(DEFAULT_FEATURE_QUERIES, EVERYWHERE, 'recorded')
+      .filter((q) => RECORDED_SLO_INTERVALS[q.window] === interval)
+      .map((q) => ({ record: recordedSloName(q.sli, q.window), expr: q.query }));
   const baselineGroup = (interval: string): RecordingRule[] =>
     BASELINE_FEATURES.flatMap((f) => {
       const q = baselineQueries(
@@ -168,7 +177,8 @@ export function recordingRuleGroups(): RecordingRuleGroup[] {
         { record: SAMPLE_TIMESTAMP_RECORD, expr: freshness },
       ],
     },
-    { name: 'aiops-healer-slo-windows', interval: RECORDED_SLO_INTERVAL, rules: slo },
+    { name: 'aiops-healer-slo-windows', interval: '1m', rules: slo('1m') },
+    { name: 'aiops-healer-slo-windows-long', interval: '5m', rules: slo('5m') },
     // The baselines are statistics of the recorded features' own history.
     { name: 'aiops-healer-baselines-recent', interval: '1m', rules: baselineGroup('1m') },
     { name: 'aiops-healer-baselines', interval: '5m', rules: baselineGroup('5m') },

@@ -174,9 +174,10 @@ const probe = new PrometheusFeatureSource({
 });
 await probe.fetch(targets);
 // Freshness stays honest: the same queries evaluated as if the data stopped arriving
-// maxSampleAgeMs + 1 min ago (Prometheus still serves the last samples for 5 min) must leave every
-// deployment inconclusive, whether the features are read from recording rules or evaluated inline.
-const aheadMs = config.prometheus.maxSampleAgeMs + 60_000;
+// maxSampleAgeMs + 20 s ago must leave every deployment inconclusive, whether the features are
+// read from recording rules or evaluated inline: stale while Prometheus still serves the last
+// samples (5 min lookback), no series after that.
+const aheadMs = config.prometheus.maxSampleAgeMs + 20_000;
 const staleRun = await new PrometheusFeatureSource({
   ...probeOptions,
   now: () => Date.now() + aheadMs,
@@ -185,6 +186,7 @@ const staleResults = [...staleRun.values()];
 const staleCheck = {
   evaluatedAheadSeconds: aheadMs / 1000,
   deployments: staleResults.length,
+  inconclusive: staleResults.filter((r) => r.kind === 'inconclusive').length,
   inconclusiveStale: staleResults.filter(
     (r) => r.kind === 'inconclusive' && r.reason.includes('stale sample'),
   ).length,

@@ -319,7 +319,7 @@ const verdict = {
         rssWithinTarget: at10000Rules.maxRssMb <= TARGETS.rssMb,
       }
     : null,
-  staleDetected: rows.every((r) => r.staleCheck.inconclusiveStale === r.staleCheck.deployments),
+  staleDetected: rows.every((r) => r.staleCheck.inconclusive === r.staleCheck.deployments),
   rulesKeptUp: rows.every((r) =>
     Object.values(r.ruleGroups).every((g) => g.missedDuringRun === 0 && !g.evaluationFailures),
   ),

@@ -230,6 +230,17 @@ describe('PrometheusFeatureSource', () => {
     expect(r?.kind === 'inconclusive' && r.reason).toContain('ECONNABORTED');
   });
 
+  it('once a feature query failed, the queries still queued are not sent (one timeout per cycle, not one per query)', async () => {
+    answer = () => 'hang';
+    const out = await source({ retries: 0, timeoutMs: 50, maxConcurrentQueries: 3 }).fetch([
+      { namespace: 'prod', name: 'a' },
+    ]);
+    const r = out.get('prod/a');
+    expect(r?.kind === 'inconclusive' && r.sourceFailed).toBe(true);
+    expect(r?.kind === 'inconclusive' && r.reason).toContain('not sent: query for');
+    expect(queries).toHaveLength(3);
+  });
+
   it('adds each deployment’s baseline and SLO windows from the context queries, best effort', async () => {
     answer = healthyFor([{ ns: 'prod', name: 'a' }]);
     const lat = baselineQueries('Q:http_p95_latency_seconds');

@@ -243,32 +243,41 @@ export class PrometheusFeatureSource implements FeatureSource {
 
     // Each answer is folded into typed arrays as it arrives and then dropped, and at most
     // `maxConcurrentQueries` answers exist at once: the peak memory is a few answers, not the cycle's.
+    // Once a feature query has failed every deployment is inconclusive this cycle whatever the
+    // rest answer, so the queries still queued are not sent: a Prometheus that times out costs a
+    // cycle one timeout (with its retries), not one per queued query.
+    let gaveUp: string | undefined;
+    const send = (feature: string, query: string): Promise<VectorSample[]> =>
+      this.limit(() =>
+        gaveUp === undefined
+          ? this.query(feature, query, now)
+          : Promise.reject(new PrometheusQueryError(feature, `not sent: ${gaveUp}`)),
+      );
     const columns = new Map<FeatureName, FeatureColumn>();
-    const features = plan.features.map(({ feature, query }) =>
-      this.limit(async () => {
-        const col: FeatureColumn = {
-          value: new Float64Array(n).fill(Number.NaN),
-          at: new Float64Array(n).fill(Number.NaN),
-        };
-        columns.set(feature, col);
-        try {
-          for (const s of await this.query(feature, query, now)) {
-            const i = indexOf(s);
-            if (i === undefined) continue;
-            if (!Number.isNaN(col.at[i]!)) (col.duplicate ??= new Set()).add(i);
-            col.value[i] = parseSampleValue(s.value[1]);
-            col.at[i] = s.value[0] * 1000;
-          }
-        } catch (err) {
-          col.failed = err instanceof Error ? err.message : String(err);
+    const features = plan.features.map(async ({ feature, query }) => {
+      const col: FeatureColumn = {
+        value: new Float64Array(n).fill(Number.NaN),
+        at: new Float64Array(n).fill(Number.NaN),
+      };
+      columns.set(feature, col);
+      try {
+        for (const s of await send(feature, query)) {
+          const i = indexOf(s);
+          if (i === undefined) continue;
+          if (!Number.isNaN(col.at[i]!)) (col.duplicate ??= new Set()).add(i);
+          col.value[i] = parseSampleValue(s.value[1]);
+          col.at[i] = s.value[0] * 1000;
         }
-      }),
-    );
-    const fresh = this.freshness(plan.freshness, now, indexOf);
+      } catch (err) {
+        col.failed = err instanceof Error ? err.message : String(err);
+        gaveUp ??= col.failed;
+      }
+    });
+    const fresh = this.freshness(plan.freshness, (q) => send(FRESHNESS, q), indexOf);
     const context = plan.context.map(async (c) => {
       const column = new Float64Array(n).fill(Number.NaN);
       try {
-        for (const s of await this.limit(() => this.query(c.feature, c.query, now))) {
+        for (const s of await send(c.feature, c.query)) {
           const i = indexOf(s);
           if (i !== undefined) column[i] = parseSampleValue(s.value[1]);
         }
@@ -316,12 +325,12 @@ export class PrometheusFeatureSource implements FeatureSource {
    */
   private async freshness(
     query: string | undefined,
-    now: number,
+    send: (query: string) => Promise<VectorSample[]>,
     indexOf: (s: VectorSample) => number | undefined,
   ): Promise<Map<number, Map<string, number>> | { failed: string } | undefined> {
     if (query === undefined) return undefined;
     try {
-      const rows = await this.limit(() => this.query(FRESHNESS, query, now));
+      const rows = await send(query);
       const out = new Map<number, Map<string, number>>();
       for (const r of rows) {
         const i = indexOf(r);

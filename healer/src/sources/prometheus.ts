@@ -247,12 +247,18 @@ export class PrometheusFeatureSource implements FeatureSource {
     // rest answer, so the queries still queued are not sent: a Prometheus that times out costs a
     // cycle one timeout (with its retries), not one per queued query.
     let gaveUp: string | undefined;
-    const send = (feature: string, query: string): Promise<VectorSample[]> =>
-      this.limit(() =>
-        gaveUp === undefined
-          ? this.query(feature, query, now)
-          : Promise.reject(new PrometheusQueryError(feature, `not sent: ${gaveUp}`)),
-      );
+    /** `critical`: its failure leaves every deployment inconclusive (a feature, the freshness). */
+    const send = (feature: string, query: string, critical: boolean): Promise<VectorSample[]> =>
+      this.limit(async () => {
+        if (gaveUp !== undefined) throw new PrometheusQueryError(feature, `not sent: ${gaveUp}`);
+        try {
+          return await this.query(feature, query, now);
+        } catch (err) {
+          // set before the slot passes to the next query in line, so that one is not sent
+          if (critical) gaveUp ??= err instanceof Error ? err.message : String(err);
+          throw err;
+        }
+      });
     const columns = new Map<FeatureName, FeatureColumn>();
     const features = plan.features.map(async ({ feature, query }) => {
       const col: FeatureColumn = {
@@ -261,7 +267,7 @@ export class PrometheusFeatureSource implements FeatureSource {
       };
       columns.set(feature, col);
       try {
-        for (const s of await send(feature, query)) {
+        for (const s of await send(feature, query, true)) {
           const i = indexOf(s);
           if (i === undefined) continue;
           if (!Number.isNaN(col.at[i]!)) (col.duplicate ??= new Set()).add(i);
@@ -273,11 +279,11 @@ export class PrometheusFeatureSource implements FeatureSource {
         gaveUp ??= col.failed;
       }
     });
-    const fresh = this.freshness(plan.freshness, (q) => send(FRESHNESS, q), indexOf);
+    const fresh = this.freshness(plan.freshness, (q) => send(FRESHNESS, q, true), indexOf);
     const context = plan.context.map(async (c) => {
       const column = new Float64Array(n).fill(Number.NaN);
       try {
-        for (const s of await send(c.feature, c.query)) {
+        for (const s of await send(c.feature, c.query, false)) {
           const i = indexOf(s);
           if (i !== undefined) column[i] = parseSampleValue(s.value[1]);
         }

@@ -1,7 +1,8 @@
 // Healer cycles in their own process (so the RSS is the healer's alone), built by the same
 // factory main.ts uses: client-node on the simulator, Prometheus features, the real backend's
 // /predict, Events, the status store and budgets. Prints one JSON line with the measurements.
-// Env: KUBECONFIG_PATH, PROMETHEUS_URL, BACKEND_URL, CYCLES (default 2).
+// Env: KUBECONFIG_PATH, PROMETHEUS_URL, BACKEND_URL, CYCLES (default 2), POD_JOIN, FEATURE_RULES,
+// MAX_SAMPLE_AGE_MS, MAX_CONCURRENT_QUERIES.
 import { createServer, request as httpRequest } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
@@ -21,7 +22,16 @@ const env = process.env;
 const config = configFromSources(
   {},
   {
-    prometheus: { url: env.PROMETHEUS_URL, timeoutMs: 30_000, podJoin: env.POD_JOIN ?? 'auto' },
+    prometheus: {
+      url: env.PROMETHEUS_URL,
+      timeoutMs: 30_000,
+      podJoin: env.POD_JOIN ?? 'auto',
+      featureRules: env.FEATURE_RULES ?? 'auto',
+      ...(env.MAX_SAMPLE_AGE_MS ? { maxSampleAgeMs: Number(env.MAX_SAMPLE_AGE_MS) } : {}),
+      ...(env.MAX_CONCURRENT_QUERIES
+        ? { maxConcurrentQueries: Number(env.MAX_CONCURRENT_QUERIES) }
+        : {}),
+    },
     backend: { url: env.BACKEND_URL, timeoutMs: 30_000 },
     kube: { timeoutMs: 30_000 },
     logLevel: 'warn',
@@ -125,6 +135,7 @@ for (let i = 0; i < Number(env.CYCLES ?? 2); i++) {
     inCycleMs: Object.fromEntries(Object.entries(spent).map(([k, v]) => [k, Math.round(v)])),
   });
 }
+const cycleMaxRss = process.resourceUsage().maxRSS * 1024;
 // Where the time goes: each phase again on its own, after the cycles.
 const time = async (fn) => {
   const t0 = performance.now();
@@ -142,19 +153,45 @@ const targets = list.value.targets.map(({ object: o }) => ({
   name: o.metadata.name,
 }));
 const perQuerySeconds = {};
-const probe = new PrometheusFeatureSource({
+const probeOptions = {
   url: config.prometheus.url,
   window: config.prometheus.window,
   queries: config.prometheus.queries,
   maxSampleAgeMs: config.prometheus.maxSampleAgeMs,
   timeoutMs: config.prometheus.timeoutMs,
+  podJoin: config.prometheus.podJoin,
+  featureRules: config.prometheus.featureRules,
+  maxConcurrentQueries: config.prometheus.maxConcurrentQueries,
   retries: 0,
+};
+const probe = new PrometheusFeatureSource({
+  ...probeOptions,
   now: Date.now,
   onQuery: (query, _ok, seconds) => {
-    perQuerySeconds[query] = Math.round(seconds * 1000);
+    // the slowest of a kind (a baseline feature's 7 statistics share its name)
+    perQuerySeconds[query] = Math.max(perQuerySeconds[query] ?? 0, Math.round(seconds * 1000));
   },
 });
 await probe.fetch(targets);
+// Freshness stays honest: the same queries evaluated as if the data stopped arriving
+// maxSampleAgeMs + 20 s ago must leave every deployment inconclusive, whether the features are
+// read from recording rules or evaluated inline: stale while Prometheus still serves the last
+// samples (5 min lookback), no series after that.
+const aheadMs = config.prometheus.maxSampleAgeMs + 20_000;
+const staleRun = await new PrometheusFeatureSource({
+  ...probeOptions,
+  now: () => Date.now() + aheadMs,
+}).fetch(targets);
+const staleResults = [...staleRun.values()];
+const staleCheck = {
+  evaluatedAheadSeconds: aheadMs / 1000,
+  deployments: staleResults.length,
+  inconclusive: staleResults.filter((r) => r.kind === 'inconclusive').length,
+  inconclusiveStale: staleResults.filter(
+    (r) => r.kind === 'inconclusive' && r.reason.includes('stale sample'),
+  ).length,
+  example: staleResults.find((r) => r.kind === 'inconclusive')?.reason.slice(0, 160),
+};
 const features = await time(() => source.fetch(targets));
 const inputs = [...features.value.values()].filter((f) => f.kind === 'ok').map((f) => f.features);
 const predictor = new PredictClient({ url: config.backend.url, timeoutMs: 30_000, retries: 0 });
@@ -168,5 +205,12 @@ const phasesMs = {
 proxy.closeAllConnections();
 proxy.close();
 console.log(
-  JSON.stringify({ cycles, phasesMs, maxRssBytes: process.resourceUsage().maxRSS * 1024 }),
+  JSON.stringify({
+    cycles,
+    phasesMs,
+    staleCheck,
+    // measured before the extra phase probes above, which hold their own answers
+    maxRssBytes: cycleMaxRss,
+    maxRssAfterProbesBytes: process.resourceUsage().maxRSS * 1024,
+  }),
 );

@@ -15,6 +15,7 @@ describe('config', () => {
       dryRun: false,
       cacheClear: { method: 'exec' },
     });
+    expect(c.prometheus).toMatchObject({ featureRules: 'auto', maxConcurrentQueries: 4 });
     expect(c.prometheus.queries).toEqual(DEFAULT_FEATURE_QUERIES);
   });
 
@@ -47,6 +48,8 @@ describe('config', () => {
       { prometheus: { queries: { nope: 'up' } } },
       'prometheus.queries.nope: unknown feature "nope"',
     ],
+    [{}, { prometheus: { maxConcurrentQueries: 0 } }, 'prometheus.maxConcurrentQueries'],
+    [{}, { prometheus: { featureRules: 'sometimes' } }, 'prometheus.featureRules'],
     [{}, { ladder: ['restart_scale', 'reboot'] }, 'ladder.1'],
     [{}, { enterCycles: 0 }, 'enterCycles'],
     [{}, { unknownKey: 1 }, 'unknownKey'],

@@ -80,6 +80,14 @@ export const CONFIG_SCHEMA = z
          * `inline` evaluates it in each query, `auto` uses the recorded series when present.
          */
         podJoin: z.enum(['auto', 'recorded', 'inline']).default('auto'),
+        /**
+         * The per-deployment feature, freshness and SLO-window series: `recorded` reads the
+         * recording rules of deploy/prometheus/recording.yml, `inline` evaluates the templates at
+         * query time, `auto` reads each recorded series Prometheus has (and warns about the rest).
+         */
+        featureRules: z.enum(['auto', 'recorded', 'inline']).default('auto'),
+        /** Prometheus queries one cycle keeps in flight at once (the rest wait their turn). */
+        maxConcurrentQueries: z.number().int().min(1).max(64).default(4),
         timeoutMs: durationMs.min(1).default(5_000),
         retries: z.number().int().min(0).max(10).default(2),
       })

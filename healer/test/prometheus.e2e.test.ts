@@ -14,7 +14,14 @@ import {
 import { startPrometheus, type RunningPrometheus } from '@aiops/simulator/testing';
 import { fileURLToPath } from 'node:url';
 import type { PodJoin } from '@aiops/model/queries';
-import { PrometheusFeatureSource } from '../src/sources/prometheus.js';
+import {
+  RECORDED_FEATURE_WINDOW,
+  SAMPLE_TIMESTAMP_RECORD,
+  freshnessTemplate,
+  recordedFeatureName,
+} from '@aiops/model/recording';
+import { renderQuery } from '@aiops/model/queries';
+import { PrometheusFeatureSource, type FeatureRules } from '../src/sources/prometheus.js';
 
 const RECORDING = fileURLToPath(new URL('../../deploy/prometheus/recording.yml', import.meta.url));
 
@@ -28,11 +35,14 @@ const source = (
   aheadMs = 0,
   podJoin: PodJoin | 'auto' = 'recorded',
   at?: number,
+  featureRules: FeatureRules = 'inline',
 ): PrometheusFeatureSource =>
   new PrometheusFeatureSource({
     podJoin,
+    featureRules,
     url: prom.url,
-    window: '30s',
+    // the recording rules' window, so the recorded features are the same PromQL
+    window: featureRules === 'inline' ? '30s' : RECORDED_FEATURE_WINDOW,
     queries: DEFAULT_FEATURE_QUERIES,
     maxSampleAgeMs: 120_000,
     timeoutMs: 5_000,
@@ -145,6 +155,81 @@ describe('PrometheusFeatureSource with a real Prometheus scraping the simulator'
     expect(r?.kind === 'inconclusive' && r.reason).toMatch(
       /stale sample for (memory_usage_bytes|ready_replica_ratio|unavailable_replicas) \(\d+ s old > 120 s\)/,
     );
+  }, 60_000);
+
+  it('the recorded features (recording.yml) give every feature, read as one series per deployment', async () => {
+    const targets = [
+      { namespace: NS, name: 'web' },
+      { namespace: NS, name: 'api' },
+    ];
+    const sent: string[] = [];
+    const out = await until(async () => {
+      sent.length = 0;
+      const s = new PrometheusFeatureSource({
+        url: prom.url,
+        window: RECORDED_FEATURE_WINDOW,
+        queries: DEFAULT_FEATURE_QUERIES,
+        maxSampleAgeMs: 120_000,
+        timeoutMs: 5_000,
+        retries: 1,
+        now: () => Date.now(),
+        onQuery: (q) => void sent.push(q),
+        baseline: false,
+        slo: false,
+        onMissingRecords: (m) => expect(m).toEqual([]),
+      });
+      const r = await s.fetch(targets);
+      return [...r.values()].every((x) => x.kind === 'ok' && x.omitted.length === 0)
+        ? r
+        : undefined;
+    }, 90_000);
+    for (const t of targets) {
+      const r = out.get(`${t.namespace}/${t.name}`);
+      if (r?.kind !== 'ok') throw new Error(`not ok: ${JSON.stringify(r)}`);
+      expect(Object.keys(r.features).sort()).toEqual([...FEATURE_NAMES].sort());
+      expect(r.features.ready_replica_ratio).toBe(1);
+      expect(r.features.http_requests_per_s).toBeGreaterThan(0);
+    }
+    // the probe, one query per feature, the freshness query
+    expect(sent).toHaveLength(FEATURE_NAMES.length + 2);
+  }, 120_000);
+
+  it('the recorded source sample times are the ones timestamp() reads at query time', async () => {
+    const scope = { namespace: NS, deployment: 'web', window: RECORDED_FEATURE_WINDOW };
+    const inline = renderQuery(
+      freshnessTemplate(Object.values(DEFAULT_FEATURE_QUERIES))!,
+      scope,
+      'recorded',
+    );
+    const read = async (q: string): Promise<Map<string, number>> => {
+      const res = await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(q)}`);
+      const body = (await res.json()) as {
+        data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
+      return new Map(body.data.result.map((r) => [r.metric.metric!, Number(r.value[1])]));
+    };
+    const recorded = await read(`${SAMPLE_TIMESTAMP_RECORD}{namespace="${NS}", deployment="web"}`);
+    const now = await read(inline);
+    expect([...recorded.keys()].sort()).toEqual([...now.keys()].sort());
+    // the rule ran within the last evaluation interval (1 s) + scrape (1 s) of the query
+    for (const [m, t] of now) expect(t - recorded.get(m)!).toBeLessThanOrEqual(5);
+    for (const t of recorded.values()) expect(Date.now() / 1000 - t).toBeLessThan(30);
+  }, 30_000);
+
+  it("recorded features: data 200 s old is stale, as the source samples' own timestamps tell", async () => {
+    const targets = [{ namespace: NS, name: 'web' }];
+    const r = (await source(200_000, 'recorded', undefined, 'recorded').fetch(targets)).get(
+      `${NS}/web`,
+    );
+    expect(r?.kind).toBe('inconclusive');
+    expect(r?.kind === 'inconclusive' && r.reason).toMatch(
+      /stale sample for \w+ \(\d+ s old > 120 s\)/,
+    );
+    // the recorded series the cycle read exist: staleness, not a missing rule
+    const res = await fetch(
+      `${prom.url}/api/v1/query?query=${encodeURIComponent(`count(${recordedFeatureName('cpu_usage_pct')})`)}`,
+    );
+    expect(((await res.json()) as { data: { result: unknown[] } }).data.result).toHaveLength(1);
   }, 60_000);
 
   it('an error burst shows up as http_5xx_error_rate on that deployment only', async () => {

@@ -1,11 +1,13 @@
 // Rewrites the generated manifests: the healer ConfigMap (from the model's default feature
-// queries) and the PrometheusRule (from deploy/prometheus/alerts.yml). Prettier-formatted.
+// queries), deploy/prometheus/recording.yml (from the model's recording rule builders) and the
+// PrometheusRule (from deploy/prometheus/alerts.yml and recording.yml). Prettier-formatted.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_FEATURE_QUERIES } from '@aiops/model/queries';
+import { recordingRuleGroups } from '@aiops/model/recording';
 import { format, resolveConfig } from 'prettier';
 import { renderHealerConfigMap } from '../src/healerConfig.js';
-import { renderPrometheusRule } from '../src/prometheusRule.js';
+import { renderPrometheusRule, renderRecordingRules } from '../src/prometheusRule.js';
 
 const path = (p: string): string => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 
@@ -17,6 +19,7 @@ async function write(relative: string, text: string): Promise<void> {
 }
 
 await write('k8s/base/healer/configmap.yaml', renderHealerConfigMap(DEFAULT_FEATURE_QUERIES));
+await write('deploy/prometheus/recording.yml', renderRecordingRules(recordingRuleGroups()));
 await write(
   'k8s/monitoring/prometheusrule.yaml',
   renderPrometheusRule(

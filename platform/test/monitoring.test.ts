@@ -2,7 +2,22 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { parse } from 'yaml';
-import { POD_DEPLOYMENT_RECORD, POD_DEPLOYMENT_RECORD_EXPR } from '@aiops/model/queries';
+import {
+  BASELINE_QUERY_NAMES,
+  DEFAULT_FEATURE_QUERIES,
+  baselineQueries,
+  POD_DEPLOYMENT_RECORD,
+  POD_DEPLOYMENT_RECORD_EXPR,
+  renderQuery,
+} from '@aiops/model/queries';
+import {
+  RECORDED_FEATURE_WINDOW,
+  recordedBaselineName,
+  recordedFeatureName,
+  recordingRuleGroups,
+} from '@aiops/model/recording';
+import { BASELINE_FEATURES, FEATURE_NAMES } from '@aiops/model/schema';
+import { DEFAULT_BASELINE_WINDOWS } from '@aiops/model/features/windows';
 import { formatFindings } from '../src/errors.js';
 import {
   checkDashboard,
@@ -13,7 +28,7 @@ import {
 import { kustomize } from '../src/kube.js';
 import { referencedMetrics, seriesNames } from '../src/metricNames.js';
 import { repoPath } from '../src/paths.js';
-import { renderPrometheusRule } from '../src/prometheusRule.js';
+import { renderPrometheusRule, renderRecordingRules } from '../src/prometheusRule.js';
 
 const DASHBOARDS = ['aiops-healer.json', 'aiops-backend.json'];
 /** Metrics the dashboards must show and the services must export. */
@@ -120,6 +135,37 @@ describe('alert rules', () => {
     ).groups.flatMap((g) => g.rules);
     const join = rules.find((r) => r.record === POD_DEPLOYMENT_RECORD);
     expect(join?.expr).toBe(POD_DEPLOYMENT_RECORD_EXPR);
+  });
+
+  it('deploy/prometheus/recording.yml is exactly the recording rule builders (run `npm run sync:generated -w platform` on drift)', () => {
+    expect(read('deploy/prometheus/recording.yml')).toBe(
+      renderRecordingRules(recordingRuleGroups()),
+    );
+  });
+
+  it('records each baseline statistic as the query builder computes it, over the recorded feature', () => {
+    const rules = recordingRuleGroups().flatMap((g) => g.rules);
+    for (const f of BASELINE_FEATURES) {
+      const q = baselineQueries(
+        `${recordedFeatureName(f)}{namespace=~".+", deployment=~".+"}`,
+        DEFAULT_BASELINE_WINDOWS,
+      );
+      for (const stat of BASELINE_QUERY_NAMES)
+        expect(rules.find((r) => r.record === recordedBaselineName(f, stat))?.expr).toBe(q[stat]);
+    }
+  });
+
+  it('records each feature as its default template over every namespace, read through the recorded join', () => {
+    const rules = recordingRuleGroups().flatMap((g) => g.rules);
+    const scope = { namespace: '.+', deployment: '.+', window: RECORDED_FEATURE_WINDOW };
+    for (const f of FEATURE_NAMES) {
+      const rule = rules.find((r) => r.record === recordedFeatureName(f));
+      expect(rule?.expr).toBe(renderQuery(DEFAULT_FEATURE_QUERIES[f], scope, 'recorded'));
+      // the join is recorded earlier in the same group, so each evaluation reads its own join
+      expect(rules.findIndex((r) => r.record === POD_DEPLOYMENT_RECORD)).toBeLessThan(
+        rules.indexOf(rule!),
+      );
+    }
   });
 
   it('covers the alerts the issue asks for', () => {

@@ -126,6 +126,15 @@ export function createHealer(o: FactoryOptions): HealerParts {
           maxSampleAgeMs: config.prometheus.maxSampleAgeMs,
           checkSampleAge: config.prometheus.checkSampleAge,
           podJoin: config.prometheus.podJoin,
+          featureRules: config.prometheus.featureRules,
+          maxConcurrentQueries: config.prometheus.maxConcurrentQueries,
+          onMissingRecords: (missing) =>
+            missing.length === 0
+              ? logger.info('feature queries read the recorded series')
+              : logger.warn(
+                  { missing },
+                  `${missing.length} feature/SLO series are evaluated per pod at query time: Prometheus lacks ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''} — load deploy/prometheus/recording.yml (in the PrometheusRule); without it a large fleet's cycle costs Prometheus far more`,
+                ),
           onPodJoin: (join, why) =>
             join === 'recorded'
               ? logger.info({ podJoin: join }, `feature queries: ${why}`)

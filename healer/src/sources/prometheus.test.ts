@@ -11,9 +11,11 @@ import {
   FEATURES,
   FEATURE_NAMES,
   baselineQueries,
+  renderQuery,
   sloWindowQueries,
   type FeatureName,
 } from '@aiops/model';
+import { SAMPLE_TIMESTAMP_RECORD, recordedFeatureName } from '@aiops/model/recording';
 import { freshnessTemplate, metricNames, PrometheusFeatureSource } from './prometheus.js';
 
 const NOW = 1_700_000_000_000;
@@ -46,6 +48,17 @@ const vector = (rows: { ns: string; name: string; v: string; t?: number }[]) => 
         metric: { namespace: r.ns, deployment: r.name },
         value: [(r.t ?? NOW) / 1000, r.v],
       })),
+    },
+  },
+});
+/** The probe's answer: one row per recorded series name Prometheus has. */
+const probed = (names: readonly string[]) => ({
+  status: 200,
+  body: {
+    status: 'success',
+    data: {
+      resultType: 'vector',
+      result: names.map((n) => ({ metric: { __name__: n }, value: [NOW / 1000, '42'] })),
     },
   },
 });
@@ -215,6 +228,17 @@ describe('PrometheusFeatureSource', () => {
       await source({ retries: 0, timeoutMs: 50 }).fetch([{ namespace: 'prod', name: 'a' }])
     ).get('prod/a');
     expect(r?.kind === 'inconclusive' && r.reason).toContain('ECONNABORTED');
+  });
+
+  it('once a feature query failed, the queries still queued are not sent (one timeout per cycle, not one per query)', async () => {
+    answer = () => 'hang';
+    const out = await source({ retries: 0, timeoutMs: 50, maxConcurrentQueries: 3 }).fetch([
+      { namespace: 'prod', name: 'a' },
+    ]);
+    const r = out.get('prod/a');
+    expect(r?.kind === 'inconclusive' && r.sourceFailed).toBe(true);
+    expect(r?.kind === 'inconclusive' && r.reason).toContain('not sent: query for');
+    expect(queries).toHaveLength(3);
   });
 
   it('adds each deployment’s baseline and SLO windows from the context queries, best effort', async () => {
@@ -447,8 +471,10 @@ describe('the pod → deployment join (podJoin)', () => {
     slo: false,
   } as const;
   const probeAnswer = (rows: number) => (q: string) =>
-    q.startsWith('count(namespace_deployment_pod:kube_pod_owner:relabel')
-      ? vector(Array.from({ length: rows }, () => ({ ns: '', name: '', v: '42' })))
+    q.startsWith(
+      'count by (__name__) ({__name__=~"namespace_deployment_pod:kube_pod_owner:relabel|',
+    )
+      ? probed(rows > 0 ? ['namespace_deployment_pod:kube_pod_owner:relabel'] : [])
       : { status: 400, body: { status: 'error', error: 'unknown query' } };
   const t = [{ ns: 'prod', name: 'api' }];
   const targets = [{ namespace: 'prod', name: 'api' }];
@@ -465,7 +491,7 @@ describe('the pod → deployment join (podJoin)', () => {
     const out = await s.fetch(targets);
     expect(out.get('prod/api')?.kind).toBe('ok');
     await s.fetch(targets);
-    expect(queries.filter((q) => q.startsWith('count(')).length).toBe(1);
+    expect(queries.filter((q) => q.startsWith('count by (__name__)')).length).toBe(1);
     const features = queries.filter((q) => q.startsWith('Q:'));
     expect(features).toHaveLength(2 * FEATURE_NAMES.length);
     for (const q of features) {
@@ -533,10 +559,145 @@ describe('the pod → deployment join (podJoin)', () => {
         podJoin: join,
       });
       await s.fetch(targets);
-      expect(queries.some((q) => q.startsWith('count('))).toBe(false);
+      expect(queries.some((q) => q.startsWith('count by (__name__)'))).toBe(false);
       expect(
         queries.every((q) => q.includes('kube_replicaset_owner') === (join === 'inline')),
       ).toBe(true);
+    },
+  );
+});
+
+describe('recorded features (featureRules)', () => {
+  const RECORDS = [
+    'namespace_deployment_pod:kube_pod_owner:relabel',
+    ...FEATURE_NAMES.map(recordedFeatureName),
+    SAMPLE_TIMESTAMP_RECORD,
+  ];
+  const healthy = (f: FeatureName) => String(FEATURES.find((x) => x.name === f)!.default);
+  /** The freshness query's rows (the stale ones), by metric label and age. */
+  let staleRows: { metric: string; ageMs: number }[];
+  let probeNames: string[];
+  let inFlight: number;
+  let peak: number;
+  /** Answers the probe, the recorded features, the inline default ones and the freshness query. */
+  function serveRecorded(delayMs = 0) {
+    server.removeAllListeners('request');
+    server.on('request', (req, res) => {
+      const q = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
+      queries.push(q);
+      peak = Math.max(peak, ++inFlight);
+      const reply = (a: { status: number; body: unknown }) =>
+        setTimeout(() => {
+          inFlight--;
+          res.writeHead(a.status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(a.body));
+        }, delayMs);
+      if (q.startsWith('count by (__name__)')) return reply(probed(probeNames));
+      if (q.includes('< (time() -')) {
+        return reply({
+          status: 200,
+          body: {
+            status: 'success',
+            data: {
+              resultType: 'vector',
+              result: staleRows.map((r) => ({
+                metric: { namespace: 'prod', deployment: 'a', metric: r.metric },
+                value: [NOW / 1000, String((NOW - r.ageMs) / 1000)],
+              })),
+            },
+          },
+        });
+      }
+      const f = FEATURE_NAMES.find(
+        (n) =>
+          q.startsWith(`${recordedFeatureName(n)}{`) ||
+          q === renderQuery(DEFAULT_FEATURE_QUERIES[n], SCOPE, 'inline'),
+      );
+      reply(
+        f
+          ? vector([{ ns: 'prod', name: 'a', v: healthy(f) }])
+          : { status: 400, body: { status: 'error', error: 'unknown query' } },
+      );
+    });
+  }
+  const SCOPE = { namespace: 'prod', deployment: 'a', window: '2m' };
+  const DEFAULTS = { queries: DEFAULT_FEATURE_QUERIES, baseline: false, slo: false } as const;
+  const targets = [{ namespace: 'prod', name: 'a' }];
+  beforeEach(() => {
+    staleRows = [];
+    probeNames = RECORDS;
+    inFlight = 0;
+    peak = 0;
+  });
+
+  it('auto reads every recorded feature: one selector per feature, no per-pod rate() at query time', async () => {
+    serveRecorded();
+    const warned: (readonly string[])[] = [];
+    const s = source({ ...DEFAULTS, podJoin: 'auto', onMissingRecords: (m) => warned.push(m) });
+    expect((await s.fetch(targets)).get('prod/a')?.kind).toBe('ok');
+    const features = queries.filter((q) => q.startsWith('namespace_deployment:aiops_'));
+    expect(features).toHaveLength(FEATURE_NAMES.length);
+    expect(queries.filter((q) => q.includes('rate('))).toEqual([]);
+    expect(warned).toEqual([[]]);
+  });
+
+  it.each<[string, { metric: string; ageMs: number }, string]>([
+    [
+      'stale source data, though the rule still evaluates',
+      { metric: 'kube_deployment_spec_replicas', ageMs: 300_000 },
+      'stale sample for ready_replica_ratio (300 s old > 120 s)',
+    ],
+    [
+      'a rule that stopped evaluating',
+      { metric: recordedFeatureName('ready_replica_ratio'), ageMs: 200_000 },
+      'stale sample for ready_replica_ratio (200 s old > 120 s)',
+    ],
+  ])('recorded freshness: %s is inconclusive', async (_n, row, reason) => {
+    staleRows = [row];
+    serveRecorded();
+    const r = (await source({ ...DEFAULTS, featureRules: 'recorded' }).fetch(targets)).get(
+      'prod/a',
+    );
+    expect(r?.kind).toBe('inconclusive');
+    expect(r?.kind === 'inconclusive' && r.reason).toContain(reason);
+  });
+
+  it('auto falls back to the templates at query time and warns once, naming the missing series', async () => {
+    probeNames = [];
+    serveRecorded();
+    const warned: (readonly string[])[] = [];
+    const s = source({ ...DEFAULTS, podJoin: 'inline', onMissingRecords: (m) => warned.push(m) });
+    expect((await s.fetch(targets)).get('prod/a')?.kind).toBe('ok');
+    await s.fetch(targets);
+    expect(queries.filter((q) => q.startsWith('namespace_deployment:aiops_'))).toEqual([]);
+    expect(queries.filter((q) => q.startsWith('sum by (namespace, deployment)')).length).toBe(
+      2 * FEATURE_NAMES.filter((f) => DEFAULT_FEATURE_QUERIES[f].startsWith('sum by')).length,
+    );
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toEqual(
+      expect.arrayContaining([recordedFeatureName('cpu_usage_pct'), SAMPLE_TIMESTAMP_RECORD]),
+    );
+  });
+
+  it('inline is used as configured: no probe, no recorded series', async () => {
+    serveRecorded();
+    await source({ ...DEFAULTS, featureRules: 'inline' }).fetch(targets);
+    expect(queries.some((q) => q.startsWith('count by (__name__)'))).toBe(false);
+    expect(queries.some((q) => q.startsWith('namespace_deployment:aiops_'))).toBe(false);
+  });
+
+  it.each([1, 3])(
+    'keeps at most maxConcurrentQueries=%i queries in flight against Prometheus',
+    async (max) => {
+      serveRecorded(20);
+      const r = await source({
+        ...DEFAULTS,
+        featureRules: 'recorded',
+        maxConcurrentQueries: max,
+      }).fetch(targets);
+      expect(r.get('prod/a')?.kind).toBe('ok');
+      expect(queries).toHaveLength(FEATURE_NAMES.length + 1);
+      expect(peak).toBe(max);
     },
   );
 });

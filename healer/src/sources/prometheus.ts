@@ -12,21 +12,19 @@
  * Beside them, the same way, the context of each deployment: its baseline statistics (quantiles
  * over a trailing window, last week, slope — its own normal) and its SLO windows.
  */
-import {
-  POD_DEPLOYMENT_RECORD,
-  baselineQueries,
-  renderQuery,
-  sloWindowQueries,
-  type BaselineQueryName,
-  type PodJoin,
-} from '@aiops/model/queries';
-import { BASELINE_FEATURES, FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
+import { POD_DEPLOYMENT_RECORD, type PodJoin } from '@aiops/model/queries';
+import { metricNames } from '@aiops/model/recording';
+import { FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
 import { DEFAULT_BASELINE_WINDOWS, type BaselineWindows } from '@aiops/model/features/windows';
 import { buildContext, type ContextValue } from './context.js';
 import axios, { type AxiosInstance } from 'axios';
 import { withRetry, type Sleep } from '../retry.js';
+import { createLimiter, type Limiter } from './limit.js';
+import { planQueries, RECORD_NAME_PATTERN, type Available } from './plan.js';
 import { targetKey, type FeatureResult, type FeatureSource, type Target } from './types.js';
 import { buildInstance, type Sample } from './vector.js';
+
+export { freshnessTemplate, metricNames } from '@aiops/model/recording';
 
 /** A PromQL query that failed after its retries; `feature` names which one. */
 export class PrometheusQueryError extends Error {
@@ -40,6 +38,9 @@ export class PrometheusQueryError extends Error {
     super(`query for ${feature}: ${message}`, options);
   }
 }
+
+/** How the feature, freshness and SLO-window queries read the recording rules. */
+export type FeatureRules = 'recorded' | 'inline' | 'auto';
 
 export interface PrometheusSourceOptions {
   url: string;
@@ -59,9 +60,20 @@ export interface PrometheusSourceOptions {
    * reads the recorded series when Prometheus has them (one probe per `podJoinProbeMs`).
    */
   podJoin?: PodJoin | 'auto';
+  /**
+   * The per-deployment feature, freshness and SLO-window series: `recorded` reads the recording
+   * rules' series (`@aiops/model/recording`), `inline` evaluates the templates at query time,
+   * `auto` (default) reads each recorded series Prometheus has (same probe as the join).
+   */
+  featureRules?: FeatureRules;
   podJoinProbeMs?: number;
   /** Called when `auto` picks a join (first probe and each change), with why. */
   onPodJoin?: (join: PodJoin, why: string) => void;
+  /**
+   * Called when the recorded series the cycle wanted but Prometheus lacks change (first cycle and
+   * each change): empty means every eligible query reads a recorded series.
+   */
+  onMissingRecords?: (missing: readonly string[]) => void;
   /** Called once per HTTP query (for metrics and the benchmark): a feature or `(freshness)`. */
   onQuery?: (query: string, ok: boolean, seconds: number) => void;
   /**
@@ -71,12 +83,8 @@ export interface PrometheusSourceOptions {
   baseline?: BaselineWindows | false;
   /** Query the SLO windows for the SLO layer (default true). */
   slo?: boolean;
-}
-
-interface ContextQuery {
-  feature: FeatureName;
-  query: string;
-  value: (v: number) => ContextValue;
+  /** Queries in flight at once (default 4): the rest wait their turn. */
+  maxConcurrentQueries?: number;
 }
 
 interface VectorSample {
@@ -86,45 +94,20 @@ interface VectorSample {
 
 /** The query of the samples' own timestamps, named in errors and metrics. */
 export const FRESHNESS = '(freshness)';
-/** The probe for the recorded pod → deployment join (`podJoin: auto`). */
+/** The probe for the recorded series (`podJoin` / `featureRules: auto`). */
 export const POD_JOIN_PROBE = '(pod join)';
 
 /**
- * Metric names a PromQL template selects (`name{...}`), in order of first use. The freshness
- * query is built from these, so it follows the feature templates as they change.
+ * One feature's answer for every deployment, in arrays indexed like the targets: a cycle at 10,000
+ * deployments keeps 13 of these instead of 130,000 sample objects.
  */
-export function metricNames(template: string): string[] {
-  const out: string[] = [];
-  for (const m of template.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{(?!\{)/g)) {
-    const name = m[1]!;
-    if (!out.includes(name)) out.push(name);
-  }
-  return out;
-}
-
-/**
- * One query for the newest sample time of every metric the templates use, per deployment and
- * metric: series labelled with the deployment directly (kube-state-metrics), or through the
- * pod → deployment join (cAdvisor, the apps), the join done once for all metrics. `timestamp()`
- * is applied to each selector itself — on anything else it returns the evaluation time.
- * Undefined when the templates name no metric.
- */
-export function freshnessTemplate(templates: readonly string[]): string | undefined {
-  const names = [...new Set(templates.flatMap(metricNames))];
-  if (names.length === 0) return undefined;
-  const tagged = (by: string, labels: string): string =>
-    names
-      .map(
-        (n) =>
-          `label_replace(max by (${by}) (timestamp(${n}{${labels}})), "metric", "${n}", "", "")`,
-      )
-      .join(' or ');
-  const direct = tagged(
-    'namespace, deployment',
-    'namespace=~"{{namespace}}", deployment=~"{{deployment}}"',
-  );
-  const perPod = tagged('namespace, pod', 'namespace=~"{{namespace}}", pod!=""');
-  return `max by (namespace, deployment, metric) (${direct}) or max by (namespace, deployment, metric) ((${perPod}) * on (namespace, pod) group_left (deployment) ({{pod_deployment}}))`;
+interface FeatureColumn {
+  value: Float64Array;
+  /** ms since epoch of the evaluation; NaN: no series. */
+  at: Float64Array;
+  /** Deployments answered by several series (a template that does not aggregate). */
+  duplicate?: Set<number>;
+  failed?: string;
 }
 
 /** Above this many deployments the deployment regex becomes `.+` and results are filtered here. */
@@ -150,12 +133,48 @@ function retryable(err: unknown): boolean {
 
 export class PrometheusFeatureSource implements FeatureSource {
   private readonly http: AxiosInstance;
+  private readonly limit: Limiter;
 
   constructor(private readonly opts: PrometheusSourceOptions) {
     this.http = axios.create({ baseURL: opts.url, timeout: opts.timeoutMs });
+    this.limit = createLimiter(opts.maxConcurrentQueries ?? 4);
   }
 
-  private probed: { join: PodJoin; at: number } | undefined;
+  private probed: { join: PodJoin; records: Set<string>; at: number } | undefined;
+  private lastMissing: string | undefined;
+
+  /**
+   * The recorded series Prometheus has for these namespaces, by name: one probe per
+   * `podJoinProbeMs` (a failed probe keeps the last answer, else none).
+   */
+  private async probe(
+    namespace: string,
+    now: number,
+  ): Promise<{ join: PodJoin; records: Set<string> }> {
+    if (this.probed && now - this.probed.at < (this.opts.podJoinProbeMs ?? 300_000))
+      return this.probed;
+    let found: { join: PodJoin; records: Set<string> };
+    let why: string;
+    try {
+      const rows = await this.query(
+        POD_JOIN_PROBE,
+        `count by (__name__) ({__name__=~"${POD_DEPLOYMENT_RECORD}|${RECORD_NAME_PATTERN}", namespace=~"${namespace}"})`,
+        now,
+      );
+      const records = new Set(rows.map((r) => r.metric.__name__ ?? ''));
+      found = { join: records.has(POD_DEPLOYMENT_RECORD) ? 'recorded' : 'inline', records };
+      why =
+        found.join === 'recorded'
+          ? `Prometheus records ${POD_DEPLOYMENT_RECORD}`
+          : `Prometheus has no ${POD_DEPLOYMENT_RECORD} series: load deploy/prometheus/recording.yml (in the PrometheusRule) — the inline join costs Prometheus ~10× more per cycle`;
+    } catch (err) {
+      found = this.probed ?? { join: 'inline', records: new Set() };
+      why = `probe failed (${err instanceof Error ? err.message : String(err)})`;
+    }
+    if (found.join !== this.probed?.join) this.opts.onPodJoin?.(found.join, why);
+    this.probed = { ...found, at: now };
+    return found;
+  }
 
   /**
    * The join to render: as configured, or with `auto` whether Prometheus has the recorded
@@ -164,28 +183,15 @@ export class PrometheusFeatureSource implements FeatureSource {
   async podJoin(namespace: string, now: number): Promise<PodJoin> {
     const mode = this.opts.podJoin ?? 'auto';
     if (mode !== 'auto') return mode;
-    if (this.probed && now - this.probed.at < (this.opts.podJoinProbeMs ?? 300_000))
-      return this.probed.join;
-    let join: PodJoin;
-    let why: string;
-    try {
-      const rows = await this.query(
-        POD_JOIN_PROBE,
-        `count(${POD_DEPLOYMENT_RECORD}{namespace=~"${namespace}"})`,
-        now,
-      );
-      join = rows.length > 0 ? 'recorded' : 'inline';
-      why =
-        join === 'recorded'
-          ? `Prometheus records ${POD_DEPLOYMENT_RECORD}`
-          : `Prometheus has no ${POD_DEPLOYMENT_RECORD} series: load deploy/prometheus/recording.yml (in the PrometheusRule) — the inline join costs Prometheus ~10× more per cycle`;
-    } catch (err) {
-      join = this.probed?.join ?? 'inline';
-      why = `probe failed (${err instanceof Error ? err.message : String(err)})`;
-    }
-    if (join !== this.probed?.join) this.opts.onPodJoin?.(join, why);
-    this.probed = { join, at: now };
-    return join;
+    return (await this.probe(namespace, now)).join;
+  }
+
+  /** The recorded series to read: all (`recorded`), none (`inline`), or what the probe found. */
+  private async available(namespace: string, now: number): Promise<Available> {
+    const mode = this.opts.featureRules ?? 'auto';
+    if (mode === 'recorded') return 'all';
+    if (mode === 'inline') return new Set();
+    return (await this.probe(namespace, now)).records;
   }
 
   async fetch(targets: readonly Target[]): Promise<Map<string, FeatureResult>> {
@@ -198,125 +204,146 @@ export class PrometheusFeatureSource implements FeatureSource {
       window: this.opts.window,
     };
     const join = await this.podJoin(scope.namespace, now);
-    const samples = new Map<string, Map<FeatureName, Sample>>();
-    for (const t of targets) samples.set(targetKey(t), new Map());
-    const fresh = this.freshness(scope, now, join);
-    const context = new Map<string, ContextValue[]>();
-    for (const t of targets) context.set(targetKey(t), []);
-    const contextDone = Promise.all(
-      this.contextQueries(scope, join).map(async (c) => {
-        let result: VectorSample[];
-        try {
-          result = await this.query(c.feature, c.query, now);
-        } catch {
-          return; // context is best effort: without it, the model has no history for that signal
-        }
-        for (const s of result) {
-          context
-            .get(`${s.metric.namespace}/${s.metric.deployment}`)
-            ?.push(c.value(parseSampleValue(s.value[1])));
-        }
-      }),
-    );
-
-    await Promise.all(
-      FEATURE_NAMES.map(async (feature) => {
-        const query = renderQuery(this.opts.queries[feature], scope, join);
-        let result: VectorSample[];
-        try {
-          result = await this.query(feature, query, now);
-        } catch (err) {
-          const reason = err instanceof Error ? err.message : String(err);
-          for (const m of samples.values()) m.set(feature, { kind: 'failed', reason });
-          return;
-        }
-        const seen = new Set<string>();
-        for (const s of result) {
-          const key = `${s.metric.namespace}/${s.metric.deployment}`;
-          const m = samples.get(key);
-          if (!m) continue;
-          if (seen.has(key)) {
-            m.set(feature, { kind: 'failed', reason: `several series for ${key}` });
-            continue;
-          }
-          seen.add(key);
-          m.set(feature, {
-            kind: 'value',
-            value: parseSampleValue(s.value[1]),
-            at: s.value[0] * 1000,
+    // No probe when nothing could be recorded (custom templates everywhere, no SLO, …).
+    const offline = planQueries({
+      queries: this.opts.queries,
+      scope,
+      join,
+      available: new Set(),
+      ...(this.opts.checkSampleAge === false ? {} : { maxSampleAgeMs: this.opts.maxSampleAgeMs }),
+      baseline: this.opts.baseline === undefined ? DEFAULT_BASELINE_WINDOWS : this.opts.baseline,
+      slo: this.opts.slo !== false,
+    });
+    const plan =
+      offline.missing.length === 0
+        ? offline
+        : planQueries({
+            queries: this.opts.queries,
+            scope,
+            join,
+            available: await this.available(scope.namespace, now),
+            ...(this.opts.checkSampleAge === false
+              ? {}
+              : { maxSampleAgeMs: this.opts.maxSampleAgeMs }),
+            baseline:
+              this.opts.baseline === undefined ? DEFAULT_BASELINE_WINDOWS : this.opts.baseline,
+            slo: this.opts.slo !== false,
           });
+    const missing = plan.missing.join(',');
+    if (missing !== this.lastMissing) {
+      this.lastMissing = missing;
+      this.opts.onMissingRecords?.(plan.missing);
+    }
+
+    const index = new Map<string, number>();
+    targets.forEach((t, i) => index.set(targetKey(t), i));
+    const n = targets.length;
+    const indexOf = (s: VectorSample): number | undefined =>
+      index.get(`${s.metric.namespace}/${s.metric.deployment}`);
+
+    // Each answer is folded into typed arrays as it arrives and then dropped, and at most
+    // `maxConcurrentQueries` answers exist at once: the peak memory is a few answers, not the cycle's.
+    // Once a feature query has failed every deployment is inconclusive this cycle whatever the
+    // rest answer, so the queries still queued are not sent: a Prometheus that times out costs a
+    // cycle one timeout (with its retries), not one per queued query.
+    let gaveUp: string | undefined;
+    /** `critical`: its failure leaves every deployment inconclusive (a feature, the freshness). */
+    const send = (feature: string, query: string, critical: boolean): Promise<VectorSample[]> =>
+      this.limit(async () => {
+        if (gaveUp !== undefined) throw new PrometheusQueryError(feature, `not sent: ${gaveUp}`);
+        try {
+          return await this.query(feature, query, now);
+        } catch (err) {
+          // set before the slot passes to the next query in line, so that one is not sent
+          if (critical) gaveUp ??= err instanceof Error ? err.message : String(err);
+          throw err;
         }
-      }),
-    );
-    const newest = await fresh;
-    if (newest) this.applySampleTimes(samples, newest);
-    await contextDone;
+      });
+    const columns = new Map<FeatureName, FeatureColumn>();
+    const features = plan.features.map(async ({ feature, query }) => {
+      const col: FeatureColumn = {
+        value: new Float64Array(n).fill(Number.NaN),
+        at: new Float64Array(n).fill(Number.NaN),
+      };
+      columns.set(feature, col);
+      try {
+        for (const s of await send(feature, query, true)) {
+          const i = indexOf(s);
+          if (i === undefined) continue;
+          if (!Number.isNaN(col.at[i]!)) (col.duplicate ??= new Set()).add(i);
+          col.value[i] = parseSampleValue(s.value[1]);
+          col.at[i] = s.value[0] * 1000;
+        }
+      } catch (err) {
+        col.failed = err instanceof Error ? err.message : String(err);
+        gaveUp ??= col.failed;
+      }
+    });
+    const fresh = this.freshness(plan.freshness, (q) => send(FRESHNESS, q, true), indexOf);
+    const context = plan.context.map(async (c) => {
+      const column = new Float64Array(n).fill(Number.NaN);
+      try {
+        for (const s of await send(c.feature, c.query, false)) {
+          const i = indexOf(s);
+          if (i !== undefined) column[i] = parseSampleValue(s.value[1]);
+        }
+      } catch {
+        // context is best effort: without it, the model has no history for that signal
+      }
+      return column;
+    });
+    await Promise.all(features);
+    const stale = await fresh;
+    const contextColumns = await Promise.all(context);
+
     const minPoints =
       this.opts.baseline === false ? 0 : (this.opts.baseline ?? DEFAULT_BASELINE_WINDOWS).minPoints;
-    for (const t of targets) {
-      const key = targetKey(t);
-      const r = buildInstance(samples.get(key)!, now, this.opts.maxSampleAgeMs);
-      if (r.kind === 'ok')
-        Object.assign(r.features, buildContext(context.get(key) ?? [], minPoints, t.annotations));
-      out.set(key, r);
-    }
-    return out;
-  }
-
-  /** The context queries of one cycle: a fixed number, whatever the number of deployments. */
-  private contextQueries(
-    scope: { namespace: string; deployment: string; window: string },
-    join: PodJoin,
-  ): ContextQuery[] {
-    const out: ContextQuery[] = [];
-    const windows =
-      this.opts.baseline === undefined ? DEFAULT_BASELINE_WINDOWS : this.opts.baseline;
-    if (windows !== false) {
-      for (const feature of BASELINE_FEATURES) {
-        const q = baselineQueries(renderQuery(this.opts.queries[feature], scope, join), windows);
-        for (const stat of Object.keys(q) as BaselineQueryName[]) {
-          out.push({
-            feature,
-            query: q[stat],
-            value: (value) => ({ kind: 'baseline', feature, stat, value }),
-          });
-        }
+    const recordOf = new Map(plan.features.map((f) => [f.feature, f.record]));
+    targets.forEach((t, i) => {
+      const samples = new Map<FeatureName, Sample>();
+      for (const f of FEATURE_NAMES) {
+        const col = columns.get(f)!;
+        if (col.failed !== undefined) samples.set(f, { kind: 'failed', reason: col.failed });
+        else if (col.duplicate?.has(i))
+          samples.set(f, { kind: 'failed', reason: `several series for ${targetKey(t)}` });
+        else if (!Number.isNaN(col.at[i]!))
+          samples.set(f, { kind: 'value', value: col.value[i]!, at: col.at[i]! });
       }
-    }
-    if (this.opts.slo !== false) {
-      for (const { window, sli, query } of sloWindowQueries(this.opts.queries, scope, join)) {
-        const feature: FeatureName =
-          sli === 'error_ratio'
-            ? 'http_5xx_error_rate'
-            : sli === 'requests'
-              ? 'http_requests_per_s'
-              : 'http_p95_latency_seconds';
-        out.push({ feature, query, value: (value) => ({ kind: 'slo', window, sli, value }) });
+      this.applySampleTimes(samples, stale, i, recordOf);
+      const r = buildInstance(samples, now, this.opts.maxSampleAgeMs);
+      if (r.kind === 'ok') {
+        const values: ContextValue[] = [];
+        plan.context.forEach((c, k) => {
+          const v = contextColumns[k]![i]!;
+          if (!Number.isNaN(v)) values.push(c.value(v));
+        });
+        Object.assign(r.features, buildContext(values, minPoints, t.annotations));
       }
-    }
+      out.set(targetKey(t), r);
+    });
     return out;
   }
 
   /**
-   * Newest sample time per `namespace/deployment` and metric, from the freshness query; a failed
-   * freshness query fails every feature (the data cannot be vouched for).
+   * The stale source sample times per deployment index and metric, from the freshness query (it
+   * returns only samples older than `maxSampleAgeMs`); a failed freshness query fails every
+   * feature (the data cannot be vouched for).
    */
   private async freshness(
-    scope: { namespace: string; deployment: string; window: string },
-    now: number,
-    join: PodJoin,
-  ): Promise<Map<string, Map<string, number>> | { failed: string } | undefined> {
-    if (this.opts.checkSampleAge === false) return undefined;
-    const template = freshnessTemplate(FEATURE_NAMES.map((f) => this.opts.queries[f]));
-    if (!template) return undefined;
+    query: string | undefined,
+    send: (query: string) => Promise<VectorSample[]>,
+    indexOf: (s: VectorSample) => number | undefined,
+  ): Promise<Map<number, Map<string, number>> | { failed: string } | undefined> {
+    if (query === undefined) return undefined;
     try {
-      const rows = await this.query(FRESHNESS, renderQuery(template, scope, join), now);
-      const out = new Map<string, Map<string, number>>();
+      const rows = await send(query);
+      const out = new Map<number, Map<string, number>>();
       for (const r of rows) {
-        const key = `${r.metric.namespace}/${r.metric.deployment}`;
-        const m = out.get(key) ?? new Map<string, number>();
+        const i = indexOf(r);
+        if (i === undefined) continue;
+        const m = out.get(i) ?? new Map<string, number>();
         m.set(r.metric.metric ?? '', parseSampleValue(r.value[1]) * 1000);
-        out.set(key, m);
+        out.set(i, m);
       }
       return out;
     } catch (err) {
@@ -326,29 +353,37 @@ export class PrometheusFeatureSource implements FeatureSource {
 
   /**
    * A feature's sample time becomes the oldest of its metrics' newest samples (a ratio of a
-   * fresh and a stale metric is stale); metrics this deployment has no series of are skipped.
+   * fresh and a stale metric is stale), and of its recorded series' own sample; metrics this
+   * deployment has no stale series of are skipped.
    */
   private applySampleTimes(
-    samples: Map<string, Map<FeatureName, Sample>>,
-    newest: Map<string, Map<string, number>> | { failed: string },
+    samples: Map<FeatureName, Sample>,
+    stale: Map<number, Map<string, number>> | { failed: string } | undefined,
+    i: number,
+    recordOf: ReadonlyMap<FeatureName, string | undefined>,
   ): void {
-    if (!(newest instanceof Map)) {
-      for (const m of samples.values())
-        for (const f of FEATURE_NAMES) {
-          if (m.get(f)?.kind === 'value') m.set(f, { kind: 'failed', reason: newest.failed });
-        }
+    if (stale === undefined) return;
+    if (!(stale instanceof Map)) {
+      for (const [f, s] of samples)
+        if (s.kind === 'value') samples.set(f, { kind: 'failed', reason: stale.failed });
       return;
     }
-    const uses = new Map(FEATURE_NAMES.map((f) => [f, metricNames(this.opts.queries[f])]));
-    for (const [key, m] of samples) {
-      const times = newest.get(key);
-      if (!times) continue;
-      for (const [f, s] of m) {
-        if (s.kind !== 'value') continue;
-        const ts = (uses.get(f) ?? []).map((n) => times.get(n)).filter((t) => t !== undefined);
-        if (ts.length > 0) m.set(f, { ...s, at: Math.min(s.at, ...ts) });
-      }
+    const times = stale.get(i);
+    if (!times) return;
+    for (const [f, s] of samples) {
+      if (s.kind !== 'value') continue;
+      const record = recordOf.get(f);
+      const names = [...this.metricsOf(f), ...(record ? [record] : [])];
+      const ts = names.map((m) => times.get(m)).filter((t) => t !== undefined);
+      if (ts.length > 0) samples.set(f, { ...s, at: Math.min(s.at, ...ts) });
     }
+  }
+
+  private metricCache = new Map<FeatureName, string[]>();
+  private metricsOf(f: FeatureName): string[] {
+    let m = this.metricCache.get(f);
+    if (!m) this.metricCache.set(f, (m = metricNames(this.opts.queries[f])));
+    return m;
   }
 
   private async query(feature: string, query: string, now: number): Promise<VectorSample[]> {

@@ -10,6 +10,8 @@ export interface PrometheusOptions {
   scrapeInterval?: string;
   /** Scrape timeout (≤ the interval); Prometheus' default (10 s, or the interval) when unset. */
   scrapeTimeout?: string;
+  /** Rule evaluation interval; the scrape interval when unset. */
+  evaluationInterval?: string;
   /** Rule files to load (absolute paths), e.g. deploy/prometheus/recording.yml. */
   ruleFiles?: string[];
   /** Extra YAML appended under `scrape_configs` is not supported on purpose: keep tests simple. */
@@ -33,7 +35,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
   const config = [
     'global:',
     `  scrape_interval: ${interval}`,
-    `  evaluation_interval: ${interval}`,
+    `  evaluation_interval: ${opts.evaluationInterval ?? interval}`,
     ...(opts.scrapeTimeout ? [`  scrape_timeout: ${opts.scrapeTimeout}`] : []),
     ...(opts.ruleFiles?.length ? ['rule_files:', ...opts.ruleFiles.map((f) => `  - '${f}'`)] : []),
     'scrape_configs:',

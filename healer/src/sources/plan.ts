@@ -1,0 +1,164 @@
+/**
+ * Which PromQL a cycle sends: pure, so the choice between a recorded series and the template
+ * evaluated at query time is table-tested apart from HTTP.
+ *
+ * A feature (or SLO window) is read from its recording rule (`@aiops/model/recording`) when the
+ * rule's series exist and the configured template is the default one the rule records — with a
+ * custom template, or a `window` other than the rule's, it is evaluated at query time as before.
+ * The freshness query reads the recorded source sample times when every template is the default,
+ * and checks that each recorded feature's own series is fresh (a rule that stopped evaluating is
+ * stale data too). It returns only the stale rows (`< time() - maxAge`), so its answer is empty in
+ * the steady state whatever the fleet.
+ */
+import {
+  DEFAULT_FEATURE_QUERIES,
+  baselineQueries,
+  renderQuery,
+  sloWindowQueries,
+  type BaselineQueryName,
+  type PodJoin,
+  type QueryScope,
+} from '@aiops/model/queries';
+import {
+  RECORDED_FEATURE_WINDOW,
+  SAMPLE_TIMESTAMP_RECORD,
+  freshnessTemplate,
+  recordedBaselineName,
+  recordedFeatureName,
+  recordedSloName,
+} from '@aiops/model/recording';
+import { BASELINE_FEATURES, FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
+import { DEFAULT_BASELINE_WINDOWS, type BaselineWindows } from '@aiops/model/features/windows';
+import type { ContextValue } from './context.js';
+
+/** Recorded series Prometheus has (by name), or `all` when configured to trust they exist. */
+export type Available = ReadonlySet<string> | 'all';
+
+export interface PlanOptions {
+  queries: Record<FeatureName, string>;
+  scope: QueryScope;
+  join: PodJoin;
+  available: Available;
+  /** Undefined: no freshness query. */
+  maxSampleAgeMs?: number;
+  baseline: BaselineWindows | false;
+  slo: boolean;
+}
+
+export interface FeatureQuery {
+  feature: FeatureName;
+  query: string;
+  /** The recorded series read, when recorded. */
+  record?: string;
+}
+
+export interface ContextQuery {
+  feature: FeatureName;
+  query: string;
+  value: (v: number) => ContextValue;
+}
+
+export interface QueryPlan {
+  features: FeatureQuery[];
+  freshness?: string;
+  context: ContextQuery[];
+  /** Recorded series this plan wanted but Prometheus lacks (for the fallback warning). */
+  missing: string[];
+}
+
+/** The recorded series a plan may read: what the `auto` probe asks Prometheus about. */
+export const RECORD_NAME_PATTERN =
+  'namespace_deployment:aiops_.+|namespace_deployment_metric:aiops_.+';
+
+const has = (available: Available, name: string): boolean =>
+  available === 'all' || available.has(name);
+
+/** Whether a rule records exactly this template at this window. */
+function recordsTemplate(feature: FeatureName, template: string, window: string): boolean {
+  return (
+    template === DEFAULT_FEATURE_QUERIES[feature] &&
+    (window === RECORDED_FEATURE_WINDOW || !template.includes('{{window}}'))
+  );
+}
+
+const sameWindows = (a: BaselineWindows, b: BaselineWindows): boolean =>
+  (Object.keys(b) as (keyof BaselineWindows)[]).every((k) => a[k] === b[k]);
+
+const selector = (name: string, scope: QueryScope): string =>
+  `${name}{namespace=~"${scope.namespace}", deployment=~"${scope.deployment}"}`;
+
+export function planQueries(o: PlanOptions): QueryPlan {
+  const missing: string[] = [];
+  const want = (name: string): boolean => {
+    if (has(o.available, name)) return true;
+    missing.push(name);
+    return false;
+  };
+  const features: FeatureQuery[] = FEATURE_NAMES.map((feature) => {
+    const template = o.queries[feature];
+    const record = recordedFeatureName(feature);
+    if (recordsTemplate(feature, template, o.scope.window) && want(record))
+      return { feature, query: selector(record, o.scope), record };
+    return { feature, query: renderQuery(template, o.scope, o.join) };
+  });
+  const byFeature = new Map(features.map((f) => [f.feature, f]));
+
+  let freshness: string | undefined;
+  if (o.maxSampleAgeMs !== undefined) {
+    const allDefault = FEATURE_NAMES.every((f) => o.queries[f] === DEFAULT_FEATURE_QUERIES[f]);
+    const source =
+      allDefault && want(SAMPLE_TIMESTAMP_RECORD)
+        ? selector(SAMPLE_TIMESTAMP_RECORD, o.scope)
+        : freshnessTemplate(FEATURE_NAMES.map((f) => o.queries[f]));
+    const ruleLag = features
+      .filter((f) => f.record !== undefined)
+      .map(
+        (f) =>
+          `label_replace(timestamp(${selector(f.record!, o.scope)}), "metric", "${f.record}", "", "")`,
+      );
+    const arms = [source && renderQuery(source, o.scope, o.join), ...ruleLag].filter(
+      (a): a is string => a !== undefined,
+    );
+    const cutoff = `(time() - ${o.maxSampleAgeMs / 1000})`;
+    if (arms.length > 0) freshness = arms.map((a) => `(${a}) < ${cutoff}`).join(' or ');
+  }
+
+  const context: ContextQuery[] = [];
+  if (o.baseline !== false) {
+    for (const feature of BASELINE_FEATURES) {
+      const f = byFeature.get(feature)!;
+      const q = baselineQueries(f.query, o.baseline);
+      // The rules record the statistics with the default windows, of the recorded feature.
+      const recordable =
+        f.record !== undefined && sameWindows(o.baseline, DEFAULT_BASELINE_WINDOWS);
+      for (const stat of Object.keys(q) as BaselineQueryName[]) {
+        const record = recordedBaselineName(feature, stat);
+        context.push({
+          feature,
+          query: recordable && want(record) ? selector(record, o.scope) : q[stat],
+          value: (value) => ({ kind: 'baseline', feature, stat, value }),
+        });
+      }
+    }
+  }
+  if (o.slo) {
+    const sloDefault = (
+      ['http_5xx_error_rate', 'http_requests_per_s', 'http_p95_latency_seconds'] as const
+    ).every((f) => o.queries[f] === DEFAULT_FEATURE_QUERIES[f]);
+    for (const { window, sli, query } of sloWindowQueries(o.queries, o.scope, o.join)) {
+      const feature: FeatureName =
+        sli === 'error_ratio'
+          ? 'http_5xx_error_rate'
+          : sli === 'requests'
+            ? 'http_requests_per_s'
+            : 'http_p95_latency_seconds';
+      const record = recordedSloName(sli, window);
+      context.push({
+        feature,
+        query: sloDefault && want(record) ? selector(record, o.scope) : query,
+        value: (value) => ({ kind: 'slo', window, sli, value }),
+      });
+    }
+  }
+  return { features, freshness, context, missing };
+}

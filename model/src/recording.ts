@@ -1,0 +1,198 @@
+/**
+ * The recording rules the healer reads at scale (`deploy/prometheus/recording.yml`, generated from
+ * these builders by `npm run sync:generated -w platform`; the PrometheusRule embeds it). With them a
+ * cycle reads one precomputed series per deployment per query instead of evaluating per-pod
+ * `rate()` over every pod's series at query time — the cost moves into Prometheus' rule
+ * evaluation, once per group interval, whatever the number of healers or cycles.
+ *
+ * Each recorded series is exactly a default feature template (or SLO window query) rendered over
+ * every namespace: same PromQL, same semantics, only evaluated ahead of time.
+ */
+import type { BaselineFeatureName, FeatureName, SloWindow } from './schema.js';
+import { BASELINE_FEATURES, FEATURE_NAMES } from './schema.js';
+import { DEFAULT_BASELINE_WINDOWS } from './features/windows.js';
+import {
+  BASELINE_QUERY_NAMES,
+  baselineQueries,
+  type BaselineQueryName,
+  DEFAULT_FEATURE_QUERIES,
+  POD_DEPLOYMENT_RECORD,
+  POD_DEPLOYMENT_RECORD_EXPR,
+  renderQuery,
+  sloWindowQueries,
+  type QueryScope,
+} from './queries.js';
+
+/** The `rate()` window the feature rules use: the healer's default `prometheus.window`. */
+export const RECORDED_FEATURE_WINDOW = '2m';
+
+/**
+ * Group interval of each SLO window's rules: the 5-minute window every minute, the windows of
+ * 30 min to 6 h every 5 minutes (a cycle reads them up to one interval, plus the group's
+ * duration, old).
+ */
+export const RECORDED_SLO_INTERVALS: Record<SloWindow, string> = {
+  '5m': '1m',
+  '30m': '5m',
+  '1h': '5m',
+  '6h': '5m',
+};
+
+/** The recorded series of one feature: one per `{namespace, deployment}`. */
+export function recordedFeatureName(feature: FeatureName): string {
+  return `namespace_deployment:aiops_${feature}`;
+}
+
+/**
+ * Group intervals of the baseline rules: the trailing-hour quantiles and last week move slowly
+ * (5 min), the `recent` median and the slope follow the last minutes (1 min). A cycle reads them
+ * up to one interval (plus the group's duration) old.
+ */
+export const RECORDED_BASELINE_INTERVALS: Record<BaselineQueryName, string> = {
+  p10: '5m',
+  p50: '5m',
+  p90: '5m',
+  count: '5m',
+  last_week: '5m',
+  recent: '1m',
+  slope: '1m',
+};
+
+/** The recorded baseline statistic of one signal, with the default windows. */
+export function recordedBaselineName(
+  feature: BaselineFeatureName,
+  stat: BaselineQueryName,
+): string {
+  return `namespace_deployment:aiops_${feature}:${stat}`;
+}
+
+/** The SLO layer's SLIs, as `sloWindowQueries` names them. */
+export type SloSli = 'error_ratio' | 'requests' | 'p95_seconds';
+
+/** The recorded series of one SLO window's SLI. */
+export function recordedSloName(sli: SloSli, window: SloWindow): string {
+  return `namespace_deployment:aiops_slo_${sli}:${window}`;
+}
+
+/**
+ * The newest source sample time (seconds) per `{namespace, deployment, metric}`: what the freshness
+ * check reads. The rule carries the *source* samples' own timestamps through (`timestamp()` on
+ * each selector), so a recorded value computed from stale data is still seen as stale.
+ */
+export const SAMPLE_TIMESTAMP_RECORD = 'namespace_deployment_metric:aiops_sample_timestamp:max';
+
+/**
+ * Metric names a PromQL template selects (`name{...}`), in order of first use. The freshness
+ * query is built from these, so it follows the feature templates as they change.
+ */
+export function metricNames(template: string): string[] {
+  const out: string[] = [];
+  for (const m of template.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{(?!\{)/g)) {
+    const name = m[1]!;
+    if (!out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
+/**
+ * The selector whose newest sample stands for a metric's: a histogram's `+Inf` bucket is written
+ * in the same scrape as its other buckets, at a tenth of the series.
+ */
+const newestSelector = (name: string, labels: string): string =>
+  `${name}{${labels}${name.endsWith('_bucket') ? ', le="+Inf"' : ''}}`;
+
+/**
+ * The newest sample time of one metric per deployment, labelled `metric`: series labelled with
+ * the deployment directly (kube-state-metrics), or through the pod → deployment join (cAdvisor,
+ * the apps). `timestamp()` is applied to the selector itself — on anything else it returns the
+ * evaluation time.
+ */
+export function metricFreshnessTemplate(name: string): string {
+  const tag = (expr: string): string => `label_replace(${expr}, "metric", "${name}", "", "")`;
+  const direct = `max by (namespace, deployment) (timestamp(${newestSelector(name, 'namespace=~"{{namespace}}", deployment=~"{{deployment}}"')}))`;
+  const perPod = `max by (namespace, deployment) (max by (namespace, pod) (timestamp(${newestSelector(name, 'namespace=~"{{namespace}}", pod!=""')})) * on (namespace, pod) group_left (deployment) ({{pod_deployment}}))`;
+  return `${tag(direct)} or ${tag(perPod)}`;
+}
+
+/**
+ * One query for the newest sample time of every metric the templates use, per deployment and
+ * metric (`metricFreshnessTemplate` of each). Undefined when the templates name no metric.
+ */
+export function freshnessTemplate(templates: readonly string[]): string | undefined {
+  const names = [...new Set(templates.flatMap(metricNames))];
+  if (names.length === 0) return undefined;
+  return names.map(metricFreshnessTemplate).join(' or ');
+}
+
+/** The scope the rules are rendered with: every namespace and deployment. */
+const EVERYWHERE: QueryScope = {
+  namespace: '.+',
+  deployment: '.+',
+  window: RECORDED_FEATURE_WINDOW,
+};
+
+export interface RecordingRule {
+  record: string;
+  expr: string;
+  /** Static labels, which tell apart rules recording one series name. */
+  labels?: Record<string, string>;
+}
+
+export interface RecordingRuleGroup {
+  name: string;
+  /** Unset: Prometheus' global `evaluation_interval`. */
+  interval?: string;
+  rules: RecordingRule[];
+}
+
+/**
+ * The rule groups of `deploy/prometheus/recording.yml`. One group evaluates in order, so the
+ * features and the freshness rule read the pod → deployment join of the same evaluation; the
+ * SLO windows, slow by nature, in their own groups (`RECORDED_SLO_INTERVALS`), and the baseline
+ * statistics of the recorded features in two more (see `RECORDED_BASELINE_INTERVALS`).
+ */
+export function recordingRuleGroups(): RecordingRuleGroup[] {
+  const features: RecordingRule[] = FEATURE_NAMES.map((f) => ({
+    record: recordedFeatureName(f),
+    expr: renderQuery(DEFAULT_FEATURE_QUERIES[f], EVERYWHERE, 'recorded'),
+  }));
+  // One rule per metric (one series name, told apart by `metric`): each a bounded piece of
+  // work, where one expression over every metric's series hit the 2-minute query timeout at
+  // 10,000 deployments.
+  const freshness = [
+    ...new Set(FEATURE_NAMES.flatMap((f) => metricNames(DEFAULT_FEATURE_QUERIES[f]))),
+  ].map((name) => ({
+    record: SAMPLE_TIMESTAMP_RECORD,
+    expr: renderQuery(metricFreshnessTemplate(name), EVERYWHERE, 'recorded'),
+    labels: { metric: name },
+  }));
+  const slo = (interval: string): RecordingRule[] =>
+    sloWindowQueries(DEFAULT_FEATURE_QUERIES, EVERYWHERE, 'recorded')
+      .filter((q) => RECORDED_SLO_INTERVALS[q.window] === interval)
+      .map((q) => ({ record: recordedSloName(q.sli, q.window), expr: q.query }));
+  const baselineGroup = (interval: string): RecordingRule[] =>
+    BASELINE_FEATURES.flatMap((f) => {
+      const q = baselineQueries(
+        `${recordedFeatureName(f)}{namespace=~".+", deployment=~".+"}`,
+        DEFAULT_BASELINE_WINDOWS,
+      );
+      return BASELINE_QUERY_NAMES.filter(
+        (stat) => RECORDED_BASELINE_INTERVALS[stat] === interval,
+      ).map((stat) => ({ record: recordedBaselineName(f, stat), expr: q[stat] }));
+    });
+  return [
+    {
+      name: 'aiops-healer-recording',
+      rules: [
+        { record: POD_DEPLOYMENT_RECORD, expr: POD_DEPLOYMENT_RECORD_EXPR },
+        ...features,
+        ...freshness,
+      ],
+    },
+    { name: 'aiops-healer-slo-windows', interval: '1m', rules: slo('1m') },
+    { name: 'aiops-healer-slo-windows-long', interval: '5m', rules: slo('5m') },
+    // The baselines are statistics of the recorded features' own history.
+    { name: 'aiops-healer-baselines-recent', interval: '1m', rules: baselineGroup('1m') },
+    { name: 'aiops-healer-baselines', interval: '5m', rules: baselineGroup('5m') },
+  ];
+}

@@ -3,9 +3,10 @@
  *
  * 1. `predict` with explanations for 1 row and for 10,000 rows, rows as the healer sends them
  *    (every feature and a baseline for every signal): as prediction objects (`predict`), as the
- *    flat ScoredBatch the backend's /predict uses (`score`, every row fully explained), and
- *    `score` plus every row written as JSON text (what /predict sends); the same rows, measured
- *    in alternating rounds in one run, wall clock and this process's CPU time per call;
+ *    flat ScoredBatch the backend's /predict uses (`score`, every row fully explained; also on the
+ *    rows parsed from JSON, as /predict receives them), and `score` plus every row written as
+ *    JSON text (what /predict sends); the same rows, measured in alternating rounds in one run,
+ *    wall clock and this process's CPU time per call;
  * 2. replay of one day × 50 deployments at 1-minute steps (72,000 rows): read the file, replay,
  *    write the output — the `npm run replay` path;
  * 3. the streaming export of 50 deployments × 14 days at 30 s (2 million rows) from a fake
@@ -159,6 +160,10 @@ for (const r of deploymentRows(rng, 240, 60, 1_700_000_000)) {
   healerRows.push({ ...(r.values as FeatureInput), baseline: history.context(r.t) });
 }
 const many = Array.from({ length: 10_000 }, (_, i) => healerRows[120 + (i % 120)] as FeatureInput);
+// The same rows as POST /predict hands them to score(): parsed from a JSON body, 10,000 objects
+// sharing one hidden class. (`many` repeats 120 objects built by spread, each its own hidden
+// class: every property read of a row is megamorphic there, which a parsed body never is.)
+const parsed = JSON.parse(JSON.stringify(many)) as FeatureInput[];
 const one = [healerRows[200] as FeatureInput];
 const loadBefore = os.loadavg()[0];
 const single = measure(() => predictor.predict(one), 1000, 200);
@@ -167,6 +172,7 @@ const tenK = measureSideBySide(
   {
     objects: () => void predictor.predict(many),
     flat: () => void predictor.score(many),
+    flatParsed: () => void predictor.score(parsed),
     json: () => {
       const scored = predictor.score(many);
       jsonBytes = 0;
@@ -326,10 +332,11 @@ const result = {
   predictOneRowUs: single,
   predict10kRowsWithExplanationsMs: ms(tenK.objects!),
   score10kRowsWithExplanationsMs: ms(tenK.flat!),
+  score10kParsedRowsWithExplanationsMs: ms(tenK.flatParsed!),
   score10kRowsWithExplanationsAsJsonMs: { ...ms(tenK.json!), jsonMb: jsonBytes / 2 ** 20 },
   risk10kRowsWithoutExplanationsMs: ms(tenK.riskOnly!),
   tenKNote:
-    'the same 10,000 healer rows (every feature, a baseline for every signal), every row explained in full (13 contributions), timed in 30 alternating rounds: objects = predict() building prediction objects; flat = score() into a ScoredBatch (what POST /predict computes); json = score() plus every row written as JSON text (what POST /predict sends); riskOnly = risk() per row, no explanation (replay)',
+    'the same 10,000 healer rows (every feature, a baseline for every signal), every row explained in full (13 contributions), timed in 30 alternating rounds: objects = predict() building prediction objects; flat = score() into a ScoredBatch (what POST /predict computes); flatParsed = the same on the rows parsed from JSON, as POST /predict receives them (flat rows are 120 objects built by object spread, each its own hidden class, which makes every read of a row megamorphic); json = score() plus every row written as JSON text (what POST /predict sends); riskOnly = risk() per row, no explanation (replay)',
   replayOneDay50Deployments: {
     rows: replayRows,
     episodes,

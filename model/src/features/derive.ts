@@ -14,6 +14,7 @@
 import {
   BASELINE_FEATURES,
   FEATURES,
+  type BaselineContext,
   type BaselineFeatureName,
   type FeatureBaseline,
   type FeatureInput,
@@ -177,26 +178,37 @@ export const Q90_SIGMA = 1.2816;
 /** Latency ratios are taken on p95 + this, so near-zero latencies do not explode. */
 const LAT_EPS = 0.005;
 
-/** sign(z)·log1p(|z|/2): keeps the order of z, compresses its tails (z = 900 → 6.1). */
+/**
+ * sign(z)·log1p(|z|/2): keeps the order of z, compresses its tails (z = 900 → 6.1). A zero z is
+ * returned as is (log1p(±0) is ±0) without the call: every z of a row without a baseline, and most
+ * of a reference's (at its own normal), are zero.
+ */
 export function squash(z: number): number {
+  if (z === 0) return z;
   return z < 0 ? -Math.log1p(-z / 2) : Math.log1p(z / 2);
 }
+
+/** Math.log1p, returning ±0 as is (log1p(±0) is ±0): the reference's errors and restarts are 0. */
+const log1p = (y: number): number => (y === 0 ? y : Math.log1p(y));
 
 const F = FEATURE_INDEX;
 const DEFAULTS = Float64Array.from(FEATURES.map((f) => f.default));
 const NAMES = FEATURES.map((f) => f.name);
-const REQUIRED = FEATURES.map((f) => f.required);
-/** Features whose healthy value is known without history: the explanation starts from it. */
-const HEALTHY: readonly (readonly [number, number])[] = (
-  [
-    ['restart_count_last_5m', 0],
-    ['ready_replica_ratio', 1],
-    ['unavailable_replicas', 0],
-    ['http_5xx_error_rate', 0],
-    ['memory_growth_ratio_per_min', 0],
-    ['cpu_throttle_ratio', 0],
-  ] as const
-).map(([name, v]) => [FEATURE_INDEX[name], v] as const);
+const REQUIRED = Uint8Array.from(FEATURES.map((f) => (f.required ? 1 : 0)));
+/**
+ * The reference's raw values before the baseline medians: the healthy value where it is known
+ * without history (the explanation starts from it), NaN for "the value used" (no change).
+ */
+const HEALTHY_OR_NAN = Float64Array.from(FEATURES, () => NaN);
+for (const [name, v] of [
+  ['restart_count_last_5m', 0],
+  ['ready_replica_ratio', 1],
+  ['unavailable_replicas', 0],
+  ['http_5xx_error_rate', 0],
+  ['memory_growth_ratio_per_min', 0],
+  ['cpu_throttle_ratio', 0],
+] as const)
+  HEALTHY_OR_NAN[FEATURE_INDEX[name]] = v;
 
 /** A required feature is missing or a value is not a finite number. */
 export class DeriveInputError extends Error {
@@ -232,30 +244,6 @@ export const newStats = (): Stats => ({
 
 const num = (x: unknown): number => (typeof x === 'number' && x - x === 0 ? x : NaN);
 
-/** Fills `out` with the statistics of one signal's baseline (all NaN without one). */
-function statsInto(b: FeatureBaseline | undefined, feature: BaselineFeatureName, out: Stats): void {
-  if (b === undefined) {
-    out.median = out.down = out.up = out.week = out.recent = out.slope = NaN;
-    return;
-  }
-  const median = num(b.p50);
-  let down = NaN;
-  let up = NaN;
-  if (median === median) {
-    const floor = Math.max(REL_FLOOR * Math.abs(median), SPREAD_FLOOR[feature]);
-    const lo = num(b.p10);
-    const hi = num(b.p90);
-    down = Math.max(lo === lo ? (median - lo) / Q90_SIGMA : 0, floor);
-    up = Math.max(hi === hi ? (hi - median) / Q90_SIGMA : 0, floor);
-  }
-  out.median = median;
-  out.down = down;
-  out.up = up;
-  out.week = num(b.last_week);
-  out.recent = num(b.recent);
-  out.slope = num(b.slope);
-}
-
 /** Scratch and results of one derivation; reuse one per caller to avoid allocation. */
 export class Derivation {
   /** Raw feature values used (imputed where omitted), in schema order. */
@@ -267,8 +255,12 @@ export class Derivation {
   readonly ref = new Float64Array(N_INPUTS);
   /** Bit i set: feature i was imputed. */
   imputedMask = 0;
-  /** Scratch: the statistics of each baseline signal, in `STATS_ORDER`. */
-  readonly stats: Stats[] = Array.from({ length: 8 }, newStats);
+  /** Scratch: the statistics of each baseline signal, in BASELINE_FEATURES order. */
+  readonly stats: Stats[] = Array.from({ length: BASELINE_FEATURES.length }, newStats);
+  /** Scratch: the baseline of each signal as sent, in BASELINE_FEATURES order. */
+  readonly baselines: (FeatureBaseline | undefined)[] = new Array<undefined>(
+    BASELINE_FEATURES.length,
+  ).fill(undefined);
 }
 
 /**
@@ -295,57 +287,185 @@ function trendOf(s: Stats): number {
   return s.up > 0 && s.slope === s.slope ? (5 * s.slope) / s.up : 0;
 }
 
-/** Writes the network inputs for raw values `v` (schema order) into `out`. */
+/** Baseline features in the order of `Derivation.stats`; S maps each to its position. */
+const STATS_ORDER: readonly BaselineFeatureName[] = BASELINE_FEATURES;
+const N_STATS = STATS_ORDER.length;
+const STATS_FEATURE_INDEX = Int32Array.from(STATS_ORDER, (f) => F[f]);
+const STATS_SPREAD_FLOOR = Float64Array.from(STATS_ORDER, (f) => SPREAD_FLOOR[f]);
+const S = Object.fromEntries(STATS_ORDER.map((f, k) => [f, k])) as Record<
+  BaselineFeatureName,
+  number
+>;
+const S_ERR = S.http_5xx_error_rate;
+const S_LAT = S.http_p95_latency_seconds;
+const S_CPU = S.cpu_usage_pct;
+
+const inputIndex = (name: DerivedInputName): number =>
+  DERIVED_INPUTS.findIndex((d) => d.name === name);
+/**
+ * Inputs that are a signal's squashed z against its own normal: harmful upward (against its
+ * upper spread) or free (`zTwoSided`). Their indices, and the feature and stats each reads.
+ */
+const UP_Z = Int32Array.from(
+  ['err_z', 'lat_z', 'mem_ratio_z', 'mem_z', 'cpu_z', 'throttle_z'] as const,
+  inputIndex,
+);
+const TWO_SIDED_Z = Int32Array.from(['rps_z', 'rx_z'] as const, inputIndex);
+const featureOf = (i: number): BaselineFeatureName =>
+  DERIVED_INPUTS[i]!.feature as BaselineFeatureName;
+const UP_Z_FEATURE = Int32Array.from(UP_Z, (i) => F[featureOf(i)]);
+const UP_Z_STATS = Int32Array.from(UP_Z, (i) => S[featureOf(i)]);
+const TWO_SIDED_FEATURE = Int32Array.from(TWO_SIDED_Z, (i) => F[featureOf(i)]);
+const TWO_SIDED_STATS = Int32Array.from(TWO_SIDED_Z, (i) => S[featureOf(i)]);
+
+/**
+ * Writes the network inputs for raw values `v` (schema order) into `out`, except those of
+ * HISTORY_INPUTS, which do not depend on `v` (`historyInto`). The z inputs go through one loop
+ * each, so their helpers are inlined once rather than at a dozen call sites.
+ */
 function inputsInto(v: Float64Array, st: readonly Stats[], out: Float64Array): void {
-  const err = v[F.http_5xx_error_rate] as number;
-  const p95 = v[F.http_p95_latency_seconds] as number;
+  for (let u = 0; u < UP_Z.length; u++) {
+    const s = st[UP_Z_STATS[u] as number] as Stats;
+    out[UP_Z[u] as number] = squash(zOf(v[UP_Z_FEATURE[u] as number] as number, s, s.up, true));
+  }
+  for (let u = 0; u < TWO_SIDED_Z.length; u++) {
+    const s = st[TWO_SIDED_STATS[u] as number] as Stats;
+    out[TWO_SIDED_Z[u] as number] = squash(
+      zTwoSided(v[TWO_SIDED_FEATURE[u] as number] as number, s),
+    );
+  }
   const replicas = Math.max(1, v[F.replicas] as number);
-  const sErr = st[0] as Stats;
-  const sLat = st[1] as Stats;
-  const sRps = st[2] as Stats;
-  const sCpu = st[3] as Stats;
-  const sMem = st[4] as Stats;
-  const sRatio = st[5] as Stats;
-  const sRx = st[6] as Stats;
-  const sThr = st[7] as Stats;
-  out[0] = Math.log1p(err / 0.005);
-  out[1] = squash(zOf(err, sErr, sErr.up, true));
-  out[2] = squash(trendOf(sErr));
-  out[3] = squash(zOf(p95, sLat, sLat.up, true));
+  const sLat = st[S_LAT] as Stats;
+  const sCpu = st[S_CPU] as Stats;
+  out[0] = log1p((v[F.http_5xx_error_rate] as number) / 0.005);
   out[4] =
     sLat.median === sLat.median
-      ? Math.log((p95 + LAT_EPS) / (Math.max(sLat.median, 0) + LAT_EPS))
+      ? Math.log(
+          ((v[F.http_p95_latency_seconds] as number) + LAT_EPS) /
+            (Math.max(sLat.median, 0) + LAT_EPS),
+        )
       : 0;
-  out[5] = sLat.recent === sLat.recent ? squash(zOf(sLat.recent, sLat, sLat.up, true)) : 0;
-  out[6] = squash(trendOf(sLat));
-  out[7] = Math.log1p((v[F.restart_count_last_5m] as number) / replicas);
+  out[7] = log1p((v[F.restart_count_last_5m] as number) / replicas);
   out[8] = 1 - Math.min(1, Math.max(0, v[F.ready_replica_ratio] as number));
   out[9] = Math.min(1, (v[F.unavailable_replicas] as number) / replicas);
-  const ratio = v[F.memory_limit_ratio] as number;
-  const headroom = Math.max(1 - ratio, 0.05);
-  const growth = v[F.memory_growth_ratio_per_min] as number;
-  out[10] = Math.max(-1, Math.min(5, growth / headroom));
-  out[11] = squash(zOf(ratio, sRatio, sRatio.up, true));
-  out[12] = squash(zOf(v[F.memory_usage_bytes] as number, sMem, sMem.up, true));
-  const cpu = v[F.cpu_usage_pct] as number;
-  out[13] = squash(zOf(cpu, sCpu, sCpu.up, true));
-  out[14] = squash(trendOf(sCpu));
-  out[15] = sCpu.median === sCpu.median ? Math.max(-2, Math.min(2, (cpu - sCpu.median) / 100)) : 0;
-  // Throttling only against its own normal: a busy service is throttled now and then.
-  out[16] = squash(zOf(v[F.cpu_throttle_ratio] as number, sThr, sThr.up, true));
-  out[17] = squash(zTwoSided(v[F.http_requests_per_s] as number, sRps));
-  out[18] = squash(zTwoSided(v[F.network_receive_bytes_per_s] as number, sRx));
+  const headroom = Math.max(1 - (v[F.memory_limit_ratio] as number), 0.05);
+  out[10] = Math.max(-1, Math.min(5, (v[F.memory_growth_ratio_per_min] as number) / headroom));
+  out[15] =
+    sCpu.median === sCpu.median
+      ? Math.max(-2, Math.min(2, ((v[F.cpu_usage_pct] as number) - sCpu.median) / 100))
+      : 0;
 }
 
-/** Inputs that describe the history, not the current value: the reference keeps them at zero. */
+/**
+ * The inputs that describe the history, not the current value (trends, the recent level): the
+ * row's from its stats alone; the reference has none (HISTORY_INPUTS stay 0 there), so "what
+ * changed" includes how they moved away from the normal.
+ */
+function historyInto(st: readonly Stats[], out: Float64Array): void {
+  const sLat = st[S_LAT] as Stats;
+  out[2] = squash(trendOf(st[S_ERR] as Stats));
+  out[5] = sLat.recent === sLat.recent ? squash(zOf(sLat.recent, sLat, sLat.up, true)) : 0;
+  out[6] = squash(trendOf(sLat));
+  out[14] = squash(trendOf(st[S_CPU] as Stats));
+}
 const HISTORY_INPUTS = [2, 5, 6, 14];
 
 /**
- * Baseline features in the order `inputsInto` reads their stats (by position: reordering
- * BASELINE_FEATURES changes the network's inputs, which the artifact check would catch).
+ * Fills `out` with the statistics of baseline signal k (all NaN without a baseline `b`).
  */
-const STATS_ORDER: readonly BaselineFeatureName[] = BASELINE_FEATURES;
-const STATS_FEATURE_INDEX = STATS_ORDER.map((f) => F[f]);
+function statsInto(b: FeatureBaseline | undefined, k: number, out: Stats): void {
+  if (b === undefined) {
+    out.median = out.down = out.up = out.week = out.recent = out.slope = NaN;
+    return;
+  }
+  const median = num(b.p50);
+  let down = NaN;
+  let up = NaN;
+  if (median === median) {
+    const floor = Math.max(REL_FLOOR * Math.abs(median), STATS_SPREAD_FLOOR[k] as number);
+    const lo = num(b.p10);
+    const hi = num(b.p90);
+    down = Math.max(lo === lo ? (median - lo) / Q90_SIGMA : 0, floor);
+    up = Math.max(hi === hi ? (hi - median) / Q90_SIGMA : 0, floor);
+  }
+  out.median = median;
+  out.down = down;
+  out.up = up;
+  out.week = num(b.last_week);
+  out.recent = num(b.recent);
+  out.slope = num(b.slope);
+}
+
+/**
+ * Each baseline signal's statistics into `Derivation.stats`. The baselines are read by name, one
+ * property load each (a load by a name that varies from call to call is megamorphic: a hash
+ * lookup each time), into `scratch`; then one loop fills the stats. Every signal of
+ * BASELINE_FEATURES must be read here (the reference test compares each one's stats).
+ */
+function allStatsInto(
+  ctx: BaselineContext | undefined,
+  scratch: (FeatureBaseline | undefined)[],
+  st: readonly Stats[],
+): void {
+  if (ctx === undefined) scratch.fill(undefined);
+  else {
+    scratch[S.http_5xx_error_rate] = ctx.http_5xx_error_rate;
+    scratch[S.http_p95_latency_seconds] = ctx.http_p95_latency_seconds;
+    scratch[S.http_requests_per_s] = ctx.http_requests_per_s;
+    scratch[S.cpu_usage_pct] = ctx.cpu_usage_pct;
+    scratch[S.memory_usage_bytes] = ctx.memory_usage_bytes;
+    scratch[S.memory_limit_ratio] = ctx.memory_limit_ratio;
+    scratch[S.network_receive_bytes_per_s] = ctx.network_receive_bytes_per_s;
+    scratch[S.cpu_throttle_ratio] = ctx.cpu_throttle_ratio;
+  }
+  for (let k = 0; k < N_STATS; k++) statsInto(scratch[k], k, st[k] as Stats);
+}
+
+/**
+ * Validates one sent value into `raw[i]`; returns bit i when it was omitted (imputed). Small
+ * enough to be inlined at each of its 13 calls (a call would box every value it is given).
+ */
+function take(v: unknown, i: number, raw: Float64Array): number {
+  if (typeof v === 'number' && v - v === 0) {
+    raw[i] = v;
+    return 0;
+  }
+  return imputeOrReject(v, i, raw);
+}
+
+/** An omitted value is imputed from the schema default; a required or non-finite one throws. */
+function imputeOrReject(v: unknown, i: number, raw: Float64Array): number {
+  const name = NAMES[i] as FeatureName;
+  if (v !== undefined) {
+    throw new DeriveInputError(name, 'finite', `${name} must be a finite number, got ${String(v)}`);
+  }
+  if (REQUIRED[i] === 1) throw new DeriveInputError(name, 'required', `${name} is required`);
+  raw[i] = DEFAULTS[i] as number;
+  return 1 << i;
+}
+
+/**
+ * Every feature of a row into `raw`, in schema order (the first bad one is the one reported),
+ * by named property loads as in `allStatsInto`; returns the imputed mask. Every feature of
+ * FEATURES must be read here (the reference test compares each one's value).
+ */
+function featuresInto(row: FeatureInput, raw: Float64Array): number {
+  return (
+    take(row.restart_count_last_5m, F.restart_count_last_5m, raw) |
+    take(row.cpu_usage_pct, F.cpu_usage_pct, raw) |
+    take(row.memory_usage_bytes, F.memory_usage_bytes, raw) |
+    take(row.ready_replica_ratio, F.ready_replica_ratio, raw) |
+    take(row.unavailable_replicas, F.unavailable_replicas, raw) |
+    take(row.network_receive_bytes_per_s, F.network_receive_bytes_per_s, raw) |
+    take(row.http_5xx_error_rate, F.http_5xx_error_rate, raw) |
+    take(row.http_p95_latency_seconds, F.http_p95_latency_seconds, raw) |
+    take(row.http_requests_per_s, F.http_requests_per_s, raw) |
+    take(row.memory_limit_ratio, F.memory_limit_ratio, raw) |
+    take(row.memory_growth_ratio_per_min, F.memory_growth_ratio_per_min, raw) |
+    take(row.cpu_throttle_ratio, F.cpu_throttle_ratio, raw) |
+    take(row.replicas, F.replicas, raw)
+  );
+}
 
 /**
  * Derives the network inputs of one row and of its reference. Omitted optional features are
@@ -353,50 +473,26 @@ const STATS_FEATURE_INDEX = STATS_ORDER.map((f) => F[f]);
  * the schema default. Throws DeriveInputError for a missing required feature or a non-finite value.
  */
 export function derive(row: FeatureInput, d: Derivation): void {
-  const r = row as unknown as Record<string, unknown>;
-  const ctx = row.baseline;
-  const st = d.stats;
-  for (let k = 0; k < STATS_ORDER.length; k++) {
-    const f = STATS_ORDER[k] as BaselineFeatureName;
-    statsInto(ctx === undefined ? undefined : ctx[f], f, st[k] as Stats);
-  }
-  let mask = 0;
+  const { stats: st, raw, refRaw } = d;
+  allStatsInto(row.baseline, d.baselines, st);
+  const mask = featuresInto(row, raw);
+  // The reference: the normal where known, the healthy value where that is known, else no change.
   for (let i = 0; i < N_FEATURES; i++) {
-    const name = NAMES[i] as FeatureName;
-    const v = r[name];
-    if (v === undefined) {
-      if (REQUIRED[i]) throw new DeriveInputError(name, 'required', `${name} is required`);
-      mask |= 1 << i;
-      d.raw[i] = DEFAULTS[i] as number;
-    } else if (typeof v !== 'number' || v - v !== 0) {
-      throw new DeriveInputError(
-        name,
-        'finite',
-        `${name} must be a finite number, got ${String(v)}`,
-      );
-    } else d.raw[i] = v;
+    const h = HEALTHY_OR_NAN[i] as number;
+    refRaw[i] = h === h ? h : (raw[i] as number);
   }
-  // Omitted signals with a history are imputed at their normal.
-  for (let k = 0; k < STATS_ORDER.length; k++) {
-    const i = STATS_FEATURE_INDEX[k] as number;
+  for (let k = 0; k < N_STATS; k++) {
     const med = (st[k] as Stats).median;
-    if (mask & (1 << i) && med === med) d.raw[i] = med;
+    if (med !== med) continue;
+    const i = STATS_FEATURE_INDEX[k] as number;
+    refRaw[i] = med;
+    // Omitted signals with a history are imputed at their normal.
+    if (mask & (1 << i)) raw[i] = med;
   }
   d.imputedMask = mask;
-  // The reference: the normal where known, the healthy value where that is known, else no change.
-  d.refRaw.set(d.raw);
-  for (let h = 0; h < HEALTHY.length; h++) {
-    const pair = HEALTHY[h] as readonly [number, number];
-    d.refRaw[pair[0]] = pair[1];
-  }
-  for (let k = 0; k < STATS_ORDER.length; k++) {
-    const med = (st[k] as Stats).median;
-    if (med === med) d.refRaw[STATS_FEATURE_INDEX[k] as number] = med;
-  }
-  inputsInto(d.raw, st, d.x);
-  inputsInto(d.refRaw, st, d.ref);
-  // Trends and the recent level describe the history, not the current value: what changed
-  // includes how they moved away from the normal, so the reference has none.
+  inputsInto(raw, st, d.x);
+  historyInto(st, d.x);
+  inputsInto(refRaw, st, d.ref);
   for (let h = 0; h < HISTORY_INPUTS.length; h++) d.ref[HISTORY_INPUTS[h] as number] = 0;
 }
 

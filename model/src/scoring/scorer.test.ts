@@ -1,8 +1,8 @@
 /**
  * The optimised scoring path (fused network passes, flat ScoredBatch, JSON written without
- * objects) against a straightforward reference built from the same artifact: plain loops,
- * segment-by-segment integrated gradients, one object per row. Random and edge-case rows; risk,
- * explanations, layers and abstentions must agree within 1e-12.
+ * objects) against a straightforward reference built from the same artifact: the plain derivation
+ * (`referenceDerive`), plain loops, segment-by-segment integrated gradients, one object per row.
+ * Random and edge-case rows; risk, explanations, layers and abstentions must agree within 1e-12.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Predictor } from '../predictor.js';
@@ -18,7 +18,8 @@ import {
   type FeatureName,
   type Prediction,
 } from '../schema.js';
-import { Derivation, INPUT_OWNER, N_FEATURES, derive, type Stats } from '../features/derive.js';
+import { INPUT_OWNER, N_FEATURES } from '../features/derive.js';
+import { referenceDerive } from '../features/referenceDerive.js';
 import { referenceAttribution } from '../network/referenceMlp.js';
 import { evaluateSlo } from '../slo/burnRate.js';
 import { DEFAULT_OWN_NORMAL, evaluateOwnNormal } from '../ownNormal/ownNormal.js';
@@ -37,9 +38,8 @@ const TOL = 1e-12;
 function referencePredict(p: Predictor, row: FeatureInput): Prediction {
   const meta = p.metadata;
   const { a, b } = meta.calibration;
-  const d = new Derivation();
-  derive(row, d);
-  const standardise = (x: Float64Array): number[] =>
+  const d = referenceDerive(row);
+  const standardise = (x: readonly number[]): number[] =>
     meta.inputs.map((m, i) => {
       const v = ((x[i] as number) - m.mean) / (m.std > 0 ? m.std : 1);
       return Math.max(-meta.clip, Math.min(meta.clip, v));
@@ -62,8 +62,7 @@ function referencePredict(p: Predictor, row: FeatureInput): Prediction {
     return v < m.lo - slack || (m.monotone === 0 && v > m.hi + slack);
   });
   const slo = evaluateSlo(row.slo);
-  const stats = (f: (typeof BASELINE_FEATURES)[number]): Stats =>
-    d.stats[BASELINE_FEATURES.indexOf(f)] as Stats;
+  const stats = (f: (typeof BASELINE_FEATURES)[number]) => d.stats[f];
   const rawOf = (name: FeatureName): number =>
     d.raw[FEATURES.findIndex((f) => f.name === name)] as number;
   const own = evaluateOwnNormal(
@@ -86,7 +85,7 @@ function referencePredict(p: Predictor, row: FeatureInput): Prediction {
     level: riskLevel(risk),
     threshold: meta.threshold,
     explanation,
-    imputed: FEATURES.filter((f, i) => d.imputedMask & (1 << i)).map((f) => f.name),
+    imputed: d.imputed,
     model: { version: meta.version },
     layer,
     layers: {

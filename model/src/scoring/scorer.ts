@@ -119,6 +119,12 @@ export class Scorer {
   private readonly std: Float64Array;
   private readonly lo: Float64Array;
   private readonly hi: Float64Array;
+  /**
+   * The guard rail's bounds: an input below `oodBelow` (its range's low end less the margin) or
+   * above `oodAbove` (the high end plus the margin; +∞ for a monotone input) is out of distribution.
+   */
+  private readonly oodBelow: Float64Array;
+  private readonly oodAbove: Float64Array;
   private readonly monotone: Uint8Array;
   private readonly clip: number;
   private readonly a: number;
@@ -161,6 +167,10 @@ export class Scorer {
     this.a = spec.calibration.a;
     this.b = spec.calibration.b;
     this.margin = spec.oodMargin;
+    this.oodBelow = this.lo.map((lo, i) => lo - this.margin * ((this.hi[i] as number) - lo));
+    this.oodAbove = this.hi.map((hi, i) =>
+      this.monotone[i] === 0 ? hi + this.margin * (hi - (this.lo[i] as number)) : Infinity,
+    );
     this.ownNormal = spec.ownNormal ?? DEFAULT_OWN_NORMAL;
     this.modelJson = `{"version":${JSON.stringify(this.version)}}`;
   }
@@ -198,23 +208,22 @@ export class Scorer {
    * where more harm can only mean at least as much risk, so the model is safe to extrapolate.
    */
   outOfDistribution(x: ArrayLike<number>): string | undefined {
+    const { oodBelow, oodAbove } = this;
     for (let i = 0; i < N_INPUTS; i++) {
       const v = x[i] as number;
-      const lo = this.lo[i] as number;
-      const hi = this.hi[i] as number;
-      const slack = this.margin * (hi - lo);
-      const below = v < lo - slack;
-      const above = this.monotone[i] === 0 && v > hi + slack;
-      if (below || above) {
-        const spec = DERIVED_INPUTS[i]!;
-        const raw = this.d.raw[INPUT_OWNER[i] as number] as number;
-        return (
-          `${spec.name} = ${fmt(v)} (from ${spec.feature} = ${fmt(raw)}) is outside the training range ` +
-          `[${fmt(lo)}, ${fmt(hi)}] by more than ${this.margin} of its span: the model has not seen such inputs`
-        );
-      }
+      if (v < (oodBelow[i] as number) || v > (oodAbove[i] as number)) return this.oodReason(i, v);
     }
     return undefined;
+  }
+
+  /** Why input i = v is out of distribution (written only for a row that is). */
+  private oodReason(i: number, v: number): string {
+    const spec = DERIVED_INPUTS[i]!;
+    const raw = this.d.raw[INPUT_OWNER[i] as number] as number;
+    return (
+      `${spec.name} = ${fmt(v)} (from ${spec.feature} = ${fmt(raw)}) is outside the training range ` +
+      `[${fmt(this.lo[i] as number)}, ${fmt(this.hi[i] as number)}] by more than ${this.margin} of its span: the model has not seen such inputs`
+    );
   }
 
   private prepare(row: FeatureInput, index: number): void {
@@ -239,18 +248,21 @@ export class Scorer {
     }
   }
 
-  /** The model layer's risk of one row, its reference risk, and the per-input attributions (in `attr`). */
-  private modelRisk(): { risk: number; refRisk: number } {
+  /**
+   * The model layer's risk of one row, with the per-input attributions (in `attr`) and its
+   * reference risk (in `lastRefRisk`).
+   */
+  private modelRisk(): number {
     const logit = this.mlp.attribute(this.z, this.zr, this.a, this.b, this.attr);
-    return {
-      risk: sigmoid(this.a * logit + this.b),
-      refRisk: sigmoid(this.a * this.mlp.lastRefLogit + this.b),
-    };
+    this.lastRefRisk = sigmoid(this.a * this.mlp.lastRefLogit + this.b);
+    return sigmoid(this.a * logit + this.b);
   }
+  /** The reference risk of the last `modelRisk` call. */
+  private lastRefRisk = NaN;
 
   private sumByFeature(): void {
     const { contrib, attr } = this;
-    contrib.fill(0);
+    for (let i = 0; i < N_FEATURES; i++) contrib[i] = 0;
     for (let i = 0; i < N_INPUTS; i++) {
       const o = INPUT_OWNER[i] as number;
       contrib[o] = (contrib[o] as number) + (attr[i] as number);
@@ -287,7 +299,8 @@ export class Scorer {
         risk = sigmoid(a * mlp.logitPair(this.z, this.zr) + b);
         refRisk = sigmoid(a * mlp.lastRefLogit + b);
       } else {
-        ({ risk, refRisk } = this.modelRisk());
+        risk = this.modelRisk();
+        refRisk = this.lastRefRisk;
         this.sumByFeature();
         // Insertion sort of the feature indices by |contribution|.
         for (let i = 0; i < N_FEATURES; i++) {

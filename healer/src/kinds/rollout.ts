@@ -17,7 +17,7 @@
 import type { CustomObjectsApi, V1ReplicaSet, V1Scale } from '@kubernetes/client-node';
 import { MERGE_PATCH } from '../actions/kube.js';
 import type { WorkloadView } from '../policy/types.js';
-import { releaseOf, revisionOf } from '../sources/workload.js';
+import { controllerView } from '../sources/workload.js';
 import type { WatchScope, WorkloadKind, WorkloadObject } from './types.js';
 
 /** The API resource: group, version and plural of every custom-object call below. */
@@ -82,27 +82,13 @@ function unfinished(r: ArgoRollout): string | undefined {
 
 /** The rollout, hold and release of a listed Rollout. Pure. */
 export function rolloutView(r: ArgoRollout, opts: { release?: boolean } = {}): WorkloadView {
-  const st = r.status ?? {};
-  const progressing = st.conditions?.find((c) => c.type === 'Progressing');
   const pausedBy = rolloutPausedBy(r);
   const notDone = unfinished(r);
-  const observed = Number(st.observedGeneration ?? 0);
   return {
-    generation: r.metadata?.generation ?? 0,
-    observedGeneration: Number.isFinite(observed) ? observed : 0,
-    desired: r.spec?.replicas ?? 1,
-    updated: st.updatedReplicas ?? 0,
-    available: st.availableReplicas ?? 0,
-    total: st.replicas ?? 0,
-    deadlineExceeded:
-      progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded',
-    progressDeadlineSeconds: r.spec?.progressDeadlineSeconds ?? 600,
+    ...controllerView(r, opts),
     paused: pausedBy !== undefined,
     ...(pausedBy ? { pausedBy } : {}),
     ...(notDone ? { unfinished: notDone } : {}),
-    deleting: r.metadata?.deletionTimestamp !== undefined && r.metadata.deletionTimestamp !== null,
-    revision: revisionOf(r),
-    ...(opts.release ? { release: releaseOf(r.spec?.template) } : {}),
   };
 }
 

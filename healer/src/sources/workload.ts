@@ -80,26 +80,54 @@ export function releaseOf(t: V1PodTemplateSpec | undefined): string {
     .slice(0, 12);
 }
 
-/** The rollout, hold and release of a listed Deployment. `release` only when asked (it hashes). */
-export function deploymentView(dep: V1Deployment, opts: { release?: boolean } = {}): WorkloadView {
-  const st = dep.status ?? {};
+/** What a Deployment and an Argo Rollout both carry about their rollout (the same field names). */
+export interface ControllerObject {
+  metadata?: {
+    generation?: number;
+    deletionTimestamp?: Date | string | null;
+    annotations?: Record<string, string>;
+  };
+  spec?: { replicas?: number; progressDeadlineSeconds?: number; template?: V1PodTemplateSpec };
+  status?: {
+    /** A number on a Deployment, a string in the Rollout CRD. */
+    observedGeneration?: number | string;
+    updatedReplicas?: number;
+    availableReplicas?: number;
+    replicas?: number;
+    conditions?: { type?: string; status?: string; reason?: string }[];
+  };
+}
+
+/**
+ * The rollout progress, deletion, revision and (when asked: it hashes) release of either kind;
+ * each kind's view adds its own hold (`paused`, and a Rollout's unfinished promotion).
+ */
+export function controllerView(
+  o: ControllerObject,
+  opts: { release?: boolean } = {},
+): Omit<WorkloadView, 'paused' | 'pausedBy' | 'unfinished'> {
+  const st = o.status ?? {};
   const progressing = st.conditions?.find((c) => c.type === 'Progressing');
+  const observed = Number(st.observedGeneration ?? 0);
   return {
-    generation: dep.metadata?.generation ?? 0,
-    observedGeneration: st.observedGeneration ?? 0,
-    desired: dep.spec?.replicas ?? 1,
+    generation: o.metadata?.generation ?? 0,
+    observedGeneration: Number.isFinite(observed) ? observed : 0,
+    desired: o.spec?.replicas ?? 1,
     updated: st.updatedReplicas ?? 0,
     available: st.availableReplicas ?? 0,
     total: st.replicas ?? 0,
     deadlineExceeded:
       progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded',
-    progressDeadlineSeconds: dep.spec?.progressDeadlineSeconds ?? 600,
-    paused: dep.spec?.paused === true,
-    deleting:
-      dep.metadata?.deletionTimestamp !== undefined && dep.metadata.deletionTimestamp !== null,
-    revision: revisionOf(dep),
-    ...(opts.release ? { release: releaseOf(dep.spec?.template) } : {}),
+    progressDeadlineSeconds: o.spec?.progressDeadlineSeconds ?? 600,
+    deleting: o.metadata?.deletionTimestamp !== undefined && o.metadata.deletionTimestamp !== null,
+    revision: revisionOf(o),
+    ...(opts.release ? { release: releaseOf(o.spec?.template) } : {}),
   };
+}
+
+/** The rollout, hold and release of a listed Deployment. `release` only when asked (it hashes). */
+export function deploymentView(dep: V1Deployment, opts: { release?: boolean } = {}): WorkloadView {
+  return { ...controllerView(dep, opts), paused: dep.spec?.paused === true };
 }
 
 /**

@@ -163,8 +163,12 @@ describe('PrometheusFeatureSource with a real Prometheus scraping the simulator'
       { namespace: NS, name: 'api' },
     ];
     const sent: string[] = [];
+    // A rule over a rate or a slope has no series until it has two samples: wait for every
+    // recorded series (a missing one makes the source fall back), then require none missing.
+    let missing: string[] = [];
     const out = await until(async () => {
       sent.length = 0;
+      missing = [];
       const s = new PrometheusFeatureSource({
         url: prom.url,
         window: RECORDED_FEATURE_WINDOW,
@@ -176,13 +180,18 @@ describe('PrometheusFeatureSource with a real Prometheus scraping the simulator'
         onQuery: (q) => void sent.push(q),
         baseline: false,
         slo: false,
-        onMissingRecords: (m) => expect(m).toEqual([]),
+        onMissingRecords: (m) => void (missing = [...m]),
       });
       const r = await s.fetch(targets);
-      return [...r.values()].every((x) => x.kind === 'ok' && x.omitted.length === 0)
+      return missing.length === 0 &&
+        [...r.values()].every((x) => x.kind === 'ok' && x.omitted.length === 0)
         ? r
         : undefined;
-    }, 90_000);
+    }, 90_000).catch((err: unknown) => {
+      expect(missing).toEqual([]); // names the series that never appeared
+      throw err;
+    });
+    expect(missing).toEqual([]);
     for (const t of targets) {
       const r = out.get(`${t.namespace}/${t.name}`);
       if (r?.kind !== 'ok') throw new Error(`not ok: ${JSON.stringify(r)}`);

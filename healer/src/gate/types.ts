@@ -65,6 +65,11 @@ export interface ActionGate {
   record(request: GateRequest, now: Date, outcome: { failed: boolean }): void;
   /** Completes before the first acting cycle (the budget ledger load); never rejects. */
   ready?(): Promise<void>;
+  /**
+   * A follower's (or a dry run's) cycle: re-reads what it shows (silences, the kill switch)
+   * without holding, paging or writing anything; never rejects.
+   */
+  observe?(): Promise<void>;
   /** Drops what is kept about a deployment no longer watched. */
   forget?(namespace: string, name: string): void;
 }

@@ -234,7 +234,7 @@ export class Healer {
         // The budget ledger is loaded before the first acting cycle (fail closed until it is).
         await this.deps.gate.ready?.();
         await this.deps.approvals?.sweep();
-      }
+      } else await this.deps.gate.observe?.();
       const scope: WatchScope = {
         namespaces: opts.namespaces ?? config.namespaces,
         labelSelector: opts.labelSelector ?? config.labelSelector,

@@ -132,6 +132,22 @@ export class HumanGate implements ActionGate {
     await this.o.inner.ready?.();
   }
 
+  /**
+   * A follower's cycle: the silences and the kill switch are re-read so its status API shows
+   * what the leader holds (a silence created on the leader, the switch pulled); it logs at
+   * debug, pages nobody (the leader does) and never rejects.
+   */
+  async observe(): Promise<void> {
+    this.held.clear();
+    const read = await this.o.silences.sync();
+    if (read.error) this.o.logger?.debug({ err: read.error }, 'reading the silences failed');
+    if (this.o.killSwitch) {
+      const s = await this.o.killSwitch.refresh();
+      this.paused = s.paused;
+      this.o.onKillSwitch?.(s.paused);
+    }
+  }
+
   /** The kill switch as last read. */
   killSwitch(): { paused: boolean; detail: string } {
     return { paused: this.paused, detail: this.o.killSwitch?.current().detail ?? 'not configured' };

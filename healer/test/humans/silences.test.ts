@@ -193,6 +193,46 @@ describe('silences outlive the healer', () => {
   });
 });
 
+describe('a follower shows what the leader holds', () => {
+  it("a standby replica's status API lists the leader's silences and kill switch after its next cycle", async () => {
+    h = await startHumans({ workloads: [WEB, API], config: { fleet: { minAtRisk: 3 } } });
+    const follower = await startHumans({
+      workloads: [WEB, API],
+      sim: h.sim,
+      config: { fleet: { minAtRisk: 3 } },
+    });
+    try {
+      const listed = async () =>
+        (await follower.call('GET', '/api/silences')).json as {
+          id: string;
+          active: boolean;
+        }[];
+      await follower.healer.runCycle({ observeOnly: true });
+      expect(await listed()).toEqual([]);
+      const id = await silenceWeb();
+      await follower.healer.runCycle({ observeOnly: true });
+      expect(await listed()).toEqual([expect.objectContaining({ id, active: true })]);
+      // Ended on the leader: the follower's next cycle shows it ended.
+      expect((await h.call('DELETE', `/api/silences/${id}`)).status).toBe(200);
+      await follower.healer.runCycle({ observeOnly: true });
+      expect(await listed()).toEqual([expect.objectContaining({ id, active: false })]);
+      // The kill switch pulled on the cluster shows on the follower too, and it pages nobody.
+      await h.kube.core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'aiops-healer-control' }, data: { paused: 'true' } },
+      });
+      await follower.healer.runCycle({ observeOnly: true });
+      const control = (await follower.call('GET', '/api/control')).json as {
+        killSwitch: { paused: boolean };
+      };
+      expect(control.killSwitch.paused).toBe(true);
+      expect(follower.slack.messages()).toEqual([]);
+    } finally {
+      await follower.stop();
+    }
+  });
+});
+
 describe('kill switch', () => {
   it('stops every action at the next cycle and lets them resume when lifted', async () => {
     h = await startHumans({ workloads: [WEB, API], config: { fleet: { minAtRisk: 3 } } });

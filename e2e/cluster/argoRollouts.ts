@@ -17,6 +17,7 @@
  * The real kube-controller-manager's ReplicaSet controller makes the pods; the node agent runs them.
  */
 import { createHash } from 'node:crypto';
+import { rolloutReplicaCounts } from '@aiops/simulator/controller/rollouts';
 import type { ControlPlane } from './controlPlane.js';
 import { crdFiles } from './crds.js';
 import { kubectlOk } from './kubectl.js';
@@ -227,15 +228,10 @@ export async function reconcileRollout(
     else if (settled)
       await api.request('DELETE', `/api/v1/namespaces/${namespace}/pods/${old[0]!.metadata.name}`);
   }
-  const sum = (f: (rs: ReplicaSet) => number | undefined) =>
-    sets.reduce((s, rs) => s + (f(rs) ?? 0), 0);
   const stableRS = promoted ? hash : (r.status?.stableRS ?? hash);
   const status = {
     observedGeneration: String(r.metadata.generation ?? 1),
-    replicas: sum((rs) => rs.status?.replicas),
-    updatedReplicas: current?.status?.replicas ?? 0,
-    readyReplicas: sum((rs) => rs.status?.readyReplicas),
-    availableReplicas: sum((rs) => rs.status?.availableReplicas),
+    ...rolloutReplicaCounts(sets, hash),
     currentPodHash: hash,
     stableRS,
     selector,

@@ -35,6 +35,32 @@ const RKEY = storageKey(ROLLOUTS);
 const RSKEY = storageKey(REPLICASETS);
 const PKEY = storageKey(PODS);
 
+/** What a Rollout's replica counts are summed from: its ReplicaSets, as Argo reads them. */
+export interface ReplicaSetCounts {
+  metadata: { labels?: Record<string, string> };
+  status?: { replicas?: number; readyReplicas?: number; availableReplicas?: number };
+}
+
+/**
+ * A Rollout's `status` replica counts from its ReplicaSets: totals over all of them, and
+ * `updatedReplicas` from the one of the current pod-template hash (none: 0). Also used where
+ * the cluster tier plays the controller against a real API server (`e2e/cluster/argoRollouts.ts`).
+ */
+export function rolloutReplicaCounts(
+  sets: readonly ReplicaSetCounts[],
+  hash: string,
+): { replicas: number; updatedReplicas: number; readyReplicas: number; availableReplicas: number } {
+  const sum = (f: (s: NonNullable<ReplicaSetCounts['status']>) => number | undefined): number =>
+    sets.reduce((n, rs) => n + (f(rs.status ?? {}) ?? 0), 0);
+  const current = sets.find((rs) => rs.metadata.labels?.[ROLLOUT_HASH] === hash);
+  return {
+    replicas: sum((s) => s.replicas),
+    updatedReplicas: current?.status?.replicas ?? 0,
+    readyReplicas: sum((s) => s.readyReplicas),
+    availableReplicas: sum((s) => s.availableReplicas),
+  };
+}
+
 const revisionOf = (rs: ReplicaSet): number =>
   Number(rs.metadata.annotations?.[ROLLOUT_REVISION] ?? 0) || 0;
 
@@ -176,9 +202,7 @@ export class RolloutController {
 
   private writeStatus(r: Rollout, all: ReplicaSet[], hash: string, promoted?: string): void {
     const R = r.spec.replicas ?? 1;
-    const sum = (f: (rs: ReplicaSet) => number | undefined): number =>
-      all.reduce((s, rs) => s + (f(rs) ?? 0), 0);
-    const current = all.find((rs) => rs.metadata.labels?.[ROLLOUT_HASH] === hash);
+    const current = all.some((rs) => rs.metadata.labels?.[ROLLOUT_HASH] === hash);
     const prev = r.status ?? {};
     const stableRS = promoted ?? prev.stableRS ?? (current ? hash : undefined);
     const now = this.clock.now();
@@ -186,10 +210,7 @@ export class RolloutController {
     const status: RolloutStatus = {
       ...(prev.restartedAt ? { restartedAt: prev.restartedAt } : {}),
       observedGeneration: String(r.metadata.generation ?? 1),
-      replicas: sum((rs) => rs.status?.replicas),
-      updatedReplicas: current?.status?.replicas ?? 0,
-      readyReplicas: sum((rs) => rs.status?.readyReplicas),
-      availableReplicas: sum((rs) => rs.status?.availableReplicas),
+      ...rolloutReplicaCounts(all, hash),
       currentPodHash: hash,
       ...(stableRS ? { stableRS } : {}),
       selector: selectorString(r.spec.selector),

@@ -4,51 +4,40 @@
  *   list watched deployments → assess (features + one batched /predict, `sources/assess.ts`)
  *   → decide per deployment (the pure policy) → fleet guard over all decisions (pure)
  *   → gate each action (`gate/`: a human's hold, fleet, stale assessment, budgets)
- *   → act (the ladder's runner, `actions/runner.ts`) → report (the funnel, `report/messages.ts`).
+ *   → act (`act.ts`: approvals, the ladder's runner `actions/runner.ts`, budgets' record)
+ *   → report (the funnel, `report/messages.ts`). A deployment's cycle is a `Turn` (`turn.ts`).
  *
  * `runCycle()` is what the schedule, the CLI and `POST /api/check` call. The loop never throws for
  * a deployment's trouble: it becomes an inconclusive assessment or a failed action, reported.
  */
-import { riskLevel } from '@aiops/model/schema';
 import type { Logger } from 'pino';
-import type { DeploymentStatus } from '../api/types.js';
 import { describeError, isLostLeadership, type KubeClients } from '../actions/kube.js';
 import type { ActionRunner } from '../actions/runner.js';
 import { listRaisedHpas, orphanHpas } from '../actions/scale.js';
-import { toPersisted, type PersistedHealState, type StateExtras } from '../actions/state.js';
 import type { HealTargetRef } from '../actions/types.js';
 import type { HealerConfig } from '../config.js';
 import { evaluateFleet, NO_FLEET_HOLD, type FleetVerdict } from '../gate/fleet.js';
 import { FleetEpisode, type FleetStep } from '../gate/fleetEpisode.js';
-import type { ActionGate, GateRequest } from '../gate/types.js';
+import type { ActionGate } from '../gate/types.js';
 import { LostLeadershipError } from '../leader/errors.js';
 import type { HealerMetrics } from '../metrics.js';
 import type { Notifier } from '../notify/types.js';
-import { afterAction, decide, holdBack, topFeatures } from '../policy/decide.js';
+import { decide } from '../policy/decide.js';
 import { defaultRules, resolveRules, ANNOTATIONS, type DeploymentRules } from '../policy/rules.js';
 import type { Assessment, Decision, HealMemory, StepOutcome } from '../policy/types.js';
 import {
-  actionReport,
-  budgetDeniedReport,
-  deploymentStatus,
-  dryRunReport,
   fleetHoldMessage,
   fleetHoldReport,
   groupedInconclusiveMessage,
-  heldReport,
   inconclusiveReport,
   linksOf,
   outcomeReport,
   pageReport,
-  recoveredReport,
   scaleReturnedReport,
-  staleReport,
-  supersededReport,
   type ReportView,
-  type ScoredAssessment,
 } from '../report/messages.js';
 import type { Reporter } from '../report/reporter.js';
-import { EVENT_REASONS, type EventSubject, type StatusSink } from '../report/types.js';
+import { EVENT_REASONS, type StatusSink } from '../report/types.js';
 import type { Sleep } from '../retry.js';
 import type { Assessor, DependencyReport } from '../sources/assess.js';
 import { kindOf } from '../kinds/index.js';
@@ -72,11 +61,12 @@ import {
 import type { GateTable } from '../humans/schema.js';
 import { applyPolicy, policyFor, policyGates } from '../policy/healPolicy.js';
 import type { PolicyBook } from '../policy/policySource.js';
-import { silencedReport } from '../silence/report.js';
 import { changeAware } from '../policy/changeAware.js';
 import { HealMemoryStore } from './memory.js';
 import { ReleaseTracker } from './releases.js';
+import { Actor } from './act.js';
 import { ShadowLedger, type ShadowEntry } from './shadow.js';
+import { newTurn, subjectKind, turnStatus, turnView, type Target, type Turn } from './turn.js';
 import type { CycleOptions, CycleReport, CycleRow } from './types.js';
 
 export type { CycleOptions, CycleReport, CycleRow };
@@ -118,44 +108,6 @@ export interface HealerDeps {
   policies?: PolicyBook;
 }
 
-/** A watched heal target this cycle, before its decision. */
-interface Target {
-  obj: WorkloadObject;
-  kind: WorkloadKind;
-  ref: HealTargetRef;
-  namespace: string;
-  name: string;
-  /** `namespace/name`: the status API's and the metrics' key. */
-  key: string;
-  /** The deployment's UID (or its key): the memory's key. */
-  id: string;
-  rules: DeploymentRules;
-  /** The rungs' gates (a HealPolicy's over the config's). */
-  gates: GateConfig;
-}
-
-/** One deployment in one cycle: what was read, decided, and is to be remembered. */
-interface Turn extends Target {
-  now: number;
-  subject: EventSubject;
-  assessment: Assessment;
-  decision: Decision;
-  /** The policy memory this cycle started from. */
-  memory: HealMemory;
-  /** What is stored on the deployment now (read at the start; replaced by an action's write). */
-  stored: PersistedHealState | undefined;
-  /** What to remember; the act step may adjust it (held back, failed). */
-  next: HealMemory;
-  /** What the heal state records beside the memory: raised HPA, added replicas. */
-  extras: StateExtras;
-  scored: ScoredAssessment | undefined;
-  row: CycleRow;
-  /** Another writer changed the heal state: remember locally only, re-read next cycle. */
-  skipWrite?: boolean;
-  /** Its inconclusive alert went out in a grouped message. */
-  groupedAlert?: boolean;
-}
-
 export class Healer {
   private readonly memory: HealMemoryStore;
   private readonly base: DeploymentRules;
@@ -173,12 +125,23 @@ export class Healer {
   private observing = false;
   readonly shadow = new ShadowLedger();
   private readonly releases = new ReleaseTracker();
+  private readonly actor: Actor;
 
   constructor(private readonly deps: HealerDeps) {
     this.base = defaultRules(deps.config);
     this.memory = new HealMemoryStore({ ...deps, beforeWrite: () => this.guard() });
     this.fleetEpisode = new FleetEpisode(deps.config.exitCycles, deps.config.fleet.eventsPerCycle);
     this.dependencies = new DependencyWarnings(deps.reporter, deps.logger, deps.now);
+    this.actor = new Actor({
+      ...deps,
+      shadow: this.shadow,
+      guard: () => this.guard(),
+    });
+  }
+
+  /** The turn as the report builders see it. */
+  private view(t: Turn): ReportView {
+    return turnView(t, this.deps.config.links);
   }
 
   /** Dry-run records for `GET /api/shadow`. */
@@ -439,47 +402,14 @@ export class Healer {
       decide(memory, assessment, t.rules, now),
       now,
     );
-    const scored =
-      assessment.kind === 'scored' && decision.kind !== 'inconclusive' ? assessment : undefined;
-    const risk = scored ? scored.risk : null;
-    return {
-      ...t,
+    return newTurn(t, {
       now,
-      subject: {
-        ...subjectKind(t.kind),
-        namespace: t.namespace,
-        name: t.name,
-        ...(t.obj.metadata?.uid ? { uid: t.obj.metadata.uid } : {}),
-        ...(t.obj.metadata?.resourceVersion
-          ? { resourceVersion: t.obj.metadata.resourceVersion }
-          : {}),
-      },
       assessment,
       decision,
       memory,
-      stored: loaded.persisted,
       next: nextState,
-      extras: {
-        ...(loaded.persisted?.hpa ? { hpa: loaded.persisted.hpa } : {}),
-        ...(loaded.persisted?.scaled ? { scaled: loaded.persisted.scaled } : {}),
-      },
-      scored,
-      row: {
-        kind: t.ref.kind,
-        namespace: t.namespace,
-        name: t.name,
-        risk,
-        level: scored ? riskLevel(scored.risk) : null,
-        top: scored ? topFeatures(scored.explanation, 2) : '',
-        decision: decision.kind === 'act' ? decision.action : decision.kind,
-        detail: decision.reason,
-        dryRun: t.rules.dryRun,
-        atRisk:
-          (risk !== null && risk >= t.rules.high) ||
-          (nextState.phase !== 'healthy' && nextState.attempt > 0),
-        inconclusive: decision.kind === 'inconclusive',
-      },
-    };
+      stored: loaded.persisted,
+    });
   }
 
   /** One deployment's cycle after the decision: gate and act, report, remember. */
@@ -489,7 +419,7 @@ export class Healer {
     if (this.observing) {
       // The leader acts on this decision; a follower only shows where the deployment stands.
       this.memory.rememberLocally({ key: t.id, dryRun: t.rules.dryRun, next: t.next });
-      this.deps.sink.assessment(this.status(t));
+      this.deps.sink.assessment(turnStatus(t, this.deps.now()));
       return;
     }
     this.guard();
@@ -500,16 +430,16 @@ export class Healer {
 
     switch (decision.kind) {
       case 'act':
-        await this.act(t, decision, fleet);
+        await this.actor.act(t, decision, fleet);
         break;
       case 'page':
         await this.deps.reporter.report(pageReport(this.view(t), decision, t.scored?.risk ?? 0));
         break;
       case 'recovered':
-        await this.recover(t, decision);
+        await this.actor.recover(t, decision);
         break;
       case 'superseded':
-        await this.supersede(t, decision);
+        await this.actor.supersede(t, decision);
         break;
       case 'inconclusive':
         await this.inconclusive(t, decision);
@@ -536,7 +466,7 @@ export class Healer {
         },
         this.deps.term?.(),
       );
-    this.deps.sink.assessment(this.status(t));
+    this.deps.sink.assessment(turnStatus(t, this.deps.now()));
   }
 
   /** Autonomy levels of this cycle (from the shadow ledger), by `namespace/action`. */
@@ -580,186 +510,6 @@ export class Healer {
   /** Judges dry-run entries whose window has passed (the trend is the status sink's). */
   private observe(t: Turn, risk: number): void {
     this.shadow.observe(t.namespace, t.name, risk, t.now);
-  }
-
-  /** A rung of the ladder: asks the gate, then plans it (dry-run) or carries it out. */
-  private async act(
-    t: Turn,
-    d: Extract<Decision, { kind: 'act' }>,
-    fleet: FleetVerdict,
-  ): Promise<void> {
-    const request: GateRequest = {
-      namespace: t.namespace,
-      name: t.name,
-      action: d.action,
-      ...(t.assessment.workload ? { workload: t.assessment.workload } : {}),
-      ...(t.assessment.at !== undefined ? { assessedAt: t.assessment.at } : {}),
-      ...(t.obj.metadata?.labels ? { labels: t.obj.metadata.labels } : {}),
-      ...(t.obj.metadata?.annotations ? { annotations: t.obj.metadata.annotations } : {}),
-    };
-    const verdict = this.deps.gate.check(request, { now: new Date(t.now), fleet });
-    const count = (outcome: string): void =>
-      this.deps.metrics.actions.inc({ action: d.action, step: String(d.step), outcome });
-    if (!verdict.allowed) {
-      t.next = holdBack(t.memory, t.next, d.outcome !== undefined);
-      const budget =
-        !verdict.page && !verdict.grouped && !verdict.quiet && verdict.rule !== 'stale_assessment';
-      t.row.actionStatus = budget ? 'budget_denied' : 'held';
-      t.row.detail = `${d.reason}; held back: ${verdict.message}`;
-      count(budget ? 'budget_denied' : `held_${verdict.rule}`);
-      const v = this.view(t);
-      if (verdict.grouped) return; // one grouped message and Event set for the fleet hold
-      // A silence or the kill switch: an Event once per hold, no message.
-      if (verdict.quiet)
-        return void (await this.deps.reporter.report(silencedReport(this.view(t), d, verdict)));
-      if (verdict.page) await this.deps.reporter.report(heldReport(v, d, verdict));
-      else if (verdict.rule === 'stale_assessment')
-        await this.deps.reporter.report(staleReport(v, d, verdict));
-      // A budget that holds for an hour is announced once, not once per cycle.
-      else await this.deps.reporter.report(budgetDeniedReport(v, d, verdict));
-      return;
-    }
-    const riskBefore = t.scored?.risk ?? 0;
-    if (t.rules.dryRun) {
-      t.row.actionStatus = 'dry_run';
-      count('dry_run');
-      this.shadow.add(
-        {
-          at: new Date(t.now).toISOString(),
-          namespace: t.namespace,
-          name: t.name,
-          action: d.action,
-          step: d.step,
-          attempt: d.attempt,
-          riskBefore,
-          reason: d.reason,
-        },
-        t.rules.stabilisationMs,
-        t.rules.high,
-      );
-      await this.deps.reporter.report(dryRunReport(this.view(t), d, riskBefore));
-      return;
-    }
-    if (this.deps.approvals && !(await this.admitted(t, d, riskBefore))) return;
-    this.guard();
-    const term = this.deps.term?.();
-    // The heal state written with the change is the memory as it will be once the step is done.
-    const planned = afterAction(t.next, { status: 'done', detail: '' }, t.rules, t.now).state;
-    const result = await this.deps.runner.run(d.action, t.ref, t.rules, {
-      state: toPersisted(planned, { ...t.extras, ...(term !== undefined ? { term } : {}) }),
-      fence: { expected: t.stored ?? null, ...(term !== undefined ? { term } : {}) },
-      at: new Date(t.now),
-      ...(t.next.badReleases ? { badReleases: t.next.badReleases } : {}),
-    });
-    t.row.actionStatus = result.status;
-    count(result.alreadyTaken ? 'already_taken' : result.status);
-    t.row.detail = `${d.reason}: ${result.detail}`;
-    if (result.alreadyTaken) {
-      // Another healer took this step (or the state changed under us): re-read next cycle.
-      t.next = holdBack(t.memory, t.next);
-      t.skipWrite = true;
-      return;
-    }
-    const failed = result.status === 'failed' || result.status === 'refused';
-    if (result.status !== 'skipped') this.deps.gate.record(request, new Date(t.now), { failed });
-    if (result.hpa) t.extras = { ...t.extras, hpa: t.extras.hpa ?? result.hpa };
-    if (result.scaled)
-      t.extras = {
-        ...t.extras,
-        scaled: { from: t.extras.scaled?.from ?? result.scaled.from, to: result.scaled.to },
-      };
-    if (result.written) t.stored = result.written;
-    const after = afterAction(t.next, result, t.rules, t.now);
-    t.next = after.state;
-    await this.deps.reporter.report(
-      actionReport(this.view(t), d, result, riskBefore, {
-        ...(after.state.pendingAction && after.state.retryAt !== undefined
-          ? {
-              retryInMs: after.state.retryAt - t.now,
-              errors: after.state.actionErrors ?? 0,
-              limit: t.rules.actionErrorLimit,
-            }
-          : {}),
-        ...(after.page ? { paged: true } : {}),
-      }),
-    );
-    if (after.page) {
-      await this.deps.reporter.report(
-        pageReport(
-          this.view(t),
-          { kind: 'page', step: t.next.step, attempt: t.next.attempt, reason: after.page },
-          riskBefore,
-        ),
-      );
-    }
-  }
-
-  /** A gated rung: runs only once approved and re-checked (`src/approval/`). */
-  private async admitted(
-    t: Turn,
-    d: Extract<Decision, { kind: 'act' }>,
-    risk: number,
-  ): Promise<boolean> {
-    const a = await this.deps.approvals!.admit({
-      namespace: t.namespace,
-      name: t.name,
-      ...(t.obj.metadata?.uid ? { uid: t.obj.metadata.uid } : {}),
-      ...subjectKind(t.kind),
-      action: d.action,
-      step: d.step,
-      attempt: d.attempt,
-      episodeStartedAt: t.next.episodeStartedAt ?? t.memory.episodeStartedAt ?? t.now,
-      ...(t.assessment.workload?.release ? { release: t.assessment.workload.release } : {}),
-      risk,
-      high: t.rules.high,
-      reason: d.reason,
-      gates: t.gates,
-      ...(t.scored ? { top: t.scored.explanation.slice(0, 3) } : {}),
-      ...(t.obj.metadata?.annotations ? { annotations: t.obj.metadata.annotations } : {}),
-    });
-    if (a.go) return true;
-    t.next = holdBack(t.memory, t.next, d.outcome !== undefined);
-    t.row.actionStatus = 'awaiting_approval';
-    t.row.detail = `${d.reason}; held back: ${a.message}`;
-    this.deps.metrics.actions.inc({
-      action: d.action,
-      step: String(d.step),
-      outcome: `approval_${a.state}`,
-    });
-    return false;
-  }
-
-  /** M cycles below low: attempts reset, raised HPA minReplicas and added replicas given back. */
-  private async recover(t: Turn, d: Extract<Decision, { kind: 'recovered' }>): Promise<void> {
-    const gaveBack = await this.giveBackScale(t);
-    await this.deps.reporter.report(recoveredReport(this.view(t), d));
-    if (gaveBack.length > 0)
-      await this.deps.reporter.report(
-        scaleReturnedReport(this.view(t), gaveBack, 'recovered: giving back what the healer added'),
-      );
-  }
-
-  /** Someone else's release ended the episode: what the healer added goes back too. */
-  private async supersede(t: Turn, d: Extract<Decision, { kind: 'superseded' }>): Promise<void> {
-    const gaveBack = await this.giveBackScale(t);
-    await this.deps.reporter.report(supersededReport(this.view(t), d, gaveBack));
-  }
-
-  /** Restores a raised HPA minReplicas and returns added replicas (dry-run changes nothing). */
-  private async giveBackScale(t: Turn): Promise<string[]> {
-    if (t.rules.dryRun) return [];
-    const out: string[] = [];
-    if (t.extras.hpa) {
-      const r = await this.deps.runner.restoreHpa(t.ref, t.extras.hpa);
-      out.push(r.detail);
-      if (r.status !== 'failed') t.extras = { ...t.extras, hpa: undefined };
-    }
-    if (t.extras.scaled) {
-      const r = await this.deps.runner.returnReplicas(t.ref, t.extras.scaled);
-      out.push(r.detail);
-      if (r.status !== 'failed') t.extras = { ...t.extras, scaled: undefined };
-    }
-    return out;
   }
 
   /** No usable data: logged every cycle, announced once when it lasts (grouped when many). */
@@ -858,46 +608,11 @@ export class Healer {
     }
   }
 
-  /** The turn as the report builders see it (the memory as the act step left it). */
-  private view(t: Turn): ReportView {
-    return {
-      namespace: t.namespace,
-      name: t.name,
-      key: t.key,
-      subject: t.subject,
-      ladder: t.rules.ladder,
-      dryRun: t.rules.dryRun,
-      high: t.rules.high,
-      scored: t.scored,
-      links: linksOf(this.deps.config.links),
-      episode: t.next.episodeStartedAt ?? t.memory.episodeStartedAt ?? 0,
-      attempt: t.next.attempt,
-      step: t.next.step,
-      now: t.now,
-      before: t.memory,
-    };
-  }
-
   private async reportOutcome(t: Turn, o: StepOutcome): Promise<void> {
     const { metrics } = this.deps;
     metrics.stepOutcomes.inc({ action: o.action, outcome: o.cured ? 'cured' : 'not_cured' });
     metrics.stepRiskDelta.observe({ action: o.action }, o.riskAfter - o.riskBefore);
     await this.deps.reporter.report(outcomeReport(this.view(t), o));
-  }
-
-  private status(t: Turn): DeploymentStatus {
-    return deploymentStatus({
-      namespace: t.namespace,
-      name: t.name,
-      ladder: t.rules.ladder,
-      dryRun: t.rules.dryRun,
-      memory: t.next,
-      assessment: t.assessment,
-      decision: t.decision,
-      // The sink keeps the risk history and fills the trend (bounded, typed arrays in the store).
-      trend: [],
-      now: this.deps.now(),
-    });
   }
 
   /** Throws {@link LostLeadershipError} unless this replica still leads. */
@@ -948,9 +663,4 @@ export class Healer {
       dryRun,
     });
   }
-}
-
-/** The Event's involvedObject kind: left out for Deployments (the recorder's default). */
-function subjectKind(kind: WorkloadKind): { kind?: string; apiVersion?: string } {
-  return kind.kind === 'Deployment' ? {} : { kind: kind.kind, apiVersion: kind.apiVersion };
 }

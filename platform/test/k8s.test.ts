@@ -229,6 +229,9 @@ describe('environment specifics', () => {
 
 /** The healer's env wiring, as healer/src/config.ts declares it. */
 type EnvKeys = ReadonlyArray<[string, string[], unknown]>;
+const envOf = (workload: KubeObject): { name: string }[] =>
+  (workload.spec as { template: { spec: { containers: { env: { name: string }[] }[] } } }).template
+    .spec.containers[0]!.env;
 const configAt = (config: unknown, path: string[]): unknown =>
   path.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], config);
 
@@ -284,6 +287,25 @@ describe('the healer Secret: API tokens and Slack (webhook or app)', () => {
         ]);
     }
   });
+
+  it.each(OVERLAYS)(
+    '%s: every env var of the healer is one it reads; a misspelt one is reported',
+    async (dir) => {
+      const { ENV_KEYS } = await healerModule<{ ENV_KEYS: EnvKeys }>('config.ts');
+      // HEALER_CONFIG_FILE is read by loadConfig itself: the file the rest comes from.
+      const read = new Set(['HEALER_CONFIG_FILE', ...ENV_KEYS.map(([k]) => k)]);
+      const unread = (objects: KubeObject[]): string[] =>
+        envOf(find(objects, 'Deployment', 'aiops-healer'))
+          .map((e) => e.name)
+          .filter((n) => !read.has(n));
+      expect(unread(render(dir))).toEqual([]);
+      const broken = renderCopy(dir);
+      envOf(find(broken, 'Deployment', 'aiops-healer')).find(
+        (e) => e.name === 'SLACK_BOT_TOKEN',
+      )!.name = 'SLACK_BOT_TOKN';
+      expect(unread(broken)).toEqual(['SLACK_BOT_TOKN']);
+    },
+  );
 
   it('the ExternalSecret writes exactly those keys: api_token required, the rest optional', () => {
     const es = find(render('k8s/overlays/prod'), 'ExternalSecret', 'aiops-healer');

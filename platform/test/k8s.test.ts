@@ -408,13 +408,12 @@ describe('healer ConfigMap', () => {
   });
 
   it("is accepted by the healer's own config schema", async () => {
-    const url = new URL('../../healer/src/config.ts', import.meta.url).href;
-    const { configFromSources } = (await import(url)) as {
+    const { configFromSources } = await healerModule<{
       configFromSources: (
         env: Record<string, string>,
         file: unknown,
       ) => { thresholds: { high: number } };
-    };
+    }>('config.ts');
     const config = configFromSources({}, parse(configText()));
     expect(config.thresholds.high).toBe(0.8);
     expect(() =>

@@ -11,7 +11,7 @@ import { kustomize, objectId, type KubeObject } from '../src/kube.js';
 import { checkPolicies } from '../src/policy.js';
 import { checkReferences } from '../src/references.js';
 import { validateObjects } from '../src/schemas.js';
-import { find, fixture, render, VPC_CIDR } from './render.js';
+import { find, fixture, ingressPathsTo, render, secretEnv, VPC_CIDR } from './render.js';
 
 const HELM_LABELS = ['app.kubernetes.io/instance', 'app.kubernetes.io/managed-by', 'helm.sh/chart'];
 
@@ -64,10 +64,20 @@ describe('helm lint', () => {
 describe('helm template with the default values', () => {
   it('renders exactly the objects of the Kustomize base (+ ALB) and the admission policy', () => {
     const chart = byId(helmTemplate());
+    // The CRD as k8s/cluster renders it, plus the annotation that keeps it on `helm uninstall`.
+    const crds = render('k8s/cluster')
+      .filter((o) => o.kind === 'CustomResourceDefinition')
+      .map((o) => {
+        const copy = structuredClone(o);
+        copy.metadata.annotations = { 'helm.sh/resource-policy': 'keep' };
+        return copy;
+      });
     const kustomized = byId([
       ...kustomize(fixture('k8s/chart-equivalent')),
       ...render('k8s/cluster').filter((o) => o.kind.startsWith('ValidatingAdmissionPolicy')),
+      ...crds,
     ]);
+    expect(crds.map(objectId)).toEqual(['CustomResourceDefinition/healpolicies.aiops.io']);
     expect([...chart.keys()].sort()).toEqual([...kustomized.keys()].sort());
     for (const [id, object] of kustomized) expect([id, chart.get(id)]).toEqual([id, object]);
   });
@@ -142,6 +152,45 @@ describe('values', () => {
     expect(() => helmTemplate({ secret: { create: true, apiToken: 'short' } })).toThrow(
       /at least 16 characters/,
     );
+  });
+
+  it('the Slack app and the read token: every key the Deployment reads, set only when given', () => {
+    const secret = {
+      create: true,
+      apiToken: 'a-long-enough-token',
+      slackBotToken: 'xoxb-1-2-abc',
+      slackSigningSecret: 'a-signing-secret',
+      apiReadToken: 'a-long-enough-read-token',
+    };
+    const objects = helmTemplate({ secret, healer: { config: { slack: { channel: 'C0AIOPS' } } } });
+    const data = find(objects, 'Secret', 'aiops-healer').stringData as Record<string, string>;
+    const env = secretEnv(find(objects, 'Deployment', 'aiops-healer'));
+    expect(Object.keys(data).sort()).toEqual(env.map((e) => e.key));
+    expect(env.filter((e) => !e.optional).map((e) => e.name)).toEqual(['HEALER_API_TOKEN']);
+    expect(data).toMatchObject({
+      SLACK_BOT_TOKEN: 'xoxb-1-2-abc',
+      SLACK_SIGNING_SECRET: 'a-signing-secret',
+      HEALER_API_READ_TOKEN: 'a-long-enough-read-token',
+    });
+    expect(ingressPathsTo(objects, 'aiops-healer')).toEqual([
+      '/api (Prefix)',
+      '/slack/interactions (Exact)',
+    ]);
+    // A bot token without a channel would silently fall back to the webhook: refused.
+    expect(() => helmTemplate({ secret })).toThrow(/secret.slackBotToken: .*slack.channel/);
+    const lint = helmLint({ secret: { slackBotToken: 'xoxp-user-token', apiReadToken: 'short' } });
+    expect(lint.ok).toBe(false);
+    expect(lint.output).toMatch(/\/secret\/slackBotToken'/);
+    expect(lint.output).toMatch(/\/secret\/apiReadToken'/);
+  });
+
+  it('crds: the HealPolicy CRD by default, kept on uninstall; keep=false drops that; install=false drops it', () => {
+    const crd = (values: object): KubeObject | undefined =>
+      helmTemplate(values).find((o) => o.kind === 'CustomResourceDefinition');
+    expect(crd({})?.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+    expect(crd({})?.metadata.namespace).toBeUndefined();
+    expect(crd({ crds: { keep: false } })?.metadata.annotations).toBeUndefined();
+    expect(crd({ crds: { install: false } })).toBeUndefined();
   });
 
   it('watchNamespaces: the healer Role in each, bound to the release namespace; exec only where cacheClear asks', () => {

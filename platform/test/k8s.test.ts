@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { DEFAULT_FEATURE_QUERIES } from '@aiops/model';
@@ -15,7 +16,17 @@ import {
 } from '../src/rbacUsage.js';
 import { checkReferences } from '../src/references.js';
 import { validateObjects } from '../src/schemas.js';
-import { find, fixture, OVERLAYS, render, renderCopy, VPC_CIDR } from './render.js';
+import {
+  find,
+  fixture,
+  healerModule,
+  ingressPathsTo,
+  OVERLAYS,
+  render,
+  renderCopy,
+  secretEnv,
+  VPC_CIDR,
+} from './render.js';
 
 const CLUSTER_LEVEL = [
   'k8s/cluster',
@@ -63,6 +74,7 @@ describe('OpenAPI schemas (core and CRDs)', () => {
       'Schedule',
       'ValidatingAdmissionPolicy',
       'ValidatingAdmissionPolicyBinding',
+      'CustomResourceDefinition',
     ]) {
       expect(kinds).toContain(k);
     }
@@ -203,16 +215,164 @@ describe('environment specifics', () => {
       'secret template',
     );
     expect(formatFindings(validateObjects([secret!]))).toBe('');
-    expect(Object.keys(secret!.stringData as object).sort()).toEqual([
-      'HEALER_API_TOKEN',
-      'SLACK_WEBHOOK_URL',
-    ]);
+    expect(Object.keys(secret!.stringData as object).sort()).toEqual(
+      secretEnv(find(render('k8s/overlays/dev'), 'Deployment', 'aiops-healer')).map((e) => e.key),
+    );
   });
 
   it('prod gets the healer Secret from an ExternalSecret', () => {
     const prod = render('k8s/overlays/prod');
     const es = find(prod, 'ExternalSecret', 'aiops-healer');
     expect((es.spec as { target: { name: string } }).target.name).toBe('aiops-healer');
+  });
+});
+
+/** The healer's env wiring, as healer/src/config.ts declares it. */
+type EnvKeys = ReadonlyArray<[string, string[], unknown]>;
+const envOf = (workload: KubeObject): { name: string }[] =>
+  (workload.spec as { template: { spec: { containers: { env: { name: string }[] }[] } } }).template
+    .spec.containers[0]!.env;
+const configAt = (config: unknown, path: string[]): unknown =>
+  path.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], config);
+
+describe('the healer Secret: API tokens and Slack (webhook or app)', () => {
+  const OPTIONAL = [
+    'HEALER_API_READ_TOKEN',
+    'SLACK_BOT_TOKEN',
+    'SLACK_SIGNING_SECRET',
+    'SLACK_WEBHOOK_URL',
+  ];
+
+  it.each(OVERLAYS)(
+    '%s: HEALER_API_TOKEN is required, every other key optional, all from the Secret aiops-healer',
+    (dir) => {
+      const env = secretEnv(find(render(dir), 'Deployment', 'aiops-healer'));
+      expect(env).toEqual(
+        ['HEALER_API_TOKEN', ...OPTIONAL].sort().map((name) => ({
+          name,
+          secret: 'aiops-healer',
+          key: name,
+          optional: name !== 'HEALER_API_TOKEN',
+        })),
+      );
+    },
+  );
+
+  it('each variable sets the config key the healer reads, and empty leaves it unset', async () => {
+    const { ENV_KEYS, configFromSources } = await healerModule<{
+      ENV_KEYS: EnvKeys;
+      configFromSources: (env: Record<string, string>, file?: unknown) => unknown;
+    }>('config.ts');
+    const token = 'a-token-of-24-characters';
+    const sample: Record<string, string> = {
+      HEALER_API_TOKEN: token,
+      HEALER_API_READ_TOKEN: `${token}-read`,
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/x',
+      SLACK_BOT_TOKEN: 'xoxb-0-0-x',
+      SLACK_SIGNING_SECRET: '8f742231b10e8888abcd99yyyzzz85a5',
+    };
+    const env = secretEnv(find(render('k8s/overlays/dev'), 'Deployment', 'aiops-healer'));
+    for (const { name } of env) {
+      const entry = ENV_KEYS.find(([k]) => k === name);
+      expect([name, entry !== undefined]).toEqual([name, true]);
+      const path = entry![1];
+      expect([name, configAt(configFromSources({ [name]: sample[name]! }), path)]).toEqual([
+        name,
+        sample[name],
+      ]);
+      if (OPTIONAL.includes(name))
+        expect([name, configAt(configFromSources({ [name]: '' }), path)]).toEqual([
+          name,
+          undefined,
+        ]);
+    }
+  });
+
+  it.each(OVERLAYS)(
+    '%s: every env var of the healer is one it reads; a misspelt one is reported',
+    async (dir) => {
+      const { ENV_KEYS } = await healerModule<{ ENV_KEYS: EnvKeys }>('config.ts');
+      // HEALER_CONFIG_FILE is read by loadConfig itself: the file the rest comes from.
+      const read = new Set(['HEALER_CONFIG_FILE', ...ENV_KEYS.map(([k]) => k)]);
+      const unread = (objects: KubeObject[]): string[] =>
+        envOf(find(objects, 'Deployment', 'aiops-healer'))
+          .map((e) => e.name)
+          .filter((n) => !read.has(n));
+      expect(unread(render(dir))).toEqual([]);
+      const broken = renderCopy(dir);
+      envOf(find(broken, 'Deployment', 'aiops-healer')).find(
+        (e) => e.name === 'SLACK_BOT_TOKEN',
+      )!.name = 'SLACK_BOT_TOKN';
+      expect(unread(broken)).toEqual(['SLACK_BOT_TOKN']);
+    },
+  );
+
+  it('the ExternalSecret writes exactly those keys: api_token required, the rest optional', () => {
+    const es = find(render('k8s/overlays/prod'), 'ExternalSecret', 'aiops-healer');
+    const spec = es.spec as {
+      target: {
+        name: string;
+        template: { engineVersion: string; mergePolicy: string; data: Record<string, string> };
+      };
+      dataFrom: { extract: { key: string } }[];
+    };
+    expect(spec.dataFrom).toEqual([{ extract: { key: 'aiops-autoheal/healer' } }]);
+    expect(spec.target.template).toMatchObject({ engineVersion: 'v2', mergePolicy: 'Replace' });
+    const data = spec.target.template.data;
+    expect(Object.keys(data).sort()).toEqual(['HEALER_API_TOKEN', ...OPTIONAL].sort());
+    // ESO runs templates with missingkey=error: `.x` fails the sync when x is missing (required),
+    // `index . "x"` is empty (optional; the healer reads empty as unset).
+    expect(data.HEALER_API_TOKEN).toBe('{{ .api_token }}');
+    for (const k of OPTIONAL) expect(data[k]).toMatch(/^\{\{ index \. "[a-z_]+" \}\}$/);
+  });
+
+  it.each(OVERLAYS)(
+    '%s: from the internet the healer serves /api and exactly /slack/interactions, the route it has',
+    async (dir) => {
+      expect(ingressPathsTo(render(dir), 'aiops-healer')).toEqual([
+        '/api (Prefix)',
+        '/slack/interactions (Exact)',
+      ]);
+      const routes = readFileSync(repoPath('healer/src/api/humans.ts'), 'utf8');
+      expect(routes).toMatch(/app\.post\(\s*'\/slack\/interactions'/);
+    },
+  );
+});
+
+describe('the HealPolicy CRD ships from its one generated file', () => {
+  it('k8s/cluster renders the CRD the healer generates from its config schema', async () => {
+    const { crdManifest } = await healerModule<{ crdManifest: () => KubeObject }>(
+      'policy/healPolicy.ts',
+    );
+    const crd = structuredClone(
+      find(render('k8s/cluster'), 'CustomResourceDefinition', 'healpolicies.aiops.io'),
+    );
+    expect(crd.metadata.labels).toEqual({ 'app.kubernetes.io/part-of': 'aiops-autoheal' });
+    delete crd.metadata.labels;
+    expect(crd).toEqual(crdManifest());
+  });
+
+  it('Argo CD may sync it: the aiops-cluster Application is k8s/cluster, its project allows CRDs', () => {
+    const argo = render('k8s/argocd');
+    const app = find(argo, 'Application', 'aiops-cluster');
+    expect((app.spec as { source: { path: string } }).source.path).toBe('k8s/cluster');
+    const project = find(argo, 'AppProject', 'aiops-autoheal');
+    expect(
+      (project.spec as { clusterResourceWhitelist: { group: string; kind: string }[] })
+        .clusterResourceWhitelist,
+    ).toContainEqual({ group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' });
+  });
+
+  it('no other file in the repository holds a copy of it', () => {
+    const r = spawnSync(
+      'git',
+      ['grep', '-l', '-e', 'name: healpolicies.aiops.io', '--', '*.yaml', '*.yml', '*.json'],
+      {
+        cwd: repoPath('.'),
+        encoding: 'utf8',
+      },
+    );
+    expect(r.stdout.trim().split('\n')).toEqual(['healer/crds/healpolicies.aiops.io.yaml']);
   });
 });
 
@@ -248,13 +408,12 @@ describe('healer ConfigMap', () => {
   });
 
   it("is accepted by the healer's own config schema", async () => {
-    const url = new URL('../../healer/src/config.ts', import.meta.url).href;
-    const { configFromSources } = (await import(url)) as {
+    const { configFromSources } = await healerModule<{
       configFromSources: (
         env: Record<string, string>,
         file: unknown,
       ) => { thresholds: { high: number } };
-    };
+    }>('config.ts');
     const config = configFromSources({}, parse(configText()));
     expect(config.thresholds.high).toBe(0.8);
     expect(() =>

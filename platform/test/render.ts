@@ -33,3 +33,58 @@ export function find(objects: readonly KubeObject[], kind: string, name: string)
   if (!o) throw new Error(`${kind}/${name} not rendered`);
   return o;
 }
+
+/** A healer module loaded from its TypeScript source, as the healer's own tests load it. */
+export const healerModule = async <T>(path: string): Promise<T> =>
+  (await import(new URL(`../../healer/src/${path}`, import.meta.url).href)) as T;
+
+/** An environment variable a workload reads from a Secret key. */
+export interface SecretEnv {
+  name: string;
+  secret: string;
+  key: string;
+  optional: boolean;
+}
+
+/** The env entries of a workload's first container that come from a Secret, by name. */
+export function secretEnv(workload: KubeObject): SecretEnv[] {
+  const env = (
+    workload.spec as {
+      template: {
+        spec: {
+          containers: {
+            env?: {
+              name: string;
+              valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } };
+            }[];
+          }[];
+        };
+      };
+    }
+  ).template.spec.containers[0]!.env;
+  return (env ?? [])
+    .filter((e) => e.valueFrom?.secretKeyRef)
+    .map((e) => {
+      const ref = e.valueFrom!.secretKeyRef!;
+      return { name: e.name, secret: ref.name, key: ref.key, optional: ref.optional === true };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The paths of the Ingresses that lead to a Service, as `path (pathType)`, sorted. */
+export function ingressPathsTo(objects: readonly KubeObject[], service: string): string[] {
+  const paths: string[] = [];
+  for (const o of objects.filter((x) => x.kind === 'Ingress')) {
+    const spec = o.spec as {
+      rules: {
+        http: {
+          paths: { path: string; pathType: string; backend: { service: { name: string } } }[];
+        };
+      }[];
+    };
+    for (const rule of spec.rules)
+      for (const p of rule.http.paths)
+        if (p.backend.service.name === service) paths.push(`${p.path} (${p.pathType})`);
+  }
+  return paths.sort();
+}

@@ -36,7 +36,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- $o := .object -}}
 {{- $meta := $o.metadata -}}
 {{- $_ := set $meta "labels" (merge (fromYaml (include "aiops.labels" .root)) ($meta.labels | default dict)) -}}
-{{- if and (not (has $o.kind (list "ValidatingAdmissionPolicy" "ValidatingAdmissionPolicyBinding" "ClusterIssuer" "Namespace"))) (not $meta.namespace) -}}
+{{- if and (not (has $o.kind (list "CustomResourceDefinition" "ValidatingAdmissionPolicy" "ValidatingAdmissionPolicyBinding" "ClusterIssuer" "Namespace"))) (not $meta.namespace) -}}
 {{- $_ := set $meta "namespace" .root.Release.Namespace -}}
 {{- end }}
 ---

@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_FEATURE_QUERIES } from '@aiops/model';
-import { ConfigError, configFromSources, parseConfigText, redactConfig } from './config.js';
+import {
+  advertisedUrl,
+  ConfigError,
+  configFromSources,
+  parseConfigText,
+  redactConfig,
+} from './config.js';
 
 describe('config', () => {
   it('has defaults for everything', () => {
@@ -88,5 +94,25 @@ describe('config', () => {
     } catch (e) {
       expect((e as Error).message).not.toContain('secret');
     }
+  });
+});
+
+describe('advertisedUrl (where a standby forwards leader-only requests)', () => {
+  it.each([
+    ['no pod IP, no URL: none (a standby answers 503)', {}, {}, undefined],
+    ['the pod IP and the port', { POD_IP: '10.0.1.7', PORT: '8081' }, {}, 'http://10.0.1.7:8081'],
+    ['an IPv6 pod IP in brackets', { POD_IP: 'fd00::7' }, {}, 'http://[fd00::7]:8081'],
+    [
+      'leader.advertiseUrl wins',
+      { POD_IP: '10.0.1.7' },
+      { leader: { advertiseUrl: 'https://healer-0.healer:8443' } },
+      'https://healer-0.healer:8443',
+    ],
+  ])('%s', (_t, env, file, want) => {
+    expect(advertisedUrl(configFromSources(env, file))).toBe(want);
+  });
+
+  it('a pod IP that is not one names the field', () => {
+    expect(() => configFromSources({ POD_IP: 'healer-0' })).toThrow(/leader\.podIP/);
   });
 });

@@ -236,6 +236,13 @@ export const CONFIG_SCHEMA = z
         leaseDurationSeconds: z.number().positive().default(15),
         renewDeadlineSeconds: z.number().positive().default(10),
         retryPeriodSeconds: z.number().positive().default(2),
+        /**
+         * This replica's status API as the others reach it, written on the Lease while it leads:
+         * a standby hands leader-only requests (approvals, silences, Slack clicks) to it. Default:
+         * `http://<podIP>:<port>` when `podIP` is known (the downward API's `POD_IP`).
+         */
+        advertiseUrl: z.url({ protocol: /^https?$/ }).optional(),
+        podIP: z.union([z.ipv4(), z.ipv6()]).optional(),
       })
       .prefault({}),
     ...HUMANS_CONFIG,
@@ -372,9 +379,18 @@ export const ENV_KEYS: ReadonlyArray<[string, string[], (env: Env, key: string) 
   ['HEALER_LEADER_ELECTION', ['leader', 'enabled'], bool],
   ['POD_NAMESPACE', ['leader', 'namespace'], (e, k) => e[k] || undefined],
   ['POD_NAME', ['leader', 'identity'], (e, k) => e[k] || undefined],
+  ['POD_IP', ['leader', 'podIP'], (e, k) => e[k] || undefined],
   ['PORT', ['port'], num],
   ['LOG_LEVEL', ['logLevel'], (e, k) => e[k] || undefined],
 ];
+
+/** Where the other replicas reach this one's status API, if known (`leader.advertiseUrl`). */
+export function advertisedUrl(c: Pick<HealerConfig, 'leader' | 'port'>): string | undefined {
+  if (c.leader.advertiseUrl) return c.leader.advertiseUrl;
+  const ip = c.leader.podIP;
+  if (!ip) return undefined;
+  return `http://${ip.includes(':') ? `[${ip}]` : ip}:${c.port}`;
+}
 
 /** Parses file text as YAML (a superset of JSON); an empty file is an empty config. */
 export function parseConfigText(text: string, source = 'config file'): unknown {

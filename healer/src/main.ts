@@ -15,7 +15,7 @@ import { StatusStore } from './api/store.js';
 import { LedgerBudgetGate } from './budget/gate.js';
 import { withBudgetMetrics } from './budget/metrics.js';
 import { loadLedgerFromEvents } from './budget/ledgerSource.js';
-import { ConfigError, loadConfig, redactConfig } from './config.js';
+import { advertisedUrl, ConfigError, loadConfig, redactConfig } from './config.js';
 import { createRiskHistory } from './history/prometheus.js';
 import { PrometheusRiskHistory } from './history/prometheus.js';
 import { LeaseLeaderElector } from './leader/lease.js';
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
+  const advertised = advertisedUrl(config);
   const elector = config.leader.enabled
     ? new LeaseLeaderElector(
         kc.makeApiClient(CoordinationV1Api),
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
           namespace: config.leader.namespace,
           name: config.leader.leaseName,
           identity: config.leader.identity,
+          ...(advertised ? { endpoint: advertised } : {}),
           leaseDurationSeconds: config.leader.leaseDurationSeconds,
           renewDeadlineSeconds: config.leader.renewDeadlineSeconds,
           retryPeriodSeconds: config.leader.retryPeriodSeconds,
@@ -120,6 +122,9 @@ async function main(): Promise<void> {
     runCheck: () => healer.runCycle(),
     resetDeployment: (ns, name) => healer.reset(ns, name),
     readiness: () => readiness.readiness(),
+    ...(elector
+      ? { forward: { leader: () => elector.leaderEndpoint(), by: config.leader.identity } }
+      : {}),
     shadow: () => healer.shadowEntries(),
     ...(history ? { history } : {}),
     onError: (err) => logger.error({ err: String(err) }, 'status API error'),

@@ -13,6 +13,7 @@ import {
   UnauthorizedError,
   UnavailableError,
 } from './errors.js';
+import { FORWARDED_HEADER, forwardToLeader } from './forward.js';
 import type { SequencedMessage, StatusStore } from './store.js';
 import type { RiskPoint, StreamResync } from './types.js';
 
@@ -55,6 +56,12 @@ export interface StatusAppDeps {
   onHistoryFallback?(err: unknown): void;
   /** Called with every unexpected (500) error, for the log. */
   onError?(err: unknown): void;
+  /**
+   * On a standby: the leader's status API (the URL it wrote on the Lease) and this replica's
+   * name. A leader-only request is then streamed to the leader (`forward.ts`) instead of
+   * refused; without one it answers 503 `not_leader`.
+   */
+  forward?: { leader(): string | undefined; by: string; timeoutMs?: number };
   /** Adds routes (approvals, silences, Slack interactions) with the app's guards. */
   extend?(
     app: Express,
@@ -88,18 +95,33 @@ export function createStatusApp(deps: StatusAppDeps): Express {
     : (_req, _res, next) => next();
   const maxStreams = deps.maxStreams ?? 100;
   let streams = 0;
-  const requireLeader: RequestHandler = (_req, _res, next) => {
+  const requireLeader: RequestHandler = async (req, res, next) => {
     const r = deps.readiness();
-    if (r.role !== 'leader') {
-      throw new UnavailableError(
-        'not_leader',
-        'this replica is a follower: it serves read-only status',
-        {
+    if (r.role === 'leader') return next();
+    const leader = deps.forward?.leader();
+    const forwarded = req.headers[FORWARDED_HEADER];
+    if (deps.forward && leader && forwarded === undefined) {
+      try {
+        return await forwardToLeader(req, res, {
+          endpoint: leader,
+          by: deps.forward.by,
+          timeoutMs: deps.forward.timeoutMs ?? 10_000,
+        });
+      } catch (err) {
+        if (res.headersSent) return void res.destroy();
+        throw new UnavailableError('not_leader', `${(err as Error).message}; try again`, {
           role: r.role,
-        },
-      );
+          leader,
+        });
+      }
     }
-    next();
+    throw new UnavailableError(
+      'not_leader',
+      forwarded !== undefined
+        ? `this replica is a follower too (forwarded by ${String(forwarded)}): try again once the Lease settles`
+        : 'this replica is a follower: it serves read-only status',
+      { role: r.role },
+    );
   };
 
   app.get('/healthz', (_req, res) => {

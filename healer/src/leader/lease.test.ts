@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { ApiException, type V1Lease } from '@kubernetes/client-node';
-import { LeaseLeaderElector, mayAcquire, type LeaseApi, type LeaseError } from './lease.js';
+import {
+  LEADER_ENDPOINT_ANNOTATION,
+  LeaseLeaderElector,
+  mayAcquire,
+  type LeaseApi,
+  type LeaseError,
+} from './lease.js';
 import { ManualElectionClock } from './manualClock.js';
 
 /**
@@ -199,6 +205,48 @@ describe('LeaseLeaderElector', () => {
     expect(String(renewed.renewTime)).toBe('2026-11-21T12:00:02.000000Z');
     expect(String(renewed.acquireTime)).toBe('2026-11-21T12:00:00.000000Z');
     expect(renewed.leaseTransitions).toBe(0);
+  });
+
+  it("a standby knows the leader's endpoint from the Lease; a holder without one clears it", async () => {
+    const api = new FakeLeases();
+    const clock = new FakeClock();
+    const a = new LeaseLeaderElector(
+      api,
+      { ...CONFIG, identity: 'healer-a', endpoint: 'http://10.0.1.7:8081' },
+      clock,
+    );
+    const b = new LeaseLeaderElector(
+      api,
+      { ...CONFIG, identity: 'healer-b', endpoint: 'http://10.0.2.9:8081' },
+      clock,
+    );
+    await a.tick();
+    await b.tick();
+    expect(api.lease?.metadata?.annotations?.[LEADER_ENDPOINT_ANNOTATION]).toBe(
+      'http://10.0.1.7:8081',
+    );
+    expect(b.leaderEndpoint()).toBe('http://10.0.1.7:8081');
+    // The leader itself has nobody to forward to.
+    expect(a.leaderEndpoint()).toBeUndefined();
+    // The leader stops renewing: once the Lease has expired the standby no longer forwards…
+    await clock.advance(15_000);
+    expect(b.leaderEndpoint()).toBeUndefined();
+    // …and when it takes over, its own endpoint replaces the old one.
+    await b.tick();
+    expect(b.isLeader()).toBe(true);
+    expect(api.lease?.metadata?.annotations?.[LEADER_ENDPOINT_ANNOTATION]).toBe(
+      'http://10.0.2.9:8081',
+    );
+    await a.tick();
+    expect(a.leaderEndpoint()).toBe('http://10.0.2.9:8081');
+    // A holder that advertises nothing removes a stale endpoint rather than leaving it.
+    await b.stop();
+    const c = new LeaseLeaderElector(api, { ...CONFIG, identity: 'healer-c' }, clock);
+    await c.tick();
+    expect(c.isLeader()).toBe(true);
+    expect(api.lease?.metadata?.annotations?.[LEADER_ENDPOINT_ANNOTATION]).toBeUndefined();
+    await a.tick();
+    expect(a.leaderEndpoint()).toBeUndefined();
   });
 
   it.each([

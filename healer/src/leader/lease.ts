@@ -1,4 +1,9 @@
-import type { CoordinationV1Api, V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
+import type {
+  CoordinationV1Api,
+  V1Lease,
+  V1LeaseSpec,
+  V1ObjectMeta,
+} from '@kubernetes/client-node';
 import {
   SYSTEM_ELECTION_CLOCK,
   type ElectionClock,
@@ -11,6 +16,9 @@ export type LeaseApi = Pick<
   CoordinationV1Api,
   'readNamespacedLease' | 'createNamespacedLease' | 'replaceNamespacedLease'
 >;
+
+/** The leader's status API, written on the Lease by its holder (`LeaseElectionConfig.endpoint`). */
+export const LEADER_ENDPOINT_ANNOTATION = 'aiops.io/leader-endpoint';
 
 /** A Lease request failed for another reason than "taken" or "conflict"; `cause` is the API error. */
 export class LeaseError extends Error {
@@ -33,6 +41,8 @@ export interface ObservedLease {
   observedAt: number;
   /** `spec.leaseTransitions`: the leadership term. */
   transitions: number;
+  /** The holder's status API, as it wrote it. */
+  endpoint?: string;
 }
 
 /**
@@ -98,6 +108,17 @@ export class LeaseLeaderElector implements LeaderElector {
    */
   term(): number | undefined {
     return this.isLeader() ? this.observed?.transitions : undefined;
+  }
+
+  /**
+   * Another replica's status API while it holds the Lease (as last seen and unexpired);
+   * undefined when this replica leads, nobody does, or the holder wrote none.
+   */
+  leaderEndpoint(): string | undefined {
+    const o = this.observed;
+    if (!o || o.holder === '' || o.holder === this.identity) return undefined;
+    if (this.clock.now() >= o.observedAt + o.leaseDurationSeconds * 1000) return undefined;
+    return o.endpoint;
   }
 
   /** Who holds the Lease as last seen (empty: nobody). */
@@ -173,7 +194,7 @@ export class LeaseLeaderElector implements LeaderElector {
         try {
           const created = await this.api.createNamespacedLease({
             namespace,
-            body: { metadata: { name, namespace }, spec: this.spec(undefined, now) },
+            body: { metadata: this.meta({ name, namespace }), spec: this.spec(undefined, now) },
           });
           this.observe(created, now);
           return 'held';
@@ -188,7 +209,7 @@ export class LeaseLeaderElector implements LeaderElector {
         const replaced = await this.api.replaceNamespacedLease({
           name,
           namespace,
-          body: { ...lease, spec: this.spec(lease.spec, now) },
+          body: { ...lease, metadata: this.meta(lease.metadata), spec: this.spec(lease.spec, now) },
         });
         this.observe(replaced, now);
         return 'held';
@@ -214,6 +235,14 @@ export class LeaseLeaderElector implements LeaderElector {
     };
   }
 
+  /** The metadata we write: our endpoint annotated (or a previous holder's removed). */
+  private meta(current: V1ObjectMeta | undefined): V1ObjectMeta {
+    const annotations = { ...(current?.annotations ?? {}) };
+    if (this.config.endpoint) annotations[LEADER_ENDPOINT_ANNOTATION] = this.config.endpoint;
+    else delete annotations[LEADER_ENDPOINT_ANNOTATION];
+    return { ...current, annotations };
+  }
+
   private observe(lease: V1Lease, now: number): ObservedLease {
     const rv = lease.metadata?.resourceVersion ?? '';
     const changed = this.observed?.resourceVersion !== rv;
@@ -223,6 +252,9 @@ export class LeaseLeaderElector implements LeaderElector {
       leaseDurationSeconds: lease.spec?.leaseDurationSeconds ?? this.durationMs / 1000,
       observedAt: changed || !this.observed ? now : this.observed.observedAt,
       transitions: lease.spec?.leaseTransitions ?? 0,
+      ...(lease.metadata?.annotations?.[LEADER_ENDPOINT_ANNOTATION]
+        ? { endpoint: lease.metadata.annotations[LEADER_ENDPOINT_ANNOTATION] }
+        : {}),
     };
     return this.observed;
   }

@@ -24,6 +24,11 @@ export interface LeaseElectionConfig {
   name: string;
   /** Pod name (from the downward API); must differ between replicas. */
   identity: string;
+  /**
+   * This replica's status API as the other replicas reach it (`http://<pod IP>:8081`), written
+   * on the Lease while it leads so a standby can hand leader-only requests to it.
+   */
+  endpoint?: string;
   /** How long a lease is valid without renewal; others wait this long before taking over. Default 15. */
   leaseDurationSeconds?: number;
   /**

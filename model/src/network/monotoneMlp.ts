@@ -237,15 +237,17 @@ export class MonotoneMlp {
     const acc = this.acc;
     const onAt = this.onAt;
     this.preactivations(z, p, zRef, q);
-    const logitX = this.outputOf(p);
-    const logitR = this.outputOf(q);
-    this.lastRefLogit = logitR;
-    // Units active just after α = 0, the initial slope, and where units switch along the path.
+    // Both logits (as `outputOf` sums them, in unit order), the units active just after α = 0,
+    // the initial slope, and where units switch along the path: one pass over the units.
+    let logitX = this.b2;
+    let logitR = logitX;
     let slope = 0;
     let nk = 0;
     for (let j = 0; j < hidden; j++) {
       const qj = q[j] as number;
       const pj = p[j] as number;
+      if (pj > 0) logitX += pj * (w2[j] as number);
+      if (qj > 0) logitR += qj * (w2[j] as number);
       const on = qj > 0 || (qj === 0 && pj > 0);
       active[j] = on ? 1 : 0;
       acc[j] = 0;
@@ -260,6 +262,7 @@ export class MonotoneMlp {
         }
       }
     }
+    this.lastRefLogit = logitR;
     for (let k = 0; k < nk; k++) order[k] = k;
     for (let k = 1; k < nk; k++) {
       const o = order[k] as number;

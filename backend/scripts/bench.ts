@@ -11,6 +11,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,8 +52,6 @@ interface BatchResult {
   serverMs: { median: number; p95: number; max: number };
   roundTripMs: { median: number; p95: number; max: number };
   instancesPerSec: number;
-  /** Requests sent again after the server had closed an idle pooled connection. */
-  retries: number;
 }
 
 async function freePort(): Promise<number> {
@@ -225,6 +224,33 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
+/**
+ * One POST on its own connection (no pool: under heavy load fetch's pooled keep-alive sockets
+ * were closed under a 16 MB upload, and the run died with EPIPE); the status and the body text.
+ */
+function postOnce(url: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 async function timeBatch(
   url: string,
   n: number,
@@ -235,31 +261,19 @@ async function timeBatch(
   const target = `${url}?explain=${explain}`;
   const server: number[] = [];
   const client: number[] = [];
-  let retries = 0;
   for (let i = 0; i < BATCH_RUNS + 5; i++) {
-    let t0 = performance.now();
-    const post = (): Promise<Response> =>
-      fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    let res: Response;
-    try {
-      res = await post();
-    } catch (err) {
-      // A pooled keep-alive socket the server closed while idle (its 5 s keep-alive timeout ran
-      // out while this client built a large body): the request never reached the app. Once.
-      if ((err as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw err;
-      retries++;
-      t0 = performance.now();
-      res = await post();
-    }
-    const raw = await res.arrayBuffer();
+    const t0 = performance.now();
+    const res = await postOnce(target, body);
     // The round trip ends when the last byte arrives; parsing it is the client's cost.
     const t1 = performance.now();
-    const answer = JSON.parse(Buffer.from(raw).toString('utf8')) as {
-      predictions?: unknown[];
-      elapsed_ms?: number;
-    };
+    let answer: { predictions?: unknown[]; elapsed_ms?: number };
+    try {
+      answer = JSON.parse(res.text) as typeof answer;
+    } catch {
+      answer = {};
+    }
     if (res.status !== 200 || answer.predictions?.length !== n) {
-      throw new Error(`batch of ${n}: HTTP ${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
+      throw new Error(`batch of ${n}: HTTP ${res.status} ${res.text.slice(0, 300)}`);
     }
     if (i >= 5) {
       server.push(answer.elapsed_ms ?? NaN);
@@ -280,7 +294,6 @@ async function timeBatch(
     serverMs,
     roundTripMs: stats(client),
     instancesPerSec: Math.round((n / serverMs.median) * 1000),
-    retries,
   };
 }
 
@@ -370,6 +383,7 @@ async function main(): Promise<void> {
     [10_000, '3', false],
     [10_000, 'all', true],
   ] as const) {
+    console.log(`batch of ${n}, explain=${explain}${context ? ', with baselines' : ''}…`);
     batches.push(await timeBatch(url, n, explain, context));
   }
   const memory = rssMb(backend.pid!);

@@ -1,5 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { FEATURES, ORIGINAL_HEALTHY_EXAMPLE } from '@aiops/model';
+import fc from 'fast-check';
+import {
+  BASELINE_FEATURES,
+  BASELINE_STATS,
+  FEATURES,
+  ORIGINAL_HEALTHY_EXAMPLE,
+  SLO_LIMITS,
+  SLO_WINDOWS,
+  SLO_WINDOW_FIELDS,
+} from '@aiops/model';
 import { InputError, type ErrorDetail } from './errors.js';
 import { MAX_DETAILS, compilePredictBody } from './validate.js';
 
@@ -297,5 +306,133 @@ describe('optional context: baseline and SLO', () => {
     expect(details[0]).toMatchObject(detail);
     const inBatch = detailsOf({ instances: [healthy, { ...healthy, ...(extra as object) }] });
     expect(inBatch[0]!.field).toBe(`instances[1].${detail.field}`);
+  });
+});
+
+describe('optional context: the compiled checks accept exactly what the rules allow', () => {
+  // The rules restated the plain way, as the oracle of a property test: the compiled baseline and
+  // SLO checks must never accept a context these reject (nor reject one they accept).
+  const obj = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  const within = (v: unknown, r: { min: number; max: number }): boolean =>
+    typeof v === 'number' && Number.isFinite(v) && v >= r.min && v <= r.max;
+  const byName = new Map(FEATURES.map((f) => [f.name as string, f]));
+  function baselineValid(b: unknown): boolean {
+    if (!obj(b)) return false;
+    return Object.entries(b).every(([feature, stats]) => {
+      const spec = byName.get(feature);
+      if (!(BASELINE_FEATURES as readonly string[]).includes(feature) || !spec || !obj(stats))
+        return false;
+      const { p10, p50, p90 } = stats as Record<string, number | undefined>;
+      const ordered = (x?: number, y?: number): boolean =>
+        x === undefined || y === undefined || x <= y;
+      return (
+        Object.entries(stats).every(
+          ([stat, x]) =>
+            (BASELINE_STATS as readonly string[]).includes(stat) &&
+            (stat === 'slope' ? typeof x === 'number' && Number.isFinite(x) : within(x, spec)),
+        ) &&
+        ordered(p10, p50) &&
+        ordered(p50, p90) &&
+        ordered(p10, p90)
+      );
+    });
+  }
+  function sloValid(s: unknown): boolean {
+    if (!obj(s)) return false;
+    return Object.entries(s).every(([field, x]) => {
+      if (field === 'availability' || field === 'latency_p95_seconds' || field === 'min_requests')
+        return within(x, SLO_LIMITS[field]);
+      if (field !== 'windows' || !obj(x)) return false;
+      return Object.entries(x).every(
+        ([w, sli]) =>
+          (SLO_WINDOWS as readonly string[]).includes(w) &&
+          obj(sli) &&
+          Object.entries(sli).every(
+            ([k, y]) =>
+              (SLO_WINDOW_FIELDS as readonly string[]).includes(k) &&
+              within(y, SLO_LIMITS[k as (typeof SLO_WINDOW_FIELDS)[number]]),
+          ),
+      );
+    });
+  }
+
+  /** Values a context field might hold: in range, at and past the bounds, and wrong types. */
+  const odd = fc.oneof(
+    fc.double({ min: -2, max: 2 }),
+    fc.constantFrom(0, -0, 0.5, 1, 1.0001, -1, 600, 601, 1e9, 1e16, Infinity, NaN, -Infinity),
+    fc.constantFrom('0.5', '', null, true, [1], {}, undefined),
+  );
+  const statKey = fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom(...BASELINE_STATS) },
+    { weight: 1, arbitrary: fc.constantFrom('mean', '__proto__', 'p99') },
+  );
+  const featureKey = fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom(...BASELINE_FEATURES) },
+    { weight: 1, arbitrary: fc.constantFrom('ready_replica_ratio', 'nope', '__proto__') },
+  );
+  /** Own properties as JSON.parse makes them (a "__proto__" key included). */
+  const own = (entries: [string, unknown][]): Record<string, unknown> => {
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of entries)
+      Object.defineProperty(o, k, { value: v, enumerable: true, writable: true });
+    return o;
+  };
+  const stats = fc
+    .array(fc.tuple(statKey, odd), { maxLength: 7 })
+    .map((es) => own(es as [string, unknown][]));
+  const baseline = fc
+    .oneof(
+      { weight: 8, arbitrary: fc.array(fc.tuple(featureKey, stats), { maxLength: 9 }) },
+      { weight: 1, arbitrary: fc.constant(null) },
+    )
+    .map((es) => (es === null ? odd : own(es as [string, unknown][])));
+  const sli = fc
+    .array(fc.tuple(fc.constantFrom(...SLO_WINDOW_FIELDS, 'x'), odd), { maxLength: 4 })
+    .map((es) => own(es as [string, unknown][]));
+  const slo = fc
+    .tuple(
+      fc.array(
+        fc.tuple(fc.constantFrom('availability', 'latency_p95_seconds', 'min_requests', 'x'), odd),
+        { maxLength: 3 },
+      ),
+      fc.option(fc.array(fc.tuple(fc.constantFrom(...SLO_WINDOWS, '2h'), sli), { maxLength: 5 })),
+    )
+    .map(([fields, windows]) =>
+      own([
+        ...(fields as [string, unknown][]),
+        ...(windows === null ? [] : ([['windows', own(windows)]] as [string, unknown][])),
+      ]),
+    );
+  const accepts = (row: unknown): boolean => {
+    try {
+      parse(row);
+      return true;
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return false;
+    }
+  };
+
+  it('baseline: accepted iff valid, single or in a batch', () => {
+    fc.assert(
+      fc.property(baseline, (b) => {
+        const valid = baselineValid(b);
+        expect(accepts({ ...healthy, baseline: b })).toBe(valid);
+        expect(accepts({ instances: [healthy, { ...healthy, baseline: b }] })).toBe(valid);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('slo: accepted iff valid, single or in a batch', () => {
+    fc.assert(
+      fc.property(slo, (s) => {
+        const valid = sloValid(s);
+        expect(accepts({ ...healthy, slo: s })).toBe(valid);
+        expect(accepts({ instances: [{ ...healthy, slo: s }] })).toBe(valid);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -117,22 +117,92 @@ function compileFastCheck(
         : `if (v !== undefined) { if (!(${ok})) return false; n++; }`,
     );
   }
-  // The optional context: checked by plain functions (only rows that carry it pay for them).
+  // The optional context: straight-line checks too (a healer row carries a baseline for every
+  // signal: walking it with the describing code cost more than scoring the row). They only prove
+  // a context valid; one they cannot is judged by the describing code, so both accept the same.
   lines.push(
-    "v = o.baseline; if (v !== undefined) { if (describe(v, 'baseline').length) return false; n++; }",
+    "v = o.baseline; if (v !== undefined) { if (!baselineOk(v) && describe(v, 'baseline').length) return false; n++; }",
   );
   lines.push(
-    "v = o.slo; if (v !== undefined) { if (describe(v, 'slo').length) return false; n++; }",
+    "v = o.slo; if (v !== undefined) { if (!sloOk(v) && describe(v, 'slo').length) return false; n++; }",
   );
   // Every counted feature is an own key, so more keys than counted means an unknown field.
   lines.push('for (const _ in o) if (--n < 0) return false;', 'return true;');
-  const check = new Function('o', 'describe', lines.join('\n')) as (
+  const check = new Function('o', 'describe', 'baselineOk', 'sloOk', lines.join('\n')) as (
     o: unknown,
     describe: (v: unknown, key: ContextKey) => ErrorDetail[],
+    baselineOk: (v: unknown) => boolean,
+    sloOk: (v: unknown) => boolean,
   ) => boolean;
   const describe = (v: unknown, key: ContextKey): ErrorDetail[] =>
     describeContext(context, key, v, key);
-  return (o) => check(o, describe);
+  const baselineOk = compileBaselineCheck(context);
+  const sloOk = compileSloCheck();
+  return (o) => check(o, describe, baselineOk, sloOk);
+}
+
+/** `ok` for a statistic or SLO field in [min, max] (a finite JSON number; `s` holds the value). */
+const inRange = (r: Range): string =>
+  `typeof s === 'number' && s - s === 0 && s >= ${JSON.stringify(r.min)} && s <= ${JSON.stringify(r.max)}`;
+
+/**
+ * Generates `baselineOk(v)`: true only if `describeContext` finds nothing wrong with `v` as a
+ * `baseline` (an object of known signals, each an object of known statistics, levels within the
+ * signal's range, a finite slope, ordered quantiles). Keys are counted as in `compileFastCheck`.
+ */
+function compileBaselineCheck(context: ContextRules): (v: unknown) => boolean {
+  const obj = (x: string): string =>
+    `typeof ${x} === 'object' && ${x} !== null && !Array.isArray(${x})`;
+  const lines = [`if (!(${obj('v')})) return false;`, 'let n = 0, b, m, s;'];
+  for (const [feature, range] of context.baselineRange) {
+    lines.push(`b = v[${JSON.stringify(feature)}];`, `if (b !== undefined) {`);
+    lines.push(`if (!(${obj('b')})) return false;`, 'n++; m = 0;');
+    for (const stat of BASELINE_STATS) {
+      const ok = stat === 'slope' ? "typeof s === 'number' && s - s === 0" : inRange(range);
+      lines.push(`s = b.${stat}; if (s !== undefined) { if (!(${ok})) return false; m++; }`);
+    }
+    lines.push(
+      'for (const _ in b) if (--m < 0) return false;',
+      // Present quantiles are finite here; a missing one compares false.
+      'if (b.p10 > b.p50 || b.p50 > b.p90 || b.p10 > b.p90) return false;',
+      '}',
+    );
+  }
+  lines.push('for (const _ in v) if (--n < 0) return false;', 'return true;');
+  return new Function('v', lines.join('\n')) as (v: unknown) => boolean;
+}
+
+/** Generates `sloOk(v)`: true only if `describeContext` finds nothing wrong with `v` as an `slo`. */
+function compileSloCheck(): (v: unknown) => boolean {
+  const obj = (x: string): string =>
+    `typeof ${x} === 'object' && ${x} !== null && !Array.isArray(${x})`;
+  const lines = [`if (!(${obj('v')})) return false;`, 'let n = 0, w, x, m, k, s;'];
+  for (const field of ['availability', 'latency_p95_seconds', 'min_requests'] as const) {
+    lines.push(
+      `s = v.${field}; if (s !== undefined) { if (!(${inRange(SLO_LIMITS[field])})) return false; n++; }`,
+    );
+  }
+  lines.push(
+    'w = v.windows; if (w !== undefined) {',
+    `if (!(${obj('w')})) return false;`,
+    'n++; k = 0;',
+  );
+  for (const window of SLO_WINDOWS) {
+    lines.push(
+      `x = w[${JSON.stringify(window)}]; if (x !== undefined) {`,
+      `if (!(${obj('x')})) return false;`,
+      'k++; m = 0;',
+    );
+    for (const field of SLO_WINDOW_FIELDS) {
+      lines.push(
+        `s = x.${field}; if (s !== undefined) { if (!(${inRange(SLO_LIMITS[field])})) return false; m++; }`,
+      );
+    }
+    lines.push('for (const _ in x) if (--m < 0) return false;', '}');
+  }
+  lines.push('for (const _ in w) if (--k < 0) return false;', '}');
+  lines.push('for (const _ in v) if (--n < 0) return false;', 'return true;');
+  return new Function('v', lines.join('\n')) as (v: unknown) => boolean;
 }
 
 /** The optional context fields of a row. */

@@ -12,7 +12,7 @@
  * 3. the streaming export of 50 deployments × 14 days at 30 s (2 million rows) from a fake
  *    Prometheus in this process, run as a child process whose peak RSS is read from /proc.
  *
- *   npm run bench -w model [-- --skip-export]
+ *   npm run bench -w model [-- --skip-export] [--compare OTHER/model/dist]
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -21,7 +21,7 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Predictor } from '../src/predictor.js';
 import { FEATURE_NAMES, type FeatureInput, type FeatureName } from '../src/schema.js';
@@ -34,7 +34,12 @@ import { readReplayFile } from '../src/cli/replayCli.js';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
 const { values: args } = parseArgs({
-  options: { 'skip-export': { type: 'boolean', default: false } },
+  options: {
+    'skip-export': { type: 'boolean', default: false },
+    // Another build of this package's dist (e.g. main's, copied aside): its `score` runs in the
+    // same alternating rounds as this one's, on the same rows, and its answers are compared.
+    compare: { type: 'string' },
+  },
 });
 
 interface Timing {
@@ -168,6 +173,25 @@ const one = [healerRows[200] as FeatureInput];
 const loadBefore = os.loadavg()[0];
 const single = measure(() => predictor.predict(one), 1000, 200);
 let jsonBytes = 0;
+// The other build, when given: its own Predictor class, loading the same committed artifact.
+const other =
+  args.compare === undefined
+    ? undefined
+    : await (
+        (await import(pathToFileURL(path.resolve(args.compare, 'src', 'predictor.js')).href)) as {
+          Predictor: typeof Predictor;
+        }
+      ).Predictor.load({ engine: 'cpu' });
+let compared: Record<string, unknown> | undefined;
+if (other !== undefined) {
+  const a = other.score(parsed);
+  const b = predictor.score(parsed);
+  let numbers = 0;
+  for (let i = 0; i < a.numbers.length; i++) if (!Object.is(a.numbers[i], b.numbers[i])) numbers++;
+  let json = 0;
+  for (let r = 0; r < a.length; r++) if (a.json(r) !== b.json(r)) json++;
+  compared = { dist: args.compare, numbersDiffering: numbers, jsonRowsDiffering: json };
+}
 const tenK = measureSideBySide(
   {
     objects: () => void predictor.predict(many),
@@ -181,6 +205,7 @@ const tenK = measureSideBySide(
     riskOnly: () => {
       for (const r of many) predictor.risk(r);
     },
+    ...(other === undefined ? {} : { flatParsedOther: () => void other.score(parsed) }),
   },
   30,
 );
@@ -335,6 +360,15 @@ const result = {
   score10kParsedRowsWithExplanationsMs: ms(tenK.flatParsed!),
   score10kRowsWithExplanationsAsJsonMs: { ...ms(tenK.json!), jsonMb: jsonBytes / 2 ** 20 },
   risk10kRowsWithoutExplanationsMs: ms(tenK.riskOnly!),
+  ...(compared === undefined
+    ? {}
+    : {
+        compare: {
+          ...compared,
+          score10kParsedRowsWithExplanationsMs: ms(tenK.flatParsedOther!),
+          note: 'the other build (--compare) timed in the same alternating rounds as flatParsed, on the same rows; numbersDiffering / jsonRowsDiffering: its ScoredBatch and JSON against this build (0: bit-identical)',
+        },
+      }),
   tenKNote:
     'the same 10,000 healer rows (every feature, a baseline for every signal), every row explained in full (13 contributions), timed in 30 alternating rounds: objects = predict() building prediction objects; flat = score() into a ScoredBatch (what POST /predict computes); flatParsed = the same on the rows parsed from JSON, as POST /predict receives them (flat rows are 120 objects built by object spread, each its own hidden class, which makes every read of a row megamorphic); json = score() plus every row written as JSON text (what POST /predict sends); riskOnly = risk() per row, no explanation (replay)',
   replayOneDay50Deployments: {
@@ -347,6 +381,7 @@ const result = {
   note: "wall clock on a shared 2-core machine; loadAverage1m shows how busy it was, which inflates medians (minimums are closest to the uncontended cost); cpu* is this process's CPU time per call, less swayed by neighbours",
 };
 predictor.dispose();
+other?.dispose();
 const dir = path.join(ROOT, 'bench', 'results');
 await mkdir(dir, { recursive: true });
 const file = path.join(dir, `${result.date.slice(0, 10)}-model.json`);

@@ -26,12 +26,6 @@ export interface MlpWeights {
 }
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
-/** An input's attribution: its change times its path-averaged gradient; exactly 0 if unchanged. */
-const scaled = (x: number, ref: number, g: number): number => {
-  const dz = x - ref;
-  return dz === 0 ? 0 : dz * g;
-};
-
 export class MonotoneMlp {
   readonly inSize: number;
   readonly hidden: number;
@@ -53,6 +47,7 @@ export class MonotoneMlp {
   private readonly onAt: Float64Array;
   private readonly active: Uint8Array;
   private readonly used: Int32Array;
+  private readonly moved: Int32Array;
 
   constructor(w: MlpWeights) {
     if (
@@ -88,6 +83,7 @@ export class MonotoneMlp {
     this.onAt = new Float64Array(h);
     this.active = new Uint8Array(h);
     this.used = new Int32Array(h);
+    this.moved = new Int32Array(w.inSize);
   }
 
   /**
@@ -237,19 +233,21 @@ export class MonotoneMlp {
     b: number,
     out: Float64Array,
   ): number {
-    const { inSize, hidden, w1, w2, p, q, kinks, kinkUnit, order, active, used } = this;
+    const { inSize, hidden, w1, w2, p, q, kinks, kinkUnit, order, active, used, moved } = this;
     const acc = this.acc;
     const onAt = this.onAt;
     this.preactivations(z, p, zRef, q);
-    const logitX = this.outputOf(p);
-    const logitR = this.outputOf(q);
-    this.lastRefLogit = logitR;
-    // Units active just after α = 0, the initial slope, and where units switch along the path.
+    // Both logits (as `outputOf` sums them, in unit order), the units active just after α = 0,
+    // the initial slope, and where units switch along the path: one pass over the units.
+    let logitX = this.b2;
+    let logitR = logitX;
     let slope = 0;
     let nk = 0;
     for (let j = 0; j < hidden; j++) {
       const qj = q[j] as number;
       const pj = p[j] as number;
+      if (pj > 0) logitX += pj * (w2[j] as number);
+      if (qj > 0) logitR += qj * (w2[j] as number);
       const on = qj > 0 || (qj === 0 && pj > 0);
       active[j] = on ? 1 : 0;
       acc[j] = 0;
@@ -264,6 +262,7 @@ export class MonotoneMlp {
         }
       }
     }
+    this.lastRefLogit = logitR;
     for (let k = 0; k < nk; k++) order[k] = k;
     for (let k = 1; k < nk; k++) {
       const o = order[k] as number;
@@ -278,6 +277,7 @@ export class MonotoneMlp {
     let alpha0 = 0;
     let logit0 = logitR;
     let risk0 = sigmoid(a * logitR + b);
+    this.lastRefRisk = risk0;
     let total = 0; // running Σ f over the segments so far
     for (let k = 0; k <= nk; k++) {
       const alpha1 = k < nk ? (kinks[order[k] as number] as number) : 1;
@@ -315,13 +315,24 @@ export class MonotoneMlp {
       acc[j] = aj;
       if (aj !== 0) used[nu++] = j;
     }
-    // out_i = Δz_i·Σ_j W1[i][j]·A_j, four inputs at a time (independent sums, each in unit order).
-    let i = 0;
-    for (; i + 4 <= inSize; i += 4) {
-      const r0 = i * hidden;
-      const r1 = r0 + hidden;
-      const r2 = r1 + hidden;
-      const r3 = r2 + hidden;
+    // out_i = Δz_i·Σ_j W1[i][j]·A_j for the inputs that moved (an unmoved one gets exactly 0 and
+    // needs no sum: about half of them in a healer row), four at a time (independent sums, each
+    // in unit order).
+    let nc = 0;
+    for (let i = 0; i < inSize; i++) {
+      if ((z[i] as number) - (zRef[i] as number) === 0) out[i] = 0;
+      else moved[nc++] = i;
+    }
+    let c = 0;
+    for (; c + 4 <= nc; c += 4) {
+      const i0 = moved[c] as number;
+      const i1 = moved[c + 1] as number;
+      const i2 = moved[c + 2] as number;
+      const i3 = moved[c + 3] as number;
+      const r0 = i0 * hidden;
+      const r1 = i1 * hidden;
+      const r2 = i2 * hidden;
+      const r3 = i3 * hidden;
       let g0 = 0;
       let g1 = 0;
       let g2 = 0;
@@ -334,22 +345,31 @@ export class MonotoneMlp {
         g2 += (w1[r2 + j] as number) * aj;
         g3 += (w1[r3 + j] as number) * aj;
       }
-      out[i] = scaled(z[i] as number, zRef[i] as number, g0);
-      out[i + 1] = scaled(z[i + 1] as number, zRef[i + 1] as number, g1);
-      out[i + 2] = scaled(z[i + 2] as number, zRef[i + 2] as number, g2);
-      out[i + 3] = scaled(z[i + 3] as number, zRef[i + 3] as number, g3);
+      out[i0] = ((z[i0] as number) - (zRef[i0] as number)) * g0;
+      out[i1] = ((z[i1] as number) - (zRef[i1] as number)) * g1;
+      out[i2] = ((z[i2] as number) - (zRef[i2] as number)) * g2;
+      out[i3] = ((z[i3] as number) - (zRef[i3] as number)) * g3;
     }
-    for (; i < inSize; i++) {
+    for (; c < nc; c++) {
+      const i = moved[c] as number;
       const row = i * hidden;
       let g = 0;
       for (let u = 0; u < nu; u++) {
         const j = used[u] as number;
         g += (w1[row + j] as number) * (acc[j] as number);
       }
-      out[i] = scaled(z[i] as number, zRef[i] as number, g);
+      out[i] = ((z[i] as number) - (zRef[i] as number)) * g;
     }
+    this.lastRisk = risk0;
     return logitX;
   }
+
+  /**
+   * The calibrated risks σ(a·logit + b) at z and at the reference of the last `attribute` call:
+   * the path walk computes both (its first and last points), so callers need not again.
+   */
+  lastRisk = NaN;
+  lastRefRisk = NaN;
 
   /** The reference logit of the last `attribute` call. */
   lastRefLogit = NaN;

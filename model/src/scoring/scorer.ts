@@ -241,10 +241,17 @@ export class Scorer {
     for (let i = 0; i < N_INPUTS; i++) {
       const m = mean[i] as number;
       const sd = std[i] as number;
-      const v = ((x[i] as number) - m) / sd;
-      const w = ((ref[i] as number) - m) / sd;
-      z[i] = v > c ? c : v < -c ? -c : v;
-      zr[i] = w > c ? c : w < -c ? -c : w;
+      const xi = x[i] as number;
+      const ri = ref[i] as number;
+      const v = (xi - m) / sd;
+      const zi = v > c ? c : v < -c ? -c : v;
+      z[i] = zi;
+      // About half of a row's inputs sit at their reference: the same number, no second division.
+      if (ri === xi && (ri !== 0 || 1 / ri === 1 / xi)) zr[i] = zi;
+      else {
+        const w = (ri - m) / sd;
+        zr[i] = w > c ? c : w < -c ? -c : w;
+      }
     }
   }
 
@@ -253,9 +260,10 @@ export class Scorer {
    * reference risk (in `lastRefRisk`).
    */
   private modelRisk(): number {
-    const logit = this.mlp.attribute(this.z, this.zr, this.a, this.b, this.attr);
-    this.lastRefRisk = sigmoid(this.a * this.mlp.lastRefLogit + this.b);
-    return sigmoid(this.a * logit + this.b);
+    // The path walk computes σ(a·logit + b) at both ends: no second evaluation here.
+    this.mlp.attribute(this.z, this.zr, this.a, this.b, this.attr);
+    this.lastRefRisk = this.mlp.lastRefRisk;
+    return this.mlp.lastRisk;
   }
   /** The reference risk of the last `modelRisk` call. */
   private lastRefRisk = NaN;
@@ -302,12 +310,20 @@ export class Scorer {
         risk = this.modelRisk();
         refRisk = this.lastRefRisk;
         this.sumByFeature();
-        // Insertion sort of the feature indices by |contribution|.
+        // The `top` feature indices by descending |contribution|, ties in schema order: an
+        // insertion sort that keeps only the first `top` places (all of them by default).
+        let kept = 0;
+        // A NaN ranks where it stands and nothing passes it, as in the full sort.
+        let closed = false;
         for (let i = 0; i < N_FEATURES; i++) {
           const c = contrib[i] as number;
           const m = c < 0 ? -c : c;
           numbers[at + AT_CONTRIBUTION + i] = c;
-          let j = i;
+          if (closed || (kept === top && !((magnitude[top - 1] as number) < m))) {
+            if (m !== m) closed = true;
+            continue;
+          }
+          let j = kept < top ? kept++ : top - 1;
           while (j > 0 && (magnitude[j - 1] as number) < m) {
             magnitude[j] = magnitude[j - 1] as number;
             bytes[rank + j] = bytes[rank + j - 1] as number;

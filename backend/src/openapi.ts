@@ -294,13 +294,14 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
             own_normal: {
               type: 'object',
               description:
-                "The own-normal layer: fires (risk 1, layer `own_normal`) when p95 latency or the 5xx ratio is far above the deployment's own baseline, or CPU is pinned at its limit when that is not its normal (these need `baseline`), or memory growth exhausts the limit within 2 minutes.",
+                "The own-normal layer: fires (risk 1, layer `own_normal`) when p95 latency (its own, or the p95 its callers measure: `http_caller_p95_latency_seconds`) or the 5xx ratio is far above the deployment's own baseline, or CPU is pinned at its limit when that is not its normal (these need `baseline`), or memory growth exhausts the limit within 2 minutes.",
               properties: {
                 fired: { type: 'boolean' },
                 signal: {
                   type: ['string', 'null'],
                   enum: [
                     'http_p95_latency_seconds',
+                    'http_caller_p95_latency_seconds',
                     'http_5xx_error_rate',
                     'cpu_usage_pct',
                     'memory_growth_ratio_per_min',

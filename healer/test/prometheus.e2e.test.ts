@@ -104,6 +104,12 @@ describe('PrometheusFeatureSource with a real Prometheus scraping the simulator'
         expect(Object.keys(r.features).sort()).toEqual([...FEATURE_NAMES].sort());
         expect(r.features.ready_replica_ratio).toBe(1);
         expect(r.features.http_requests_per_s).toBeGreaterThan(0);
+        // The gateway's source-side histogram (ms, by destination workload) of the same requests:
+        // the simulated network adds no delay, so its p95 is the pods' own.
+        expect(r.features.http_caller_p95_latency_seconds).toBeCloseTo(
+          r.features.http_p95_latency_seconds!,
+          6,
+        );
       }
     }
     queries = 0;
@@ -198,6 +204,10 @@ describe('PrometheusFeatureSource with a real Prometheus scraping the simulator'
       expect(Object.keys(r.features).sort()).toEqual([...FEATURE_NAMES].sort());
       expect(r.features.ready_replica_ratio).toBe(1);
       expect(r.features.http_requests_per_s).toBeGreaterThan(0);
+      expect(r.features.http_caller_p95_latency_seconds).toBeCloseTo(
+        r.features.http_p95_latency_seconds!,
+        6,
+      );
     }
     // the probe, one query per feature, the freshness query
     expect(sent).toHaveLength(FEATURE_NAMES.length + 2);

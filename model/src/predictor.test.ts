@@ -40,6 +40,7 @@ const healthy: FeatureInput = {
   memory_growth_ratio_per_min: 0,
   cpu_throttle_ratio: 0,
   replicas: 3,
+  http_caller_p95_latency_seconds: 0.09,
 };
 
 /** The baseline of a deployment whose normal is exactly `row`, with the given relative spread. */

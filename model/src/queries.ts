@@ -61,6 +61,19 @@ const REQUESTS_PER_DEPLOYMENT = `sum by (namespace, deployment) (${perPod(
   `sum by (namespace, pod) (rate(http_requests_total{${APP}}[{{window}}]))`,
 )})`;
 
+/**
+ * Metrics labelled with the deployment they are about through Istio's `destination_workload` and
+ * `destination_workload_namespace` (source-side: the series belong to the caller's pod), so their
+ * freshness is read through those labels, not through the pod join.
+ */
+export const DESTINATION_LABELLED_METRICS: readonly string[] = [
+  'istio_request_duration_milliseconds_bucket',
+];
+
+/** Istio's destination labels renamed to `namespace` and `deployment` (the caller's are dropped). */
+export const byDestination = (expr: string): string =>
+  `label_replace(label_replace(${expr}, "namespace", "$1", "destination_workload_namespace", "(.+)"), "deployment", "$1", "destination_workload", "(.+)")`;
+
 export const DEFAULT_FEATURE_QUERIES: Record<FeatureName, string> = {
   restart_count_last_5m: `sum by (namespace, deployment) (${perPod(
     `sum by (namespace, pod) (increase(kube_pod_container_status_restarts_total{namespace=~"{{namespace}}"}[5m]))`,
@@ -90,6 +103,11 @@ export const DEFAULT_FEATURE_QUERIES: Record<FeatureName, string> = {
     `deriv((${POD_MEM_RATIO})[{{window}}:15s])`,
   )})`,
   replicas: `max by (namespace, deployment) (kube_deployment_spec_replicas{namespace=~"{{namespace}}", deployment=~"{{deployment}}"})`,
+  // What the callers measure (Istio's source-side histogram, by the destination workload): a
+  // network delay on the deployment shows here, not in its own server-side p95.
+  http_caller_p95_latency_seconds: `histogram_quantile(0.95, sum by (namespace, deployment, le) (${byDestination(
+    `rate(istio_request_duration_milliseconds_bucket{reporter="source", destination_workload_namespace=~"{{namespace}}", destination_workload=~"{{deployment}}"}[{{window}}])`,
+  )})) / 1000`,
   cpu_throttle_ratio: `max by (namespace, deployment) (${perPod(
     `sum by (namespace, pod) (rate(container_cpu_cfs_throttled_periods_total{${C}}[{{window}}])) / clamp_min(sum by (namespace, pod) (rate(container_cpu_cfs_periods_total{${C}}[{{window}}])), 1e-9)`,
   )})`,

@@ -14,8 +14,10 @@ import { DEFAULT_BASELINE_WINDOWS } from './features/windows.js';
 import {
   BASELINE_QUERY_NAMES,
   baselineQueries,
+  byDestination,
   type BaselineQueryName,
   DEFAULT_FEATURE_QUERIES,
+  DESTINATION_LABELLED_METRICS,
   POD_DEPLOYMENT_RECORD,
   POD_DEPLOYMENT_RECORD_EXPR,
   renderQuery,
@@ -104,11 +106,17 @@ const newestSelector = (name: string, labels: string): string =>
 /**
  * The newest sample time of one metric per deployment, labelled `metric`: series labelled with
  * the deployment directly (kube-state-metrics), or through the pod → deployment join (cAdvisor,
- * the apps). `timestamp()` is applied to the selector itself — on anything else it returns the
+ * the apps), or by Istio's destination labels (`DESTINATION_LABELLED_METRICS`). `timestamp()` is applied to the selector itself — on anything else it returns the
  * evaluation time.
  */
 export function metricFreshnessTemplate(name: string): string {
   const tag = (expr: string): string => `label_replace(${expr}, "metric", "${name}", "", "")`;
+  // A mesh's source-side series are about their destination: the pod join would credit them
+  // to the caller.
+  if (DESTINATION_LABELLED_METRICS.includes(name))
+    return tag(
+      `max by (namespace, deployment) (${byDestination(`timestamp(${newestSelector(name, 'destination_workload_namespace=~"{{namespace}}", destination_workload=~"{{deployment}}"')})`)})`,
+    );
   const direct = `max by (namespace, deployment) (timestamp(${newestSelector(name, 'namespace=~"{{namespace}}", deployment=~"{{deployment}}"')}))`;
   const perPod = `max by (namespace, deployment) (max by (namespace, pod) (timestamp(${newestSelector(name, 'namespace=~"{{namespace}}", pod!=""')})) * on (namespace, pod) group_left (deployment) ({{pod_deployment}}))`;
   return `${tag(direct)} or ${tag(perPod)}`;

@@ -187,6 +187,18 @@ export const FEATURES = [
     description:
       'Desired replicas (kube_deployment_spec_replicas). Restarts and unavailable pods are judged per pod, so 3 restarts mean something else on 2 pods than on 200. When omitted, 1 is assumed (the cautious reading: every restart is on one pod).',
   },
+  {
+    name: 'http_caller_p95_latency_seconds',
+    kind: 'seconds',
+    unit: 's',
+    min: 0,
+    max: 600,
+    integer: false,
+    required: false,
+    default: 0.1,
+    description:
+      '95th percentile latency of the requests to this deployment as its callers measure them (a service mesh\'s source-side histogram: Istio istio_request_duration_milliseconds_bucket{reporter="source"} by destination_workload). A network delay or a slow link to the deployment shows here while its own server-side p95 does not move. Not a model input: the own-normal layer judges it against its own baseline.',
+  },
 ] as const satisfies readonly FeatureSpec[];
 
 export type FeatureName = (typeof FEATURES)[number]['name'];
@@ -214,6 +226,7 @@ export const BASELINE_FEATURES = [
   'memory_limit_ratio',
   'network_receive_bytes_per_s',
   'cpu_throttle_ratio',
+  'http_caller_p95_latency_seconds',
 ] as const satisfies readonly FeatureName[];
 export type BaselineFeatureName = (typeof BASELINE_FEATURES)[number];
 

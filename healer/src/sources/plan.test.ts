@@ -92,11 +92,11 @@ describe('planQueries', () => {
 
   it('context: the baselines and SLO windows read their recorded series, nothing per pod', () => {
     const { context } = planQueries(ALL);
-    expect(context).toHaveLength(66);
+    expect(context).toHaveLength(73);
     const baselines = context.filter((c) =>
       /:(p10|p50|p90|count|recent|last_week|slope)\{/.test(c.query),
     );
-    expect(baselines).toHaveLength(56);
+    expect(baselines).toHaveLength(63);
     for (const c of baselines)
       expect(c.query.startsWith(`${recordedFeatureName(c.feature)}:`)).toBe(true);
     expect(context.map((c) => c.query)).toContain(

@@ -149,11 +149,12 @@ export class SimulatorFeatureSource implements FeatureSource {
       );
       v('http_5xx_error_rate', rps > 0 ? sum((x) => x.s.rps * x.s.errorRate) / rps : 0);
       v('http_requests_per_s', rps);
-      if (rps > 0)
-        v(
-          'http_p95_latency_seconds',
-          (sum((x) => x.s.rps * x.s.latencyMedianSeconds) / rps) * P95_FACTOR,
-        );
+      if (rps > 0) {
+        const p95 = (sum((x) => x.s.rps * x.s.latencyMedianSeconds) / rps) * P95_FACTOR;
+        v('http_p95_latency_seconds', p95);
+        // The simulated network adds no delay: callers measure what the pods serve.
+        v('http_caller_p95_latency_seconds', p95);
+      }
       const ratio = max((x) => x.s.memoryBytes / (x.l?.mem || Number.POSITIVE_INFINITY));
       if (sig.length) {
         v('memory_limit_ratio', ratio);

@@ -172,7 +172,7 @@ describe('export from Prometheus', () => {
     ]);
     const text = lines.join('\n');
     expect(text).toMatch(
-      /242 rows \(55 labelled 1: .*alerts 14.*\) from 2 deployments in 4 chunks \(60 range queries\); 1 cells out of range left empty/,
+      /242 rows \(55 labelled 1: .*alerts 14.*\) from 2 deployments in 4 chunks \(64 range queries\); 1 cells out of range left empty/,
     );
     expect(text).toMatch(/healer Event AutoHealRestart 15/);
   });

@@ -171,6 +171,7 @@ export const SPREAD_FLOOR: Record<BaselineFeatureName, number> = {
   memory_limit_ratio: 0.01,
   network_receive_bytes_per_s: 200,
   cpu_throttle_ratio: 0.01,
+  http_caller_p95_latency_seconds: 0.005,
 };
 export const REL_FLOOR = 0.05;
 /** The 10th and 90th percentiles of a normal distribution are 1.2816 σ from its median. */
@@ -417,13 +418,14 @@ function allStatsInto(
     scratch[S.memory_limit_ratio] = ctx.memory_limit_ratio;
     scratch[S.network_receive_bytes_per_s] = ctx.network_receive_bytes_per_s;
     scratch[S.cpu_throttle_ratio] = ctx.cpu_throttle_ratio;
+    scratch[S.http_caller_p95_latency_seconds] = ctx.http_caller_p95_latency_seconds;
   }
   for (let k = 0; k < N_STATS; k++) statsInto(scratch[k], k, st[k] as Stats);
 }
 
 /**
  * Validates one sent value into `raw[i]`; returns bit i when it was omitted (imputed). Small
- * enough to be inlined at each of its 13 calls (a call would box every value it is given).
+ * enough to be inlined at each of its 14 calls (a call would box every value it is given).
  */
 function take(v: unknown, i: number, raw: Float64Array): number {
   if (typeof v === 'number' && v - v === 0) {
@@ -463,7 +465,8 @@ function featuresInto(row: FeatureInput, raw: Float64Array): number {
     take(row.memory_limit_ratio, F.memory_limit_ratio, raw) |
     take(row.memory_growth_ratio_per_min, F.memory_growth_ratio_per_min, raw) |
     take(row.cpu_throttle_ratio, F.cpu_throttle_ratio, raw) |
-    take(row.replicas, F.replicas, raw)
+    take(row.replicas, F.replicas, raw) |
+    take(row.http_caller_p95_latency_seconds, F.http_caller_p95_latency_seconds, raw)
   );
 }
 

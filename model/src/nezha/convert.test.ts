@@ -109,6 +109,48 @@ describe('Nezha days', () => {
     expect(parseNezhaTime('garbage')).toBeUndefined();
   });
 
+  it("joins the callers' latency (source_50.csv) to the callee's rows: the slowest caller, nearest minute", async () => {
+    const mesh = await mkdtemp(path.join(os.tmpdir(), 'nezha-mesh-'));
+    try {
+      const dir = await writeNezhaFixture(mesh, {
+        name: 'mesh_2024-01-04',
+        minutes: 30,
+        faults: [{ minute: 20, pod: 'pay-7a6b5c4d3-klmno', type: 'network_delay' }],
+        callerLatency: true,
+      });
+      const day = await readNezhaDay(dir);
+      const pay = day.rows.filter((r) => r.deployment === 'pay');
+      const at = (m: number) => pay[m]!.values.http_caller_p95_latency_seconds;
+      expect(at(10)).toBeCloseTo(0.005, 3);
+      expect(at(21)).toBeCloseTo(0.25, 1); // both callers slowed: the slower one
+      expect(at(5)).toBeUndefined(); // empty cells stay empty
+      // frontend has no caller in the call graph; cart's only caller is frontend
+      expect(
+        day.rows.some(
+          (r) =>
+            r.deployment === 'frontend' && r.values.http_caller_p95_latency_seconds !== undefined,
+        ),
+      ).toBe(false);
+      expect(
+        day.rows
+          .filter((r) => r.deployment === 'cart')
+          .every((r, m) => m === 5 || (r.values.http_caller_p95_latency_seconds ?? 1) < 0.01),
+      ).toBe(true);
+      expect(day.notes.join('\n')).toMatch(
+        /callers' latency \(source_50\.csv.*\) for 2 services, on 58 pod rows/,
+      );
+    } finally {
+      await rm(mesh, { recursive: true, force: true });
+    }
+  });
+
+  it("a day without source_50.csv has no callers' latency", async () => {
+    const day = await readNezhaDay(path.join(root, 'shop_2024-01-01'));
+    expect(day.rows.every((r) => r.values.http_caller_p95_latency_seconds === undefined)).toBe(
+      true,
+    );
+  });
+
   it('names the file and column when a pod file lacks one', async () => {
     const dir = path.join(root, 'broken_2024-01-03');
     await mkdir(path.join(dir, 'metric'), { recursive: true });

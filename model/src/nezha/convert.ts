@@ -16,6 +16,7 @@
  * | network_receive_bytes_per_s | `NetworkReceiveBytes` (already a rate) |
  * | http_p95_latency_seconds | `PodServerLatencyP95(s)` |
  * | http_requests_per_s | `PodWorkload(Ops)` |
+ * | http_caller_p95_latency_seconds | `source_50.csv` (Istio source-side latency per call edge, its median): the slowest caller of the service, nearest minute; only where the day has the file |
  * | http_5xx_error_rate | 1 − `SuccessRate(%)`/100 of `front_service.csv` on the entry deployment; left out when the column is 0 in every row (unusable) |
  * | restart_count_last_5m, unavailable_replicas | 0; ready_replica_ratio 1; replicas 1 (1 pod, never killed) |
  *
@@ -171,6 +172,74 @@ const RANGE: Partial<Record<FeatureName, [number, number]>> = {
   http_5xx_error_rate: [0, 1],
 };
 
+/** How far a caller-latency row may be from a pod row it is joined to (rows are 1 minute apart). */
+const JOIN_TOLERANCE_SECONDS = 30;
+
+/**
+ * The callers' latency of each destination service: `source_50.csv` (Istio's source-side
+ * latency per call edge, columns `<caller>_<callee>`; the 50th percentile, as its name says —
+ * the only quantile the testbed recorded per edge) reduced to the slowest caller per callee and
+ * minute. Undefined when the day has no such file (the Train Ticket days).
+ */
+export async function readCallerLatency(
+  metricDir: string,
+  deployments: ReadonlySet<string>,
+): Promise<Map<string, { t: number[]; v: number[] }> | undefined> {
+  const file = path.join(metricDir, 'source_50.csv');
+  if (!existsSync(file)) return undefined;
+  const { header, rows: cells } = parseCsv(await readFile(file, 'utf8'), 'source_50.csv');
+  const tCol = header.findIndex((h) => h.toLowerCase() === 'time');
+  if (tCol < 0) throw new NezhaFormatError('source_50.csv', 'has no column time');
+  // `<caller>_<callee>`, split where both halves are services of the day.
+  const callee: (string | undefined)[] = header.map((h) => {
+    for (let i = h.indexOf('_'); i > 0; i = h.indexOf('_', i + 1)) {
+      if (deployments.has(h.slice(0, i)) && deployments.has(h.slice(i + 1))) return h.slice(i + 1);
+    }
+    return undefined;
+  });
+  const out = new Map<string, { t: number[]; v: number[] }>();
+  const timed = cells
+    .map((c) => ({ t: parseNezhaTime(c[tCol] ?? ''), c }))
+    .filter((r): r is { t: number; c: string[] } => r.t !== undefined)
+    .sort((a, b) => a.t - b.t);
+  for (const { t, c } of timed) {
+    const slowest = new Map<string, number>();
+    callee.forEach((to, i) => {
+      const v = num(c[i]);
+      if (to === undefined || !(v >= 0 && v <= 600)) return;
+      slowest.set(to, Math.max(slowest.get(to) ?? 0, v));
+    });
+    for (const [to, v] of slowest) {
+      let series = out.get(to);
+      if (!series) out.set(to, (series = { t: [], v: [] }));
+      series.t.push(t);
+      series.v.push(v);
+    }
+  }
+  return out;
+}
+
+/** The value of `series` nearest to `t` within the join tolerance. */
+function nearest(series: { t: number[]; v: number[] }, t: number): number | undefined {
+  let lo = 0;
+  let hi = series.t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((series.t[mid] as number) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  let best: number | undefined;
+  let gap = JOIN_TOLERANCE_SECONDS;
+  for (const k of [lo - 1, lo]) {
+    const tk = series.t[k];
+    if (tk !== undefined && Math.abs(tk - t) <= gap) {
+      gap = Math.abs(tk - t);
+      best = series.v[k];
+    }
+  }
+  return best;
+}
+
 /** Reads one day folder. */
 export async function readNezhaDay(dayDir: string): Promise<NezhaDay> {
   const name = path.basename(dayDir);
@@ -257,6 +326,20 @@ export async function readNezhaDay(dayDir: string): Promise<NezhaDay> {
       }
       rows.push({ t, namespace: system, deployment, values });
     }
+  }
+  const callers = await readCallerLatency(metricDir, deployments);
+  if (callers) {
+    let joined = 0;
+    for (const row of rows) {
+      const series = callers.get(row.deployment);
+      const v = series && nearest(series, row.t);
+      if (v === undefined) continue;
+      row.values.http_caller_p95_latency_seconds = v;
+      joined++;
+    }
+    notes.push(
+      `callers' latency (source_50.csv, the median per call edge, slowest caller) for ${callers.size} services, on ${joined} pod rows`,
+    );
   }
   if (badTime > 0) notes.push(`${badTime} pod rows with an unreadable Time skipped`);
   if (outOfRange > 0) notes.push(`${outOfRange} pod cells outside the schema's range left empty`);

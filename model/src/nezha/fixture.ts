@@ -18,6 +18,11 @@ export interface FixtureOptions {
   successRateUnusable?: boolean;
   /** Write the faults' inject_timestamp 8 hours early (as on 2023-01-29). */
   shiftedTimestamps?: boolean;
+  /**
+   * Write `source_50.csv` (callers' latency per call edge, 10 s after the pod rows, as on
+   * 2022-08-22): a network delay on a pod slows every edge into it.
+   */
+  callerLatency?: boolean;
   seed?: number;
 }
 
@@ -108,6 +113,30 @@ export async function writeNezhaFixture(root: string, o: FixtureOptions): Promis
     );
   }
   await writeFile(path.join(dir, 'metric', 'front_service.csv'), front.join('\n') + '\n');
+  if (o.callerLatency) {
+    const edges = [
+      ['frontend', 'cart'],
+      ['frontend', 'pay'],
+      ['cart', 'pay'],
+    ] as const;
+    const lines = [`time,timestamp,${edges.map(([a, b]) => `${a}_${b}`).join(',')}`];
+    for (let m = 0; m < o.minutes; m++) {
+      const t = t0 + m * 60 + 10;
+      const cells = edges.map(([, callee]) => {
+        if (m === 5) return ''; // an empty cell
+        const delayed = o.faults.some(
+          (f) =>
+            f.type === 'network_delay' &&
+            f.pod.startsWith(`${callee}-`) &&
+            m > f.minute &&
+            m <= f.minute + 3,
+        );
+        return ((delayed ? 0.25 : 0.005) * (1 + 0.05 * rng.normal())).toFixed(5);
+      });
+      lines.push([fmtTime(t), String(t), ...cells].join(','));
+    }
+    await writeFile(path.join(dir, 'metric', 'source_50.csv'), lines.join('\n') + '\n');
+  }
   const list: Record<string, unknown[]> = {};
   for (const f of o.faults) {
     const t = t0 + f.minute * 60 + 30;

@@ -151,7 +151,56 @@ describe('own-normal layer', () => {
       );
   });
 
-  it('is monotone: more latency, errors or CPU never turn it off', () => {
+  // A network delay on cartservice (Online Boutique, 2022-08-22): its own p95 stays at 5 ms, the
+  // p95 its callers measure goes from 5 ms to 210 ms.
+  const CALLERS = stats(0.005, 0.0016);
+  it.each<[string, number, Stats, number, Stats, boolean, string | null, RegExp]>([
+    [
+      "callers' latency ×40 while its own p95 does not move",
+      0.005,
+      stats(0.005, 0.001),
+      0.21,
+      CALLERS,
+      true,
+      'http_caller_p95_latency_seconds',
+      /callers' p95 0\.210 s is 128 spreads above its own normal 0\.00500 s/,
+    ],
+    ["callers' latency within its normal", 0.005, NONE, 0.006, CALLERS, false, null, /within/],
+    // ×5 but only 20 ms: a fast link's jitter.
+    ["callers' small absolute rise", 0.005, NONE, 0.025, CALLERS, false, null, /within/],
+    ["callers' latency without its baseline", 0.005, NONE, 0.21, NONE, false, null, /no baseline/],
+    ["no callers' reading (no mesh)", 0.005, NONE, NaN, CALLERS, false, null, /within/],
+    [
+      'its own p95 fires first when both moved',
+      0.4,
+      LAT,
+      0.5,
+      CALLERS,
+      true,
+      'http_p95_latency_seconds',
+      /^p95 0\.400 s/,
+    ],
+  ])('%s', (_name, p95, lat, callerP95, callers, fired, signal, reason) => {
+    const v = evaluateOwnNormal(
+      p95,
+      lat,
+      0,
+      NONE,
+      RULE,
+      NaN,
+      NONE,
+      NaN,
+      NaN,
+      NONE,
+      callerP95,
+      callers,
+    );
+    expect(v.fired).toBe(fired);
+    expect(v.signal).toBe(signal);
+    expect(v.reason).toMatch(reason);
+  });
+
+  it("is monotone: more latency (its own or its callers'), errors or CPU never turn it off", () => {
     fc.assert(
       fc.property(
         fc.double({ min: 0, max: 5, noNaN: true }),
@@ -162,19 +211,16 @@ describe('own-normal layer', () => {
         fc.double({ min: 0, max: 300, noNaN: true }),
         fc.double({ min: 0, max: 300, noNaN: true }),
         fc.double({ min: 0, max: 100, noNaN: true }),
-        (p, dp, e, de, median, c, dc, cpuMedian) => {
+        fc.double({ min: 0, max: 5, noNaN: true }),
+        fc.double({ min: 0, max: 5, noNaN: true }),
+        (p, dp, e, de, median, c, dc, cpuMedian, q, dq) => {
           const lat = stats(median, Math.max(0.005, median * 0.1));
           const cpus = stats(cpuMedian, Math.max(0.5, cpuMedian * 0.1));
-          const lo = evaluateOwnNormal(p, lat, Math.min(e, 1), ERR, RULE, c, cpus).fired;
-          const hi = evaluateOwnNormal(
-            p + dp,
-            lat,
-            Math.min(1, e + de),
-            ERR,
-            RULE,
-            c + dc,
-            cpus,
-          ).fired;
+          const judge = (p95: number, err: number, cpu: number, caller: number): boolean =>
+            evaluateOwnNormal(p95, lat, err, ERR, RULE, cpu, cpus, NaN, NaN, NONE, caller, lat)
+              .fired;
+          const lo = judge(p, Math.min(e, 1), c, q);
+          const hi = judge(p + dp, Math.min(1, e + de), c + dc, q + dq);
           return !lo || hi;
         },
       ),

@@ -4,7 +4,9 @@
  *
  * - latency: p95 is more than `z` robust spreads above its normal (the trailing median, or last
  *   week's when that is higher), at least `ratio` × that normal (or × its upper normal, the
- *   trailing p90, with `ratioOf: 'p90'`) and at least an absolute amount above it;
+ *   trailing p90, with `ratioOf: 'p90'`) and at least an absolute amount above it; the same for
+ *   the p95 its callers measure (a mesh's source-side latency: a network delay on the deployment
+ *   shows there, not in its own server-side p95);
  * - errors: the 5xx ratio `z` spreads and an absolute amount above its normal;
  * - CPU saturation (USE): usage at `cpuSaturationPct` % of its limit or more while its upper
  *   normal is at most 1/`ratio` of that — pinned at the limit when that is not its normal (a
@@ -73,6 +75,7 @@ export const DEFAULT_OWN_NORMAL: OwnNormalRule = {
 
 export type OwnNormalSignal =
   | 'http_p95_latency_seconds'
+  | 'http_caller_p95_latency_seconds'
   | 'http_5xx_error_rate'
   | 'cpu_usage_pct'
   | 'memory_growth_ratio_per_min';
@@ -104,10 +107,32 @@ const upperOf = (s: Stats, ref: number): number =>
 const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
 
 /**
+ * The latency check of one signal (the deployment's own p95, or its callers'): `z` spreads above
+ * its normal, `ratio` × its normal (or upper normal) and `minLatencyRiseSeconds` above it. The
+ * reason, or undefined when it holds.
+ */
+function latencyRise(p95: number, lat: Stats, rule: OwnNormalRule): string | undefined {
+  const z = zOf(p95, lat, lat.up, true);
+  // The larger of the trailing and last week's normals: the rise must exceed both.
+  const ref = normalOf(lat);
+  const upper = rule.ratioOf === 'p90' ? upperOf(lat, ref) : ref;
+  if (
+    z >= rule.z &&
+    p95 >= rule.ratio * Math.max(upper, 0) &&
+    p95 - ref >= rule.minLatencyRiseSeconds
+  ) {
+    return `p95 ${fmt(p95)} s is ${fmt(z)} spreads above its own normal ${fmt(ref)} s (≥ ${rule.z}) and ×${fmt(p95 / Math.max(upper, 1e-9))} its normal ${rule.ratioOf} ${fmt(upper)} s (≥ ×${rule.ratio})`;
+  }
+  return undefined;
+}
+
+/**
  * Judges one row: `p95`, `err` and `cpu` are its current values, `lat`, `errs` and `cpus` the
  * statistics of their baselines (NaN median: no baseline); `memoryRatio` the working set over
  * its limit, `memoryGrowth` its growth in limit fractions per minute and `memoryRatios` the
- * ratio's baseline.
+ * ratio's baseline; `callerP95` the p95 its callers measure (a mesh's source-side latency) and
+ * `callers` its baseline — judged by the same latency rule as its own p95: a network delay or a
+ * slow link to it shows there while its own p95 does not move.
  */
 export function evaluateOwnNormal(
   p95: number,
@@ -120,6 +145,8 @@ export function evaluateOwnNormal(
   memoryRatio = NaN,
   memoryGrowth = NaN,
   memoryRatios: Stats = NO_STATS,
+  callerP95 = NaN,
+  callers: Stats = NO_STATS,
 ): OwnNormalVerdict {
   if (
     rule.memoryExhaustionMinutes > 0 &&
@@ -137,25 +164,22 @@ export function evaluateOwnNormal(
     };
   }
   const hasLat = lat.median === lat.median;
+  const hasCallers = callers.median === callers.median;
   const hasErr = errs.median === errs.median;
   const hasCpu = cpus.median === cpus.median && rule.cpuSaturationPct > 0;
-  if (!hasLat && !hasErr && !hasCpu) return NO_BASELINE;
+  if (!hasLat && !hasCallers && !hasErr && !hasCpu) return NO_BASELINE;
   if (hasLat) {
-    const z = zOf(p95, lat, lat.up, true);
-    // The larger of the trailing and last week's normals: the rise must exceed both.
-    const ref = normalOf(lat);
-    const upper = rule.ratioOf === 'p90' ? upperOf(lat, ref) : ref;
-    if (
-      z >= rule.z &&
-      p95 >= rule.ratio * Math.max(upper, 0) &&
-      p95 - ref >= rule.minLatencyRiseSeconds
-    ) {
+    const reason = latencyRise(p95, lat, rule);
+    if (reason !== undefined) return { fired: true, signal: 'http_p95_latency_seconds', reason };
+  }
+  if (hasCallers) {
+    const reason = latencyRise(callerP95, callers, rule);
+    if (reason !== undefined)
       return {
         fired: true,
-        signal: 'http_p95_latency_seconds',
-        reason: `p95 ${fmt(p95)} s is ${fmt(z)} spreads above its own normal ${fmt(ref)} s (≥ ${rule.z}) and ×${fmt(p95 / Math.max(upper, 1e-9))} its normal ${rule.ratioOf} ${fmt(upper)} s (≥ ×${rule.ratio})`,
+        signal: 'http_caller_p95_latency_seconds',
+        reason: `callers' ${reason}`,
       };
-    }
   }
   if (hasCpu && cpu >= rule.cpuSaturationPct) {
     const upper = upperOf(cpus, normalOf(cpus));

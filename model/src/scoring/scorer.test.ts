@@ -76,6 +76,8 @@ function referencePredict(p: Predictor, row: FeatureInput): Prediction {
     rawOf('memory_limit_ratio'),
     rawOf('memory_growth_ratio_per_min'),
     stats('memory_limit_ratio'),
+    rawOf('http_caller_p95_latency_seconds'),
+    stats('http_caller_p95_latency_seconds'),
   );
   const layer = slo.fired ? 'slo' : own.fired ? 'own_normal' : 'model';
   const modelRisk = sigmoid(a * ig.logit + b);

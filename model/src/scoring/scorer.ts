@@ -89,6 +89,8 @@ const NAMES: readonly FeatureName[] = FEATURES.map((f) => f.name);
 const P95 = FEATURE_INDEX.http_p95_latency_seconds;
 const ERR = FEATURE_INDEX.http_5xx_error_rate;
 const STATS_P95 = BASELINE_FEATURES.indexOf('http_p95_latency_seconds');
+const CALLER_P95 = FEATURE_INDEX.http_caller_p95_latency_seconds;
+const STATS_CALLER_P95 = BASELINE_FEATURES.indexOf('http_caller_p95_latency_seconds');
 const STATS_ERR = BASELINE_FEATURES.indexOf('http_5xx_error_rate');
 const CPU = FEATURE_INDEX.cpu_usage_pct;
 const STATS_CPU = BASELINE_FEATURES.indexOf('cpu_usage_pct');
@@ -190,6 +192,8 @@ export class Scorer {
       raw[MEM_RATIO] as number,
       raw[MEM_GROWTH] as number,
       stats[STATS_MEM_RATIO] as Stats,
+      raw[CALLER_P95] as number,
+      stats[STATS_CALLER_P95] as Stats,
     );
   }
 

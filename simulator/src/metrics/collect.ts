@@ -14,7 +14,59 @@ export function collectMetrics(sim: Simulation): string {
   kubeStateMetrics(sim, e);
   rolloutControllerMetrics(sim, e);
   containerAndAppMetrics(sim, e);
+  meshMetrics(sim, e);
   return e.render();
+}
+
+/**
+ * What a service mesh's ingress gateway reports about the requests it sends to each workload
+ * (Istio's `istio_request_duration_milliseconds`, `reporter="source"`, labelled with the
+ * destination workload): the latency the callers measure. The simulated network adds nothing, so
+ * it is each pod's own latency histogram in milliseconds; one series per destination pod
+ * (`simulator_destination_pod`, not an Istio label) because the simulator's counters restart with
+ * the pod.
+ */
+function meshMetrics(sim: Simulation, e: Exposition): void {
+  const c = sim.cluster;
+  const ownerOf = new Map<string, string>();
+  for (const o of c.list(REPLICASETS, undefined)) {
+    const rs = o as ReplicaSet;
+    const owner = rs.metadata.ownerReferences?.[0];
+    if (owner) ownerOf.set(`${rs.metadata.namespace}/${rs.metadata.name}`, owner.name);
+  }
+  const workloadOf = new Map<string, string>();
+  for (const o of c.list(PODS, undefined)) {
+    const p = o as Pod;
+    const rs = p.metadata.ownerReferences?.[0]?.name;
+    const w = rs && ownerOf.get(`${p.metadata.namespace}/${rs}`);
+    if (w) workloadOf.set(`${p.metadata.namespace}/${p.metadata.name}`, w);
+  }
+  const fam = 'istio_request_duration_milliseconds';
+  e.family(fam, 'histogram', 'Request duration in milliseconds, as the mesh proxies measure it.');
+  const runtimes = [...sim.kubelet.runtimes.values()].sort((a, b) =>
+    `${a.namespace}/${a.pod}`.localeCompare(`${b.namespace}/${b.pod}`),
+  );
+  for (const rt of runtimes) {
+    const workload = workloadOf.get(`${rt.namespace}/${rt.pod}`);
+    if (rt.node === undefined || rt.nodeLost || workload === undefined) continue;
+    const l = {
+      namespace: 'istio-system',
+      reporter: 'source',
+      source_workload: 'istio-ingressgateway',
+      source_workload_namespace: 'istio-system',
+      destination_workload: workload,
+      destination_workload_namespace: rt.namespace,
+      simulator_destination_pod: rt.pod,
+    };
+    const k = rt.counters;
+    LATENCY_BUCKETS.forEach((le, i) =>
+      e.sample(fam, `${fam}_bucket`, { ...l, le: String(le * 1000) }, Math.floor(k.buckets[i]!)),
+    );
+    const count = Math.floor(k.buckets[LATENCY_BUCKETS.length]!);
+    e.sample(fam, `${fam}_bucket`, { ...l, le: '+Inf' }, count);
+    e.sample(fam, `${fam}_sum`, l, 1000 * k.latencySum);
+    e.sample(fam, `${fam}_count`, l, count);
+  }
 }
 
 /**

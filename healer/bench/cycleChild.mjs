@@ -2,8 +2,9 @@
 // factory main.ts uses: client-node on the simulator, Prometheus features, the real backend's
 // /predict, Events, the status store and budgets. Prints one JSON line with the measurements.
 // Env: KUBECONFIG_PATH, PROMETHEUS_URL, BACKEND_URL, CYCLES (default 2), POD_JOIN, FEATURE_RULES,
-// MAX_SAMPLE_AGE_MS, MAX_CONCURRENT_QUERIES.
+// MAX_SAMPLE_AGE_MS, MAX_CONCURRENT_QUERIES, HEAP_SNAPSHOT_DIR (a heap snapshot after the cycles).
 import { createServer, request as httpRequest } from 'node:http';
+import { writeHeapSnapshot } from 'node:v8';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -105,6 +106,8 @@ async function queriesSoFar() {
   return (m?.values ?? []).reduce((a, v) => a + v.value, 0);
 }
 
+// What the healer holds before any cycle: code, dependencies, the wired components.
+const rssAtStartBytes = process.memoryUsage().rss;
 const cycles = [];
 for (let i = 0; i < Number(env.CYCLES ?? 2); i++) {
   const before = await queriesSoFar();
@@ -132,10 +135,18 @@ for (let i = 0; i < Number(env.CYCLES ?? 2); i++) {
       byRoute: Object.fromEntries(kubeRequests),
     },
     rssBytes: process.memoryUsage().rss,
+    // where the memory is after the cycle: JS heap, buffers outside it
+    heap: Object.fromEntries(
+      Object.entries(process.memoryUsage())
+        .filter(([k]) => k !== 'rss')
+        .map(([k, v]) => [k, Math.round(v / 2 ** 20)]),
+    ),
     inCycleMs: Object.fromEntries(Object.entries(spent).map(([k, v]) => [k, Math.round(v)])),
   });
 }
 const cycleMaxRss = process.resourceUsage().maxRSS * 1024;
+if (env.HEAP_SNAPSHOT_DIR)
+  writeHeapSnapshot(`${env.HEAP_SNAPSHOT_DIR}/healer-${cycles[0].watched}.heapsnapshot`);
 // Where the time goes: each phase again on its own, after the cycles.
 const time = async (fn) => {
   const t0 = performance.now();
@@ -211,6 +222,7 @@ console.log(
     staleCheck,
     // measured before the extra phase probes above, which hold their own answers
     maxRssBytes: cycleMaxRss,
+    rssAtStartBytes,
     maxRssAfterProbesBytes: process.resourceUsage().maxRSS * 1024,
   }),
 );

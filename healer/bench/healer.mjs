@@ -4,7 +4,8 @@
 // cycle (through a counting proxy) and the healer process's RSS; writes
 // bench/results/<date>-healer.json at the repository root and prints a table.
 // Env: BENCH_SIZES=100,1000 to run other sizes; BENCH_OUT=file.json another results file name; BENCH_MODES=rules,join,inline which query modes
-// (see MODES); BENCH_PROFILE_DIR=/tmp/x writes a CPU profile per cycle process.
+// (see MODES); BENCH_PROFILE_DIR=/tmp/x writes a CPU profile per cycle process; HEAP_SNAPSHOT_DIR=/tmp/x a
+// heap snapshot of each cycle process after its cycles.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -88,6 +89,25 @@ async function ruleGroups(prom) {
       },
     ]),
   );
+}
+
+/**
+ * The costliest rules of each group, from Prometheus' rules API: each rule's last evaluation
+ * time, so the bench shows where rule evaluation goes, not only each group's total.
+ */
+async function costliestRules(prom, top = 5) {
+  const body = await (await fetch(`${prom}/api/v1/rules?type=record`)).json();
+  const out = {};
+  for (const g of body.data?.groups ?? []) {
+    out[g.name] = (g.rules ?? [])
+      .map((r) => ({
+        record: r.name + (r.labels?.metric ? `{metric="${r.labels.metric}"}` : ''),
+        seconds: +Number(r.evaluationTime ?? NaN).toFixed(3),
+      }))
+      .sort((a, b) => b.seconds - a.seconds)
+      .slice(0, top);
+  }
+  return out;
 }
 
 /** CPU seconds a process has used so far (user + system, from /proc), or null off Linux. */
@@ -231,6 +251,7 @@ try {
         });
         clearInterval(sampler);
         const rulesAfter = await ruleGroups(prom.url);
+        const costliest = await costliestRules(prom.url).catch(() => undefined);
         const childSeconds = (performance.now() - childStart) / 1000;
         const cpuDuringRun = {};
         for (const [k, pid] of Object.entries(others)) {
@@ -259,6 +280,8 @@ try {
           prometheusQueriesServed: served,
           rssMb: Math.round(first.rssBytes / 2 ** 20),
           maxRssMb: Math.round(result.maxRssBytes / 2 ** 20),
+          rssAtStartMb: Math.round(result.rssAtStartBytes / 2 ** 20),
+          heapAfterCycleMb: first.heap,
           maxRssWithPhaseProbesMb: Math.round(result.maxRssAfterProbesBytes / 2 ** 20),
           staleCheck: result.staleCheck,
           // Prometheus' own cost of the recording rules while this mode ran (same rules in every
@@ -278,6 +301,8 @@ try {
               },
             ]),
           ),
+          // the costliest rules of each group at their last evaluation
+          costliestRules: costliest,
           phasesMs: result.phasesMs,
           inCycleMs: first.inCycleMs,
           warmInCycleMs: second?.inCycleMs,

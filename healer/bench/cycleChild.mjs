@@ -2,7 +2,7 @@
 // factory main.ts uses: client-node on the simulator, Prometheus features, the real backend's
 // /predict, Events, the status store and budgets. Prints one JSON line with the measurements.
 // Env: KUBECONFIG_PATH, PROMETHEUS_URL, BACKEND_URL, CYCLES (default 2), POD_JOIN, FEATURE_RULES,
-// MAX_SAMPLE_AGE_MS, MAX_CONCURRENT_QUERIES, HEAP_SNAPSHOT_DIR (a heap snapshot after the cycles).
+// MAX_SAMPLE_AGE_MS, MAX_CONCURRENT_QUERIES, WATCH_TARGETS (informers), HEAP_SNAPSHOT_DIR (a heap snapshot after the cycles).
 import { createServer, request as httpRequest } from 'node:http';
 import { writeHeapSnapshot } from 'node:v8';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -34,7 +34,7 @@ const config = configFromSources(
         : {}),
     },
     backend: { url: env.BACKEND_URL, timeoutMs: 30_000 },
-    kube: { timeoutMs: 30_000 },
+    kube: { timeoutMs: 30_000, watchTargets: env.WATCH_TARGETS === 'true' },
     logLevel: 'warn',
   },
 );
@@ -47,7 +47,8 @@ const upstream = new URL(loadKubeConfig(env.KUBECONFIG_PATH).clusters[0].server)
 const kubeRequests = new Map();
 const proxy = createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0].replace(/\/namespaces\/[^/]+/, '/namespaces/*');
-  const route = `${req.method} ${path.replace(/\/(deployments|horizontalpodautoscalers|events)\/[^/]+/, '/$1/*')}`;
+  const verb = /[?&]watch=(true|1)/.test(req.url ?? '') ? 'WATCH' : req.method;
+  const route = `${verb} ${path.replace(/\/(deployments|horizontalpodautoscalers|events)\/[^/]+/, '/$1/*')}`;
   kubeRequests.set(route, (kubeRequests.get(route) ?? 0) + 1);
   const up = httpRequest(
     {
@@ -74,6 +75,7 @@ const {
   source,
   predictor: healerPredictor,
   reporter,
+  stopWatches,
 } = createHealer({
   config,
   kube,
@@ -213,6 +215,7 @@ const phasesMs = {
   predict: predict.ms,
   perQueryMs: perQuerySeconds,
 };
+stopWatches();
 proxy.closeAllConnections();
 proxy.close();
 console.log(

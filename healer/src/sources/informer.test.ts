@@ -1,0 +1,215 @@
+/**
+ * The informer against a local API server (list + chunked watch), through client-node's Watch
+ * and the real DeploymentKind: the cache is served only while the watch is healthy.
+ */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { createServer, type ServerResponse, type Server } from 'node:http';
+import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { createKubeClients } from '../actions/kube.js';
+import { DeploymentKind } from '../kinds/deployment.js';
+import { kindListWatch } from '../kinds/listWatch.js';
+import type { WorkloadObject } from '../kinds/types.js';
+import { Informer } from './informer.js';
+
+const dep = (name: string, rv: number, replicas = 1): WorkloadObject => ({
+  metadata: { name, namespace: 'prod', uid: `u-${name}`, resourceVersion: String(rv) },
+  spec: { replicas },
+});
+
+let server: Server;
+let api: {
+  items: WorkloadObject[];
+  rv: number;
+  listStatus: number;
+  watchStatus: number;
+  lists: number;
+  /** resourceVersion of each watch request */
+  watches: string[];
+  watch?: ServerResponse;
+};
+
+beforeEach(async () => {
+  api = {
+    items: [dep('a', 1), dep('b', 2)],
+    rv: 2,
+    listStatus: 200,
+    watchStatus: 200,
+    lists: 0,
+    watches: [],
+  };
+  server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const status = url.searchParams.get('watch') ? api.watchStatus : api.listStatus;
+    if (status !== 200) {
+      if (url.searchParams.get('watch')) api.watches.push('refused');
+      else api.lists++;
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', status: 'Failure', code: status, message: 'down' }));
+      return;
+    }
+    if (url.searchParams.get('watch')) {
+      api.watches.push(url.searchParams.get('resourceVersion') ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.flushHeaders();
+      api.watch = res;
+      return;
+    }
+    api.lists++;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        kind: 'DeploymentList',
+        apiVersion: 'apps/v1',
+        metadata: { resourceVersion: String(api.rv) },
+        items: api.items,
+      }),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+});
+afterEach(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+let clock = 0;
+function informer(resyncMs = 600_000): Informer {
+  const addr = server.address();
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [
+      {
+        name: 'c',
+        server: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`,
+        skipTLSVerify: true,
+      },
+    ],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  const kind = new DeploymentKind(createKubeClients(kc).apps);
+  clock = 1_000_000;
+  return new Informer(kindListWatch(kind, new Watch(kc), undefined, 'aiops.io/autoheal=enabled'), {
+    now: () => clock,
+    resyncMs,
+    watchTimeoutSeconds: 300,
+  });
+}
+
+const send = (type: string, object: unknown): void =>
+  void api.watch!.write(`${JSON.stringify({ type, object })}\n`);
+
+const names = (items: WorkloadObject[]): string[] =>
+  items.map((o) => `${o.metadata?.name}:${o.spec?.replicas}`).sort();
+
+async function until(what: string, ok: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await ok()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('Informer', () => {
+  it('lists once, then the watch keeps the cache current: reads cost no request', async () => {
+    const inf = informer();
+    expect(names(await inf.items())).toEqual(['a:1', 'b:1']);
+    expect(api.watches).toEqual(['2']); // watched from the list's resourceVersion
+    send('MODIFIED', dep('a', 3, 4));
+    send('ADDED', dep('c', 4));
+    send('DELETED', dep('b', 5));
+    send('BOOKMARK', { metadata: { resourceVersion: '9' } });
+    await until('the events', async () => names(await inf.items()).join() === 'a:4,c:1');
+    for (let i = 0; i < 5; i++) await inf.items();
+    expect(api.lists).toBe(1);
+    expect(api.watches).toHaveLength(1);
+    // the server ends the stream (its timeoutSeconds): resumed from the last resourceVersion
+    api.watch!.end();
+    await until('the watch to resume', () => api.watches.length === 2);
+    expect(api.watches[1]).toBe('9');
+    expect(names(await inf.items())).toEqual(['a:4', 'c:1']);
+    expect(api.lists).toBe(1);
+    inf.stop();
+  });
+
+  it('410 Gone: the next read lists again and watches from the new resourceVersion', async () => {
+    const inf = informer();
+    await inf.items();
+    api.items = [dep('z', 50)];
+    api.rv = 50;
+    send('ERROR', { kind: 'Status', code: 410, message: 'too old resource version: 2 (40)' });
+    // the cache is not served once the watch said it lost events
+    await until('a relist', async () => names(await inf.items()).join() === 'z:1');
+    expect(api.lists).toBe(2);
+    expect(api.watches.at(-1)).toBe('50');
+    inf.stop();
+  });
+
+  it('a broken watch fails closed: the read lists, and a failed list fails the read (never the cache)', async () => {
+    const inf = informer();
+    await inf.items();
+    // the connection drops while the API server is down
+    api.listStatus = 500;
+    api.watch!.destroy();
+    await until('the read to fail', () =>
+      inf.items().then(
+        () => false,
+        () => true,
+      ),
+    );
+    api.listStatus = 200;
+    api.items = [dep('a', 7, 2)];
+    api.rv = 7;
+    expect(names(await inf.items())).toEqual(['a:2']);
+    expect(api.watches.at(-1)).toBe('7');
+    // the stream ends and the API server refuses the new watch: not served either
+    api.watchStatus = 500;
+    api.watch!.end();
+    await until('the refused re-watch', () => api.watches.includes('refused'));
+    const lists = api.lists;
+    api.watchStatus = 200;
+    await until('a relist', async () => (await inf.items()) && api.lists === lists + 1);
+    // healthy again: served from the cache
+    await inf.items();
+    expect(api.lists).toBe(lists + 1);
+    inf.stop();
+  });
+
+  it('reads at once share one LIST', async () => {
+    const inf = informer();
+    const all = await Promise.all([inf.items(), inf.items(), inf.items()]);
+    expect(all.map(names)).toEqual([
+      ['a:1', 'b:1'],
+      ['a:1', 'b:1'],
+      ['a:1', 'b:1'],
+    ]);
+    expect(api.lists).toBe(1);
+    expect(api.watches).toHaveLength(1);
+    inf.stop();
+  });
+
+  it('resync: a read lists again after resyncMs even with a healthy watch', async () => {
+    const inf = informer(60_000);
+    await inf.items();
+    clock += 59_000;
+    await inf.items();
+    expect(api.lists).toBe(1);
+    clock += 1_000;
+    await inf.items();
+    expect(api.lists).toBe(2);
+    inf.stop();
+  });
+
+  it('a watch still open well past its timeoutSeconds is presumed dead: the read lists', async () => {
+    const inf = informer();
+    await inf.items();
+    clock += 300_000 + 30_000;
+    await inf.items();
+    expect(api.lists).toBe(1);
+    clock += 1;
+    await inf.items();
+    expect(api.lists).toBe(2);
+    inf.stop();
+  });
+});

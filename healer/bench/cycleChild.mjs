@@ -60,6 +60,8 @@ const proxy = createServer((req, res) => {
     },
     (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
+      // a watch sends no body until something changes: its client waits for the headers
+      res.flushHeaders();
       r.pipe(res);
     },
   );

@@ -40,6 +40,7 @@ beforeEach(async () => {
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const status = url.searchParams.get('watch') ? api.watchStatus : api.listStatus;
+    if (status === 0) return; // never answers (not even the headers)
     if (status !== 200) {
       if (url.searchParams.get('watch')) api.watches.push('refused');
       else api.lists++;
@@ -111,22 +112,29 @@ async function until(what: string, ok: () => boolean | Promise<boolean>): Promis
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** The first read, then until its watch runs (it starts after the LIST, off the read). */
+async function listed(inf: Informer): Promise<WorkloadObject[]> {
+  const items = await inf.items();
+  await until('the watch', () => inf.synced);
+  return items;
+}
+
 describe('Informer', () => {
   it('lists once, then the watch keeps the cache current: reads cost no request', async () => {
     const inf = informer();
-    expect(names(await inf.items())).toEqual(['a:1', 'b:1']);
+    expect(names(await listed(inf))).toEqual(['a:1', 'b:1']);
     expect(api.watches).toEqual(['2']); // watched from the list's resourceVersion
     send('MODIFIED', dep('a', 3, 4));
     send('ADDED', dep('c', 4));
     send('DELETED', dep('b', 5));
     send('BOOKMARK', { metadata: { resourceVersion: '9' } });
     await until('the events', async () => names(await inf.items()).join() === 'a:4,c:1');
-    for (let i = 0; i < 5; i++) await inf.items();
+    for (let i = 0; i < 5; i++) await listed(inf);
     expect(api.lists).toBe(1);
     expect(api.watches).toHaveLength(1);
     // the server ends the stream (its timeoutSeconds): resumed from the last resourceVersion
     api.watch!.end();
-    await until('the watch to resume', () => api.watches.length === 2);
+    await until('the watch to resume', () => api.watches.length === 2 && inf.synced);
     expect(api.watches[1]).toBe('9');
     expect(names(await inf.items())).toEqual(['a:4', 'c:1']);
     expect(api.lists).toBe(1);
@@ -135,20 +143,20 @@ describe('Informer', () => {
 
   it('410 Gone: the next read lists again and watches from the new resourceVersion', async () => {
     const inf = informer();
-    await inf.items();
+    await listed(inf);
     api.items = [dep('z', 50)];
     api.rv = 50;
     send('ERROR', { kind: 'Status', code: 410, message: 'too old resource version: 2 (40)' });
     // the cache is not served once the watch said it lost events
     await until('a relist', async () => names(await inf.items()).join() === 'z:1');
     expect(api.lists).toBe(2);
-    expect(api.watches.at(-1)).toBe('50');
+    await until('the new watch', () => api.watches.at(-1) === '50');
     inf.stop();
   });
 
   it('a broken watch fails closed: the read lists, and a failed list fails the read (never the cache)', async () => {
     const inf = informer();
-    await inf.items();
+    await listed(inf);
     // the connection drops while the API server is down
     api.listStatus = 500;
     api.watch!.destroy();
@@ -162,7 +170,7 @@ describe('Informer', () => {
     api.items = [dep('a', 7, 2)];
     api.rv = 7;
     expect(names(await inf.items())).toEqual(['a:2']);
-    expect(api.watches.at(-1)).toBe('7');
+    await until('the new watch', () => api.watches.at(-1) === '7' && inf.synced);
     // the stream ends and the API server refuses the new watch: not served either
     api.watchStatus = 500;
     api.watch!.end();
@@ -170,9 +178,21 @@ describe('Informer', () => {
     const lists = api.lists;
     api.watchStatus = 200;
     await until('a relist', async () => (await inf.items()) && api.lists === lists + 1);
-    // healthy again: served from the cache
+    // healthy again (the watch runs): served from the cache
+    await until('the watch', () => inf.synced);
     await inf.items();
     expect(api.lists).toBe(lists + 1);
+    inf.stop();
+  });
+
+  it('a watch that never starts: every read lists (the cache is never served unwatched)', async () => {
+    api.watchStatus = 0;
+    const inf = informer();
+    expect(names(await inf.items())).toEqual(['a:1', 'b:1']);
+    api.items = [dep('a', 3, 5)];
+    expect(names(await inf.items())).toEqual(['a:5']);
+    expect(api.lists).toBe(2);
+    expect(inf.synced).toBe(false);
     inf.stop();
   });
 
@@ -185,30 +205,31 @@ describe('Informer', () => {
       ['a:1', 'b:1'],
     ]);
     expect(api.lists).toBe(1);
+    await until('one watch', () => inf.synced);
     expect(api.watches).toHaveLength(1);
     inf.stop();
   });
 
   it('resync: a read lists again after resyncMs even with a healthy watch', async () => {
     const inf = informer(60_000);
-    await inf.items();
+    await listed(inf);
     clock += 59_000;
-    await inf.items();
+    await listed(inf);
     expect(api.lists).toBe(1);
     clock += 1_000;
-    await inf.items();
+    await listed(inf);
     expect(api.lists).toBe(2);
     inf.stop();
   });
 
   it('a watch still open well past its timeoutSeconds is presumed dead: the read lists', async () => {
     const inf = informer();
-    await inf.items();
+    await listed(inf);
     clock += 300_000 + 30_000;
-    await inf.items();
+    await listed(inf);
     expect(api.lists).toBe(1);
     clock += 1;
-    await inf.items();
+    await listed(inf);
     expect(api.lists).toBe(2);
     inf.stop();
   });

@@ -67,12 +67,13 @@ export class Informer {
     const now = this.opts.now();
     const why =
       this.stale ??
-      (now - this.listedAt >= this.opts.resyncMs
-        ? 'resync'
-        : this.watching &&
-            now - this.watching.startedAt > this.opts.watchTimeoutSeconds * 1000 + GRACE_MS
-          ? `watch silent past its ${this.opts.watchTimeoutSeconds} s timeout`
-          : undefined);
+      (!this.watching
+        ? 'watch not running'
+        : now - this.listedAt >= this.opts.resyncMs
+          ? 'resync'
+          : now - this.watching.startedAt > this.opts.watchTimeoutSeconds * 1000 + GRACE_MS
+            ? `watch silent past its ${this.opts.watchTimeoutSeconds} s timeout`
+            : undefined);
     if (why === undefined) return [...this.cache.values()];
     // Reads at once share one LIST.
     if (!this.listing) {
@@ -84,6 +85,11 @@ export class Informer {
   }
 
   private listing: Promise<void> | undefined;
+
+  /** Whether the next read is served from the cache (listed, and the watch is running). */
+  get synced(): boolean {
+    return this.stale === undefined && this.watching !== undefined;
+  }
 
   /** Ends the watch (shutdown). */
   stop(): void {
@@ -104,7 +110,9 @@ export class Informer {
     this.resourceVersion = listed.resourceVersion;
     this.listedAt = this.opts.now();
     this.stale = undefined;
-    await this.startWatch(generation);
+    // Not awaited: the LIST is fresh now; the cache is served from the next read on only once
+    // the watch is running (a watch that never starts makes every read LIST).
+    void this.startWatch(generation);
   }
 
   /** Watches from the current resourceVersion; a watch that cannot start leaves the cache stale. */

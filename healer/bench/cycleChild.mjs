@@ -66,6 +66,8 @@ const proxy = createServer((req, res) => {
     },
   );
   up.on('error', () => res.writeHead(502).end());
+  // a watch the client ends must end upstream too
+  res.on('close', () => up.destroy());
   req.pipe(up);
 });
 await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
@@ -231,3 +233,5 @@ console.log(
     maxRssAfterProbesBytes: process.resourceUsage().maxRSS * 1024,
   }),
 );
+// Open upstream connections (a watch's) must not keep the measurement process alive.
+process.exit(0);

@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createServer, type ServerResponse, type Server } from 'node:http';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { kubeconfigYaml } from '@aiops/simulator';
 import { createKubeClients } from '../actions/kube.js';
 import { DeploymentKind } from '../kinds/deployment.js';
 import { kindListWatch } from '../kinds/listWatch.js';
@@ -77,18 +78,9 @@ let clock = 0;
 function informer(resyncMs = 600_000): Informer {
   const addr = server.address();
   const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'c',
-        server: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
+  kc.loadFromString(
+    kubeconfigYaml(`http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`),
+  );
   const kind = new DeploymentKind(createKubeClients(kc).apps);
   clock = 1_000_000;
   return new Informer(kindListWatch(kind, new Watch(kc), undefined, 'aiops.io/autoheal=enabled'), {

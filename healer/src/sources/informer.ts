@@ -4,9 +4,10 @@
  * cache current, so a steady-state cycle reads the targets without a list call.
  *
  * It fails closed: the cache is served only while its watch is known to be healthy. A watch that
- * broke (transport error, a stream that did not end by its own `timeoutSeconds`), a `410 Gone`
- * (the resourceVersion is too old) or a resync that is due makes the next read LIST again — a
- * read never returns objects the watch may have missed, and a failed LIST fails the read.
+ * is not running (not started yet, refused, broken by a transport error, or a stream that did not
+ * end by its own `timeoutSeconds`), a `410 Gone` (the resourceVersion is too old) or a resync
+ * that is due makes the next read LIST again — a read never returns objects the watch may have
+ * missed, and a failed LIST fails the read.
  */
 import type { WorkloadObject } from '../kinds/types.js';
 

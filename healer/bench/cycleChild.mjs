@@ -2,8 +2,9 @@
 // factory main.ts uses: client-node on the simulator, Prometheus features, the real backend's
 // /predict, Events, the status store and budgets. Prints one JSON line with the measurements.
 // Env: KUBECONFIG_PATH, PROMETHEUS_URL, BACKEND_URL, CYCLES (default 2), POD_JOIN, FEATURE_RULES,
-// MAX_SAMPLE_AGE_MS, MAX_CONCURRENT_QUERIES.
+// MAX_SAMPLE_AGE_MS, MAX_CONCURRENT_QUERIES, WATCH_TARGETS (informers), HEAP_SNAPSHOT_DIR (a heap snapshot after the cycles).
 import { createServer, request as httpRequest } from 'node:http';
+import { writeHeapSnapshot } from 'node:v8';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -33,7 +34,7 @@ const config = configFromSources(
         : {}),
     },
     backend: { url: env.BACKEND_URL, timeoutMs: 30_000 },
-    kube: { timeoutMs: 30_000 },
+    kube: { timeoutMs: 30_000, watchTargets: env.WATCH_TARGETS === 'true' },
     logLevel: 'warn',
   },
 );
@@ -46,7 +47,8 @@ const upstream = new URL(loadKubeConfig(env.KUBECONFIG_PATH).clusters[0].server)
 const kubeRequests = new Map();
 const proxy = createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0].replace(/\/namespaces\/[^/]+/, '/namespaces/*');
-  const route = `${req.method} ${path.replace(/\/(deployments|horizontalpodautoscalers|events)\/[^/]+/, '/$1/*')}`;
+  const verb = /[?&]watch=(true|1)/.test(req.url ?? '') ? 'WATCH' : req.method;
+  const route = `${verb} ${path.replace(/\/(deployments|horizontalpodautoscalers|events)\/[^/]+/, '/$1/*')}`;
   kubeRequests.set(route, (kubeRequests.get(route) ?? 0) + 1);
   const up = httpRequest(
     {
@@ -58,10 +60,14 @@ const proxy = createServer((req, res) => {
     },
     (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
+      // a watch sends no body until something changes: its client waits for the headers
+      res.flushHeaders();
       r.pipe(res);
     },
   );
   up.on('error', () => res.writeHead(502).end());
+  // a watch the client ends must end upstream too
+  res.on('close', () => up.destroy());
   req.pipe(up);
 });
 await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
@@ -73,6 +79,7 @@ const {
   source,
   predictor: healerPredictor,
   reporter,
+  stopWatches,
 } = createHealer({
   config,
   kube,
@@ -105,6 +112,8 @@ async function queriesSoFar() {
   return (m?.values ?? []).reduce((a, v) => a + v.value, 0);
 }
 
+// What the healer holds before any cycle: code, dependencies, the wired components.
+const rssAtStartBytes = process.memoryUsage().rss;
 const cycles = [];
 for (let i = 0; i < Number(env.CYCLES ?? 2); i++) {
   const before = await queriesSoFar();
@@ -132,10 +141,18 @@ for (let i = 0; i < Number(env.CYCLES ?? 2); i++) {
       byRoute: Object.fromEntries(kubeRequests),
     },
     rssBytes: process.memoryUsage().rss,
+    // where the memory is after the cycle: JS heap, buffers outside it
+    heap: Object.fromEntries(
+      Object.entries(process.memoryUsage())
+        .filter(([k]) => k !== 'rss')
+        .map(([k, v]) => [k, Math.round(v / 2 ** 20)]),
+    ),
     inCycleMs: Object.fromEntries(Object.entries(spent).map(([k, v]) => [k, Math.round(v)])),
   });
 }
 const cycleMaxRss = process.resourceUsage().maxRSS * 1024;
+if (env.HEAP_SNAPSHOT_DIR)
+  writeHeapSnapshot(`${env.HEAP_SNAPSHOT_DIR}/healer-${cycles[0].watched}.heapsnapshot`);
 // Where the time goes: each phase again on its own, after the cycles.
 const time = async (fn) => {
   const t0 = performance.now();
@@ -202,6 +219,7 @@ const phasesMs = {
   predict: predict.ms,
   perQueryMs: perQuerySeconds,
 };
+stopWatches();
 proxy.closeAllConnections();
 proxy.close();
 console.log(
@@ -211,6 +229,9 @@ console.log(
     staleCheck,
     // measured before the extra phase probes above, which hold their own answers
     maxRssBytes: cycleMaxRss,
+    rssAtStartBytes,
     maxRssAfterProbesBytes: process.resourceUsage().maxRSS * 1024,
   }),
 );
+// Open upstream connections (a watch's) must not keep the measurement process alive.
+process.exit(0);

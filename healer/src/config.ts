@@ -186,6 +186,14 @@ export const CONFIG_SCHEMA = z
         timeoutMs: durationMs.min(1).default(10_000),
         /** Who the Events say reported them. */
         component: z.string().min(1).default('aiops-healer'),
+        /**
+         * Read the watched targets through informers (one LIST, then a WATCH from its
+         * resourceVersion): a steady-state cycle makes no list call. A broken watch, a 410 Gone or
+         * a due resync makes the next cycle LIST again (never a cache the watch may have missed).
+         */
+        watchTargets: z.boolean().default(false),
+        /** With `watchTargets`: a full LIST at least this often, even with a healthy watch. */
+        resyncMs: durationMs.min(1_000).default(300_000),
       })
       .prefault({}),
     /** Where features come from: Prometheus (production) or the simulator's state (demo). */
@@ -365,6 +373,7 @@ export const ENV_KEYS: ReadonlyArray<[string, string[], (env: Env, key: string) 
   ['HEALER_CACHE_CLEAR_METHOD', ['cacheClear', 'method'], (e, k) => e[k] || undefined],
   ['HEALER_CACHE_CLEAR_PATH', ['cacheClear', 'path'], (e, k) => e[k] || undefined],
   ['HEALER_DRY_RUN', ['dryRun'], bool],
+  ['HEALER_WATCH_TARGETS', ['kube', 'watchTargets'], bool],
   ['SLACK_WEBHOOK_URL', ['slack', 'webhookUrl'], (e, k) => e[k] || undefined],
   ['SLACK_BOT_TOKEN', ['slack', 'botToken'], (e, k) => e[k] || undefined],
   ['SLACK_SIGNING_SECRET', ['slack', 'signingSecret'], (e, k) => e[k] || undefined],

@@ -6,7 +6,9 @@
  * evaluation, once per group interval, whatever the number of healers or cycles.
  *
  * Each recorded series is exactly a default feature template (or SLO window query) rendered over
- * every namespace: same PromQL, same semantics, only evaluated ahead of time.
+ * every namespace: same PromQL, same semantics, only evaluated ahead of time — where a rule
+ * contains another rule's whole expression it reads that rule's series instead (`shareRecorded`),
+ * which holds the same value.
  */
 import type { BaselineFeatureName, FeatureName, SloWindow } from './schema.js';
 import { BASELINE_FEATURES, FEATURE_NAMES } from './schema.js';
@@ -154,16 +156,68 @@ export interface RecordingRuleGroup {
 }
 
 /**
+ * The request rate per deployment over one SLO window: recorded once per evaluation and read by
+ * that window's error ratio and request count (`shareRecorded`).
+ */
+export function recordedRequestRateName(window: SloWindow): string {
+  return `namespace_deployment:aiops_http_requests:rate${window}`;
+}
+
+/** Where `part` occurs in `expr` as a whole operand outside a subquery (`(…)[5m:1m]`). */
+function replaceOperand(expr: string, part: string, by: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = expr.indexOf(part); i >= 0; i = expr.indexOf(part, i + part.length)) {
+    // Inside a subquery the expression is evaluated at past steps the recorded series does
+    // not hold: left as it is.
+    if (expr.startsWith(')[', i + part.length)) continue;
+    out += expr.slice(from, i) + by;
+    from = i + part.length;
+  }
+  return out + expr.slice(from);
+}
+
+/**
+ * The rules of one group, each reading what an earlier rule of the group records instead of
+ * evaluating the same expression again: a rule whose whole expression occurs inside others is
+ * moved ahead of them (shortest first) and each occurrence becomes its series. Same values —
+ * a group's rules evaluate in order at one timestamp, and a series holds exactly its rule's
+ * result at that timestamp — but the per-pod `rate()` under it is evaluated once per evaluation,
+ * not once per use (the request rate was evaluated 3 times per window: 5xx ratio twice, rate once).
+ */
+export function shareRecorded(rules: readonly RecordingRule[]): RecordingRule[] {
+  const shared = (r: RecordingRule): boolean =>
+    r.labels === undefined && rules.some((o) => o !== r && o.expr.includes(r.expr));
+  // Order only decides what is shared, never a value: a rule recorded later is evaluated inline.
+  const ordered = [
+    ...rules.filter(shared).sort((a, b) => a.expr.length - b.expr.length),
+    ...rules.filter((r) => !shared(r)),
+  ];
+  return ordered.map((rule, i) => {
+    let expr = rule.expr;
+    // the longest first: a shared rule containing another is read whole
+    const earlier = ordered
+      .slice(0, i)
+      .filter(shared)
+      .sort((a, b) => b.expr.length - a.expr.length);
+    for (const e of earlier) expr = replaceOperand(expr, e.expr, e.record);
+    return expr === rule.expr ? rule : { ...rule, expr };
+  });
+}
+
+/**
  * The rule groups of `deploy/prometheus/recording.yml`. One group evaluates in order, so the
  * features and the freshness rule read the pod → deployment join of the same evaluation; the
  * SLO windows, slow by nature, in their own groups (`RECORDED_SLO_INTERVALS`), and the baseline
  * statistics of the recorded features in two more (see `RECORDED_BASELINE_INTERVALS`).
  */
 export function recordingRuleGroups(): RecordingRuleGroup[] {
-  const features: RecordingRule[] = FEATURE_NAMES.map((f) => ({
-    record: recordedFeatureName(f),
-    expr: renderQuery(DEFAULT_FEATURE_QUERIES[f], EVERYWHERE, 'recorded'),
-  }));
+  const features: RecordingRule[] = shareRecorded(
+    FEATURE_NAMES.map((f) => ({
+      record: recordedFeatureName(f),
+      expr: renderQuery(DEFAULT_FEATURE_QUERIES[f], EVERYWHERE, 'recorded'),
+    })),
+  );
   // One rule per metric (one series name, told apart by `metric`): each a bounded piece of
   // work, where one expression over every metric's series hit the 2-minute query timeout at
   // 10,000 deployments.
@@ -174,10 +228,25 @@ export function recordingRuleGroups(): RecordingRuleGroup[] {
     expr: renderQuery(metricFreshnessTemplate(name), EVERYWHERE, 'recorded'),
     labels: { metric: name },
   }));
+  // Each window's request rate once, read by its error ratio (twice) and its request count.
   const slo = (interval: string): RecordingRule[] =>
-    sloWindowQueries(DEFAULT_FEATURE_QUERIES, EVERYWHERE, 'recorded')
-      .filter((q) => RECORDED_SLO_INTERVALS[q.window] === interval)
-      .map((q) => ({ record: recordedSloName(q.sli, q.window), expr: q.query }));
+    shareRecorded(
+      (Object.keys(RECORDED_SLO_INTERVALS) as SloWindow[])
+        .filter((w) => RECORDED_SLO_INTERVALS[w] === interval)
+        .flatMap((window) => [
+          {
+            record: recordedRequestRateName(window),
+            expr: renderQuery(
+              DEFAULT_FEATURE_QUERIES.http_requests_per_s,
+              { ...EVERYWHERE, window },
+              'recorded',
+            ),
+          },
+          ...sloWindowQueries(DEFAULT_FEATURE_QUERIES, EVERYWHERE, 'recorded')
+            .filter((q) => q.window === window)
+            .map((q) => ({ record: recordedSloName(q.sli, q.window), expr: q.query })),
+        ]),
+    );
   const baselineGroup = (interval: string): RecordingRule[] =>
     BASELINE_FEATURES.flatMap((f) => {
       const q = baselineQueries(

@@ -9,12 +9,17 @@ import {
   POD_DEPLOYMENT_RECORD,
   POD_DEPLOYMENT_RECORD_EXPR,
   renderQuery,
+  sloWindowQueries,
 } from '@aiops/model/queries';
 import {
   RECORDED_FEATURE_WINDOW,
   recordedBaselineName,
   recordedFeatureName,
+  recordedRequestRateName,
+  recordedSloName,
   recordingRuleGroups,
+  type RecordingRule,
+  type RecordingRuleGroup,
 } from '@aiops/model/recording';
 import { BASELINE_FEATURES, FEATURE_NAMES } from '@aiops/model/schema';
 import { DEFAULT_BASELINE_WINDOWS } from '@aiops/model/features/windows';
@@ -155,16 +160,49 @@ describe('alert rules', () => {
     }
   });
 
+  /**
+   * A rule's expression with every series an earlier rule of its group records put back as that
+   * rule's expression; fails when a rule reads a series recorded later (or in another group).
+   */
+  const expand = (group: RecordingRuleGroup, rule: RecordingRule): string => {
+    let expr = rule.expr;
+    const earlier = group.rules.slice(0, group.rules.indexOf(rule));
+    for (const other of group.rules) {
+      const read = new RegExp(`(?<![\\w:])${other.record}(?![\\w:{])`);
+      if (other === rule || !read.test(expr) || other.labels) continue;
+      expect(earlier).toContain(other);
+      expr = expr.replace(new RegExp(read.source, 'g'), () => expand(group, other));
+    }
+    return expr;
+  };
+
   it('records each feature as its default template over every namespace, read through the recorded join', () => {
-    const rules = recordingRuleGroups().flatMap((g) => g.rules);
+    const group = recordingRuleGroups().find((g) => g.name === 'aiops-healer-recording')!;
     const scope = { namespace: '.+', deployment: '.+', window: RECORDED_FEATURE_WINDOW };
     for (const f of FEATURE_NAMES) {
-      const rule = rules.find((r) => r.record === recordedFeatureName(f));
-      expect(rule?.expr).toBe(renderQuery(DEFAULT_FEATURE_QUERIES[f], scope, 'recorded'));
+      const rule = group.rules.find((r) => r.record === recordedFeatureName(f));
+      // a shared part may be read from the rule that records it earlier: the same value
+      expect(expand(group, rule!)).toBe(renderQuery(DEFAULT_FEATURE_QUERIES[f], scope, 'recorded'));
       // the join is recorded earlier in the same group, so each evaluation reads its own join
-      expect(rules.findIndex((r) => r.record === POD_DEPLOYMENT_RECORD)).toBeLessThan(
-        rules.indexOf(rule!),
+      expect(group.rules.findIndex((r) => r.record === POD_DEPLOYMENT_RECORD)).toBeLessThan(
+        group.rules.indexOf(rule!),
       );
+    }
+  });
+
+  it('records each SLO window as its query, the request rate evaluated once per window', () => {
+    const groups = recordingRuleGroups();
+    const scope = { namespace: '.+', deployment: '.+' };
+    for (const q of sloWindowQueries(DEFAULT_FEATURE_QUERIES, scope, 'recorded')) {
+      const group = groups.find((g) =>
+        g.rules.some((r) => r.record === recordedSloName(q.sli, q.window)),
+      )!;
+      const rule = group.rules.find((r) => r.record === recordedSloName(q.sli, q.window))!;
+      expect(expand(group, rule)).toBe(q.query);
+      if (q.sli !== 'p95_seconds') {
+        expect(rule.expr).toContain(recordedRequestRateName(q.window));
+        expect(rule.expr).not.toContain('rate(http_requests_total{namespace=~".+"}');
+      }
     }
   });
 

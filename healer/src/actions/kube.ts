@@ -10,6 +10,7 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   Exec,
+  Watch,
   HttpInfo,
   PatchStrategy,
   ServerConfiguration,
@@ -29,6 +30,8 @@ export interface KubeClients {
   /** Argo Rollouts (`kinds/rollout.ts`) and HealPolicies (`src/policy/policySource.ts`). */
   custom: CustomObjectsApi;
   exec: Exec;
+  /** Watches for the target informers (`kube.watchTargets`); absent in fakes that list only. */
+  watch?: Watch;
 }
 
 /**
@@ -118,6 +121,7 @@ export function createKubeClients(kc: KubeConfig): KubeClients {
     autoscaling: kc.makeApiClient(AutoscalingV2Api),
     custom: kc.makeApiClient(CustomObjectsApi),
     exec: new Exec(kc),
+    watch: new Watch(kc),
   };
 }
 

@@ -6,7 +6,7 @@ import type { AppsV1Api, V1Deployment, V1Scale } from '@kubernetes/client-node';
 import { holdReason, MERGE_PATCH } from '../actions/kube.js';
 import { deploymentView, RESTARTED_AT } from '../sources/workload.js';
 import type { WorkloadView } from '../policy/types.js';
-import type { WatchScope, WorkloadKind, WorkloadObject } from './types.js';
+import { listEach, type WatchScope, type WorkloadKind, type WorkloadObject } from './types.js';
 
 export class DeploymentKind implements WorkloadKind {
   readonly kind = 'Deployment' as const;
@@ -15,15 +15,24 @@ export class DeploymentKind implements WorkloadKind {
   constructor(private readonly apps: AppsV1Api) {}
 
   async list(scope: WatchScope): Promise<WorkloadObject[]> {
-    const { labelSelector } = scope;
-    if (scope.namespaces.length === 0)
-      return (await this.apps.listDeploymentForAllNamespaces({ labelSelector })).items;
-    const lists = await Promise.all(
-      [...new Set(scope.namespaces)].map((namespace) =>
-        this.apps.listNamespacedDeployment({ namespace, labelSelector }),
-      ),
-    );
-    return lists.flatMap((l) => l.items);
+    return listEach(scope, (ns) => this.listVersioned(ns, scope.labelSelector));
+  }
+
+  async listVersioned(
+    namespace: string | undefined,
+    labelSelector: string,
+  ): Promise<{ items: WorkloadObject[]; resourceVersion: string }> {
+    const list =
+      namespace === undefined
+        ? await this.apps.listDeploymentForAllNamespaces({ labelSelector })
+        : await this.apps.listNamespacedDeployment({ namespace, labelSelector });
+    return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+  }
+
+  path(namespace: string | undefined): string {
+    return namespace === undefined
+      ? '/apis/apps/v1/deployments'
+      : `/apis/apps/v1/namespaces/${namespace}/deployments`;
   }
 
   read(namespace: string, name: string): Promise<WorkloadObject> {

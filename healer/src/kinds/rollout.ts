@@ -18,7 +18,7 @@ import type { CustomObjectsApi, V1ReplicaSet, V1Scale } from '@kubernetes/client
 import { MERGE_PATCH } from '../actions/kube.js';
 import type { WorkloadView } from '../policy/types.js';
 import { controllerView } from '../sources/workload.js';
-import type { WatchScope, WorkloadKind, WorkloadObject } from './types.js';
+import { listEach, type WatchScope, type WorkloadKind, type WorkloadObject } from './types.js';
 
 /** The API resource: group, version and plural of every custom-object call below. */
 const ROLLOUTS = { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts' } as const;
@@ -99,21 +99,27 @@ export class RolloutKind implements WorkloadKind {
   constructor(private readonly custom: CustomObjectsApi) {}
 
   async list(scope: WatchScope): Promise<WorkloadObject[]> {
-    const { labelSelector } = scope;
-    type List = { items?: WorkloadObject[] };
-    if (scope.namespaces.length === 0) {
-      const all = (await this.custom.listClusterCustomObject({
-        ...ROLLOUTS,
-        labelSelector,
-      })) as List;
-      return all.items ?? [];
-    }
-    const lists = (await Promise.all(
-      [...new Set(scope.namespaces)].map((namespace) =>
-        this.custom.listNamespacedCustomObject({ ...ROLLOUTS, namespace, labelSelector }),
-      ),
-    )) as List[];
-    return lists.flatMap((l) => l.items ?? []);
+    return listEach(scope, (ns) => this.listVersioned(ns, scope.labelSelector));
+  }
+
+  async listVersioned(
+    namespace: string | undefined,
+    labelSelector: string,
+  ): Promise<{ items: WorkloadObject[]; resourceVersion: string }> {
+    type List = { items?: WorkloadObject[]; metadata?: { resourceVersion?: string } };
+    const list = (
+      namespace === undefined
+        ? await this.custom.listClusterCustomObject({ ...ROLLOUTS, labelSelector })
+        : await this.custom.listNamespacedCustomObject({ ...ROLLOUTS, namespace, labelSelector })
+    ) as List;
+    return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
+  }
+
+  path(namespace: string | undefined): string {
+    const { group, version, plural } = ROLLOUTS;
+    return namespace === undefined
+      ? `/apis/${group}/${version}/${plural}`
+      : `/apis/${group}/${version}/namespaces/${namespace}/${plural}`;
   }
 
   async read(namespace: string, name: string): Promise<WorkloadObject> {

@@ -56,6 +56,13 @@ export interface KindListing {
 export interface WorkloadClient {
   /** One list call per namespace (one for all namespaces when the scope names none). */
   list(scope: WatchScope): Promise<WorkloadObject[]>;
+  /** One list call in a namespace (undefined: all), with the list's resourceVersion to watch from. */
+  listVersioned(
+    namespace: string | undefined,
+    labelSelector: string,
+  ): Promise<{ items: WorkloadObject[]; resourceVersion: string }>;
+  /** The API path of the collection (a watch's), in a namespace or across all. */
+  path(namespace: string | undefined): string;
   read(namespace: string, name: string): Promise<WorkloadObject>;
   /** RFC 7386 merge patch of the object. */
   patch(namespace: string, name: string, body: object): Promise<WorkloadObject>;
@@ -91,3 +98,12 @@ export interface WorkloadKind extends WorkloadClient {
 
 /** The kinds the healer handles, by name. */
 export type WorkloadKinds = Partial<Record<TargetKind, WorkloadKind>>;
+
+/** One list per namespace of the scope (one across all when it names none), items together. */
+export async function listEach(
+  scope: WatchScope,
+  listIn: (namespace: string | undefined) => Promise<{ items: WorkloadObject[] }>,
+): Promise<WorkloadObject[]> {
+  const namespaces = scope.namespaces.length === 0 ? [undefined] : [...new Set(scope.namespaces)];
+  return (await Promise.all(namespaces.map(listIn))).flatMap((l) => l.items);
+}

@@ -24,6 +24,10 @@ import type { Sleep } from '../retry.js';
 import { Assessor, type Predictor } from '../sources/assess.js';
 import { createKinds } from '../kinds/index.js';
 import { listWatchedTargets } from '../sources/targets.js';
+import { watchedKinds } from '../sources/watchedTargets.js';
+
+/** Asked of the API server per target watch: it ends the stream after this and the watch resumes. */
+const WATCH_TIMEOUT_SECONDS = 300;
 import { PredictClient } from '../sources/predict.js';
 import { PrometheusFeatureSource } from '../sources/prometheus.js';
 import { SimulatorFeatureSource } from '../sources/simulator.js';
@@ -47,6 +51,8 @@ export interface HealerParts {
   reporter: Reporter;
   /** Approvals, silences and the kill switch (`src/humans/`). */
   humans: Humans;
+  /** Ends the target informers' watches (`kube.watchTargets`). */
+  stopWatches(): void;
 }
 
 export interface FactoryOptions {
@@ -184,12 +190,22 @@ export function createHealer(o: FactoryOptions): HealerParts {
     }),
   });
   const kinds = createKinds(kube, config.kinds);
+  // Informers list each kind once and then watch it: a steady-state cycle lists nothing.
+  const watched =
+    config.kube.watchTargets && kube.watch
+      ? watchedKinds(kinds, kube.watch, {
+          now,
+          resyncMs: config.kube.resyncMs,
+          watchTimeoutSeconds: WATCH_TIMEOUT_SECONDS,
+          onRelist: (why) => logger.info({ why }, 'target watch: listing again'),
+        })
+      : undefined;
   const healer = new Healer({
     config,
     kube,
     kinds,
     listTargets: (scope) =>
-      listWatchedTargets(kinds, scope, {
+      listWatchedTargets(watched?.kinds ?? kinds, scope, {
         retries: config.kube.retries,
         ...(o.sleep ? { sleep: o.sleep } : {}),
       }),
@@ -220,5 +236,14 @@ export function createHealer(o: FactoryOptions): HealerParts {
     ...(o.term ? { term: o.term } : {}),
     ...(o.onDependency ? { onDependency: o.onDependency } : {}),
   });
-  return { healer, notifier, metrics, source, predictor, reporter, humans };
+  return {
+    healer,
+    notifier,
+    metrics,
+    source,
+    predictor,
+    reporter,
+    humans,
+    stopWatches: () => watched?.stop(),
+  };
 }

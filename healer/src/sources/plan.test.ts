@@ -70,7 +70,7 @@ describe('planQueries', () => {
     );
     for (const f of FEATURE_NAMES)
       expect(q).toContain(
-        `(label_replace(timestamp(${recordedFeatureName(f)}{namespace=~"prod", deployment=~".+"}), "metric", "${recordedFeatureName(f)}", "", "")) < (time() - 120)`,
+        `label_replace(timestamp(${recordedFeatureName(f)}{namespace=~"prod", deployment=~".+"}) < (time() - 120), "metric", "${recordedFeatureName(f)}", "", "")`,
       );
     expect(q).not.toContain('container_cpu_usage_seconds_total');
   });

@@ -110,17 +110,21 @@ export function planQueries(o: PlanOptions): QueryPlan {
       allDefault && want(SAMPLE_TIMESTAMP_RECORD)
         ? selector(SAMPLE_TIMESTAMP_RECORD, o.scope)
         : freshnessTemplate(FEATURE_NAMES.map((f) => o.queries[f]));
+    const cutoff = `(time() - ${o.maxSampleAgeMs / 1000})`;
+    // Filtered before it is labelled: label_replace then runs on the stale rows only (none in
+    // the steady state), not on every deployment's series of every feature — at 10,000
+    // deployments that was 140,000 label rewrites per cycle.
     const ruleLag = features
       .filter((f) => f.record !== undefined)
       .map(
         (f) =>
-          `label_replace(timestamp(${selector(f.record!, o.scope)}), "metric", "${f.record}", "", "")`,
+          `label_replace(timestamp(${selector(f.record!, o.scope)}) < ${cutoff}, "metric", "${f.record}", "", "")`,
       );
-    const arms = [source && renderQuery(source, o.scope, o.join), ...ruleLag].filter(
-      (a): a is string => a !== undefined,
-    );
-    const cutoff = `(time() - ${o.maxSampleAgeMs / 1000})`;
-    if (arms.length > 0) freshness = arms.map((a) => `(${a}) < ${cutoff}`).join(' or ');
+    const arms = [
+      ...(source ? [`(${renderQuery(source, o.scope, o.join)}) < ${cutoff}`] : []),
+      ...ruleLag,
+    ];
+    if (arms.length > 0) freshness = arms.join(' or ');
   }
 
   const context: ContextQuery[] = [];

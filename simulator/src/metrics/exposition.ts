@@ -2,8 +2,12 @@
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 export type Labels = Record<string, string>;
 
+const NEEDS_ESCAPE = /[\\"\n]/;
+// One test per value: at 10,000 pods a scrape has ~3 M label values, almost none to escape.
 const escapeValue = (v: string): string =>
-  v.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
+  NEEDS_ESCAPE.test(v)
+    ? v.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')
+    : v;
 const escapeHelp = (v: string): string => v.replaceAll('\\', '\\\\').replaceAll('\n', '\\n');
 
 export function formatValue(v: number): string {
@@ -27,9 +31,8 @@ export class Exposition {
   sample(family: string, name: string, labels: Labels, value: number): void {
     const f = this.families.get(family);
     if (!f) throw new Error(`metric family ${family} not declared`);
-    const l = Object.entries(labels)
-      .map(([k, v]) => `${k}="${escapeValue(v)}"`)
-      .join(',');
+    let l = '';
+    for (const k in labels) l += `${l ? ',' : ''}${k}="${escapeValue(labels[k]!)}"`;
     f.lines.push(`${name}{${l}} ${formatValue(value)}`);
   }
 

@@ -1,0 +1,228 @@
+/**
+ * The informer against a local API server (list + chunked watch), through client-node's Watch
+ * and the real DeploymentKind: the cache is served only while the watch is healthy.
+ */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { createServer, type ServerResponse, type Server } from 'node:http';
+import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { kubeconfigYaml } from '@aiops/simulator';
+import { createKubeClients } from '../actions/kube.js';
+import { DeploymentKind } from '../kinds/deployment.js';
+import { kindListWatch } from '../kinds/listWatch.js';
+import type { WorkloadObject } from '../kinds/types.js';
+import { Informer } from './informer.js';
+
+const dep = (name: string, rv: number, replicas = 1): WorkloadObject => ({
+  metadata: { name, namespace: 'prod', uid: `u-${name}`, resourceVersion: String(rv) },
+  spec: { replicas },
+});
+
+let server: Server;
+let api: {
+  items: WorkloadObject[];
+  rv: number;
+  listStatus: number;
+  watchStatus: number;
+  lists: number;
+  /** resourceVersion of each watch request */
+  watches: string[];
+  watch?: ServerResponse;
+};
+
+beforeEach(async () => {
+  api = {
+    items: [dep('a', 1), dep('b', 2)],
+    rv: 2,
+    listStatus: 200,
+    watchStatus: 200,
+    lists: 0,
+    watches: [],
+  };
+  server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const status = url.searchParams.get('watch') ? api.watchStatus : api.listStatus;
+    if (status === 0) return; // never answers (not even the headers)
+    if (status !== 200) {
+      if (url.searchParams.get('watch')) api.watches.push('refused');
+      else api.lists++;
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', status: 'Failure', code: status, message: 'down' }));
+      return;
+    }
+    if (url.searchParams.get('watch')) {
+      api.watches.push(url.searchParams.get('resourceVersion') ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.flushHeaders();
+      api.watch = res;
+      return;
+    }
+    api.lists++;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        kind: 'DeploymentList',
+        apiVersion: 'apps/v1',
+        metadata: { resourceVersion: String(api.rv) },
+        items: api.items,
+      }),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+});
+afterEach(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+let clock = 0;
+function informer(resyncMs = 600_000): Informer {
+  const addr = server.address();
+  const kc = new KubeConfig();
+  kc.loadFromString(
+    kubeconfigYaml(`http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`),
+  );
+  const kind = new DeploymentKind(createKubeClients(kc).apps);
+  clock = 1_000_000;
+  return new Informer(kindListWatch(kind, new Watch(kc), undefined, 'aiops.io/autoheal=enabled'), {
+    now: () => clock,
+    resyncMs,
+    watchTimeoutSeconds: 300,
+  });
+}
+
+const send = (type: string, object: unknown): void =>
+  void api.watch!.write(`${JSON.stringify({ type, object })}\n`);
+
+const names = (items: WorkloadObject[]): string[] =>
+  items.map((o) => `${o.metadata?.name}:${o.spec?.replicas}`).sort();
+
+async function until(what: string, ok: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await ok()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The first read, then until its watch runs (it starts after the LIST, off the read). */
+async function listed(inf: Informer): Promise<WorkloadObject[]> {
+  const items = await inf.items();
+  await until('the watch', () => inf.synced);
+  return items;
+}
+
+describe('Informer', () => {
+  it('lists once, then the watch keeps the cache current: reads cost no request', async () => {
+    const inf = informer();
+    expect(names(await listed(inf))).toEqual(['a:1', 'b:1']);
+    expect(api.watches).toEqual(['2']); // watched from the list's resourceVersion
+    send('MODIFIED', dep('a', 3, 4));
+    send('ADDED', dep('c', 4));
+    send('DELETED', dep('b', 5));
+    send('BOOKMARK', { metadata: { resourceVersion: '9' } });
+    await until('the events', async () => names(await inf.items()).join() === 'a:4,c:1');
+    for (let i = 0; i < 5; i++) await listed(inf);
+    expect(api.lists).toBe(1);
+    expect(api.watches).toHaveLength(1);
+    // the server ends the stream (its timeoutSeconds): resumed from the last resourceVersion
+    api.watch!.end();
+    await until('the watch to resume', () => api.watches.length === 2 && inf.synced);
+    expect(api.watches[1]).toBe('9');
+    expect(names(await inf.items())).toEqual(['a:4', 'c:1']);
+    expect(api.lists).toBe(1);
+    inf.stop();
+  });
+
+  it('410 Gone: the next read lists again and watches from the new resourceVersion', async () => {
+    const inf = informer();
+    await listed(inf);
+    api.items = [dep('z', 50)];
+    api.rv = 50;
+    send('ERROR', { kind: 'Status', code: 410, message: 'too old resource version: 2 (40)' });
+    // the cache is not served once the watch said it lost events
+    await until('a relist', async () => names(await inf.items()).join() === 'z:1');
+    expect(api.lists).toBe(2);
+    await until('the new watch', () => api.watches.at(-1) === '50');
+    inf.stop();
+  });
+
+  it('a broken watch fails closed: the read lists, and a failed list fails the read (never the cache)', async () => {
+    const inf = informer();
+    await listed(inf);
+    // the connection drops while the API server is down
+    api.listStatus = 500;
+    api.watch!.destroy();
+    await until('the read to fail', () =>
+      inf.items().then(
+        () => false,
+        () => true,
+      ),
+    );
+    api.listStatus = 200;
+    api.items = [dep('a', 7, 2)];
+    api.rv = 7;
+    expect(names(await inf.items())).toEqual(['a:2']);
+    await until('the new watch', () => api.watches.at(-1) === '7' && inf.synced);
+    // the stream ends and the API server refuses the new watch: not served either
+    api.watchStatus = 500;
+    api.watch!.end();
+    await until('the refused re-watch', () => api.watches.includes('refused'));
+    const lists = api.lists;
+    api.watchStatus = 200;
+    await until('a relist', async () => (await inf.items()) && api.lists === lists + 1);
+    // healthy again (the watch runs): served from the cache
+    await until('the watch', () => inf.synced);
+    await inf.items();
+    expect(api.lists).toBe(lists + 1);
+    inf.stop();
+  });
+
+  it('a watch that never starts: every read lists (the cache is never served unwatched)', async () => {
+    api.watchStatus = 0;
+    const inf = informer();
+    expect(names(await inf.items())).toEqual(['a:1', 'b:1']);
+    api.items = [dep('a', 3, 5)];
+    expect(names(await inf.items())).toEqual(['a:5']);
+    expect(api.lists).toBe(2);
+    expect(inf.synced).toBe(false);
+    inf.stop();
+  });
+
+  it('reads at once share one LIST', async () => {
+    const inf = informer();
+    const all = await Promise.all([inf.items(), inf.items(), inf.items()]);
+    expect(all.map(names)).toEqual([
+      ['a:1', 'b:1'],
+      ['a:1', 'b:1'],
+      ['a:1', 'b:1'],
+    ]);
+    expect(api.lists).toBe(1);
+    await until('one watch', () => inf.synced);
+    expect(api.watches).toHaveLength(1);
+    inf.stop();
+  });
+
+  it('resync: a read lists again after resyncMs even with a healthy watch', async () => {
+    const inf = informer(60_000);
+    await listed(inf);
+    clock += 59_000;
+    await listed(inf);
+    expect(api.lists).toBe(1);
+    clock += 1_000;
+    await listed(inf);
+    expect(api.lists).toBe(2);
+    inf.stop();
+  });
+
+  it('a watch still open well past its timeoutSeconds is presumed dead: the read lists', async () => {
+    const inf = informer();
+    await listed(inf);
+    clock += 300_000 + 30_000;
+    await listed(inf);
+    expect(api.lists).toBe(1);
+    clock += 1;
+    await listed(inf);
+    expect(api.lists).toBe(2);
+    inf.stop();
+  });
+});

@@ -1,0 +1,165 @@
+/**
+ * A watch-fed cache of one list (one kind, one namespace or all, one label selector), like
+ * client-go's informer: one LIST, then a WATCH from the list's resourceVersion that keeps the
+ * cache current, so a steady-state cycle reads the targets without a list call.
+ *
+ * It fails closed: the cache is served only while its watch is known to be healthy. A watch that
+ * is not running (not started yet, refused, broken by a transport error, or a stream that did not
+ * end by its own `timeoutSeconds`), a `410 Gone` (the resourceVersion is too old) or a resync
+ * that is due makes the next read LIST again — a read never returns objects the watch may have
+ * missed, and a failed LIST fails the read.
+ */
+import type { WorkloadObject } from '../kinds/types.js';
+
+/** One event of a watch stream (`BOOKMARK` carries only a resourceVersion). */
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: WorkloadObject & { code?: number; message?: string };
+}
+
+/** A running watch: `done` settles when the stream ends (resolves) or breaks (rejects). */
+export interface WatchHandle {
+  done: Promise<void>;
+  stop(): void;
+}
+
+/** The two calls an informer makes (`kinds/` implements them per kind). */
+export interface ListWatch {
+  list(): Promise<{ items: WorkloadObject[]; resourceVersion: string }>;
+  /** A watch from `resourceVersion`, ended by the server after `timeoutSeconds`. */
+  watch(
+    resourceVersion: string,
+    timeoutSeconds: number,
+    onEvent: (e: WatchEvent) => void,
+  ): Promise<WatchHandle>;
+}
+
+export interface InformerOptions {
+  now: () => number;
+  /** A full LIST at least this often, even with a healthy watch (missed-event insurance). */
+  resyncMs: number;
+  /** Asked of the server per watch; a stream still open this long (+ grace) is presumed dead. */
+  watchTimeoutSeconds: number;
+  /** Called when the watch breaks or expires, with why (logs). */
+  onRelist?: (why: string) => void;
+}
+
+const GRACE_MS = 30_000;
+
+const keyOf = (o: WorkloadObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
+
+export class Informer {
+  private readonly cache = new Map<string, WorkloadObject>();
+  private resourceVersion = '';
+  private listedAt = Number.NEGATIVE_INFINITY;
+  /** Why the cache cannot be served (undefined: the watch is healthy). */
+  private stale: string | undefined = 'not listed yet';
+  private watching: { handle: WatchHandle; startedAt: number } | undefined;
+  /** Bumped per LIST: events of an older watch are ignored. */
+  private generation = 0;
+
+  constructor(
+    private readonly lw: ListWatch,
+    private readonly opts: InformerOptions,
+  ) {}
+
+  /** The current objects: from the cache while the watch is healthy, else from a fresh LIST. */
+  async items(): Promise<WorkloadObject[]> {
+    const now = this.opts.now();
+    const why =
+      this.stale ??
+      (!this.watching
+        ? 'watch not running'
+        : now - this.listedAt >= this.opts.resyncMs
+          ? 'resync'
+          : now - this.watching.startedAt > this.opts.watchTimeoutSeconds * 1000 + GRACE_MS
+            ? `watch silent past its ${this.opts.watchTimeoutSeconds} s timeout`
+            : undefined);
+    if (why === undefined) return [...this.cache.values()];
+    // Reads at once share one LIST.
+    if (!this.listing) {
+      if (why !== 'not listed yet' && why !== 'listing') this.opts.onRelist?.(why);
+      this.listing = this.relist().finally(() => (this.listing = undefined));
+    }
+    await this.listing;
+    return [...this.cache.values()];
+  }
+
+  private listing: Promise<void> | undefined;
+
+  /** Whether the next read is served from the cache (listed, and the watch is running). */
+  get synced(): boolean {
+    return this.stale === undefined && this.watching !== undefined;
+  }
+
+  /** Ends the watch (shutdown). */
+  stop(): void {
+    this.generation++;
+    this.watching?.handle.stop();
+    this.watching = undefined;
+    this.stale = 'stopped';
+  }
+
+  private async relist(): Promise<void> {
+    this.watching?.handle.stop();
+    this.watching = undefined;
+    const generation = ++this.generation;
+    this.stale = 'listing';
+    const listed = await this.lw.list();
+    this.cache.clear();
+    for (const o of listed.items) this.cache.set(keyOf(o), o);
+    this.resourceVersion = listed.resourceVersion;
+    this.listedAt = this.opts.now();
+    this.stale = undefined;
+    // Not awaited: the LIST is fresh now; the cache is served from the next read on only once
+    // the watch is running (a watch that never starts makes every read LIST).
+    void this.startWatch(generation);
+  }
+
+  /** Watches from the current resourceVersion; a watch that cannot start leaves the cache stale. */
+  private async startWatch(generation: number): Promise<void> {
+    let handle: WatchHandle;
+    try {
+      handle = await this.lw.watch(this.resourceVersion, this.opts.watchTimeoutSeconds, (e) => {
+        if (generation === this.generation) this.apply(e);
+      });
+    } catch (err) {
+      if (generation === this.generation) this.stale = `watch failed to start: ${message(err)}`;
+      return;
+    }
+    if (generation !== this.generation) {
+      handle.stop();
+      return;
+    }
+    this.watching = { handle, startedAt: this.opts.now() };
+    handle.done.then(
+      () => {
+        // The server ended the stream (its timeout): resume from the last resourceVersion.
+        if (generation !== this.generation || this.stale !== undefined) return;
+        this.watching = undefined;
+        void this.startWatch(generation);
+      },
+      (err: unknown) => {
+        if (generation === this.generation) this.stale ??= `watch broke: ${message(err)}`;
+      },
+    );
+  }
+
+  private apply(e: WatchEvent): void {
+    if (e.type === 'ERROR') {
+      // 410 Gone: the resourceVersion is older than the server's history; anything else is
+      // unknown. Either way the events in between are lost: LIST again.
+      this.stale ??= `watch error ${e.object.code ?? ''} ${e.object.message ?? ''}`.trim();
+      this.watching?.handle.stop();
+      return;
+    }
+    const rv = e.object.metadata?.resourceVersion;
+    if (rv) this.resourceVersion = rv;
+    if (e.type === 'ADDED' || e.type === 'MODIFIED') this.cache.set(keyOf(e.object), e.object);
+    else if (e.type === 'DELETED') this.cache.delete(keyOf(e.object));
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

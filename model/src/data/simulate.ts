@@ -7,6 +7,7 @@ import {
 } from '../schema.js';
 import type { Rng } from '../rng.js';
 import { DeploymentHistory } from '../features/tracker.js';
+import { DEFAULT_SLO } from '../slo/burnRate.js';
 import { FAULT, SERVICE, draw, type ScenarioName, type Variant } from './scenarios.js';
 
 /** Seconds between two samples, like a healer cycle or a Prometheus range-query step. */
@@ -274,6 +275,8 @@ export function simulateRun(
     values: Partial<Record<FeatureName, number>>;
     p95True: number;
     errTrue: number;
+    /** True request rate of this step (req/s), for the minimum-request rule of the SLO. */
+    rpsTrue: number;
     ready: number;
     cpuTrue: number;
     breach: boolean;
@@ -534,6 +537,7 @@ export function simulateRun(
       values,
       p95True: p95Window,
       errTrue,
+      rpsTrue: rps,
       ready: readyRatio,
       cpuTrue: wCpu / nw,
       breach: false,
@@ -565,15 +569,22 @@ export function simulateRun(
     minReadyRatio: 0.5,
     saturatedCpuPct: 95,
   };
+  // Requests over the trailing 5 minutes (true rates): an error or latency objective is judged
+  // only on at least DEFAULT_SLO.minRequests of them, as the SLO layer does — a failure among a
+  // handful of calls to an idle service is not an outage, and no measurement could show it.
+  let requests5m = 0;
   rows.forEach((r, i) => {
+    requests5m += r.rpsTrue * STEP_SECONDS;
+    if (i >= STEPS_PER_5M)
+      requests5m -= (rows[i - STEPS_PER_5M] as { rpsTrue: number }).rpsTrue * STEP_SECONDS;
+    const judged = requests5m >= DEFAULT_SLO.minRequests;
     // Saturation: pinned at the CPU limit for a minute, when that is not the deployment's normal.
     const saturated =
       normalCpu < 80 &&
       r.cpuTrue >= slo.saturatedCpuPct &&
       (rows[i - 1]?.cpuTrue ?? 0) >= slo.saturatedCpuPct;
     r.breach =
-      r.errTrue >= slo.maxErrorRate ||
-      r.p95True >= slo.maxP95LatencySeconds ||
+      (judged && (r.errTrue >= slo.maxErrorRate || r.p95True >= slo.maxP95LatencySeconds)) ||
       r.ready < slo.minReadyRatio ||
       saturated;
   });

@@ -71,6 +71,37 @@ describe('training data generator', () => {
     expect(leaks).toBeGreaterThan(0);
   });
 
+  it('healthy runs stay within their own objectives, also at their normal peaks', () => {
+    // The objectives sit above what the service does at its normal peaks (a busy service's p95
+    // triples as it queues at its daily peak): a healthy run in breach would count its alerts as
+    // false alarms. Only unremarkable restarts of a pod or two can still leave too few ready.
+    const runs = generateRuns({ seed: 2, variant: 'train', runsPerScenario: 3 });
+    const samples = runs
+      .filter((r) => HEALTHY_SCENARIOS.includes(r.scenario))
+      .flatMap((r) => r.samples);
+    const breaching = samples.filter((s) => s.breach);
+    expect(breaching.length / samples.length).toBeLessThan(0.01);
+  });
+
+  it('judges an error or latency objective only over ≥ 20 requests in 5 minutes', () => {
+    // A failure among a handful of calls to an idle service is no breach (the SLO layer's rule),
+    // and no measurement could show it: errors and latency of a quiet window say nothing.
+    const runs = generateRuns({ seed: 2, variant: 'train', runsPerScenario: 3 });
+    let quiet = 0;
+    for (const r of runs.filter(
+      (x) => x.scenario === 'error_burst' || x.scenario === 'latency_regression',
+    )) {
+      r.samples.forEach((s, i) => {
+        const window = r.samples.slice(Math.max(0, i - 9), i + 1);
+        const requests = window.reduce((a, x) => a + (x.row.http_requests_per_s ?? 0) * 30, 0);
+        if (requests >= 5 || s.row.ready_replica_ratio < 0.5) return;
+        quiet++;
+        expect(s.breach).toBe(false);
+      });
+    }
+    expect(quiet).toBeGreaterThan(50);
+  });
+
   it('augments: rows without any baseline, and rows pushed past an absolute SLO limit labelled 1', () => {
     const runs = generateRuns({
       seed: 4,

@@ -102,6 +102,26 @@ describe('training data generator', () => {
     expect(quiet).toBeGreaterThan(50);
   });
 
+  it('an OOM kill is a breach whatever the traffic (the export labels OOMKilled restarts so)', () => {
+    const runs = generateRuns({ seed: 2, variant: 'train', runsPerScenario: 6 });
+    let kills = 0;
+    for (const r of runs.filter((x) => x.scenario === 'memory_leak')) {
+      r.samples.forEach((s, i) => {
+        const before = r.samples[i - 1];
+        // An OOM kill: the working set falls from near its limit to a fresh pod's, with a restart.
+        const killed =
+          before !== undefined &&
+          (before.row.memory_limit_ratio ?? 0) > 0.9 &&
+          (s.row.memory_limit_ratio ?? 1) < (before.row.memory_limit_ratio ?? 0) - 0.2 &&
+          s.row.restart_count_last_5m > before.row.restart_count_last_5m;
+        if (!killed) return;
+        expect(s.breach).toBe(true);
+        kills++;
+      });
+    }
+    expect(kills).toBeGreaterThan(5);
+  });
+
   it('augments: rows without any baseline, and rows pushed past an absolute SLO limit labelled 1', () => {
     const runs = generateRuns({
       seed: 4,

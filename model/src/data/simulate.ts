@@ -277,6 +277,8 @@ export function simulateRun(
     errTrue: number;
     /** True request rate of this step (req/s), for the minimum-request rule of the SLO. */
     rpsTrue: number;
+    /** A pod was OOM-killed in this step. */
+    oomKilled: boolean;
     ready: number;
     cpuTrue: number;
     breach: boolean;
@@ -293,6 +295,7 @@ export function simulateRun(
     const t = rel * DT_MIN; // minutes since the recording start
     const f = faultMinute ?? Infinity;
     let restarts = 0;
+    let oomKilled = false;
     let lostFraction = 0;
     const prior = priorEpisodes.some(([a, b]) => t >= a && t < b) ? 1 : 0;
 
@@ -378,6 +381,7 @@ export function simulateRun(
         memoryStep * Math.max(0, 1 - p.memRatio) + drift * DT_MIN + rng.normal() * 0.002;
       p.memRatio = Math.max(p.memRatio, 0.02);
       if (p.memRatio >= 1) {
+        oomKilled = true;
         restarts++;
         lostFraction += rng.uniform(0.3, 0.8) / R;
         restartPod(p, rng.int(1, 2));
@@ -538,6 +542,7 @@ export function simulateRun(
       p95True: p95Window,
       errTrue,
       rpsTrue: rps,
+      oomKilled,
       ready: readyRatio,
       cpuTrue: wCpu / nw,
       breach: false,
@@ -590,6 +595,9 @@ export function simulateRun(
     r.breach =
       (judged && (r.errTrue >= slo.maxErrorRate || r.p95True >= slo.maxP95LatencySeconds)) ||
       r.ready < slo.minReadyRatio ||
+      // An OOM kill is an incident whatever the traffic, as the export labels a restart after an
+      // OOMKilled termination: the leak's breach does not wait for enough requests to fail.
+      r.oomKilled ||
       saturated;
   });
 

@@ -4,12 +4,7 @@
  * beside the artifact).
  */
 import type { DayResult, DetectorResult } from './realData.js';
-import {
-  DETECTORS,
-  type DetectorName,
-  type SyntheticReport,
-  type SyntheticVerdict,
-} from './synthetic.js';
+import type { DetectorName, SyntheticReport, SyntheticVerdict } from './synthetic.js';
 import type { TuningRecord } from './tuning.js';
 
 export interface EvaluationReport {

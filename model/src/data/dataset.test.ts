@@ -74,6 +74,57 @@ describe('training data generator', () => {
     expect(leaks).toBeGreaterThan(0);
   });
 
+  it('healthy runs stay within their own objectives, also at their normal peaks', () => {
+    // The objectives sit above what the service does at its normal peaks (a busy service's p95
+    // triples as it queues at its daily peak): a healthy run in breach would count its alerts as
+    // false alarms. Only unremarkable restarts of a pod or two can still leave too few ready.
+    const runs = generateRuns({ seed: 2, variant: 'train', runsPerScenario: 3 });
+    const samples = runs
+      .filter((r) => HEALTHY_SCENARIOS.includes(r.scenario))
+      .flatMap((r) => r.samples);
+    const breaching = samples.filter((s) => s.breach);
+    expect(breaching.length / samples.length).toBeLessThan(0.01);
+  });
+
+  it('judges an error or latency objective only over ≥ 20 requests in 5 minutes', () => {
+    // A failure among a handful of calls to an idle service is no breach (the SLO layer's rule),
+    // and no measurement could show it: errors and latency of a quiet window say nothing.
+    const runs = generateRuns({ seed: 2, variant: 'train', runsPerScenario: 3 });
+    let quiet = 0;
+    for (const r of runs.filter(
+      (x) => x.scenario === 'error_burst' || x.scenario === 'latency_regression',
+    )) {
+      r.samples.forEach((s, i) => {
+        const window = r.samples.slice(Math.max(0, i - 9), i + 1);
+        const requests = window.reduce((a, x) => a + (x.row.http_requests_per_s ?? 0) * 30, 0);
+        if (requests >= 5 || s.row.ready_replica_ratio < 0.5) return;
+        quiet++;
+        expect(s.breach).toBe(false);
+      });
+    }
+    expect(quiet).toBeGreaterThan(50);
+  });
+
+  it('an OOM kill is a breach whatever the traffic (the export labels OOMKilled restarts so)', () => {
+    const runs = generateRuns({ seed: 2, variant: 'train', runsPerScenario: 6 });
+    let kills = 0;
+    for (const r of runs.filter((x) => x.scenario === 'memory_leak')) {
+      r.samples.forEach((s, i) => {
+        const before = r.samples[i - 1];
+        // An OOM kill: the working set falls from near its limit to a fresh pod's, with a restart.
+        const killed =
+          before !== undefined &&
+          (before.row.memory_limit_ratio ?? 0) > 0.9 &&
+          (s.row.memory_limit_ratio ?? 1) < (before.row.memory_limit_ratio ?? 0) - 0.2 &&
+          s.row.restart_count_last_5m > before.row.restart_count_last_5m;
+        if (!killed) return;
+        expect(s.breach).toBe(true);
+        kills++;
+      });
+    }
+    expect(kills).toBeGreaterThan(5);
+  });
+
   it('augments: rows without any baseline, and rows pushed past an absolute SLO limit labelled 1', () => {
     const runs = generateRuns({
       seed: 4,

@@ -7,6 +7,7 @@ import {
 } from '../schema.js';
 import type { Rng } from '../rng.js';
 import { DeploymentHistory } from '../features/tracker.js';
+import { DEFAULT_SLO } from '../slo/burnRate.js';
 import { FAULT, SERVICE, draw, type ScenarioName, type Variant } from './scenarios.js';
 
 /** Seconds between two samples, like a healer cycle or a Prometheus range-query step. */
@@ -274,6 +275,10 @@ export function simulateRun(
     values: Partial<Record<FeatureName, number>>;
     p95True: number;
     errTrue: number;
+    /** True request rate of this step (req/s), for the minimum-request rule of the SLO. */
+    rpsTrue: number;
+    /** A pod was OOM-killed in this step. */
+    oomKilled: boolean;
     ready: number;
     cpuTrue: number;
     breach: boolean;
@@ -290,6 +295,7 @@ export function simulateRun(
     const t = rel * DT_MIN; // minutes since the recording start
     const f = faultMinute ?? Infinity;
     let restarts = 0;
+    let oomKilled = false;
     let lostFraction = 0;
     const prior = priorEpisodes.some(([a, b]) => t >= a && t < b) ? 1 : 0;
 
@@ -375,6 +381,7 @@ export function simulateRun(
         memoryStep * Math.max(0, 1 - p.memRatio) + drift * DT_MIN + rng.normal() * 0.002;
       p.memRatio = Math.max(p.memRatio, 0.02);
       if (p.memRatio >= 1) {
+        oomKilled = true;
         restarts++;
         lostFraction += rng.uniform(0.3, 0.8) / R;
         restartPod(p, rng.int(1, 2));
@@ -534,6 +541,8 @@ export function simulateRun(
       values,
       p95True: p95Window,
       errTrue,
+      rpsTrue: rps,
+      oomKilled,
       ready: readyRatio,
       cpuTrue: wCpu / nw,
       breach: false,
@@ -549,32 +558,46 @@ export function simulateRun(
     .map((r) => r.cpuTrue)
     .sort((a, b) => a - b);
   const normalCpu = cpuBefore[Math.floor(cpuBefore.length / 2)] as number;
-  // The error objective sits above what the service sheds at its normal peaks, as an SRE sets it
-  // from the service's history: a busy service that drops 2 % at its daily peak is not in breach
-  // there. Its normal: the rows before the fault (none if an earlier episode is among them).
-  const normalErr = (
-    priorEpisodes.length > 0 ? [] : rows.slice(0, historySteps + Math.min(faultStep, RECORD_STEPS))
-  )
-    .map((r) => r.errTrue)
-    .sort((a, b) => a - b);
-  const peakErr =
-    normalErr.length > 0 ? (normalErr[Math.floor(0.98 * (normalErr.length - 1))] as number) : 0;
+  // The error and latency objectives sit above what the service does at its normal peaks, as an
+  // SRE sets them from the service's history: a busy service that drops 2 % of its requests, or
+  // whose p95 triples as it queues at its daily peak, is not in breach there (a run that breached
+  // its objective by its own normal would also count as a false alarm in a healthy run). Its
+  // normal: the rows before the fault (none if an earlier episode is among them).
+  const normalRows =
+    priorEpisodes.length > 0 ? [] : rows.slice(0, historySteps + Math.min(faultStep, RECORD_STEPS));
+  const peakOf = (xs: number[]): number => {
+    if (xs.length === 0) return 0;
+    xs.sort((a, b) => a - b);
+    return xs[Math.floor(0.98 * (xs.length - 1))] as number;
+  };
+  const peakErr = peakOf(normalRows.map((r) => r.errTrue));
+  const peakP95 = peakOf(normalRows.map((r) => r.p95True));
   const slo: RunSlo = {
     maxErrorRate: Math.max(sloErr, Math.min(0.2, 1.5 * peakErr)),
-    maxP95LatencySeconds: Math.max(normalP95 * sloLatFactor, 0.02),
+    maxP95LatencySeconds: Math.max(normalP95 * sloLatFactor, 1.5 * peakP95, 0.02),
     minReadyRatio: 0.5,
     saturatedCpuPct: 95,
   };
+  // Requests over the trailing 5 minutes (true rates): an error or latency objective is judged
+  // only on at least DEFAULT_SLO.minRequests of them, as the SLO layer does — a failure among a
+  // handful of calls to an idle service is not an outage, and no measurement could show it.
+  let requests5m = 0;
   rows.forEach((r, i) => {
+    requests5m += r.rpsTrue * STEP_SECONDS;
+    if (i >= STEPS_PER_5M)
+      requests5m -= (rows[i - STEPS_PER_5M] as { rpsTrue: number }).rpsTrue * STEP_SECONDS;
+    const judged = requests5m >= DEFAULT_SLO.minRequests;
     // Saturation: pinned at the CPU limit for a minute, when that is not the deployment's normal.
     const saturated =
       normalCpu < 80 &&
       r.cpuTrue >= slo.saturatedCpuPct &&
       (rows[i - 1]?.cpuTrue ?? 0) >= slo.saturatedCpuPct;
     r.breach =
-      r.errTrue >= slo.maxErrorRate ||
-      r.p95True >= slo.maxP95LatencySeconds ||
+      (judged && (r.errTrue >= slo.maxErrorRate || r.p95True >= slo.maxP95LatencySeconds)) ||
       r.ready < slo.minReadyRatio ||
+      // An OOM kill is an incident whatever the traffic, as the export labels a restart after an
+      // OOMKilled termination: the leak's breach does not wait for enough requests to fail.
+      r.oomKilled ||
       saturated;
   });
 

@@ -9,14 +9,25 @@
  * Row level: ROC-AUC, PR-AUC, Brier and ECE of the forecastable rows (label: SLO breached now or
  * within 5 minutes). Event level: a faulty run is detected when its detector alerts at or after the
  * fault's onset; lead = first breach − first alert; false alarms are alert minutes per hour of the
- * healthy runs. The model alerts through the healer's entry rule, the baselines on any row; each
- * baseline is also run at the model's false-alarm budget (its threshold set on the healthy runs so
- * that it raises no more alert minutes per hour than the model), as on the real days.
+ * healthy runs.
+ *
+ * Every detector alerts through the healer's entry rule (`events`): its score at or above its
+ * threshold for `enterCycles` consecutive cycles enters, `exitCycles` below leaves — the same
+ * persistence and hold for all, as the healer would apply to any of them; the model's inconclusive
+ * rows break its streaks as they do in the healer. `eventsAnyRow` keeps the rules alerting on any
+ * single row (the model still through the entry rule), the convention of the real-data days. Each
+ * rule is also run at the model's false-alarm budget (its threshold set on the healthy runs so that
+ * it raises no more alert minutes per hour than the model).
  */
 import type { FeatureInput } from '../schema.js';
 import type { Predictor } from '../predictor.js';
 import { generateRuns } from '../data/dataset.js';
-import { HEALTHY_SCENARIOS, SCENARIOS, type ScenarioName } from '../data/scenarios.js';
+import {
+  HEALTHY_SCENARIOS,
+  SCENARIOS,
+  type ScenarioName,
+  type Variant,
+} from '../data/scenarios.js';
 import { STEP_SECONDS, type Run } from '../data/simulate.js';
 import {
   DEFAULT_ENTRY_RULE,
@@ -46,8 +57,11 @@ export interface EventScores {
   /** Faulty runs that breach their SLO after the onset. */
   breachingRuns: number;
   detected: number;
-  /** Baselines: runs detected at the model's false-alarm budget, and the threshold that took. */
-  atModelBudget?: { detected: number; threshold: number };
+  /**
+   * Rules: runs detected at the model's false-alarm budget, the threshold that took, and the
+   * alert minutes per hour of the healthy runs it raises there (at most the model's).
+   */
+  atModelBudget?: { detected: number; threshold: number; falseAlarmMinutesPerHour: number };
   /** Detected strictly before the first breach. */
   early: number;
   medianLeadMinutes: number | null;
@@ -70,23 +84,44 @@ export interface ScenarioRow {
 export interface SyntheticReport {
   data: {
     seed: number;
-    variant: 'heldout';
+    variant: Variant;
     runsPerScenario: number;
     runs: number;
     stepSeconds: number;
   };
   rule: EntryRule;
   rows: Record<DetectorName, RowScores>;
+  /** Every detector through the entry rule. */
   events: Record<DetectorName, EventScores>;
+  /** The rules alerting on any single row (the model through the entry rule, as in `events`). */
+  eventsAnyRow: Record<DetectorName, EventScores>;
   scenarios: ScenarioRow[];
+  /** Runs detected per scenario with the rules alerting on any row. */
+  scenariosAnyRow: { scenario: ScenarioName; detected: Record<DetectorName, number> }[];
   unforecastableRows: number;
 }
 
 interface RunScores {
   run: Run;
   risk: number[];
+  /** The model's risk per row, null where it abstained (inconclusive): what the entry rule sees. */
+  entryRisk: (number | null)[];
   sloScore: number[];
   sigma: number[];
+}
+
+/** How the rules alert: through the healer's entry rule, or on any single row. */
+export type RuleAlerting = 'entry_rule' | 'any_row';
+
+export const RULE_THRESHOLDS: Record<Exclude<DetectorName, 'model'>, number> = {
+  slo_distance: 1,
+  own_3sigma: 3,
+};
+
+/** The entry rule over a boolean series (alert rows count as risk 1, the others as 0). */
+export function persistent(hits: readonly boolean[], rule: EntryRule): boolean[] {
+  let state = INITIAL_ALERT_STATE;
+  return hits.map((h) => (state = stepAlert(state, h ? 1 : 0, rule)).atRisk);
 }
 
 function ownSigma(run: Run, row: FeatureInput): number {
@@ -114,20 +149,37 @@ function rawOf(row: FeatureInput): Float64Array {
 
 export function evaluateSynthetic(
   predictor: Pick<Predictor, 'risk'>,
-  opts: { seed: number; runsPerScenario: number; rule?: EntryRule },
+  opts: {
+    seed: number;
+    runsPerScenario: number;
+    rule?: EntryRule;
+    /** `heldout` (the report); `train` ranges only to study the model on validation-like runs. */
+    variant?: Variant;
+  },
 ): SyntheticReport {
   const rule = opts.rule ?? DEFAULT_ENTRY_RULE;
+  const variant = opts.variant ?? 'heldout';
   const runs = generateRuns({
     seed: opts.seed,
-    variant: 'heldout',
+    variant,
     runsPerScenario: opts.runsPerScenario,
   });
-  const scored: RunScores[] = runs.map((run) => ({
-    run,
-    risk: run.samples.map((s) => predictor.risk(s.row).risk),
-    sloScore: run.samples.map((s) => sloDistance(rawOf(s.row))),
-    sigma: run.samples.map((s) => ownSigma(run, s.row)),
-  }));
+  const scored: RunScores[] = runs.map((run) => {
+    const risk: number[] = [];
+    const entryRisk: (number | null)[] = [];
+    for (const s of run.samples) {
+      const r = predictor.risk(s.row);
+      risk.push(r.risk);
+      entryRisk.push(r.inconclusive === undefined ? r.risk : null);
+    }
+    return {
+      run,
+      risk,
+      entryRisk,
+      sloScore: run.samples.map((s) => sloDistance(rawOf(s.row))),
+      sigma: run.samples.map((s) => ownSigma(run, s.row)),
+    };
+  });
   // Row level, forecastable rows.
   const labels: number[] = [];
   const col: Record<DetectorName, number[]> = { model: [], slo_distance: [], own_3sigma: [] };
@@ -159,13 +211,99 @@ export function evaluateSynthetic(
     ]),
   ) as Record<DetectorName, RowScores>;
 
-  // Event level.
-  const alertsOf = (r: RunScores, d: DetectorName, threshold?: number): boolean[] => {
-    if (d === 'slo_distance') return r.sloScore.map((x) => x >= (threshold ?? 1));
-    if (d === 'own_3sigma') return r.sigma.map((x) => x >= (threshold ?? 3));
-    let state = INITIAL_ALERT_STATE;
-    return r.risk.map((x) => (state = stepAlert(state, x, rule)).atRisk);
+  const { events, scenarios } = eventLevel(scored, rule, 'entry_rule');
+  const anyRow = eventLevel(scored, rule, 'any_row');
+  return {
+    data: {
+      seed: opts.seed,
+      variant,
+      runsPerScenario: opts.runsPerScenario,
+      runs: runs.length,
+      stepSeconds: STEP_SECONDS,
+    },
+    rule,
+    rows,
+    events,
+    eventsAnyRow: anyRow.events,
+    scenarios,
+    scenariosAnyRow: anyRow.scenarios.map((x) => ({
+      scenario: x.scenario,
+      detected: x.detected,
+    })),
+    unforecastableRows: unforecastable,
   };
+}
+
+function scoresOf(r: RunScores, d: Exclude<DetectorName, 'model'>): number[] {
+  return d === 'slo_distance' ? r.sloScore : r.sigma;
+}
+
+/** A detector's alert per row: the model through the entry rule, a rule as `mode` says. */
+function alertsOf(
+  r: RunScores,
+  d: DetectorName,
+  rule: EntryRule,
+  mode: RuleAlerting,
+  threshold?: number,
+): boolean[] {
+  if (d === 'model') {
+    let state = INITIAL_ALERT_STATE;
+    return r.entryRisk.map((x) => (state = stepAlert(state, x, rule)).atRisk);
+  }
+  const t = threshold ?? RULE_THRESHOLDS[d];
+  const hits = scoresOf(r, d).map((x) => x >= t);
+  return mode === 'entry_rule' ? persistent(hits, rule) : hits;
+}
+
+const minutesPerRow = STEP_SECONDS / 60;
+
+function breachingAfterOnset(run: Run): boolean {
+  const onset = run.faultMinute;
+  return onset !== null && run.samples.some((s) => s.breach && s.minute >= onset);
+}
+
+function detects(run: Run, alerts: readonly boolean[]): boolean {
+  const onset = run.faultMinute;
+  return onset !== null && run.samples.some((s, i) => s.minute >= onset && alerts[i]);
+}
+
+/**
+ * The lowest threshold at which a rule's alerts over the healthy runs cover no more minutes than
+ * `budgetMinutes` (alert minutes only fall as the threshold rises, under either alerting mode).
+ */
+function thresholdAtBudget(
+  scored: readonly RunScores[],
+  d: Exclude<DetectorName, 'model'>,
+  rule: EntryRule,
+  mode: RuleAlerting,
+  budgetMinutes: number,
+): number {
+  const healthy = scored.filter((r) => HEALTHY_SCENARIOS.includes(r.run.scenario));
+  const minutesAt = (t: number): number =>
+    healthy.reduce((a, r) => a + alertsOf(r, d, rule, mode, t).filter(Boolean).length, 0) *
+    minutesPerRow;
+  const candidates = [...new Set(healthy.flatMap((r) => scoresOf(r, d)))]
+    .filter((x) => x > 0 && Number.isFinite(x))
+    .sort((a, b) => a - b);
+  // Just above each score value (a threshold equal to a score alerts on it).
+  const above = (x: number): number => x + Math.max(Math.abs(x) * 1e-9, 1e-12);
+  if (minutesAt(0) <= budgetMinutes) return 0;
+  let lo = 0;
+  let hi = candidates.length - 1;
+  if (hi < 0 || minutesAt(above(candidates[hi] as number)) > budgetMinutes) return Infinity;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (minutesAt(above(candidates[mid] as number)) <= budgetMinutes) hi = mid;
+    else lo = mid + 1;
+  }
+  return above(candidates[lo] as number);
+}
+
+function eventLevel(
+  scored: readonly RunScores[],
+  rule: EntryRule,
+  mode: RuleAlerting,
+): { events: Record<DetectorName, EventScores>; scenarios: ScenarioRow[] } {
   const rawLeads = new Map<ScenarioName, number[]>();
   const perScenario = new Map<ScenarioName, ScenarioRow>();
   const leads: Record<DetectorName, number[]> = { model: [], slo_distance: [], own_3sigma: [] };
@@ -188,7 +326,6 @@ export function evaluateSynthetic(
     slo_distance: 0,
     own_3sigma: 0,
   };
-  const minutesPerRow = STEP_SECONDS / 60;
   for (const r of scored) {
     const sc = r.run.scenario;
     let row = perScenario.get(sc);
@@ -223,7 +360,7 @@ export function evaluateSynthetic(
       }
     }
     for (const d of DETECTORS) {
-      const alerts = alertsOf(r, d);
+      const alerts = alertsOf(r, d, rule, mode);
       const alertRows = alerts.filter(Boolean).length;
       row.alertMinutesPerHour[d] += alertRows * minutesPerRow; // summed minutes; divided below
       if (HEALTHY_SCENARIOS.includes(sc)) healthyAlertMinutes[d] += alertRows * minutesPerRow;
@@ -244,31 +381,23 @@ export function evaluateSynthetic(
     events[d].falseAlarmMinutesPerHour =
       healthyMinutes > 0 ? healthyAlertMinutes[d] / (healthyMinutes / 60) : NaN;
   }
-  // The baselines at the model's budget: the lowest threshold whose healthy-run alert minutes
-  // stay within the model's; then their detections.
-  const budgetMinutes = healthyAlertMinutes.model;
+  // The rules at the model's budget: the lowest threshold whose healthy-run alert minutes stay
+  // within the model's; then their detections.
   for (const d of ['slo_distance', 'own_3sigma'] as const) {
-    const healthyScores: number[] = [];
-    for (const r of scored) {
-      if (!HEALTHY_SCENARIOS.includes(r.run.scenario)) continue;
-      for (const x of d === 'slo_distance' ? r.sloScore : r.sigma) healthyScores.push(x);
-    }
-    healthyScores.sort((a, b) => b - a);
-    const cut = healthyScores[Math.floor(budgetMinutes / minutesPerRow)];
-    const threshold =
-      cut === undefined
-        ? 0
-        : cut === Infinity
-          ? Infinity
-          : cut + Math.max(Math.abs(cut) * 1e-9, 1e-12);
+    const threshold = thresholdAtBudget(scored, d, rule, mode, healthyAlertMinutes.model);
     let detected = 0;
+    let alertRows = 0;
     for (const r of scored) {
-      const onset = r.run.faultMinute;
-      if (onset === null || !r.run.samples.some((s) => s.breach && s.minute >= onset)) continue;
-      const alerts = alertsOf(r, d, threshold);
-      if (r.run.samples.some((s, i) => s.minute >= onset && alerts[i])) detected++;
+      const alerts = alertsOf(r, d, rule, mode, threshold);
+      if (HEALTHY_SCENARIOS.includes(r.run.scenario)) alertRows += alerts.filter(Boolean).length;
+      else if (breachingAfterOnset(r.run) && detects(r.run, alerts)) detected++;
     }
-    events[d].atModelBudget = { detected, threshold };
+    events[d].atModelBudget = {
+      detected,
+      threshold,
+      falseAlarmMinutesPerHour:
+        healthyMinutes > 0 ? (alertRows * minutesPerRow) / (healthyMinutes / 60) : NaN,
+    };
   }
   const scenarios = SCENARIOS.filter((s) => perScenario.has(s)).map((s) => {
     const row = perScenario.get(s)!;
@@ -282,18 +411,37 @@ export function evaluateSynthetic(
     row.modelRawLeadMinutes = median(rawLeads.get(s) ?? []);
     return row;
   });
+  return { events, scenarios };
+}
+
+/** The synthetic bar, per alerting convention of the rules. */
+export interface SyntheticVerdict {
+  /** The model ranks rows better than both rules. */
+  rocAuc: boolean;
+  /** All through the entry rule: more runs detected than both, no more false-alarm minutes. */
+  events: boolean;
+  /** All through the entry rule, the rules at the model's false-alarm budget: more runs detected. */
+  eventsAtBudget: boolean;
+  /** The same two with the rules alerting on any row. */
+  eventsAnyRow: boolean;
+  eventsAnyRowAtBudget: boolean;
+}
+
+export function syntheticVerdictOf(r: SyntheticReport): SyntheticVerdict {
+  const rules = DETECTORS.filter((d) => d !== 'model');
+  const ahead = (ev: Record<DetectorName, EventScores>): boolean =>
+    rules.every(
+      (d) =>
+        ev.model.detected > ev[d].detected &&
+        ev.model.falseAlarmMinutesPerHour <= ev[d].falseAlarmMinutesPerHour,
+    );
+  const atBudget = (ev: Record<DetectorName, EventScores>): boolean =>
+    rules.every((d) => ev.model.detected > (ev[d].atModelBudget?.detected ?? Infinity));
   return {
-    data: {
-      seed: opts.seed,
-      variant: 'heldout',
-      runsPerScenario: opts.runsPerScenario,
-      runs: runs.length,
-      stepSeconds: STEP_SECONDS,
-    },
-    rule,
-    rows,
-    events,
-    scenarios,
-    unforecastableRows: unforecastable,
+    rocAuc: rules.every((d) => r.rows.model.rocAuc > r.rows[d].rocAuc),
+    events: ahead(r.events),
+    eventsAtBudget: atBudget(r.events),
+    eventsAnyRow: ahead(r.eventsAnyRow),
+    eventsAnyRowAtBudget: atBudget(r.eventsAnyRow),
   };
 }

@@ -391,8 +391,32 @@ describe('Predictor on the committed artifact', () => {
       expect(predictor.risk(r).risk).toBe(full[i]!.risk);
       const top = predictor.topFeatureOfLast();
       const raising = full[i]!.explanation.filter((c) => c.contribution > 0);
-      expect(top).toBe(raising.length > 0 ? raising[0]!.feature : undefined);
+      // The own-normal layer names the signal it fired on; otherwise the model's top raiser.
+      expect(top).toBe(
+        full[i]!.layer === 'own_normal'
+          ? full[i]!.layers!.own_normal!.signal
+          : raising.length > 0
+            ? raising[0]!.feature
+            : undefined,
+      );
     });
+  });
+
+  it("names the callers' latency as the top feature when only the callers saw the delay", () => {
+    // A network delay on the service: its own p95 does not move, its callers' goes 5 → 210 ms.
+    const row: FeatureInput = {
+      ...healthy,
+      http_caller_p95_latency_seconds: 0.21,
+      baseline: {
+        http_caller_p95_latency_seconds: { p10: 0.004, p50: 0.005, p90: 0.006 },
+      } as BaselineContext,
+    };
+    const r = predictor.risk(row);
+    expect(r.layer).toBe('own_normal');
+    expect(predictor.topFeatureOfLast()).toBe('http_caller_p95_latency_seconds');
+    // The next row without it is explained by the model again.
+    predictor.risk(healthy);
+    expect(predictor.topFeatureOfLast()).not.toBe('http_caller_p95_latency_seconds');
   });
 
   it('rejects a missing required feature or a non-finite value, naming row and feature', () => {

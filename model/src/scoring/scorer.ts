@@ -177,6 +177,9 @@ export class Scorer {
     this.modelJson = `{"version":${JSON.stringify(this.version)}}`;
   }
 
+  /** The own-normal layer's signal when it set the last `risk` call's risk. */
+  private lastOwnSignal: FeatureName | undefined;
+
   /** The own-normal layer's verdict on the last prepared row. */
   private ownNormalVerdict(): OwnNormalVerdict {
     if (this.ownNormal === false) return OWN_NORMAL_OFF;
@@ -366,7 +369,9 @@ export class Scorer {
     const risk = sigmoid(this.a * this.mlp.logit(this.z) + this.b);
     const ood = this.outOfDistribution(this.d.x);
     const slo = evaluateSlo(row.slo);
-    const layer = layerOf(slo.fired, this.ownNormalVerdict().fired);
+    const own = this.ownNormalVerdict();
+    const layer = layerOf(slo.fired, own.fired);
+    this.lastOwnSignal = layer === 'own_normal' ? (own.signal ?? undefined) : undefined;
     return {
       risk: layer === 'model' ? risk : 1,
       modelRisk: risk,
@@ -375,8 +380,13 @@ export class Scorer {
     };
   }
 
-  /** The feature with the largest positive contribution to the last `risk` call, or undefined. */
+  /**
+   * What raised the last `risk` call's risk most: the signal the own-normal layer fired on when
+   * that layer set it (a callers' latency is no model input, so the network cannot name it),
+   * else the feature with the largest positive contribution to the model layer, or undefined.
+   */
   topFeatureOfLast(): FeatureName | undefined {
+    if (this.lastOwnSignal !== undefined) return this.lastOwnSignal;
     this.modelRisk();
     this.sumByFeature();
     let top = -1;

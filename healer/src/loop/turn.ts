@@ -101,7 +101,7 @@ export function newTurn(
       name: t.name,
       risk,
       level: scored ? riskLevel(scored.risk) : null,
-      top: scored ? topFeatures(scored.explanation, 2) : '',
+      top: scored ? (scored.cause ?? topFeatures(scored.explanation, 2)) : '',
       decision: decision.kind === 'act' ? decision.action : decision.kind,
       detail: decision.reason,
       dryRun: t.rules.dryRun,

@@ -542,6 +542,19 @@ describe('decide', () => {
     );
   });
 
+  it("names a deterministic layer's reason, not the model's signals, when that layer set the risk", () => {
+    const cause = "own-normal: callers' p95 0.210 s is 128 spreads above its own normal 0.00500 s";
+    const { decision } = decide(
+      mem({ highStreak: 2 }),
+      { ...scored(1), cause } as Assessment,
+      RULES,
+      T0,
+    );
+    expect(decision.reason).toBe(
+      `risk 1.00 ≥ 0.80 for 3/3 cycles; ${cause} → restart + scale up (attempt 1/3)`,
+    );
+  });
+
   it('skips rungs missing from the ladder', () => {
     const rules = {
       ...RULES,

@@ -217,8 +217,13 @@ export function decide(
       },
     };
   }
-  const { risk, explanation } = assessment as Extract<Assessment, { kind: 'scored' }>;
-  const top = explanation.length > 0 ? `; top ${topFeatures(explanation)}` : '';
+  const { risk, explanation, cause } = assessment as Extract<Assessment, { kind: 'scored' }>;
+  // A deterministic layer's reason explains a risk it set; the model's signals explain its own.
+  const top = cause
+    ? `; ${cause}`
+    : explanation.length > 0
+      ? `; top ${topFeatures(explanation)}`
+      : '';
   const streaks = advanceStreaks(state, risk, rules, now);
   const s: HealMemory = {
     ...state,

@@ -57,6 +57,11 @@ export type Assessment =
       features: Partial<Record<FeatureName, number>>;
       /** Optional features the backend imputed because they were missing. */
       imputed: FeatureName[];
+      /**
+       * Why, when a deterministic layer set the risk rather than the model: `slo: …` or
+       * `own-normal: …` with the values. Messages say it instead of the model's top signals.
+       */
+      cause?: string;
       /** When the features were read (ms); an old assessment is not acted on. */
       at?: number;
       workload?: WorkloadView;

@@ -96,6 +96,7 @@ export class Assessor {
           explanation: p.explanation ?? [],
           features: f?.kind === 'ok' ? f.features : {},
           imputed: p.imputed ?? [],
+          ...causeOf(p),
           at,
         });
       });
@@ -113,4 +114,12 @@ export class Assessor {
     }
     return out;
   }
+}
+
+/** The deterministic layer that set a prediction's risk, with its reason (none: the model). */
+export function causeOf(p: Prediction): { cause?: string } {
+  if (p.layer === 'slo' && p.layers?.slo.fired) return { cause: `slo: ${p.layers.slo.reason}` };
+  if (p.layer === 'own_normal' && p.layers?.own_normal?.fired)
+    return { cause: `own-normal: ${p.layers.own_normal.reason}` };
+  return {};
 }

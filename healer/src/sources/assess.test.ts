@@ -1,0 +1,53 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Prediction } from '@aiops/model/schema';
+import { causeOf } from './assess.js';
+
+const layers = (over: Partial<NonNullable<Prediction['layers']>> = {}) => ({
+  model: { risk: 0.2, reference_risk: 0.1, abstained: null },
+  slo: { fired: false, rule: null, reason: 'within the objective' },
+  own_normal: { fired: false, signal: null, reason: 'within its own normal' },
+  ...over,
+});
+const prediction = (layer: Prediction['layer'], l = layers()): Prediction =>
+  ({ risk: layer === 'model' ? 0.2 : 1, level: 'low', explanation: [], layer, layers: l }) as never;
+
+describe('causeOf: which layer set the risk, for the messages', () => {
+  it.each([
+    ['the model: no cause (its signals explain it)', prediction('model'), {}],
+    [
+      'the SLO layer: its rule and values',
+      prediction(
+        'slo',
+        layers({
+          slo: {
+            fired: true,
+            rule: 'availability_fast_burn',
+            reason: 'burn 16× over 1h and 5m',
+          },
+        }),
+      ),
+      { cause: 'slo: burn 16× over 1h and 5m' },
+    ],
+    [
+      "the own-normal layer: the signal against the deployment's normal",
+      prediction(
+        'own_normal',
+        layers({
+          own_normal: {
+            fired: true,
+            signal: 'http_caller_p95_latency_seconds',
+            reason: "callers' p95 0.210 s is 128 spreads above its own normal",
+          },
+        }),
+      ),
+      { cause: "own-normal: callers' p95 0.210 s is 128 spreads above its own normal" },
+    ],
+    [
+      'an answer from before the layers: no cause',
+      { ...prediction('model'), layer: undefined },
+      {},
+    ],
+  ])('%s', (_t, p, want) => {
+    expect(causeOf(p as Prediction)).toEqual(want);
+  });
+});

@@ -20,6 +20,15 @@ function promtoolCheck(text: string): Promise<{ code: number | null; output: str
   });
 }
 
+/**
+ * Lint findings on metric names that are not ours to choose: the simulator exposes Istio's
+ * source-side histogram under Istio's own name, which is in milliseconds
+ * (`istio_request_duration_milliseconds`), so promtool's base-unit rule objects to it.
+ */
+const THIRD_PARTY_NAMES = [
+  /^istio_request_duration_milliseconds use base unit "seconds" instead of "milliseconds"$/,
+];
+
 describe('exposition passes promtool', () => {
   it('with crash loop, OOM kills, node loss and a bad release active', async () => {
     const sim = await startSimulator({ clock: new ManualClock(), seed: 5 });
@@ -36,7 +45,14 @@ describe('exposition passes promtool', () => {
       sim.faults.inject({ namespace: 'prod', deployment: 'cart', kind: 'bad_release' });
       sim.tick(120_000);
       const text = await (await fetch(`${sim.url}/metrics`)).text();
-      expect(await promtoolCheck(text)).toEqual({ code: 0, output: '' });
+      const checked = await promtoolCheck(text);
+      // Only lint findings on names we copy from a third party may remain (exit code 3 is
+      // "lint problems"; a parse failure is 1 and leaves lines no rule allows).
+      const problems = checked.output
+        .split('\n')
+        .filter((l) => l !== '' && !THIRD_PARTY_NAMES.some((re) => re.test(l)));
+      expect(problems).toEqual([]);
+      expect([0, 3]).toContain(checked.code);
       expect(text).toContain('reason="OOMKilled"');
       expect(text).toContain('reason="CrashLoopBackOff"');
     } finally {

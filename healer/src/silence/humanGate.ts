@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { Reporter } from '../report/reporter.js';
 import type { ActionGate, GateContext, GateRequest, GateVerdict } from '../gate/types.js';
-import type { KillSwitch } from './killSwitch.js';
+import type { KillSwitch, KillSwitchState } from './killSwitch.js';
 import { pausedUntil, type Silences } from './silences.js';
 
 export interface HumanGateOptions {
@@ -84,8 +84,7 @@ export class HumanGate implements ActionGate {
   }
 
   async ready(): Promise<void> {
-    this.held.clear();
-    const read = await this.o.silences.sync();
+    const { silences: read, killSwitch: s, was } = await this.reread();
     const unknown = this.o.silences.unreadable();
     if (read.error)
       this.o.logger?.warn(
@@ -103,11 +102,7 @@ export class HumanGate implements ActionGate {
         detail: `${unknown}; deployments are still scored`,
         dedupKey: `silences-unreadable:${(this.o.now ?? Date.now)()}`,
       });
-    if (this.o.killSwitch) {
-      const was = this.paused;
-      const s = await this.o.killSwitch.refresh();
-      this.paused = s.paused;
-      this.o.onKillSwitch?.(s.paused);
+    if (s) {
       if (s.error)
         this.o.logger?.warn(
           { err: s.error, paused: s.paused },
@@ -138,14 +133,28 @@ export class HumanGate implements ActionGate {
    * debug, pages nobody (the leader does) and never rejects.
    */
   async observe(): Promise<void> {
+    const { silences } = await this.reread();
+    if (silences.error)
+      this.o.logger?.debug({ err: silences.error }, 'reading the silences failed');
+  }
+
+  /**
+   * Re-reads the silences and the kill switch (and tells the metric): what `ready()` reports on
+   * and `observe()` only shows. `was`: whether every action was paused before this read.
+   */
+  private async reread(): Promise<{
+    silences: { error?: string };
+    killSwitch?: KillSwitchState;
+    was: boolean;
+  }> {
     this.held.clear();
-    const read = await this.o.silences.sync();
-    if (read.error) this.o.logger?.debug({ err: read.error }, 'reading the silences failed');
-    if (this.o.killSwitch) {
-      const s = await this.o.killSwitch.refresh();
-      this.paused = s.paused;
-      this.o.onKillSwitch?.(s.paused);
-    }
+    const silences = await this.o.silences.sync();
+    const was = this.paused;
+    if (!this.o.killSwitch) return { silences, was };
+    const killSwitch = await this.o.killSwitch.refresh();
+    this.paused = killSwitch.paused;
+    this.o.onKillSwitch?.(killSwitch.paused);
+    return { silences, killSwitch, was };
   }
 
   /** The kill switch as last read. */

@@ -1,16 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  DEFAULT_ENTRY_RULE,
-  INITIAL_ALERT_STATE,
-  checkEntryRule,
-  stepAlert,
-  type AlertState,
-} from './entryRule.js';
+import { DEFAULT_ENTRY_RULE, alertSeries, checkEntryRule } from './entryRule.js';
 
-const run = (risks: (number | null)[], cycles = 1): boolean[] => {
-  let s: AlertState = INITIAL_ALERT_STATE;
-  return risks.map((r) => (s = stepAlert(s, r, DEFAULT_ENTRY_RULE, cycles)).atRisk);
-};
+const run = (risks: (number | null)[], cycles = 1): boolean[] =>
+  alertSeries(risks, DEFAULT_ENTRY_RULE, cycles);
 
 describe('the healer entry rule (high 0.8 for 3 cycles, low 0.5 for 3 cycles)', () => {
   it.each<[string, (number | null)[], boolean[]]>([

@@ -66,3 +66,13 @@ export function stepAlert(
   else if (atRisk && lowStreak >= rule.exitCycles) atRisk = false;
   return { atRisk, highStreak, lowStreak };
 }
+
+/** {@link stepAlert} over a series from the initial state: whether each observation is at risk. */
+export function alertSeries(
+  risks: readonly (number | null)[],
+  rule: EntryRule,
+  cycles = 1,
+): boolean[] {
+  let state = INITIAL_ALERT_STATE;
+  return risks.map((r) => (state = stepAlert(state, r, rule, cycles)).atRisk);
+}

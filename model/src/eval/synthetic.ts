@@ -29,12 +29,7 @@ import {
   type Variant,
 } from '../data/scenarios.js';
 import { STEP_SECONDS, type Run } from '../data/simulate.js';
-import {
-  DEFAULT_ENTRY_RULE,
-  INITIAL_ALERT_STATE,
-  stepAlert,
-  type EntryRule,
-} from '../alerting/entryRule.js';
+import { alertSeries, DEFAULT_ENTRY_RULE, type EntryRule } from '../alerting/entryRule.js';
 import { brier, ece, prAuc, rocAuc } from './metrics.js';
 import { median } from './events.js';
 import { FEATURE_NAMES } from '../schema.js';
@@ -120,8 +115,10 @@ export const RULE_THRESHOLDS: Record<Exclude<DetectorName, 'model'>, number> = {
 
 /** The entry rule over a boolean series (alert rows count as risk 1, the others as 0). */
 export function persistent(hits: readonly boolean[], rule: EntryRule): boolean[] {
-  let state = INITIAL_ALERT_STATE;
-  return hits.map((h) => (state = stepAlert(state, h ? 1 : 0, rule)).atRisk);
+  return alertSeries(
+    hits.map((h) => (h ? 1 : 0)),
+    rule,
+  );
 }
 
 function ownSigma(run: Run, row: FeatureInput): number {
@@ -247,8 +244,7 @@ function alertsOf(
   threshold?: number,
 ): boolean[] {
   if (d === 'model') {
-    let state = INITIAL_ALERT_STATE;
-    return r.entryRisk.map((x) => (state = stepAlert(state, x, rule)).atRisk);
+    return alertSeries(r.entryRisk, rule);
   }
   const t = threshold ?? RULE_THRESHOLDS[d];
   const hits = scoresOf(r, d).map((x) => x >= t);

@@ -3,9 +3,16 @@
  * rung; a rung whose gate is `approve` runs only once a human approved it and the re-check passes
  * (risk still ≥ high, still the release the request was made on). Requests, grants, rejections,
  * expiries and failed re-checks are written as Events and notified through the one reporting
- * funnel. Kept in memory on the leader: after a restart a still-wanted rung asks again.
+ * funnel. Kept in a {@link ListStore} (a ConfigMap, `approvalStore.ts`) as well as in memory: a
+ * new leader picks up the requests the last one made — same ids, so a Slack button or an
+ * annotation naming one still works, same expiry, and an approval given before the failover is
+ * acted on after its re-check. A standby shows the stored list. Without a store (or while it
+ * cannot be read) they live in the leader's memory only: after a restart a still-wanted rung asks
+ * again.
  */
 import type { Logger } from 'pino';
+import { describeError } from '../actions/kube.js';
+import type { ListStore } from '../humans/configMapList.js';
 import type { Reporter } from '../report/reporter.js';
 import { EVENT_REASONS, type EventSubject } from '../report/types.js';
 import type { NotifyMessage } from '../notify/types.js';
@@ -17,6 +24,7 @@ import {
   type Approval,
   type ApprovalAsk,
   type ApprovalChannel,
+  type StoredApproval,
 } from './types.js';
 
 /** `kubectl annotate deploy/X aiops.io/approve=<episode-id>`. */
@@ -34,6 +42,8 @@ export interface ApprovalsOptions extends GateConfig {
   keep?: number;
   /** Told whenever an approval changes (metrics, the SSE stream). */
   onChange?: (a: Approval) => void;
+  /** Where the approvals outlive the leader (written on every change, read on taking over). */
+  store?: ListStore<StoredApproval>;
 }
 
 export class Approvals {
@@ -41,8 +51,54 @@ export class Approvals {
   private readonly subjects = new Map<string, EventSubject>();
   /** The current approval of each deployment (`namespace/name`). */
   private readonly byKey = new Map<string, Approval>();
+  /** The store was read since this replica last led (or followed). */
+  private loaded = false;
+  /** Changed since the last successful write. */
+  private dirty = false;
+  /** The store's last problem was logged (once per outage). */
+  private storeFailing = false;
 
   constructor(private readonly o: ApprovalsOptions) {}
+
+  /**
+   * Before the leader's first acting cycle (and until it succeeds): takes over the stored
+   * approvals. A restored request keeps its id and expiry and counts as asked now, so it is
+   * withdrawn only if the rung is not asked for again.
+   */
+  async ready(): Promise<void> {
+    if (this.loaded || !this.o.store) return;
+    const stored = await this.read();
+    if (!stored) return;
+    const now = this.o.now();
+    for (const r of stored) {
+      // The store wins over what a standby saw, but not over changes not yet written.
+      if (this.dirty && this.byId.has(r.id)) continue;
+      const { subject, ...a } = r;
+      const open = a.state === 'pending' || a.state === 'approved';
+      this.byId.set(a.id, { ...a, lastAskedAt: open ? now : a.lastAskedAt });
+      if (subject) this.subjects.set(a.id, subject);
+      const key = `${a.namespace}/${a.name}`;
+      const held = this.byKey.get(key);
+      if (open && (!held || held.id === a.id)) this.byKey.set(key, this.byId.get(a.id)!);
+    }
+    this.loaded = true;
+    this.o.logger.info({ restored: stored.length }, 'approvals taken over from the store');
+  }
+
+  /** A standby's cycle: shows what the leader stored, and reads it again when it takes over. */
+  async observe(): Promise<void> {
+    this.loaded = false;
+    if (!this.o.store) return;
+    const stored = await this.read();
+    if (!stored) return;
+    this.byId.clear();
+    this.byKey.clear();
+    this.subjects.clear();
+    for (const { subject, ...a } of stored) {
+      this.byId.set(a.id, a);
+      if (subject) this.subjects.set(a.id, subject);
+    }
+  }
 
   /** Newest first. */
   list(): Approval[] {
@@ -59,6 +115,12 @@ export class Approvals {
 
   /** Whether this rung may run now; creates, expires and re-checks the approval as needed. */
   async admit(ask: ApprovalAsk): Promise<Admission> {
+    const admission = await this.admitting(ask);
+    await this.flush();
+    return admission;
+  }
+
+  private async admitting(ask: ApprovalAsk): Promise<Admission> {
     const mode = gateFor(ask.action, ask.namespace, ask.gates ?? this.o);
     if (mode === 'auto') return { go: true };
     if (mode === 'off')
@@ -137,6 +199,8 @@ export class Approvals {
       decidedAt: at,
       ...(note ? { note: note.slice(0, 500) } : {}),
     });
+    // Stored before it is announced: the next leader acts on it too.
+    await this.flush();
     const verb = approve ? 'approved' : 'rejected';
     await this.o.reporter.report({
       subject: this.subject(a),
@@ -164,6 +228,49 @@ export class Approvals {
       } else if (now >= Date.parse(a.expiresAt)) await this.expire(a, now);
     }
     this.trim();
+    await this.flush();
+  }
+
+  /** Writes the list when it changed; a failed write is logged and retried on the next change. */
+  private async flush(): Promise<void> {
+    if (!this.dirty || !this.o.store) return;
+    const records: StoredApproval[] = [...this.byId.values()].map((a) => {
+      const subject = this.subjects.get(a.id);
+      return subject ? { ...a, subject } : { ...a };
+    });
+    try {
+      await this.o.store.update(() => records);
+      this.dirty = false;
+      this.recovered();
+    } catch (err) {
+      this.failing(err);
+    }
+  }
+
+  private async read(): Promise<StoredApproval[] | undefined> {
+    try {
+      const stored = await this.o.store!.load();
+      this.recovered();
+      return stored;
+    } catch (err) {
+      this.failing(err);
+      return undefined;
+    }
+  }
+
+  private failing(err: unknown): void {
+    if (this.storeFailing) return;
+    this.storeFailing = true;
+    this.o.logger.warn(
+      { store: this.o.store?.describe(), err: describeError(err) },
+      'approvals store unavailable: approvals held in memory only until it is back',
+    );
+  }
+
+  private recovered(): void {
+    if (!this.storeFailing) return;
+    this.storeFailing = false;
+    this.o.logger.info({ store: this.o.store?.describe() }, 'approvals store available again');
   }
 
   private create(id: string, ask: ApprovalAsk, now: number): Approval {
@@ -186,6 +293,7 @@ export class Approvals {
       state: 'pending',
     };
     this.byId.set(id, a);
+    this.dirty = true;
     this.o.onChange?.(a);
     return a;
   }
@@ -246,6 +354,7 @@ export class Approvals {
 
   private set(a: Approval, patch: Partial<Approval>): void {
     Object.assign(a, patch);
+    this.dirty = true;
     this.o.onChange?.(a);
   }
 
@@ -255,6 +364,7 @@ export class Approvals {
       if (this.byId.size <= keep) break;
       if (a.state !== 'pending' && a.state !== 'approved') {
         this.byId.delete(id);
+        this.dirty = true;
         if (this.byKey.get(`${a.namespace}/${a.name}`) === a)
           this.byKey.delete(`${a.namespace}/${a.name}`);
         this.subjects.delete(id);

@@ -5,6 +5,7 @@
  */
 import type { Contribution } from '@aiops/model';
 import type { HealAction } from '../api/types.js';
+import type { EventSubject } from '../report/types.js';
 import type { GateConfig } from './gates.js';
 
 export type ApprovalState =
@@ -55,6 +56,11 @@ export interface Approval {
   decidedAt?: string;
   /** Why it ended as it did (re-check failure, rejection note). */
   note?: string;
+}
+
+/** An approval as stored (`approvalStore.ts`), with the target its Events name. */
+export interface StoredApproval extends Approval {
+  subject?: EventSubject;
 }
 
 /** A rung asking to run, as the loop sees it this cycle. */

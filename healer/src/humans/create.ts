@@ -5,6 +5,7 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
+import { ConfigMapApprovalStore } from '../approval/approvalStore.js';
 import { Approvals } from '../approval/approvals.js';
 import type { HealerConfig } from '../config.js';
 import type { ActionGate } from '../gate/types.js';
@@ -53,6 +54,10 @@ export function createHumans(o: HumansOptions): Humans {
     logger: o.logger,
     now: o.now,
     links: linksOf(config.links),
+    store: new ConfigMapApprovalStore(o.core, {
+      namespace: config.leader.namespace,
+      name: config.control.approvalsConfigMap,
+    }),
   });
   const killGauge = new Gauge({
     name: 'aiops_healer_kill_switch',

@@ -44,6 +44,8 @@ export const HUMANS_CONFIG = {
       pausedKey: z.string().min(1).default('paused'),
       /** The ConfigMap the silences are kept in (in `leader.namespace`; the healer creates it). */
       silencesConfigMap: z.string().min(1).default('aiops-healer-silences'),
+      /** The ConfigMap the approvals are kept in, so a new leader takes them over (likewise). */
+      approvalsConfigMap: z.string().min(1).default('aiops-healer-approvals'),
       /** Longest silence accepted. */
       maxSilenceMs: durationMs.min(1).default(7 * 86_400_000),
     })

@@ -196,8 +196,12 @@ export class Healer {
         await this.deps.notifier?.flush?.().catch(() => undefined);
         // The budget ledger is loaded before the first acting cycle (fail closed until it is).
         await this.deps.gate.ready?.();
+        await this.deps.approvals?.ready();
         await this.deps.approvals?.sweep();
-      } else await this.deps.gate.observe?.();
+      } else {
+        await this.deps.gate.observe?.();
+        await this.deps.approvals?.observe();
+      }
       const scope: WatchScope = {
         namespaces: opts.namespaces ?? config.namespaces,
         labelSelector: opts.labelSelector ?? config.labelSelector,

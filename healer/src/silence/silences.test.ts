@@ -1,39 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
+import { MemoryList } from '../humans/memoryList.js';
 import { parseSilences } from './configMapStore.js';
 import { SilenceError, Silences, type Silence, type SilenceStore } from './silences.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
 /** A store at the I/O edge: what was saved, and failures on demand. */
-function memoryStore(): SilenceStore & {
-  saved: Silence[];
-  failLoads: number;
-  failSaves: number;
-} {
-  const st = {
-    saved: [] as Silence[],
-    failLoads: 0,
-    failSaves: 0,
-    describe: () => 'ConfigMap default/aiops-healer-silences key silences.json',
-    async load() {
-      if (st.failLoads > 0) {
-        st.failLoads -= 1;
-        throw new Error('HTTP 503: etcd timeout');
-      }
-      return st.saved.map((s) => ({ ...s }));
-    },
-    async update(change: (current: Silence[]) => Silence[]) {
-      const next = change(st.saved.map((s) => ({ ...s })));
-      if (st.failSaves > 0) {
-        st.failSaves -= 1;
-        throw new Error('HTTP 503: etcd timeout');
-      }
-      st.saved = next.map((s) => ({ ...s }));
-      return next;
-    },
-  };
-  return st;
-}
+const memoryStore = () =>
+  new MemoryList<Silence>('ConfigMap default/aiops-healer-silences key silences.json');
 
 const input = { namespace: 'shop', name: 'web', reason: 'migration', durationMs: 3_600_000 };
 const make = (store?: SilenceStore): Silences =>

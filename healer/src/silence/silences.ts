@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describeError } from '../actions/kube.js';
+import type { ListStore } from '../humans/configMapList.js';
 import { LastGood } from './lastGood.js';
 import type { SelectorError } from './selector.js';
 import { matchesSelector, parseSelector, type Requirement } from './selector.js';
@@ -43,16 +44,7 @@ export interface SilenceInput extends SilenceMatcher {
 }
 
 /** Where silences outlive the process (`configMapStore.ts`). */
-export interface SilenceStore {
-  load(): Promise<Silence[]>;
-  /**
-   * Applies `change` to the stored list as it is now (read, change, write; again on a
-   * conflict) and returns what was stored: a writer that has not read yet loses nothing.
-   */
-  update(change: (current: Silence[]) => Silence[]): Promise<Silence[]>;
-  /** Where, for messages. */
-  describe(): string;
-}
+export type SilenceStore = ListStore<Silence>;
 
 /** At most this many silences are kept (a ConfigMap holds 1 MiB). */
 export const MAX_SILENCES = 500;

@@ -193,6 +193,32 @@ describe('approval gates', () => {
     expect(await reasons()).toContain('AutoHealRollback');
   });
 
+  it('a new leader takes over a pending approval: the old id still approves, and it acts once', async () => {
+    h = await startHumans({ workloads: [WEB], config: CONFIG });
+    const good = await image();
+    h.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'bad_release' });
+    const a = await pendingApproval();
+    // A standby shows the leader's request (read from the ConfigMap, not its own memory).
+    const next = await startHumans({ workloads: [WEB], sim: h.sim, config: CONFIG });
+    try {
+      await next.healer.runCycle({ observeOnly: true });
+      const shown = (await next.call('GET', '/api/approvals')).json as Approval[];
+      expect(shown.map((x) => [x.id, x.state])).toEqual([[a.id, 'pending']]);
+      // The leader is gone; the standby leads. The annotation naming the old request approves.
+      await next.cycle();
+      await next.annotate(NS, 'web', { 'aiops.io/approve': a.id });
+      await next.cycle();
+      expect(await reasons()).toEqual([
+        'AutoHealApprovalRequested',
+        'AutoHealApprovalGranted',
+        'AutoHealRollback',
+      ]);
+      expect(await image()).toBe(good);
+    } finally {
+      await next.stop();
+    }
+  });
+
   it('outside production the rollback is automatic (default gates)', async () => {
     const shop = { ...defaultWorkload('shop', 'web'), autoheal: true, replicas: 2, baseRps: 20 };
     h = await startHumans({ workloads: [shop], config: CONFIG });

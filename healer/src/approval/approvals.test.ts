@@ -186,20 +186,25 @@ describe('Approvals kept across a change of leader', () => {
     expect(standby.approvals.get(asked.id)?.state).toBe('rejected');
   });
 
-  it('an unreadable or unwritable store leaves approvals in memory and is retried', async () => {
+  it('an unreadable or unwritable store leaves approvals in memory, is retried, and loses nothing', async () => {
     const store = new MemoryList<StoredApproval>();
+    // The last leader's request for another deployment.
+    const earlier = (await setup(store).approvals.admit({ ...ask, name: 'api' })).approval!;
     store.failLoads = 1;
     store.failSaves = 1;
     const { approvals } = setup(store);
     await approvals.ready();
     const asked = (await approvals.admit(ask)).approval!;
     expect(asked.state).toBe('pending');
-    expect(store.saved).toEqual([]);
-    // The next change is written, with everything the memory holds; the next ready() reads.
+    expect(store.saved.map((r) => r.id)).toEqual([earlier.id]);
+    // The next change is written beside what the store held (it was never read); then read.
     await approvals.decide(asked.id, true, 'alice', 'api');
-    expect(store.saved.map((r) => r.state)).toEqual(['approved']);
+    expect(store.saved.map((r) => [r.id, r.state])).toEqual([
+      [earlier.id, 'pending'],
+      [asked.id, 'approved'],
+    ]);
     await approvals.ready();
-    expect(approvals.list()).toHaveLength(1);
+    expect(approvals.get(earlier.id)?.state).toBe('pending');
   });
 });
 

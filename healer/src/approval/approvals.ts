@@ -239,7 +239,10 @@ export class Approvals {
       return subject ? { ...a, subject } : { ...a };
     });
     try {
-      await this.o.store.update(() => records);
+      // Not read since taking over (the store was down): keep what it holds beside ours.
+      await this.o.store.update((current) =>
+        this.loaded ? records : [...current.filter((r) => !this.byId.has(r.id)), ...records],
+      );
       this.dirty = false;
       this.recovered();
     } catch (err) {

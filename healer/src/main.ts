@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     ...(elector ? { term: () => elector.term() } : {}),
     instance: config.leader.identity,
     onDependency: (name, ok, detail) => readiness.report(name, ok, detail),
+    keepEvidence: true,
   });
 
   const history =

@@ -72,6 +72,8 @@ export interface HarnessOptions {
   isLeader?: () => boolean;
   /** Notifies through this instead of the webhook receiver (the Slack app stand-in). */
   notifier?: HealerNotifier;
+  /** Keep autonomy's evidence in its ConfigMap, as the service does. */
+  keepEvidence?: boolean;
 }
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
@@ -124,6 +126,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     notifier: opts.notifier ?? notifier,
     source: (opts.wrapSource ?? ((s) => s))(new SimulatorFeatureSource({ url: sim.url, now }), sim),
     ...(opts.isLeader ? { isLeader: opts.isLeader } : {}),
+    ...(opts.keepEvidence ? { keepEvidence: true } : {}),
   });
   const harness: Harness = {
     sim,

@@ -46,6 +46,8 @@ export const HUMANS_CONFIG = {
       silencesConfigMap: z.string().min(1).default('aiops-healer-silences'),
       /** The ConfigMap the approvals are kept in, so a new leader takes them over (likewise). */
       approvalsConfigMap: z.string().min(1).default('aiops-healer-approvals'),
+      /** The ConfigMap the dry-run evidence of autonomy is kept in (likewise). */
+      evidenceConfigMap: z.string().min(1).default('aiops-healer-evidence'),
       /** Longest silence accepted. */
       maxSilenceMs: durationMs.min(1).default(7 * 86_400_000),
     })

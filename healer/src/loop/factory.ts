@@ -3,6 +3,7 @@
  * cli.ts (one cycle for CI), the benchmark and the tests, so all of them heal the same way. The
  * clock, the notifier and the feature source can be injected (tests drive a virtual clock).
  */
+import { ConfigMapEvidenceStore } from '../autonomy/evidenceStore.js';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { WorkloadActions } from '../actions/workload.js';
@@ -78,6 +79,11 @@ export interface FactoryOptions {
   onDependency?: HealerDeps['onDependency'];
   /** `reportingInstance` of the Events (the pod name). */
   instance?: string;
+  /**
+   * Keep the dry-run evidence autonomy is earned from in its ConfigMap (the service). A one-shot
+   * `healer check` does not: it writes nothing it was not asked to.
+   */
+  keepEvidence?: boolean;
 }
 
 export function createHealer(o: FactoryOptions): HealerParts {
@@ -235,6 +241,14 @@ export function createHealer(o: FactoryOptions): HealerParts {
     ...(o.isLeader ? { isLeader: o.isLeader } : {}),
     ...(o.term ? { term: o.term } : {}),
     ...(o.onDependency ? { onDependency: o.onDependency } : {}),
+    ...(o.keepEvidence
+      ? {
+          evidence: new ConfigMapEvidenceStore(kube.core, {
+            namespace: config.leader.namespace,
+            name: config.control.evidenceConfigMap,
+          }),
+        }
+      : {}),
   });
   return {
     healer,

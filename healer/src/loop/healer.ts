@@ -59,13 +59,15 @@ import {
   type AutonomyRow,
 } from '../autonomy/evaluate.js';
 import type { GateTable } from '../humans/schema.js';
+import type { ListStore } from '../humans/configMapList.js';
+import { EvidenceKeeper } from '../autonomy/evidence.js';
 import { applyPolicy, policyFor, policyGates } from '../policy/healPolicy.js';
 import type { PolicyBook } from '../policy/policySource.js';
 import { changeAware } from '../policy/changeAware.js';
 import { HealMemoryStore } from './memory.js';
 import { ReleaseTracker } from './releases.js';
 import { Actor } from './act.js';
-import { ShadowLedger, type ShadowEntry } from './shadow.js';
+import { ShadowLedger, type ShadowEntry, type StoredShadowEntry } from './shadow.js';
 import { newTurn, subjectKind, turnStatus, turnView, type Target, type Turn } from './turn.js';
 import type { CycleOptions, CycleReport, CycleRow } from './types.js';
 
@@ -106,6 +108,8 @@ export interface HealerDeps {
   approvals?: Approvals;
   /** The HealPolicies of the watched namespaces (`src/policy/healPolicy.ts`). */
   policies?: PolicyBook;
+  /** Where the shadow ledger (autonomy's evidence) outlives the leader; none: memory only. */
+  evidence?: ListStore<StoredShadowEntry>;
 }
 
 export class Healer {
@@ -124,6 +128,7 @@ export class Healer {
   /** The running cycle is a follower's: read and publish only. */
   private observing = false;
   readonly shadow = new ShadowLedger();
+  private readonly evidence: EvidenceKeeper | undefined;
   private readonly releases = new ReleaseTracker();
   private readonly actor: Actor;
 
@@ -132,6 +137,7 @@ export class Healer {
     this.memory = new HealMemoryStore({ ...deps, beforeWrite: () => this.guard() });
     this.fleetEpisode = new FleetEpisode(deps.config.exitCycles, deps.config.fleet.eventsPerCycle);
     this.dependencies = new DependencyWarnings(deps.reporter, deps.logger, deps.now);
+    this.evidence = deps.evidence && new EvidenceKeeper(this.shadow, deps.evidence, deps.logger);
     this.actor = new Actor({
       ...deps,
       shadow: this.shadow,
@@ -198,9 +204,11 @@ export class Healer {
         await this.deps.gate.ready?.();
         await this.deps.approvals?.ready();
         await this.deps.approvals?.sweep();
+        await this.evidence?.ready();
       } else {
         await this.deps.gate.observe?.();
         await this.deps.approvals?.observe();
+        this.evidence?.observe();
       }
       const scope: WatchScope = {
         namespaces: opts.namespaces ?? config.namespaces,
@@ -289,6 +297,7 @@ export class Healer {
           }
         }
         if (!this.observing) await this.restoreOrphanHpas(scope, turns);
+        if (!this.observing && (this.deps.isLeader?.() ?? true)) await this.evidence?.flush();
       } catch (err) {
         if (!isLostLeadership(err)) throw err;
         lost = true;

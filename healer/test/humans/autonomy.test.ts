@@ -55,4 +55,44 @@ describe('autonomy earned from shadow evidence', () => {
     });
     expect(await h.reasons(NS, 'web')).toEqual(['AutoHealRestart']);
   });
+
+  it('the evidence outlives the leader: a new leader keeps the level it was earned at', async () => {
+    h = await startHumans({ workloads: [WEB, CANARY], config: CONFIG, keepEvidence: true });
+    await h.annotate(NS, 'canary', { 'aiops.io/dry-run': 'true' });
+    h.sim.faults.inject({ namespace: NS, deployment: 'canary', kind: 'crash_loop' });
+    type Row = { namespace: string; action: string; level: string };
+    const levelOn = async (x: HumansHarness) =>
+      ((await x.call('GET', '/api/autonomy')).json as Row[]).find(
+        (r) => r.namespace === NS && r.action === 'restart_scale',
+      )?.level;
+    await h.cyclesUntil(async () => (await levelOn(h!)) === 'auto', 12, {
+      namespace: NS,
+      name: 'canary',
+    });
+    const stored = await h.kube.core.readNamespacedConfigMap({
+      name: 'aiops-healer-evidence',
+      namespace: 'default',
+    });
+    expect(JSON.parse(stored.data?.['shadow.json'] ?? '[]').length).toBeGreaterThan(0);
+    // The leader is gone; the next one takes the evidence over before it acts.
+    const next = await startHumans({
+      workloads: [WEB, CANARY],
+      sim: h.sim,
+      config: CONFIG,
+      keepEvidence: true,
+    });
+    try {
+      await next.healer.runCycle({ observeOnly: true });
+      h.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+      await next.cyclesUntil(
+        async () => (await next.reasons(NS, 'web')).includes('AutoHealRestart'),
+        6,
+        { namespace: NS, name: 'web' },
+      );
+      expect(await next.reasons(NS, 'web')).toEqual(['AutoHealRestart']);
+      expect(await levelOn(next)).toBe('auto');
+    } finally {
+      await next.stop();
+    }
+  });
 });

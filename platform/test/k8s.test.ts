@@ -422,6 +422,34 @@ describe('healer ConfigMap', () => {
   });
 });
 
+describe("the Role names the healer's own ConfigMaps", () => {
+  type Rule = { resources: string[]; resourceNames?: string[]; verbs: string[] };
+  const namedFor = (verb: string): string[] =>
+    (find(render('k8s/overlays/dev'), 'Role', 'aiops-healer') as unknown as { rules: Rule[] }).rules
+      .filter((r) => r.resources.includes('configmaps') && r.verbs.includes(verb))
+      .flatMap((r) => r.resourceNames ?? []);
+
+  it('get on the kill switch and every store, update on every store, by the names the config defaults to', async () => {
+    const { configFromSources } = await healerModule<{
+      configFromSources: (env: Record<string, string>) => { control: Record<string, unknown> };
+    }>('config.ts');
+    const { control } = configFromSources({});
+    // Every `control.*ConfigMap` key: a ConfigMap the healer reads (and, but the kill switch, writes).
+    const stores = Object.entries(control)
+      .filter(([k]) => /ConfigMap$/.test(k))
+      .map(([, v]) => String(v));
+    expect(stores).toEqual(
+      expect.arrayContaining([
+        'aiops-healer-silences',
+        'aiops-healer-approvals',
+        'aiops-healer-evidence',
+      ]),
+    );
+    expect(namedFor('get').sort()).toEqual([String(control.configMap), ...stores].sort());
+    expect(namedFor('update').sort()).toEqual([...stores].sort());
+  });
+});
+
 describe('healer RBAC equals what the healer calls', () => {
   type Rules = { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
   const granted = (objects: KubeObject[], name: string): string[] =>

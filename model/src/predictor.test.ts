@@ -93,7 +93,7 @@ function randomRow(rng: Rng): FeatureInput {
 describe('Predictor on the committed artifact', () => {
   it('scores the original healthy example low and the crash loop high', () => {
     const [h, c] = predictor.predict([ORIGINAL_HEALTHY_EXAMPLE, CRASH_LOOP_EXAMPLE]);
-    // Low, and well below the decision threshold (0.40 with risk-mlp-fe3c92fcbc86).
+    // Low, and well below the decision threshold (0.40 with risk-mlp-194027ccd84d).
     expect(h!.risk).toBeLessThan(Math.min(LEVEL_CUTS.elevated, predictor.threshold / 2));
     expect(h!.level).toBe('low');
     expect(c!.risk).toBeGreaterThan(0.9);

@@ -125,6 +125,23 @@ describe('training data generator', () => {
     expect(kills).toBeGreaterThan(5);
   });
 
+  it('a pod in CrashLoopBackOff is a breach, also while its siblings serve every request (the export labels it so)', () => {
+    const runs = generateRuns({ seed: 2, variant: 'train', runsPerScenario: 6 });
+    let servedWell = 0;
+    for (const r of runs.filter((x) => x.scenario === 'crash_loop')) {
+      const onset = r.faultMinute as number;
+      for (const s of r.samples) {
+        // From the first crash on, the crashing pods wait out their back-off until the run ends.
+        if (s.minute < onset + 0.5) continue;
+        expect(s.breach).toBe(true);
+        if (s.row.ready_replica_ratio >= r.slo.minReadyRatio && s.row.http_5xx_error_rate === 0)
+          servedWell++;
+      }
+    }
+    // Rows no other part of the SLO would call a breach.
+    expect(servedWell).toBeGreaterThan(20);
+  });
+
   it('augments: rows without any baseline, and rows pushed past an absolute SLO limit labelled 1', () => {
     const runs = generateRuns({
       seed: 4,

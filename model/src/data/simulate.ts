@@ -279,6 +279,8 @@ export function simulateRun(
     rpsTrue: number;
     /** A pod was OOM-killed in this step. */
     oomKilled: boolean;
+    /** A pod is waiting in CrashLoopBackOff in this step. */
+    crashLooping: boolean;
     ready: number;
     cpuTrue: number;
     breach: boolean;
@@ -296,6 +298,7 @@ export function simulateRun(
     const f = faultMinute ?? Infinity;
     let restarts = 0;
     let oomKilled = false;
+    let crashLooping = false;
     let lostFraction = 0;
     const prior = priorEpisodes.some(([a, b]) => t >= a && t < b) ? 1 : 0;
 
@@ -367,6 +370,9 @@ export function simulateRun(
           p.nextCrashAt += rng.uniform(3, 15) + p.backoffSeconds;
           p.backoffSeconds = Math.min(p.backoffSeconds * 2, 300);
         }
+        // Crashed at least once and waiting out its back-off: kube-state-metrics reports the
+        // container waiting in CrashLoopBackOff, an incident the export labels as such.
+        if (p.backoffSeconds > 10) crashLooping = true;
         // A crash-looping container spends most of its time in back-off, not running: cAdvisor
         // then reports no working set, so a deployment whose pods all crash reads ~0 memory.
         p.memRatio = rng.chance(0.75) ? 0 : p.baseMem * rng.uniform(0.05, 0.5);
@@ -543,6 +549,7 @@ export function simulateRun(
       errTrue,
       rpsTrue: rps,
       oomKilled,
+      crashLooping,
       ready: readyRatio,
       cpuTrue: wCpu / nw,
       breach: false,
@@ -598,6 +605,9 @@ export function simulateRun(
       // An OOM kill is an incident whatever the traffic, as the export labels a restart after an
       // OOMKilled termination: the leak's breach does not wait for enough requests to fail.
       r.oomKilled ||
+      // So is a pod in CrashLoopBackOff (the export's kube-state-metrics label): a crashing pod
+      // is an incident even while its siblings still serve every request.
+      r.crashLooping ||
       saturated;
   });
 

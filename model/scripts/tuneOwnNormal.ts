@@ -48,6 +48,23 @@ for (const ratioOf of ['median', 'p90'] as const)
         memoryExhaustionMinutes: DEFAULT_OWN_NORMAL.memoryExhaustionMinutes,
         minMemoryGrowthPerMin: DEFAULT_OWN_NORMAL.minMemoryGrowthPerMin,
       };
+// The lower spread (robust to incidents in the trailing hour, see OwnNormalRule.spread), added
+// after a first look at why the entry service's latency never fired on 2023-01-30 (its upper
+// spread in the injection hours was 1.3–2.5 s). Its noise is smaller, so its z and factors are
+// larger.
+for (const z of [8, 12])
+  for (const ratio of [4, 5, 6])
+    RULES[`low${z}-x${ratio}`] = {
+      z,
+      ratio,
+      ratioOf: 'median',
+      spread: 'lower',
+      minLatencyRiseSeconds: 0.05,
+      minErrorRise: 0.02,
+      cpuSaturationPct,
+      memoryExhaustionMinutes: DEFAULT_OWN_NORMAL.memoryExhaustionMinutes,
+      minMemoryGrowthPerMin: DEFAULT_OWN_NORMAL.minMemoryGrowthPerMin,
+    };
 
 const days = await discoverDays(values.nezha ?? process.env.NEZHA_DIR ?? DEFAULT_NEZHA_DIR);
 const p = await Predictor.load({ engine: 'cpu', ...(values.dir ? { dir: values.dir } : {}) });

@@ -100,6 +100,41 @@ describe('own-normal layer', () => {
     if (fired) expect(v.reason).toMatch(/its normal (p90 2\.59|median 0\.800) s/);
   });
 
+  // A trailing hour with incidents in it (a fault every 8 minutes on the Nezha testbed): the
+  // upper spread is inflated to 1.5 s while the lower half still shows 50 ms of normal noise.
+  const CONTAMINATED: Stats = { ...stats(0.8, 1.5), down: 0.05 };
+  it.each<[string, number, Stats, Partial<OwnNormalRule>, boolean]>([
+    ['3 s in upper spreads: 1.5, under 8', 3, CONTAMINATED, { z: 8, ratio: 3 }, false],
+    ['3 s in lower spreads: 44, fires', 3, CONTAMINATED, { z: 8, ratio: 3, spread: 'lower' }, true],
+    [
+      'lower spreads still need the ratio',
+      2,
+      CONTAMINATED,
+      { z: 8, ratio: 3, spread: 'lower' },
+      false,
+    ],
+    [
+      'just past 8 lower spreads, ×1',
+      1.21,
+      CONTAMINATED,
+      { z: 8, ratio: 1, spread: 'lower' },
+      true,
+    ],
+    ['just under 8 lower spreads', 1.19, CONTAMINATED, { z: 8, ratio: 1, spread: 'lower' }, false],
+    [
+      'no lower spread (NaN): silent',
+      3,
+      { ...CONTAMINATED, down: NaN },
+      { z: 8, ratio: 3, spread: 'lower' },
+      false,
+    ],
+    ['NaN latency: silent', NaN, CONTAMINATED, { z: 8, ratio: 3, spread: 'lower' }, false],
+  ])('spread: %s', (_name, p95, lat, over, fired) => {
+    const v = evaluateOwnNormal(p95, lat, 0, ERR, { ...RULE, ratioOf: 'median', ...over });
+    expect(v.fired).toBe(fired);
+    expect(v.signal).toBe(fired ? 'http_p95_latency_seconds' : null);
+  });
+
   const CPU_QUIET = stats(20, 5); // normally 20 %, p90 about 26 % of its limit
   it.each<[string, number, Stats, number, boolean, RegExp]>([
     ['pinned at its limit, normally quiet', 95, CPU_QUIET, 80, true, /CPU 95\.0 % of its limit/],

@@ -39,6 +39,14 @@ export interface OwnNormalRule {
    * CPU saturation always uses the upper normal.
    */
   ratioOf: 'median' | 'p90';
+  /**
+   * Which spread the latency and error z are taken in: `upper` ((p90 − p50)/1.28, how far the
+   * signal normally strays up) or `lower` ((p50 − p10)/1.28). Incidents only push the upper
+   * quantiles: a trailing hour with a few incidents in it inflates the upper spread until no
+   * further incident is `z` spreads away, while the lower one still measures the normal noise.
+   * Optional: `upper` when absent.
+   */
+  spread?: 'upper' | 'lower';
   /** And at least this far above it, seconds (latency). */
   minLatencyRiseSeconds: number;
   /** And at least this far above it (5xx ratio). */
@@ -104,6 +112,10 @@ const normalOf = (s: Stats): number => (s.week === s.week ? Math.max(s.median, s
 const upperOf = (s: Stats, ref: number): number =>
   s.up === s.up ? Math.max(ref, s.median + Q90_SIGMA * s.up) : ref;
 
+/** The spread a rise is measured in (see `OwnNormalRule.spread`). */
+const spreadOf = (s: Stats, rule: OwnNormalRule): number =>
+  rule.spread === 'lower' ? s.down : s.up;
+
 const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
 
 /**
@@ -112,7 +124,7 @@ const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrec
  * reason, or undefined when it holds.
  */
 function latencyRise(p95: number, lat: Stats, rule: OwnNormalRule): string | undefined {
-  const z = zOf(p95, lat, lat.up, true);
+  const z = zOf(p95, lat, spreadOf(lat, rule), true);
   // The larger of the trailing and last week's normals: the rise must exceed both.
   const ref = normalOf(lat);
   const upper = rule.ratioOf === 'p90' ? upperOf(lat, ref) : ref;
@@ -192,7 +204,7 @@ export function evaluateOwnNormal(
     }
   }
   if (hasErr) {
-    const z = zOf(err, errs, errs.up, true);
+    const z = zOf(err, errs, spreadOf(errs, rule), true);
     const ref = normalOf(errs);
     if (z >= rule.z && err - ref >= rule.minErrorRise) {
       return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { median, scoreEvents } from './events.js';
+import { chanceDetections, median, scoreEvents } from './events.js';
 
 const faults = [
   { t: 1000, deployment: 'a', type: 'cpu' },
@@ -47,5 +47,32 @@ describe('event-level scoring', () => {
   it('median of nothing is null', () => {
     expect(median([])).toBeNull();
     expect(median([3, 1, 2])).toBe(2);
+  });
+
+  it.each<[string, number, number, number, number]>([
+    // 5 one-minute rows in [t, t + 240 s]
+    ['no false alarms: nothing by chance', 10, 0, 240, 0],
+    ['alarming every minute: every fault', 10, 60, 240, 10],
+    ['more than every minute is capped', 10, 90, 240, 10],
+    ['half the minutes: 1 − 0.5⁵ of them', 32, 30, 240, 31],
+    ['1 minute per hour over 5 minutes', 60, 1, 240, 60 * (1 - (59 / 60) ** 5)],
+    ['a zero window is one row', 10, 30, 0, 5],
+    ['no false-alarm rate (no fault-free hours)', 10, NaN, 240, NaN],
+    ['no faults', 0, 30, 240, 0],
+  ])('chance detections: %s', (_name, faults, fa, window, expected) => {
+    const got = chanceDetections(faults, fa, window);
+    if (Number.isNaN(expected)) expect(got).toBeNaN();
+    else expect(got).toBeCloseTo(expected, 9);
+  });
+
+  it('reports the chance detections at its own false-alarm rate', () => {
+    const s = scoreEvents({
+      faults,
+      alerts: [{ t: 5000 }, { t: 5070 }],
+      faultFree: { from: 4980, to: 4980 + 3600 },
+      windowSeconds: 240,
+      perDeployment: false,
+    });
+    expect(s.chanceDetected).toBeCloseTo(3 * (1 - (58 / 60) ** 5), 9);
   });
 });

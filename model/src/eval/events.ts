@@ -29,6 +29,11 @@ export interface EventScore {
   falseAlarmMinutes: number;
   faultFreeHours: number;
   falseAlarmMinutesPerHour: number;
+  /**
+   * Faults an alarm would detect by chance at this false-alarm rate (see `chanceDetections`): a
+   * detection count near it says little about the detector.
+   */
+  chanceDetected: number;
   /** Per fault: whether detected, and the lag. */
   perFault: {
     t: number;
@@ -44,6 +49,24 @@ export function median(xs: readonly number[]): number | null {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/**
+ * How many of `faults` an alarm blind to them would detect: one that covers the same share of
+ * minutes as the detector does in the fault-free hours (`faMinutesPerHour` / 60), each minute
+ * independently, against a window of `windowSeconds` (+240 s spans 5 one-minute rows). A rule
+ * alerting 52 minutes per hour "detects" nearly every fault this way; at 1 minute per hour, 8 %.
+ * NaN without a false-alarm rate.
+ */
+export function chanceDetections(
+  faults: number,
+  faMinutesPerHour: number,
+  windowSeconds: number,
+): number {
+  if (!(faMinutesPerHour >= 0) || !(windowSeconds >= 0)) return NaN;
+  const p = Math.min(1, faMinutesPerHour / 60);
+  const minutes = Math.floor(windowSeconds / 60) + 1;
+  return faults * (1 - (1 - p) ** minutes);
 }
 
 export function scoreEvents(opts: {
@@ -117,6 +140,11 @@ export function scoreEvents(opts: {
     falseAlarmMinutes: minutes.size,
     faultFreeHours: hours,
     falseAlarmMinutesPerHour: hours > 0 ? minutes.size / hours : NaN,
+    chanceDetected: chanceDetections(
+      opts.faults.length,
+      hours > 0 ? minutes.size / hours : NaN,
+      opts.windowSeconds,
+    ),
     perFault,
   };
 }

@@ -37,6 +37,12 @@ describe('real-data evaluation of one day', () => {
     // The model layer raises nothing in the fault-free hour and a half.
     expect(d.detectors.modelLayerOnly.score.falseAlarmMinutes).toBe(0);
     expect(m.falseAlarmMinutes).toBeLessThanOrEqual(5); // the SLO layer's 5-minute tail at most
+    // Every false-alarm minute is listed with its episode: deployment, layer, signal.
+    expect(d.falseAlarmEpisodes.length > 0).toBe(m.falseAlarmMinutes > 0);
+    for (const e of d.falseAlarmEpisodes) {
+      expect(e.end * 1000).toBeGreaterThanOrEqual(Date.parse(d.faultFree.from) - 1000);
+      expect(['model', 'slo', 'own_normal']).toContain(e.layer);
+    }
     expect(d.detectors.entry3Sigma.score.faults).toBe(2);
     expect(d.detectors.sloDistance.score.faults).toBe(2);
     expect(typeof d.verdict.beatsEntry3Sigma).toBe('boolean');

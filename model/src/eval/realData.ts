@@ -18,7 +18,7 @@ import type { Predictor } from '../predictor.js';
 import { FEATURES } from '../schema.js';
 import { readNezhaDay, type NezhaDay } from '../nezha/convert.js';
 import { formatReplayCsv, parseReplayCsv } from '../replay/csv.js';
-import { replay, DEFAULT_CYCLE_SECONDS } from '../replay/replay.js';
+import { replay, DEFAULT_CYCLE_SECONDS, type Episode } from '../replay/replay.js';
 import { DEFAULT_ENTRY_RULE, type EntryRule } from '../alerting/entryRule.js';
 import { scoreEvents, type AlertRow, type EventScore } from './events.js';
 import {
@@ -53,6 +53,12 @@ export interface DayResult {
   notes: string[];
   replayMs: number;
   inconclusiveRows: number;
+  /**
+   * The model's alert episodes that reach into the fault-free period: which deployment, when,
+   * which layer set the peak and what raised the risk most — so every false-alarm minute can be
+   * read against the data (an unlisted incident, a noisy service, a tail of the last fault).
+   */
+  falseAlarmEpisodes: FalseAlarmEpisode[];
   detectors: {
     model: DetectorResult;
     modelLayerOnly: DetectorResult;
@@ -70,6 +76,11 @@ export interface DayResult {
     beatsSloDistanceAtBudget: boolean;
   };
 }
+
+export type FalseAlarmEpisode = Pick<
+  Episode,
+  'deployment' | 'start' | 'end' | 'rows' | 'layer' | 'topFeatures'
+>;
 
 export interface RealDataOptions {
   rule?: EntryRule;
@@ -194,6 +205,16 @@ export async function evaluateDay(
     notes: day.notes,
     replayMs,
     inconclusiveRows: full.inconclusiveRows,
+    falseAlarmEpisodes: full.episodes
+      .filter((e) => e.end >= faultFree.from)
+      .map(({ deployment, start, end, rows, layer, topFeatures }) => ({
+        deployment,
+        start,
+        end,
+        rows,
+        layer,
+        topFeatures,
+      })),
     detectors,
     verdict: {
       beatsEntry3Sigma: beats(model, detectors.entry3Sigma.score),

@@ -27,11 +27,14 @@ const f2 = (x: number | null | undefined): string =>
   x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(2);
 const f3 = (x: number | null | undefined): string =>
   x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(3);
+const f1 = (x: number | null | undefined): string =>
+  x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(1);
+const hhmm = (t: number): string => new Date(t * 1000).toISOString().slice(11, 16);
 const lag = (s: number | null): string => (s === null ? '–' : `${Math.round(s)} s`);
 
 function detectorRow(d: DetectorResult): string {
   const s = d.score;
-  return `| ${d.name} | ${d.operatingPoint} | ${s.detected}/${s.faults} | ${s.culpritDetected ?? '–'} | ${lag(s.medianLagSeconds)} | ${s.falseAlarmMinutes} | ${f2(s.falseAlarmMinutesPerHour)} |`;
+  return `| ${d.name} | ${d.operatingPoint} | ${s.detected}/${s.faults} | ${s.culpritDetected ?? '–'} | ${lag(s.medianLagSeconds)} | ${s.falseAlarmMinutes} | ${f2(s.falseAlarmMinutesPerHour)} | ${f1(s.chanceDetected)} |`;
 }
 
 const DETECTOR_LABEL: Record<DetectorName, string> = {
@@ -51,7 +54,7 @@ export function formatReport(r: EvaluationReport): string {
     const s = r.realData.summary;
     out.push('## Real cluster data (Nezha)', '');
     out.push(
-      `Source: \`${r.realData.source}\`, every day folder found (${s.days}). Each day is converted to the replay file format and scored by \`replay\` — the healer's code path: trailing baselines built from the replayed history only, the Predictor with its SLO and own-normal layers, the healer's entry rule — beside two baselines computed in the same run. Detection: an alert at a row within [injection, +240 s]. False alarms: distinct alerting minutes from 10 min after the last listed injection to the end of the day, per hour. "culprit": detections by an alert on the injected deployment itself.`,
+      `Source: \`${r.realData.source}\`, every day folder found (${s.days}). Each day is converted to the replay file format and scored by \`replay\` — the healer's code path: trailing baselines built from the replayed history only, the Predictor with its SLO and own-normal layers, the healer's entry rule — beside two baselines computed in the same run. Detection: an alert at a row within [injection, +240 s]. False alarms: distinct alerting minutes from 10 min after the last listed injection to the end of the day, per hour. "culprit": detections by an alert on the injected deployment itself. "by chance": the faults an alarm blind to them would detect, alerting on the same share of minutes at random (a rule alerting 52 minutes per hour detects nearly all of them so; beating it on detections at its own operating point is then beating chance, not a detector, and the same-budget rows are the comparison that means something).`,
       '',
     );
     out.push(
@@ -71,9 +74,9 @@ export function formatReport(r: EvaluationReport): string {
         '',
       );
       out.push(
-        '| detector | operating point | detected | culprit | median lag | FA minutes | FA min/h |',
+        '| detector | operating point | detected | culprit | median lag | FA minutes | FA min/h | by chance |',
       );
-      out.push('| --- | --- | --- | --- | --- | --- | --- |');
+      out.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
       const det = d.detectors;
       for (const x of [
         det.model,
@@ -109,6 +112,17 @@ export function formatReport(r: EvaluationReport): string {
         `Verdict: vs 3σ entry ${v.beatsEntry3Sigma ? 'ahead' : '**not ahead**'} at its operating point, ${v.beatsEntry3SigmaAtBudget ? 'ahead' : '**not ahead**'} at the same budget; vs SLO-distance ${v.beatsSloDistance ? 'ahead' : '**not ahead**'} at its operating point, ${v.beatsSloDistanceAtBudget ? 'ahead' : '**not ahead**'} at the same budget.`,
         '',
       );
+      if (d.falseAlarmEpisodes.length > 0) {
+        out.push(
+          `The model's alert episodes in the fault-free hours (${d.detectors.model.score.falseAlarmMinutes} minutes): ${d.falseAlarmEpisodes
+            .map(
+              (e) =>
+                `${e.deployment} ${hhmm(e.start)}–${hhmm(e.end)} (${e.layer}; ${e.topFeatures.join(', ') || '–'})`,
+            )
+            .join('; ')}.`,
+          '',
+        );
+      }
       if (d.notes.length > 0) out.push(...d.notes.map((n) => `- data: ${n}`), '');
     }
   } else out.push('## Real cluster data', '', 'Not evaluated (no Nezha folder given).', '');

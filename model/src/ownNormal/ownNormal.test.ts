@@ -100,6 +100,63 @@ describe('own-normal layer', () => {
     if (fired) expect(v.reason).toMatch(/its normal (p90 2\.59|median 0\.800) s/);
   });
 
+  // A trailing hour with incidents in it (a fault every 8 minutes on the Nezha testbed): the
+  // upper spread is inflated to 1.5 s while the lower half still shows 50 ms of normal noise.
+  const CONTAMINATED: Stats = { ...stats(0.8, 1.5), down: 0.05 };
+  const LOW = { lowerSpread: { z: 8, ratio: 3 } };
+  it.each<[string, number, Stats, Partial<OwnNormalRule>, boolean, RegExp]>([
+    ['3 s is 1.5 upper spreads: under 6', 3, CONTAMINATED, {}, false, /within/],
+    ['3 s is 44 lower spreads and ×3.75', 3, CONTAMINATED, LOW, true, /44\.0 lower spreads/],
+    ['lower spreads still need the factor', 2, CONTAMINATED, LOW, false, /within/],
+    ['just past ×3 and 8 lower spreads', 2.41, CONTAMINATED, LOW, true, /×3\.01 its normal median/],
+    ['just under ×3', 2.39, CONTAMINATED, LOW, false, /within/],
+    ['a wide lower spread too: under 8', 3, { ...CONTAMINATED, down: 0.3 }, LOW, false, /within/],
+    ['no lower spread (NaN): silent', 3, { ...CONTAMINATED, down: NaN }, LOW, false, /within/],
+    ['NaN latency: silent', NaN, CONTAMINATED, LOW, false, /within/],
+    [
+      'under the 50 ms floor: silent',
+      0.045,
+      { ...stats(0.005, 0.05), down: 0.0001 },
+      LOW,
+      false,
+      /within/,
+    ],
+    // The first check still fires on its own: the second only adds.
+    ['a clean baseline: the upper check fires', 0.4, LAT, LOW, true, /20\.0 spreads above/],
+  ])('lower spread: %s', (_name, p95, lat, over, fired, reason) => {
+    const v = evaluateOwnNormal(p95, lat, 0, ERR, { ...RULE, ratioOf: 'median', ...over });
+    expect(v.fired).toBe(fired);
+    expect(v.signal).toBe(fired ? 'http_p95_latency_seconds' : null);
+    expect(v.reason).toMatch(reason);
+  });
+
+  it("applies the lower-spread check to the callers' latency too", () => {
+    const rule = { ...RULE, ratioOf: 'median' as const, ...LOW };
+    const v = evaluateOwnNormal(
+      0.8,
+      stats(0.8, 0.1),
+      0,
+      ERR,
+      rule,
+      NaN,
+      undefined,
+      NaN,
+      NaN,
+      undefined,
+      3,
+      CONTAMINATED,
+    );
+    expect(v.signal).toBe('http_caller_p95_latency_seconds');
+    expect(v.reason).toMatch(/callers' p95 3\.00 s is 44\.0 lower spreads/);
+  });
+
+  // Errors have no lower-spread check: a 5xx ratio normally near 0 has no lower half to measure.
+  it('never judges errors in lower spreads', () => {
+    const noisy: Stats = { ...stats(0.01, 0.01), down: 0.0005 };
+    const v = evaluateOwnNormal(0.2, LAT, 0.035, noisy, { ...RULE, ...LOW });
+    expect(v.fired).toBe(false);
+  });
+
   const CPU_QUIET = stats(20, 5); // normally 20 %, p90 about 26 % of its limit
   it.each<[string, number, Stats, number, boolean, RegExp]>([
     ['pinned at its limit, normally quiet', 95, CPU_QUIET, 80, true, /CPU 95\.0 % of its limit/],

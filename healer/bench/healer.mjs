@@ -42,9 +42,10 @@ const MODES = {
 const RUN_MODES = (process.env.BENCH_MODES ?? 'recorded,rules,join,inline').split(',');
 for (const m of RUN_MODES) if (!MODES[m]) throw new Error(`BENCH_MODES: unknown mode ${m}`);
 const TARGETS = { secondsAt10000: 5, rssMb: 300 };
-// The healer child's V8 heap cap, as the Deployment sets it (NODE_OPTIONS, see
-// k8s/base/healer/deployment.yaml): the RSS measured is the one a capped pod would have.
-const HEAP_MB = Number(process.env.BENCH_HEAP_MB ?? 192);
+// The healer child's V8 heap cap, ¾ of the memory limit docs/scaling.md sizes the healer with for
+// that many deployments (NODE_OPTIONS, as k8s/base/healer/deployment.yaml sets 192 for the
+// default 256Mi): the RSS measured is the one a pod so sized would have.
+const heapMbFor = (n) => Number(process.env.BENCH_HEAP_MB ?? (n >= 5_000 ? 384 : 192));
 
 async function until(what, fn, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -136,12 +137,12 @@ async function cpuSeconds(pid) {
   }
 }
 
-function runChild(env) {
+function runChild(env, heapMb) {
   return new Promise((resolve, reject) => {
     const profile = process.env.BENCH_PROFILE_DIR
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
       : [];
-    const heap = [`--max-old-space-size=${HEAP_MB}`];
+    const heap = [`--max-old-space-size=${heapMb}`];
     const child = spawn(process.execPath, [...heap, ...profile, join(HERE, 'cycleChild.mjs')], {
       cwd: HEALER,
       env: { ...process.env, ...env },
@@ -184,14 +185,18 @@ async function measure({ mode, n, prom, sim, kubeconfig, maxSampleAgeMs, generat
   const cpuBefore = {};
   for (const [k, pid] of Object.entries(others)) cpuBefore[k] = await cpuSeconds(pid);
   const childStart = performance.now();
-  const result = await runChild({
-    KUBECONFIG_PATH: kubeconfig,
-    PROMETHEUS_URL: prom.url,
-    BACKEND_URL: backendUrl,
-    CYCLES: '2',
-    MAX_SAMPLE_AGE_MS: String(maxSampleAgeMs),
-    ...MODES[mode],
-  });
+  const heapMb = heapMbFor(n);
+  const result = await runChild(
+    {
+      KUBECONFIG_PATH: kubeconfig,
+      PROMETHEUS_URL: prom.url,
+      BACKEND_URL: backendUrl,
+      CYCLES: '2',
+      MAX_SAMPLE_AGE_MS: String(maxSampleAgeMs),
+      ...MODES[mode],
+    },
+    heapMb,
+  );
   clearInterval(sampler);
   const rulesAfter = await ruleGroups(prom.url);
   const costliest = await costliestRules(prom.url).catch(() => undefined);
@@ -208,6 +213,7 @@ async function measure({ mode, n, prom, sim, kubeconfig, maxSampleAgeMs, generat
     deployments: n,
     mode,
     maxSampleAgeMs,
+    heapCapMb: heapMb,
     watched: first.watched,
     conclusive: first.conclusive,
     cycleSeconds: first.wallMs / 1000,

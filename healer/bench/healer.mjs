@@ -63,6 +63,20 @@ async function instant(prom, query) {
   return Number(body.data?.result?.[0]?.value?.[1] ?? NaN);
 }
 
+/** Until Prometheus has every recorded feature for all `n` deployments. */
+function untilRecorded(prom, n, timeoutMs) {
+  return until(
+    `every recorded feature for ${n} deployments in Prometheus`,
+    async () => {
+      for (const f of Object.keys(DEFAULT_FEATURE_QUERIES)) {
+        if (!((await instant(prom.url, `count(${recordedFeatureName(f)})`)) >= n)) return false;
+      }
+      return true;
+    },
+    timeoutMs,
+  );
+}
+
 /** Query API calls Prometheus has served (its own counter), instant and range. */
 async function servedQueries(prom) {
   const text = await (await fetch(`${prom}/metrics`)).text();
@@ -285,16 +299,7 @@ async function measureRecorded(modes, n, sim, kubeconfig) {
       scrapeInterval: scrape,
       scrapeTimeout: scrape,
     });
-    await until(
-      `every recorded series for ${n} deployments in Prometheus`,
-      async () => {
-        for (const f of Object.keys(DEFAULT_FEATURE_QUERIES)) {
-          if (!((await instant(prom.url, `count(${recordedFeatureName(f)})`)) >= n)) return false;
-        }
-        return true;
-      },
-      600_000,
-    );
+    await untilRecorded(prom, n, 600_000);
     // the healer's default: the recorded series are one scrape old at most
     const maxSampleAgeMs = 120_000;
     for (const mode of modes)
@@ -360,16 +365,7 @@ try {
           (await instant(prom.url, `count(namespace_deployment_pod:kube_pod_owner:relabel)`)) > 0,
         900_000,
       );
-      await until(
-        `every recorded feature for ${n} deployments in Prometheus`,
-        async () => {
-          for (const f of Object.keys(DEFAULT_FEATURE_QUERIES)) {
-            if (!((await instant(prom.url, `count(${recordedFeatureName(f)})`)) >= n)) return false;
-          }
-          return true;
-        },
-        900_000,
-      );
+      await untilRecorded(prom, n, 900_000);
       let rawReady = false;
       for (const mode of RUN_MODES.filter((m) => MODES[m].prometheus !== 'recorded')) {
         // The modes that evaluate the features at query time need the raw series' windows full;

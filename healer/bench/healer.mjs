@@ -4,7 +4,8 @@
 // cycle (through a counting proxy) and the healer process's RSS; writes
 // bench/results/<date>-healer.json at the repository root and prints a table.
 // Env: BENCH_SIZES=100,1000 to run other sizes; BENCH_OUT=file.json another results file name;
-// BENCH_MODES=recorded,rules,join,inline which query modes (see MODES); BENCH_HEAP_MB the healer
+// BENCH_MODES=recorded,rules,join,inline which query modes (see MODES); BENCH_RULES_WAIT_MS how
+// long the rules modes wait for the rules (default 15 min); BENCH_HEAP_MB the healer
 // child's --max-old-space-size (default 192, the Deployment's); BENCH_PROFILE_DIR=/tmp/x writes a CPU profile per cycle process; HEAP_SNAPSHOT_DIR=/tmp/x a
 // heap snapshot of each cycle process after its cycles.
 import { spawn } from 'node:child_process';
@@ -42,6 +43,8 @@ const MODES = {
 const RUN_MODES = (process.env.BENCH_MODES ?? 'recorded,rules,join,inline').split(',');
 for (const m of RUN_MODES) if (!MODES[m]) throw new Error(`BENCH_MODES: unknown mode ${m}`);
 const TARGETS = { secondsAt10000: 5, rssMb: 300 };
+// How long the rules modes wait for the rules to record every feature for every deployment.
+const RULES_WAIT_MS = Number(process.env.BENCH_RULES_WAIT_MS ?? 900_000);
 // The healer child's V8 heap cap, ¾ of the memory limit docs/scaling.md sizes the healer with for
 // that many deployments (NODE_OPTIONS, as k8s/base/healer/deployment.yaml sets 192 for the
 // default 256Mi): the RSS measured is the one a pod so sized would have.
@@ -365,7 +368,24 @@ try {
           (await instant(prom.url, `count(namespace_deployment_pod:kube_pod_owner:relabel)`)) > 0,
         900_000,
       );
-      await untilRecorded(prom, n, 900_000);
+      try {
+        await untilRecorded(prom, n, RULES_WAIT_MS);
+      } catch (err) {
+        // The rules did not keep up: that is the measurement (each group's duration against its
+        // interval), recorded as a row instead of losing the run.
+        const groups = await ruleGroups(prom.url).catch(() => ({}));
+        const costliest = await costliestRules(prom.url).catch(() => undefined);
+        for (const mode of RUN_MODES.filter((m) => MODES[m].prometheus !== 'recorded'))
+          rows.push({
+            deployments: n,
+            mode,
+            error: String(err.message ?? err),
+            ruleGroups: groups,
+            costliestRules: costliest,
+          });
+        console.log(`healer bench: ${n} deployments, rules modes not run: ${err.message ?? err}`);
+        continue;
+      }
       let rawReady = false;
       for (const mode of RUN_MODES.filter((m) => MODES[m].prometheus !== 'recorded')) {
         // The modes that evaluate the features at query time need the raw series' windows full;
@@ -397,6 +417,9 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
+// rows of modes that could not run (their `error`) are kept in the file, not in the verdict
+const failed = rows.filter((r) => r.error !== undefined);
+rows.splice(0, rows.length, ...rows.filter((r) => r.error === undefined));
 const date = new Date().toISOString().slice(0, 10);
 const out = resolve(ROOT, 'bench', 'results', process.env.BENCH_OUT ?? `${date}-healer.json`);
 await mkdir(dirname(out), { recursive: true });
@@ -450,6 +473,7 @@ await writeFile(
       targets: TARGETS,
       verdict,
       rows,
+      notRun: failed,
     },
     null,
     2,

@@ -6,7 +6,8 @@
 // Env: BENCH_SIZES=100,1000 to run other sizes; BENCH_OUT=file.json another results file name;
 // BENCH_MODES=recorded,rules,join,inline which query modes (see MODES); BENCH_RULES_WAIT_MS how
 // long the rules modes wait for the rules (default 15 min); BENCH_HEAP_MB the healer
-// child's --max-old-space-size (default 192, the Deployment's); BENCH_PROFILE_DIR=/tmp/x writes a CPU profile per cycle process; HEAP_SNAPSHOT_DIR=/tmp/x a
+// child's --max-old-space-size (default: 3/4 of the sized limit, 192 up to 1,000, 384 from 5,000);
+// BENCH_PROFILE_DIR=/tmp/x writes a CPU profile per cycle process; HEAP_SNAPSHOT_DIR=/tmp/x a
 // heap snapshot of each cycle process after its cycles.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

@@ -190,8 +190,9 @@ export const CONFIG_SCHEMA = z
          * Read the watched targets through informers (one LIST, then a WATCH from its
          * resourceVersion): a steady-state cycle makes no list call. A broken watch, a 410 Gone or
          * a due resync makes the next cycle LIST again (never a cache the watch may have missed).
+         * On by default (the Role grants `watch`); false lists every cycle.
          */
-        watchTargets: z.boolean().default(false),
+        watchTargets: z.boolean().default(true),
         /** With `watchTargets`: a full LIST at least this often, even with a healthy watch. */
         resyncMs: durationMs.min(1_000).default(300_000),
       })

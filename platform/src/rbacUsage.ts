@@ -70,6 +70,7 @@ export function permissionsUsed(source: string): { used: Set<Permission>; unknow
     else unknown.push(m[0]);
   }
   customObjectPermissions(source, used, unknown);
+  watchPermissions(source, used, unknown);
   if (/\.connectPostNamespacedPodProxy\w*\(/.test(source)) used.add('/pods/proxy create');
   if (/\bnew Exec\(/.test(source)) used.add('/pods/exec create');
   return { used, unknown };
@@ -108,6 +109,34 @@ function customObjectPermissions(source: string, used: Set<Permission>, unknown:
     const sub = m[3] ? `/${m[3].toLowerCase()}` : '';
     used.add(`${group}/${plural}${sub} ${VERBS[m[1] as string]}`);
   }
+}
+
+/**
+ * The informers (`kube.watchTargets`) WATCH each heal kind's collection at the path its
+ * `path(namespace)` returns (healer/src/kinds/listWatch.ts): a file that declares one needs
+ * `watch` on that resource — a literal `/apis/<group>/<version>/…<plural>`, or for a custom
+ * resource the file's one `{ group, version, plural }` literal. A `path(namespace)` naming
+ * neither is reported as unknown.
+ */
+function watchPermissions(source: string, used: Set<Permission>, unknown: string[]): void {
+  // the method's definition (`path(namespace: …): string {`), not a call or a declaration
+  if (!/\bpath\(namespace\b[^)]*\)\s*(?::[^{;]*)?\{/.test(source)) return;
+  const found = new Set<Permission>();
+  for (const m of source.matchAll(
+    /['`]\/(?:api|apis\/([a-z0-9.-]+))\/v\d\w*\/(?:namespaces\/\$\{\w+\}\/)?([a-z]+)['`]/g,
+  ))
+    found.add(`${m[1] ?? ''}/${m[2]} watch`);
+  if (/`\/apis\/\$\{group\}\/\$\{version\}\//.test(source)) {
+    const defs = [
+      ...source.matchAll(
+        /\{\s*group:\s*'([^']*)',\s*version:\s*'[^']+',\s*plural:\s*'([^']+)',?\s*\}/g,
+      ),
+    ];
+    if (defs.length === 1) found.add(`${defs[0]![1]}/${defs[0]![2]} watch`);
+  }
+  if (found.size === 0)
+    unknown.push('path(namespace) (a watched kind names its collection /apis/<group>/<version>/…)');
+  for (const p of found) used.add(p);
 }
 
 /** Permissions used by every source file under `dir`. */

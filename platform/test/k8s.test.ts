@@ -292,8 +292,9 @@ describe('the healer Secret: API tokens and Slack (webhook or app)', () => {
     '%s: every env var of the healer is one it reads; a misspelt one is reported',
     async (dir) => {
       const { ENV_KEYS } = await healerModule<{ ENV_KEYS: EnvKeys }>('config.ts');
-      // HEALER_CONFIG_FILE is read by loadConfig itself: the file the rest comes from.
-      const read = new Set(['HEALER_CONFIG_FILE', ...ENV_KEYS.map(([k]) => k)]);
+      // HEALER_CONFIG_FILE is read by loadConfig itself: the file the rest comes from;
+      // NODE_OPTIONS by the runtime (the heap cap).
+      const read = new Set(['HEALER_CONFIG_FILE', 'NODE_OPTIONS', ...ENV_KEYS.map(([k]) => k)]);
       const unread = (objects: KubeObject[]): string[] =>
         envOf(find(objects, 'Deployment', 'aiops-healer'))
           .map((e) => e.name)
@@ -450,6 +451,60 @@ describe("the Role names the healer's own ConfigMaps", () => {
   });
 });
 
+/** A memory quantity (`256Mi`, `1Gi`, `512M`) in MiB. */
+function mebibytes(q: string): number {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|K|M|G)?$/.exec(q);
+  if (!m) throw new Error(`memory quantity ${q}: not understood`);
+  const unit = {
+    Ki: 1 / 1024,
+    Mi: 1,
+    Gi: 1024,
+    K: 1e3 / 2 ** 20,
+    M: 1e6 / 2 ** 20,
+    G: 1e9 / 2 ** 20,
+  };
+  return Number(m[1]) * (m[2] ? unit[m[2] as keyof typeof unit] : 1 / 2 ** 20);
+}
+
+describe('Node heap caps match the container memory limit', () => {
+  type Env = { name: string; value?: string }[];
+  type Spec = {
+    template: {
+      spec: {
+        containers: { name: string; env?: Env; resources: { limits: { memory: string } } }[];
+      };
+    };
+  };
+  // V8 sizes its heap from the node's memory, not the container's: without a cap a pod grows
+  // garbage past its limit and is OOM-killed instead of collecting. The cap leaves a quarter of
+  // the limit to what lives outside the old space (code, new space, buffers, sockets).
+  it.each(OVERLAYS.flatMap((dir) => ['aiops-healer', 'aiops-backend'].map((name) => [dir, name])))(
+    '%s %s: --max-old-space-size between 1/2 and 3/4 of the memory limit',
+    (dir, name) => {
+      const objects = render(dir);
+      // prod runs the backend as an Argo Rollout
+      const workload =
+        objects.find((o) => o.kind === 'Rollout' && o.metadata.name === name) ??
+        find(objects, 'Deployment', name);
+      const c = (workload.spec as Spec).template.spec.containers[0]!;
+      const options = c.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+      const cap = /--max-old-space-size=(\d+)/.exec(options);
+      expect(cap).not.toBeNull();
+      const limit = mebibytes(c.resources.limits.memory);
+      expect(Number(cap![1])).toBeLessThanOrEqual(limit * 0.75);
+      expect(Number(cap![1])).toBeGreaterThanOrEqual(limit * 0.5);
+    },
+  );
+
+  it.each([
+    ['256Mi', 256],
+    ['1Gi', 1024],
+    ['512M', 488.28125],
+  ])('reads %s as %d MiB', (q, mib) => expect(mebibytes(q)).toBeCloseTo(mib));
+  it('refuses a quantity it does not understand', () =>
+    expect(() => mebibytes('lots')).toThrow(/lots/));
+});
+
 describe('healer RBAC equals what the healer calls', () => {
   type Rules = { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
   const granted = (objects: KubeObject[], name: string): string[] =>
@@ -516,6 +571,41 @@ describe('healer RBAC equals what the healer calls', () => {
       'apps/deployments/scale get',
     ]);
     expect([...granted].filter((p) => !used.has(p))).toEqual(['/secrets list']);
+  });
+
+  it('a heal kind that declares its watch path needs watch on that collection (kube.watchTargets)', () => {
+    const deployment = permissionsUsed(
+      "path(namespace) { return namespace === undefined ? '/apis/apps/v1/deployments' : `/apis/apps/v1/namespaces/${namespace}/deployments`; }",
+    );
+    expect([...deployment.used]).toEqual(['apps/deployments watch']);
+    const rollout = permissionsUsed(
+      "const R = { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts' }; path(namespace) { return `/apis/${group}/${version}/${plural}`; }",
+    );
+    expect([...rollout.used]).toEqual(['argoproj.io/rollouts watch']);
+    expect(permissionsUsed('path(namespace) { return base + namespace; }').unknown).toHaveLength(1);
+  });
+
+  it('every overlay grants list and watch on each kind the informers watch, as they are on by default', async () => {
+    const { configFromSources } = await healerModule<{
+      configFromSources: (
+        env: Record<string, string>,
+        file: unknown,
+      ) => {
+        kube: { watchTargets: boolean };
+      };
+    }>('config.ts');
+    expect(configFromSources({}, {}).kube.watchTargets).toBe(true);
+    const watched = [...permissionsUsedIn(repoPath('healer/src')).used].filter((p) =>
+      p.endsWith(' watch'),
+    );
+    expect(watched.sort()).toEqual(['apps/deployments watch', 'argoproj.io/rollouts watch']);
+    for (const dir of OVERLAYS) {
+      const role = granted(render(dir), 'aiops-healer');
+      for (const p of watched) {
+        expect(role).toContain(p);
+        expect(role).toContain(p.replace(/ watch$/, ' list'));
+      }
+    }
   });
 
   it('reads a …WithHttpInfo call as the same request', () => {

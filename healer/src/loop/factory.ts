@@ -204,6 +204,11 @@ export function createHealer(o: FactoryOptions): HealerParts {
           resyncMs: config.kube.resyncMs,
           watchTimeoutSeconds: WATCH_TIMEOUT_SECONDS,
           onRelist: (why) => logger.info({ why }, 'target watch: listing again'),
+          onWatchRefused: (status, why) =>
+            logger.warn(
+              { status, why },
+              `target watch refused (HTTP ${status}): grant list and watch on the heal kinds (k8s/base/healer/role.yaml), or set kube.watchTargets: false; listing every cycle meanwhile`,
+            ),
         })
       : undefined;
   const healer = new Healer({

@@ -75,7 +75,9 @@ afterEach(async () => {
 });
 
 let clock = 0;
+let refused: { status: number; why: string }[] = [];
 function informer(resyncMs = 600_000): Informer {
+  refused = [];
   const addr = server.address();
   const kc = new KubeConfig();
   kc.loadFromString(
@@ -87,6 +89,7 @@ function informer(resyncMs = 600_000): Informer {
     now: () => clock,
     resyncMs,
     watchTimeoutSeconds: 300,
+    onWatchRefused: (status, why) => refused.push({ status, why }),
   });
 }
 
@@ -176,6 +179,26 @@ describe('Informer', () => {
     expect(api.lists).toBe(lists + 1);
     inf.stop();
   });
+
+  it.each([
+    [403, 1],
+    [401, 1],
+    [500, 0],
+  ])(
+    'a watch refused with %d: reads keep listing, and an RBAC refusal is reported %d time(s), not once per read',
+    async (status, reports) => {
+      api.watchStatus = status;
+      const inf = informer();
+      expect(names(await inf.items())).toEqual(['a:1', 'b:1']);
+      await until('the watch refused', () => api.watches.length === 1);
+      expect(names(await inf.items())).toEqual(['a:1', 'b:1']);
+      await until('the second watch refused', () => api.watches.length === 2);
+      expect(api.lists).toBe(2);
+      if (reports > 0) await until('the refusal reported', () => refused.length > 0);
+      expect(refused.map((r) => r.status)).toEqual(reports > 0 ? [status] : []);
+      inf.stop();
+    },
+  );
 
   it('a watch that never starts: every read lists (the cache is never served unwatched)', async () => {
     api.watchStatus = 0;

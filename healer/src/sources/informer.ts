@@ -42,6 +42,11 @@ export interface InformerOptions {
   watchTimeoutSeconds: number;
   /** Called when the watch breaks or expires, with why (logs). */
   onRelist?: (why: string) => void;
+  /**
+   * Called when the API server refuses the watch (401/403: the Role lacks `watch`), once until a
+   * watch delivers again: reads keep listing (fail closed), right but a LIST per read.
+   */
+  onWatchRefused?: (status: number, why: string) => void;
 }
 
 const GRACE_MS = 30_000;
@@ -125,6 +130,7 @@ export class Informer {
       });
     } catch (err) {
       if (generation === this.generation) this.stale = `watch failed to start: ${message(err)}`;
+      this.refused(err);
       return;
     }
     if (generation !== this.generation) {
@@ -135,14 +141,27 @@ export class Informer {
     handle.done.then(
       () => {
         // The server ended the stream (its timeout): resume from the last resourceVersion.
+        this.refusedReported = false;
         if (generation !== this.generation || this.stale !== undefined) return;
         this.watching = undefined;
         void this.startWatch(generation);
       },
       (err: unknown) => {
         if (generation === this.generation) this.stale ??= `watch broke: ${message(err)}`;
+        this.refused(err);
       },
     );
+  }
+
+  private refusedReported = false;
+
+  /** Reports a watch the server refused (401/403: RBAC), once until a watch delivers again. */
+  private refused(err: unknown): void {
+    const status = (err as { statusCode?: unknown } | undefined)?.statusCode;
+    if (status !== 401 && status !== 403) return;
+    if (this.refusedReported) return;
+    this.refusedReported = true;
+    this.opts.onWatchRefused?.(status, message(err));
   }
 
   private apply(e: WatchEvent): void {
@@ -153,6 +172,7 @@ export class Informer {
       this.watching?.handle.stop();
       return;
     }
+    this.refusedReported = false; // the watch works: a later refusal is news again
     const rv = e.object.metadata?.resourceVersion;
     if (rv) this.resourceVersion = rv;
     if (e.type === 'ADDED' || e.type === 'MODIFIED') this.cache.set(keyOf(e.object), e.object);

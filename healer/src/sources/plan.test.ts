@@ -57,20 +57,31 @@ describe('planQueries', () => {
 
   it('a recorded feature reads its series for the scope, with no per-pod work', () => {
     const cpu = planQueries(ALL).features.find((f) => f.feature === 'cpu_usage_pct')!;
-    expect(cpu.query).toBe(
-      'namespace_deployment:aiops_cpu_usage_pct{namespace=~"prod", deployment=~".+"}',
-    );
+    expect(cpu.query).toBe('namespace_deployment:aiops_cpu_usage_pct{namespace=~"prod"}');
     expect(cpu.query).not.toContain('rate(');
+  });
+
+  it.each([
+    [
+      'every deployment: no deployment matcher (no postings merge over every name)',
+      '.+',
+      '{namespace=~"prod"}',
+    ],
+    ['named deployments: matched by name', 'web|api', '{namespace=~"prod", deployment=~"web|api"}'],
+  ])('%s', (_n, deployment, labels) => {
+    const plan = planQueries({ ...ALL, scope: { ...SCOPE, deployment } });
+    expect(plan.features.find((f) => f.feature === 'cpu_usage_pct')!.query).toBe(
+      `namespace_deployment:aiops_cpu_usage_pct${labels}`,
+    );
+    expect(plan.freshness).toContain(`${SAMPLE_TIMESTAMP_RECORD}${labels}`);
   });
 
   it('recorded freshness: the source sample times and each rule’s own lag, only the stale rows', () => {
     const q = planQueries(ALL).freshness!;
-    expect(q).toContain(
-      `(${SAMPLE_TIMESTAMP_RECORD}{namespace=~"prod", deployment=~".+"}) < (time() - 120)`,
-    );
+    expect(q).toContain(`(${SAMPLE_TIMESTAMP_RECORD}{namespace=~"prod"}) < (time() - 120)`);
     for (const f of FEATURE_NAMES)
       expect(q).toContain(
-        `label_replace(timestamp(${recordedFeatureName(f)}{namespace=~"prod", deployment=~".+"}) < (time() - 120), "metric", "${recordedFeatureName(f)}", "", "")`,
+        `label_replace(timestamp(${recordedFeatureName(f)}{namespace=~"prod"}) < (time() - 120), "metric", "${recordedFeatureName(f)}", "", "")`,
       );
     expect(q).not.toContain('container_cpu_usage_seconds_total');
   });
@@ -100,7 +111,7 @@ describe('planQueries', () => {
     for (const c of baselines)
       expect(c.query.startsWith(`${recordedFeatureName(c.feature)}:`)).toBe(true);
     expect(context.map((c) => c.query)).toContain(
-      `${recordedSloName('error_ratio', '6h')}{namespace=~"prod", deployment=~".+"}`,
+      `${recordedSloName('error_ratio', '6h')}{namespace=~"prod"}`,
     );
     expect(context.every((c) => !c.query.includes('rate(') && !c.query.includes('['))).toBe(true);
   });
@@ -116,7 +127,7 @@ describe('planQueries', () => {
     const stats = (o: PlanOptions) =>
       planQueries(o).context.filter((c) => c.query.includes(':p90{'));
     expect(stats(ALL).map((c) => c.query)).toContain(
-      `${recordedBaselineName('cpu_usage_pct', 'p90')}{namespace=~"prod", deployment=~".+"}`,
+      `${recordedBaselineName('cpu_usage_pct', 'p90')}{namespace=~"prod"}`,
     );
     expect(
       stats({ ...ALL, baseline: { ...DEFAULT_BASELINE_WINDOWS, windowSeconds: 7200 } }),

@@ -1,0 +1,107 @@
+// The recording rules' output for N deployments, served as a scrape target: what a Prometheus that
+// evaluates deploy/prometheus/recording.yml on its own, sized nodes holds. The bench's `recorded`
+// mode scrapes this (honor_labels) instead of evaluating the rules on the bench box, so the healer's
+// own cycle — its queries, parse, join, /predict and policy — is measured at 10,000 deployments with
+// conclusive rows; the rules modes still measure the rules' evaluation cost beside it.
+// Usage: node bench/recordedChild.mjs <deployments> <port>. Prints "ready <url>" when listening.
+//
+// Every series a rule records (recordingRuleGroups(), so the set follows the rules), one per
+// deployment of the simulator's naming (`bench-<i % 10>/app-<i>`), with healthy values; the
+// freshness series (`…sample_timestamp:max`) carry the render time, so the data is fresh exactly
+// while it keeps being scraped — the healer's stale check still sees a stopped target.
+import { createServer } from 'node:http';
+import { POD_DEPLOYMENT_RECORD } from '@aiops/model/queries';
+import {
+  SAMPLE_TIMESTAMP_RECORD,
+  recordedFeatureName,
+  recordingRuleGroups,
+} from '@aiops/model/recording';
+import { FEATURE_NAMES } from '@aiops/model/schema';
+
+const NAMESPACES = 10;
+/** A healthy reading of each feature (inside the schema's range). */
+const HEALTHY = {
+  restart_count_last_5m: 0,
+  cpu_usage_pct: 30,
+  memory_usage_bytes: 2e8,
+  ready_replica_ratio: 1,
+  unavailable_replicas: 0,
+  network_receive_bytes_per_s: 1e5,
+  http_5xx_error_rate: 0.001,
+  http_p95_latency_seconds: 0.12,
+  http_requests_per_s: 50,
+  memory_limit_ratio: 0.4,
+  memory_growth_ratio_per_min: 0,
+  cpu_throttle_ratio: 0.01,
+  replicas: 1,
+  http_caller_p95_latency_seconds: 0.15,
+};
+for (const f of FEATURE_NAMES)
+  if (HEALTHY[f] === undefined) throw new Error(`recordedChild: no healthy value for ${f}`);
+const FEATURE_OF = new Map(FEATURE_NAMES.map((f) => [recordedFeatureName(f), f]));
+
+/** The value of one recorded series (`now`: seconds), by what its name records. */
+function valueOf(record, now) {
+  if (record === SAMPLE_TIMESTAMP_RECORD) return now;
+  const feature = FEATURE_OF.get(record);
+  if (feature) return HEALTHY[feature];
+  // baselines: namespace_deployment:aiops_<feature>:<stat>
+  const b = /^namespace_deployment:aiops_(.+):(p10|p50|p90|count|last_week|recent|slope)$/.exec(
+    record,
+  );
+  if (b && HEALTHY[b[1]] !== undefined)
+    return b[2] === 'count' ? 60 : b[2] === 'slope' ? 0 : HEALTHY[b[1]];
+  if (record.includes('slo_error_ratio')) return 0.001;
+  if (record.includes('slo_p95_seconds')) return 0.12;
+  if (record.includes('slo_requests')) return 50 * 3600;
+  return 50; // the request rate per SLO window
+}
+
+const n = Number(process.argv[2]);
+const port = Number(process.argv[3]);
+if (!Number.isInteger(n) || n < 1 || !Number.isInteger(port)) {
+  console.error('usage: recordedChild.mjs <deployments ≥ 1> <port>');
+  process.exit(2);
+}
+const series = recordingRuleGroups()
+  .flatMap((g) => g.rules)
+  .filter((r) => r.record !== POD_DEPLOYMENT_RECORD)
+  .map((r) => ({
+    record: r.record,
+    extra: Object.entries(r.labels ?? {})
+      .map(([k, v]) => `,${k}="${v}"`)
+      .join(''),
+  }));
+const labels = Array.from(
+  { length: n },
+  (_, i) => `{namespace="bench-${i % NAMESPACES}",deployment="app-${i}"`,
+);
+
+const server = createServer((req, res) => {
+  if (req.url !== '/metrics') {
+    res.writeHead(404).end();
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+  const now = Date.now() / 1000;
+  // one chunk per series name, written as the socket drains: the text is never held whole
+  let k = 0;
+  const next = () => {
+    while (k < series.length) {
+      const { record, extra } = series[k++];
+      const v = valueOf(record, now);
+      let chunk = '';
+      for (const l of labels) chunk += `${record}${l}${extra}} ${v}\n`;
+      if (!res.write(chunk)) {
+        res.once('drain', next);
+        return;
+      }
+    }
+    res.end();
+  };
+  next();
+});
+server.listen(port, '127.0.0.1', () =>
+  console.log(`ready http://127.0.0.1:${port} (${series.length} series per deployment)`),
+);
+process.once('SIGTERM', () => server.close(() => process.exit(0)));

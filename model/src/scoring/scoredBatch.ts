@@ -16,6 +16,7 @@ import {
 import { N_FEATURES, imputedNames } from '../features/derive.js';
 import type { SloVerdict } from '../slo/burnRate.js';
 import type { OwnNormalVerdict } from '../ownNormal/ownNormal.js';
+import type { ColumnSource } from './columns.js';
 
 const NAMES: readonly FeatureName[] = FEATURES.map((f) => f.name);
 /** `{"feature":"<name>","value":` per feature, escaped once. */
@@ -69,7 +70,7 @@ export const AT_LAYER = 0;
 export const AT_RANKING = 1;
 export const ROW_BYTES = AT_RANKING + N_FEATURES;
 
-export class ScoredBatch {
+export class ScoredBatch implements ColumnSource {
   readonly numbers: Float64Array;
   readonly bytes: Uint8Array;
   /** Why the model abstains, or null. */
@@ -116,6 +117,55 @@ export class ScoredBatch {
     return a !== null && a !== undefined && this.bytes[r * ROW_BYTES + AT_LAYER] === LAYER_MODEL
       ? a
       : undefined;
+  }
+
+  /** The fired layer's rule or signal and reason, or null where the model set the risk. */
+  cause(r: number): { rule: string | null; reason: string } | null {
+    const layer = this.bytes[r * ROW_BYTES + AT_LAYER];
+    if (layer === LAYER_SLO) {
+      const v = this.slo[r] as SloVerdict;
+      return { rule: v.rule, reason: v.reason };
+    }
+    if (layer === LAYER_OWN_NORMAL) {
+      const v = this.ownNormal[r] as OwnNormalVerdict;
+      return { rule: v.signal, reason: v.reason };
+    }
+    return null;
+  }
+
+  /** Bit i set: feature i of row r was imputed. */
+  imputedMask(r: number): number {
+    return this.numbers[r * ROW_DOUBLES + AT_IMPUTED] as number;
+  }
+
+  modelRisk(r: number): number {
+    return this.numbers[r * ROW_DOUBLES + AT_MODEL_RISK] as number;
+  }
+
+  referenceRisk(r: number): number {
+    return this.numbers[r * ROW_DOUBLES + AT_REFERENCE_RISK] as number;
+  }
+
+  /** How many contributions each row explains. */
+  explained(): number {
+    return this.top;
+  }
+
+  /** The feature index of row r's k-th largest contribution. */
+  feature(r: number, k: number): number {
+    return this.bytes[r * ROW_BYTES + AT_RANKING + k] as number;
+  }
+
+  contribution(r: number, k: number): number {
+    return this.numbers[r * ROW_DOUBLES + AT_CONTRIBUTION + this.feature(r, k)] as number;
+  }
+
+  value(r: number, k: number): number {
+    return this.numbers[r * ROW_DOUBLES + AT_VALUE + this.feature(r, k)] as number;
+  }
+
+  reference(r: number, k: number): number {
+    return this.numbers[r * ROW_DOUBLES + AT_REFERENCE + this.feature(r, k)] as number;
   }
 
   /** Row r as the API's prediction object. */

@@ -17,6 +17,7 @@ import {
   FEATURES,
   LEVEL_CUTS,
   RISK_LEVELS,
+  JsonBytes,
   columnSourceOf,
   writeColumns,
   type FeatureSpec,
@@ -126,7 +127,13 @@ export function createApp(deps: AppDeps): Express {
         let text = '{"predictions":[';
         for (let r = 0; r < scored.length; r++) text += (r === 0 ? '' : ',') + scored.json(r);
         sendJson(res, `${text}],"elapsed_ms":${elapsed_ms}}`);
-      } else return streamPredictions(res, scored.length, (r) => scored.json(r), elapsed_ms);
+      } else
+        return streamPredictions(
+          res,
+          scored.length,
+          (out, r) => scored.writeJson(out, r),
+          elapsed_ms,
+        );
       return;
     }
     const predictions = scorer.predict(rows, { explain });
@@ -150,7 +157,7 @@ export function createApp(deps: AppDeps): Express {
       return streamPredictions(
         res,
         predictions.length,
-        (r) => JSON.stringify(predictions[r]),
+        (out, r) => out.raw(JSON.stringify(predictions[r])),
         elapsed_ms,
       );
   });
@@ -308,20 +315,28 @@ const STREAM_CHUNK_ROWS = 500;
 
 /**
  * Writes a large batch answer in pieces, waiting for the socket to drain between them: the
- * same JSON as res.json, without building (and copying) one string of megabytes.
+ * same JSON as res.json, without building (and copying) one string of megabytes. Each piece is
+ * written straight into bytes (`writeRow`).
  */
 async function streamPredictions(
   res: Response,
   rows: number,
-  rowJson: (r: number) => string,
+  writeRow: (out: JsonBytes, r: number) => void,
   elapsedMs: number,
 ): Promise<void> {
   res.status(200).type('application/json');
-  let piece = `{"elapsed_ms":${JSON.stringify(elapsedMs)},"predictions":[`;
+  let capacity = 1 << 16;
   for (let i = 0; i < rows; i += STREAM_CHUNK_ROWS) {
+    const out = new JsonBytes(capacity);
+    if (i === 0) out.raw(`{"elapsed_ms":${JSON.stringify(elapsedMs)},"predictions":[`);
     const end = Math.min(i + STREAM_CHUNK_ROWS, rows);
-    for (let j = i; j < end; j++) piece += (j === 0 ? '' : ',') + rowJson(j);
-    if (end === rows) piece += ']}';
+    for (let j = i; j < end; j++) {
+      if (j > 0) out.char(0x2c);
+      writeRow(out, j);
+    }
+    if (end === rows) out.raw(']}');
+    const piece = out.bytes();
+    capacity = piece.length + 4096;
     if (!res.write(piece)) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
@@ -334,7 +349,6 @@ async function streamPredictions(
       });
       if (res.destroyed) return;
     }
-    piece = '';
   }
   res.end();
 }

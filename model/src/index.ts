@@ -17,3 +17,4 @@ export {
   ColumnsError,
 } from './scoring/columns.js';
 export type { ColumnarPredictions, ColumnSource } from './scoring/columns.js';
+export { JsonBytes } from './scoring/jsonBytes.js';

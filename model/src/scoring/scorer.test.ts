@@ -21,6 +21,7 @@ import { evaluateSlo } from '../slo/burnRate.js';
 import { DEFAULT_OWN_NORMAL, evaluateOwnNormal } from '../ownNormal/ownNormal.js';
 import { Rng } from '../rng.js';
 import { edgeRows, randomRow } from './testRows.js';
+import { JsonBytes } from './jsonBytes.js';
 
 let predictor: Predictor;
 beforeAll(async () => {
@@ -186,6 +187,12 @@ describe('the optimised scoring path against the plain reference', () => {
           batch.inconclusive(r) !== p.inconclusive,
       );
       expect(differ).toEqual([]);
+      const out = new JsonBytes(16);
+      for (let r = 0; r < batch.length; r++) {
+        if (r > 0) out.char(0x2c);
+        batch.writeJson(out, r);
+      }
+      expect(out.bytes().toString('utf8')).toBe(objects.map((p) => JSON.stringify(p)).join(','));
       expect(batch.json(0, ',"elapsed_ms":1.5')).toBe(
         JSON.stringify({ ...objects[0], elapsed_ms: 1.5 }),
       );

@@ -3,6 +3,40 @@
  * left most of a 10,000-row answer's cost to the garbage collector (one short-lived string per
  * number and per separator) and to flattening the result before the socket could take it.
  */
+const INT32_MAX = 0x7fffffff;
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/** How many decimal digits the whole number v ≥ 0 (below 2^53) has. */
+function digitCount(v: number): number {
+  let d = 1;
+  while (d < 16 && v >= (POW10[d] as number)) d++;
+  return d;
+}
+
+/**
+ * Writes the digits of the whole number v ≥ 0 right-aligned so that the last one is at end − 1,
+ * zero-padded down to `from` (v's digits must fit). Integer arithmetic where v fits 31 bits.
+ */
+function writeDigits(buf: Buffer, end: number, v: number, from: number): void {
+  let at = end;
+  if (v <= INT32_MAX) {
+    let u = v | 0;
+    do {
+      const q = (u / 10) | 0;
+      buf[--at] = 0x30 + u - q * 10;
+      u = q;
+    } while (u !== 0);
+  } else {
+    let w = v;
+    do {
+      const q = Math.floor(w / 10);
+      buf[--at] = 0x30 + (w - q * 10);
+      w = q;
+    } while (w !== 0);
+  }
+  while (at > from) buf[--at] = 0x30;
+}
+
 export class JsonBytes {
   private buf: Buffer;
   private pos = 0;
@@ -66,30 +100,33 @@ export class JsonBytes {
   decimal(n: number, p: number): this {
     let v = n < 0 ? -n : n;
     let q = p;
-    while (q > 0 && v % 10 === 0) {
-      v /= 10;
-      q--;
+    if (v <= INT32_MAX) {
+      let u = v | 0;
+      while (q > 0 && u !== 0 && u % 10 === 0) {
+        u = (u / 10) | 0;
+        q--;
+      }
+      v = u;
+    } else {
+      while (q > 0 && v % 10 === 0) {
+        v /= 10;
+        q--;
+      }
     }
     if (q === 0 || v === 0) return this.integer(n < 0 && v !== 0 ? -v : v);
-    let digits = 1;
-    for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
+    const digits = digitCount(v);
     const whole = digits > q ? digits - q : 1;
     this.room(whole + q + 2);
     const { buf } = this;
-    if (n < 0) buf[this.pos++] = 0x2d;
+    if (n < 0) buf[this.pos++] = 0x2d; // '-'
     const end = this.pos + whole + 1 + q;
-    let at = end;
-    for (let i = 0; i < q; i++) {
-      const d = Math.floor(v / 10);
-      buf[--at] = 0x30 + (v - d * 10);
-      v = d;
-    }
-    buf[--at] = 0x2e; // '.'
-    do {
-      const d = Math.floor(v / 10);
-      buf[--at] = 0x30 + (v - d * 10);
-      v = d;
-    } while (v > 0);
+    // The fraction's q digits (zero-padded), the point, then the whole part ("0" when v < 10^q).
+    const point = end - q - 1;
+    const scale = POW10[q] as number;
+    const w = Math.floor(v / scale);
+    writeDigits(buf, end, v - w * scale, point + 1);
+    buf[point] = 0x2e; // '.'
+    writeDigits(buf, point, w, this.pos);
     this.pos = end;
     return this;
   }
@@ -102,20 +139,9 @@ export class JsonBytes {
       buf[this.pos++] = 0x2d; // '-'
       v = -v;
     }
-    if (v < 10) {
-      buf[this.pos++] = 0x30 + v;
-      return this;
-    }
-    let digits = 1;
-    for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
-    let p = this.pos + digits;
-    this.pos = p;
-    while (v >= 10) {
-      const q = Math.floor(v / 10);
-      buf[--p] = 0x30 + (v - q * 10);
-      v = q;
-    }
-    buf[--p] = 0x30 + v;
+    const end = this.pos + digitCount(v);
+    writeDigits(buf, end, v, this.pos);
+    this.pos = end;
     return this;
   }
 

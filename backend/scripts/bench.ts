@@ -48,6 +48,9 @@ interface BatchResult {
   explain: string;
   /** Whether every row carried a baseline for every signal (as the healer sends after an hour). */
   context: boolean;
+  /** `?format=`: prediction objects (default) or the compact columnar answer the healer asks for. */
+  format: 'objects' | 'columns';
+  answerBytes: number;
   bodyBytes: number;
   serverMs: { median: number; p95: number; max: number };
   roundTripMs: { median: number; p95: number; max: number };
@@ -256,9 +259,11 @@ async function timeBatch(
   n: number,
   explain = 'all',
   context = false,
+  format: 'objects' | 'columns' = 'objects',
 ): Promise<BatchResult> {
   const body = JSON.stringify({ instances: context ? rowsWithContext(n, n) : rows(n, n) });
-  const target = `${url}?explain=${explain}`;
+  const target = `${url}?explain=${explain}${format === 'columns' ? '&format=columns' : ''}`;
+  let answerBytes = 0;
   const server: number[] = [];
   const client: number[] = [];
   for (let i = 0; i < BATCH_RUNS + 5; i++) {
@@ -266,13 +271,14 @@ async function timeBatch(
     const res = await postOnce(target, body);
     // The round trip ends when the last byte arrives; parsing it is the client's cost.
     const t1 = performance.now();
-    let answer: { predictions?: unknown[]; elapsed_ms?: number };
+    let answer: { predictions?: unknown[]; risk?: unknown[]; elapsed_ms?: number };
     try {
       answer = JSON.parse(res.text) as typeof answer;
     } catch {
       answer = {};
     }
-    if (res.status !== 200 || answer.predictions?.length !== n) {
+    answerBytes = Buffer.byteLength(res.text);
+    if (res.status !== 200 || (answer.predictions ?? answer.risk)?.length !== n) {
       throw new Error(`batch of ${n}: HTTP ${res.status} ${res.text.slice(0, 300)}`);
     }
     if (i >= 5) {
@@ -290,7 +296,9 @@ async function timeBatch(
     instances: n,
     explain,
     context,
+    format,
     bodyBytes: Buffer.byteLength(body),
+    answerBytes,
     serverMs,
     roundTripMs: stats(client),
     instancesPerSec: Math.round((n / serverMs.median) * 1000),
@@ -376,15 +384,19 @@ async function main(): Promise<void> {
   for (const t of targets) if (t.child) await stop(t.child);
 
   const batches: BatchResult[] = [];
-  for (const [n, explain, context] of [
-    [1_000, 'all', false],
-    [10_000, 'all', false],
-    [1_000, '3', false],
-    [10_000, '3', false],
-    [10_000, 'all', true],
+  for (const [n, explain, context, format] of [
+    [1_000, 'all', false, 'objects'],
+    [10_000, 'all', false, 'objects'],
+    [10_000, 'all', false, 'columns'],
+    [1_000, '3', false, 'objects'],
+    [10_000, '3', false, 'objects'],
+    [10_000, 'all', true, 'objects'],
+    [10_000, 'all', true, 'columns'],
   ] as const) {
-    console.log(`batch of ${n}, explain=${explain}${context ? ', with baselines' : ''}…`);
-    batches.push(await timeBatch(url, n, explain, context));
+    console.log(
+      `batch of ${n}, explain=${explain}${context ? ', with baselines' : ''}, ${format}…`,
+    );
+    batches.push(await timeBatch(url, n, explain, context, format));
   }
   const memory = rssMb(backend.pid!);
   await stop(backend);
@@ -470,12 +482,12 @@ async function main(): Promise<void> {
     `\nbackend / Express floor, per round: ${backendVsFloorPerRound.join(', ')} → median ${result.ratios.backendVsFloor} (bar ≥ 0.85); CPU floor / backend per round: ${cpuFloorVsBackendPerRound.join(', ')}`,
   );
   console.log(
-    '\n| batch | explain | baselines | body | server ms (median / p95) | round trip ms (median / p95) | instances/s (server) |',
+    '\n| batch | explain | baselines | format | body | answer | server ms (median / p95) | round trip ms (median / p95) | instances/s (server) |',
   );
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
   for (const b of batches) {
     console.log(
-      `| ${f(b.instances)} | ${b.explain} | ${b.context ? 'yes' : 'no'} | ${f(b.bodyBytes / 1e6, 2)} MB | ${f(b.serverMs.median, 2)} / ${f(b.serverMs.p95, 2)} | ${f(b.roundTripMs.median, 2)} / ${f(b.roundTripMs.p95, 2)} | ${f(b.instancesPerSec)} |`,
+      `| ${f(b.instances)} | ${b.explain} | ${b.context ? 'yes' : 'no'} | ${b.format} | ${f(b.bodyBytes / 1e6, 2)} MB | ${f(b.answerBytes / 1e6, 2)} MB | ${f(b.serverMs.median, 2)} / ${f(b.serverMs.p95, 2)} | ${f(b.roundTripMs.median, 2)} / ${f(b.roundTripMs.p95, 2)} | ${f(b.instancesPerSec)} |`,
     );
   }
   console.log(`\nbackend RSS after the runs: ${memory.rss} MB (peak ${memory.peak} MB)`);

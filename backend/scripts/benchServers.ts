@@ -40,7 +40,7 @@ if (kind === 'bare') {
   const app = express();
   // Same as the backend: no ETag hashing, so the floor is not slowed by work the product skips.
   app.set('etag', false);
-  app.post('/predict', express.json({ limit: '16mb', strict: false }), (_req, res) => {
+  app.post('/predict', express.json({ limit: '32mb', strict: false }), (_req, res) => {
     res.json(answer);
   });
   app.listen(port, '127.0.0.1', () => console.log('ready'));

@@ -61,6 +61,29 @@ describe('POST /predict', () => {
     },
   );
 
+  it('200: ?format=columns answers the columnar form, rows in order, with the default risks', async () => {
+    const { app } = makeApp();
+    const rows = [healthy, CRASH_LOOP_EXAMPLE];
+    const objects = await request(app).post('/predict').send({ instances: rows }).expect(200);
+    const res = await request(app)
+      .post('/predict?format=columns&explain=2')
+      .send({ instances: rows })
+      .expect(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.body.format).toBe('columns');
+    expect(res.body.risk).toEqual(objects.body.predictions.map((p: { risk: number }) => p.risk));
+    expect(res.body.explanation.feature.map((f: number[]) => f.length)).toEqual([2, 2]);
+    expect(res.body.elapsed_ms).toBeGreaterThan(0);
+    const def = await request(app).post('/predict?format=objects').send(healthy).expect(200);
+    expect(def.body.risk).toBe(objects.body.predictions[0].risk);
+  });
+
+  it.each(['column', 'COLUMNS', ''])('400: ?format=%s names the query field', async (format) => {
+    const { app } = makeApp();
+    const res = await request(app).post(`/predict?format=${format}`).send(healthy).expect(400);
+    expect(res.body.details).toEqual([expect.objectContaining({ field: 'format', rule: 'type' })]);
+  });
+
   it('200: a batch over 500 rows is streamed in pieces as the same JSON, in order', async () => {
     const { app } = makeApp();
     const rows = Array.from({ length: 1_201 }, (_, i) => ({
@@ -230,6 +253,19 @@ describe('shadow mode', () => {
     const doc = (await request(h.app).get('/openapi.json').expect(200)).body;
     const validate = openApiValidator(doc).response('/predict', 'post', 200);
     expect(validate(res.body) ? [] : validate.errors).toEqual([]);
+  });
+});
+
+describe('shadow mode with the columnar form', () => {
+  it('answers the serving model in columns (no shadow verdicts) and still counts the comparison', async () => {
+    const h = makeApp();
+    h.model.setShadow(new FakeScorer('candidate-2'));
+    const body = { instances: [ORIGINAL_HEALTHY_EXAMPLE, CRASH_LOOP_EXAMPLE] };
+    const plain = await request(makeApp().app).post('/predict?format=columns').send(body);
+    const res = await request(h.app).post('/predict?format=columns').send(body).expect(200);
+    expect({ ...res.body, elapsed_ms: 0 }).toEqual({ ...plain.body, elapsed_ms: 0 });
+    const metrics = (await request(h.app).get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/shadow_predictions_total\{agreement="same_level"\} 2/);
   });
 });
 

@@ -13,7 +13,16 @@ import express, {
 import helmet from 'helmet';
 import cors from 'cors';
 import type { Logger } from 'pino';
-import { FEATURES, LEVEL_CUTS, RISK_LEVELS, type FeatureSpec, type Prediction } from '@aiops/model';
+import {
+  FEATURES,
+  LEVEL_CUTS,
+  RISK_LEVELS,
+  JsonBytes,
+  columnSourceOf,
+  writeColumns,
+  type FeatureSpec,
+  type Prediction,
+} from '@aiops/model';
 import {
   HttpError,
   InputError,
@@ -97,22 +106,34 @@ export function createApp(deps: AppDeps): Express {
     const scorer = model.scorer;
     if (scorer === undefined) throw new NotReadyError(model.state);
     const body = parsePredictBody(req.body);
-    const explain = req.url.includes('?') ? parseExplain(req.query.explain) : undefined;
+    const query = req.url.includes('?');
+    const explain = query ? parseExplain(req.query.explain) : undefined;
+    const columns = query && parseFormat(req.query.format) === 'columns';
     const t0 = performance.now();
     const rows = body.kind === 'single' ? [body.row] : body.rows;
     const shadow = model.shadow;
-    if (scorer.score !== undefined && shadow === undefined) {
+    if (scorer.score !== undefined && (shadow === undefined || columns)) {
       // The fast path: rows scored into flat arrays and written as JSON text, no object per row.
       const scored = scorer.score(rows, { explain });
       const t1 = performance.now();
       metrics.observeInference((t1 - t0) / 1000, scored);
+      // The columnar form carries no shadow verdicts: the candidate is still scored for its metric.
+      if (shadow !== undefined)
+        metrics.observeShadow(scored.predictions(), shadow.predict(rows, { explain: 0 }));
       const elapsed_ms = roundMs(t1 - timing(res).start);
-      if (body.kind === 'single') sendJson(res, scored.json(0, `,"elapsed_ms":${elapsed_ms}`));
+      if (columns) sendJson(res, writeColumns(scored, `,"elapsed_ms":${elapsed_ms}`));
+      else if (body.kind === 'single') sendJson(res, scored.json(0, `,"elapsed_ms":${elapsed_ms}`));
       else if (scored.length <= STREAM_CHUNK_ROWS) {
         let text = '{"predictions":[';
         for (let r = 0; r < scored.length; r++) text += (r === 0 ? '' : ',') + scored.json(r);
         sendJson(res, `${text}],"elapsed_ms":${elapsed_ms}}`);
-      } else return streamPredictions(res, scored.length, (r) => scored.json(r), elapsed_ms);
+      } else
+        return streamPredictions(
+          res,
+          scored.length,
+          (out, r) => scored.writeJson(out, r),
+          elapsed_ms,
+        );
       return;
     }
     const predictions = scorer.predict(rows, { explain });
@@ -126,14 +147,17 @@ export function createApp(deps: AppDeps): Express {
         if (p.explanation.length > explain) p.explanation.length = explain;
     }
     const elapsed_ms = roundMs(t1 - timing(res).start);
-    if (body.kind === 'single') res.json({ ...predictions[0], elapsed_ms });
+    if (columns) {
+      const source = columnSourceOf(predictions, scorer.version, scorer.threshold);
+      sendJson(res, writeColumns(source, `,"elapsed_ms":${elapsed_ms}`));
+    } else if (body.kind === 'single') res.json({ ...predictions[0], elapsed_ms });
     else if (predictions.length <= STREAM_CHUNK_ROWS) res.json({ predictions, elapsed_ms });
     // Only large batches go async (Express 5 handles the returned promise).
     else
       return streamPredictions(
         res,
         predictions.length,
-        (r) => JSON.stringify(predictions[r]),
+        (out, r) => out.raw(JSON.stringify(predictions[r])),
         elapsed_ms,
       );
   });
@@ -291,20 +315,28 @@ const STREAM_CHUNK_ROWS = 500;
 
 /**
  * Writes a large batch answer in pieces, waiting for the socket to drain between them: the
- * same JSON as res.json, without building (and copying) one string of megabytes.
+ * same JSON as res.json, without building (and copying) one string of megabytes. Each piece is
+ * written straight into bytes (`writeRow`).
  */
 async function streamPredictions(
   res: Response,
   rows: number,
-  rowJson: (r: number) => string,
+  writeRow: (out: JsonBytes, r: number) => void,
   elapsedMs: number,
 ): Promise<void> {
   res.status(200).type('application/json');
-  let piece = `{"elapsed_ms":${JSON.stringify(elapsedMs)},"predictions":[`;
+  let capacity = 1 << 16;
   for (let i = 0; i < rows; i += STREAM_CHUNK_ROWS) {
+    const out = new JsonBytes(capacity);
+    if (i === 0) out.raw(`{"elapsed_ms":${JSON.stringify(elapsedMs)},"predictions":[`);
     const end = Math.min(i + STREAM_CHUNK_ROWS, rows);
-    for (let j = i; j < end; j++) piece += (j === 0 ? '' : ',') + rowJson(j);
-    if (end === rows) piece += ']}';
+    for (let j = i; j < end; j++) {
+      if (j > 0) out.char(0x2c);
+      writeRow(out, j);
+    }
+    if (end === rows) out.raw(']}');
+    const piece = out.bytes();
+    capacity = piece.length + 4096;
     if (!res.write(piece)) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
@@ -317,13 +349,12 @@ async function streamPredictions(
       });
       if (res.destroyed) return;
     }
-    piece = '';
   }
   res.end();
 }
 
 /** A JSON answer already written as text: what res.json sends, without stringifying again. */
-function sendJson(res: Response, text: string): void {
+function sendJson(res: Response, text: string | Buffer): void {
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.setHeader('content-length', Buffer.byteLength(text));
   res.end(text);
@@ -342,6 +373,23 @@ function parseExplain(value: unknown): number | undefined {
       rule: 'type',
       got: typeof value === 'string' ? value.slice(0, 64) : 'array',
       message: 'must be "all" or a whole number 0–999 (how many top contributions to return)',
+    },
+  ]);
+}
+
+/**
+ * `?format=` on POST /predict: `objects` (default) answers prediction objects; `columns` the
+ * compact columnar form (`ColumnarPredictions` in the model package) that the healer asks for.
+ */
+function parseFormat(value: unknown): 'objects' | 'columns' {
+  if (value === undefined || value === 'objects') return 'objects';
+  if (value === 'columns') return 'columns';
+  throw new InputError('invalid query: format must be "objects" or "columns"', [
+    {
+      field: 'format',
+      rule: 'type',
+      got: typeof value === 'string' ? value.slice(0, 64) : 'array',
+      message: 'must be "objects" (default: one prediction object per row) or "columns"',
     },
   ]);
 }

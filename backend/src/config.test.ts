@@ -10,7 +10,7 @@ describe('parseConfig', () => {
       modelEngine: 'cpu',
       corsOrigins: ['http://localhost:8080'],
       batchLimit: 10_000,
-      bodyLimit: '16mb',
+      bodyLimit: '32mb',
       logLevel: 'info',
       shutdownTimeoutMs: 8_000,
     });

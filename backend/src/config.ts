@@ -18,7 +18,7 @@ const ConfigSchema = z.object({
   /** Comma-separated browser origins allowed by CORS, `*` for any, empty for none. */
   CORS_ORIGIN: z.string().default('http://localhost:8080'),
   BATCH_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
-  BODY_LIMIT: z.string().regex(SIZE, 'must be a size like 8mb, 512kb or 1048576').default('16mb'),
+  BODY_LIMIT: z.string().regex(SIZE, 'must be a size like 8mb, 512kb or 1048576').default('32mb'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** On SIGTERM, how long in-flight requests get before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(8_000),

@@ -123,9 +123,14 @@ describe('POST /predict with the real model', () => {
       .send({ instances: [CRASH_LOOP_EXAMPLE] })
       .expect(200);
     const model = await request(h.app).get('/model').expect(200);
+    const columns = await request(h.app)
+      .post('/predict?format=columns')
+      .send({ instances: [CRASH_LOOP_EXAMPLE, ORIGINAL_HEALTHY_EXAMPLE] })
+      .expect(200);
     for (const [res, path, method] of [
       [single, '/predict', 'post'],
       [batch, '/predict', 'post'],
+      [columns, '/predict', 'post'],
       [model, '/model', 'get'],
     ] as const) {
       const validate = v.response(path, method, 200);
@@ -143,6 +148,19 @@ describe('POST /predict with the real model', () => {
     expect(res.body.evaluation.heldout.version).toBe(predictor.version);
     expect(res.body.evaluation.heldout.synthetic.model.rocAuc).toBeGreaterThan(0.9);
     expect(res.body.evaluation.heldout.realData.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('POST /predict?format=columns in shadow mode, from the flat scored batch', () => {
+  it('answers as without the shadow and counts the candidate’s agreement', async () => {
+    const shadowed = makeApp({ scorer: predictor });
+    shadowed.model.setShadow(predictor);
+    const body = { instances: [ORIGINAL_HEALTHY_EXAMPLE, CRASH_LOOP_EXAMPLE, CRASH_LOOP_EXAMPLE] };
+    const a = await request(shadowed.app).post('/predict?format=columns').send(body).expect(200);
+    const b = await request(h.app).post('/predict?format=columns').send(body).expect(200);
+    expect({ ...a.body, elapsed_ms: 0 }).toEqual({ ...b.body, elapsed_ms: 0 });
+    const metrics = (await request(shadowed.app).get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/shadow_predictions_total\{agreement="same_level"\} 3/);
   });
 });
 
@@ -171,6 +189,8 @@ describe('POST /predict answers written from the flat scored batch', () => {
     ['a batch written in one piece', { instances: rows.slice(0, 300) }, ''],
     ['a batch streamed in pieces', { instances: rows }, '?explain=all'],
     ['a streamed batch without explanations', { instances: rows }, '?explain=0'],
+    ['a batch in columns', { instances: rows }, '?format=columns'],
+    ['a single body in columns, top 3', CRASH_LOOP_EXAMPLE, '?format=columns&explain=3'],
   ])('gives the same bytes as the object path: %s', async (_name, body, query) => {
     const fast = makeApp({ scorer: predictor });
     const slow = makeApp({ scorer: objectsOnly() });

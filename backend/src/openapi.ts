@@ -185,6 +185,14 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
                 'How many contributions each explanation keeps, largest first: `all` (default) or a whole number (0 for none). Keeps large batch answers small.',
               schema: { oneOf: [{ const: 'all' }, { type: 'string', pattern: '^\\d{1,3}$' }] },
             },
+            {
+              name: 'format',
+              in: 'query',
+              required: false,
+              description:
+                '`objects` (default): prediction objects as below. `columns`: the compact columnar answer (ColumnarPredictResponse), one array per field, for batch callers such as the healer; contributions in whole millionths of risk, values and references to 6 significant digits, risks exact. Shadow verdicts are only in `objects`.',
+              schema: { type: 'string', enum: ['objects', 'columns'] },
+            },
           ],
           requestBody: {
             required: true,
@@ -199,7 +207,13 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
               description: 'The prediction (single body) or predictions in request order (batch).',
               content: {
                 'application/json': {
-                  schema: { oneOf: [ref('PredictResponse'), ref('BatchPredictResponse')] },
+                  schema: {
+                    oneOf: [
+                      ref('PredictResponse'),
+                      ref('BatchPredictResponse'),
+                      ref('ColumnarPredictResponse'),
+                    ],
+                  },
                 },
               },
             },
@@ -388,6 +402,7 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
           required: ['predictions', 'elapsed_ms'],
           additionalProperties: false,
         },
+        ColumnarPredictResponse: columnarResponse(featureNames),
         ErrorDetail: {
           type: 'object',
           properties: {
@@ -522,5 +537,82 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
         },
       },
     },
+  };
+}
+
+/** `?format=columns`: one array per field, each with one entry per row, in request order. */
+function columnarResponse(featureNames: readonly string[]): Schema {
+  const rows = (items: Schema, description?: string): Schema => ({
+    type: 'array',
+    items,
+    ...(description ? { description } : {}),
+  });
+  const nullable = (type: string): Schema => ({ type: [type, 'null'] });
+  const perRank = (items: Schema, description: string): Schema =>
+    rows({ type: 'array', items }, description);
+  const index = { type: 'integer', minimum: 0, maximum: featureNames.length - 1 };
+  return {
+    type: 'object',
+    description:
+      'The compact batch answer: per-row arrays instead of objects. The explanation arrays are per row, largest |contribution| first; feature indices refer to `features`.',
+    properties: {
+      format: { const: 'columns' },
+      model: {
+        type: 'object',
+        properties: { version: { type: 'string' } },
+        required: ['version'],
+        additionalProperties: false,
+      },
+      threshold: { type: 'number' },
+      features: { type: 'array', items: { type: 'string', enum: [...featureNames] } },
+      risk: rows({ type: 'number', minimum: 0, maximum: 1 }, 'Exact, as in the default answer.'),
+      level: rows({ type: 'string', enum: [...RISK_LEVELS] }),
+      layer: rows({ type: 'string', enum: ['model', 'slo', 'own_normal'] }),
+      rule: rows(
+        nullable('string'),
+        'The SLO rule or own-normal signal where that layer set the risk, else null.',
+      ),
+      reason: rows(nullable('string'), "That layer's reason where it set the risk, else null."),
+      inconclusive: rows(
+        nullable('string'),
+        'Why the model abstains (hold, do not act), else null.',
+      ),
+      imputed: rows({ type: 'array', items: index }, 'Indices of the imputed features.'),
+      model_risk: rows({ type: 'number', minimum: 0, maximum: 1 }),
+      reference_risk: rows({ type: 'number', minimum: 0, maximum: 1 }),
+      explanation: {
+        type: 'object',
+        properties: {
+          feature: perRank(index, 'Feature indices, largest |contribution| first.'),
+          contribution: perRank(
+            { type: 'integer' },
+            'Contributions in whole millionths of risk (contribution × 1e6, rounded).',
+          ),
+          value: perRank({ type: 'number' }, 'The values used, to 6 significant digits.'),
+          reference: perRank({ type: 'number' }, 'The references, to 6 significant digits.'),
+        },
+        required: ['feature', 'contribution', 'value', 'reference'],
+        additionalProperties: false,
+      },
+      elapsed_ms: { type: 'number', minimum: 0 },
+    },
+    required: [
+      'format',
+      'model',
+      'threshold',
+      'features',
+      'risk',
+      'level',
+      'layer',
+      'rule',
+      'reason',
+      'inconclusive',
+      'imputed',
+      'model_risk',
+      'reference_risk',
+      'explanation',
+      'elapsed_ms',
+    ],
+    additionalProperties: false,
   };
 }

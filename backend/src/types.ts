@@ -1,4 +1,4 @@
-import type { FeatureInput, Prediction, RiskLevel } from '@aiops/model';
+import type { ColumnSource, FeatureInput, JsonBytes, Prediction, RiskLevel } from '@aiops/model';
 
 /**
  * What the backend needs from a model: score rows synchronously, in order. The model
@@ -29,7 +29,11 @@ export interface ScoredLevels {
 }
 
 /** A scored batch that writes its rows as JSON text. */
-export interface ScoredRows extends ScoredLevels {
+export interface ScoredRows extends ScoredLevels, ColumnSource {
+  /** Row r written into `out` as the same bytes as `json(r)` (large batches). */
+  writeJson(out: JsonBytes, r: number): void;
+  /** The rows as prediction objects (shadow mode's comparison). */
+  predictions(): Prediction[];
   /** Row r as JSON, identical to `JSON.stringify` of its prediction; `extra` goes before the `}`. */
   json(r: number, extra?: string): string;
 }

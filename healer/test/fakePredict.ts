@@ -65,7 +65,7 @@ export async function startFakePredictor(rule: RiskRule = SIMPLE_RISK): Promise<
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/predict') {
+      if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== '/predict') {
         res.writeHead(404).end();
         return;
       }

@@ -30,6 +30,7 @@ import { DeploymentHistory } from '../src/features/tracker.js';
 import { csvHeader, csvRow } from '../src/replay/csv.js';
 import { formatReplayOutput, replay } from '../src/replay/replay.js';
 import { readReplayFile } from '../src/cli/replayCli.js';
+import { writeColumns } from '../src/scoring/columns.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -173,6 +174,7 @@ const one = [healerRows[200] as FeatureInput];
 const loadBefore = os.loadavg()[0];
 const single = measure(() => predictor.predict(one), 1000, 200);
 let jsonBytes = 0;
+let columnBytes = 0;
 // The other build, when given: its own Predictor class, loading the same committed artifact.
 const other =
   args.compare === undefined
@@ -201,6 +203,9 @@ const tenK = measureSideBySide(
       const scored = predictor.score(many);
       jsonBytes = 0;
       for (let r = 0; r < scored.length; r++) jsonBytes += scored.json(r).length;
+    },
+    columns: () => {
+      columnBytes = writeColumns(predictor.score(parsed)).length;
     },
     riskOnly: () => {
       for (const r of many) predictor.risk(r);
@@ -359,6 +364,7 @@ const result = {
   score10kRowsWithExplanationsMs: ms(tenK.flat!),
   score10kParsedRowsWithExplanationsMs: ms(tenK.flatParsed!),
   score10kRowsWithExplanationsAsJsonMs: { ...ms(tenK.json!), jsonMb: jsonBytes / 2 ** 20 },
+  score10kParsedRowsAsColumnsMs: { ...ms(tenK.columns!), columnsMb: columnBytes / 2 ** 20 },
   risk10kRowsWithoutExplanationsMs: ms(tenK.riskOnly!),
   ...(compared === undefined
     ? {}
@@ -370,7 +376,7 @@ const result = {
         },
       }),
   tenKNote:
-    'the same 10,000 healer rows (every feature, a baseline for every signal), every row explained in full (13 contributions), timed in 30 alternating rounds: objects = predict() building prediction objects; flat = score() into a ScoredBatch (what POST /predict computes); flatParsed = the same on the rows parsed from JSON, as POST /predict receives them (flat rows are 120 objects built by object spread, each its own hidden class, which makes every read of a row megamorphic); json = score() plus every row written as JSON text (what POST /predict sends); riskOnly = risk() per row, no explanation (replay)',
+    'the same 10,000 healer rows (every feature, a baseline for every signal), every row explained in full (13 contributions), timed in 30 alternating rounds: objects = predict() building prediction objects; flat = score() into a ScoredBatch (what POST /predict computes); flatParsed = the same on the rows parsed from JSON, as POST /predict receives them (flat rows are 120 objects built by object spread, each its own hidden class, which makes every read of a row megamorphic); json = score() plus every row written as JSON text (what POST /predict sends); columns = score() of the parsed rows plus the compact columnar answer written as bytes (what POST /predict?format=columns sends, as the healer asks); riskOnly = risk() per row, no explanation (replay)',
   replayOneDay50Deployments: {
     rows: replayRows,
     episodes,

@@ -10,3 +10,11 @@ export { DEFAULT_ENTRY_RULE, stepAlert, INITIAL_ALERT_STATE } from './alerting/e
 export type { EntryRule, AlertState } from './alerting/entryRule.js';
 export { evaluateSlo, DEFAULT_SLO, BURN_RATE_ALERTS } from './slo/burnRate.js';
 export type { SloVerdict } from './slo/burnRate.js';
+export {
+  writeColumns,
+  columnSourceOf,
+  predictionsOfColumns,
+  ColumnsError,
+} from './scoring/columns.js';
+export type { ColumnarPredictions, ColumnSource } from './scoring/columns.js';
+export { JsonBytes } from './scoring/jsonBytes.js';

@@ -6,15 +6,18 @@ import { PredictClient, PredictError } from './predict.js';
 let server: Server;
 let url: string;
 let bodies: unknown[];
+let urls: (string | undefined)[];
 let reply: (n: number) => { status: number; body: unknown } | 'hang';
 
 beforeEach(async () => {
   bodies = [];
+  urls = [];
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       bodies.push(JSON.parse(Buffer.concat(chunks).toString()));
+      urls.push(req.url);
       const r = reply(bodies.length);
       if (r === 'hang') return;
       res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify(r.body));
@@ -87,6 +90,24 @@ describe('PredictClient', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PredictError);
     expect(bodies).toHaveLength(2);
+  });
+
+  it('asks for the columnar answer and still takes prediction objects from an older backend', async () => {
+    reply = () => ({ status: 200, body: { predictions: [prediction] } });
+    expect(await client().predict([ORIGINAL_HEALTHY_EXAMPLE])).toEqual([prediction]);
+    expect(urls).toEqual(['/predict?format=columns']);
+  });
+
+  it('rejects a columnar answer with the wrong number of rows, naming it', async () => {
+    reply = () => ({
+      status: 200,
+      body: { format: 'columns', model: { version: 'x' }, threshold: 0.5, features: [], risk: [] },
+    });
+    const err = await client()
+      .predict([ORIGINAL_HEALTHY_EXAMPLE])
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PredictError);
+    expect((err as Error).message).toBe('POST /predict answered not a columnar answer for 1 rows');
   });
 
   it('rejects an answer with the wrong number of predictions', async () => {

@@ -35,7 +35,7 @@ export async function startFakeBackend(): Promise<FakeBackend> {
         res.writeHead(mode === 'ok' ? 200 : 503).end();
         return;
       }
-      if (req.method !== 'POST' || req.url !== '/predict') {
+      if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== '/predict') {
         res.writeHead(404).end();
         return;
       }

@@ -16,6 +16,8 @@ import {
 import { N_FEATURES, imputedNames } from '../features/derive.js';
 import type { SloVerdict } from '../slo/burnRate.js';
 import type { OwnNormalVerdict } from '../ownNormal/ownNormal.js';
+import type { ColumnSource } from './columns.js';
+import type { JsonBytes } from './jsonBytes.js';
 
 const NAMES: readonly FeatureName[] = FEATURES.map((f) => f.name);
 /** `{"feature":"<name>","value":` per feature, escaped once. */
@@ -69,7 +71,7 @@ export const AT_LAYER = 0;
 export const AT_RANKING = 1;
 export const ROW_BYTES = AT_RANKING + N_FEATURES;
 
-export class ScoredBatch {
+export class ScoredBatch implements ColumnSource {
   readonly numbers: Float64Array;
   readonly bytes: Uint8Array;
   /** Why the model abstains, or null. */
@@ -116,6 +118,55 @@ export class ScoredBatch {
     return a !== null && a !== undefined && this.bytes[r * ROW_BYTES + AT_LAYER] === LAYER_MODEL
       ? a
       : undefined;
+  }
+
+  /** The fired layer's rule or signal and reason, or null where the model set the risk. */
+  cause(r: number): { rule: string | null; reason: string } | null {
+    const layer = this.bytes[r * ROW_BYTES + AT_LAYER];
+    if (layer === LAYER_SLO) {
+      const v = this.slo[r] as SloVerdict;
+      return { rule: v.rule, reason: v.reason };
+    }
+    if (layer === LAYER_OWN_NORMAL) {
+      const v = this.ownNormal[r] as OwnNormalVerdict;
+      return { rule: v.signal, reason: v.reason };
+    }
+    return null;
+  }
+
+  /** Bit i set: feature i of row r was imputed. */
+  imputedMask(r: number): number {
+    return this.numbers[r * ROW_DOUBLES + AT_IMPUTED] as number;
+  }
+
+  modelRisk(r: number): number {
+    return this.numbers[r * ROW_DOUBLES + AT_MODEL_RISK] as number;
+  }
+
+  referenceRisk(r: number): number {
+    return this.numbers[r * ROW_DOUBLES + AT_REFERENCE_RISK] as number;
+  }
+
+  /** How many contributions each row explains. */
+  explained(): number {
+    return this.top;
+  }
+
+  /** The feature index of row r's k-th largest contribution. */
+  feature(r: number, k: number): number {
+    return this.bytes[r * ROW_BYTES + AT_RANKING + k] as number;
+  }
+
+  contribution(r: number, k: number): number {
+    return this.numbers[r * ROW_DOUBLES + AT_CONTRIBUTION + this.feature(r, k)] as number;
+  }
+
+  value(r: number, k: number): number {
+    return this.numbers[r * ROW_DOUBLES + AT_VALUE + this.feature(r, k)] as number;
+  }
+
+  reference(r: number, k: number): number {
+    return this.numbers[r * ROW_DOUBLES + AT_REFERENCE + this.feature(r, k)] as number;
   }
 
   /** Row r as the API's prediction object. */
@@ -166,6 +217,67 @@ export class ScoredBatch {
     const model = Object.freeze({ version: this.version });
     for (let r = 0; r < this.length; r++) out[r] = this.prediction(r, model);
     return out;
+  }
+
+  /**
+   * Row r written into `out` as the same bytes as `json(r)` (UTF-8), without building its text:
+   * for large batches, where the strings per number and their concatenation cost more than the
+   * scoring (the garbage collector, then flattening the text before the socket takes it).
+   */
+  writeJson(out: JsonBytes, r: number): void {
+    const { numbers, bytes } = this;
+    const at = r * ROW_DOUBLES;
+    const rank = r * ROW_BYTES + AT_RANKING;
+    const risk = numbers[at + AT_RISK] as number;
+    out
+      .raw('{"risk":')
+      .number(risk)
+      .raw(`,"level":"${riskLevel(risk)}","threshold":`)
+      .raw(this.thresholdJson)
+      .raw(',"explanation":[');
+    for (let k = 0; k < this.top; k++) {
+      const i = bytes[rank + k] as number;
+      if (k > 0) out.char(0x2c);
+      out
+        .raw(FEATURE_OPEN[i] as string)
+        .number(numbers[at + AT_VALUE + i] as number)
+        .raw(',"contribution":')
+        .number(numbers[at + AT_CONTRIBUTION + i] as number)
+        .raw(',"reference":')
+        .number(numbers[at + AT_REFERENCE + i] as number)
+        .char(0x7d);
+    }
+    out.raw('],"imputed":[');
+    const mask = numbers[at + AT_IMPUTED] as number;
+    if (mask !== 0) {
+      let first = true;
+      for (let i = 0; i < N_FEATURES; i++) {
+        if ((mask & (1 << i)) === 0) continue;
+        if (!first) out.char(0x2c);
+        out
+          .char(0x22)
+          .raw(NAMES[i] as string)
+          .char(0x22);
+        first = false;
+      }
+    }
+    out
+      .raw('],"model":')
+      .raw(this.modelJson)
+      .raw(`,"layer":"${this.layer(r)}","layers":{"model":{"risk":`)
+      .number(numbers[at + AT_MODEL_RISK] as number)
+      .raw(',"reference_risk":')
+      .number(numbers[at + AT_REFERENCE_RISK] as number)
+      .raw(',"abstained":')
+      .string(this.abstained[r] ?? null)
+      .raw('},"slo":')
+      .raw(layerJson(this.slo[r] as SloVerdict))
+      .raw(',"own_normal":')
+      .raw(layerJson(this.ownNormal[r] as OwnNormalVerdict))
+      .char(0x7d);
+    const inconclusive = this.inconclusive(r);
+    if (inconclusive !== undefined) out.raw(',"inconclusive":').string(inconclusive);
+    out.char(0x7d);
   }
 
   /**

@@ -1,0 +1,203 @@
+/**
+ * The columnar answer: its writer against JSON.stringify where it writes exact numbers, its
+ * rounding against `sig6`/`micro`, both of its sources (ScoredBatch, prediction objects) writing
+ * the same bytes, and `predictionsOfColumns` giving back the predictions within that rounding.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { Predictor } from '../predictor.js';
+import { Rng } from '../rng.js';
+import type { FeatureInput } from '../schema.js';
+import {
+  ColumnsError,
+  columnSourceOf,
+  micro,
+  predictionsOfColumns,
+  sig6,
+  writeColumns,
+  type ColumnarPredictions,
+} from './columns.js';
+import { JsonBytes } from './jsonBytes.js';
+import { edgeRows, randomRow } from './testRows.js';
+
+let predictor: Predictor;
+beforeAll(async () => {
+  predictor = await Predictor.load({ engine: 'cpu' });
+});
+afterAll(() => predictor.dispose());
+
+const written = (write: (out: JsonBytes) => void): string => {
+  const out = new JsonBytes(4);
+  write(out);
+  return out.bytes().toString('utf8');
+};
+
+describe('JsonBytes', () => {
+  it.each([
+    0,
+    -0,
+    1,
+    -7,
+    10,
+    123456789,
+    2 ** 53 - 1,
+    -(2 ** 53 - 1),
+    2 ** 53,
+    1e21,
+    0.1,
+    -2.5e-7,
+    1 / 3,
+    NaN,
+    Infinity,
+    -Infinity,
+  ])('writes %p as JSON.stringify does', (x) => {
+    expect(written((o) => o.number(x))).toBe(JSON.stringify(x));
+  });
+
+  it('writes any double as JSON.stringify does', () => {
+    fc.assert(
+      fc.property(fc.double(), (x) => written((o) => o.number(x)) === JSON.stringify(x)),
+      { numRuns: 2000 },
+    );
+  });
+
+  it.each([
+    [123, 0, '123'],
+    [123, 2, '1.23'],
+    [123, 5, '0.00123'],
+    [1234567, 3, '1234.567'],
+    [2 ** 40 + 1, 4, '109951162.7777'],
+    [-1500, 3, '-1.5'],
+    [1000, 3, '1'],
+    [0, 4, '0'],
+    [-5, 1, '-0.5'],
+    [123, 20, '0.00000000000000000123'],
+  ])('decimal(%p, %p) is %p', (n, p, text) => {
+    expect(written((o) => o.decimal(n, p))).toBe(text);
+  });
+
+  it('escapes strings and writes non-ASCII text as UTF-8', () => {
+    const s = 'burn 14.4× ≥ "fast" – line\nbreak';
+    expect(written((o) => o.string(s).raw(',').string(null))).toBe(`${JSON.stringify(s)},null`);
+  });
+});
+
+describe('rounding of the columnar form', () => {
+  it('writes values to 6 significant digits, parsing back to sig6(x) within 5e-6 of x', () => {
+    const rows = edgeRows();
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => {
+        const src = columnSourceOf(
+          [
+            {
+              ...predictor.predict([rows[0] as FeatureInput])[0]!,
+              explanation: [{ feature: 'cpu_usage_pct', value: x, contribution: 0, reference: x }],
+            },
+          ],
+          'v',
+          0.5,
+        );
+        const back = JSON.parse(writeColumns(src).toString('utf8')) as ColumnarPredictions;
+        const v = back.explanation.value[0]![0]!;
+        return (
+          Object.is(v, sig6(x) === 0 ? 0 : sig6(x)) &&
+          Math.abs(v - x) <= 5e-6 * Math.abs(x) &&
+          back.explanation.reference[0]![0] === v
+        );
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it.each([
+    [0.907637026780041, 907637],
+    [-0.000000499, 0],
+    [0.0000005, 1],
+    [-1, -1000000],
+  ])('micro(%p) is %p', (x, m) => {
+    expect(micro(x) + 0).toBe(m);
+  });
+});
+
+describe('writeColumns and predictionsOfColumns on the real model', () => {
+  const rng = new Rng(11);
+  const rows = (): FeatureInput[] => [
+    ...edgeRows(),
+    ...Array.from({ length: 400 }, () => randomRow(rng)),
+  ];
+
+  it.each([undefined, 3, 0])(
+    'ScoredBatch and prediction objects write the same bytes (explain %p)',
+    (explain) => {
+      const batch = rows();
+      const scored = predictor.score(batch, { explain });
+      const objects = columnSourceOf(
+        predictor.predict(batch, { explain }),
+        predictor.version,
+        predictor.threshold,
+      );
+      expect(writeColumns(scored, ',"elapsed_ms":1').toString('utf8')).toBe(
+        writeColumns(objects, ',"elapsed_ms":1').toString('utf8'),
+      );
+    },
+  );
+
+  it('gives back the predictions: risks, levels, layers, imputed exactly; the rest rounded', () => {
+    const batch = rows();
+    const want = predictor.predict(batch);
+    const body = JSON.parse(writeColumns(predictor.score(batch)).toString('utf8')) as unknown;
+    const got = predictionsOfColumns(body, batch.length);
+    expect(got).toHaveLength(want.length);
+    let fired = 0;
+    let inconclusive = 0;
+    for (let r = 0; r < want.length; r++) {
+      const [g, w] = [got[r]!, want[r]!];
+      expect([g.risk, g.level, g.layer, g.imputed, g.inconclusive, g.model, g.threshold]).toEqual([
+        w.risk,
+        w.level,
+        w.layer,
+        w.imputed,
+        w.inconclusive,
+        w.model,
+        w.threshold,
+      ]);
+      expect(g.layers?.model).toEqual({
+        ...w.layers!.model,
+        abstained: w.inconclusive ?? null,
+      });
+      if (w.layer === 'slo') expect(g.layers?.slo).toEqual(w.layers?.slo);
+      if (w.layer === 'own_normal') expect(g.layers?.own_normal).toEqual(w.layers?.own_normal);
+      if (w.layer !== 'model') fired++;
+      if (w.inconclusive !== undefined) inconclusive++;
+      expect(g.explanation.map((c) => c.feature)).toEqual(w.explanation.map((c) => c.feature));
+      g.explanation.forEach((c, k) => {
+        const e = w.explanation[k]!;
+        expect(Math.abs(c.contribution - e.contribution)).toBeLessThanOrEqual(5e-7);
+        expect(c.value).toBe(sig6(e.value));
+        expect(c.reference).toBe(sig6(e.reference!));
+      });
+    }
+    // The rows reach every kind of answer the form has to carry.
+    expect(fired).toBeGreaterThan(0);
+    expect(inconclusive).toBeGreaterThan(0);
+  });
+
+  it.each<[string, () => unknown]>([
+    ['null', () => null],
+    ['another format', () => ({ format: 'objects' })],
+    ['a short column', () => ({ ...columnarOf(2), risk: [0.1] })],
+    ['a bad feature index', () => withFeatureIndex(99)],
+  ])('rejects %s with a ColumnsError', (_name, body) => {
+    expect(() => predictionsOfColumns(body(), 2)).toThrow(ColumnsError);
+  });
+
+  function columnarOf(n: number): ColumnarPredictions {
+    const batch = edgeRows().slice(0, n);
+    return JSON.parse(writeColumns(predictor.score(batch)).toString('utf8')) as ColumnarPredictions;
+  }
+  function withFeatureIndex(i: number): ColumnarPredictions {
+    const c = columnarOf(2);
+    c.explanation.feature[1]![0] = i;
+    return c;
+  }
+});

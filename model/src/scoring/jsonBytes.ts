@@ -1,0 +1,157 @@
+/**
+ * A JSON writer straight into bytes, for large answers: building the text by string concatenation
+ * left most of a 10,000-row answer's cost to the garbage collector (one short-lived string per
+ * number and per separator) and to flattening the result before the socket could take it.
+ */
+const INT32_MAX = 0x7fffffff;
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/** How many decimal digits the whole number v ≥ 0 (below 2^53) has. */
+function digitCount(v: number): number {
+  let d = 1;
+  while (d < 16 && v >= (POW10[d] as number)) d++;
+  return d;
+}
+
+/**
+ * Writes the digits of the whole number v ≥ 0 right-aligned so that the last one is at end − 1,
+ * zero-padded down to `from` (v's digits must fit). Integer arithmetic where v fits 31 bits.
+ */
+function writeDigits(buf: Buffer, end: number, v: number, from: number): void {
+  let at = end;
+  if (v <= INT32_MAX) {
+    let u = v | 0;
+    do {
+      const q = (u / 10) | 0;
+      buf[--at] = 0x30 + u - q * 10;
+      u = q;
+    } while (u !== 0);
+  } else {
+    let w = v;
+    do {
+      const q = Math.floor(w / 10);
+      buf[--at] = 0x30 + (w - q * 10);
+      w = q;
+    } while (w !== 0);
+  }
+  while (at > from) buf[--at] = 0x30;
+}
+
+export class JsonBytes {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(capacity = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** Text that is already JSON (punctuation, keys, pre-escaped pieces); any Unicode. */
+  raw(s: string): this {
+    const n = s.length;
+    if (n > 32) {
+      this.room(3 * n);
+      this.pos += this.buf.write(s, this.pos, 'utf8');
+      return this;
+    }
+    this.room(3 * n);
+    const { buf } = this;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        this.pos = p;
+        this.pos += buf.write(s.slice(i), p, 'utf8');
+        return this;
+      }
+      buf[p++] = c;
+    }
+    this.pos = p;
+    return this;
+  }
+
+  /** One character (ASCII). */
+  char(c: number): this {
+    this.room(1);
+    this.buf[this.pos++] = c;
+    return this;
+  }
+
+  /** A number as JSON.stringify writes it (null when not finite); integers without a string. */
+  number(x: number): this {
+    if (x - x !== 0) return this.raw('null');
+    if (x === Math.trunc(x) && x <= 9007199254740991 && x >= -9007199254740991) {
+      return this.integer(x);
+    }
+    return this.raw(String(x));
+  }
+
+  /**
+   * n / 10^p as a decimal (n an integer below 2^53, 0 ≤ p ≤ 22), trailing zeros dropped: what
+   * `String(n / 10 ** p)` writes for it, or the same value in positional form where that would
+   * switch to an exponent; both parse to the same double. No string is made.
+   */
+  decimal(n: number, p: number): this {
+    let v = n < 0 ? -n : n;
+    let q = p;
+    if (v <= INT32_MAX) {
+      let u = v | 0;
+      while (q > 0 && u !== 0 && u % 10 === 0) {
+        u = (u / 10) | 0;
+        q--;
+      }
+      v = u;
+    } else {
+      while (q > 0 && v % 10 === 0) {
+        v /= 10;
+        q--;
+      }
+    }
+    if (q === 0 || v === 0) return this.integer(n < 0 && v !== 0 ? -v : v);
+    const digits = digitCount(v);
+    const whole = digits > q ? digits - q : 1;
+    this.room(whole + q + 2);
+    const { buf } = this;
+    if (n < 0) buf[this.pos++] = 0x2d; // '-'
+    const end = this.pos + whole + 1 + q;
+    // The fraction's q digits (zero-padded), the point, then the whole part ("0" when v < 10^q).
+    const point = end - q - 1;
+    const scale = POW10[q] as number;
+    const w = Math.floor(v / scale);
+    writeDigits(buf, end, v - w * scale, point + 1);
+    buf[point] = 0x2e; // '.'
+    writeDigits(buf, point, w, this.pos);
+    this.pos = end;
+    return this;
+  }
+
+  private integer(x: number): this {
+    this.room(17);
+    const { buf } = this;
+    let v = x;
+    if (v < 0) {
+      buf[this.pos++] = 0x2d; // '-'
+      v = -v;
+    }
+    const end = this.pos + digitCount(v);
+    writeDigits(buf, end, v, this.pos);
+    this.pos = end;
+    return this;
+  }
+
+  /** A string value, quoted and escaped (null for null or undefined). */
+  string(s: string | null | undefined): this {
+    return this.raw(s === null || s === undefined ? 'null' : JSON.stringify(s));
+  }
+
+  /** The bytes written so far (a view, not a copy). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Prediction } from '@aiops/model/schema';
-import { causeOf } from './assess.js';
+import { Assessor, causeOf } from './assess.js';
 
 const layers = (over: Partial<NonNullable<Prediction['layers']>> = {}) => ({
   model: { risk: 0.2, reference_risk: 0.1, abstained: null },
@@ -49,5 +49,45 @@ describe('causeOf: which layer set the risk, for the messages', () => {
     ],
   ])('%s', (_t, p, want) => {
     expect(causeOf(p as Prediction)).toEqual(want);
+  });
+});
+
+describe('Assessor: an abstaining model is no risk to act on', () => {
+  it('a row the model abstains on (and no layer fired) is inconclusive with its reason; the others are scored', async () => {
+    const targets = [
+      { namespace: 'shop', name: 'web' },
+      { namespace: 'shop', name: 'odd' },
+    ];
+    const assessor = new Assessor({
+      now: () => 0,
+      source: {
+        fetch: async (ts) =>
+          new Map(
+            ts.map((t) => [
+              `${t.namespace}/${t.name}`,
+              { kind: 'ok' as const, features: { cpu_usage_pct: 50 } as never, omitted: [] },
+            ]),
+          ),
+      },
+      predictor: {
+        predict: async () => [
+          prediction('model'),
+          {
+            ...prediction('model'),
+            risk: 0.93,
+            inconclusive: 'out of distribution: cpu_throttle_ratio 9.1 spreads outside training',
+          },
+        ],
+      },
+    });
+    const batch = await assessor.assess(targets);
+    expect(batch.assessments.get('shop/web')).toMatchObject({ kind: 'scored', risk: 0.2 });
+    expect(batch.assessments.get('shop/odd')).toEqual({
+      kind: 'inconclusive',
+      reason:
+        'the model abstains: out of distribution: cpu_throttle_ratio 9.1 spreads outside training',
+      at: 0,
+    });
+    expect(batch.dependencies).toContainEqual({ name: 'predict', ok: true });
   });
 });

@@ -88,6 +88,16 @@ export class Assessor {
       out.dependencies.push({ name: 'predict', ok: true });
       scored.forEach((s, i) => {
         const p = predictions[i]!;
+        // The model abstains (input unlike anything it was trained on) and no deterministic layer
+        // fired: its risk is a guess, so the deployment is held like one without data.
+        if (p.inconclusive) {
+          out.assessments.set(s.key, {
+            kind: 'inconclusive',
+            reason: `the model abstains: ${p.inconclusive}`,
+            at,
+          });
+          return;
+        }
         const f = features.get(s.key);
         out.assessments.set(s.key, {
           kind: 'scored',

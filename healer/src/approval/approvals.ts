@@ -11,8 +11,8 @@
  * again.
  */
 import type { Logger } from 'pino';
-import { describeError } from '../actions/kube.js';
 import type { ListStore } from '../humans/configMapList.js';
+import { LeaderList } from '../humans/leaderList.js';
 import type { Reporter } from '../report/reporter.js';
 import { EVENT_REASONS, type EventSubject } from '../report/types.js';
 import type { NotifyMessage } from '../notify/types.js';
@@ -51,14 +51,14 @@ export class Approvals {
   private readonly subjects = new Map<string, EventSubject>();
   /** The current approval of each deployment (`namespace/name`). */
   private readonly byKey = new Map<string, Approval>();
-  /** The store was read since this replica last led (or followed). */
-  private loaded = false;
   /** Changed since the last successful write. */
   private dirty = false;
-  /** The store's last problem was logged (once per outage). */
-  private storeFailing = false;
+  private readonly held?: LeaderList<StoredApproval>;
 
-  constructor(private readonly o: ApprovalsOptions) {}
+  constructor(private readonly o: ApprovalsOptions) {
+    if (o.store)
+      this.held = new LeaderList(o.store, { what: 'approvals', key: (r) => r.id, logger: o.logger });
+  }
 
   /**
    * Before the leader's first acting cycle (and until it succeeds): takes over the stored
@@ -66,8 +66,8 @@ export class Approvals {
    * withdrawn only if the rung is not asked for again.
    */
   async ready(): Promise<void> {
-    if (this.loaded || !this.o.store) return;
-    const stored = await this.read();
+    if (!this.held || this.held.takenOver) return;
+    const stored = await this.held.takeOver();
     if (!stored) return;
     const now = this.o.now();
     for (const r of stored) {
@@ -81,15 +81,14 @@ export class Approvals {
       const held = this.byKey.get(key);
       if (open && (!held || held.id === a.id)) this.byKey.set(key, this.byId.get(a.id)!);
     }
-    this.loaded = true;
     this.o.logger.info({ restored: stored.length }, 'approvals taken over from the store');
   }
 
   /** A standby's cycle: shows what the leader stored, and reads it again when it takes over. */
   async observe(): Promise<void> {
-    this.loaded = false;
-    if (!this.o.store) return;
-    const stored = await this.read();
+    if (!this.held) return;
+    this.held.release();
+    const stored = await this.held.peek();
     if (!stored) return;
     this.byId.clear();
     this.byKey.clear();
@@ -233,47 +232,12 @@ export class Approvals {
 
   /** Writes the list when it changed; a failed write is logged and retried on the next change. */
   private async flush(): Promise<void> {
-    if (!this.dirty || !this.o.store) return;
+    if (!this.dirty || !this.held) return;
     const records: StoredApproval[] = [...this.byId.values()].map((a) => {
       const subject = this.subjects.get(a.id);
       return subject ? { ...a, subject } : { ...a };
     });
-    try {
-      // Not read since taking over (the store was down): keep what it holds beside ours.
-      await this.o.store.update((current) =>
-        this.loaded ? records : [...current.filter((r) => !this.byId.has(r.id)), ...records],
-      );
-      this.dirty = false;
-      this.recovered();
-    } catch (err) {
-      this.failing(err);
-    }
-  }
-
-  private async read(): Promise<StoredApproval[] | undefined> {
-    try {
-      const stored = await this.o.store!.load();
-      this.recovered();
-      return stored;
-    } catch (err) {
-      this.failing(err);
-      return undefined;
-    }
-  }
-
-  private failing(err: unknown): void {
-    if (this.storeFailing) return;
-    this.storeFailing = true;
-    this.o.logger.warn(
-      { store: this.o.store?.describe(), err: describeError(err) },
-      'approvals store unavailable: approvals held in memory only until it is back',
-    );
-  }
-
-  private recovered(): void {
-    if (!this.storeFailing) return;
-    this.storeFailing = false;
-    this.o.logger.info({ store: this.o.store?.describe() }, 'approvals store available again');
+    if (await this.held.write(records)) this.dirty = false;
   }
 
   private create(id: string, ask: ApprovalAsk, now: number): Approval {

@@ -57,7 +57,11 @@ export class Approvals {
 
   constructor(private readonly o: ApprovalsOptions) {
     if (o.store)
-      this.held = new LeaderList(o.store, { what: 'approvals', key: (r) => r.id, logger: o.logger });
+      this.held = new LeaderList(o.store, {
+        what: 'approvals',
+        key: (r) => r.id,
+        logger: o.logger,
+      });
   }
 
   /**

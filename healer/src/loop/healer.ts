@@ -5,7 +5,9 @@
  *   → decide per deployment (the pure policy) → fleet guard over all decisions (pure)
  *   → gate each action (`gate/`: a human's hold, fleet, stale assessment, budgets)
  *   → act (`act.ts`: approvals, the ladder's runner `actions/runner.ts`, budgets' record)
- *   → report (the funnel, `report/messages.ts`). A deployment's cycle is a `Turn` (`turn.ts`).
+ *   → report (the funnel, `report/messages.ts`). A deployment's cycle is a `Turn` (`turn.ts`);
+ *   what spans all turns (the fleet hold's message, grouped inconclusive alerts, orphan HPAs) is
+ *   `fleetWide.ts`, and the gates autonomy has earned are `autonomy/earned.ts`.
  *
  * `runCycle()` is what the schedule, the CLI and `POST /api/check` call. The loop never throws for
  * a deployment's trouble: it becomes an inconclusive assessment or a failed action, reported.
@@ -13,27 +15,21 @@
 import type { Logger } from 'pino';
 import { describeError, isLostLeadership, type KubeClients } from '../actions/kube.js';
 import type { ActionRunner } from '../actions/runner.js';
-import { listRaisedHpas, orphanHpas } from '../actions/scale.js';
 import type { HealTargetRef } from '../actions/types.js';
 import type { HealerConfig } from '../config.js';
 import { evaluateFleet, NO_FLEET_HOLD, type FleetVerdict } from '../gate/fleet.js';
-import { FleetEpisode, type FleetStep } from '../gate/fleetEpisode.js';
+import { FleetEpisode } from '../gate/fleetEpisode.js';
 import type { ActionGate } from '../gate/types.js';
 import { LostLeadershipError } from '../leader/errors.js';
 import type { HealerMetrics } from '../metrics.js';
 import type { Notifier } from '../notify/types.js';
 import { decide } from '../policy/decide.js';
-import { defaultRules, resolveRules, ANNOTATIONS, type DeploymentRules } from '../policy/rules.js';
+import { defaultRules, resolveRules, type DeploymentRules } from '../policy/rules.js';
 import type { Assessment, Decision, HealMemory, StepOutcome } from '../policy/types.js';
 import {
-  fleetHoldMessage,
-  fleetHoldReport,
-  groupedInconclusiveMessage,
   inconclusiveReport,
-  linksOf,
   outcomeReport,
   pageReport,
-  scaleReturnedReport,
   type ReportView,
 } from '../report/messages.js';
 import type { Reporter } from '../report/reporter.js';
@@ -51,14 +47,9 @@ import type {
 import type { TargetListing } from '../sources/targets.js';
 import { DependencyWarnings } from '../report/dependencies.js';
 import type { Approvals } from '../approval/approvals.js';
-import { gatedLadder, gateFor, type GateConfig } from '../approval/gates.js';
-import {
-  evaluateAutonomy,
-  withAutonomy,
-  type AutonomyLevel,
-  type AutonomyRow,
-} from '../autonomy/evaluate.js';
-import type { GateTable } from '../humans/schema.js';
+import { gatedLadder, type GateConfig } from '../approval/gates.js';
+import type { AutonomyRow } from '../autonomy/evaluate.js';
+import { EarnedAutonomy } from '../autonomy/earned.js';
 import type { ListStore } from '../humans/configMapList.js';
 import { EvidenceKeeper } from '../autonomy/evidence.js';
 import { applyPolicy, policyFor, policyGates } from '../policy/healPolicy.js';
@@ -67,6 +58,7 @@ import { changeAware } from '../policy/changeAware.js';
 import { HealMemoryStore } from './memory.js';
 import { ReleaseTracker } from './releases.js';
 import { Actor } from './act.js';
+import { FleetWide } from './fleetWide.js';
 import { ShadowLedger, type ShadowEntry, type StoredShadowEntry } from './shadow.js';
 import { newTurn, subjectKind, turnStatus, turnView, type Target, type Turn } from './turn.js';
 import type { CycleOptions, CycleReport, CycleRow } from './types.js';
@@ -131,6 +123,8 @@ export class Healer {
   private readonly evidence: EvidenceKeeper | undefined;
   private readonly releases = new ReleaseTracker();
   private readonly actor: Actor;
+  private readonly fleetWide: FleetWide;
+  private readonly earned: EarnedAutonomy;
 
   constructor(private readonly deps: HealerDeps) {
     this.base = defaultRules(deps.config);
@@ -143,6 +137,8 @@ export class Healer {
       shadow: this.shadow,
       guard: () => this.guard(),
     });
+    this.fleetWide = new FleetWide({ ...deps, guard: () => this.guard() });
+    this.earned = new EarnedAutonomy(this.shadow, deps.config.autonomy);
   }
 
   /** The turn as the report builders see it. */
@@ -241,7 +237,7 @@ export class Healer {
       };
       report.watched = listed.targets.length;
       metrics.deploymentsWatched.set(listed.targets.length);
-      this.autonomyLevels = undefined;
+      this.earned.newCycle();
       const targets = listed.targets.map((w) => this.target(w, opts));
       this.forgetVanished(targets);
 
@@ -279,8 +275,8 @@ export class Healer {
       let lost = false;
       try {
         if (step) {
-          await this.reportFleet(step, turns);
-          await this.reportGroupedInconclusive(turns);
+          await this.fleetWide.fleetHold(step, this.fleetEpisode.startedAt(), turns);
+          await this.fleetWide.groupedInconclusive(turns);
         }
         for (const t of turns) {
           try {
@@ -296,7 +292,7 @@ export class Healer {
             );
           }
         }
-        if (!this.observing) await this.restoreOrphanHpas(scope, turns);
+        if (!this.observing) await this.fleetWide.orphanHpas(scope, turns);
         if (!this.observing && (this.deps.isLeader?.() ?? true)) await this.evidence?.flush();
       } catch (err) {
         if (!isLostLeadership(err)) throw err;
@@ -345,7 +341,7 @@ export class Healer {
       : approvals;
     const { rules, problems } = resolveRules(base, dep.metadata?.annotations);
     rules.ladder = gatedLadder(rules.ladder, namespace, gates);
-    if (this.deps.config.autonomy.enabled) gates = this.earnedGates(namespace, gates);
+    if (this.deps.config.autonomy.enabled) gates = this.earned.gates(namespace, gates);
     if (opts.dryRun) rules.dryRun = true;
     if (opts.enterCycles !== undefined) rules.enterCycles = opts.enterCycles;
     for (const p of problems) void this.badAnnotation(dep, kind, p, rules.dryRun);
@@ -482,26 +478,9 @@ export class Healer {
     this.deps.sink.assessment(turnStatus(t, this.deps.now()));
   }
 
-  /** Autonomy levels of this cycle (from the shadow ledger), by `namespace/action`. */
-  private autonomyLevels: Map<string, AutonomyLevel> | undefined;
-
   /** Levels and evidence for `GET /api/autonomy`. */
   autonomy(): AutonomyRow[] {
-    return evaluateAutonomy(this.shadow.list(), this.deps.config.autonomy);
-  }
-
-  /** The namespace's gates, tightened by the autonomy each action type has earned. */
-  private earnedGates(namespace: string, gates: GateConfig): GateConfig {
-    this.autonomyLevels ??= new Map(
-      this.autonomy().map((r) => [`${r.namespace}/${r.action}`, r.level]),
-    );
-    const table: GateTable = {};
-    for (const a of ['restart_scale', 'cache_clear_restart', 'rollback'] as const)
-      table[a] = withAutonomy(
-        gateFor(a, namespace, gates),
-        this.autonomyLevels.get(`${namespace}/${a}`) ?? 'shadow',
-      );
-    return { ...gates, gates: table, prodGates: table };
+    return this.earned.rows();
   }
 
   /** Someone else's release just before risk rose: rollback first (`policy/changeAware.ts`). */
@@ -541,84 +520,6 @@ export class Healer {
     // Many at once were announced in one grouped message: each keeps its Event.
     if (t.groupedAlert) delete r.notify;
     await this.deps.reporter.report(r);
-  }
-
-  /** A fleet hold: one grouped message when it starts, one Event per newly held deployment. */
-  private async reportFleet(step: FleetStep, turns: readonly Turn[]): Promise<void> {
-    if (step.released) this.deps.logger.info('fleet guard released: actions resume');
-    const { verdict } = step;
-    if (!step.started && step.newlyHeld.length === 0) return;
-    this.guard();
-    if (step.started) {
-      await this.deps.reporter.warning(
-        fleetHoldMessage(
-          verdict.reason,
-          verdict.atRisk,
-          this.fleetEpisode.startedAt() ?? this.deps.now(),
-          linksOf(this.deps.config.links),
-        ),
-      );
-    }
-    const byKey = new Map(turns.map((t) => [t.key, t]));
-    await Promise.all(
-      step.newlyHeld.map(async (k) => {
-        const t = byKey.get(k);
-        if (t) await this.deps.reporter.report(fleetHoldReport(this.view(t), verdict.reason));
-      }),
-    );
-  }
-
-  /** Inconclusive alerts of several deployments in one cycle become one grouped message. */
-  private async reportGroupedInconclusive(turns: Turn[]): Promise<void> {
-    const alerting = turns.filter(
-      (t) => t.decision.kind === 'inconclusive' && t.decision.alert && !t.rules.dryRun,
-    );
-    if (alerting.length < 2) return;
-    this.guard();
-    for (const t of alerting) t.groupedAlert = true;
-    await this.deps.reporter.warning(
-      groupedInconclusiveMessage(
-        alerting.map((t) => ({ key: t.key, reason: t.decision.reason })),
-        this.deps.now(),
-        linksOf(this.deps.config.links),
-      ),
-    );
-  }
-
-  /**
-   * HPAs the healer raised whose record is gone (someone removed the heal-state annotations, or
-   * a crash between the two writes): their minReplicas is restored once the deployment is not
-   * in an episode. One HPA list per cycle, not per deployment.
-   */
-  private async restoreOrphanHpas(scope: WatchScope, turns: readonly Turn[]): Promise<void> {
-    let raised;
-    try {
-      raised = await listRaisedHpas(this.deps.kube, scope.namespaces);
-    } catch (err) {
-      this.deps.logger.warn({ err: describeError(err) }, 'listing HPAs failed');
-      return;
-    }
-    const byKey = new Map(turns.map((t) => [t.key, t]));
-    const orphans = orphanHpas(
-      raised,
-      turns.map((t) => ({
-        key: t.key,
-        idle: !t.rules.dryRun && t.next.phase === 'healthy',
-        ...(t.extras.hpa ? { recorded: t.extras.hpa.name } : {}),
-      })),
-    );
-    for (const o of orphans) {
-      const t = byKey.get(o.key)!;
-      this.guard();
-      const r = await this.deps.runner.restoreHpa(t.ref, o.hpa);
-      await this.deps.reporter.report(
-        scaleReturnedReport(
-          this.view(t),
-          [r.detail],
-          `HPA ${o.hpa.name} carries ${ANNOTATIONS.originalMinReplicas}=${o.hpa.originalMinReplicas} but no heal state records it`,
-        ),
-      );
-    }
   }
 
   private async reportOutcome(t: Turn, o: StepOutcome): Promise<void> {

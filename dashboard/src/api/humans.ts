@@ -19,13 +19,15 @@ export interface ControlState {
   killSwitch: { paused: boolean; detail: string };
 }
 
-/** Autonomy earned from the shadow ledger (per namespace and action type). */
+/** Autonomy earned from dry-run evidence and approval decisions (per namespace and action type). */
 export interface AutonomyRow {
   namespace: string;
   action: string;
   level: 'shadow' | 'approve' | 'auto';
   judged: number;
   needed: number;
+  /** Of the judged, decided by a person on an approval request. */
+  byHumans: number;
   precision: number | null;
   reason: string;
 }

@@ -264,10 +264,11 @@ export function Humans({ client, pollMs = 2_000 }: { client: HumansClient; pollM
         </table>
       )}
 
-      <h2>Autonomy earned from dry-run evidence</h2>
+      <h2>Autonomy earned from evidence (dry-run and approval decisions)</h2>
       {autonomy.length === 0 ? (
         <p className="muted" data-testid="no-autonomy">
-          No judged would-be actions yet (dry-run deployments build the evidence).
+          No judged would-be actions yet (dry-run deployments and decided approvals build the
+          evidence).
         </p>
       ) : (
         <table className="autonomy" data-testid="autonomy">

@@ -54,4 +54,35 @@ describe('EarnedAutonomy', () => {
       expect.objectContaining({ namespace: 'shop', action: 'restart_scale', level: 'auto' }),
     ]);
   });
+
+  it('a person’s decisions on approval requests count beside the dry-run evidence', () => {
+    const ledger = new ShadowLedger();
+    needed(ledger, 1);
+    const at = new Date(T0).toISOString();
+    const rejected = {
+      id: 'web-x',
+      namespace: 'shop',
+      name: 'web',
+      action: 'restart_scale' as const,
+      episodeStartedAt: T0,
+      step: 1,
+      attempt: 1,
+      risk: 0.9,
+      high: 0.8,
+      reason: 'r',
+      requestedAt: at,
+      expiresAt: at,
+      lastAskedAt: T0,
+      state: 'rejected' as const,
+      decidedAt: at,
+    };
+    const earned = new EarnedAutonomy(ledger, S, () => [rejected]);
+    expect(earned.rows()).toEqual([
+      expect.objectContaining({ action: 'restart_scale', judged: 2, needed: 1, byHumans: 1 }),
+    ]);
+    // One of two needed: precision 50 % < 60 %, so the gate stays with a person.
+    expect(earned.gates('shop', { ...AUTO, gates: { ...AUTO.gates } }).gates.restart_scale).toBe(
+      'approve',
+    );
+  });
 });

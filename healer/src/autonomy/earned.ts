@@ -1,11 +1,14 @@
 /**
  * The gates each namespace has earned: its configured gates, tightened per action type by the
- * autonomy level the shadow ledger's evidence supports (`evaluate.ts`). Levels are computed once
+ * autonomy level the evidence supports (`evaluate.ts`): the dry-run shadow ledger and the decided
+ * approval requests (`humanEvidence.ts`). Levels are computed once
  * per cycle, lazily (only if some target needs them), from the ledger as it stood then.
  */
 import { gateFor, type GateConfig } from '../approval/gates.js';
 import type { GateTable } from '../humans/schema.js';
+import type { Approval } from '../approval/types.js';
 import type { ShadowLedger } from '../loop/shadow.js';
+import { approvalEvidence } from './humanEvidence.js';
 import {
   evaluateAutonomy,
   withAutonomy,
@@ -23,6 +26,8 @@ export class EarnedAutonomy {
   constructor(
     private readonly shadow: ShadowLedger,
     private readonly settings: AutonomySettings,
+    /** Decided approval requests count as evidence too (`humanEvidence.ts`). */
+    private readonly decisions: () => readonly Approval[] = () => [],
   ) {}
 
   /** A new cycle: the levels are computed again from the ledger. */
@@ -32,7 +37,10 @@ export class EarnedAutonomy {
 
   /** Levels and evidence for `GET /api/autonomy`. */
   rows(): AutonomyRow[] {
-    return evaluateAutonomy(this.shadow.list(), this.settings);
+    return evaluateAutonomy(
+      [...this.shadow.list(), ...approvalEvidence(this.decisions())],
+      this.settings,
+    );
   }
 
   /** The namespace's gates, tightened by the autonomy each action type has earned. */

@@ -18,6 +18,9 @@ import type { ShadowEntry } from '../loop/shadow.js';
 
 export type AutonomyLevel = 'shadow' | 'approve' | 'auto';
 
+/** A judged would-be action: a dry-run entry, or a person's decision (`humanEvidence.ts`). */
+export type Evidence = ShadowEntry & { byHuman?: boolean };
+
 export interface AutonomySettings {
   minEpisodes: number;
   approveAt: number;
@@ -32,16 +35,15 @@ export interface AutonomyRow {
   /** Judged would-be actions counted (the last `window`). */
   judged: number;
   needed: number;
+  /** Of the judged, decided by a person on an approval request. */
+  byHumans: number;
   precision: number | null;
   /** Why this level: names the rule and the values. */
   reason: string;
 }
 
-export function evaluateAutonomy(
-  entries: readonly ShadowEntry[],
-  s: AutonomySettings,
-): AutonomyRow[] {
-  const groups = new Map<string, ShadowEntry[]>();
+export function evaluateAutonomy(entries: readonly Evidence[], s: AutonomySettings): AutonomyRow[] {
+  const groups = new Map<string, Evidence[]>();
   for (const e of entries) {
     if (e.resolvedByItself === undefined || e.action === 'page') continue;
     const k = `${e.namespace}\u0000${e.action}`;
@@ -53,6 +55,8 @@ export function evaluateAutonomy(
     const last = [...all].sort((a, b) => a.at.localeCompare(b.at)).slice(-s.window);
     const needed = last.filter((e) => !e.resolvedByItself).length;
     const judged = last.length;
+    const byHumans = last.filter((e) => e.byHuman).length;
+    const of = byHumans > 0 ? ` (${byHumans} decided by a person)` : '';
     const precision = judged > 0 ? needed / judged : null;
     const p = precision ?? 0;
     const pct = (x: number) => `${Math.round(x * 100)} %`;
@@ -60,18 +64,18 @@ export function evaluateAutonomy(
     let reason: string;
     if (judged < s.minEpisodes) {
       level = 'shadow';
-      reason = `${judged}/${s.minEpisodes} judged would-be actions: not enough evidence`;
+      reason = `${judged}/${s.minEpisodes} judged would-be actions${of}: not enough evidence`;
     } else if (p >= s.autoAt) {
       level = 'auto';
-      reason = `precision ${pct(p)} ≥ ${pct(s.autoAt)} over ${judged}`;
+      reason = `precision ${pct(p)} ≥ ${pct(s.autoAt)} over ${judged}${of}`;
     } else if (p >= s.approveAt) {
       level = 'approve';
-      reason = `precision ${pct(p)} ≥ ${pct(s.approveAt)} (< ${pct(s.autoAt)}) over ${judged}`;
+      reason = `precision ${pct(p)} ≥ ${pct(s.approveAt)} (< ${pct(s.autoAt)}) over ${judged}${of}`;
     } else {
       level = 'shadow';
-      reason = `precision ${pct(p)} < ${pct(s.approveAt)} over ${judged}`;
+      reason = `precision ${pct(p)} < ${pct(s.approveAt)} over ${judged}${of}`;
     }
-    rows.push({ namespace, action, level, judged, needed, precision, reason });
+    rows.push({ namespace, action, level, judged, needed, byHumans, precision, reason });
   }
   return rows.sort(
     (a, b) => a.namespace.localeCompare(b.namespace) || a.action.localeCompare(b.action),

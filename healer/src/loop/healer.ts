@@ -138,7 +138,11 @@ export class Healer {
       guard: () => this.guard(),
     });
     this.fleetWide = new FleetWide({ ...deps, guard: () => this.guard() });
-    this.earned = new EarnedAutonomy(this.shadow, deps.config.autonomy);
+    this.earned = new EarnedAutonomy(
+      this.shadow,
+      deps.config.autonomy,
+      () => deps.approvals?.list() ?? [],
+    );
   }
 
   /** The turn as the report builders see it. */

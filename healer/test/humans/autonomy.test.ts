@@ -95,4 +95,39 @@ describe('autonomy earned from shadow evidence', () => {
       await next.stop();
     }
   });
+
+  it('a person’s approval is evidence too: once approved restarts proved needed, restarts run on their own', async () => {
+    h = await startHumans({ workloads: [WEB, CANARY], config: CONFIG });
+    h.sim.faults.inject({ namespace: NS, deployment: 'web', kind: 'crash_loop' });
+    type Pending = { id: string; action: string; state: string };
+    let pending: Pending | undefined;
+    await h.cyclesUntil(
+      async () => {
+        pending = ((await h!.call('GET', '/api/approvals')).json as Pending[]).find(
+          (a) => a.state === 'pending' && a.action === 'restart_scale',
+        );
+        return pending !== undefined;
+      },
+      6,
+      { namespace: NS, name: 'web' },
+    );
+    expect(
+      (await h.call('POST', `/api/approvals/${pending!.id}/approve`, { by: 'carol' })).status,
+    ).toBe(200);
+    await h.cycle();
+    expect(await h.reasons(NS, 'web')).toContain('AutoHealRestart');
+    type Row = { namespace: string; action: string; level: string; byHumans: number };
+    const row = ((await h.call('GET', '/api/autonomy')).json as Row[]).find(
+      (r) => r.namespace === NS && r.action === 'restart_scale',
+    );
+    expect(row).toMatchObject({ level: 'auto', byHumans: 1 });
+    // Without the decision counted, canary's restart would wait for a person as web's did.
+    h.sim.faults.inject({ namespace: NS, deployment: 'canary', kind: 'crash_loop' });
+    await h.cyclesUntil(
+      async () => (await h!.reasons(NS, 'canary')).includes('AutoHealRestart'),
+      6,
+      { namespace: NS, name: 'canary' },
+    );
+    expect(await h.reasons(NS, 'canary')).toEqual(['AutoHealRestart']);
+  });
 });

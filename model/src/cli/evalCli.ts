@@ -116,6 +116,15 @@ export async function main(
               beatsBothAtBudget: results.filter(
                 (d) => d.verdict.beatsEntry3SigmaAtBudget && d.verdict.beatsSloDistanceAtBudget,
               ).length,
+              beatsEntry3Sigma: results.filter((d) => d.verdict.beatsEntry3Sigma).length,
+              beatsSloDistance: results.filter((d) => d.verdict.beatsSloDistance).length,
+              baselineDetectsAll: results
+                .filter((d) =>
+                  [d.detectors.entry3Sigma, d.detectors.sloDistance].some(
+                    (b) => b.score.detected === b.score.faults,
+                  ),
+                )
+                .map((d) => d.day),
             },
           },
       synthetic,

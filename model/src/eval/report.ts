@@ -15,7 +15,16 @@ export interface EvaluationReport {
     source: string;
     days: DayResult[];
     /** Days found where the model beats both baselines (literal bar / at the same false-alarm budget). */
-    summary: { days: number; beatsBothLiteral: number; beatsBothAtBudget: number };
+    summary: {
+      days: number;
+      beatsBothLiteral: number;
+      beatsBothAtBudget: number;
+      /** Days where the model beats each baseline at its own operating point. */
+      beatsEntry3Sigma?: number;
+      beatsSloDistance?: number;
+      /** Days where a baseline detects every fault: no detector can detect more, the literal bar is out of reach. */
+      baselineDetectsAll?: string[];
+    };
   } | null;
   synthetic: SyntheticReport;
   /** The synthetic verdict: model ahead of both rules in ROC-AUC, in detections at no more false alarms, and at the same budget. */
@@ -57,10 +66,7 @@ export function formatReport(r: EvaluationReport): string {
       `Source: \`${r.realData.source}\`, every day folder found (${s.days}). Each day is converted to the replay file format and scored by \`replay\` — the healer's code path: trailing baselines built from the replayed history only, the Predictor with its SLO and own-normal layers, the healer's entry rule — beside two baselines computed in the same run. Detection: an alert at a row within [injection, +240 s]. False alarms: distinct alerting minutes from 10 min after the last listed injection to the end of the day, per hour. "culprit": detections by an alert on the injected deployment itself. "by chance": the faults an alarm blind to them would detect, alerting on the same share of minutes at random (a rule alerting 52 minutes per hour detects nearly all of them so; beating it on detections at its own operating point is then beating chance, not a detector, and the same-budget rows are the comparison that means something).`,
       '',
     );
-    out.push(
-      `The model beats both baselines at their own operating points (more faults detected, no more false-alarm minutes per hour) on ${s.beatsBothLiteral} of ${s.days} days, and detects more faults than both at the same false-alarm budget on ${s.beatsBothAtBudget} of ${s.days} days.`,
-      '',
-    );
+    out.push(realDataVerdict(s), '');
     for (const d of r.realData.days) {
       out.push(`### ${d.day}`, '');
       out.push(
@@ -187,6 +193,17 @@ export function formatReport(r: EvaluationReport): string {
   return out.join('\n');
 }
 
+/** The real-data verdict over every day, and where the literal bar is out of reach. */
+export function realDataVerdict(s: NonNullable<EvaluationReport['realData']>['summary']): string {
+  const ceiling = s.baselineDetectsAll ?? [];
+  return (
+    `The model beats both baselines at their own operating points (more faults detected, no more false-alarm minutes per hour) on ${s.beatsBothLiteral} of ${s.days} days${s.beatsEntry3Sigma === undefined ? '' : ` (the 3σ detector on ${s.beatsEntry3Sigma}, the SLO-distance rule on ${s.beatsSloDistance})`}, and detects more faults than both at the same false-alarm budget on ${s.beatsBothAtBudget} of ${s.days} days.` +
+    (ceiling.length
+      ? ` On ${ceiling.join(', ')} a baseline detects every fault at its own operating point: no detector can detect more there, so the literal bar cannot be met on that day whatever the model does.`
+      : '')
+  );
+}
+
 function isTuning(t: unknown): t is TuningRecord {
   const o = t as Partial<TuningRecord> | null;
   return (
@@ -199,9 +216,11 @@ function isTuning(t: unknown): t is TuningRecord {
 }
 
 /** The tuning record (tuning.json beside the artifact) as tables; the raw record is in report.json. */
-function tuningSection(t: unknown): string[] {
+export function tuningSection(t: unknown): string[] {
   if (!isTuning(t)) return ['## Tuning', '', '```json', JSON.stringify(t, null, 2), '```', ''];
   const out = ['## Tuning', '', `Method: ${t.method}. Chosen: \`${t.chosen}\`.`, ''];
+  const beaten = (h: TuningRecord['heldOut'][number]): string =>
+    h.baselinesBeaten === undefined ? '' : `; beats ${h.baselinesBeaten} of 2 baselines`;
   const days = t.heldOut.map((h) => h.day);
   out.push(`| variant | settings | ${days.join(' | ')} |`);
   out.push(`| --- | --- | ${days.map(() => '---').join(' | ')} |`);
@@ -221,8 +240,21 @@ function tuningSection(t: unknown): string[] {
   );
   for (const h of t.heldOut)
     out.push(
-      `| ${h.day} | ${h.picked} | ${h.detected}/${h.faults}, ${f2(h.falseAlarmMinutesPerHour)} FA min/h |`,
+      `| ${h.day} | ${h.picked} | ${h.detected}/${h.faults}, ${f2(h.falseAlarmMinutesPerHour)} FA min/h${beaten(h)} |`,
     );
   out.push('');
+  if (t.byUtility !== undefined) {
+    out.push(
+      `Chosen by the utility alone instead (the previous runs' objective): \`${t.byUtility.chosen}\`; held out:`,
+      '',
+      '| held-out day | picked on the other days | result on the held-out day |',
+      '| --- | --- | --- |',
+    );
+    for (const h of t.byUtility.heldOut)
+      out.push(
+        `| ${h.day} | ${h.picked} | ${h.detected}/${h.faults}, ${f2(h.falseAlarmMinutesPerHour)} FA min/h${beaten(h)} |`,
+      );
+    out.push('');
+  }
   return out;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { leaveOneDayOut, utility } from './tuning.js';
+import { baselinesBeaten, leaveOneDayOut, utility, type DayScore } from './tuning.js';
 
 const day = (day: string, detected: number, fa: number) => ({
   day,
@@ -23,5 +23,47 @@ describe('leave-one-day-out', () => {
     expect(r.chosen).toBe('b');
     expect(r.heldOut[2]!.utility).toBeCloseTo(0.2, 12);
     expect(utility(day('x', 5, 2))).toBeCloseTo(0.3, 12);
+  });
+
+  // One baseline that detects 5 at 0.5 false-alarm minutes per hour on every day.
+  const vs = (s: DayScore): DayScore => ({
+    ...s,
+    baselines: [{ name: '3σ', detected: 5, falseAlarmMinutesPerHour: 0.5 }],
+  });
+
+  it.each([
+    { when: 'more detected, fewer false alarms', detected: 6, fa: 0.4, against: true, beaten: 1 },
+    { when: 'more detected, as many false alarms', detected: 6, fa: 0.5, against: true, beaten: 1 },
+    { when: 'as many detected, none false', detected: 5, fa: 0, against: true, beaten: 0 },
+    { when: 'more detected, more false alarms', detected: 9, fa: 0.6, against: true, beaten: 0 },
+    { when: 'no baselines recorded', detected: 9, fa: 0, against: false, beaten: 0 },
+  ])('$when: beats $beaten', ({ detected, fa, against, beaten }) => {
+    const s = day('d', detected, fa);
+    expect(baselinesBeaten(against ? vs(s) : s)).toBe(beaten);
+  });
+
+  it('the bar objective picks the variant that beats more baselines, where utility would not', () => {
+    // a: 9 detected at 0.6 FA/h (utility 0.84, beats nothing); b: 6 at 0.4 (0.56, beats 3σ).
+    const scores = {
+      a: ['d1', 'd2', 'd3'].map((d) => vs(day(d, 9, 0.6))),
+      b: ['d1', 'd2', 'd3'].map((d) => vs(day(d, 6, 0.4))),
+    };
+    expect(leaveOneDayOut(scores).chosen).toBe('a');
+    const r = leaveOneDayOut(scores, 'bar');
+    expect(r.objective).toBe('bar');
+    expect(r.chosen).toBe('b');
+    expect(r.heldOut.map((h) => [h.picked, h.baselinesBeaten])).toEqual([
+      ['b', 1],
+      ['b', 1],
+      ['b', 1],
+    ]);
+  });
+
+  it('the bar objective breaks ties by utility', () => {
+    const scores = {
+      a: ['d1', 'd2'].map((d) => vs(day(d, 6, 0.4))),
+      b: ['d1', 'd2'].map((d) => vs(day(d, 7, 0.4))),
+    };
+    expect(leaveOneDayOut(scores, 'bar').chosen).toBe('b');
   });
 });

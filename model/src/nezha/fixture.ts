@@ -122,7 +122,7 @@ export async function writeNezhaFixture(root: string, o: FixtureOptions): Promis
     const lines = [`time,timestamp,${edges.map(([a, b]) => `${a}_${b}`).join(',')}`];
     for (let m = 0; m < o.minutes; m++) {
       const t = t0 + m * 60 + 10;
-      const cells = edges.map(([, callee]) => {
+      const cells = edges.map(([caller, callee]) => {
         if (m === 5) return ''; // an empty cell
         const delayed = o.faults.some(
           (f) =>
@@ -131,7 +131,9 @@ export async function writeNezhaFixture(root: string, o: FixtureOptions): Promis
             m > f.minute &&
             m <= f.minute + 3,
         );
-        return ((delayed ? 0.25 : 0.005) * (1 + 0.05 * rng.normal())).toFixed(5);
+        // Minute 12: the sparse cart → pay edge alone jumps (one slow call is its median).
+        const blip = m === 12 && callee === 'pay' && caller === 'cart';
+        return ((delayed ? 0.25 : blip ? 0.2 : 0.005) * (1 + 0.05 * rng.normal())).toFixed(5);
       });
       lines.push([fmtTime(t), String(t), ...cells].join(','));
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { evaluateOwnNormal, type OwnNormalRule } from './ownNormal.js';
+import { DEFAULT_OWN_NORMAL, evaluateOwnNormal, type OwnNormalRule } from './ownNormal.js';
 import type { Stats } from '../features/derive.js';
 
 const RULE: OwnNormalRule = {
@@ -127,6 +127,26 @@ describe('own-normal layer', () => {
     const v = evaluateOwnNormal(p95, lat, 0, ERR, { ...RULE, ratioOf: 'median', ...over });
     expect(v.fired).toBe(fired);
     expect(v.signal).toBe(fired ? 'http_p95_latency_seconds' : null);
+    expect(v.reason).toMatch(reason);
+  });
+
+  // The default rule (picked leave-one-day-out on the real days): a quiet service's p95 jumping to
+  // a histogram bucket's edge (5 ms → 85 ms, ×17) is under its 100 ms floor; 12 lower spreads.
+  const QUIET: Stats = { ...stats(0.005, 0.001), down: 0.0005 };
+  it.each<[string, number, Stats, boolean, RegExp]>([
+    ['a quiet p95 +80 ms (×17): under the 100 ms floor', 0.085, QUIET, false, /within/],
+    ['a quiet p95 +195 ms (×40)', 0.2, QUIET, true, /spreads above/],
+    [
+      'contaminated upper spread, ×5.25 but 9.7 lower spreads: under 12',
+      4.2,
+      { ...CONTAMINATED, down: 0.35 },
+      false,
+      /within/,
+    ],
+    ['contaminated upper spread, ×5.25 and 68 lower spreads', 4.2, CONTAMINATED, true, /lower/],
+  ])('default rule: %s', (_name, p95, lat, fired, reason) => {
+    const v = evaluateOwnNormal(p95, lat, 0, ERR, DEFAULT_OWN_NORMAL);
+    expect(v.fired).toBe(fired);
     expect(v.reason).toMatch(reason);
   });
 

@@ -53,6 +53,11 @@ interface BatchResult {
   answerBytes: number;
   bodyBytes: number;
   serverMs: { median: number; p95: number; max: number };
+  /**
+   * Medians of the server's own split of `serverMs` (its Server-Timing header): receiving and
+   * parsing the body, validating it, scoring.
+   */
+  serverPhasesMs: { body: number; validate: number; score: number };
   roundTripMs: { median: number; p95: number; max: number };
   instancesPerSec: number;
 }
@@ -231,7 +236,10 @@ function quantile(sorted: number[], q: number): number {
  * One POST on its own connection (no pool: under heavy load fetch's pooled keep-alive sockets
  * were closed under a 16 MB upload, and the run died with EPIPE); the status and the body text.
  */
-function postOnce(url: string, body: string): Promise<{ status: number; text: string }> {
+function postOnce(
+  url: string,
+  body: string,
+): Promise<{ status: number; text: string; serverTiming: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       url,
@@ -244,7 +252,11 @@ function postOnce(url: string, body: string): Promise<{ status: number; text: st
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            serverTiming: String(res.headers['server-timing'] ?? ''),
+          }),
         );
         res.on('error', reject);
       },
@@ -266,6 +278,11 @@ async function timeBatch(
   let answerBytes = 0;
   const server: number[] = [];
   const client: number[] = [];
+  const phases: Record<'body' | 'validate' | 'score', number[]> = {
+    body: [],
+    validate: [],
+    score: [],
+  };
   for (let i = 0; i < BATCH_RUNS + 5; i++) {
     const t0 = performance.now();
     const res = await postOnce(target, body);
@@ -284,6 +301,10 @@ async function timeBatch(
     if (i >= 5) {
       server.push(answer.elapsed_ms ?? NaN);
       client.push(t1 - t0);
+      for (const k of ['body', 'validate', 'score'] as const) {
+        const m = new RegExp(`${k};dur=([\\d.]+)`).exec(res.serverTiming);
+        phases[k].push(m ? Number(m[1]) : NaN);
+      }
     }
   }
   const stats = (xs: number[]) => {
@@ -300,6 +321,11 @@ async function timeBatch(
     bodyBytes: Buffer.byteLength(body),
     answerBytes,
     serverMs,
+    serverPhasesMs: {
+      body: stats(phases.body).median,
+      validate: stats(phases.validate).median,
+      score: stats(phases.score).median,
+    },
     roundTripMs: stats(client),
     instancesPerSec: Math.round((n / serverMs.median) * 1000),
   };
@@ -482,12 +508,12 @@ async function main(): Promise<void> {
     `\nbackend / Express floor, per round: ${backendVsFloorPerRound.join(', ')} → median ${result.ratios.backendVsFloor} (bar ≥ 0.85); CPU floor / backend per round: ${cpuFloorVsBackendPerRound.join(', ')}`,
   );
   console.log(
-    '\n| batch | explain | baselines | format | body | answer | server ms (median / p95) | round trip ms (median / p95) | instances/s (server) |',
+    '\n| batch | explain | baselines | format | body | answer | server ms (median / p95) | of which body / validate / score ms | round trip ms (median / p95) | instances/s (server) |',
   );
-  console.log('| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const b of batches) {
     console.log(
-      `| ${f(b.instances)} | ${b.explain} | ${b.context ? 'yes' : 'no'} | ${b.format} | ${f(b.bodyBytes / 1e6, 2)} MB | ${f(b.answerBytes / 1e6, 2)} MB | ${f(b.serverMs.median, 2)} / ${f(b.serverMs.p95, 2)} | ${f(b.roundTripMs.median, 2)} / ${f(b.roundTripMs.p95, 2)} | ${f(b.instancesPerSec)} |`,
+      `| ${f(b.instances)} | ${b.explain} | ${b.context ? 'yes' : 'no'} | ${b.format} | ${f(b.bodyBytes / 1e6, 2)} MB | ${f(b.answerBytes / 1e6, 2)} MB | ${f(b.serverMs.median, 2)} / ${f(b.serverMs.p95, 2)} | ${f(b.serverPhasesMs.body, 1)} / ${f(b.serverPhasesMs.validate, 1)} / ${f(b.serverPhasesMs.score, 1)} | ${f(b.roundTripMs.median, 2)} / ${f(b.roundTripMs.p95, 2)} | ${f(b.instancesPerSec)} |`,
     );
   }
   console.log(`\nbackend RSS after the runs: ${memory.rss} MB (peak ${memory.peak} MB)`);

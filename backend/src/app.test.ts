@@ -35,6 +35,26 @@ describe('POST /predict', () => {
     expect(res.body.elapsed_ms).toBeGreaterThan(0);
   });
 
+  it.each([[''], ['?format=columns']])(
+    '200: a batch says where its elapsed_ms went in Server-Timing (body, validate, score) %p',
+    async (query) => {
+      const { app } = makeApp();
+      const res = await request(app)
+        .post(`/predict${query}`)
+        .send({ instances: [healthy, CRASH_LOOP_EXAMPLE] })
+        .expect(200);
+      const header = String(res.headers['server-timing']);
+      const m = /^body;dur=([\d.]+), validate;dur=([\d.]+), score;dur=([\d.]+)$/.exec(header);
+      expect(m).not.toBeNull();
+      const sum = Number(m![1]) + Number(m![2]) + Number(m![3]);
+      // Each phase is rounded to the microsecond, as elapsed_ms is.
+      expect(Math.abs(sum - (res.body.elapsed_ms as number))).toBeLessThanOrEqual(0.002);
+      // A single row's answer carries no header: its per-request cost is the benchmark's bar.
+      const single = await request(app).post('/predict').send(healthy).expect(200);
+      expect(single.headers['server-timing']).toBeUndefined();
+    },
+  );
+
   it.each([
     ['3', 3],
     ['0', 0],

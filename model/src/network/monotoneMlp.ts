@@ -42,7 +42,6 @@ export class MonotoneMlp {
   private readonly q: Float64Array;
   private readonly kinks: Float64Array;
   private readonly kinkUnit: Int32Array;
-  private readonly order: Int32Array;
   private readonly acc: Float64Array;
   private readonly onAt: Float64Array;
   private readonly active: Uint8Array;
@@ -78,7 +77,6 @@ export class MonotoneMlp {
     this.q = new Float64Array(h);
     this.kinks = new Float64Array(h);
     this.kinkUnit = new Int32Array(h);
-    this.order = new Int32Array(h);
     this.acc = new Float64Array(h);
     this.onAt = new Float64Array(h);
     this.active = new Uint8Array(h);
@@ -233,7 +231,7 @@ export class MonotoneMlp {
     b: number,
     out: Float64Array,
   ): number {
-    const { inSize, hidden, w1, w2, p, q, kinks, kinkUnit, order, active, used, moved } = this;
+    const { inSize, hidden, w1, w2, p, q, kinks, kinkUnit, active, used, moved } = this;
     const acc = this.acc;
     const onAt = this.onAt;
     this.preactivations(z, p, zRef, q);
@@ -263,16 +261,19 @@ export class MonotoneMlp {
       }
     }
     this.lastRefLogit = logitR;
-    for (let k = 0; k < nk; k++) order[k] = k;
+    // The switch points in α order: an insertion sort of the pairs in place (from none to a few
+    // dozen; 14 on average in the benchmark's rows).
     for (let k = 1; k < nk; k++) {
-      const o = order[k] as number;
-      const v = kinks[o] as number;
+      const v = kinks[k] as number;
+      const u = kinkUnit[k] as number;
       let m = k - 1;
-      while (m >= 0 && (kinks[order[m] as number] as number) > v) {
-        order[m + 1] = order[m] as number;
+      while (m >= 0 && (kinks[m] as number) > v) {
+        kinks[m + 1] = kinks[m] as number;
+        kinkUnit[m + 1] = kinkUnit[m] as number;
         m--;
       }
-      order[m + 1] = o;
+      kinks[m + 1] = v;
+      kinkUnit[m + 1] = u;
     }
     let alpha0 = 0;
     let logit0 = logitR;
@@ -280,7 +281,7 @@ export class MonotoneMlp {
     this.lastRefRisk = risk0;
     let total = 0; // running Σ f over the segments so far
     for (let k = 0; k <= nk; k++) {
-      const alpha1 = k < nk ? (kinks[order[k] as number] as number) : 1;
+      const alpha1 = k < nk ? (kinks[k] as number) : 1;
       const span = alpha1 - alpha0;
       if (span > 0) {
         const logit1 = k < nk ? logit0 + slope * span : logitX;
@@ -294,7 +295,7 @@ export class MonotoneMlp {
       }
       alpha0 = alpha1;
       if (k < nk) {
-        const j = kinkUnit[order[k] as number] as number;
+        const j = kinkUnit[k] as number;
         const d = (w2[j] as number) * ((p[j] as number) - (q[j] as number));
         if (active[j]) {
           acc[j] = (acc[j] as number) + total - (onAt[j] as number);

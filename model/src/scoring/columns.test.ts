@@ -11,6 +11,7 @@ import type { FeatureInput } from '../schema.js';
 import {
   ColumnsError,
   columnSourceOf,
+  decadeOf,
   micro,
   predictionsOfColumns,
   sig6,
@@ -106,6 +107,27 @@ describe('rounding of the columnar form', () => {
         );
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('finds the decade of any positive double as Math.floor(Math.log10(x)) does', () => {
+    const edges = Array.from({ length: 45 }, (_, i) => 10 ** (i - 22)).flatMap((p) => [
+      p,
+      p * (1 - 1e-16),
+      p * (1 + 1e-16),
+      p * (1 - 1e-7),
+      p * (1 + 1e-7),
+      p * (1 - 1e-5),
+      p * (1 + 1e-5),
+    ]);
+    for (const x of [...edges, Number.MIN_VALUE, Number.MAX_VALUE, 5e-324, 1e-300, 1e300]) {
+      expect([x, decadeOf(x)]).toEqual([x, Math.floor(Math.log10(x))]);
+    }
+    fc.assert(
+      fc.property(fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }), (x) =>
+        x === 0 ? true : decadeOf(x) === Math.floor(Math.log10(x)),
+      ),
+      { numRuns: 20000 },
     );
   });
 

@@ -120,18 +120,20 @@ export class ScoredBatch implements ColumnSource {
       : undefined;
   }
 
-  /** The fired layer's rule or signal and reason, or null where the model set the risk. */
-  cause(r: number): { rule: string | null; reason: string } | null {
+  /** The fired layer's rule (SLO) or signal (own normal), or undefined where the model set the risk. */
+  rule(r: number): string | null | undefined {
     const layer = this.bytes[r * ROW_BYTES + AT_LAYER];
-    if (layer === LAYER_SLO) {
-      const v = this.slo[r] as SloVerdict;
-      return { rule: v.rule, reason: v.reason };
-    }
-    if (layer === LAYER_OWN_NORMAL) {
-      const v = this.ownNormal[r] as OwnNormalVerdict;
-      return { rule: v.signal, reason: v.reason };
-    }
-    return null;
+    if (layer === LAYER_SLO) return (this.slo[r] as SloVerdict).rule;
+    if (layer === LAYER_OWN_NORMAL) return (this.ownNormal[r] as OwnNormalVerdict).signal;
+    return undefined;
+  }
+
+  /** The fired layer's reason, or undefined where the model set the risk. */
+  reason(r: number): string | undefined {
+    const layer = this.bytes[r * ROW_BYTES + AT_LAYER];
+    if (layer === LAYER_SLO) return (this.slo[r] as SloVerdict).reason;
+    if (layer === LAYER_OWN_NORMAL) return (this.ownNormal[r] as OwnNormalVerdict).reason;
+    return undefined;
   }
 
   /** Bit i set: feature i of row r was imputed. */

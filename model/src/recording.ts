@@ -141,6 +141,24 @@ const EVERYWHERE: QueryScope = {
   window: RECORDED_FEATURE_WINDOW,
 };
 
+/**
+ * One series per rule group, `vector(time())` as the group's last rule: its value is the time the
+ * group was last evaluated (a group evaluates all its rules at one timestamp). The healer reads
+ * this one series per group, not a timestamp per recorded series, to tell a rule group that
+ * stopped evaluating (and when a slow group has new values to read) — constant in the fleet size.
+ * Labelled `rule_group` with the group's name.
+ */
+export const RULE_GROUP_EVALUATION_RECORD = 'aiops_rule_group:evaluation_timestamp_seconds';
+
+/** The marker rule of one group (`RULE_GROUP_EVALUATION_RECORD`). */
+function evaluationMarker(group: string): RecordingRule {
+  return {
+    record: RULE_GROUP_EVALUATION_RECORD,
+    expr: 'vector(time())',
+    labels: { rule_group: group },
+  };
+}
+
 export interface RecordingRule {
   record: string;
   expr: string;
@@ -257,7 +275,7 @@ export function recordingRuleGroups(): RecordingRuleGroup[] {
         (stat) => RECORDED_BASELINE_INTERVALS[stat] === interval,
       ).map((stat) => ({ record: recordedBaselineName(f, stat), expr: q[stat] }));
     });
-  return [
+  const groups: RecordingRuleGroup[] = [
     {
       name: 'aiops-healer-recording',
       rules: [
@@ -272,4 +290,32 @@ export function recordingRuleGroups(): RecordingRuleGroup[] {
     { name: 'aiops-healer-baselines-recent', interval: '1m', rules: baselineGroup('1m') },
     { name: 'aiops-healer-baselines', interval: '5m', rules: baselineGroup('5m') },
   ];
+  return groups.map((g) => ({ ...g, rules: [...g.rules, evaluationMarker(g.name)] }));
+}
+
+/** Where a recorded series comes from: its rule group's name and interval (ms; unset: global). */
+export interface RecordedGroup {
+  group: string;
+  intervalMs?: number;
+}
+
+const durationMs = (d: string): number => {
+  const m = /^(\d+)(s|m|h)$/.exec(d);
+  if (!m) throw new Error(`recording rule interval ${d}: expected <n>s, <n>m or <n>h`);
+  return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
+};
+
+let groupsByRecord: Map<string, RecordedGroup> | undefined;
+
+/** The rule group that records a series (by name), or undefined when no rule records it. */
+export function recordedGroupOf(record: string): RecordedGroup | undefined {
+  groupsByRecord ??= new Map(
+    recordingRuleGroups().flatMap((g) =>
+      g.rules.map((r): [string, RecordedGroup] => [
+        r.record,
+        { group: g.name, ...(g.interval ? { intervalMs: durationMs(g.interval) } : {}) },
+      ]),
+    ),
+  );
+  return groupsByRecord.get(record);
 }

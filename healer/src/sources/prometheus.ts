@@ -13,14 +13,20 @@
  * over a trailing window, last week, slope — its own normal) and its SLO windows.
  */
 import { POD_DEPLOYMENT_RECORD, type PodJoin } from '@aiops/model/queries';
-import { metricNames } from '@aiops/model/recording';
+import { RULE_GROUP_EVALUATION_RECORD, metricNames } from '@aiops/model/recording';
 import { FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
 import { DEFAULT_BASELINE_WINDOWS, type BaselineWindows } from '@aiops/model/features/windows';
 import { buildContext, type ContextValue } from './context.js';
 import axios, { type AxiosInstance } from 'axios';
 import { withRetry, type Sleep } from '../retry.js';
 import { createLimiter, type Limiter } from './limit.js';
-import { planQueries, RECORD_NAME_PATTERN, type Available } from './plan.js';
+import {
+  assessGroups,
+  planQueries,
+  RECORD_NAME_PATTERN,
+  type Available,
+  type GroupState,
+} from './plan.js';
 import { targetKey, type FeatureResult, type FeatureSource, type Target } from './types.js';
 import { buildInstance, type Sample } from './vector.js';
 
@@ -96,6 +102,17 @@ interface VectorSample {
 export const FRESHNESS = '(freshness)';
 /** The probe for the recorded series (`podJoin` / `featureRules: auto`). */
 export const POD_JOIN_PROBE = '(pod join)';
+/** The query of the rule groups' last evaluation times, named in errors and metrics. */
+export const EVALUATIONS = '(rule groups)';
+
+/**
+ * A context column read once per evaluation of its rule group: the group's evaluation time it
+ * holds, the values indexed like `ContextCache.keys`.
+ */
+interface CachedColumn {
+  at: number;
+  values: Float64Array;
+}
 
 /**
  * One feature's answer for every deployment, in arrays indexed like the targets: a cycle at 10,000
@@ -158,7 +175,7 @@ export class PrometheusFeatureSource implements FeatureSource {
     try {
       const rows = await this.query(
         POD_JOIN_PROBE,
-        `count by (__name__) ({__name__=~"${POD_DEPLOYMENT_RECORD}|${RECORD_NAME_PATTERN}", namespace=~"${namespace}"})`,
+        `count by (__name__) ({__name__=~"${POD_DEPLOYMENT_RECORD}|${RECORD_NAME_PATTERN}", namespace=~"${namespace}"}) or count by (__name__) (${RULE_GROUP_EVALUATION_RECORD})`,
         now,
       );
       const records = new Set(rows.map((r) => r.metric.__name__ ?? ''));
@@ -259,6 +276,34 @@ export class PrometheusFeatureSource implements FeatureSource {
           throw err;
         }
       });
+    // The rule groups' evaluations first (a handful of series): whether each group still
+    // evaluates, and whether a slow group has new values since its cached ones.
+    let groups = new Map<string, GroupState>();
+    let evaluationsFailed: string | undefined;
+    if (plan.evaluations !== undefined) {
+      try {
+        const evaluated = new Map<string, number>();
+        for (const r of await send(EVALUATIONS, plan.evaluations, true))
+          if (r.metric.rule_group !== undefined)
+            evaluated.set(
+              r.metric.rule_group,
+              Math.max(
+                evaluated.get(r.metric.rule_group) ?? -Infinity,
+                parseSampleValue(r.value[1]) * 1000,
+              ),
+            );
+        groups = assessGroups(
+          [...plan.features, ...plan.context].flatMap((q) => (q.group ? [q.group] : [])),
+          evaluated,
+          now,
+          this.opts.checkSampleAge === false ? undefined : this.opts.maxSampleAgeMs,
+        );
+      } catch (err) {
+        evaluationsFailed = err instanceof Error ? err.message : String(err);
+      }
+    }
+    const cache = this.contextCache(targets, plan.context);
+
     const columns = new Map<FeatureName, FeatureColumn>();
     const features = plan.features.map(async ({ feature, query }) => {
       const col: FeatureColumn = {
@@ -282,13 +327,23 @@ export class PrometheusFeatureSource implements FeatureSource {
     const fresh = this.freshness(plan.freshness, (q) => send(FRESHNESS, q, true), indexOf);
     const context = plan.context.map(async (c) => {
       const column = new Float64Array(n).fill(Number.NaN);
+      const state = c.group ? groups.get(c.group.group) : undefined;
+      if (c.group && (evaluationsFailed !== undefined || !state || 'stale' in state)) {
+        // its rule group stopped: no history rather than values that cannot be vouched for
+        cache.delete(c.query);
+        return column;
+      }
+      const cached = cache.get(c.query);
+      if (state && 'at' in state && cached?.at === state.at) return cached.values;
       try {
         for (const s of await send(c.feature, c.query, false)) {
           const i = indexOf(s);
           if (i !== undefined) column[i] = parseSampleValue(s.value[1]);
         }
+        if (state && 'at' in state) cache.set(c.query, { at: state.at, values: column });
       } catch {
         // context is best effort: without it, the model has no history for that signal
+        cache.delete(c.query);
       }
       return column;
     });
@@ -310,6 +365,7 @@ export class PrometheusFeatureSource implements FeatureSource {
           samples.set(f, { kind: 'value', value: col.value[i]!, at: col.at[i]! });
       }
       this.applySampleTimes(samples, stale, i, recordOf);
+      this.applyGroups(samples, plan.features, groups, evaluationsFailed);
       const r = buildInstance(samples, now, this.opts.maxSampleAgeMs);
       if (r.kind === 'ok') {
         const values: ContextValue[] = [];
@@ -377,6 +433,60 @@ export class PrometheusFeatureSource implements FeatureSource {
       const ts = names.map((m) => times.get(m)).filter((t) => t !== undefined);
       if (ts.length > 0) samples.set(f, { ...s, at: Math.min(s.at, ...ts) });
     }
+  }
+
+  /**
+   * A recorded feature's sample time becomes its rule group's last evaluation (a group that
+   * stopped evaluating leaves old values behind: stale); without an evaluation series for its
+   * group, or when that query failed, the value cannot be vouched for.
+   */
+  private applyGroups(
+    samples: Map<FeatureName, Sample>,
+    features: readonly { feature: FeatureName; group?: { group: string } }[],
+    groups: ReadonlyMap<string, GroupState>,
+    failed: string | undefined,
+  ): void {
+    for (const { feature, group } of features) {
+      const s = samples.get(feature);
+      if (!group || s?.kind !== 'value') continue;
+      const state = groups.get(group.group);
+      if (failed !== undefined) samples.set(feature, { kind: 'failed', reason: failed });
+      else if (!state || 'stale' in state)
+        samples.set(feature, {
+          kind: 'stale',
+          reason: state?.stale ?? `rule group ${group.group} not assessed`,
+        });
+      else samples.set(feature, { ...s, at: Math.min(s.at, state.at) });
+    }
+  }
+
+  private cached: { keys: string[]; columns: Map<string, CachedColumn> } = {
+    keys: [],
+    columns: new Map(),
+  };
+
+  /**
+   * The cached context columns for these targets and this plan: re-indexed when the targets
+   * changed, and only the plan's queries kept (a changed scope is a new query).
+   */
+  private contextCache(
+    targets: readonly Target[],
+    context: readonly { query: string; group?: unknown }[],
+  ): Map<string, CachedColumn> {
+    const { keys: before, columns } = this.cached;
+    const keys = targets.map(targetKey);
+    if (keys.length !== before.length || keys.some((k, i) => k !== before[i])) {
+      const was = new Map(before.map((k, i) => [k, i]));
+      for (const c of columns.values())
+        c.values = Float64Array.from(keys, (k) => {
+          const i = was.get(k);
+          return i === undefined ? Number.NaN : c.values[i]!;
+        });
+      this.cached.keys = keys;
+    }
+    const wanted = new Set(context.filter((c) => c.group !== undefined).map((c) => c.query));
+    for (const q of columns.keys()) if (!wanted.has(q)) columns.delete(q);
+    return columns;
   }
 
   private metricCache = new Map<FeatureName, string[]>();

@@ -3,7 +3,10 @@
 // mode scrapes this (honor_labels) instead of evaluating the rules on the bench box, so the healer's
 // own cycle — its queries, parse, join, /predict and policy — is measured at 10,000 deployments with
 // conclusive rows; the rules modes still measure the rules' evaluation cost beside it.
-// Usage: node bench/recordedChild.mjs <deployments> <port>. Prints "ready <url>" when listening.
+// Usage: node bench/recordedChild.mjs <deployments> <port> [no-markers]. Prints "ready <url>" when
+// listening. `no-markers`: without the rule groups' evaluation series, as an older rules file —
+// the healer then checks each recorded series' own timestamp and reads every series every cycle
+// (the bench's `recorded-legacy` mode, the path before the markers, side by side).
 //
 // Every series a rule records (recordingRuleGroups(), so the set follows the rules), one per
 // deployment of the simulator's naming (`bench-<i % 10>/app-<i>`), with healthy values; the
@@ -77,9 +80,11 @@ if (!Number.isInteger(n) || n < 1 || !Number.isInteger(port)) {
   console.error('usage: recordedChild.mjs <deployments ≥ 1> <port>');
   process.exit(2);
 }
+const markers = process.argv[4] !== 'no-markers';
 const series = recordingRuleGroups()
   .flatMap((g) => g.rules.map((r) => ({ ...r, interval: g.interval })))
   .filter((r) => r.record !== POD_DEPLOYMENT_RECORD)
+  .filter((r) => markers || r.record !== RULE_GROUP_EVALUATION_RECORD)
   .map((r) => ({
     record: r.record,
     interval: r.interval,

@@ -673,7 +673,12 @@ describe('recorded features (featureRules)', () => {
   });
 
   it.each<
-    [string, { metric: string; ageMs: number } | undefined, [string, number | undefined]?, string]
+    [
+      string,
+      { metric: string; ageMs: number } | undefined,
+      [string, number | undefined] | undefined,
+      string,
+    ]
   >([
     [
       'stale source data, though the rules still evaluate',

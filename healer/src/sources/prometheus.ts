@@ -173,9 +173,11 @@ export class PrometheusFeatureSource implements FeatureSource {
     let found: { join: PodJoin; records: Set<string> };
     let why: string;
     try {
+      // `or` matches on the labels but the name: the groups' series keep `rule_group`, or the
+      // left side's rows (no label but their name) would hide them.
       const rows = await this.query(
         POD_JOIN_PROBE,
-        `count by (__name__) ({__name__=~"${POD_DEPLOYMENT_RECORD}|${RECORD_NAME_PATTERN}", namespace=~"${namespace}"}) or count by (__name__) (${RULE_GROUP_EVALUATION_RECORD})`,
+        `count by (__name__) ({__name__=~"${POD_DEPLOYMENT_RECORD}|${RECORD_NAME_PATTERN}", namespace=~"${namespace}"}) or count by (__name__, rule_group) (${RULE_GROUP_EVALUATION_RECORD})`,
         now,
       );
       const records = new Set(rows.map((r) => r.metric.__name__ ?? ''));

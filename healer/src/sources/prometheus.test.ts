@@ -592,6 +592,17 @@ describe('recorded features (featureRules)', () => {
   let probeNames: string[];
   let inFlight: number;
   let peak: number;
+  /** A vector of rows whose value is a time (ms → s), as the freshness and evaluations answer. */
+  const rowsOf = (rows: [Record<string, string>, number][]) => ({
+    status: 200,
+    body: {
+      status: 'success',
+      data: {
+        resultType: 'vector',
+        result: rows.map(([metric, ms]) => ({ metric, value: [NOW / 1000, String(ms / 1000)] })),
+      },
+    },
+  });
   /** Answers the probe, the recorded features, the inline default ones and the freshness query. */
   function serveRecorded(delayMs = 0) {
     server.removeAllListeners('request');
@@ -607,36 +618,25 @@ describe('recorded features (featureRules)', () => {
         }, delayMs);
       if (q.startsWith('count by (__name__)')) return reply(probed(probeNames));
       if (q === RULE_GROUP_EVALUATION_RECORD)
-        return reply({
-          status: 200,
-          body: {
-            status: 'success',
-            data: {
-              resultType: 'vector',
-              result: [...evaluated].map(([group, at]) => ({
-                metric: { __name__: RULE_GROUP_EVALUATION_RECORD, rule_group: group },
-                value: [NOW / 1000, String(at / 1000)],
-              })),
-            },
-          },
-        });
+        return reply(
+          rowsOf(
+            [...evaluated].map(([group, at]) => [
+              { __name__: RULE_GROUP_EVALUATION_RECORD, rule_group: group },
+              at,
+            ]),
+          ),
+        );
       if (/^namespace_deployment:aiops_[a-z0-9_]+:[a-z0-9_]+\{/.test(q))
         return reply(vector([{ ns: 'prod', name: 'a', v: contextValue }]));
-      if (q.includes('< (time() -')) {
-        return reply({
-          status: 200,
-          body: {
-            status: 'success',
-            data: {
-              resultType: 'vector',
-              result: staleRows.map((r) => ({
-                metric: { namespace: 'prod', deployment: 'a', metric: r.metric },
-                value: [NOW / 1000, String((NOW - r.ageMs) / 1000)],
-              })),
-            },
-          },
-        });
-      }
+      if (q.includes('< (time() -'))
+        return reply(
+          rowsOf(
+            staleRows.map((r) => [
+              { namespace: 'prod', deployment: 'a', metric: r.metric },
+              NOW - r.ageMs,
+            ]),
+          ),
+        );
       const f = FEATURE_NAMES.find(
         (n) =>
           q.startsWith(`${recordedFeatureName(n)}{`) ||

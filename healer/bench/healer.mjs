@@ -41,8 +41,9 @@ const MODES = {
     prometheus: 'recorded',
   },
   // `recorded` as the healer read it before the rule groups' evaluation series: Prometheus serves
-  // no marker (an older rules file), so the healer (auto) times every recorded series and reads
-  // every context series every cycle. The before of the same run.
+  // neither those nor the per-deployment oldest source time (an older rules file), so the healer
+  // (auto) times every recorded series, reads every deployment's per-metric source times and every
+  // context series every cycle. The before of the same run.
   'recorded-legacy': {
     POD_JOIN: 'recorded',
     FEATURE_RULES: 'auto',

@@ -4,13 +4,14 @@
 // own cycle — its queries, parse, join, /predict and policy — is measured at 10,000 deployments with
 // conclusive rows; the rules modes still measure the rules' evaluation cost beside it.
 // Usage: node bench/recordedChild.mjs <deployments> <port> [no-markers]. Prints "ready <url>" when
-// listening. `no-markers`: without the rule groups' evaluation series, as an older rules file —
-// the healer then checks each recorded series' own timestamp and reads every series every cycle
+// listening. `no-markers`: without the rule groups' evaluation series and the per-deployment oldest
+// source time, as an older rules file — the healer then checks each recorded series' own
+// timestamp and every deployment's per-metric source times, and reads every series every cycle
 // (the bench's `recorded-legacy` mode, the path before the markers, side by side).
 //
 // Every series a rule records (recordingRuleGroups(), so the set follows the rules), one per
 // deployment of the simulator's naming (`bench-<i % 10>/app-<i>`), with healthy values; the
-// freshness series (`…sample_timestamp:max`) carry the render time, so the data is fresh exactly
+// freshness series (`…sample_timestamp:max`, `:min`) carry the render time, so the data is fresh exactly
 // while it keeps being scraped — the healer's stale check still sees a stopped target. Each rule
 // group's evaluation series (`RULE_GROUP_EVALUATION_RECORD`) carries the time the group would have
 // last evaluated at its interval (the render time for the global one), so the healer reads a slow
@@ -19,6 +20,7 @@ import { createServer } from 'node:http';
 import { POD_DEPLOYMENT_RECORD } from '@aiops/model/queries';
 import {
   RULE_GROUP_EVALUATION_RECORD,
+  SAMPLE_TIMESTAMP_MIN_RECORD,
   SAMPLE_TIMESTAMP_RECORD,
   recordedFeatureName,
   recordingRuleGroups,
@@ -58,7 +60,7 @@ function evaluatedAt(interval, now) {
 
 /** The value of one recorded series (`now`: seconds), by what its name records. */
 function valueOf(record, now, interval) {
-  if (record === SAMPLE_TIMESTAMP_RECORD) return now;
+  if (record === SAMPLE_TIMESTAMP_RECORD || record === SAMPLE_TIMESTAMP_MIN_RECORD) return now;
   if (record === RULE_GROUP_EVALUATION_RECORD) return evaluatedAt(interval, now);
   const feature = FEATURE_OF.get(record);
   if (feature) return HEALTHY[feature];
@@ -84,7 +86,11 @@ const markers = process.argv[4] !== 'no-markers';
 const series = recordingRuleGroups()
   .flatMap((g) => g.rules.map((r) => ({ ...r, interval: g.interval })))
   .filter((r) => r.record !== POD_DEPLOYMENT_RECORD)
-  .filter((r) => markers || r.record !== RULE_GROUP_EVALUATION_RECORD)
+  .filter(
+    (r) =>
+      markers ||
+      (r.record !== RULE_GROUP_EVALUATION_RECORD && r.record !== SAMPLE_TIMESTAMP_MIN_RECORD),
+  )
   .map((r) => ({
     record: r.record,
     interval: r.interval,

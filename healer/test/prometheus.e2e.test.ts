@@ -17,6 +17,7 @@ import type { PodJoin } from '@aiops/model/queries';
 import {
   RECORDED_FEATURE_WINDOW,
   RULE_GROUP_EVALUATION_RECORD,
+  SAMPLE_TIMESTAMP_MIN_RECORD,
   SAMPLE_TIMESTAMP_RECORD,
   freshnessTemplate,
   recordedFeatureName,
@@ -265,6 +266,13 @@ describe('PrometheusFeatureSource with a real Prometheus scraping the simulator'
     // the rule ran within the last evaluation interval (1 s) + scrape (1 s) of the query
     for (const [m, t] of now) expect(t - recorded.get(m)!).toBeLessThanOrEqual(5);
     for (const t of recorded.values()) expect(Date.now() / 1000 - t).toBeLessThan(30);
+    // the per-deployment oldest, which the cycle reads first: the oldest of the per-metric ones
+    // (both from one evaluation of the group)
+    const min = await read(
+      `label_replace(${SAMPLE_TIMESTAMP_MIN_RECORD}{namespace="${NS}", deployment="web"}, "metric", "min", "", "") or label_replace(min(${SAMPLE_TIMESTAMP_RECORD}{namespace="${NS}", deployment="web"}), "metric", "of", "", "")`,
+    );
+    expect(min.get('min')).toBeGreaterThan(0);
+    expect(min.get('min')).toBe(min.get('of'));
   }, 30_000);
 
   it("recorded features: data 200 s old is stale, as the source samples' own timestamps tell", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_FEATURE_QUERIES, renderQuery } from '@aiops/model/queries';
 import {
   RULE_GROUP_EVALUATION_RECORD,
+  SAMPLE_TIMESTAMP_MIN_RECORD,
   SAMPLE_TIMESTAMP_RECORD,
   recordedBaselineName,
   recordedFeatureName,
@@ -74,12 +75,21 @@ describe('planQueries', () => {
     expect(plan.features.find((f) => f.feature === 'cpu_usage_pct')!.query).toBe(
       `namespace_deployment:aiops_cpu_usage_pct${labels}`,
     );
-    expect(plan.freshness).toContain(`${SAMPLE_TIMESTAMP_RECORD}${labels}`);
+    expect(plan.freshness).toContain(`${SAMPLE_TIMESTAMP_MIN_RECORD}${labels}`);
+    expect(plan.freshnessDetail!({ ...SCOPE, deployment })).toContain(
+      `${SAMPLE_TIMESTAMP_RECORD}${labels}`,
+    );
   });
 
   it('recorded freshness: the source sample times, only the stale rows; the rules’ lag per group, not per series', () => {
     const plan = planQueries(ALL);
-    expect(plan.freshness).toBe(`(${SAMPLE_TIMESTAMP_RECORD}{namespace=~"prod"}) < (time() - 120)`);
+    expect(plan.freshness).toBe(
+      `(${SAMPLE_TIMESTAMP_MIN_RECORD}{namespace=~"prod"}) < (time() - 120)`,
+    );
+    // the per-metric source times only for the deployments found stale
+    expect(plan.freshnessDetail!({ namespace: 'prod|dev', deployment: 'web', window: '2m' })).toBe(
+      `(${SAMPLE_TIMESTAMP_RECORD}{namespace=~"prod|dev", deployment=~"web"}) < (time() - 120)`,
+    );
     expect(plan.evaluations).toBe(RULE_GROUP_EVALUATION_RECORD);
     for (const q of [...plan.features, ...plan.context])
       expect(q.group?.group).toMatch(/^aiops-healer-/);
@@ -92,7 +102,12 @@ describe('planQueries', () => {
     const available = new Set([...FEATURE_NAMES.map(recordedFeatureName), SAMPLE_TIMESTAMP_RECORD]);
     const plan = planQueries({ ...ALL, available, baseline: false, slo: false });
     expect(plan.evaluations).toBeUndefined();
-    expect(plan.missing).toEqual([RULE_GROUP_EVALUATION_RECORD]);
+    expect(plan.missing).toEqual([RULE_GROUP_EVALUATION_RECORD, SAMPLE_TIMESTAMP_MIN_RECORD]);
+    // every deployment's per-metric source times, as before
+    expect(plan.freshnessDetail).toBeUndefined();
+    expect(plan.freshness).toContain(
+      `(${SAMPLE_TIMESTAMP_RECORD}{namespace=~"prod"}) < (time() - 120)`,
+    );
     expect(plan.features.every((f) => f.group === undefined)).toBe(true);
     for (const f of FEATURE_NAMES)
       expect(plan.freshness).toContain(

@@ -27,6 +27,7 @@ import {
 import {
   RECORDED_FEATURE_WINDOW,
   RULE_GROUP_EVALUATION_RECORD,
+  SAMPLE_TIMESTAMP_MIN_RECORD,
   SAMPLE_TIMESTAMP_RECORD,
   freshnessTemplate,
   recordedBaselineName,
@@ -73,6 +74,11 @@ export interface ContextQuery {
 export interface QueryPlan {
   features: FeatureQuery[];
   freshness?: string;
+  /**
+   * When `freshness` reads the per-deployment oldest source time (rows without a `metric`
+   * label): the query of the per-metric times, for the deployments it found stale.
+   */
+  freshnessDetail?: (stale: QueryScope) => string;
   /** The rule groups' last evaluation times (`RULE_GROUP_EVALUATION_RECORD`), when read. */
   evaluations?: string;
   context: ContextQuery[];
@@ -133,13 +139,20 @@ export function planQueries(o: PlanOptions): QueryPlan {
   const byFeature = new Map(features.map((f) => [f.feature, f]));
 
   let freshness: string | undefined;
+  let freshnessDetail: ((stale: QueryScope) => string) | undefined;
   if (o.maxSampleAgeMs !== undefined) {
     const allDefault = FEATURE_NAMES.every((f) => o.queries[f] === DEFAULT_FEATURE_QUERIES[f]);
-    const source =
-      allDefault && want(SAMPLE_TIMESTAMP_RECORD)
+    const recordedSource = allDefault && want(SAMPLE_TIMESTAMP_RECORD);
+    const cutoff = `(time() - ${o.maxSampleAgeMs / 1000})`;
+    // One series per deployment first; the per-metric ones only for the deployments found stale.
+    const twoStep = recordedSource && want(SAMPLE_TIMESTAMP_MIN_RECORD);
+    if (twoStep)
+      freshnessDetail = (stale) => `(${selector(SAMPLE_TIMESTAMP_RECORD, stale)}) < ${cutoff}`;
+    const source = twoStep
+      ? selector(SAMPLE_TIMESTAMP_MIN_RECORD, o.scope)
+      : recordedSource
         ? selector(SAMPLE_TIMESTAMP_RECORD, o.scope)
         : freshnessTemplate(FEATURE_NAMES.map((f) => o.queries[f]));
-    const cutoff = `(time() - ${o.maxSampleAgeMs / 1000})`;
     // Filtered before it is labelled: label_replace then runs on the stale rows only (none in
     // the steady state), not on every deployment's series of every feature — at 10,000
     // deployments that was 140,000 label rewrites per cycle.
@@ -202,6 +215,7 @@ export function planQueries(o: PlanOptions): QueryPlan {
   return {
     features,
     freshness,
+    ...(freshnessDetail ? { freshnessDetail } : {}),
     ...(read ? { evaluations: RULE_GROUP_EVALUATION_RECORD } : {}),
     context,
     missing,

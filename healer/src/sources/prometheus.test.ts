@@ -17,6 +17,7 @@ import {
 } from '@aiops/model';
 import {
   RULE_GROUP_EVALUATION_RECORD,
+  SAMPLE_TIMESTAMP_MIN_RECORD,
   SAMPLE_TIMESTAMP_RECORD,
   recordedBaselineName,
   recordedFeatureName,
@@ -579,6 +580,7 @@ describe('recorded features (featureRules)', () => {
     'namespace_deployment_pod:kube_pod_owner:relabel',
     ...FEATURE_NAMES.map(recordedFeatureName),
     SAMPLE_TIMESTAMP_RECORD,
+    SAMPLE_TIMESTAMP_MIN_RECORD,
     RULE_GROUP_EVALUATION_RECORD,
   ];
   const GROUPS = recordingRuleGroups().map((g) => g.name);
@@ -628,6 +630,15 @@ describe('recorded features (featureRules)', () => {
         );
       if (/^namespace_deployment:aiops_[a-z0-9_]+:[a-z0-9_]+\{/.test(q))
         return reply(vector([{ ns: 'prod', name: 'a', v: contextValue }]));
+      // the oldest source time per deployment: no `metric` label
+      if (q.startsWith(`(${SAMPLE_TIMESTAMP_MIN_RECORD}{`))
+        return reply(
+          rowsOf(
+            staleRows
+              .slice(0, 1)
+              .map((r) => [{ namespace: 'prod', deployment: 'a' }, NOW - r.ageMs]),
+          ),
+        );
       if (q.includes('< (time() -'))
         return reply(
           rowsOf(
@@ -710,6 +721,12 @@ describe('recorded features (featureRules)', () => {
     expect(r?.kind === 'inconclusive' && r.reason).toContain(reason);
     // the rules' lag is one query of a series per group, not a timestamp() per recorded series
     expect(queries.filter((q) => q.includes('timestamp('))).toEqual([]);
+    // the per-metric source times only when a deployment's oldest one is stale, only for it
+    expect(queries.filter((q) => q.startsWith(`(${SAMPLE_TIMESTAMP_RECORD}{`))).toEqual(
+      row
+        ? [`(${SAMPLE_TIMESTAMP_RECORD}{namespace=~"prod", deployment=~"a"}) < (time() - 120)`]
+        : [],
+    );
     expect(queries).toContain(RULE_GROUP_EVALUATION_RECORD);
   });
 

@@ -326,7 +326,20 @@ export class PrometheusFeatureSource implements FeatureSource {
         gaveUp ??= col.failed;
       }
     });
-    const fresh = this.freshness(plan.freshness, (q) => send(FRESHNESS, q, true), indexOf);
+    const detail = plan.freshnessDetail;
+    const fresh = this.freshness(
+      plan.freshness,
+      (q) => send(FRESHNESS, q, true),
+      indexOf,
+      detail &&
+        ((stale: readonly number[]) =>
+          detail({
+            namespace: regexOf(stale.map((i) => targets[i]!.namespace)),
+            deployment:
+              stale.length <= MAX_NAMES_IN_REGEX ? regexOf(stale.map((i) => targets[i]!.name)) : '.+',
+            window: scope.window,
+          })),
+    );
     const context = plan.context.map(async (c) => {
       const column = new Float64Array(n).fill(Number.NaN);
       const state = c.group ? groups.get(c.group.group) : undefined;
@@ -391,18 +404,29 @@ export class PrometheusFeatureSource implements FeatureSource {
     query: string | undefined,
     send: (query: string) => Promise<VectorSample[]>,
     indexOf: (s: VectorSample) => number | undefined,
+    detail: ((stale: readonly number[]) => string) | undefined,
   ): Promise<Map<number, Map<string, number>> | { failed: string } | undefined> {
     if (query === undefined) return undefined;
     try {
-      const rows = await send(query);
       const out = new Map<number, Map<string, number>>();
-      for (const r of rows) {
-        const i = indexOf(r);
-        if (i === undefined) continue;
-        const m = out.get(i) ?? new Map<string, number>();
-        m.set(r.metric.metric ?? '', parseSampleValue(r.value[1]) * 1000);
-        out.set(i, m);
-      }
+      /** Deployments whose oldest source time is stale (a row without `metric`). */
+      const stale: number[] = [];
+      const add = (rows: VectorSample[]): void => {
+        for (const r of rows) {
+          const i = indexOf(r);
+          if (i === undefined) continue;
+          if (detail && r.metric.metric === undefined) {
+            stale.push(i);
+            continue;
+          }
+          const m = out.get(i) ?? new Map<string, number>();
+          m.set(r.metric.metric ?? '', parseSampleValue(r.value[1]) * 1000);
+          out.set(i, m);
+        }
+      };
+      add(await send(query));
+      // which metrics are stale, for those deployments only: none in the steady state
+      if (detail && stale.length > 0) add(await send(detail(stale)));
       return out;
     } catch (err) {
       return { failed: err instanceof Error ? err.message : String(err) };

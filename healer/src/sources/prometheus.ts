@@ -336,7 +336,9 @@ export class PrometheusFeatureSource implements FeatureSource {
           detail({
             namespace: regexOf(stale.map((i) => targets[i]!.namespace)),
             deployment:
-              stale.length <= MAX_NAMES_IN_REGEX ? regexOf(stale.map((i) => targets[i]!.name)) : '.+',
+              stale.length <= MAX_NAMES_IN_REGEX
+                ? regexOf(stale.map((i) => targets[i]!.name))
+                : '.+',
             window: scope.window,
           })),
     );

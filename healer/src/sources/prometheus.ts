@@ -9,8 +9,12 @@
  * whose newest underlying sample is older than `maxSampleAgeMs` is stale. A response carrying
  * `warnings` (a Thanos or Mimir partial response) is not trusted: inconclusive.
  *
+ * With the recording rules, the rules' own lag is one series per rule group (`evaluations`, sent
+ * first): a recorded feature is as old as its group's last evaluation.
+ *
  * Beside them, the same way, the context of each deployment: its baseline statistics (quantiles
- * over a trailing window, last week, slope — its own normal) and its SLO windows.
+ * over a trailing window, last week, slope — its own normal) and its SLO windows — recorded ones
+ * read once per evaluation of their rule group and kept until it evaluates again.
  */
 import { POD_DEPLOYMENT_RECORD, type PodJoin } from '@aiops/model/queries';
 import { RULE_GROUP_EVALUATION_RECORD, metricNames } from '@aiops/model/recording';
@@ -107,7 +111,7 @@ export const EVALUATIONS = '(rule groups)';
 
 /**
  * A context column read once per evaluation of its rule group: the group's evaluation time it
- * holds, the values indexed like `ContextCache.keys`.
+ * holds, the values indexed like the targets it was last indexed for (`cached.keys`).
  */
 interface CachedColumn {
   at: number;

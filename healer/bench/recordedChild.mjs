@@ -3,15 +3,24 @@
 // mode scrapes this (honor_labels) instead of evaluating the rules on the bench box, so the healer's
 // own cycle — its queries, parse, join, /predict and policy — is measured at 10,000 deployments with
 // conclusive rows; the rules modes still measure the rules' evaluation cost beside it.
-// Usage: node bench/recordedChild.mjs <deployments> <port>. Prints "ready <url>" when listening.
+// Usage: node bench/recordedChild.mjs <deployments> <port> [no-markers]. Prints "ready <url>" when
+// listening. `no-markers`: without the rule groups' evaluation series and the per-deployment oldest
+// source time, as an older rules file — the healer then checks each recorded series' own
+// timestamp and every deployment's per-metric source times, and reads every series every cycle
+// (the bench's `recorded-legacy` mode, the path before the markers, side by side).
 //
 // Every series a rule records (recordingRuleGroups(), so the set follows the rules), one per
 // deployment of the simulator's naming (`bench-<i % 10>/app-<i>`), with healthy values; the
-// freshness series (`…sample_timestamp:max`) carry the render time, so the data is fresh exactly
-// while it keeps being scraped — the healer's stale check still sees a stopped target.
+// freshness series (`…sample_timestamp:max`, `:min`) carry the render time, so the data is fresh exactly
+// while it keeps being scraped — the healer's stale check still sees a stopped target. Each rule
+// group's evaluation series (`RULE_GROUP_EVALUATION_RECORD`) carries the time the group would have
+// last evaluated at its interval (the render time for the global one), so the healer reads a slow
+// group's series once per its interval, as against Prometheus evaluating the rules.
 import { createServer } from 'node:http';
 import { POD_DEPLOYMENT_RECORD } from '@aiops/model/queries';
 import {
+  RULE_GROUP_EVALUATION_RECORD,
+  SAMPLE_TIMESTAMP_MIN_RECORD,
   SAMPLE_TIMESTAMP_RECORD,
   recordedFeatureName,
   recordingRuleGroups,
@@ -40,9 +49,19 @@ for (const f of FEATURE_NAMES)
   if (HEALTHY[f] === undefined) throw new Error(`recordedChild: no healthy value for ${f}`);
 const FEATURE_OF = new Map(FEATURE_NAMES.map((f) => [recordedFeatureName(f), f]));
 
+const SECONDS = { s: 1, m: 60, h: 3600 };
+/** The group's last evaluation at its interval (seconds), `now` for the global one. */
+function evaluatedAt(interval, now) {
+  const m = /^(\d+)([smh])$/.exec(interval ?? '');
+  if (!m) return now;
+  const every = Number(m[1]) * SECONDS[m[2]];
+  return Math.floor(now / every) * every;
+}
+
 /** The value of one recorded series (`now`: seconds), by what its name records. */
-function valueOf(record, now) {
-  if (record === SAMPLE_TIMESTAMP_RECORD) return now;
+function valueOf(record, now, interval) {
+  if (record === SAMPLE_TIMESTAMP_RECORD || record === SAMPLE_TIMESTAMP_MIN_RECORD) return now;
+  if (record === RULE_GROUP_EVALUATION_RECORD) return evaluatedAt(interval, now);
   const feature = FEATURE_OF.get(record);
   if (feature) return HEALTHY[feature];
   // baselines: namespace_deployment:aiops_<feature>:<stat>
@@ -63,11 +82,18 @@ if (!Number.isInteger(n) || n < 1 || !Number.isInteger(port)) {
   console.error('usage: recordedChild.mjs <deployments ≥ 1> <port>');
   process.exit(2);
 }
+const markers = process.argv[4] !== 'no-markers';
 const series = recordingRuleGroups()
-  .flatMap((g) => g.rules)
+  .flatMap((g) => g.rules.map((r) => ({ ...r, interval: g.interval })))
   .filter((r) => r.record !== POD_DEPLOYMENT_RECORD)
+  .filter(
+    (r) =>
+      markers ||
+      (r.record !== RULE_GROUP_EVALUATION_RECORD && r.record !== SAMPLE_TIMESTAMP_MIN_RECORD),
+  )
   .map((r) => ({
     record: r.record,
+    interval: r.interval,
     extra: Object.entries(r.labels ?? {})
       .map(([k, v]) => `,${k}="${v}"`)
       .join(''),
@@ -88,10 +114,12 @@ const server = createServer((req, res) => {
   let k = 0;
   const next = () => {
     while (k < series.length) {
-      const { record, extra } = series[k++];
-      const v = valueOf(record, now);
+      const { record, interval, extra } = series[k++];
+      const v = valueOf(record, now, interval);
       let chunk = '';
-      for (const l of labels) chunk += `${record}${l}${extra}} ${v}\n`;
+      // one series per group, not per deployment
+      if (record === RULE_GROUP_EVALUATION_RECORD) chunk = `${record}{${extra.slice(1)}} ${v}\n`;
+      else for (const l of labels) chunk += `${record}${l}${extra}} ${v}\n`;
       if (!res.write(chunk)) {
         res.once('drain', next);
         return;

@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import type { PodJoin } from '@aiops/model/queries';
 import {
   RECORDED_FEATURE_WINDOW,
+  RULE_GROUP_EVALUATION_RECORD,
+  SAMPLE_TIMESTAMP_MIN_RECORD,
   SAMPLE_TIMESTAMP_RECORD,
   freshnessTemplate,
   recordedFeatureName,
@@ -209,8 +211,39 @@ describe('PrometheusFeatureSource with a real Prometheus scraping the simulator'
         6,
       );
     }
-    // the probe, one query per feature, the freshness query
-    expect(sent).toHaveLength(FEATURE_NAMES.length + 2);
+    // the probe, one query per feature, the freshness query, the rule groups' evaluations
+    expect(sent).toHaveLength(FEATURE_NAMES.length + 3);
+    expect(sent.filter((q) => q.includes('timestamp'))).toEqual([]);
+  }, 120_000);
+
+  it('each rule group records its evaluation time in one series, as the healer reads it', async () => {
+    const read = async (): Promise<Map<string, [number, number]>> => {
+      const q = `timestamp(${RULE_GROUP_EVALUATION_RECORD}) - ${RULE_GROUP_EVALUATION_RECORD}`;
+      const [diff, value] = await Promise.all(
+        [q, RULE_GROUP_EVALUATION_RECORD].map(async (query) => {
+          const res = await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(query)}`);
+          const body = (await res.json()) as {
+            data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+          };
+          return new Map(body.data.result.map((r) => [r.metric.rule_group!, Number(r.value[1])]));
+        }),
+      );
+      return new Map([...value!].map(([g, v]) => [g, [v, diff!.get(g)!]]));
+    };
+    // the groups evaluated every second (the global interval) and every minute
+    const groups = await until(async () => {
+      const m = await read();
+      return ['aiops-healer-recording', 'aiops-healer-slo-windows'].every((g) => m.has(g))
+        ? m
+        : undefined;
+    }, 90_000);
+    for (const [, [value, sampleMinusValue]] of groups) {
+      // its value is the evaluation time: the sample's own timestamp
+      expect(Math.abs(sampleMinusValue)).toBeLessThan(0.001);
+      expect(Date.now() / 1000 - value).toBeLessThan(90);
+    }
+    // one series per group, whatever the deployments
+    expect(groups.size).toBeLessThanOrEqual(5);
   }, 120_000);
 
   it('the recorded source sample times are the ones timestamp() reads at query time', async () => {
@@ -233,6 +266,13 @@ describe('PrometheusFeatureSource with a real Prometheus scraping the simulator'
     // the rule ran within the last evaluation interval (1 s) + scrape (1 s) of the query
     for (const [m, t] of now) expect(t - recorded.get(m)!).toBeLessThanOrEqual(5);
     for (const t of recorded.values()) expect(Date.now() / 1000 - t).toBeLessThan(30);
+    // the per-deployment oldest, which the cycle reads first: the oldest of the per-metric ones
+    // (both from one evaluation of the group)
+    const min = await read(
+      `label_replace(${SAMPLE_TIMESTAMP_MIN_RECORD}{namespace="${NS}", deployment="web"}, "metric", "min", "", "") or label_replace(min(${SAMPLE_TIMESTAMP_RECORD}{namespace="${NS}", deployment="web"}), "metric", "of", "", "")`,
+    );
+    expect(min.get('min')).toBeGreaterThan(0);
+    expect(min.get('min')).toBe(min.get('of'));
   }, 30_000);
 
   it("recorded features: data 200 s old is stale, as the source samples' own timestamps tell", async () => {
@@ -241,8 +281,9 @@ describe('PrometheusFeatureSource with a real Prometheus scraping the simulator'
       `${NS}/web`,
     );
     expect(r?.kind).toBe('inconclusive');
+    // the source samples' own times, and the rule group's last evaluation
     expect(r?.kind === 'inconclusive' && r.reason).toMatch(
-      /stale sample for \w+ \(\d+ s old > 120 s\)/,
+      /stale sample for \w+: rule group aiops-healer-recording last evaluated \d+ s ago > 120 s/,
     );
     // the recorded series the cycle read exist: staleness, not a missing rule
     const res = await fetch(

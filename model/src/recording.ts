@@ -86,6 +86,13 @@ export function recordedSloName(sli: SloSli, window: SloWindow): string {
 export const SAMPLE_TIMESTAMP_RECORD = 'namespace_deployment_metric:aiops_sample_timestamp:max';
 
 /**
+ * The oldest of those per deployment (one series per deployment, not one per deployment and
+ * metric): the cycle's freshness query reads this, and the per-metric series only for the
+ * deployments it finds stale — 10,000 series per cycle at 10,000 deployments instead of 160,000.
+ */
+export const SAMPLE_TIMESTAMP_MIN_RECORD = 'namespace_deployment:aiops_sample_timestamp:min';
+
+/**
  * Metric names a PromQL template selects (`name{...}`), in order of first use. The freshness
  * query is built from these, so it follows the feature templates as they change.
  */
@@ -140,6 +147,24 @@ const EVERYWHERE: QueryScope = {
   deployment: '.+',
   window: RECORDED_FEATURE_WINDOW,
 };
+
+/**
+ * One series per rule group, `vector(time())` as the group's last rule: its value is the time the
+ * group was last evaluated (a group evaluates all its rules at one timestamp). The healer reads
+ * this one series per group, not a timestamp per recorded series, to tell a rule group that
+ * stopped evaluating (and when a slow group has new values to read) — constant in the fleet size.
+ * Labelled `rule_group` with the group's name.
+ */
+export const RULE_GROUP_EVALUATION_RECORD = 'aiops_rule_group:evaluation_timestamp_seconds';
+
+/** The marker rule of one group (`RULE_GROUP_EVALUATION_RECORD`). */
+function evaluationMarker(group: string): RecordingRule {
+  return {
+    record: RULE_GROUP_EVALUATION_RECORD,
+    expr: 'vector(time())',
+    labels: { rule_group: group },
+  };
+}
 
 export interface RecordingRule {
   record: string;
@@ -257,13 +282,18 @@ export function recordingRuleGroups(): RecordingRuleGroup[] {
         (stat) => RECORDED_BASELINE_INTERVALS[stat] === interval,
       ).map((stat) => ({ record: recordedBaselineName(f, stat), expr: q[stat] }));
     });
-  return [
+  const groups: RecordingRuleGroup[] = [
     {
       name: 'aiops-healer-recording',
       rules: [
         { record: POD_DEPLOYMENT_RECORD, expr: POD_DEPLOYMENT_RECORD_EXPR },
         ...features,
         ...freshness,
+        // after the per-metric rules: reads their series of the same evaluation
+        {
+          record: SAMPLE_TIMESTAMP_MIN_RECORD,
+          expr: `min by (namespace, deployment) (${SAMPLE_TIMESTAMP_RECORD})`,
+        },
       ],
     },
     { name: 'aiops-healer-slo-windows', interval: '1m', rules: slo('1m') },
@@ -272,4 +302,32 @@ export function recordingRuleGroups(): RecordingRuleGroup[] {
     { name: 'aiops-healer-baselines-recent', interval: '1m', rules: baselineGroup('1m') },
     { name: 'aiops-healer-baselines', interval: '5m', rules: baselineGroup('5m') },
   ];
+  return groups.map((g) => ({ ...g, rules: [...g.rules, evaluationMarker(g.name)] }));
+}
+
+/** Where a recorded series comes from: its rule group's name and interval (ms; unset: global). */
+export interface RecordedGroup {
+  group: string;
+  intervalMs?: number;
+}
+
+const durationMs = (d: string): number => {
+  const m = /^(\d+)(s|m|h)$/.exec(d);
+  if (!m) throw new Error(`recording rule interval ${d}: expected <n>s, <n>m or <n>h`);
+  return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
+};
+
+let groupsByRecord: Map<string, RecordedGroup> | undefined;
+
+/** The rule group that records a series (by name), or undefined when no rule records it. */
+export function recordedGroupOf(record: string): RecordedGroup | undefined {
+  groupsByRecord ??= new Map(
+    recordingRuleGroups().flatMap((g) =>
+      g.rules.map((r): [string, RecordedGroup] => [
+        r.record,
+        { group: g.name, ...(g.interval ? { intervalMs: durationMs(g.interval) } : {}) },
+      ]),
+    ),
+  );
+  return groupsByRecord.get(record);
 }

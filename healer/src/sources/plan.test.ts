@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_FEATURE_QUERIES, renderQuery } from '@aiops/model/queries';
 import {
+  RULE_GROUP_EVALUATION_RECORD,
+  SAMPLE_TIMESTAMP_MIN_RECORD,
   SAMPLE_TIMESTAMP_RECORD,
   recordedBaselineName,
   recordedFeatureName,
@@ -8,7 +10,7 @@ import {
 } from '@aiops/model/recording';
 import { DEFAULT_BASELINE_WINDOWS } from '@aiops/model/features/windows';
 import { FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
-import { planQueries, type PlanOptions } from './plan.js';
+import { assessGroups, planQueries, type PlanOptions } from './plan.js';
 
 const SCOPE = { namespace: 'prod', deployment: '.+', window: '2m' };
 const ALL: PlanOptions = {
@@ -73,17 +75,50 @@ describe('planQueries', () => {
     expect(plan.features.find((f) => f.feature === 'cpu_usage_pct')!.query).toBe(
       `namespace_deployment:aiops_cpu_usage_pct${labels}`,
     );
-    expect(plan.freshness).toContain(`${SAMPLE_TIMESTAMP_RECORD}${labels}`);
+    expect(plan.freshness).toContain(`${SAMPLE_TIMESTAMP_MIN_RECORD}${labels}`);
+    expect(plan.freshnessDetail!({ ...SCOPE, deployment })).toContain(
+      `${SAMPLE_TIMESTAMP_RECORD}${labels}`,
+    );
   });
 
-  it('recorded freshness: the source sample times and each rule’s own lag, only the stale rows', () => {
-    const q = planQueries(ALL).freshness!;
-    expect(q).toContain(`(${SAMPLE_TIMESTAMP_RECORD}{namespace=~"prod"}) < (time() - 120)`);
+  it('recorded freshness: the source sample times, only the stale rows; the rules’ lag per group, not per series', () => {
+    const plan = planQueries(ALL);
+    expect(plan.freshness).toBe(
+      `(${SAMPLE_TIMESTAMP_MIN_RECORD}{namespace=~"prod"}) < (time() - 120)`,
+    );
+    // the per-metric source times only for the deployments found stale
+    expect(plan.freshnessDetail!({ namespace: 'prod|dev', deployment: 'web', window: '2m' })).toBe(
+      `(${SAMPLE_TIMESTAMP_RECORD}{namespace=~"prod|dev", deployment=~"web"}) < (time() - 120)`,
+    );
+    expect(plan.evaluations).toBe(RULE_GROUP_EVALUATION_RECORD);
+    for (const q of [...plan.features, ...plan.context])
+      expect(q.group?.group).toMatch(/^aiops-healer-/);
+    expect(plan.features[0]!.group).toEqual({ group: 'aiops-healer-recording' });
+    const p10 = plan.context.find((c) => c.query.includes(':p10{'))!;
+    expect(p10.group).toEqual({ group: 'aiops-healer-baselines', intervalMs: 300_000 });
+  });
+
+  it('an older rules file without the groups’ evaluation series: each rule’s own lag, reported missing', () => {
+    const available = new Set([...FEATURE_NAMES.map(recordedFeatureName), SAMPLE_TIMESTAMP_RECORD]);
+    const plan = planQueries({ ...ALL, available, baseline: false, slo: false });
+    expect(plan.evaluations).toBeUndefined();
+    expect(plan.missing).toEqual([RULE_GROUP_EVALUATION_RECORD, SAMPLE_TIMESTAMP_MIN_RECORD]);
+    // every deployment's per-metric source times, as before
+    expect(plan.freshnessDetail).toBeUndefined();
+    expect(plan.freshness).toContain(
+      `(${SAMPLE_TIMESTAMP_RECORD}{namespace=~"prod"}) < (time() - 120)`,
+    );
+    expect(plan.features.every((f) => f.group === undefined)).toBe(true);
     for (const f of FEATURE_NAMES)
-      expect(q).toContain(
+      expect(plan.freshness).toContain(
         `label_replace(timestamp(${recordedFeatureName(f)}{namespace=~"prod"}) < (time() - 120), "metric", "${recordedFeatureName(f)}", "", "")`,
       );
-    expect(q).not.toContain('container_cpu_usage_seconds_total');
+  });
+
+  it('nothing recorded: no evaluations query, and its series is not reported missing', () => {
+    const plan = planQueries({ ...ALL, available: new Set(), baseline: false, slo: false });
+    expect(plan.evaluations).toBeUndefined();
+    expect(plan.missing).not.toContain(RULE_GROUP_EVALUATION_RECORD);
   });
 
   it('inline freshness when a template is custom (the recorded times cover the defaults’ metrics)', () => {
@@ -156,5 +191,57 @@ describe('planQueries', () => {
       string
     >;
     expect(planQueries({ ...ALL, queries, available: new Set() }).missing).toEqual([]);
+  });
+});
+
+describe('assessGroups', () => {
+  const NOW = 1_700_000_000_000;
+  const FAST = { group: 'fast' };
+  const SLOW = { group: 'slow', intervalMs: 300_000 };
+  it.each<
+    [string, { group: string; intervalMs?: number }, number | undefined, number | undefined, string]
+  >([
+    ['evaluated just now', FAST, NOW, 120_000, 'fresh'],
+    ['at the age limit', FAST, NOW - 120_000, 120_000, 'fresh'],
+    [
+      'past the age limit',
+      FAST,
+      NOW - 120_001,
+      120_000,
+      'rule group fast last evaluated 120 s ago > 120 s',
+    ],
+    ['a slow group within its interval plus the limit', SLOW, NOW - 400_000, 120_000, 'fresh'],
+    [
+      'a slow group past its interval plus the limit',
+      SLOW,
+      NOW - 421_000,
+      120_000,
+      'rule group slow last evaluated 421 s ago > 420 s',
+    ],
+    [
+      'no evaluation series',
+      FAST,
+      undefined,
+      120_000,
+      `rule group fast has no ${RULE_GROUP_EVALUATION_RECORD} series`,
+    ],
+    [
+      'a NaN evaluation time',
+      FAST,
+      Number.NaN,
+      120_000,
+      `rule group fast has no ${RULE_GROUP_EVALUATION_RECORD} series`,
+    ],
+    ['no age check (checkSampleAge off): any age', FAST, NOW - 86_400_000, undefined, 'fresh'],
+    ['no age check, and no series: still unknown', FAST, undefined, undefined, 'has no'],
+  ])('%s', (_n, group, at, maxAgeMs, want) => {
+    const evaluated = new Map(at === undefined ? [] : [[group.group, at]]);
+    const state = assessGroups([group], evaluated, NOW, maxAgeMs).get(group.group)!;
+    if (want === 'fresh') expect(state).toEqual({ at });
+    else expect('stale' in state && state.stale).toContain(want);
+  });
+
+  it('empty: no groups read, no states', () => {
+    expect(assessGroups([], new Map([['fast', NOW]]), NOW, 120_000).size).toBe(0);
   });
 });

@@ -15,7 +15,14 @@ import {
   sloWindowQueries,
   type FeatureName,
 } from '@aiops/model';
-import { SAMPLE_TIMESTAMP_RECORD, recordedFeatureName } from '@aiops/model/recording';
+import {
+  RULE_GROUP_EVALUATION_RECORD,
+  SAMPLE_TIMESTAMP_MIN_RECORD,
+  SAMPLE_TIMESTAMP_RECORD,
+  recordedBaselineName,
+  recordedFeatureName,
+  recordingRuleGroups,
+} from '@aiops/model/recording';
 import { freshnessTemplate, metricNames, PrometheusFeatureSource } from './prometheus.js';
 
 const NOW = 1_700_000_000_000;
@@ -573,13 +580,31 @@ describe('recorded features (featureRules)', () => {
     'namespace_deployment_pod:kube_pod_owner:relabel',
     ...FEATURE_NAMES.map(recordedFeatureName),
     SAMPLE_TIMESTAMP_RECORD,
+    SAMPLE_TIMESTAMP_MIN_RECORD,
+    RULE_GROUP_EVALUATION_RECORD,
   ];
+  const GROUPS = recordingRuleGroups().map((g) => g.name);
   const healthy = (f: FeatureName) => String(FEATURES.find((x) => x.name === f)!.default);
   /** The freshness query's rows (the stale ones), by metric label and age. */
   let staleRows: { metric: string; ageMs: number }[];
+  /** Each rule group's last evaluation (ms), as its evaluation series answers; absent: none. */
+  let evaluated: Map<string, number>;
+  /** The value the recorded context (baseline, SLO) series answer. */
+  let contextValue: string;
   let probeNames: string[];
   let inFlight: number;
   let peak: number;
+  /** A vector of rows whose value is a time (ms → s), as the freshness and evaluations answer. */
+  const rowsOf = (rows: [Record<string, string>, number][]) => ({
+    status: 200,
+    body: {
+      status: 'success',
+      data: {
+        resultType: 'vector',
+        result: rows.map(([metric, ms]) => ({ metric, value: [NOW / 1000, String(ms / 1000)] })),
+      },
+    },
+  });
   /** Answers the probe, the recorded features, the inline default ones and the freshness query. */
   function serveRecorded(delayMs = 0) {
     server.removeAllListeners('request');
@@ -594,21 +619,35 @@ describe('recorded features (featureRules)', () => {
           res.end(JSON.stringify(a.body));
         }, delayMs);
       if (q.startsWith('count by (__name__)')) return reply(probed(probeNames));
-      if (q.includes('< (time() -')) {
-        return reply({
-          status: 200,
-          body: {
-            status: 'success',
-            data: {
-              resultType: 'vector',
-              result: staleRows.map((r) => ({
-                metric: { namespace: 'prod', deployment: 'a', metric: r.metric },
-                value: [NOW / 1000, String((NOW - r.ageMs) / 1000)],
-              })),
-            },
-          },
-        });
-      }
+      if (q === RULE_GROUP_EVALUATION_RECORD)
+        return reply(
+          rowsOf(
+            [...evaluated].map(([group, at]) => [
+              { __name__: RULE_GROUP_EVALUATION_RECORD, rule_group: group },
+              at,
+            ]),
+          ),
+        );
+      if (/^namespace_deployment:aiops_[a-z0-9_]+:[a-z0-9_]+\{/.test(q))
+        return reply(vector([{ ns: 'prod', name: 'a', v: contextValue }]));
+      // the oldest source time per deployment: no `metric` label
+      if (q.startsWith(`(${SAMPLE_TIMESTAMP_MIN_RECORD}{`))
+        return reply(
+          rowsOf(
+            staleRows
+              .slice(0, 1)
+              .map((r) => [{ namespace: 'prod', deployment: 'a' }, NOW - r.ageMs]),
+          ),
+        );
+      if (q.includes('< (time() -'))
+        return reply(
+          rowsOf(
+            staleRows.map((r) => [
+              { namespace: 'prod', deployment: 'a', metric: r.metric },
+              NOW - r.ageMs,
+            ]),
+          ),
+        );
       const f = FEATURE_NAMES.find(
         (n) =>
           q.startsWith(`${recordedFeatureName(n)}{`) ||
@@ -626,6 +665,8 @@ describe('recorded features (featureRules)', () => {
   const targets = [{ namespace: 'prod', name: 'a' }];
   beforeEach(() => {
     staleRows = [];
+    evaluated = new Map(GROUPS.map((g) => [g, NOW - 10_000]));
+    contextValue = '100';
     probeNames = RECORDS;
     inFlight = 0;
     peak = 0;
@@ -642,25 +683,148 @@ describe('recorded features (featureRules)', () => {
     expect(warned).toEqual([[]]);
   });
 
-  it.each<[string, { metric: string; ageMs: number }, string]>([
+  it.each<
     [
-      'stale source data, though the rule still evaluates',
+      string,
+      { metric: string; ageMs: number } | undefined,
+      [string, number | undefined] | undefined,
+      string,
+    ]
+  >([
+    [
+      'stale source data, though the rules still evaluate',
       { metric: 'kube_deployment_spec_replicas', ageMs: 300_000 },
+      undefined,
       'stale sample for ready_replica_ratio (300 s old > 120 s)',
     ],
     [
-      'a rule that stopped evaluating',
-      { metric: recordedFeatureName('ready_replica_ratio'), ageMs: 200_000 },
-      'stale sample for ready_replica_ratio (200 s old > 120 s)',
+      'a rule group that stopped evaluating',
+      undefined,
+      ['aiops-healer-recording', NOW - 200_000],
+      'stale sample for ready_replica_ratio: rule group aiops-healer-recording last evaluated 200 s ago > 120 s',
     ],
-  ])('recorded freshness: %s is inconclusive', async (_n, row, reason) => {
-    staleRows = [row];
+    [
+      'a rule group with no evaluation series (not loaded, or an older rules file)',
+      undefined,
+      ['aiops-healer-recording', undefined],
+      `stale sample for ready_replica_ratio: rule group aiops-healer-recording has no ${RULE_GROUP_EVALUATION_RECORD} series`,
+    ],
+  ])('recorded freshness: %s is inconclusive', async (_n, row, group, reason) => {
+    if (row) staleRows = [row];
+    if (group?.[1] === undefined) evaluated.delete(group?.[0] ?? '');
+    else evaluated.set(group[0], group[1]);
     serveRecorded();
     const r = (await source({ ...DEFAULTS, featureRules: 'recorded' }).fetch(targets)).get(
       'prod/a',
     );
     expect(r?.kind).toBe('inconclusive');
     expect(r?.kind === 'inconclusive' && r.reason).toContain(reason);
+    // the rules' lag is one query of a series per group, not a timestamp() per recorded series
+    expect(queries.filter((q) => q.includes('timestamp('))).toEqual([]);
+    // the per-metric source times only when a deployment's oldest one is stale, only for it
+    expect(queries.filter((q) => q.startsWith(`(${SAMPLE_TIMESTAMP_RECORD}{`))).toEqual(
+      row
+        ? [`(${SAMPLE_TIMESTAMP_RECORD}{namespace=~"prod", deployment=~"a"}) < (time() - 120)`]
+        : [],
+    );
+    expect(queries).toContain(RULE_GROUP_EVALUATION_RECORD);
+  });
+
+  it('an older rules file without the evaluation series: each rule’s own lag, as before', async () => {
+    probeNames = RECORDS.filter((r) => r !== RULE_GROUP_EVALUATION_RECORD);
+    staleRows = [{ metric: recordedFeatureName('ready_replica_ratio'), ageMs: 200_000 }];
+    serveRecorded();
+    const warned: (readonly string[])[] = [];
+    const r = (
+      await source({ ...DEFAULTS, podJoin: 'auto', onMissingRecords: (m) => warned.push(m) }).fetch(
+        targets,
+      )
+    ).get('prod/a');
+    expect(r?.kind === 'inconclusive' && r.reason).toContain(
+      'stale sample for ready_replica_ratio (200 s old > 120 s)',
+    );
+    expect(queries).not.toContain(RULE_GROUP_EVALUATION_RECORD);
+    expect(warned).toEqual([[RULE_GROUP_EVALUATION_RECORD]]);
+  });
+
+  it('a failed evaluations query: every recorded feature fails (cannot be vouched for)', async () => {
+    serveRecorded();
+    const answer = server.listeners('request')[0] as (...a: unknown[]) => void;
+    server.removeAllListeners('request');
+    server.on(
+      'request',
+      (req: { url?: string }, res: { writeHead: (s: number) => { end: (b: string) => void } }) => {
+        const q = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
+        if (q === RULE_GROUP_EVALUATION_RECORD) res.writeHead(400).end('{"status":"error"}');
+        else answer(req, res);
+      },
+    );
+    const r = (await source({ ...DEFAULTS, featureRules: 'recorded' }).fetch(targets)).get(
+      'prod/a',
+    );
+    expect(r?.kind === 'inconclusive' && r.reason).toContain('query for (rule groups)');
+    expect(r?.kind === 'inconclusive' && r.sourceFailed).toBe(true);
+  });
+
+  describe('context read once per evaluation of its rule group', () => {
+    const WITH_CONTEXT = {
+      ...DEFAULTS,
+      baseline: undefined,
+      slo: true,
+      featureRules: 'recorded',
+    } as const;
+    const p50 = recordedBaselineName('http_5xx_error_rate', 'p50');
+    const p50Sent = () => queries.filter((q) => q.startsWith(`${p50}{`)).length;
+    const p50Of = (r: unknown) =>
+      (r as { kind: string; features?: { baseline?: Record<string, { p50?: number }> } }).features
+        ?.baseline?.http_5xx_error_rate?.p50;
+
+    it('reuses a slow group’s values until it evaluates again, then reads them anew', async () => {
+      serveRecorded();
+      const s = source(WITH_CONTEXT);
+      const first = await s.fetch(targets);
+      const cold = queries.length;
+      expect(p50Sent()).toBe(1);
+      expect(p50Of(first.get('prod/a'))).toBe(100);
+
+      queries = [];
+      contextValue = '200';
+      const warm = await s.fetch(targets);
+      expect(p50Sent()).toBe(0);
+      expect(p50Of(warm.get('prod/a'))).toBe(100);
+      // every group evaluated no more since: the features, freshness and evaluations only
+      expect(queries).toHaveLength(FEATURE_NAMES.length + 2);
+      expect(cold).toBeGreaterThan(queries.length);
+
+      queries = [];
+      evaluated.set('aiops-healer-baselines', NOW - 5_000);
+      const refreshed = await s.fetch(targets);
+      expect(p50Sent()).toBe(1);
+      expect(p50Of(refreshed.get('prod/a'))).toBe(200);
+    });
+
+    it('a slow group that stopped evaluating: its context is dropped, cached or not', async () => {
+      serveRecorded();
+      const s = source(WITH_CONTEXT);
+      expect(p50Of((await s.fetch(targets)).get('prod/a'))).toBe(100);
+      evaluated.set('aiops-healer-baselines', NOW - 421_000);
+      queries = [];
+      const r = (await s.fetch(targets)).get('prod/a');
+      expect(r?.kind).toBe('ok');
+      expect(p50Of(r)).toBeUndefined();
+      expect(p50Sent()).toBe(0);
+    });
+
+    it('a changed fleet (above 50, one query for every deployment): the cached values follow their deployment', async () => {
+      serveRecorded();
+      const s = source(WITH_CONTEXT);
+      const fleet = Array.from({ length: 60 }, (_, i) => ({ namespace: 'prod', name: `d${i}` }));
+      await s.fetch([...fleet, ...targets]);
+      queries = [];
+      const r = await s.fetch([{ namespace: 'prod', name: 'new' }, ...targets, ...fleet]);
+      expect(p50Sent()).toBe(0);
+      expect(p50Of(r.get('prod/a'))).toBe(100);
+    });
   });
 
   it('auto falls back to the templates at query time and warns once, naming the missing series', async () => {
@@ -697,7 +861,8 @@ describe('recorded features (featureRules)', () => {
         maxConcurrentQueries: max,
       }).fetch(targets);
       expect(r.get('prod/a')?.kind).toBe('ok');
-      expect(queries).toHaveLength(FEATURE_NAMES.length + 1);
+      // the features, the freshness and the rule groups' evaluations
+      expect(queries).toHaveLength(FEATURE_NAMES.length + 2);
       expect(peak).toBe(max);
     },
   );

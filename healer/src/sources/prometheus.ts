@@ -9,18 +9,28 @@
  * whose newest underlying sample is older than `maxSampleAgeMs` is stale. A response carrying
  * `warnings` (a Thanos or Mimir partial response) is not trusted: inconclusive.
  *
+ * With the recording rules, the rules' own lag is one series per rule group (`evaluations`, sent
+ * first): a recorded feature is as old as its group's last evaluation.
+ *
  * Beside them, the same way, the context of each deployment: its baseline statistics (quantiles
- * over a trailing window, last week, slope — its own normal) and its SLO windows.
+ * over a trailing window, last week, slope — its own normal) and its SLO windows — recorded ones
+ * read once per evaluation of their rule group and kept until it evaluates again.
  */
 import { POD_DEPLOYMENT_RECORD, type PodJoin } from '@aiops/model/queries';
-import { metricNames } from '@aiops/model/recording';
+import { RULE_GROUP_EVALUATION_RECORD, metricNames } from '@aiops/model/recording';
 import { FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
 import { DEFAULT_BASELINE_WINDOWS, type BaselineWindows } from '@aiops/model/features/windows';
 import { buildContext, type ContextValue } from './context.js';
 import axios, { type AxiosInstance } from 'axios';
 import { withRetry, type Sleep } from '../retry.js';
 import { createLimiter, type Limiter } from './limit.js';
-import { planQueries, RECORD_NAME_PATTERN, type Available } from './plan.js';
+import {
+  assessGroups,
+  planQueries,
+  RECORD_NAME_PATTERN,
+  type Available,
+  type GroupState,
+} from './plan.js';
 import { targetKey, type FeatureResult, type FeatureSource, type Target } from './types.js';
 import { buildInstance, type Sample } from './vector.js';
 
@@ -96,6 +106,17 @@ interface VectorSample {
 export const FRESHNESS = '(freshness)';
 /** The probe for the recorded series (`podJoin` / `featureRules: auto`). */
 export const POD_JOIN_PROBE = '(pod join)';
+/** The query of the rule groups' last evaluation times, named in errors and metrics. */
+export const EVALUATIONS = '(rule groups)';
+
+/**
+ * A context column read once per evaluation of its rule group: the group's evaluation time it
+ * holds, the values indexed like the targets it was last indexed for (`cached.keys`).
+ */
+interface CachedColumn {
+  at: number;
+  values: Float64Array;
+}
 
 /**
  * One feature's answer for every deployment, in arrays indexed like the targets: a cycle at 10,000
@@ -156,9 +177,11 @@ export class PrometheusFeatureSource implements FeatureSource {
     let found: { join: PodJoin; records: Set<string> };
     let why: string;
     try {
+      // `or` matches on the labels but the name: the groups' series keep `rule_group`, or the
+      // left side's rows (no label but their name) would hide them.
       const rows = await this.query(
         POD_JOIN_PROBE,
-        `count by (__name__) ({__name__=~"${POD_DEPLOYMENT_RECORD}|${RECORD_NAME_PATTERN}", namespace=~"${namespace}"})`,
+        `count by (__name__) ({__name__=~"${POD_DEPLOYMENT_RECORD}|${RECORD_NAME_PATTERN}", namespace=~"${namespace}"}) or count by (__name__, rule_group) (${RULE_GROUP_EVALUATION_RECORD})`,
         now,
       );
       const records = new Set(rows.map((r) => r.metric.__name__ ?? ''));
@@ -259,6 +282,34 @@ export class PrometheusFeatureSource implements FeatureSource {
           throw err;
         }
       });
+    // The rule groups' evaluations first (a handful of series): whether each group still
+    // evaluates, and whether a slow group has new values since its cached ones.
+    let groups = new Map<string, GroupState>();
+    let evaluationsFailed: string | undefined;
+    if (plan.evaluations !== undefined) {
+      try {
+        const evaluated = new Map<string, number>();
+        for (const r of await send(EVALUATIONS, plan.evaluations, true))
+          if (r.metric.rule_group !== undefined)
+            evaluated.set(
+              r.metric.rule_group,
+              Math.max(
+                evaluated.get(r.metric.rule_group) ?? -Infinity,
+                parseSampleValue(r.value[1]) * 1000,
+              ),
+            );
+        groups = assessGroups(
+          [...plan.features, ...plan.context].flatMap((q) => (q.group ? [q.group] : [])),
+          evaluated,
+          now,
+          this.opts.checkSampleAge === false ? undefined : this.opts.maxSampleAgeMs,
+        );
+      } catch (err) {
+        evaluationsFailed = err instanceof Error ? err.message : String(err);
+      }
+    }
+    const cache = this.contextCache(targets, plan.context);
+
     const columns = new Map<FeatureName, FeatureColumn>();
     const features = plan.features.map(async ({ feature, query }) => {
       const col: FeatureColumn = {
@@ -279,16 +330,41 @@ export class PrometheusFeatureSource implements FeatureSource {
         gaveUp ??= col.failed;
       }
     });
-    const fresh = this.freshness(plan.freshness, (q) => send(FRESHNESS, q, true), indexOf);
+    const detail = plan.freshnessDetail;
+    const fresh = this.freshness(
+      plan.freshness,
+      (q) => send(FRESHNESS, q, true),
+      indexOf,
+      detail &&
+        ((stale: readonly number[]) =>
+          detail({
+            namespace: regexOf(stale.map((i) => targets[i]!.namespace)),
+            deployment:
+              stale.length <= MAX_NAMES_IN_REGEX
+                ? regexOf(stale.map((i) => targets[i]!.name))
+                : '.+',
+            window: scope.window,
+          })),
+    );
     const context = plan.context.map(async (c) => {
       const column = new Float64Array(n).fill(Number.NaN);
+      const state = c.group ? groups.get(c.group.group) : undefined;
+      if (c.group && (evaluationsFailed !== undefined || !state || 'stale' in state)) {
+        // its rule group stopped: no history rather than values that cannot be vouched for
+        cache.delete(c.query);
+        return column;
+      }
+      const cached = cache.get(c.query);
+      if (state && 'at' in state && cached?.at === state.at) return cached.values;
       try {
         for (const s of await send(c.feature, c.query, false)) {
           const i = indexOf(s);
           if (i !== undefined) column[i] = parseSampleValue(s.value[1]);
         }
+        if (state && 'at' in state) cache.set(c.query, { at: state.at, values: column });
       } catch {
         // context is best effort: without it, the model has no history for that signal
+        cache.delete(c.query);
       }
       return column;
     });
@@ -310,6 +386,7 @@ export class PrometheusFeatureSource implements FeatureSource {
           samples.set(f, { kind: 'value', value: col.value[i]!, at: col.at[i]! });
       }
       this.applySampleTimes(samples, stale, i, recordOf);
+      this.applyGroups(samples, plan.features, groups, evaluationsFailed);
       const r = buildInstance(samples, now, this.opts.maxSampleAgeMs);
       if (r.kind === 'ok') {
         const values: ContextValue[] = [];
@@ -333,18 +410,29 @@ export class PrometheusFeatureSource implements FeatureSource {
     query: string | undefined,
     send: (query: string) => Promise<VectorSample[]>,
     indexOf: (s: VectorSample) => number | undefined,
+    detail: ((stale: readonly number[]) => string) | undefined,
   ): Promise<Map<number, Map<string, number>> | { failed: string } | undefined> {
     if (query === undefined) return undefined;
     try {
-      const rows = await send(query);
       const out = new Map<number, Map<string, number>>();
-      for (const r of rows) {
-        const i = indexOf(r);
-        if (i === undefined) continue;
-        const m = out.get(i) ?? new Map<string, number>();
-        m.set(r.metric.metric ?? '', parseSampleValue(r.value[1]) * 1000);
-        out.set(i, m);
-      }
+      /** Deployments whose oldest source time is stale (a row without `metric`). */
+      const stale: number[] = [];
+      const add = (rows: VectorSample[]): void => {
+        for (const r of rows) {
+          const i = indexOf(r);
+          if (i === undefined) continue;
+          if (detail && r.metric.metric === undefined) {
+            stale.push(i);
+            continue;
+          }
+          const m = out.get(i) ?? new Map<string, number>();
+          m.set(r.metric.metric ?? '', parseSampleValue(r.value[1]) * 1000);
+          out.set(i, m);
+        }
+      };
+      add(await send(query));
+      // which metrics are stale, for those deployments only: none in the steady state
+      if (detail && stale.length > 0) add(await send(detail(stale)));
       return out;
     } catch (err) {
       return { failed: err instanceof Error ? err.message : String(err) };
@@ -377,6 +465,60 @@ export class PrometheusFeatureSource implements FeatureSource {
       const ts = names.map((m) => times.get(m)).filter((t) => t !== undefined);
       if (ts.length > 0) samples.set(f, { ...s, at: Math.min(s.at, ...ts) });
     }
+  }
+
+  /**
+   * A recorded feature's sample time becomes its rule group's last evaluation (a group that
+   * stopped evaluating leaves old values behind: stale); without an evaluation series for its
+   * group, or when that query failed, the value cannot be vouched for.
+   */
+  private applyGroups(
+    samples: Map<FeatureName, Sample>,
+    features: readonly { feature: FeatureName; group?: { group: string } }[],
+    groups: ReadonlyMap<string, GroupState>,
+    failed: string | undefined,
+  ): void {
+    for (const { feature, group } of features) {
+      const s = samples.get(feature);
+      if (!group || s?.kind !== 'value') continue;
+      const state = groups.get(group.group);
+      if (failed !== undefined) samples.set(feature, { kind: 'failed', reason: failed });
+      else if (!state || 'stale' in state)
+        samples.set(feature, {
+          kind: 'stale',
+          reason: state?.stale ?? `rule group ${group.group} not assessed`,
+        });
+      else samples.set(feature, { ...s, at: Math.min(s.at, state.at) });
+    }
+  }
+
+  private cached: { keys: string[]; columns: Map<string, CachedColumn> } = {
+    keys: [],
+    columns: new Map(),
+  };
+
+  /**
+   * The cached context columns for these targets and this plan: re-indexed when the targets
+   * changed, and only the plan's queries kept (a changed scope is a new query).
+   */
+  private contextCache(
+    targets: readonly Target[],
+    context: readonly { query: string; group?: unknown }[],
+  ): Map<string, CachedColumn> {
+    const { keys: before, columns } = this.cached;
+    const keys = targets.map(targetKey);
+    if (keys.length !== before.length || keys.some((k, i) => k !== before[i])) {
+      const was = new Map(before.map((k, i) => [k, i]));
+      for (const c of columns.values())
+        c.values = Float64Array.from(keys, (k) => {
+          const i = was.get(k);
+          return i === undefined ? Number.NaN : c.values[i]!;
+        });
+      this.cached.keys = keys;
+    }
+    const wanted = new Set(context.filter((c) => c.group !== undefined).map((c) => c.query));
+    for (const q of columns.keys()) if (!wanted.has(q)) columns.delete(q);
+    return columns;
   }
 
   private metricCache = new Map<FeatureName, string[]>();

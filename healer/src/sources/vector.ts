@@ -9,7 +9,9 @@ import type { FeatureResult } from './types.js';
 export type Sample =
   | { kind: 'value'; value: number; /** ms since epoch */ at: number }
   | { kind: 'missing' }
-  | { kind: 'failed'; reason: string };
+  | { kind: 'failed'; reason: string }
+  /** A value that cannot be vouched for (its recording rule group stopped evaluating). */
+  | { kind: 'stale'; reason: string };
 
 /** Why a sample cannot be used, or undefined when it can. */
 function problem(
@@ -21,6 +23,7 @@ function problem(
 ): string | undefined {
   if (s.kind === 'failed') return `query for ${name} failed: ${s.reason}`;
   if (s.kind === 'missing') return `no series for ${name}`;
+  if (s.kind === 'stale') return `stale sample for ${name}: ${s.reason}`;
   if (!Number.isFinite(s.value)) return `${name} is ${s.value}`;
   const age = now - s.at;
   if (age > maxAgeMs) {

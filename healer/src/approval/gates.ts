@@ -11,14 +11,21 @@ export interface GateConfig {
   prodNamespaces: readonly string[];
 }
 
+/** Compiled patterns: asked for every target of every cycle, compiled once. */
+const globs = new Map<string, RegExp>();
+
 /** `prod-*`, `*-prod` or an exact name. */
 export function matchesGlob(value: string, pattern: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split('*')
-      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')}$`,
-  );
+  let re = globs.get(pattern);
+  if (!re) {
+    re = new RegExp(
+      `^${pattern
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
+    if (globs.size < 1_000) globs.set(pattern, re);
+  }
   return re.test(value);
 }
 

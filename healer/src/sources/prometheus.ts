@@ -258,11 +258,21 @@ export class PrometheusFeatureSource implements FeatureSource {
       this.opts.onMissingRecords?.(plan.missing);
     }
 
-    const index = new Map<string, number>();
-    targets.forEach((t, i) => index.set(targetKey(t), i));
+    // By namespace, then name: a lookup per series of every answer (1.3 M per cold cycle at
+    // 10,000 deployments) hashes the two label strings as they are, without building a key.
+    const index = new Map<string, Map<string, number>>();
+    targets.forEach((t, i) => {
+      let names = index.get(t.namespace);
+      if (!names) index.set(t.namespace, (names = new Map()));
+      names.set(t.name, i);
+    });
     const n = targets.length;
-    const indexOf = (s: VectorSample): number | undefined =>
-      index.get(`${s.metric.namespace}/${s.metric.deployment}`);
+    const indexOf = (s: VectorSample): number | undefined => {
+      const { namespace, deployment } = s.metric;
+      return namespace === undefined || deployment === undefined
+        ? undefined
+        : index.get(namespace)?.get(deployment);
+    };
 
     // Each answer is folded into typed arrays as it arrives and then dropped, and at most
     // `maxConcurrentQueries` answers exist at once: the peak memory is a few answers, not the cycle's.

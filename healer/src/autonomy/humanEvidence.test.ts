@@ -30,7 +30,7 @@ describe('approvalEvidence', () => {
   it.each<[ApprovalState, boolean | undefined]>([
     ['done', false], // approved, re-checked, carried out: needed
     ['rejected', true], // a person said no: not needed
-    ['withdrawn', true], // risk went away before anyone decided
+    ['withdrawn', undefined], // no longer asked for: risk fell, or a silence / fleet hold / budget
     ['expired', undefined], // nobody answered: judges nothing
     ['stale', undefined], // approved but the re-check failed: judges nothing
     ['pending', undefined],

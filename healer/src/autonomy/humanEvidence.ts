@@ -6,11 +6,11 @@
  *
  *   done       approved, re-checked (still high, same release) and carried out → needed
  *   rejected   a person said no                                                → not needed
- *   withdrawn  risk fell (or the episode ended) before anyone decided          → not needed,
- *              as a dry-run entry whose risk went away by itself
  *
- * An expired request (nobody answered) or a stale one (approved, but the re-check failed) judges
- * nothing. The records come from the approvals' own store (the last 200 kept), so this evidence
+ * Nothing else judges: an expired request (nobody answered), a stale one (approved, but the
+ * re-check failed), nor a withdrawn one — the rung stopped being asked for, which may be risk
+ * falling by itself but also a silence, the fleet guard or a budget holding it back, none of them
+ * saying the action was not needed. The records come from the approvals' own store (the last 200 kept), so this evidence
  * outlives the leader with them.
  */
 import type { Approval } from '../approval/types.js';
@@ -19,7 +19,6 @@ import type { Evidence } from './evaluate.js';
 const NEEDED: Partial<Record<Approval['state'], boolean>> = {
   done: true,
   rejected: false,
-  withdrawn: false,
 };
 
 export function approvalEvidence(approvals: readonly Approval[]): Evidence[] {

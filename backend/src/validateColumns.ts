@@ -1,0 +1,206 @@
+/**
+ * The columnar request body of `POST /predict` (`ColumnarPredictRequest` in the model package):
+ * `{"columns": {<feature>: [v0, v1, …]}, "baseline": {<signal>: {<stat>: […]}}, "slo": […]}`,
+ * row r being entry r of every array, `null` standing for a field the row does not send.
+ *
+ * It is checked in two steps: the shape (known names, arrays of one length, required columns,
+ * the batch limit), then the rows it stands for are rebuilt and judged by the row validator, so
+ * both forms accept exactly the same rows and break the same rules. A row's error is reported at
+ * its place in the columns: `columns.cpu_usage_pct[3]`, `baseline.cpu_usage_pct.p50[3]`,
+ * `slo[3].windows.5m.requests`.
+ */
+import { BASELINE_STATS, type FeatureInput, type FeatureSpec } from '@aiops/model';
+import type { ErrorDetail } from './errors.js';
+import { isPlainObject, summarize, toInputError, typeName, unknownField } from './details.js';
+
+/** The row validator the rebuilt rows go through. */
+export interface RowRules {
+  /** True iff the row is valid (the compiled fast check). */
+  isValid(row: unknown): boolean;
+  /** Every broken rule of an invalid row, fields named as in a single-row body. */
+  describe(row: unknown): ErrorDetail[];
+}
+
+const TOP_KEYS = new Set(['columns', 'baseline', 'slo']);
+const STATS: ReadonlySet<string> = new Set(BASELINE_STATS);
+
+/** Compiles the parser of the columnar body; it returns the rows in order or throws InputError. */
+export function compileColumnarBody(
+  features: readonly FeatureSpec[],
+  baselineSignals: readonly string[],
+  batchLimit: number,
+  rules: RowRules,
+): (body: Record<string, unknown>) => FeatureInput[] {
+  const known = new Set(features.map((f) => f.name));
+  const required = features.filter((f) => f.required);
+  const signals = new Set(baselineSignals);
+
+  return function parseColumnarBody(body) {
+    const details: ErrorDetail[] = [];
+    for (const key of Object.keys(body)) {
+      if (!TOP_KEYS.has(key)) {
+        details.push(
+          unknownField(
+            key,
+            body[key],
+            'a columnar body has "columns" and optionally "baseline" and "slo"',
+          ),
+        );
+      }
+    }
+    const cols = body.columns;
+    if (!isPlainObject(cols)) {
+      details.push({
+        field: 'columns',
+        rule: 'type',
+        got: summarize(cols),
+        message: `must be an object of feature name → array of values (one per row), got ${typeName(cols)}`,
+      });
+      throw toInputError(details);
+    }
+
+    // Every array must hold one entry per row: the first one met sets the count.
+    let n: number | undefined;
+    let first = '';
+    const arrayAt = (field: string, v: unknown, of: string): unknown[] | undefined => {
+      if (!Array.isArray(v)) {
+        details.push({
+          field,
+          rule: 'type',
+          got: summarize(v),
+          message: `must be an array of ${of}, one per row, got ${typeName(v)}`,
+        });
+        return undefined;
+      }
+      if (n === undefined) {
+        n = v.length;
+        first = field;
+      } else if (v.length !== n) {
+        details.push({
+          field,
+          rule: 'length',
+          got: v.length,
+          message: `must hold one entry per row: ${n}, as ${first} does, got ${v.length}`,
+        });
+      }
+      return v;
+    };
+
+    const featureCols: [string, unknown[]][] = [];
+    for (const [name, v] of Object.entries(cols)) {
+      if (!known.has(name)) {
+        details.push(unknownField(`columns.${name}`, v, 'see GET /model for the feature names'));
+        continue;
+      }
+      const a = arrayAt(`columns.${name}`, v, 'numbers (null: omitted)');
+      if (a) featureCols.push([name, a]);
+    }
+    for (const f of required) {
+      if (!Object.hasOwn(cols, f.name)) {
+        details.push({
+          field: `columns.${f.name}`,
+          rule: 'required',
+          got: null,
+          message: `is required (${f.unit}): a column with a value for every row`,
+        });
+      }
+    }
+
+    const statCols: [string, string, unknown[]][] = [];
+    const baseline = body.baseline;
+    if (baseline !== undefined) {
+      if (!isPlainObject(baseline)) {
+        details.push({
+          field: 'baseline',
+          rule: 'type',
+          got: summarize(baseline),
+          message: `must be an object of signal → statistic → array of values, got ${typeName(baseline)}`,
+        });
+      } else {
+        for (const [signal, stats] of Object.entries(baseline)) {
+          const at = `baseline.${signal}`;
+          if (!signals.has(signal)) {
+            details.push(
+              unknownField(at, stats, `baseline statistics exist for ${baselineSignals.join(', ')}`),
+            );
+            continue;
+          }
+          if (!isPlainObject(stats)) {
+            details.push({
+              field: at,
+              rule: 'type',
+              got: summarize(stats),
+              message: `must be an object of statistic → array of values, got ${typeName(stats)}`,
+            });
+            continue;
+          }
+          for (const [stat, v] of Object.entries(stats)) {
+            if (!STATS.has(stat)) {
+              details.push(
+                unknownField(`${at}.${stat}`, v, `statistics are ${BASELINE_STATS.join(', ')}`),
+              );
+              continue;
+            }
+            const a = arrayAt(`${at}.${stat}`, v, 'numbers (null: none)');
+            if (a) statCols.push([signal, stat, a]);
+          }
+        }
+      }
+    }
+    const slo = body.slo === undefined ? undefined : arrayAt('slo', body.slo, 'SLO objects or null');
+    if (details.length > 0) throw toInputError(details);
+
+    const count = n ?? 0;
+    if (count === 0 || count > batchLimit) {
+      throw toInputError([
+        count === 0
+          ? { field: 'columns', rule: 'min_items', got: 0, message: 'must hold at least 1 row' }
+          : {
+              field: 'columns',
+              rule: 'max_items',
+              got: count,
+              message: `must hold at most ${batchLimit} rows (BATCH_LIMIT), got ${count}`,
+            },
+      ]);
+    }
+
+    // The rows the columns stand for, with the fields each sends; then the row validator.
+    const rows = new Array<FeatureInput>(count);
+    for (let r = 0; r < count; r++) {
+      const row: Record<string, unknown> = {};
+      for (let c = 0; c < featureCols.length; c++) {
+        const [name, a] = featureCols[c]!;
+        const v = a[r];
+        if (v !== null) row[name] = v;
+      }
+      let base: Record<string, Record<string, unknown>> | undefined;
+      for (let c = 0; c < statCols.length; c++) {
+        const [signal, stat, a] = statCols[c]!;
+        const v = a[r];
+        if (v === null) continue;
+        base ??= {};
+        (base[signal] ??= {})[stat] = v;
+      }
+      if (base !== undefined) row.baseline = base;
+      if (slo !== undefined && slo[r] !== null) row.slo = slo[r];
+      rows[r] = row as FeatureInput;
+    }
+    for (let r = 0; r < count; r++) {
+      if (rules.isValid(rows[r])) continue;
+      for (const d of rules.describe(rows[r])) details.push(atColumn(d, r));
+    }
+    if (details.length > 0) throw toInputError(details);
+    return rows;
+  };
+}
+
+/** A rebuilt row's error at its place in the columns (row r). */
+function atColumn(d: ErrorDetail, r: number): ErrorDetail {
+  const f = d.field;
+  if (f.startsWith('baseline.')) return { ...d, field: `${f}[${r}]` };
+  if (f === 'slo' || f.startsWith('slo.')) return { ...d, field: `slo[${r}]${f.slice(3)}` };
+  if (d.rule === 'required') {
+    return { ...d, field: `columns.${f}[${r}]`, message: `${d.message}: null stands only for an omitted optional feature` };
+  }
+  return { ...d, field: `columns.${f}[${r}]` };
+}

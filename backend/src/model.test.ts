@@ -1,13 +1,24 @@
 /** The app with the real model from model/artifacts (the committed artifact). */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { CRASH_LOOP_EXAMPLE, FEATURES, ORIGINAL_HEALTHY_EXAMPLE, riskLevel } from '@aiops/model';
+import {
+  CRASH_LOOP_EXAMPLE,
+  FEATURES,
+  ORIGINAL_HEALTHY_EXAMPLE,
+  columnarRequestOf,
+  riskLevel,
+  type FeatureInput,
+} from '@aiops/model';
+import { Rng } from '@aiops/model/rng';
+import { edgeRows, randomRow } from '@aiops/model/scoring/testRows';
+import { compilePredictBody } from './validate.js';
 import { Predictor } from '@aiops/model/predictor';
 import { readHeldoutSummary } from './evaluation.js';
 import { makeApp, type Harness } from '../test/harness.js';
 import type { RiskScorer } from './types.js';
 import { openApiValidator } from '../test/openapiValidator.js';
 
+const parseRow = compilePredictBody(FEATURES, { batchLimit: 1 });
 let predictor: Predictor;
 let h: Harness;
 beforeAll(async () => {
@@ -203,5 +214,47 @@ describe('POST /predict answers written from the flat scored batch', () => {
       [...(await h.metrics.registry.metrics()).matchAll(metric)].map((m) => m[0]);
     expect(await counts(fast)).toHaveLength(4);
     expect(await counts(fast)).toEqual(await counts(slow));
+  });
+});
+
+describe('POST /predict with the columnar request body', () => {
+  const withoutElapsed = (text: string): string => text.replace(/"elapsed_ms":[0-9.e+-]+,?/, '');
+  const rng = new Rng(11);
+  // Valid rows of every kind (omitted optional features, baselines, SLO windows that fire).
+  const rows = [...edgeRows(), ...Array.from({ length: 1_500 }, () => randomRow(rng))]
+    .map((r) => JSON.parse(JSON.stringify(r)) as FeatureInput)
+    .filter((r) => {
+      try {
+        parseRow(r);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+
+  it.each([[''], ['?format=columns'], ['?explain=3'], ['?format=columns&explain=0']])(
+    'answers the same bytes as the same rows sent as instances %p',
+    async (query) => {
+      expect(rows.length).toBeGreaterThan(600);
+      const a = await request(h.app).post(`/predict${query}`).send({ instances: rows }).expect(200);
+      const b = await request(h.app)
+        .post(`/predict${query}`)
+        .send(columnarRequestOf(rows))
+        .expect(200);
+      expect(withoutElapsed(b.text)).toBe(withoutElapsed(a.text));
+      expect(b.headers['server-timing']).toMatch(/^body;dur=[\d.]+, validate;dur=[\d.]+, score/);
+    },
+  );
+
+  it('400 names the column, the row and the rule', async () => {
+    const body = columnarRequestOf([ORIGINAL_HEALTHY_EXAMPLE, CRASH_LOOP_EXAMPLE]);
+    body.columns.ready_replica_ratio = [1, 2];
+    const res = await request(h.app).post('/predict').send(body).expect(400);
+    expect(res.body.details).toEqual([
+      expect.objectContaining({ field: 'columns.ready_replica_ratio[1]', rule: 'max', got: 2 }),
+    ]);
+    expect(res.body.error).toMatch(
+      /^invalid request body: columns\.ready_replica_ratio\[1\] must be ≤ 1/,
+    );
   });
 });

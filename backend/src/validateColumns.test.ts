@@ -81,7 +81,11 @@ describe('the columnar request body', () => {
   });
   it.each<[string, unknown, [string, string][]]>([
     ['columns not an object', { columns: [1, 2] }, [['columns', 'type']]],
-    ['a column not an array', { columns: cols({ cpu_usage_pct: 5 }) }, [['columns.cpu_usage_pct', 'type']]],
+    [
+      'a column not an array',
+      { columns: cols({ cpu_usage_pct: 5 }) },
+      [['columns.cpu_usage_pct', 'type']],
+    ],
     [
       'a column of another length',
       { columns: cols({ cpu_usage_pct: [1, 2] }) },
@@ -92,12 +96,26 @@ describe('the columnar request body', () => {
       { columns: cols({ restart_count_last_5m: undefined }) },
       [['columns.restart_count_last_5m', 'required']],
     ],
-    ['an unknown column', { columns: cols({ cpu_usage: [1, 1, 1] }) }, [['columns.cpu_usage', 'unknown']]],
-    ['an unknown top-level field', { columns: cols({}), namespace: ['a'] }, [['namespace', 'unknown']]],
-    ['no rows', { columns: Object.fromEntries(Object.keys(healthy).map((k) => [k, []])) }, [['columns', 'min_items']]],
+    [
+      'an unknown column',
+      { columns: cols({ cpu_usage: [1, 1, 1] }) },
+      [['columns.cpu_usage', 'unknown']],
+    ],
+    [
+      'an unknown top-level field',
+      { columns: cols({}), namespace: ['a'] },
+      [['namespace', 'unknown']],
+    ],
+    [
+      'no rows',
+      { columns: Object.fromEntries(Object.keys(healthy).map((k) => [k, []])) },
+      [['columns', 'min_items']],
+    ],
     [
       'more rows than BATCH_LIMIT',
-      { columns: Object.fromEntries(Object.entries(healthy).map(([k, v]) => [k, Array(6).fill(v)])) },
+      {
+        columns: Object.fromEntries(Object.entries(healthy).map(([k, v]) => [k, Array(6).fill(v)])),
+      },
       [['columns', 'max_items']],
     ],
     [

@@ -121,7 +121,11 @@ export function compileColumnarBody(
           const at = `baseline.${signal}`;
           if (!signals.has(signal)) {
             details.push(
-              unknownField(at, stats, `baseline statistics exist for ${baselineSignals.join(', ')}`),
+              unknownField(
+                at,
+                stats,
+                `baseline statistics exist for ${baselineSignals.join(', ')}`,
+              ),
             );
             continue;
           }
@@ -147,7 +151,8 @@ export function compileColumnarBody(
         }
       }
     }
-    const slo = body.slo === undefined ? undefined : arrayAt('slo', body.slo, 'SLO objects or null');
+    const slo =
+      body.slo === undefined ? undefined : arrayAt('slo', body.slo, 'SLO objects or null');
     if (details.length > 0) throw toInputError(details);
 
     const count = n ?? 0;
@@ -200,7 +205,11 @@ function atColumn(d: ErrorDetail, r: number): ErrorDetail {
   if (f.startsWith('baseline.')) return { ...d, field: `${f}[${r}]` };
   if (f === 'slo' || f.startsWith('slo.')) return { ...d, field: `slo[${r}]${f.slice(3)}` };
   if (d.rule === 'required') {
-    return { ...d, field: `columns.${f}[${r}]`, message: `${d.message}: null stands only for an omitted optional feature` };
+    return {
+      ...d,
+      field: `columns.${f}[${r}]`,
+      message: `${d.message}: null stands only for an omitted optional feature`,
+    };
   }
   return { ...d, field: `columns.${f}[${r}]` };
 }

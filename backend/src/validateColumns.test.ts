@@ -125,7 +125,9 @@ describe('the columnar request body', () => {
     ],
     [
       'a string, a boolean, and Infinity (null once JSON)',
-      { columns: cols({ cpu_usage_pct: ['0.5', 1, 1], restart_count_last_5m: [0, true, 1e999] }) },
+      {
+        columns: cols({ cpu_usage_pct: ['0.5', 1, 1], restart_count_last_5m: [0, true, Infinity] }),
+      },
       [
         ['columns.cpu_usage_pct[0]', 'type'],
         ['columns.restart_count_last_5m[1]', 'type'],

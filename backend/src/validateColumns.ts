@@ -9,7 +9,13 @@
  * its place in the columns: `columns.cpu_usage_pct[3]`, `baseline.cpu_usage_pct.p50[3]`,
  * `slo[3].windows.5m.requests`.
  */
-import { BASELINE_STATS, type FeatureInput, type FeatureSpec } from '@aiops/model';
+import {
+  BASELINE_STATS,
+  rowsOfColumnarRequest,
+  type ColumnarPredictRequest,
+  type FeatureInput,
+  type FeatureSpec,
+} from '@aiops/model';
 import type { ErrorDetail } from './errors.js';
 import { isPlainObject, summarize, toInputError, typeName, unknownField } from './details.js';
 
@@ -62,7 +68,7 @@ export function compileColumnarBody(
     // Every array must hold one entry per row: the first one met sets the count.
     let n: number | undefined;
     let first = '';
-    const arrayAt = (field: string, v: unknown, of: string): unknown[] | undefined => {
+    const arrayAt = (field: string, v: unknown, of: string): void => {
       if (!Array.isArray(v)) {
         details.push({
           field,
@@ -70,7 +76,7 @@ export function compileColumnarBody(
           got: summarize(v),
           message: `must be an array of ${of}, one per row, got ${typeName(v)}`,
         });
-        return undefined;
+        return;
       }
       if (n === undefined) {
         n = v.length;
@@ -83,17 +89,14 @@ export function compileColumnarBody(
           message: `must hold one entry per row: ${n}, as ${first} does, got ${v.length}`,
         });
       }
-      return v;
     };
 
-    const featureCols: [string, unknown[]][] = [];
     for (const [name, v] of Object.entries(cols)) {
       if (!known.has(name)) {
         details.push(unknownField(`columns.${name}`, v, 'see GET /model for the feature names'));
         continue;
       }
-      const a = arrayAt(`columns.${name}`, v, 'numbers (null: omitted)');
-      if (a) featureCols.push([name, a]);
+      arrayAt(`columns.${name}`, v, 'numbers (null: omitted)');
     }
     for (const f of required) {
       if (!Object.hasOwn(cols, f.name)) {
@@ -106,7 +109,6 @@ export function compileColumnarBody(
       }
     }
 
-    const statCols: [string, string, unknown[]][] = [];
     const baseline = body.baseline;
     if (baseline !== undefined) {
       if (!isPlainObject(baseline)) {
@@ -145,14 +147,12 @@ export function compileColumnarBody(
               );
               continue;
             }
-            const a = arrayAt(`${at}.${stat}`, v, 'numbers (null: none)');
-            if (a) statCols.push([signal, stat, a]);
+            arrayAt(`${at}.${stat}`, v, 'numbers (null: none)');
           }
         }
       }
     }
-    const slo =
-      body.slo === undefined ? undefined : arrayAt('slo', body.slo, 'SLO objects or null');
+    if (body.slo !== undefined) arrayAt('slo', body.slo, 'SLO objects or null');
     if (details.length > 0) throw toInputError(details);
 
     const count = n ?? 0;
@@ -170,26 +170,7 @@ export function compileColumnarBody(
     }
 
     // The rows the columns stand for, with the fields each sends; then the row validator.
-    const rows = new Array<FeatureInput>(count);
-    for (let r = 0; r < count; r++) {
-      const row: Record<string, unknown> = {};
-      for (let c = 0; c < featureCols.length; c++) {
-        const [name, a] = featureCols[c]!;
-        const v = a[r];
-        if (v !== null) row[name] = v;
-      }
-      let base: Record<string, Record<string, unknown>> | undefined;
-      for (let c = 0; c < statCols.length; c++) {
-        const [signal, stat, a] = statCols[c]!;
-        const v = a[r];
-        if (v === null) continue;
-        base ??= {};
-        (base[signal] ??= {})[stat] = v;
-      }
-      if (base !== undefined) row.baseline = base;
-      if (slo !== undefined && slo[r] !== null) row.slo = slo[r];
-      rows[r] = row as FeatureInput;
-    }
+    const rows = rowsOfColumnarRequest(body as unknown as ColumnarPredictRequest, count);
     for (let r = 0; r < count; r++) {
       if (rules.isValid(rows[r])) continue;
       for (const d of rules.describe(rows[r])) details.push(atColumn(d, r));

@@ -18,5 +18,5 @@ export {
 } from './scoring/columns.js';
 export type { ColumnarPredictions, ColumnSource } from './scoring/columns.js';
 export { JsonBytes } from './scoring/jsonBytes.js';
-export { columnarRequestOf } from './scoring/requestColumns.js';
+export { columnarRequestOf, rowsOfColumnarRequest } from './scoring/requestColumns.js';
 export type { ColumnarPredictRequest } from './scoring/requestColumns.js';

@@ -71,3 +71,39 @@ export function columnarRequestOf(rows: readonly FeatureInput[]): ColumnarPredic
   if (rows.some((row) => row.slo !== undefined)) out.slo = rows.map((row) => row.slo ?? null);
   return out;
 }
+
+/**
+ * The rows a columnar request stands for (the inverse of `columnarRequestOf`): row r holds every
+ * non-null entry r. No validation: the backend checks the shape first (known names, arrays of
+ * `count` entries) and then judges the rows with its row validator.
+ */
+export function rowsOfColumnarRequest(req: ColumnarPredictRequest, count: number): FeatureInput[] {
+  const featureCols = Object.entries(req.columns) as [string, (number | null)[]][];
+  const statCols: [string, string, (number | null)[]][] = [];
+  for (const [signal, stats] of Object.entries(req.baseline ?? {})) {
+    for (const [stat, a] of Object.entries(stats ?? {})) statCols.push([signal, stat, a]);
+  }
+  const slo = req.slo;
+  const rows = new Array<FeatureInput>(count);
+  for (let r = 0; r < count; r++) {
+    const row: Record<string, unknown> = {};
+    for (let c = 0; c < featureCols.length; c++) {
+      const [name, a] = featureCols[c]!;
+      const v = a[r];
+      if (v !== null && v !== undefined) row[name] = v;
+    }
+    let base: Record<string, Record<string, unknown>> | undefined;
+    for (let c = 0; c < statCols.length; c++) {
+      const [signal, stat, a] = statCols[c]!;
+      const v = a[r];
+      if (v === null || v === undefined) continue;
+      base ??= {};
+      (base[signal] ??= {})[stat] = v;
+    }
+    if (base !== undefined) row.baseline = base;
+    const s = slo?.[r];
+    if (s !== null && s !== undefined) row.slo = s;
+    rows[r] = row as FeatureInput;
+  }
+  return rows;
+}

@@ -74,36 +74,89 @@ export function columnarRequestOf(rows: readonly FeatureInput[]): ColumnarPredic
 
 /**
  * The rows a columnar request stands for (the inverse of `columnarRequestOf`): row r holds every
- * non-null entry r. No validation: the backend checks the shape first (known names, arrays of
- * `count` entries) and then judges the rows with its row validator.
+ * non-null entry r. Only the schema's names are read (anything else is ignored). No validation:
+ * the backend checks the shape first (known names, arrays of `count` entries) and then judges
+ * the rows with its row validator.
+ *
+ * The rows are built by straight-line code generated for the set of columns sent (and cached per
+ * set: a healer sends the same set every cycle): stores by name, so rows of one request share
+ * their shapes. The generic loop with computed keys cost more than parsing the row form's body.
  */
 export function rowsOfColumnarRequest(req: ColumnarPredictRequest, count: number): FeatureInput[] {
-  const featureCols = Object.entries(req.columns) as [string, (number | null)[]][];
-  const statCols: [string, string, (number | null)[]][] = [];
-  for (const [signal, stats] of Object.entries(req.baseline ?? {})) {
-    for (const [stat, a] of Object.entries(stats ?? {})) statCols.push([signal, stat, a]);
-  }
-  const slo = req.slo;
-  const rows = new Array<FeatureInput>(count);
-  for (let r = 0; r < count; r++) {
-    const row: Record<string, unknown> = {};
-    for (let c = 0; c < featureCols.length; c++) {
-      const [name, a] = featureCols[c]!;
-      const v = a[r];
-      if (v !== null && v !== undefined) row[name] = v;
+  const arrays: unknown[][] = [];
+  const features: FeatureName[] = [];
+  for (const f of FEATURES) {
+    const a = (req.columns as Record<string, unknown[] | undefined>)[f.name];
+    if (Array.isArray(a)) {
+      features.push(f.name);
+      arrays.push(a);
     }
-    let base: Record<string, Record<string, unknown>> | undefined;
-    for (let c = 0; c < statCols.length; c++) {
-      const [signal, stat, a] = statCols[c]!;
-      const v = a[r];
-      if (v === null || v === undefined) continue;
-      base ??= {};
-      (base[signal] ??= {})[stat] = v;
-    }
-    if (base !== undefined) row.baseline = base;
-    const s = slo?.[r];
-    if (s !== null && s !== undefined) row.slo = s;
-    rows[r] = row as FeatureInput;
   }
-  return rows;
+  const stats: [BaselineFeatureName, BaselineStat][] = [];
+  const baseline = req.baseline as
+    Record<string, Record<string, unknown[] | undefined> | undefined> | undefined;
+  for (const signal of BASELINE_FEATURES) {
+    const sent = baseline?.[signal];
+    if (sent === undefined || sent === null) continue;
+    for (const stat of BASELINE_STATS) {
+      const a = sent[stat];
+      if (Array.isArray(a)) {
+        stats.push([signal, stat]);
+        arrays.push(a);
+      }
+    }
+  }
+  const slo = Array.isArray(req.slo);
+  if (slo) arrays.push(req.slo as unknown[]);
+  const key = `${features.join()}|${stats.map((x) => x.join('.')).join()}|${slo}`;
+  let build = BUILDERS.get(key);
+  if (build === undefined) {
+    build = compileRowBuilder(features, stats, slo);
+    if (BUILDERS.size >= MAX_BUILDERS) BUILDERS.clear();
+    BUILDERS.set(key, build);
+  }
+  return build(arrays, count);
+}
+
+type RowBuilder = (arrays: unknown[][], count: number) => FeatureInput[];
+/** Builders by column set; cleared when full (a client sending ever new sets gains nothing). */
+const BUILDERS = new Map<string, RowBuilder>();
+const MAX_BUILDERS = 64;
+
+/**
+ * Generates the builder for one column set. Names come from the schema and enter the source only
+ * through JSON.stringify, so no client input reaches it.
+ */
+function compileRowBuilder(
+  features: readonly string[],
+  stats: readonly (readonly [string, string])[],
+  slo: boolean,
+): RowBuilder {
+  const q = (s: string): string => JSON.stringify(s);
+  const lines = [
+    'const rows = new Array(count);',
+    ...[...features, ...stats, ...(slo ? ['slo'] : [])].map((_, k) => `const a${k} = A[${k}];`),
+    'for (let r = 0; r < count; r++) {',
+    'const row = {}; let v, base, s;',
+  ];
+  let k = 0;
+  for (const f of features)
+    lines.push(`v = a${k++}[r]; if (v !== null && v !== undefined) row[${q(f)}] = v;`);
+  let signal: string | undefined;
+  const closeSignal = (): void => {
+    if (signal !== undefined) lines.push(`if (s !== undefined) (base ??= {})[${q(signal)}] = s;`);
+  };
+  for (const [sig, stat] of stats) {
+    if (sig !== signal) {
+      closeSignal();
+      signal = sig;
+      lines.push('s = undefined;');
+    }
+    lines.push(`v = a${k++}[r]; if (v !== null && v !== undefined) (s ??= {})[${q(stat)}] = v;`);
+  }
+  closeSignal();
+  lines.push('if (base !== undefined) row.baseline = base;');
+  if (slo) lines.push(`v = a${k++}[r]; if (v !== null && v !== undefined) row.slo = v;`);
+  lines.push('rows[r] = row;', '}', 'return rows;');
+  return new Function('A', 'count', lines.join('\n')) as RowBuilder;
 }

@@ -40,3 +40,20 @@ export function summarize(v: unknown): unknown {
   if (Array.isArray(v)) return 'array';
   return typeof v;
 }
+
+/** An inclusive range of a number. */
+export interface Range {
+  min: number;
+  max: number;
+}
+
+/** A context number: a finite JSON number within an inclusive range. */
+export function checkNumber(v: unknown, r: Range): { rule: string; message: string } | undefined {
+  if (typeof v !== 'number')
+    return { rule: 'type', message: `must be a JSON number, got ${typeName(v)}` };
+  if (!Number.isFinite(v))
+    return { rule: 'finite', message: `must be a finite number, got ${String(v)}` };
+  if (v < r.min) return { rule: 'min', message: `must be ≥ ${r.min}` };
+  if (v > r.max) return { rule: 'max', message: `must be ≤ ${r.max}` };
+  return undefined;
+}

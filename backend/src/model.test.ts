@@ -202,6 +202,7 @@ describe('POST /predict answers written from the flat scored batch', () => {
     ['a streamed batch without explanations', { instances: rows }, '?explain=0'],
     ['a batch in columns', { instances: rows }, '?format=columns'],
     ['a single body in columns, top 3', CRASH_LOOP_EXAMPLE, '?format=columns&explain=3'],
+    ['a columnar request with baselines', columnarRequestOf(rows.slice(0, 300)), ''],
   ])('gives the same bytes as the object path: %s', async (_name, body, query) => {
     const fast = makeApp({ scorer: predictor });
     const slow = makeApp({ scorer: objectsOnly() });

@@ -15,11 +15,20 @@ import {
   SLO_LIMITS,
   SLO_WINDOWS,
   SLO_WINDOW_FIELDS,
+  type BaselineColumns,
   type FeatureInput,
   type FeatureSpec,
 } from '@aiops/model';
 import type { ErrorDetail } from './errors.js';
-import { isPlainObject, summarize, toInputError, typeName, unknownField } from './details.js';
+import {
+  checkNumber,
+  isPlainObject,
+  summarize,
+  toInputError,
+  typeName,
+  unknownField,
+  type Range,
+} from './details.js';
 import { compileColumnarBody } from './validateColumns.js';
 
 /**
@@ -28,7 +37,15 @@ import { compileColumnarBody } from './validateColumns.js';
  */
 export type PredictBody =
   | { readonly kind: 'single'; readonly row: FeatureInput }
-  | { readonly kind: 'batch'; readonly rows: readonly FeatureInput[] };
+  | {
+      readonly kind: 'batch';
+      readonly rows: readonly FeatureInput[];
+      /**
+       * The rows' baselines, when sent as columns (then `rows` carry none): scored in place,
+       * without an object per row and statistic.
+       */
+      readonly baseline?: BaselineColumns;
+    };
 
 export interface ValidatorOptions {
   /** Largest accepted `instances` array (BATCH_LIMIT). */
@@ -46,17 +63,15 @@ export function compilePredictBody(
   const isValid = compileFastCheck(features, context);
   const known = new Set([...features.map((f) => f.name), ...CONTEXT_KEYS]);
   const { batchLimit } = opts;
-  const parseColumnarBody = compileColumnarBody(
-    features,
-    [...context.baselineRange.keys()],
-    batchLimit,
-    { isValid, describe: (row) => describeRow(features, known, context, row, '') },
-  );
+  const parseColumnarBody = compileColumnarBody(features, context.baselineRange, batchLimit, {
+    isValid,
+    describe: (row) => describeRow(features, known, context, row, ''),
+  });
 
   return function parsePredictBody(body: unknown): PredictBody {
     if (isValid(body)) return { kind: 'single', row: body as FeatureInput };
     if (isPlainObject(body) && 'columns' in body) {
-      return { kind: 'batch', rows: parseColumnarBody(body) };
+      return { kind: 'batch', ...parseColumnarBody(body) };
     }
     if (!isPlainObject(body) || !('instances' in body)) {
       throw toInputError(describeRow(features, known, context, body, ''));
@@ -222,10 +237,6 @@ function compileSloCheck(): (v: unknown) => boolean {
 const CONTEXT_KEYS = ['baseline', 'slo'] as const;
 type ContextKey = (typeof CONTEXT_KEYS)[number];
 
-interface Range {
-  min: number;
-  max: number;
-}
 interface ContextRules {
   /** Valid range of a baseline statistic per feature (the feature's own range). */
   baselineRange: ReadonlyMap<string, Range>;
@@ -368,17 +379,6 @@ function describeContext(
     if (problem) out.push({ field: fat, got: summarize(x), ...problem });
   }
   return out;
-}
-
-/** A context number: a finite JSON number within an inclusive range. */
-function checkNumber(v: unknown, r: Range): { rule: string; message: string } | undefined {
-  if (typeof v !== 'number')
-    return { rule: 'type', message: `must be a JSON number, got ${typeName(v)}` };
-  if (!Number.isFinite(v))
-    return { rule: 'finite', message: `must be a finite number, got ${String(v)}` };
-  if (v < r.min) return { rule: 'min', message: `must be ≥ ${r.min}` };
-  if (v > r.max) return { rule: 'max', message: `must be ≤ ${r.max}` };
-  return undefined;
 }
 
 /** Every broken rule of one row (slow path: only for rows that failed the fast check). */

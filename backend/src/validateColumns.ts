@@ -11,13 +11,23 @@
  */
 import {
   BASELINE_STATS,
+  baselineColumnsOf,
   rowsOfColumnarRequest,
+  type BaselineColumns,
   type ColumnarPredictRequest,
   type FeatureInput,
   type FeatureSpec,
 } from '@aiops/model';
 import type { ErrorDetail } from './errors.js';
-import { isPlainObject, summarize, toInputError, typeName, unknownField } from './details.js';
+import {
+  checkNumber,
+  isPlainObject,
+  summarize,
+  toInputError,
+  typeName,
+  unknownField,
+  type Range,
+} from './details.js';
 
 /** The row validator the rebuilt rows go through. */
 export interface RowRules {
@@ -30,15 +40,26 @@ export interface RowRules {
 const TOP_KEYS = new Set(['columns', 'baseline', 'slo']);
 const STATS: ReadonlySet<string> = new Set(BASELINE_STATS);
 
-/** Compiles the parser of the columnar body; it returns the rows in order or throws InputError. */
+/** A columnar body's rows (without their baselines) and the baselines as columns. */
+export interface ColumnarBody {
+  rows: FeatureInput[];
+  baseline?: BaselineColumns;
+}
+
+/**
+ * Compiles the parser of the columnar body; it returns the rows in order or throws InputError.
+ * The baselines are checked where they are, in their columns, and handed to the scorer as
+ * columns: rebuilding an object per row and signal cost more than the row form's parse.
+ */
 export function compileColumnarBody(
   features: readonly FeatureSpec[],
-  baselineSignals: readonly string[],
+  baselineRange: ReadonlyMap<string, Range>,
   batchLimit: number,
   rules: RowRules,
-): (body: Record<string, unknown>) => FeatureInput[] {
+): (body: Record<string, unknown>) => ColumnarBody {
   const known = new Set(features.map((f) => f.name));
   const required = features.filter((f) => f.required);
+  const baselineSignals = [...baselineRange.keys()];
   const signals = new Set(baselineSignals);
 
   return function parseColumnarBody(body) {
@@ -169,15 +190,71 @@ export function compileColumnarBody(
       ]);
     }
 
+    const request = body as unknown as ColumnarPredictRequest;
+    if (isPlainObject(baseline)) checkBaselineColumns(request, baselineRange, count, details);
     // The rows the columns stand for, with the fields each sends; then the row validator.
-    const rows = rowsOfColumnarRequest(body as unknown as ColumnarPredictRequest, count);
+    const rows = rowsOfColumnarRequest({ columns: request.columns, slo: request.slo }, count);
     for (let r = 0; r < count; r++) {
       if (rules.isValid(rows[r])) continue;
       for (const d of rules.describe(rows[r])) details.push(atColumn(d, r));
     }
     if (details.length > 0) throw toInputError(details);
-    return rows;
+    const columns = baselineColumnsOf(request.baseline);
+    return columns === undefined ? { rows } : { rows, baseline: columns };
   };
+}
+
+/**
+ * The rules a row's `baseline` follows (validate.ts `describeContext`), checked in the columns:
+ * each statistic a finite number (a level within its signal's range; a slope any), and
+ * p10 ≤ p50 ≤ p90 in each row. Names and shape were checked before.
+ */
+function checkBaselineColumns(
+  request: ColumnarPredictRequest,
+  baselineRange: ReadonlyMap<string, Range>,
+  count: number,
+  details: ErrorDetail[],
+): void {
+  const ANY: Range = { min: -Infinity, max: Infinity };
+  const num = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+  for (const [signal, stats] of Object.entries(request.baseline ?? {})) {
+    const range = baselineRange.get(signal)!;
+    const cols = stats as Record<string, unknown[] | undefined>;
+    for (const [stat, a] of Object.entries(cols)) {
+      const r0 = stat === 'slope' ? ANY : range;
+      const { min, max } = r0;
+      for (let r = 0; r < count; r++) {
+        const v = a![r];
+        if (v === null || (typeof v === 'number' && v - v === 0 && v >= min && v <= max)) continue;
+        const problem = checkNumber(v, r0);
+        if (problem)
+          details.push({
+            field: `baseline.${signal}.${stat}[${r}]`,
+            got: summarize(v),
+            ...problem,
+          });
+      }
+    }
+    const { p10, p50, p90 } = cols;
+    if ([p10, p50, p90].filter((a) => a !== undefined).length < 2) continue;
+    for (let r = 0; r < count; r++) {
+      const lo = p10?.[r];
+      const mid = p50?.[r];
+      const hi = p90?.[r];
+      if (
+        (num(lo) && num(mid) && lo > mid) ||
+        (num(mid) && num(hi) && mid > hi) ||
+        (num(lo) && num(hi) && lo > hi)
+      ) {
+        details.push({
+          field: `baseline.${signal}[${r}]`,
+          rule: 'order',
+          got: summarize({ p10: lo, p50: mid, p90: hi }),
+          message: 'quantiles must be ordered: p10 ≤ p50 ≤ p90',
+        });
+      }
+    }
+  }
 }
 
 /** A rebuilt row's error at its place in the columns (row r). */

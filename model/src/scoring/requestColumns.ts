@@ -17,6 +17,7 @@ import {
   type FeatureName,
   type SloInput,
 } from '../schema.js';
+import type { BaselineColumns } from '../features/derive.js';
 
 /** `POST /predict` with one array per field, one entry per row (row r of every array is row r). */
 export interface ColumnarPredictRequest {
@@ -159,4 +160,51 @@ function compileRowBuilder(
   if (slo) lines.push(`v = a${k++}[r]; if (v !== null && v !== undefined) row.slo = v;`);
   lines.push('rows[r] = row;', '}', 'return rows;');
   return new Function('A', 'count', lines.join('\n')) as RowBuilder;
+}
+
+/**
+ * The baseline of a columnar request as the scorer reads it (`PredictOptions.baseline`): the
+ * statistics' arrays by signal and statistic in schema order, undefined where not sent.
+ */
+export function baselineColumnsOf(
+  baseline: ColumnarPredictRequest['baseline'],
+): BaselineColumns | undefined {
+  if (baseline === undefined) return undefined;
+  const sent = baseline as Record<
+    string,
+    Record<string, (number | null)[] | undefined> | undefined
+  >;
+  return {
+    stats: BASELINE_FEATURES.map((signal) => {
+      const stats = sent[signal];
+      return stats === undefined || stats === null
+        ? undefined
+        : BASELINE_STATS.map((st) => stats[st]);
+    }),
+  };
+}
+
+/**
+ * `rows` with row r's baseline from `cols` as a `baseline` object (new rows; those without one
+ * are returned as they are): for callers that need whole row objects (shadow mode, scorers
+ * without the columnar path).
+ */
+export function withBaselines(
+  rows: readonly FeatureInput[],
+  cols: BaselineColumns | undefined,
+): FeatureInput[] {
+  if (cols === undefined) return [...rows];
+  return rows.map((row, r) => {
+    let baseline: Record<string, Record<string, number>> | undefined;
+    BASELINE_FEATURES.forEach((signal, k) => {
+      const stats = cols.stats[k];
+      if (stats === undefined) return;
+      BASELINE_STATS.forEach((stat, j) => {
+        const v = stats[j]?.[r];
+        if (v === null || v === undefined) return;
+        ((baseline ??= {})[signal] ??= {})[stat] = v;
+      });
+    });
+    return baseline === undefined ? row : { ...row, baseline };
+  });
 }

@@ -19,6 +19,9 @@ import {
 } from '../schema.js';
 import type { BaselineColumns } from '../features/derive.js';
 
+const SIGNALS: ReadonlySet<string> = new Set(BASELINE_FEATURES);
+const STATS: ReadonlySet<string> = new Set(BASELINE_STATS);
+
 /** `POST /predict` with one array per field, one entry per row (row r of every array is row r). */
 export interface ColumnarPredictRequest {
   /** Feature name → its value per row (`null`: omitted, imputed). Required features must be here. */
@@ -48,27 +51,37 @@ export function columnarRequestOf(rows: readonly FeatureInput[]): ColumnarPredic
     if (col !== undefined) columns[name] = col;
   }
   const out: ColumnarPredictRequest = { columns };
-  const baseline: NonNullable<ColumnarPredictRequest['baseline']> = {};
+  // One pass over each row's baseline by its own keys (a lookup per row, signal and statistic by
+  // a name that varies is a hash lookup each: twice the row form's JSON.stringify at 10,000 rows).
+  const sent: Record<string, Record<string, (number | null)[]>> = {};
   let anyBaseline = false;
-  for (const signal of BASELINE_FEATURES) {
-    let stats: Partial<Record<BaselineStat, (number | null)[]>> | undefined;
-    for (const stat of BASELINE_STATS) {
-      let col: (number | null)[] | undefined;
-      for (let r = 0; r < n; r++) {
-        const v = rows[r]?.baseline?.[signal]?.[stat];
-        if (v === undefined) continue;
-        col ??= new Array<number | null>(n).fill(null);
-        col[r] = v;
+  for (let r = 0; r < n; r++) {
+    const b = rows[r]!.baseline as Record<string, Record<string, unknown> | undefined> | undefined;
+    if (b === undefined) continue;
+    for (const signal in b) {
+      const stats = b[signal];
+      if (stats === undefined || !SIGNALS.has(signal)) continue;
+      for (const stat in stats) {
+        const v = stats[stat];
+        if (v === undefined || !STATS.has(stat)) continue;
+        const cols = (sent[signal] ??= {});
+        (cols[stat] ??= new Array<number | null>(n).fill(null))[r] = v as number;
+        anyBaseline = true;
       }
-      if (col === undefined) continue;
-      (stats ??= {})[stat] = col;
-    }
-    if (stats !== undefined) {
-      baseline[signal] = stats;
-      anyBaseline = true;
     }
   }
-  if (anyBaseline) out.baseline = baseline;
+  if (anyBaseline) {
+    // In schema order, so the body's text does not depend on the rows' key order.
+    const baseline: NonNullable<ColumnarPredictRequest['baseline']> = {};
+    for (const signal of BASELINE_FEATURES) {
+      const cols = sent[signal];
+      if (cols === undefined) continue;
+      const ordered: Partial<Record<BaselineStat, (number | null)[]>> = {};
+      for (const stat of BASELINE_STATS) if (cols[stat] !== undefined) ordered[stat] = cols[stat];
+      baseline[signal] = ordered;
+    }
+    out.baseline = baseline;
+  }
   if (rows.some((row) => row.slo !== undefined)) out.slo = rows.map((row) => row.slo ?? null);
   return out;
 }

@@ -247,6 +247,27 @@ describe('POST /predict with the columnar request body', () => {
     },
   );
 
+  it.each([[''], ['?format=columns']])(
+    'in shadow mode, the candidate sees the baselines too %p',
+    async (query) => {
+      const shadowed = makeApp({ scorer: predictor });
+      shadowed.model.setShadow(predictor);
+      const some = rows.slice(0, 200);
+      const a = await request(shadowed.app)
+        .post(`/predict${query}`)
+        .send({ instances: some })
+        .expect(200);
+      const b = await request(shadowed.app)
+        .post(`/predict${query}`)
+        .send(columnarRequestOf(some))
+        .expect(200);
+      expect(withoutElapsed(b.text)).toBe(withoutElapsed(a.text));
+      // The candidate is the serving model: agreement on every row of both requests.
+      const metrics = (await request(shadowed.app).get('/metrics').expect(200)).text;
+      expect(metrics).toMatch(/shadow_predictions_total\{agreement="same_level"\} 400/);
+    },
+  );
+
   it('400 names the column, the row and the rule', async () => {
     const body = columnarRequestOf([ORIGINAL_HEALTHY_EXAMPLE, CRASH_LOOP_EXAMPLE]);
     body.columns.ready_replica_ratio = [1, 2];

@@ -2,8 +2,10 @@
  * `npm run bench -w backend`: one run on loopback with one load generator (wrk) and one body.
  *  1. bare node:http ceiling, 2. Express floor, 3. the backend: single-object POST /predict at
  *  64 connections; then 4. batches of 1,000 and 10,000 instances against the backend, timed by
- *  the server (`elapsed_ms`) and by the client (round trip). Writes
- *  bench/results/<date>-backend.json at the repository root and prints a table with ratios.
+ *  the server (`elapsed_ms`) and by the client (round trip); the 10,000-row columnar-answer
+ *  batches (with and without baselines) in both request bodies, rows and columns, side by side.
+ *  Writes bench/results/<date>-<BENCH_NAME or backend>.json at the repository root and prints a
+ *  table with ratios.
  *
  * Env: BENCH_DURATION (seconds per load run, default 6), BENCH_ROUNDS (alternating rounds per
  * server, median reported, default 5), BENCH_CONNECTIONS (default 64),
@@ -21,6 +23,7 @@ import {
   FEATURES,
   ORIGINAL_HEALTHY_EXAMPLE,
   type FeatureInput,
+  columnarRequestOf,
 } from '@aiops/model';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -42,6 +45,8 @@ interface LoadResult {
   serverCpuUsPerRequest: number;
 }
 
+type RequestForm = 'rows' | 'columns';
+
 interface BatchResult {
   instances: number;
   /** The `?explain=` sent: all contributions, or the top N. */
@@ -50,6 +55,11 @@ interface BatchResult {
   context: boolean;
   /** `?format=`: prediction objects (default) or the compact columnar answer the healer asks for. */
   format: 'objects' | 'columns';
+  /**
+   * The request body: one object per row (`{"instances": [...]}`) or one array per feature and
+   * baseline statistic (`{"columns": {...}, "baseline": {...}}`, what the healer sends).
+   */
+  request: RequestForm;
   answerBytes: number;
   bodyBytes: number;
   serverMs: { median: number; p95: number; max: number };
@@ -266,69 +276,87 @@ function postOnce(
   });
 }
 
+/**
+ * Times one batch configuration, once per request form in `requests`: the forms take turns
+ * request by request (the order reversed every other turn), so each sees the same neighbours.
+ */
 async function timeBatch(
   url: string,
   n: number,
-  explain = 'all',
-  context = false,
-  format: 'objects' | 'columns' = 'objects',
-): Promise<BatchResult> {
-  const body = JSON.stringify({ instances: context ? rowsWithContext(n, n) : rows(n, n) });
+  explain: string,
+  context: boolean,
+  format: 'objects' | 'columns',
+  requests: readonly RequestForm[],
+): Promise<BatchResult[]> {
+  const instances = context ? rowsWithContext(n, n) : rows(n, n);
   const target = `${url}?explain=${explain}${format === 'columns' ? '&format=columns' : ''}`;
-  let answerBytes = 0;
-  const server: number[] = [];
-  const client: number[] = [];
-  const phases: Record<'body' | 'validate' | 'score', number[]> = {
-    body: [],
-    validate: [],
-    score: [],
-  };
+  const runs = requests.map((request) => ({
+    request,
+    body: JSON.stringify(request === 'rows' ? { instances } : columnarRequestOf(instances)),
+    answerBytes: 0,
+    answers: new Set<string>(),
+    server: [] as number[],
+    client: [] as number[],
+    phases: { body: [], validate: [], score: [] } as Record<
+      'body' | 'validate' | 'score',
+      number[]
+    >,
+  }));
   for (let i = 0; i < BATCH_RUNS + 5; i++) {
-    const t0 = performance.now();
-    const res = await postOnce(target, body);
-    // The round trip ends when the last byte arrives; parsing it is the client's cost.
-    const t1 = performance.now();
-    let answer: { predictions?: unknown[]; risk?: unknown[]; elapsed_ms?: number };
-    try {
-      answer = JSON.parse(res.text) as typeof answer;
-    } catch {
-      answer = {};
-    }
-    answerBytes = Buffer.byteLength(res.text);
-    if (res.status !== 200 || (answer.predictions ?? answer.risk)?.length !== n) {
-      throw new Error(`batch of ${n}: HTTP ${res.status} ${res.text.slice(0, 300)}`);
-    }
-    if (i >= 5) {
-      server.push(answer.elapsed_ms ?? NaN);
-      client.push(t1 - t0);
-      for (const k of ['body', 'validate', 'score'] as const) {
-        const m = new RegExp(`${k};dur=([\\d.]+)`).exec(res.serverTiming);
-        phases[k].push(m ? Number(m[1]) : NaN);
+    for (const run of i % 2 === 0 ? runs : [...runs].reverse()) {
+      const t0 = performance.now();
+      const res = await postOnce(target, run.body);
+      // The round trip ends when the last byte arrives; parsing it is the client's cost.
+      const t1 = performance.now();
+      let answer: { predictions?: unknown[]; risk?: unknown[]; elapsed_ms?: number };
+      try {
+        answer = JSON.parse(res.text) as typeof answer;
+      } catch {
+        answer = {};
+      }
+      run.answerBytes = Buffer.byteLength(res.text);
+      if (res.status !== 200 || (answer.predictions ?? answer.risk)?.length !== n) {
+        throw new Error(`batch of ${n}: HTTP ${res.status} ${res.text.slice(0, 300)}`);
+      }
+      if (i === 0) run.answers.add(res.text.replace(/"elapsed_ms":[0-9.e+-]+/, ''));
+      if (i >= 5) {
+        run.server.push(answer.elapsed_ms ?? NaN);
+        run.client.push(t1 - t0);
+        for (const k of ['body', 'validate', 'score'] as const) {
+          const m = new RegExp(`${k};dur=([\\d.]+)`).exec(res.serverTiming);
+          run.phases[k].push(m ? Number(m[1]) : NaN);
+        }
       }
     }
   }
+  // Both forms carry the same rows: the answers must be the same bytes.
+  const distinct = new Set(runs.flatMap((r) => [...r.answers]));
+  if (distinct.size !== 1) throw new Error(`batch of ${n}: the request forms answered differently`);
   const stats = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
     const r2 = (x: number) => Math.round(x * 100) / 100;
     return { median: r2(quantile(s, 0.5)), p95: r2(quantile(s, 0.95)), max: r2(s[s.length - 1]!) };
   };
-  const serverMs = stats(server);
-  return {
-    instances: n,
-    explain,
-    context,
-    format,
-    bodyBytes: Buffer.byteLength(body),
-    answerBytes,
-    serverMs,
-    serverPhasesMs: {
-      body: stats(phases.body).median,
-      validate: stats(phases.validate).median,
-      score: stats(phases.score).median,
-    },
-    roundTripMs: stats(client),
-    instancesPerSec: Math.round((n / serverMs.median) * 1000),
-  };
+  return runs.map((run) => {
+    const serverMs = stats(run.server);
+    return {
+      instances: n,
+      explain,
+      context,
+      format,
+      request: run.request,
+      bodyBytes: Buffer.byteLength(run.body),
+      answerBytes: run.answerBytes,
+      serverMs,
+      serverPhasesMs: {
+        body: stats(run.phases.body).median,
+        validate: stats(run.phases.validate).median,
+        score: stats(run.phases.score).median,
+      },
+      roundTripMs: stats(run.client),
+      instancesPerSec: Math.round((n / serverMs.median) * 1000),
+    };
+  });
 }
 
 function rssMb(pid: number): { rss: number; peak: number } {
@@ -410,19 +438,23 @@ async function main(): Promise<void> {
   for (const t of targets) if (t.child) await stop(t.child);
 
   const batches: BatchResult[] = [];
-  for (const [n, explain, context, format] of [
-    [1_000, 'all', false, 'objects'],
-    [10_000, 'all', false, 'objects'],
-    [10_000, 'all', false, 'columns'],
-    [1_000, '3', false, 'objects'],
-    [10_000, '3', false, 'objects'],
-    [10_000, 'all', true, 'objects'],
-    [10_000, 'all', true, 'columns'],
+  // The 10,000-row bar and the healer's body (a baseline for every signal) in both request
+  // forms side by side; the rest with rows, as before.
+  const both = ['rows', 'columns'] as const;
+  const rowsOnly = ['rows'] as const;
+  for (const [n, explain, context, format, requests] of [
+    [1_000, 'all', false, 'objects', rowsOnly],
+    [10_000, 'all', false, 'objects', rowsOnly],
+    [10_000, 'all', false, 'columns', both],
+    [1_000, '3', false, 'objects', rowsOnly],
+    [10_000, '3', false, 'objects', rowsOnly],
+    [10_000, 'all', true, 'objects', rowsOnly],
+    [10_000, 'all', true, 'columns', both],
   ] as const) {
     console.log(
-      `batch of ${n}, explain=${explain}${context ? ', with baselines' : ''}, ${format}…`,
+      `batch of ${n}, explain=${explain}${context ? ', with baselines' : ''}, ${format}, request ${requests.join(' and ')}…`,
     );
-    batches.push(await timeBatch(url, n, explain, context, format));
+    batches.push(...(await timeBatch(url, n, explain, context, format, requests)));
   }
   const memory = rssMb(backend.pid!);
   await stop(backend);
@@ -486,7 +518,11 @@ async function main(): Promise<void> {
   };
   const outDir = path.join(repoRoot, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
-  const outFile = path.join(outDir, `${result.date.slice(0, 10)}-backend.json`);
+  // BENCH_NAME tells runs apart in one day (e.g. `backend-perf5`).
+  const outFile = path.join(
+    outDir,
+    `${result.date.slice(0, 10)}-${process.env.BENCH_NAME ?? 'backend'}.json`,
+  );
   writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
 
   const f = (x: number, d = 0) =>
@@ -508,12 +544,12 @@ async function main(): Promise<void> {
     `\nbackend / Express floor, per round: ${backendVsFloorPerRound.join(', ')} → median ${result.ratios.backendVsFloor} (bar ≥ 0.85); CPU floor / backend per round: ${cpuFloorVsBackendPerRound.join(', ')}`,
   );
   console.log(
-    '\n| batch | explain | baselines | format | body | answer | server ms (median / p95) | of which body / validate / score ms | round trip ms (median / p95) | instances/s (server) |',
+    '\n| batch | explain | baselines | request | format | body | answer | server ms (median / p95) | of which body / validate / score ms | round trip ms (median / p95) | instances/s (server) |',
   );
-  console.log('| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const b of batches) {
     console.log(
-      `| ${f(b.instances)} | ${b.explain} | ${b.context ? 'yes' : 'no'} | ${b.format} | ${f(b.bodyBytes / 1e6, 2)} MB | ${f(b.answerBytes / 1e6, 2)} MB | ${f(b.serverMs.median, 2)} / ${f(b.serverMs.p95, 2)} | ${f(b.serverPhasesMs.body, 1)} / ${f(b.serverPhasesMs.validate, 1)} / ${f(b.serverPhasesMs.score, 1)} | ${f(b.roundTripMs.median, 2)} / ${f(b.roundTripMs.p95, 2)} | ${f(b.instancesPerSec)} |`,
+      `| ${f(b.instances)} | ${b.explain} | ${b.context ? 'yes' : 'no'} | ${b.request} | ${b.format} | ${f(b.bodyBytes / 1e6, 2)} MB | ${f(b.answerBytes / 1e6, 2)} MB | ${f(b.serverMs.median, 2)} / ${f(b.serverMs.p95, 2)} | ${f(b.serverPhasesMs.body, 1)} / ${f(b.serverPhasesMs.validate, 1)} / ${f(b.serverPhasesMs.score, 1)} | ${f(b.roundTripMs.median, 2)} / ${f(b.roundTripMs.p95, 2)} | ${f(b.instancesPerSec)} |`,
     );
   }
   console.log(`\nbackend RSS after the runs: ${memory.rss} MB (peak ${memory.peak} MB)`);

@@ -19,7 +19,9 @@ import {
   RISK_LEVELS,
   JsonBytes,
   columnSourceOf,
+  withBaselines,
   writeColumns,
+  type FeatureInput,
   type FeatureSpec,
   type Prediction,
 } from '@aiops/model';
@@ -111,17 +113,24 @@ export function createApp(deps: AppDeps): Express {
     const explain = query ? parseExplain(req.query.explain) : undefined;
     const columns = query && parseFormat(req.query.format) === 'columns';
     const t0 = performance.now();
+    const baseline = body.kind === 'batch' ? body.baseline : undefined;
+    // Rows as objects, baselines included (a columnar body's baselines stay columns on the fast path).
+    const wholeRows = (): FeatureInput[] =>
+      body.kind === 'single' ? [body.row] : withBaselines(body.rows, baseline);
     const rows = body.kind === 'single' ? [body.row] : body.rows;
     const shadow = model.shadow;
     if (scorer.score !== undefined && (shadow === undefined || columns)) {
       // The fast path: rows scored into flat arrays and written as JSON text, no object per row.
-      const scored = scorer.score(rows, { explain });
+      const scored = scorer.score(
+        rows,
+        baseline === undefined ? { explain } : { explain, baseline },
+      );
       const t1 = performance.now();
       if (body.kind === 'batch') setServerTiming(res, parsed, t0, t1);
       metrics.observeInference((t1 - t0) / 1000, scored);
       // The columnar form carries no shadow verdicts: the candidate is still scored for its metric.
       if (shadow !== undefined)
-        metrics.observeShadow(scored.predictions(), shadow.predict(rows, { explain: 0 }));
+        metrics.observeShadow(scored.predictions(), shadow.predict(wholeRows(), { explain: 0 }));
       const elapsed_ms = roundMs(t1 - timing(res).start);
       if (columns) sendJson(res, writeColumns(scored, `,"elapsed_ms":${elapsed_ms}`));
       else if (body.kind === 'single') sendJson(res, scored.json(0, `,"elapsed_ms":${elapsed_ms}`));
@@ -138,12 +147,13 @@ export function createApp(deps: AppDeps): Express {
         );
       return;
     }
-    const predictions = scorer.predict(rows, { explain });
+    const whole = baseline === undefined ? rows : wholeRows();
+    const predictions = scorer.predict(whole, { explain });
     const t1 = performance.now();
     if (body.kind === 'batch') setServerTiming(res, parsed, t0, t1);
     metrics.observeInference((t1 - t0) / 1000, levelsOf(predictions));
     if (shadow !== undefined)
-      attachShadow(predictions, shadow.predict(rows, { explain: 0 }), metrics);
+      attachShadow(predictions, shadow.predict(whole, { explain: 0 }), metrics);
     if (explain !== undefined) {
       // Explanations come sorted by |contribution|, so the first `explain` are the top ones.
       for (const p of predictions)

@@ -1,13 +1,24 @@
 /** The app with the real model from model/artifacts (the committed artifact). */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { CRASH_LOOP_EXAMPLE, FEATURES, ORIGINAL_HEALTHY_EXAMPLE, riskLevel } from '@aiops/model';
+import {
+  CRASH_LOOP_EXAMPLE,
+  FEATURES,
+  ORIGINAL_HEALTHY_EXAMPLE,
+  columnarRequestOf,
+  riskLevel,
+  type FeatureInput,
+} from '@aiops/model';
+import { Rng } from '@aiops/model/rng';
+import { edgeRows, randomRow } from '@aiops/model/scoring/testRows';
+import { compilePredictBody } from './validate.js';
 import { Predictor } from '@aiops/model/predictor';
 import { readHeldoutSummary } from './evaluation.js';
 import { makeApp, type Harness } from '../test/harness.js';
 import type { RiskScorer } from './types.js';
 import { openApiValidator } from '../test/openapiValidator.js';
 
+const parseRow = compilePredictBody(FEATURES, { batchLimit: 1 });
 let predictor: Predictor;
 let h: Harness;
 beforeAll(async () => {
@@ -191,6 +202,7 @@ describe('POST /predict answers written from the flat scored batch', () => {
     ['a streamed batch without explanations', { instances: rows }, '?explain=0'],
     ['a batch in columns', { instances: rows }, '?format=columns'],
     ['a single body in columns, top 3', CRASH_LOOP_EXAMPLE, '?format=columns&explain=3'],
+    ['a columnar request with baselines', columnarRequestOf(rows.slice(0, 300)), ''],
   ])('gives the same bytes as the object path: %s', async (_name, body, query) => {
     const fast = makeApp({ scorer: predictor });
     const slow = makeApp({ scorer: objectsOnly() });
@@ -203,5 +215,68 @@ describe('POST /predict answers written from the flat scored batch', () => {
       [...(await h.metrics.registry.metrics()).matchAll(metric)].map((m) => m[0]);
     expect(await counts(fast)).toHaveLength(4);
     expect(await counts(fast)).toEqual(await counts(slow));
+  });
+});
+
+describe('POST /predict with the columnar request body', () => {
+  const withoutElapsed = (text: string): string => text.replace(/"elapsed_ms":[0-9.e+-]+,?/, '');
+  const rng = new Rng(11);
+  // Valid rows of every kind (omitted optional features, baselines, SLO windows that fire).
+  const rows = [...edgeRows(), ...Array.from({ length: 1_500 }, () => randomRow(rng))]
+    .map((r) => JSON.parse(JSON.stringify(r)) as FeatureInput)
+    .filter((r) => {
+      try {
+        parseRow(r);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+
+  it.each([[''], ['?format=columns'], ['?explain=3'], ['?format=columns&explain=0']])(
+    'answers the same bytes as the same rows sent as instances %p',
+    async (query) => {
+      expect(rows.length).toBeGreaterThan(600);
+      const a = await request(h.app).post(`/predict${query}`).send({ instances: rows }).expect(200);
+      const b = await request(h.app)
+        .post(`/predict${query}`)
+        .send(columnarRequestOf(rows))
+        .expect(200);
+      expect(withoutElapsed(b.text)).toBe(withoutElapsed(a.text));
+      expect(b.headers['server-timing']).toMatch(/^body;dur=[\d.]+, validate;dur=[\d.]+, score/);
+    },
+  );
+
+  it.each([[''], ['?format=columns']])(
+    'in shadow mode, the candidate sees the baselines too %p',
+    async (query) => {
+      const shadowed = makeApp({ scorer: predictor });
+      shadowed.model.setShadow(predictor);
+      const some = rows.slice(0, 200);
+      const a = await request(shadowed.app)
+        .post(`/predict${query}`)
+        .send({ instances: some })
+        .expect(200);
+      const b = await request(shadowed.app)
+        .post(`/predict${query}`)
+        .send(columnarRequestOf(some))
+        .expect(200);
+      expect(withoutElapsed(b.text)).toBe(withoutElapsed(a.text));
+      // The candidate is the serving model: agreement on every row of both requests.
+      const metrics = (await request(shadowed.app).get('/metrics').expect(200)).text;
+      expect(metrics).toMatch(/shadow_predictions_total\{agreement="same_level"\} 400/);
+    },
+  );
+
+  it('400 names the column, the row and the rule', async () => {
+    const body = columnarRequestOf([ORIGINAL_HEALTHY_EXAMPLE, CRASH_LOOP_EXAMPLE]);
+    body.columns.ready_replica_ratio = [1, 2];
+    const res = await request(h.app).post('/predict').send(body).expect(400);
+    expect(res.body.details).toEqual([
+      expect.objectContaining({ field: 'columns.ready_replica_ratio[1]', rule: 'max', got: 2 }),
+    ]);
+    expect(res.body.error).toMatch(
+      /^invalid request body: columns\.ready_replica_ratio\[1\] must be ≤ 1/,
+    );
   });
 });

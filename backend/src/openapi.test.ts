@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { CRASH_LOOP_EXAMPLE, ORIGINAL_HEALTHY_EXAMPLE } from '@aiops/model';
+import { CRASH_LOOP_EXAMPLE, ORIGINAL_HEALTHY_EXAMPLE, columnarRequestOf } from '@aiops/model';
 import { makeApp } from '../test/harness.js';
 import { openApiValidator } from '../test/openapiValidator.js';
 
@@ -102,6 +102,29 @@ describe('GET /openapi.json against real responses', () => {
     expect(body({ ...healthy, cpu_usage_pct: '1' })).toBe(false);
     expect(body({ ...healthy, unknown: 1 })).toBe(false);
     expect(body({ instances: [] })).toBe(false);
+    // The columnar form, with the context the healer sends; and what it must not hold.
+    const columnar = columnarRequestOf([
+      healthy,
+      {
+        ...CRASH_LOOP_EXAMPLE,
+        replicas: 4,
+        baseline: { cpu_usage_pct: { p10: 1, p50: 2, p90: 3, slope: -0.5 } },
+        slo: { availability: 0.999, windows: { '5m': { error_ratio: 0.5, requests: 100 } } },
+      },
+    ]);
+    expect(body(columnar)).toBe(true);
+    expect((await request(loaded.app).post('/predict').send(columnar)).status).toBe(200);
+    const broken = [
+      { ...columnar, namespace: ['a', 'b'] },
+      { columns: { ...columnar.columns, cpu_usage_pct: [1, '2'] } },
+      { columns: { ...columnar.columns, restart_count_last_5m: [0, null] } },
+      { columns: { ...columnar.columns, cpu_usage: [1, 1] } },
+      { ...columnar, slo: [null, 'x'] },
+    ];
+    for (const b of broken) {
+      expect(body(b)).toBe(false);
+      expect((await request(loaded.app).post('/predict').send(b)).status).toBe(400);
+    }
     // and the response schemas have teeth
     expect(openApiValidator(doc).response('/predict', 'post', 200)({ risk: 2 })).toBe(false);
   });

@@ -1,4 +1,11 @@
-import type { ColumnSource, FeatureInput, JsonBytes, Prediction, RiskLevel } from '@aiops/model';
+import type {
+  BaselineColumns,
+  ColumnSource,
+  FeatureInput,
+  JsonBytes,
+  Prediction,
+  RiskLevel,
+} from '@aiops/model';
 
 /**
  * What the backend needs from a model: score rows synchronously, in order. The model
@@ -17,8 +24,13 @@ export interface RiskScorer {
   /**
    * Optional fast path: the same predictions kept in flat arrays, each row written as JSON text
    * on demand (the model's `ScoredBatch`). Without it the backend serialises `predict`'s objects.
+   * `opts.baseline`: the rows' baselines as columns (a columnar request), read in place of each
+   * row's `baseline`.
    */
-  score?(rows: readonly FeatureInput[], opts?: { explain?: number }): ScoredRows;
+  score?(
+    rows: readonly FeatureInput[],
+    opts?: { explain?: number; baseline?: BaselineColumns },
+  ): ScoredRows;
 }
 
 /** What the metrics read of a scored batch: its size and each row's level and abstention. */

@@ -15,23 +15,44 @@ import {
   SLO_LIMITS,
   SLO_WINDOWS,
   SLO_WINDOW_FIELDS,
+  type BaselineColumns,
   type FeatureInput,
   type FeatureSpec,
 } from '@aiops/model';
-import { InputError, type ErrorDetail } from './errors.js';
+import type { ErrorDetail } from './errors.js';
+import {
+  checkNumber,
+  isPlainObject,
+  summarize,
+  toInputError,
+  typeName,
+  unknownField,
+  type Range,
+} from './details.js';
+import { compileColumnarBody } from './validateColumns.js';
 
-/** A validated `/predict` body: one feature object, or a batch of them in request order. */
+/**
+ * A validated `/predict` body: one feature object, or a batch of them in request order (sent as
+ * `{"instances": [...]}` or as columns, see validateColumns.ts).
+ */
 export type PredictBody =
   | { readonly kind: 'single'; readonly row: FeatureInput }
-  | { readonly kind: 'batch'; readonly rows: readonly FeatureInput[] };
+  | {
+      readonly kind: 'batch';
+      readonly rows: readonly FeatureInput[];
+      /**
+       * The rows' baselines, when sent as columns (then `rows` carry none): scored in place,
+       * without an object per row and statistic.
+       */
+      readonly baseline?: BaselineColumns;
+    };
 
 export interface ValidatorOptions {
   /** Largest accepted `instances` array (BATCH_LIMIT). */
   batchLimit: number;
 }
 
-/** At most this many details are listed in one 400 (a batch of 10,000 bad rows stays small). */
-export const MAX_DETAILS = 100;
+export { MAX_DETAILS } from './details.js';
 
 /** Compiles the body parser for `/predict` from the feature schema. Throws InputError on bad input. */
 export function compilePredictBody(
@@ -42,9 +63,16 @@ export function compilePredictBody(
   const isValid = compileFastCheck(features, context);
   const known = new Set([...features.map((f) => f.name), ...CONTEXT_KEYS]);
   const { batchLimit } = opts;
+  const parseColumnarBody = compileColumnarBody(features, context.baselineRange, batchLimit, {
+    isValid,
+    describe: (row) => describeRow(features, known, context, row, ''),
+  });
 
   return function parsePredictBody(body: unknown): PredictBody {
     if (isValid(body)) return { kind: 'single', row: body as FeatureInput };
+    if (isPlainObject(body) && 'columns' in body) {
+      return { kind: 'batch', ...parseColumnarBody(body) };
+    }
     if (!isPlainObject(body) || !('instances' in body)) {
       throw toInputError(describeRow(features, known, context, body, ''));
     }
@@ -209,10 +237,6 @@ function compileSloCheck(): (v: unknown) => boolean {
 const CONTEXT_KEYS = ['baseline', 'slo'] as const;
 type ContextKey = (typeof CONTEXT_KEYS)[number];
 
-interface Range {
-  min: number;
-  max: number;
-}
 interface ContextRules {
   /** Valid range of a baseline statistic per feature (the feature's own range). */
   baselineRange: ReadonlyMap<string, Range>;
@@ -357,17 +381,6 @@ function describeContext(
   return out;
 }
 
-/** A context number: a finite JSON number within an inclusive range. */
-function checkNumber(v: unknown, r: Range): { rule: string; message: string } | undefined {
-  if (typeof v !== 'number')
-    return { rule: 'type', message: `must be a JSON number, got ${typeName(v)}` };
-  if (!Number.isFinite(v))
-    return { rule: 'finite', message: `must be a finite number, got ${String(v)}` };
-  if (v < r.min) return { rule: 'min', message: `must be ≥ ${r.min}` };
-  if (v > r.max) return { rule: 'max', message: `must be ≤ ${r.max}` };
-  return undefined;
-}
-
 /** Every broken rule of one row (slow path: only for rows that failed the fast check). */
 function describeRow(
   features: readonly FeatureSpec[],
@@ -442,38 +455,4 @@ function checkValue(f: FeatureSpec, v: unknown): { rule: string; message: string
   }
   if (v > f.max) return { rule: 'max', message: `must be ≤ ${f.max} (${f.unit})` };
   return undefined;
-}
-
-function unknownField(field: string, value: unknown, hint: string): ErrorDetail {
-  return { field, rule: 'unknown', got: summarize(value), message: `unknown field; ${hint}` };
-}
-
-function toInputError(details: ErrorDetail[]): InputError {
-  const count = details.length;
-  const listed = count > MAX_DETAILS ? details.slice(0, MAX_DETAILS) : details;
-  const first = listed[0];
-  const summary = first ? `${first.field} ${first.message}` : 'invalid body';
-  const more = count > 1 ? ` (and ${count - 1} more problem${count > 2 ? 's' : ''}` : '';
-  const cut = count > MAX_DETAILS ? `; the first ${MAX_DETAILS} are listed)` : more ? ')' : '';
-  return new InputError(`invalid request body: ${summary}${more}${cut}`, listed);
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function typeName(v: unknown): string {
-  if (v === undefined) return 'no body';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
-}
-
-/** A JSON-safe, bounded echo of a received value for `details[].got`. */
-function summarize(v: unknown): unknown {
-  if (typeof v === 'string') return v.length > 64 ? `${v.slice(0, 64)}…` : v;
-  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
-  if (typeof v === 'boolean' || v === null) return v;
-  if (Array.isArray(v)) return 'array';
-  return typeof v;
 }

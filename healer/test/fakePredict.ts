@@ -5,6 +5,8 @@
 import { createServer, type Server } from 'node:http';
 import {
   riskLevel,
+  rowsOfColumnarRequest,
+  type ColumnarPredictRequest,
   type Contribution,
   type FeatureInput,
   type FeatureName,
@@ -45,9 +47,20 @@ export function predictionsFor(
   });
 }
 
+/**
+ * The rows of a `/predict` body in either form the backend takes: `{"instances": [...]}`, or the
+ * columnar body the healer sends (rebuilt as the backend does).
+ */
+export function instancesOf(body: unknown): FeatureInput[] {
+  const b = body as { instances?: FeatureInput[] } & Partial<ColumnarPredictRequest>;
+  if (b.columns === undefined) return b.instances ?? [];
+  const count = Math.max(0, ...Object.values(b.columns).map((c) => c?.length ?? 0));
+  return rowsOfColumnarRequest(b as ColumnarPredictRequest, count);
+}
+
 export interface FakePredictor {
   url: string;
-  /** Bodies received, in order. */
+  /** Bodies received, in order (their rows, whichever form they were sent in). */
   requests: { instances: FeatureInput[] }[];
   /** Status to answer with instead of predictions (e.g. 500), until reset to undefined. */
   failWith: number | undefined;
@@ -75,7 +88,7 @@ export async function startFakePredictor(rule: RiskRule = SIMPLE_RISK): Promise<
           .end('{"error":"boom"}');
         return;
       }
-      const body = JSON.parse(Buffer.concat(chunks).toString()) as { instances: FeatureInput[] };
+      const body = { instances: instancesOf(JSON.parse(Buffer.concat(chunks).toString())) };
       state.requests.push(body);
       const predictions = predictionsFor(body.instances, rule);
       res.writeHead(200, { 'content-type': 'application/json' });

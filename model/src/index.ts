@@ -18,3 +18,11 @@ export {
 } from './scoring/columns.js';
 export type { ColumnarPredictions, ColumnSource } from './scoring/columns.js';
 export { JsonBytes } from './scoring/jsonBytes.js';
+export {
+  baselineColumnsOf,
+  withBaselines,
+  columnarRequestOf,
+  rowsOfColumnarRequest,
+} from './scoring/requestColumns.js';
+export type { BaselineColumns } from './features/derive.js';
+export type { ColumnarPredictRequest } from './scoring/requestColumns.js';

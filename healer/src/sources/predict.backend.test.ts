@@ -90,6 +90,7 @@ describe('PredictClient against the real backend', () => {
       body: JSON.stringify({ instances }),
     });
     const want = ((await res.json()) as BatchPredictResponse).predictions;
+    expect(client.requestForm).toBe('columns');
     expect(got).toHaveLength(want.length);
     for (let r = 0; r < want.length; r++) {
       const [g, w] = [got[r]!, want[r]!];

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
-import { ORIGINAL_HEALTHY_EXAMPLE } from '@aiops/model';
+import { ORIGINAL_HEALTHY_EXAMPLE, columnarRequestOf, type FeatureInput } from '@aiops/model';
 import { PredictClient, PredictError } from './predict.js';
 
 let server: Server;
@@ -51,7 +51,78 @@ describe('PredictClient', () => {
     });
     const out = await client().predict([ORIGINAL_HEALTHY_EXAMPLE, ORIGINAL_HEALTHY_EXAMPLE]);
     expect(out.map((p) => p.risk)).toEqual([0.1, 0.9]);
-    expect(bodies).toEqual([{ instances: [ORIGINAL_HEALTHY_EXAMPLE, ORIGINAL_HEALTHY_EXAMPLE] }]);
+    expect(bodies).toEqual([
+      columnarRequestOf([ORIGINAL_HEALTHY_EXAMPLE, ORIGINAL_HEALTHY_EXAMPLE]),
+    ]);
+  });
+
+  it('sends the rows as columns, baselines and SLOs included', async () => {
+    const rows: FeatureInput[] = [
+      { ...ORIGINAL_HEALTHY_EXAMPLE, replicas: 3 },
+      {
+        ...ORIGINAL_HEALTHY_EXAMPLE,
+        baseline: { cpu_usage_pct: { p10: 1, p50: 2, p90: 3 } },
+        slo: { availability: 0.999 },
+      },
+    ];
+    reply = () => ({ status: 200, body: { predictions: [prediction, prediction] } });
+    await client().predict(rows);
+    const sent = bodies[0] as { columns: Record<string, unknown>; baseline: unknown; slo: unknown };
+    expect(sent.columns.cpu_usage_pct).toEqual([0.65, 0.65]);
+    expect(sent.columns.replicas).toEqual([3, null]);
+    expect(sent.baseline).toEqual({
+      cpu_usage_pct: { p10: [null, 1], p50: [null, 2], p90: [null, 3] },
+    });
+    expect(sent.slo).toEqual([null, { availability: 0.999 }]);
+  });
+
+  /** An older backend: only `instances` (answering `status` to anything else). */
+  const olderBackend =
+    (status: number) =>
+    (n: number): { status: number; body: unknown } =>
+      'instances' in (bodies[n - 1] as object)
+        ? { status: 200, body: { predictions: [prediction] } }
+        : { status, body: { error: 'invalid request body: columns unknown field' } };
+
+  it.each([[400], [415]])(
+    'falls back to rows once when the backend refuses columns with %p, and remembers',
+    async (status) => {
+      reply = olderBackend(status);
+      const c = client();
+      expect(await c.predict([ORIGINAL_HEALTHY_EXAMPLE])).toEqual([prediction]);
+      expect(c.requestForm).toBe('rows');
+      expect(await c.predict([ORIGINAL_HEALTHY_EXAMPLE])).toEqual([prediction]);
+      expect(bodies.map((b) => Object.keys(b as object))).toEqual([
+        ['columns'],
+        ['instances'],
+        ['instances'],
+      ]);
+    },
+  );
+
+  it('keeps sending columns when the rows are refused too (bad input, not an older backend)', async () => {
+    reply = () => ({ status: 400, body: { error: 'invalid request body: cpu_usage_pct' } });
+    const c = client();
+    const err = await c.predict([ORIGINAL_HEALTHY_EXAMPLE]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PredictError);
+    expect((err as PredictError).status).toBe(400);
+    expect(c.requestForm).toBe('columns');
+    await c.predict([ORIGINAL_HEALTHY_EXAMPLE]).catch(() => undefined);
+    expect(bodies.map((b) => Object.keys(b as object)[0])).toEqual([
+      'columns',
+      'instances',
+      'columns',
+      'instances',
+    ]);
+  });
+
+  it('does not fall back on a 5xx: it retries the columns', async () => {
+    reply = (n) =>
+      n === 1 ? { status: 503, body: {} } : { status: 200, body: { predictions: [prediction] } };
+    const c = client();
+    expect(await c.predict([ORIGINAL_HEALTHY_EXAMPLE])).toEqual([prediction]);
+    expect(bodies.map((b) => Object.keys(b as object)[0])).toEqual(['columns', 'columns']);
+    expect(c.requestForm).toBe('columns');
   });
 
   it('sends nothing for no instances', async () => {
@@ -80,7 +151,8 @@ describe('PredictClient', () => {
     expect((err as PredictError).status).toBe(400);
     expect((err as Error).message).toContain('HTTP 400');
     expect((err as Error).message).toContain('cpu_usage_pct');
-    expect(bodies).toHaveLength(1);
+    // Not retried: the columns once, then the same rows once (an older backend would take them).
+    expect(bodies.map((b) => Object.keys(b as object)[0])).toEqual(['columns', 'instances']);
   });
 
   it('times out', async () => {

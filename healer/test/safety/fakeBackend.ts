@@ -3,10 +3,9 @@
  * risk rule, `GET /readyz` for the readiness probe, and a switch to be down (connection refused),
  * failing (HTTP 500) or slow (no answer).
  */
-import type { FeatureInput } from '@aiops/model';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { predictionsFor } from '../fakePredict.js';
+import { instancesOf, predictionsFor } from '../fakePredict.js';
 
 export type BackendMode = 'ok' | 'error' | 'slow' | 'down';
 
@@ -43,9 +42,9 @@ export async function startFakeBackend(): Promise<FakeBackend> {
         res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"injected"}');
         return;
       }
-      const body = JSON.parse(Buffer.concat(chunks).toString()) as { instances: FeatureInput[] };
+      const instances = instancesOf(JSON.parse(Buffer.concat(chunks).toString()));
       scored++;
-      const predictions = predictionsFor(body.instances);
+      const predictions = predictionsFor(instances);
       res
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify({ predictions, elapsed_ms: 1 }));

@@ -379,22 +379,76 @@ function statsInto(b: FeatureBaseline | undefined, k: number, out: Stats): void 
     out.median = out.down = out.up = out.week = out.recent = out.slope = NaN;
     return;
   }
-  const median = num(b.p50);
+  statsOfValues(
+    num(b.p10),
+    num(b.p50),
+    num(b.p90),
+    num(b.last_week),
+    num(b.recent),
+    num(b.slope),
+    k,
+    out,
+  );
+}
+
+/** `statsInto` from the statistics' values (NaN: not sent). */
+function statsOfValues(
+  lo: number,
+  median: number,
+  hi: number,
+  week: number,
+  recent: number,
+  slope: number,
+  k: number,
+  out: Stats,
+): void {
   let down = NaN;
   let up = NaN;
   if (median === median) {
     const floor = Math.max(REL_FLOOR * Math.abs(median), STATS_SPREAD_FLOOR[k] as number);
-    const lo = num(b.p10);
-    const hi = num(b.p90);
     down = Math.max(lo === lo ? (median - lo) / Q90_SIGMA : 0, floor);
     up = Math.max(hi === hi ? (hi - median) / Q90_SIGMA : 0, floor);
   }
   out.median = median;
   out.down = down;
   out.up = up;
-  out.week = num(b.last_week);
-  out.recent = num(b.recent);
-  out.slope = num(b.slope);
+  out.week = week;
+  out.recent = recent;
+  out.slope = slope;
+}
+
+/**
+ * The baselines of a batch sent as columns (the columnar request): per signal in
+ * BASELINE_FEATURES order, per statistic in BASELINE_STATS order, its value per row (null or
+ * absent: not sent). Scoring reads them in place of each row's `baseline` object.
+ */
+export interface BaselineColumns {
+  readonly stats: readonly (readonly (readonly (number | null)[] | undefined)[] | undefined)[];
+}
+
+const at = (a: readonly (number | null)[] | undefined, r: number): number => num(a?.[r]);
+
+/** Each baseline signal's statistics of row r of `cols` into `st` (as `allStatsInto`). */
+function statsFromColumns(cols: BaselineColumns, r: number, st: readonly Stats[]): void {
+  for (let k = 0; k < N_STATS; k++) {
+    const c = cols.stats[k];
+    const out = st[k] as Stats;
+    if (c === undefined) {
+      out.median = out.down = out.up = out.week = out.recent = out.slope = NaN;
+      continue;
+    }
+    // BASELINE_STATS order: p10, p50, p90, recent, last_week, slope.
+    statsOfValues(
+      at(c[0], r),
+      at(c[1], r),
+      at(c[2], r),
+      at(c[4], r),
+      at(c[3], r),
+      at(c[5], r),
+      k,
+      out,
+    );
+  }
 }
 
 /**
@@ -474,10 +528,12 @@ function featuresInto(row: FeatureInput, raw: Float64Array): number {
  * Derives the network inputs of one row and of its reference. Omitted optional features are
  * imputed: from the deployment's baseline median when it has one (no news is normal), else from
  * the schema default. Throws DeriveInputError for a missing required feature or a non-finite value.
+ * With `cols`, the baseline is row r of those columns instead of `row.baseline`.
  */
-export function derive(row: FeatureInput, d: Derivation): void {
+export function derive(row: FeatureInput, d: Derivation, cols?: BaselineColumns, r = 0): void {
   const { stats: st, raw, refRaw } = d;
-  allStatsInto(row.baseline, d.baselines, st);
+  if (cols === undefined) allStatsInto(row.baseline, d.baselines, st);
+  else statsFromColumns(cols, r, st);
   const mask = featuresInto(row, raw);
   // The reference: the normal where known, the healthy value where that is known, else no change.
   for (let i = 0; i < N_FEATURES; i++) {

@@ -23,6 +23,7 @@ import {
   N_FEATURES,
   N_INPUTS,
   derive,
+  type BaselineColumns,
   type Stats,
 } from '../features/derive.js';
 import { MonotoneMlp, type MlpWeights } from '../network/monotoneMlp.js';
@@ -59,6 +60,11 @@ export interface PredictOptions {
    * skips the attribution altogether.
    */
   explain?: number;
+  /**
+   * The rows' baselines as columns (a columnar request), read in place of each row's `baseline`
+   * object; row r of `rows` is row r of these columns.
+   */
+  baseline?: BaselineColumns;
 }
 
 /** A row given to `predict` lacks a required feature or holds a non-finite number. */
@@ -233,9 +239,9 @@ export class Scorer {
     );
   }
 
-  private prepare(row: FeatureInput, index: number): void {
+  private prepare(row: FeatureInput, index: number, cols?: BaselineColumns): void {
     try {
-      derive(row, this.d);
+      derive(row, this.d, cols, index);
     } catch (err) {
       if (err instanceof DeriveInputError) {
         throw new PredictInputError(index, err.feature, `row ${index}: ${err.message}`);
@@ -302,9 +308,10 @@ export class Scorer {
     const out = new ScoredBatch(n, top, this.threshold, this.version, this.modelJson);
     const { d, contrib, magnitude, a, b, mlp } = this;
     const { numbers, bytes } = out;
+    const cols = opts.baseline;
     for (let r = 0; r < n; r++) {
       const row = rows[r] as FeatureInput;
-      this.prepare(row, r);
+      this.prepare(row, r, cols);
       const at = r * ROW_DOUBLES;
       const rank = r * ROW_BYTES + AT_RANKING;
       let risk: number;

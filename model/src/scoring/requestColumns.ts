@@ -1,0 +1,223 @@
+/**
+ * The columnar REQUEST body of `POST /predict`: the same rows as `{"instances": [...]}`, sent as
+ * one array per feature (and per baseline statistic) instead of one object per row. A quarter of
+ * the bytes, and far cheaper for the backend to parse: a 10,000-row batch is ~20 arrays of
+ * numbers instead of 10,000 objects (and, with baselines, 90,000 more).
+ *
+ * `null` in a column means "not sent" for that row (the row form omits the field); an all-null
+ * column is simply left out. The backend validates and answers exactly as for the row form.
+ */
+import {
+  BASELINE_FEATURES,
+  BASELINE_STATS,
+  FEATURES,
+  type BaselineFeatureName,
+  type BaselineStat,
+  type FeatureInput,
+  type FeatureName,
+  type SloInput,
+} from '../schema.js';
+import type { BaselineColumns } from '../features/derive.js';
+
+const SIGNALS: ReadonlySet<string> = new Set(BASELINE_FEATURES);
+const STATS: ReadonlySet<string> = new Set(BASELINE_STATS);
+
+/** `POST /predict` with one array per field, one entry per row (row r of every array is row r). */
+export interface ColumnarPredictRequest {
+  /** Feature name → its value per row (`null`: omitted, imputed). Required features must be here. */
+  columns: Partial<Record<FeatureName, (number | null)[]>>;
+  /** Signal → statistic → its value per row (`null`: that row has no such statistic). */
+  baseline?: Partial<Record<BaselineFeatureName, Partial<Record<BaselineStat, (number | null)[]>>>>;
+  /** Each row's SLO object, or `null` where the row has none. */
+  slo?: (SloInput | null)[];
+}
+
+/**
+ * The columnar request of `rows` (non-empty): every field any row sends becomes a column, with
+ * `null` for the rows that do not send it. The backend rebuilds exactly these rows from it.
+ */
+export function columnarRequestOf(rows: readonly FeatureInput[]): ColumnarPredictRequest {
+  const n = rows.length;
+  const columns: Partial<Record<FeatureName, (number | null)[]>> = {};
+  for (const f of FEATURES) {
+    const name = f.name;
+    let col: (number | null)[] | undefined;
+    for (let r = 0; r < n; r++) {
+      const v = (rows[r] as Record<string, unknown>)[name] as number | undefined;
+      if (v === undefined) continue;
+      col ??= new Array<number | null>(n).fill(null);
+      col[r] = v;
+    }
+    if (col !== undefined) columns[name] = col;
+  }
+  const out: ColumnarPredictRequest = { columns };
+  // One pass over each row's baseline by its own keys (a lookup per row, signal and statistic by
+  // a name that varies is a hash lookup each: twice the row form's JSON.stringify at 10,000 rows).
+  const sent: Record<string, Record<string, (number | null)[]>> = {};
+  let anyBaseline = false;
+  for (let r = 0; r < n; r++) {
+    const b = rows[r]!.baseline as Record<string, Record<string, unknown> | undefined> | undefined;
+    if (b === undefined) continue;
+    for (const signal in b) {
+      const stats = b[signal];
+      if (stats === undefined || !SIGNALS.has(signal)) continue;
+      for (const stat in stats) {
+        const v = stats[stat];
+        if (v === undefined || !STATS.has(stat)) continue;
+        const cols = (sent[signal] ??= {});
+        (cols[stat] ??= new Array<number | null>(n).fill(null))[r] = v as number;
+        anyBaseline = true;
+      }
+    }
+  }
+  if (anyBaseline) {
+    // In schema order, so the body's text does not depend on the rows' key order.
+    const baseline: NonNullable<ColumnarPredictRequest['baseline']> = {};
+    for (const signal of BASELINE_FEATURES) {
+      const cols = sent[signal];
+      if (cols === undefined) continue;
+      const ordered: Partial<Record<BaselineStat, (number | null)[]>> = {};
+      for (const stat of BASELINE_STATS) if (cols[stat] !== undefined) ordered[stat] = cols[stat];
+      baseline[signal] = ordered;
+    }
+    out.baseline = baseline;
+  }
+  if (rows.some((row) => row.slo !== undefined)) out.slo = rows.map((row) => row.slo ?? null);
+  return out;
+}
+
+/**
+ * The rows a columnar request stands for (the inverse of `columnarRequestOf`): row r holds every
+ * non-null entry r. Only the schema's names are read (anything else is ignored). No validation:
+ * the backend checks the shape first (known names, arrays of `count` entries) and then judges
+ * the rows with its row validator.
+ *
+ * The rows are built by straight-line code generated for the set of columns sent (and cached per
+ * set: a healer sends the same set every cycle): stores by name, so rows of one request share
+ * their shapes. The generic loop with computed keys cost more than parsing the row form's body.
+ */
+export function rowsOfColumnarRequest(req: ColumnarPredictRequest, count: number): FeatureInput[] {
+  const arrays: unknown[][] = [];
+  const features: FeatureName[] = [];
+  for (const f of FEATURES) {
+    const a = (req.columns as Record<string, unknown[] | undefined>)[f.name];
+    if (Array.isArray(a)) {
+      features.push(f.name);
+      arrays.push(a);
+    }
+  }
+  const stats: [BaselineFeatureName, BaselineStat][] = [];
+  const baseline = req.baseline as
+    Record<string, Record<string, unknown[] | undefined> | undefined> | undefined;
+  for (const signal of BASELINE_FEATURES) {
+    const sent = baseline?.[signal];
+    if (sent === undefined || sent === null) continue;
+    for (const stat of BASELINE_STATS) {
+      const a = sent[stat];
+      if (Array.isArray(a)) {
+        stats.push([signal, stat]);
+        arrays.push(a);
+      }
+    }
+  }
+  const slo = Array.isArray(req.slo);
+  if (slo) arrays.push(req.slo as unknown[]);
+  const key = `${features.join()}|${stats.map((x) => x.join('.')).join()}|${slo}`;
+  let build = BUILDERS.get(key);
+  if (build === undefined) {
+    build = compileRowBuilder(features, stats, slo);
+    if (BUILDERS.size >= MAX_BUILDERS) BUILDERS.clear();
+    BUILDERS.set(key, build);
+  }
+  return build(arrays, count);
+}
+
+type RowBuilder = (arrays: unknown[][], count: number) => FeatureInput[];
+/** Builders by column set; cleared when full (a client sending ever new sets gains nothing). */
+const BUILDERS = new Map<string, RowBuilder>();
+const MAX_BUILDERS = 64;
+
+/**
+ * Generates the builder for one column set. Names come from the schema and enter the source only
+ * through JSON.stringify, so no client input reaches it.
+ */
+function compileRowBuilder(
+  features: readonly string[],
+  stats: readonly (readonly [string, string])[],
+  slo: boolean,
+): RowBuilder {
+  const q = (s: string): string => JSON.stringify(s);
+  const lines = [
+    'const rows = new Array(count);',
+    ...[...features, ...stats, ...(slo ? ['slo'] : [])].map((_, k) => `const a${k} = A[${k}];`),
+    'for (let r = 0; r < count; r++) {',
+    'const row = {}; let v, base, s;',
+  ];
+  let k = 0;
+  for (const f of features)
+    lines.push(`v = a${k++}[r]; if (v !== null && v !== undefined) row[${q(f)}] = v;`);
+  let signal: string | undefined;
+  const closeSignal = (): void => {
+    if (signal !== undefined) lines.push(`if (s !== undefined) (base ??= {})[${q(signal)}] = s;`);
+  };
+  for (const [sig, stat] of stats) {
+    if (sig !== signal) {
+      closeSignal();
+      signal = sig;
+      lines.push('s = undefined;');
+    }
+    lines.push(`v = a${k++}[r]; if (v !== null && v !== undefined) (s ??= {})[${q(stat)}] = v;`);
+  }
+  closeSignal();
+  lines.push('if (base !== undefined) row.baseline = base;');
+  if (slo) lines.push(`v = a${k++}[r]; if (v !== null && v !== undefined) row.slo = v;`);
+  lines.push('rows[r] = row;', '}', 'return rows;');
+  return new Function('A', 'count', lines.join('\n')) as RowBuilder;
+}
+
+/**
+ * The baseline of a columnar request as the scorer reads it (`PredictOptions.baseline`): the
+ * statistics' arrays by signal and statistic in schema order, undefined where not sent.
+ */
+export function baselineColumnsOf(
+  baseline: ColumnarPredictRequest['baseline'],
+): BaselineColumns | undefined {
+  if (baseline === undefined) return undefined;
+  const sent = baseline as Record<
+    string,
+    Record<string, (number | null)[] | undefined> | undefined
+  >;
+  return {
+    stats: BASELINE_FEATURES.map((signal) => {
+      const stats = sent[signal];
+      return stats === undefined || stats === null
+        ? undefined
+        : BASELINE_STATS.map((st) => stats[st]);
+    }),
+  };
+}
+
+/**
+ * `rows` with row r's baseline from `cols` as a `baseline` object (new rows; those without one
+ * are returned as they are): for callers that need whole row objects (shadow mode, scorers
+ * without the columnar path).
+ */
+export function withBaselines(
+  rows: readonly FeatureInput[],
+  cols: BaselineColumns | undefined,
+): FeatureInput[] {
+  if (cols === undefined) return [...rows];
+  return rows.map((row, r) => {
+    let baseline: Record<string, Record<string, number>> | undefined;
+    BASELINE_FEATURES.forEach((signal, k) => {
+      const stats = cols.stats[k];
+      if (stats === undefined) return;
+      BASELINE_STATS.forEach((stat, j) => {
+        const v = stats[j]?.[r];
+        if (v === null || v === undefined) return;
+        ((baseline ??= {})[signal] ??= {})[stat] = v;
+      });
+    });
+    return baseline === undefined ? row : { ...row, baseline };
+  });
+}

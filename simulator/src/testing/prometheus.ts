@@ -14,7 +14,12 @@ export interface PrometheusOptions {
   evaluationInterval?: string;
   /** Rule files to load (absolute paths), e.g. deploy/prometheus/recording.yml. */
   ruleFiles?: string[];
-  /** Extra YAML appended under `scrape_configs` is not supported on purpose: keep tests simple. */
+  /**
+   * Drop the `job` and `instance` labels Prometheus attaches to every scraped series, so series a
+   * generator exposes pre-recorded look like a recording rule's output (which carries only its
+   * `by` labels). Extra YAML under `scrape_configs` is not supported on purpose: keep tests simple.
+   */
+  dropTargetLabels?: boolean;
   port?: number;
 }
 
@@ -43,6 +48,13 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
     '    honor_labels: true',
     '    static_configs:',
     `      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]`,
+    ...(opts.dropTargetLabels
+      ? [
+          '    metric_relabel_configs:',
+          '      - action: labeldrop',
+          "        regex: 'job|instance'",
+        ]
+      : []),
     '',
   ].join('\n');
   const configFile = join(dir, 'prometheus.yml');

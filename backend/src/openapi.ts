@@ -379,7 +379,13 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
                 fired: { type: 'boolean' },
                 rule: {
                   type: ['string', 'null'],
-                  enum: ['availability_fast_burn', 'availability_slow_burn', 'latency', null],
+                  enum: [
+                    'availability_fast_burn',
+                    'availability_slow_burn',
+                    'error_ceiling',
+                    'latency',
+                    null,
+                  ],
                 },
                 reason: { type: 'string' },
               },

@@ -350,7 +350,7 @@ export interface PredictionLayers {
   };
   slo: {
     fired: boolean;
-    /** The alert that fired (`availability_fast_burn`, `availability_slow_burn`, `latency`), or null. */
+    /** The alert that fired (`availability_fast_burn`, `availability_slow_burn`, `error_ceiling`, `latency`), or null. */
     rule: string | null;
     /** The rule and its values, or why the SLO layer could not judge. */
     reason: string;

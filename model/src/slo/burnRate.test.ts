@@ -15,10 +15,52 @@ describe('SLO layer: multiwindow, multi-burn-rate', () => {
   it.each<[string, SloInput | undefined, boolean, RegExp]>([
     ['no input', undefined, false, /no SLO windows sent/],
     [
-      'no objective declared: errors alone never fire the SLO layer',
-      { windows: w(0.5, 0.5) },
+      'no objective declared: a sustained 9 % storm hits the error ceiling (the e2e traffic spike)',
+      { windows: w(0.01, 0.09, 108_000) },
+      true,
+      /9\.0 % of 108000 requests failed over 5m ≥ 5\.0 % error ceiling \(no availability objective declared\)/,
+    ],
+    [
+      'no objective declared: 4 % is under the ceiling, and no burn rate without an objective',
+      { windows: w(0.04, 0.04) },
       false,
-      /no availability objective declared/,
+      /no availability objective declared; error ceiling: 4\.0 % of 1000 requests over 5m < 5\.0 %/,
+    ],
+    [
+      'no objective declared: exactly at the ceiling',
+      { windows: w(0, 0.05) },
+      true,
+      /5\.0 % of 1000 requests failed over 5m ≥ 5\.0 %/,
+    ],
+    [
+      'no objective declared: an idle service, 1 failure in 3, is too few to judge',
+      { windows: w(0.33, 0.33, 3) },
+      false,
+      /error ceiling: 3 requests in 5m < 20: too few to judge/,
+    ],
+    [
+      'no objective declared: no request count, no ceiling',
+      { windows: { '5m': { error_ratio: 0.5 } } },
+      false,
+      /error ceiling: no request count in 5m/,
+    ],
+    [
+      'a declared objective too strict for a burn rate yet: the ceiling fires first',
+      { availability: 0.999, windows: w(0.005, 0.09) },
+      true,
+      /≥ 5\.0 % error ceiling \(whatever the objective 99\.90 %\)/,
+    ],
+    [
+      'a declared objective looser than the ceiling raises it to its budget',
+      { availability: 0.9, windows: w(0.09, 0.09) },
+      false,
+      /error ceiling: 9\.0 % of 1000 requests over 5m < 10\.0 %/,
+    ],
+    [
+      '… and fires at that budget',
+      { availability: 0.9, windows: w(0.0, 0.12) },
+      true,
+      /12\.0 % .* ≥ 10\.0 % error ceiling \(the budget of the availability objective 90\.0 %\)/,
     ],
     [
       'fast burn in both windows',
@@ -27,10 +69,10 @@ describe('SLO layer: multiwindow, multi-burn-rate', () => {
       /20\.0× over 1h and 50\.0× over 5m ≥ 14\.4× \(availability objective 99\.90 %\)/,
     ],
     [
-      'a short spike only (long window fine)',
-      { availability: 0.999, windows: w(0.005, 0.5) },
+      'a short spike only (long window fine), under the error ceiling',
+      { availability: 0.999, windows: w(0.005, 0.04) },
       false,
-      /5\.0× over 1h and 500× over 5m < 14\.4×/,
+      /5\.0× over 1h and 40\.0× over 5m < 14\.4×/,
     ],
     [
       'a long burn that has stopped',
@@ -50,7 +92,7 @@ describe('SLO layer: multiwindow, multi-burn-rate', () => {
       false,
       /3 requests in 5m < 20: too few to judge/,
     ],
-    ['a looser objective', { availability: 0.99, windows: w(0.05, 0.05) }, false, /5\.0× over 1h/],
+    ['a looser objective', { availability: 0.99, windows: w(0.04, 0.04) }, false, /4\.0× over 1h/],
     [
       'slow burn over 6 h and 30 m, still burning',
       {

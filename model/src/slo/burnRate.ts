@@ -7,6 +7,13 @@
  * keep firing for up to half an hour after the errors stopped. Too few requests in the 5-minute
  * window never fire: one failure in three calls to an idle service is not an outage.
  *
+ * Beside the objectives a deployment declares, every deployment is held to an error ceiling: at
+ * least 1 request in 20 (5 %) failing over the last 5 minutes is an outage whatever was declared
+ * — or when nothing was. Burn-rate alerts weigh a budget, so they are slow on purpose (a 9 % storm
+ * burns a 99.9 % budget's 2 % in 1 h only after 10 minutes, and never fires a 99 % objective's
+ * 14.4× rule); without an objective they never fire at all. A declared objective looser than the
+ * ceiling (`0.9`: 10 % of errors allowed) raises it to its own budget.
+ *
  * Pure: plain data in, a verdict out, naming the rule and its values.
  */
 import type { SloInput, SloWindow, SloWindowInput } from '../schema.js';
@@ -26,10 +33,12 @@ export const BURN_RATE_ALERTS: readonly BurnRateAlert[] = [
 ];
 
 /**
- * Defaults. There is no default objective: the SLO layer judges only the objectives a
- * deployment declares (its annotations); a deployment without one is judged by the model alone.
+ * Defaults. There is no default objective: the burn-rate and latency alerts judge only the
+ * objectives a deployment declares (its annotations). `errorCeiling` holds for every deployment:
+ * the 5xx ratio over 5 minutes at which it is failing whatever it declared — 1 request in 20, the
+ * breach the SLO-distance rule and the training generator's labels use (not tuned on real days).
  */
-export const DEFAULT_SLO = { minRequests: 20 } as const;
+export const DEFAULT_SLO = { minRequests: 20, errorCeiling: 0.05 } as const;
 
 export interface SloVerdict {
   fired: boolean;
@@ -62,6 +71,9 @@ export function evaluateSlo(input: SloInput | undefined): SloVerdict {
       notes.push(verdict.reason);
     }
   }
+  const ceiling = errorCeilingOf(windows['5m'], minRequests, availability);
+  if (ceiling.fired) return ceiling;
+  notes.push(ceiling.reason);
   const target = input?.latency_p95_seconds;
   if (target !== undefined) {
     const short = windows['5m'];
@@ -82,6 +94,50 @@ export function evaluateSlo(input: SloInput | undefined): SloVerdict {
       notes.push(`latency: p95 ${p5.toFixed(3)} s (5m), ${p60.toFixed(3)} s (1h) vs ${target} s`);
   }
   return { fired: false, rule: null, reason: notes.join('; ') };
+}
+
+/**
+ * The error ceiling over the 5-minute window: at least `DEFAULT_SLO.errorCeiling` of at least
+ * `minRequests` requests failing, or the declared budget when that is looser.
+ */
+function errorCeilingOf(
+  now: SloWindowInput | undefined,
+  minRequests: number,
+  availability: number | undefined,
+): SloVerdict {
+  const budget = availability === undefined ? 0 : 1 - availability;
+  const ceiling = Math.max(DEFAULT_SLO.errorCeiling, budget);
+  const source =
+    budget > DEFAULT_SLO.errorCeiling
+      ? `the budget of the availability objective ${pct(availability as number)}`
+      : availability === undefined
+        ? 'no availability objective declared'
+        : `whatever the objective ${pct(availability)}`;
+  const ratio = now?.error_ratio;
+  if (ratio === undefined)
+    return { fired: false, rule: null, reason: 'error ceiling: no error ratio over 5m' };
+  const reqs = now?.requests;
+  if (reqs === undefined || reqs < minRequests) {
+    const n = reqs === undefined ? 'no request count' : `${reqs.toFixed(0)} requests`;
+    return {
+      fired: false,
+      rule: null,
+      reason: `error ceiling: ${n} in 5m < ${minRequests}: too few to judge`,
+    };
+  }
+  // The same relative epsilon as the burn rates: a ratio exactly at the ceiling fires.
+  if (ratio * (1 + 1e-9) < ceiling) {
+    return {
+      fired: false,
+      rule: null,
+      reason: `error ceiling: ${pct(ratio)} of ${reqs.toFixed(0)} requests over 5m < ${pct(ceiling)}`,
+    };
+  }
+  return {
+    fired: true,
+    rule: 'error_ceiling',
+    reason: `${pct(ratio)} of ${reqs.toFixed(0)} requests failed over 5m ≥ ${pct(ceiling)} error ceiling (${source})`,
+  };
 }
 
 function burnOf(

@@ -369,6 +369,7 @@ describe('Predictor on the committed artifact', () => {
     };
     const windows = (ratio5m: number, requests5m: number) => ({
       '5m': { error_ratio: ratio5m, requests: requests5m, p95_seconds: 0.79 },
+      '30m': { error_ratio: Math.min(0.07, ratio5m), requests: 360 * 1800 },
       '1h': { error_ratio: 0.012, requests: 360 * 3600 },
     });
     const [failing, gentle, idle, loose] = predictor.predict([
@@ -384,7 +385,7 @@ describe('Predictor on the committed artifact', () => {
     expect(failing!.layer).toBe('slo');
     expect(failing!.layers!.slo).toMatchObject({ fired: true, rule: 'error_ceiling' });
     expect(failing!.layers!.slo.reason).toMatch(
-      /9\.0 % of 108000 requests failed over 5m ≥ 5\.0 % error ceiling \(no availability objective declared\)/,
+      /7\.0 % over 30m and 9\.0 % of 108000 requests over 5m failed: ≥ 5\.0 % error ceiling \(no availability objective declared\)/,
     );
     // Under the ceiling, too few requests, or a declared objective that allows it: the model's.
     for (const p of [gentle, idle, loose]) {
@@ -392,7 +393,9 @@ describe('Predictor on the committed artifact', () => {
       expect(p!.layer).toBe('model');
     }
     expect(idle!.layers!.slo.reason).toMatch(/3 requests in 5m < 20: too few to judge/);
-    expect(loose!.layers!.slo.reason).toMatch(/9\.0 % of 108000 requests over 5m < 15\.0 %/);
+    expect(loose!.layers!.slo.reason).toMatch(
+      /9\.0 % of 108000 requests over 5m failed, < 15\.0 %/,
+    );
   });
 
   it('matches the tfjs reference engine within 1e-5 on thousands of random inputs', async () => {

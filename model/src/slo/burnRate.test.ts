@@ -11,56 +11,80 @@ const w = (
   '5m': { error_ratio: errShort, requests: reqShort },
 });
 
+/** The error ceiling's windows: 30 m and 5 m. */
+const c = (err30m: number, err5m: number, req5m = 1000): NonNullable<SloInput['windows']> => ({
+  '30m': { error_ratio: err30m, requests: 6 * req5m },
+  '5m': { error_ratio: err5m, requests: req5m },
+});
+
 describe('SLO layer: multiwindow, multi-burn-rate', () => {
   it.each<[string, SloInput | undefined, boolean, RegExp]>([
     ['no input', undefined, false, /no SLO windows sent/],
     [
       'no objective declared: a sustained 9 % storm hits the error ceiling (the e2e traffic spike)',
-      { windows: w(0.01, 0.09, 108_000) },
+      { windows: c(0.07, 0.09, 108_000) },
       true,
-      /9\.0 % of 108000 requests failed over 5m ≥ 5\.0 % error ceiling \(no availability objective declared\)/,
+      /7\.0 % over 30m and 9\.0 % of 108000 requests over 5m failed: ≥ 5\.0 % error ceiling \(no availability objective declared\)/,
+    ],
+    [
+      'no objective declared: one bad 5 minutes at a busy peak is not sustained',
+      { windows: c(0.02, 0.09, 108_000) },
+      false,
+      /no availability objective declared; error ceiling: 2\.0 % over 30m and 9\.0 % .* over 5m failed, < 5\.0 %/,
+    ],
+    [
+      'no objective declared: a storm that has stopped',
+      { windows: c(0.09, 0.01) },
+      false,
+      /error ceiling: 9\.0 % over 30m and 1\.0 % of 1000 requests over 5m failed, < 5\.0 %/,
     ],
     [
       'no objective declared: 4 % is under the ceiling, and no burn rate without an objective',
-      { windows: w(0.04, 0.04) },
+      { windows: { ...w(0.04, 0.04), ...c(0.04, 0.04) } },
       false,
-      /no availability objective declared; error ceiling: 4\.0 % of 1000 requests over 5m < 5\.0 %/,
+      /^no availability objective declared; error ceiling: 4\.0 % over 30m and 4\.0 % .*, < 5\.0 %$/,
     ],
     [
       'no objective declared: exactly at the ceiling',
-      { windows: w(0, 0.05) },
+      { windows: c(0.05, 0.05) },
       true,
-      /5\.0 % of 1000 requests failed over 5m ≥ 5\.0 %/,
+      /≥ 5\.0 % error ceiling/,
     ],
     [
       'no objective declared: an idle service, 1 failure in 3, is too few to judge',
-      { windows: w(0.33, 0.33, 3) },
+      { windows: c(0.33, 0.33, 3) },
       false,
       /error ceiling: 3 requests in 5m < 20: too few to judge/,
     ],
     [
       'no objective declared: no request count, no ceiling',
-      { windows: { '5m': { error_ratio: 0.5 } } },
+      { windows: { '30m': { error_ratio: 0.5 }, '5m': { error_ratio: 0.5 } } },
       false,
       /error ceiling: no request count in 5m/,
     ],
     [
+      'no objective declared: no 30-minute window, no ceiling',
+      { windows: { '5m': { error_ratio: 0.5, requests: 1000 } } },
+      false,
+      /error ceiling: no error ratio over 30m and 5m/,
+    ],
+    [
       'a declared objective too strict for a burn rate yet: the ceiling fires first',
-      { availability: 0.999, windows: w(0.005, 0.09) },
+      { availability: 0.999, windows: { ...w(0.005, 0.09), ...c(0.06, 0.09) } },
       true,
       /≥ 5\.0 % error ceiling \(whatever the objective 99\.90 %\)/,
     ],
     [
       'a declared objective looser than the ceiling raises it to its budget',
-      { availability: 0.9, windows: w(0.09, 0.09) },
+      { availability: 0.9, windows: { ...w(0.09, 0.09), ...c(0.09, 0.09) } },
       false,
-      /error ceiling: 9\.0 % of 1000 requests over 5m < 10\.0 %/,
+      /error ceiling: 9\.0 % over 30m and 9\.0 % .*, < 10\.0 %/,
     ],
     [
       '… and fires at that budget',
-      { availability: 0.9, windows: w(0.0, 0.12) },
+      { availability: 0.9, windows: { ...w(0.0, 0.12), ...c(0.1, 0.12) } },
       true,
-      /12\.0 % .* ≥ 10\.0 % error ceiling \(the budget of the availability objective 90\.0 %\)/,
+      /10\.0 % over 30m and 12\.0 % .* ≥ 10\.0 % error ceiling \(the budget of the availability objective 90\.0 %\)/,
     ],
     [
       'fast burn in both windows',

@@ -158,7 +158,7 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
     properties: {
       availability: range(
         SLO_LIMITS.availability,
-        'Availability objective; without one the SLO layer judges no availability (the healer sends the aiops.io/slo-availability annotation).',
+        'Availability objective; without one the SLO layer fires no burn-rate alert (the healer sends the aiops.io/slo-availability annotation). Its error ceiling (5xx ≥ 5 % over both 30m and 5m, at least min_requests in 5m; rule error_ceiling) holds whatever is declared; an objective looser than 95 % raises it to its budget.',
       ),
       latency_p95_seconds: range(
         SLO_LIMITS.latency_p95_seconds,
@@ -379,7 +379,13 @@ export function buildOpenApi(features: readonly FeatureSpec[], batchLimit: numbe
                 fired: { type: 'boolean' },
                 rule: {
                   type: ['string', 'null'],
-                  enum: ['availability_fast_burn', 'availability_slow_burn', 'latency', null],
+                  enum: [
+                    'availability_fast_burn',
+                    'availability_slow_burn',
+                    'error_ceiling',
+                    'latency',
+                    null,
+                  ],
                 },
                 reason: { type: 'string' },
               },

@@ -353,6 +353,51 @@ describe('Predictor on the committed artifact', () => {
     expect(idle!.layers!.slo.reason).toMatch(/3 requests in 5m < 20: too few to judge/);
   });
 
+  it("reaches the healer's entry on a sustained error storm with no declared objective and no history (the e2e traffic spike)", () => {
+    // checkout (3 pods, 1 core each) at 3× its traffic: 120 req/s per pod pins the CPU, and 9 % of
+    // requests fail (the simulator's overload errors) — a fresh Prometheus, so no baseline
+    // quantiles yet, and no aiops.io/slo-* annotation: what the healer sends.
+    const storm: FeatureInput = {
+      ...healthy,
+      cpu_usage_pct: 100,
+      cpu_throttle_ratio: 1,
+      memory_limit_ratio: 0.4,
+      http_5xx_error_rate: 0.09,
+      http_p95_latency_seconds: 0.79,
+      http_requests_per_s: 360,
+      network_receive_bytes_per_s: 360 * 2048,
+    };
+    const windows = (ratio5m: number, requests5m: number) => ({
+      '5m': { error_ratio: ratio5m, requests: requests5m, p95_seconds: 0.79 },
+      '30m': { error_ratio: Math.min(0.07, ratio5m), requests: 360 * 1800 },
+      '1h': { error_ratio: 0.012, requests: 360 * 3600 },
+    });
+    const [failing, gentle, idle, loose] = predictor.predict([
+      { ...storm, slo: { windows: windows(0.09, 360 * 300) } },
+      { ...storm, http_5xx_error_rate: 0.03, slo: { windows: windows(0.03, 360 * 300) } },
+      { ...storm, http_requests_per_s: 0.01, slo: { windows: windows(0.33, 3) } },
+      { ...storm, slo: { availability: 0.85, windows: windows(0.09, 360 * 300) } },
+    ]);
+    // The network alone reads only the absolute signals here and stops short of the entry.
+    expect(failing!.layers!.model.risk).toBeLessThan(0.8);
+    expect(failing!.layers!.own_normal!.reason).toMatch(/no baseline/);
+    expect(failing!.risk).toBe(1);
+    expect(failing!.layer).toBe('slo');
+    expect(failing!.layers!.slo).toMatchObject({ fired: true, rule: 'error_ceiling' });
+    expect(failing!.layers!.slo.reason).toMatch(
+      /7\.0 % over 30m and 9\.0 % of 108000 requests over 5m failed: ≥ 5\.0 % error ceiling \(no availability objective declared\)/,
+    );
+    // Under the ceiling, too few requests, or a declared objective that allows it: the model's.
+    for (const p of [gentle, idle, loose]) {
+      expect(p!.layers!.slo.fired).toBe(false);
+      expect(p!.layer).toBe('model');
+    }
+    expect(idle!.layers!.slo.reason).toMatch(/3 requests in 5m < 20: too few to judge/);
+    expect(loose!.layers!.slo.reason).toMatch(
+      /9\.0 % of 108000 requests over 5m failed, < 15\.0 %/,
+    );
+  });
+
   it('matches the tfjs reference engine within 1e-5 on thousands of random inputs', async () => {
     const rng = new Rng(7);
     const rows = Array.from({ length: 3000 }, () => randomRow(rng));

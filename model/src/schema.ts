@@ -257,7 +257,10 @@ export interface SloWindowInput {
 }
 /** The deployment's SLO (from its annotations) and its SLIs over the alert windows. */
 export interface SloInput {
-  /** Availability objective, e.g. 0.999; no availability alerts without one. */
+  /**
+   * Availability objective, e.g. 0.999; no burn-rate alerts without one (the error ceiling, 5 % over
+   * 30 m and 5 m, holds whatever is declared; a looser objective raises it to its budget).
+   */
   availability?: number;
   /** p95 latency objective in seconds; no latency SLO when omitted. */
   latency_p95_seconds?: number;
@@ -350,7 +353,7 @@ export interface PredictionLayers {
   };
   slo: {
     fired: boolean;
-    /** The alert that fired (`availability_fast_burn`, `availability_slow_burn`, `latency`), or null. */
+    /** The alert that fired (`availability_fast_burn`, `availability_slow_burn`, `error_ceiling`, `latency`), or null. */
     rule: string | null;
     /** The rule and its values, or why the SLO layer could not judge. */
     reason: string;

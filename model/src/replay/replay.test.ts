@@ -94,6 +94,41 @@ describe('replay', () => {
     );
   });
 
+  it("a sustained error storm on a fresh deployment with no declared objective enters the healer's at-risk state (e2e's traffic spike)", () => {
+    // 30-s rows (one healer cycle each): 3 minutes of normal — too little for a baseline — then
+    // 300 s at 3× traffic: the CPU pinned, 9 % of requests failing.
+    const normal = {
+      ...STEADY,
+      http_requests_per_s: 90,
+      cpu_usage_pct: 31,
+      memory_limit_ratio: 0.36,
+    };
+    const storm = {
+      http_requests_per_s: 360,
+      cpu_usage_pct: 100,
+      cpu_throttle_ratio: 1,
+      http_5xx_error_rate: 0.09,
+      http_p95_latency_seconds: 0.79,
+    };
+    const rows: Rows = Array.from({ length: 16 }, (_, i) => ({
+      t: T0 + i * 30,
+      namespace: 'prod',
+      deployment: 'checkout',
+      values: { ...normal, ...(i >= 6 ? storm : {}) },
+    }));
+    const table = parseReplayCsv(formatReplayCsv(rows));
+    const r = replay(table, predictor);
+    expect(r.episodes).toHaveLength(1);
+    const [episode] = r.episodes;
+    expect(episode!.layer).toBe('slo');
+    expect(episode!.start).toBeGreaterThanOrEqual(T0 + 6 * 30);
+    expect(episode!.end).toBe(T0 + 15 * 30); // held to the end of the storm
+    // Without the SLO layer the network alone stays under the entry for the whole storm.
+    const modelOnly = replay(table, predictor, { sloLayer: false });
+    expect(modelOnly.episodes).toEqual([]);
+    expect(Math.max(...modelOnly.risk)).toBeLessThan(0.8);
+  });
+
   it('fills a file without required columns at their normal and counts it', () => {
     const rows = series('x', 30, { http_p95_latency_seconds: 0.1, cpu_usage_pct: 10 });
     const table = parseReplayCsv(

@@ -7,6 +7,14 @@
  * keep firing for up to half an hour after the errors stopped. Too few requests in the 5-minute
  * window never fire: one failure in three calls to an idle service is not an outage.
  *
+ * Beside the objectives a deployment declares, every deployment is held to an error ceiling: at
+ * least 1 request in 20 (5 %) failing over both the last 30 minutes (it is significant: not one
+ * bad 5-minute stretch at a busy peak) and the last 5 (it is still happening) is an outage
+ * whatever was declared — or when nothing was. Burn-rate alerts weigh a budget, so they are slow
+ * on purpose (a 9 % storm burns a 99.9 % budget's 2 % in 1 h only after 10 minutes, and never
+ * fires a 99 % objective's 14.4× rule); without an objective they never fire at all. A declared
+ * objective looser than the ceiling (`0.9`: 10 % of errors allowed) raises it to its own budget.
+ *
  * Pure: plain data in, a verdict out, naming the rule and its values.
  */
 import type { SloInput, SloWindow, SloWindowInput } from '../schema.js';
@@ -26,10 +34,17 @@ export const BURN_RATE_ALERTS: readonly BurnRateAlert[] = [
 ];
 
 /**
- * Defaults. There is no default objective: the SLO layer judges only the objectives a
- * deployment declares (its annotations); a deployment without one is judged by the model alone.
+ * Defaults. There is no default objective: the burn-rate and latency alerts judge only the
+ * objectives a deployment declares (its annotations). The error ceiling holds for every
+ * deployment: the 5xx ratio over both `errorCeilingWindows` at which it is failing whatever it
+ * declared — 1 request in 20, the breach the SLO-distance rule and the training generator's labels
+ * use (not tuned on the real days).
  */
-export const DEFAULT_SLO = { minRequests: 20 } as const;
+export const DEFAULT_SLO: {
+  readonly minRequests: number;
+  readonly errorCeiling: number;
+  readonly errorCeilingWindows: { readonly long: SloWindow; readonly short: SloWindow };
+} = { minRequests: 20, errorCeiling: 0.05, errorCeilingWindows: { long: '30m', short: '5m' } };
 
 export interface SloVerdict {
   fired: boolean;
@@ -62,6 +77,9 @@ export function evaluateSlo(input: SloInput | undefined): SloVerdict {
       notes.push(verdict.reason);
     }
   }
+  const ceiling = errorCeilingOf(windows, minRequests, availability);
+  if (ceiling.fired) return ceiling;
+  notes.push(ceiling.reason);
   const target = input?.latency_p95_seconds;
   if (target !== undefined) {
     const short = windows['5m'];
@@ -82,6 +100,54 @@ export function evaluateSlo(input: SloInput | undefined): SloVerdict {
       notes.push(`latency: p95 ${p5.toFixed(3)} s (5m), ${p60.toFixed(3)} s (1h) vs ${target} s`);
   }
   return { fired: false, rule: null, reason: notes.join('; ') };
+}
+
+/**
+ * The error ceiling: at least `DEFAULT_SLO.errorCeiling` of the requests failing over both of
+ * its windows (or the declared budget, when that is looser), over at least `minRequests`
+ * requests in the short one.
+ */
+function errorCeilingOf(
+  windows: Partial<Record<SloWindow, SloWindowInput>>,
+  minRequests: number,
+  availability: number | undefined,
+): SloVerdict {
+  const { long: longName, short: shortName } = DEFAULT_SLO.errorCeilingWindows;
+  const budget = availability === undefined ? 0 : 1 - availability;
+  const ceiling = Math.max(DEFAULT_SLO.errorCeiling, budget);
+  const long = windows[longName]?.error_ratio;
+  const short = windows[shortName]?.error_ratio;
+  if (long === undefined || short === undefined) {
+    return {
+      fired: false,
+      rule: null,
+      reason: `error ceiling: no error ratio over ${longName} and ${shortName}`,
+    };
+  }
+  const reqs = windows[shortName]?.requests;
+  if (reqs === undefined || reqs < minRequests) {
+    const n = reqs === undefined ? 'no request count' : `${reqs.toFixed(0)} requests`;
+    return {
+      fired: false,
+      rule: null,
+      reason: `error ceiling: ${n} in ${shortName} < ${minRequests}: too few to judge`,
+    };
+  }
+  const summary = `${pct(long)} over ${longName} and ${pct(short)} of ${reqs.toFixed(0)} requests over ${shortName} failed`;
+  // The same relative epsilon as the burn rates: a ratio exactly at the ceiling fires.
+  if (long * (1 + 1e-9) < ceiling || short * (1 + 1e-9) < ceiling)
+    return { fired: false, rule: null, reason: `error ceiling: ${summary}, < ${pct(ceiling)}` };
+  const source =
+    budget > DEFAULT_SLO.errorCeiling
+      ? `the budget of the availability objective ${pct(availability as number)}`
+      : availability === undefined
+        ? 'no availability objective declared'
+        : `whatever the objective ${pct(availability)}`;
+  return {
+    fired: true,
+    rule: 'error_ceiling',
+    reason: `${summary}: ≥ ${pct(ceiling)} error ceiling (${source})`,
+  };
 }
 
 function burnOf(

@@ -33,6 +33,7 @@ import {
 } from './plan.js';
 import { targetKey, type FeatureResult, type FeatureSource, type Target } from './types.js';
 import { buildInstance, type Sample } from './vector.js';
+import { scanVector, vectorOf, type Vector, type VectorSample } from './vectorAnswer.js';
 
 export { freshnessTemplate, metricNames } from '@aiops/model/recording';
 
@@ -99,6 +100,12 @@ export interface PrometheusSourceOptions {
   slo?: boolean;
   /** Queries in flight at once (default 4): the rest wait their turn. */
   maxConcurrentQueries?: number;
+  /**
+   * Ask for gzip-compressed answers (default false: `Accept-Encoding: identity`). Compressing tens
+   * of MB of answers per cycle costs Prometheus and the healer CPU on every cycle; worth it only
+   * when the bandwidth between them is scarce (a Prometheus across a WAN).
+   */
+  compressAnswers?: boolean;
 }
 
 /** Where one query's time went: waiting for Prometheus' answer, parsing it; its size. */
@@ -106,11 +113,6 @@ export interface QueryAnswerStats {
   waitSeconds: number;
   parseSeconds: number;
   bytes: number;
-}
-
-interface VectorSample {
-  metric: Record<string, string>;
-  value: [number, string];
 }
 
 /** The query of the samples' own timestamps, named in errors and metrics. */
@@ -168,7 +170,11 @@ export class PrometheusFeatureSource implements FeatureSource {
   private readonly limit: Limiter;
 
   constructor(private readonly opts: PrometheusSourceOptions) {
-    this.http = axios.create({ baseURL: opts.url, timeout: opts.timeoutMs });
+    this.http = axios.create({
+      baseURL: opts.url,
+      timeout: opts.timeoutMs,
+      headers: { 'Accept-Encoding': opts.compressAnswers ? 'gzip' : 'identity' },
+    });
     this.limit = createLimiter(opts.maxConcurrentQueries ?? 4);
   }
 
@@ -195,7 +201,8 @@ export class PrometheusFeatureSource implements FeatureSource {
         `count by (__name__) ({__name__=~"${POD_DEPLOYMENT_RECORD}|${RECORD_NAME_PATTERN}", namespace=~"${namespace}"}) or count by (__name__, rule_group) (${RULE_GROUP_EVALUATION_RECORD})`,
         now,
       );
-      const records = new Set(rows.map((r) => r.metric.__name__ ?? ''));
+      const records = new Set<string>();
+      rows.forEach((r) => records.add(r.metric.__name__ ?? ''));
       found = { join: records.has(POD_DEPLOYMENT_RECORD) ? 'recorded' : 'inline', records };
       why =
         found.join === 'recorded'
@@ -292,7 +299,7 @@ export class PrometheusFeatureSource implements FeatureSource {
     // cycle one timeout (with its retries), not one per queued query.
     let gaveUp: string | undefined;
     /** `critical`: its failure leaves every deployment inconclusive (a feature, the freshness). */
-    const send = (feature: string, query: string, critical: boolean): Promise<VectorSample[]> =>
+    const send = (feature: string, query: string, critical: boolean): Promise<Vector> =>
       this.limit(async () => {
         if (gaveUp !== undefined) throw new PrometheusQueryError(feature, `not sent: ${gaveUp}`);
         try {
@@ -310,7 +317,7 @@ export class PrometheusFeatureSource implements FeatureSource {
     if (plan.evaluations !== undefined) {
       try {
         const evaluated = new Map<string, number>();
-        for (const r of await send(EVALUATIONS, plan.evaluations, true))
+        (await send(EVALUATIONS, plan.evaluations, true)).forEach((r) => {
           if (r.metric.rule_group !== undefined)
             evaluated.set(
               r.metric.rule_group,
@@ -319,6 +326,7 @@ export class PrometheusFeatureSource implements FeatureSource {
                 parseSampleValue(r.value[1]) * 1000,
               ),
             );
+        });
         groups = assessGroups(
           [...plan.features, ...plan.context].flatMap((q) => (q.group ? [q.group] : [])),
           evaluated,
@@ -339,13 +347,13 @@ export class PrometheusFeatureSource implements FeatureSource {
       };
       columns.set(feature, col);
       try {
-        for (const s of await send(feature, query, true)) {
+        (await send(feature, query, true)).forEach((s) => {
           const i = indexOf(s);
-          if (i === undefined) continue;
+          if (i === undefined) return;
           if (!Number.isNaN(col.at[i]!)) (col.duplicate ??= new Set()).add(i);
           col.value[i] = parseSampleValue(s.value[1]);
           col.at[i] = s.value[0] * 1000;
-        }
+        });
       } catch (err) {
         col.failed = err instanceof Error ? err.message : String(err);
         gaveUp ??= col.failed;
@@ -378,10 +386,10 @@ export class PrometheusFeatureSource implements FeatureSource {
       const cached = cache.get(c.query);
       if (state && 'at' in state && cached?.at === state.at) return cached.values;
       try {
-        for (const s of await send(c.feature, c.query, false)) {
+        (await send(c.feature, c.query, false)).forEach((s) => {
           const i = indexOf(s);
           if (i !== undefined) column[i] = parseSampleValue(s.value[1]);
-        }
+        });
         if (state && 'at' in state) cache.set(c.query, { at: state.at, values: column });
       } catch {
         // context is best effort: without it, the model has no history for that signal
@@ -429,7 +437,7 @@ export class PrometheusFeatureSource implements FeatureSource {
    */
   private async freshness(
     query: string | undefined,
-    send: (query: string) => Promise<VectorSample[]>,
+    send: (query: string) => Promise<Vector>,
     indexOf: (s: VectorSample) => number | undefined,
     detail: ((stale: readonly number[]) => string) | undefined,
   ): Promise<Map<number, Map<string, number>> | { failed: string } | undefined> {
@@ -438,19 +446,18 @@ export class PrometheusFeatureSource implements FeatureSource {
       const out = new Map<number, Map<string, number>>();
       /** Deployments whose oldest source time is stale (a row without `metric`). */
       const stale: number[] = [];
-      const add = (rows: VectorSample[]): void => {
-        for (const r of rows) {
+      const add = (rows: Vector): void =>
+        rows.forEach((r) => {
           const i = indexOf(r);
-          if (i === undefined) continue;
+          if (i === undefined) return;
           if (detail && r.metric.metric === undefined) {
             stale.push(i);
-            continue;
+            return;
           }
           const m = out.get(i) ?? new Map<string, number>();
           m.set(r.metric.metric ?? '', parseSampleValue(r.value[1]) * 1000);
           out.set(i, m);
-        }
-      };
+        });
       add(await send(query));
       // which metrics are stale, for those deployments only: none in the steady state
       if (detail && stale.length > 0) add(await send(detail(stale)));
@@ -549,7 +556,7 @@ export class PrometheusFeatureSource implements FeatureSource {
     return m;
   }
 
-  private async query(feature: string, query: string, now: number): Promise<VectorSample[]> {
+  private async query(feature: string, query: string, now: number): Promise<Vector> {
     const started = performance.now();
     let answer: QueryAnswerStats | undefined;
     try {
@@ -570,17 +577,25 @@ export class PrometheusFeatureSource implements FeatureSource {
         },
       );
       const received = performance.now();
+      // Prometheus' compact vector, read in one pass; anything unusual is parsed as JSON below
+      const parsed = (): QueryAnswerStats => ({
+        waitSeconds: (received - started) / 1000,
+        parseSeconds: (performance.now() - received) / 1000,
+        bytes: text.length,
+      });
+      const scanned = scanVector(text);
+      if (scanned) {
+        answer = parsed();
+        this.opts.onQuery?.(feature, true, (performance.now() - started) / 1000, answer);
+        return scanned;
+      }
       let body: unknown;
       try {
         body = JSON.parse(text);
       } catch {
         throw new PrometheusQueryError(feature, `answer is not JSON: ${text.slice(0, 100)}`);
       }
-      answer = {
-        waitSeconds: (received - started) / 1000,
-        parseSeconds: (performance.now() - received) / 1000,
-        bytes: text.length,
-      };
+      answer = parsed();
       const data = (body as { status?: string; data?: { resultType?: string; result?: unknown } })
         ?.data;
       if ((body as { status?: string })?.status !== 'success' || data?.resultType !== 'vector') {
@@ -598,7 +613,7 @@ export class PrometheusFeatureSource implements FeatureSource {
         );
       }
       this.opts.onQuery?.(feature, true, (performance.now() - started) / 1000, answer);
-      return (data.result as VectorSample[]) ?? [];
+      return vectorOf((data.result as VectorSample[]) ?? []);
     } catch (err) {
       this.opts.onQuery?.(feature, false, (performance.now() - started) / 1000, answer);
       if (err instanceof PrometheusQueryError) throw err;

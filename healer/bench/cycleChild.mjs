@@ -2,7 +2,7 @@
 // factory main.ts uses: client-node on the simulator, Prometheus features, the real backend's
 // /predict, Events, the status store and budgets. Prints one JSON line with the measurements.
 // Env: KUBECONFIG_PATH, PROMETHEUS_URL, BACKEND_URL, CYCLES (default 2), POD_JOIN, FEATURE_RULES,
-// MAX_SAMPLE_AGE_MS, MAX_CONCURRENT_QUERIES, WATCH_TARGETS (informers), HEAP_SNAPSHOT_DIR (a heap snapshot after the cycles).
+// MAX_SAMPLE_AGE_MS, MAX_CONCURRENT_QUERIES, COMPRESS_ANSWERS (true: gzip), WATCH_TARGETS (informers), HEAP_SNAPSHOT_DIR (a heap snapshot after the cycles).
 import { createServer, request as httpRequest } from 'node:http';
 import { writeHeapSnapshot } from 'node:v8';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -29,6 +29,7 @@ const config = configFromSources(
       podJoin: env.POD_JOIN ?? 'auto',
       featureRules: env.FEATURE_RULES ?? 'auto',
       ...(env.MAX_SAMPLE_AGE_MS ? { maxSampleAgeMs: Number(env.MAX_SAMPLE_AGE_MS) } : {}),
+      ...(env.COMPRESS_ANSWERS ? { compressAnswers: env.COMPRESS_ANSWERS === 'true' } : {}),
       ...(env.MAX_CONCURRENT_QUERIES
         ? { maxConcurrentQueries: Number(env.MAX_CONCURRENT_QUERIES) }
         : {}),

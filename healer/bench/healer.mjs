@@ -42,6 +42,15 @@ const MODES = {
     WATCH_TARGETS: 'true',
     prometheus: 'recorded',
   },
+  // `recorded` with the answers gzip-compressed (prometheus.compressAnswers), as before scale5:
+  // what compression costs Prometheus and the healer, side by side.
+  'recorded-gzip': {
+    POD_JOIN: 'recorded',
+    FEATURE_RULES: 'recorded',
+    WATCH_TARGETS: 'true',
+    COMPRESS_ANSWERS: 'true',
+    prometheus: 'recorded',
+  },
   // `recorded` as the healer read it before the rule groups' evaluation series: Prometheus serves
   // neither those nor the per-deployment oldest source time (an older rules file), so the healer
   // (auto) times every recorded series, reads every deployment's per-metric source times and every
@@ -243,18 +252,35 @@ async function measureOne({
   for (const [k, pid] of Object.entries(others)) cpuBefore[k] = await cpuSeconds(pid);
   const childStart = performance.now();
   const heapMb = heapMbFor(n);
-  const result = await runChild(
-    {
-      KUBECONFIG_PATH: kubeconfig,
-      PROMETHEUS_URL: prom.url,
-      BACKEND_URL: backendUrl,
-      CYCLES: '2',
-      MAX_SAMPLE_AGE_MS: String(maxSampleAgeMs),
-      ...Object.fromEntries(Object.entries(MODES[mode]).filter(([k]) => k !== 'markers')),
-    },
-    heapMb,
-    healer,
-  );
+  let result;
+  try {
+    result = await runChild(
+      {
+        KUBECONFIG_PATH: kubeconfig,
+        PROMETHEUS_URL: prom.url,
+        BACKEND_URL: backendUrl,
+        CYCLES: '2',
+        MAX_SAMPLE_AGE_MS: String(maxSampleAgeMs),
+        ...Object.fromEntries(Object.entries(MODES[mode]).filter(([k]) => k !== 'markers')),
+      },
+      heapMb,
+      healer,
+    );
+  } catch (err) {
+    // a build that runs out of heap under this cap is a row of the run, not the end of it
+    clearInterval(sampler);
+    rows.push({
+      deployments: n,
+      mode,
+      variant,
+      heapCapMb: heapMb,
+      error: String(err.message ?? err).slice(-600),
+    });
+    console.log(
+      `healer bench: ${n} deployments, ${mode} (${variant}) failed: ${String(err.message ?? err).slice(-300)}`,
+    );
+    return;
+  }
   clearInterval(sampler);
   const rulesAfter = await ruleGroups(prom.url);
   const costliest = await costliestRules(prom.url).catch(() => undefined);

@@ -130,7 +130,7 @@ const CONTEXT_QUERIES =
   sloWindowQueries(TEMPLATES, { namespace: 'x', deployment: 'x' }).length;
 
 describe('PrometheusFeatureSource', () => {
-  it('reads an escaped answer (JSON.parse, not the scan) as the plain one, and times both', async () => {
+  it('times each answer (wait, parse, size); an escaped answer reads as the plain one', async () => {
     const targets = Array.from({ length: 30 }, (_, i) => ({ namespace: 'prod', name: `app-${i}` }));
     answer = healthyFor(targets.map((t) => ({ ns: t.namespace, name: t.name })));
     const answers: { bytes: number; parseSeconds: number; waitSeconds: number }[] = [];
@@ -139,7 +139,7 @@ describe('PrometheusFeatureSource', () => {
         if (ok && a) answers.push(a);
       },
     }).fetch(targets);
-    // valid JSON meaning the same, as an encoder that escapes may write it: not the scanned shape
+    // valid JSON meaning the same, as an encoder that escapes may write it
     encode = (body) => JSON.stringify(body).replace(/-/g, '\\u002d');
     const escaped = await source().fetch(targets);
     expect([...plain.values()].every((r) => r.kind === 'ok')).toBe(true);

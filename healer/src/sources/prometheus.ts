@@ -33,7 +33,6 @@ import {
 } from './plan.js';
 import { targetKey, type FeatureResult, type FeatureSource, type Target } from './types.js';
 import { buildInstance, type Sample } from './vector.js';
-import { scanVector, vectorOf, type Vector, type VectorSample } from './vectorAnswer.js';
 
 export { freshnessTemplate, metricNames } from '@aiops/model/recording';
 
@@ -113,6 +112,11 @@ export interface QueryAnswerStats {
   waitSeconds: number;
   parseSeconds: number;
   bytes: number;
+}
+
+interface VectorSample {
+  metric: Record<string, string>;
+  value: [number, string];
 }
 
 /** The query of the samples' own timestamps, named in errors and metrics. */
@@ -201,8 +205,7 @@ export class PrometheusFeatureSource implements FeatureSource {
         `count by (__name__) ({__name__=~"${POD_DEPLOYMENT_RECORD}|${RECORD_NAME_PATTERN}", namespace=~"${namespace}"}) or count by (__name__, rule_group) (${RULE_GROUP_EVALUATION_RECORD})`,
         now,
       );
-      const records = new Set<string>();
-      rows.forEach((r) => records.add(r.metric.__name__ ?? ''));
+      const records = new Set(rows.map((r) => r.metric.__name__ ?? ''));
       found = { join: records.has(POD_DEPLOYMENT_RECORD) ? 'recorded' : 'inline', records };
       why =
         found.join === 'recorded'
@@ -299,7 +302,7 @@ export class PrometheusFeatureSource implements FeatureSource {
     // cycle one timeout (with its retries), not one per queued query.
     let gaveUp: string | undefined;
     /** `critical`: its failure leaves every deployment inconclusive (a feature, the freshness). */
-    const send = (feature: string, query: string, critical: boolean): Promise<Vector> =>
+    const send = (feature: string, query: string, critical: boolean): Promise<VectorSample[]> =>
       this.limit(async () => {
         if (gaveUp !== undefined) throw new PrometheusQueryError(feature, `not sent: ${gaveUp}`);
         try {
@@ -317,7 +320,7 @@ export class PrometheusFeatureSource implements FeatureSource {
     if (plan.evaluations !== undefined) {
       try {
         const evaluated = new Map<string, number>();
-        (await send(EVALUATIONS, plan.evaluations, true)).forEach((r) => {
+        for (const r of await send(EVALUATIONS, plan.evaluations, true))
           if (r.metric.rule_group !== undefined)
             evaluated.set(
               r.metric.rule_group,
@@ -326,7 +329,6 @@ export class PrometheusFeatureSource implements FeatureSource {
                 parseSampleValue(r.value[1]) * 1000,
               ),
             );
-        });
         groups = assessGroups(
           [...plan.features, ...plan.context].flatMap((q) => (q.group ? [q.group] : [])),
           evaluated,
@@ -347,13 +349,13 @@ export class PrometheusFeatureSource implements FeatureSource {
       };
       columns.set(feature, col);
       try {
-        (await send(feature, query, true)).forEach((s) => {
+        for (const s of await send(feature, query, true)) {
           const i = indexOf(s);
-          if (i === undefined) return;
+          if (i === undefined) continue;
           if (!Number.isNaN(col.at[i]!)) (col.duplicate ??= new Set()).add(i);
           col.value[i] = parseSampleValue(s.value[1]);
           col.at[i] = s.value[0] * 1000;
-        });
+        }
       } catch (err) {
         col.failed = err instanceof Error ? err.message : String(err);
         gaveUp ??= col.failed;
@@ -386,10 +388,10 @@ export class PrometheusFeatureSource implements FeatureSource {
       const cached = cache.get(c.query);
       if (state && 'at' in state && cached?.at === state.at) return cached.values;
       try {
-        (await send(c.feature, c.query, false)).forEach((s) => {
+        for (const s of await send(c.feature, c.query, false)) {
           const i = indexOf(s);
           if (i !== undefined) column[i] = parseSampleValue(s.value[1]);
-        });
+        }
         if (state && 'at' in state) cache.set(c.query, { at: state.at, values: column });
       } catch {
         // context is best effort: without it, the model has no history for that signal
@@ -437,7 +439,7 @@ export class PrometheusFeatureSource implements FeatureSource {
    */
   private async freshness(
     query: string | undefined,
-    send: (query: string) => Promise<Vector>,
+    send: (query: string) => Promise<VectorSample[]>,
     indexOf: (s: VectorSample) => number | undefined,
     detail: ((stale: readonly number[]) => string) | undefined,
   ): Promise<Map<number, Map<string, number>> | { failed: string } | undefined> {
@@ -446,18 +448,19 @@ export class PrometheusFeatureSource implements FeatureSource {
       const out = new Map<number, Map<string, number>>();
       /** Deployments whose oldest source time is stale (a row without `metric`). */
       const stale: number[] = [];
-      const add = (rows: Vector): void =>
-        rows.forEach((r) => {
+      const add = (rows: VectorSample[]): void => {
+        for (const r of rows) {
           const i = indexOf(r);
-          if (i === undefined) return;
+          if (i === undefined) continue;
           if (detail && r.metric.metric === undefined) {
             stale.push(i);
-            return;
+            continue;
           }
           const m = out.get(i) ?? new Map<string, number>();
           m.set(r.metric.metric ?? '', parseSampleValue(r.value[1]) * 1000);
           out.set(i, m);
-        });
+        }
+      };
       add(await send(query));
       // which metrics are stale, for those deployments only: none in the steady state
       if (detail && stale.length > 0) add(await send(detail(stale)));
@@ -556,7 +559,7 @@ export class PrometheusFeatureSource implements FeatureSource {
     return m;
   }
 
-  private async query(feature: string, query: string, now: number): Promise<Vector> {
+  private async query(feature: string, query: string, now: number): Promise<VectorSample[]> {
     const started = performance.now();
     let answer: QueryAnswerStats | undefined;
     try {
@@ -577,25 +580,17 @@ export class PrometheusFeatureSource implements FeatureSource {
         },
       );
       const received = performance.now();
-      // Prometheus' compact vector, read in one pass; anything unusual is parsed as JSON below
-      const parsed = (): QueryAnswerStats => ({
-        waitSeconds: (received - started) / 1000,
-        parseSeconds: (performance.now() - received) / 1000,
-        bytes: text.length,
-      });
-      const scanned = scanVector(text);
-      if (scanned) {
-        answer = parsed();
-        this.opts.onQuery?.(feature, true, (performance.now() - started) / 1000, answer);
-        return scanned;
-      }
       let body: unknown;
       try {
         body = JSON.parse(text);
       } catch {
         throw new PrometheusQueryError(feature, `answer is not JSON: ${text.slice(0, 100)}`);
       }
-      answer = parsed();
+      answer = {
+        waitSeconds: (received - started) / 1000,
+        parseSeconds: (performance.now() - received) / 1000,
+        bytes: text.length,
+      };
       const data = (body as { status?: string; data?: { resultType?: string; result?: unknown } })
         ?.data;
       if ((body as { status?: string })?.status !== 'success' || data?.resultType !== 'vector') {
@@ -613,7 +608,7 @@ export class PrometheusFeatureSource implements FeatureSource {
         );
       }
       this.opts.onQuery?.(feature, true, (performance.now() - started) / 1000, answer);
-      return vectorOf((data.result as VectorSample[]) ?? []);
+      return (data.result as VectorSample[]) ?? [];
     } catch (err) {
       this.opts.onQuery?.(feature, false, (performance.now() - started) / 1000, answer);
       if (err instanceof PrometheusQueryError) throw err;

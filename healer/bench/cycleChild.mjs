@@ -2,7 +2,7 @@
 // factory main.ts uses: client-node on the simulator, Prometheus features, the real backend's
 // /predict, Events, the status store and budgets. Prints one JSON line with the measurements.
 // Env: KUBECONFIG_PATH, PROMETHEUS_URL, BACKEND_URL, CYCLES (default 2), POD_JOIN, FEATURE_RULES,
-// MAX_SAMPLE_AGE_MS, MAX_CONCURRENT_QUERIES, WATCH_TARGETS (informers), HEAP_SNAPSHOT_DIR (a heap snapshot after the cycles).
+// MAX_SAMPLE_AGE_MS, MAX_CONCURRENT_QUERIES, COMPRESS_ANSWERS (true: gzip), WATCH_TARGETS (informers), HEAP_SNAPSHOT_DIR (a heap snapshot after the cycles).
 import { createServer, request as httpRequest } from 'node:http';
 import { writeHeapSnapshot } from 'node:v8';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -29,6 +29,7 @@ const config = configFromSources(
       podJoin: env.POD_JOIN ?? 'auto',
       featureRules: env.FEATURE_RULES ?? 'auto',
       ...(env.MAX_SAMPLE_AGE_MS ? { maxSampleAgeMs: Number(env.MAX_SAMPLE_AGE_MS) } : {}),
+      ...(env.COMPRESS_ANSWERS ? { compressAnswers: env.COMPRESS_ANSWERS === 'true' } : {}),
       ...(env.MAX_CONCURRENT_QUERIES
         ? { maxConcurrentQueries: Number(env.MAX_CONCURRENT_QUERIES) }
         : {}),
@@ -111,12 +112,22 @@ async function queriesSoFar() {
   const m = await registry.getSingleMetric('aiops_healer_prometheus_queries_total')?.get();
   return (m?.values ?? []).reduce((a, v) => a + v.value, 0);
 }
+/** The healer's own account of its Prometheus answers so far (absent in older builds). */
+async function answersSoFar() {
+  const seconds = await registry
+    .getSingleMetric('aiops_healer_prometheus_query_seconds_total')
+    ?.get();
+  const bytes = await registry.getSingleMetric('aiops_healer_prometheus_answer_bytes_total')?.get();
+  const of = (phase) => seconds?.values.find((v) => v.labels.phase === phase)?.value ?? 0;
+  return { wait: of('wait'), parse: of('parse'), bytes: bytes?.values[0]?.value ?? 0 };
+}
 
 // What the healer holds before any cycle: code, dependencies, the wired components.
 const rssAtStartBytes = process.memoryUsage().rss;
 const cycles = [];
 for (let i = 0; i < Number(env.CYCLES ?? 2); i++) {
   const before = await queriesSoFar();
+  const answersBefore = await answersSoFar();
   kubeRequests.clear();
   for (const k of Object.keys(spent)) delete spent[k];
   const t0 = performance.now();
@@ -124,6 +135,7 @@ for (let i = 0; i < Number(env.CYCLES ?? 2); i++) {
   const report = await healer.runCycle();
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const answers = await answersSoFar();
   cycles.push({
     wallMs: Math.round(wallMs),
     // The healer process's own CPU in the cycle (user + system): what the healer costs, apart
@@ -148,6 +160,15 @@ for (let i = 0; i < Number(env.CYCLES ?? 2); i++) {
         .map(([k, v]) => [k, Math.round(v / 2 ** 20)]),
     ),
     inCycleMs: Object.fromEntries(Object.entries(spent).map(([k, v]) => [k, Math.round(v)])),
+    // the cycle's own phases (Healer.cycle's marks): they add up to its wall time
+    phasesMs: report.phasesMs,
+    // Prometheus' answers: the time the queries waited for them (summed over the queries in
+    // flight at once, so not wall time), the time parsing them, their size
+    prometheusAnswers: {
+      waitMs: Math.round((answers.wait - answersBefore.wait) * 1000),
+      parseMs: Math.round((answers.parse - answersBefore.parse) * 1000),
+      mb: +((answers.bytes - answersBefore.bytes) / 2 ** 20).toFixed(1),
+    },
   });
 }
 const cycleMaxRss = process.resourceUsage().maxRSS * 1024;

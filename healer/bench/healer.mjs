@@ -8,7 +8,9 @@
 // long the rules modes wait for the rules (default 15 min); BENCH_HEAP_MB the healer
 // child's --max-old-space-size (default: 3/4 of the sized limit, 192 up to 1,000, 384 from 5,000);
 // BENCH_PROFILE_DIR=/tmp/x writes a CPU profile per cycle process; HEAP_SNAPSHOT_DIR=/tmp/x a
-// heap snapshot of each cycle process after its cycles.
+// heap snapshot of each cycle process after its cycles; BENCH_BASELINE_DIR=<another checkout's
+// healer/ directory, built> runs that build's cycles too, before this one's, against the same
+// simulator and Prometheus (rows with variant `baseline` and `current`): before and after in one run.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -38,6 +40,15 @@ const MODES = {
     POD_JOIN: 'recorded',
     FEATURE_RULES: 'recorded',
     WATCH_TARGETS: 'true',
+    prometheus: 'recorded',
+  },
+  // `recorded` with the answers gzip-compressed (prometheus.compressAnswers), as before scale5:
+  // what compression costs Prometheus and the healer, side by side.
+  'recorded-gzip': {
+    POD_JOIN: 'recorded',
+    FEATURE_RULES: 'recorded',
+    WATCH_TARGETS: 'true',
+    COMPRESS_ANSWERS: 'true',
     prometheus: 'recorded',
   },
   // `recorded` as the healer read it before the rule groups' evaluation series: Prometheus serves
@@ -166,17 +177,28 @@ async function cpuSeconds(pid) {
   }
 }
 
-function runChild(env, heapMb) {
+const VARIANTS = [
+  ...(process.env.BENCH_BASELINE_DIR
+    ? [{ variant: 'baseline', healer: resolve(process.env.BENCH_BASELINE_DIR) }]
+    : []),
+  { variant: 'current', healer: HEALER },
+];
+
+function runChild(env, heapMb, healer = HEALER) {
   return new Promise((resolve, reject) => {
     const profile = process.env.BENCH_PROFILE_DIR
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
       : [];
     const heap = [`--max-old-space-size=${heapMb}`];
-    const child = spawn(process.execPath, [...heap, ...profile, join(HERE, 'cycleChild.mjs')], {
-      cwd: HEALER,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...heap, ...profile, join(healer, 'bench', 'cycleChild.mjs')],
+      {
+        cwd: healer,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (b) => (out += b));
@@ -189,8 +211,23 @@ function runChild(env, heapMb) {
   });
 }
 
-/** Runs one mode's cycles against a running Prometheus and adds its row. */
-async function measure({ mode, n, prom, sim, kubeconfig, maxSampleAgeMs, generator }) {
+/** Runs one mode's cycles, of each build (VARIANTS), against a running Prometheus. */
+async function measure(args) {
+  for (const v of VARIANTS) await measureOne({ ...args, ...v });
+}
+
+/** Runs one mode's cycles of one build against a running Prometheus and adds its row. */
+async function measureOne({
+  mode,
+  n,
+  prom,
+  sim,
+  kubeconfig,
+  maxSampleAgeMs,
+  generator,
+  variant,
+  healer,
+}) {
   const rulesBefore = await ruleGroups(prom.url);
   // Each group's longest evaluation while the cycles ran (sampled every 5 s).
   const longest = {};
@@ -215,17 +252,35 @@ async function measure({ mode, n, prom, sim, kubeconfig, maxSampleAgeMs, generat
   for (const [k, pid] of Object.entries(others)) cpuBefore[k] = await cpuSeconds(pid);
   const childStart = performance.now();
   const heapMb = heapMbFor(n);
-  const result = await runChild(
-    {
-      KUBECONFIG_PATH: kubeconfig,
-      PROMETHEUS_URL: prom.url,
-      BACKEND_URL: backendUrl,
-      CYCLES: '2',
-      MAX_SAMPLE_AGE_MS: String(maxSampleAgeMs),
-      ...Object.fromEntries(Object.entries(MODES[mode]).filter(([k]) => k !== 'markers')),
-    },
-    heapMb,
-  );
+  let result;
+  try {
+    result = await runChild(
+      {
+        KUBECONFIG_PATH: kubeconfig,
+        PROMETHEUS_URL: prom.url,
+        BACKEND_URL: backendUrl,
+        CYCLES: '2',
+        MAX_SAMPLE_AGE_MS: String(maxSampleAgeMs),
+        ...Object.fromEntries(Object.entries(MODES[mode]).filter(([k]) => k !== 'markers')),
+      },
+      heapMb,
+      healer,
+    );
+  } catch (err) {
+    // a build that runs out of heap under this cap is a row of the run, not the end of it
+    clearInterval(sampler);
+    rows.push({
+      deployments: n,
+      mode,
+      variant,
+      heapCapMb: heapMb,
+      error: String(err.message ?? err).slice(-600),
+    });
+    console.log(
+      `healer bench: ${n} deployments, ${mode} (${variant}) failed: ${String(err.message ?? err).slice(-300)}`,
+    );
+    return;
+  }
   clearInterval(sampler);
   const rulesAfter = await ruleGroups(prom.url);
   const costliest = await costliestRules(prom.url).catch(() => undefined);
@@ -241,6 +296,7 @@ async function measure({ mode, n, prom, sim, kubeconfig, maxSampleAgeMs, generat
   rows.push({
     deployments: n,
     mode,
+    variant,
     maxSampleAgeMs,
     heapCapMb: heapMb,
     watched: first.watched,
@@ -252,6 +308,14 @@ async function measure({ mode, n, prom, sim, kubeconfig, maxSampleAgeMs, generat
     // plus the phase probes), against its wall time.
     otherProcessesCpuSeconds: { ...cpuDuringRun, wallSeconds: +childSeconds.toFixed(1) },
     warmCycleSeconds: second ? second.wallMs / 1000 : null,
+    // The wall time the healer did not spend on its own CPU: waiting for Prometheus, the backend
+    // and the API server (or for a core on a loaded box).
+    waitingSeconds: +((first.wallMs - first.cpuMs) / 1000).toFixed(2),
+    warmWaitingSeconds: second ? +((second.wallMs - second.cpuMs) / 1000).toFixed(2) : null,
+    cyclePhasesMs: first.phasesMs,
+    warmCyclePhasesMs: second?.phasesMs,
+    prometheusAnswers: first.prometheusAnswers,
+    warmPrometheusAnswers: second?.prometheusAnswers,
     // the first cycle reads every series (cold, as a cycle where every rule group evaluated
     // since the last); the warm one only what changed since (the slow groups cached)
     prometheusQueriesPerCycle: first.healerQueries,
@@ -289,7 +353,9 @@ async function measure({ mode, n, prom, sim, kubeconfig, maxSampleAgeMs, generat
     warmInCycleMs: second?.inCycleMs,
     errors: first.errors,
   });
-  console.log(`healer bench: ${n} deployments, ${mode} done (${first.wallMs} ms)`);
+  console.log(
+    `healer bench: ${n} deployments, ${mode} (${variant}) done (${first.wallMs} / ${second?.wallMs} ms)`,
+  );
 }
 
 /**
@@ -444,15 +510,17 @@ rows.splice(0, rows.length, ...rows.filter((r) => r.error === undefined));
 const date = new Date().toISOString().slice(0, 10);
 const out = resolve(ROOT, 'bench', 'results', process.env.BENCH_OUT ?? `${date}-healer.json`);
 await mkdir(dirname(out), { recursive: true });
-const at10000 = rows.findLast((r) => r.deployments === 10000);
-const at10000Rules = rows.find((r) => r.deployments === 10000 && r.mode === 'rules');
-const at10000Watch = rows.find((r) => r.deployments === 10000 && r.mode === 'rules-watch');
-const at10000Recorded = rows.find((r) => r.deployments === 10000 && r.mode === 'recorded');
+// the verdict judges this build's rows (a baseline's are its before)
+const judged = rows.filter((r) => r.variant === 'current');
+const at10000 = judged.findLast((r) => r.deployments === 10000);
+const at10000Rules = judged.find((r) => r.deployments === 10000 && r.mode === 'rules');
+const at10000Watch = judged.find((r) => r.deployments === 10000 && r.mode === 'rules-watch');
+const at10000Recorded = judged.find((r) => r.deployments === 10000 && r.mode === 'recorded');
 // per mode: the same number of queries per (cold) cycle at every size
-const queryCounts = new Set(rows.map((r) => `${r.mode}:${r.prometheusQueriesPerCycle}`));
+const queryCounts = new Set(judged.map((r) => `${r.mode}:${r.prometheusQueriesPerCycle}`));
 // per mode: the informers' warm cycle makes fewer requests than a listing one, at every size
-const kubeCounts = new Set(rows.map((r) => `${r.mode}:${r.warmKubeRequestsPerCycle?.total}`));
-const modesRun = new Set(rows.map((r) => r.mode));
+const kubeCounts = new Set(judged.map((r) => `${r.mode}:${r.warmKubeRequestsPerCycle?.total}`));
+const modesRun = new Set(judged.map((r) => r.mode));
 /** Whether a row's best cycle and its peak RSS meet the targets (null: no such row). */
 const withinTargets = (row) =>
   row
@@ -463,19 +531,19 @@ const withinTargets = (row) =>
       }
     : null;
 const verdict = {
-  queriesConstant: queryCounts.size === new Set(rows.map((r) => r.mode)).size,
+  queriesConstant: queryCounts.size === new Set(judged.map((r) => r.mode)).size,
   kubeRequestsConstant: kubeCounts.size === modesRun.size,
   cycleAt10000WithinTarget: at10000
     ? Math.min(at10000.cycleSeconds, at10000.warmCycleSeconds ?? Infinity) <= TARGETS.secondsAt10000
     : null,
-  rssWithinTarget: rows.every((r) => r.maxRssMb <= TARGETS.rssMb),
+  rssWithinTarget: judged.every((r) => r.maxRssMb <= TARGETS.rssMb),
   // with the recording rules (the shipped setup): the bar's rows, listing and through informers
   rulesAt10000: withinTargets(at10000Rules),
   rulesWatchAt10000: withinTargets(at10000Watch),
   // the healer's own cycle, Prometheus serving the recorded series (its rules sized apart)
   recordedAt10000: withinTargets(at10000Recorded),
-  staleDetected: rows.every((r) => r.staleCheck.inconclusive === r.staleCheck.deployments),
-  rulesKeptUp: rows.every((r) =>
+  staleDetected: judged.every((r) => r.staleCheck.inconclusive === r.staleCheck.deployments),
+  rulesKeptUp: judged.every((r) =>
     Object.values(r.ruleGroups).every((g) => g.missedDuringRun === 0 && !g.evaluationFailures),
   ),
 };
@@ -503,12 +571,18 @@ await writeFile(
 );
 
 console.log(
-  '\n| deployments | mode | cycle (s) | warm cycle (s) | healer CPU / cycle (s) | Prometheus queries / cycle (warm) | served by Prometheus | Kubernetes requests / warm cycle | RSS (MB) | peak RSS (MB) | list / features / predict (ms) |',
+  '\n| deployments | mode | build | cycle (s) | warm cycle (s) | healer CPU / cycle (s) | waiting (s) | Prometheus queries / cycle (warm) | served by Prometheus | Kubernetes requests / warm cycle | RSS (MB) | peak RSS (MB) | list / features / predict (ms) |',
 );
-console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log(
+  '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+);
 for (const r of rows) {
   console.log(
-    `| ${r.deployments} | ${r.mode} | ${r.cycleSeconds.toFixed(2)} | ${r.warmCycleSeconds?.toFixed(2) ?? '-'} | ${r.healerCpuSeconds} / ${r.warmHealerCpuSeconds ?? '-'} | ${r.prometheusQueriesPerCycle} (${r.warmPrometheusQueriesPerCycle ?? '-'}) | ${r.prometheusQueriesServed} | ${r.warmKubeRequestsPerCycle?.total ?? '-'} | ${r.rssMb} | ${r.maxRssMb} | ${r.phasesMs.listDeployments} / ${r.phasesMs.features} / ${r.phasesMs.predict} |`,
+    `| ${r.deployments} | ${r.mode} | ${r.variant} | ${r.cycleSeconds.toFixed(2)} | ${r.warmCycleSeconds?.toFixed(2) ?? '-'} | ${r.healerCpuSeconds} / ${r.warmHealerCpuSeconds ?? '-'} | ${r.waitingSeconds} / ${r.warmWaitingSeconds ?? '-'} | ${r.prometheusQueriesPerCycle} (${r.warmPrometheusQueriesPerCycle ?? '-'}) | ${r.prometheusQueriesServed} | ${r.warmKubeRequestsPerCycle?.total ?? '-'} | ${r.rssMb} | ${r.maxRssMb} | ${r.phasesMs.listDeployments} / ${r.phasesMs.features} / ${r.phasesMs.predict} |`,
   );
 }
+for (const r of rows)
+  console.log(
+    `${r.deployments} ${r.mode} ${r.variant} phases ms cold ${JSON.stringify(r.cyclePhasesMs)} warm ${JSON.stringify(r.warmCyclePhasesMs)}; in-cycle warm ${JSON.stringify(r.warmInCycleMs)}; answers cold ${JSON.stringify(r.prometheusAnswers)} warm ${JSON.stringify(r.warmPrometheusAnswers)}; heap ${JSON.stringify(r.heapAfterCycleMb)}`,
+  );
 console.log(`\nverdict: ${JSON.stringify(verdict)}\nwritten: ${out}`);

@@ -88,6 +88,12 @@ export const CONFIG_SCHEMA = z
         featureRules: z.enum(['auto', 'recorded', 'inline']).default('auto'),
         /** Prometheus queries one cycle keeps in flight at once (the rest wait their turn). */
         maxConcurrentQueries: z.number().int().min(1).max(64).default(4),
+        /**
+         * gzip the answers (default false): at 10,000 deployments a cycle reads tens of MB, and
+         * compressing them costs Prometheus and the healer CPU every cycle — for a Prometheus
+         * across a WAN only.
+         */
+        compressAnswers: z.boolean().default(false),
         timeoutMs: durationMs.min(1).default(5_000),
         retries: z.number().int().min(0).max(10).default(2),
       })

@@ -17,6 +17,8 @@ export class HealerMetrics {
   readonly notificationFailures: Counter;
   readonly notificationsUndelivered: Counter<'why'>;
   readonly prometheusQueries: Counter<'result'>;
+  readonly prometheusQuerySeconds: Counter<'phase'>;
+  readonly prometheusAnswerBytes: Counter;
   readonly predictRequests: Counter<'result'>;
   readonly reportFailures: Counter<'channel'>;
   readonly fleetHold: Gauge;
@@ -92,6 +94,17 @@ export class HealerMetrics {
       name: 'aiops_healer_prometheus_queries_total',
       help: 'PromQL queries sent (one per feature per cycle), by result.',
       labelNames: ['result'],
+      registers,
+    });
+    this.prometheusQuerySeconds = new Counter({
+      name: 'aiops_healer_prometheus_query_seconds_total',
+      help: 'Time spent on PromQL answers: waiting for Prometheus (evaluation and transfer) or parsing them here.',
+      labelNames: ['phase'],
+      registers,
+    });
+    this.prometheusAnswerBytes = new Counter({
+      name: 'aiops_healer_prometheus_answer_bytes_total',
+      help: 'Bytes of PromQL answers received.',
       registers,
     });
     this.predictRequests = new Counter({

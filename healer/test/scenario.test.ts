@@ -37,6 +37,13 @@ describe('healer scenarios against the simulator', () => {
       expect(
         r.rows.every((row) => row.decision === 'none' && row.risk !== null && row.risk < 0.5),
       ).toBe(true);
+      // where the cycle's time went: every phase, adding up to no more than the cycle
+      expect(Object.keys(r.phasesMs ?? {})).toEqual(
+        expect.arrayContaining(['list', 'targets', 'assess', 'decide', 'handle', 'metrics']),
+      );
+      const phases = Object.values(r.phasesMs ?? {});
+      expect(phases.every((ms) => Number.isFinite(ms) && ms >= 0)).toBe(true);
+      expect(phases.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(Math.ceil(r.durationMs) + 10);
     }
     expect(await reasons()).toEqual([]);
     expect(h.slack.messages()).toEqual([]);

@@ -140,6 +140,7 @@ export function createHealer(o: FactoryOptions): HealerParts {
           podJoin: config.prometheus.podJoin,
           featureRules: config.prometheus.featureRules,
           maxConcurrentQueries: config.prometheus.maxConcurrentQueries,
+          compressAnswers: config.prometheus.compressAnswers,
           onMissingRecords: (missing) =>
             missing.length === 0
               ? logger.info('feature queries read the recorded series')
@@ -155,7 +156,13 @@ export function createHealer(o: FactoryOptions): HealerParts {
           retries: config.prometheus.retries,
           now,
           ...(o.sleep ? { sleep: o.sleep } : {}),
-          onQuery: (_feature, ok) => metrics.prometheusQueries.inc({ result: ok ? 'ok' : 'error' }),
+          onQuery: (_feature, ok, _seconds, answer) => {
+            metrics.prometheusQueries.inc({ result: ok ? 'ok' : 'error' });
+            if (!answer) return;
+            metrics.prometheusQuerySeconds.inc({ phase: 'wait' }, answer.waitSeconds);
+            metrics.prometheusQuerySeconds.inc({ phase: 'parse' }, answer.parseSeconds);
+            metrics.prometheusAnswerBytes.inc(answer.bytes);
+          },
         }));
   const predictor: Predictor =
     o.predictor ??

@@ -195,6 +195,14 @@ export class Healer {
       watched: 0,
       rows: [],
       errors: [],
+      phasesMs: {},
+    };
+    // Each phase's wall time, ended by `phase(name)` (the time since the previous mark).
+    let mark = t0;
+    const phase = (name: string): void => {
+      const at = performance.now();
+      report.phasesMs![name] = Math.round((report.phasesMs![name] ?? 0) + at - mark);
+      mark = at;
     };
     this.observing = opts.observeOnly === true;
     try {
@@ -210,6 +218,7 @@ export class Healer {
         await this.deps.approvals?.observe();
         this.evidence?.observe();
       }
+      phase('prepare');
       const scope: WatchScope = {
         namespaces: opts.namespaces ?? config.namespaces,
         labelSelector: opts.labelSelector ?? config.labelSelector,
@@ -218,6 +227,7 @@ export class Healer {
       try {
         listed = await this.deps.listTargets(scope);
         await this.recovered('kubernetes');
+        phase('list');
       } catch (err) {
         const msg = `listing heal targets failed: ${describeError(err)}`;
         report.errors.push(msg);
@@ -230,6 +240,7 @@ export class Healer {
           report.errors.push(p);
           logger.warn(p);
         }
+      phase('policies');
       report.scope = {
         namespaces: scope.namespaces,
         labelSelector: scope.labelSelector,
@@ -244,10 +255,12 @@ export class Healer {
       this.earned.newCycle();
       const targets = listed.targets.map((w) => this.target(w, opts));
       this.forgetVanished(targets);
+      phase('targets');
 
       const batch = await this.deps.assessor.assess(targets);
       report.errors.push(...batch.errors);
       await this.reportDependencies(batch.dependencies);
+      phase('assess');
 
       // Decide for every deployment first (pure), so the fleet guard sees them all.
       const turns = targets.map((t) =>
@@ -256,6 +269,7 @@ export class Healer {
           batch.assessments.get(t.key) ?? { kind: 'inconclusive', reason: 'not assessed' },
         ),
       );
+      phase('decide');
       const step = this.observing
         ? undefined
         : this.fleetEpisode.update(
@@ -275,6 +289,7 @@ export class Healer {
       const fleet = step?.verdict ?? NO_FLEET_HOLD;
       if (fleet.reason) report.fleetHold = fleet.reason;
       metrics.fleetHold.set(fleet.reason ? 1 : 0);
+      phase('fleet');
 
       let lost = false;
       try {
@@ -282,6 +297,7 @@ export class Healer {
           await this.fleetWide.fleetHold(step, this.fleetEpisode.startedAt(), turns);
           await this.fleetWide.groupedInconclusive(turns);
         }
+        phase('fleetWide');
         for (const t of turns) {
           try {
             await this.handle(t, fleet);
@@ -296,8 +312,11 @@ export class Healer {
             );
           }
         }
+        phase('handle');
         if (!this.observing) await this.fleetWide.orphanHpas(scope, turns);
+        phase('orphanHpas');
         if (!this.observing && (this.deps.isLeader?.() ?? true)) await this.evidence?.flush();
+        phase('evidence');
       } catch (err) {
         if (!isLostLeadership(err)) throw err;
         lost = true;
@@ -308,6 +327,7 @@ export class Healer {
       for (const t of turns) risks.set(t.key, t.row.risk);
       metrics.inconclusiveDeployments.set(turns.filter((t) => t.row.inconclusive).length);
       if (!lost) metrics.setRisks(risks);
+      phase('metrics');
       return report;
     } finally {
       report.durationMs = performance.now() - t0;
@@ -320,6 +340,7 @@ export class Healer {
           watched: report.watched,
           durationMs: Math.round(report.durationMs),
           errors: report.errors.length,
+          phasesMs: report.phasesMs,
         },
         'cycle done',
       );

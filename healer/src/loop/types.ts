@@ -46,6 +46,11 @@ export interface CycleReport {
   rows: CycleRow[];
   /** Cycle-level failures (Kubernetes list, /predict, every Prometheus query). */
   errors: string[];
+  /**
+   * Wall time of each phase of the cycle, in ms (list, policies, targets, assess, decide, fleet,
+   * handle, orphans, evidence, metrics): where a slow cycle spends its time.
+   */
+  phasesMs?: Record<string, number>;
   /** The fleet guard's reason when it held actions this cycle. */
   fleetHold?: string;
   /** What the cycle looked for (so "no targets" can say where it looked). */

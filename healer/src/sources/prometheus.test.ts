@@ -36,6 +36,10 @@ let answer: Answer;
 let contextAnswer: ((query: string) => { status: number; body: unknown }) | undefined;
 /** Answers queries that are not a feature's (the pod-join probe); 400 when unset. */
 let other: ((query: string) => { status: number; body: unknown }) | undefined;
+/** How the server writes an answer's JSON (a test may escape it as Go's encoder can). */
+let encode: (body: unknown) => string;
+/** Each request's Accept-Encoding. */
+let acceptEncodings: (string | undefined)[];
 
 /** The test templates are `Q:<feature>`, so the server knows which feature was asked. */
 function featureOf(query: string): FeatureName | undefined {
@@ -78,12 +82,15 @@ const healthyFor =
 
 beforeEach(async () => {
   queries = [];
+  acceptEncodings = [];
+  encode = (body) => JSON.stringify(body);
   contextAnswer = undefined;
   other = undefined;
   server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
     const q = u.searchParams.get('query') ?? '';
     queries.push(q);
+    acceptEncodings.push(req.headers['accept-encoding']);
     const f = featureOf(q);
     const a = f
       ? answer(f, q)
@@ -91,7 +98,7 @@ beforeEach(async () => {
         other?.(q) ?? { status: 400, body: { status: 'error', error: 'unknown query' } });
     if (a === 'hang') return;
     res.writeHead(a.status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(a.body));
+    res.end(encode(a.body));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const addr = server.address();
@@ -123,6 +130,39 @@ const CONTEXT_QUERIES =
   sloWindowQueries(TEMPLATES, { namespace: 'x', deployment: 'x' }).length;
 
 describe('PrometheusFeatureSource', () => {
+  it('times each answer (wait, parse, size); an escaped answer reads as the plain one', async () => {
+    const targets = Array.from({ length: 30 }, (_, i) => ({ namespace: 'prod', name: `app-${i}` }));
+    answer = healthyFor(targets.map((t) => ({ ns: t.namespace, name: t.name })));
+    const answers: { bytes: number; parseSeconds: number; waitSeconds: number }[] = [];
+    const plain = await source({
+      onQuery: (_q, ok, _s, a) => {
+        if (ok && a) answers.push(a);
+      },
+    }).fetch(targets);
+    // valid JSON meaning the same, as an encoder that escapes may write it
+    encode = (body) => JSON.stringify(body).replace(/-/g, '\\u002d');
+    const escaped = await source().fetch(targets);
+    expect([...plain.values()].every((r) => r.kind === 'ok')).toBe(true);
+    expect(escaped).toEqual(plain);
+    expect(answers.length).toBeGreaterThanOrEqual(FEATURE_NAMES.length);
+    for (const a of answers) {
+      expect(a.bytes).toBeGreaterThan(0);
+      expect(a.parseSeconds).toBeGreaterThanOrEqual(0);
+      expect(a.waitSeconds).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it.each([
+    [undefined, 'identity'],
+    [false, 'identity'],
+    [true, 'gzip'],
+  ])('compressAnswers %s asks for Accept-Encoding: %s', async (compressAnswers, expected) => {
+    const targets = [{ namespace: 'prod', name: 'web' }];
+    answer = healthyFor([{ ns: 'prod', name: 'web' }]);
+    await source(compressAnswers === undefined ? {} : { compressAnswers }).fetch(targets);
+    expect(new Set(acceptEncodings)).toEqual(new Set([expected]));
+  });
+
   it.each([1, 10, 200])(
     'sends the same queries for %i deployments: one per feature, plus the context',
     async (n) => {

@@ -84,8 +84,12 @@ export interface PrometheusSourceOptions {
    * each change): empty means every eligible query reads a recorded series.
    */
   onMissingRecords?: (missing: readonly string[]) => void;
-  /** Called once per HTTP query (for metrics and the benchmark): a feature or `(freshness)`. */
-  onQuery?: (query: string, ok: boolean, seconds: number) => void;
+  /**
+   * Called once per HTTP query (for metrics and the benchmark): a feature or `(freshness)`, with
+   * where its time went when an answer arrived — waiting for Prometheus' whole answer (its
+   * evaluation and the transfer) against parsing it here — and the answer's size.
+   */
+  onQuery?: (query: string, ok: boolean, seconds: number, answer?: QueryAnswerStats) => void;
   /**
    * Windows of the baseline queries (default: the model's, 1 h ending 5 min ago on a 1-min grid),
    * or false to send no baseline.
@@ -95,6 +99,19 @@ export interface PrometheusSourceOptions {
   slo?: boolean;
   /** Queries in flight at once (default 4): the rest wait their turn. */
   maxConcurrentQueries?: number;
+  /**
+   * Ask for gzip-compressed answers (default false: `Accept-Encoding: identity`). Compressing tens
+   * of MB of answers per cycle costs Prometheus and the healer CPU on every cycle; worth it only
+   * when the bandwidth between them is scarce (a Prometheus across a WAN).
+   */
+  compressAnswers?: boolean;
+}
+
+/** Where one query's time went: waiting for Prometheus' answer, parsing it; its size. */
+export interface QueryAnswerStats {
+  waitSeconds: number;
+  parseSeconds: number;
+  bytes: number;
 }
 
 interface VectorSample {
@@ -157,7 +174,11 @@ export class PrometheusFeatureSource implements FeatureSource {
   private readonly limit: Limiter;
 
   constructor(private readonly opts: PrometheusSourceOptions) {
-    this.http = axios.create({ baseURL: opts.url, timeout: opts.timeoutMs });
+    this.http = axios.create({
+      baseURL: opts.url,
+      timeout: opts.timeoutMs,
+      headers: { 'Accept-Encoding': opts.compressAnswers ? 'gzip' : 'identity' },
+    });
     this.limit = createLimiter(opts.maxConcurrentQueries ?? 4);
   }
 
@@ -540,13 +561,16 @@ export class PrometheusFeatureSource implements FeatureSource {
 
   private async query(feature: string, query: string, now: number): Promise<VectorSample[]> {
     const started = performance.now();
+    let answer: QueryAnswerStats | undefined;
     try {
-      const body = await withRetry(
+      const text = await withRetry(
         async () => {
-          const res = await this.http.get('/api/v1/query', {
+          // the answer as text, parsed once here (not by axios): the wait and the parse apart
+          const res = await this.http.get<string>('/api/v1/query', {
             params: { query, time: (now / 1000).toFixed(3) },
+            responseType: 'text',
           });
-          return res.data as unknown;
+          return res.data;
         },
         {
           retries: this.opts.retries,
@@ -555,6 +579,18 @@ export class PrometheusFeatureSource implements FeatureSource {
           ...(this.opts.random ? { random: this.opts.random } : {}),
         },
       );
+      const received = performance.now();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new PrometheusQueryError(feature, `answer is not JSON: ${text.slice(0, 100)}`);
+      }
+      answer = {
+        waitSeconds: (received - started) / 1000,
+        parseSeconds: (performance.now() - received) / 1000,
+        bytes: text.length,
+      };
       const data = (body as { status?: string; data?: { resultType?: string; result?: unknown } })
         ?.data;
       if ((body as { status?: string })?.status !== 'success' || data?.resultType !== 'vector') {
@@ -571,14 +607,14 @@ export class PrometheusFeatureSource implements FeatureSource {
           `partial response, Prometheus warned: ${warnings.map(String).join('; ').slice(0, 200)}`,
         );
       }
-      this.opts.onQuery?.(feature, true, (performance.now() - started) / 1000);
+      this.opts.onQuery?.(feature, true, (performance.now() - started) / 1000, answer);
       return (data.result as VectorSample[]) ?? [];
     } catch (err) {
-      this.opts.onQuery?.(feature, false, (performance.now() - started) / 1000);
+      this.opts.onQuery?.(feature, false, (performance.now() - started) / 1000, answer);
       if (err instanceof PrometheusQueryError) throw err;
       const detail = axios.isAxiosError(err)
         ? err.response
-          ? `HTTP ${err.response.status} ${JSON.stringify(err.response.data).slice(0, 200)}`
+          ? `HTTP ${err.response.status} ${(typeof err.response.data === 'string' ? err.response.data : JSON.stringify(err.response.data)).slice(0, 200)}`
           : (err.code ?? err.message)
         : String(err);
       throw new PrometheusQueryError(feature, detail, { cause: err });

@@ -84,6 +84,12 @@ interface BatchResult {
    */
   serverAnsweredMs: { median: number; p95: number; max: number };
   roundTripMs: { median: number; p95: number; max: number };
+  /**
+   * The server process's CPU time (every thread, from /proc) per request, mean over the timed
+   * requests: what a request costs, whatever else the machine is doing. Pooling spends a little
+   * more CPU than one thread; it saves wall time only where a core is free for the worker.
+   */
+  serverCpuMsPerRequest: number;
   instancesPerSec: number;
 }
 
@@ -300,6 +306,7 @@ interface BatchTarget {
   path: string;
   threads: number;
   url: string;
+  pid: number;
   /** The backend process, when started for the comparison. */
   child?: ChildProcess;
 }
@@ -335,6 +342,7 @@ async function timeBatch(
       server: [] as number[],
       answered: [] as number[],
       client: [] as number[],
+      cpuSeconds: 0,
       phases: { body: [], validate: [], score: [], write: [] } as Record<
         'body' | 'validate' | 'score' | 'write',
         number[]
@@ -343,10 +351,12 @@ async function timeBatch(
   );
   for (let i = 0; i < BATCH_RUNS + 5; i++) {
     for (const run of i % 2 === 0 ? runs : [...runs].reverse()) {
+      const cpu0 = cpuSeconds(run.target.pid);
       const t0 = performance.now();
       const res = await postOnce(`${run.target.url}${query}`, run.body);
       // The round trip ends when the last byte arrives; parsing it is the client's cost.
       const t1 = performance.now();
+      const cpu = cpuSeconds(run.target.pid) - cpu0;
       let answer: { predictions?: unknown[]; risk?: unknown[]; elapsed_ms?: number };
       try {
         answer = JSON.parse(res.text) as typeof answer;
@@ -361,6 +371,7 @@ async function timeBatch(
       if (i >= 5) {
         run.server.push(answer.elapsed_ms ?? NaN);
         run.client.push(t1 - t0);
+        run.cpuSeconds += cpu;
         let total = 0;
         for (const k of ['body', 'validate', 'score', 'write'] as const) {
           const m = new RegExp(`${k};dur=([\\d.]+)`).exec(res.serverTiming);
@@ -402,6 +413,7 @@ async function timeBatch(
       },
       serverAnsweredMs: stats(run.answered),
       roundTripMs: stats(run.client),
+      serverCpuMsPerRequest: Math.round((run.cpuSeconds / run.client.length) * 1e4) / 10,
       instancesPerSec: Math.round((n / serverMs.median) * 1000),
     };
   });
@@ -490,7 +502,12 @@ async function main(): Promise<void> {
     const text = await (await fetch(u.replace('/predict', '/metrics'))).text();
     return Number(/^scoring_threads (\d+)/m.exec(text)?.[1] ?? 1);
   };
-  const defaults: BatchTarget = { path: 'default', threads: await threadsOf(url), url };
+  const defaults: BatchTarget = {
+    path: 'default',
+    threads: await threadsOf(url),
+    url,
+    pid: backend.pid!,
+  };
   // The older batch table, on the backend with its defaults (SCORING_THREADS=auto).
   const rowsOnly = ['rows'] as const;
   for (const [n, explain, context, format] of [
@@ -527,7 +544,7 @@ async function main(): Promise<void> {
     });
     const u = `http://127.0.0.1:${p}/predict`;
     await waitFor(u);
-    sideBySide.push({ path, threads: await threadsOf(u), url: u, child });
+    sideBySide.push({ path, threads: await threadsOf(u), url: u, pid: child.pid!, child });
   }
   const both = ['rows', 'columns'] as const;
   const columnsOnly = ['columns'] as const;
@@ -638,13 +655,15 @@ async function main(): Promise<void> {
     `\nbackend / Express floor, per round: ${backendVsFloorPerRound.join(', ')} → median ${result.ratios.backendVsFloor} (bar ≥ 0.85); CPU floor / backend per round: ${cpuFloorVsBackendPerRound.join(', ')}`,
   );
   console.log(
-    '\n| batch | explain | baselines | request | format | path (threads) | body | answer | server ms (elapsed_ms, median / p95) | body / validate / score / write ms | answered ms (median / p95) | round trip ms (median / p95) |',
+    '\n| batch | explain | baselines | request | format | path (threads) | body | answer | server ms (elapsed_ms, median / p95) | body / validate / score / write ms | answered ms (median / p95) | round trip ms (median / p95) | server CPU ms/req |',
   );
-  console.log('| ---: | ---: | ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(
+    '| ---: | ---: | ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
   for (const b of batches) {
     const ph = b.serverPhasesMs;
     console.log(
-      `| ${f(b.instances)} | ${b.explain} | ${b.context ? 'yes' : 'no'} | ${b.request} | ${b.format} | ${b.path} (${b.threads}) | ${f(b.bodyBytes / 1e6, 2)} MB | ${f(b.answerBytes / 1e6, 2)} MB | ${f(b.serverMs.median, 2)} / ${f(b.serverMs.p95, 2)} | ${f(ph.body, 1)} / ${f(ph.validate, 1)} / ${f(ph.score, 1)} / ${Number.isNaN(ph.write) ? '–' : f(ph.write, 1)} | ${Number.isNaN(b.serverAnsweredMs.median) ? '–' : `${f(b.serverAnsweredMs.median, 2)} / ${f(b.serverAnsweredMs.p95, 2)}`} | ${f(b.roundTripMs.median, 2)} / ${f(b.roundTripMs.p95, 2)} |`,
+      `| ${f(b.instances)} | ${b.explain} | ${b.context ? 'yes' : 'no'} | ${b.request} | ${b.format} | ${b.path} (${b.threads}) | ${f(b.bodyBytes / 1e6, 2)} MB | ${f(b.answerBytes / 1e6, 2)} MB | ${f(b.serverMs.median, 2)} / ${f(b.serverMs.p95, 2)} | ${f(ph.body, 1)} / ${f(ph.validate, 1)} / ${f(ph.score, 1)} / ${Number.isNaN(ph.write) ? '–' : f(ph.write, 1)} | ${Number.isNaN(b.serverAnsweredMs.median) ? '–' : `${f(b.serverAnsweredMs.median, 2)} / ${f(b.serverAnsweredMs.p95, 2)}`} | ${f(b.roundTripMs.median, 2)} / ${f(b.roundTripMs.p95, 2)} | ${f(b.serverCpuMsPerRequest, 1)} |`,
     );
   }
   console.log(`\nbackend RSS after the runs: ${memory.rss} MB (peak ${memory.peak} MB)`);

@@ -122,7 +122,12 @@ export function createApp(deps: AppDeps): Express {
     const rows = body.kind === 'single' ? [body.row] : body.rows;
     const shadow = model.shadow;
     const pool = model.pool;
-    if (pool !== undefined && shadow === undefined && rows.length >= pool.minRows) {
+    if (
+      pool !== undefined &&
+      shadow === undefined &&
+      body.kind === 'batch' &&
+      rows.length >= pool.minRows
+    ) {
       // A large batch on every scoring thread; each writes its rows' part of the answer.
       const format = columns ? 'columns' : 'objects';
       return answerPooled(res, pool, rows, { cols: baseline, explain, format }, metrics, [

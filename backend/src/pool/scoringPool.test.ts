@@ -139,12 +139,32 @@ describe('POST /predict scored by the pool', () => {
     ]);
   });
 
+  it('answers a single-row body as a single prediction, on the main thread', async () => {
+    const one = await request(inThread.app).post('/predict').send(ROWS[1]).expect(200);
+    const two = await request(pooled.app).post('/predict').send(ROWS[1]).expect(200);
+    expect(strip(two.text)).toBe(strip(one.text));
+    expect(two.body.risk).toEqual(expect.any(Number));
+  });
+
   it('scores a batch below SCORING_POOL_MIN_ROWS on the main thread (no write phase)', async () => {
-    const res = await request(pooled.app)
+    const strict = makeApp({ scorer: predictor });
+    strict.model.setPool({
+      version: pool.version,
+      threshold: pool.threshold,
+      threads: pool.threads,
+      minRows: 3,
+      score: () => Promise.reject(new Error('a batch below minRows went to the pool')),
+      close: () => Promise.resolve(),
+    });
+    const res = await request(strict.app)
       .post('/predict')
-      .send({ instances: [ROWS[0]] })
+      .send({ instances: ROWS.slice(0, 2) })
       .expect(200);
     expect(res.headers['server-timing']).not.toMatch(/write/);
+    await request(strict.app)
+      .post('/predict')
+      .send({ instances: ROWS.slice(0, 3) })
+      .expect(500);
   });
 });
 

@@ -13,7 +13,7 @@ describe('parseConfig', () => {
       bodyLimit: '32mb',
       logLevel: 'info',
       shutdownTimeoutMs: 8_000,
-      scoringThreads: 'auto',
+      scoringThreads: 1,
       scoringPoolMinRows: DEFAULT_POOL_MIN_ROWS,
     });
   });

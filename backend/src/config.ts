@@ -5,10 +5,10 @@
 import { z } from 'zod';
 
 /**
- * SCORING_POOL_MIN_ROWS by default: below this, handing slices to other threads cost more than
- * it saved (measured: backend README, Performance).
+ * SCORING_POOL_MIN_ROWS by default: up to 5,000 rows handing slices to another thread cost more
+ * than it saved in every run, at 10,000 it paid (measured: backend README, Performance).
  */
-export const DEFAULT_POOL_MIN_ROWS = 2_000;
+export const DEFAULT_POOL_MIN_ROWS = 8_000;
 
 /** A size as body-parser understands it: bytes, or a number with b/kb/mb. */
 const SIZE = /^\d+(\.\d+)?\s*(b|kb|mb)?$/i;
@@ -29,14 +29,15 @@ const ConfigSchema = z.object({
   /** On SIGTERM, how long in-flight requests get before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(8_000),
   /**
-   * Threads that score a large batch: `auto` (the CPUs available, at most the CPU limit), or a
-   * number; 1 scores every request on the main thread.
+   * Threads that score a large batch: a number, or `auto` (the CPUs available, at most the CPU
+   * limit). Default 1, every request on the main thread: on the shared 2-core development box the
+   * pool was slower with baselines and for batches up to 5,000 rows (README, Performance).
    */
   SCORING_THREADS: z
     .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)], {
       error: 'must be "auto" or a whole number 1–64',
     })
-    .default('auto'),
+    .default(1),
   /** Batches with fewer rows than this are scored on the main thread alone. */
   SCORING_POOL_MIN_ROWS: z.coerce
     .number()

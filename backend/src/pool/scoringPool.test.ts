@@ -7,17 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Worker } from 'node:worker_threads';
 import request from 'supertest';
 import {
-  FEATURES,
   columnarRequestOf,
   joinColumnSegments,
   writeColumns,
   type FeatureInput,
 } from '@aiops/model';
 import { Predictor, PredictInputError } from '@aiops/model/predictor';
-import { Rng } from '@aiops/model/rng';
-import { edgeRows, randomRow } from '@aiops/model/scoring/testRows';
 import { makeApp, type Harness } from '../../test/harness.js';
-import { compilePredictBody } from '../validate.js';
+import { validRows } from '../../test/validRows.js';
 import {
   ScoringPool,
   spawnScoringWorker,
@@ -51,19 +48,8 @@ afterAll(async () => {
   predictor.dispose();
 });
 
-const rng = new Rng(20261130);
-const parseRow = compilePredictBody(FEATURES, { batchLimit: 1 });
 /** Valid random rows (omitted features, baselines, SLO windows) and edge rows, in one batch. */
-const ROWS: FeatureInput[] = [...edgeRows(), ...Array.from({ length: 1_500 }, () => randomRow(rng))]
-  .map((r) => JSON.parse(JSON.stringify(r)) as FeatureInput)
-  .filter((r) => {
-    try {
-      parseRow(r);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+const ROWS: FeatureInput[] = validRows(20261130, 1_500);
 const strip = (text: string): string => text.replace(/"elapsed_ms":[0-9.e+-]+/, '');
 const columnsOf = (rows: readonly FeatureInput[]): string =>
   writeColumns(predictor.score(rows)).toString();

@@ -11,7 +11,6 @@
  * and the metric), and a replacement is started — unless workers keep dying before they are
  * ready, when the pool stops restarting that one and the calling thread does its share.
  */
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BaselineColumns, FeatureInput } from '@aiops/model';
 import { Scorer, scorerSpecOf } from '@aiops/model/scoring/scorer';
@@ -44,26 +43,14 @@ export class ScoringWorkerError extends Error {
 export type SpawnWorker = (data: ScoringWorkerData) => Worker;
 
 /**
- * The built worker (dist) under node. Run from source (tests, tsx), the worker is the TypeScript
- * source through tsx, reading the model's source like the calling thread does under the tests.
+ * The built worker (dist). Run from source (tests, tsx), the worker is still the build's: a worker
+ * thread does not inherit the TypeScript loader, and the shipped code must not depend on tsx.
  */
 export const spawnScoringWorker: SpawnWorker = (data) => {
-  const source = import.meta.url.endsWith('.ts');
-  if (!source)
-    return new Worker(new URL('./scoringWorker.js', import.meta.url), { workerData: data });
-  // `--import tsx` does not reach a worker's loader on Node 20: register tsx inside it first.
-  const file = fileURLToPath(new URL('./scoringWorker.ts', import.meta.url));
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(file).href)}); });`;
-  return new Worker(boot, {
-    eval: true,
-    workerData: data,
-    env: {
-      ...process.env,
-      TSX_TSCONFIG_PATH:
-        process.env.TSX_TSCONFIG_PATH ??
-        fileURLToPath(new URL('../../test/tsconfig.tsx.json', import.meta.url)),
-    },
-  });
+  const built = import.meta.url.endsWith('.ts')
+    ? new URL('../../dist/src/pool/scoringWorker.js', import.meta.url)
+    : new URL('./scoringWorker.js', import.meta.url);
+  return new Worker(built, { workerData: data });
 };
 
 export interface ScoringPoolOptions {

@@ -5,10 +5,10 @@
 import { z } from 'zod';
 
 /**
- * SCORING_POOL_MIN_ROWS by default: up to 5,000 rows handing slices to another thread cost more
- * than it saved in every run, at 10,000 it paid (measured: backend README, Performance).
+ * SCORING_POOL_MIN_ROWS by default: with cores to spare (load 2 on the 2-core box) pooling paid
+ * from 500 rows and lost at 250; 1,000 leaves a margin (measured: backend README, Performance).
  */
-export const DEFAULT_POOL_MIN_ROWS = 8_000;
+export const DEFAULT_POOL_MIN_ROWS = 1_000;
 
 /** A size as body-parser understands it: bytes, or a number with b/kb/mb. */
 const SIZE = /^\d+(\.\d+)?\s*(b|kb|mb)?$/i;
@@ -30,8 +30,8 @@ const ConfigSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(8_000),
   /**
    * Threads that score a large batch: a number, or `auto` (the CPUs available, at most the CPU
-   * limit). Default 1, every request on the main thread: on the shared 2-core development box the
-   * pool was slower with baselines and for batches up to 5,000 rows (README, Performance).
+   * limit). Default 1, every request on the main thread: the pool pays only on cores the backend
+   * has to itself (README, Performance), so it is opted into where the pod has them.
    */
   SCORING_THREADS: z
     .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)], {

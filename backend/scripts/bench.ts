@@ -2,14 +2,18 @@
  * `npm run bench -w backend`: one run on loopback with one load generator (wrk) and one body.
  *  1. bare node:http ceiling, 2. Express floor, 3. the backend: single-object POST /predict at
  *  64 connections; then 4. batches of 1,000 and 10,000 instances against the backend, timed by
- *  the server (`elapsed_ms`) and by the client (round trip); the 10,000-row columnar-answer
- *  batches (with and without baselines) in both request bodies, rows and columns, side by side.
+ *  the server (`elapsed_ms`) and by the client (round trip); then 5. the scoring paths side by
+ *  side: a backend scoring on the main thread alone (SCORING_THREADS=1) and one with its scoring
+ *  threads (SCORING_THREADS=BENCH_THREADS or auto, every batch pooled), requests alternating,
+ *  batches of 250 … 5,000 rows and the 10,000-row columnar-answer batches (with and without
+ *  baselines) in both request bodies; the server's split includes writing the answer.
  *  Writes bench/results/<date>-<BENCH_NAME or backend>.json at the repository root and prints a
  *  table with ratios.
  *
  * Env: BENCH_DURATION (seconds per load run, default 6), BENCH_ROUNDS (alternating rounds per
  * server, median reported, default 5), BENCH_CONNECTIONS (default 64),
- * BENCH_BATCH_RUNS (timed requests per batch size, default 30).
+ * BENCH_BATCH_RUNS (timed requests per batch size, default 30), BENCH_THREADS (the pooled
+ * backend's SCORING_THREADS, default auto).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -60,6 +64,12 @@ interface BatchResult {
    * baseline statistic (`{"columns": {...}, "baseline": {...}}`, what the healer sends).
    */
   request: RequestForm;
+  /**
+   * The backend that answered: `in-thread` (SCORING_THREADS=1, the main thread alone) or
+   * `pooled` (the scoring threads; `threads` of them), side by side in the same run.
+   */
+  path: string;
+  threads: number;
   answerBytes: number;
   bodyBytes: number;
   serverMs: { median: number; p95: number; max: number };
@@ -67,8 +77,19 @@ interface BatchResult {
    * Medians of the server's own split of `serverMs` (its Server-Timing header): receiving and
    * parsing the body, validating it, scoring.
    */
-  serverPhasesMs: { body: number; validate: number; score: number };
+  serverPhasesMs: { body: number; validate: number; score: number; write: number };
+  /**
+   * Median of body + validate + score + write per request: from the request's arrival until the
+   * whole answer is written and handed to the socket (what `elapsed_ms` leaves out: writing it).
+   */
+  serverAnsweredMs: { median: number; p95: number; max: number };
   roundTripMs: { median: number; p95: number; max: number };
+  /**
+   * The server process's CPU time (every thread, from /proc) per request, mean over the timed
+   * requests: what a request costs, whatever else the machine is doing. Pooling spends a little
+   * more CPU than one thread; it saves wall time only where a core is free for the worker.
+   */
+  serverCpuMsPerRequest: number;
   instancesPerSec: number;
 }
 
@@ -280,8 +301,23 @@ function postOnce(
  * Times one batch configuration, once per request form in `requests`: the forms take turns
  * request by request (the order reversed every other turn), so each sees the same neighbours.
  */
+/** A backend the batches are sent to: its name in the results and its URL. */
+interface BatchTarget {
+  path: string;
+  threads: number;
+  url: string;
+  pid: number;
+  /** The backend process, when started for the comparison. */
+  child?: ChildProcess;
+}
+
+/**
+ * Times one batch configuration on each target and in each request form in `requests`: every
+ * (target, form) pair takes its turn request by request (the order reversed every other turn),
+ * so each sees the same neighbours. Every pair must answer the same bytes.
+ */
 async function timeBatch(
-  url: string,
+  targets: readonly BatchTarget[],
   n: number,
   explain: string,
   context: boolean,
@@ -289,25 +325,38 @@ async function timeBatch(
   requests: readonly RequestForm[],
 ): Promise<BatchResult[]> {
   const instances = context ? rowsWithContext(n, n) : rows(n, n);
-  const target = `${url}?explain=${explain}${format === 'columns' ? '&format=columns' : ''}`;
-  const runs = requests.map((request) => ({
-    request,
-    body: JSON.stringify(request === 'rows' ? { instances } : columnarRequestOf(instances)),
-    answerBytes: 0,
-    answers: new Set<string>(),
-    server: [] as number[],
-    client: [] as number[],
-    phases: { body: [], validate: [], score: [] } as Record<
-      'body' | 'validate' | 'score',
-      number[]
-    >,
-  }));
+  const query = `?explain=${explain}${format === 'columns' ? '&format=columns' : ''}`;
+  const bodies = new Map(
+    requests.map((request) => [
+      request,
+      JSON.stringify(request === 'rows' ? { instances } : columnarRequestOf(instances)),
+    ]),
+  );
+  const runs = targets.flatMap((target) =>
+    requests.map((request) => ({
+      target,
+      request,
+      body: bodies.get(request)!,
+      answerBytes: 0,
+      answers: new Set<string>(),
+      server: [] as number[],
+      answered: [] as number[],
+      client: [] as number[],
+      cpuSeconds: 0,
+      phases: { body: [], validate: [], score: [], write: [] } as Record<
+        'body' | 'validate' | 'score' | 'write',
+        number[]
+      >,
+    })),
+  );
   for (let i = 0; i < BATCH_RUNS + 5; i++) {
     for (const run of i % 2 === 0 ? runs : [...runs].reverse()) {
+      const cpu0 = cpuSeconds(run.target.pid);
       const t0 = performance.now();
-      const res = await postOnce(target, run.body);
+      const res = await postOnce(`${run.target.url}${query}`, run.body);
       // The round trip ends when the last byte arrives; parsing it is the client's cost.
       const t1 = performance.now();
+      const cpu = cpuSeconds(run.target.pid) - cpu0;
       let answer: { predictions?: unknown[]; risk?: unknown[]; elapsed_ms?: number };
       try {
         answer = JSON.parse(res.text) as typeof answer;
@@ -322,16 +371,22 @@ async function timeBatch(
       if (i >= 5) {
         run.server.push(answer.elapsed_ms ?? NaN);
         run.client.push(t1 - t0);
-        for (const k of ['body', 'validate', 'score'] as const) {
+        run.cpuSeconds += cpu;
+        let total = 0;
+        for (const k of ['body', 'validate', 'score', 'write'] as const) {
           const m = new RegExp(`${k};dur=([\\d.]+)`).exec(res.serverTiming);
-          run.phases[k].push(m ? Number(m[1]) : NaN);
+          // No write phase (NaN): the answer was streamed as it was written (objects, main thread).
+          const v = m ? Number(m[1]) : NaN;
+          run.phases[k].push(v);
+          total += v;
         }
+        run.answered.push(total);
       }
     }
   }
-  // Both forms carry the same rows: the answers must be the same bytes.
+  // Every path and form carries the same rows: the answers must be the same bytes.
   const distinct = new Set(runs.flatMap((r) => [...r.answers]));
-  if (distinct.size !== 1) throw new Error(`batch of ${n}: the request forms answered differently`);
+  if (distinct.size !== 1) throw new Error(`batch of ${n}: the answers differ between paths/forms`);
   const stats = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
     const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -345,6 +400,8 @@ async function timeBatch(
       context,
       format,
       request: run.request,
+      path: run.target.path,
+      threads: run.target.threads,
       bodyBytes: Buffer.byteLength(run.body),
       answerBytes: run.answerBytes,
       serverMs,
@@ -352,8 +409,11 @@ async function timeBatch(
         body: stats(run.phases.body).median,
         validate: stats(run.phases.validate).median,
         score: stats(run.phases.score).median,
+        write: stats(run.phases.write).median,
       },
+      serverAnsweredMs: stats(run.answered),
       roundTripMs: stats(run.client),
+      serverCpuMsPerRequest: Math.round((run.cpuSeconds / run.client.length) * 1e4) / 10,
       instancesPerSec: Math.round((n / serverMs.median) * 1000),
     };
   });
@@ -438,26 +498,76 @@ async function main(): Promise<void> {
   for (const t of targets) if (t.child) await stop(t.child);
 
   const batches: BatchResult[] = [];
-  // The 10,000-row bar and the healer's body (a baseline for every signal) in both request
-  // forms side by side; the rest with rows, as before.
-  const both = ['rows', 'columns'] as const;
+  const threadsOf = async (u: string): Promise<number> => {
+    const text = await (await fetch(u.replace('/predict', '/metrics'))).text();
+    return Number(/^scoring_threads (\d+)/m.exec(text)?.[1] ?? 1);
+  };
+  const defaults: BatchTarget = {
+    path: 'default',
+    threads: await threadsOf(url),
+    url,
+    pid: backend.pid!,
+  };
+  // The older batch table, on the backend with its defaults (SCORING_THREADS=auto).
   const rowsOnly = ['rows'] as const;
-  for (const [n, explain, context, format, requests] of [
-    [1_000, 'all', false, 'objects', rowsOnly],
-    [10_000, 'all', false, 'objects', rowsOnly],
-    [10_000, 'all', false, 'columns', both],
-    [1_000, '3', false, 'objects', rowsOnly],
-    [10_000, '3', false, 'objects', rowsOnly],
-    [10_000, 'all', true, 'objects', rowsOnly],
-    [10_000, 'all', true, 'columns', both],
+  for (const [n, explain, context, format] of [
+    [1_000, 'all', false, 'objects'],
+    [10_000, 'all', false, 'objects'],
+    [1_000, '3', false, 'objects'],
+    [10_000, '3', false, 'objects'],
+    [10_000, 'all', true, 'objects'],
   ] as const) {
     console.log(
-      `batch of ${n}, explain=${explain}${context ? ', with baselines' : ''}, ${format}, request ${requests.join(' and ')}…`,
+      `batch of ${n}, explain=${explain}${context ? ', with baselines' : ''}, ${format}…`,
     );
-    batches.push(...(await timeBatch(url, n, explain, context, format, requests)));
+    batches.push(...(await timeBatch([defaults], n, explain, context, format, rowsOnly)));
   }
   const memory = rssMb(backend.pid!);
   await stop(backend);
+
+  // The scoring paths side by side: one backend on the main thread alone, one with the scoring
+  // threads (every batch pooled, to find where pooling starts to pay), requests alternating.
+  const sideBySide: BatchTarget[] = [];
+  for (const [path, env] of [
+    ['in-thread', { SCORING_THREADS: '1' }],
+    [
+      'pooled',
+      { SCORING_THREADS: process.env.BENCH_THREADS ?? 'auto', SCORING_POOL_MIN_ROWS: '1' },
+    ],
+  ] as const) {
+    const p = await freePort();
+    const child = start(path, [mainJs], {
+      PORT: String(p),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ...env,
+    });
+    const u = `http://127.0.0.1:${p}/predict`;
+    await waitFor(u);
+    sideBySide.push({ path, threads: await threadsOf(u), url: u, pid: child.pid!, child });
+  }
+  const both = ['rows', 'columns'] as const;
+  const columnsOnly = ['columns'] as const;
+  for (const [n, context, requests] of [
+    [250, false, columnsOnly],
+    [500, false, columnsOnly],
+    [1_000, false, columnsOnly],
+    [2_000, false, columnsOnly],
+    [5_000, false, columnsOnly],
+    // The bar (10,000 explained rows) and the healer's body (a baseline for every signal).
+    [10_000, false, both],
+    [10_000, true, both],
+  ] as const) {
+    console.log(
+      `batch of ${n}${context ? ', with baselines' : ''}, columns answer, request ${requests.join(' and ')}, in-thread and pooled…`,
+    );
+    batches.push(...(await timeBatch(sideBySide, n, 'all', context, 'columns', requests)));
+  }
+  const comparisonMemory = sideBySide.map((t) => ({
+    path: t.path,
+    ...rssMb(t.child!.pid!),
+  }));
+  for (const t of sideBySide) await stop(t.child!);
 
   const [bare, floor, real] = load as unknown as [LoadResult, LoadResult, LoadResult];
   // The bar's ratio per round, from the floor and backend runs of that round (back to back, so
@@ -508,6 +618,7 @@ async function main(): Promise<void> {
     },
     batches,
     backendMemoryMb: memory,
+    comparisonMemoryMb: comparisonMemory,
     targets: {
       singleVsFloorAtLeast: 0.85,
       p99MsAtMost: 10,
@@ -544,15 +655,20 @@ async function main(): Promise<void> {
     `\nbackend / Express floor, per round: ${backendVsFloorPerRound.join(', ')} → median ${result.ratios.backendVsFloor} (bar ≥ 0.85); CPU floor / backend per round: ${cpuFloorVsBackendPerRound.join(', ')}`,
   );
   console.log(
-    '\n| batch | explain | baselines | request | format | body | answer | server ms (median / p95) | of which body / validate / score ms | round trip ms (median / p95) | instances/s (server) |',
+    '\n| batch | explain | baselines | request | format | path (threads) | body | answer | server ms (elapsed_ms, median / p95) | body / validate / score / write ms | answered ms (median / p95) | round trip ms (median / p95) | server CPU ms/req |',
   );
-  console.log('| ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(
+    '| ---: | ---: | ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
   for (const b of batches) {
+    const ph = b.serverPhasesMs;
     console.log(
-      `| ${f(b.instances)} | ${b.explain} | ${b.context ? 'yes' : 'no'} | ${b.request} | ${b.format} | ${f(b.bodyBytes / 1e6, 2)} MB | ${f(b.answerBytes / 1e6, 2)} MB | ${f(b.serverMs.median, 2)} / ${f(b.serverMs.p95, 2)} | ${f(b.serverPhasesMs.body, 1)} / ${f(b.serverPhasesMs.validate, 1)} / ${f(b.serverPhasesMs.score, 1)} | ${f(b.roundTripMs.median, 2)} / ${f(b.roundTripMs.p95, 2)} | ${f(b.instancesPerSec)} |`,
+      `| ${f(b.instances)} | ${b.explain} | ${b.context ? 'yes' : 'no'} | ${b.request} | ${b.format} | ${b.path} (${b.threads}) | ${f(b.bodyBytes / 1e6, 2)} MB | ${f(b.answerBytes / 1e6, 2)} MB | ${f(b.serverMs.median, 2)} / ${f(b.serverMs.p95, 2)} | ${f(ph.body, 1)} / ${f(ph.validate, 1)} / ${f(ph.score, 1)} / ${Number.isNaN(ph.write) ? '–' : f(ph.write, 1)} | ${Number.isNaN(b.serverAnsweredMs.median) ? '–' : `${f(b.serverAnsweredMs.median, 2)} / ${f(b.serverAnsweredMs.p95, 2)}`} | ${f(b.roundTripMs.median, 2)} / ${f(b.roundTripMs.p95, 2)} | ${f(b.serverCpuMsPerRequest, 1)} |`,
     );
   }
   console.log(`\nbackend RSS after the runs: ${memory.rss} MB (peak ${memory.peak} MB)`);
+  for (const m of comparisonMemory)
+    console.log(`${m.path} backend RSS after its batches: ${m.rss} MB (peak ${m.peak} MB)`);
   console.log(`written to ${path.relative(repoRoot, outFile)}`);
 }
 

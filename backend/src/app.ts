@@ -16,9 +16,10 @@ import type { Logger } from 'pino';
 import {
   FEATURES,
   LEVEL_CUTS,
-  RISK_LEVELS,
   JsonBytes,
+  RISK_LEVELS,
   columnSourceOf,
+  joinColumnSegments,
   withBaselines,
   writeColumns,
   type FeatureInput,
@@ -36,7 +37,8 @@ import {
 } from './errors.js';
 import { levelsOf, type ServiceMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
-import type { ModelSlot } from './types.js';
+import type { BatchPool, ModelSlot, ScoredLevels } from './types.js';
+import { INCONCLUSIVE, LEVEL_BITS, type SliceAnswer } from '@aiops/model/scoring/slice';
 import { compilePredictBody } from './validate.js';
 
 export interface AppOptions {
@@ -119,6 +121,20 @@ export function createApp(deps: AppDeps): Express {
       body.kind === 'single' ? [body.row] : withBaselines(body.rows, baseline);
     const rows = body.kind === 'single' ? [body.row] : body.rows;
     const shadow = model.shadow;
+    const pool = model.pool;
+    if (
+      pool !== undefined &&
+      shadow === undefined &&
+      body.kind === 'batch' &&
+      rows.length >= pool.minRows
+    ) {
+      // A large batch on every scoring thread; each writes its rows' part of the answer.
+      const format = columns ? 'columns' : 'objects';
+      return answerPooled(res, pool, rows, { cols: baseline, explain, format }, metrics, [
+        parsed,
+        t0,
+      ]);
+    }
     if (scorer.score !== undefined && (shadow === undefined || columns)) {
       // The fast path: rows scored into flat arrays and written as JSON text, no object per row.
       const scored = scorer.score(
@@ -126,14 +142,18 @@ export function createApp(deps: AppDeps): Express {
         baseline === undefined ? { explain } : { explain, baseline },
       );
       const t1 = performance.now();
-      if (body.kind === 'batch') setServerTiming(res, parsed, t0, t1);
       metrics.observeInference((t1 - t0) / 1000, scored);
       // The columnar form carries no shadow verdicts: the candidate is still scored for its metric.
       if (shadow !== undefined)
         metrics.observeShadow(scored.predictions(), shadow.predict(wholeRows(), { explain: 0 }));
       const elapsed_ms = roundMs(t1 - timing(res).start);
-      if (columns) sendJson(res, writeColumns(scored, `,"elapsed_ms":${elapsed_ms}`));
-      else if (body.kind === 'single') sendJson(res, scored.json(0, `,"elapsed_ms":${elapsed_ms}`));
+      if (columns) {
+        const answer = writeColumns(scored, `,"elapsed_ms":${elapsed_ms}`);
+        if (body.kind === 'batch') setServerTiming(res, parsed, t0, t1, performance.now());
+        return sendJson(res, answer);
+      }
+      if (body.kind === 'batch') setServerTiming(res, parsed, t0, t1);
+      if (body.kind === 'single') sendJson(res, scored.json(0, `,"elapsed_ms":${elapsed_ms}`));
       else if (scored.length <= STREAM_CHUNK_ROWS) {
         let text = '{"predictions":[';
         for (let r = 0; r < scored.length; r++) text += (r === 0 ? '' : ',') + scored.json(r);
@@ -367,17 +387,85 @@ async function streamPredictions(
 }
 
 /**
+ * A batch scored by the pool: the slices' parts joined into the answer — the same bytes as the
+ * main thread alone would send. `elapsed_ms` here includes writing the rows' part of the answer
+ * (the threads write as they score); joining the parts is the `write` phase.
+ */
+async function answerPooled(
+  res: Response,
+  pool: BatchPool,
+  rows: readonly FeatureInput[],
+  how: Parameters<BatchPool['score']>[1],
+  metrics: ServiceMetrics,
+  [parsed, t0]: readonly [number, number],
+): Promise<void> {
+  const parts = await pool.score(rows, how);
+  const t1 = performance.now();
+  metrics.observeInference((t1 - t0) / 1000, levelsOfParts(parts));
+  const elapsed_ms = roundMs(t1 - timing(res).start);
+  if (how.format === 'columns') {
+    const answer = joinColumnSegments(
+      pool.version,
+      pool.threshold,
+      parts,
+      `,"elapsed_ms":${elapsed_ms}`,
+    );
+    setServerTiming(res, parsed, t0, t1, performance.now());
+    return sendJson(res, answer);
+  }
+  // The rows' JSON objects, comma-separated per part: what streamPredictions writes.
+  const pieces: Uint8Array[] = [
+    Buffer.from(`{"elapsed_ms":${JSON.stringify(elapsed_ms)},"predictions":[`),
+  ];
+  parts.forEach((p, i) => {
+    if (i > 0) pieces.push(COMMA);
+    pieces.push(p.bytes.subarray(0, p.ends[0]));
+  });
+  pieces.push(CLOSE_PREDICTIONS);
+  setServerTiming(res, parsed, t0, t1, performance.now());
+  res.status(200).type('application/json');
+  res.setHeader(
+    'content-length',
+    pieces.reduce((n, p) => n + p.byteLength, 0),
+  );
+  for (const p of pieces) res.write(p);
+  res.end();
+}
+
+const COMMA = Buffer.from(',');
+const CLOSE_PREDICTIONS = Buffer.from(']}');
+
+/** The levels of a pooled batch's rows (for the metrics), from the parts' marks. */
+function levelsOfParts(parts: readonly SliceAnswer[]): ScoredLevels {
+  const marks = parts.length === 1 ? parts[0]!.marks : Buffer.concat(parts.map((p) => p.marks));
+  return {
+    length: marks.length,
+    level: (r) => RISK_LEVELS[(marks[r] as number) & LEVEL_BITS]!,
+    inconclusive: (r) => ((marks[r] as number) & INCONCLUSIVE ? 'inconclusive' : undefined),
+  };
+}
+
+/**
  * Where a batch's `elapsed_ms` went, as a `Server-Timing` header (W3C; browsers' developer tools
  * and the benchmark read it): `body` from the request's arrival to its body parsed (receiving and
  * JSON.parse), `validate` the body and query checks, `score` the model; they add up to
- * `elapsed_ms`. Writing the answer comes after and is not in it. Batches only: a single row's
- * answer stays as small and as cheap as it was.
+ * `elapsed_ms`. `write`, where the whole answer is ready before it is sent (the columnar form, a
+ * pooled batch), is writing it after that (joining the threads' parts, for a pooled batch, whose
+ * threads write their rows' part within `score`). Batches only: a single row's answer stays as
+ * small and as cheap as it was.
  */
-function setServerTiming(res: Response, parsed: number, scoring: number, scored: number): void {
+function setServerTiming(
+  res: Response,
+  parsed: number,
+  scoring: number,
+  scored: number,
+  written?: number,
+): void {
   const start = timing(res).start;
+  const write = written === undefined ? '' : `, write;dur=${roundMs(written - scored)}`;
   res.setHeader(
     'server-timing',
-    `body;dur=${roundMs(parsed - start)}, validate;dur=${roundMs(scoring - parsed)}, score;dur=${roundMs(scored - scoring)}`,
+    `body;dur=${roundMs(parsed - start)}, validate;dur=${roundMs(scoring - parsed)}, score;dur=${roundMs(scored - scoring)}${write}`,
   );
 }
 

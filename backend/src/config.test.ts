@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, parseConfig } from './config.js';
+import { ConfigError, DEFAULT_POOL_MIN_ROWS, parseConfig } from './config.js';
 
 describe('parseConfig', () => {
   it('has defaults for everything', () => {
@@ -13,7 +13,19 @@ describe('parseConfig', () => {
       bodyLimit: '32mb',
       logLevel: 'info',
       shutdownTimeoutMs: 8_000,
+      scoringThreads: 1,
+      scoringPoolMinRows: DEFAULT_POOL_MIN_ROWS,
     });
+  });
+
+  it('reads SCORING_THREADS as auto or 1–64 and SCORING_POOL_MIN_ROWS as a whole number', () => {
+    expect(parseConfig({ SCORING_THREADS: '1' }).scoringThreads).toBe(1);
+    expect(parseConfig({ SCORING_THREADS: '4' }).scoringThreads).toBe(4);
+    expect(parseConfig({ SCORING_THREADS: 'auto' }).scoringThreads).toBe('auto');
+    expect(parseConfig({ SCORING_POOL_MIN_ROWS: '500' }).scoringPoolMinRows).toBe(500);
+    for (const bad of ['0', '65', '1.5', 'two', '-1'])
+      expect(() => parseConfig({ SCORING_THREADS: bad })).toThrow(/SCORING_THREADS/);
+    expect(() => parseConfig({ SCORING_POOL_MIN_ROWS: '0' })).toThrow(/SCORING_POOL_MIN_ROWS/);
   });
 
   it('takes a shadow model from SHADOW_MODEL_DIR or --shadow (the flag wins)', () => {
@@ -36,6 +48,8 @@ describe('parseConfig', () => {
       BODY_LIMIT: '512kb',
       LOG_LEVEL: 'debug',
       SHUTDOWN_TIMEOUT_MS: '2000',
+      SCORING_THREADS: '2',
+      SCORING_POOL_MIN_ROWS: '4000',
     });
     expect(c).toEqual({
       port: 8000,
@@ -47,6 +61,8 @@ describe('parseConfig', () => {
       bodyLimit: '512kb',
       logLevel: 'debug',
       shutdownTimeoutMs: 2000,
+      scoringThreads: 2,
+      scoringPoolMinRows: 4000,
     });
   });
 

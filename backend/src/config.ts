@@ -4,6 +4,12 @@
  */
 import { z } from 'zod';
 
+/**
+ * SCORING_POOL_MIN_ROWS by default: with cores to spare (load 2 on the 2-core box) pooling paid
+ * from 500 rows and lost at 250; 1,000 leaves a margin (measured: backend README, Performance).
+ */
+export const DEFAULT_POOL_MIN_ROWS = 1_000;
+
 /** A size as body-parser understands it: bytes, or a number with b/kb/mb. */
 const SIZE = /^\d+(\.\d+)?\s*(b|kb|mb)?$/i;
 
@@ -22,6 +28,23 @@ const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** On SIGTERM, how long in-flight requests get before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(8_000),
+  /**
+   * Threads that score a large batch: a number, or `auto` (the CPUs available, at most the CPU
+   * limit). Default 1, every request on the main thread: the pool pays only on cores the backend
+   * has to itself (README, Performance), so it is opted into where the pod has them.
+   */
+  SCORING_THREADS: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)], {
+      error: 'must be "auto" or a whole number 1–64',
+    })
+    .default(1),
+  /** Batches with fewer rows than this are scored on the main thread alone. */
+  SCORING_POOL_MIN_ROWS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(DEFAULT_POOL_MIN_ROWS),
 });
 
 export interface BackendConfig {
@@ -35,6 +58,9 @@ export interface BackendConfig {
   bodyLimit: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   shutdownTimeoutMs: number;
+  /** SCORING_THREADS: `auto` is resolved at start-up from the CPUs and the CPU limit. */
+  scoringThreads: 'auto' | number;
+  scoringPoolMinRows: number;
 }
 
 /** The configuration is invalid; the message names every variable and its rule. */
@@ -82,5 +108,7 @@ export function parseConfig(
     bodyLimit: c.BODY_LIMIT.replace(/\s+/g, ''),
     logLevel: c.LOG_LEVEL,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    scoringThreads: c.SCORING_THREADS,
+    scoringPoolMinRows: c.SCORING_POOL_MIN_ROWS,
   };
 }

@@ -2,11 +2,14 @@
  * Entry point: parse the configuration once, wire the logger, the model and the server, and
  * handle SIGTERM/SIGINT. Everything else lives in server.ts and app.ts.
  */
+import os from 'node:os';
 import { pino } from 'pino';
 import { DEFAULT_ARTIFACT_DIR, Predictor } from '@aiops/model/predictor';
 import { ConfigError, parseConfig } from './config.js';
 import { readHeldoutSummary } from './evaluation.js';
 import { startServer } from './server.js';
+import { ScoringPool } from './pool/scoringPool.js';
+import { autoScoringThreads, cpuLimitOf, readCgroupCpuFiles } from './pool/threads.js';
 
 let config;
 try {
@@ -16,6 +19,9 @@ try {
   console.error(err.message);
   process.exit(2);
 }
+
+/** 256-row slices each scoring worker scores before it takes requests (JIT warm-up). */
+const WORKER_WARMUP_ROUNDS = 40;
 
 const logger = pino({ level: config.logLevel, base: { service: 'backend' } });
 let predictor: Predictor | undefined;
@@ -30,6 +36,23 @@ const { ready, shutdown } = await startServer(config, {
     if (config.shadowModelDir === undefined) return undefined;
     shadow = await Predictor.load({ dir: config.shadowModelDir, engine: config.modelEngine });
     return shadow;
+  },
+  startPool: async (onFailure) => {
+    const threads =
+      config.scoringThreads === 'auto'
+        ? autoScoringThreads(os.availableParallelism(), cpuLimitOf(readCgroupCpuFiles()))
+        : config.scoringThreads;
+    if (threads <= 1 || predictor === undefined) return undefined;
+    return ScoringPool.start({
+      data: {
+        metadata: predictor.metadata,
+        weights: predictor.scorer.mlp.weights,
+        warmupRounds: WORKER_WARMUP_ROUNDS,
+      },
+      workers: threads - 1,
+      minRows: config.scoringPoolMinRows,
+      onFailure,
+    });
   },
   // The report of the version actually loaded (MODEL_DIR may be an artifacts root).
   loadHeldout: () => readHeldoutSummary(predictor?.dir ?? config.modelDir ?? DEFAULT_ARTIFACT_DIR),

@@ -19,6 +19,13 @@ export interface ServiceMetrics {
   observeInference(seconds: number, scored: ScoredLevels): void;
   /** Sets `model_info{version,engine} 1` for the loaded model. */
   setModelInfo(version: string, engine: string): void;
+  /**
+   * Records a scoring worker's failure (its slice was scored on the main thread instead):
+   * `exit`, `error`, `job` or `start`.
+   */
+  observeScoringWorkerFailure(reason: string): void;
+  /** Sets how many threads score a large batch (1: the main thread alone). */
+  setScoringThreads(threads: number): void;
   /** Records a shadow comparison: how many rows the candidate put at the same risk level. */
   observeShadow(serving: readonly Prediction[], shadow: readonly Prediction[]): void;
 }
@@ -214,6 +221,22 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServiceM
     ) as never,
   );
 
+  const workerFailures = new Map<string, number>();
+  registry.registerMetric(
+    scrapedCounter(
+      'scoring_worker_failures_total',
+      'Scoring worker failures, by reason (exit, error, job, start); their rows were scored on the main thread.',
+      () => [...workerFailures].map(([reason, value]) => ({ labels: { reason }, value })),
+      () => workerFailures.clear(),
+    ) as never,
+  );
+  const scoringThreads = new Gauge({
+    name: 'scoring_threads',
+    help: 'Threads that score a large batch (the main thread and the ready workers).',
+    registers: [registry],
+  });
+  scoringThreads.set(1);
+
   const modelInfo = new Gauge({
     name: 'model_info',
     help: 'The loaded model (value 1): its version and inference engine.',
@@ -240,6 +263,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServiceM
         levels[scored.level(r)]++;
         if (scored.inconclusive(r) !== undefined) inconclusive.count++;
       }
+    },
+    observeScoringWorkerFailure(reason) {
+      workerFailures.set(reason, (workerFailures.get(reason) ?? 0) + 1);
+    },
+    setScoringThreads(threads) {
+      scoringThreads.set(threads);
     },
     observeShadow(serving, candidate) {
       for (let i = 0; i < serving.length; i++) {

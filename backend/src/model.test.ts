@@ -7,18 +7,14 @@ import {
   ORIGINAL_HEALTHY_EXAMPLE,
   columnarRequestOf,
   riskLevel,
-  type FeatureInput,
 } from '@aiops/model';
-import { Rng } from '@aiops/model/rng';
-import { edgeRows, randomRow } from '@aiops/model/scoring/testRows';
-import { compilePredictBody } from './validate.js';
 import { Predictor } from '@aiops/model/predictor';
 import { readHeldoutSummary } from './evaluation.js';
 import { makeApp, type Harness } from '../test/harness.js';
+import { validRows } from '../test/validRows.js';
 import type { RiskScorer } from './types.js';
 import { openApiValidator } from '../test/openapiValidator.js';
 
-const parseRow = compilePredictBody(FEATURES, { batchLimit: 1 });
 let predictor: Predictor;
 let h: Harness;
 beforeAll(async () => {
@@ -220,18 +216,8 @@ describe('POST /predict answers written from the flat scored batch', () => {
 
 describe('POST /predict with the columnar request body', () => {
   const withoutElapsed = (text: string): string => text.replace(/"elapsed_ms":[0-9.e+-]+,?/, '');
-  const rng = new Rng(11);
   // Valid rows of every kind (omitted optional features, baselines, SLO windows that fire).
-  const rows = [...edgeRows(), ...Array.from({ length: 1_500 }, () => randomRow(rng))]
-    .map((r) => JSON.parse(JSON.stringify(r)) as FeatureInput)
-    .filter((r) => {
-      try {
-        parseRow(r);
-        return true;
-      } catch {
-        return false;
-      }
-    });
+  const rows = validRows(11, 1_500);
 
   it.each([[''], ['?format=columns'], ['?explain=3'], ['?format=columns&explain=0']])(
     'answers the same bytes as the same rows sent as instances %p',

@@ -5,7 +5,8 @@ import { pino } from 'pino';
 import { ORIGINAL_HEALTHY_EXAMPLE } from '@aiops/model';
 import { FakeScorer } from '../test/fakeScorer.js';
 import { startServer } from './server.js';
-import type { RiskScorer } from './types.js';
+import type { BatchPool, RiskScorer } from './types.js';
+import { ScoringWorkerError } from './pool/scoringPool.js';
 
 const options = {
   port: 0,
@@ -94,6 +95,53 @@ describe('startServer', () => {
     });
     await expect(running.ready).rejects.toThrow('no artifact');
     expect((await fetch(`http://127.0.0.1:${running.port}/readyz`)).status).toBe(503);
+    expect(await running.shutdown()).toBe(true);
+  });
+});
+
+describe('startServer with scoring threads', () => {
+  /** A pool that scores nothing (the FakeScorer's batches stay below its minRows). */
+  const fakePool = (closed: string[]): BatchPool => ({
+    version: 'fake',
+    threshold: 0.5,
+    minRows: 1_000_000,
+    threads: 2,
+    score: () => Promise.reject(new Error('not used')),
+    close: async () => void closed.push('closed'),
+  });
+
+  it('starts the pool once the model is loaded, reports its threads and failures, closes it on shutdown', async () => {
+    const closed: string[] = [];
+    let report: ((err: ScoringWorkerError) => void) | undefined;
+    const running = await startServer(options, {
+      logger,
+      loadScorer: async () => new FakeScorer(),
+      startPool: async (onFailure) => {
+        report = onFailure;
+        return fakePool(closed);
+      },
+    });
+    await running.ready;
+    expect(running.model.pool).toBeDefined();
+    const metrics = async (): Promise<string> => running.metrics.registry.metrics();
+    expect(await metrics()).toMatch(/^scoring_threads 2$/m);
+    report!(new ScoringWorkerError('exit', 'a scoring worker exited (code 1)'));
+    expect(await metrics()).toMatch(/^scoring_worker_failures_total\{reason="exit"\} 1$/m);
+    expect(closed).toEqual([]);
+    expect(await running.shutdown()).toBe(true);
+    expect(closed).toEqual(['closed']);
+  });
+
+  it('a pool that cannot start leaves the main thread scoring: ready all the same', async () => {
+    const running = await startServer(options, {
+      logger,
+      loadScorer: async () => new FakeScorer(),
+      startPool: () => Promise.reject(new Error('no threads')),
+    });
+    await running.ready;
+    expect(running.model.pool).toBeUndefined();
+    expect(running.model.state).toBe('ready');
+    expect(await running.metrics.registry.metrics()).toMatch(/^scoring_threads 1$/m);
     expect(await running.shutdown()).toBe(true);
   });
 });

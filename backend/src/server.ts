@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import { CRASH_LOOP_EXAMPLE, ORIGINAL_HEALTHY_EXAMPLE, type FeatureInput } from '@aiops/model';
 import { createApp, type AppOptions } from './app.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
-import { ModelSlot, type RiskScorer } from './types.js';
+import { ModelSlot, type BatchPool, type RiskScorer } from './types.js';
+import type { ScoringWorkerError } from './pool/scoringPool.js';
 
 export interface ServerOptions extends AppOptions {
   port: number;
@@ -60,6 +61,11 @@ export async function startServer(
     loadHeldout?: () => Promise<object | undefined>;
     /** Shadow mode: a candidate scored beside the serving model; undefined without one. */
     loadShadow?: () => Promise<RiskScorer | undefined>;
+    /**
+     * Starts the threads that score large batches beside the main one, once the model is
+     * loaded (undefined: the main thread alone). `onFailure` reports a worker's failure.
+     */
+    startPool?: (onFailure: (err: ScoringWorkerError) => void) => Promise<BatchPool | undefined>;
   },
 ): Promise<RunningServer> {
   const { logger } = deps;
@@ -97,6 +103,22 @@ export async function startServer(
     }
     const t2 = performance.now();
     model.setShadow(shadow);
+    // A pool that cannot start leaves the main thread scoring alone: slower, never down.
+    const pool = await deps
+      .startPool?.((err) => {
+        logger.warn(
+          { err, reason: err.reason },
+          'scoring worker failed; its rows are scored on the main thread',
+        );
+        metrics.observeScoringWorkerFailure(err.reason);
+        metrics.setScoringThreads(model.pool?.threads ?? 1);
+      })
+      .catch((err: unknown) => {
+        logger.warn({ err }, 'could not start the scoring threads; scoring on the main thread');
+        return undefined;
+      });
+    model.setPool(pool);
+    metrics.setScoringThreads(pool?.threads ?? 1);
     const heldout =
       (await deps.loadHeldout?.().catch((err: unknown) => {
         logger.warn({ err }, 'could not read the held-out evaluation report; /model omits it');
@@ -109,6 +131,7 @@ export async function startServer(
         version: scorer.version,
         ...(shadow ? { shadow: shadow.version } : {}),
         engine: scorer.backendName,
+        scoringThreads: pool?.threads ?? 1,
         loadMs: Math.round(t1 - t0),
         warmupMs: Math.round(t2 - t1),
       },
@@ -141,6 +164,10 @@ export async function startServer(
       // Idle keep-alive sockets would otherwise hold close() open; busy ones get
       // `connection: close` on their current response (see app.ts).
       server.closeIdleConnections();
+    }).then(async (clean) => {
+      // The requests are done (or given up): the scoring threads can go.
+      await model.pool?.close();
+      return clean;
     });
     return closing;
   };

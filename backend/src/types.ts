@@ -1,3 +1,4 @@
+import type { SliceAnswer } from '@aiops/model/scoring/slice';
 import type {
   BaselineColumns,
   ColumnSource,
@@ -50,6 +51,29 @@ export interface ScoredRows extends ScoredLevels, ColumnSource {
   json(r: number, extra?: string): string;
 }
 
+/**
+ * Scores large batches on several threads (`ScoringPool`): each slice's part of the answer,
+ * already written, in row order. Built from the same artifact as the serving scorer.
+ */
+export interface BatchPool {
+  readonly version: string;
+  readonly threshold: number;
+  /** Batches smaller than this stay on the main thread (SCORING_POOL_MIN_ROWS). */
+  readonly minRows: number;
+  /** Threads scoring a batch now (the main one and the ready workers). */
+  readonly threads: number;
+  score(
+    rows: readonly FeatureInput[],
+    how: {
+      cols: BaselineColumns | undefined;
+      explain: number | undefined;
+      format: 'columns' | 'objects';
+    },
+  ): Promise<SliceAnswer[]>;
+  /** Stops the workers. */
+  close(): Promise<void>;
+}
+
 /** Readiness of the process: `/readyz` answers 200 only in `ready`; `/predict` needs a scorer. */
 export type ServiceState = 'loading' | 'ready' | 'draining';
 
@@ -60,6 +84,7 @@ export type ServiceState = 'loading' | 'ready' | 'draining';
 export class ModelSlot {
   #scorer: RiskScorer | undefined;
   #shadow: RiskScorer | undefined;
+  #pool: BatchPool | undefined;
   #heldout: object | null = null;
   #state: ServiceState = 'loading';
 
@@ -77,6 +102,16 @@ export class ModelSlot {
    */
   get shadow(): RiskScorer | undefined {
     return this.#shadow;
+  }
+
+  /** The pool scoring large batches on several threads, or undefined (the main thread alone). */
+  get pool(): BatchPool | undefined {
+    return this.#pool;
+  }
+
+  /** Scores large batches with `pool` from now on. */
+  setPool(pool: BatchPool | undefined): void {
+    this.#pool = pool;
   }
 
   /** Starts scoring every request with `candidate` too. */

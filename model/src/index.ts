@@ -12,11 +12,13 @@ export { evaluateSlo, DEFAULT_SLO, BURN_RATE_ALERTS } from './slo/burnRate.js';
 export type { SloVerdict } from './slo/burnRate.js';
 export {
   writeColumns,
+  writeColumnSegments,
+  joinColumnSegments,
   columnSourceOf,
   predictionsOfColumns,
   ColumnsError,
 } from './scoring/columns.js';
-export type { ColumnarPredictions, ColumnSource } from './scoring/columns.js';
+export type { ColumnarPredictions, ColumnSource, ColumnSegments } from './scoring/columns.js';
 export { JsonBytes } from './scoring/jsonBytes.js';
 export {
   baselineColumnsOf,

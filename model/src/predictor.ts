@@ -4,7 +4,13 @@ import { fileURLToPath } from 'node:url';
 import type { FeatureInput, FeatureName, Prediction } from './schema.js';
 import { N_INPUTS } from './features/derive.js';
 import { readArtifact, ArtifactError, type ModelMetadata } from './artifact.js';
-import { Scorer, PredictInputError, type PredictOptions, type RiskOnly } from './scoring/scorer.js';
+import {
+  Scorer,
+  PredictInputError,
+  scorerSpecOf,
+  type PredictOptions,
+  type RiskOnly,
+} from './scoring/scorer.js';
 import type { ScoredBatch } from './scoring/scoredBatch.js';
 import type { MlpWeights } from './network/monotoneMlp.js';
 import { selectBackend, tf, type Engine } from './tf.js';
@@ -61,15 +67,7 @@ export function mlpWeightsOf(model: tf.LayersModel): MlpWeights {
 
 /** Builds the scorer of an artifact's metadata and weights. */
 export function scorerOf(metadata: ModelMetadata, weights: MlpWeights): Scorer {
-  return new Scorer({
-    version: metadata.version,
-    threshold: metadata.threshold,
-    inputs: metadata.inputs,
-    clip: metadata.clip,
-    calibration: metadata.calibration,
-    oodMargin: metadata.ood.margin,
-    weights,
-  });
+  return new Scorer(scorerSpecOf(metadata, weights));
 }
 
 /**

@@ -423,10 +423,10 @@ function statsOfValues(
  * absent: not sent). Scoring reads them in place of each row's `baseline` object.
  */
 export interface BaselineColumns {
-  readonly stats: readonly (readonly (readonly (number | null)[] | undefined)[] | undefined)[];
+  readonly stats: readonly (readonly (ArrayLike<number | null> | undefined)[] | undefined)[];
 }
 
-const at = (a: readonly (number | null)[] | undefined, r: number): number => num(a?.[r]);
+const at = (a: ArrayLike<number | null> | undefined, r: number): number => num(a?.[r]);
 
 /** Each baseline signal's statistics of row r of `cols` into `st` (as `allStatsInto`). */
 function statsFromColumns(cols: BaselineColumns, r: number, st: readonly Stats[]): void {

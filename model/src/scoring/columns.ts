@@ -150,34 +150,56 @@ function writeSig6(out: JsonBytes, x: number): void {
   out.number(sig6(x));
 }
 
-/** One column: `[` the row's JSON for every row `]`, comma-separated. */
-function column(out: JsonBytes, key: string, n: number, write: (r: number) => void): void {
-  out.raw(key).char(0x5b);
-  for (let r = 0; r < n; r++) {
-    if (r > 0) out.char(0x2c);
-    write(r);
-  }
-  out.char(0x5d);
-}
+/**
+ * The answer's columns after the header, in order: each key (with what opens it) written before
+ * the column's `[`. The explanation's four columns sit in one object, closed after the last.
+ */
+const COLUMN_KEYS = [
+  ',"risk":',
+  ',"level":',
+  ',"layer":',
+  ',"rule":',
+  ',"reason":',
+  ',"inconclusive":',
+  ',"imputed":',
+  ',"model_risk":',
+  ',"reference_risk":',
+  ',"explanation":{"feature":',
+  ',"contribution":',
+  ',"value":',
+  ',"reference":',
+] as const;
+/** How many columns an answer has (`writeColumnSegments` ends one segment per column). */
+export const N_ANSWER_COLUMNS = COLUMN_KEYS.length;
 
 /**
- * The answer as JSON bytes (UTF-8); `extra` (`,"k":v` …) goes before the closing brace. Written
- * column by column straight into one buffer, with no string per row or per number.
+ * Every column's entries for rows 0 … n−1 of `src`, comma-separated, into `out`; `open(c)` and
+ * `close(c)` are called around column c. The one writer of the answer's cells: `writeColumns`
+ * wraps each column in its key and brackets, `writeColumnSegments` marks where each ends.
  */
-export function writeColumns(src: ColumnSource, extra = ''): Buffer {
+function writeColumnCells(
+  src: ColumnSource,
+  out: JsonBytes,
+  open: (c: number) => void,
+  close: (c: number) => void,
+): void {
   const n = src.length;
-  const out = new JsonBytes(256 + n * (160 + 32 * (n > 0 ? src.explained(0) : 0)));
-  out
-    .raw(`{"format":"columns","model":{"version":${JSON.stringify(src.version)}},"threshold":`)
-    .number(src.threshold)
-    .raw(`,"features":${NAMES_JSON}`);
-  column(out, ',"risk":', n, (r) => out.number(src.risk(r)));
-  column(out, ',"level":', n, (r) => out.raw(LEVEL_JSON[riskLevel(src.risk(r))]));
-  column(out, ',"layer":', n, (r) => out.raw(LAYER_JSON[src.layer(r)]));
-  column(out, ',"rule":', n, (r) => out.string(src.rule(r)));
-  column(out, ',"reason":', n, (r) => out.string(src.reason(r)));
-  column(out, ',"inconclusive":', n, (r) => out.string(src.inconclusive(r)));
-  column(out, ',"imputed":', n, (r) => {
+  let c = 0;
+  const column = (write: (r: number) => void): void => {
+    open(c);
+    for (let r = 0; r < n; r++) {
+      if (r > 0) out.char(0x2c);
+      write(r);
+    }
+    close(c++);
+  };
+  column((r) => out.number(src.risk(r)));
+  column((r) => out.raw(LEVEL_JSON[riskLevel(src.risk(r))]));
+  column((r) => out.raw(LAYER_JSON[src.layer(r)]));
+  column((r) => out.string(src.rule(r)));
+  column((r) => out.string(src.reason(r)));
+  column((r) => out.string(src.inconclusive(r)));
+  column((r) => {
     const mask = src.imputedMask(r);
     out.char(0x5b);
     let first = true;
@@ -189,10 +211,10 @@ export function writeColumns(src: ColumnSource, extra = ''): Buffer {
     }
     out.char(0x5d);
   });
-  column(out, ',"model_risk":', n, (r) => out.number(src.modelRisk(r)));
-  column(out, ',"reference_risk":', n, (r) => out.number(src.referenceRisk(r)));
-  const explained = (key: string, cell: (r: number, k: number) => void): void =>
-    column(out, key, n, (r) => {
+  column((r) => out.number(src.modelRisk(r)));
+  column((r) => out.number(src.referenceRisk(r)));
+  const explained = (cell: (r: number, k: number) => void): void =>
+    column((r) => {
       out.char(0x5b);
       const top = src.explained(r);
       for (let k = 0; k < top; k++) {
@@ -201,11 +223,97 @@ export function writeColumns(src: ColumnSource, extra = ''): Buffer {
       }
       out.char(0x5d);
     });
-  explained(',"explanation":{"feature":', (r, k) => out.number(src.feature(r, k)));
-  explained(',"contribution":', (r, k) => out.number(micro(src.contribution(r, k))));
-  explained(',"value":', (r, k) => writeSig6(out, src.value(r, k)));
-  explained(',"reference":', (r, k) => writeSig6(out, src.reference(r, k)));
+  explained((r, k) => out.number(src.feature(r, k)));
+  explained((r, k) => out.number(micro(src.contribution(r, k))));
+  explained((r, k) => writeSig6(out, src.value(r, k)));
+  explained((r, k) => writeSig6(out, src.reference(r, k)));
+}
+
+/** What every answer starts with: the format, the model, the threshold and the feature names. */
+function columnsHeader(version: string, threshold: number, out: JsonBytes): JsonBytes {
+  return out
+    .raw(`{"format":"columns","model":{"version":${JSON.stringify(version)}},"threshold":`)
+    .number(threshold)
+    .raw(`,"features":${NAMES_JSON}`);
+}
+
+/** The capacity to start an answer's buffer with for n rows of `top` contributions. */
+const capacityFor = (n: number, top: number): number => 256 + n * (160 + 32 * top);
+
+/**
+ * The answer as JSON bytes (UTF-8); `extra` (`,"k":v` …) goes before the closing brace. Written
+ * column by column straight into one buffer, with no string per row or per number.
+ */
+export function writeColumns(src: ColumnSource, extra = ''): Buffer {
+  const n = src.length;
+  const out = new JsonBytes(capacityFor(n, n > 0 ? src.explained(0) : 0));
+  columnsHeader(src.version, src.threshold, out);
+  writeColumnCells(
+    src,
+    out,
+    (c) => out.raw(COLUMN_KEYS[c] as string).char(0x5b),
+    () => out.char(0x5d),
+  );
   return out.raw('}').raw(extra).char(0x7d).bytes();
+}
+
+/**
+ * A slice of rows' part of the answer: each column's entries, comma-separated, one after the
+ * other in `bytes`; column c ends at `ends[c]`. Slices scored apart (on other threads) are
+ * joined into the answer `writeColumns` gives for all their rows by `joinColumnSegments`.
+ */
+export interface ColumnSegments {
+  bytes: Uint8Array;
+  ends: Int32Array;
+}
+
+/** `src`'s rows as column segments (see `ColumnSegments`). */
+export function writeColumnSegments(src: ColumnSource): ColumnSegments {
+  const out = new JsonBytes(capacityFor(src.length, src.length > 0 ? src.explained(0) : 0));
+  const ends = new Int32Array(N_ANSWER_COLUMNS);
+  writeColumnCells(
+    src,
+    out,
+    () => undefined,
+    (c) => (ends[c] = out.length),
+  );
+  return { bytes: out.bytes(), ends };
+}
+
+/**
+ * The answer for the rows of `parts` in order (each a slice's `writeColumnSegments`): the same
+ * bytes as `writeColumns` of all the rows scored at once; `extra` as there.
+ */
+export function joinColumnSegments(
+  version: string,
+  threshold: number,
+  parts: readonly ColumnSegments[],
+  extra = '',
+): Buffer {
+  const head = columnsHeader(version, threshold, new JsonBytes(1024)).bytes();
+  const tail = Buffer.from(`}${extra}}`);
+  let total = head.length + tail.length;
+  for (const key of COLUMN_KEYS) total += Buffer.byteLength(key) + 2 + parts.length;
+  for (const p of parts) total += p.bytes.length;
+  const buf = Buffer.allocUnsafe(total);
+  let at = head.copy(buf, 0);
+  for (let c = 0; c < N_ANSWER_COLUMNS; c++) {
+    at += buf.write(COLUMN_KEYS[c] as string, at, 'latin1');
+    buf[at++] = 0x5b;
+    let first = true;
+    for (const p of parts) {
+      const from = c === 0 ? 0 : (p.ends[c - 1] as number);
+      const to = p.ends[c] as number;
+      if (to === from && p.ends[N_ANSWER_COLUMNS - 1] === 0) continue; // a slice of no rows
+      if (!first) buf[at++] = 0x2c;
+      buf.set(p.bytes.subarray(from, to), at);
+      at += to - from;
+      first = false;
+    }
+    buf[at++] = 0x5d;
+  }
+  at += tail.copy(buf, at);
+  return buf.subarray(0, at);
 }
 
 /** Prediction objects (the object path: shadow mode, other scorers) as a `ColumnSource`. */

@@ -150,6 +150,11 @@ export class JsonBytes {
     return this.raw(s === null || s === undefined ? 'null' : JSON.stringify(s));
   }
 
+  /** How many bytes have been written. */
+  get length(): number {
+    return this.pos;
+  }
+
   /** The bytes written so far (a view, not a copy). */
   bytes(): Buffer {
     return this.buf.subarray(0, this.pos);

@@ -51,7 +51,7 @@ import {
   type OwnNormalRule,
   type OwnNormalVerdict,
 } from '../ownNormal/ownNormal.js';
-import type { InputMetadata } from '../artifact.js';
+import type { InputMetadata, ModelMetadata } from '../artifact.js';
 
 /** Options of `predict`. */
 export interface PredictOptions {
@@ -89,6 +89,28 @@ export interface ScorerSpec {
   weights: MlpWeights;
   /** The own-normal layer's rule (default DEFAULT_OWN_NORMAL); false turns the layer off. */
   ownNormal?: OwnNormalRule | false;
+}
+
+/**
+ * The scorer's spec from an artifact's metadata and weights: what the Predictor builds its scorer
+ * from, and what a scoring thread receives to build the same one (without loading tfjs).
+ */
+export function scorerSpecOf(
+  metadata: Pick<
+    ModelMetadata,
+    'version' | 'threshold' | 'inputs' | 'clip' | 'calibration' | 'ood'
+  >,
+  weights: MlpWeights,
+): ScorerSpec {
+  return {
+    version: metadata.version,
+    threshold: metadata.threshold,
+    inputs: metadata.inputs,
+    clip: metadata.clip,
+    calibration: metadata.calibration,
+    oodMargin: metadata.ood.margin,
+    weights,
+  };
 }
 
 const NAMES: readonly FeatureName[] = FEATURES.map((f) => f.name);

@@ -212,6 +212,25 @@ function trivial(p: PersistedHealState | undefined): boolean {
   );
 }
 
+/**
+ * The memory and extras record nothing (`toPersisted` would give a trivial state), decided
+ * without building it: the common case of a healthy deployment, every cycle.
+ */
+export function recordsNothing(m: HealMemory, extras: StateExtras): boolean {
+  return (
+    m.phase === 'healthy' &&
+    m.attempt === 0 &&
+    !extras.hpa &&
+    !extras.scaled &&
+    !m.badReleases?.length
+  );
+}
+
+/** No heal state stored (absent or recording nothing). */
+export function storesNothing(p: PersistedHealState | undefined): boolean {
+  return trivial(p);
+}
+
 /** Compares two heal states as stored, ignoring the last risk (not worth a write) and the term. */
 function comparable(p: PersistedHealState | undefined): string {
   if (trivial(p)) return '';

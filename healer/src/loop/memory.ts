@@ -14,7 +14,9 @@ import {
   patchVersioned,
   persistedChanged,
   readPersisted,
+  recordsNothing,
   stateAnnotations,
+  storesNothing,
   toPersisted,
   type PersistedHealState,
   type StateExtras,
@@ -57,16 +59,16 @@ export interface MemoryStoreDeps {
 
 /** Fields only this process keeps (streaks): the rest is the heal state on the deployment. */
 function localPart(m: HealMemory): HealMemory {
-  return {
-    ...INITIAL_MEMORY,
-    highStreak: m.highStreak,
-    lowStreak: m.lowStreak,
-    ...(m.lastSampleAt !== undefined ? { lastSampleAt: m.lastSampleAt } : {}),
-    ...(m.lastRisk !== undefined ? { lastRisk: m.lastRisk } : {}),
-    ...(m.lastAssessedAt !== undefined ? { lastAssessedAt: m.lastAssessedAt } : {}),
-    ...(m.inconclusiveSince !== undefined ? { inconclusiveSince: m.inconclusiveSince } : {}),
-    ...(m.inconclusiveNotified ? { inconclusiveNotified: true } : {}),
-  };
+  // Assigned one by one, not spread: this runs for every deployment every cycle.
+  const out: HealMemory = { ...INITIAL_MEMORY };
+  out.highStreak = m.highStreak;
+  out.lowStreak = m.lowStreak;
+  if (m.lastSampleAt !== undefined) out.lastSampleAt = m.lastSampleAt;
+  if (m.lastRisk !== undefined) out.lastRisk = m.lastRisk;
+  if (m.lastAssessedAt !== undefined) out.lastAssessedAt = m.lastAssessedAt;
+  if (m.inconclusiveSince !== undefined) out.inconclusiveSince = m.inconclusiveSince;
+  if (m.inconclusiveNotified) out.inconclusiveNotified = true;
+  return out;
 }
 
 export class HealMemoryStore {
@@ -98,6 +100,8 @@ export class HealMemoryStore {
   async remember(w: MemoryWrite, term?: number): Promise<void> {
     this.rememberLocally(w);
     if (w.dryRun) return;
+    // Nothing stored and nothing to store (a healthy deployment): no state to build or compare.
+    if (storesNothing(w.stored) && recordsNothing(w.next, w.extras)) return;
     const after = toPersisted(w.next, { ...w.extras, ...(term !== undefined ? { term } : {}) });
     if (!persistedChanged(w.stored, after)) return;
     await patchVersioned(

@@ -80,9 +80,24 @@ export function newTurn(
     assessment.kind === 'scored' && decision.kind !== 'inconclusive' ? assessment : undefined;
   const risk = scored ? scored.risk : null;
   const meta = t.obj.metadata;
+  // Fields named, not spread: a spread of these many-shaped objects is the slow path, and this
+  // runs for every watched deployment every cycle.
   return {
-    ...t,
-    ...d,
+    obj: t.obj,
+    kind: t.kind,
+    ref: t.ref,
+    namespace: t.namespace,
+    name: t.name,
+    key: t.key,
+    id: t.id,
+    rules: t.rules,
+    gates: t.gates,
+    now: d.now,
+    assessment,
+    decision,
+    memory: d.memory,
+    next,
+    stored,
     subject: {
       ...subjectKind(t.kind),
       namespace: t.namespace,

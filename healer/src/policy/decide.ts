@@ -219,11 +219,10 @@ export function decide(
   }
   const { risk, explanation, cause } = assessment as Extract<Assessment, { kind: 'scored' }>;
   // A deterministic layer's reason explains a risk it set; the model's signals explain its own.
-  const top = cause
-    ? `; ${cause}`
-    : explanation.length > 0
-      ? `; top ${topFeatures(explanation)}`
-      : '';
+  // The reasons are built only on the paths that return them: most rows are healthy and
+  // below the threshold, and need none of them.
+  const top = (): string =>
+    cause ? `; ${cause}` : explanation.length > 0 ? `; top ${topFeatures(explanation)}` : '';
   const streaks = advanceStreaks(state, risk, rules, now);
   const s: HealMemory = {
     ...state,
@@ -235,7 +234,8 @@ export function decide(
     inconclusiveSince: undefined,
     inconclusiveNotified: undefined,
   };
-  const highRule = `risk ${fmt(risk)} ≥ ${fmt(rules.high)} for ${Math.min(s.highStreak, rules.enterCycles)}/${rules.enterCycles} cycles${top}`;
+  const highRule = (): string =>
+    `risk ${fmt(risk)} ≥ ${fmt(rules.high)} for ${Math.min(s.highStreak, rules.enterCycles)}/${rules.enterCycles} cycles${top()}`;
   const none = (reason: string, outcome?: StepOutcome): PolicyResult => ({
     decision: outcome ? { kind: 'none', reason, outcome } : { kind: 'none', reason },
     nextState: s,
@@ -255,13 +255,14 @@ export function decide(
     };
     return { decision, nextState: afterEpisode(s) };
   };
-  const lowRule = `risk ${fmt(risk)} < ${fmt(rules.low)} for ${Math.min(s.lowStreak, rules.exitCycles)}/${rules.exitCycles} cycles`;
+  const lowRule = (): string =>
+    `risk ${fmt(risk)} < ${fmt(rules.low)} for ${Math.min(s.lowStreak, rules.exitCycles)}/${rules.exitCycles} cycles`;
 
   switch (state.phase) {
     case 'healthy': {
       if (entered(s, rules.enterCycles))
-        return climb(s, rules, 1, risk, now, highRule, undefined, release);
-      if (risk >= rules.high) return none(`${highRule}: waiting for ${rules.enterCycles} cycles`);
+        return climb(s, rules, 1, risk, now, highRule(), undefined, release);
+      if (risk >= rules.high) return none(`${highRule()}: waiting for ${rules.enterCycles} cycles`);
       return none(`risk ${fmt(risk)} < ${fmt(rules.high)}`);
     }
     case 'stabilising':
@@ -271,10 +272,10 @@ export function decide(
         assessment as Extract<Assessment, { kind: 'scored' }>,
         rules,
         now,
-        top,
+        top(),
       );
     case 'recovering': {
-      if (exited(s, rules.exitCycles)) return recover(lowRule);
+      if (exited(s, rules.exitCycles)) return recover(lowRule());
       const since = state.recoveringSince ?? now;
       if (now - since >= rules.recoveryTimeoutMs) {
         return recover(
@@ -288,7 +289,7 @@ export function decide(
           s.step + 1,
           risk,
           now,
-          `${highRule}: the cure did not hold`,
+          `${highRule()}: the cure did not hold`,
           undefined,
           release,
         );
@@ -302,7 +303,7 @@ export function decide(
       };
     }
     case 'needs_attention': {
-      if (exited(s, rules.exitCycles)) return recover(lowRule);
+      if (exited(s, rules.exitCycles)) return recover(lowRule());
       return none(`needs attention: paged; no further actions (risk ${fmt(risk)})`);
     }
   }

@@ -10,7 +10,7 @@ import { createKubeClients } from '../actions/kube.js';
 import { DeploymentKind } from '../kinds/deployment.js';
 import { kindListWatch } from '../kinds/listWatch.js';
 import type { WorkloadObject } from '../kinds/types.js';
-import { Informer } from './informer.js';
+import { cacheCopy, Informer } from './informer.js';
 
 const dep = (name: string, rv: number, replicas = 1): WorkloadObject => ({
   metadata: { name, namespace: 'prod', uid: `u-${name}`, resourceVersion: String(rv) },
@@ -247,5 +247,70 @@ describe('Informer', () => {
     await listed(inf);
     expect(api.lists).toBe(2);
     inf.stop();
+  });
+});
+
+describe('cacheCopy (what the informer keeps)', () => {
+  it('drops managedFields and undefined properties, keeps every value the healer reads', () => {
+    const created = new Date('2026-11-30T10:00:00Z');
+    const listed = {
+      apiVersion: 'apps/v1',
+      kind: undefined,
+      metadata: {
+        name: 'web',
+        namespace: 'shop',
+        uid: 'u1',
+        resourceVersion: '7',
+        creationTimestamp: created,
+        labels: { app: 'web' },
+        annotations: { 'aiops.io/heal-state': '{"phase":"healthy"}' },
+        managedFields: [{ manager: 'kubectl', operation: 'Apply' }],
+        finalizers: undefined,
+      },
+      spec: {
+        replicas: 3,
+        paused: undefined,
+        template: {
+          metadata: { labels: { app: 'web' }, managedFields: [{ kept: 'not top-level' }] },
+          spec: {
+            containers: [
+              {
+                name: 'web',
+                image: 'web:1',
+                env: [{ name: 'A', value: '1', valueFrom: undefined }],
+              },
+            ],
+          },
+        },
+      },
+      status: {
+        replicas: 3,
+        conditions: [{ type: 'Available', status: 'True', reason: undefined }],
+      },
+    };
+    const kept = cacheCopy(listed as unknown as WorkloadObject);
+    expect(kept).toEqual({
+      apiVersion: 'apps/v1',
+      metadata: {
+        name: 'web',
+        namespace: 'shop',
+        uid: 'u1',
+        resourceVersion: '7',
+        creationTimestamp: created,
+        labels: { app: 'web' },
+        annotations: { 'aiops.io/heal-state': '{"phase":"healthy"}' },
+      },
+      spec: {
+        replicas: 3,
+        template: {
+          metadata: { labels: { app: 'web' }, managedFields: [{ kept: 'not top-level' }] },
+          spec: { containers: [{ name: 'web', image: 'web:1', env: [{ name: 'A', value: '1' }] }] },
+        },
+      },
+      status: { replicas: 3, conditions: [{ type: 'Available', status: 'True' }] },
+    });
+    expect(Object.keys(kept.metadata!)).not.toContain('managedFields');
+    expect(Object.keys(kept.spec!)).not.toContain('paused');
+    expect(kept.metadata!.creationTimestamp).toBeInstanceOf(Date);
   });
 });

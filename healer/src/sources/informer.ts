@@ -51,6 +51,28 @@ export interface InformerOptions {
 
 const GRACE_MS = 30_000;
 
+/**
+ * An object as the cache keeps it (like controller-runtime's cache transform): without
+ * `metadata.managedFields`, which the healer never reads, and without the properties
+ * client-node's deserializer sets to `undefined` on every model (a listed Deployment carries
+ * hundreds). Reads see the same values; 10,000 cached Deployments take a fraction of the heap.
+ */
+export function cacheCopy<T>(o: T): T {
+  return compact(o, true) as T;
+}
+
+function compact(v: unknown, top = false, skip?: string): unknown {
+  if (Array.isArray(v)) return v.map((x) => compact(x));
+  if (v === null || typeof v !== 'object' || v instanceof Date) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x === undefined || k === skip) continue;
+    out[k] = top && k === 'metadata' ? compact(x, false, 'managedFields') : compact(x);
+  }
+  return out;
+}
+
 const keyOf = (o: WorkloadObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
 
 export class Informer {
@@ -112,7 +134,7 @@ export class Informer {
     this.stale = 'listing';
     const listed = await this.lw.list();
     this.cache.clear();
-    for (const o of listed.items) this.cache.set(keyOf(o), o);
+    for (const o of listed.items) this.cache.set(keyOf(o), cacheCopy(o));
     this.resourceVersion = listed.resourceVersion;
     this.listedAt = this.opts.now();
     this.stale = undefined;
@@ -175,7 +197,8 @@ export class Informer {
     this.refusedReported = false; // the watch works: a later refusal is news again
     const rv = e.object.metadata?.resourceVersion;
     if (rv) this.resourceVersion = rv;
-    if (e.type === 'ADDED' || e.type === 'MODIFIED') this.cache.set(keyOf(e.object), e.object);
+    if (e.type === 'ADDED' || e.type === 'MODIFIED')
+      this.cache.set(keyOf(e.object), cacheCopy(e.object));
     else if (e.type === 'DELETED') this.cache.delete(keyOf(e.object));
   }
 }

@@ -15,6 +15,7 @@ describe('parseConfig', () => {
       shutdownTimeoutMs: 8_000,
       scoringThreads: 1,
       scoringPoolMinRows: DEFAULT_POOL_MIN_ROWS,
+      scoringSliceTimeoutMs: 10_000,
     });
   });
 
@@ -26,6 +27,11 @@ describe('parseConfig', () => {
     for (const bad of ['0', '65', '1.5', 'two', '-1'])
       expect(() => parseConfig({ SCORING_THREADS: bad })).toThrow(/SCORING_THREADS/);
     expect(() => parseConfig({ SCORING_POOL_MIN_ROWS: '0' })).toThrow(/SCORING_POOL_MIN_ROWS/);
+    expect(parseConfig({ SCORING_SLICE_TIMEOUT_MS: '2500' }).scoringSliceTimeoutMs).toBe(2500);
+    for (const bad of ['99', '600001', '1.5', 'soon'])
+      expect(() => parseConfig({ SCORING_SLICE_TIMEOUT_MS: bad })).toThrow(
+        /SCORING_SLICE_TIMEOUT_MS/,
+      );
   });
 
   it('takes a shadow model from SHADOW_MODEL_DIR or --shadow (the flag wins)', () => {
@@ -50,6 +56,7 @@ describe('parseConfig', () => {
       SHUTDOWN_TIMEOUT_MS: '2000',
       SCORING_THREADS: '2',
       SCORING_POOL_MIN_ROWS: '4000',
+      SCORING_SLICE_TIMEOUT_MS: '5000',
     });
     expect(c).toEqual({
       port: 8000,
@@ -63,6 +70,7 @@ describe('parseConfig', () => {
       shutdownTimeoutMs: 2000,
       scoringThreads: 2,
       scoringPoolMinRows: 4000,
+      scoringSliceTimeoutMs: 5000,
     });
   });
 

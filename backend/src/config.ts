@@ -45,6 +45,11 @@ const ConfigSchema = z.object({
     .min(1)
     .max(1_000_000)
     .default(DEFAULT_POOL_MIN_ROWS),
+  /**
+   * How long a worker thread may take to score its slice before it is replaced and the slice
+   * scored on the main thread (a worker that hangs must not hang the request).
+   */
+  SCORING_SLICE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
 
 export interface BackendConfig {
@@ -61,6 +66,7 @@ export interface BackendConfig {
   /** SCORING_THREADS: `auto` is resolved at start-up from the CPUs and the CPU limit. */
   scoringThreads: 'auto' | number;
   scoringPoolMinRows: number;
+  scoringSliceTimeoutMs: number;
 }
 
 /** The configuration is invalid; the message names every variable and its rule. */
@@ -110,5 +116,6 @@ export function parseConfig(
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     scoringThreads: c.SCORING_THREADS,
     scoringPoolMinRows: c.SCORING_POOL_MIN_ROWS,
+    scoringSliceTimeoutMs: c.SCORING_SLICE_TIMEOUT_MS,
   };
 }

@@ -51,6 +51,7 @@ const { ready, shutdown } = await startServer(config, {
       },
       workers: threads - 1,
       minRows: config.scoringPoolMinRows,
+      sliceTimeoutMs: config.scoringSliceTimeoutMs,
       onFailure,
     });
   },

@@ -71,6 +71,7 @@ async function until(ok: () => boolean, ms = 30_000): Promise<void> {
 /** A pool of one worker started by `spawn`, failures collected. */
 async function poolWith(
   spawn: ScoringPoolOptions['spawn'],
+  more: Partial<ScoringPoolOptions> = {},
 ): Promise<{ p: ScoringPool; failed: ScoringWorkerError[] }> {
   const failed: ScoringWorkerError[] = [];
   const p = await ScoringPool.start({
@@ -79,6 +80,7 @@ async function poolWith(
     minRows: 2,
     spawn,
     onFailure: (e) => failed.push(e),
+    ...more,
   });
   return { p, failed };
 }
@@ -175,6 +177,33 @@ describe('worker failures', () => {
       expect(failed.map((e) => [e.name, e.reason])).toEqual([['ScoringWorkerError', 'exit']]);
       await until(() => p.threads === 2);
       expect(spawned).toBe(2);
+      expect(await pooledColumns(p, ROWS)).toBe(columnsOf(ROWS));
+      expect(failed).toHaveLength(1);
+    } finally {
+      await p.close();
+    }
+  }, 60_000);
+
+  it('a worker that never answers is replaced after the slice deadline: the request is answered in full, one failure reported', async () => {
+    let spawned = 0;
+    const { p, failed } = await poolWith(
+      (d) => {
+        const w: Worker = spawnScoringWorker(d);
+        if (spawned++ === 0) {
+          // The first worker swallows every slice it is handed: it is up, but hung.
+          w.postMessage = () => undefined;
+        }
+        return w;
+      },
+      { sliceTimeoutMs: 300 },
+    );
+    try {
+      expect(p.threads).toBe(2);
+      expect(await pooledColumns(p, ROWS)).toBe(columnsOf(ROWS));
+      expect(failed.map((e) => [e.reason, e.message])).toEqual([
+        ['timeout', 'a scoring worker did not answer a slice in 300 ms'],
+      ]);
+      await until(() => p.threads === 2 && spawned === 2);
       expect(await pooledColumns(p, ROWS)).toBe(columnsOf(ROWS));
       expect(failed).toHaveLength(1);
     } finally {

@@ -25,7 +25,7 @@ import {
 import type { ScoringWorkerData, WorkerReply, WorkerRequest } from './protocol.js';
 
 /** Why a worker's slice was scored on the calling thread instead. */
-export type WorkerFailure = 'exit' | 'error' | 'job' | 'start';
+export type WorkerFailure = 'exit' | 'error' | 'job' | 'start' | 'timeout';
 
 /** A scoring worker failed; `reason` says how (callers branch on it, not on the message). */
 export class ScoringWorkerError extends Error {
@@ -65,6 +65,11 @@ export interface ScoringPoolOptions {
   onFailure?: (err: ScoringWorkerError) => void;
   /** How long a worker may take to load and warm up (default 60 s). */
   startTimeoutMs?: number;
+  /**
+   * How long a worker may take to answer a slice (default 10 s): past it the worker is replaced
+   * and the slice scored on the calling thread, so a hung worker never hangs a request.
+   */
+  sliceTimeoutMs?: number;
 }
 
 /** What a batch is scored with: the rows' baselines as columns, explanations, answer form. */
@@ -89,6 +94,8 @@ class Slot {
   >();
   private nextId = 0;
   private startFailures = 0;
+  /** Reports a failure of the current worker, once per worker (set by spawn). */
+  private failCurrent: (err: ScoringWorkerError) => void = () => undefined;
 
   constructor(private readonly pool: ScoringPool) {
     this.spawn();
@@ -120,6 +127,7 @@ class Slot {
       if (!reported) this.pool.report(err);
       reported = true;
     };
+    this.failCurrent = fail;
     const timer = setTimeout(() => {
       if (this.worker !== worker || this.state !== 'starting') return;
       fail(
@@ -183,13 +191,38 @@ class Slot {
     for (const j of jobs) j.reject(err);
   }
 
-  /** Scores a job on this worker; rejects with ScoringWorkerError if the worker fails it. */
+  /**
+   * Scores a job on this worker; rejects with ScoringWorkerError if the worker fails it or does
+   * not answer within the slice deadline (the worker is then terminated, and replaced on exit).
+   */
   send(job: SliceJob): Promise<SliceAnswer> {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      this.pending.set(id, { resolve, reject });
+      const worker = this.worker;
+      const timer = setTimeout(() => {
+        if (!this.pending.has(id) || this.worker !== worker) return;
+        const err = new ScoringWorkerError(
+          'timeout',
+          `a scoring worker did not answer a slice in ${this.pool.sliceTimeoutMs} ms`,
+        );
+        // Reported as the timeout it is, not again as the exit the termination causes.
+        this.failCurrent(err);
+        this.rejectAll(err);
+        void worker.terminate();
+      }, this.pool.sliceTimeoutMs);
+      timer.unref();
+      this.pending.set(id, {
+        resolve: (a) => {
+          clearTimeout(timer);
+          resolve(a);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
       const msg: WorkerRequest = { id, job };
-      this.worker.postMessage(msg, transferablesOf(job));
+      worker.postMessage(msg, transferablesOf(job));
     });
   }
 }
@@ -201,6 +234,7 @@ export class ScoringPool {
   readonly data: ScoringWorkerData;
   readonly spawn: SpawnWorker;
   readonly startTimeoutMs: number;
+  readonly sliceTimeoutMs: number;
   closing = false;
   /** The calling thread's scorer: the same artifact as the workers'. */
   private readonly scorer: Scorer;
@@ -212,6 +246,7 @@ export class ScoringPool {
     this.minRows = opts.minRows;
     this.spawn = opts.spawn ?? spawnScoringWorker;
     this.startTimeoutMs = opts.startTimeoutMs ?? 60_000;
+    this.sliceTimeoutMs = opts.sliceTimeoutMs ?? 10_000;
     this.onFailure = opts.onFailure ?? (() => undefined);
     this.scorer = new Scorer(scorerSpecOf(opts.data.metadata, opts.data.weights));
     this.version = this.scorer.version;

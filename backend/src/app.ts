@@ -37,7 +37,7 @@ import {
 } from './errors.js';
 import { levelsOf, type ServiceMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
-import type { BatchPool, ModelSlot, ScoredLevels } from './types.js';
+import type { BatchPool, ModelSlot, PooledScoring, ScoredLevels } from './types.js';
 import { INCONCLUSIVE, LEVEL_BITS, type SliceAnswer } from '@aiops/model/scoring/slice';
 import { compilePredictBody } from './validate.js';
 
@@ -395,7 +395,7 @@ async function answerPooled(
   res: Response,
   pool: BatchPool,
   rows: readonly FeatureInput[],
-  how: Parameters<BatchPool['score']>[1],
+  how: PooledScoring,
   metrics: ServiceMetrics,
   [parsed, t0]: readonly [number, number],
 ): Promise<void> {

@@ -51,6 +51,13 @@ export interface ScoredRows extends ScoredLevels, ColumnSource {
   json(r: number, extra?: string): string;
 }
 
+/** What a batch is scored with: the rows' baselines as columns, explanations, answer form. */
+export interface PooledScoring {
+  cols: BaselineColumns | undefined;
+  explain: number | undefined;
+  format: 'columns' | 'objects';
+}
+
 /**
  * Scores large batches on several threads (`ScoringPool`): each slice's part of the answer,
  * already written, in row order. Built from the same artifact as the serving scorer.
@@ -62,14 +69,7 @@ export interface BatchPool {
   readonly minRows: number;
   /** Threads scoring a batch now (the main one and the ready workers). */
   readonly threads: number;
-  score(
-    rows: readonly FeatureInput[],
-    how: {
-      cols: BaselineColumns | undefined;
-      explain: number | undefined;
-      format: 'columns' | 'objects';
-    },
-  ): Promise<SliceAnswer[]>;
+  score(rows: readonly FeatureInput[], how: PooledScoring): Promise<SliceAnswer[]>;
   /** Stops the workers. */
   close(): Promise<void>;
 }

@@ -1,14 +1,11 @@
 /** The messages between the scoring pool and its worker threads. */
-import type { ModelMetadata } from '@aiops/model';
+import type { ScorerMetadata } from '@aiops/model/scoring/scorer';
 import type { SliceAnswer, SliceJob } from '@aiops/model/scoring/slice';
 import type { MlpWeights } from '@aiops/model/network/monotoneMlp';
 
 /** What a worker is started with: the serving model's artifact, as loaded by the main thread. */
 export interface ScoringWorkerData {
-  metadata: Pick<
-    ModelMetadata,
-    'version' | 'threshold' | 'inputs' | 'clip' | 'calibration' | 'ood'
-  >;
+  metadata: ScorerMetadata;
   weights: MlpWeights;
   /** How many 256-row slices to score before saying ready (JIT warm-up). */
   warmupRounds: number;

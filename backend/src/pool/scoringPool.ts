@@ -12,7 +12,7 @@
  * ready, when the pool stops restarting that one and the calling thread does its share.
  */
 import { Worker } from 'node:worker_threads';
-import type { BaselineColumns, FeatureInput } from '@aiops/model';
+import type { FeatureInput } from '@aiops/model';
 import { Scorer, scorerSpecOf } from '@aiops/model/scoring/scorer';
 import {
   encodeSlice,
@@ -22,6 +22,7 @@ import {
   type SliceAnswer,
   type SliceJob,
 } from '@aiops/model/scoring/slice';
+import type { PooledScoring } from '../types.js';
 import type { ScoringWorkerData, WorkerReply, WorkerRequest } from './protocol.js';
 
 /** Why a worker's slice was scored on the calling thread instead. */
@@ -70,13 +71,6 @@ export interface ScoringPoolOptions {
    * and the slice scored on the calling thread, so a hung worker never hangs a request.
    */
   sliceTimeoutMs?: number;
-}
-
-/** What a batch is scored with: the rows' baselines as columns, explanations, answer form. */
-export interface PooledScoring {
-  cols: BaselineColumns | undefined;
-  explain: number | undefined;
-  format: 'columns' | 'objects';
 }
 
 /** A worker that died this many times in a row before it was ready is not restarted. */

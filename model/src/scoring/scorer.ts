@@ -91,17 +91,17 @@ export interface ScorerSpec {
   ownNormal?: OwnNormalRule | false;
 }
 
+/** The part of an artifact's metadata a scorer is built from (all a scoring thread receives). */
+export type ScorerMetadata = Pick<
+  ModelMetadata,
+  'version' | 'threshold' | 'inputs' | 'clip' | 'calibration' | 'ood'
+>;
+
 /**
  * The scorer's spec from an artifact's metadata and weights: what the Predictor builds its scorer
  * from, and what a scoring thread receives to build the same one (without loading tfjs).
  */
-export function scorerSpecOf(
-  metadata: Pick<
-    ModelMetadata,
-    'version' | 'threshold' | 'inputs' | 'clip' | 'calibration' | 'ood'
-  >,
-  weights: MlpWeights,
-): ScorerSpec {
+export function scorerSpecOf(metadata: ScorerMetadata, weights: MlpWeights): ScorerSpec {
   return {
     version: metadata.version,
     threshold: metadata.threshold,

@@ -21,8 +21,11 @@ export type PackedFeatures =
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);
 
+// The arrays are sized up front: one grown by `push` keeps its spare capacity (~40% more).
+
 export function packExplanation(explanation: readonly Contribution[]): PackedExplanation {
-  const out: number[] = [];
+  const out = new Array<number>(explanation.length * STRIDE);
+  let k = 0;
   for (const c of explanation) {
     const i = INDEX.get(c.feature);
     if (
@@ -32,7 +35,10 @@ export function packExplanation(explanation: readonly Contribution[]): PackedExp
       (c.reference !== undefined && !isNumber(c.reference))
     )
       return { list: explanation };
-    out.push(i, c.value, c.contribution, c.reference ?? NaN);
+    out[k++] = i;
+    out[k++] = c.value;
+    out[k++] = c.contribution;
+    out[k++] = c.reference ?? NaN;
   }
   return { packed: out };
 }
@@ -59,14 +65,14 @@ export function unpackExplanation(p: PackedExplanation): Contribution[] {
  * baseline statistics and SLO input the model's input carries beside them.
  */
 export function packFeatures(features: Readonly<Record<string, unknown>>): PackedFeatures {
-  const out: number[] = [];
+  const out = new Array<number>(FEATURE_NAMES.length);
   let fits = true;
-  for (const name of FEATURE_NAMES) {
+  FEATURE_NAMES.forEach((name, i) => {
     const v = features[name];
-    if (v === undefined) out.push(NaN);
-    else if (isNumber(v)) out.push(v);
+    if (v === undefined) out[i] = NaN;
+    else if (isNumber(v)) out[i] = v;
     else fits = false;
-  }
+  });
   if (fits) return { packed: out };
   const named: Partial<Record<FeatureName, number>> = {};
   for (const name of FEATURE_NAMES) {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Contribution } from '@aiops/model/schema';
-import { packExplanation, packFeatures, unpackExplanation, unpackFeatures } from './compact.js';
+import {
+  isoTime,
+  packExplanation,
+  packFeatures,
+  unpackExplanation,
+  unpackFeatures,
+} from './compact.js';
 
 const c = (over: Partial<Contribution> & Pick<Contribution, 'feature'>): Contribution => ({
   value: 0.3,
@@ -68,5 +74,35 @@ describe('packFeatures / unpackFeatures', () => {
     const packed = packFeatures(features);
     expect(form in packed).toBe(true);
     expect(unpackFeatures(packed)).toEqual(shown);
+  });
+});
+
+describe('isoTime', () => {
+  it.each<[string, number]>([
+    ['the epoch', 0],
+    ['a day boundary', Date.parse('2026-12-01T00:00:00.000Z')],
+    ['the last millisecond of a day', Date.parse('2026-11-30T23:59:59.999Z')],
+    ['a leap day', Date.parse('2028-02-29T12:34:56.007Z')],
+    ['single-digit fields', Date.parse('2026-01-02T03:04:05.060Z')],
+    ['the last time it formats itself', Date.parse('9999-12-31T23:59:59.999Z')],
+    ['past its range (+ years)', Date.parse('9999-12-31T23:59:59.999Z') + 1],
+    ['before the epoch', -1],
+    ['a fractional millisecond', 1_764_547_200_000.5],
+  ])('%s: as toISOString', (_t, t) => {
+    expect(isoTime(t)).toBe(new Date(t).toISOString());
+  });
+
+  it('alternates days without reusing the wrong one', () => {
+    const a = Date.parse('2026-11-30T10:00:00.000Z');
+    const b = Date.parse('2026-12-01T10:00:00.000Z');
+    expect([isoTime(a), isoTime(b), isoTime(a)]).toEqual([
+      '2026-11-30T10:00:00.000Z',
+      '2026-12-01T10:00:00.000Z',
+      '2026-11-30T10:00:00.000Z',
+    ]);
+  });
+
+  it('throws as toISOString does for an invalid time', () => {
+    expect(() => isoTime(NaN)).toThrow(RangeError);
   });
 });

@@ -90,3 +90,33 @@ export function unpackFeatures(p: PackedFeatures): Partial<Record<FeatureName, n
   });
   return out;
 }
+
+const DAY_MS = 86_400_000;
+/** The last day formatted (`YYYY-MM-DDT`): the points of a list read fall on a few days. */
+let dayStart = NaN;
+let dayPrefix = '';
+const pad2 = (n: number): string => (n < 10 ? '0' : '') + String(n);
+const pad3 = (n: number): string => (n < 10 ? '00' : n < 100 ? '0' : '') + String(n);
+
+/**
+ * `new Date(t).toISOString()`, ~4x faster for whole milliseconds in years 1970–9999: reading
+ * 10,000 rows formats 300,000 trend points. Anything else goes to `toISOString` (and throws as
+ * it does for an invalid time).
+ */
+export function isoTime(t: number): string {
+  if (!(t >= 0 && t < 253_402_300_800_000) || !Number.isInteger(t))
+    return new Date(t).toISOString();
+  const day = t - (t % DAY_MS);
+  if (day !== dayStart) {
+    dayPrefix = new Date(day).toISOString().slice(0, 11);
+    dayStart = day;
+  }
+  let r = t - day;
+  const h = Math.floor(r / 3_600_000);
+  r -= h * 3_600_000;
+  const m = Math.floor(r / 60_000);
+  r -= m * 60_000;
+  const s = Math.floor(r / 1000);
+  r -= s * 1000;
+  return `${dayPrefix}${pad2(h)}:${pad2(m)}:${pad2(s)}.${pad3(r)}Z`;
+}

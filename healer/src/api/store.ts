@@ -9,6 +9,7 @@ import type {
 } from './types.js';
 import type { StatusSink } from '../report/types.js';
 import {
+  isoTime,
   packExplanation,
   packFeatures,
   unpackExplanation,
@@ -111,7 +112,7 @@ class RiskRing {
       const t = this.times[i]!;
       if (t < sinceMs || t > untilMs) continue;
       // Float32 storage: round back to the 6 significant digits it keeps.
-      out.push({ t: new Date(t).toISOString(), risk: Number(this.risks[i]!.toPrecision(6)) });
+      out.push({ t: isoTime(t), risk: Number(this.risks[i]!.toPrecision(6)) });
     }
     return out;
   }
@@ -123,7 +124,7 @@ class RiskRing {
       const i = (this.next - k + cap) % cap;
       const t = this.times[i]!;
       if (t > untilMs) continue;
-      out.push({ t: new Date(t).toISOString(), risk: Number(this.risks[i]!.toPrecision(6)) });
+      out.push({ t: isoTime(t), risk: Number(this.risks[i]!.toPrecision(6)) });
     }
     return out.reverse();
   }

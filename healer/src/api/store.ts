@@ -111,8 +111,7 @@ class RiskRing {
       const i = (this.next - k + cap) % cap;
       const t = this.times[i]!;
       if (t < sinceMs || t > untilMs) continue;
-      // Float32 storage: round back to the 6 significant digits it keeps.
-      out.push({ t: isoTime(t), risk: Number(this.risks[i]!.toPrecision(6)) });
+      out.push(this.point(i));
     }
     return out;
   }
@@ -124,9 +123,13 @@ class RiskRing {
       const i = (this.next - k + cap) % cap;
       const t = this.times[i]!;
       if (t > untilMs) continue;
-      out.push({ t: isoTime(t), risk: Number(this.risks[i]!.toPrecision(6)) });
+      out.push(this.point(i));
     }
     return out.reverse();
+  }
+  private point(i: number): RiskPoint {
+    // Float32 storage: round back to the 6 significant digits it keeps.
+    return { t: isoTime(this.times[i]!), risk: Number(this.risks[i]!.toPrecision(6)) };
   }
   /** Called only when full and below capacity: the ring is in order from 0, `next` is 0. */
   private grow(): void {

@@ -27,10 +27,14 @@ function packageOf(specifier: string): string {
 }
 
 /**
- * Every workspace file reachable from `entry` through static and literal dynamic imports, and
- * every third-party package one of them imports (with the first file found importing it).
+ * Every workspace file reachable from `entry` through static and (unless `dynamic` is false)
+ * literal dynamic imports, and every third-party package one of them imports (with the first
+ * file found importing it).
  */
-export function importGraph(entry: string): { files: Set<string>; packages: Map<string, string> } {
+export function importGraph(
+  entry: string,
+  { dynamic = true }: { dynamic?: boolean } = {},
+): { files: Set<string>; packages: Map<string, string> } {
   const files = new Set<string>();
   const packages = new Map<string, string>();
   const stack = [entry];
@@ -41,8 +45,10 @@ export function importGraph(entry: string): { files: Set<string>; packages: Map<
     files.add(file);
     const source = readFileSync(file, 'utf8');
     // tsc's output: `import … from '…'`, `export … from '…'`, `import '…'`, `import('…')`
-    for (const [, spec] of source.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g)) {
-      if (spec!.startsWith('node:')) continue;
+    for (const [, paren, spec] of source.matchAll(
+      /(?:\bfrom\s*|\bimport\s*(\()?\s*)['"]([^'"]+)['"]/g,
+    )) {
+      if (spec!.startsWith('node:') || (paren && !dynamic)) continue;
       if (spec!.startsWith('.')) stack.push(resolve(dirname(file), spec!));
       else if (spec!.startsWith('@aiops/')) stack.push(workspaceFile(spec!));
       else if (!packages.has(packageOf(spec!)))
@@ -69,5 +75,15 @@ describe("the healer's module graph", () => {
     expect(packages.has('@kubernetes/client-node')).toBe(true);
     // which file brought TensorFlow in, if one did
     expect(tensorflow(packages)).toEqual([]);
+  });
+
+  // Slack's clients (~11 MB resident together) load with the first message, not at start: a
+  // healer without Slack, or before its first message, does not hold them.
+  it('main.js imports the Slack clients only when it posts', () => {
+    const main = join(ROOT, 'healer', 'dist', 'src', 'main.js');
+    const slack = (packages: Map<string, string>): string[] =>
+      [...packages.keys()].filter((p) => p.startsWith('@slack/')).sort();
+    expect(slack(importGraph(main).packages)).toEqual(['@slack/web-api', '@slack/webhook']);
+    expect(slack(importGraph(main, { dynamic: false }).packages)).toEqual([]);
   });
 });

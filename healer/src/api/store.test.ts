@@ -135,4 +135,53 @@ describe('StatusStore', () => {
     for (let i = 0; i < 5; i++) store.assessment(status('a', 0.1));
     expect(store.since(lastId)?.map((m) => m.id)).toEqual(ids);
   });
+
+  it('shows the explanation and features as assessed, without the model input beside them', () => {
+    const store = new StatusStore({ thresholds: { high: 0.8, low: 0.5 } });
+    const explanation = [
+      { feature: 'http_5xx_error_rate' as const, value: 0.31, contribution: 0.42, reference: 0.01 },
+      { feature: 'cpu_usage_pct' as const, value: 55, contribution: -0.03 },
+    ];
+    const features = {
+      http_5xx_error_rate: 0.31,
+      cpu_usage_pct: 55,
+      baseline: { http_5xx_error_rate: { p10: 0, p50: 0.01, p90: 0.02 } },
+    };
+    store.assessment({
+      ...status('cart', 0.7),
+      explanation,
+      features: features as DeploymentStatus['features'],
+      inconclusiveReason: 'stale',
+    });
+    const row = store.list()[0]!;
+    expect(row.explanation).toEqual(explanation);
+    expect(row.features).toEqual({ http_5xx_error_rate: 0.31, cpu_usage_pct: 55 });
+    expect(row.inconclusiveReason).toBe('stale');
+    expect(store.detail('shop', 'cart')).toMatchObject({ explanation, risk: 0.7 });
+  });
+
+  it('sends live subscribers the trend, and replays each assessment with the trend it had', () => {
+    const store = new StatusStore({ thresholds: { high: 0.8, low: 0.5 }, trendPoints: 2 });
+    const live: DeploymentStatus[] = [];
+    for (let i = 0; i < 3; i++) store.assessment(status('cart', i / 10, i * 60));
+    const unsubscribe = store.subscribe((m) => {
+      if (m.message.type === 'assessment') live.push(m.message.deployment);
+    });
+    store.assessment(status('cart', 0.3, 180));
+    unsubscribe();
+    store.assessment(status('cart', 0.4, 240));
+    expect(live.map((d) => d.trend.map((p) => p.risk))).toEqual([[0.2, 0.3]]);
+    const replayed = store
+      .since(1)!
+      .map((m) =>
+        m.message.type === 'assessment' ? m.message.deployment.trend.map((p) => p.risk) : [],
+      );
+    expect(replayed).toEqual([
+      [0, 0.1],
+      [0.1, 0.2],
+      [0.2, 0.3],
+      [0.3, 0.4],
+    ]);
+    expect(store.list()[0]!.trend.map((p) => p.t)).toEqual([iso(180), iso(240)]);
+  });
 });

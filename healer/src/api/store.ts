@@ -8,6 +8,15 @@ import type {
   StreamMessage,
 } from './types.js';
 import type { StatusSink } from '../report/types.js';
+import {
+  isoTime,
+  packExplanation,
+  packFeatures,
+  unpackExplanation,
+  unpackFeatures,
+  type PackedExplanation,
+  type PackedFeatures,
+} from './compact.js';
 
 export type { StatusSink };
 
@@ -102,10 +111,25 @@ class RiskRing {
       const i = (this.next - k + cap) % cap;
       const t = this.times[i]!;
       if (t < sinceMs || t > untilMs) continue;
-      // Float32 storage: round back to the 6 significant digits it keeps.
-      out.push({ t: new Date(t).toISOString(), risk: Number(this.risks[i]!.toPrecision(6)) });
+      out.push(this.point(i));
     }
     return out;
+  }
+  /** The newest `limit` points at or before `untilMs`, oldest first. */
+  recent(limit: number, untilMs: number): RiskPoint[] {
+    const cap = this.times.length;
+    const out: RiskPoint[] = [];
+    for (let k = 1; k <= this.size && out.length < limit; k++) {
+      const i = (this.next - k + cap) % cap;
+      const t = this.times[i]!;
+      if (t > untilMs) continue;
+      out.push(this.point(i));
+    }
+    return out.reverse();
+  }
+  private point(i: number): RiskPoint {
+    // Float32 storage: round back to the 6 significant digits it keeps.
+    return { t: isoTime(this.times[i]!), risk: Number(this.risks[i]!.toPrecision(6)) };
   }
   /** Called only when full and below capacity: the ring is in order from 0, `next` is 0. */
   private grow(): void {
@@ -120,8 +144,75 @@ class RiskRing {
   }
 }
 
+/**
+ * A row as the store keeps it: the explanation and features packed, no trend (built from the
+ * risk ring when read). Expanded to a {@link DeploymentStatus} only when the API or a stream
+ * client reads it, so a cycle at 10,000 deployments neither keeps 140,000 contribution objects
+ * nor builds 10,000 trends nobody reads.
+ */
+interface StoredStatus {
+  namespace: string;
+  name: string;
+  risk: number | null;
+  level: DeploymentStatus['level'];
+  state: DeploymentStatus['state'];
+  step: number;
+  attempts: number;
+  dryRun: boolean;
+  lastAction: ActionRecord | undefined;
+  explanation: PackedExplanation;
+  features: PackedFeatures;
+  inconclusiveReason: string | undefined;
+  updatedAt: string;
+}
+
+function storedStatus(s: DeploymentStatus, lastAction: ActionRecord | undefined): StoredStatus {
+  return {
+    namespace: s.namespace,
+    name: s.name,
+    risk: s.risk,
+    level: s.level,
+    state: s.state,
+    step: s.step,
+    attempts: s.attempts,
+    dryRun: s.dryRun,
+    lastAction,
+    explanation: packExplanation(s.explanation),
+    features: packFeatures(s.features),
+    inconclusiveReason: s.inconclusiveReason,
+    updatedAt: s.updatedAt,
+  };
+}
+
+function expandStatus(s: StoredStatus, trend: RiskPoint[]): DeploymentStatus {
+  const out: DeploymentStatus = {
+    namespace: s.namespace,
+    name: s.name,
+    risk: s.risk,
+    level: s.level,
+    state: s.state,
+    step: s.step,
+    attempts: s.attempts,
+    dryRun: s.dryRun,
+    explanation: unpackExplanation(s.explanation),
+    features: unpackFeatures(s.features),
+    trend,
+    updatedAt: s.updatedAt,
+  };
+  if (s.lastAction !== undefined) out.lastAction = s.lastAction;
+  if (s.inconclusiveReason !== undefined) out.inconclusiveReason = s.inconclusiveReason;
+  return out;
+}
+
+/** A replay buffer item: an assessment is expanded only when a reconnecting client asks. */
+interface Replayed {
+  id: number;
+  message?: StreamMessage;
+  row?: { status: StoredStatus; risk: RiskRing };
+}
+
 interface Entry {
-  status?: DeploymentStatus;
+  status?: StoredStatus;
   risk: RiskRing;
   actions: Ring<ActionRecord>;
   events: Ring<KubeEventSummary>;
@@ -137,7 +228,7 @@ interface Entry {
 export class StatusStore implements StatusSink {
   private readonly entries = new Map<string, Entry>();
   private readonly subscribers = new Set<(m: SequencedMessage) => void>();
-  private readonly replay: Ring<SequencedMessage>;
+  private readonly replay: Ring<Replayed>;
   private seq = 0;
   private readonly historyPoints: number;
   private readonly trendPoints: number;
@@ -156,13 +247,16 @@ export class StatusStore implements StatusSink {
       const t = Date.parse(status.updatedAt);
       if (Number.isFinite(t)) entry.risk.push(t, status.risk);
     }
-    const lastAction = status.lastAction ?? entry.status?.lastAction;
-    // No `delete` (it turns the row into a slow, larger dictionary object, 10,000 of them kept).
-    const stored: DeploymentStatus = { ...status, trend: entry.risk.points(this.trendPoints) };
-    if (lastAction !== undefined) stored.lastAction = lastAction;
-    else if ('lastAction' in stored) delete stored.lastAction;
+    const stored = storedStatus(status, status.lastAction ?? entry.status?.lastAction);
     entry.status = stored;
-    this.publish({ type: 'assessment', deployment: stored });
+    const id = ++this.seq;
+    // Built for live subscribers only; the replay buffer expands it if a client reconnects.
+    let message: StreamMessage | undefined;
+    if (this.subscribers.size > 0) {
+      message = { type: 'assessment', deployment: this.expand(stored, entry.risk) };
+      this.send({ id, message });
+    }
+    this.replay.push(message ? { id, message } : { id, row: { status: stored, risk: entry.risk } });
   }
 
   action(namespace: string, name: string, action: ActionRecord): void {
@@ -186,7 +280,8 @@ export class StatusStore implements StatusSink {
   /** Every deployment assessed at least once, by namespace then name. */
   list(): DeploymentStatus[] {
     const out: DeploymentStatus[] = [];
-    for (const e of this.entries.values()) if (e.status) out.push(e.status);
+    for (const e of this.entries.values())
+      if (e.status) out.push(this.expand(e.status, e.risk, Infinity));
     return out.sort((a, b) =>
       a.namespace === b.namespace
         ? a.name.localeCompare(b.name)
@@ -203,7 +298,7 @@ export class StatusStore implements StatusSink {
         ? this.opts.thresholds(namespace, name)
         : this.opts.thresholds;
     return {
-      ...e.status,
+      ...this.expand(e.status, e.risk, Infinity),
       thresholds,
       history: e.risk.points(),
       actions: e.actions.toArray(),
@@ -240,7 +335,15 @@ export class StatusStore implements StatusSink {
     const all = this.replay.toArray();
     const oldest = all[0]?.id ?? this.seq + 1;
     if (lastId < oldest - 1) return undefined;
-    return all.filter((m) => m.id > lastId);
+    return all
+      .filter((m) => m.id > lastId)
+      .map((m) => ({
+        id: m.id,
+        message: m.message ?? {
+          type: 'assessment',
+          deployment: this.expand(m.row!.status, m.row!.risk),
+        },
+      }));
   }
 
   /** Connected subscribers (SSE clients), for the metrics and tests. */
@@ -268,9 +371,28 @@ export class StatusStore implements StatusSink {
     return e;
   }
 
+  /**
+   * The row with its trend: the newest points up to the row's own time (`untilMs` Infinity for
+   * the current row), so a replayed message carries the trend it had when it was sent.
+   */
+  private expand(
+    s: StoredStatus,
+    risk: RiskRing,
+    untilMs = Date.parse(s.updatedAt),
+  ): DeploymentStatus {
+    return expandStatus(
+      s,
+      risk.recent(this.trendPoints, Number.isNaN(untilMs) ? Infinity : untilMs),
+    );
+  }
+
   private publish(message: StreamMessage): void {
     const m = { id: ++this.seq, message };
     this.replay.push(m);
+    this.send(m);
+  }
+
+  private send(m: SequencedMessage): void {
     for (const fn of this.subscribers) {
       try {
         fn(m);

@@ -8,7 +8,7 @@
  * SIGTERM) sends what is queued before the process exits. Duplicate messages (same `dedupKey`) are
  * sent once. The webhook URL is a secret: it is never logged or put in an error message.
  */
-import { IncomingWebhook } from '@slack/webhook';
+import type { IncomingWebhook } from '@slack/webhook';
 import { backoffDelay, realSleep, type Sleep } from '../retry.js';
 import { slackPayload } from './blocks.js';
 import type { NotifyKind, NotifyMessage, NotifyResult, RetryingNotifier } from './types.js';
@@ -89,7 +89,7 @@ export function retryAfterMs(header: string | null | undefined, now: number): nu
 }
 
 export class SlackNotifier implements RetryingNotifier {
-  private readonly hook: IncomingWebhook;
+  private hook: Promise<IncomingWebhook> | undefined;
   private readonly queue: Queued[] = [];
   private readonly sent = new Set<string>();
   private sending: Promise<void> | undefined;
@@ -100,16 +100,30 @@ export class SlackNotifier implements RetryingNotifier {
   private lastRetryAfter: string | null = null;
   readonly stats = { delivered: 0, failedAttempts: 0, dropped: 0, duplicates: 0, rateLimited: 0 };
 
-  constructor(private readonly opts: SlackNotifierOptions) {
-    this.hook = new IncomingWebhook(opts.webhookUrl, {
-      timeout: opts.timeoutMs,
-      retryConfig: { retries: 0 },
-      fetch: async (url, init) => {
-        const res = await globalThis.fetch(url, init);
-        this.lastRetryAfter = res.status === 429 ? res.headers.get('retry-after') : null;
-        return res;
+  constructor(private readonly opts: SlackNotifierOptions) {}
+
+  /**
+   * The webhook client, loaded with the first message: `@slack/webhook` (~4 MB resident) is not
+   * part of a healer that never posts. A failed load is not kept: the next send tries again.
+   */
+  private webhook(): Promise<IncomingWebhook> {
+    this.hook ??= import('@slack/webhook').then(
+      ({ IncomingWebhook }) =>
+        new IncomingWebhook(this.opts.webhookUrl, {
+          timeout: this.opts.timeoutMs,
+          retryConfig: { retries: 0 },
+          fetch: async (url, init) => {
+            const res = await globalThis.fetch(url, init);
+            this.lastRetryAfter = res.status === 429 ? res.headers.get('retry-after') : null;
+            return res;
+          },
+        }),
+      (err: unknown) => {
+        this.hook = undefined;
+        throw err;
       },
-    });
+    );
+    return this.hook;
   }
 
   /** Enqueues the message and returns at once; the sender delivers it in order. */
@@ -246,7 +260,7 @@ export class SlackNotifier implements RetryingNotifier {
     message: NotifyMessage,
   ): Promise<{ error: string; rateLimited: boolean } | undefined> {
     try {
-      await this.hook.send(slackPayload(message));
+      await (await this.webhook()).send(slackPayload(message));
       this.remember(message.dedupKey);
       this.stats.delivered++;
       return undefined;

@@ -6,7 +6,7 @@
  * are posted on their own. Like the webhook notifier, `post()` never rejects and never waits on a
  * slow Slack for more than `timeoutMs` per call; duplicates (same `dedupKey`) are sent once.
  */
-import { WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { slackPayload, type SlackBlock } from './blocks.js';
 import type { NotifyMessage, NotifyResult, Notifier } from './types.js';
 
@@ -52,18 +52,33 @@ export function approvalButtons(approvalId: string): SlackBlock {
 const ENDS_EPISODE = new Set<NotifyMessage['kind']>(['recovered', 'episode_ended']);
 
 export class SlackAppNotifier implements Notifier {
-  private readonly client: WebClient;
+  private webClient: Promise<WebClient> | undefined;
   private readonly threads = new Map<string, { ts: string; channel: string }>();
   private readonly sent = new Set<string>();
 
-  constructor(private readonly o: SlackAppOptions) {
-    this.client = new WebClient(o.token, {
-      ...(o.apiUrl ? { slackApiUrl: o.apiUrl } : {}),
-      timeout: o.timeoutMs,
-      retryConfig: { retries: o.retries, factor: 2, minTimeout: 200, maxTimeout: 5_000 },
-      // The Web API client logs through its own logger: keep it quiet (the token is never logged).
-      logLevel: undefined,
-    });
+  constructor(private readonly o: SlackAppOptions) {}
+
+  /**
+   * The Web API client, loaded with the first message: `@slack/web-api` (~8 MB resident) is not
+   * part of a healer that never posts. A failed load is not kept: the next post tries again.
+   */
+  private client(): Promise<WebClient> {
+    const o = this.o;
+    this.webClient ??= import('@slack/web-api').then(
+      ({ WebClient }) =>
+        new WebClient(o.token, {
+          ...(o.apiUrl ? { slackApiUrl: o.apiUrl } : {}),
+          timeout: o.timeoutMs,
+          retryConfig: { retries: o.retries, factor: 2, minTimeout: 200, maxTimeout: 5_000 },
+          // The Web API client logs through its own logger: keep it quiet (the token is never logged).
+          logLevel: undefined,
+        }),
+      (err: unknown) => {
+        this.webClient = undefined;
+        throw err;
+      },
+    );
+    return this.webClient;
   }
 
   async post(m: NotifyMessage): Promise<NotifyResult> {
@@ -71,10 +86,11 @@ export class SlackAppNotifier implements Notifier {
     const p = slackPayload(m);
     const blocks = m.approvalId ? [...p.blocks, approvalButtons(m.approvalId)] : p.blocks;
     try {
+      const client = await this.client();
       const key = m.namespace && m.name ? `${m.namespace}/${m.name}` : undefined;
       const thread = key ? this.threads.get(key) : undefined;
       if (!thread) {
-        const r = await this.client.chat.postMessage({
+        const r = await client.chat.postMessage({
           channel: this.o.channel,
           text: p.text,
           blocks,
@@ -82,14 +98,14 @@ export class SlackAppNotifier implements Notifier {
         if (key && r.ts && !ENDS_EPISODE.has(m.kind))
           this.remember(key, { ts: r.ts, channel: r.channel ?? this.o.channel });
       } else {
-        await this.client.chat.postMessage({
+        await client.chat.postMessage({
           channel: thread.channel,
           thread_ts: thread.ts,
           text: p.text,
           blocks,
         });
         // The first message shows where the episode stands now.
-        await this.client.chat.update({
+        await client.chat.update({
           channel: thread.channel,
           ts: thread.ts,
           text: p.text,

@@ -13,7 +13,9 @@
  * Env: BENCH_DURATION (seconds per load run, default 6), BENCH_ROUNDS (alternating rounds per
  * server, median reported, default 5), BENCH_CONNECTIONS (default 64),
  * BENCH_BATCH_RUNS (timed requests per batch size, default 30), BENCH_THREADS (the pooled
- * backend's SCORING_THREADS, default auto).
+ * backend's SCORING_THREADS, default auto), BENCH_BASELINE_DIR (the `backend/` folder of another
+ * build, e.g. main's: its in-thread and pooled backends join the side-by-side batches, requests
+ * alternating with this build's, and must answer the same bytes).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -528,15 +530,27 @@ async function main(): Promise<void> {
   // The scoring paths side by side: one backend on the main thread alone, one with the scoring
   // threads (every batch pooled, to find where pooling starts to pay), requests alternating.
   const sideBySide: BatchTarget[] = [];
-  for (const [path, env] of [
-    ['in-thread', { SCORING_THREADS: '1' }],
-    [
-      'pooled',
-      { SCORING_THREADS: process.env.BENCH_THREADS ?? 'auto', SCORING_POOL_MIN_ROWS: '1' },
-    ],
-  ] as const) {
+  const baselineDir = process.env.BENCH_BASELINE_DIR;
+  const builds = [{ prefix: '', js: mainJs }];
+  if (baselineDir) {
+    builds.push({
+      prefix: 'baseline ',
+      js: path.join(path.resolve(baselineDir), 'dist', 'src', 'main.js'),
+    });
+  }
+  for (const [build, path, env] of builds.flatMap(({ prefix, js }) =>
+    (
+      [
+        ['in-thread', { SCORING_THREADS: '1' }],
+        [
+          'pooled',
+          { SCORING_THREADS: process.env.BENCH_THREADS ?? 'auto', SCORING_POOL_MIN_ROWS: '1' },
+        ],
+      ] as const
+    ).map(([p, env]) => [js, `${prefix}${p}`, env] as const),
+  )) {
     const p = await freePort();
-    const child = start(path, [mainJs], {
+    const child = start(path, [build], {
       PORT: String(p),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
@@ -598,6 +612,8 @@ async function main(): Promise<void> {
       /** 1-minute load average before and after: other work on the machine skews req/s and p99. */
       loadAverage: { before: loadBefore, after: os.loadavg()[0]! },
     },
+    /** The other build in the side-by-side batches (`baseline …` paths), if any. */
+    baselineDir: baselineDir ?? null,
     loadGenerator: `wrk -t1 -c${CONNECTIONS} -d${DURATION}s, ${ROUNDS} alternating rounds (order reversed every other round), median; ratios per round, median of rounds (loopback, one body: the original healthy example)`,
     single: load,
     ratios: {

@@ -77,6 +77,35 @@ describe('JsonBytes', () => {
     expect(written((o) => o.decimal(n, p))).toBe(text);
   });
 
+  it('writes n / 10^p as String does wherever that is positional (up to 15 digits)', () => {
+    const n = fc.oneof(
+      fc.integer({ min: -999_999_999, max: 999_999_999 }),
+      fc.integer({ min: -(10 ** 15) + 1, max: 10 ** 15 - 1 }),
+      fc.constantFrom(
+        0,
+        1,
+        9,
+        10,
+        99,
+        100,
+        101,
+        999_999,
+        1_000_000,
+        2 ** 31 - 1,
+        2 ** 31,
+        2 ** 31 + 1,
+      ),
+    );
+    fc.assert(
+      fc.property(n, fc.integer({ min: 0, max: 22 }), (m, p) => {
+        const text = String(m / 10 ** p);
+        const got = written((o) => o.decimal(m, p));
+        return text.includes('e') ? Number(got) === m / 10 ** p : got === text;
+      }),
+      { numRuns: 20000 },
+    );
+  });
+
   it.each([
     '',
     'plain',

@@ -188,8 +188,18 @@ function writeTextCells(src: ColumnSource, out: JsonBytes, c: number): void {
   }
 }
 
+/**
+ * Per feature, the last number a value or reference column wrote and where its text is in the
+ * answer: a feature's reference is the same for every row sent without a baseline (its default),
+ * and many values repeat (0, whole counts), so their text is copied instead of formatted again.
+ */
+const lastOfFeature = new Float64Array(NAMES.length);
+const textAt = new Int32Array(NAMES.length);
+const textLength = new Int32Array(NAMES.length);
+
 /** Column c (9 … 12: the explanation's feature, contribution, value, reference) of every row. */
 function writeExplainedCells(src: ColumnSource, out: JsonBytes, c: number): void {
+  if (c >= 11) lastOfFeature.fill(NaN); // NaN equals nothing: the first of each is written
   for (let r = 0; r < src.length; r++) {
     if (r > 0) out.char(0x2c);
     out.char(0x5b);
@@ -198,7 +208,19 @@ function writeExplainedCells(src: ColumnSource, out: JsonBytes, c: number): void
       if (k > 0) out.char(0x2c);
       if (c === 9) out.number(src.feature(r, k));
       else if (c === 10) out.number(micro(src.contribution(r, k)));
-      else writeSig6(out, c === 11 ? src.value(r, k) : src.reference(r, k));
+      else {
+        const f = src.feature(r, k);
+        const x = c === 11 ? src.value(r, k) : src.reference(r, k);
+        // ±0 write the same text ("0"), so === is the right test.
+        if (x === lastOfFeature[f]) out.copy(textAt[f] as number, textLength[f] as number);
+        else {
+          const at = out.length;
+          writeSig6(out, x);
+          lastOfFeature[f] = x;
+          textAt[f] = at;
+          textLength[f] = out.length - at;
+        }
+      }
     }
     out.char(0x5d);
   }

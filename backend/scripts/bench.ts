@@ -13,7 +13,11 @@
  * Env: BENCH_DURATION (seconds per load run, default 6), BENCH_ROUNDS (alternating rounds per
  * server, median reported, default 5), BENCH_CONNECTIONS (default 64),
  * BENCH_BATCH_RUNS (timed requests per batch size, default 30), BENCH_THREADS (the pooled
- * backend's SCORING_THREADS, default auto).
+ * backend's SCORING_THREADS, default auto), BENCH_BASELINE_DIR (the `backend/` folder of another
+ * build, e.g. main's: its in-thread and pooled backends join the side-by-side batches, requests
+ * alternating with this build's, and must answer the same bytes), BENCH_NODE_FLAGS and
+ * BENCH_BASELINE_NODE_FLAGS (node flags of this build's and the other build's backends, e.g.
+ * `--max-semi-space-size=32`; default none).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,6 +41,9 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 6);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const BATCH_RUNS = Number(process.env.BENCH_BATCH_RUNS ?? 30);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const flagsOf = (v: string | undefined): string[] => (v ?? '').split(' ').filter(Boolean);
+const NODE_FLAGS = flagsOf(process.env.BENCH_NODE_FLAGS);
+const BASELINE_NODE_FLAGS = flagsOf(process.env.BENCH_BASELINE_NODE_FLAGS);
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
 interface LoadResult {
@@ -440,7 +447,7 @@ async function main(): Promise<void> {
 
   // The backend first: its real answer to the body is the constant the reference servers send.
   const port = await freePort();
-  const backend = start('backend', [mainJs], {
+  const backend = start('backend', [...NODE_FLAGS, mainJs], {
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
@@ -528,15 +535,30 @@ async function main(): Promise<void> {
   // The scoring paths side by side: one backend on the main thread alone, one with the scoring
   // threads (every batch pooled, to find where pooling starts to pay), requests alternating.
   const sideBySide: BatchTarget[] = [];
-  for (const [path, env] of [
-    ['in-thread', { SCORING_THREADS: '1' }],
-    [
-      'pooled',
-      { SCORING_THREADS: process.env.BENCH_THREADS ?? 'auto', SCORING_POOL_MIN_ROWS: '1' },
-    ],
-  ] as const) {
+  const baselineDir = process.env.BENCH_BASELINE_DIR;
+  const builds = [{ prefix: '', args: [...NODE_FLAGS, mainJs] }];
+  if (baselineDir) {
+    builds.push({
+      prefix: 'baseline ',
+      args: [
+        ...BASELINE_NODE_FLAGS,
+        path.join(path.resolve(baselineDir), 'dist', 'src', 'main.js'),
+      ],
+    });
+  }
+  for (const [args, path, env] of builds.flatMap(({ prefix, args }) =>
+    (
+      [
+        ['in-thread', { SCORING_THREADS: '1' }],
+        [
+          'pooled',
+          { SCORING_THREADS: process.env.BENCH_THREADS ?? 'auto', SCORING_POOL_MIN_ROWS: '1' },
+        ],
+      ] as const
+    ).map(([p, env]) => [args, `${prefix}${p}`, env] as const),
+  )) {
     const p = await freePort();
-    const child = start(path, [mainJs], {
+    const child = start(path, args, {
       PORT: String(p),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
@@ -598,6 +620,9 @@ async function main(): Promise<void> {
       /** 1-minute load average before and after: other work on the machine skews req/s and p99. */
       loadAverage: { before: loadBefore, after: os.loadavg()[0]! },
     },
+    /** The other build in the side-by-side batches (`baseline …` paths), if any. */
+    baselineDir: baselineDir ?? null,
+    nodeFlags: { backend: NODE_FLAGS, baseline: BASELINE_NODE_FLAGS },
     loadGenerator: `wrk -t1 -c${CONNECTIONS} -d${DURATION}s, ${ROUNDS} alternating rounds (order reversed every other round), median; ratios per round, median of rounds (loopback, one body: the original healthy example)`,
     single: load,
     ratios: {

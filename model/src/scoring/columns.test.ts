@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { Predictor } from '../predictor.js';
 import { Rng } from '../rng.js';
-import type { FeatureInput } from '../schema.js';
+import { FEATURES, type FeatureInput } from '../schema.js';
 import {
   ColumnsError,
   columnSourceOf,
@@ -75,6 +75,65 @@ describe('JsonBytes', () => {
     [123, 20, '0.00000000000000000123'],
   ])('decimal(%p, %p) is %p', (n, p, text) => {
     expect(written((o) => o.decimal(n, p))).toBe(text);
+  });
+
+  it('writes n / 10^p as String does wherever that is positional (up to 15 digits)', () => {
+    const n = fc.oneof(
+      fc.integer({ min: -999_999_999, max: 999_999_999 }),
+      fc.integer({ min: -(10 ** 15) + 1, max: 10 ** 15 - 1 }),
+      fc.constantFrom(
+        0,
+        1,
+        9,
+        10,
+        99,
+        100,
+        101,
+        999_999,
+        1_000_000,
+        2 ** 31 - 1,
+        2 ** 31,
+        2 ** 31 + 1,
+      ),
+    );
+    fc.assert(
+      fc.property(n, fc.integer({ min: 0, max: 22 }), (m, p) => {
+        const text = String(m / 10 ** p);
+        const got = written((o) => o.decimal(m, p));
+        return text.includes('e') ? Number(got) === m / 10 ** p : got === text;
+      }),
+      { numRuns: 20000 },
+    );
+  });
+
+  it.each([
+    '',
+    'plain',
+    'burn 14.4× ≥ 2 %',
+    'quote " and backslash \\',
+    'control \u0000\u001f\n\t',
+    'del \u007f',
+    'é at the start',
+    '€ and 𝄞 (a pair)',
+    'lone \ud800 high',
+    'lone \udc00 low',
+    '\udc00\ud800 reversed',
+  ])('writes the string %p as JSON.stringify does', (s) => {
+    expect(written((o) => o.string(s))).toBe(JSON.stringify(s));
+  });
+
+  it('writes any string as JSON.stringify does', () => {
+    const text = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.string({ unit: 'grapheme' }),
+      fc.string({
+        unit: fc.constantFrom('a', '"', '\\', '\n', '×', '≥', '\ud83d', '\ude00', '\u007f'),
+      }),
+    );
+    fc.assert(
+      fc.property(text, (s) => written((o) => o.string(s)) === JSON.stringify(s)),
+      { numRuns: 5000 },
+    );
   });
 
   it('escapes strings and writes non-ASCII text as UTF-8', () => {
@@ -161,6 +220,48 @@ describe('writeColumns and predictionsOfColumns on the real model', () => {
       expect(writeColumns(scored, ',"elapsed_ms":1').toString('utf8')).toBe(
         writeColumns(objects, ',"elapsed_ms":1').toString('utf8'),
       );
+    },
+  );
+
+  it.each([undefined, 3, 0])(
+    'writes the bytes of a plain assembly of the columns (explain %p)',
+    (explain) => {
+      const batch = rows();
+      const s = predictor.score(batch, { explain });
+      const n = s.length;
+      const col = <T>(f: (r: number) => T): T[] => Array.from({ length: n }, (_, r) => f(r));
+      const cells = (f: (r: number, k: number) => string): string =>
+        `[${col((r) => `[${Array.from({ length: s.explained() }, (_, k) => f(r, k)).join(',')}]`).join(',')}]`;
+      // A 6-significant-digit cell: the shortest text of sig6(x), positional where that is an exponent.
+      const sig = (x: number): string => {
+        const t = JSON.stringify(sig6(x));
+        if (!t.includes('e')) return t;
+        const p = 5 - decadeOf(Math.abs(x));
+        return written((o) => o.decimal(Math.round(x * 10 ** p), p));
+      };
+      const expected =
+        JSON.stringify({
+          format: 'columns',
+          model: { version: s.version },
+          threshold: s.threshold,
+          features: FEATURES.map((f) => f.name),
+          risk: col((r) => s.risk(r)),
+          level: col((r) => s.level(r)),
+          layer: col((r) => s.layer(r)),
+          rule: col((r) => s.rule(r) ?? null),
+          reason: col((r) => s.reason(r) ?? null),
+          inconclusive: col((r) => s.inconclusive(r) ?? null),
+          imputed: col((r) =>
+            FEATURES.flatMap((_, i) => ((s.imputedMask(r) & (1 << i)) !== 0 ? [i] : [])),
+          ),
+          model_risk: col((r) => s.modelRisk(r)),
+          reference_risk: col((r) => s.referenceRisk(r)),
+        }).slice(0, -1) +
+        `,"explanation":{"feature":${cells((r, k) => String(s.feature(r, k)))}` +
+        `,"contribution":${cells((r, k) => String(micro(s.contribution(r, k))))}` +
+        `,"value":${cells((r, k) => sig(s.value(r, k)))}` +
+        `,"reference":${cells((r, k) => sig(s.reference(r, k)))}},"elapsed_ms":1}`;
+      expect(writeColumns(s, ',"elapsed_ms":1').toString('utf8')).toBe(expected);
     },
   );
 

@@ -172,10 +172,68 @@ const COLUMN_KEYS = [
 /** How many columns an answer has (`writeColumnSegments` ends one segment per column). */
 export const N_ANSWER_COLUMNS = COLUMN_KEYS.length;
 
+/** Column c (0, 7 or 8: risk, model_risk, reference_risk) of rows 0 … n−1, comma-separated. */
+function writeRiskCells(src: ColumnSource, out: JsonBytes, c: number): void {
+  for (let r = 0; r < src.length; r++) {
+    if (r > 0) out.char(0x2c);
+    out.number(c === 0 ? src.risk(r) : c === 7 ? src.modelRisk(r) : src.referenceRisk(r));
+  }
+}
+
+/** Column c (3, 4 or 5: rule, reason, inconclusive) of rows 0 … n−1, comma-separated. */
+function writeTextCells(src: ColumnSource, out: JsonBytes, c: number): void {
+  for (let r = 0; r < src.length; r++) {
+    if (r > 0) out.char(0x2c);
+    out.string(c === 3 ? src.rule(r) : c === 4 ? src.reason(r) : src.inconclusive(r));
+  }
+}
+
+/**
+ * Per feature, the last number a value or reference column wrote and where its text is in the
+ * answer: a feature's reference is the same for every row sent without a baseline (its default),
+ * and many values repeat (0, whole counts), so their text is copied instead of formatted again.
+ */
+const lastOfFeature = new Float64Array(NAMES.length);
+const textAt = new Int32Array(NAMES.length);
+const textLength = new Int32Array(NAMES.length);
+
+/** Column c (9 … 12: the explanation's feature, contribution, value, reference) of every row. */
+function writeExplainedCells(src: ColumnSource, out: JsonBytes, c: number): void {
+  if (c >= 11) lastOfFeature.fill(NaN); // NaN equals nothing: the first of each is written
+  for (let r = 0; r < src.length; r++) {
+    if (r > 0) out.char(0x2c);
+    out.char(0x5b);
+    const top = src.explained(r);
+    for (let k = 0; k < top; k++) {
+      if (k > 0) out.char(0x2c);
+      if (c === 9) out.number(src.feature(r, k));
+      else if (c === 10) out.number(micro(src.contribution(r, k)));
+      else {
+        const f = src.feature(r, k);
+        const x = c === 11 ? src.value(r, k) : src.reference(r, k);
+        // ±0 write the same text ("0"), so === is the right test.
+        if (x === lastOfFeature[f]) out.copy(textAt[f] as number, textLength[f] as number);
+        else {
+          const at = out.length;
+          writeSig6(out, x);
+          lastOfFeature[f] = x;
+          textAt[f] = at;
+          textLength[f] = out.length - at;
+        }
+      }
+    }
+    out.char(0x5d);
+  }
+}
+
 /**
  * Every column's entries for rows 0 … n−1 of `src`, comma-separated, into `out`; `open(c)` and
  * `close(c)` are called around column c. The one writer of the answer's cells: `writeColumns`
  * wraps each column in its key and brackets, `writeColumnSegments` marks where each ends.
+ *
+ * A few small loops, each over one kind of cell, rather than one loop calling a writer per cell:
+ * that call site saw thirteen closures, so nothing was inlined and every number read through
+ * `src` came back boxed (a heap allocation per cell).
  */
 function writeColumnCells(
   src: ColumnSource,
@@ -184,49 +242,34 @@ function writeColumnCells(
   close: (c: number) => void,
 ): void {
   const n = src.length;
-  let c = 0;
-  const column = (write: (r: number) => void): void => {
+  for (let c = 0; c < N_ANSWER_COLUMNS; c++) {
     open(c);
-    for (let r = 0; r < n; r++) {
-      if (r > 0) out.char(0x2c);
-      write(r);
-    }
-    close(c++);
-  };
-  column((r) => out.number(src.risk(r)));
-  column((r) => out.raw(LEVEL_JSON[riskLevel(src.risk(r))]));
-  column((r) => out.raw(LAYER_JSON[src.layer(r)]));
-  column((r) => out.string(src.rule(r)));
-  column((r) => out.string(src.reason(r)));
-  column((r) => out.string(src.inconclusive(r)));
-  column((r) => {
-    const mask = src.imputedMask(r);
-    out.char(0x5b);
-    let first = true;
-    for (let i = 0; mask !== 0 && i < NAMES.length; i++) {
-      if ((mask & (1 << i)) === 0) continue;
-      if (!first) out.char(0x2c);
-      out.number(i);
-      first = false;
-    }
-    out.char(0x5d);
-  });
-  column((r) => out.number(src.modelRisk(r)));
-  column((r) => out.number(src.referenceRisk(r)));
-  const explained = (cell: (r: number, k: number) => void): void =>
-    column((r) => {
-      out.char(0x5b);
-      const top = src.explained(r);
-      for (let k = 0; k < top; k++) {
-        if (k > 0) out.char(0x2c);
-        cell(r, k);
+    if (c === 0 || c === 7 || c === 8) writeRiskCells(src, out, c);
+    else if (c === 3 || c === 4 || c === 5) writeTextCells(src, out, c);
+    else if (c >= 9) writeExplainedCells(src, out, c);
+    else {
+      for (let r = 0; r < n; r++) {
+        if (r > 0) out.char(0x2c);
+        if (c === 1) out.raw(LEVEL_JSON[riskLevel(src.risk(r))]);
+        else if (c === 2) out.raw(LAYER_JSON[src.layer(r)]);
+        else writeImputed(out, src.imputedMask(r));
       }
-      out.char(0x5d);
-    });
-  explained((r, k) => out.number(src.feature(r, k)));
-  explained((r, k) => out.number(micro(src.contribution(r, k))));
-  explained((r, k) => writeSig6(out, src.value(r, k)));
-  explained((r, k) => writeSig6(out, src.reference(r, k)));
+    }
+    close(c);
+  }
+}
+
+/** The imputed features' indices of one row (bit i of `mask`: feature i), as an array. */
+function writeImputed(out: JsonBytes, mask: number): void {
+  out.char(0x5b);
+  let first = true;
+  for (let i = 0; mask !== 0 && i < NAMES.length; i++) {
+    if ((mask & (1 << i)) === 0) continue;
+    if (!first) out.char(0x2c);
+    out.number(i);
+    first = false;
+  }
+  out.char(0x5d);
 }
 
 /** What every answer starts with: the format, the model, the threshold and the feature names. */

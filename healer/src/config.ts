@@ -86,6 +86,13 @@ export const CONFIG_SCHEMA = z
          * query time, `auto` reads each recorded series Prometheus has (and warns about the rest).
          */
         featureRules: z.enum(['auto', 'recorded', 'inline']).default('auto'),
+        /**
+         * Recorded context columns (baseline statistics, SLO windows) a cycle re-reads once their
+         * rule group evaluated; the rest keep their last values, at most one evaluation behind,
+         * until their turn. The default reads the ~160 columns per 5 minutes the rules change in
+         * 10 cycles of the default 30 s schedule with room to spare, so no cycle reads them all.
+         */
+        contextRefreshesPerCycle: z.number().int().min(1).max(1000).default(24),
         /** Prometheus queries one cycle keeps in flight at once (the rest wait their turn). */
         maxConcurrentQueries: z.number().int().min(1).max(64).default(4),
         /**

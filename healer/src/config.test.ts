@@ -24,7 +24,7 @@ describe('config', () => {
     expect(c.prometheus).toMatchObject({
       featureRules: 'auto',
       maxConcurrentQueries: 4,
-      contextRefreshesPerCycle: 24,
+      contextRefreshesPerCycle: 20,
     });
     expect(c.prometheus.queries).toEqual(DEFAULT_FEATURE_QUERIES);
   });

@@ -18,7 +18,13 @@ describe('pickContextRefreshes', () => {
     ['NaN cached time counts as never read', [slow(Number.NaN)], 0, [0]],
     ['one evaluation behind: within the budget', [slow(T - 5 * MIN), slow(T - 5 * MIN)], 1, [0]],
     [
-      'oldest values first, ties in index order',
+      'earliest deadline first: the 1-minute column before the 5-minute one',
+      [slow(T - 5 * MIN), { cachedAt: T - MIN, groupAt: T, intervalMs: MIN }],
+      1,
+      [1],
+    ],
+    [
+      'same deadline: oldest values first, ties in index order',
       [slow(T - 4 * MIN), slow(T - 5 * MIN), slow(T - 5 * MIN), slow(T)],
       2,
       [1, 2],
@@ -56,6 +62,32 @@ describe('pickContextRefreshes', () => {
     ['a cache newer than the group (a group restarted): kept', [slow(T + MIN)], 3, []],
   ])('%s', (_, columns, budget, expected) => {
     expect([...pickContextRefreshes(columns, budget)].sort((a, b) => a - b)).toEqual(expected);
+  });
+
+  it('16 a cycle keep up with the groups (21 columns every minute, 52 every 5) every 30 s, no burst', () => {
+    // cycles every 30 s for 10 minutes; the 1-minute groups evaluate on the minute, the 5-minute
+    // ones every 5 minutes, all at 0: each column read once cold
+    const fast = Array.from({ length: 21 }, () => ({ intervalMs: MIN, cachedAt: 0 }));
+    const slower = Array.from({ length: 52 }, () => ({ intervalMs: 5 * MIN, cachedAt: 0 }));
+    const cols = [...fast, ...slower];
+    const perCycle: number[] = [];
+    let behind = 0;
+    for (let t = 30_000; t <= 10 * MIN; t += 30_000) {
+      const state = cols.map((c) => ({
+        cachedAt: c.cachedAt,
+        groupAt: Math.floor(t / c.intervalMs) * c.intervalMs,
+        intervalMs: c.intervalMs,
+      }));
+      const read = pickContextRefreshes(state, 16);
+      perCycle.push(read.size);
+      for (const i of read) cols[i]!.cachedAt = state[i]!.groupAt;
+      // no column ever more than one evaluation behind after the cycle
+      state.forEach((s, i) => {
+        if (cols[i]!.cachedAt < s.groupAt - s.intervalMs) behind++;
+      });
+    }
+    expect(Math.max(...perCycle)).toBeLessThanOrEqual(16);
+    expect(behind).toBe(0);
   });
 
   it('a budget spreads a whole evaluation over the cycles, each column read once', () => {

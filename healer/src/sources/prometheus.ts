@@ -15,7 +15,8 @@
  * Beside them, the same way, the context of each deployment: its baseline statistics (quantiles
  * over a trailing window, last week, slope — its own normal) and its SLO windows — recorded ones
  * read once per evaluation of their rule group and kept until it evaluates again (then re-read a
- * few per cycle, oldest first: `contextRefreshesPerCycle`, `pickContextRefreshes`).
+ * few per cycle, the group that evaluates next first: `contextRefreshesPerCycle`,
+ * `pickContextRefreshes`).
  */
 import { POD_DEPLOYMENT_RECORD, type PodJoin } from '@aiops/model/queries';
 import { RULE_GROUP_EVALUATION_RECORD, metricNames } from '@aiops/model/recording';
@@ -404,6 +405,8 @@ export class PrometheusFeatureSource implements FeatureSource {
     );
     const keep = new Set(cachedColumns.filter((_, j) => !refresh.has(j)).map(({ k }) => k));
     const context = plan.context.map(async (c, k) => {
+      // up to date, or its turn to be re-read is a later cycle's
+      if (keep.has(k)) return cache.get(c.query)!.values;
       const column = new Float64Array(n).fill(Number.NaN);
       const state = stateOf(c);
       if (c.group && (!state || 'stale' in state)) {
@@ -411,8 +414,6 @@ export class PrometheusFeatureSource implements FeatureSource {
         cache.delete(c.query);
         return column;
       }
-      // up to date, or its turn to be re-read is a later cycle's
-      if (keep.has(k)) return cache.get(c.query)!.values;
       try {
         for (const s of await send(c.feature, c.query, false)) {
           const i = indexOf(s);

@@ -2,12 +2,16 @@
 // factory main.ts uses: client-node on the simulator, Prometheus features, the real backend's
 // /predict, Events, the status store and budgets. Prints one JSON line with the measurements.
 // Env: KUBECONFIG_PATH, PROMETHEUS_URL, BACKEND_URL, CYCLES (default 2), POD_JOIN, FEATURE_RULES,
-// MAX_SAMPLE_AGE_MS, MAX_CONCURRENT_QUERIES, COMPRESS_ANSWERS (true: gzip), WATCH_TARGETS (informers), HEAP_SNAPSHOT_DIR (a heap snapshot after the cycles).
+// MAX_SAMPLE_AGE_MS, MAX_CONCURRENT_QUERIES, CONTEXT_REFRESHES_PER_CYCLE, COMPRESS_ANSWERS (true:
+// gzip), WATCH_TARGETS (informers), HEAP_SNAPSHOT_DIR (a heap snapshot after the cycles),
+// EVALUATE_URL (recordedChild.mjs: after the cycles, its 1-minute groups evaluate, one cycle, then
+// every group, EVALUATED_CYCLES more cycles — the cycles that read the groups' new values).
 import { createServer, request as httpRequest } from 'node:http';
 import { writeHeapSnapshot } from 'node:v8';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { RULE_GROUP_EVALUATION_RECORD } from '@aiops/model/recording';
 import { kubeconfigYaml } from '@aiops/simulator';
 import { createKubeClients, loadKubeConfig } from '@aiops/healer/actions/kube';
 import { StatusStore } from '@aiops/healer/api/store';
@@ -32,6 +36,9 @@ const config = configFromSources(
       ...(env.COMPRESS_ANSWERS ? { compressAnswers: env.COMPRESS_ANSWERS === 'true' } : {}),
       ...(env.MAX_CONCURRENT_QUERIES
         ? { maxConcurrentQueries: Number(env.MAX_CONCURRENT_QUERIES) }
+        : {}),
+      ...(env.CONTEXT_REFRESHES_PER_CYCLE
+        ? { contextRefreshesPerCycle: Number(env.CONTEXT_REFRESHES_PER_CYCLE) }
         : {}),
     },
     backend: { url: env.BACKEND_URL, timeoutMs: 30_000 },
@@ -122,10 +129,53 @@ async function answersSoFar() {
   return { wait: of('wait'), parse: of('parse'), bytes: bytes?.values[0]?.value ?? 0 };
 }
 
+/** The groups' evaluation times Prometheus serves now (s), by group. */
+async function evaluationsServed() {
+  const url = `${env.PROMETHEUS_URL}/api/v1/query?query=${encodeURIComponent(RULE_GROUP_EVALUATION_RECORD)}`;
+  const body = await (await fetch(url)).json();
+  return new Map(body.data.result.map((r) => [r.metric.rule_group, Number(r.value[1])]));
+}
+
+/** Makes recordedChild's groups of `interval` evaluate now; resolves once Prometheus serves it. */
+async function evaluate(interval) {
+  const res = await fetch(`${env.EVALUATE_URL}/evaluate?interval=${interval}`, { method: 'POST' });
+  const { at, groups } = await res.json();
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const served = await evaluationsServed();
+    if (groups.every((g) => (served.get(g) ?? 0) >= at)) return;
+    if (Date.now() > deadline) throw new Error(`groups ${groups} not evaluated at ${at} in time`);
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
+/** The cycles to run: cold and warm, then (EVALUATE_URL) those after the groups evaluated. */
+const plan = [
+  ...Array.from({ length: Number(env.CYCLES ?? 2) }, (_, i) => ({ label: i ? 'warm' : 'cold' })),
+  ...(env.EVALUATE_URL
+    ? [
+        { label: 'after 1m groups', evaluate: '1m' },
+        ...Array.from({ length: Number(env.EVALUATED_CYCLES ?? 4) }, (_, i) => ({
+          label: `after all groups +${i}`,
+          ...(i === 0 ? { evaluate: 'all' } : {}),
+        })),
+      ]
+    : []),
+];
+
 // What the healer holds before any cycle: code, dependencies, the wired components.
 const rssAtStartBytes = process.memoryUsage().rss;
 const cycles = [];
-for (let i = 0; i < Number(env.CYCLES ?? 2); i++) {
+for (const { label, evaluate: interval } of plan) {
+  if (interval) await evaluate(interval);
+  // the peak of each part of the memory through the cycle (sampled every 50 ms, when the cycle
+  // yields): what sets the peak RSS — JS heap, buffers outside it
+  const peak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+  const sample = () => {
+    const m = process.memoryUsage();
+    for (const k of Object.keys(peak)) peak[k] = Math.max(peak[k], m[k]);
+  };
+  const sampler = setInterval(sample, 50);
   const before = await queriesSoFar();
   const answersBefore = await answersSoFar();
   kubeRequests.clear();
@@ -135,8 +185,11 @@ for (let i = 0; i < Number(env.CYCLES ?? 2); i++) {
   const report = await healer.runCycle();
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  sample();
+  clearInterval(sampler);
   const answers = await answersSoFar();
   cycles.push({
+    label,
     wallMs: Math.round(wallMs),
     // The healer process's own CPU in the cycle (user + system): what the healer costs, apart
     // from the time it waits for Prometheus, the backend and the API server.
@@ -159,6 +212,9 @@ for (let i = 0; i < Number(env.CYCLES ?? 2); i++) {
         .filter(([k]) => k !== 'rss')
         .map(([k, v]) => [k, Math.round(v / 2 ** 20)]),
     ),
+    peakMb: Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, Math.round(v / 2 ** 20)])),
+    // the process's peak RSS so far: which cycle raised it
+    maxRssSoFarMb: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20),
     inCycleMs: Object.fromEntries(Object.entries(spent).map(([k, v]) => [k, Math.round(v)])),
     // the cycle's own phases (Healer.cycle's marks): they add up to its wall time
     phasesMs: report.phasesMs,

@@ -11,6 +11,11 @@
 // heap snapshot of each cycle process after its cycles; BENCH_BASELINE_DIR=<another checkout's
 // healer/ directory, built> runs that build's cycles too, before this one's, against the same
 // simulator and Prometheus (rows with variant `baseline` and `current`): before and after in one run.
+// In the recorded modes (with the groups' evaluation series) each child then makes the 1-minute
+// groups evaluate (one cycle) and every group (BENCH_EVALUATED_CYCLES cycles, default 4): the
+// cycles that read the groups' new values, each in the row's `cycles`; BENCH_EVALUATIONS=false
+// skips them. BENCH_CONTEXT_REFRESHES sets prometheus.contextRefreshesPerCycle;
+// BENCH_MAX_CONCURRENT_QUERIES prometheus.maxConcurrentQueries.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -225,6 +230,7 @@ async function measureOne({
   kubeconfig,
   maxSampleAgeMs,
   generator,
+  evaluateUrl,
   variant,
   healer,
 }) {
@@ -261,6 +267,18 @@ async function measureOne({
         BACKEND_URL: backendUrl,
         CYCLES: '2',
         MAX_SAMPLE_AGE_MS: String(maxSampleAgeMs),
+        ...(evaluateUrl && process.env.BENCH_EVALUATIONS !== 'false'
+          ? {
+              EVALUATE_URL: evaluateUrl,
+              EVALUATED_CYCLES: process.env.BENCH_EVALUATED_CYCLES ?? '4',
+            }
+          : {}),
+        ...(process.env.BENCH_CONTEXT_REFRESHES
+          ? { CONTEXT_REFRESHES_PER_CYCLE: process.env.BENCH_CONTEXT_REFRESHES }
+          : {}),
+        ...(process.env.BENCH_MAX_CONCURRENT_QUERIES
+          ? { MAX_CONCURRENT_QUERIES: process.env.BENCH_MAX_CONCURRENT_QUERIES }
+          : {}),
         ...Object.fromEntries(Object.entries(MODES[mode]).filter(([k]) => k !== 'markers')),
       },
       heapMb,
@@ -323,6 +341,25 @@ async function measureOne({
     kubeRequestsPerCycle: first.kubeRequests,
     warmKubeRequestsPerCycle: second?.kubeRequests,
     prometheusQueriesServed: served,
+    // every cycle: cold, warm and those after the groups evaluated — time, queries, answers, and
+    // the peak of each part of the memory through it
+    cycles: result.cycles.map((c) => ({
+      label: c.label ?? null,
+      seconds: c.wallMs / 1000,
+      healerCpuSeconds: c.cpuMs / 1000,
+      queries: c.healerQueries,
+      answersMb: c.prometheusAnswers?.mb,
+      conclusive: c.conclusive,
+      peakMb: c.peakMb,
+      maxRssSoFarMb: c.maxRssSoFarMb,
+      phasesMs: c.phasesMs,
+    })),
+    // the slowest cycle after the cold one: every cycle of the steady state, not the best
+    slowestWarmCycleSeconds: Math.max(...result.cycles.slice(1).map((c) => c.wallMs / 1000)),
+    queriesPerWarmCycle: {
+      min: Math.min(...result.cycles.slice(1).map((c) => c.healerQueries)),
+      max: Math.max(...result.cycles.slice(1).map((c) => c.healerQueries)),
+    },
     rssMb: Math.round(first.rssBytes / 2 ** 20),
     maxRssMb: Math.round(result.maxRssBytes / 2 ** 20),
     rssAtStartMb: Math.round(result.rssAtStartBytes / 2 ** 20),
@@ -389,8 +426,9 @@ async function measureRecorded(modes, n, sim, kubeconfig, markers = true) {
     await untilRecorded(prom, n, 600_000);
     // the healer's default: the recorded series are one scrape old at most
     const maxSampleAgeMs = 120_000;
+    const evaluateUrl = markers ? `http://127.0.0.1:${port}` : undefined;
     for (const mode of modes)
-      await measure({ mode, n, prom, sim, kubeconfig, maxSampleAgeMs, generator });
+      await measure({ mode, n, prom, sim, kubeconfig, maxSampleAgeMs, generator, evaluateUrl });
   } finally {
     await prom?.stop();
     await generator.stop();
@@ -581,6 +619,11 @@ for (const r of rows) {
     `| ${r.deployments} | ${r.mode} | ${r.variant} | ${r.cycleSeconds.toFixed(2)} | ${r.warmCycleSeconds?.toFixed(2) ?? '-'} | ${r.healerCpuSeconds} / ${r.warmHealerCpuSeconds ?? '-'} | ${r.waitingSeconds} / ${r.warmWaitingSeconds ?? '-'} | ${r.prometheusQueriesPerCycle} (${r.warmPrometheusQueriesPerCycle ?? '-'}) | ${r.prometheusQueriesServed} | ${r.warmKubeRequestsPerCycle?.total ?? '-'} | ${r.rssMb} | ${r.maxRssMb} | ${r.phasesMs.listDeployments} / ${r.phasesMs.features} / ${r.phasesMs.predict} |`,
   );
 }
+for (const r of rows)
+  for (const c of r.cycles ?? [])
+    console.log(
+      `${r.deployments} ${r.mode} ${r.variant} ${c.label}: ${c.seconds} s, CPU ${c.healerCpuSeconds} s, ${c.queries} queries, ${c.answersMb} MB answers, peak ${JSON.stringify(c.peakMb)} MB, max RSS so far ${c.maxRssSoFarMb} MB`,
+    );
 for (const r of rows)
   console.log(
     `${r.deployments} ${r.mode} ${r.variant} phases ms cold ${JSON.stringify(r.cyclePhasesMs)} warm ${JSON.stringify(r.warmCyclePhasesMs)}; in-cycle warm ${JSON.stringify(r.warmInCycleMs)}; answers cold ${JSON.stringify(r.prometheusAnswers)} warm ${JSON.stringify(r.warmPrometheusAnswers)}; heap ${JSON.stringify(r.heapAfterCycleMb)}`,

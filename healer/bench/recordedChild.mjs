@@ -16,6 +16,8 @@
 // group's evaluation series (`RULE_GROUP_EVALUATION_RECORD`) carries the time the group would have
 // last evaluated at its interval (the render time for the global one), so the healer reads a slow
 // group's series once per its interval, as against Prometheus evaluating the rules.
+// `POST /evaluate?interval=1m|5m|all` makes the groups of that interval evaluate now (their series
+// carry that time from the next scrape): the bench times the cycles after an evaluation.
 import { createServer } from 'node:http';
 import { POD_DEPLOYMENT_RECORD } from '@aiops/model/queries';
 import {
@@ -50,12 +52,18 @@ for (const f of FEATURE_NAMES)
 const FEATURE_OF = new Map(FEATURE_NAMES.map((f) => [recordedFeatureName(f), f]));
 
 const SECONDS = { s: 1, m: 60, h: 3600 };
-/** The group's last evaluation at its interval (seconds), `now` for the global one. */
+/** Evaluation times forced by `POST /evaluate` (seconds), by group interval. */
+const forced = new Map();
+
+/**
+ * The group's last evaluation at its interval (seconds), or the one `POST /evaluate` forced since;
+ * `now` for the global one.
+ */
 function evaluatedAt(interval, now) {
   const m = /^(\d+)([smh])$/.exec(interval ?? '');
   if (!m) return now;
   const every = Number(m[1]) * SECONDS[m[2]];
-  return Math.floor(now / every) * every;
+  return Math.max(Math.floor(now / every) * every, forced.get(interval) ?? -Infinity);
 }
 
 /** The value of one recorded series (`now`: seconds), by what its name records. */
@@ -104,6 +112,24 @@ const labels = Array.from(
 );
 
 const server = createServer((req, res) => {
+  // `POST /evaluate?interval=5m` (or `all`): the groups of that interval evaluate now, as if
+  // Prometheus had just evaluated them — the bench times the cycle that reads their new values.
+  if (req.method === 'POST' && req.url?.startsWith('/evaluate')) {
+    const which = new URL(req.url, 'http://x').searchParams.get('interval') ?? 'all';
+    const at = Math.floor(Date.now() / 1000);
+    const groups = [];
+    for (const { record, interval, extra } of series)
+      if (
+        record === RULE_GROUP_EVALUATION_RECORD &&
+        interval &&
+        (which === 'all' || which === interval)
+      ) {
+        forced.set(interval, at);
+        groups.push(/rule_group="([^"]+)"/.exec(extra)?.[1]);
+      }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ at, groups }));
+    return;
+  }
   if (req.url !== '/metrics') {
     res.writeHead(404).end();
     return;

@@ -21,7 +21,11 @@ describe('config', () => {
       dryRun: false,
       cacheClear: { method: 'exec' },
     });
-    expect(c.prometheus).toMatchObject({ featureRules: 'auto', maxConcurrentQueries: 4 });
+    expect(c.prometheus).toMatchObject({
+      featureRules: 'auto',
+      maxConcurrentQueries: 4,
+      contextRefreshesPerCycle: 20,
+    });
     expect(c.prometheus.queries).toEqual(DEFAULT_FEATURE_QUERIES);
   });
 
@@ -55,6 +59,7 @@ describe('config', () => {
       'prometheus.queries.nope: unknown feature "nope"',
     ],
     [{}, { prometheus: { maxConcurrentQueries: 0 } }, 'prometheus.maxConcurrentQueries'],
+    [{}, { prometheus: { contextRefreshesPerCycle: 0 } }, 'prometheus.contextRefreshesPerCycle'],
     [{}, { prometheus: { featureRules: 'sometimes' } }, 'prometheus.featureRules'],
     [{}, { ladder: ['restart_scale', 'reboot'] }, 'ladder.1'],
     [{}, { enterCycles: 0 }, 'enterCycles'],

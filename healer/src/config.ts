@@ -86,6 +86,15 @@ export const CONFIG_SCHEMA = z
          * query time, `auto` reads each recorded series Prometheus has (and warns about the rest).
          */
         featureRules: z.enum(['auto', 'recorded', 'inline']).default('auto'),
+        /**
+         * Recorded context columns (baseline statistics, SLO windows) a cycle re-reads once their
+         * rule group evaluated, the group that evaluates next first; the rest keep their last
+         * values, at most one evaluation behind, until their turn. The rules change ~157 columns
+         * per 5 minutes (21 every minute, 52 every 5): ~16 per cycle of the default 30 s schedule,
+         * so 20 keeps up with room to spare and no cycle reads them all at once. Too few for a
+         * slower schedule costs bursts (a column is never left two evaluations behind), not age.
+         */
+        contextRefreshesPerCycle: z.number().int().min(1).max(1000).default(20),
         /** Prometheus queries one cycle keeps in flight at once (the rest wait their turn). */
         maxConcurrentQueries: z.number().int().min(1).max(64).default(4),
         /**

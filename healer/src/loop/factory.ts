@@ -140,6 +140,7 @@ export function createHealer(o: FactoryOptions): HealerParts {
           podJoin: config.prometheus.podJoin,
           featureRules: config.prometheus.featureRules,
           maxConcurrentQueries: config.prometheus.maxConcurrentQueries,
+          contextRefreshesPerCycle: config.prometheus.contextRefreshesPerCycle,
           compressAnswers: config.prometheus.compressAnswers,
           onMissingRecords: (missing) =>
             missing.length === 0

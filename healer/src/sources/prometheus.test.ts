@@ -855,6 +855,69 @@ describe('recorded features (featureRules)', () => {
       expect(p50Sent()).toBe(0);
     });
 
+    describe('contextRefreshesPerCycle: a few re-read per cycle, the others kept', () => {
+      const SLOW = ['aiops-healer-baselines', 'aiops-healer-slo-windows-long'];
+      /** The recorded context series a cycle sent. */
+      const contextSent = () =>
+        queries.filter((q) => /^namespace_deployment:aiops_[a-z0-9_]+:[a-z0-9_]+\{/.test(q));
+
+      it('after the 5-minute groups evaluate a cycle sends at most K, the rest follow, each once', async () => {
+        serveRecorded();
+        const s = source({ ...WITH_CONTEXT, contextRefreshesPerCycle: 5 });
+        await s.fetch(targets);
+        const all = contextSent().length;
+        expect(all).toBeGreaterThan(20);
+        queries = [];
+        contextValue = '200';
+        for (const g of SLOW) evaluated.set(g, NOW - 5_000);
+        const sent: string[][] = [];
+        let last;
+        for (let cycle = 0; cycle < 20; cycle++) {
+          queries = [];
+          last = await s.fetch(targets);
+          sent.push(contextSent());
+        }
+        expect(Math.max(...sent.map((q) => q.length))).toBe(5);
+        // values until their turn are the last ones read, then the new ones
+        expect(p50Of(last!.get('prod/a'))).toBe(200);
+        const reread = sent.flat();
+        expect(new Set(reread).size).toBe(reread.length);
+        expect(reread.length).toBeGreaterThan(5);
+        expect(reread.length).toBeLessThan(all);
+      });
+
+      it('without it (Infinity) the cycle after the evaluation reads every slow column at once', async () => {
+        serveRecorded();
+        const s = source(WITH_CONTEXT);
+        await s.fetch(targets);
+        for (const g of SLOW) evaluated.set(g, NOW - 5_000);
+        queries = [];
+        await s.fetch(targets);
+        expect(contextSent().length).toBeGreaterThan(5);
+      });
+
+      it('a column two evaluations behind is read whatever the budget', async () => {
+        serveRecorded();
+        // the 1-minute groups last evaluated 130 s ago (fresh: 120 s + their minute allowed)
+        for (const g of ['aiops-healer-baselines-recent', 'aiops-healer-slo-windows'])
+          evaluated.set(g, NOW - 130_000);
+        const s = source({ ...WITH_CONTEXT, contextRefreshesPerCycle: 1 });
+        await s.fetch(targets);
+        const recent = recordedBaselineName('http_5xx_error_rate', 'recent');
+        const recentOf = (r: unknown) =>
+          (r as { features?: { baseline?: Record<string, { recent?: number }> } }).features
+            ?.baseline?.http_5xx_error_rate?.recent;
+        contextValue = '200';
+        for (const g of ['aiops-healer-baselines-recent', 'aiops-healer-slo-windows'])
+          evaluated.set(g, NOW - 5_000);
+        queries = [];
+        const r = await s.fetch(targets);
+        expect(queries.filter((q) => q.startsWith(`${recent}{`))).toHaveLength(1);
+        expect(recentOf(r.get('prod/a'))).toBe(200);
+        expect(contextSent().length).toBeGreaterThan(1);
+      });
+    });
+
     it('a changed fleet (above 50, one query for every deployment): the cached values follow their deployment', async () => {
       serveRecorded();
       const s = source(WITH_CONTEXT);

@@ -14,13 +14,16 @@
  *
  * Beside them, the same way, the context of each deployment: its baseline statistics (quantiles
  * over a trailing window, last week, slope — its own normal) and its SLO windows — recorded ones
- * read once per evaluation of their rule group and kept until it evaluates again.
+ * read once per evaluation of their rule group and kept until it evaluates again (then re-read a
+ * few per cycle, the group that evaluates next first: `contextRefreshesPerCycle`,
+ * `pickContextRefreshes`).
  */
 import { POD_DEPLOYMENT_RECORD, type PodJoin } from '@aiops/model/queries';
 import { RULE_GROUP_EVALUATION_RECORD, metricNames } from '@aiops/model/recording';
 import { FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
 import { DEFAULT_BASELINE_WINDOWS, type BaselineWindows } from '@aiops/model/features/windows';
 import { buildContext, type ContextValue } from './context.js';
+import { pickContextRefreshes } from './refresh.js';
 import axios, { type AxiosInstance } from 'axios';
 import { withRetry, type Sleep } from '../retry.js';
 import { createLimiter, type Limiter } from './limit.js';
@@ -97,6 +100,12 @@ export interface PrometheusSourceOptions {
   baseline?: BaselineWindows | false;
   /** Query the SLO windows for the SLO layer (default true). */
   slo?: boolean;
+  /**
+   * Recorded context columns (baseline statistics, SLO windows) re-read per cycle once their rule
+   * group evaluated (`pickContextRefreshes`): the rest keep their last values, at most one
+   * evaluation of their group behind, until their turn. Default Infinity: all at once.
+   */
+  contextRefreshesPerCycle?: number;
   /** Queries in flight at once (default 4): the rest wait their turn. */
   maxConcurrentQueries?: number;
   /**
@@ -127,8 +136,9 @@ export const POD_JOIN_PROBE = '(pod join)';
 export const EVALUATIONS = '(rule groups)';
 
 /**
- * A context column read once per evaluation of its rule group: the group's evaluation time it
- * holds, the values indexed like the targets it was last indexed for (`cached.keys`).
+ * A context column read once per evaluation of its rule group (in its turn,
+ * `contextRefreshesPerCycle`): the group's evaluation time it was read at, the values indexed like
+ * the targets it was last indexed for (`cached.keys`).
  */
 interface CachedColumn {
   at: number;
@@ -377,16 +387,33 @@ export class PrometheusFeatureSource implements FeatureSource {
             window: scope.window,
           })),
     );
-    const context = plan.context.map(async (c) => {
+    const stateOf = (c: (typeof plan.context)[number]): GroupState | undefined =>
+      c.group && evaluationsFailed === undefined ? groups.get(c.group.group) : undefined;
+    // The recorded columns whose group evaluated since they were read: a few per cycle.
+    const cachedColumns = plan.context.flatMap((c, k) => {
+      const state = stateOf(c);
+      return state && 'at' in state
+        ? [{ k, at: state.at, intervalMs: c.group!.intervalMs ?? 0 }]
+        : [];
+    });
+    const refresh = pickContextRefreshes(
+      cachedColumns.map(({ k, at, intervalMs }) => {
+        const cachedAt = cache.get(plan.context[k]!.query)?.at;
+        return { ...(cachedAt === undefined ? {} : { cachedAt }), groupAt: at, intervalMs };
+      }),
+      this.opts.contextRefreshesPerCycle ?? Infinity,
+    );
+    const keep = new Set(cachedColumns.filter((_, j) => !refresh.has(j)).map(({ k }) => k));
+    const context = plan.context.map(async (c, k) => {
+      // up to date, or its turn to be re-read is a later cycle's
+      if (keep.has(k)) return cache.get(c.query)!.values;
       const column = new Float64Array(n).fill(Number.NaN);
-      const state = c.group ? groups.get(c.group.group) : undefined;
-      if (c.group && (evaluationsFailed !== undefined || !state || 'stale' in state)) {
+      const state = stateOf(c);
+      if (c.group && (!state || 'stale' in state)) {
         // its rule group stopped: no history rather than values that cannot be vouched for
         cache.delete(c.query);
         return column;
       }
-      const cached = cache.get(c.query);
-      if (state && 'at' in state && cached?.at === state.at) return cached.values;
       try {
         for (const s of await send(c.feature, c.query, false)) {
           const i = indexOf(s);

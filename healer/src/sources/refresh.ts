@@ -1,0 +1,61 @@
+/**
+ * Which cached context columns a cycle re-reads: pure, so the spread is table-tested apart from
+ * HTTP. A recorded context column (baseline statistics, SLO windows) changes once per evaluation
+ * of its rule group; read all at once when the groups evaluate, a cycle at 10,000 deployments
+ * would read up to 73 answers (~130 MB) where the others read none. Instead at most `budget`
+ * columns whose group evaluated since they were read are re-read per cycle, earliest deadline
+ * first (the group that evaluates next), and the others keep their last values until their turn:
+ * so every cycle sends about the same number of queries, and a statistic the model reads is at
+ * most one evaluation of its group behind.
+ *
+ * Always read, whatever the budget: a column never read (the first cycle, a changed scope, a
+ * failed read) — no values to keep — and a column more than one evaluation behind (read before the
+ * evaluation before the group's last one): the bound on its age does not depend on the budget.
+ * A budget too small for the groups' rate of change thus costs bursts, never staler values.
+ */
+
+/** One context column as the cycle finds it. */
+export interface ContextColumnState {
+  /** Its group's evaluation time the cached values were read at; undefined: not cached. */
+  cachedAt?: number;
+  /** Its group's last evaluation time (ms since epoch). */
+  groupAt: number;
+  /** Its group's evaluation interval (ms); 0 when unknown (the global interval). */
+  intervalMs: number;
+}
+
+/**
+ * The indexes (into `columns`) to read this cycle: the ones that must be read, then up to
+ * `budget` in all of the ones whose group evaluated since: the group that evaluates next first,
+ * then the oldest cached values, then index order. `budget` Infinity: every column whose group evaluated since (no spread).
+ */
+export function pickContextRefreshes(
+  columns: readonly ContextColumnState[],
+  budget: number,
+): Set<number> {
+  const read = new Set<number>();
+  const due: number[] = [];
+  columns.forEach((c, i) => {
+    if (c.cachedAt === undefined || !Number.isFinite(c.cachedAt)) read.add(i);
+    else if (c.cachedAt >= c.groupAt) return;
+    // read before the previous evaluation (half an interval's slack for the evaluation times'
+    // jitter): more than one evaluation behind
+    else if (c.intervalMs <= 0 || c.cachedAt < c.groupAt - 1.5 * c.intervalMs) read.add(i);
+    else due.push(i);
+  });
+  // earliest deadline first: the column whose group evaluates next (and would leave it two
+  // evaluations behind) — the 1-minute columns before the 5-minute ones read since their last
+  // evaluation, so these wait their turn, not the fast ones; then the oldest values
+  const deadline = (c: ContextColumnState): number => c.groupAt + c.intervalMs;
+  due.sort(
+    (a, b) =>
+      deadline(columns[a]!) - deadline(columns[b]!) ||
+      columns[a]!.cachedAt! - columns[b]!.cachedAt! ||
+      a - b,
+  );
+  for (const i of due) {
+    if (read.size >= budget) break;
+    read.add(i);
+  }
+  return read;
+}

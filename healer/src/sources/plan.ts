@@ -64,6 +64,8 @@ export interface FeatureQuery {
 }
 
 export interface ContextQuery {
+  /** A baseline statistic or an SLO window (which a page waits on: re-read first). */
+  kind: ContextValue['kind'];
   feature: FeatureName;
   query: string;
   value: (v: number) => ContextValue;
@@ -182,6 +184,7 @@ export function planQueries(o: PlanOptions): QueryPlan {
         const record = recordedBaselineName(feature, stat);
         const recorded = recordable && want(record);
         context.push({
+          kind: 'baseline',
           feature,
           query: recorded ? selector(record, o.scope) : q[stat],
           value: (value) => ({ kind: 'baseline', feature, stat, value }),
@@ -204,6 +207,7 @@ export function planQueries(o: PlanOptions): QueryPlan {
       const record = recordedSloName(sli, window);
       const recorded = sloDefault && want(record);
       context.push({
+        kind: 'slo',
         feature,
         query: recorded ? selector(record, o.scope) : query,
         value: (value) => ({ kind: 'slo', window, sli, value }),

@@ -896,6 +896,20 @@ describe('recorded features (featureRules)', () => {
         expect(contextSent().length).toBeGreaterThan(5);
       });
 
+      it('the SLO windows are re-read on the first cycle after their group evaluates, the baselines wait', async () => {
+        serveRecorded();
+        const s = source({ ...WITH_CONTEXT, contextRefreshesPerCycle: 3 });
+        await s.fetch(targets);
+        for (const g of SLOW) evaluated.set(g, NOW - 5_000);
+        queries = [];
+        await s.fetch(targets);
+        const sent = contextSent();
+        expect(sent).toHaveLength(3);
+        // the long SLO windows (30m, 1h, 6h of the error ratio first in plan order) before any
+        // of the baselines evaluated at the same time
+        expect(sent.every((q) => q.startsWith('namespace_deployment:aiops_slo_'))).toBe(true);
+      });
+
       it('a column two evaluations behind is read whatever the budget', async () => {
         serveRecorded();
         // the 1-minute groups last evaluated 130 s ago (fresh: 120 s + their minute allowed)

@@ -15,7 +15,7 @@
  * Beside them, the same way, the context of each deployment: its baseline statistics (quantiles
  * over a trailing window, last week, slope — its own normal) and its SLO windows — recorded ones
  * read once per evaluation of their rule group and kept until it evaluates again (then re-read a
- * few per cycle, the group that evaluates next first: `contextRefreshesPerCycle`,
+ * few per cycle, the SLO windows first, then the group that evaluates next: `contextRefreshesPerCycle`,
  * `pickContextRefreshes`).
  */
 import { POD_DEPLOYMENT_RECORD, type PodJoin } from '@aiops/model/queries';
@@ -399,7 +399,12 @@ export class PrometheusFeatureSource implements FeatureSource {
     const refresh = pickContextRefreshes(
       cachedColumns.map(({ k, at, intervalMs }) => {
         const cachedAt = cache.get(plan.context[k]!.query)?.at;
-        return { ...(cachedAt === undefined ? {} : { cachedAt }), groupAt: at, intervalMs };
+        return {
+          ...(cachedAt === undefined ? {} : { cachedAt }),
+          groupAt: at,
+          intervalMs,
+          first: plan.context[k]!.kind === 'slo',
+        };
       }),
       this.opts.contextRefreshesPerCycle ?? Infinity,
     );

@@ -60,6 +60,16 @@ describe('pickContextRefreshes', () => {
       [0, 2],
     ],
     ['a cache newer than the group (a group restarted): kept', [slow(T + MIN)], 3, []],
+    [
+      'an SLO window before the baselines, whatever their deadline or age',
+      [
+        { cachedAt: T - MIN, groupAt: T, intervalMs: MIN },
+        slow(T - 5 * MIN),
+        { ...slow(T - 4 * MIN), first: true },
+      ],
+      1,
+      [2],
+    ],
   ])('%s', (_, columns, budget, expected) => {
     expect([...pickContextRefreshes(columns, budget)].sort((a, b) => a - b)).toEqual(expected);
   });

@@ -12,6 +12,10 @@
  * failed read) — no values to keep — and a column more than one evaluation behind (read before the
  * evaluation before the group's last one): the bound on its age does not depend on the budget.
  * A budget too small for the groups' rate of change thus costs bursts, never staler values.
+ *
+ * Among the due columns the SLO windows (`first`) go before the baseline statistics: the burn-rate
+ * alerts and the error ceiling page on them, so they are re-read on the first cycle after their
+ * group evaluates, as without a budget; a trailing quantile moves slowly and absorbs the spread.
  */
 
 /** One context column as the cycle finds it. */
@@ -22,12 +26,14 @@ export interface ContextColumnState {
   groupAt: number;
   /** Its group's evaluation interval (ms); 0 when unknown (the global interval). */
   intervalMs: number;
+  /** Read before the other due columns (an SLO window: a page waits on it). */
+  first?: boolean;
 }
 
 /**
  * The indexes (into `columns`) to read this cycle: the ones that must be read, then up to
- * `budget` in all of the ones whose group evaluated since: the group that evaluates next first,
- * then the oldest cached values, then index order. `budget` Infinity: every column whose group evaluated since (no spread).
+ * `budget` in all of the ones whose group evaluated since: the `first` ones first, then the group
+ * that evaluates next, then the oldest cached values, then index order. `budget` Infinity: every column whose group evaluated since (no spread).
  */
 export function pickContextRefreshes(
   columns: readonly ContextColumnState[],
@@ -43,12 +49,14 @@ export function pickContextRefreshes(
     else if (c.intervalMs <= 0 || c.cachedAt < c.groupAt - 1.5 * c.intervalMs) read.add(i);
     else due.push(i);
   });
-  // earliest deadline first: the column whose group evaluates next (and would leave it two
+  // the SLO windows first; then earliest deadline first: the column whose group evaluates next (and would leave it two
   // evaluations behind) — the 1-minute columns before the 5-minute ones read since their last
   // evaluation, so these wait their turn, not the fast ones; then the oldest values
   const deadline = (c: ContextColumnState): number => c.groupAt + c.intervalMs;
+  const rank = (c: ContextColumnState): number => (c.first ? 0 : 1);
   due.sort(
     (a, b) =>
+      rank(columns[a]!) - rank(columns[b]!) ||
       deadline(columns[a]!) - deadline(columns[b]!) ||
       columns[a]!.cachedAt! - columns[b]!.cachedAt! ||
       a - b,

@@ -88,7 +88,7 @@ export const CONFIG_SCHEMA = z
         featureRules: z.enum(['auto', 'recorded', 'inline']).default('auto'),
         /**
          * Recorded context columns (baseline statistics, SLO windows) a cycle re-reads once their
-         * rule group evaluated, the group that evaluates next first; the rest keep their last
+         * rule group evaluated, the SLO windows first, then the group that evaluates next; the rest keep their last
          * values, at most one evaluation behind, until their turn. The rules change ~157 columns
          * per 5 minutes (21 every minute, 52 every 5): ~16 per cycle of the default 30 s schedule,
          * so 20 keeps up with room to spare and no cycle reads them all at once. Too few for a

@@ -25,6 +25,7 @@ export interface MlpWeights {
   b2: number;
 }
 
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 export class MonotoneMlp {
   readonly inSize: number;
   readonly hidden: number;
@@ -276,9 +277,7 @@ export class MonotoneMlp {
     }
     let alpha0 = 0;
     let logit0 = logitR;
-    // σ written out here and below, not called: `attribute` is too large for the compiler to
-    // inline `sigmoid` into, and each call's result came back as a freshly allocated number.
-    let risk0 = 1 / (1 + Math.exp(-(a * logitR + b)));
+    let risk0 = sigmoid(a * logitR + b);
     this.lastRefRisk = risk0;
     let total = 0; // running Σ f over the segments so far
     for (let k = 0; k <= nk; k++) {
@@ -286,7 +285,7 @@ export class MonotoneMlp {
       const span = alpha1 - alpha0;
       if (span > 0) {
         const logit1 = k < nk ? logit0 + slope * span : logitX;
-        const risk1 = 1 / (1 + Math.exp(-(a * logit1 + b)));
+        const risk1 = sigmoid(a * logit1 + b);
         const dl = logit1 - logit0;
         // A flat segment moves no risk, but its inputs can pull both ways: use the local slope.
         total +=

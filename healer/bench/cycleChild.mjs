@@ -7,6 +7,7 @@
 // EVALUATE_URL (recordedChild.mjs: after the cycles, its 1-minute groups evaluate, one cycle, then
 // every group, EVALUATED_CYCLES more cycles — the cycles that read the groups' new values).
 import { createServer, request as httpRequest } from 'node:http';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
@@ -165,6 +166,14 @@ const plan = [
 
 // What the healer holds before any cycle: code, dependencies, the wired components.
 const rssAtStartBytes = process.memoryUsage().rss;
+// The garbage collector's pauses (main thread), summed: each cycle's GC share of its wall time.
+const gc = { ms: 0, count: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gc.ms += e.duration;
+    gc.count += 1;
+  }
+}).observe({ entryTypes: ['gc'] });
 const cycles = [];
 for (const { label, evaluate: interval } of plan) {
   if (interval) await evaluate(interval);
@@ -180,11 +189,14 @@ for (const { label, evaluate: interval } of plan) {
   const answersBefore = await answersSoFar();
   kubeRequests.clear();
   for (const k of Object.keys(spent)) delete spent[k];
+  const gc0 = { ...gc };
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const report = await healer.runCycle();
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  // the observer's entries arrive on a later turn: let them in before reading the sums
+  await new Promise((r) => setImmediate(r));
   sample();
   clearInterval(sampler);
   const answers = await answersSoFar();
@@ -194,6 +206,8 @@ for (const { label, evaluate: interval } of plan) {
     // The healer process's own CPU in the cycle (user + system): what the healer costs, apart
     // from the time it waits for Prometheus, the backend and the API server.
     cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    gcMs: Math.round(gc.ms - gc0.ms),
+    gcCount: gc.count - gc0.count,
     watched: report.watched,
     conclusive: report.rows.filter((r) => !r.inconclusive).length,
     inconclusive: report.rows.filter((r) => r.inconclusive).length,

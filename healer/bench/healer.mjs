@@ -15,7 +15,11 @@
 // groups evaluate (one cycle) and every group (BENCH_EVALUATED_CYCLES cycles, default 4): the
 // cycles that read the groups' new values, each in the row's `cycles`; BENCH_EVALUATIONS=false
 // skips them. BENCH_CONTEXT_REFRESHES sets prometheus.contextRefreshesPerCycle;
-// BENCH_MAX_CONCURRENT_QUERIES prometheus.maxConcurrentQueries.
+// BENCH_MAX_CONCURRENT_QUERIES prometheus.maxConcurrentQueries. V8's own settings side by side:
+// BENCH_NODE_FLAGS, `;`-separated flag sets for the cycle child (`default` or empty: none), e.g.
+// `default;--max-semi-space-size=4;--optimize-for-size`, each run with every heap cap of
+// BENCH_HEAP_MB (comma-separated); BENCH_ROUNDS repeats the whole list, alternating, so the
+// box's load drifts over every setting alike. Each row names its `nodeFlags` and `round`.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -76,7 +80,12 @@ const RULES_WAIT_MS = Number(process.env.BENCH_RULES_WAIT_MS ?? 900_000);
 // The healer child's V8 heap cap, ¾ of the memory limit docs/scaling.md sizes the healer with for
 // that many deployments (NODE_OPTIONS, as k8s/base/healer/deployment.yaml sets 192 for the
 // default 256Mi): the RSS measured is the one a pod so sized would have.
-const heapMbFor = (n) => Number(process.env.BENCH_HEAP_MB ?? (n >= 5_000 ? 384 : 192));
+const heapMbFor = (n, capMb) => capMb ?? (n >= 5_000 ? 384 : 192);
+const HEAP_CAPS = process.env.BENCH_HEAP_MB?.split(',').map(Number) ?? [undefined];
+const FLAG_SETS = (process.env.BENCH_NODE_FLAGS ?? '')
+  .split(';')
+  .map((set) => set.split(/\s+/).filter((f) => f && f !== 'default'));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 
 async function until(what, fn, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -189,7 +198,7 @@ const VARIANTS = [
   { variant: 'current', healer: HEALER },
 ];
 
-function runChild(env, heapMb, healer = HEALER) {
+function runChild(env, heapMb, healer = HEALER, nodeFlags = []) {
   return new Promise((resolve, reject) => {
     const profile = process.env.BENCH_PROFILE_DIR
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
@@ -197,7 +206,7 @@ function runChild(env, heapMb, healer = HEALER) {
     const heap = [`--max-old-space-size=${heapMb}`];
     const child = spawn(
       process.execPath,
-      [...heap, ...profile, join(healer, 'bench', 'cycleChild.mjs')],
+      [...heap, ...nodeFlags, ...profile, join(healer, 'bench', 'cycleChild.mjs')],
       {
         cwd: healer,
         env: { ...process.env, ...env },
@@ -216,9 +225,16 @@ function runChild(env, heapMb, healer = HEALER) {
   });
 }
 
-/** Runs one mode's cycles, of each build (VARIANTS), against a running Prometheus. */
+/**
+ * Runs one mode's cycles, of each build (VARIANTS) with each flag set and heap cap, against a
+ * running Prometheus: round after round, the settings alternating.
+ */
 async function measure(args) {
-  for (const v of VARIANTS) await measureOne({ ...args, ...v });
+  for (let round = 1; round <= ROUNDS; round++)
+    for (const v of VARIANTS)
+      for (const nodeFlags of FLAG_SETS)
+        for (const heapCapMb of HEAP_CAPS)
+          await measureOne({ ...args, ...v, nodeFlags, heapCapMb, round });
 }
 
 /** Runs one mode's cycles of one build against a running Prometheus and adds its row. */
@@ -233,6 +249,9 @@ async function measureOne({
   evaluateUrl,
   variant,
   healer,
+  nodeFlags,
+  heapCapMb,
+  round,
 }) {
   const rulesBefore = await ruleGroups(prom.url);
   // Each group's longest evaluation while the cycles ran (sampled every 5 s).
@@ -257,7 +276,8 @@ async function measureOne({
   const cpuBefore = {};
   for (const [k, pid] of Object.entries(others)) cpuBefore[k] = await cpuSeconds(pid);
   const childStart = performance.now();
-  const heapMb = heapMbFor(n);
+  const heapMb = heapMbFor(n, heapCapMb);
+  const setting = { nodeFlags: nodeFlags.join(' ') || 'default', round };
   let result;
   try {
     result = await runChild(
@@ -283,6 +303,7 @@ async function measureOne({
       },
       heapMb,
       healer,
+      nodeFlags,
     );
   } catch (err) {
     // a build that runs out of heap under this cap is a row of the run, not the end of it
@@ -291,6 +312,7 @@ async function measureOne({
       deployments: n,
       mode,
       variant,
+      ...setting,
       heapCapMb: heapMb,
       error: String(err.message ?? err).slice(-600),
     });
@@ -315,6 +337,7 @@ async function measureOne({
     deployments: n,
     mode,
     variant,
+    ...setting,
     maxSampleAgeMs,
     heapCapMb: heapMb,
     watched: first.watched,
@@ -322,6 +345,9 @@ async function measureOne({
     cycleSeconds: first.wallMs / 1000,
     healerCpuSeconds: first.cpuMs / 1000,
     warmHealerCpuSeconds: second ? second.cpuMs / 1000 : null,
+    // the garbage collector's main-thread pauses in the cycle, and their share of its wall time
+    gcSeconds: first.gcMs / 1000,
+    warmGcSeconds: second ? second.gcMs / 1000 : null,
     // CPU seconds each other process used during the whole cycle child's run (the cycles
     // plus the phase probes), against its wall time.
     otherProcessesCpuSeconds: { ...cpuDuringRun, wallSeconds: +childSeconds.toFixed(1) },
@@ -347,6 +373,8 @@ async function measureOne({
       label: c.label ?? null,
       seconds: c.wallMs / 1000,
       healerCpuSeconds: c.cpuMs / 1000,
+      gcSeconds: c.gcMs / 1000,
+      gcCount: c.gcCount,
       queries: c.healerQueries,
       answersMb: c.prometheusAnswers?.mb,
       conclusive: c.conclusive,
@@ -391,7 +419,7 @@ async function measureOne({
     errors: first.errors,
   });
   console.log(
-    `healer bench: ${n} deployments, ${mode} (${variant}) done (${first.wallMs} / ${second?.wallMs} ms)`,
+    `healer bench: ${n} deployments, ${mode} (${variant}, ${setting.nodeFlags}, heap ${heapMb}, round ${round}) done (${first.wallMs} / ${second?.wallMs} ms, peak RSS ${Math.round(result.maxRssBytes / 2 ** 20)} MB)`,
   );
 }
 
@@ -609,20 +637,20 @@ await writeFile(
 );
 
 console.log(
-  '\n| deployments | mode | build | cycle (s) | warm cycle (s) | healer CPU / cycle (s) | waiting (s) | Prometheus queries / cycle (warm) | served by Prometheus | Kubernetes requests / warm cycle | RSS (MB) | peak RSS (MB) | list / features / predict (ms) |',
+  '\n| deployments | mode | build | node flags / heap cap | cycle (s) | warm cycle (s) | healer CPU / cycle (s) | waiting (s) | Prometheus queries / cycle (warm) | served by Prometheus | Kubernetes requests / warm cycle | RSS (MB) | peak RSS (MB) | list / features / predict (ms) |',
 );
 console.log(
-  '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 );
 for (const r of rows) {
   console.log(
-    `| ${r.deployments} | ${r.mode} | ${r.variant} | ${r.cycleSeconds.toFixed(2)} | ${r.warmCycleSeconds?.toFixed(2) ?? '-'} | ${r.healerCpuSeconds} / ${r.warmHealerCpuSeconds ?? '-'} | ${r.waitingSeconds} / ${r.warmWaitingSeconds ?? '-'} | ${r.prometheusQueriesPerCycle} (${r.warmPrometheusQueriesPerCycle ?? '-'}) | ${r.prometheusQueriesServed} | ${r.warmKubeRequestsPerCycle?.total ?? '-'} | ${r.rssMb} | ${r.maxRssMb} | ${r.phasesMs.listDeployments} / ${r.phasesMs.features} / ${r.phasesMs.predict} |`,
+    `| ${r.deployments} | ${r.mode} | ${r.variant} | ${r.nodeFlags} / ${r.heapCapMb} | ${r.cycleSeconds.toFixed(2)} | ${r.warmCycleSeconds?.toFixed(2) ?? '-'} | ${r.healerCpuSeconds} / ${r.warmHealerCpuSeconds ?? '-'} | ${r.waitingSeconds} / ${r.warmWaitingSeconds ?? '-'} | ${r.prometheusQueriesPerCycle} (${r.warmPrometheusQueriesPerCycle ?? '-'}) | ${r.prometheusQueriesServed} | ${r.warmKubeRequestsPerCycle?.total ?? '-'} | ${r.rssMb} | ${r.maxRssMb} | ${r.phasesMs.listDeployments} / ${r.phasesMs.features} / ${r.phasesMs.predict} |`,
   );
 }
 for (const r of rows)
   for (const c of r.cycles ?? [])
     console.log(
-      `${r.deployments} ${r.mode} ${r.variant} ${c.label}: ${c.seconds} s, CPU ${c.healerCpuSeconds} s, ${c.queries} queries, ${c.answersMb} MB answers, peak ${JSON.stringify(c.peakMb)} MB, max RSS so far ${c.maxRssSoFarMb} MB`,
+      `${r.deployments} ${r.mode} ${r.variant} [${r.nodeFlags} heap ${r.heapCapMb} round ${r.round}] ${c.label}: ${c.seconds} s, CPU ${c.healerCpuSeconds} s, GC ${c.gcSeconds} s, ${c.queries} queries, ${c.answersMb} MB answers, peak ${JSON.stringify(c.peakMb)} MB, max RSS so far ${c.maxRssSoFarMb} MB`,
     );
 for (const r of rows)
   console.log(

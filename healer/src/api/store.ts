@@ -148,23 +148,19 @@ class RiskRing {
  * A row as the store keeps it: the explanation and features packed, no trend (built from the
  * risk ring when read). Expanded to a {@link DeploymentStatus} only when the API or a stream
  * client reads it, so a cycle at 10,000 deployments neither keeps 140,000 contribution objects
- * nor builds 10,000 trends nobody reads.
+ * nor builds 10,000 trends nobody reads. Derived from {@link DeploymentStatus}, so a required field added
+ * there is a compile error in `storedStatus` until it is kept.
  */
-interface StoredStatus {
-  namespace: string;
-  name: string;
-  risk: number | null;
-  level: DeploymentStatus['level'];
-  state: DeploymentStatus['state'];
-  step: number;
-  attempts: number;
-  dryRun: boolean;
+type StoredStatus = Omit<
+  DeploymentStatus,
+  'explanation' | 'features' | 'trend' | 'lastAction' | 'inconclusiveReason'
+> & {
+  // Present, maybe undefined, on every row: one object shape for all 10,000.
   lastAction: ActionRecord | undefined;
+  inconclusiveReason: string | undefined;
   explanation: PackedExplanation;
   features: PackedFeatures;
-  inconclusiveReason: string | undefined;
-  updatedAt: string;
-}
+};
 
 function storedStatus(s: DeploymentStatus, lastAction: ActionRecord | undefined): StoredStatus {
   return {

@@ -4,7 +4,8 @@
  * bad data ends as an inconclusive deployment.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import {
   BASELINE_FEATURES,
   DEFAULT_FEATURE_QUERIES,
@@ -983,4 +984,132 @@ describe('recorded features (featureRules)', () => {
       expect(peak).toBe(max);
     },
   );
+});
+
+describe('reading each answer as its bytes arrive', () => {
+  let raw: Server;
+  let rawUrl: string;
+  /** Writes the answer to a feature's query; `body` is a healthy answer for prod/a and prod/b. */
+  let respond: (
+    feature: FeatureName | undefined,
+    body: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ) => void;
+  const targets = [
+    { namespace: 'prod', name: 'a' },
+    { namespace: 'prod', name: 'b' },
+  ];
+  const healthy = healthyFor(targets.map((t) => ({ ns: t.namespace, name: t.name })));
+  /** The features alone: no freshness or context queries. */
+  const FEATURES_ONLY = { checkSampleAge: false, baseline: false, slo: false } as const;
+  const plain = (res: ServerResponse, body: string, status = 200): void => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(body);
+  };
+
+  beforeEach(async () => {
+    respond = (_f, body, _req, res) => plain(res, body);
+    raw = createServer((req, res) => {
+      const q = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
+      const f = featureOf(q);
+      const a = f && healthy(f, q);
+      respond(f, a && a !== 'hang' ? JSON.stringify(a.body) : '', req, res);
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    const addr = raw.address();
+    rawUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  });
+  afterEach(async () => {
+    raw.closeAllConnections();
+    await new Promise<void>((r) => raw.close(() => r()));
+  });
+
+  it('an answer cut off mid-way is retried, and the cut attempt’s samples are not kept', async () => {
+    let cut = 0;
+    respond = (f, body, _req, res) => {
+      if (f !== 'cpu_usage_pct' || cut++ > 0) return plain(res, body);
+      // the first sample whole, then the connection drops
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(body.slice(0, body.indexOf('"b"') + 40));
+      setImmediate(() => res.socket?.destroy());
+    };
+    const out = await source({ url: rawUrl, ...FEATURES_ONLY }).fetch(targets);
+    expect(cut).toBe(2);
+    expect(out.get('prod/a')?.kind).toBe('ok');
+    expect(out.get('prod/b')?.kind).toBe('ok');
+  });
+
+  it('an answer that stops arriving times out', async () => {
+    respond = (f, body, _req, res) => {
+      if (f !== 'cpu_usage_pct') return plain(res, body);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(body.slice(0, 20)); // and nothing more
+    };
+    const r = (
+      await source({ url: rawUrl, ...FEATURES_ONLY, retries: 0, timeoutMs: 200 }).fetch(targets)
+    ).get('prod/a');
+    expect(r?.kind === 'inconclusive' && r.reason).toContain(
+      'query for cpu_usage_pct: ECONNABORTED',
+    );
+  });
+
+  it.each([
+    [
+      'an HTML page',
+      '<html><body>502 Bad Gateway</body></html>',
+      'answer is not JSON: <html><body>502 Bad Gateway</body></html>',
+    ],
+    [
+      'a cut answer',
+      '{"status":"success","data":{"resultType":"vec',
+      'answer is not JSON: {"status":"success","data":{"resultType":"vec',
+    ],
+    [
+      'a matrix',
+      '{"status":"success","data":{"resultType":"matrix","result":[]}}',
+      'expected a vector, got matrix',
+    ],
+    [
+      'an error with 200',
+      '{"status":"error","error":"x"}',
+      'expected a vector, got {"status":"error","error":"x"}',
+    ],
+    [
+      'a sample without its value',
+      '{"status":"success","data":{"resultType":"vector","result":[{"metric":{}}]}}',
+      'answer is not a Prometheus vector: a sample without a [time, value] pair',
+    ],
+  ])('%s fails the feature: %s', async (_name, answer, reason) => {
+    respond = (f, body, _req, res) => plain(res, f === 'cpu_usage_pct' ? answer : body);
+    const r = (await source({ url: rawUrl, ...FEATURES_ONLY }).fetch(targets)).get('prod/a');
+    expect(r?.kind === 'inconclusive' && r.reason).toContain(`query for cpu_usage_pct: ${reason}`);
+  });
+
+  it('an HTTP error quotes the start of its body', async () => {
+    respond = (f, body, _req, res) =>
+      f === 'cpu_usage_pct' ? plain(res, `{"error":"${'x'.repeat(5000)}"}`, 422) : plain(res, body);
+    const r = (await source({ url: rawUrl, ...FEATURES_ONLY }).fetch(targets)).get('prod/a');
+    expect(r?.kind === 'inconclusive' && r.reason).toContain(
+      `query for cpu_usage_pct: HTTP 422 {"error":"${'x'.repeat(190)}`,
+    );
+  });
+
+  it('reads gzip-compressed answers (compressAnswers), counting their decompressed bytes', async () => {
+    respond = (_f, body, req, res) => {
+      if (req.headers['accept-encoding'] !== 'gzip') return plain(res, body);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(gzipSync(body));
+    };
+    const sizes: number[] = [];
+    const out = await source({
+      url: rawUrl,
+      ...FEATURES_ONLY,
+      compressAnswers: true,
+      onQuery: (_q, ok, _s, a) => void (ok && a && sizes.push(a.bytes)),
+    }).fetch(targets);
+    expect([...out.values()].map((r) => r.kind)).toEqual(['ok', 'ok']);
+    const body = JSON.stringify((healthy('cpu_usage_pct', '') as { body: unknown }).body);
+    expect(sizes).toContain(Buffer.byteLength(body));
+  });
 });

@@ -37,12 +37,7 @@ import {
 } from './plan.js';
 import { targetKey, type FeatureResult, type FeatureSource, type Target } from './types.js';
 import { buildInstance, type Sample } from './vector.js';
-import {
-  VectorAnswerError,
-  VectorAnswerParser,
-  parseSampleValue,
-  type SampleVisitor,
-} from './vectorAnswer.js';
+import { VectorAnswerError, VectorAnswerParser, type SampleVisitor } from './vectorAnswer.js';
 
 export { freshnessTemplate, metricNames } from '@aiops/model/recording';
 export { parseSampleValue } from './vectorAnswer.js';

@@ -92,7 +92,7 @@ describe('VectorAnswerParser', () => {
         ['prod', 'z', 1700000000.123, 0.30000000000000004],
         ['prod', 'w', 0, -0],
         ['prod', 'v', 1700000000.123, 1e-7],
-        ['prod', 'u', -150, 12345678901234567890],
+        ['prod', 'u', -150, Number('12345678901234567890')],
       ],
     });
     expect(parse([bytes(RICH)], LABELS)).toEqual(reference(RICH, LABELS));

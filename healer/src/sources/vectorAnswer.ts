@@ -91,7 +91,6 @@ const STRICT_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const HEAD_BYTES = 512;
 const utf8 = new TextDecoder('utf-8');
-const latin1 = new TextDecoder('latin1');
 
 /**
  * A strict JSON decimal in `b[0, len)` as `Number()` reads it, when that needs no rounding beyond
@@ -159,6 +158,7 @@ export class VectorAnswerParser {
   private readonly labelValues: (string | undefined)[];
   /** Per label: the bytes and string of its last value, reused when the next is the same. */
   private readonly lastBytes: Uint8Array[];
+  private readonly lastLength: number[];
   private readonly lastString: string[];
 
   private state = VALUE;
@@ -172,7 +172,7 @@ export class VectorAnswerParser {
   private readingKey = false;
   private stringSlot = OTHER;
   private collect = false;
-  private scratch = new Uint8Array(256);
+  private scratch = Buffer.allocUnsafe(256);
   private length = 0;
   private highSurrogate = -1;
   private hex = 0;
@@ -199,7 +199,8 @@ export class VectorAnswerParser {
   constructor(private readonly visitor: SampleVisitor) {
     this.wanted = visitor.labels.map(ascii);
     this.labelValues = visitor.labels.map(() => undefined);
-    this.lastBytes = visitor.labels.map(() => new Uint8Array(0));
+    this.lastBytes = visitor.labels.map(() => new Uint8Array(64));
+    this.lastLength = visitor.labels.map(() => -1);
     this.lastString = visitor.labels.map(() => '');
   }
 
@@ -473,9 +474,10 @@ export class VectorAnswerParser {
     return OTHER;
   }
 
-  private is(name: Uint8Array): boolean {
-    if (name.length !== this.length) return false;
-    for (let k = 0; k < name.length; k++) if (name[k] !== this.scratch[k]) return false;
+  /** Whether the string read is `name` (its first `length` bytes). */
+  private is(name: Uint8Array, length = name.length): boolean {
+    if (length !== this.length) return false;
+    for (let k = 0; k < length; k++) if (name[k] !== this.scratch[k]) return false;
     return true;
   }
 
@@ -501,17 +503,20 @@ export class VectorAnswerParser {
   }
 
   private text(): string {
-    return utf8.decode(this.scratch.subarray(0, this.length));
+    return this.scratch.toString('utf8', 0, this.length);
   }
 
   /** A label's value, the same string as the last one when the bytes are the same. */
   private label(k: number): string {
     const last = this.lastBytes[k]!;
-    if (last.length === this.length && this.is(last)) return this.lastString[k]!;
-    const bytes = this.scratch.slice(0, this.length);
-    const s = utf8.decode(bytes);
-    this.lastBytes[k] = bytes;
-    this.lastString[k] = s;
+    const len = this.length;
+    if (len === this.lastLength[k] && this.is(last, len)) return this.lastString[k]!;
+    const s = this.scratch.toString('utf8', 0, len);
+    if (len <= last.length) {
+      for (let j = 0; j < len; j++) last[j] = this.scratch[j]!;
+      this.lastLength[k] = len;
+      this.lastString[k] = s;
+    } else this.lastLength[k] = -1;
     return s;
   }
 
@@ -531,12 +536,12 @@ export class VectorAnswerParser {
     if (v === undefined) {
       v = fastDecimal(b, len);
       if (v === undefined) {
-        const text = latin1.decode(b.subarray(0, len));
+        const text = b.toString('latin1', 0, len);
         if (!STRICT_NUMBER.test(text)) this.fail();
         v = Number(text);
       }
       if (len <= this.lastTime.length) {
-        this.lastTime.set(b.subarray(0, len));
+        for (let k = 0; k < len; k++) this.lastTime[k] = b[k]!;
         this.lastTimeLength = len;
         this.lastTimeValue = v;
       }
@@ -548,7 +553,10 @@ export class VectorAnswerParser {
   private append(chunk: Uint8Array, from: number, to: number): void {
     const need = this.length + (to - from);
     if (need > this.scratch.length) this.grow(need);
-    this.scratch.set(chunk.subarray(from, to), this.length);
+    // most runs are a label's value: a loop beats a subarray view for a few bytes
+    if (to - from < 32)
+      for (let k = from, at = this.length; k < to; k++, at++) this.scratch[at] = chunk[k]!;
+    else this.scratch.set(chunk.subarray(from, to), this.length);
     this.length = need;
   }
 
@@ -558,7 +566,7 @@ export class VectorAnswerParser {
   }
 
   private grow(need: number): void {
-    const next = new Uint8Array(Math.max(need, this.scratch.length * 2));
+    const next = Buffer.allocUnsafe(Math.max(need, this.scratch.length * 2));
     next.set(this.scratch.subarray(0, this.length));
     this.scratch = next;
   }

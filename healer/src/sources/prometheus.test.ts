@@ -1113,3 +1113,42 @@ describe('reading each answer as its bytes arrive', () => {
     expect(sizes).toContain(Buffer.byteLength(body));
   });
 });
+
+describe('an answer that keeps arriving', () => {
+  it('is read however long it takes: the timeout bounds each pause, not the whole answer', async () => {
+    const targets = [{ namespace: 'prod', name: 'a' }];
+    const healthy = healthyFor([{ ns: 'prod', name: 'a' }]);
+    const slow = createServer((req, res) => {
+      const q = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
+      const a = healthy(featureOf(q)!, q);
+      const body = a === 'hang' ? '' : JSON.stringify(a.body);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // 12 pieces 100 ms apart: 1.2 s in all, against a 500 ms timeout
+      const size = Math.ceil(body.length / 12);
+      let at = 0;
+      const next = (): void => {
+        res.write(body.slice(at, (at += size)));
+        if (at >= body.length) res.end();
+        else setTimeout(next, 100);
+      };
+      next();
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const addr = slow.address();
+    try {
+      const r = await source({
+        url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`,
+        checkSampleAge: false,
+        baseline: false,
+        slo: false,
+        retries: 0,
+        timeoutMs: 500,
+        maxConcurrentQueries: FEATURE_NAMES.length,
+      }).fetch(targets);
+      expect(r.get('prod/a')?.kind).toBe('ok');
+    } finally {
+      slow.closeAllConnections();
+      await new Promise<void>((r) => slow.close(() => r()));
+    }
+  });
+});

@@ -642,8 +642,9 @@ export class PrometheusFeatureSource implements FeatureSource {
   /**
    * One instant query: its answer parsed from the response's bytes as they arrive into `read`'s
    * reader (a fresh one per attempt), whose result is returned once the answer is whole and a
-   * vector without warnings. `timeoutMs` bounds the wait for the answer's headers (axios) and,
-   * from the request on, for its last byte.
+   * vector without warnings. `timeoutMs` bounds the wait for the answer's headers (axios) and
+   * then each pause between its bytes: a long answer that keeps arriving is read, as axios read a
+   * whole one.
    */
   private async query<T>(
     feature: string,
@@ -666,7 +667,6 @@ export class PrometheusFeatureSource implements FeatureSource {
             .catch(readErrorBody);
           let parseMs = 0;
           const body = res.data;
-          const left = this.opts.timeoutMs - (performance.now() - started);
           const timer = setTimeout(
             () =>
               body.destroy(
@@ -677,10 +677,11 @@ export class PrometheusFeatureSource implements FeatureSource {
                   res.request,
                 ),
               ),
-            Math.max(left, 1),
+            this.opts.timeoutMs,
           );
           try {
             for await (const chunk of body as AsyncIterable<Buffer>) {
+              timer.refresh();
               const t = performance.now();
               parser.write(chunk);
               parseMs += performance.now() - t;

@@ -81,6 +81,17 @@ const healthyFor =
       targets.map((t) => ({ ...t, v: String(FEATURES.find((f) => f.name === feature)!.default) })),
     );
 
+/** Starts a local server; its base URL. */
+async function listen(s: Server): Promise<string> {
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const addr = s.address();
+  return `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+}
+async function stop(s: Server): Promise<void> {
+  s.closeAllConnections();
+  await new Promise<void>((r) => s.close(() => r()));
+}
+
 beforeEach(async () => {
   queries = [];
   acceptEncodings = [];
@@ -101,14 +112,9 @@ beforeEach(async () => {
     res.writeHead(a.status, { 'content-type': 'application/json' });
     res.end(encode(a.body));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  url = await listen(server);
 });
-afterEach(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
-});
+afterEach(() => stop(server));
 
 const source = (over: Partial<ConstructorParameters<typeof PrometheusFeatureSource>[0]> = {}) =>
   new PrometheusFeatureSource({
@@ -1016,14 +1022,9 @@ describe('reading each answer as its bytes arrive', () => {
       const a = f && healthy(f, q);
       respond(f, a && a !== 'hang' ? JSON.stringify(a.body) : '', req, res);
     });
-    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
-    const addr = raw.address();
-    rawUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    rawUrl = await listen(raw);
   });
-  afterEach(async () => {
-    raw.closeAllConnections();
-    await new Promise<void>((r) => raw.close(() => r()));
-  });
+  afterEach(() => stop(raw));
 
   it('an answer cut off mid-way is retried, and the cut attempt’s samples are not kept', async () => {
     let cut = 0;
@@ -1133,11 +1134,10 @@ describe('an answer that keeps arriving', () => {
       };
       next();
     });
-    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
-    const addr = slow.address();
+    const slowUrl = await listen(slow);
     try {
       const r = await source({
-        url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`,
+        url: slowUrl,
         checkSampleAge: false,
         baseline: false,
         slo: false,
@@ -1147,8 +1147,7 @@ describe('an answer that keeps arriving', () => {
       }).fetch(targets);
       expect(r.get('prod/a')?.kind).toBe('ok');
     } finally {
-      slow.closeAllConnections();
-      await new Promise<void>((r) => slow.close(() => r()));
+      await stop(slow);
     }
   });
 });

@@ -284,20 +284,23 @@ export class VectorAnswerParser {
           continue;
         }
         case NUMBER: {
-          if (
-            (c >= 0x30 && c <= 0x39) ||
-            c === 0x2e ||
-            c === 0x65 ||
-            c === 0x45 ||
-            c === 0x2b ||
-            c === 0x2d
+          let j = i;
+          let d = c;
+          while (
+            (d >= 0x30 && d <= 0x39) ||
+            d === 0x2e ||
+            d === 0x65 ||
+            d === 0x45 ||
+            d === 0x2b ||
+            d === 0x2d
           ) {
-            this.push(c);
-            i++;
-            continue;
+            this.push(d);
+            if (++j === n) return;
+            d = chunk[j]!;
           }
+          i = j;
           this.endNumber();
-          continue; // the byte ends the number and is read again
+          continue; // the byte after the number is read again
         }
         case LITERAL: {
           if (c !== this.literal[this.literalAt]) this.fail();

@@ -203,6 +203,44 @@ describe('VectorAnswerParser', () => {
     });
   });
 
+  it.each([
+    '0',
+    '-0',
+    '-0.0',
+    '0.5',
+    '00',
+    '1.',
+    '.5',
+    '+1',
+    ' 1',
+    '1 ',
+    '0x10',
+    '',
+    '-',
+    '1e',
+    '1e+',
+    '1e400',
+    '1e-400',
+    '5e-324',
+    '1.7976931348623157e308',
+    '123456789012345',
+    '1234567890123456',
+    '1_0',
+    'Infinity',
+    '+Inf',
+    '-Inf',
+    'NaN',
+    'nan',
+    '0.000001',
+    '1E5',
+    '1e-22',
+    '1e23',
+    '9007199254740993',
+  ])('the value string %j reads as parseSampleValue reads it', (v) => {
+    const text = answer(`{"metric":{},"value":[1,${JSON.stringify(v)}]}`);
+    expect(parse([bytes(text)], [])).toEqual({ rows: [[1, parseSampleValue(v)]] });
+  });
+
   it('every strict prefix of an answer is not JSON', () => {
     const b = bytes(RICH);
     for (let k = 0; k < b.length; k++) {

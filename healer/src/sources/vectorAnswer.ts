@@ -87,6 +87,25 @@ const K = {
   value: ascii('value'),
 };
 const LITERALS = { t: ascii('true'), f: ascii('false'), n: ascii('null') };
+/** What a byte after a backslash stands for (-1: not an escape; `u` is read apart). */
+const ESCAPED = new Int8Array(128).fill(-1);
+for (const [c, code] of Object.entries({
+  '"': 0x22,
+  '\\': 0x5c,
+  '/': 0x2f,
+  b: 8,
+  f: 12,
+  n: 10,
+  r: 13,
+  t: 9,
+}))
+  ESCAPED[c.charCodeAt(0)] = code;
+/** A hex digit's value (-1: not one). */
+const HEX = new Int8Array(128).fill(-1);
+for (let d = 0; d < 16; d++) {
+  HEX[d.toString(16).charCodeAt(0)] = d;
+  HEX[d.toString(16).toUpperCase().charCodeAt(0)] = d;
+}
 const STRICT_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const HEAD_BYTES = 512;
@@ -98,6 +117,7 @@ const utf8 = new TextDecoder('utf-8');
  * undefined and the caller decodes the text.
  */
 function fastDecimal(b: Uint8Array, len: number): number | undefined {
+  if (len === 0) return undefined;
   let i = 0;
   const negative = b[0] === 0x2d;
   if (negative) i++;
@@ -105,14 +125,14 @@ function fastDecimal(b: Uint8Array, len: number): number | undefined {
   let digits = 0;
   let exponent = 0;
   const start = i;
-  if (b[i] === 0x30) i++;
+  if (i < len && b[i] === 0x30) i++;
   else
     for (; i < len && b[i]! >= 0x30 && b[i]! <= 0x39; i++) {
       mantissa = mantissa * 10 + b[i]! - 0x30;
       digits++;
     }
   if (i === start) return undefined;
-  if (b[i] === 0x2e) {
+  if (i < len && b[i] === 0x2e) {
     const dot = ++i;
     for (; i < len && b[i]! >= 0x30 && b[i]! <= 0x39; i++) {
       if (mantissa === 0 && b[i] === 0x30) {
@@ -125,10 +145,10 @@ function fastDecimal(b: Uint8Array, len: number): number | undefined {
     }
     if (i === dot) return undefined;
   }
-  if (b[i] === 0x65 || b[i] === 0x45) {
+  if (i < len && (b[i] === 0x65 || b[i] === 0x45)) {
     i++;
     let sign = 1;
-    if (b[i] === 0x2b || b[i] === 0x2d) sign = b[i++] === 0x2d ? -1 : 1;
+    if (i < len && (b[i] === 0x2b || b[i] === 0x2d)) sign = b[i++] === 0x2d ? -1 : 1;
     const from = i;
     let e = 0;
     for (; i < len && b[i]! >= 0x30 && b[i]! <= 0x39 && e < 1000; i++) e = e * 10 + b[i]! - 0x30;
@@ -243,20 +263,7 @@ export class VectorAnswerParser {
             this.hexDigits = 0;
             continue;
           }
-          const code =
-            c === 0x22 || c === 0x5c || c === 0x2f
-              ? c
-              : c === 0x62
-                ? 8
-                : c === 0x66
-                  ? 12
-                  : c === 0x6e
-                    ? 10
-                    : c === 0x72
-                      ? 13
-                      : c === 0x74
-                        ? 9
-                        : -1;
+          const code = c < 0x80 ? ESCAPED[c]! : -1;
           if (code < 0) this.fail();
           if (this.collect) {
             this.flushSurrogate();
@@ -267,14 +274,7 @@ export class VectorAnswerParser {
         }
         case UNICODE: {
           i++;
-          const h =
-            c >= 0x30 && c <= 0x39
-              ? c - 0x30
-              : c >= 0x61 && c <= 0x66
-                ? c - 0x57
-                : c >= 0x41 && c <= 0x46
-                  ? c - 0x37
-                  : -1;
+          const h = c < 0x80 ? HEX[c]! : -1;
           if (h < 0) this.fail();
           this.hex = this.hex * 16 + h;
           if (++this.hexDigits === 4) {

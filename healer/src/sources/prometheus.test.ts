@@ -4,7 +4,8 @@
  * bad data ends as an inconclusive deployment.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import {
   BASELINE_FEATURES,
   DEFAULT_FEATURE_QUERIES,
@@ -80,6 +81,17 @@ const healthyFor =
       targets.map((t) => ({ ...t, v: String(FEATURES.find((f) => f.name === feature)!.default) })),
     );
 
+/** Starts a local server; its base URL. */
+async function listen(s: Server): Promise<string> {
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const addr = s.address();
+  return `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+}
+async function stop(s: Server): Promise<void> {
+  s.closeAllConnections();
+  await new Promise<void>((r) => s.close(() => r()));
+}
+
 beforeEach(async () => {
   queries = [];
   acceptEncodings = [];
@@ -100,14 +112,9 @@ beforeEach(async () => {
     res.writeHead(a.status, { 'content-type': 'application/json' });
     res.end(encode(a.body));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  url = await listen(server);
 });
-afterEach(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
-});
+afterEach(() => stop(server));
 
 const source = (over: Partial<ConstructorParameters<typeof PrometheusFeatureSource>[0]> = {}) =>
   new PrometheusFeatureSource({
@@ -983,4 +990,164 @@ describe('recorded features (featureRules)', () => {
       expect(peak).toBe(max);
     },
   );
+});
+
+describe('reading each answer as its bytes arrive', () => {
+  let raw: Server;
+  let rawUrl: string;
+  /** Writes the answer to a feature's query; `body` is a healthy answer for prod/a and prod/b. */
+  let respond: (
+    feature: FeatureName | undefined,
+    body: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ) => void;
+  const targets = [
+    { namespace: 'prod', name: 'a' },
+    { namespace: 'prod', name: 'b' },
+  ];
+  const healthy = healthyFor(targets.map((t) => ({ ns: t.namespace, name: t.name })));
+  /** The features alone: no freshness or context queries. */
+  const FEATURES_ONLY = { checkSampleAge: false, baseline: false, slo: false } as const;
+  const plain = (res: ServerResponse, body: string, status = 200): void => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(body);
+  };
+
+  beforeEach(async () => {
+    respond = (_f, body, _req, res) => plain(res, body);
+    raw = createServer((req, res) => {
+      const q = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
+      const f = featureOf(q);
+      const a = f && healthy(f, q);
+      respond(f, a && a !== 'hang' ? JSON.stringify(a.body) : '', req, res);
+    });
+    rawUrl = await listen(raw);
+  });
+  afterEach(() => stop(raw));
+
+  it('an answer cut off mid-way is retried, and the cut attempt’s samples are not kept', async () => {
+    let cut = 0;
+    respond = (f, body, _req, res) => {
+      if (f !== 'cpu_usage_pct' || cut++ > 0) return plain(res, body);
+      // the first sample whole, then the connection drops
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(body.slice(0, body.indexOf('"b"') + 40));
+      setImmediate(() => res.socket?.destroy());
+    };
+    const out = await source({ url: rawUrl, ...FEATURES_ONLY }).fetch(targets);
+    expect(cut).toBe(2);
+    expect(out.get('prod/a')?.kind).toBe('ok');
+    expect(out.get('prod/b')?.kind).toBe('ok');
+  });
+
+  it('an answer that stops arriving times out', async () => {
+    respond = (f, body, _req, res) => {
+      if (f !== 'cpu_usage_pct') return plain(res, body);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(body.slice(0, 20)); // and nothing more
+    };
+    const r = (
+      await source({ url: rawUrl, ...FEATURES_ONLY, retries: 0, timeoutMs: 200 }).fetch(targets)
+    ).get('prod/a');
+    expect(r?.kind === 'inconclusive' && r.reason).toContain(
+      'query for cpu_usage_pct: ECONNABORTED',
+    );
+  });
+
+  it.each([
+    [
+      'an HTML page',
+      '<html><body>502 Bad Gateway</body></html>',
+      'answer is not JSON: <html><body>502 Bad Gateway</body></html>',
+    ],
+    [
+      'a cut answer',
+      '{"status":"success","data":{"resultType":"vec',
+      'answer is not JSON: {"status":"success","data":{"resultType":"vec',
+    ],
+    [
+      'a matrix',
+      '{"status":"success","data":{"resultType":"matrix","result":[]}}',
+      'expected a vector, got matrix',
+    ],
+    [
+      'an error with 200',
+      '{"status":"error","error":"x"}',
+      'expected a vector, got {"status":"error","error":"x"}',
+    ],
+    [
+      'a sample without its value',
+      '{"status":"success","data":{"resultType":"vector","result":[{"metric":{}}]}}',
+      'answer is not a Prometheus vector: a sample without a [time, value] pair',
+    ],
+  ])('%s fails the feature: %s', async (_name, answer, reason) => {
+    respond = (f, body, _req, res) => plain(res, f === 'cpu_usage_pct' ? answer : body);
+    const r = (await source({ url: rawUrl, ...FEATURES_ONLY }).fetch(targets)).get('prod/a');
+    expect(r?.kind === 'inconclusive' && r.reason).toContain(`query for cpu_usage_pct: ${reason}`);
+  });
+
+  it('an HTTP error quotes the start of its body', async () => {
+    respond = (f, body, _req, res) =>
+      f === 'cpu_usage_pct' ? plain(res, `{"error":"${'x'.repeat(5000)}"}`, 422) : plain(res, body);
+    const r = (await source({ url: rawUrl, ...FEATURES_ONLY }).fetch(targets)).get('prod/a');
+    expect(r?.kind === 'inconclusive' && r.reason).toContain(
+      `query for cpu_usage_pct: HTTP 422 {"error":"${'x'.repeat(190)}`,
+    );
+  });
+
+  it('reads gzip-compressed answers (compressAnswers), counting their decompressed bytes', async () => {
+    respond = (_f, body, req, res) => {
+      if (req.headers['accept-encoding'] !== 'gzip') return plain(res, body);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(gzipSync(body));
+    };
+    const sizes: number[] = [];
+    const out = await source({
+      url: rawUrl,
+      ...FEATURES_ONLY,
+      compressAnswers: true,
+      onQuery: (_q, ok, _s, a) => void (ok && a && sizes.push(a.bytes)),
+    }).fetch(targets);
+    expect([...out.values()].map((r) => r.kind)).toEqual(['ok', 'ok']);
+    const body = JSON.stringify((healthy('cpu_usage_pct', '') as { body: unknown }).body);
+    expect(sizes).toContain(Buffer.byteLength(body));
+  });
+});
+
+describe('an answer that keeps arriving', () => {
+  it('is read however long it takes: the timeout bounds each pause, not the whole answer', async () => {
+    const targets = [{ namespace: 'prod', name: 'a' }];
+    const healthy = healthyFor([{ ns: 'prod', name: 'a' }]);
+    const slow = createServer((req, res) => {
+      const q = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
+      const a = healthy(featureOf(q)!, q);
+      const body = a === 'hang' ? '' : JSON.stringify(a.body);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // 12 pieces 100 ms apart: 1.2 s in all, against a 500 ms timeout
+      const size = Math.ceil(body.length / 12);
+      let at = 0;
+      const next = (): void => {
+        res.write(body.slice(at, (at += size)));
+        if (at >= body.length) res.end();
+        else setTimeout(next, 100);
+      };
+      next();
+    });
+    const slowUrl = await listen(slow);
+    try {
+      const r = await source({
+        url: slowUrl,
+        checkSampleAge: false,
+        baseline: false,
+        slo: false,
+        retries: 0,
+        timeoutMs: 500,
+        maxConcurrentQueries: FEATURE_NAMES.length,
+      }).fetch(targets);
+      expect(r.get('prod/a')?.kind).toBe('ok');
+    } finally {
+      await stop(slow);
+    }
+  });
 });

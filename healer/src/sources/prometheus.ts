@@ -24,7 +24,8 @@ import { FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
 import { DEFAULT_BASELINE_WINDOWS, type BaselineWindows } from '@aiops/model/features/windows';
 import { buildContext, type ContextValue } from './context.js';
 import { pickContextRefreshes } from './refresh.js';
-import axios, { type AxiosInstance } from 'axios';
+import axios, { AxiosError, type AxiosInstance } from 'axios';
+import type { Readable } from 'node:stream';
 import { withRetry, type Sleep } from '../retry.js';
 import { createLimiter, type Limiter } from './limit.js';
 import {
@@ -36,8 +37,10 @@ import {
 } from './plan.js';
 import { targetKey, type FeatureResult, type FeatureSource, type Target } from './types.js';
 import { buildInstance, type Sample } from './vector.js';
+import { VectorAnswerError, VectorAnswerParser, type SampleVisitor } from './vectorAnswer.js';
 
 export { freshnessTemplate, metricNames } from '@aiops/model/recording';
+export { parseSampleValue } from './vectorAnswer.js';
 
 /** A PromQL query that failed after its retries; `feature` names which one. */
 export class PrometheusQueryError extends Error {
@@ -89,8 +92,8 @@ export interface PrometheusSourceOptions {
   onMissingRecords?: (missing: readonly string[]) => void;
   /**
    * Called once per HTTP query (for metrics and the benchmark): a feature or `(freshness)`, with
-   * where its time went when an answer arrived — waiting for Prometheus' whole answer (its
-   * evaluation and the transfer) against parsing it here — and the answer's size.
+   * where its time went when an answer arrived — waiting for Prometheus (its evaluation and the
+   * transfer) against parsing the answer's bytes here as they arrive — and the answer's size.
    */
   onQuery?: (query: string, ok: boolean, seconds: number, answer?: QueryAnswerStats) => void;
   /**
@@ -120,13 +123,22 @@ export interface PrometheusSourceOptions {
 export interface QueryAnswerStats {
   waitSeconds: number;
   parseSeconds: number;
+  /** The answer's bytes (decompressed). */
   bytes: number;
 }
 
-interface VectorSample {
-  metric: Record<string, string>;
-  value: [number, string];
+/**
+ * What a query makes of its answer's samples as they are parsed: one per attempt (a retry starts
+ * over), its `result` kept only when the answer was whole and a valid vector.
+ */
+interface AnswerReader<T> extends SampleVisitor {
+  result(): T;
 }
+
+/** The labels that place a sample: its deployment. */
+const DEPLOYMENT_LABELS = ['namespace', 'deployment'] as const;
+/** How much of an HTTP error's body its message quotes. */
+const ERROR_BODY_CHARS = 200;
 
 /** The query of the samples' own timestamps, named in errors and metrics. */
 export const FRESHNESS = '(freshness)';
@@ -163,13 +175,6 @@ const MAX_NAMES_IN_REGEX = 50;
 
 function regexOf(values: Iterable<string>): string {
   return [...new Set(values)].map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
-}
-
-/** Prometheus sample values are strings: `0.5`, `NaN`, `+Inf`, `-Inf`. */
-export function parseSampleValue(v: string): number {
-  if (v === '+Inf') return Number.POSITIVE_INFINITY;
-  if (v === '-Inf') return Number.NEGATIVE_INFINITY;
-  return Number(v);
 }
 
 /** Retry only what may pass next time: network errors, timeouts, 5xx, 429. */
@@ -210,12 +215,19 @@ export class PrometheusFeatureSource implements FeatureSource {
     try {
       // `or` matches on the labels but the name: the groups' series keep `rule_group`, or the
       // left side's rows (no label but their name) would hide them.
-      const rows = await this.query(
+      const records = await this.query(
         POD_JOIN_PROBE,
         `count by (__name__) ({__name__=~"${POD_DEPLOYMENT_RECORD}|${RECORD_NAME_PATTERN}", namespace=~"${namespace}"}) or count by (__name__, rule_group) (${RULE_GROUP_EVALUATION_RECORD})`,
         now,
+        () => {
+          const names = new Set<string>();
+          return {
+            labels: ['__name__'],
+            sample: ([name]) => void names.add(name ?? ''),
+            result: () => names,
+          };
+        },
       );
-      const records = new Set(rows.map((r) => r.metric.__name__ ?? ''));
       found = { join: records.has(POD_DEPLOYMENT_RECORD) ? 'recorded' : 'inline', records };
       why =
         found.join === 'recorded'
@@ -298,25 +310,31 @@ export class PrometheusFeatureSource implements FeatureSource {
       names.set(t.name, i);
     });
     const n = targets.length;
-    const indexOf = (s: VectorSample): number | undefined => {
-      const { namespace, deployment } = s.metric;
+    /** A sample's target: its `namespace` and `deployment` labels' values. */
+    const indexOf = (labels: readonly (string | undefined)[]): number | undefined => {
+      const [namespace, deployment] = labels;
       return namespace === undefined || deployment === undefined
         ? undefined
         : index.get(namespace)?.get(deployment);
     };
 
-    // Each answer is folded into typed arrays as it arrives and then dropped, and at most
-    // `maxConcurrentQueries` answers exist at once: the peak memory is a few answers, not the cycle's.
+    // Each answer is parsed from its bytes as they arrive straight into typed arrays indexed like
+    // the targets (no answer string, no object per sample), `maxConcurrentQueries` at once.
     // Once a feature query has failed every deployment is inconclusive this cycle whatever the
     // rest answer, so the queries still queued are not sent: a Prometheus that times out costs a
     // cycle one timeout (with its retries), not one per queued query.
     let gaveUp: string | undefined;
     /** `critical`: its failure leaves every deployment inconclusive (a feature, the freshness). */
-    const send = (feature: string, query: string, critical: boolean): Promise<VectorSample[]> =>
+    const send = <T>(
+      feature: string,
+      query: string,
+      critical: boolean,
+      read: () => AnswerReader<T>,
+    ): Promise<T> =>
       this.limit(async () => {
         if (gaveUp !== undefined) throw new PrometheusQueryError(feature, `not sent: ${gaveUp}`);
         try {
-          return await this.query(feature, query, now);
+          return await this.query(feature, query, now, read);
         } catch (err) {
           // set before the slot passes to the next query in line, so that one is not sent
           if (critical) gaveUp ??= err instanceof Error ? err.message : String(err);
@@ -329,16 +347,17 @@ export class PrometheusFeatureSource implements FeatureSource {
     let evaluationsFailed: string | undefined;
     if (plan.evaluations !== undefined) {
       try {
-        const evaluated = new Map<string, number>();
-        for (const r of await send(EVALUATIONS, plan.evaluations, true))
-          if (r.metric.rule_group !== undefined)
-            evaluated.set(
-              r.metric.rule_group,
-              Math.max(
-                evaluated.get(r.metric.rule_group) ?? -Infinity,
-                parseSampleValue(r.value[1]) * 1000,
-              ),
-            );
+        const evaluated = await send(EVALUATIONS, plan.evaluations, true, () => {
+          const at = new Map<string, number>();
+          return {
+            labels: ['rule_group'],
+            sample: ([group], _t, value) => {
+              if (group !== undefined)
+                at.set(group, Math.max(at.get(group) ?? -Infinity, value * 1000));
+            },
+            result: () => at,
+          };
+        });
         groups = assessGroups(
           [...plan.features, ...plan.context].flatMap((q) => (q.group ? [q.group] : [])),
           evaluated,
@@ -353,28 +372,37 @@ export class PrometheusFeatureSource implements FeatureSource {
 
     const columns = new Map<FeatureName, FeatureColumn>();
     const features = plan.features.map(async ({ feature, query }) => {
-      const col: FeatureColumn = {
-        value: new Float64Array(n).fill(Number.NaN),
-        at: new Float64Array(n).fill(Number.NaN),
-      };
-      columns.set(feature, col);
       try {
-        for (const s of await send(feature, query, true)) {
-          const i = indexOf(s);
-          if (i === undefined) continue;
-          if (!Number.isNaN(col.at[i]!)) (col.duplicate ??= new Set()).add(i);
-          col.value[i] = parseSampleValue(s.value[1]);
-          col.at[i] = s.value[0] * 1000;
-        }
+        columns.set(
+          feature,
+          await send(feature, query, true, () => {
+            const col: FeatureColumn = {
+              value: new Float64Array(n).fill(Number.NaN),
+              at: new Float64Array(n).fill(Number.NaN),
+            };
+            return {
+              labels: DEPLOYMENT_LABELS,
+              sample: (labels, at, value) => {
+                const i = indexOf(labels);
+                if (i === undefined) return;
+                if (!Number.isNaN(col.at[i]!)) (col.duplicate ??= new Set()).add(i);
+                col.value[i] = value;
+                col.at[i] = at * 1000;
+              },
+              result: () => col,
+            };
+          }),
+        );
       } catch (err) {
-        col.failed = err instanceof Error ? err.message : String(err);
-        gaveUp ??= col.failed;
+        const failed = err instanceof Error ? err.message : String(err);
+        columns.set(feature, { value: new Float64Array(0), at: new Float64Array(0), failed });
+        gaveUp ??= failed;
       }
     });
     const detail = plan.freshnessDetail;
     const fresh = this.freshness(
       plan.freshness,
-      (q) => send(FRESHNESS, q, true),
+      (q, read) => send(FRESHNESS, q, true, read),
       indexOf,
       detail &&
         ((stale: readonly number[]) =>
@@ -412,24 +440,31 @@ export class PrometheusFeatureSource implements FeatureSource {
     const context = plan.context.map(async (c, k) => {
       // up to date, or its turn to be re-read is a later cycle's
       if (keep.has(k)) return cache.get(c.query)!.values;
-      const column = new Float64Array(n).fill(Number.NaN);
       const state = stateOf(c);
       if (c.group && (!state || 'stale' in state)) {
         // its rule group stopped: no history rather than values that cannot be vouched for
         cache.delete(c.query);
-        return column;
+        return new Float64Array(n).fill(Number.NaN);
       }
       try {
-        for (const s of await send(c.feature, c.query, false)) {
-          const i = indexOf(s);
-          if (i !== undefined) column[i] = parseSampleValue(s.value[1]);
-        }
+        const column = await send(c.feature, c.query, false, () => {
+          const values = new Float64Array(n).fill(Number.NaN);
+          return {
+            labels: DEPLOYMENT_LABELS,
+            sample: (labels, _at, value) => {
+              const i = indexOf(labels);
+              if (i !== undefined) values[i] = value;
+            },
+            result: () => values,
+          };
+        });
         if (state && 'at' in state) cache.set(c.query, { at: state.at, values: column });
+        return column;
       } catch {
         // context is best effort: without it, the model has no history for that signal
         cache.delete(c.query);
+        return new Float64Array(n).fill(Number.NaN);
       }
-      return column;
     });
     await Promise.all(features);
     const stale = await fresh;
@@ -471,8 +506,11 @@ export class PrometheusFeatureSource implements FeatureSource {
    */
   private async freshness(
     query: string | undefined,
-    send: (query: string) => Promise<VectorSample[]>,
-    indexOf: (s: VectorSample) => number | undefined,
+    send: (
+      query: string,
+      read: () => AnswerReader<{ i: number; metric: string | undefined; at: number }[]>,
+    ) => Promise<{ i: number; metric: string | undefined; at: number }[]>,
+    indexOf: (labels: readonly (string | undefined)[]) => number | undefined,
     detail: ((stale: readonly number[]) => string) | undefined,
   ): Promise<Map<number, Map<string, number>> | { failed: string } | undefined> {
     if (query === undefined) return undefined;
@@ -480,22 +518,32 @@ export class PrometheusFeatureSource implements FeatureSource {
       const out = new Map<number, Map<string, number>>();
       /** Deployments whose oldest source time is stale (a row without `metric`). */
       const stale: number[] = [];
-      const add = (rows: VectorSample[]): void => {
-        for (const r of rows) {
-          const i = indexOf(r);
-          if (i === undefined) continue;
-          if (detail && r.metric.metric === undefined) {
+      // the stale rows only (none in the steady state): kept as rows until the answer is whole
+      const read = (): AnswerReader<{ i: number; metric: string | undefined; at: number }[]> => {
+        const rows: { i: number; metric: string | undefined; at: number }[] = [];
+        return {
+          labels: [...DEPLOYMENT_LABELS, 'metric'],
+          sample: (labels, _t, value) => {
+            const i = indexOf(labels);
+            if (i !== undefined) rows.push({ i, metric: labels[2], at: value * 1000 });
+          },
+          result: () => rows,
+        };
+      };
+      const add = (rows: { i: number; metric: string | undefined; at: number }[]): void => {
+        for (const { i, metric, at } of rows) {
+          if (detail && metric === undefined) {
             stale.push(i);
             continue;
           }
           const m = out.get(i) ?? new Map<string, number>();
-          m.set(r.metric.metric ?? '', parseSampleValue(r.value[1]) * 1000);
+          m.set(metric ?? '', at);
           out.set(i, m);
         }
       };
-      add(await send(query));
+      add(await send(query, read));
       // which metrics are stale, for those deployments only: none in the steady state
-      if (detail && stale.length > 0) add(await send(detail(stale)));
+      if (detail && stale.length > 0) add(await send(detail(stale), read));
       return out;
     } catch (err) {
       return { failed: err instanceof Error ? err.message : String(err) };
@@ -591,18 +639,73 @@ export class PrometheusFeatureSource implements FeatureSource {
     return m;
   }
 
-  private async query(feature: string, query: string, now: number): Promise<VectorSample[]> {
+  /**
+   * One instant query: its answer parsed from the response's bytes as they arrive into `read`'s
+   * reader (a fresh one per attempt), whose result is returned once the answer is whole and a
+   * vector without warnings. `timeoutMs` bounds the wait for the answer's headers (axios) and
+   * then each pause between its bytes: a long answer that keeps arriving is read, as axios read a
+   * whole one.
+   */
+  private async query<T>(
+    feature: string,
+    query: string,
+    now: number,
+    read: () => AnswerReader<T>,
+  ): Promise<T> {
     const started = performance.now();
     let answer: QueryAnswerStats | undefined;
     try {
-      const text = await withRetry(
+      const result = await withRetry(
         async () => {
-          // the answer as text, parsed once here (not by axios): the wait and the parse apart
-          const res = await this.http.get<string>('/api/v1/query', {
-            params: { query, time: (now / 1000).toFixed(3) },
-            responseType: 'text',
-          });
-          return res.data;
+          const reader = read();
+          const parser = new VectorAnswerParser(reader);
+          const res = await this.http
+            .get<Readable>('/api/v1/query', {
+              params: { query, time: (now / 1000).toFixed(3) },
+              responseType: 'stream',
+            })
+            .catch(readErrorBody);
+          let parseMs = 0;
+          const body = res.data;
+          const timer = setTimeout(
+            () =>
+              body.destroy(
+                new AxiosError(
+                  `timeout of ${this.opts.timeoutMs}ms exceeded`,
+                  AxiosError.ECONNABORTED,
+                  res.config,
+                  res.request,
+                ),
+              ),
+            this.opts.timeoutMs,
+          );
+          try {
+            for await (const chunk of body as AsyncIterable<Buffer>) {
+              timer.refresh();
+              const t = performance.now();
+              parser.write(chunk);
+              parseMs += performance.now() - t;
+            }
+          } catch (err) {
+            if (err instanceof VectorAnswerError || axios.isAxiosError(err)) throw err;
+            // the connection broke mid-answer: as axios reports it for a whole answer (retried)
+            throw AxiosError.from(err as Error, undefined, res.config, res.request);
+          } finally {
+            clearTimeout(timer);
+          }
+          const t = performance.now();
+          try {
+            parser.end();
+          } finally {
+            const done = performance.now();
+            parseMs += done - t;
+            answer = {
+              waitSeconds: (done - started - parseMs) / 1000,
+              parseSeconds: parseMs / 1000,
+              bytes: parser.bytes,
+            };
+          }
+          return reader.result();
         },
         {
           retries: this.opts.retries,
@@ -611,45 +714,65 @@ export class PrometheusFeatureSource implements FeatureSource {
           ...(this.opts.random ? { random: this.opts.random } : {}),
         },
       );
-      const received = performance.now();
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw new PrometheusQueryError(feature, `answer is not JSON: ${text.slice(0, 100)}`);
-      }
-      answer = {
-        waitSeconds: (received - started) / 1000,
-        parseSeconds: (performance.now() - received) / 1000,
-        bytes: text.length,
-      };
-      const data = (body as { status?: string; data?: { resultType?: string; result?: unknown } })
-        ?.data;
-      if ((body as { status?: string })?.status !== 'success' || data?.resultType !== 'vector') {
-        throw new PrometheusQueryError(
-          feature,
-          `expected a vector, got ${data?.resultType ?? JSON.stringify(body).slice(0, 100)}`,
-        );
-      }
-      const warnings = (body as { warnings?: unknown }).warnings;
-      if (Array.isArray(warnings) && warnings.length > 0) {
-        // Thanos/Mimir answer with what they have and a warning: part of the data is missing.
-        throw new PrometheusQueryError(
-          feature,
-          `partial response, Prometheus warned: ${warnings.map(String).join('; ').slice(0, 200)}`,
-        );
-      }
       this.opts.onQuery?.(feature, true, (performance.now() - started) / 1000, answer);
-      return (data.result as VectorSample[]) ?? [];
+      return result;
     } catch (err) {
       this.opts.onQuery?.(feature, false, (performance.now() - started) / 1000, answer);
       if (err instanceof PrometheusQueryError) throw err;
+      if (err instanceof VectorAnswerError)
+        throw new PrometheusQueryError(feature, answerProblem(err));
       const detail = axios.isAxiosError(err)
         ? err.response
-          ? `HTTP ${err.response.status} ${(typeof err.response.data === 'string' ? err.response.data : JSON.stringify(err.response.data)).slice(0, 200)}`
+          ? `HTTP ${err.response.status} ${(typeof err.response.data === 'string' ? err.response.data : JSON.stringify(err.response.data)).slice(0, ERROR_BODY_CHARS)}`
           : (err.code ?? err.message)
         : String(err);
       throw new PrometheusQueryError(feature, detail, { cause: err });
     }
   }
+}
+
+/** The message of an answer that cannot be used, as the source has always worded it. */
+function answerProblem(err: VectorAnswerError): string {
+  switch (err.kind) {
+    case 'not-json':
+      return `answer is not JSON: ${err.detail.slice(0, 100)}`;
+    case 'not-vector':
+      return `expected a vector, got ${err.detail.slice(0, 100)}`;
+    case 'partial':
+      // Thanos/Mimir answer with what they have and a warning: part of the data is missing.
+      return `partial response, Prometheus warned: ${err.detail.slice(0, 200)}`;
+    case 'malformed':
+      return `answer is not a Prometheus vector: ${err.detail}`;
+  }
+}
+
+/**
+ * An HTTP error's body arrives as a stream too: its start is read into the error (for the
+ * message, as a whole answer had it) and the rest dropped.
+ */
+async function readErrorBody(err: unknown): Promise<never> {
+  const data: unknown = axios.isAxiosError(err) ? err.response?.data : undefined;
+  if (
+    axios.isAxiosError(err) &&
+    err.response &&
+    data &&
+    typeof data === 'object' &&
+    'pipe' in data
+  ) {
+    const stream = data as Readable;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= ERROR_BODY_CHARS * 4) break;
+      }
+    } catch {
+      // what arrived is enough for the message
+    }
+    stream.destroy();
+    err.response.data = Buffer.concat(chunks).toString('utf8');
+  }
+  throw err;
 }

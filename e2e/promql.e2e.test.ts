@@ -147,12 +147,21 @@ describe('baseline statistics: PromQL equals the replay tracker', () => {
     // Not agreement by absence: with history, every statistic exists (last week only around T0 + 2 h).
     if (time > T0 + 3600)
       expect(Object.keys(want).sort()).toEqual(
-        expect.arrayContaining(['p10', 'p50', 'p90', 'recent', 'slope']),
+        expect.arrayContaining(['p10', 'p50', 'p90', 'recent', 'slope', 'peak']),
       );
     if (time < T0 + 2 * 3600 + 2400 && time > T0 + 3600) expect(want.last_week).toBeDefined();
     const q = baselineQueries('aiops_test_signal{namespace="prod"}');
     const got: Record<string, number | undefined> = {};
-    for (const stat of ['p10', 'p50', 'p90', 'count', 'recent', 'last_week', 'slope'] as const) {
+    for (const stat of [
+      'p10',
+      'p50',
+      'p90',
+      'count',
+      'recent',
+      'last_week',
+      'slope',
+      'peak',
+    ] as const) {
       const body = await instant(url, q[stat], time);
       expect(body.status).toBe('success');
       const v = body.data?.result[0]?.value[1];
@@ -164,7 +173,7 @@ describe('baseline statistics: PromQL equals the replay tracker', () => {
       delete got.p50;
       delete got.p90;
     }
-    for (const stat of ['p10', 'p50', 'p90', 'recent', 'last_week', 'slope'] as const) {
+    for (const stat of ['p10', 'p50', 'p90', 'recent', 'last_week', 'slope', 'peak'] as const) {
       if (want[stat] === undefined) expect({ stat, v: got[stat] }).toEqual({ stat, v: undefined });
       else expect({ stat, v: got[stat] }).toEqual({ stat, v: expect.closeTo(want[stat]!, 6) });
     }

@@ -49,7 +49,7 @@ export function recordedFeatureName(feature: FeatureName): string {
 
 /**
  * Group intervals of the baseline rules: the trailing-hour quantiles and last week move slowly
- * (5 min), the `recent` median and the slope follow the last minutes (1 min). A cycle reads them
+ * (5 min), the `recent` median, its `peak` and the slope follow the last minutes (1 min). A cycle reads them
  * up to one interval (plus the group's duration) old.
  */
 export const RECORDED_BASELINE_INTERVALS: Record<BaselineQueryName, string> = {
@@ -60,6 +60,7 @@ export const RECORDED_BASELINE_INTERVALS: Record<BaselineQueryName, string> = {
   last_week: '5m',
   recent: '1m',
   slope: '1m',
+  peak: '1m',
 };
 
 /** The recorded baseline statistic of one signal, with the default windows. */

@@ -138,11 +138,11 @@ describe('planQueries', () => {
 
   it('context: the baselines and SLO windows read their recorded series, nothing per pod', () => {
     const { context } = planQueries(ALL);
-    expect(context).toHaveLength(73);
+    expect(context).toHaveLength(82);
     const baselines = context.filter((c) =>
-      /:(p10|p50|p90|count|recent|last_week|slope)\{/.test(c.query),
+      /:(p10|p50|p90|count|recent|last_week|slope|peak)\{/.test(c.query),
     );
-    expect(baselines).toHaveLength(63);
+    expect(baselines).toHaveLength(72);
     for (const c of baselines)
       expect(c.query.startsWith(`${recordedFeatureName(c.feature)}:`)).toBe(true);
     expect(context.map((c) => c.query)).toContain(

@@ -173,7 +173,7 @@ describe('PrometheusFeatureSource', () => {
       answer = healthyFor(targets.map((t) => ({ ns: t.namespace, name: t.name })));
       const out = await source().fetch(targets);
       expect(queries).toHaveLength(FEATURE_NAMES.length + CONTEXT_QUERIES);
-      expect(CONTEXT_QUERIES).toBe(73);
+      expect(CONTEXT_QUERIES).toBe(82);
       expect([...out.values()].every((r) => r.kind === 'ok')).toBe(true);
       expect(out.size).toBe(n);
     },

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   BASELINE_FEATURES,
+  BASELINE_QUERY_NAMES,
+  BASELINE_STATS,
   DEFAULT_FEATURE_QUERIES,
   FEATURE_NAMES,
   baselineQueries,
@@ -152,16 +154,7 @@ describe('baseline statistics: PromQL equals the replay tracker', () => {
     if (time < T0 + 2 * 3600 + 2400 && time > T0 + 3600) expect(want.last_week).toBeDefined();
     const q = baselineQueries('aiops_test_signal{namespace="prod"}');
     const got: Record<string, number | undefined> = {};
-    for (const stat of [
-      'p10',
-      'p50',
-      'p90',
-      'count',
-      'recent',
-      'last_week',
-      'slope',
-      'peak',
-    ] as const) {
+    for (const stat of BASELINE_QUERY_NAMES) {
       const body = await instant(url, q[stat], time);
       expect(body.status).toBe('success');
       const v = body.data?.result[0]?.value[1];
@@ -173,7 +166,7 @@ describe('baseline statistics: PromQL equals the replay tracker', () => {
       delete got.p50;
       delete got.p90;
     }
-    for (const stat of ['p10', 'p50', 'p90', 'recent', 'last_week', 'slope', 'peak'] as const) {
+    for (const stat of BASELINE_STATS) {
       if (want[stat] === undefined) expect({ stat, v: got[stat] }).toEqual({ stat, v: undefined });
       else expect({ stat, v: got[stat] }).toEqual({ stat, v: expect.closeTo(want[stat]!, 6) });
     }

@@ -154,7 +154,7 @@ describe('planQueries', () => {
   it('without a recorded feature its baselines are statistics over the query-time template', () => {
     const { context } = planQueries({ ...ALL, available: new Set() });
     const cpu = context.filter((c) => c.feature === 'cpu_usage_pct');
-    expect(cpu).toHaveLength(7);
+    expect(cpu).toHaveLength(8);
     for (const c of cpu) expect(c.query).toContain('rate(container_cpu_usage_seconds_total');
   });
 

@@ -144,8 +144,9 @@ describe('baseline statistics: PromQL equals the replay tracker', () => {
     [T0 + 20 * 60 + 5], // little history: statistics missing in both
   ])('at %i', async (time) => {
     const h = new DeploymentHistory();
-    for (const [t, v] of samples) if (t <= time) h.observe(t, { cpu_usage_pct: v });
-    const want = h.baselineOf('cpu_usage_pct', time);
+    // A latency signal: it has every statistic, the peak included (PEAK_FEATURES).
+    for (const [t, v] of samples) if (t <= time) h.observe(t, { http_p95_latency_seconds: v });
+    const want = h.baselineOf('http_p95_latency_seconds', time);
     // Not agreement by absence: with history, every statistic exists (last week only around T0 + 2 h).
     if (time > T0 + 3600)
       expect(Object.keys(want).sort()).toEqual(

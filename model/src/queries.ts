@@ -1,4 +1,4 @@
-import type { FeatureName, SloWindow } from './schema.js';
+import type { BaselineFeatureName, FeatureName, SloWindow } from './schema.js';
 import {
   DEFAULT_BASELINE_WINDOWS,
   promDuration,
@@ -153,6 +153,21 @@ export const BASELINE_QUERY_NAMES = [
 export type BaselineQueryName = (typeof BASELINE_QUERY_NAMES)[number];
 
 /**
+ * The signals whose `peak` is queried and recorded: only the own-normal layer's latency checks
+ * read it (`afterSpike`), so the other signals do not pay a query a cycle for it.
+ */
+export const PEAK_FEATURES: ReadonlySet<FeatureName> = new Set<FeatureName>([
+  'http_p95_latency_seconds',
+  'http_caller_p95_latency_seconds',
+]);
+const WITHOUT_PEAK = BASELINE_QUERY_NAMES.filter((s) => s !== 'peak');
+
+/** The statistics queried for one baseline signal: all, `peak` only for `PEAK_FEATURES`. */
+export function baselineQueryNamesOf(feature: BaselineFeatureName): readonly BaselineQueryName[] {
+  return PEAK_FEATURES.has(feature) ? BASELINE_QUERY_NAMES : WITHOUT_PEAK;
+}
+
+/**
  * The PromQL of a signal's baseline statistics, from its rendered feature query: each is one query
  * for every deployment at once, so a cycle's query count does not grow with the fleet.
  *
@@ -162,7 +177,8 @@ export type BaselineQueryName = (typeof BASELINE_QUERY_NAMES)[number];
  * - `last_week`: the median of the same window a week earlier, centred on now − 1 week (and only
  *   with `minPoints` there);
  * - `slope`: `deriv` over `slopeWindow`, per minute (with `minPoints`);
- * - `peak`: the largest value of the last `recentWindow` (the window of `recent`).
+ * - `peak`: the largest value of the last `recentWindow` (the window of `recent`); queried for
+ *   the latency signals only (`baselineQueryNamesOf`).
  *
  * `features/tracker.ts` computes the same statistics from a replayed history; the e2e test
  * `e2e/promql.e2e.test.ts` checks both agree on a real Prometheus.

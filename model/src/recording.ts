@@ -14,7 +14,7 @@ import type { BaselineFeatureName, FeatureName, SloWindow } from './schema.js';
 import { BASELINE_FEATURES, FEATURE_NAMES } from './schema.js';
 import { DEFAULT_BASELINE_WINDOWS } from './features/windows.js';
 import {
-  BASELINE_QUERY_NAMES,
+  baselineQueryNamesOf,
   baselineQueries,
   byDestination,
   type BaselineQueryName,
@@ -279,9 +279,9 @@ export function recordingRuleGroups(): RecordingRuleGroup[] {
         `${recordedFeatureName(f)}{namespace=~".+", deployment=~".+"}`,
         DEFAULT_BASELINE_WINDOWS,
       );
-      return BASELINE_QUERY_NAMES.filter(
-        (stat) => RECORDED_BASELINE_INTERVALS[stat] === interval,
-      ).map((stat) => ({ record: recordedBaselineName(f, stat), expr: q[stat] }));
+      return baselineQueryNamesOf(f)
+        .filter((stat) => RECORDED_BASELINE_INTERVALS[stat] === interval)
+        .map((stat) => ({ record: recordedBaselineName(f, stat), expr: q[stat] }));
     });
   const groups: RecordingRuleGroup[] = [
     {

@@ -70,12 +70,16 @@ describe('DeploymentHistory', () => {
     for (let i = 0; i < 260; i++) {
       t += rng.chance(0.05) ? rng.int(200, 500) : rng.pick([30, 30, 60, 45]);
       const v = rng.chance(0.1) ? NaN : 10 + rng.normal() * 2 + (i > 200 ? 20 : 0);
-      h.observe(t, { cpu_usage_pct: v });
+      h.observe(t, { cpu_usage_pct: v, http_p95_latency_seconds: v });
       if (!Number.isNaN(v)) samples.push([t, v]);
       if (i % 13 === 0 || i > 240) {
-        const got = h.baselineOf('cpu_usage_pct', t);
         const want = reference(samples, t);
+        // The peak only for the latency signals, as the healer queries it (PEAK_FEATURES).
+        const cpu = h.baselineOf('cpu_usage_pct', t);
+        expect(cpu.peak).toBeUndefined();
+        const got = h.baselineOf('http_p95_latency_seconds', t);
         for (const k of ['p10', 'p50', 'p90', 'recent', 'peak', 'slope'] as const) {
+          if (k !== 'peak') expect(cpu[k]).toBe(got[k]);
           if (want[k] === undefined) expect(got[k]).toBeUndefined();
           else expect({ i, k, got: got[k] }).toEqual({ i, k, got: expect.closeTo(want[k]!, 9) });
         }

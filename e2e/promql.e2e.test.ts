@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   BASELINE_FEATURES,
+  BASELINE_QUERY_NAMES,
+  BASELINE_STATS,
   DEFAULT_FEATURE_QUERIES,
   FEATURE_NAMES,
   baselineQueries,
@@ -142,17 +144,18 @@ describe('baseline statistics: PromQL equals the replay tracker', () => {
     [T0 + 20 * 60 + 5], // little history: statistics missing in both
   ])('at %i', async (time) => {
     const h = new DeploymentHistory();
-    for (const [t, v] of samples) if (t <= time) h.observe(t, { cpu_usage_pct: v });
-    const want = h.baselineOf('cpu_usage_pct', time);
+    // A latency signal: it has every statistic, the peak included (PEAK_FEATURES).
+    for (const [t, v] of samples) if (t <= time) h.observe(t, { http_p95_latency_seconds: v });
+    const want = h.baselineOf('http_p95_latency_seconds', time);
     // Not agreement by absence: with history, every statistic exists (last week only around T0 + 2 h).
     if (time > T0 + 3600)
       expect(Object.keys(want).sort()).toEqual(
-        expect.arrayContaining(['p10', 'p50', 'p90', 'recent', 'slope']),
+        expect.arrayContaining(['p10', 'p50', 'p90', 'recent', 'slope', 'peak']),
       );
     if (time < T0 + 2 * 3600 + 2400 && time > T0 + 3600) expect(want.last_week).toBeDefined();
     const q = baselineQueries('aiops_test_signal{namespace="prod"}');
     const got: Record<string, number | undefined> = {};
-    for (const stat of ['p10', 'p50', 'p90', 'count', 'recent', 'last_week', 'slope'] as const) {
+    for (const stat of BASELINE_QUERY_NAMES) {
       const body = await instant(url, q[stat], time);
       expect(body.status).toBe('success');
       const v = body.data?.result[0]?.value[1];
@@ -164,7 +167,7 @@ describe('baseline statistics: PromQL equals the replay tracker', () => {
       delete got.p50;
       delete got.p90;
     }
-    for (const stat of ['p10', 'p50', 'p90', 'recent', 'last_week', 'slope'] as const) {
+    for (const stat of BASELINE_STATS) {
       if (want[stat] === undefined) expect({ stat, v: got[stat] }).toEqual({ stat, v: undefined });
       else expect({ stat, v: got[stat] }).toEqual({ stat, v: expect.closeTo(want[stat]!, 6) });
     }

@@ -75,6 +75,19 @@ for (const z of [6, 8])
     for (const rise of [0.1, 0.2, 0.3])
       RULES[`z${z}-x2+low${lz}-x5-rise${rise}`] = variant(z, 2, { z: lz, ratio: 5 }, rise);
 
+// The check right after a spike (OwnNormalRule.afterSpike), added after a look at why 2023-01-30's
+// network delays were missed: the entry service's p95 one minute far out (6–7 s against a 0.9 s
+// median: the lower-spread check fires), then a minute or two at 2.5–4 s, within its normal tail,
+// so the entry rule never saw two rows in a row. On the two rules picked in the previous run, the
+// still-raised p95 at ×2 or ×3 its median, at least 0.3, 0.5 or 1 s above it.
+for (const lz of [8, 12])
+  for (const ar of [2, 3])
+    for (const rise of [0.3, 0.5, 1])
+      RULES[`z6-x2+low${lz}-x5-rise0.1+after${ar}-${rise}`] = {
+        ...variant(6, 2, { z: lz, ratio: 5 }, 0.1),
+        afterSpike: { ratio: ar, minRiseSeconds: rise },
+      };
+
 const days = await discoverDays(values.nezha ?? process.env.NEZHA_DIR ?? DEFAULT_NEZHA_DIR);
 const p = await Predictor.load({ engine: 'cpu', ...(values.dir ? { dir: values.dir } : {}) });
 const scores: Record<string, DayScore[]> = {};

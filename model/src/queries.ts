@@ -1,4 +1,4 @@
-import type { FeatureName, SloWindow } from './schema.js';
+import type { BaselineFeatureName, FeatureName, SloWindow } from './schema.js';
 import {
   DEFAULT_BASELINE_WINDOWS,
   promDuration,
@@ -148,8 +148,24 @@ export const BASELINE_QUERY_NAMES = [
   'recent',
   'last_week',
   'slope',
+  'peak',
 ] as const;
 export type BaselineQueryName = (typeof BASELINE_QUERY_NAMES)[number];
+
+/**
+ * The signals whose `peak` is queried and recorded: only the own-normal layer's latency checks
+ * read it (`afterSpike`), so the other signals do not pay a query a cycle for it.
+ */
+export const PEAK_FEATURES: ReadonlySet<FeatureName> = new Set<FeatureName>([
+  'http_p95_latency_seconds',
+  'http_caller_p95_latency_seconds',
+]);
+const WITHOUT_PEAK = BASELINE_QUERY_NAMES.filter((s) => s !== 'peak');
+
+/** The statistics queried for one baseline signal: all, `peak` only for `PEAK_FEATURES`. */
+export function baselineQueryNamesOf(feature: BaselineFeatureName): readonly BaselineQueryName[] {
+  return PEAK_FEATURES.has(feature) ? BASELINE_QUERY_NAMES : WITHOUT_PEAK;
+}
 
 /**
  * The PromQL of a signal's baseline statistics, from its rendered feature query: each is one query
@@ -160,7 +176,9 @@ export type BaselineQueryName = (typeof BASELINE_QUERY_NAMES)[number];
  * - `recent`: the median of the last `recentWindow`;
  * - `last_week`: the median of the same window a week earlier, centred on now − 1 week (and only
  *   with `minPoints` there);
- * - `slope`: `deriv` over `slopeWindow`, per minute (with `minPoints`).
+ * - `slope`: `deriv` over `slopeWindow`, per minute (with `minPoints`);
+ * - `peak`: the largest value of the last `recentWindow` (the window of `recent`); queried for
+ *   the latency signals only (`baselineQueryNamesOf`).
  *
  * `features/tracker.ts` computes the same statistics from a replayed history; the e2e test
  * `e2e/promql.e2e.test.ts` checks both agree on a real Prometheus.
@@ -173,6 +191,7 @@ export function baselineQueries(
   const trailing = `(${rendered})[${promDuration(w.windowSeconds)}:${res}] offset ${promDuration(w.gapSeconds)}`;
   const week = `(${rendered})[${promDuration(w.windowSeconds)}:${res}] offset ${promDuration(w.weekSeconds - w.windowSeconds / 2)}`;
   const slope = `(${rendered})[${promDuration(w.slopeWindowSeconds)}:${res}]`;
+  const recent = `(${rendered})[${promDuration(w.recentWindowSeconds)}:${res}]`;
   const enough = (range: string, n: number): string =>
     ` and on (namespace, deployment) (count_over_time(${range}) >= ${n})`;
   return {
@@ -180,9 +199,10 @@ export function baselineQueries(
     p50: `quantile_over_time(0.5, ${trailing})`,
     p90: `quantile_over_time(0.9, ${trailing})`,
     count: `count_over_time(${trailing})`,
-    recent: `quantile_over_time(0.5, (${rendered})[${promDuration(w.recentWindowSeconds)}:${res}])`,
+    recent: `quantile_over_time(0.5, ${recent})`,
     last_week: `quantile_over_time(0.5, ${week})${enough(week, w.minPoints)}`,
     slope: `60 * deriv(${slope})${enough(slope, Math.min(w.minPoints, w.slopeWindowSeconds / w.resolutionSeconds))}`,
+    peak: `max_over_time(${recent})`,
   };
 }
 

@@ -14,7 +14,7 @@ import type { BaselineFeatureName, FeatureName, SloWindow } from './schema.js';
 import { BASELINE_FEATURES, FEATURE_NAMES } from './schema.js';
 import { DEFAULT_BASELINE_WINDOWS } from './features/windows.js';
 import {
-  BASELINE_QUERY_NAMES,
+  baselineQueryNamesOf,
   baselineQueries,
   byDestination,
   type BaselineQueryName,
@@ -49,7 +49,7 @@ export function recordedFeatureName(feature: FeatureName): string {
 
 /**
  * Group intervals of the baseline rules: the trailing-hour quantiles and last week move slowly
- * (5 min), the `recent` median and the slope follow the last minutes (1 min). A cycle reads them
+ * (5 min), the `recent` median, its `peak` and the slope follow the last minutes (1 min). A cycle reads them
  * up to one interval (plus the group's duration) old.
  */
 export const RECORDED_BASELINE_INTERVALS: Record<BaselineQueryName, string> = {
@@ -60,6 +60,7 @@ export const RECORDED_BASELINE_INTERVALS: Record<BaselineQueryName, string> = {
   last_week: '5m',
   recent: '1m',
   slope: '1m',
+  peak: '1m',
 };
 
 /** The recorded baseline statistic of one signal, with the default windows. */
@@ -278,9 +279,9 @@ export function recordingRuleGroups(): RecordingRuleGroup[] {
         `${recordedFeatureName(f)}{namespace=~".+", deployment=~".+"}`,
         DEFAULT_BASELINE_WINDOWS,
       );
-      return BASELINE_QUERY_NAMES.filter(
-        (stat) => RECORDED_BASELINE_INTERVALS[stat] === interval,
-      ).map((stat) => ({ record: recordedBaselineName(f, stat), expr: q[stat] }));
+      return baselineQueryNamesOf(f)
+        .filter((stat) => RECORDED_BASELINE_INTERVALS[stat] === interval)
+        .map((stat) => ({ record: recordedBaselineName(f, stat), expr: q[stat] }));
     });
   const groups: RecordingRuleGroup[] = [
     {

@@ -236,9 +236,19 @@ export type BaselineFeatureName = (typeof BASELINE_FEATURES)[number];
  * the normal level and how far it normally strays down and up;
  * `recent` — the median of the last 3 minutes (a level that one noisy sample cannot move);
  * `last_week` — the median over the same window one week earlier (around the same hour);
- * `slope` — the least-squares slope over the last 10 minutes, per minute.
+ * `slope` — the least-squares slope over the last 10 minutes, per minute;
+ * `peak` — the largest value of the last 3 minutes (the `recent` window): a spike one sample long
+ * that the median discards.
  */
-export const BASELINE_STATS = ['p10', 'p50', 'p90', 'recent', 'last_week', 'slope'] as const;
+export const BASELINE_STATS = [
+  'p10',
+  'p50',
+  'p90',
+  'recent',
+  'last_week',
+  'slope',
+  'peak',
+] as const;
 export type BaselineStat = (typeof BASELINE_STATS)[number];
 export type FeatureBaseline = Partial<Record<BaselineStat, number>>;
 /** Per-signal history statistics; every part optional (a missing one counts as "no history"). */

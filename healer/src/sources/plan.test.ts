@@ -138,11 +138,11 @@ describe('planQueries', () => {
 
   it('context: the baselines and SLO windows read their recorded series, nothing per pod', () => {
     const { context } = planQueries(ALL);
-    expect(context).toHaveLength(73);
+    expect(context).toHaveLength(75);
     const baselines = context.filter((c) =>
-      /:(p10|p50|p90|count|recent|last_week|slope)\{/.test(c.query),
+      /:(p10|p50|p90|count|recent|last_week|slope|peak)\{/.test(c.query),
     );
-    expect(baselines).toHaveLength(63);
+    expect(baselines).toHaveLength(65); // 9 signals × 7, and the 2 latency signals' peak
     for (const c of baselines)
       expect(c.query.startsWith(`${recordedFeatureName(c.feature)}:`)).toBe(true);
     expect(context.map((c) => c.query)).toContain(
@@ -154,7 +154,7 @@ describe('planQueries', () => {
   it('without a recorded feature its baselines are statistics over the query-time template', () => {
     const { context } = planQueries({ ...ALL, available: new Set() });
     const cpu = context.filter((c) => c.feature === 'cpu_usage_pct');
-    expect(cpu).toHaveLength(7);
+    expect(cpu).toHaveLength(7); // no peak: only the latency signals'
     for (const c of cpu) expect(c.query).toContain('rate(container_cpu_usage_seconds_total');
   });
 

@@ -18,9 +18,9 @@
 import {
   DEFAULT_FEATURE_QUERIES,
   baselineQueries,
+  baselineQueryNamesOf,
   renderQuery,
   sloWindowQueries,
-  type BaselineQueryName,
   type PodJoin,
   type QueryScope,
 } from '@aiops/model/queries';
@@ -180,7 +180,7 @@ export function planQueries(o: PlanOptions): QueryPlan {
       // The rules record the statistics with the default windows, of the recorded feature.
       const recordable =
         f.record !== undefined && sameWindows(o.baseline, DEFAULT_BASELINE_WINDOWS);
-      for (const stat of Object.keys(q) as BaselineQueryName[]) {
+      for (const stat of baselineQueryNamesOf(feature)) {
         const record = recordedBaselineName(feature, stat);
         const recorded = recordable && want(record);
         context.push({

@@ -12,6 +12,7 @@ import {
   FEATURES,
   FEATURE_NAMES,
   baselineQueries,
+  baselineQueryNamesOf,
   renderQuery,
   sloWindowQueries,
   type FeatureName,
@@ -133,7 +134,7 @@ const source = (over: Partial<ConstructorParameters<typeof PrometheusFeatureSour
 
 /** Context queries per cycle: 7 statistics per baseline signal, the SLO windows' SLIs. */
 const CONTEXT_QUERIES =
-  BASELINE_FEATURES.length * Object.keys(baselineQueries('x')).length +
+  BASELINE_FEATURES.reduce((n, f) => n + baselineQueryNamesOf(f).length, 0) +
   sloWindowQueries(TEMPLATES, { namespace: 'x', deployment: 'x' }).length;
 
 describe('PrometheusFeatureSource', () => {
@@ -180,7 +181,7 @@ describe('PrometheusFeatureSource', () => {
       answer = healthyFor(targets.map((t) => ({ ns: t.namespace, name: t.name })));
       const out = await source().fetch(targets);
       expect(queries).toHaveLength(FEATURE_NAMES.length + CONTEXT_QUERIES);
-      expect(CONTEXT_QUERIES).toBe(73);
+      expect(CONTEXT_QUERIES).toBe(75);
       expect([...out.values()].every((r) => r.kind === 'ok')).toBe(true);
       expect(out.size).toBe(n);
     },
@@ -306,6 +307,7 @@ describe('PrometheusFeatureSource', () => {
       [lat.p90, '0.2'],
       [lat.count, '61'],
       [lat.slope, 'NaN'],
+      [lat.peak, '0.9'],
       // cpu: only 4 grid points, too few for its quantiles
       [cpu.p50, '30'],
       [cpu.count, '4'],
@@ -325,7 +327,7 @@ describe('PrometheusFeatureSource', () => {
     expect(r?.kind).toBe('ok');
     const f = r?.kind === 'ok' ? r.features : undefined;
     expect(f?.baseline).toEqual({
-      http_p95_latency_seconds: { p10: 0.1, p50: 0.12, p90: 0.2 },
+      http_p95_latency_seconds: { p10: 0.1, p50: 0.12, p90: 0.2, peak: 0.9 },
       cpu_usage_pct: { recent: 31 },
     });
     expect(f?.slo?.availability).toBe(0.995);

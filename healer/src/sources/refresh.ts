@@ -2,7 +2,7 @@
  * Which cached context columns a cycle re-reads: pure, so the spread is table-tested apart from
  * HTTP. A recorded context column (baseline statistics, SLO windows) changes once per evaluation
  * of its rule group; read all at once when the groups evaluate, a cycle at 10,000 deployments
- * would read up to 73 answers (~130 MB) where the others read none. Instead at most `budget`
+ * would read up to 75 answers (~130 MB) where the others read none. Instead at most `budget`
  * columns whose group evaluated since they were read are re-read per cycle, earliest deadline
  * first (the group that evaluates next), and the others keep their last values until their turn:
  * so every cycle sends about the same number of queries, and a statistic the model reads is at

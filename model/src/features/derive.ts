@@ -232,6 +232,8 @@ export interface Stats {
   week: number;
   recent: number;
   slope: number;
+  /** The largest value of the recent window (the baseline's `peak`), NaN when not sent. */
+  peak: number;
 }
 /** Statistics of no baseline (every field NaN). */
 export const newStats = (): Stats => ({
@@ -241,6 +243,7 @@ export const newStats = (): Stats => ({
   week: NaN,
   recent: NaN,
   slope: NaN,
+  peak: NaN,
 });
 
 const num = (x: unknown): number => (typeof x === 'number' && x - x === 0 ? x : NaN);
@@ -376,7 +379,7 @@ const HISTORY_INPUTS = [2, 5, 6, 14];
  */
 function statsInto(b: FeatureBaseline | undefined, k: number, out: Stats): void {
   if (b === undefined) {
-    out.median = out.down = out.up = out.week = out.recent = out.slope = NaN;
+    out.median = out.down = out.up = out.week = out.recent = out.slope = out.peak = NaN;
     return;
   }
   statsOfValues(
@@ -386,6 +389,7 @@ function statsInto(b: FeatureBaseline | undefined, k: number, out: Stats): void 
     num(b.last_week),
     num(b.recent),
     num(b.slope),
+    num(b.peak),
     k,
     out,
   );
@@ -399,6 +403,7 @@ function statsOfValues(
   week: number,
   recent: number,
   slope: number,
+  peak: number,
   k: number,
   out: Stats,
 ): void {
@@ -415,6 +420,7 @@ function statsOfValues(
   out.week = week;
   out.recent = recent;
   out.slope = slope;
+  out.peak = peak;
 }
 
 /**
@@ -434,10 +440,10 @@ function statsFromColumns(cols: BaselineColumns, r: number, st: readonly Stats[]
     const c = cols.stats[k];
     const out = st[k] as Stats;
     if (c === undefined) {
-      out.median = out.down = out.up = out.week = out.recent = out.slope = NaN;
+      out.median = out.down = out.up = out.week = out.recent = out.slope = out.peak = NaN;
       continue;
     }
-    // BASELINE_STATS order: p10, p50, p90, recent, last_week, slope.
+    // BASELINE_STATS order: p10, p50, p90, recent, last_week, slope, peak.
     statsOfValues(
       at(c[0], r),
       at(c[1], r),
@@ -445,6 +451,7 @@ function statsFromColumns(cols: BaselineColumns, r: number, st: readonly Stats[]
       at(c[4], r),
       at(c[3], r),
       at(c[5], r),
+      at(c[6], r),
       k,
       out,
     );

@@ -53,6 +53,7 @@ function plainStats(b: FeatureBaseline | undefined, f: BaselineFeatureName): Sta
     week: read('last_week'),
     recent: read('recent'),
     slope: read('slope'),
+    peak: read('peak'),
   };
 }
 

@@ -32,6 +32,7 @@ function reference(samples: [number, number][], t: number) {
     p50: trailing.length >= w.minPoints ? promQuantile(0.5, trailing) : undefined,
     p90: trailing.length >= w.minPoints ? promQuantile(0.9, trailing) : undefined,
     recent: recent.length > 0 ? promQuantile(0.5, recent) : undefined,
+    peak: recent.length > 0 ? Math.max(...recent) : undefined,
     slope:
       slope.length >= 10
         ? 60 *
@@ -69,12 +70,16 @@ describe('DeploymentHistory', () => {
     for (let i = 0; i < 260; i++) {
       t += rng.chance(0.05) ? rng.int(200, 500) : rng.pick([30, 30, 60, 45]);
       const v = rng.chance(0.1) ? NaN : 10 + rng.normal() * 2 + (i > 200 ? 20 : 0);
-      h.observe(t, { cpu_usage_pct: v });
+      h.observe(t, { cpu_usage_pct: v, http_p95_latency_seconds: v });
       if (!Number.isNaN(v)) samples.push([t, v]);
       if (i % 13 === 0 || i > 240) {
-        const got = h.baselineOf('cpu_usage_pct', t);
         const want = reference(samples, t);
-        for (const k of ['p10', 'p50', 'p90', 'recent', 'slope'] as const) {
+        // The peak only for the latency signals, as the healer queries it (PEAK_FEATURES).
+        const cpu = h.baselineOf('cpu_usage_pct', t);
+        expect(cpu.peak).toBeUndefined();
+        const got = h.baselineOf('http_p95_latency_seconds', t);
+        for (const k of ['p10', 'p50', 'p90', 'recent', 'peak', 'slope'] as const) {
+          if (k !== 'peak') expect(cpu[k]).toBe(got[k]);
           if (want[k] === undefined) expect(got[k]).toBeUndefined();
           else expect({ i, k, got: got[k] }).toEqual({ i, k, got: expect.closeTo(want[k]!, 9) });
         }
@@ -89,6 +94,7 @@ describe('DeploymentHistory', () => {
     const b = h.baselineOf('http_p95_latency_seconds', 1_700_000_000 + 11 * 60);
     expect(b.p50).toBeUndefined(); // 12 minutes, 5 of them in the gap: 7 points < 10
     expect(b.recent).toBe(0.1);
+    expect(b.peak).toBe(0.1);
     expect(h.context(1_700_000_000 + 11 * 60).cpu_usage_pct).toBeUndefined();
   });
 

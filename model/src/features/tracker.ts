@@ -6,7 +6,8 @@
  * - the trailing quantiles (p10, p50, p90) are `quantile_over_time(q, f[window:resolution] offset
  *   gap)`: the instant values on the grid of multiples of `resolution` in [now − gap − window,
  *   now − gap], interpolated as Prometheus' `quantile` does;
- * - `recent` is `quantile_over_time(0.5, f[recentWindow:resolution])`, ending now;
+ * - `recent` is `quantile_over_time(0.5, f[recentWindow:resolution])`, ending now, and `peak`
+ *   `max_over_time` of the same (of the latency signals only, as the healer queries it);
  * - `last_week` is the median of the same grid one week earlier, centred on now − 1 week;
  * - `slope` is `deriv(f[slopeWindow:resolution])` × 60: the least-squares slope per minute;
  * - a statistic over fewer than `minPoints` grid points is missing.
@@ -25,6 +26,7 @@ import {
   type SloWindow,
 } from '../schema.js';
 import { DEFAULT_BASELINE_WINDOWS, checkWindows, type BaselineWindows } from './windows.js';
+import { PEAK_FEATURES } from '../queries.js';
 
 /** Prometheus' `quantile(q, values)`: linear interpolation between the closest ranks; NaN when empty. */
 export function promQuantile(q: number, values: readonly number[]): number {
@@ -427,6 +429,7 @@ export class DeploymentHistory {
         const sorted = this.scratch.subarray(0, n);
         sorted.set(this.vs.subarray(0, n));
         out.recent = interpolate(sorted.sort(), 0.5);
+        if (PEAK_FEATURES.has(feature)) out.peak = sorted[n - 1];
       }
     }
     // Last week: only when the history reaches back that far.

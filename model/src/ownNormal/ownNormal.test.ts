@@ -20,6 +20,7 @@ const stats = (median: number, up: number, week = NaN): Stats => ({
   week,
   recent: NaN,
   slope: NaN,
+  peak: NaN,
 });
 const NONE = stats(NaN, NaN);
 const LAT = stats(0.2, 0.01); // normally 200 ms, p90 about 213 ms
@@ -148,6 +149,49 @@ describe('own-normal layer', () => {
     const v = evaluateOwnNormal(p95, lat, 0, ERR, DEFAULT_OWN_NORMAL);
     expect(v.fired).toBe(fired);
     expect(v.reason).toMatch(reason);
+  });
+
+  // Right after a spike (2023-01-30's network delays on the entry service): one minute at 6.25 s
+  // against a 0.87 s median passes the lower-spread check, the next at 3.94 s does not (×4.5).
+  const GATEWAY: Stats = { ...stats(0.87, 1.34), down: 0.31 };
+  const AFTER = { afterSpike: { ratio: 3, minRiseSeconds: 0.5 } };
+  const { afterSpike: _default, ...WITHOUT_AFTER } = DEFAULT_OWN_NORMAL;
+  it.each<[string, number, number, Partial<OwnNormalRule>, boolean, RegExp]>([
+    ['the spike itself: the lower-spread check', 6.25, 6.25, AFTER, true, /lower spreads/],
+    [
+      'still ×4.5 after it',
+      3.94,
+      6.25,
+      AFTER,
+      true,
+      /still ×4\.53 .* after a spike .*peak p95 6\.25 s/,
+    ],
+    ['without the check: within its normal', 3.94, 6.25, {}, false, /within/],
+    ['no spike in the last 3 minutes (peak = now)', 3.94, 3.94, AFTER, false, /within/],
+    ['no peak sent', 3.94, NaN, AFTER, false, /within/],
+    ['a peak that did not pass (×4.6)', 3.5, 4, AFTER, false, /within/],
+    ['back under ×3 after it', 2.6, 6.25, AFTER, false, /within/],
+    ['just over ×3', 2.62, 6.25, AFTER, true, /after a spike/],
+    // A service serving a few requests a minute (2023-01-29's ts-order-service): 50 ms, one
+    // minute at 0.97 s, the next at a bucket's edge, 0.23 s (×4.6, +0.18 s).
+    ['a quiet service at a bucket edge: under the rise floor', 0.23, 0.97, AFTER, false, /within/],
+    [
+      'the same with a 0.1 s floor',
+      0.23,
+      0.97,
+      { afterSpike: { ratio: 3, minRiseSeconds: 0.1 } },
+      true,
+      /after a spike/,
+    ],
+  ])('after a spike: %s', (_name, p95, peak, over, fired, reason) => {
+    const lat = p95 < 1 ? { ...stats(0.05, 0.05), down: 0.004, peak } : { ...GATEWAY, peak };
+    const v = evaluateOwnNormal(p95, lat, 0, ERR, { ...WITHOUT_AFTER, ...over });
+    expect(v.fired).toBe(fired);
+    expect(v.reason).toMatch(reason);
+  });
+  it('the default rule holds the alert after a spike', () => {
+    const v = evaluateOwnNormal(3.94, { ...GATEWAY, peak: 6.25 }, 0, ERR, DEFAULT_OWN_NORMAL);
+    expect(v.reason).toMatch(/after a spike/);
   });
 
   it("applies the lower-spread check to the callers' latency too", () => {
@@ -299,6 +343,28 @@ describe('own-normal layer', () => {
           const lo = judge(p, Math.min(e, 1), c, q);
           const hi = judge(p + dp, Math.min(1, e + de), c + dc, q + dq);
           return !lo || hi;
+        },
+      ),
+    );
+  });
+
+  it('is monotone with the lower-spread and after-spike checks: more latency never turns it off', () => {
+    const rule = {
+      ...RULE,
+      lowerSpread: { z: 8, ratio: 3 },
+      afterSpike: { ratio: 2, minRiseSeconds: 0.2 },
+    };
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 10, noNaN: true }),
+        fc.double({ min: 0, max: 10, noNaN: true }),
+        fc.double({ min: 0.001, max: 2, noNaN: true }),
+        fc.double({ min: 0, max: 20, noNaN: true }),
+        (p, dp, median, peak) => {
+          const lat = { ...stats(median, median), down: median * 0.05, peak };
+          const judge = (p95: number): boolean =>
+            evaluateOwnNormal(p95, lat, 0, ERR, rule, NaN, NONE, NaN, NaN, NONE, p95, lat).fired;
+          return !judge(p) || judge(p + dp);
         },
       ),
     );

@@ -18,8 +18,10 @@
 // BENCH_MAX_CONCURRENT_QUERIES prometheus.maxConcurrentQueries. V8's own settings side by side:
 // BENCH_NODE_FLAGS, `;`-separated flag sets for the cycle child (`default` or empty: none), e.g.
 // `default;--max-semi-space-size=4;--optimize-for-size`, each run with every heap cap of
-// BENCH_HEAP_MB (comma-separated); BENCH_ROUNDS repeats the whole list, alternating, so the
-// box's load drifts over every setting alike. Each row names its `nodeFlags` and `round`.
+// BENCH_HEAP_MB (comma-separated); an entry NAME=value in a set is an environment variable of the
+// child instead (glibc's allocator, e.g. `default;MALLOC_ARENA_MAX=2`); BENCH_ROUNDS repeats the
+// whole list, alternating, so the box's load drifts over every setting alike. Each row names its
+// `nodeFlags` and `round`.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -198,7 +200,16 @@ const VARIANTS = [
   { variant: 'current', healer: HEALER },
 ];
 
-function runChild(env, heapMb, healer = HEALER, nodeFlags = []) {
+/** A flag set's `NAME=value` entries: the child's environment, not node flags. */
+const isEnvSetting = (f) => /^[A-Z_][A-Z0-9_]*=/.test(f);
+
+function runChild(env, heapMb, healer = HEALER, flagSet = []) {
+  const nodeFlags = flagSet.filter((f) => !isEnvSetting(f));
+  const settings = Object.fromEntries(
+    flagSet
+      .filter(isEnvSetting)
+      .map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]),
+  );
   return new Promise((resolve, reject) => {
     const profile = process.env.BENCH_PROFILE_DIR
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
@@ -209,7 +220,7 @@ function runChild(env, heapMb, healer = HEALER, nodeFlags = []) {
       [...heap, ...nodeFlags, ...profile, join(healer, 'bench', 'cycleChild.mjs')],
       {
         cwd: healer,
-        env: { ...process.env, ...env },
+        env: { ...process.env, ...env, ...settings },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

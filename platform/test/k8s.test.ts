@@ -293,8 +293,14 @@ describe('the healer Secret: API tokens and Slack (webhook or app)', () => {
     async (dir) => {
       const { ENV_KEYS } = await healerModule<{ ENV_KEYS: EnvKeys }>('config.ts');
       // HEALER_CONFIG_FILE is read by loadConfig itself: the file the rest comes from;
-      // NODE_OPTIONS by the runtime (the heap cap).
-      const read = new Set(['HEALER_CONFIG_FILE', 'NODE_OPTIONS', ...ENV_KEYS.map(([k]) => k)]);
+      // NODE_OPTIONS by the runtime (the heap cap), MALLOC_* by glibc's allocator.
+      const read = new Set([
+        'HEALER_CONFIG_FILE',
+        'NODE_OPTIONS',
+        'MALLOC_ARENA_MAX',
+        'MALLOC_MMAP_THRESHOLD_',
+        ...ENV_KEYS.map(([k]) => k),
+      ]);
       const unread = (objects: KubeObject[]): string[] =>
         envOf(find(objects, 'Deployment', 'aiops-healer'))
           .map((e) => e.name)

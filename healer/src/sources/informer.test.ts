@@ -4,13 +4,17 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createServer, type ServerResponse, type Server } from 'node:http';
-import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { KubeConfig, Watch, type V1Deployment } from '@kubernetes/client-node';
 import { kubeconfigYaml } from '@aiops/simulator';
 import { createKubeClients } from '../actions/kube.js';
 import { DeploymentKind } from '../kinds/deployment.js';
 import { kindListWatch } from '../kinds/listWatch.js';
 import type { WorkloadObject } from '../kinds/types.js';
-import { cacheCopy, Informer } from './informer.js';
+import { readPersisted, stateAnnotations, toPersisted } from '../actions/state.js';
+import { INITIAL_MEMORY } from '../policy/types.js';
+import { rolloutView, type ArgoRollout } from '../kinds/rollout.js';
+import { cacheCopy, Informer, LAST_APPLIED_ANNOTATION } from './informer.js';
+import { deploymentView } from './workload.js';
 
 const dep = (name: string, rv: number, replicas = 1): WorkloadObject => ({
   metadata: { name, namespace: 'prod', uid: `u-${name}`, resourceVersion: String(rv) },
@@ -312,5 +316,116 @@ describe('cacheCopy (what the informer keeps)', () => {
     expect(Object.keys(kept.metadata!)).not.toContain('managedFields');
     expect(Object.keys(kept.spec!)).not.toContain('paused');
     expect(kept.metadata!.creationTimestamp).toBeInstanceOf(Date);
+  });
+
+  // What each kind's view, the heal state and the rules read must survive the trim: a field the
+  // healer starts reading later and the cache drops fails here, not silently in a cluster.
+  const lastApplied = JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', spec: {} });
+  const meta = (extra: Record<string, string> = {}) => ({
+    name: 'web',
+    namespace: 'shop',
+    uid: 'u1',
+    resourceVersion: '7',
+    generation: 5,
+    deletionTimestamp: '2026-11-30T10:05:00Z',
+    labels: { app: 'web', 'aiops.io/autoheal': 'enabled' },
+    annotations: {
+      ...(stateAnnotations(
+        toPersisted({
+          ...INITIAL_MEMORY,
+          phase: 'stabilising',
+          step: 2,
+          attempt: 1,
+          episodeStartedAt: 1,
+        }),
+      ) as Record<string, string>),
+      'aiops.io/paused-until': '2026-12-01T00:00:00Z',
+      'deployment.kubernetes.io/revision': '4',
+      [LAST_APPLIED_ANNOTATION]: lastApplied,
+      ...extra,
+    },
+    managedFields: [{ manager: 'kubectl', operation: 'Apply' }],
+  });
+  const template = {
+    metadata: { labels: { app: 'web' }, annotations: { 'kubectl.kubernetes.io/restartedAt': 't' } },
+    spec: { containers: [{ name: 'web', image: 'web:2', env: [{ name: 'A', value: '1' }] }] },
+  };
+  const conditions = [
+    {
+      type: 'Progressing',
+      status: 'False',
+      reason: 'ProgressDeadlineExceeded',
+      message: 'ReplicaSet "web-5d9" has timed out progressing.',
+      lastUpdateTime: '2026-11-30T10:00:00Z',
+      lastTransitionTime: '2026-11-30T09:50:00Z',
+    },
+  ];
+
+  it("keeps every field a Deployment's view, heal state and rules read", () => {
+    const listed = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: meta(),
+      spec: { replicas: 3, paused: true, progressDeadlineSeconds: 120, template },
+      status: {
+        observedGeneration: 4,
+        replicas: 4,
+        updatedReplicas: 2,
+        availableReplicas: 1,
+        unavailableReplicas: 3,
+        conditions,
+      },
+    };
+    const asListed = listed as unknown as V1Deployment;
+    const kept = cacheCopy(asListed);
+    expect(deploymentView(kept, { release: true })).toEqual(
+      deploymentView(asListed, { release: true }),
+    );
+    expect(deploymentView(kept).deadlineExceeded).toBe(true);
+    expect(readPersisted(kept)).toEqual(readPersisted(asListed));
+    expect(readPersisted(kept).state).toBeDefined();
+    const { [LAST_APPLIED_ANNOTATION]: _dropped, ...annotations } = listed.metadata.annotations;
+    expect(kept.metadata?.annotations).toEqual(annotations);
+    expect(kept.metadata?.labels).toEqual(listed.metadata.labels);
+    expect(kept.spec?.template).toEqual(template);
+    // what is dropped
+    expect(Object.keys(kept.metadata?.annotations ?? {})).not.toContain(LAST_APPLIED_ANNOTATION);
+    expect(Object.keys(kept.metadata ?? {})).not.toContain('managedFields');
+    expect((kept.status as { conditions: unknown[] }).conditions).toEqual([
+      { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' },
+    ]);
+  });
+
+  it("keeps every field a Rollout's view reads (pause conditions, promotion, restart)", () => {
+    const listed: ArgoRollout = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: meta() as never,
+      spec: {
+        replicas: 3,
+        template,
+        restartAt: '2026-11-30T10:00:00Z',
+        workloadRef: { name: 'w' },
+      },
+      status: {
+        observedGeneration: '4',
+        replicas: 4,
+        updatedReplicas: 2,
+        availableReplicas: 1,
+        currentPodHash: 'abc',
+        stableRS: 'def',
+        phase: 'Paused',
+        pauseConditions: [{ reason: 'CanaryPauseStep', startTime: '2026-11-30T09:59:00Z' }],
+        controllerPause: true,
+        restartedAt: '2026-11-30T09:00:00Z',
+        conditions: conditions as never,
+      },
+    };
+    const kept = cacheCopy(listed);
+    expect(rolloutView(kept, { release: true })).toEqual(rolloutView(listed, { release: true }));
+    expect(rolloutView(kept).pausedBy).toContain('CanaryPauseStep since 2026-11-30T09:59:00Z');
+    expect(rolloutView(kept).unfinished).toContain('not promoted');
+    expect(kept.spec).toEqual(listed.spec);
+    expect(kept.status?.pauseConditions).toEqual(listed.status?.pauseConditions);
   });
 });

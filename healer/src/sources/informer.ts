@@ -51,26 +51,76 @@ export interface InformerOptions {
 
 const GRACE_MS = 30_000;
 
+/** Fields of `metadata` the healer never reads: the server's field ownership. */
+const METADATA_DROPPED: ReadonlySet<string> = new Set(['managedFields']);
+/**
+ * `kubectl apply`'s copy of the whole object as last applied: often the largest field of a real
+ * Deployment (its spec again, as JSON text), never read by the healer.
+ */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+const ANNOTATIONS_DROPPED: ReadonlySet<string> = new Set([LAST_APPLIED_ANNOTATION]);
+/**
+ * What the healer reads of a condition in `status.conditions` (a stalled rollout:
+ * `Progressing`/`False`/`ProgressDeadlineExceeded`, `sources/workload.ts`); the message and the
+ * two timestamps are per-object strings the cache need not keep.
+ */
+const CONDITION_KEPT: ReadonlySet<string> = new Set(['type', 'status', 'reason']);
+const NOTHING: ReadonlySet<string> = new Set();
+
 /**
  * An object as the cache keeps it (like controller-runtime's cache transform): without
- * `metadata.managedFields`, which the healer never reads, and without the properties
- * client-node's deserializer sets to `undefined` on every model (a listed Deployment carries
- * hundreds). Reads see the same values; 10,000 cached Deployments take a fraction of the heap.
+ * `metadata.managedFields` and the `last-applied-configuration` annotation, with only the type,
+ * status and reason of each `status.conditions` entry, and without the properties client-node's
+ * deserializer sets to `undefined` on every model (a listed Deployment carries hundreds). What the
+ * healer reads — the kinds' views, the heal state, the rules' annotations, labels — is the same
+ * on the copy (`informer.test.ts` holds that); 10,000 cached Deployments take a fraction of the
+ * heap. Listed and cached objects are never written back, so nothing dropped here is lost.
  */
 export function cacheCopy<T>(o: T): T {
-  return compact(o, true) as T;
+  if (!isRecord(o)) return compact(o) as T;
+  return copyObject(o, NOTHING, (k, x) => {
+    if (k === 'metadata' && isRecord(x))
+      return copyObject(x, METADATA_DROPPED, (mk, mx) =>
+        mk === 'annotations' && isRecord(mx) ? copyObject(mx, ANNOTATIONS_DROPPED) : compact(mx),
+      );
+    if (k === 'status' && isRecord(x))
+      return copyObject(x, NOTHING, (sk, sx) =>
+        sk === 'conditions' && Array.isArray(sx)
+          ? sx.map((c) => (isRecord(c) ? pick(c, CONDITION_KEPT) : compact(c)))
+          : compact(sx),
+      );
+    return compact(x);
+  }) as T;
 }
 
-function compact(v: unknown, top = false, skip?: string): unknown {
-  if (Array.isArray(v)) return v.map((x) => compact(x));
-  if (v === null || typeof v !== 'object' || v instanceof Date) return v;
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
+}
+
+/** `v` without undefined properties and the keys in `dropped`; `copy` copies each kept value. */
+function copyObject(
+  v: Record<string, unknown>,
+  dropped: ReadonlySet<string>,
+  copy: (k: string, x: unknown) => unknown = (_k, x) => compact(x),
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(v)) {
-    const x = (v as Record<string, unknown>)[k];
-    if (x === undefined || k === skip) continue;
-    out[k] = top && k === 'metadata' ? compact(x, false, 'managedFields') : compact(x);
+    const x = v[k];
+    if (x !== undefined && !dropped.has(k)) out[k] = copy(k, x);
   }
   return out;
+}
+
+/** Only the `kept` keys of `v` (those set). */
+function pick(v: Record<string, unknown>, kept: ReadonlySet<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of kept) if (v[k] !== undefined) out[k] = compact(v[k]);
+  return out;
+}
+
+function compact(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map((x) => compact(x));
+  return isRecord(v) ? copyObject(v, NOTHING) : v;
 }
 
 const keyOf = (o: WorkloadObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;

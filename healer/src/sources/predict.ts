@@ -10,6 +10,7 @@ import type { BatchPredictResponse, FeatureInput, Prediction } from '@aiops/mode
 import { columnarRequestOf } from '@aiops/model/scoring/requestColumns';
 import { ColumnsError, predictionsOfColumns } from '@aiops/model/scoring/columns';
 import axios, { type AxiosInstance } from 'axios';
+import { takeBody } from '../httpBody.js';
 import { withRetry, type Sleep } from '../retry.js';
 
 /** `/predict` failed after its retries (or answered something unusable). */
@@ -86,7 +87,7 @@ export class PredictClient {
   private async post(payload: unknown): Promise<unknown> {
     try {
       return await withRetry(
-        async () => (await this.http.post('/predict?format=columns', payload)).data as unknown,
+        async () => takeBody<unknown>(await this.http.post('/predict?format=columns', payload)),
         {
           retries: this.opts.retries,
           retryable: (err) => {

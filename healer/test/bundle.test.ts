@@ -2,8 +2,9 @@
  * The image's entry point (Dockerfile, target `healer`): `npm run build:bundle -w healer` bundles
  * the built healer with esbuild into dist-bundle/main.mjs. Built here by the same command and run
  * as the pod runs it, against the simulator, a fake `/predict` and a fake Slack webhook: it must
- * serve /healthz, complete cycles (the status API lists the deployment) and post to Slack — the
- * Slack client is a lazy import left out of the bundle, loaded on the first message.
+ * serve /healthz, take the Lease, complete cycles (informers, the status API lists the deployment),
+ * act and post to Slack — the Slack client is a lazy import left out of the bundle, loaded on the
+ * first message.
  *
  * Needs the build (`tsc -b`, which `npm test` runs first).
  */
@@ -65,7 +66,9 @@ describe('the bundled healer (dist-bundle/main.mjs)', () => {
         HEALER_SCHEDULE: '* * * * * *',
         HEALER_ENTER_CYCLES: '1',
         SLACK_WEBHOOK_URL: slack.webhookUrl,
-        HEALER_LEADER_ELECTION: 'false',
+        // the Lease as in the pod: only the leader acts and posts to Slack
+        POD_NAMESPACE: NS,
+        POD_NAME: 'aiops-healer-bundle-test',
         LOG_LEVEL: 'warn',
       },
     });

@@ -72,7 +72,7 @@ describe('the bundled healer (dist-bundle/main.mjs)', () => {
         LOG_LEVEL: 'warn',
       },
     });
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await healer?.stop();
@@ -131,5 +131,5 @@ describe('the bundled healer (dist-bundle/main.mjs)', () => {
     );
     expect(JSON.stringify(slack.messages()[0]!.payload)).toContain('web');
     expect(predict.requests.length).toBeGreaterThan(0);
-  });
+  }, 90_000);
 });

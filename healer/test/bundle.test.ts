@@ -3,20 +3,27 @@
  * the built healer with esbuild into dist-bundle/main.mjs. Built here by the same command and run
  * as the pod runs it, against the simulator, a fake `/predict` and a fake Slack webhook: it must
  * serve /healthz, take the Lease, complete cycles (informers, the status API lists the deployment),
- * act and post to Slack — the Slack client is a lazy import left out of the bundle, loaded on the
- * first message.
+ * clear the cache through exec (client-node's WebSocket, bundled) and post to Slack — the Slack
+ * client is a lazy import left out of the bundle, loaded on the first message.
  *
  * Needs the build (`tsc -b`, which `npm test` runs first).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { defaultWorkload, startSimulator, type RunningSimulator } from '@aiops/simulator';
+import {
+  defaultWorkload,
+  kubeconfigYaml,
+  startSimulator,
+  type RunningSimulator,
+} from '@aiops/simulator';
 import { startSlackReceiver, type RunningSlackReceiver } from '@aiops/simulator/slack/receiver';
 import { freePort, startProcess, waitForHttp, type ManagedProcess } from '@aiops/simulator/testing';
+import { startExecFake, type ExecFake } from './execFake.js';
 import { startFakePredictor, type FakePredictor } from './fakePredict.js';
 
 const HEALER = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,13 +36,15 @@ async function eventually(what: string, check: () => Promise<boolean>, out: () =
     if (await check().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${what} did not happen; healer output:\n${out().slice(-4000)}`);
+  throw new Error(`${what} did not happen; output:\n${out().slice(-4000)}`);
 }
 
 describe('the bundled healer (dist-bundle/main.mjs)', () => {
   let sim: RunningSimulator;
   let slack: RunningSlackReceiver;
   let predict: FakePredictor;
+  let exec: ExecFake;
+  let dir: string;
   let healer: ManagedProcess;
   let url: string;
 
@@ -44,6 +53,32 @@ describe('the bundled healer (dist-bundle/main.mjs)', () => {
     sim = await startSimulator({
       workloads: [{ ...defaultWorkload(NS, 'web'), autoheal: true, replicas: 2, baseRps: 20 }],
     });
+    // cache clear first: its exec goes through the WebSocket client bundled with client-node
+    const res = await fetch(`${sim.url}/apis/apps/v1/namespaces/${NS}/deployments/web`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({
+        metadata: { annotations: { 'aiops.io/ladder': 'cache_clear_restart,rollback,page' } },
+      }),
+    });
+    expect(res.ok).toBe(true);
+    // its pods ready, so the first cache clear has pods to run in
+    await eventually(
+      'web ready',
+      async () => {
+        const d = (await (
+          await fetch(`${sim.url}/apis/apps/v1/namespaces/${NS}/deployments/web`)
+        ).json()) as {
+          status?: { readyReplicas?: number };
+        };
+        return d.status?.readyReplicas === 2;
+      },
+      () => '',
+    );
+    // the simulator serves no pods/exec: the fake in front of it answers the exec upgrades
+    exec = await startExecFake(sim.url);
+    dir = mkdtempSync(join(tmpdir(), 'aiops-bundle-test-'));
+    writeFileSync(join(dir, 'kubeconfig'), kubeconfigYaml(exec.url));
     slack = await startSlackReceiver({ port: 0 });
     // every deployment at risk: the first cycle that sees it acts and tells Slack
     predict = await startFakePredictor(() => ({
@@ -58,7 +93,7 @@ describe('the bundled healer (dist-bundle/main.mjs)', () => {
         PATH: process.env.PATH,
         NODE_ENV: 'production',
         PORT: String(port),
-        KUBECONFIG: sim.kubeconfigPath,
+        KUBECONFIG: join(dir, 'kubeconfig'),
         HEALER_NAMESPACES: NS,
         HEALER_FEATURE_SOURCE: 'simulator',
         SIMULATOR_URL: sim.url,
@@ -76,7 +111,8 @@ describe('the bundled healer (dist-bundle/main.mjs)', () => {
 
   afterAll(async () => {
     await healer?.stop();
-    await Promise.all([sim?.stop(), slack?.stop(), predict?.stop()]);
+    await Promise.all([exec?.stop(), sim?.stop(), slack?.stop(), predict?.stop()]);
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('is built by `npm run build:bundle` with client-node inside and Slack left out', () => {
@@ -113,7 +149,7 @@ describe('the bundled healer (dist-bundle/main.mjs)', () => {
     expect(imported.has('@kubernetes/client-node')).toBe(false);
   });
 
-  it('serves /healthz, completes cycles and posts to Slack through the lazily loaded client', async () => {
+  it('serves /healthz, completes cycles, acts through exec and posts to Slack through the lazily loaded client', async () => {
     await waitForHttp(`${url}/healthz`, 30_000);
     await eventually(
       'a cycle listing shop/web',
@@ -130,6 +166,15 @@ describe('the bundled healer (dist-bundle/main.mjs)', () => {
       () => healer.output(),
     );
     expect(JSON.stringify(slack.messages()[0]!.payload)).toContain('web');
+    await eventually(
+      'a cache clear through exec',
+      async () => exec.calls.length > 0,
+      () => healer.output(),
+    );
+    expect(exec.calls[0]).toMatchObject({
+      namespace: NS,
+      command: ['sh', '-c', 'rm -rf /tmp/cache/*'],
+    });
     expect(predict.requests.length).toBeGreaterThan(0);
   }, 90_000);
 });

@@ -7,6 +7,8 @@ export default tseslint.config(
     ignores: [
       '**/node_modules/**',
       '**/dist/**',
+      '**/dist-bundle/**',
+      'healer/bench/.bundle/**',
       '**/coverage/**',
       'model/artifacts/**',
       'bench/results/**',

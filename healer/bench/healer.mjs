@@ -21,7 +21,10 @@
 // BENCH_HEAP_MB (comma-separated); an entry NAME=value in a set is an environment variable of the
 // child instead (glibc's allocator, e.g. `default;MALLOC_ARENA_MAX=2`); BENCH_ROUNDS repeats the
 // whole list, alternating, so the box's load drifts over every setting alike. Each row names its
-// `nodeFlags` and `round`.
+// `nodeFlags` and `round`. BENCH_BUNDLE=true adds a variant `bundled` after `current`: this
+// build's cycle child bundled with esbuild exactly as the image bundles the healer
+// (scripts/bundle.mjs: client-node and our code in, the other packages external), so the RSS at
+// rest and the peak of the bundled entry point sit beside the unbundled one's in one run.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -198,12 +201,24 @@ const VARIANTS = [
     ? [{ variant: 'baseline', healer: resolve(process.env.BENCH_BASELINE_DIR) }]
     : []),
   { variant: 'current', healer: HEALER },
+  ...(process.env.BENCH_BUNDLE === 'true'
+    ? [{ variant: 'bundled', healer: HEALER, script: await bundleCycleChild() }]
+    : []),
 ];
+
+/** The cycle child bundled like the image's entry point, beside it (its externals resolve). */
+async function bundleCycleChild() {
+  const { bundleHealer } = await import('../scripts/bundle.mjs');
+  return bundleHealer({
+    entry: join(HERE, 'cycleChild.mjs'),
+    outfile: join(HERE, '.bundle', 'cycleChild.mjs'),
+  });
+}
 
 /** A flag set's `NAME=value` entries: the child's environment, not node flags. */
 const isEnvSetting = (f) => /^[A-Z_][A-Z0-9_]*=/.test(f);
 
-function runChild(env, heapMb, healer = HEALER, flagSet = []) {
+function runChild(env, heapMb, healer = HEALER, flagSet = [], script) {
   const nodeFlags = flagSet.filter((f) => !isEnvSetting(f));
   const settings = Object.fromEntries(
     flagSet
@@ -217,7 +232,7 @@ function runChild(env, heapMb, healer = HEALER, flagSet = []) {
     const heap = [`--max-old-space-size=${heapMb}`];
     const child = spawn(
       process.execPath,
-      [...heap, ...nodeFlags, ...profile, join(healer, 'bench', 'cycleChild.mjs')],
+      [...heap, ...nodeFlags, ...profile, script ?? join(healer, 'bench', 'cycleChild.mjs')],
       {
         cwd: healer,
         env: { ...process.env, ...env, ...settings },
@@ -260,6 +275,7 @@ async function measureOne({
   evaluateUrl,
   variant,
   healer,
+  script,
   nodeFlags,
   heapCapMb,
   round,
@@ -315,6 +331,7 @@ async function measureOne({
       heapMb,
       healer,
       nodeFlags,
+      script,
     );
   } catch (err) {
     // a build that runs out of heap under this cap is a row of the run, not the end of it

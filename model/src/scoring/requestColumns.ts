@@ -121,7 +121,10 @@ export function writeColumnarRequest(rows: readonly FeatureInput[]): Buffer {
       }
     }
     if (!sent) continue;
-    out.raw(first ? '' : ',').string(name).char(0x3a);
+    out
+      .raw(first ? '' : ',')
+      .string(name)
+      .char(0x3a);
     first = false;
     column(col);
   }
@@ -153,7 +156,10 @@ export function writeColumnarRequest(rows: readonly FeatureInput[]): Buffer {
         const c = cols.get(`${signal}.${stat}`);
         if (c === undefined) continue;
         if (firstStat) {
-          out.raw(firstSignal ? '' : ',').string(signal).raw(':{');
+          out
+            .raw(firstSignal ? '' : ',')
+            .string(signal)
+            .raw(':{');
           firstSignal = false;
         } else out.char(0x2c);
         firstStat = false;

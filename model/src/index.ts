@@ -24,6 +24,7 @@ export {
   baselineColumnsOf,
   withBaselines,
   columnarRequestOf,
+  writeColumnarRequest,
   rowsOfColumnarRequest,
 } from './scoring/requestColumns.js';
 export type { BaselineColumns } from './features/derive.js';

@@ -7,7 +7,7 @@
  * sending rows. One that predates the columnar answer answers prediction objects, taken as they are.
  */
 import type { BatchPredictResponse, FeatureInput, Prediction } from '@aiops/model';
-import { columnarRequestOf } from '@aiops/model/scoring/requestColumns';
+import { writeColumnarRequest } from '@aiops/model/scoring/requestColumns';
 import { ColumnsError, predictionsOfColumns } from '@aiops/model/scoring/columns';
 import axios, { type AxiosInstance } from 'axios';
 import { takeBody } from '../httpBody.js';
@@ -57,7 +57,7 @@ export class PredictClient {
     let body: unknown;
     if (this.columnsAccepted) {
       try {
-        body = await this.post(columnarRequestOf(instances));
+        body = await this.post(writeColumnarRequest(instances));
       } catch (err) {
         if (!(err instanceof PredictError) || (err.status !== 400 && err.status !== 415)) throw err;
         // An older backend knows only rows. A row that is really invalid fails again below,
@@ -85,9 +85,12 @@ export class PredictClient {
 
   /** One POST with retries on 5xx, 429 and network errors; a failure becomes a PredictError. */
   private async post(payload: unknown): Promise<unknown> {
+    // JSON already written as bytes: axios would send a Buffer as application/octet-stream.
+    const headers = Buffer.isBuffer(payload) ? { 'Content-Type': 'application/json' } : {};
     try {
       return await withRetry(
-        async () => takeBody<unknown>(await this.http.post('/predict?format=columns', payload)),
+        async () =>
+          takeBody<unknown>(await this.http.post('/predict?format=columns', payload, { headers })),
         {
           retries: this.opts.retries,
           retryable: (err) => {

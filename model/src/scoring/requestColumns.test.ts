@@ -6,6 +6,7 @@ import {
   columnarRequestOf,
   rowsOfColumnarRequest,
   withBaselines,
+  writeColumnarRequest,
 } from './requestColumns.js';
 import { edgeRows, randomRow } from './testRows.js';
 
@@ -29,6 +30,23 @@ describe('the columnar request', () => {
     const bare = rowsOfColumnarRequest({ columns: req.columns, slo: req.slo }, rows.length);
     expect(bare.every((r) => r.baseline === undefined)).toBe(true);
     expect(tidy(withBaselines(bare, baselineColumnsOf(req.baseline)))).toEqual(tidy(rows));
+  });
+
+  it('is written as bytes exactly as JSON.stringify writes the request object', () => {
+    const odd: FeatureInput[] = [
+      { ...ORIGINAL_HEALTHY_EXAMPLE, replicas: -0, cpu_usage_pct: 1e-7 },
+      {
+        ...ORIGINAL_HEALTHY_EXAMPLE,
+        cpu_usage_pct: Number.NaN,
+        baseline: { cpu_usage_pct: { p50: Number.POSITIVE_INFINITY, p90: 1e21 } },
+        slo: { availability: 0.999, windows: { '5m': { error_ratio: 0.5 } } },
+      },
+    ];
+    for (const sent of [rows, rows.slice(0, 1), odd, [ORIGINAL_HEALTHY_EXAMPLE]]) {
+      expect(writeColumnarRequest(sent).toString('utf8')).toBe(
+        JSON.stringify(columnarRequestOf(sent)),
+      );
+    }
   });
 
   it('leaves out what no row sends, and uses null where some rows do not', () => {

@@ -18,6 +18,7 @@ import {
   type SloInput,
 } from '../schema.js';
 import type { BaselineColumns } from '../features/derive.js';
+import { JsonBytes } from './jsonBytes.js';
 
 const SIGNALS: ReadonlySet<string> = new Set(BASELINE_FEATURES);
 const STATS: ReadonlySet<string> = new Set(BASELINE_STATS);
@@ -30,6 +31,29 @@ export interface ColumnarPredictRequest {
   baseline?: Partial<Record<BaselineFeatureName, Partial<Record<BaselineStat, (number | null)[]>>>>;
   /** Each row's SLO object, or `null` where the row has none. */
   slo?: (SloInput | null)[];
+}
+
+/**
+ * Every sent baseline value (not undefined) of the schema's signals and statistics, row by row:
+ * one pass over each row's baseline by its own keys (a lookup per row, signal and statistic by a
+ * name that varies is a hash lookup each: twice the row form's JSON.stringify at 10,000 rows).
+ */
+function eachBaselineValue(
+  rows: readonly FeatureInput[],
+  visit: (signal: string, stat: string, r: number, v: unknown) => void,
+): void {
+  for (let r = 0; r < rows.length; r++) {
+    const b = rows[r]!.baseline as Record<string, Record<string, unknown> | undefined> | undefined;
+    if (b === undefined) continue;
+    for (const signal in b) {
+      const stats = b[signal];
+      if (stats === undefined || !SIGNALS.has(signal)) continue;
+      for (const stat in stats) {
+        const v = stats[stat];
+        if (v !== undefined && STATS.has(stat)) visit(signal, stat, r, v);
+      }
+    }
+  }
 }
 
 /**
@@ -55,21 +79,11 @@ export function columnarRequestOf(rows: readonly FeatureInput[]): ColumnarPredic
   // a name that varies is a hash lookup each: twice the row form's JSON.stringify at 10,000 rows).
   const sent: Record<string, Record<string, (number | null)[]>> = {};
   let anyBaseline = false;
-  for (let r = 0; r < n; r++) {
-    const b = rows[r]!.baseline as Record<string, Record<string, unknown> | undefined> | undefined;
-    if (b === undefined) continue;
-    for (const signal in b) {
-      const stats = b[signal];
-      if (stats === undefined || !SIGNALS.has(signal)) continue;
-      for (const stat in stats) {
-        const v = stats[stat];
-        if (v === undefined || !STATS.has(stat)) continue;
-        const cols = (sent[signal] ??= {});
-        (cols[stat] ??= new Array<number | null>(n).fill(null))[r] = v as number;
-        anyBaseline = true;
-      }
-    }
-  }
+  eachBaselineValue(rows, (signal, stat, r, v) => {
+    const cols = (sent[signal] ??= {});
+    (cols[stat] ??= new Array<number | null>(n).fill(null))[r] = v as number;
+    anyBaseline = true;
+  });
   if (anyBaseline) {
     // In schema order, so the body's text does not depend on the rows' key order.
     const baseline: NonNullable<ColumnarPredictRequest['baseline']> = {};
@@ -84,6 +98,90 @@ export function columnarRequestOf(rows: readonly FeatureInput[]): ColumnarPredic
   }
   if (rows.some((row) => row.slo !== undefined)) out.slo = rows.map((row) => row.slo ?? null);
   return out;
+}
+
+/**
+ * The bytes of `JSON.stringify(columnarRequestOf(rows))`, written straight from the rows: no
+ * array of 10,000 numbers per column, no request object, no body string. A client that sends the
+ * request (the healer, every cycle) had all three alive with its rows while it waited for the
+ * answer: 10.6 MB of arrays and an 8.7 MB string at 10,000 rows with baselines. Each column is
+ * gathered in a Float64Array (NaN: not sent, written `null` as JSON.stringify writes NaN), then
+ * written into an off-heap buffer. Values are numbers (or null), as `FeatureInput` types them.
+ */
+export function writeColumnarRequest(rows: readonly FeatureInput[]): Buffer {
+  const n = rows.length;
+  const out = new JsonBytes(Math.max(1 << 12, n * 64));
+  const column = (col: Float64Array): void => {
+    out.char(0x5b); // '['
+    for (let r = 0; r < n; r++) {
+      if (r > 0) out.char(0x2c); // ','
+      out.number(col[r] as number);
+    }
+    out.char(0x5d); // ']'
+  };
+  out.raw('{"columns":{');
+  let first = true;
+  const col = new Float64Array(n);
+  for (const f of FEATURES) {
+    const name = f.name;
+    let sent = false;
+    for (let r = 0; r < n; r++) {
+      const v = (rows[r] as Record<string, unknown>)[name] as number | undefined;
+      if (v === undefined) col[r] = Number.NaN;
+      else {
+        col[r] = v === null ? Number.NaN : v;
+        sent = true;
+      }
+    }
+    if (!sent) continue;
+    out
+      .raw(first ? '' : ',')
+      .string(name)
+      .char(0x3a);
+    first = false;
+    column(col);
+  }
+  out.char(0x7d); // '}'
+  const cols = new Map<string, Float64Array>();
+  eachBaselineValue(rows, (signal, stat, r, v) => {
+    const key = `${signal}.${stat}`;
+    let c = cols.get(key);
+    if (c === undefined) cols.set(key, (c = new Float64Array(n).fill(Number.NaN)));
+    c[r] = v === null ? Number.NaN : (v as number);
+  });
+  if (cols.size > 0) {
+    out.raw(',"baseline":{');
+    let firstSignal = true;
+    for (const signal of BASELINE_FEATURES) {
+      let firstStat = true;
+      for (const stat of BASELINE_STATS) {
+        const c = cols.get(`${signal}.${stat}`);
+        if (c === undefined) continue;
+        if (firstStat) {
+          out
+            .raw(firstSignal ? '' : ',')
+            .string(signal)
+            .raw(':{');
+          firstSignal = false;
+        } else out.char(0x2c);
+        firstStat = false;
+        out.string(stat).char(0x3a);
+        column(c);
+      }
+      if (!firstStat) out.char(0x7d);
+    }
+    out.char(0x7d);
+  }
+  if (rows.some((row) => row.slo !== undefined)) {
+    out.raw(',"slo":[');
+    for (let r = 0; r < n; r++) {
+      if (r > 0) out.char(0x2c);
+      out.raw(JSON.stringify(rows[r]!.slo ?? null));
+    }
+    out.char(0x5d);
+  }
+  out.char(0x7d);
+  return out.bytes();
 }
 
 /**

@@ -5,17 +5,14 @@
 // joined into one string, `JSON.parse`, a loop over the sample objects). CPU per answer
 // (process.cpuUsage) and GC pauses; writes bench/results/<date>-healer-answer-parse.json at the
 // repository root (BENCH_OUT another name) and prints a table.
-import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { writeResults } from './results.mjs';
 import { VectorAnswerParser, parseSampleValue } from '@aiops/healer/sources/vectorAnswer';
 
 const N = Number(process.argv[2] ?? 10_000);
 const ROUNDS = 5;
 const PER_ROUND = 40;
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const result = Array.from({ length: N }, (_, i) => ({
   metric: {
@@ -103,16 +100,4 @@ for (const r of rows)
   console.log(
     `| ${r.variant} | ${r.samples} | ${r.answerMb} | ${r.cpuMsPerAnswer} | ${r.gcMsPerAnswer} |`,
   );
-const date = new Date().toISOString();
-const out = join(
-  ROOT,
-  'bench',
-  'results',
-  process.env.BENCH_OUT ?? `${date.slice(0, 10)}-healer-answer-parse.json`,
-);
-await mkdir(dirname(out), { recursive: true });
-await writeFile(
-  out,
-  `${JSON.stringify({ date, node: process.version, loadAverage1m: load, rows }, null, 2)}\n`,
-);
-console.log(`written: ${out}`);
+await writeResults('healer-answer-parse', { loadAverage1m: load, rows });

@@ -5,17 +5,16 @@
 // (schedule once a year), VmRSS read from /proc once /healthz answers and again 5 s later.
 // Alternates the variants `rounds` times (default 3), medians. Writes
 // bench/results/<date>-healer-bundle-rest.json at the repository root (BENCH_OUT another name).
-import { readFile, mkdir, writeFile, rm } from 'node:fs/promises';
-import { cpus, loadavg } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultWorkload, startSimulator } from '@aiops/simulator';
 import { freePort, startProcess, waitForHttp } from '@aiops/simulator/testing';
 import { bundleHealer } from '../scripts/bundle.mjs';
+import { writeResults } from './results.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const HEALER = join(HERE, '..');
-const ROOT = join(HEALER, '..');
 const ROUNDS = Number(process.argv[2] ?? 3);
 const allBundle = await bundleHealer({ outfile: join(HERE, '.bundle', 'main-all.mjs'), all: true });
 const VARIANTS = [
@@ -71,26 +70,8 @@ const rows = VARIANTS.map((v, i) => ({
   runs: runs[i],
 }));
 console.table(rows.map(({ runs: _runs, ...r }) => r));
-const out = join(
-  ROOT,
-  'bench',
-  'results',
-  process.env.BENCH_OUT ?? `${new Date().toISOString().slice(0, 10)}-healer-bundle-rest.json`,
-);
-await mkdir(dirname(out), { recursive: true });
-await writeFile(
-  out,
-  JSON.stringify(
-    {
-      command: `node healer/bench/bundleRest.mjs ${ROUNDS}`,
-      node: process.version,
-      cpus: cpus().length,
-      loadavg: loadavg(),
-      medianOf: ROUNDS,
-      rows,
-    },
-    null,
-    2,
-  ) + '\n',
-);
-console.log(`wrote ${out}`);
+await writeResults('healer-bundle-rest', {
+  command: `node healer/bench/bundleRest.mjs ${ROUNDS}`,
+  medianOf: ROUNDS,
+  rows,
+});

@@ -11,14 +11,13 @@
 // (all of it, and only the exports the healer uses, tree-shaken) — the saving a bundling step
 // would buy, measured (shipped since scale13: scripts/bundle.mjs, what the image runs).
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeResults } from './results.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, '..', '..');
 const ROUNDS = Number(process.argv[2] ?? 3);
 const require = createRequire(join(HERE, '..', 'package.json'));
 // The package root file, then its directory (the package has no `exports`: deep paths resolve).
@@ -144,27 +143,9 @@ const alone = rows[0].rssMb;
 for (const r of rows) r.rssOverNodeMb = Math.round((r.rssMb - alone) * 10) / 10;
 console.table(rows.map(({ runs: _runs, ...r }) => r));
 
-const out = join(
-  ROOT,
-  'bench',
-  'results',
-  process.env.BENCH_OUT ?? `${new Date().toISOString().slice(0, 10)}-healer-kube-import.json`,
-);
-await mkdir(dirname(out), { recursive: true });
-await writeFile(
-  out,
-  JSON.stringify(
-    {
-      command: `node healer/bench/kubeImport.mjs ${ROUNDS}`,
-      node: process.version,
-      clientNode: require('@kubernetes/client-node/package.json').version,
-      cpus: cpus().length,
-      loadavg: loadavg(),
-      medianOf: ROUNDS,
-      rows,
-    },
-    null,
-    2,
-  ) + '\n',
-);
-console.log(`wrote ${out}`);
+await writeResults('healer-kube-import', {
+  command: `node healer/bench/kubeImport.mjs ${ROUNDS}`,
+  clientNode: require('@kubernetes/client-node/package.json').version,
+  medianOf: ROUNDS,
+  rows,
+});

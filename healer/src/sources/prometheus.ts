@@ -135,6 +135,13 @@ interface AnswerReader<T> extends SampleVisitor {
   result(): T;
 }
 
+/** A freshness answer's row: the target's index, the source metric (none: stale) and its time, ms. */
+interface FreshnessRow {
+  i: number;
+  metric: string | undefined;
+  at: number;
+}
+
 /** The labels that place a sample: its deployment. */
 const DEPLOYMENT_LABELS = ['namespace', 'deployment'] as const;
 /** How much of an HTTP error's body its message quotes. */
@@ -506,10 +513,7 @@ export class PrometheusFeatureSource implements FeatureSource {
    */
   private async freshness(
     query: string | undefined,
-    send: (
-      query: string,
-      read: () => AnswerReader<{ i: number; metric: string | undefined; at: number }[]>,
-    ) => Promise<{ i: number; metric: string | undefined; at: number }[]>,
+    send: (query: string, read: () => AnswerReader<FreshnessRow[]>) => Promise<FreshnessRow[]>,
     indexOf: (labels: readonly (string | undefined)[]) => number | undefined,
     detail: ((stale: readonly number[]) => string) | undefined,
   ): Promise<Map<number, Map<string, number>> | { failed: string } | undefined> {
@@ -519,8 +523,8 @@ export class PrometheusFeatureSource implements FeatureSource {
       /** Deployments whose oldest source time is stale (a row without `metric`). */
       const stale: number[] = [];
       // the stale rows only (none in the steady state): kept as rows until the answer is whole
-      const read = (): AnswerReader<{ i: number; metric: string | undefined; at: number }[]> => {
-        const rows: { i: number; metric: string | undefined; at: number }[] = [];
+      const read = (): AnswerReader<FreshnessRow[]> => {
+        const rows: FreshnessRow[] = [];
         return {
           labels: [...DEPLOYMENT_LABELS, 'metric'],
           sample: (labels, _t, value) => {
@@ -530,7 +534,7 @@ export class PrometheusFeatureSource implements FeatureSource {
           result: () => rows,
         };
       };
-      const add = (rows: { i: number; metric: string | undefined; at: number }[]): void => {
+      const add = (rows: FreshnessRow[]): void => {
         for (const { i, metric, at } of rows) {
           if (detail && metric === undefined) {
             stale.push(i);

@@ -8,10 +8,10 @@
  * SIGTERM) sends what is queued before the process exits. Duplicate messages (same `dedupKey`) are
  * sent once. The webhook URL is a secret: it is never logged or put in an error message.
  */
-import type { IncomingWebhook } from '@slack/webhook';
 import { backoffDelay, realSleep, type Sleep } from '../retry.js';
 import { slackPayload } from './blocks.js';
 import type { NotifyKind, NotifyMessage, NotifyResult, RetryingNotifier } from './types.js';
+import { lazily } from './lazy.js';
 
 export interface SlackNotifierOptions {
   webhookUrl: string;
@@ -89,7 +89,6 @@ export function retryAfterMs(header: string | null | undefined, now: number): nu
 }
 
 export class SlackNotifier implements RetryingNotifier {
-  private hook: Promise<IncomingWebhook> | undefined;
   private readonly queue: Queued[] = [];
   private readonly sent = new Set<string>();
   private sending: Promise<void> | undefined;
@@ -102,12 +101,9 @@ export class SlackNotifier implements RetryingNotifier {
 
   constructor(private readonly opts: SlackNotifierOptions) {}
 
-  /**
-   * The webhook client, loaded with the first message: `@slack/webhook` (~4 MB resident) is not
-   * part of a healer that never posts. A failed load is not kept: the next send tries again.
-   */
-  private webhook(): Promise<IncomingWebhook> {
-    this.hook ??= import('@slack/webhook').then(
+  /** The webhook client, loaded with the first message (`lazily`). */
+  private readonly webhook = lazily(() =>
+    import('@slack/webhook').then(
       ({ IncomingWebhook }) =>
         new IncomingWebhook(this.opts.webhookUrl, {
           timeout: this.opts.timeoutMs,
@@ -118,13 +114,8 @@ export class SlackNotifier implements RetryingNotifier {
             return res;
           },
         }),
-      (err: unknown) => {
-        this.hook = undefined;
-        throw err;
-      },
-    );
-    return this.hook;
-  }
+    ),
+  );
 
   /** Enqueues the message and returns at once; the sender delivers it in order. */
   async post(message: NotifyMessage): Promise<NotifyResult> {

@@ -6,8 +6,8 @@
  * are posted on their own. Like the webhook notifier, `post()` never rejects and never waits on a
  * slow Slack for more than `timeoutMs` per call; duplicates (same `dedupKey`) are sent once.
  */
-import type { WebClient } from '@slack/web-api';
 import { slackPayload, type SlackBlock } from './blocks.js';
+import { lazily } from './lazy.js';
 import type { NotifyMessage, NotifyResult, Notifier } from './types.js';
 
 export interface SlackAppOptions {
@@ -52,34 +52,24 @@ export function approvalButtons(approvalId: string): SlackBlock {
 const ENDS_EPISODE = new Set<NotifyMessage['kind']>(['recovered', 'episode_ended']);
 
 export class SlackAppNotifier implements Notifier {
-  private webClient: Promise<WebClient> | undefined;
   private readonly threads = new Map<string, { ts: string; channel: string }>();
   private readonly sent = new Set<string>();
 
   constructor(private readonly o: SlackAppOptions) {}
 
-  /**
-   * The Web API client, loaded with the first message: `@slack/web-api` (~8 MB resident) is not
-   * part of a healer that never posts. A failed load is not kept: the next post tries again.
-   */
-  private client(): Promise<WebClient> {
-    const o = this.o;
-    this.webClient ??= import('@slack/web-api').then(
+  /** The Web API client, loaded with the first message (`lazily`). */
+  private readonly client = lazily(() =>
+    import('@slack/web-api').then(
       ({ WebClient }) =>
-        new WebClient(o.token, {
-          ...(o.apiUrl ? { slackApiUrl: o.apiUrl } : {}),
-          timeout: o.timeoutMs,
-          retryConfig: { retries: o.retries, factor: 2, minTimeout: 200, maxTimeout: 5_000 },
+        new WebClient(this.o.token, {
+          ...(this.o.apiUrl ? { slackApiUrl: this.o.apiUrl } : {}),
+          timeout: this.o.timeoutMs,
+          retryConfig: { retries: this.o.retries, factor: 2, minTimeout: 200, maxTimeout: 5_000 },
           // The Web API client logs through its own logger: keep it quiet (the token is never logged).
           logLevel: undefined,
         }),
-      (err: unknown) => {
-        this.webClient = undefined;
-        throw err;
-      },
-    );
-    return this.webClient;
-  }
+    ),
+  );
 
   async post(m: NotifyMessage): Promise<NotifyResult> {
     if (this.sent.has(m.dedupKey)) return { delivered: false, duplicate: true };

@@ -6,7 +6,8 @@
  *  side: a backend scoring on the main thread alone (SCORING_THREADS=1) and one with its scoring
  *  threads (SCORING_THREADS=BENCH_THREADS or auto, every batch pooled), requests alternating,
  *  batches of 250 … 5,000 rows and the 10,000-row columnar-answer batches (with and without
- *  baselines) in both request bodies; the server's split includes writing the answer.
+ *  baselines) in both request bodies, and the 10,000 rows with `?explain=3`; the server's split
+ *  includes writing the answer.
  *  Writes bench/results/<date>-<BENCH_NAME or backend>.json at the repository root and prints a
  *  table with ratios.
  *
@@ -570,20 +571,22 @@ async function main(): Promise<void> {
   }
   const both = ['rows', 'columns'] as const;
   const columnsOnly = ['columns'] as const;
-  for (const [n, context, requests] of [
-    [250, false, columnsOnly],
-    [500, false, columnsOnly],
-    [1_000, false, columnsOnly],
-    [2_000, false, columnsOnly],
-    [5_000, false, columnsOnly],
+  for (const [n, context, requests, explain] of [
+    [250, false, columnsOnly, 'all'],
+    [500, false, columnsOnly, 'all'],
+    [1_000, false, columnsOnly, 'all'],
+    [2_000, false, columnsOnly, 'all'],
+    [5_000, false, columnsOnly, 'all'],
     // The bar (10,000 explained rows) and the healer's body (a baseline for every signal).
-    [10_000, false, both],
-    [10_000, true, both],
+    [10_000, false, both, 'all'],
+    [10_000, true, both, 'all'],
+    // The same rows with the top 3 contributions only (what the healer asks for is similar).
+    [10_000, false, columnsOnly, '3'],
   ] as const) {
     console.log(
-      `batch of ${n}${context ? ', with baselines' : ''}, columns answer, request ${requests.join(' and ')}, in-thread and pooled…`,
+      `batch of ${n}${context ? ', with baselines' : ''}, explain=${explain}, columns answer, request ${requests.join(' and ')}, in-thread and pooled…`,
     );
-    batches.push(...(await timeBatch(sideBySide, n, 'all', context, 'columns', requests)));
+    batches.push(...(await timeBatch(sideBySide, n, explain, context, 'columns', requests)));
   }
   const comparisonMemory = sideBySide.map((t) => ({
     path: t.path,

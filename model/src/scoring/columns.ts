@@ -19,7 +19,15 @@ import {
   type RiskLayer,
   type RiskLevel,
 } from '../schema.js';
-import { JsonBytes } from './jsonBytes.js';
+import { DECIMAL_ROOM, JsonBytes, putDecimal, putInteger } from './jsonBytes.js';
+import {
+  AT_CONTRIBUTION,
+  AT_RANKING,
+  AT_REFERENCE,
+  AT_VALUE,
+  ROW_BYTES,
+  ROW_DOUBLES,
+} from './scoredBatch.js';
 
 /** The wire shape of `POST /predict?format=columns`; every array holds one entry per row. */
 export interface ColumnarPredictions {
@@ -77,6 +85,24 @@ export interface ColumnSource {
   contribution(r: number, k: number): number;
   value(r: number, k: number): number;
   reference(r: number, k: number): number;
+  /**
+   * The explanation's cells as flat arrays in the `ScoredBatch` layout, when the source keeps
+   * them so: the writer then reads them in place, with no accessor call (and no boxed number)
+   * per cell. Absent: the accessors above.
+   */
+  flat?(): FlatExplanations;
+}
+
+/**
+ * A scored batch's explanation in its flat layout (`ScoredBatch`): row r's contribution, value
+ * and reference of feature f at `numbers[r * ROW_DOUBLES + AT_CONTRIBUTION | AT_VALUE |
+ * AT_REFERENCE + f]`, its k-th explained feature at `bytes[r * ROW_BYTES + AT_RANKING + k]`,
+ * `top` explained per row.
+ */
+export interface FlatExplanations {
+  readonly numbers: Float64Array;
+  readonly bytes: Uint8Array;
+  readonly top: number;
 }
 
 const NAMES: readonly FeatureName[] = FEATURES.map((f) => f.name);
@@ -112,6 +138,19 @@ const DECADE = Float64Array.from({ length: 45 }, (_, i) => 10 ** (i - 22));
  * it asks Math.log10 itself, so the two can never disagree on a rounding at an edge.
  */
 export function decadeOf(a: number): number {
+  cell[0] = a;
+  return decadeAt(cell, 0);
+}
+/** One number for `decadeOf`, which reads it from an array. */
+const cell = new Float64Array(1);
+
+/**
+ * `decadeOf(|numbers[i]|)`, reading the number itself: a double handed to a call the compiler
+ * does not inline is boxed (a heap number per cell the columnar writer formats).
+ */
+function decadeAt(numbers: Float64Array, i: number): number {
+  const x = numbers[i] as number;
+  const a = x < 0 ? -x : x;
   if (!(a >= 1e-22 && a < 1e22)) return Math.floor(Math.log10(a));
   let lo = 0;
   let hi = 44;
@@ -129,7 +168,7 @@ export function decadeOf(a: number): number {
 
 /**
  * x to 6 significant digits, as the nearest double to that decimal: what the columnar form sends
- * for values and references (`writeSig6`). Integers below 1e6 in magnitude and zero are kept.
+ * for values and references (`writeValueCell`). Integers below 1e6 in magnitude and zero are kept.
  */
 export function sig6(x: number): number {
   if (x - x !== 0 || x === 0) return x;
@@ -139,16 +178,6 @@ export function sig6(x: number): number {
   if (p >= 0 && p < POW10.length) return Math.round(x * POW10[p]!) / POW10[p]!;
   if (p < 0 && -p < POW10.length) return Math.round(x / POW10[-p]!) * POW10[-p]!;
   return Number(x.toPrecision(6));
-}
-
-/** Writes `sig6(x)` without making a string (the rounded mantissa's digits, a decimal point). */
-function writeSig6(out: JsonBytes, x: number): void {
-  if (x - x !== 0 || x === 0) return void out.number(x);
-  const a = x < 0 ? -x : x;
-  if (a < 1e6 && x === Math.round(x)) return void out.number(x);
-  const p = 5 - decadeOf(a);
-  if (p >= 0 && p < POW10.length) return void out.decimal(Math.round(x * POW10[p]!), p);
-  out.number(sig6(x));
 }
 
 /**
@@ -201,6 +230,8 @@ const textLength = new Int32Array(NAMES.length);
 /** Column c (9 … 12: the explanation's feature, contribution, value, reference) of every row. */
 function writeExplainedCells(src: ColumnSource, out: JsonBytes, c: number): void {
   if (c >= 11) lastOfFeature.fill(NaN); // NaN equals nothing: the first of each is written
+  const flat = src.flat?.();
+  if (flat !== undefined) return writeFlatExplainedCells(flat, src.length, out, c);
   for (let r = 0; r < src.length; r++) {
     if (r > 0) out.char(0x2c);
     out.char(0x5b);
@@ -211,20 +242,102 @@ function writeExplainedCells(src: ColumnSource, out: JsonBytes, c: number): void
       else if (c === 10) out.number(micro(src.contribution(r, k)));
       else {
         const f = src.feature(r, k);
-        const x = c === 11 ? src.value(r, k) : src.reference(r, k);
-        // ±0 write the same text ("0"), so === is the right test.
-        if (x === lastOfFeature[f]) out.copy(textAt[f] as number, textLength[f] as number);
-        else {
-          const at = out.length;
-          writeSig6(out, x);
-          lastOfFeature[f] = x;
-          textAt[f] = at;
-          textLength[f] = out.length - at;
-        }
+        writeValueCell(out, c === 11 ? src.value(r, k) : src.reference(r, k), f);
       }
     }
     out.char(0x5d);
   }
+}
+
+/**
+ * `writeExplainedCells` from a ScoredBatch's arrays: the 560,000 cells of 10,000 rows with every
+ * contribution read in place and written straight into the buffer, its room made once per row.
+ * The feature indices (0 … 13) and the contributions in millionths (|x| ≤ 10^6) are small
+ * integers; a value or reference's text is copied when the feature's last one was the same
+ * number, else written to 6 significant digits (`sig6`).
+ */
+function writeFlatExplainedCells(
+  flat: FlatExplanations,
+  n: number,
+  out: JsonBytes,
+  c: number,
+): void {
+  const { numbers, bytes, top } = flat;
+  const slot = c === 10 ? AT_CONTRIBUTION : c === 11 ? AT_VALUE : AT_REFERENCE;
+  // Brackets, commas and the widest cells (a value's text is at most DECIMAL_ROOM bytes).
+  const rowRoom = 3 + top * (1 + DECIMAL_ROOM);
+  for (let r = 0; r < n; r++) {
+    let buf = out.reserve(rowRoom);
+    let p = out.length;
+    if (r > 0) buf[p++] = 0x2c;
+    buf[p++] = 0x5b;
+    const at = r * ROW_DOUBLES + slot;
+    const rank = r * ROW_BYTES + AT_RANKING;
+    for (let k = 0; k < top; k++) {
+      if (k > 0) buf[p++] = 0x2c;
+      const f = bytes[rank + k] as number;
+      if (c === 9) p = putInteger(buf, p, f);
+      else if (c === 10) {
+        const m = micro(numbers[at + f] as number);
+        if (m <= 1e6 && m >= -1e6) p = putInteger(buf, p, m | 0);
+        else {
+          // NaN (null) or out of range: through the checked writer, then back to this buffer.
+          out.advanceTo(p);
+          out.number(m);
+          buf = out.reserve(rowRoom);
+          p = out.length;
+        }
+      } else {
+        const x = numbers[at + f] as number;
+        // ±0 write the same text ("0"), so === is the right test.
+        if (x === lastOfFeature[f]) {
+          const from = textAt[f] as number;
+          const end = from + (textLength[f] as number);
+          for (let i = from; i < end; i++) buf[p++] = buf[i] as number;
+          continue;
+        }
+        const start = p;
+        const a = x < 0 ? -x : x;
+        if (x === 0 || (a < 1e6 && x === Math.round(x))) p = putInteger(buf, p, x | 0);
+        else {
+          const e = x - x === 0 ? 5 - decadeAt(numbers, at + f) : -1;
+          if (e >= 0 && e < POW10.length) p = putDecimal(buf, p, Math.round(x * POW10[e]!), e);
+          else {
+            // Not finite (null), or beyond 10^6 or below 10^-17: `number` of sig6.
+            out.advanceTo(p);
+            out.number(sig6(x));
+            buf = out.reserve(rowRoom);
+            p = out.length;
+          }
+        }
+        lastOfFeature[f] = x;
+        textAt[f] = start;
+        textLength[f] = p - start;
+      }
+    }
+    buf[p++] = 0x5d;
+    out.advanceTo(p);
+  }
+}
+
+/**
+ * A value or reference of feature f to 6 significant digits (`sig6`), its text copied when the
+ * feature's last one was the same number (the accessors' path; `writeFlatExplainedCells` does the
+ * same in place).
+ */
+function writeValueCell(out: JsonBytes, x: number, f: number): void {
+  if (x === lastOfFeature[f]) return void out.copy(textAt[f] as number, textLength[f] as number);
+  const at = out.length;
+  lastOfFeature[f] = x;
+  textAt[f] = at;
+  const a = x < 0 ? -x : x;
+  if (x - x !== 0 || x === 0 || (a < 1e6 && x === Math.round(x))) out.number(x);
+  else {
+    const e = 5 - decadeOf(a);
+    if (e >= 0 && e < POW10.length) out.decimal(Math.round(x * POW10[e]!), e);
+    else out.number(sig6(x));
+  }
+  textLength[f] = out.length - at;
 }
 
 /**

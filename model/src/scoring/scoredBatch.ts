@@ -16,7 +16,7 @@ import {
 import { N_FEATURES, imputedNames } from '../features/derive.js';
 import type { SloVerdict } from '../slo/burnRate.js';
 import type { OwnNormalVerdict } from '../ownNormal/ownNormal.js';
-import type { ColumnSource } from './columns.js';
+import type { ColumnSource, FlatExplanations } from './columns.js';
 import type { JsonBytes } from './jsonBytes.js';
 
 const NAMES: readonly FeatureName[] = FEATURES.map((f) => f.name);
@@ -152,6 +152,11 @@ export class ScoredBatch implements ColumnSource {
   /** How many contributions each row explains. */
   explained(): number {
     return this.top;
+  }
+
+  /** The explanation's cells in place (see `ColumnSource.flat`). */
+  flat(): FlatExplanations {
+    return this;
   }
 
   /** The feature index of row r's k-th largest contribution. */

@@ -326,9 +326,7 @@ export class Healer {
       const risks = new Map<string, number | null>();
       for (const t of turns) risks.set(t.key, t.row.risk);
       const warming = turns.filter((t) => t.row.warmingUp).length;
-      metrics.inconclusiveDeployments.set(
-        turns.filter((t) => t.row.inconclusive).length - warming,
-      );
+      metrics.inconclusiveDeployments.set(turns.filter((t) => t.row.inconclusive).length - warming);
       metrics.warmingDeployments.set(warming);
       if (!lost) metrics.setRisks(risks);
       phase('metrics');

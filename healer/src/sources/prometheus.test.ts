@@ -1002,7 +1002,10 @@ describe('recorded features (featureRules)', () => {
         server.removeAllListeners('request');
         server.on(
           'request',
-          (req: { url?: string }, res: { writeHead: (s: number) => { end: (b: string) => void } }) => {
+          (
+            req: { url?: string },
+            res: { writeHead: (s: number) => { end: (b: string) => void } },
+          ) => {
             const q = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
             if (fail && q.startsWith(`${p50}{`)) {
               queries.push(q);

@@ -190,4 +190,36 @@ describe('the warm-up after a start', () => {
     expect(await h.reasons(NS, 'jvm')).toEqual([]);
     expect(h.slack.messages()).toEqual([]);
   });
+
+  it('a follower warms up while it follows: its first cycle as leader judges with every statistic', async () => {
+    prom = await startPrometheus();
+    h = await startHarness({
+      workloads: [JVM, WEB],
+      rule: OWN_NORMAL,
+      configuredSource: true,
+      config: {
+        prometheus: { url: prom.url, featureRules: 'recorded', contextWarmupPerCycle: 20 },
+        enterCycles: 1,
+      },
+    });
+    // as main.ts runs a replica that does not hold the Lease: observe-only cycles
+    const warming: number[] = [];
+    for (let cycle = 1; cycle <= 4; cycle++) {
+      h.sim.tick(STEP_MS);
+      const r = await h.healer.runCycle({ observeOnly: true });
+      warming.push(r.rows.filter((row) => row.warmingUp).length);
+    }
+    expect(warming).toEqual([2, 2, 2, 0]);
+    // the Lease changes hands: the new leader's first cycle reads no context, holds nothing
+    prom.sent.length = 0;
+    const first = await h.cycle(STEP_MS);
+    expect(
+      prom.sent.filter((q) => /^namespace_deployment:aiops_[a-z0-9_]+:[a-z0-9_]+\{/.test(q)),
+    ).toEqual([]);
+    expect(first.rows.find((row) => row.name === 'jvm')).toMatchObject({
+      decision: 'none',
+      risk: 0.05,
+    });
+    expect(await h.reasons(NS, 'jvm')).toEqual([]);
+  });
 });

@@ -36,13 +36,12 @@ const JVM_MEMORY = 0.85;
 
 /** At risk when memory is high and the deployment's own normal does not say it always is. */
 const OWN_NORMAL: RiskRule = (f: FeatureInput) => {
+  const memory = f.memory_limit_ratio ?? 0;
   const normal = f.baseline?.memory_limit_ratio?.p50;
-  const high = f.memory_limit_ratio > 0.8 && !(normal !== undefined && normal > 0.8);
+  const high = memory > 0.8 && !(normal !== undefined && normal > 0.8);
   return {
     risk: high ? 0.95 : 0.05,
-    explanation: [
-      { feature: 'memory_limit_ratio', value: f.memory_limit_ratio, contribution: high ? 0.9 : 0 },
-    ],
+    explanation: [{ feature: 'memory_limit_ratio', value: memory, contribution: high ? 0.9 : 0 }],
   };
 };
 
@@ -132,28 +131,35 @@ afterEach(async () => {
   prom = undefined;
 });
 
+/**
+ * The JVM and another deployment, read from the Prometheus fake by the source the factory builds
+ * (20 baseline statistics a cycle). A judgement without the baseline would act on the first cycle
+ * (`enterCycles` 1), and an inconclusive one alert on the second.
+ */
+async function start(): Promise<Harness> {
+  prom = await startPrometheus();
+  return startHarness({
+    workloads: [JVM, WEB],
+    rule: OWN_NORMAL,
+    configuredSource: true,
+    config: {
+      prometheus: { url: prom.url, featureRules: 'recorded', contextWarmupPerCycle: 20 },
+      enterCycles: 1,
+      inconclusiveAlertMs: 30_000,
+    },
+  });
+}
+
 describe('the warm-up after a start', () => {
   it('holds a deployment judged without its own normal, then judges it with it', async () => {
-    prom = await startPrometheus();
-    h = await startHarness({
-      workloads: [JVM, WEB],
-      rule: OWN_NORMAL,
-      configuredSource: true,
-      config: {
-        prometheus: { url: prom.url, featureRules: 'recorded', contextWarmupPerCycle: 20 },
-        // a judgement without the baseline would act on the first cycle, and an inconclusive
-        // one alert on the second
-        enterCycles: 1,
-        inconclusiveAlertMs: 30_000,
-      },
-    });
+    h = await start();
     const contextSent = () =>
       prom!.sent.filter((q) => /^namespace_deployment:aiops_[a-z0-9_]+:[a-z0-9_]+\{/.test(q));
 
     // 65 baseline statistics, 20 a cycle: cycles 1–3 warming, all 10 SLO windows on the first
     const perCycle: number[] = [];
     for (let cycle = 1; cycle <= 3; cycle++) {
-      prom.sent.length = 0;
+      prom!.sent.length = 0;
       const r = await h.cycle(STEP_MS);
       perCycle.push(contextSent().length);
       expect(r.errors).toEqual([]);
@@ -173,7 +179,7 @@ describe('the warm-up after a start', () => {
     ).toContain('aiops_healer_warming_deployments 2');
 
     // the last 5 read: judged with its own normal, which says 85 % is where it always sits
-    prom.sent.length = 0;
+    prom!.sent.length = 0;
     const warm = await h.cycle(STEP_MS);
     expect(contextSent()).toHaveLength(5);
     const jvm = warm.rows.find((row) => row.name === 'jvm')!;
@@ -184,7 +190,7 @@ describe('the warm-up after a start', () => {
     expect(Object.keys(sent.baseline ?? {}).sort()).toEqual([...BASELINE_FEATURES].sort());
 
     // and from then on, every context column cached: none read until its group evaluates
-    prom.sent.length = 0;
+    prom!.sent.length = 0;
     await h.cycle(STEP_MS);
     expect(contextSent()).toEqual([]);
     expect(await h.reasons(NS, 'jvm')).toEqual([]);
@@ -192,16 +198,7 @@ describe('the warm-up after a start', () => {
   });
 
   it('a follower warms up while it follows: its first cycle as leader judges with every statistic', async () => {
-    prom = await startPrometheus();
-    h = await startHarness({
-      workloads: [JVM, WEB],
-      rule: OWN_NORMAL,
-      configuredSource: true,
-      config: {
-        prometheus: { url: prom.url, featureRules: 'recorded', contextWarmupPerCycle: 20 },
-        enterCycles: 1,
-      },
-    });
+    h = await start();
     // as main.ts runs a replica that does not hold the Lease: observe-only cycles
     const warming: number[] = [];
     for (let cycle = 1; cycle <= 4; cycle++) {
@@ -211,10 +208,10 @@ describe('the warm-up after a start', () => {
     }
     expect(warming).toEqual([2, 2, 2, 0]);
     // the Lease changes hands: the new leader's first cycle reads no context, holds nothing
-    prom.sent.length = 0;
+    prom!.sent.length = 0;
     const first = await h.cycle(STEP_MS);
     expect(
-      prom.sent.filter((q) => /^namespace_deployment:aiops_[a-z0-9_]+:[a-z0-9_]+\{/.test(q)),
+      prom!.sent.filter((q) => /^namespace_deployment:aiops_[a-z0-9_]+:[a-z0-9_]+\{/.test(q)),
     ).toEqual([]);
     expect(first.rows.find((row) => row.name === 'jvm')).toMatchObject({
       decision: 'none',

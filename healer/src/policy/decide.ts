@@ -202,19 +202,20 @@ export function decide(
     // The rollout is the cluster's own status, not Prometheus': it keeps being followed.
     const ro =
       state.phase === 'stabilising' && !state.pendingAction ? rolloutState(workload) : undefined;
+    const held: HealMemory = {
+      ...state,
+      ...breakStreaks(),
+      judgeHigh: undefined,
+      judgeLow: undefined,
+      ...(ro?.kind === 'complete' ? { rolloutDoneAt: state.rolloutDoneAt ?? now } : {}),
+    };
     if (assessment.kind === 'inconclusive' && assessment.warming) {
       // The bounded warm-up after a start: held as inconclusive (no action, no streak, no
       // judgement of a step), but it is no outage of data — no alert, and the inconclusive
       // clock neither starts nor resets.
       return {
         decision: { kind: 'inconclusive', reason: bad, sinceMs: 0, alert: false, warming: true },
-        nextState: {
-          ...state,
-          ...breakStreaks(),
-          judgeHigh: undefined,
-          judgeLow: undefined,
-          ...(ro?.kind === 'complete' ? { rolloutDoneAt: state.rolloutDoneAt ?? now } : {}),
-        },
+        nextState: held,
       };
     }
     const since = state.inconclusiveSince ?? now;
@@ -222,11 +223,7 @@ export function decide(
     return {
       decision: { kind: 'inconclusive', reason: bad, sinceMs: now - since, alert },
       nextState: {
-        ...state,
-        ...breakStreaks(),
-        judgeHigh: undefined,
-        judgeLow: undefined,
-        ...(ro?.kind === 'complete' ? { rolloutDoneAt: state.rolloutDoneAt ?? now } : {}),
+        ...held,
         inconclusiveSince: since,
         inconclusiveNotified: state.inconclusiveNotified || alert || undefined,
       },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Prediction } from '@aiops/model/schema';
 import { Assessor, causeOf } from './assess.js';
+import type { FeatureResult, FeatureSource } from './types.js';
 
 const layers = (over: Partial<NonNullable<Prediction['layers']>> = {}) => ({
   model: { risk: 0.2, reference_risk: 0.1, abstained: null },
@@ -52,6 +53,11 @@ describe('causeOf: which layer set the risk, for the messages', () => {
   });
 });
 
+/** A source answering every target with the same result. */
+const sourceOf = (result: FeatureResult): FeatureSource => ({
+  fetch: async (ts) => new Map(ts.map((t) => [`${t.namespace}/${t.name}`, result])),
+});
+
 describe('Assessor: an abstaining model is no risk to act on', () => {
   it('a row the model abstains on (and no layer fired) is inconclusive with its reason; the others are scored', async () => {
     const targets = [
@@ -60,15 +66,7 @@ describe('Assessor: an abstaining model is no risk to act on', () => {
     ];
     const assessor = new Assessor({
       now: () => 0,
-      source: {
-        fetch: async (ts) =>
-          new Map(
-            ts.map((t) => [
-              `${t.namespace}/${t.name}`,
-              { kind: 'ok' as const, features: { cpu_usage_pct: 50 } as never, omitted: [] },
-            ]),
-          ),
-      },
+      source: sourceOf({ kind: 'ok', features: { cpu_usage_pct: 50 } as never, omitted: [] }),
       predictor: {
         predict: async () => [
           prediction('model'),
@@ -98,20 +96,12 @@ describe('Assessor: a row warming up (part of its own normal not read yet) is he
   const assess = (p: Prediction, warming: string | null) =>
     new Assessor({
       now: () => 0,
-      source: {
-        fetch: async (ts) =>
-          new Map(
-            ts.map((t) => [
-              `${t.namespace}/${t.name}`,
-              {
-                kind: 'ok' as const,
-                features: { memory_usage_ratio: 0.85 } as never,
-                omitted: [],
-                ...(warming === null ? {} : { warming }),
-              },
-            ]),
-          ),
-      },
+      source: sourceOf({
+        kind: 'ok',
+        features: { memory_limit_ratio: 0.85 } as never,
+        omitted: [],
+        ...(warming === null ? {} : { warming }),
+      }),
       predictor: { predict: async () => [p] },
     })
       .assess([{ namespace: 'shop', name: 'jvm' }])

@@ -371,6 +371,8 @@ async function measureOne({
     heapCapMb: heapMb,
     watched: first.watched,
     conclusive: first.conclusive,
+    // held by the warm-up after a start (absent in builds before it)
+    warming: first.warming ?? null,
     cycleSeconds: first.wallMs / 1000,
     healerCpuSeconds: first.cpuMs / 1000,
     warmHealerCpuSeconds: second ? second.cpuMs / 1000 : null,

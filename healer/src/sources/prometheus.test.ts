@@ -1026,6 +1026,35 @@ describe('recorded features (featureRules)', () => {
         expect(p50Of(next)).toBe(100);
       });
 
+      it('a cold cycle that gave up (a feature failed) leaves the unsent columns to the warm-up: no burst after', async () => {
+        serveRecorded();
+        const answer = server.listeners('request')[0] as (...a: unknown[]) => void;
+        let fail = true;
+        const cpu = recordedFeatureName('cpu_usage_pct');
+        server.removeAllListeners('request');
+        server.on(
+          'request',
+          (
+            req: { url?: string },
+            res: { writeHead: (s: number) => { end: (b: string) => void } },
+          ) => {
+            const q = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
+            if (fail && q.startsWith(`${cpu}{`)) {
+              queries.push(q);
+              res.writeHead(400).end('{"status":"error"}');
+            } else answer(req, res);
+          },
+        );
+        const s = source({ ...WITH_CONTEXT, contextWarmupPerCycle: 20 });
+        expect((await s.fetch(targets)).get('prod/a')?.kind).toBe('inconclusive');
+        expect(baselinesSent()).toEqual([]);
+        fail = false;
+        queries = [];
+        const r = (await s.fetch(targets)).get('prod/a');
+        expect(baselinesSent()).toHaveLength(30);
+        expect(warmingOf(r)).toBeDefined();
+      });
+
       it('a changed scope after the warm-up reads its columns at once and is not warming again', async () => {
         serveRecorded();
         const s = source({ ...WITH_CONTEXT, contextWarmupPerCycle: 40 });

@@ -474,8 +474,6 @@ export class PrometheusFeatureSource implements FeatureSource {
         if (state) this.settled.add(c.id);
         return new Float64Array(n).fill(Number.NaN);
       }
-      // read once (or tried): from now on re-read as today, a failed read at once
-      this.settled.add(c.id);
       try {
         const column = await send(c.feature, c.query, false, () => {
           const values = new Float64Array(n).fill(Number.NaN);
@@ -489,10 +487,16 @@ export class PrometheusFeatureSource implements FeatureSource {
           };
         });
         if (state && 'at' in state) cache.set(c.query, { at: state.at, values: column });
+        // read once: from now on re-read as before, a failed read at once
+        this.settled.add(c.id);
         return column;
       } catch {
         // context is best effort: without it, the model has no history for that signal
         cache.delete(c.query);
+        // Prometheus failed this read: read again at once, as before. A cycle that gave up
+        // (every deployment inconclusive) sent the rest not at all: they stay in the warm-up,
+        // so a Prometheus that fails at the start costs no burst when it answers again.
+        if (gaveUp === undefined) this.settled.add(c.id);
         return new Float64Array(n).fill(Number.NaN);
       }
     });

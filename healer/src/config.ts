@@ -97,8 +97,8 @@ export const CONFIG_SCHEMA = z
         contextRefreshesPerCycle: z.number().int().min(1).max(1000).default(20),
         /**
          * After a start, the recorded baseline statistics read per cycle (the SLO windows all on
-         * the first): the cold cycle reads ~46 answers instead of all 91, and warm-up ends after
-         * ⌈65 / this⌉ cycles (4 by default) whatever the fleet size. Until then every deployment
+         * the first): the cold cycle reads ~46 answers instead of all 91, and the last is read
+         * on cycle ⌈65 / this⌉ (4 by default) whatever the fleet size. Until then every deployment
          * is held as `warming up` (no action, no streak, no alert) unless the SLO layer fired.
          * 1000: all at once, no warm-up.
          */

@@ -23,6 +23,10 @@ import {
   recordedFeatureName,
   recordingRuleGroups,
 } from '@aiops/model/recording';
+import { pino } from 'pino';
+import { runCheck } from '../src/cli.js';
+import { loadKubeConfig } from '../src/actions/kube.js';
+import { configFromSources } from '../src/config.js';
 import type { RiskRule } from './fakePredict.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -218,5 +222,32 @@ describe('the warm-up after a start', () => {
       risk: 0.05,
     });
     expect(await h.reasons(NS, 'jvm')).toEqual([]);
+  });
+
+  it('healer check (one cycle) reads every statistic at once: judged, not warming', async () => {
+    h = await start();
+    const report = await runCheck(
+      { dryRun: true, format: 'table' },
+      {
+        config: configFromSources(
+          {},
+          {
+            namespaces: [NS],
+            prometheus: { url: prom!.url, featureRules: 'recorded' },
+            backend: { url: h.predictor.url, retries: 0 },
+            logLevel: 'silent',
+          },
+        ),
+        kc: loadKubeConfig(h.sim.kubeconfigPath),
+        logger: pino({ level: 'silent' }),
+        identity: 'healer-check-warmup',
+        now: () => h!.clock.now(),
+      },
+    );
+    expect(report.rows.find((row) => row.name === 'jvm')).toMatchObject({
+      decision: 'none',
+      risk: 0.05,
+    });
+    expect(report.rows.some((row) => row.warmingUp)).toBe(false);
   });
 });

@@ -947,6 +947,27 @@ describe('recorded features (featureRules)', () => {
         queries.filter((q) => /^namespace_deployment:aiops_[a-z0-9_]+:[a-z0-9_]+\{/.test(q));
       const isSlo = (q: string) => q.startsWith('namespace_deployment:aiops_slo_');
       const warmingOf = (r: unknown) => (r as { warming?: string }).warming;
+      /** Serves the recorded series, but a 400 for the query of `name` until `stop()`. */
+      const failing = (name: string): { stop(): void } => {
+        serveRecorded();
+        const answer = server.listeners('request')[0] as (...a: unknown[]) => void;
+        let fail = true;
+        server.removeAllListeners('request');
+        server.on(
+          'request',
+          (
+            req: { url?: string },
+            res: { writeHead: (s: number) => { end: (b: string) => void } },
+          ) => {
+            const q = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
+            if (fail && q.startsWith(`${name}{`)) {
+              queries.push(q);
+              res.writeHead(400).end('{"status":"error"}');
+            } else answer(req, res);
+          },
+        );
+        return { stop: () => void (fail = false) };
+      };
 
       it('reads the SLO windows and K baseline statistics a cycle; warming until the last, then judged with all', async () => {
         serveRecorded();
@@ -996,30 +1017,14 @@ describe('recorded features (featureRules)', () => {
       });
 
       it('a failed warm-up read is read again at once on the next cycle, as a failed read always was', async () => {
-        serveRecorded();
-        const answer = server.listeners('request')[0] as (...a: unknown[]) => void;
-        let fail = true;
-        server.removeAllListeners('request');
-        server.on(
-          'request',
-          (
-            req: { url?: string },
-            res: { writeHead: (s: number) => { end: (b: string) => void } },
-          ) => {
-            const q = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
-            if (fail && q.startsWith(`${p50}{`)) {
-              queries.push(q);
-              res.writeHead(400).end('{"status":"error"}');
-            } else answer(req, res);
-          },
-        );
+        const fail = failing(p50);
         const s = source({ ...WITH_CONTEXT, contextWarmupPerCycle: 70 });
         const cold = (await s.fetch(targets)).get('prod/a');
         expect(p50Sent()).toBe(1);
         expect(p50Of(cold)).toBeUndefined();
         // every statistic tried: no longer warming, judged without it as before
         expect(warmingOf(cold)).toBeUndefined();
-        fail = false;
+        fail.stop();
         queries = [];
         const next = (await s.fetch(targets)).get('prod/a');
         expect(p50Sent()).toBe(1);
@@ -1027,28 +1032,11 @@ describe('recorded features (featureRules)', () => {
       });
 
       it('a cold cycle that gave up (a feature failed) leaves the unsent columns to the warm-up: no burst after', async () => {
-        serveRecorded();
-        const answer = server.listeners('request')[0] as (...a: unknown[]) => void;
-        let fail = true;
-        const cpu = recordedFeatureName('cpu_usage_pct');
-        server.removeAllListeners('request');
-        server.on(
-          'request',
-          (
-            req: { url?: string },
-            res: { writeHead: (s: number) => { end: (b: string) => void } },
-          ) => {
-            const q = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
-            if (fail && q.startsWith(`${cpu}{`)) {
-              queries.push(q);
-              res.writeHead(400).end('{"status":"error"}');
-            } else answer(req, res);
-          },
-        );
+        const fail = failing(recordedFeatureName('cpu_usage_pct'));
         const s = source({ ...WITH_CONTEXT, contextWarmupPerCycle: 20 });
         expect((await s.fetch(targets)).get('prod/a')?.kind).toBe('inconclusive');
         expect(baselinesSent()).toEqual([]);
-        fail = false;
+        fail.stop();
         queries = [];
         const r = (await s.fetch(targets)).get('prod/a');
         expect(baselinesSent()).toHaveLength(30);

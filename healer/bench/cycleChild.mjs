@@ -152,7 +152,9 @@ async function evaluate(interval) {
 
 /** The cycles to run: cold and warm, then (EVALUATE_URL) those after the groups evaluated. */
 const plan = [
-  ...Array.from({ length: Number(env.CYCLES ?? 2) }, (_, i) => ({ label: i ? 'warm' : 'cold' })),
+  ...Array.from({ length: Number(env.CYCLES ?? 2) }, (_, i) => ({
+    label: i === 0 ? 'cold' : i === 1 ? 'warm' : `warm +${i - 1}`,
+  })),
   ...(env.EVALUATE_URL
     ? [
         { label: 'after 1m groups', evaluate: '1m' },
@@ -211,6 +213,7 @@ for (const { label, evaluate: interval } of plan) {
     watched: report.watched,
     conclusive: report.rows.filter((r) => !r.inconclusive).length,
     inconclusive: report.rows.filter((r) => r.inconclusive).length,
+    warming: report.rows.filter((r) => r.warmingUp).length,
     atRisk: report.rows.filter((r) => r.atRisk).length,
     fleetHold: report.fleetHold,
     errors: report.errors.slice(0, 3),

@@ -14,7 +14,8 @@
 // In the recorded modes (with the groups' evaluation series) each child then makes the 1-minute
 // groups evaluate (one cycle) and every group (BENCH_EVALUATED_CYCLES cycles, default 4): the
 // cycles that read the groups' new values, each in the row's `cycles`; BENCH_EVALUATIONS=false
-// skips them. BENCH_CONTEXT_REFRESHES sets prometheus.contextRefreshesPerCycle;
+// skips them. BENCH_CYCLES the cycles before those (default 2: cold and warm; more shows the warm-up
+// after a start end). BENCH_CONTEXT_REFRESHES sets prometheus.contextRefreshesPerCycle;
 // BENCH_MAX_CONCURRENT_QUERIES prometheus.maxConcurrentQueries. V8's own settings side by side:
 // BENCH_NODE_FLAGS, `;`-separated flag sets for the cycle child (`default` or empty: none), e.g.
 // `default;--max-semi-space-size=4;--optimize-for-size`, each run with every heap cap of
@@ -312,7 +313,7 @@ async function measureOne({
         KUBECONFIG_PATH: kubeconfig,
         PROMETHEUS_URL: prom.url,
         BACKEND_URL: backendUrl,
-        CYCLES: '2',
+        CYCLES: process.env.BENCH_CYCLES ?? '2',
         MAX_SAMPLE_AGE_MS: String(maxSampleAgeMs),
         ...(evaluateUrl && process.env.BENCH_EVALUATIONS !== 'false'
           ? {
@@ -370,6 +371,8 @@ async function measureOne({
     heapCapMb: heapMb,
     watched: first.watched,
     conclusive: first.conclusive,
+    // held by the warm-up after a start (absent in builds before it)
+    warming: first.warming ?? null,
     cycleSeconds: first.wallMs / 1000,
     healerCpuSeconds: first.cpuMs / 1000,
     warmHealerCpuSeconds: second ? second.cpuMs / 1000 : null,
@@ -406,6 +409,9 @@ async function measureOne({
       queries: c.healerQueries,
       answersMb: c.prometheusAnswers?.mb,
       conclusive: c.conclusive,
+      // held by the warm-up after a start (part of their own normal not read yet; absent in
+      // builds before it)
+      warming: c.warming ?? null,
       peakMb: c.peakMb,
       maxRssSoFarMb: c.maxRssSoFarMb,
       phasesMs: c.phasesMs,
@@ -678,7 +684,7 @@ for (const r of rows) {
 for (const r of rows)
   for (const c of r.cycles ?? [])
     console.log(
-      `${r.deployments} ${r.mode} ${r.variant} [${r.nodeFlags} heap ${r.heapCapMb} round ${r.round}] ${c.label}: ${c.seconds} s, CPU ${c.healerCpuSeconds} s, GC ${c.gcSeconds} s, ${c.queries} queries, ${c.answersMb} MB answers, peak ${JSON.stringify(c.peakMb)} MB, max RSS so far ${c.maxRssSoFarMb} MB`,
+      `${r.deployments} ${r.mode} ${r.variant} [${r.nodeFlags} heap ${r.heapCapMb} round ${r.round}] ${c.label}: ${c.seconds} s, CPU ${c.healerCpuSeconds} s, GC ${c.gcSeconds} s, ${c.queries} queries, ${c.answersMb} MB answers, ${c.warming ?? 0} warming, peak ${JSON.stringify(c.peakMb)} MB, max RSS so far ${c.maxRssSoFarMb} MB`,
     );
 for (const r of rows)
   console.log(

@@ -200,7 +200,9 @@ export async function runCheck(args: CheckArgs, deps: CheckDeps): Promise<CycleR
   }
   try {
     const { healer, notifier } = createHealer({
-      config,
+      // One run is one cycle: it reads every context statistic at once (no warm-up), or it would
+      // only ever report every deployment warming up.
+      config: { ...config, prometheus: { ...config.prometheus, contextWarmupPerCycle: 1000 } },
       kube,
       logger,
       registry: new Registry(),

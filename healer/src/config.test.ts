@@ -25,6 +25,7 @@ describe('config', () => {
       featureRules: 'auto',
       maxConcurrentQueries: 4,
       contextRefreshesPerCycle: 20,
+      contextWarmupPerCycle: 20,
     });
     expect(c.prometheus.queries).toEqual(DEFAULT_FEATURE_QUERIES);
   });
@@ -60,6 +61,9 @@ describe('config', () => {
     ],
     [{}, { prometheus: { maxConcurrentQueries: 0 } }, 'prometheus.maxConcurrentQueries'],
     [{}, { prometheus: { contextRefreshesPerCycle: 0 } }, 'prometheus.contextRefreshesPerCycle'],
+    [{}, { prometheus: { contextWarmupPerCycle: 0 } }, 'prometheus.contextWarmupPerCycle'],
+    [{}, { prometheus: { contextWarmupPerCycle: 2.5 } }, 'prometheus.contextWarmupPerCycle'],
+    [{}, { prometheus: { contextWarmupPerCycle: 1001 } }, 'prometheus.contextWarmupPerCycle'],
     [{}, { prometheus: { featureRules: 'sometimes' } }, 'prometheus.featureRules'],
     [{}, { ladder: ['restart_scale', 'reboot'] }, 'ladder.1'],
     [{}, { enterCycles: 0 }, 'enterCycles'],

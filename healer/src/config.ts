@@ -95,6 +95,14 @@ export const CONFIG_SCHEMA = z
          * slower schedule costs bursts (a column is never left two evaluations behind), not age.
          */
         contextRefreshesPerCycle: z.number().int().min(1).max(1000).default(20),
+        /**
+         * After a start, the recorded baseline statistics read per cycle (the SLO windows all on
+         * the first): the cold cycle reads ~46 answers instead of all 91, and the last is read
+         * on cycle ⌈65 / this⌉ (4 by default) whatever the fleet size. Until then every deployment
+         * is held as `warming up` (no action, no streak, no alert) unless the SLO layer fired.
+         * 1000: all at once, no warm-up.
+         */
+        contextWarmupPerCycle: z.number().int().min(1).max(1000).default(20),
         /** Prometheus queries one cycle keeps in flight at once (the rest wait their turn). */
         maxConcurrentQueries: z.number().int().min(1).max(64).default(4),
         /**

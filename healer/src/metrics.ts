@@ -13,6 +13,7 @@ export class HealerMetrics {
   readonly stepRiskDelta: Histogram<'action'>;
   readonly inconclusive: Counter;
   readonly inconclusiveDeployments: Gauge;
+  readonly warmingDeployments: Gauge;
   readonly notifications: Counter<'kind' | 'result'>;
   readonly notificationFailures: Counter;
   readonly notificationsUndelivered: Counter<'why'>;
@@ -65,12 +66,17 @@ export class HealerMetrics {
     });
     this.inconclusive = new Counter({
       name: 'aiops_healer_inconclusive_assessments_total',
-      help: 'Assessments without usable data (missing, NaN, stale, failed query or /predict): never acted on.',
+      help: 'Assessments without usable data (missing, NaN, stale, failed query or /predict): never acted on. The warm-up after a start is not counted (aiops_healer_warming_deployments).',
       registers,
     });
     this.inconclusiveDeployments = new Gauge({
       name: 'aiops_healer_inconclusive_deployments',
       help: 'Deployments whose assessment was inconclusive at the last cycle.',
+      registers,
+    });
+    this.warmingDeployments = new Gauge({
+      name: 'aiops_healer_warming_deployments',
+      help: 'Deployments held at the last cycle because part of their own-normal context is not read yet (the bounded warm-up after a start).',
       registers,
     });
     this.notifications = new Counter({

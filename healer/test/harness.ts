@@ -68,6 +68,11 @@ export interface HarnessOptions {
   execFake?: boolean;
   /** Wraps the feature source (e.g. to make an assessment slow). */
   wrapSource?: (source: FeatureSource, sim: RunningSimulator) => FeatureSource;
+  /**
+   * The source the factory builds from the config (`config.prometheus`), as main.ts has it,
+   * instead of the simulator's signals.
+   */
+  configuredSource?: boolean;
   /** Leadership as the loop sees it (default: always leader). */
   isLeader?: () => boolean;
   /** Notifies through this instead of the webhook receiver (the Slack app stand-in). */
@@ -124,7 +129,14 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     now,
     sleep: async () => undefined,
     notifier: opts.notifier ?? notifier,
-    source: (opts.wrapSource ?? ((s) => s))(new SimulatorFeatureSource({ url: sim.url, now }), sim),
+    ...(opts.configuredSource
+      ? {}
+      : {
+          source: (opts.wrapSource ?? ((s) => s))(
+            new SimulatorFeatureSource({ url: sim.url, now }),
+            sim,
+          ),
+        }),
     ...(opts.isLeader ? { isLeader: opts.isLeader } : {}),
     ...(opts.keepEvidence ? { keepEvidence: true } : {}),
   });

@@ -153,11 +153,12 @@ class RiskRing {
  */
 type StoredStatus = Omit<
   DeploymentStatus,
-  'explanation' | 'features' | 'trend' | 'lastAction' | 'inconclusiveReason'
+  'explanation' | 'features' | 'trend' | 'lastAction' | 'inconclusiveReason' | 'warmingUp'
 > & {
   // Present, maybe undefined, on every row: one object shape for all 10,000.
   lastAction: ActionRecord | undefined;
   inconclusiveReason: string | undefined;
+  warmingUp: true | undefined;
   explanation: PackedExplanation;
   features: PackedFeatures;
 };
@@ -176,6 +177,7 @@ function storedStatus(s: DeploymentStatus, lastAction: ActionRecord | undefined)
     explanation: packExplanation(s.explanation),
     features: packFeatures(s.features),
     inconclusiveReason: s.inconclusiveReason,
+    warmingUp: s.warmingUp,
     updatedAt: s.updatedAt,
   };
 }
@@ -197,6 +199,7 @@ function expandStatus(s: StoredStatus, trend: RiskPoint[]): DeploymentStatus {
   };
   if (s.lastAction !== undefined) out.lastAction = s.lastAction;
   if (s.inconclusiveReason !== undefined) out.inconclusiveReason = s.inconclusiveReason;
+  if (s.warmingUp !== undefined) out.warmingUp = s.warmingUp;
   return out;
 }
 

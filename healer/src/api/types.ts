@@ -64,6 +64,11 @@ export interface DeploymentStatus {
   features: Partial<Record<FeatureName, number>>;
   /** Why the last assessment was inconclusive, when it was. */
   inconclusiveReason?: string;
+  /**
+   * The inconclusive assessment is the healer's warm-up after a start (part of the deployment's
+   * own-normal context not read yet, a few cycles at most): held, not a data outage.
+   */
+  warmingUp?: true;
   /** Recent risk for sparklines (oldest first). */
   trend: RiskPoint[];
   updatedAt: string;

@@ -141,6 +141,7 @@ export function createHealer(o: FactoryOptions): HealerParts {
           featureRules: config.prometheus.featureRules,
           maxConcurrentQueries: config.prometheus.maxConcurrentQueries,
           contextRefreshesPerCycle: config.prometheus.contextRefreshesPerCycle,
+          contextWarmupPerCycle: config.prometheus.contextWarmupPerCycle,
           compressAnswers: config.prometheus.compressAnswers,
           onMissingRecords: (missing) =>
             missing.length === 0

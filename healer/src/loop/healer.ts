@@ -325,7 +325,9 @@ export class Healer {
       }
       const risks = new Map<string, number | null>();
       for (const t of turns) risks.set(t.key, t.row.risk);
-      metrics.inconclusiveDeployments.set(turns.filter((t) => t.row.inconclusive).length);
+      const warming = turns.filter((t) => t.row.warmingUp).length;
+      metrics.inconclusiveDeployments.set(turns.filter((t) => t.row.inconclusive).length - warming);
+      metrics.warmingDeployments.set(warming);
       if (!lost) metrics.setRisks(risks);
       phase('metrics');
       return report;
@@ -457,7 +459,7 @@ export class Healer {
       return;
     }
     this.guard();
-    if (decision.kind === 'inconclusive') this.deps.metrics.inconclusive.inc();
+    if (decision.kind === 'inconclusive' && !decision.warming) this.deps.metrics.inconclusive.inc();
     // The previous step's verdict.
     const outcome: StepOutcome | undefined = 'outcome' in decision ? decision.outcome : undefined;
     if (outcome) await this.reportOutcome(t, outcome);

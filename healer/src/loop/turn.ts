@@ -123,6 +123,7 @@ export function newTurn(
       atRisk:
         (risk !== null && risk >= t.rules.high) || (next.phase !== 'healthy' && next.attempt > 0),
       inconclusive: decision.kind === 'inconclusive',
+      ...(decision.kind === 'inconclusive' && decision.warming ? { warmingUp: true } : {}),
     },
   };
 }

@@ -35,6 +35,8 @@ export interface CycleRow {
   /** Risk at or above the high threshold, or a heal underway. */
   atRisk: boolean;
   inconclusive: boolean;
+  /** Held by the source's warm-up after a start (inconclusive too, but no outage of data). */
+  warmingUp?: boolean;
   actionStatus?:
     ActionResult['status'] | 'budget_denied' | 'held' | 'dry_run' | 'awaiting_approval';
 }

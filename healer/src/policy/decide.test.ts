@@ -44,6 +44,13 @@ const inconclusive = (
   reason,
   ...(workload ? { workload } : {}),
 });
+/** The source's warm-up after a start: part of the deployment's own normal not read yet. */
+const warming = (workload?: WorkloadView): Assessment => ({
+  kind: 'inconclusive',
+  reason: 'warming up: own-normal context not read yet',
+  warming: true,
+  ...(workload ? { workload } : {}),
+});
 const mem = (m: Partial<HealMemory>): HealMemory => ({ ...INITIAL_MEMORY, ...m });
 /** A step taken; its rollout complete and settled for `rolloutDoneAt`. */
 const stabilising = (m: Partial<HealMemory> = {}): HealMemory =>
@@ -203,6 +210,42 @@ describe('decide', () => {
       inconclusive('no series', done()),
       { kind: 'inconclusive' },
       { rolloutDoneAt: T0 },
+    ],
+    // warming up (the source's bounded warm-up after a start): held, no streak, no alert
+    [
+      'warming up holds and breaks both streaks (a high streak from before the restart too)',
+      mem({ highStreak: 2, lowStreak: 0 }),
+      warming(),
+      { kind: 'inconclusive', warming: true, alert: false, sinceMs: 0 },
+      { highStreak: 0, lowStreak: 0, phase: 'healthy', step: 0, inconclusiveSince: undefined },
+    ],
+    [
+      'warming up does not start the inconclusive clock',
+      mem({}),
+      warming(),
+      { kind: 'inconclusive', warming: true },
+      { inconclusiveSince: undefined, inconclusiveNotified: undefined },
+    ],
+    [
+      'warming up past inconclusiveAlertMs of an earlier outage: no alert, the clock kept as it was',
+      mem({ inconclusiveSince: T0 - 900_000 }),
+      warming(),
+      { kind: 'inconclusive', warming: true, alert: false },
+      { inconclusiveSince: T0 - 900_000, inconclusiveNotified: undefined },
+    ],
+    [
+      'warming up during stabilisation does not judge the step, still follows the rollout',
+      stabilising({ judgeHigh: 2 }),
+      warming(done()),
+      { kind: 'inconclusive', warming: true },
+      { phase: 'stabilising', step: 1, attempt: 1, judgeHigh: undefined, rolloutDoneAt: T0 },
+    ],
+    [
+      'warming up in needs_attention: stays paged, no recovery counted',
+      mem({ phase: 'needs_attention', step: 4, attempt: 3, lowStreak: 1 }),
+      warming(),
+      { kind: 'inconclusive', warming: true },
+      { phase: 'needs_attention', lowStreak: 0 },
     ],
     [
       'conclusive again clears the inconclusive streak',

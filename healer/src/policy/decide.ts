@@ -173,8 +173,8 @@ function afterEpisode(s: HealMemory): HealMemory {
  * judges the step on `enterCycles` consecutive conclusive cycles (like Argo's initialDelay +
  * count): all ≥ high → not cured, climb; all < high → cured. A rollout past its progress deadline
  * is a failed step. A failed action is retried on the same rung (see {@link afterAction}).
- * Inconclusive cycles never act and break the streaks. A new release rolled out by someone else
- * ends the episode.
+ * Inconclusive cycles never act and break the streaks; so do the warm-up's (`warming`), without
+ * the inconclusive alert. A new release rolled out by someone else ends the episode.
  */
 export function decide(
   state: HealMemory,
@@ -199,19 +199,31 @@ export function decide(
 
   const bad = inconclusiveReason(assessment);
   if (bad !== undefined) {
-    const since = state.inconclusiveSince ?? now;
-    const alert = !state.inconclusiveNotified && now - since >= rules.inconclusiveAlertMs;
     // The rollout is the cluster's own status, not Prometheus': it keeps being followed.
     const ro =
       state.phase === 'stabilising' && !state.pendingAction ? rolloutState(workload) : undefined;
+    const held: HealMemory = {
+      ...state,
+      ...breakStreaks(),
+      judgeHigh: undefined,
+      judgeLow: undefined,
+      ...(ro?.kind === 'complete' ? { rolloutDoneAt: state.rolloutDoneAt ?? now } : {}),
+    };
+    if (assessment.kind === 'inconclusive' && assessment.warming) {
+      // The bounded warm-up after a start: held as inconclusive (no action, no streak, no
+      // judgement of a step), but it is no outage of data — no alert, and the inconclusive
+      // clock neither starts nor resets.
+      return {
+        decision: { kind: 'inconclusive', reason: bad, sinceMs: 0, alert: false, warming: true },
+        nextState: held,
+      };
+    }
+    const since = state.inconclusiveSince ?? now;
+    const alert = !state.inconclusiveNotified && now - since >= rules.inconclusiveAlertMs;
     return {
       decision: { kind: 'inconclusive', reason: bad, sinceMs: now - since, alert },
       nextState: {
-        ...state,
-        ...breakStreaks(),
-        judgeHigh: undefined,
-        judgeLow: undefined,
-        ...(ro?.kind === 'complete' ? { rolloutDoneAt: state.rolloutDoneAt ?? now } : {}),
+        ...held,
         inconclusiveSince: since,
         inconclusiveNotified: state.inconclusiveNotified || alert || undefined,
       },

@@ -66,7 +66,18 @@ export type Assessment =
       at?: number;
       workload?: WorkloadView;
     }
-  | { kind: 'inconclusive'; reason: string; at?: number; workload?: WorkloadView };
+  | {
+      kind: 'inconclusive';
+      reason: string;
+      /**
+       * Not without data but without all of it yet: the source's bounded warm-up after a start
+       * (part of the deployment's own-normal context unread). Held like inconclusive, but it
+       * neither starts the inconclusive alert's clock nor alerts.
+       */
+      warming?: true;
+      at?: number;
+      workload?: WorkloadView;
+    };
 
 /** The rules for one deployment: config defaults with its annotation overrides applied. */
 export interface HealRules {
@@ -201,7 +212,14 @@ export type Decision =
       attempts: number;
       reason: string;
     }
-  | { kind: 'inconclusive'; reason: string; sinceMs: number; alert: boolean }
+  | {
+      kind: 'inconclusive';
+      reason: string;
+      sinceMs: number;
+      alert: boolean;
+      /** The source's warm-up (never alerts; see `Assessment`). */
+      warming?: true;
+    }
   /** Someone else rolled out a new release: the episode ends and counting starts afresh. */
   | { kind: 'superseded'; reason: string; step: number; attempt: number };
 

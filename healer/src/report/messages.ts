@@ -136,6 +136,7 @@ export function deploymentStatus(i: StatusInput): DeploymentStatus {
     explanation: scored ? scored.explanation : [],
     features: scored ? scored.features : {},
     ...(d.kind === 'inconclusive' ? { inconclusiveReason: d.reason } : {}),
+    ...(d.kind === 'inconclusive' && d.warming ? { warmingUp: true as const } : {}),
     trend: [...i.trend],
     updatedAt: new Date(i.now).toISOString(),
   };

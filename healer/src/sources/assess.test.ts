@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Prediction } from '@aiops/model/schema';
 import { Assessor, causeOf } from './assess.js';
+import type { FeatureResult, FeatureSource } from './types.js';
 
 const layers = (over: Partial<NonNullable<Prediction['layers']>> = {}) => ({
   model: { risk: 0.2, reference_risk: 0.1, abstained: null },
@@ -52,6 +53,11 @@ describe('causeOf: which layer set the risk, for the messages', () => {
   });
 });
 
+/** A source answering every target with the same result. */
+const sourceOf = (result: FeatureResult): FeatureSource => ({
+  fetch: async (ts) => new Map(ts.map((t) => [`${t.namespace}/${t.name}`, result])),
+});
+
 describe('Assessor: an abstaining model is no risk to act on', () => {
   it('a row the model abstains on (and no layer fired) is inconclusive with its reason; the others are scored', async () => {
     const targets = [
@@ -60,15 +66,7 @@ describe('Assessor: an abstaining model is no risk to act on', () => {
     ];
     const assessor = new Assessor({
       now: () => 0,
-      source: {
-        fetch: async (ts) =>
-          new Map(
-            ts.map((t) => [
-              `${t.namespace}/${t.name}`,
-              { kind: 'ok' as const, features: { cpu_usage_pct: 50 } as never, omitted: [] },
-            ]),
-          ),
-      },
+      source: sourceOf({ kind: 'ok', features: { cpu_usage_pct: 50 } as never, omitted: [] }),
       predictor: {
         predict: async () => [
           prediction('model'),
@@ -89,5 +87,64 @@ describe('Assessor: an abstaining model is no risk to act on', () => {
       at: 0,
     });
     expect(batch.dependencies).toContainEqual({ name: 'predict', ok: true });
+  });
+});
+
+describe('Assessor: a row warming up (part of its own normal not read yet) is held', () => {
+  const WHY = 'own-normal context not read yet since the healer started: 45 of 75 pending';
+  /** `null`: not warming. */
+  const assess = (p: Prediction, warming: string | null) =>
+    new Assessor({
+      now: () => 0,
+      source: sourceOf({
+        kind: 'ok',
+        features: { memory_limit_ratio: 0.85 } as never,
+        omitted: [],
+        ...(warming === null ? {} : { warming }),
+      }),
+      predictor: { predict: async () => [p] },
+    })
+      .assess([{ namespace: 'shop', name: 'jvm' }])
+      .then((b) => b.assessments.get('shop/jvm'));
+  const SLO_FIRED = layers({
+    slo: { fired: true, rule: 'availability_fast_burn', reason: 'burn 16× over 1h and 5m' },
+  });
+
+  it.each<[string, Prediction, string | null, Record<string, unknown>]>([
+    [
+      'the model at risk without the baseline: held as warming, not scored',
+      { ...prediction('model'), risk: 0.93 },
+      WHY,
+      { kind: 'inconclusive', warming: true, reason: `warming up: ${WHY}` },
+    ],
+    [
+      'the model abstaining while warming: warming (the abstention may be the missing baseline)',
+      { ...prediction('model'), inconclusive: 'out of distribution' },
+      WHY,
+      { kind: 'inconclusive', warming: true },
+    ],
+    [
+      'the own-normal layer fired on a partial baseline: held as warming',
+      prediction(
+        'own_normal',
+        layers({ own_normal: { fired: true, signal: 'cpu_usage_pct', reason: 'x' } }),
+      ),
+      WHY,
+      { kind: 'inconclusive', warming: true },
+    ],
+    [
+      'the SLO layer fired: scored, its verdict reads only the SLO windows (all read)',
+      prediction('slo', SLO_FIRED),
+      WHY,
+      { kind: 'scored', risk: 1, cause: 'slo: burn 16× over 1h and 5m' },
+    ],
+    [
+      'not warming: scored as before',
+      { ...prediction('model'), risk: 0.93 },
+      null,
+      { kind: 'scored', risk: 0.93 },
+    ],
+  ])('%s', async (_t, p, warming, want) => {
+    expect(await assess(p, warming)).toMatchObject(want);
   });
 });

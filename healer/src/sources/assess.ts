@@ -88,6 +88,19 @@ export class Assessor {
       out.dependencies.push({ name: 'predict', ok: true });
       scored.forEach((s, i) => {
         const p = predictions[i]!;
+        const f = features.get(s.key);
+        // Part of its own normal not read yet (the source's warm-up after a start): a verdict
+        // without it is held. The SLO layer's is not: it reads the SLO windows only, all read.
+        const warming = f?.kind === 'ok' ? f.warming : undefined;
+        if (warming !== undefined && !(p.layer === 'slo' && p.layers?.slo.fired)) {
+          out.assessments.set(s.key, {
+            kind: 'inconclusive',
+            reason: `warming up: ${warming}`,
+            warming: true,
+            at,
+          });
+          return;
+        }
         // The model abstains (input unlike anything it was trained on) and no deterministic layer
         // fired: its risk is a guess, so the deployment is held like one without data.
         if (p.inconclusive) {
@@ -98,7 +111,6 @@ export class Assessor {
           });
           return;
         }
-        const f = features.get(s.key);
         out.assessments.set(s.key, {
           kind: 'scored',
           risk: p.risk,

@@ -67,6 +67,11 @@ export interface ContextQuery {
   /** A baseline statistic or an SLO window (which a page waits on: re-read first). */
   kind: ContextValue['kind'];
   feature: FeatureName;
+  /**
+   * The statistic whatever the scope (`baseline:<feature>:<stat>`, `slo:<window>:<sli>`): a changed
+   * scope changes `query`, not what the column holds (the source's warm-up is per column).
+   */
+  id: string;
   query: string;
   value: (v: number) => ContextValue;
   /** The rule group recording it, when its evaluation is read from `evaluations`. */
@@ -186,6 +191,7 @@ export function planQueries(o: PlanOptions): QueryPlan {
         context.push({
           kind: 'baseline',
           feature,
+          id: `baseline:${feature}:${stat}`,
           query: recorded ? selector(record, o.scope) : q[stat],
           value: (value) => ({ kind: 'baseline', feature, stat, value }),
           ...(recorded ? groupOf(record) : {}),
@@ -209,6 +215,7 @@ export function planQueries(o: PlanOptions): QueryPlan {
       context.push({
         kind: 'slo',
         feature,
+        id: `slo:${window}:${sli}`,
         query: recorded ? selector(record, o.scope) : query,
         value: (value) => ({ kind: 'slo', window, sli, value }),
         ...(recorded ? groupOf(record) : {}),

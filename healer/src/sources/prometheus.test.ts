@@ -941,6 +941,130 @@ describe('recorded features (featureRules)', () => {
       });
     });
 
+    describe('contextWarmupPerCycle: the cold start spread, every deployment warming until read', () => {
+      /** The recorded baseline statistics and SLO windows a cycle sent. */
+      const baselinesSent = () =>
+        queries.filter((q) => /^namespace_deployment:aiops_[a-z0-9_]+:[a-z0-9_]+\{/.test(q));
+      const isSlo = (q: string) => q.startsWith('namespace_deployment:aiops_slo_');
+      const warmingOf = (r: unknown) => (r as { warming?: string }).warming;
+      /** Serves the recorded series, but a 400 for the query of `name` until `stop()`. */
+      const failing = (name: string): { stop(): void } => {
+        serveRecorded();
+        const answer = server.listeners('request')[0] as (...a: unknown[]) => void;
+        let fail = true;
+        server.removeAllListeners('request');
+        server.on(
+          'request',
+          (
+            req: { url?: string },
+            res: { writeHead: (s: number) => { end: (b: string) => void } },
+          ) => {
+            const q = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
+            if (fail && q.startsWith(`${name}{`)) {
+              queries.push(q);
+              res.writeHead(400).end('{"status":"error"}');
+            } else answer(req, res);
+          },
+        );
+        return { stop: () => void (fail = false) };
+      };
+
+      it('reads the SLO windows and K baseline statistics a cycle; warming until the last, then judged with all', async () => {
+        serveRecorded();
+        const s = source({ ...WITH_CONTEXT, contextWarmupPerCycle: 20 });
+        const perCycle: { slo: number; baseline: number; warming: string | undefined }[] = [];
+        const seen = new Set<string>();
+        let last;
+        for (let cycle = 0; cycle < 5; cycle++) {
+          queries = [];
+          last = (await s.fetch(targets)).get('prod/a');
+          expect(last?.kind).toBe('ok');
+          const sent = baselinesSent();
+          for (const q of sent) if (!isSlo(q)) seen.add(q);
+          perCycle.push({
+            slo: sent.filter(isSlo).length,
+            baseline: sent.filter((q) => !isSlo(q)).length,
+            warming: warmingOf(last),
+          });
+        }
+        expect(perCycle.map((c) => [c.slo, c.baseline])).toEqual([
+          [10, 20],
+          [0, 20],
+          [0, 20],
+          [0, 5],
+          [0, 0],
+        ]);
+        expect(perCycle.map((c) => c.warming !== undefined)).toEqual([
+          true,
+          true,
+          true,
+          false,
+          false,
+        ]);
+        expect(perCycle[0]!.warming).toBe(
+          'own-normal context not read yet since the healer started: 45 of 75 context statistics pending, 20 read per cycle (prometheus.contextWarmupPerCycle)',
+        );
+        expect(seen.size).toBe(65);
+        // judged with every statistic of its own normal once warm
+        expect(p50Of(last)).toBe(100);
+      });
+
+      it('without it (Infinity) the cold cycle reads every column and nothing is warming', async () => {
+        serveRecorded();
+        const r = (await source(WITH_CONTEXT).fetch(targets)).get('prod/a');
+        expect(baselinesSent()).toHaveLength(75);
+        expect(warmingOf(r)).toBeUndefined();
+      });
+
+      it('a failed warm-up read is read again at once on the next cycle, as a failed read always was', async () => {
+        const fail = failing(p50);
+        const s = source({ ...WITH_CONTEXT, contextWarmupPerCycle: 70 });
+        const cold = (await s.fetch(targets)).get('prod/a');
+        expect(p50Sent()).toBe(1);
+        expect(p50Of(cold)).toBeUndefined();
+        // every statistic tried: no longer warming, judged without it as before
+        expect(warmingOf(cold)).toBeUndefined();
+        fail.stop();
+        queries = [];
+        const next = (await s.fetch(targets)).get('prod/a');
+        expect(p50Sent()).toBe(1);
+        expect(p50Of(next)).toBe(100);
+      });
+
+      it('a cold cycle that gave up (a feature failed) leaves the unsent columns to the warm-up: no burst after', async () => {
+        const fail = failing(recordedFeatureName('cpu_usage_pct'));
+        const s = source({ ...WITH_CONTEXT, contextWarmupPerCycle: 20 });
+        expect((await s.fetch(targets)).get('prod/a')?.kind).toBe('inconclusive');
+        expect(baselinesSent()).toEqual([]);
+        fail.stop();
+        queries = [];
+        const r = (await s.fetch(targets)).get('prod/a');
+        expect(baselinesSent()).toHaveLength(30);
+        expect(warmingOf(r)).toBeDefined();
+      });
+
+      it('a changed scope after the warm-up reads its columns at once and is not warming again', async () => {
+        serveRecorded();
+        const s = source({ ...WITH_CONTEXT, contextWarmupPerCycle: 40 });
+        await s.fetch(targets);
+        await s.fetch(targets);
+        queries = [];
+        // one more deployment: a new deployment regex, every context query a new one
+        const r = await s.fetch([...targets, { namespace: 'prod', name: 'b' }]);
+        expect(baselinesSent()).toHaveLength(75);
+        expect(warmingOf(r.get('prod/a'))).toBeUndefined();
+      });
+
+      it('a baseline group stopped at the start: no history for it, not warming for it', async () => {
+        serveRecorded();
+        evaluated.delete('aiops-healer-baselines');
+        const s = source({ ...WITH_CONTEXT, contextWarmupPerCycle: 1000 });
+        const r = (await s.fetch(targets)).get('prod/a');
+        expect(warmingOf(r)).toBeUndefined();
+        expect(p50Of(r)).toBeUndefined();
+      });
+    });
+
     it('a changed fleet (above 50, one query for every deployment): the cached values follow their deployment', async () => {
       serveRecorded();
       const s = source(WITH_CONTEXT);

@@ -16,7 +16,8 @@
  * over a trailing window, last week, slope — its own normal) and its SLO windows — recorded ones
  * read once per evaluation of their rule group and kept until it evaluates again (then re-read a
  * few per cycle, the SLO windows first, then the group that evaluates next: `contextRefreshesPerCycle`,
- * `pickContextRefreshes`).
+ * `pickContextRefreshes`). After a start the baseline statistics are read a few per cycle too
+ * (`contextWarmupPerCycle`), and every deployment is returned `warming` until the last is read.
  */
 import { POD_DEPLOYMENT_RECORD, type PodJoin } from '@aiops/model/queries';
 import { RULE_GROUP_EVALUATION_RECORD, metricNames } from '@aiops/model/recording';
@@ -109,6 +110,12 @@ export interface PrometheusSourceOptions {
    * evaluation of their group behind, until their turn. Default Infinity: all at once.
    */
   contextRefreshesPerCycle?: number;
+  /**
+   * Recorded context columns this process has not read yet (the cold start) read per cycle, the
+   * SLO windows all on the first; until the last is read every deployment is `warming` (held by
+   * the policy). Default Infinity: all on the first cycle, no warm-up.
+   */
+  contextWarmupPerCycle?: number;
   /** Queries in flight at once (default 4): the rest wait their turn. */
   maxConcurrentQueries?: number;
   /**
@@ -424,7 +431,8 @@ export class PrometheusFeatureSource implements FeatureSource {
     );
     const stateOf = (c: (typeof plan.context)[number]): GroupState | undefined =>
       c.group && evaluationsFailed === undefined ? groups.get(c.group.group) : undefined;
-    // The recorded columns whose group evaluated since they were read: a few per cycle.
+    // The recorded columns whose group evaluated since they were read: a few per cycle; after a
+    // start, the ones not read yet a few per cycle too (`warming`).
     const cachedColumns = plan.context.flatMap((c, k) => {
       const state = stateOf(c);
       return state && 'at' in state
@@ -433,24 +441,37 @@ export class PrometheusFeatureSource implements FeatureSource {
     });
     const refresh = pickContextRefreshes(
       cachedColumns.map(({ k, at, intervalMs }) => {
-        const cachedAt = cache.get(plan.context[k]!.query)?.at;
+        const c = plan.context[k]!;
+        const cachedAt = cache.get(c.query)?.at;
         return {
           ...(cachedAt === undefined ? {} : { cachedAt }),
           groupAt: at,
           intervalMs,
-          first: plan.context[k]!.kind === 'slo',
+          first: c.kind === 'slo',
+          warming: !this.settled.has(c.id),
         };
       }),
       this.opts.contextRefreshesPerCycle ?? Infinity,
+      this.opts.contextWarmupPerCycle ?? Infinity,
     );
-    const keep = new Set(cachedColumns.filter((_, j) => !refresh.has(j)).map(({ k }) => k));
+    const keep = new Set<number>();
+    /** Not read by this process yet, nor this cycle: a later cycle's warm-up. */
+    const pending = new Set<number>();
+    cachedColumns.forEach(({ k }, j) => {
+      if (refresh.has(j)) return;
+      if (cache.has(plan.context[k]!.query)) keep.add(k);
+      else pending.add(k);
+    });
     const context = plan.context.map(async (c, k) => {
       // up to date, or its turn to be re-read is a later cycle's
       if (keep.has(k)) return cache.get(c.query)!.values;
+      if (pending.has(k)) return new Float64Array(n).fill(Number.NaN);
       const state = stateOf(c);
       if (c.group && (!state || 'stale' in state)) {
         // its rule group stopped: no history rather than values that cannot be vouched for
         cache.delete(c.query);
+        // (known stopped, not unknown for a failed evaluations query: then warming still)
+        if (state) this.settled.add(c.id);
         return new Float64Array(n).fill(Number.NaN);
       }
       try {
@@ -466,10 +487,16 @@ export class PrometheusFeatureSource implements FeatureSource {
           };
         });
         if (state && 'at' in state) cache.set(c.query, { at: state.at, values: column });
+        // read once: from now on re-read as before, a failed read at once
+        this.settled.add(c.id);
         return column;
       } catch {
         // context is best effort: without it, the model has no history for that signal
         cache.delete(c.query);
+        // Prometheus failed this read: read again at once, as before. A cycle that gave up
+        // (every deployment inconclusive) sent the rest not at all: they stay in the warm-up,
+        // so a Prometheus that fails at the start costs no burst when it answers again.
+        if (gaveUp === undefined) this.settled.add(c.id);
         return new Float64Array(n).fill(Number.NaN);
       }
     });
@@ -480,6 +507,12 @@ export class PrometheusFeatureSource implements FeatureSource {
     const minPoints =
       this.opts.baseline === false ? 0 : (this.opts.baseline ?? DEFAULT_BASELINE_WINDOWS).minPoints;
     const recordOf = new Map(plan.features.map((f) => [f.feature, f.record]));
+    // Judged without statistics of its own normal that a later cycle reads: held, not scored as
+    // if it had no history (a JVM that always sits at 85 % of its limit would look at risk).
+    const warming =
+      pending.size === 0
+        ? undefined
+        : `own-normal context not read yet since the healer started: ${pending.size} of ${plan.context.length} context statistics pending, ${this.opts.contextWarmupPerCycle} read per cycle (prometheus.contextWarmupPerCycle)`;
     targets.forEach((t, i) => {
       const samples = new Map<FeatureName, Sample>();
       for (const f of FEATURE_NAMES) {
@@ -500,6 +533,7 @@ export class PrometheusFeatureSource implements FeatureSource {
           if (!Number.isNaN(v)) values.push(c.value(v));
         });
         Object.assign(r.features, buildContext(values, minPoints, t.annotations));
+        if (warming !== undefined) r.warming = warming;
       }
       out.set(targetKey(t), r);
     });
@@ -606,6 +640,12 @@ export class PrometheusFeatureSource implements FeatureSource {
       else samples.set(feature, { ...s, at: Math.min(s.at, state.at) });
     }
   }
+
+  /**
+   * Context columns (`ContextQuery.id`) this process has read or tried to read, whatever the
+   * scope: the others are the cold start's (`contextWarmupPerCycle`).
+   */
+  private readonly settled = new Set<string>();
 
   private cached: { keys: string[]; columns: Map<string, CachedColumn> } = {
     keys: [],

@@ -74,6 +74,57 @@ describe('pickContextRefreshes', () => {
     expect([...pickContextRefreshes(columns, budget)].sort((a, b) => a - b)).toEqual(expected);
   });
 
+  /** A 5-minute column this process has not read yet (the cold start). */
+  const cold = (first?: boolean): ContextColumnState => ({
+    groupAt: T,
+    intervalMs: 5 * MIN,
+    warming: true,
+    ...(first ? { first } : {}),
+  });
+  it.each<[string, ContextColumnState[], number, number, number[]]>([
+    ['no columns', [], 3, 2, []],
+    ['warming: at most the warm-up budget, in index order', [cold(), cold(), cold()], 9, 2, [0, 1]],
+    ['warm-up budget 0: none yet', [cold(), cold()], 9, 0, []],
+    ['Infinity: every warming column at once (no warm-up)', [cold(), cold()], 1, Infinity, [0, 1]],
+    ['an SLO window (first) is read cold whatever the budget', [cold(), cold(true)], 9, 0, [1]],
+    [
+      'a column read before and lost (failed read, changed scope) is read at once, not warmed',
+      [slow(), cold(), cold()],
+      0,
+      1,
+      [0, 1],
+    ],
+    [
+      'warm-up reads do not use up the refresh budget, nor it theirs',
+      [cold(), cold(), slow(T - 5 * MIN), slow(T - 5 * MIN)],
+      1,
+      1,
+      [0, 2],
+    ],
+    ['NaN cached time while warming: warming', [{ ...cold(), cachedAt: Number.NaN }], 9, 0, []],
+    ['warming is ignored once cached', [{ ...slow(T), warming: true }], 0, 0, []],
+  ])('warm-up: %s', (_, columns, budget, warmup, expected) => {
+    expect([...pickContextRefreshes(columns, budget, warmup)].sort((a, b) => a - b)).toEqual(
+      expected,
+    );
+  });
+
+  it('warm-up ends after ⌈65 / budget⌉ cycles whatever else is due, the SLO windows on the first', () => {
+    // 65 baseline columns and 10 SLO windows, none read; every group evaluated at T
+    const cols: ContextColumnState[] = [
+      ...Array.from({ length: 65 }, () => cold()),
+      ...Array.from({ length: 10 }, () => cold(true)),
+    ];
+    const perCycle: number[] = [];
+    for (let cycle = 0; cycle < 6; cycle++) {
+      const read = pickContextRefreshes(cols, 20, 20);
+      perCycle.push(read.size);
+      for (const i of read) cols[i] = { ...cols[i]!, cachedAt: T };
+    }
+    expect(perCycle).toEqual([30, 20, 20, 5, 0, 0]);
+    expect(cols.every((c) => c.cachedAt === T)).toBe(true);
+  });
+
   it('16 a cycle keep up with the groups (21 columns every minute, 52 every 5) every 30 s, no burst', () => {
     // cycles every 30 s for 10 minutes; the 1-minute groups evaluate on the minute, the 5-minute
     // ones every 5 minutes, all at 0: each column read once cold

@@ -21,6 +21,11 @@ export type FeatureResult =
       features: FeatureInput;
       /** Optional features left out (missing/NaN/stale/out of range): the backend imputes them. */
       omitted: { feature: FeatureName; reason: string }[];
+      /**
+       * Part of its own-normal context is not read yet (the source's warm-up after a start): a
+       * verdict that depends on it must not be acted on. Why, for people.
+       */
+      warming?: string;
     }
   | {
       kind: 'inconclusive';

@@ -696,4 +696,6 @@ for (const r of rows)
   console.log(
     `${r.deployments} ${r.mode} ${r.variant} phases ms cold ${JSON.stringify(r.cyclePhasesMs)} warm ${JSON.stringify(r.warmCyclePhasesMs)}; in-cycle warm ${JSON.stringify(r.warmInCycleMs)}; answers cold ${JSON.stringify(r.prometheusAnswers)} warm ${JSON.stringify(r.warmPrometheusAnswers)}; heap ${JSON.stringify(r.heapAfterCycleMb)}`,
   );
+// The bundled children are this run's own files (another checkout's too): left as found.
+for (const v of VARIANTS) if (v.script) await rm(v.script, { force: true });
 console.log(`\nverdict: ${JSON.stringify(verdict)}\nwritten: ${out}`);

@@ -305,7 +305,12 @@ const staleCheck = {
 };
 const features = await time(() => source.fetch(targets));
 const inputs = [...features.value.values()].filter((f) => f.kind === 'ok').map((f) => f.features);
-const predictor = new PredictClient({ url: config.backend.url, timeoutMs: 30_000, retries: 0 });
+const predictor = new PredictClient({
+  url: config.backend.url,
+  timeoutMs: 30_000,
+  retries: 0,
+  explain: config.backend.explain,
+});
 const predict = await time(() => predictor.predict(inputs));
 const phasesMs = {
   listDeployments: list.ms,

@@ -25,7 +25,10 @@
 // `nodeFlags` and `round`. BENCH_BUNDLE=true adds a variant `bundled` after `current`: this
 // build's cycle child bundled with esbuild exactly as the image bundles the healer
 // (scripts/bundle.mjs: client-node and our code in, the other packages external), so the RSS at
-// rest and the peak of the bundled entry point sit beside the unbundled one's in one run.
+// rest and the peak of the bundled entry point sit beside the unbundled one's in one run;
+// BENCH_BUNDLE=only runs the bundled builds alone: this one's and, with BENCH_BASELINE_DIR, a
+// variant `baseline-bundled` (that build's cycle child bundled by its own scripts/bundle.mjs):
+// the image before and after. BENCH_REVERSE=true runs the variants in the opposite order.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -197,22 +200,31 @@ async function cpuSeconds(pid) {
   }
 }
 
+const BASELINE = process.env.BENCH_BASELINE_DIR && resolve(process.env.BENCH_BASELINE_DIR);
+const BUNDLE = process.env.BENCH_BUNDLE;
+const UNBUNDLED = BUNDLE !== 'only';
 const VARIANTS = [
-  ...(process.env.BENCH_BASELINE_DIR
-    ? [{ variant: 'baseline', healer: resolve(process.env.BENCH_BASELINE_DIR) }]
+  ...(BASELINE && UNBUNDLED ? [{ variant: 'baseline', healer: BASELINE }] : []),
+  ...(BASELINE && BUNDLE === 'only'
+    ? [{ variant: 'baseline-bundled', healer: BASELINE, script: await bundleCycleChild(BASELINE) }]
     : []),
-  { variant: 'current', healer: HEALER },
-  ...(process.env.BENCH_BUNDLE === 'true'
-    ? [{ variant: 'bundled', healer: HEALER, script: await bundleCycleChild() }]
+  ...(UNBUNDLED ? [{ variant: 'current', healer: HEALER }] : []),
+  ...(BUNDLE === 'true' || BUNDLE === 'only'
+    ? [{ variant: 'bundled', healer: HEALER, script: await bundleCycleChild(HEALER) }]
     : []),
 ];
+if (process.env.BENCH_REVERSE === 'true') VARIANTS.reverse();
 
-/** The cycle child bundled like the image's entry point, beside it (its externals resolve). */
-async function bundleCycleChild() {
-  const { bundleHealer } = await import('../scripts/bundle.mjs');
+/**
+ * A build's cycle child bundled like the image's entry point, with that build's own bundle
+ * script, beside it (its externals resolve).
+ */
+async function bundleCycleChild(healer) {
+  const { bundleHealer } = await import(join(healer, 'scripts', 'bundle.mjs'));
   return bundleHealer({
-    entry: join(HERE, 'cycleChild.mjs'),
-    outfile: join(HERE, '.bundle', 'cycleChild.mjs'),
+    entry: join(healer, 'bench', 'cycleChild.mjs'),
+    // another checkout may be shared with other benches: a file of this run's own
+    outfile: join(healer, 'bench', '.bundle', `cycleChild-${process.pid}.mjs`),
   });
 }
 
@@ -690,4 +702,6 @@ for (const r of rows)
   console.log(
     `${r.deployments} ${r.mode} ${r.variant} phases ms cold ${JSON.stringify(r.cyclePhasesMs)} warm ${JSON.stringify(r.warmCyclePhasesMs)}; in-cycle warm ${JSON.stringify(r.warmInCycleMs)}; answers cold ${JSON.stringify(r.prometheusAnswers)} warm ${JSON.stringify(r.warmPrometheusAnswers)}; heap ${JSON.stringify(r.heapAfterCycleMb)}`,
   );
+// The bundled children are this run's own files (another checkout's too): left as found.
+for (const v of VARIANTS) if (v.script) await rm(v.script, { force: true });
 console.log(`\nverdict: ${JSON.stringify(verdict)}\nwritten: ${out}`);

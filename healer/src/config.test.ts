@@ -4,6 +4,7 @@ import {
   advertisedUrl,
   ConfigError,
   configFromSources,
+  EXPLAIN_DEFAULT,
   parseConfigText,
   redactConfig,
 } from './config.js';
@@ -69,6 +70,15 @@ describe('config', () => {
     [{}, { enterCycles: 0 }, 'enterCycles'],
     [{}, { unknownKey: 1 }, 'unknownKey'],
     [{ HEALER_API_TOKEN: 'short' }, {}, 'api.token: must be at least 16 characters'],
+    [{ HEALER_EXPLAIN: 'lots' }, {}, 'HEALER_EXPLAIN: must be "all" or a whole number 0–999'],
+    [{ HEALER_EXPLAIN: '2.5' }, {}, 'backend.explain: must be "all" or a whole number 0–999'],
+    [{}, { backend: { explain: -1 } }, 'backend.explain: must be "all" or a whole number 0–999'],
+    [{}, { backend: { explain: 1000 } }, 'backend.explain: must be "all" or a whole number 0–999'],
+    [
+      {},
+      { backend: { explain: 'some' } },
+      'backend.explain: must be "all" or a whole number 0–999',
+    ],
   ])('rejects %j %j naming %s', (env, file, message) => {
     let err: unknown;
     try {
@@ -78,6 +88,16 @@ describe('config', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toContain(message);
+  });
+
+  it.each<[Record<string, string>, object, number | 'all']>([
+    [{}, {}, EXPLAIN_DEFAULT],
+    [{}, { backend: { explain: 0 } }, 0],
+    [{}, { backend: { explain: 'all' } }, 'all'],
+    [{ HEALER_EXPLAIN: 'all' }, { backend: { explain: 3 } }, 'all'],
+    [{ HEALER_EXPLAIN: '999' }, {}, 999],
+  ])('reads backend.explain from %j %j: %j', (env, file, explain) => {
+    expect(configFromSources(env, file).backend.explain).toBe(explain);
   });
 
   it('rejects a file that is not YAML', () => {

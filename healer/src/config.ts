@@ -17,6 +17,9 @@ import { HUMANS_CONFIG, SLACK_APP_CONFIG } from './humans/schema.js';
 
 const D = DEFAULT_BUDGET_LIMITS;
 const count = z.number().int().min(0);
+/** `backend.explain` by default: the messages' top 3 and two more for the dashboard's bars. */
+export const EXPLAIN_DEFAULT = 5;
+const EXPLAIN_RULE = 'must be "all" or a whole number 0–999';
 
 /** Raised when the configuration breaks a rule; `issues` names each field and rule. */
 export class ConfigError extends Error {
@@ -120,6 +123,18 @@ export const CONFIG_SCHEMA = z
         url: z.url().default('http://aiops-backend:5000'),
         timeoutMs: durationMs.min(1).default(5_000),
         retries: z.number().int().min(0).max(10).default(2),
+        /**
+         * How many of each row's contributions `/predict` answers (`?explain=`), largest first:
+         * the messages name the top 3 and the dashboard shows what the status API keeps, so the
+         * other features' contributions of 10,000 rows are bytes, parsing and memory for nobody.
+         * `all` asks for every one (the dashboard's bars then show every feature).
+         */
+        explain: z
+          .union([z.literal('all'), z.number()], { error: EXPLAIN_RULE })
+          .refine((v) => v === 'all' || (Number.isInteger(v) && v >= 0 && v <= 999), {
+            message: EXPLAIN_RULE,
+          })
+          .default(EXPLAIN_DEFAULT),
       })
       .prefault({}),
     thresholds: z
@@ -331,6 +346,17 @@ export function parseConfig(input: unknown): HealerConfig {
 
 type Env = Record<string, string | undefined>;
 
+/** `HEALER_EXPLAIN`: `all` or a number (the schema checks it is a whole number 0–999). */
+function explainOf(env: Env, key: string): 'all' | number | undefined {
+  const v = env[key];
+  if (v === 'all') return v;
+  if (v !== undefined && v !== '' && !Number.isFinite(Number(v)))
+    throw new ConfigError(`invalid healer config: ${key}: ${EXPLAIN_RULE}, got "${v}"`, [
+      `${key}: ${EXPLAIN_RULE}`,
+    ]);
+  return num(env, key);
+}
+
 function num(env: Env, key: string): number | undefined {
   const v = env[key];
   if (v === undefined || v === '') return undefined;
@@ -384,6 +410,7 @@ export const ENV_KEYS: ReadonlyArray<[string, string[], (env: Env, key: string) 
   ['PROMETHEUS_URL', ['prometheus', 'url'], (e, k) => e[k] || undefined],
   ['HEALER_WINDOW', ['prometheus', 'window'], (e, k) => e[k] || undefined],
   ['BACKEND_URL', ['backend', 'url'], (e, k) => e[k] || undefined],
+  ['HEALER_EXPLAIN', ['backend', 'explain'], explainOf],
   ['HEALER_THRESHOLD_HIGH', ['thresholds', 'high'], num],
   ['HEALER_THRESHOLD_LOW', ['thresholds', 'low'], num],
   ['HEALER_ENTER_CYCLES', ['enterCycles'], num],

@@ -172,6 +172,7 @@ export function createHealer(o: FactoryOptions): HealerParts {
       url: config.backend.url,
       timeoutMs: config.backend.timeoutMs,
       retries: config.backend.retries,
+      explain: config.backend.explain,
       ...(o.sleep ? { sleep: o.sleep } : {}),
     });
   const reporter = new Reporter({

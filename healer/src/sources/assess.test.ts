@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Prediction } from '@aiops/model/schema';
-import { Assessor, causeOf } from './assess.js';
+import { Assessor, causeOf, featureValues } from './assess.js';
 import type { FeatureResult, FeatureSource } from './types.js';
 
 const layers = (over: Partial<NonNullable<Prediction['layers']>> = {}) => ({
@@ -87,6 +87,52 @@ describe('Assessor: an abstaining model is no risk to act on', () => {
       at: 0,
     });
     expect(batch.dependencies).toContainEqual({ name: 'predict', ok: true });
+  });
+
+  it('a scored assessment keeps the feature values sent, not their baseline and SLO', async () => {
+    const input = { cpu_usage_pct: 50, baseline: { cpu_usage_pct: { p50: 40 } }, slo: {} };
+    const sent: unknown[] = [];
+    const assessor = new Assessor({
+      now: () => 0,
+      source: {
+        fetch: async () =>
+          new Map([['shop/web', { kind: 'ok', features: input as never, omitted: [] }]]),
+      },
+      predictor: {
+        predict: async (rows) => {
+          sent.push(...rows);
+          return [prediction('model')];
+        },
+      },
+    });
+    const batch = await assessor.assess([{ namespace: 'shop', name: 'web' }]);
+    expect(sent).toEqual([input]);
+    expect(batch.assessments.get('shop/web')).toMatchObject({ features: { cpu_usage_pct: 50 } });
+    const a = batch.assessments.get('shop/web');
+    expect(a?.kind === 'scored' && Object.keys(a.features)).toEqual(['cpu_usage_pct']);
+  });
+});
+
+describe('featureValues: what an assessment keeps of the model input', () => {
+  it.each([
+    ['nothing', {}, {}],
+    [
+      'the values, not the baseline or the SLO',
+      {
+        cpu_usage_pct: 50,
+        replicas: 3,
+        baseline: { cpu_usage_pct: { p10: 1, p50: 2, p90: 3 } },
+        slo: { availability: 0.999 },
+      },
+      { cpu_usage_pct: 50, replicas: 3 },
+    ],
+    [
+      'NaN stays (the status row shows what was sent)',
+      { cpu_usage_pct: NaN },
+      { cpu_usage_pct: NaN },
+    ],
+  ])('%s', (_t, input, want) => {
+    expect(featureValues(input as never)).toEqual(want);
   });
 });
 

@@ -3,7 +3,12 @@
  * batched `/predict`. A failure of either is data, not a crash: the deployments it concerns are
  * inconclusive, and the dependency is reported as failing so the loop can warn once and hold.
  */
-import type { FeatureInput, Prediction } from '@aiops/model/schema';
+import {
+  FEATURE_NAMES,
+  type FeatureInput,
+  type FeatureName,
+  type Prediction,
+} from '@aiops/model/schema';
 import { describeError } from '../actions/kube.js';
 import type { Assessment } from '../policy/types.js';
 import { targetKey, type FeatureResult, type FeatureSource, type Target } from './types.js';
@@ -116,7 +121,7 @@ export class Assessor {
           risk: p.risk,
           level: p.level,
           explanation: p.explanation ?? [],
-          features: f?.kind === 'ok' ? f.features : {},
+          features: f?.kind === 'ok' ? featureValues(f.features) : {},
           imputed: p.imputed ?? [],
           ...causeOf(p),
           at,
@@ -136,6 +141,20 @@ export class Assessor {
     }
     return out;
   }
+}
+
+/**
+ * The feature values of a model input, without its baseline statistics and SLO windows: what an
+ * assessment keeps (the status row shows the values), so the ~15 context objects of each of
+ * 10,000 inputs are garbage once `/predict` has answered rather than held through the cycle.
+ */
+export function featureValues(input: FeatureInput): Partial<Record<FeatureName, number>> {
+  const out: Partial<Record<FeatureName, number>> = {};
+  for (const name of FEATURE_NAMES) {
+    const v = input[name];
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
 }
 
 /** The deterministic layer that set a prediction's risk, with its reason (none: the model). */

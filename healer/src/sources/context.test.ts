@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildContext, parseObjective, type ContextValue } from './context.js';
+import {
+  buildContext,
+  buildContextOf,
+  parseObjective,
+  type ContextSpec,
+  type ContextValue,
+} from './context.js';
 
 const b = (
   feature: 'cpu_usage_pct' | 'http_p95_latency_seconds',
@@ -62,6 +68,24 @@ describe('buildContext', () => {
     ],
   ])('%s', (_n, values, want) => {
     expect(buildContext(values, 10)).toEqual(want);
+  });
+
+  it('reads one row of the context columns (buildContextOf): the count after the quantiles, NaN for no value', () => {
+    const specs: ContextSpec[] = [
+      { kind: 'baseline', feature: 'cpu_usage_pct', stat: 'p50' },
+      { kind: 'baseline', feature: 'cpu_usage_pct', stat: 'count' },
+      { kind: 'baseline', feature: 'http_p95_latency_seconds', stat: 'p50' },
+      { kind: 'baseline', feature: 'http_p95_latency_seconds', stat: 'count' },
+      { kind: 'baseline', feature: 'http_p95_latency_seconds', stat: 'recent' },
+      { kind: 'slo', window: '1h', sli: 'requests' },
+    ];
+    expect(buildContextOf(specs, Float64Array.of(2, 61, 0.2, 3, NaN, NaN), 10)).toEqual({
+      baseline: { cpu_usage_pct: { p50: 2 } },
+    });
+    expect(buildContextOf(specs, Float64Array.of(NaN, NaN, NaN, NaN, 0.3, 5), 10)).toEqual({
+      baseline: { http_p95_latency_seconds: { recent: 0.3 } },
+      slo: { windows: { '1h': { requests: 5 } } },
+    });
   });
 
   it('reads the SLO objectives from the annotations', () => {

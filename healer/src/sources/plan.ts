@@ -38,7 +38,7 @@ import {
 } from '@aiops/model/recording';
 import { BASELINE_FEATURES, FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
 import { DEFAULT_BASELINE_WINDOWS, type BaselineWindows } from '@aiops/model/features/windows';
-import type { ContextValue } from './context.js';
+import type { ContextSpec } from './context.js';
 
 /** Recorded series Prometheus has (by name), or `all` when configured to trust they exist. */
 export type Available = ReadonlySet<string> | 'all';
@@ -65,7 +65,7 @@ export interface FeatureQuery {
 
 export interface ContextQuery {
   /** A baseline statistic or an SLO window (which a page waits on: re-read first). */
-  kind: ContextValue['kind'];
+  kind: ContextSpec['kind'];
   feature: FeatureName;
   /**
    * The statistic whatever the scope (`baseline:<feature>:<stat>`, `slo:<window>:<sli>`): a changed
@@ -73,7 +73,8 @@ export interface ContextQuery {
    */
   id: string;
   query: string;
-  value: (v: number) => ContextValue;
+  /** What its values are (the same for every deployment). */
+  spec: ContextSpec;
   /** The rule group recording it, when its evaluation is read from `evaluations`. */
   group?: RecordedGroup;
 }
@@ -193,7 +194,7 @@ export function planQueries(o: PlanOptions): QueryPlan {
           feature,
           id: `baseline:${feature}:${stat}`,
           query: recorded ? selector(record, o.scope) : q[stat],
-          value: (value) => ({ kind: 'baseline', feature, stat, value }),
+          spec: { kind: 'baseline', feature, stat },
           ...(recorded ? groupOf(record) : {}),
         });
       }
@@ -217,7 +218,7 @@ export function planQueries(o: PlanOptions): QueryPlan {
         feature,
         id: `slo:${window}:${sli}`,
         query: recorded ? selector(record, o.scope) : query,
-        value: (value) => ({ kind: 'slo', window, sli, value }),
+        spec: { kind: 'slo', window, sli },
         ...(recorded ? groupOf(record) : {}),
       });
     }

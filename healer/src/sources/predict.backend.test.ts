@@ -118,4 +118,17 @@ describe('PredictClient against the real backend', () => {
     expect(cpu.value).toBe(88.1235);
     expect(got[3]!.layer).toBe('slo');
   });
+
+  it('gets the top contributions it asks for, the same as the whole explanation starts with', async () => {
+    const instances = [ORIGINAL_HEALTHY_EXAMPLE, CRASH_LOOP_EXAMPLE];
+    const whole = await new PredictClient({ url, timeoutMs: 10_000, retries: 0 }).predict(
+      instances,
+    );
+    const top = await new PredictClient({ url, timeoutMs: 10_000, retries: 0, explain: 3 }).predict(
+      instances,
+    );
+    expect(whole[1]!.explanation.length).toBeGreaterThan(3);
+    expect(top.map((p) => p.explanation)).toEqual(whole.map((p) => p.explanation.slice(0, 3)));
+    expect(top.map((p) => p.risk)).toEqual(whole.map((p) => p.risk));
+  });
 });

@@ -170,6 +170,57 @@ describe('PredictClient', () => {
     expect(urls).toEqual(['/predict?format=columns']);
   });
 
+  const three = [
+    { feature: 'http_5xx_error_rate', value: 0.3, contribution: 0.4, reference: 0 },
+    { feature: 'cpu_usage_pct', value: 90, contribution: -0.2, reference: 40 },
+    { feature: 'replicas', value: 3, contribution: 0.1, reference: 3 },
+  ];
+  /** A columnar answer with `three` for its one row, whatever `?explain=` asked. */
+  const columnsOfThree = {
+    format: 'columns',
+    model: { version: 'x' },
+    threshold: 0.5,
+    features: ['http_5xx_error_rate', 'cpu_usage_pct', 'replicas'],
+    risk: [0.9],
+    level: ['high'],
+    layer: ['model'],
+    rule: [null],
+    reason: [null],
+    inconclusive: [null],
+    imputed: [[]],
+    model_risk: [0.9],
+    reference_risk: [0.1],
+    explanation: {
+      feature: [[0, 1, 2]],
+      contribution: [three.map((c) => c.contribution * 1e6)],
+      value: [three.map((c) => c.value)],
+      reference: [three.map((c) => c.reference)],
+    },
+  };
+  const explaining = (explain: number | 'all') =>
+    new PredictClient({ url, timeoutMs: 300, retries: 0, explain });
+
+  it.each<[string, number | 'all', string, number]>([
+    ['none', 0, '/predict?format=columns&explain=0', 0],
+    ['the top 2', 2, '/predict?format=columns&explain=2', 2],
+    ['more than there are', 5, '/predict?format=columns&explain=5', 3],
+    ['all', 'all', '/predict?format=columns', 3],
+  ])(
+    'asks for %s of the contributions and keeps no more, from a backend that ignores it (columns)',
+    async (_name, explain, asked, kept) => {
+      reply = () => ({ status: 200, body: columnsOfThree });
+      const [p] = await explaining(explain).predict([ORIGINAL_HEALTHY_EXAMPLE]);
+      expect(urls).toEqual([asked]);
+      expect(p?.explanation).toEqual(three.slice(0, kept));
+    },
+  );
+
+  it('keeps no more contributions than asked from an older backend answering objects', async () => {
+    reply = () => ({ status: 200, body: { predictions: [{ ...prediction, explanation: three }] } });
+    const [p] = await explaining(1).predict([ORIGINAL_HEALTHY_EXAMPLE]);
+    expect(p?.explanation).toEqual(three.slice(0, 1));
+  });
+
   it('rejects a columnar answer with the wrong number of rows, naming it', async () => {
     reply = () => ({
       status: 200,

@@ -31,13 +31,23 @@ export interface PredictClientOptions {
   retries: number;
   sleep?: Sleep;
   random?: () => number;
+  /**
+   * How many contributions per row to ask for (`?explain=`, largest first; default: every one).
+   * A backend that ignores the parameter is trimmed to it here, so what is kept stays bounded.
+   */
+  explain?: number | 'all';
 }
 
 export class PredictClient {
   private readonly http: AxiosInstance;
 
+  private readonly path: string;
+  private readonly explain: number | undefined;
+
   constructor(private readonly opts: PredictClientOptions) {
     this.http = axios.create({ baseURL: opts.url, timeout: opts.timeoutMs });
+    this.explain = opts.explain === 'all' ? undefined : opts.explain;
+    this.path = `/predict?format=columns${this.explain === undefined ? '' : `&explain=${this.explain}`}`;
   }
 
   /**
@@ -68,7 +78,7 @@ export class PredictClient {
     } else body = await this.post({ instances });
     if ((body as { format?: unknown } | undefined)?.format === 'columns') {
       try {
-        return predictionsOfColumns(body, instances.length);
+        return predictionsOfColumns(body, instances.length, this.explain);
       } catch (err) {
         if (!(err instanceof ColumnsError)) throw err;
         throw new PredictError(`POST /predict answered ${err.message}`, undefined, { cause: err });
@@ -80,6 +90,11 @@ export class PredictClient {
         `POST /predict answered ${Array.isArray(predictions) ? predictions.length : 'no'} predictions for ${instances.length} instances`,
       );
     }
+    const explain = this.explain;
+    if (explain !== undefined)
+      for (const p of predictions)
+        if (Array.isArray(p.explanation) && p.explanation.length > explain)
+          p.explanation.length = explain;
     return predictions;
   }
 
@@ -89,8 +104,7 @@ export class PredictClient {
     const headers = Buffer.isBuffer(payload) ? { 'Content-Type': 'application/json' } : {};
     try {
       return await withRetry(
-        async () =>
-          takeBody<unknown>(await this.http.post('/predict?format=columns', payload, { headers })),
+        async () => takeBody<unknown>(await this.http.post(this.path, payload, { headers })),
         {
           retries: this.opts.retries,
           retryable: (err) => {

@@ -305,6 +305,20 @@ describe('writeColumns and predictionsOfColumns on the real model', () => {
     expect(inconclusive).toBeGreaterThan(0);
   });
 
+  it.each([0, 1, 3])(
+    'keeps the first %i contributions of each row when asked (a server that ignored ?explain=)',
+    (explain) => {
+      const batch = rows();
+      const body = JSON.parse(writeColumns(predictor.score(batch)).toString('utf8')) as unknown;
+      const whole = predictionsOfColumns(body, batch.length);
+      const top = predictionsOfColumns(body, batch.length, explain);
+      expect(whole.some((p) => p.explanation.length > explain)).toBe(true);
+      expect(top.map((p) => p.explanation)).toEqual(
+        whole.map((p) => p.explanation.slice(0, explain)),
+      );
+    },
+  );
+
   it.each<[string, () => unknown]>([
     ['null', () => null],
     ['another format', () => ({ format: 'objects' })],

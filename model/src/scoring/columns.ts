@@ -539,9 +539,15 @@ const NONE_IMPUTED = Object.freeze([]) as unknown as FeatureName[];
 /**
  * The prediction objects of a columnar answer, in row order. Layers that did not set the risk
  * are reported as not fired, without their reasons (the columnar form does not carry them).
- * Throws ColumnsError when `body` is not a columnar answer for `rows` rows.
+ * `explain` keeps each row's first (largest) contributions only, for a caller that asked
+ * `?explain=` of a server that may not know it. Throws ColumnsError when `body` is not a columnar
+ * answer for `rows` rows.
  */
-export function predictionsOfColumns(body: unknown, rows: number): Prediction[] {
+export function predictionsOfColumns(
+  body: unknown,
+  rows: number,
+  explain = Infinity,
+): Prediction[] {
   const b = body as Partial<ColumnarPredictions> | null;
   const e = b?.explanation;
   const columns = [
@@ -576,8 +582,9 @@ export function predictionsOfColumns(body: unknown, rows: number): Prediction[] 
   const out: Prediction[] = new Array(rows);
   for (let r = 0; r < rows; r++) {
     const f = c.explanation.feature[r]!;
-    const explanation: Contribution[] = new Array(f.length);
-    for (let k = 0; k < f.length; k++) {
+    const top = Math.min(f.length, explain);
+    const explanation: Contribution[] = new Array(top);
+    for (let k = 0; k < top; k++) {
       const name = names[f[k]!];
       if (name === undefined) throw new ColumnsError(`row ${r}: unknown feature index ${f[k]}`);
       explanation[k] = {

@@ -322,6 +322,14 @@ function writeFlatExplainedCells(
   else writeFlatValues(flat, n, out, c === 11);
 }
 
+/** Opens row r's array at `buf[at]`, after a comma but for the first row; the position after. */
+function openRow(buf: Buffer, at: number, r: number): number {
+  let p = at;
+  if (r > 0) buf[p++] = 0x2c;
+  buf[p++] = 0x5b;
+  return p;
+}
+
 /** The bytes of the feature indices 0 … 99 ("0" … "99"), one or two digits each. */
 const INDEX_TEXT = Uint8Array.from({ length: 200 }, (_, i) =>
   i & 1 ? 0x30 + ((i >> 1) % 10) : 0x30 + Math.floor((i >> 1) / 10),
@@ -333,9 +341,7 @@ function writeFlatFeatures(flat: FlatExplanations, n: number, out: JsonBytes): v
   const rowRoom = 3 + top * 3;
   for (let r = 0; r < n; r++) {
     const buf = out.reserve(rowRoom);
-    let p = out.length;
-    if (r > 0) buf[p++] = 0x2c;
-    buf[p++] = 0x5b;
+    let p = openRow(buf, out.length, r);
     const rank = r * ROW_BYTES + AT_RANKING;
     for (let k = 0; k < top; k++) {
       if (k > 0) buf[p++] = 0x2c;
@@ -354,9 +360,7 @@ function writeFlatContributions(flat: FlatExplanations, n: number, out: JsonByte
   const rowRoom = 3 + top * (1 + DECIMAL_ROOM);
   for (let r = 0; r < n; r++) {
     let buf = out.reserve(rowRoom);
-    let p = out.length;
-    if (r > 0) buf[p++] = 0x2c;
-    buf[p++] = 0x5b;
+    let p = openRow(buf, out.length, r);
     const at = r * ROW_DOUBLES + AT_CONTRIBUTION;
     const rank = r * ROW_BYTES + AT_RANKING;
     for (let k = 0; k < top; k++) {
@@ -407,9 +411,7 @@ function writeFlatValues(
   const rowRoom = 3 + top * (1 + DECIMAL_ROOM);
   for (let r = 0; r < n; r++) {
     let buf = out.reserve(rowRoom);
-    let p = out.length;
-    if (r > 0) buf[p++] = 0x2c;
-    buf[p++] = 0x5b;
+    let p = openRow(buf, out.length, r);
     const row = r * ROW_DOUBLES;
     const at = row + slot;
     const rank = r * ROW_BYTES + AT_RANKING;

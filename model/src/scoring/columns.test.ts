@@ -19,6 +19,7 @@ import {
   type ColumnarPredictions,
 } from './columns.js';
 import { JsonBytes } from './jsonBytes.js';
+import type { ScoredBatch } from './scoredBatch.js';
 import { edgeRows, randomRow } from './testRows.js';
 
 let predictor: Predictor;
@@ -32,6 +33,47 @@ const written = (write: (out: JsonBytes) => void): string => {
   write(out);
   return out.bytes().toString('utf8');
 };
+
+/**
+ * The columnar answer of `s` with `,"elapsed_ms":1`, assembled plainly: JSON.stringify of the
+ * exact columns, the explanation's cells formatted one by one (`micro`, `sig6`).
+ */
+function plainAssembly(s: ScoredBatch): string {
+  const n = s.length;
+  const col = <T>(f: (r: number) => T): T[] => Array.from({ length: n }, (_, r) => f(r));
+  const cells = (f: (r: number, k: number) => string): string =>
+    `[${col((r) => `[${Array.from({ length: s.explained() }, (_, k) => f(r, k)).join(',')}]`).join(',')}]`;
+  // A 6-significant-digit cell: the shortest text of sig6(x), positional where that is an exponent.
+  const sig = (x: number): string => {
+    const t = JSON.stringify(sig6(x));
+    if (!t.includes('e')) return t;
+    const p = 5 - decadeOf(Math.abs(x));
+    return written((o) => o.decimal(Math.round(x * 10 ** p), p));
+  };
+  return (
+    JSON.stringify({
+      format: 'columns',
+      model: { version: s.version },
+      threshold: s.threshold,
+      features: FEATURES.map((f) => f.name),
+      risk: col((r) => s.risk(r)),
+      level: col((r) => s.level(r)),
+      layer: col((r) => s.layer(r)),
+      rule: col((r) => s.rule(r) ?? null),
+      reason: col((r) => s.reason(r) ?? null),
+      inconclusive: col((r) => s.inconclusive(r) ?? null),
+      imputed: col((r) =>
+        FEATURES.flatMap((_, i) => ((s.imputedMask(r) & (1 << i)) !== 0 ? [i] : [])),
+      ),
+      model_risk: col((r) => s.modelRisk(r)),
+      reference_risk: col((r) => s.referenceRisk(r)),
+    }).slice(0, -1) +
+    `,"explanation":{"feature":${cells((r, k) => String(s.feature(r, k)))}` +
+    `,"contribution":${cells((r, k) => String(micro(s.contribution(r, k))))}` +
+    `,"value":${cells((r, k) => sig(s.value(r, k)))}` +
+    `,"reference":${cells((r, k) => sig(s.reference(r, k)))}},"elapsed_ms":1}`
+  );
+}
 
 describe('JsonBytes', () => {
   it.each([
@@ -226,42 +268,33 @@ describe('writeColumns and predictionsOfColumns on the real model', () => {
   it.each([undefined, 3, 0])(
     'writes the bytes of a plain assembly of the columns (explain %p)',
     (explain) => {
-      const batch = rows();
-      const s = predictor.score(batch, { explain });
-      const n = s.length;
-      const col = <T>(f: (r: number) => T): T[] => Array.from({ length: n }, (_, r) => f(r));
-      const cells = (f: (r: number, k: number) => string): string =>
-        `[${col((r) => `[${Array.from({ length: s.explained() }, (_, k) => f(r, k)).join(',')}]`).join(',')}]`;
-      // A 6-significant-digit cell: the shortest text of sig6(x), positional where that is an exponent.
-      const sig = (x: number): string => {
-        const t = JSON.stringify(sig6(x));
-        if (!t.includes('e')) return t;
-        const p = 5 - decadeOf(Math.abs(x));
-        return written((o) => o.decimal(Math.round(x * 10 ** p), p));
-      };
-      const expected =
-        JSON.stringify({
-          format: 'columns',
-          model: { version: s.version },
-          threshold: s.threshold,
-          features: FEATURES.map((f) => f.name),
-          risk: col((r) => s.risk(r)),
-          level: col((r) => s.level(r)),
-          layer: col((r) => s.layer(r)),
-          rule: col((r) => s.rule(r) ?? null),
-          reason: col((r) => s.reason(r) ?? null),
-          inconclusive: col((r) => s.inconclusive(r) ?? null),
-          imputed: col((r) =>
-            FEATURES.flatMap((_, i) => ((s.imputedMask(r) & (1 << i)) !== 0 ? [i] : [])),
-          ),
-          model_risk: col((r) => s.modelRisk(r)),
-          reference_risk: col((r) => s.referenceRisk(r)),
-        }).slice(0, -1) +
-        `,"explanation":{"feature":${cells((r, k) => String(s.feature(r, k)))}` +
-        `,"contribution":${cells((r, k) => String(micro(s.contribution(r, k))))}` +
-        `,"value":${cells((r, k) => sig(s.value(r, k)))}` +
-        `,"reference":${cells((r, k) => sig(s.reference(r, k)))}},"elapsed_ms":1}`;
-      expect(writeColumns(s, ',"elapsed_ms":1').toString('utf8')).toBe(expected);
+      const s = predictor.score(rows(), { explain });
+      expect(writeColumns(s, ',"elapsed_ms":1').toString('utf8')).toBe(plainAssembly(s));
+    },
+  );
+
+  // The writer copies a text it wrote before where the number is the same (a model risk equal to
+  // the risk, a reference risk or rule equal to the previous row's, a reference equal to the
+  // row's value), keeping where each text is across calls: a copy from the wrong place, or a
+  // position left over from a larger answer written before, changes the bytes.
+  it.each([undefined, 3, 1])(
+    'copies texts only from the same numbers, after a larger answer too (explain %p)',
+    (explain) => {
+      const big = predictor.score(rows(), { explain });
+      expect(writeColumns(big, ',"elapsed_ms":1').toString('utf8')).toBe(plainAssembly(big));
+      const r = new Rng(5);
+      const large = (max: number): number =>
+        [1e6, 999999.5, 1234567.891, max, Math.round(r.next() * max)][Math.floor(r.next() * 5)]!;
+      const row = (): FeatureInput => ({
+        ...randomRow(r),
+        memory_usage_bytes: large(1e13),
+        network_receive_bytes_per_s: large(1e12),
+      });
+      const some = Array.from({ length: 12 }, row);
+      // Each row twice in a row: every number the same as the last one of its feature.
+      const small = [...some.flatMap((x) => [x, x]), ...edgeRows().slice(0, 5)];
+      const s = predictor.score(small, { explain });
+      expect(writeColumns(s, ',"elapsed_ms":1').toString('utf8')).toBe(plainAssembly(s));
     },
   );
 

@@ -143,6 +143,10 @@ export function decadeOf(a: number): number {
 }
 /** One number for `decadeOf`, which reads it from an array. */
 const cell = new Float64Array(1);
+/** A double's bits (`decadeAt`): the 32-bit word with its sign and exponent is HIGH_WORD. */
+const bits = new Float64Array(1);
+const words = new Uint32Array(bits.buffer);
+const HIGH_WORD = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1 ? 1 : 0;
 
 /**
  * `decadeOf(|numbers[i]|)`, reading the number itself: a double handed to a call the compiler
@@ -152,13 +156,15 @@ function decadeAt(numbers: Float64Array, i: number): number {
   const x = numbers[i] as number;
   const a = x < 0 ? -x : x;
   if (!(a >= 1e-22 && a < 1e22)) return Math.floor(Math.log10(a));
-  let lo = 0;
-  let hi = 44;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if ((DECADE[mid] as number) <= a) lo = mid;
-    else hi = mid - 1;
-  }
+  // The last index with DECADE[lo] ≤ a, from a's binary exponent: floor(e2 · log10 2) (78913 /
+  // 2^18 is log10 2 to 7 digits, exact enough for |e2| < 75) is that decade or the one below, and
+  // the two comparisons settle it (mostly predictable; a binary search's six were not).
+  bits[0] = a;
+  const e2 = (((words[HIGH_WORD] as number) >>> 20) & 0x7ff) - 1023;
+  let lo = ((e2 * 78913) >> 18) + 22;
+  lo = lo < 0 ? 0 : lo > 43 ? 43 : lo;
+  while (lo > 0 && (DECADE[lo] as number) > a) lo--;
+  while (lo < 43 && (DECADE[lo + 1] as number) <= a) lo++;
   const below = DECADE[lo] as number;
   if (a - below < 1e-6 * below || (DECADE[lo + 1] as number) - a < 1e-6 * a) {
     return Math.floor(Math.log10(a));
@@ -202,19 +208,70 @@ const COLUMN_KEYS = [
 /** How many columns an answer has (`writeColumnSegments` ends one segment per column). */
 export const N_ANSWER_COLUMNS = COLUMN_KEYS.length;
 
-/** Column c (0, 7 or 8: risk, model_risk, reference_risk) of rows 0 … n−1, comma-separated. */
+/**
+ * Where row r's risk text is in the answer (`riskAt[r]`, `riskLength[r]`), for the model_risk
+ * column: a risk the model set is the same double as the row's model risk, so its text is copied
+ * rather than formatted again. Grown to the largest batch written.
+ */
+let riskAt = new Int32Array(0);
+let riskLength = new Int32Array(0);
+
+/**
+ * Column c (0, 7 or 8: risk, model_risk, reference_risk) of rows 0 … n−1, comma-separated. The
+ * exact doubles are the costly cells (`String(x)`: the shortest text that reads back as x), so a
+ * number already written is copied instead: a model risk equal to the row's risk (every row the
+ * model set), a reference risk equal to the previous row's (every row without a baseline has the
+ * same reference). The same double always has the same text, so the bytes are unchanged.
+ */
 function writeRiskCells(src: ColumnSource, out: JsonBytes, c: number): void {
-  for (let r = 0; r < src.length; r++) {
+  const n = src.length;
+  if (c === 0 && riskAt.length < n) {
+    riskAt = new Int32Array(n);
+    riskLength = new Int32Array(n);
+  }
+  let lastAt = 0;
+  let lastLength = -1;
+  for (let r = 0; r < n; r++) {
     if (r > 0) out.char(0x2c);
-    out.number(c === 0 ? src.risk(r) : c === 7 ? src.modelRisk(r) : src.referenceRisk(r));
+    const at = out.length;
+    if (c === 0) {
+      out.number(src.risk(r));
+      riskAt[r] = at;
+      riskLength[r] = out.length - at;
+    } else if (c === 7) {
+      const x = src.modelRisk(r);
+      if (x === src.risk(r) && x !== 0) out.copy(riskAt[r] as number, riskLength[r] as number);
+      else out.number(x);
+    } else {
+      const x = src.referenceRisk(r);
+      if (lastLength >= 0 && x === src.referenceRisk(r - 1) && x !== 0) {
+        out.copy(lastAt, lastLength);
+      } else out.number(x);
+      lastAt = at;
+      lastLength = out.length - at;
+    }
   }
 }
 
-/** Column c (3, 4 or 5: rule, reason, inconclusive) of rows 0 … n−1, comma-separated. */
+/**
+ * Column c (3, 4 or 5: rule, reason, inconclusive) of rows 0 … n−1, comma-separated. A text the
+ * same as the last one written (a rule is one of a few names; most rows have none) is copied.
+ */
 function writeTextCells(src: ColumnSource, out: JsonBytes, c: number): void {
+  let last: string | null | undefined;
+  let lastAt = 0;
+  let lastLength = -1;
   for (let r = 0; r < src.length; r++) {
     if (r > 0) out.char(0x2c);
-    out.string(c === 3 ? src.rule(r) : c === 4 ? src.reason(r) : src.inconclusive(r));
+    const s = c === 3 ? src.rule(r) : c === 4 ? src.reason(r) : src.inconclusive(r);
+    if (lastLength >= 0 && s === last) {
+      out.copy(lastAt, lastLength);
+      continue;
+    }
+    lastAt = out.length;
+    out.string(s);
+    last = s;
+    lastLength = out.length - lastAt;
   }
 }
 
@@ -252,9 +309,7 @@ function writeExplainedCells(src: ColumnSource, out: JsonBytes, c: number): void
 /**
  * `writeExplainedCells` from a ScoredBatch's arrays: the 560,000 cells of 10,000 rows with every
  * contribution read in place and written straight into the buffer, its room made once per row.
- * The feature indices (0 … 13) and the contributions in millionths (|x| ≤ 10^6) are small
- * integers; a value or reference's text is copied when the feature's last one was the same
- * number, else written to 6 significant digits (`sig6`).
+ * One loop per column, each without a branch on the column per cell.
  */
 function writeFlatExplainedCells(
   flat: FlatExplanations,
@@ -262,57 +317,149 @@ function writeFlatExplainedCells(
   out: JsonBytes,
   c: number,
 ): void {
-  const { numbers, bytes, top } = flat;
-  const slot = c === 10 ? AT_CONTRIBUTION : c === 11 ? AT_VALUE : AT_REFERENCE;
-  // Brackets, commas and the widest cells (a value's text is at most DECIMAL_ROOM bytes).
-  const rowRoom = 3 + top * (1 + DECIMAL_ROOM);
+  if (c === 9) writeFlatFeatures(flat, n, out);
+  else if (c === 10) writeFlatContributions(flat, n, out);
+  else writeFlatValues(flat, n, out, c === 11);
+}
+
+/** Opens row r's array at `buf[at]`, after a comma but for the first row; the position after. */
+function openRow(buf: Buffer, at: number, r: number): number {
+  let p = at;
+  if (r > 0) buf[p++] = 0x2c;
+  buf[p++] = 0x5b;
+  return p;
+}
+
+/** The bytes of the feature indices 0 … 99 ("0" … "99"), one or two digits each. */
+const INDEX_TEXT = Uint8Array.from({ length: 200 }, (_, i) =>
+  i & 1 ? 0x30 + ((i >> 1) % 10) : 0x30 + Math.floor((i >> 1) / 10),
+);
+
+/** The explanation's feature indices (0 … 13): one or two digits from a table. */
+function writeFlatFeatures(flat: FlatExplanations, n: number, out: JsonBytes): void {
+  const { bytes, top } = flat;
+  const rowRoom = 3 + top * 3;
   for (let r = 0; r < n; r++) {
-    let buf = out.reserve(rowRoom);
-    let p = out.length;
-    if (r > 0) buf[p++] = 0x2c;
-    buf[p++] = 0x5b;
-    const at = r * ROW_DOUBLES + slot;
+    const buf = out.reserve(rowRoom);
+    let p = openRow(buf, out.length, r);
     const rank = r * ROW_BYTES + AT_RANKING;
     for (let k = 0; k < top; k++) {
       if (k > 0) buf[p++] = 0x2c;
       const f = bytes[rank + k] as number;
-      if (c === 9) p = putInteger(buf, p, f);
-      else if (c === 10) {
-        const m = micro(numbers[at + f] as number);
-        if (m <= 1e6 && m >= -1e6) p = putInteger(buf, p, m | 0);
-        else {
-          // NaN (null) or out of range: through the checked writer, then back to this buffer.
-          out.advanceTo(p);
-          out.number(m);
-          buf = out.reserve(rowRoom);
-          p = out.length;
+      if (f >= 10) buf[p++] = INDEX_TEXT[f << 1] as number;
+      buf[p++] = INDEX_TEXT[(f << 1) + 1] as number;
+    }
+    buf[p++] = 0x5d;
+    out.advanceTo(p);
+  }
+}
+
+/** The contributions in millionths (integers, |m| ≤ 10^6 but for NaN or a broken model). */
+function writeFlatContributions(flat: FlatExplanations, n: number, out: JsonBytes): void {
+  const { numbers, bytes, top } = flat;
+  const rowRoom = 3 + top * (1 + DECIMAL_ROOM);
+  for (let r = 0; r < n; r++) {
+    let buf = out.reserve(rowRoom);
+    let p = openRow(buf, out.length, r);
+    const at = r * ROW_DOUBLES + AT_CONTRIBUTION;
+    const rank = r * ROW_BYTES + AT_RANKING;
+    for (let k = 0; k < top; k++) {
+      if (k > 0) buf[p++] = 0x2c;
+      const m = micro(numbers[at + (bytes[rank + k] as number)] as number);
+      if (m <= 1e6 && m >= -1e6) p = putInteger(buf, p, m | 0);
+      else {
+        // NaN (null) or out of range: through the checked writer, then back to this buffer.
+        out.advanceTo(p);
+        out.number(m);
+        buf = out.reserve(rowRoom);
+        p = out.length;
+      }
+    }
+    buf[p++] = 0x5d;
+    out.advanceTo(p);
+  }
+}
+
+/**
+ * Where row r's value text of feature f is in the answer (`valueAt[r * N + f]`, its length in
+ * `valueLength`), kept by the value column for the reference column: a row's reference is its
+ * value for every feature without a known normal (the explanation starts from "no change"), so
+ * that text is copied rather than formatted again. Grown to the largest batch written.
+ */
+let valueAt = new Int32Array(0);
+let valueLength = new Uint8Array(0);
+
+/**
+ * The values (`isValue`) or references, to 6 significant digits (`sig6`). A number's text is
+ * copied when the feature's last one was the same number, or, for a reference, when it is the
+ * row's value: the same double always has the same text.
+ */
+function writeFlatValues(
+  flat: FlatExplanations,
+  n: number,
+  out: JsonBytes,
+  isValue: boolean,
+): void {
+  const { numbers, bytes, top } = flat;
+  const nf = NAMES.length;
+  if (isValue && valueAt.length < n * nf) {
+    valueAt = new Int32Array(n * nf);
+    valueLength = new Uint8Array(n * nf);
+  }
+  const slot = isValue ? AT_VALUE : AT_REFERENCE;
+  // Brackets, commas and the widest cells (a value's text is at most DECIMAL_ROOM bytes).
+  const rowRoom = 3 + top * (1 + DECIMAL_ROOM);
+  for (let r = 0; r < n; r++) {
+    let buf = out.reserve(rowRoom);
+    let p = openRow(buf, out.length, r);
+    const row = r * ROW_DOUBLES;
+    const at = row + slot;
+    const rank = r * ROW_BYTES + AT_RANKING;
+    for (let k = 0; k < top; k++) {
+      if (k > 0) buf[p++] = 0x2c;
+      const f = bytes[rank + k] as number;
+      const x = numbers[at + f] as number;
+      // ±0 write the same text ("0"), so === is the right test.
+      if (x === lastOfFeature[f]) {
+        const from = textAt[f] as number;
+        const end = from + (textLength[f] as number);
+        for (let i = from; i < end; i++) buf[p++] = buf[i] as number;
+        if (isValue) {
+          valueAt[r * nf + f] = p - (end - from);
+          valueLength[r * nf + f] = end - from;
         }
+        continue;
+      }
+      const start = p;
+      if (!isValue && x === numbers[row + AT_VALUE + f]) {
+        const from = valueAt[r * nf + f] as number;
+        const end = from + (valueLength[r * nf + f] as number);
+        for (let i = from; i < end; i++) buf[p++] = buf[i] as number;
       } else {
-        const x = numbers[at + f] as number;
-        // ±0 write the same text ("0"), so === is the right test.
-        if (x === lastOfFeature[f]) {
-          const from = textAt[f] as number;
-          const end = from + (textLength[f] as number);
-          for (let i = from; i < end; i++) buf[p++] = buf[i] as number;
-          continue;
-        }
-        const start = p;
         const a = x < 0 ? -x : x;
         if (x === 0 || (a < 1e6 && x === Math.round(x))) p = putInteger(buf, p, x | 0);
         else {
-          const e = x - x === 0 ? 5 - decadeAt(numbers, at + f) : -1;
+          const e = x - x === 0 ? 5 - decadeAt(numbers, at + f) : NaN;
+          const y = e < 0 && e > -POW10.length ? Math.round(x / POW10[-e]!) * POW10[-e]! : NaN;
           if (e >= 0 && e < POW10.length) p = putDecimal(buf, p, Math.round(x * POW10[e]!), e);
-          else {
-            // Not finite (null), or beyond 10^6 or below 10^-17: `number` of sig6.
+          else if (y <= 9007199254740991 && y >= -9007199254740991) {
+            // From 10^6 on, sig6 rounds to whole tens, hundreds, …: an integer (`number` of it).
+            p = putInteger(buf, p, y);
+          } else {
+            // Not finite (null), beyond 2^53 or below 10^-17: `number` of sig6.
             out.advanceTo(p);
             out.number(sig6(x));
             buf = out.reserve(rowRoom);
             p = out.length;
           }
         }
-        lastOfFeature[f] = x;
-        textAt[f] = start;
-        textLength[f] = p - start;
+      }
+      lastOfFeature[f] = x;
+      textAt[f] = start;
+      textLength[f] = p - start;
+      if (isValue) {
+        valueAt[r * nf + f] = start;
+        valueLength[r * nf + f] = p - start;
       }
     }
     buf[p++] = 0x5d;

@@ -26,8 +26,27 @@ export class HumanGate implements ActionGate {
   private paused = false;
   /** The "silences unreadable" warning was sent for the current outage. */
   private silencesPaged = false;
-  /** Deployments each silence held back this cycle (for the dashboard). */
-  readonly held = new Map<string, Set<string>>();
+  /** Deployments each silence held back in the last complete cycle. */
+  private lastCycle = new Map<string, Set<string>>();
+  /** Deployments each silence has held back in this cycle so far. */
+  private thisCycle = new Map<string, Set<string>>();
+
+  /**
+   * Deployments each silence held back (the dashboard's `holding`, the silenced gauge): the last
+   * complete cycle's with this cycle's so far. A read mid-cycle — after the cycle's re-read of the
+   * silences, before the gate has seen the deployment again — must not find an empty list that
+   * only means "not checked yet".
+   */
+  get held(): ReadonlyMap<string, ReadonlySet<string>> {
+    const out = new Map<string, Set<string>>();
+    for (const cycle of [this.lastCycle, this.thisCycle])
+      for (const [id, keys] of cycle) {
+        const set = out.get(id) ?? new Set<string>();
+        for (const k of keys) set.add(k);
+        out.set(id, set);
+      }
+    return out;
+  }
 
   constructor(private readonly o: HumanGateOptions) {}
 
@@ -52,9 +71,9 @@ export class HumanGate implements ActionGate {
       ...(req.labels ? { labels: req.labels } : {}),
     });
     if (s) {
-      const set = this.held.get(s.id) ?? new Set<string>();
+      const set = this.thisCycle.get(s.id) ?? new Set<string>();
       set.add(key);
-      this.held.set(s.id, set);
+      this.thisCycle.set(s.id, set);
       const scope = s.name
         ? `${s.namespace}/${s.name}`
         : [s.namespace && `namespace ${s.namespace}`, s.selector && `selector ${s.selector}`]
@@ -147,7 +166,8 @@ export class HumanGate implements ActionGate {
     killSwitch?: KillSwitchState;
     was: boolean;
   }> {
-    this.held.clear();
+    this.lastCycle = this.thisCycle;
+    this.thisCycle = new Map();
     const silences = await this.o.silences.sync();
     const was = this.paused;
     if (!this.o.killSwitch) return { silences, was };

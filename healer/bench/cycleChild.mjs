@@ -6,6 +6,7 @@
 // gzip), WATCH_TARGETS (informers), HEAP_SNAPSHOT_DIR (a heap snapshot after the cycles),
 // EVALUATE_URL (recordedChild.mjs: after the cycles, its 1-minute groups evaluate, one cycle, then
 // every group, EVALUATED_CYCLES more cycles — the cycles that read the groups' new values).
+import { subscribe } from 'node:diagnostics_channel';
 import { createServer, request as httpRequest } from 'node:http';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
@@ -100,13 +101,17 @@ const {
 
 // In-cycle phase timings: wrap the parts the cycle awaits (bench only; the loop is unchanged).
 const spent = {};
+/** The awaited parts running now (what the memory's peak is reached in). */
+const running = new Set();
 function timed(obj, method, label) {
   const orig = obj[method].bind(obj);
   obj[method] = async (...args) => {
     const t0 = performance.now();
+    running.add(label);
     try {
       return await orig(...args);
     } finally {
+      running.delete(label);
       spent[label] = (spent[label] ?? 0) + performance.now() - t0;
     }
   };
@@ -168,6 +173,20 @@ const plan = [
 
 // What the healer holds before any cycle: code, dependencies, the wired components.
 const rssAtStartBytes = process.memoryUsage().rss;
+// The HTTP requests in flight now, by kind (Prometheus queries, /predict, the API server): how
+// many answers are in flight when the buffers outside the heap peak.
+const inFlight = new Map();
+const kindOf = (req) =>
+  (req.path ?? '').startsWith('/api/v1/query')
+    ? 'prometheus'
+    : (req.path ?? '').startsWith('/predict')
+      ? 'predict'
+      : 'other';
+subscribe('http.client.request.start', ({ request }) => {
+  const k = kindOf(request);
+  inFlight.set(k, (inFlight.get(k) ?? 0) + 1);
+  request.once('close', () => inFlight.set(k, inFlight.get(k) - 1));
+});
 // The garbage collector's pauses (main thread), summed: each cycle's GC share of its wall time.
 const gc = { ms: 0, count: 0 };
 new PerformanceObserver((list) => {
@@ -182,8 +201,19 @@ for (const { label, evaluate: interval } of plan) {
   // the peak of each part of the memory through the cycle (sampled every 50 ms, when the cycle
   // yields): what sets the peak RSS — JS heap, buffers outside it
   const peak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+  // what was running when the buffers outside the heap, and the heap, were at their peak
+  const at = { external: undefined, heapUsed: undefined, rss: undefined };
   const sample = () => {
     const m = process.memoryUsage();
+    for (const k of Object.keys(at))
+      if (m[k] > peak[k])
+        at[k] = {
+          mb: Math.round(m[k] / 2 ** 20),
+          externalMb: Math.round(m.external / 2 ** 20),
+          heapUsedMb: Math.round(m.heapUsed / 2 ** 20),
+          in: [...running],
+          inFlight: Object.fromEntries([...inFlight].filter(([, n]) => n > 0)),
+        };
     for (const k of Object.keys(peak)) peak[k] = Math.max(peak[k], m[k]);
   };
   const sampler = setInterval(sample, 50);
@@ -230,6 +260,8 @@ for (const { label, evaluate: interval } of plan) {
         .map(([k, v]) => [k, Math.round(v / 2 ** 20)]),
     ),
     peakMb: Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, Math.round(v / 2 ** 20)])),
+    // what the cycle was in (awaited parts, HTTP requests in flight) at each peak's sample
+    peakAt: at,
     // the process's peak RSS so far: which cycle raised it
     maxRssSoFarMb: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20),
     inCycleMs: Object.fromEntries(Object.entries(spent).map(([k, v]) => [k, Math.round(v)])),

@@ -425,6 +425,8 @@ async function measureOne({
       // builds before it)
       warming: c.warming ?? null,
       peakMb: c.peakMb,
+      // what the cycle was in at each peak (absent in builds before scale16's bench)
+      peakAt: c.peakAt ?? null,
       maxRssSoFarMb: c.maxRssSoFarMb,
       phasesMs: c.phasesMs,
     })),

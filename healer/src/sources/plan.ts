@@ -40,6 +40,10 @@ import { BASELINE_FEATURES, FEATURE_NAMES, type FeatureName } from '@aiops/model
 import { DEFAULT_BASELINE_WINDOWS, type BaselineWindows } from '@aiops/model/features/windows';
 import type { ContextSpec } from './context.js';
 
+/** A context column's name whatever the scope: `baseline:<feature>:<stat>`, `slo:<window>:<sli>`. */
+export const contextColumnId = (s: ContextSpec): string =>
+  s.kind === 'baseline' ? `baseline:${s.feature}:${s.stat}` : `slo:${s.window}:${s.sli}`;
+
 /** Recorded series Prometheus has (by name), or `all` when configured to trust they exist. */
 export type Available = ReadonlySet<string> | 'all';
 
@@ -64,16 +68,17 @@ export interface FeatureQuery {
 }
 
 export interface ContextQuery {
-  /** A baseline statistic or an SLO window (which a page waits on: re-read first). */
-  kind: ContextSpec['kind'];
   feature: FeatureName;
   /**
-   * The statistic whatever the scope (`baseline:<feature>:<stat>`, `slo:<window>:<sli>`): a changed
-   * scope changes `query`, not what the column holds (the source's warm-up is per column).
+   * The statistic whatever the scope (`contextColumnId(spec)`): a changed scope changes `query`,
+   * not what the column holds (the source's warm-up is per column).
    */
   id: string;
   query: string;
-  /** What its values are (the same for every deployment). */
+  /**
+   * What its values are (the same for every deployment): a baseline statistic or an SLO window
+   * (which a page waits on: re-read first).
+   */
   spec: ContextSpec;
   /** The rule group recording it, when its evaluation is read from `evaluations`. */
   group?: RecordedGroup;
@@ -189,12 +194,12 @@ export function planQueries(o: PlanOptions): QueryPlan {
       for (const stat of baselineQueryNamesOf(feature)) {
         const record = recordedBaselineName(feature, stat);
         const recorded = recordable && want(record);
+        const spec: ContextSpec = { kind: 'baseline', feature, stat };
         context.push({
-          kind: 'baseline',
           feature,
-          id: `baseline:${feature}:${stat}`,
+          id: contextColumnId(spec),
           query: recorded ? selector(record, o.scope) : q[stat],
-          spec: { kind: 'baseline', feature, stat },
+          spec,
           ...(recorded ? groupOf(record) : {}),
         });
       }
@@ -213,12 +218,12 @@ export function planQueries(o: PlanOptions): QueryPlan {
             : 'http_p95_latency_seconds';
       const record = recordedSloName(sli, window);
       const recorded = sloDefault && want(record);
+      const spec: ContextSpec = { kind: 'slo', window, sli };
       context.push({
-        kind: 'slo',
         feature,
-        id: `slo:${window}:${sli}`,
+        id: contextColumnId(spec),
         query: recorded ? selector(record, o.scope) : query,
-        spec: { kind: 'slo', window, sli },
+        spec,
         ...(recorded ? groupOf(record) : {}),
       });
     }

@@ -447,7 +447,7 @@ export class PrometheusFeatureSource implements FeatureSource {
           ...(cachedAt === undefined ? {} : { cachedAt }),
           groupAt: at,
           intervalMs,
-          first: c.kind === 'slo',
+          first: c.spec.kind === 'slo',
           warming: !this.settled.has(c.id),
         };
       }),

@@ -1174,7 +1174,7 @@ describe('reading each answer as its bytes arrive', () => {
       res.write(body.slice(0, 20)); // and nothing more
     };
     const r = (
-      await source({ url: rawUrl, ...FEATURES_ONLY, retries: 0, timeoutMs: 200 }).fetch(targets)
+      await source({ url: rawUrl, ...FEATURES_ONLY, retries: 0, timeoutMs: 1_000 }).fetch(targets)
     ).get('prod/a');
     expect(r?.kind === 'inconclusive' && r.reason).toContain(
       'query for cpu_usage_pct: ECONNABORTED',

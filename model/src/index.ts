@@ -26,6 +26,7 @@ export {
   columnarRequestOf,
   writeColumnarRequest,
   rowsOfColumnarRequest,
+  rowsWithContext,
 } from './scoring/requestColumns.js';
 export type { BaselineColumns } from './features/derive.js';
-export type { ColumnarPredictRequest } from './scoring/requestColumns.js';
+export type { ColumnarPredictRequest, RequestContext } from './scoring/requestColumns.js';

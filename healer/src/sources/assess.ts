@@ -11,11 +11,17 @@ import {
 } from '@aiops/model/schema';
 import { describeError } from '../actions/kube.js';
 import type { Assessment } from '../policy/types.js';
+import type { RequestContext } from '@aiops/model/scoring/requestColumns';
+import { requestContextOf, type ContextRow } from './context.js';
 import { targetKey, type FeatureResult, type FeatureSource, type Target } from './types.js';
 
 /** The backend's `/predict`, batched (implemented by `PredictClient`). */
 export interface Predictor {
-  predict(instances: readonly FeatureInput[]): Promise<Prediction[]>;
+  /**
+   * Scores the instances; with a `context`, instance r's baseline statistics and SLO are its row
+   * r (`RequestContext`), not objects on the instance.
+   */
+  predict(instances: readonly FeatureInput[], context?: RequestContext): Promise<Prediction[]>;
 }
 
 /** A shared dependency's state after this cycle's assessment. */
@@ -62,7 +68,7 @@ export class Assessor {
         out.assessments.set(targetKey(t), { kind: 'inconclusive', reason, at });
       return out;
     }
-    const scored: { key: string; input: FeatureInput }[] = [];
+    const scored: { key: string; input: FeatureInput; context: ContextRow | undefined }[] = [];
     let failedQueries = 0;
     let firstFailure: string | undefined;
     for (const t of targets) {
@@ -72,7 +78,7 @@ export class Assessor {
         if (f.sourceFailed) failedQueries++;
         firstFailure ??= f.reason;
         out.assessments.set(key, { kind: 'inconclusive', reason: f.reason, at });
-      } else scored.push({ key, input: f.features });
+      } else scored.push({ key, input: f.features, context: f.context });
     }
     if (failedQueries === targets.length) {
       const msg = `Prometheus queries failing: ${firstFailure ?? ''}`.slice(0, 500);
@@ -88,7 +94,16 @@ export class Assessor {
     }
     if (scored.length === 0) return out;
     try {
-      const predictions = await this.deps.predictor.predict(scored.map((s) => s.input));
+      const inputs = scored.map((s) => s.input);
+      const predictions = scored.some((s) => s.context !== undefined)
+        ? await this.deps.predictor.predict(
+            inputs,
+            requestContextOf(
+              scored.map((s) => s.context),
+              inputs,
+            ),
+          )
+        : await this.deps.predictor.predict(inputs);
       this.deps.onPredict?.(true);
       out.dependencies.push({ name: 'predict', ok: true });
       scored.forEach((s, i) => {

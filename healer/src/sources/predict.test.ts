@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import { ORIGINAL_HEALTHY_EXAMPLE, columnarRequestOf, type FeatureInput } from '@aiops/model';
+import type { RequestContext } from '@aiops/model/scoring/requestColumns';
 import { PredictClient, PredictError } from './predict.js';
 
 let server: Server;
@@ -99,6 +100,29 @@ describe('PredictClient', () => {
       ]);
     },
   );
+
+  it('with a context, sends its baseline and SLO: as columns, and as objects to an older backend', async () => {
+    /** Row 0: a baseline and an SLO from the context (none on the instance); row 1: none. */
+    const context: RequestContext = {
+      fillBaseline(signal, stat, into) {
+        if (signal !== 'cpu_usage_pct' || stat !== 'p50') return false;
+        into[0] = 2;
+        return true;
+      },
+      slo: (r) => (r === 0 ? { availability: 0.999 } : undefined),
+    };
+    const rows = [ORIGINAL_HEALTHY_EXAMPLE, { ...ORIGINAL_HEALTHY_EXAMPLE, replicas: 3 }];
+    const withObjects: FeatureInput[] = [
+      { ...rows[0]!, baseline: { cpu_usage_pct: { p50: 2 } }, slo: { availability: 0.999 } },
+      rows[1]!,
+    ];
+    reply = (n) =>
+      'instances' in (bodies[n - 1] as object)
+        ? { status: 200, body: { predictions: [prediction, prediction] } }
+        : { status: 400, body: { error: 'invalid request body: columns unknown field' } };
+    await client().predict(rows, context);
+    expect(bodies).toEqual([columnarRequestOf(withObjects), { instances: withObjects }]);
+  });
 
   it('keeps sending columns when the rows are refused too (bad input, not an older backend)', async () => {
     reply = () => ({ status: 400, body: { error: 'invalid request body: cpu_usage_pct' } });

@@ -7,7 +7,11 @@
  * sending rows. One that predates the columnar answer answers prediction objects, taken as they are.
  */
 import type { BatchPredictResponse, FeatureInput, Prediction } from '@aiops/model';
-import { writeColumnarRequest } from '@aiops/model/scoring/requestColumns';
+import {
+  rowsWithContext,
+  writeColumnarRequest,
+  type RequestContext,
+} from '@aiops/model/scoring/requestColumns';
 import { ColumnsError, predictionsOfColumns } from '@aiops/model/scoring/columns';
 import axios, { type AxiosInstance } from 'axios';
 import { takeBody } from '../httpBody.js';
@@ -61,21 +65,30 @@ export class PredictClient {
     return this.columnsAccepted ? 'columns' : 'rows';
   }
 
-  /** Scores the instances in one request; the answer is in the same order. */
-  async predict(instances: readonly FeatureInput[]): Promise<Prediction[]> {
+  /**
+   * Scores the instances in one request; the answer is in the same order. With a `context`,
+   * instance r's baseline statistics and SLO are written from its row r of the context's columns.
+   */
+  async predict(
+    instances: readonly FeatureInput[],
+    context?: RequestContext,
+  ): Promise<Prediction[]> {
     if (instances.length === 0) return [];
     let body: unknown;
+    /** The row form (an older backend) has them as objects on each row. */
+    const rows = (): readonly FeatureInput[] =>
+      context === undefined ? instances : rowsWithContext(instances, context);
     if (this.columnsAccepted) {
       try {
-        body = await this.post(writeColumnarRequest(instances));
+        body = await this.post(writeColumnarRequest(instances, context));
       } catch (err) {
         if (!(err instanceof PredictError) || (err.status !== 400 && err.status !== 415)) throw err;
         // An older backend knows only rows. A row that is really invalid fails again below,
         // naming `instances[i]`, and the columnar form is tried again next time.
-        body = await this.post({ instances });
+        body = await this.post({ instances: rows() });
         this.columnsAccepted = false;
       }
-    } else body = await this.post({ instances });
+    } else body = await this.post({ instances: rows() });
     if ((body as { format?: unknown } | undefined)?.format === 'columns') {
       try {
         return predictionsOfColumns(body, instances.length, this.explain);

@@ -26,6 +26,7 @@ import {
   recordingRuleGroups,
 } from '@aiops/model/recording';
 import { freshnessTemplate, metricNames, PrometheusFeatureSource } from './prometheus.js';
+import { inputOf, type FeatureResult } from './types.js';
 
 const NOW = 1_700_000_000_000;
 type Answer = (feature: FeatureName, query: string) => { status: number; body: unknown } | 'hang';
@@ -325,7 +326,7 @@ describe('PrometheusFeatureSource', () => {
       ])
     ).get('prod/a');
     expect(r?.kind).toBe('ok');
-    const f = r?.kind === 'ok' ? r.features : undefined;
+    const f = r?.kind === 'ok' ? inputOf(r) : undefined;
     expect(f?.baseline).toEqual({
       http_p95_latency_seconds: { p10: 0.1, p50: 0.12, p90: 0.2, peak: 0.9 },
       cpu_usage_pct: { recent: 31 },
@@ -341,7 +342,7 @@ describe('PrometheusFeatureSource', () => {
     ]);
     expect(queries).toHaveLength(FEATURE_NAMES.length);
     const r = out.get('prod/a');
-    expect(r?.kind === 'ok' && r.features.baseline).toBeUndefined();
+    expect(r?.kind === 'ok' && inputOf(r).baseline).toBeUndefined();
   });
 
   it('no targets: no queries', async () => {
@@ -824,9 +825,8 @@ describe('recorded features (featureRules)', () => {
     } as const;
     const p50 = recordedBaselineName('http_5xx_error_rate', 'p50');
     const p50Sent = () => queries.filter((q) => q.startsWith(`${p50}{`)).length;
-    const p50Of = (r: unknown) =>
-      (r as { kind: string; features?: { baseline?: Record<string, { p50?: number }> } }).features
-        ?.baseline?.http_5xx_error_rate?.p50;
+    const p50Of = (r: FeatureResult | undefined) =>
+      r?.kind === 'ok' ? inputOf(r).baseline?.http_5xx_error_rate?.p50 : undefined;
 
     it('reuses a slow group’s values until it evaluates again, then reads them anew', async () => {
       serveRecorded();
@@ -927,9 +927,8 @@ describe('recorded features (featureRules)', () => {
         const s = source({ ...WITH_CONTEXT, contextRefreshesPerCycle: 1 });
         await s.fetch(targets);
         const recent = recordedBaselineName('http_5xx_error_rate', 'recent');
-        const recentOf = (r: unknown) =>
-          (r as { features?: { baseline?: Record<string, { recent?: number }> } }).features
-            ?.baseline?.http_5xx_error_rate?.recent;
+        const recentOf = (r: FeatureResult | undefined) =>
+          r?.kind === 'ok' ? inputOf(r).baseline?.http_5xx_error_rate?.recent : undefined;
         contextValue = '200';
         for (const g of ['aiops-healer-baselines-recent', 'aiops-healer-slo-windows'])
           evaluated.set(g, NOW - 5_000);

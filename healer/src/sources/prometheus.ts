@@ -23,7 +23,7 @@ import { POD_DEPLOYMENT_RECORD, type PodJoin } from '@aiops/model/queries';
 import { RULE_GROUP_EVALUATION_RECORD, metricNames } from '@aiops/model/recording';
 import { FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
 import { DEFAULT_BASELINE_WINDOWS, type BaselineWindows } from '@aiops/model/features/windows';
-import { buildContextOf } from './context.js';
+import { ContextColumns } from './context.js';
 import { pickContextRefreshes } from './refresh.js';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import type { Readable } from 'node:stream';
@@ -513,9 +513,14 @@ export class PrometheusFeatureSource implements FeatureSource {
       pending.size === 0
         ? undefined
         : `own-normal context not read yet since the healer started: ${pending.size} of ${plan.context.length} context statistics pending, ${this.opts.contextWarmupPerCycle} read per cycle (prometheus.contextWarmupPerCycle)`;
-    const specs = plan.context.map((c) => c.spec);
-    /** One deployment's row of the context columns, refilled for each (no object per value). */
-    const row = new Float64Array(plan.context.length);
+    // Each deployment's context stays a row of the columns: the `/predict` request is written from
+    // them (`requestContextOf`), without a baseline and SLO object per deployment.
+    const contextRows = new ContextColumns(
+      plan.context.map((c) => c.spec),
+      contextColumns,
+      minPoints,
+      targets.map((t) => t.annotations),
+    );
     targets.forEach((t, i) => {
       const samples = new Map<FeatureName, Sample>();
       for (const f of FEATURE_NAMES) {
@@ -530,8 +535,7 @@ export class PrometheusFeatureSource implements FeatureSource {
       this.applyGroups(samples, plan.features, groups, evaluationsFailed);
       const r = buildInstance(samples, now, this.opts.maxSampleAgeMs);
       if (r.kind === 'ok') {
-        for (let k = 0; k < row.length; k++) row[k] = contextColumns[k]![i]!;
-        Object.assign(r.features, buildContextOf(specs, row, minPoints, t.annotations));
+        r.context = { columns: contextRows, row: i };
         if (warming !== undefined) r.warming = warming;
       }
       out.set(targetKey(t), r);

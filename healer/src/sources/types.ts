@@ -3,6 +3,7 @@
  * deployments, return each one's feature vector or why it is inconclusive.
  */
 import type { FeatureInput, FeatureName } from '@aiops/model';
+import type { ContextRow } from './context.js';
 
 /** A watched deployment, as the sources see it. */
 export interface Target {
@@ -18,7 +19,13 @@ export interface Target {
 export type FeatureResult =
   | {
       kind: 'ok';
+      /**
+       * The model input; its baseline statistics and SLO may be kept in `context` instead (the
+       * Prometheus source), which the `/predict` request is written from.
+       */
       features: FeatureInput;
+      /** The deployment's row of the cycle's context columns (`inputOf` joins the two). */
+      context?: ContextRow;
       /** Optional features left out (missing/NaN/stale/out of range): the backend imputes them. */
       omitted: { feature: FeatureName; reason: string }[];
       /**
@@ -37,6 +44,13 @@ export type FeatureResult =
 export interface FeatureSource {
   /** Never rejects for a single deployment's trouble: that deployment is inconclusive instead. */
   fetch(targets: readonly Target[]): Promise<Map<string, FeatureResult>>;
+}
+
+/** The whole model input of a conclusive result: its features with its context as objects. */
+export function inputOf(r: Extract<FeatureResult, { kind: 'ok' }>): FeatureInput {
+  return r.context === undefined
+    ? r.features
+    : { ...r.features, ...r.context.columns.contextOf(r.context.row) };
 }
 
 export function targetKey(t: Target): string {

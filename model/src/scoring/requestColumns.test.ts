@@ -1,12 +1,19 @@
 import { describe, expect, it } from '@jest/globals';
 import { Rng } from '../rng.js';
-import { ORIGINAL_HEALTHY_EXAMPLE, type FeatureInput } from '../schema.js';
+import {
+  ORIGINAL_HEALTHY_EXAMPLE,
+  type BaselineFeatureName,
+  type BaselineStat,
+  type FeatureInput,
+} from '../schema.js';
 import {
   baselineColumnsOf,
   columnarRequestOf,
   rowsOfColumnarRequest,
+  rowsWithContext,
   withBaselines,
   writeColumnarRequest,
+  type RequestContext,
 } from './requestColumns.js';
 import { edgeRows, randomRow } from './testRows.js';
 
@@ -66,5 +73,87 @@ describe('the columnar request', () => {
     const b = rowsOfColumnarRequest({ columns: { replicas: [3, 4] }, slo: [null, {}] }, 2);
     expect(a).toEqual([{ cpu_usage_pct: 1 }, {}]);
     expect(b).toEqual([{ replicas: 3 }, { replicas: 4, slo: {} }]);
+  });
+});
+
+/** The rows' own baselines and SLOs as a `RequestContext`, as a caller holding columns gives them. */
+function contextOfRows(rows: readonly FeatureInput[]): RequestContext & { filled: string[] } {
+  const filled: string[] = [];
+  return {
+    filled,
+    fillBaseline(signal: BaselineFeatureName, stat: BaselineStat, into: Float64Array): boolean {
+      filled.push(`${signal}.${stat}`);
+      let sent = false;
+      rows.forEach((row, r) => {
+        const v = row.baseline?.[signal]?.[stat];
+        if (v !== undefined) {
+          into[r] = v;
+          sent = true;
+        }
+      });
+      return sent;
+    },
+    slo: (r) => rows[r]!.slo,
+  };
+}
+
+/** `rows` without their baseline and SLO objects: what a caller with a context sends as rows. */
+const bare = (rows: readonly FeatureInput[]): FeatureInput[] =>
+  rows.map(({ baseline: _b, slo: _s, ...features }) => features as FeatureInput);
+
+describe('the columnar request with the context as columns', () => {
+  const rng = new Rng(5);
+  const rows = [...edgeRows(), ...Array.from({ length: 300 }, () => randomRow(rng))];
+
+  it('writes the same bytes as the rows with their baseline and SLO objects', () => {
+    const withoutSlo = rows.map((r) => ({ ...r, slo: undefined }));
+    const withoutAny = bare(rows);
+    for (const sent of [rows, rows.slice(0, 1), withoutSlo, withoutAny]) {
+      const context = contextOfRows(sent);
+      expect(writeColumnarRequest(bare(sent), context).toString('utf8')).toBe(
+        writeColumnarRequest(sent).toString('utf8'),
+      );
+    }
+  });
+
+  it('reads the baseline and SLO from the context only, not from the rows', () => {
+    const context = contextOfRows([ORIGINAL_HEALTHY_EXAMPLE]);
+    const body = JSON.parse(
+      writeColumnarRequest(
+        [
+          {
+            ...ORIGINAL_HEALTHY_EXAMPLE,
+            baseline: { cpu_usage_pct: { p50: 1 } },
+            slo: { availability: 0.99 },
+          },
+        ],
+        context,
+      ).toString('utf8'),
+    ) as Record<string, unknown>;
+    expect(body.baseline).toBeUndefined();
+    expect(body.slo).toBeUndefined();
+    // every schema statistic asked once, column by column
+    expect(context.filled).toHaveLength(9 * 7);
+  });
+
+  it('a row with a baseline beside one without: null where a row sends none', () => {
+    const sent: FeatureInput[] = [
+      { ...ORIGINAL_HEALTHY_EXAMPLE, baseline: { cpu_usage_pct: { p50: 30, p90: 40 } } },
+      ORIGINAL_HEALTHY_EXAMPLE,
+    ];
+    const body = JSON.parse(
+      writeColumnarRequest(bare(sent), contextOfRows(sent)).toString('utf8'),
+    ) as Record<string, unknown>;
+    expect(body.baseline).toEqual({ cpu_usage_pct: { p50: [30, null], p90: [40, null] } });
+    expect(body.slo).toBeUndefined();
+  });
+
+  it('rowsWithContext makes the rows the request stands for', () => {
+    const context = contextOfRows(rows);
+    const made = rowsWithContext(bare(rows), context);
+    expect(tidy(made)).toEqual(tidy(rows));
+    expect(writeColumnarRequest(made).toString('utf8')).toBe(
+      writeColumnarRequest(rows).toString('utf8'),
+    );
   });
 });

@@ -101,14 +101,37 @@ export function columnarRequestOf(rows: readonly FeatureInput[]): ColumnarPredic
 }
 
 /**
+ * The baseline statistics and SLO of a request's rows, kept as columns by the caller instead of a
+ * `baseline` and an `slo` object per row. The healer reads them from Prometheus as one array per
+ * statistic: building a context object per row from them (~27 MB at 10,000 rows a cycle) only for
+ * the writer to gather them back into columns cost it most of a cycle's garbage.
+ */
+export interface RequestContext {
+  /**
+   * Fills `into[r]` with row r's `stat` of `signal` (NaN: that row does not send it), for every
+   * row; false when no row sends it (the column is left out).
+   */
+  fillBaseline(signal: BaselineFeatureName, stat: BaselineStat, into: Float64Array): boolean;
+  /** Row r's SLO input, or undefined when it has none. */
+  slo(r: number): SloInput | undefined;
+}
+
+/**
  * The bytes of `JSON.stringify(columnarRequestOf(rows))`, written straight from the rows: no
  * array of 10,000 numbers per column, no request object, no body string. A client that sends the
  * request (the healer, every cycle) had all three alive with its rows while it waited for the
  * answer: 10.6 MB of arrays and an 8.7 MB string at 10,000 rows with baselines. Each column is
  * gathered in a Float64Array (NaN: not sent, written `null` as JSON.stringify writes NaN), then
  * written into an off-heap buffer. Values are numbers (or null), as `FeatureInput` types them.
+ *
+ * With a `context`, the baseline columns and the SLO come from it, row r's from its row r, and the
+ * rows' own `baseline` and `slo` are not read: the bytes are those of the rows with
+ * `rowsWithContext(rows, context)`'s context objects (`requestColumns.test.ts` holds that).
  */
-export function writeColumnarRequest(rows: readonly FeatureInput[]): Buffer {
+export function writeColumnarRequest(
+  rows: readonly FeatureInput[],
+  context?: RequestContext,
+): Buffer {
   const n = rows.length;
   const out = new JsonBytes(Math.max(1 << 12, n * 64));
   const column = (col: Float64Array): void => {
@@ -142,6 +165,49 @@ export function writeColumnarRequest(rows: readonly FeatureInput[]): Buffer {
     column(col);
   }
   out.char(0x7d); // '}'
+  /** The column of `signal`.`stat`, undefined when no row sends it. */
+  const baselineColumn =
+    context === undefined ? rowBaselineColumns(rows) : contextBaselineColumns(context, col);
+  let firstSignal = true;
+  for (const signal of BASELINE_FEATURES) {
+    let firstStat = true;
+    for (const stat of BASELINE_STATS) {
+      const c = baselineColumn(signal, stat);
+      if (c === undefined) continue;
+      if (firstStat) {
+        out
+          .raw(firstSignal ? ',"baseline":{' : ',')
+          .string(signal)
+          .raw(':{');
+        firstSignal = false;
+      } else out.char(0x2c);
+      firstStat = false;
+      out.string(stat).char(0x3a);
+      column(c);
+    }
+    if (!firstStat) out.char(0x7d);
+  }
+  if (!firstSignal) out.char(0x7d);
+  const sloOf = context === undefined ? (r: number) => rows[r]!.slo : (r: number) => context.slo(r);
+  let anySlo = false;
+  for (let r = 0; r < n && !anySlo; r++) anySlo = sloOf(r) !== undefined;
+  if (anySlo) {
+    out.raw(',"slo":[');
+    for (let r = 0; r < n; r++) {
+      if (r > 0) out.char(0x2c);
+      out.raw(JSON.stringify(sloOf(r) ?? null));
+    }
+    out.char(0x5d);
+  }
+  out.char(0x7d);
+  return out.bytes();
+}
+
+/** The rows' own baseline values gathered into one Float64Array per sent statistic. */
+function rowBaselineColumns(
+  rows: readonly FeatureInput[],
+): (signal: string, stat: string) => Float64Array | undefined {
+  const n = rows.length;
   const cols = new Map<string, Float64Array>();
   eachBaselineValue(rows, (signal, stat, r, v) => {
     const key = `${signal}.${stat}`;
@@ -149,39 +215,47 @@ export function writeColumnarRequest(rows: readonly FeatureInput[]): Buffer {
     if (c === undefined) cols.set(key, (c = new Float64Array(n).fill(Number.NaN)));
     c[r] = v === null ? Number.NaN : (v as number);
   });
-  if (cols.size > 0) {
-    out.raw(',"baseline":{');
-    let firstSignal = true;
-    for (const signal of BASELINE_FEATURES) {
-      let firstStat = true;
-      for (const stat of BASELINE_STATS) {
-        const c = cols.get(`${signal}.${stat}`);
-        if (c === undefined) continue;
-        if (firstStat) {
-          out
-            .raw(firstSignal ? '' : ',')
-            .string(signal)
-            .raw(':{');
-          firstSignal = false;
-        } else out.char(0x2c);
-        firstStat = false;
-        out.string(stat).char(0x3a);
-        column(c);
-      }
-      if (!firstStat) out.char(0x7d);
+  return (signal, stat) => cols.get(`${signal}.${stat}`);
+}
+
+/** The context's columns, one at a time, each filled into `into` (written before the next). */
+function contextBaselineColumns(
+  context: RequestContext,
+  into: Float64Array,
+): (signal: BaselineFeatureName, stat: BaselineStat) => Float64Array | undefined {
+  return (signal, stat) => {
+    into.fill(Number.NaN);
+    return context.fillBaseline(signal, stat, into) ? into : undefined;
+  };
+}
+
+/**
+ * `rows` with row r's baseline and SLO from `context` as objects (new rows): what a request
+ * written with that context stands for, for a backend that takes only the row form.
+ */
+export function rowsWithContext(
+  rows: readonly FeatureInput[],
+  context: RequestContext,
+): FeatureInput[] {
+  const n = rows.length;
+  const baselines: (Record<string, Record<string, number>> | undefined)[] = new Array(n);
+  const col = new Float64Array(n);
+  for (const signal of BASELINE_FEATURES)
+    for (const stat of BASELINE_STATS) {
+      col.fill(Number.NaN);
+      if (!context.fillBaseline(signal, stat, col)) continue;
+      for (let r = 0; r < n; r++)
+        if (!Number.isNaN(col[r]!)) ((baselines[r] ??= {})[signal] ??= {})[stat] = col[r]!;
     }
-    out.char(0x7d);
-  }
-  if (rows.some((row) => row.slo !== undefined)) {
-    out.raw(',"slo":[');
-    for (let r = 0; r < n; r++) {
-      if (r > 0) out.char(0x2c);
-      out.raw(JSON.stringify(rows[r]!.slo ?? null));
-    }
-    out.char(0x5d);
-  }
-  out.char(0x7d);
-  return out.bytes();
+  return rows.map((row, r) => {
+    const { baseline: _b, slo: _s, ...features } = row;
+    const out: FeatureInput = features;
+    const baseline = baselines[r];
+    if (baseline !== undefined) out.baseline = baseline;
+    const slo = context.slo(r);
+    if (slo !== undefined) out.slo = slo;
+    return out;
+  });
 }
 
 /**

@@ -28,6 +28,15 @@ describe('listPage', () => {
     expect(second.continue).toBeUndefined();
   });
 
+  it('a list that fits one page keeps the store order, as unpaged (kubectl asks for 500)', () => {
+    expect(names(listPage(items, { limit: '500' }, '7', always))).toEqual([
+      'b/x',
+      'a/z',
+      'a/y',
+      'c/w',
+    ]);
+  });
+
   it('a limit of exactly the rest leaves no token', () => {
     expect(listPage(items, { limit: '4' }, '7', always).continue).toBeUndefined();
   });

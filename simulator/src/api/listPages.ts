@@ -1,6 +1,6 @@
 /**
  * A list served in pages (`limit` and `continue`), as the API server serves one: at most `limit`
- * objects in name order (namespace, then name, like etcd's keys), a `continue` token when more
+ * objects in key order (namespace, then name, like etcd's keys), a `continue` token when more
  * follow, and every page with the resourceVersion of the first (one snapshot, as the real server
  * reads it from etcd; the simulator serves each page from its current state instead). A token
  * whose resourceVersion the store's history no longer reaches is answered 410 `Expired`, as the
@@ -48,7 +48,9 @@ export function listPage(
     rv = String(token.rv);
     after = token.after;
   }
-  if (limit === 0 && after === undefined) return { items: [...items], resourceVersion: rv };
+  // A list that fits one page is served as it was unpaged, in the store's order.
+  if (after === undefined && (limit === 0 || items.length <= limit))
+    return { items: [...items], resourceVersion: rv };
   const sorted = items
     .map((o) => ({ key: keyOf(o), o }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

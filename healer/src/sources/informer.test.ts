@@ -30,6 +30,8 @@ let api: {
   lists: number;
   /** The store moves on after each page served. */
   moveOn?: boolean;
+  /** Continue tokens to answer 410 Expired. */
+  expire?: number;
   /** resourceVersion of each watch request */
   watches: string[];
   watch?: ServerResponse;
@@ -63,6 +65,12 @@ beforeEach(async () => {
       return;
     }
     api.lists++;
+    if (url.searchParams.get('continue') && (api.expire ?? 0) > 0) {
+      api.expire!--;
+      res.writeHead(410, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', status: 'Failure', code: 410, reason: 'Expired' }));
+      return;
+    }
     // pages (`limit`/`continue`): the token is the first page's resourceVersion and the offset
     const limit = Number(url.searchParams.get('limit') ?? 0);
     const [rv, offset] = (url.searchParams.get('continue') ?? `${api.rv}:0`).split(':');
@@ -90,8 +98,10 @@ afterEach(async () => {
 
 let clock = 0;
 let refused: { status: number; why: string }[] = [];
+let relists: string[] = [];
 function informer(resyncMs = 600_000, pageSize?: number): Informer {
   refused = [];
+  relists = [];
   const addr = server.address();
   const kc = new KubeConfig();
   kc.loadFromString(
@@ -105,6 +115,7 @@ function informer(resyncMs = 600_000, pageSize?: number): Informer {
     resyncMs,
     watchTimeoutSeconds: 300,
     onWatchRefused: (status, why) => refused.push({ status, why }),
+    onRelist: (why) => relists.push(why),
   });
 }
 
@@ -139,6 +150,16 @@ describe('Informer', () => {
     expect(names(await listed(inf))).toEqual(['a:1', 'b:1', 'c:1']);
     expect(api.lists).toBe(2);
     expect(api.watches).toEqual(['3']);
+    inf.stop();
+  });
+
+  it('an expired continue token (410) lists again from the first page, and says why', async () => {
+    api.items = [dep('a', 1), dep('b', 2), dep('c', 3)];
+    api.expire = 1;
+    const inf = informer(600_000, 2);
+    expect(names(await listed(inf))).toEqual(['a:1', 'b:1', 'c:1']);
+    expect(api.lists).toBe(4); // page 1, page 2 expired, page 1, page 2
+    expect(relists).toEqual(['list continue token expired (410), listing again (1)']);
     inf.stop();
   });
 

@@ -1,6 +1,7 @@
 /**
  * The LIST and WATCH of one kind for an informer (`sources/informer.ts`): the kind's own list
- * calls, in pages (`pages.ts`), and a watch of its collection through client-node's `Watch` (the kubeconfig's auth).
+ * calls, in pages (`pages.ts`), and a watch of its collection through client-node's `Watch` (the
+ * kubeconfig's auth).
  */
 import type { Watch } from '@kubernetes/client-node';
 import type { ListWatch, WatchEvent } from '../sources/informer.js';

@@ -28,7 +28,10 @@
 // rest and the peak of the bundled entry point sit beside the unbundled one's in one run;
 // BENCH_BUNDLE=only runs the bundled builds alone: this one's and, with BENCH_BASELINE_DIR, a
 // variant `baseline-bundled` (that build's cycle child bundled by its own scripts/bundle.mjs):
-// the image before and after. BENCH_REVERSE=true runs the variants in the opposite order.
+// the image before and after. BENCH_REVERSE=true runs the variants in the opposite order. An
+// entry `shipped` in a flag set stands for the settings the variant's own tree ships in
+// k8s/base/healer/deployment.yaml (NODE_OPTIONS but its heap cap, and the MALLOC_* variables):
+// BENCH_NODE_FLAGS=shipped runs each build as its image runs.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -271,9 +274,38 @@ function runChild(env, heapMb, healer = HEALER, flagSet = [], script) {
 async function measure(args) {
   for (let round = 1; round <= ROUNDS; round++)
     for (const v of VARIANTS)
-      for (const nodeFlags of FLAG_SETS)
+      for (const flagSet of FLAG_SETS) {
+        const nodeFlags = await withShipped(flagSet, v.healer);
         for (const heapCapMb of HEAP_CAPS)
           await measureOne({ ...args, ...v, nodeFlags, heapCapMb, round });
+      }
+}
+
+/**
+ * A flag set with its entry `shipped` replaced by what the variant's own tree ships in the
+ * healer's Deployment (`k8s/base/healer/deployment.yaml`): the V8 flags of its `NODE_OPTIONS`
+ * but the heap cap (the size's, as BENCH_HEAP_MB sets it) and its glibc `MALLOC_*` variables.
+ * So each build runs with its own image's settings: what ships is what is measured.
+ */
+async function withShipped(flagSet, healer) {
+  if (!flagSet.includes('shipped')) return flagSet;
+  const { parseAllDocuments } = await import('yaml');
+  const text = await readFile(
+    join(healer, '..', 'k8s', 'base', 'healer', 'deployment.yaml'),
+    'utf8',
+  );
+  const deployment = parseAllDocuments(text)
+    .map((d) => d.toJS())
+    .find((d) => d?.kind === 'Deployment');
+  const env = deployment.spec.template.spec.containers.find((c) => c.name === 'healer').env ?? [];
+  const value = (name) => env.find((e) => e.name === name)?.value;
+  const shipped = [
+    ...(value('NODE_OPTIONS') ?? '')
+      .split(/\s+/)
+      .filter((f) => f && !f.startsWith('--max-old-space-size')),
+    ...env.filter((e) => e.name.startsWith('MALLOC_')).map((e) => `${e.name}=${e.value}`),
+  ];
+  return flagSet.flatMap((f) => (f === 'shipped' ? shipped : [f]));
 }
 
 /** Runs one mode's cycles of one build against a running Prometheus and adds its row. */

@@ -6,7 +6,14 @@ import type { AppsV1Api, V1Deployment, V1Scale } from '@kubernetes/client-node';
 import { holdReason, MERGE_PATCH } from '../actions/kube.js';
 import { deploymentView, RESTARTED_AT } from '../sources/workload.js';
 import type { WorkloadView } from '../policy/types.js';
-import { listEach, type WatchScope, type WorkloadKind, type WorkloadObject } from './types.js';
+import { listPages } from './pages.js';
+import {
+  listEach,
+  type ListPage,
+  type WatchScope,
+  type WorkloadKind,
+  type WorkloadObject,
+} from './types.js';
 
 export class DeploymentKind implements WorkloadKind {
   readonly kind = 'Deployment' as const;
@@ -15,18 +22,30 @@ export class DeploymentKind implements WorkloadKind {
   constructor(private readonly apps: AppsV1Api) {}
 
   async list(scope: WatchScope): Promise<WorkloadObject[]> {
-    return listEach(scope, (ns) => this.listVersioned(ns, scope.labelSelector));
+    return listEach(scope, (ns) => listPages(this, ns, scope.labelSelector, { keep: (o) => o }));
   }
 
-  async listVersioned(
+  async listPage(
     namespace: string | undefined,
     labelSelector: string,
-  ): Promise<{ items: WorkloadObject[]; resourceVersion: string }> {
+    page: { limit?: number; continue?: string },
+  ): Promise<ListPage> {
+    const params = {
+      labelSelector,
+      ...(page.limit !== undefined ? { limit: page.limit } : {}),
+      ...(page.continue !== undefined ? { _continue: page.continue } : {}),
+    };
     const list =
       namespace === undefined
-        ? await this.apps.listDeploymentForAllNamespaces({ labelSelector })
-        : await this.apps.listNamespacedDeployment({ namespace, labelSelector });
-    return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+        ? await this.apps.listDeploymentForAllNamespaces(params)
+        : await this.apps.listNamespacedDeployment({ namespace, ...params });
+    // Parsed as plain JSON (actions/kube.ts): the API's field name, not the typed `_continue`.
+    const meta = list.metadata as { resourceVersion?: string; continue?: string } | undefined;
+    return {
+      items: list.items,
+      resourceVersion: meta?.resourceVersion ?? '',
+      continue: meta?.continue,
+    };
   }
 
   path(namespace: string | undefined): string {

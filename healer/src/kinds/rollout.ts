@@ -18,7 +18,14 @@ import type { CustomObjectsApi, V1ReplicaSet, V1Scale } from '@kubernetes/client
 import { MERGE_PATCH } from '../actions/kube.js';
 import type { WorkloadView } from '../policy/types.js';
 import { controllerView } from '../sources/workload.js';
-import { listEach, type WatchScope, type WorkloadKind, type WorkloadObject } from './types.js';
+import { listPages } from './pages.js';
+import {
+  listEach,
+  type ListPage,
+  type WatchScope,
+  type WorkloadKind,
+  type WorkloadObject,
+} from './types.js';
 
 /** The API resource: group, version and plural of every custom-object call below. */
 const ROLLOUTS = { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts' } as const;
@@ -99,20 +106,34 @@ export class RolloutKind implements WorkloadKind {
   constructor(private readonly custom: CustomObjectsApi) {}
 
   async list(scope: WatchScope): Promise<WorkloadObject[]> {
-    return listEach(scope, (ns) => this.listVersioned(ns, scope.labelSelector));
+    return listEach(scope, (ns) => listPages(this, ns, scope.labelSelector, { keep: (o) => o }));
   }
 
-  async listVersioned(
+  async listPage(
     namespace: string | undefined,
     labelSelector: string,
-  ): Promise<{ items: WorkloadObject[]; resourceVersion: string }> {
-    type List = { items?: WorkloadObject[]; metadata?: { resourceVersion?: string } };
+    page: { limit?: number; continue?: string },
+  ): Promise<ListPage> {
+    type List = {
+      items?: WorkloadObject[];
+      metadata?: { resourceVersion?: string; continue?: string };
+    };
+    const params = {
+      ...ROLLOUTS,
+      labelSelector,
+      ...(page.limit !== undefined ? { limit: page.limit } : {}),
+      ...(page.continue !== undefined ? { _continue: page.continue } : {}),
+    };
     const list = (
       namespace === undefined
-        ? await this.custom.listClusterCustomObject({ ...ROLLOUTS, labelSelector })
-        : await this.custom.listNamespacedCustomObject({ ...ROLLOUTS, namespace, labelSelector })
+        ? await this.custom.listClusterCustomObject(params)
+        : await this.custom.listNamespacedCustomObject({ ...params, namespace })
     ) as List;
-    return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
+    return {
+      items: list.items ?? [],
+      resourceVersion: list.metadata?.resourceVersion ?? '',
+      continue: list.metadata?.continue,
+    };
   }
 
   path(namespace: string | undefined): string {

@@ -52,15 +52,28 @@ export interface KindListing {
   notServed?: boolean;
 }
 
+/** One page of a list call. */
+export interface ListPage {
+  items: WorkloadObject[];
+  /** The list's resourceVersion (a continued page's is its first page's: one snapshot). */
+  resourceVersion: string;
+  /** The token of the next page; undefined or empty: this is the last. */
+  continue?: string;
+}
+
 /** The API calls of one kind: each is one request (retries are the caller's). */
 export interface WorkloadClient {
-  /** One list call per namespace (one for all namespaces when the scope names none). */
+  /** One list per namespace (one for all namespaces when the scope names none), in pages. */
   list(scope: WatchScope): Promise<WorkloadObject[]>;
-  /** One list call in a namespace (undefined: all), with the list's resourceVersion to watch from. */
-  listVersioned(
+  /**
+   * One list call in a namespace (undefined: all): a page of at most `limit` objects (none: the
+   * whole list) from `continue` (none: the first page). Pages are read by `listPages`.
+   */
+  listPage(
     namespace: string | undefined,
     labelSelector: string,
-  ): Promise<{ items: WorkloadObject[]; resourceVersion: string }>;
+    page: { limit?: number; continue?: string },
+  ): Promise<ListPage>;
   /** The API path of the collection (a watch's), in a namespace or across all. */
   path(namespace: string | undefined): string;
   read(namespace: string, name: string): Promise<WorkloadObject>;

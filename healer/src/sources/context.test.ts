@@ -203,7 +203,7 @@ describe('the context as columns (ContextColumns, requestContextOf)', () => {
       expect(cols.slo(i)).toEqual(want.slo);
       for (const feature of BASELINE_FEATURES)
         for (const stat of BASELINE_STATS)
-          expect(cols.baselineValue(feature, stat, i)).toBe(
+          expect(cols.baselineReader(feature, stat)(i)).toBe(
             want.baseline?.[feature]?.[stat] ?? Number.NaN,
           );
     }

@@ -47,8 +47,65 @@ export function buildContext(
 const QUANTILES: ReadonlySet<string> = new Set(['p10', 'p50', 'p90']);
 
 /**
+ * The baseline rules, the one place they are: the value sent for `stat` of a signal whose row holds
+ * `v` for it, `count` points and `p50` as its median (NaN: none of them). NaN when it is not sent:
+ * a count (it only gates the quantiles), a non-finite value, a quantile over fewer than
+ * `minPoints` points. The schema wants p10 ≤ p50 ≤ p90; interpolation keeps them so, rounding
+ * aside, so p10 and p90 are clamped to p50.
+ */
+function sentBaselineValue(
+  stat: BaselineQueryName,
+  v: number,
+  count: number,
+  p50: number,
+  minPoints: number,
+): number {
+  if (stat === 'count' || !Number.isFinite(v)) return Number.NaN;
+  if (!QUANTILES.has(stat)) return v;
+  if (!((Number.isFinite(count) ? count : 0) >= minPoints)) return Number.NaN;
+  if (stat === 'p50' || !Number.isFinite(p50)) return v;
+  if (stat === 'p10') return v > p50 ? p50 : v;
+  return v < p50 ? p50 : v;
+}
+
+/**
+ * Where each baseline column's rules read: `count[k]` and `p50[k]` are the columns of the count
+ * and the median of `specs[k]`'s signal (-1: none). Once per plan, not per row.
+ */
+interface BaselineLayout {
+  /** Column index of each baseline `feature.stat` (a plan has one column per statistic). */
+  at: Map<string, number>;
+  count: Int32Array;
+  p50: Int32Array;
+}
+
+const LAYOUTS = new WeakMap<readonly ContextSpec[], BaselineLayout>();
+
+function layoutOf(specs: readonly ContextSpec[]): BaselineLayout {
+  let layout = LAYOUTS.get(specs);
+  if (layout !== undefined) return layout;
+  const at = new Map<string, number>();
+  specs.forEach((s, k) => {
+    if (s.kind === 'baseline') at.set(`${s.feature}.${s.stat}`, k);
+  });
+  const count = new Int32Array(specs.length).fill(-1);
+  const p50 = new Int32Array(specs.length).fill(-1);
+  specs.forEach((s, k) => {
+    if (s.kind !== 'baseline') return;
+    count[k] = at.get(`${s.feature}.count`) ?? -1;
+    p50[k] = at.get(`${s.feature}.p50`) ?? -1;
+  });
+  layout = { at, count, p50 };
+  LAYOUTS.set(specs, layout);
+  return layout;
+}
+
+/** `values[k]`, NaN for k = -1 (no such column). */
+const valueAt = (values: ArrayLike<number>, k: number): number => (k < 0 ? Number.NaN : values[k]!);
+
+/**
  * `buildContext` of the values `values[k]` of the columns `specs[k]`: one deployment's row of the
- * context columns, read without an object per value (10,000 deployments × 75 columns a cycle).
+ * context columns, read without an object per value.
  */
 export function buildContextOf(
   specs: readonly ContextSpec[],
@@ -56,38 +113,24 @@ export function buildContextOf(
   minPoints: number,
   annotations?: Readonly<Record<string, string>>,
 ): { baseline?: BaselineContext; slo?: SloInput } {
-  // The counts first, so a quantile over too few points is never added (an object that loses a
-  // property to `delete` turns into a slower, larger dictionary).
-  let counts: Partial<Record<BaselineFeatureName, number>> | undefined;
-  for (let k = 0; k < specs.length; k++) {
-    const s = specs[k]!;
-    const v = values[k]!;
-    if (s.kind === 'baseline' && s.stat === 'count' && Number.isFinite(v))
-      (counts ??= {})[s.feature] = v;
-  }
+  const layout = layoutOf(specs);
   let baseline: Record<string, Record<string, number>> | undefined;
   let windows: NonNullable<SloInput['windows']> | undefined;
   for (let k = 0; k < specs.length; k++) {
     const s = specs[k]!;
-    const v = values[k]!;
-    if (!Number.isFinite(v)) continue;
     if (s.kind === 'baseline') {
-      if (s.stat === 'count') continue;
-      if (QUANTILES.has(s.stat) && (counts?.[s.feature] ?? 0) < minPoints) continue;
-      ((baseline ??= {})[s.feature] ??= {})[s.stat] = v;
-    } else {
-      if (!sloValueSent(s.sli, v)) continue;
-      ((windows ??= {})[s.window] ??= {})[s.sli] = v;
-    }
-  }
-  if (baseline !== undefined) {
-    for (const stats of Object.values(baseline)) {
-      // The schema wants p10 ≤ p50 ≤ p90; interpolation keeps them so, rounding aside.
-      if (stats.p10 !== undefined && stats.p50 !== undefined && stats.p10 > stats.p50)
-        stats.p10 = stats.p50;
-      if (stats.p90 !== undefined && stats.p50 !== undefined && stats.p90 < stats.p50)
-        stats.p90 = stats.p50;
-    }
+      const v = sentBaselineValue(
+        s.stat,
+        values[k]!,
+        valueAt(values, layout.count[k]!),
+        valueAt(values, layout.p50[k]!),
+        minPoints,
+      );
+      // Only what is sent becomes a property (an object that loses one to `delete` turns into a
+      // slower, larger dictionary).
+      if (!Number.isNaN(v)) ((baseline ??= {})[s.feature] ??= {})[s.stat] = v;
+    } else if (sloValueSent(s.sli, values[k]!))
+      ((windows ??= {})[s.window] ??= {})[s.sli] = values[k]!;
   }
   const out: { baseline?: BaselineContext; slo?: SloInput } = {};
   if (baseline !== undefined) out.baseline = baseline as BaselineContext;
@@ -128,8 +171,7 @@ function sloValueSent(sli: string, v: number): boolean {
  * until the request was written). Rows that are not sent cost nothing.
  */
 export class ContextColumns {
-  /** Column index of each baseline `feature.stat` (a plan has one column per statistic). */
-  private readonly baselineAt = new Map<string, number>();
+  private readonly layout: BaselineLayout;
   /** The SLO windows' columns, in the specs' order (the order their keys are written in). */
   private readonly sloAt: number[] = [];
 
@@ -141,9 +183,9 @@ export class ContextColumns {
     /** Each deployment's annotations (its SLO objectives), indexed like the columns. */
     private readonly annotations: readonly (Readonly<Record<string, string>> | undefined)[],
   ) {
+    this.layout = layoutOf(specs);
     specs.forEach((s, k) => {
-      if (s.kind === 'baseline') this.baselineAt.set(`${s.feature}.${s.stat}`, k);
-      else this.sloAt.push(k);
+      if (s.kind === 'slo') this.sloAt.push(k);
     });
   }
 
@@ -158,26 +200,28 @@ export class ContextColumns {
   }
 
   /**
-   * Deployment i's `stat` of `feature` as `contextOf(i).baseline` holds it, NaN when it has none:
-   * counts are not sent, a quantile over fewer than `minPoints` points is dropped, p10 and p90 are
-   * clamped to p50.
+   * The reader of `stat` of `feature`: deployment i → its value as `contextOf(i).baseline` holds
+   * it, NaN when it has none. The columns it reads are looked up once here, not per deployment.
    */
-  baselineValue(feature: BaselineFeatureName, stat: BaselineStat, i: number): number {
-    const k = this.baselineAt.get(`${feature}.${stat}`);
-    if (k === undefined) return Number.NaN;
-    const v = this.columns[k]![i]!;
-    if (!Number.isFinite(v)) return Number.NaN;
-    if (!QUANTILES.has(stat)) return v;
-    const c = this.baselineAt.get(`${feature}.count`);
-    const count = c === undefined ? Number.NaN : this.columns[c]![i]!;
-    if (!((Number.isFinite(count) ? count : 0) >= this.minPoints)) return Number.NaN;
-    if (stat === 'p50') return v;
-    const m = this.baselineAt.get(`${feature}.p50`);
-    const p50 = m === undefined ? Number.NaN : this.columns[m]![i]!;
-    if (!Number.isFinite(p50)) return v;
-    // the schema wants p10 ≤ p50 ≤ p90 (as buildContextOf clamps them)
-    if (stat === 'p10') return v > p50 ? p50 : v;
-    return v < p50 ? p50 : v;
+  baselineReader(feature: BaselineFeatureName, stat: BaselineStat): (i: number) => number {
+    const k = this.layout.at.get(`${feature}.${stat}`);
+    if (k === undefined) return () => Number.NaN;
+    const v = this.columns[k]!;
+    const count = this.columnAt(this.layout.count[k]!);
+    const p50 = this.columnAt(this.layout.p50[k]!);
+    const minPoints = this.minPoints;
+    return (i) =>
+      sentBaselineValue(
+        stat,
+        v[i]!,
+        count === undefined ? Number.NaN : count[i]!,
+        p50 === undefined ? Number.NaN : p50[i]!,
+        minPoints,
+      );
+  }
+
+  private columnAt(k: number): ArrayLike<number> | undefined {
+    return k < 0 ? undefined : this.columns[k];
   }
 
   /** Deployment i's SLO input as `contextOf(i).slo` holds it, undefined when it has none. */
@@ -210,12 +254,20 @@ export function requestContextOf(
   return {
     fillBaseline(signal, stat, into) {
       let sent = false;
+      // The rows of a request share one cycle's columns: their reader is made once per column.
+      let columns: ContextColumns | undefined;
+      let read: ((i: number) => number) | undefined;
       for (let r = 0; r < rows.length; r++) {
         const c = rows[r];
-        const v =
-          c === undefined
-            ? (inputs[r]!.baseline?.[signal]?.[stat] ?? Number.NaN)
-            : c.columns.baselineValue(signal, stat, c.row);
+        let v: number;
+        if (c === undefined) v = inputs[r]!.baseline?.[signal]?.[stat] ?? Number.NaN;
+        else {
+          if (c.columns !== columns) {
+            columns = c.columns;
+            read = columns.baselineReader(signal, stat);
+          }
+          v = read!(c.row);
+        }
         if (Number.isNaN(v)) continue;
         into[r] = v;
         sent = true;

@@ -28,6 +28,10 @@ let api: {
   listStatus: number;
   watchStatus: number;
   lists: number;
+  /** The store moves on after each page served. */
+  moveOn?: boolean;
+  /** Continue tokens to answer 410 Expired. */
+  expire?: number;
   /** resourceVersion of each watch request */
   watches: string[];
   watch?: ServerResponse;
@@ -61,15 +65,29 @@ beforeEach(async () => {
       return;
     }
     api.lists++;
+    if (url.searchParams.get('continue') && (api.expire ?? 0) > 0) {
+      api.expire!--;
+      res.writeHead(410, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', status: 'Failure', code: 410, reason: 'Expired' }));
+      return;
+    }
+    // pages (`limit`/`continue`): the token is the first page's resourceVersion and the offset
+    const limit = Number(url.searchParams.get('limit') ?? 0);
+    const [rv, offset] = (url.searchParams.get('continue') ?? `${api.rv}:0`).split(':');
+    const end = limit > 0 ? Number(offset) + limit : api.items.length;
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(
       JSON.stringify({
         kind: 'DeploymentList',
         apiVersion: 'apps/v1',
-        metadata: { resourceVersion: String(api.rv) },
-        items: api.items,
+        metadata: {
+          resourceVersion: rv,
+          ...(end < api.items.length ? { continue: `${rv}:${end}` } : {}),
+        },
+        items: api.items.slice(Number(offset), end),
       }),
     );
+    if (api.moveOn) api.rv++;
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 });
@@ -80,8 +98,10 @@ afterEach(async () => {
 
 let clock = 0;
 let refused: { status: number; why: string }[] = [];
-function informer(resyncMs = 600_000): Informer {
+let relists: string[] = [];
+function informer(resyncMs = 600_000, pageSize?: number): Informer {
   refused = [];
+  relists = [];
   const addr = server.address();
   const kc = new KubeConfig();
   kc.loadFromString(
@@ -89,11 +109,13 @@ function informer(resyncMs = 600_000): Informer {
   );
   const kind = new DeploymentKind(createKubeClients(kc).apps);
   clock = 1_000_000;
-  return new Informer(kindListWatch(kind, new Watch(kc), undefined, 'aiops.io/autoheal=enabled'), {
+  const lw = kindListWatch(kind, new Watch(kc), undefined, 'aiops.io/autoheal=enabled', pageSize);
+  return new Informer(lw, {
     now: () => clock,
     resyncMs,
     watchTimeoutSeconds: 300,
     onWatchRefused: (status, why) => refused.push({ status, why }),
+    onRelist: (why) => relists.push(why),
   });
 }
 
@@ -119,6 +141,28 @@ async function listed(inf: Informer): Promise<WorkloadObject[]> {
 }
 
 describe('Informer', () => {
+  it('lists in pages: one call per page, watched from the first page resourceVersion', async () => {
+    api.items = [dep('a', 1), dep('b', 2), dep('c', 3)];
+    api.rv = 3;
+    // the store moves on while the pages are read: the watch replays from the snapshot
+    api.moveOn = true;
+    const inf = informer(600_000, 2);
+    expect(names(await listed(inf))).toEqual(['a:1', 'b:1', 'c:1']);
+    expect(api.lists).toBe(2);
+    expect(api.watches).toEqual(['3']);
+    inf.stop();
+  });
+
+  it('an expired continue token (410) lists again from the first page, and says why', async () => {
+    api.items = [dep('a', 1), dep('b', 2), dep('c', 3)];
+    api.expire = 1;
+    const inf = informer(600_000, 2);
+    expect(names(await listed(inf))).toEqual(['a:1', 'b:1', 'c:1']);
+    expect(api.lists).toBe(4); // page 1, page 2 expired, page 1, page 2
+    expect(relists).toEqual(['list continue token expired (410), listing again (1)']);
+    inf.stop();
+  });
+
   it('lists once, then the watch keeps the cache current: reads cost no request', async () => {
     const inf = informer();
     expect(names(await listed(inf))).toEqual(['a:1', 'b:1']);

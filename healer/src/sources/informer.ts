@@ -25,7 +25,15 @@ export interface WatchHandle {
 
 /** The two calls an informer makes (`kinds/` implements them per kind). */
 export interface ListWatch {
-  list(): Promise<{ items: WorkloadObject[]; resourceVersion: string }>;
+  /**
+   * Every object, each through `keep` as its page arrives (so a page's parsed objects are garbage
+   * before the next page is read), with the list's resourceVersion; `onExpired` is told when a
+   * continue token expired and the list started again.
+   */
+  list(
+    keep: (o: WorkloadObject) => WorkloadObject,
+    onExpired?: (attempt: number) => void,
+  ): Promise<{ items: WorkloadObject[]; resourceVersion: string }>;
   /** A watch from `resourceVersion`, ended by the server after `timeoutSeconds`. */
   watch(
     resourceVersion: string,
@@ -182,9 +190,11 @@ export class Informer {
     this.watching = undefined;
     const generation = ++this.generation;
     this.stale = 'listing';
-    const listed = await this.lw.list();
+    const listed = await this.lw.list(cacheCopy, (attempt) =>
+      this.opts.onRelist?.(`list continue token expired (410), listing again (${attempt})`),
+    );
     this.cache.clear();
-    for (const o of listed.items) this.cache.set(keyOf(o), cacheCopy(o));
+    for (const o of listed.items) this.cache.set(keyOf(o), o);
     this.resourceVersion = listed.resourceVersion;
     this.listedAt = this.opts.now();
     this.stale = undefined;

@@ -5,6 +5,7 @@ import type { ResourceDef } from '../cluster/resources.js';
 import type { KubeObject } from '../cluster/types.js';
 import type { ApiContext } from './context.js';
 import { readJson, sendJson } from './http.js';
+import { listPage } from './listPages.js';
 import { applyPatch } from './patch.js';
 import { toTable, wantsTable } from './table.js';
 import { serveWatch } from './watch.js';
@@ -79,12 +80,21 @@ export async function handleResource(
         return serveWatch(req, res, cluster, p.def, p.namespace, opts, q);
       const items = cluster.list(p.def, p.namespace, opts);
       if (wantsTable(req.headers.accept)) return ok(200, table(items));
+      const page = listPage(
+        items,
+        { limit: q.get('limit'), continue: q.get('continue') },
+        cluster.store.resourceVersion,
+        (rv) => cluster.store.since(rv) !== undefined,
+      );
       return ok(200, {
         kind: `${p.def.kind}List`,
         apiVersion:
           items[0]?.apiVersion ?? (p.def.group ? `${p.def.group}/${p.def.version}` : p.def.version),
-        metadata: { resourceVersion: cluster.store.resourceVersion },
-        items,
+        metadata: {
+          resourceVersion: page.resourceVersion,
+          ...(page.continue ? { continue: page.continue } : {}),
+        },
+        items: page.items,
       });
     }
     if (method === 'POST') {

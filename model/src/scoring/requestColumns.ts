@@ -17,7 +17,7 @@ import {
   type FeatureName,
   type SloInput,
 } from '../schema.js';
-import type { BaselineColumns } from '../features/derive.js';
+import type { BaselineColumns, RowColumns } from '../features/derive.js';
 import { JsonBytes } from './jsonBytes.js';
 
 const SIGNALS: ReadonlySet<string> = new Set(BASELINE_FEATURES);
@@ -367,6 +367,32 @@ export function baselineColumnsOf(
         : BASELINE_STATS.map((st) => stats[st]);
     }),
   };
+}
+
+/**
+ * The rows of a columnar request as the scorer reads them in place (`Scorer.score` of
+ * `RowColumns`): each feature's column copied into a Float64Array (NaN for null), in schema
+ * order, undefined where not sent; and the SLOs. No validation: the backend checks the columns
+ * first (a number in each cell, or null).
+ */
+export function rowColumnsOf(req: ColumnarPredictRequest, count: number): RowColumns {
+  const sent = req.columns as Record<string, readonly (number | null)[] | undefined>;
+  const features = FEATURES.map((f) =>
+    Object.hasOwn(sent, f.name) ? numbersOf(sent[f.name]!, count) : undefined,
+  );
+  return req.slo === undefined
+    ? { length: count, features }
+    : { length: count, features, slo: req.slo };
+}
+
+/** The first `count` entries of `a` as doubles, NaN for null. */
+function numbersOf(a: readonly (number | null)[], count: number): Float64Array {
+  const out = new Float64Array(count);
+  for (let r = 0; r < count; r++) {
+    const v = a[r];
+    out[r] = typeof v === 'number' ? v : NaN;
+  }
+  return out;
 }
 
 /**

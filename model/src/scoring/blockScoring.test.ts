@@ -58,7 +58,9 @@ function expectSame(block: ScoredBatch, rows: ScoredBatch): void {
   expect(Buffer.from(block.bytes).equals(Buffer.from(rows.bytes))).toBe(true);
   expect(block.abstained).toEqual(rows.abstained);
   expect(block.slo).toEqual(rows.slo);
-  expect(block.ownNormal).toEqual(rows.ownNormal);
+  for (let r = 0; r < rows.length; r++) {
+    expect(block.ownNormalVerdict(r)).toEqual(rows.ownNormalVerdict(r));
+  }
   expect(writeColumns(block).equals(writeColumns(rows))).toBe(true);
 }
 

@@ -71,6 +71,11 @@ export interface ColumnSource {
   rule(r: number): string | null | undefined;
   /** The fired layer's reason; undefined where the model set the risk. */
   reason(r: number): string | undefined;
+  /**
+   * `reason(r)` as a JSON string (null for undefined) into `out`, when the source can write it
+   * without making the text: the writer uses it instead of `reason`.
+   */
+  writeReason?(out: JsonBytes, r: number): void;
   inconclusive(r: number): string | undefined;
   imputedMask(r: number): number;
   modelRisk(r: number): number;
@@ -185,6 +190,13 @@ function writeRiskCells(src: ColumnSource, out: JsonBytes, c: number): void {
  * same as the last one written (a rule is one of a few names; most rows have none) is copied.
  */
 function writeTextCells(src: ColumnSource, out: JsonBytes, c: number): void {
+  if (c === 4 && src.writeReason !== undefined) {
+    for (let r = 0; r < src.length; r++) {
+      if (r > 0) out.char(0x2c);
+      src.writeReason(out, r);
+    }
+    return;
+  }
   let last: string | null | undefined;
   let lastAt = 0;
   let lastLength = -1;

@@ -6,7 +6,7 @@
  */
 import { FEATURES, type FeatureName } from '../schema.js';
 import type { ColumnSource, FlatExplanations } from './columns.js';
-import type { JsonBytes} from './jsonBytes.js';
+import type { JsonBytes } from './jsonBytes.js';
 import { DECIMAL_ROOM, putDecimal, putInteger } from './jsonBytes.js';
 import {
   AT_CONTRIBUTION,

@@ -35,6 +35,8 @@ import {
   AT_IMPUTED,
   AT_LAYER,
   AT_MODEL_RISK,
+  AT_OWN_CODE,
+  AT_OWN_NORMAL,
   AT_RANKING,
   AT_REFERENCE,
   AT_REFERENCE_RISK,
@@ -50,9 +52,12 @@ import {
 import { evaluateSlo } from '../slo/burnRate.js';
 import {
   DEFAULT_OWN_NORMAL,
-  evaluateOwnNormal,
+  OWN_NUMBERS,
+  OWN_OFF,
+  judgeOwnNormal,
+  ownNormalFired,
+  ownNormalSignal,
   type OwnNormalRule,
-  type OwnNormalVerdict,
 } from '../ownNormal/ownNormal.js';
 import type { InputMetadata, ModelMetadata } from '../artifact.js';
 
@@ -166,12 +171,6 @@ export interface RiskOnly {
   inconclusive: string | undefined;
 }
 
-const OWN_NORMAL_OFF: OwnNormalVerdict = Object.freeze({
-  fired: false,
-  signal: null,
-  reason: 'own-normal layer off',
-});
-
 export class Scorer {
   readonly version: string;
   readonly threshold: number;
@@ -250,11 +249,14 @@ export class Scorer {
   /** The own-normal layer's signal when it set the last `risk` call's risk. */
   private lastOwnSignal: FeatureName | undefined;
 
-  /** The own-normal layer's verdict on the last prepared row. */
-  private ownNormalVerdict(): OwnNormalVerdict {
-    if (this.ownNormal === false) return OWN_NORMAL_OFF;
+  /**
+   * The own-normal layer's verdict on the last prepared row, as a code, the numbers its reason
+   * names in `nums` from `at` (`judgeOwnNormal`).
+   */
+  private ownNormalCode(nums: Float64Array, at: number): number {
+    if (this.ownNormal === false) return OWN_OFF;
     const { raw, stats } = this.d;
-    return evaluateOwnNormal(
+    return judgeOwnNormal(
       raw[P95] as number,
       stats[STATS_P95] as Stats,
       raw[ERR] as number,
@@ -267,8 +269,12 @@ export class Scorer {
       stats[STATS_MEM_RATIO] as Stats,
       raw[CALLER_P95] as number,
       stats[STATS_CALLER_P95] as Stats,
+      nums,
+      at,
     );
   }
+  /** `ownNormalCode`'s numbers where no batch keeps them (`risk`). */
+  private readonly ownNumbers = new Float64Array(OWN_NUMBERS);
 
   /** Standardises and clips derived inputs. */
   standardise(x: ArrayLike<number>, out: Float64Array): void {
@@ -506,13 +512,13 @@ export class Scorer {
     }
     numbers[at + AT_IMPUTED] = d.imputedMask;
     const slo = evaluateSlo(sloInput);
-    const own = this.ownNormalVerdict();
+    const own = this.ownNormalCode(numbers, at + AT_OWN_NORMAL);
     out.abstained[r] = this.outOfDistribution(d.x) ?? null;
     out.slo[r] = slo;
-    out.ownNormal[r] = own;
+    bytes[r * ROW_BYTES + AT_OWN_CODE] = own;
     bytes[r * ROW_BYTES + AT_LAYER] = slo.fired
       ? LAYER_SLO
-      : own.fired
+      : ownNormalFired(own)
         ? LAYER_OWN_NORMAL
         : LAYER_MODEL;
   }
@@ -568,9 +574,9 @@ export class Scorer {
     const risk = sigmoid(this.a * this.mlp.logit(this.z) + this.b);
     const ood = this.outOfDistribution(this.d.x);
     const slo = evaluateSlo(row.slo);
-    const own = this.ownNormalVerdict();
-    const layer = layerOf(slo.fired, own.fired);
-    this.lastOwnSignal = layer === 'own_normal' ? (own.signal ?? undefined) : undefined;
+    const own = this.ownNormalCode(this.ownNumbers, 0);
+    const layer = layerOf(slo.fired, ownNormalFired(own));
+    this.lastOwnSignal = layer === 'own_normal' ? (ownNormalSignal(own) ?? undefined) : undefined;
     return {
       risk: layer === 'model' ? risk : 1,
       modelRisk: risk,

@@ -24,6 +24,7 @@ import type { ErrorDetail } from './errors.js';
 import {
   checkNumber,
   isPlainObject,
+  sentValueOk,
   summarize,
   toInputError,
   typeName,
@@ -142,12 +143,7 @@ function compileFastCheck(
     'let n = 0, v;',
   ];
   for (const f of features) {
-    const ok = [
-      "typeof v === 'number'",
-      `v >= ${JSON.stringify(f.min)}`,
-      `v <= ${JSON.stringify(f.max)}`,
-      ...(f.integer ? ['Number.isInteger(v)'] : []),
-    ].join(' && ');
+    const ok = sentValueOk(f);
     lines.push(`v = o[${JSON.stringify(f.name)}];`);
     lines.push(
       f.required

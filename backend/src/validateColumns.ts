@@ -30,6 +30,7 @@ import type { ErrorDetail } from './errors.js';
 import {
   checkNumber,
   isPlainObject,
+  sentValueOk,
   summarize,
   toInputError,
   typeName,
@@ -258,12 +259,7 @@ export function compileCellCheck(
   rules: Pick<RowRules, 'isValidSlo'>,
 ): (request: ColumnarPredictRequest, count: number) => boolean {
   const checks = features.map((f) => {
-    const ok = [
-      "typeof v === 'number'",
-      `v >= ${JSON.stringify(f.min)}`,
-      `v <= ${JSON.stringify(f.max)}`,
-      ...(f.integer ? ['Number.isInteger(v)'] : []),
-    ].join(' && ');
+    const ok = sentValueOk(f);
     // null (or undefined) is a row that omits the feature.
     const omitted = f.required ? '' : 'if (v === null || v === undefined) continue;';
     const body = `for (let r = 0; r < count; r++) { const v = a[r]; if (${ok}) continue; ${omitted} return false; } return true;`;

@@ -119,26 +119,29 @@ export function createApp(deps: AppDeps): Express {
     // Rows as objects, baselines included (a columnar body's baselines stay columns on the fast path).
     const wholeRows = (): FeatureInput[] =>
       body.kind === 'single' ? [body.row] : withBaselines(body.rows, baseline);
-    const rows = body.kind === 'single' ? [body.row] : body.rows;
+    // Row objects: a columnar body's are built only here, for the paths that take objects.
+    const rowsOf = (): readonly FeatureInput[] => (body.kind === 'single' ? [body.row] : body.rows);
+    const count = body.kind === 'single' ? 1 : (body.columns?.length ?? body.rows.length);
     const shadow = model.shadow;
     const pool = model.pool;
     if (
       pool !== undefined &&
       shadow === undefined &&
       body.kind === 'batch' &&
-      rows.length >= pool.minRows
+      count >= pool.minRows
     ) {
       // A large batch on every scoring thread; each writes its rows' part of the answer.
       const format = columns ? 'columns' : 'objects';
-      return answerPooled(res, pool, rows, { cols: baseline, explain, format }, metrics, [
+      return answerPooled(res, pool, body.rows, { cols: baseline, explain, format }, metrics, [
         parsed,
         t0,
       ]);
     }
     if (scorer.score !== undefined && (shadow === undefined || columns)) {
-      // The fast path: rows scored into flat arrays and written as JSON text, no object per row.
+      // The fast path: rows scored into flat arrays and written as JSON text, no object per row;
+      // a columnar body's rows read in place from its columns.
       const scored = scorer.score(
-        rows,
+        body.kind === 'batch' && body.columns !== undefined ? body.columns : rowsOf(),
         baseline === undefined ? { explain } : { explain, baseline },
       );
       const t1 = performance.now();
@@ -167,7 +170,7 @@ export function createApp(deps: AppDeps): Express {
         );
       return;
     }
-    const whole = baseline === undefined ? rows : wholeRows();
+    const whole = baseline === undefined ? rowsOf() : wholeRows();
     const predictions = scorer.predict(whole, { explain });
     const t1 = performance.now();
     if (body.kind === 'batch') setServerTiming(res, parsed, t0, t1);

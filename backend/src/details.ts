@@ -2,7 +2,22 @@
  * The pieces every `/predict` validation error is built from: one detail per broken rule (field,
  * rule, a bounded echo of the value, a message), and the one 400 that lists them.
  */
+import type { FeatureSpec } from '@aiops/model';
 import { InputError, type ErrorDetail } from './errors.js';
+
+/**
+ * The fast check of a sent value of feature `f`, held in `v`, as generated source: a number
+ * within its inclusive range (NaN and ±Infinity fail it), whole where the feature is an integer.
+ * The row validator and the columnar body's cell check are generated from it.
+ */
+export function sentValueOk(f: FeatureSpec): string {
+  return [
+    "typeof v === 'number'",
+    `v >= ${JSON.stringify(f.min)}`,
+    `v <= ${JSON.stringify(f.max)}`,
+    ...(f.integer ? ['Number.isInteger(v)'] : []),
+  ].join(' && ');
+}
 
 /** At most this many details are listed in one 400 (a batch of 10,000 bad rows stays small). */
 export const MAX_DETAILS = 100;

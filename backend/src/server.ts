@@ -6,7 +6,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { CRASH_LOOP_EXAMPLE, ORIGINAL_HEALTHY_EXAMPLE, type FeatureInput } from '@aiops/model';
+import {
+  CRASH_LOOP_EXAMPLE,
+  ORIGINAL_HEALTHY_EXAMPLE,
+  columnarRequestOf,
+  rowColumnsOf,
+  type FeatureInput,
+} from '@aiops/model';
 import { createApp, type AppOptions } from './app.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { ModelSlot, type BatchPool, type RiskScorer } from './types.js';
@@ -99,6 +105,8 @@ export async function startServer(
       for (let i = 0; s.score !== undefined && i < WARMUP_CALLS; i++) {
         const scored = s.score(i % 100 === 0 ? bigBatch() : WARMUP_ROWS);
         for (let r = 0; r < scored.length; r++) scored.json(r);
+        // A columnar body's rows are read in place from its columns.
+        if (i % 100 === 0) s.score(rowColumnsOf(columnarRequestOf(bigBatch()), BIG_BATCH_ROWS));
       }
     }
     const t2 = performance.now();
@@ -175,6 +183,10 @@ export async function startServer(
   return { server, model, metrics, port, ready, shutdown };
 }
 
+const BIG_BATCH_ROWS = 256;
 function bigBatch(): FeatureInput[] {
-  return Array.from({ length: 256 }, (_, i) => WARMUP_ROWS[i % WARMUP_ROWS.length] as FeatureInput);
+  return Array.from(
+    { length: BIG_BATCH_ROWS },
+    (_, i) => WARMUP_ROWS[i % WARMUP_ROWS.length] as FeatureInput,
+  );
 }

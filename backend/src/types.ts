@@ -6,6 +6,7 @@ import type {
   JsonBytes,
   Prediction,
   RiskLevel,
+  RowColumns,
 } from '@aiops/model';
 
 /**
@@ -26,10 +27,10 @@ export interface RiskScorer {
    * Optional fast path: the same predictions kept in flat arrays, each row written as JSON text
    * on demand (the model's `ScoredBatch`). Without it the backend serialises `predict`'s objects.
    * `opts.baseline`: the rows' baselines as columns (a columnar request), read in place of each
-   * row's `baseline`.
+   * row's `baseline`. `rows` may be the rows as columns (a columnar request, read in place).
    */
   score?(
-    rows: readonly FeatureInput[],
+    rows: readonly FeatureInput[] | RowColumns,
     opts?: { explain?: number; baseline?: BaselineColumns },
   ): ScoredRows;
 }

@@ -18,11 +18,13 @@ import {
   type BaselineColumns,
   type FeatureInput,
   type FeatureSpec,
+  type RowColumns,
 } from '@aiops/model';
 import type { ErrorDetail } from './errors.js';
 import {
   checkNumber,
   isPlainObject,
+  sentValueOk,
   summarize,
   toInputError,
   typeName,
@@ -40,6 +42,11 @@ export type PredictBody =
   | {
       readonly kind: 'batch';
       readonly rows: readonly FeatureInput[];
+      /**
+       * The same rows as columns, when sent so: scored in place, without an object per row
+       * (`rows` are then built only when read).
+       */
+      readonly columns?: RowColumns;
       /**
        * The rows' baselines, when sent as columns (then `rows` carry none): scored in place,
        * without an object per row and statistic.
@@ -63,15 +70,19 @@ export function compilePredictBody(
   const isValid = compileFastCheck(features, context);
   const known = new Set([...features.map((f) => f.name), ...CONTEXT_KEYS]);
   const { batchLimit } = opts;
+  const sloOk = compileSloCheck();
   const parseColumnarBody = compileColumnarBody(features, context.baselineRange, batchLimit, {
     isValid,
     describe: (row) => describeRow(features, known, context, row, ''),
+    // What the fast check asks of a row's `slo`.
+    isValidSlo: (v) => sloOk(v) || describeContext(context, 'slo', v, 'slo').length === 0,
   });
 
   return function parsePredictBody(body: unknown): PredictBody {
     if (isValid(body)) return { kind: 'single', row: body as FeatureInput };
     if (isPlainObject(body) && 'columns' in body) {
-      return { kind: 'batch', ...parseColumnarBody(body) };
+      // Not spread: its `rows` are built only when asked for.
+      return Object.assign(parseColumnarBody(body), { kind: 'batch' as const });
     }
     if (!isPlainObject(body) || !('instances' in body)) {
       throw toInputError(describeRow(features, known, context, body, ''));
@@ -132,12 +143,7 @@ function compileFastCheck(
     'let n = 0, v;',
   ];
   for (const f of features) {
-    const ok = [
-      "typeof v === 'number'",
-      `v >= ${JSON.stringify(f.min)}`,
-      `v <= ${JSON.stringify(f.max)}`,
-      ...(f.integer ? ['Number.isInteger(v)'] : []),
-    ].join(' && ');
+    const ok = sentValueOk(f);
     lines.push(`v = o[${JSON.stringify(f.name)}];`);
     lines.push(
       f.required

@@ -5,12 +5,14 @@ import {
   ORIGINAL_HEALTHY_EXAMPLE,
   columnarRequestOf,
   withBaselines,
+  type ColumnarPredictRequest,
   type FeatureInput,
 } from '@aiops/model';
 import { Rng } from '@aiops/model/rng';
 import { edgeRows, randomRow } from '@aiops/model/scoring/testRows';
 import { InputError, type ErrorDetail } from './errors.js';
 import { compilePredictBody } from './validate.js';
+import { compileCellCheck } from './validateColumns.js';
 
 const parse = compilePredictBody(FEATURES, { batchLimit: 5 });
 const parseLarge = compilePredictBody(FEATURES, { batchLimit: 10_000 });
@@ -58,6 +60,64 @@ describe('the columnar request body', () => {
     // The baselines come as columns (scored in place); as objects they are the same.
     expect(got.baseline).toBeDefined();
     expect(withBaselines(got.rows, got.baseline).map(tidy)).toEqual(want.rows.map(tidy));
+  });
+
+  it('judges a row in its columns (no rows built) exactly as the row validator judges it', () => {
+    const rng = new Rng(11);
+    // Random and edge rows, one cell broken in most: out of range, fractional counts, strings,
+    // booleans, null where required, 1e999, bad SLOs. (Null where optional is no break: in a
+    // column it stands for a row that omits the feature.)
+    const breaks: ((row: Record<string, unknown>) => void)[] = [
+      () => undefined,
+      (row) => (row.cpu_usage_pct = -1),
+      (row) => (row.ready_replica_ratio = 1.5),
+      (row) => (row.restart_count_last_5m = 0.5),
+      (row) => (row.replicas = 2.5),
+      (row) => (row.http_p95_latency_seconds = '0.2'),
+      (row) => (row.memory_usage_bytes = true),
+      (row) => (row.http_5xx_error_rate = null),
+      (row) => (row.unavailable_replicas = Infinity),
+      (row) => (row.slo = { availability: 2 }),
+      (row) => (row.slo = { windows: { '5m': { error_ratio: 0.1, requests: -1 } } }),
+      (row) => (row.slo = 'x'),
+    ];
+    const rows = [...edgeRows(), ...Array.from({ length: 600 }, () => randomRow(rng))].map(
+      (row, i) => {
+        const copy = JSON.parse(JSON.stringify(row)) as Record<string, unknown>;
+        breaks[i % breaks.length]!(copy);
+        return JSON.parse(JSON.stringify(copy)) as FeatureInput;
+      },
+    );
+    const accepts = (body: unknown): boolean => {
+      try {
+        parseLarge(body);
+        return true;
+      } catch (err) {
+        expect(err).toBeInstanceOf(InputError);
+        return false;
+      }
+    };
+    const cellsValid = compileCellCheck(FEATURES, {
+      isValidSlo: (slo) => accepts({ ...healthy, slo }),
+    });
+    let valid = 0;
+    for (const row of rows) {
+      const want = accepts({ instances: [row] });
+      const body = columnar([row]) as unknown as ColumnarPredictRequest;
+      // The cells are the features and the SLO (the baselines are checked in their columns).
+      const { baseline: _, ...features } = row;
+      const cellsWant = accepts({ instances: [features] });
+      expect([row, cellsValid(body, 1), accepts(body)]).toEqual([row, cellsWant, want]);
+      if (want) valid++;
+    }
+    expect(valid).toBeGreaterThan(50);
+    expect(valid).toBeLessThan(rows.length - 200);
+    // A valid body carries its columns for the scorer; its rows are the same as the row form's.
+    const good = rows.filter((row) => accepts({ instances: [row] }));
+    const got = parseLarge(columnar(good));
+    if (got.kind !== 'batch') throw new Error('expected a batch');
+    expect(got.columns?.length).toBe(good.length);
+    expect(got.columns?.features[1]?.[0]).toBe(good[0]!.cpu_usage_pct);
   });
 
   it('reads null as an omitted optional feature and a row without a baseline or SLO', () => {

@@ -26,7 +26,8 @@ export {
   columnarRequestOf,
   writeColumnarRequest,
   rowsOfColumnarRequest,
+  rowColumnsOf,
   rowsWithContext,
 } from './scoring/requestColumns.js';
-export type { BaselineColumns } from './features/derive.js';
+export type { BaselineColumns, RowColumns } from './features/derive.js';
 export type { ColumnarPredictRequest, RequestContext } from './scoring/requestColumns.js';

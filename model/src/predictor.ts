@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FeatureInput, FeatureName, Prediction } from './schema.js';
-import { N_INPUTS } from './features/derive.js';
+import { N_INPUTS, type RowColumns } from './features/derive.js';
 import { readArtifact, ArtifactError, type ModelMetadata } from './artifact.js';
 import {
   Scorer,
@@ -140,7 +140,7 @@ export class Predictor {
    * The same predictions as `predict`, kept in flat arrays: the backend writes them as JSON text
    * straight from there (`ScoredBatch.json`), without an object per row.
    */
-  score(rows: readonly FeatureInput[], opts?: PredictOptions): ScoredBatch {
+  score(rows: readonly FeatureInput[] | RowColumns, opts?: PredictOptions): ScoredBatch {
     return this.scorer.score(rows, opts);
   }
 

@@ -19,6 +19,7 @@ import {
   type FeatureBaseline,
   type FeatureInput,
   type FeatureName,
+  type SloInput,
 } from '../schema.js';
 
 /** How a derived input moves with its feature: +1 non-decreasing risk (constrained), 0 free. */
@@ -532,16 +533,70 @@ function featuresInto(row: FeatureInput, raw: Float64Array): number {
 }
 
 /**
+ * The rows of a batch sent as columns (the columnar request): per feature in schema order, its
+ * value per row in a Float64Array (NaN, or no column: the row omits it), and each row's SLO
+ * (`null`: none). Scoring reads them in place (`deriveAt`): no object per row, and no boxed
+ * number per value (a JSON array of numbers holds small integers and doubles alike: a load from
+ * either kind of array gave a heap number per double).
+ */
+export interface RowColumns {
+  readonly length: number;
+  readonly features: readonly (Float64Array | undefined)[];
+  readonly slo?: ArrayLike<SloInput | null | undefined>;
+}
+
+/**
+ * Row r's features from `cols` into `raw`, as `featuresInto` reads a row object; returns the
+ * imputed mask. The cell is read again on the cold path rather than handed over: written as
+ * `c === undefined ? NaN : c[r]`, the compiler boxed every value (a heap number per cell).
+ */
+function featuresFromColumns(cols: RowColumns, r: number, raw: Float64Array): number {
+  const { features } = cols;
+  let mask = 0;
+  for (let i = 0; i < N_FEATURES; i++) {
+    const c = features[i];
+    if (c === undefined) {
+      mask |= imputeOrReject(undefined, i, raw);
+      continue;
+    }
+    const v = c[r] as number;
+    if (v - v === 0) raw[i] = v;
+    else mask |= omittedOrRejected(c, r, i, raw);
+  }
+  return mask;
+}
+
+/** Cell r of column i, not finite: NaN is a row that omits it; ±Infinity (1e999) is rejected. */
+function omittedOrRejected(c: Float64Array, r: number, i: number, raw: Float64Array): number {
+  const v = c[r] as number;
+  return imputeOrReject(v === v ? v : undefined, i, raw);
+}
+
+/**
  * Derives the network inputs of one row and of its reference. Omitted optional features are
  * imputed: from the deployment's baseline median when it has one (no news is normal), else from
  * the schema default. Throws DeriveInputError for a missing required feature or a non-finite value.
  * With `cols`, the baseline is row r of those columns instead of `row.baseline`.
  */
 export function derive(row: FeatureInput, d: Derivation, cols?: BaselineColumns, r = 0): void {
+  if (cols === undefined) allStatsInto(row.baseline, d.baselines, d.stats);
+  else statsFromColumns(cols, r, d.stats);
+  deriveInputs(d, featuresInto(row, d.raw));
+}
+
+/**
+ * `derive` of row r of a batch sent as columns (`rows`), its baseline row r of `cols` (none
+ * without them): the same numbers as `derive` of the row object the columns stand for.
+ */
+export function deriveAt(rows: RowColumns, r: number, d: Derivation, cols?: BaselineColumns): void {
+  if (cols === undefined) allStatsInto(undefined, d.baselines, d.stats);
+  else statsFromColumns(cols, r, d.stats);
+  deriveInputs(d, featuresFromColumns(rows, r, d.raw));
+}
+
+/** The inputs and the reference from the row's raw values and stats in `d` (`mask`: imputed). */
+function deriveInputs(d: Derivation, mask: number): void {
   const { stats: st, raw, refRaw } = d;
-  if (cols === undefined) allStatsInto(row.baseline, d.baselines, st);
-  else statsFromColumns(cols, r, st);
-  const mask = featuresInto(row, raw);
   // The reference: the normal where known, the healthy value where that is known, else no change.
   for (let i = 0; i < N_FEATURES; i++) {
     const h = HEALTHY_OR_NAN[i] as number;

@@ -1,7 +1,23 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { DEFAULT_OWN_NORMAL, evaluateOwnNormal, type OwnNormalRule } from './ownNormal.js';
-import type { Stats } from '../features/derive.js';
+import {
+  DEFAULT_OWN_NORMAL,
+  OWN_NO_BASELINE,
+  OWN_NUMBERS,
+  OWN_OFF,
+  OWN_WITHIN,
+  evaluateOwnNormal,
+  judgeOwnNormal,
+  ownNormalFired,
+  ownNormalReason,
+  ownNormalSignal,
+  ownNormalVerdictOf,
+  writeOwnNormalReason,
+  type OwnNormalRule,
+} from './ownNormal.js';
+import { newStats, type Stats } from '../features/derive.js';
+import { JsonBytes } from '../scoring/jsonBytes.js';
+import { Rng } from '../rng.js';
 
 const RULE: OwnNormalRule = {
   z: 6,
@@ -367,6 +383,105 @@ describe('own-normal layer', () => {
           return !judge(p) || judge(p + dp);
         },
       ),
+    );
+  });
+});
+
+describe('a verdict kept as its code and numbers', () => {
+  // Every fired check with and without the callers' and after-spike flags (codes 2–7, 8, 16),
+  // the three verdicts that did not fire, and numbers of every kind the reasons may name.
+  const codes = [OWN_WITHIN, OWN_NO_BASELINE, OWN_OFF];
+  for (let check = 2; check <= 7; check++)
+    for (const flags of [0, 8, 16, 24]) codes.push(check | flags);
+  const odd = [
+    0,
+    -0,
+    1e-9,
+    -3.14159,
+    99.95,
+    99.949,
+    100,
+    100.5,
+    -100.5,
+    2.5e21,
+    NaN,
+    Infinity,
+    -Infinity,
+  ];
+  const rng = new Rng(3);
+  const number = (): number =>
+    rng.next() < 0.3
+      ? odd[Math.floor(rng.next() * odd.length)]!
+      : (rng.next() - 0.3) * 10 ** (6 * rng.next() - 2);
+
+  it('writes the bytes of its reason as a JSON string, and makes the same verdict', () => {
+    const nums = new Float64Array(OWN_NUMBERS + 3);
+    for (const code of codes) {
+      for (let i = 0; i < 40; i++) {
+        for (let k = 0; k < nums.length; k++) nums[k] = number();
+        const text = ownNormalReason(code, nums, 3);
+        const out = new JsonBytes(16);
+        writeOwnNormalReason(out, code, nums, 3);
+        expect(out.bytes().toString('utf8')).toBe(JSON.stringify(text));
+        const verdict = ownNormalVerdictOf(code, nums, 3);
+        expect(verdict.reason).toBe(text);
+        expect(verdict.fired).toBe(ownNormalFired(code));
+        expect(verdict.signal).toBe(ownNormalSignal(code));
+      }
+    }
+  });
+
+  it('is what evaluateOwnNormal answers, from the numbers judgeOwnNormal keeps', () => {
+    const at = (median: number, spread: number, peak = NaN): Stats => ({
+      ...stats(median, spread),
+      peak,
+    });
+    const none = newStats();
+    const rule = { ...DEFAULT_OWN_NORMAL, cpuSaturationPct: 90 };
+    const p90 = { ...rule, ratioOf: 'p90' as const };
+    const cases: Parameters<typeof evaluateOwnNormal>[] = [
+      [0.1, none, 0, none, rule, NaN, none, 0.9, 0.2],
+      [2, at(0.1, 0.01), 0, none, rule],
+      [2, at(0.1, 0.01), 0, none, p90],
+      [0.6, at(0.1, 0.01, 3), 0, none, rule],
+      [0.1, none, 0, none, rule, NaN, none, NaN, NaN, none, 2, at(0.1, 0.01)],
+      [0.1, none, 0, none, rule, 99, at(20, 2)],
+      [0.1, none, 0.3, at(0, 0.002), rule],
+      [0.1, at(0.1, 0.01), 0, none, rule],
+      [0.1, none, 0, none, rule],
+    ];
+    for (const args of cases) {
+      const want = evaluateOwnNormal(...args);
+      const nums = new Float64Array(OWN_NUMBERS);
+      const [p95, lat, err, errs, r, cpu, cpus, ratio, growth, ratios, caller, callers] = args;
+      const code = judgeOwnNormal(
+        p95,
+        lat,
+        err,
+        errs,
+        r!,
+        cpu ?? NaN,
+        cpus ?? none,
+        ratio ?? NaN,
+        growth ?? NaN,
+        ratios ?? none,
+        caller ?? NaN,
+        callers ?? none,
+        nums,
+        0,
+      );
+      expect(ownNormalVerdictOf(code, nums, 0)).toEqual(want);
+    }
+    const fired = cases.map((args) => evaluateOwnNormal(...args).signal);
+    expect(new Set(fired)).toEqual(
+      new Set([
+        'memory_growth_ratio_per_min',
+        'http_p95_latency_seconds',
+        'http_caller_p95_latency_seconds',
+        'cpu_usage_pct',
+        'http_5xx_error_rate',
+        null,
+      ]),
     );
   });
 });

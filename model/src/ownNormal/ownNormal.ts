@@ -31,6 +31,34 @@
  */
 import type { Stats } from '../features/derive.js';
 import { Q90_SIGMA, newStats, zOf } from '../features/derive.js';
+import {
+  AFTER_SPIKE,
+  CALLERS,
+  CPU,
+  ERRORS,
+  LATENCY_LOWER,
+  LATENCY_MEDIAN,
+  LATENCY_P90,
+  MEMORY,
+  OWN_NO_BASELINE,
+  OWN_NUMBERS,
+  OWN_WITHIN,
+  ownNormalVerdictOf,
+} from './reason.js';
+
+// The verdicts' texts (reason.ts), for the callers of this module.
+export {
+  OWN_NORMAL_OFF,
+  OWN_NO_BASELINE,
+  OWN_NUMBERS,
+  OWN_OFF,
+  OWN_WITHIN,
+  ownNormalFired,
+  ownNormalReason,
+  ownNormalSignal,
+  ownNormalVerdictOf,
+  writeOwnNormalReason,
+} from './reason.js';
 
 export interface OwnNormalRule {
   /** Robust spreads ((p90 − p50) / 1.28) above the normal. */
@@ -124,16 +152,6 @@ export interface OwnNormalVerdict {
   reason: string;
 }
 
-const NO_BASELINE: OwnNormalVerdict = Object.freeze({
-  fired: false,
-  signal: null,
-  reason: 'no baseline for latency, errors or CPU: judged by the other layers',
-});
-const WITHIN: OwnNormalVerdict = Object.freeze({
-  fired: false,
-  signal: null,
-  reason: 'latency, errors and CPU within their own normal',
-});
 const NO_STATS: Stats = Object.freeze(newStats());
 
 /** The normal level: the trailing median, or last week's when that is higher (a daily peak). */
@@ -142,45 +160,72 @@ const normalOf = (s: Stats): number => (s.week === s.week ? Math.max(s.median, s
 const upperOf = (s: Stats, ref: number): number =>
   s.up === s.up ? Math.max(ref, s.median + Q90_SIGMA * s.up) : ref;
 
-const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
-
 /**
  * The latency check of one signal (the deployment's own p95, or its callers'): `z` spreads above
- * its normal, `ratio` × its normal (or upper normal) and `minLatencyRiseSeconds` above it. The
- * reason, or undefined when it holds.
+ * its normal, `ratio` × its normal (or upper normal) and `minLatencyRiseSeconds` above it. Its
+ * code (0: it holds), its numbers in `nums` from `at`.
  */
-function latencyRise(p95: number, lat: Stats, rule: OwnNormalRule): string | undefined {
+function latencyRise(
+  p95: number,
+  lat: Stats,
+  rule: OwnNormalRule,
+  nums: Float64Array,
+  at: number,
+): number {
   // The larger of the trailing and last week's normals: the rise must exceed both.
   const ref = normalOf(lat);
-  const now = spikeRise(p95, lat, ref, rule);
-  if (now !== undefined) return now;
+  const now = spikeRise(p95, lat, ref, rule, nums, at);
+  if (now !== 0) return now;
   const after = rule.afterSpike;
-  if (after === undefined) return undefined;
-  if (!(p95 >= after.ratio * Math.max(ref, 0) && p95 - ref >= after.minRiseSeconds))
-    return undefined;
+  if (after === undefined) return 0;
+  if (!(p95 >= after.ratio * Math.max(ref, 0) && p95 - ref >= after.minRiseSeconds)) return 0;
   // A peak no higher than the current p95 would not pass where the current one did not.
   const peak = lat.peak;
-  if (!(peak > p95)) return undefined;
-  const spike = spikeRise(peak, lat, ref, rule);
-  if (spike === undefined) return undefined;
-  return `p95 ${fmt(p95)} s is still ×${fmt(p95 / Math.max(ref, 1e-9))} its normal median ${fmt(ref)} s (≥ ×${after.ratio}, ≥ +${after.minRiseSeconds} s) after a spike in the last 3 minutes: peak ${spike}`;
+  if (!(peak > p95)) return 0;
+  const spike = spikeRise(peak, lat, ref, rule, nums, at);
+  if (spike === 0) return 0;
+  nums[at + 7] = p95;
+  nums[at + 8] = p95 / Math.max(ref, 1e-9);
+  nums[at + 9] = after.ratio;
+  nums[at + 10] = after.minRiseSeconds;
+  return spike | AFTER_SPIKE;
 }
 
 /** The checks of one value against its normal `ref` (the upper and lower-spread checks). */
-function spikeRise(p95: number, lat: Stats, ref: number, rule: OwnNormalRule): string | undefined {
-  if (!(p95 - ref >= rule.minLatencyRiseSeconds)) return undefined;
+function spikeRise(
+  p95: number,
+  lat: Stats,
+  ref: number,
+  rule: OwnNormalRule,
+  nums: Float64Array,
+  at: number,
+): number {
+  if (!(p95 - ref >= rule.minLatencyRiseSeconds)) return 0;
   const z = zOf(p95, lat, lat.up, true);
   const upper = rule.ratioOf === 'p90' ? upperOf(lat, ref) : ref;
   if (z >= rule.z && p95 >= rule.ratio * Math.max(upper, 0)) {
-    return `p95 ${fmt(p95)} s is ${fmt(z)} spreads above its own normal ${fmt(ref)} s (≥ ${rule.z}) and ×${fmt(p95 / Math.max(upper, 1e-9))} its normal ${rule.ratioOf} ${fmt(upper)} s (≥ ×${rule.ratio})`;
+    nums[at] = p95;
+    nums[at + 1] = z;
+    nums[at + 2] = ref;
+    nums[at + 3] = rule.z;
+    nums[at + 4] = p95 / Math.max(upper, 1e-9);
+    nums[at + 5] = upper;
+    nums[at + 6] = rule.ratio;
+    return rule.ratioOf === 'p90' ? LATENCY_P90 : LATENCY_MEDIAN;
   }
   const low = rule.lowerSpread;
-  if (low === undefined) return undefined;
+  if (low === undefined) return 0;
   const zLow = zOf(p95, lat, lat.down, true);
   if (zLow >= low.z && p95 >= low.ratio * Math.max(ref, 0)) {
-    return `p95 ${fmt(p95)} s is ${fmt(zLow)} lower spreads above its own normal ${fmt(ref)} s (≥ ${low.z}) and ×${fmt(p95 / Math.max(ref, 1e-9))} its normal median (≥ ×${low.ratio})`;
+    nums[at] = p95;
+    nums[at + 1] = zLow;
+    nums[at + 2] = ref;
+    nums[at + 3] = low.z;
+    nums[at + 4] = p95 / Math.max(ref, 1e-9);
+    nums[at + 5] = low.ratio;
+    return LATENCY_LOWER;
   }
-  return undefined;
+  return 0;
 }
 
 /**
@@ -205,6 +250,47 @@ export function evaluateOwnNormal(
   callerP95 = NaN,
   callers: Stats = NO_STATS,
 ): OwnNormalVerdict {
+  const code = judgeOwnNormal(
+    p95,
+    lat,
+    err,
+    errs,
+    rule,
+    cpu,
+    cpus,
+    memoryRatio,
+    memoryGrowth,
+    memoryRatios,
+    callerP95,
+    callers,
+    scratch,
+    0,
+  );
+  return ownNormalVerdictOf(code, scratch, 0);
+}
+const scratch = new Float64Array(OWN_NUMBERS);
+
+/**
+ * `evaluateOwnNormal` as a code (`OWN_WITHIN`, `OWN_NO_BASELINE`, or a fired check's) and the
+ * numbers its reason names, written into `nums` from `at` (`OWN_NUMBERS` of them; those the
+ * reason does not name are left as they were). `ownNormalVerdictOf` makes the verdict of it.
+ */
+export function judgeOwnNormal(
+  p95: number,
+  lat: Stats,
+  err: number,
+  errs: Stats,
+  rule: OwnNormalRule,
+  cpu: number,
+  cpus: Stats,
+  memoryRatio: number,
+  memoryGrowth: number,
+  memoryRatios: Stats,
+  callerP95: number,
+  callers: Stats,
+  nums: Float64Array,
+  at: number,
+): number {
   if (
     rule.memoryExhaustionMinutes > 0 &&
     memoryGrowth >= rule.minMemoryGrowthPerMin &&
@@ -213,51 +299,48 @@ export function evaluateOwnNormal(
     // reading of a GC sawtooth or a cache refill within its usual range is not a leak.
     !(memoryRatio <= upperOf(memoryRatios, normalOf(memoryRatios)))
   ) {
-    const minutes = Math.max(0, 1 - memoryRatio) / memoryGrowth;
-    return {
-      fired: true,
-      signal: 'memory_growth_ratio_per_min',
-      reason: `memory ${fmt(100 * memoryRatio)} % of its limit, growing ${fmt(100 * memoryGrowth)} % per minute: exhausted in ${fmt(minutes)} min (≤ ${rule.memoryExhaustionMinutes})`,
-    };
+    nums[at] = 100 * memoryRatio;
+    nums[at + 1] = 100 * memoryGrowth;
+    nums[at + 2] = Math.max(0, 1 - memoryRatio) / memoryGrowth;
+    nums[at + 3] = rule.memoryExhaustionMinutes;
+    return MEMORY;
   }
   const hasLat = lat.median === lat.median;
   const hasCallers = callers.median === callers.median;
   const hasErr = errs.median === errs.median;
   const hasCpu = cpus.median === cpus.median && rule.cpuSaturationPct > 0;
-  if (!hasLat && !hasCallers && !hasErr && !hasCpu) return NO_BASELINE;
+  if (!hasLat && !hasCallers && !hasErr && !hasCpu) return OWN_NO_BASELINE;
   if (hasLat) {
-    const reason = latencyRise(p95, lat, rule);
-    if (reason !== undefined) return { fired: true, signal: 'http_p95_latency_seconds', reason };
+    const code = latencyRise(p95, lat, rule, nums, at);
+    if (code !== 0) return code;
   }
   if (hasCallers) {
-    const reason = latencyRise(callerP95, callers, rule);
-    if (reason !== undefined)
-      return {
-        fired: true,
-        signal: 'http_caller_p95_latency_seconds',
-        reason: `callers' ${reason}`,
-      };
+    const code = latencyRise(callerP95, callers, rule, nums, at);
+    if (code !== 0) return code | CALLERS;
   }
   if (hasCpu && cpu >= rule.cpuSaturationPct) {
     const upper = upperOf(cpus, normalOf(cpus));
     if (cpu >= rule.ratio * Math.max(upper, 0)) {
-      return {
-        fired: true,
-        signal: 'cpu_usage_pct',
-        reason: `CPU ${fmt(cpu)} % of its limit (≥ ${rule.cpuSaturationPct} %: saturated) is ×${fmt(cpu / Math.max(upper, 1e-9))} its normal p90 ${fmt(upper)} % (≥ ×${rule.ratio})`,
-      };
+      nums[at] = cpu;
+      nums[at + 1] = rule.cpuSaturationPct;
+      nums[at + 2] = cpu / Math.max(upper, 1e-9);
+      nums[at + 3] = upper;
+      nums[at + 4] = rule.ratio;
+      return CPU;
     }
   }
   if (hasErr) {
     const z = zOf(err, errs, errs.up, true);
     const ref = normalOf(errs);
     if (z >= rule.z && err - ref >= rule.minErrorRise) {
-      return {
-        fired: true,
-        signal: 'http_5xx_error_rate',
-        reason: `5xx ratio ${fmt(err)} is ${fmt(z)} spreads above its own normal ${fmt(ref)} (≥ ${rule.z}, +${fmt(err - ref)} ≥ ${rule.minErrorRise})`,
-      };
+      nums[at] = err;
+      nums[at + 1] = z;
+      nums[at + 2] = ref;
+      nums[at + 3] = rule.z;
+      nums[at + 4] = err - ref;
+      nums[at + 5] = rule.minErrorRise;
+      return ERRORS;
     }
   }
-  return WITHIN;
+  return OWN_WITHIN;
 }

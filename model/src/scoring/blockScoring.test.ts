@@ -1,6 +1,7 @@
 /**
  * A batch scored a block of rows at a time (the network's pre-activations for the whole block,
- * distinct references shared) against the same batch scored row by row: every number of the
+ * distinct references shared) against the same batch scored row by row, and a batch read in
+ * place from its columns (`RowColumns`) against the same rows as objects: every number of the
  * ScoredBatch bit for bit, the same verdicts, and the same answer bytes. Random and edge rows:
  * omitted features, baselines as objects and as columns with nulls, SLO windows, abstentions,
  * runs of rows without a baseline (which share their reference) broken by rows with one, and
@@ -9,10 +10,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Predictor } from '../predictor.js';
 import { Rng } from '../rng.js';
-import type { FeatureInput } from '../schema.js';
+import { FEATURES, type FeatureInput } from '../schema.js';
 import { writeColumns } from './columns.js';
-import { baselineColumnsOf, columnarRequestOf, rowsOfColumnarRequest } from './requestColumns.js';
-import { Scorer, scorerSpecOf, type PredictOptions } from './scorer.js';
+import {
+  baselineColumnsOf,
+  columnarRequestOf,
+  rowColumnsOf,
+  rowsOfColumnarRequest,
+} from './requestColumns.js';
+import { PredictInputError, Scorer, scorerSpecOf, type PredictOptions } from './scorer.js';
 import type { ScoredBatch } from './scoredBatch.js';
 import { edgeRows, randomRow } from './testRows.js';
 
@@ -52,7 +58,9 @@ function expectSame(block: ScoredBatch, rows: ScoredBatch): void {
   expect(Buffer.from(block.bytes).equals(Buffer.from(rows.bytes))).toBe(true);
   expect(block.abstained).toEqual(rows.abstained);
   expect(block.slo).toEqual(rows.slo);
-  expect(block.ownNormal).toEqual(rows.ownNormal);
+  for (let r = 0; r < rows.length; r++) {
+    expect(block.ownNormalVerdict(r)).toEqual(rows.ownNormalVerdict(r));
+  }
   expect(writeColumns(block).equals(writeColumns(rows))).toBe(true);
 }
 
@@ -114,5 +122,72 @@ describe('a batch scored a block at a time', () => {
     const spec = scorerSpecOf(predictor.metadata, predictor.scorer.mlp.weights);
     expect(() => new Scorer({ ...spec, blockRows: 6 })).toThrow(/multiple of 4/);
     expect(() => new Scorer({ ...spec, blockRows: -4 })).toThrow(/multiple of 4/);
+  });
+});
+
+describe('a batch read in place from its columns', () => {
+  const req = columnarRequestOf(ROWS);
+  const columns = rowColumnsOf(req, ROWS.length);
+  const baseline = baselineColumnsOf(req.baseline)!;
+
+  it('covers omitted features (NaN cells and columns not sent) and SLOs', () => {
+    expect(columns.features.some((c) => c !== undefined && c.some((v) => Number.isNaN(v)))).toBe(
+      true,
+    );
+    expect(columns.slo).toBeDefined();
+  });
+
+  it('columns not sent (rows with the required features only): as the row objects', () => {
+    const required = new Set<string>(FEATURES.filter((f) => f.required).map((f) => f.name));
+    const rows = ROWS.slice(0, 40).map(
+      (row) =>
+        Object.fromEntries(
+          Object.entries(bare(row)).filter(([k]) => required.has(k)),
+        ) as FeatureInput,
+    );
+    const cols = rowColumnsOf(columnarRequestOf(rows), rows.length);
+    expect(cols.features.filter((c) => c === undefined)).toHaveLength(FEATURES.length - 7);
+    expectSame(blocked.get(256)!.score(cols), blocked.get(256)!.score(rows));
+  });
+
+  it.each([
+    [256, undefined],
+    [256, 3],
+    [256, 0],
+    [0, undefined],
+    [0, 1],
+  ])('block of %p rows (0: row by row), explain %p: as the row objects', (blockRows, explain) => {
+    const scorer = blockRows === 0 ? rowByRow : blocked.get(blockRows)!;
+    const opts: PredictOptions = { baseline, ...(explain === undefined ? {} : { explain }) };
+    const rows = rowsOfColumnarRequest(req, ROWS.length);
+    expectSame(scorer.score(columns, opts), scorer.score(rows, opts));
+  });
+
+  it.each([1, 15, 16, 17, 300])('the first %p rows, without baselines: as the row objects', (n) => {
+    const some = ROWS.slice(0, n).map(bare);
+    const cols = rowColumnsOf(columnarRequestOf(some), n);
+    expectSame(blocked.get(256)!.score(cols), blocked.get(256)!.score(some));
+  });
+
+  it('rejects what the row objects reject: a missing required value, a value not finite', () => {
+    const rows = ROWS.slice(0, 20).map(bare);
+    const missing = rowColumnsOf(columnarRequestOf(rows), 20);
+    missing.features[1]![17] = NaN; // cpu_usage_pct, required
+    const infinite = rowColumnsOf(columnarRequestOf(rows), 20);
+    infinite.features[2]![3] = Infinity;
+    for (const [cols, row, reason] of [
+      [missing, 17, /cpu_usage_pct is required/],
+      [infinite, 3, /memory_usage_bytes must be a finite number, got Infinity/],
+    ] as const) {
+      let err: unknown;
+      try {
+        blocked.get(256)!.score(cols);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(PredictInputError);
+      expect((err as PredictInputError).row).toBe(row);
+      expect((err as PredictInputError).message).toMatch(reason);
+    }
   });
 });

@@ -160,6 +160,17 @@ export class JsonBytes {
     return this;
   }
 
+  /** Bytes that are already JSON text (a piece of text kept encoded, a few dozen bytes). */
+  append(b: Uint8Array): this {
+    const n = b.length;
+    this.room(n);
+    const { buf } = this;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) buf[p++] = b[i] as number;
+    this.pos = p;
+    return this;
+  }
+
   /** One character (ASCII). */
   char(c: number): this {
     this.room(1);

@@ -17,7 +17,7 @@ import {
   type FeatureName,
   type SloInput,
 } from '../schema.js';
-import type { BaselineColumns } from '../features/derive.js';
+import type { BaselineColumns, RowColumns } from '../features/derive.js';
 import { JsonBytes } from './jsonBytes.js';
 
 const SIGNALS: ReadonlySet<string> = new Set(BASELINE_FEATURES);
@@ -367,6 +367,33 @@ export function baselineColumnsOf(
         : BASELINE_STATS.map((st) => stats[st]);
     }),
   };
+}
+
+/**
+ * The rows of a columnar request as the scorer reads them in place (`Scorer.score` of
+ * `RowColumns`): each feature's column copied into a Float64Array (NaN for null), in schema
+ * order, undefined where not sent; and the SLOs. No validation: the backend checks the columns
+ * first (`count` entries, a number in each cell, or null).
+ */
+export function rowColumnsOf(req: ColumnarPredictRequest, count: number): RowColumns {
+  const sent = req.columns as Record<string, readonly (number | null)[] | undefined>;
+  const features = FEATURES.map((f) =>
+    Object.hasOwn(sent, f.name) ? numbersOf(sent[f.name]!) : undefined,
+  );
+  return req.slo === undefined
+    ? { length: count, features }
+    : { length: count, features, slo: req.slo };
+}
+
+/**
+ * The entries of `a` (numbers or null) as doubles, NaN for null. The typed array's constructor
+ * copies them without a boxed number per cell: a loop reading both kinds of array (numbers only,
+ * and numbers with nulls) boxed every double it read.
+ */
+function numbersOf(a: readonly (number | null)[]): Float64Array {
+  const out = new Float64Array(a as ArrayLike<number>);
+  if (a.includes(null)) for (let r = 0; r < a.length; r++) if (a[r] === null) out[r] = NaN;
+  return out;
 }
 
 /**

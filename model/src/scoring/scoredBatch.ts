@@ -15,7 +15,14 @@ import {
 } from '../schema.js';
 import { N_FEATURES, imputedNames } from '../features/derive.js';
 import type { SloVerdict } from '../slo/burnRate.js';
-import type { OwnNormalVerdict } from '../ownNormal/ownNormal.js';
+import {
+  OWN_NUMBERS,
+  ownNormalReason,
+  ownNormalSignal,
+  ownNormalVerdictOf,
+  writeOwnNormalReason,
+  type OwnNormalVerdict,
+} from '../ownNormal/ownNormal.js';
 import type { ColumnSource, FlatExplanations } from './columns.js';
 import type { JsonBytes } from './jsonBytes.js';
 
@@ -65,11 +72,15 @@ export const AT_IMPUTED = 3;
 export const AT_CONTRIBUTION = 4;
 export const AT_VALUE = AT_CONTRIBUTION + N_FEATURES;
 export const AT_REFERENCE = AT_VALUE + N_FEATURES;
-export const ROW_DOUBLES = AT_REFERENCE + N_FEATURES;
+/** OWN_NUMBERS slots: the numbers the own-normal layer's reason names (`judgeOwnNormal`). */
+export const AT_OWN_NORMAL = AT_REFERENCE + N_FEATURES;
+export const ROW_DOUBLES = AT_OWN_NORMAL + OWN_NUMBERS;
 export const AT_LAYER = 0;
 /** The feature indices by descending |contribution| (the first `top` are explained). */
 export const AT_RANKING = 1;
-export const ROW_BYTES = AT_RANKING + N_FEATURES;
+/** The own-normal layer's verdict code (`judgeOwnNormal`): its text is made when read. */
+export const AT_OWN_CODE = AT_RANKING + N_FEATURES;
+export const ROW_BYTES = AT_OWN_CODE + 1;
 
 export class ScoredBatch implements ColumnSource {
   readonly numbers: Float64Array;
@@ -77,7 +88,6 @@ export class ScoredBatch implements ColumnSource {
   /** Why the model abstains, or null. */
   readonly abstained: (string | null)[];
   readonly slo: SloVerdict[];
-  readonly ownNormal: OwnNormalVerdict[];
   private readonly thresholdJson: string;
 
   constructor(
@@ -93,7 +103,6 @@ export class ScoredBatch implements ColumnSource {
     this.bytes = new Uint8Array(length * ROW_BYTES);
     this.abstained = new Array<string | null>(length);
     this.slo = new Array<SloVerdict>(length);
-    this.ownNormal = new Array<OwnNormalVerdict>(length);
     this.thresholdJson = num(threshold);
   }
 
@@ -124,7 +133,8 @@ export class ScoredBatch implements ColumnSource {
   rule(r: number): string | null | undefined {
     const layer = this.bytes[r * ROW_BYTES + AT_LAYER];
     if (layer === LAYER_SLO) return (this.slo[r] as SloVerdict).rule;
-    if (layer === LAYER_OWN_NORMAL) return (this.ownNormal[r] as OwnNormalVerdict).signal;
+    if (layer === LAYER_OWN_NORMAL)
+      return ownNormalSignal(this.bytes[r * ROW_BYTES + AT_OWN_CODE]!);
     return undefined;
   }
 
@@ -132,8 +142,33 @@ export class ScoredBatch implements ColumnSource {
   reason(r: number): string | undefined {
     const layer = this.bytes[r * ROW_BYTES + AT_LAYER];
     if (layer === LAYER_SLO) return (this.slo[r] as SloVerdict).reason;
-    if (layer === LAYER_OWN_NORMAL) return (this.ownNormal[r] as OwnNormalVerdict).reason;
+    if (layer === LAYER_OWN_NORMAL) {
+      return ownNormalReason(
+        this.bytes[r * ROW_BYTES + AT_OWN_CODE]!,
+        this.numbers,
+        r * ROW_DOUBLES + AT_OWN_NORMAL,
+      );
+    }
     return undefined;
+  }
+
+  /**
+   * The fired layer's reason as a JSON string into `out` (null where the model set the risk): the
+   * bytes of `out.string(this.reason(r))`, the own-normal layer's written from its numbers
+   * without making the text.
+   */
+  writeReason(out: JsonBytes, r: number): void {
+    const layer = this.bytes[r * ROW_BYTES + AT_LAYER];
+    if (layer === LAYER_OWN_NORMAL) {
+      const code = this.bytes[r * ROW_BYTES + AT_OWN_CODE]!;
+      writeOwnNormalReason(out, code, this.numbers, r * ROW_DOUBLES + AT_OWN_NORMAL);
+    } else out.string(this.reason(r));
+  }
+
+  /** The own-normal layer's verdict on row r (made from its code and numbers). */
+  ownNormalVerdict(r: number): OwnNormalVerdict {
+    const code = this.bytes[r * ROW_BYTES + AT_OWN_CODE]!;
+    return ownNormalVerdictOf(code, this.numbers, r * ROW_DOUBLES + AT_OWN_NORMAL);
   }
 
   /** Bit i set: feature i of row r was imputed. */
@@ -193,7 +228,7 @@ export class ScoredBatch implements ColumnSource {
     }
     const risk = numbers[at + AT_RISK] as number;
     const slo = this.slo[r] as SloVerdict;
-    const own = this.ownNormal[r] as OwnNormalVerdict;
+    const own = this.ownNormalVerdict(r);
     const mask = numbers[at + AT_IMPUTED] as number;
     const p: Prediction = {
       risk,
@@ -280,7 +315,7 @@ export class ScoredBatch implements ColumnSource {
       .raw('},"slo":')
       .raw(layerJson(this.slo[r] as SloVerdict))
       .raw(',"own_normal":')
-      .raw(layerJson(this.ownNormal[r] as OwnNormalVerdict))
+      .raw(layerJson(this.ownNormalVerdict(r)))
       .char(0x7d);
     const inconclusive = this.inconclusive(r);
     if (inconclusive !== undefined) out.raw(',"inconclusive":').string(inconclusive);
@@ -312,7 +347,7 @@ export class ScoredBatch implements ColumnSource {
       }
     }
     const slo = this.slo[r] as SloVerdict;
-    const own = this.ownNormal[r] as OwnNormalVerdict;
+    const own = this.ownNormalVerdict(r);
     s +=
       `],"model":${this.modelJson},"layer":"${this.layer(r)}","layers":{"model":{"risk":${num(numbers[at + AT_MODEL_RISK] as number)},"reference_risk":${num(numbers[at + AT_REFERENCE_RISK] as number)},"abstained":${str(this.abstained[r] ?? null)}},` +
       `"slo":${layerJson(slo)},"own_normal":${layerJson(own)}}`;

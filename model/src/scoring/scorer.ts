@@ -13,6 +13,7 @@ import {
   type FeatureName,
   type Prediction,
   type RiskLayer,
+  type SloInput,
 } from '../schema.js';
 import {
   DERIVED_INPUTS,
@@ -23,7 +24,9 @@ import {
   N_FEATURES,
   N_INPUTS,
   derive,
+  deriveAt,
   type BaselineColumns,
+  type RowColumns,
   type Stats,
 } from '../features/derive.js';
 import { MonotoneMlp, type MlpWeights } from '../network/monotoneMlp.js';
@@ -32,6 +35,8 @@ import {
   AT_IMPUTED,
   AT_LAYER,
   AT_MODEL_RISK,
+  AT_OWN_CODE,
+  AT_OWN_NORMAL,
   AT_RANKING,
   AT_REFERENCE,
   AT_REFERENCE_RISK,
@@ -47,9 +52,12 @@ import {
 import { evaluateSlo } from '../slo/burnRate.js';
 import {
   DEFAULT_OWN_NORMAL,
-  evaluateOwnNormal,
+  OWN_NUMBERS,
+  OWN_OFF,
+  judgeOwnNormal,
+  ownNormalFired,
+  ownNormalSignal,
   type OwnNormalRule,
-  type OwnNormalVerdict,
 } from '../ownNormal/ownNormal.js';
 import type { InputMetadata, ModelMetadata } from '../artifact.js';
 
@@ -163,12 +171,6 @@ export interface RiskOnly {
   inconclusive: string | undefined;
 }
 
-const OWN_NORMAL_OFF: OwnNormalVerdict = Object.freeze({
-  fired: false,
-  signal: null,
-  reason: 'own-normal layer off',
-});
-
 export class Scorer {
   readonly version: string;
   readonly threshold: number;
@@ -247,11 +249,14 @@ export class Scorer {
   /** The own-normal layer's signal when it set the last `risk` call's risk. */
   private lastOwnSignal: FeatureName | undefined;
 
-  /** The own-normal layer's verdict on the last prepared row. */
-  private ownNormalVerdict(): OwnNormalVerdict {
-    if (this.ownNormal === false) return OWN_NORMAL_OFF;
+  /**
+   * The own-normal layer's verdict on the last prepared row, as a code, the numbers its reason
+   * names in `nums` from `at` (`judgeOwnNormal`).
+   */
+  private ownNormalCode(nums: Float64Array, at: number): number {
+    if (this.ownNormal === false) return OWN_OFF;
     const { raw, stats } = this.d;
-    return evaluateOwnNormal(
+    return judgeOwnNormal(
       raw[P95] as number,
       stats[STATS_P95] as Stats,
       raw[ERR] as number,
@@ -264,8 +269,12 @@ export class Scorer {
       stats[STATS_MEM_RATIO] as Stats,
       raw[CALLER_P95] as number,
       stats[STATS_CALLER_P95] as Stats,
+      nums,
+      at,
     );
   }
+  /** `ownNormalCode`'s numbers where no batch keeps them (`risk`). */
+  private readonly ownNumbers = new Float64Array(OWN_NUMBERS);
 
   /** Standardises and clips derived inputs. */
   standardise(x: ArrayLike<number>, out: Float64Array): void {
@@ -300,9 +309,19 @@ export class Scorer {
     );
   }
 
-  private prepare(row: FeatureInput, index: number, cols?: BaselineColumns): void {
+  /**
+   * Derives row `index`: `row`, or without it row `index` of `columns` (a batch sent as columns,
+   * read in place).
+   */
+  private prepare(
+    row: FeatureInput | undefined,
+    index: number,
+    cols?: BaselineColumns,
+    columns?: RowColumns,
+  ): void {
     try {
-      derive(row, this.d, cols, index);
+      if (row === undefined) deriveAt(columns as RowColumns, index, this.d, cols);
+      else derive(row, this.d, cols, index);
     } catch (err) {
       if (err instanceof DeriveInputError) {
         throw new PredictInputError(index, err.feature, `row ${index}: ${err.message}`);
@@ -363,28 +382,34 @@ export class Scorer {
   /**
    * Scores validated rows into flat arrays (no object per row): the same verdicts and explanations
    * as `predict`, which builds its objects from this; the backend writes it as JSON directly.
+   * `rows` may be row objects or the same rows as columns (`RowColumns`, a columnar request read
+   * in place): both give the same numbers bit for bit (tests compare them).
    *
    * Batches of `BLOCK_MIN_ROWS` rows or more are scored a block of rows at a time (`scoreBlock`):
    * every row's inputs derived first, then the network's pre-activations for the whole block, then
    * each row's path walk. Smaller ones (a single `/predict`) row by row, without the block's
    * set-up. Both give the same numbers bit for bit (tests compare them).
    */
-  score(rows: readonly FeatureInput[], opts: PredictOptions = {}): ScoredBatch {
+  score(rows: readonly FeatureInput[] | RowColumns, opts: PredictOptions = {}): ScoredBatch {
     const n = rows.length;
+    // One of the two: the row objects, or the columns they stand for.
+    const list = Array.isArray(rows) ? (rows as readonly FeatureInput[]) : undefined;
+    const columns = list === undefined ? (rows as RowColumns) : undefined;
     const top = Math.max(0, Math.min(N_FEATURES, opts.explain ?? N_FEATURES));
     const out = new ScoredBatch(n, top, this.threshold, this.version, this.modelJson);
     const cols = opts.baseline;
     if (n >= BLOCK_MIN_ROWS && this.blockRows > 0) {
       for (let start = 0; start < n; start += this.blockRows) {
-        this.scoreBlock(rows, start, Math.min(n, start + this.blockRows), cols, top, out);
+        const end = Math.min(n, start + this.blockRows);
+        this.scoreBlock(list, columns, start, end, cols, top, out);
       }
       return out;
     }
     const { a, b, mlp, z, zr } = this;
     for (let r = 0; r < n; r++) {
-      const row = rows[r] as FeatureInput;
-      this.prepare(row, r, cols);
-      this.verdictsInto(row, r, out);
+      const row = list?.[r];
+      this.prepare(row, r, cols, columns);
+      this.verdictsInto(sloOf(row, columns, r), r, out);
       if (top === 0) {
         // No explanation wanted: the two forward passes, no attribution.
         const risk = sigmoid(a * mlp.logitPair(z, zr) + b);
@@ -408,7 +433,8 @@ export class Scorer {
    * No object per row: the block's arrays are the scorer's, reused.
    */
   private scoreBlock(
-    rows: readonly FeatureInput[],
+    list: readonly FeatureInput[] | undefined,
+    columns: RowColumns | undefined,
     start: number,
     end: number,
     cols: BaselineColumns | undefined,
@@ -421,9 +447,9 @@ export class Scorer {
     let refs = 0;
     for (let k = 0; k < m; k++) {
       const r = start + k;
-      const row = rows[r] as FeatureInput;
-      this.prepare(row, r, cols);
-      this.verdictsInto(row, r, out);
+      const row = list?.[r];
+      this.prepare(row, r, cols, columns);
+      this.verdictsInto(sloOf(row, columns, r), r, out);
       for (let i = 0, at = k; i < N_INPUTS; i++, at += stride) zs[at] = z[i] as number;
       let same = refs > 0;
       const last = refs - 1;
@@ -473,9 +499,9 @@ export class Scorer {
 
   /**
    * Row r's values, references, imputed mask and the deterministic layers' verdicts (from the
-   * prepared row), and the layer that sets its risk.
+   * prepared row and its SLO), and the layer that sets its risk.
    */
-  private verdictsInto(row: FeatureInput, r: number, out: ScoredBatch): void {
+  private verdictsInto(sloInput: SloInput | undefined, r: number, out: ScoredBatch): void {
     const { d } = this;
     const { numbers, bytes } = out;
     const at = r * ROW_DOUBLES;
@@ -485,14 +511,14 @@ export class Scorer {
       numbers[at + AT_REFERENCE + i] = refRaw[i] as number;
     }
     numbers[at + AT_IMPUTED] = d.imputedMask;
-    const slo = evaluateSlo(row.slo);
-    const own = this.ownNormalVerdict();
+    const slo = evaluateSlo(sloInput);
+    const own = this.ownNormalCode(numbers, at + AT_OWN_NORMAL);
     out.abstained[r] = this.outOfDistribution(d.x) ?? null;
     out.slo[r] = slo;
-    out.ownNormal[r] = own;
+    bytes[r * ROW_BYTES + AT_OWN_CODE] = own;
     bytes[r * ROW_BYTES + AT_LAYER] = slo.fired
       ? LAYER_SLO
-      : own.fired
+      : ownNormalFired(own)
         ? LAYER_OWN_NORMAL
         : LAYER_MODEL;
   }
@@ -548,9 +574,9 @@ export class Scorer {
     const risk = sigmoid(this.a * this.mlp.logit(this.z) + this.b);
     const ood = this.outOfDistribution(this.d.x);
     const slo = evaluateSlo(row.slo);
-    const own = this.ownNormalVerdict();
-    const layer = layerOf(slo.fired, own.fired);
-    this.lastOwnSignal = layer === 'own_normal' ? (own.signal ?? undefined) : undefined;
+    const own = this.ownNormalCode(this.ownNumbers, 0);
+    const layer = layerOf(slo.fired, ownNormalFired(own));
+    this.lastOwnSignal = layer === 'own_normal' ? (ownNormalSignal(own) ?? undefined) : undefined;
     return {
       risk: layer === 'model' ? risk : 1,
       modelRisk: risk,
@@ -590,6 +616,15 @@ export class Scorer {
     this.prepare(row, 0);
     return Float64Array.from(this.d.x);
   }
+}
+
+/** Row r's SLO: the row object's, or entry r of the columns' (null: none). */
+function sloOf(
+  row: FeatureInput | undefined,
+  columns: RowColumns | undefined,
+  r: number,
+): SloInput | undefined {
+  return row === undefined ? (columns?.slo?.[r] ?? undefined) : row.slo;
 }
 
 /** The layer that set the risk: a deterministic layer that fired, else the model. */

@@ -1,0 +1,299 @@
+/**
+ * The explanation's four columns of the columnar answer (`writeColumns`): per row, the explained
+ * features' indices, contributions in millionths, and values and references to 6 significant
+ * digits — 560,000 cells for 10,000 rows with every contribution, most of the answer. Written
+ * straight into the answer's buffer, a number's text copied where the same number was written.
+ */
+import { FEATURES, type FeatureName } from '../schema.js';
+import type { ColumnSource, FlatExplanations } from './columns.js';
+import type { JsonBytes } from './jsonBytes.js';
+import { DECIMAL_ROOM, putDecimal, putInteger } from './jsonBytes.js';
+import {
+  AT_CONTRIBUTION,
+  AT_RANKING,
+  AT_REFERENCE,
+  AT_VALUE,
+  ROW_BYTES,
+  ROW_DOUBLES,
+} from './scoredBatch.js';
+
+const NAMES: readonly FeatureName[] = FEATURES.map((f) => f.name);
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * x in whole millionths (a millionth of the probability scale is below any decision): an integer,
+ * which is cheaper to write and to read than a fraction.
+ */
+export function micro(x: number): number {
+  return Math.round(x * 1e6);
+}
+
+/** 10^k for k = −22 … 22 (the nearest doubles), at DECADE[k + 22]. */
+const DECADE = Float64Array.from({ length: 45 }, (_, i) => 10 ** (i - 22));
+
+/**
+ * floor(log10(a)) for a finite a > 0, exactly what `Math.floor(Math.log10(a))` gives: a binary
+ * search of the decades (six comparisons) instead of the logarithm, which was the columnar
+ * writer's most expensive line. Within a millionth of a decade's edge, and outside 1e-22 … 1e22,
+ * it asks Math.log10 itself, so the two can never disagree on a rounding at an edge.
+ */
+export function decadeOf(a: number): number {
+  cell[0] = a;
+  return decadeAt(cell, 0);
+}
+/** One number for `decadeOf`, which reads it from an array. */
+const cell = new Float64Array(1);
+/** A double's bits (`decadeAt`): the 32-bit word with its sign and exponent is HIGH_WORD. */
+const bits = new Float64Array(1);
+const words = new Uint32Array(bits.buffer);
+const HIGH_WORD = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1 ? 1 : 0;
+
+/**
+ * `decadeOf(|numbers[i]|)`, reading the number itself: a double handed to a call the compiler
+ * does not inline is boxed (a heap number per cell the columnar writer formats).
+ */
+function decadeAt(numbers: Float64Array, i: number): number {
+  const x = numbers[i] as number;
+  const a = x < 0 ? -x : x;
+  if (!(a >= 1e-22 && a < 1e22)) return Math.floor(Math.log10(a));
+  // The last index with DECADE[lo] ≤ a, from a's binary exponent: floor(e2 · log10 2) (78913 /
+  // 2^18 is log10 2 to 7 digits, exact enough for |e2| < 75) is that decade or the one below, and
+  // the two comparisons settle it (mostly predictable; a binary search's six were not).
+  bits[0] = a;
+  const e2 = (((words[HIGH_WORD] as number) >>> 20) & 0x7ff) - 1023;
+  let lo = ((e2 * 78913) >> 18) + 22;
+  lo = lo < 0 ? 0 : lo > 43 ? 43 : lo;
+  while (lo > 0 && (DECADE[lo] as number) > a) lo--;
+  while (lo < 43 && (DECADE[lo + 1] as number) <= a) lo++;
+  const below = DECADE[lo] as number;
+  if (a - below < 1e-6 * below || (DECADE[lo + 1] as number) - a < 1e-6 * a) {
+    return Math.floor(Math.log10(a));
+  }
+  return lo - 22;
+}
+
+/**
+ * x to 6 significant digits, as the nearest double to that decimal: what the columnar form sends
+ * for values and references (`writeValueCell`). Integers below 1e6 in magnitude and zero are kept.
+ */
+export function sig6(x: number): number {
+  if (x - x !== 0 || x === 0) return x;
+  const a = x < 0 ? -x : x;
+  if (a < 1e6 && x === Math.round(x)) return x;
+  const p = 5 - decadeOf(a);
+  if (p >= 0 && p < POW10.length) return Math.round(x * POW10[p]!) / POW10[p]!;
+  if (p < 0 && -p < POW10.length) return Math.round(x / POW10[-p]!) * POW10[-p]!;
+  return Number(x.toPrecision(6));
+}
+
+/**
+ * Per feature, the last number a value or reference column wrote and where its text is in the
+ * answer: a feature's reference is the same for every row sent without a baseline (its default),
+ * and many values repeat (0, whole counts), so their text is copied instead of formatted again.
+ */
+const lastOfFeature = new Float64Array(NAMES.length);
+const textAt = new Int32Array(NAMES.length);
+const textLength = new Int32Array(NAMES.length);
+
+/** Column c (9 … 12: the explanation's feature, contribution, value, reference) of every row. */
+export function writeExplainedCells(src: ColumnSource, out: JsonBytes, c: number): void {
+  if (c >= 11) lastOfFeature.fill(NaN); // NaN equals nothing: the first of each is written
+  const flat = src.flat?.();
+  if (flat !== undefined) return writeFlatExplainedCells(flat, src.length, out, c);
+  for (let r = 0; r < src.length; r++) {
+    if (r > 0) out.char(0x2c);
+    out.char(0x5b);
+    const top = src.explained(r);
+    for (let k = 0; k < top; k++) {
+      if (k > 0) out.char(0x2c);
+      if (c === 9) out.number(src.feature(r, k));
+      else if (c === 10) out.number(micro(src.contribution(r, k)));
+      else {
+        const f = src.feature(r, k);
+        writeValueCell(out, c === 11 ? src.value(r, k) : src.reference(r, k), f);
+      }
+    }
+    out.char(0x5d);
+  }
+}
+
+/**
+ * `writeExplainedCells` from a ScoredBatch's arrays: the 560,000 cells of 10,000 rows with every
+ * contribution read in place and written straight into the buffer, its room made once per row.
+ * One loop per column, each without a branch on the column per cell.
+ */
+function writeFlatExplainedCells(
+  flat: FlatExplanations,
+  n: number,
+  out: JsonBytes,
+  c: number,
+): void {
+  if (c === 9) writeFlatFeatures(flat, n, out);
+  else if (c === 10) writeFlatContributions(flat, n, out);
+  else writeFlatValues(flat, n, out, c === 11);
+}
+
+/** Opens row r's array at `buf[at]`, after a comma but for the first row; the position after. */
+function openRow(buf: Buffer, at: number, r: number): number {
+  let p = at;
+  if (r > 0) buf[p++] = 0x2c;
+  buf[p++] = 0x5b;
+  return p;
+}
+
+/** The bytes of the feature indices 0 … 99 ("0" … "99"), one or two digits each. */
+const INDEX_TEXT = Uint8Array.from({ length: 200 }, (_, i) =>
+  i & 1 ? 0x30 + ((i >> 1) % 10) : 0x30 + Math.floor((i >> 1) / 10),
+);
+
+/** The explanation's feature indices (0 … 13): one or two digits from a table. */
+function writeFlatFeatures(flat: FlatExplanations, n: number, out: JsonBytes): void {
+  const { bytes, top } = flat;
+  const rowRoom = 3 + top * 3;
+  for (let r = 0; r < n; r++) {
+    const buf = out.reserve(rowRoom);
+    let p = openRow(buf, out.length, r);
+    const rank = r * ROW_BYTES + AT_RANKING;
+    for (let k = 0; k < top; k++) {
+      if (k > 0) buf[p++] = 0x2c;
+      const f = bytes[rank + k] as number;
+      if (f >= 10) buf[p++] = INDEX_TEXT[f << 1] as number;
+      buf[p++] = INDEX_TEXT[(f << 1) + 1] as number;
+    }
+    buf[p++] = 0x5d;
+    out.advanceTo(p);
+  }
+}
+
+/** The contributions in millionths (integers, |m| ≤ 10^6 but for NaN or a broken model). */
+function writeFlatContributions(flat: FlatExplanations, n: number, out: JsonBytes): void {
+  const { numbers, bytes, top } = flat;
+  const rowRoom = 3 + top * (1 + DECIMAL_ROOM);
+  for (let r = 0; r < n; r++) {
+    let buf = out.reserve(rowRoom);
+    let p = openRow(buf, out.length, r);
+    const at = r * ROW_DOUBLES + AT_CONTRIBUTION;
+    const rank = r * ROW_BYTES + AT_RANKING;
+    for (let k = 0; k < top; k++) {
+      if (k > 0) buf[p++] = 0x2c;
+      const m = micro(numbers[at + (bytes[rank + k] as number)] as number);
+      if (m <= 1e6 && m >= -1e6) p = putInteger(buf, p, m | 0);
+      else {
+        // NaN (null) or out of range: through the checked writer, then back to this buffer.
+        out.advanceTo(p);
+        out.number(m);
+        buf = out.reserve(rowRoom);
+        p = out.length;
+      }
+    }
+    buf[p++] = 0x5d;
+    out.advanceTo(p);
+  }
+}
+
+/**
+ * Where row r's value text of feature f is in the answer (`valueAt[r * N + f]`, its length in
+ * `valueLength`), kept by the value column for the reference column: a row's reference is its
+ * value for every feature without a known normal (the explanation starts from "no change"), so
+ * that text is copied rather than formatted again. Grown to the largest batch written.
+ */
+let valueAt = new Int32Array(0);
+let valueLength = new Uint8Array(0);
+
+/**
+ * The values (`isValue`) or references, to 6 significant digits (`sig6`). A number's text is
+ * copied when the feature's last one was the same number, or, for a reference, when it is the
+ * row's value: the same double always has the same text.
+ */
+function writeFlatValues(
+  flat: FlatExplanations,
+  n: number,
+  out: JsonBytes,
+  isValue: boolean,
+): void {
+  const { numbers, bytes, top } = flat;
+  const nf = NAMES.length;
+  if (isValue && valueAt.length < n * nf) {
+    valueAt = new Int32Array(n * nf);
+    valueLength = new Uint8Array(n * nf);
+  }
+  const slot = isValue ? AT_VALUE : AT_REFERENCE;
+  // Brackets, commas and the widest cells (a value's text is at most DECIMAL_ROOM bytes).
+  const rowRoom = 3 + top * (1 + DECIMAL_ROOM);
+  for (let r = 0; r < n; r++) {
+    let buf = out.reserve(rowRoom);
+    let p = openRow(buf, out.length, r);
+    const row = r * ROW_DOUBLES;
+    const at = row + slot;
+    const rank = r * ROW_BYTES + AT_RANKING;
+    for (let k = 0; k < top; k++) {
+      if (k > 0) buf[p++] = 0x2c;
+      const f = bytes[rank + k] as number;
+      const x = numbers[at + f] as number;
+      // ±0 write the same text ("0"), so === is the right test.
+      if (x === lastOfFeature[f]) {
+        const from = textAt[f] as number;
+        const end = from + (textLength[f] as number);
+        for (let i = from; i < end; i++) buf[p++] = buf[i] as number;
+        if (isValue) {
+          valueAt[r * nf + f] = p - (end - from);
+          valueLength[r * nf + f] = end - from;
+        }
+        continue;
+      }
+      const start = p;
+      if (!isValue && x === numbers[row + AT_VALUE + f]) {
+        const from = valueAt[r * nf + f] as number;
+        const end = from + (valueLength[r * nf + f] as number);
+        for (let i = from; i < end; i++) buf[p++] = buf[i] as number;
+      } else {
+        const a = x < 0 ? -x : x;
+        if (x === 0 || (a < 1e6 && x === Math.round(x))) p = putInteger(buf, p, x | 0);
+        else {
+          const e = x - x === 0 ? 5 - decadeAt(numbers, at + f) : NaN;
+          const y = e < 0 && e > -POW10.length ? Math.round(x / POW10[-e]!) * POW10[-e]! : NaN;
+          if (e >= 0 && e < POW10.length) p = putDecimal(buf, p, Math.round(x * POW10[e]!), e);
+          else if (y <= 9007199254740991 && y >= -9007199254740991) {
+            // From 10^6 on, sig6 rounds to whole tens, hundreds, …: an integer (`number` of it).
+            p = putInteger(buf, p, y);
+          } else {
+            // Not finite (null), beyond 2^53 or below 10^-17: `number` of sig6.
+            out.advanceTo(p);
+            out.number(sig6(x));
+            buf = out.reserve(rowRoom);
+            p = out.length;
+          }
+        }
+      }
+      lastOfFeature[f] = x;
+      textAt[f] = start;
+      textLength[f] = p - start;
+      if (isValue) {
+        valueAt[r * nf + f] = start;
+        valueLength[r * nf + f] = p - start;
+      }
+    }
+    buf[p++] = 0x5d;
+    out.advanceTo(p);
+  }
+}
+
+/**
+ * A value or reference of feature f to 6 significant digits (`sig6`), its text copied when the
+ * feature's last one was the same number (the accessors' path; `writeFlatExplainedCells` does the
+ * same in place).
+ */
+function writeValueCell(out: JsonBytes, x: number, f: number): void {
+  if (x === lastOfFeature[f]) return void out.copy(textAt[f] as number, textLength[f] as number);
+  const at = out.length;
+  lastOfFeature[f] = x;
+  textAt[f] = at;
+  const a = x < 0 ? -x : x;
+  if (x - x !== 0 || x === 0 || (a < 1e6 && x === Math.round(x))) out.number(x);
+  else {
+    const e = 5 - decadeOf(a);
+    if (e >= 0 && e < POW10.length) out.decimal(Math.round(x * POW10[e]!), e);
+    else out.number(sig6(x));
+  }
+  textLength[f] = out.length - at;
+}

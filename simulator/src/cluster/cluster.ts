@@ -46,15 +46,27 @@ export class Cluster {
   }
 
   list(def: ResourceDef, ns: string | undefined, opts: ListOptions = {}): KubeObject[] {
+    return this.select(def, ns, opts).map((o) => this.copyOut(def, o));
+  }
+
+  /**
+   * The stored objects a list matches, in key order, not copied: for a caller that copies only
+   * what it serves (`copyOut`), such as one page of a paged list. Never mutate what it returns.
+   */
+  select(def: ResourceDef, ns: string | undefined, opts: ListOptions = {}): readonly KubeObject[] {
     const reqs = parseLabelSelector(opts.labelSelector);
     return this.store
-      .list(storageKey(def), def.namespaced ? ns : undefined)
+      .peek(storageKey(def), def.namespaced ? ns : undefined)
       .filter(
         (o) =>
           matchesRequirements(o.metadata.labels, reqs) &&
           matchesFieldSelector(o, opts.fieldSelector),
-      )
-      .map((o) => this.view(def, o));
+      );
+  }
+
+  /** A stored object as the API serves it: a copy, in the resource's own version. */
+  copyOut(def: ResourceDef, o: KubeObject): KubeObject {
+    return this.view(def, structuredClone(o));
   }
 
   /** Whether an object passes the list filters, for watches. */

@@ -6,7 +6,7 @@ import type { AppsV1Api, V1Deployment, V1Scale } from '@kubernetes/client-node';
 import { holdReason, MERGE_PATCH } from '../actions/kube.js';
 import { deploymentView, RESTARTED_AT } from '../sources/workload.js';
 import type { WorkloadView } from '../policy/types.js';
-import { listPages } from './pages.js';
+import { listPages, pageParams } from './pages.js';
 import {
   listEach,
   type ListPage,
@@ -32,8 +32,7 @@ export class DeploymentKind implements WorkloadKind {
   ): Promise<ListPage> {
     const params = {
       labelSelector,
-      ...(page.limit !== undefined ? { limit: page.limit } : {}),
-      ...(page.continue !== undefined ? { _continue: page.continue } : {}),
+      ...pageParams(page),
     };
     const list =
       namespace === undefined

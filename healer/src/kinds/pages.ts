@@ -18,6 +18,20 @@ export const LIST_PAGE_SIZE = 500;
 /** Paged lists started again after an expired continue token, before one unpaged list. */
 export const MAX_EXPIRED_RELISTS = 2;
 
+/**
+ * A page request as client-node's list calls take it: `limit`, and the token as `_continue` (its
+ * name for the `continue` query parameter); absent ones not sent.
+ */
+export function pageParams(page: { limit?: number; continue?: string }): {
+  limit?: number;
+  _continue?: string;
+} {
+  return {
+    ...(page.limit !== undefined ? { limit: page.limit } : {}),
+    ...(page.continue !== undefined ? { _continue: page.continue } : {}),
+  };
+}
+
 export interface ListPagesOptions<T> {
   /** What is kept of each object, while its page is the only one alive. */
   keep: (o: WorkloadObject) => T;

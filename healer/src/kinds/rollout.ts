@@ -18,7 +18,7 @@ import type { CustomObjectsApi, V1ReplicaSet, V1Scale } from '@kubernetes/client
 import { MERGE_PATCH } from '../actions/kube.js';
 import type { WorkloadView } from '../policy/types.js';
 import { controllerView } from '../sources/workload.js';
-import { listPages } from './pages.js';
+import { listPages, pageParams } from './pages.js';
 import {
   listEach,
   type ListPage,
@@ -121,8 +121,7 @@ export class RolloutKind implements WorkloadKind {
     const params = {
       ...ROLLOUTS,
       labelSelector,
-      ...(page.limit !== undefined ? { limit: page.limit } : {}),
-      ...(page.continue !== undefined ? { _continue: page.continue } : {}),
+      ...pageParams(page),
     };
     const list = (
       namespace === undefined

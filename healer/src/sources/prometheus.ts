@@ -26,6 +26,7 @@ import { DEFAULT_BASELINE_WINDOWS, type BaselineWindows } from '@aiops/model/fea
 import { ContextColumns } from './context.js';
 import { pickContextRefreshes } from './refresh.js';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { withRetry, type Sleep } from '../retry.js';
 import { createLimiter, type Limiter } from './limit.js';
@@ -714,15 +715,22 @@ export class PrometheusFeatureSource implements FeatureSource {
             .catch(readErrorBody);
           let parseMs = 0;
           const body = res.data;
+          // From here the timer below alone bounds the pauses: the socket idle timeout axios's
+          // redirect-following transport arms for `timeout` (and leaves armed after the headers)
+          // could destroy the socket first, reported as a reset (ECONNRESET), not as the timeout
+          // it is.
+          (res.request as { socket?: Socket | null } | undefined)?.socket?.setTimeout(0);
+          // Set when the answer stopped arriving and this timer ended it.
+          let timedOut: AxiosError | undefined;
           const timer = setTimeout(
             () =>
               body.destroy(
-                new AxiosError(
+                (timedOut = new AxiosError(
                   `timeout of ${this.opts.timeoutMs}ms exceeded`,
                   AxiosError.ECONNABORTED,
                   res.config,
                   res.request,
-                ),
+                )),
               ),
             this.opts.timeoutMs,
           );
@@ -734,6 +742,9 @@ export class PrometheusFeatureSource implements FeatureSource {
               parseMs += performance.now() - t;
             }
           } catch (err) {
+            // Ended by the timer: a timeout, whichever error the destroyed socket surfaced first
+            // (under load its reset, ECONNRESET, can win the race).
+            if (timedOut !== undefined) throw timedOut;
             if (err instanceof VectorAnswerError || axios.isAxiosError(err)) throw err;
             // the connection broke mid-answer: as axios reports it for a whole answer (retried)
             throw AxiosError.from(err as Error, undefined, res.config, res.request);

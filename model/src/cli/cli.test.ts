@@ -122,6 +122,36 @@ describe('model:eval', () => {
     // loaded shared machine, past jest's default 5 s.
   }, 60_000);
 
+  it('evaluates the days it can and names the one it cannot, with why, in the log and the report', async () => {
+    const models = path.join(dir, 'models-skip');
+    await cp(DEFAULT_ARTIFACT_DIR, models, { recursive: true });
+    const version = (await readFile(path.join(models, CURRENT_FILE), 'utf8')).trim();
+    const nezha = path.join(dir, 'nezha-skip');
+    await cp(path.join(dir, 'nezha'), nezha, { recursive: true });
+    // A second day whose fault list is empty: nothing to score it against.
+    await writeNezhaFixture(nezha, { name: 'quiet_2024-01-09', minutes: 30, faults: [] });
+    const lines: string[] = [];
+    const code = await evalCli({ dir: models, nezha, runs: '1' }, {}, (l) => lines.push(l));
+    expect(code).toBe(0);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^quiet_2024-01-09: not evaluated: .*no faults listed/),
+    );
+    const report = JSON.parse(await readFile(path.join(models, version, 'report.json'), 'utf8'));
+    expect(report.realData.days.map((d: { day: string }) => d.day)).toEqual(['shop_2024-01-01']);
+    expect(report.realData.skipped).toEqual([
+      { day: 'quiet_2024-01-09', reason: expect.stringMatching(/no faults listed/) },
+    ]);
+    const md = await readFile(path.join(models, version, 'report.md'), 'utf8');
+    expect(md).toMatch(/\*\*quiet_2024-01-09 not evaluated\*\*: .*no faults listed/);
+
+    // No day it can evaluate: a usage failure, nothing written.
+    await rm(path.join(nezha, 'shop_2024-01-01'), { recursive: true });
+    await rm(path.join(models, version, 'report.json'));
+    expect(await evalCli({ dir: models, nezha, runs: '1' }, {}, (l) => lines.push(l))).toBe(2);
+    expect(lines.at(-1)).toMatch(/no day under .*nezha-skip could be evaluated/);
+    expect(existsSync(path.join(models, version, 'report.json'))).toBe(false);
+  }, 60_000);
+
   it('says where it looked when there is no Nezha data, and honours NEZHA_DIR', async () => {
     const lines: string[] = [];
     expect(await evalCli({}, { NEZHA_DIR: '/nonexistent/nezha' }, (l) => lines.push(l))).toBe(2);

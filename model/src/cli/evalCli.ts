@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_ARTIFACT_DIR, Predictor } from '../predictor.js';
 import { discoverDays, NezhaFormatError } from '../nezha/convert.js';
-import { evaluateDay, type DayResult } from '../eval/realData.js';
+import { evaluateDay, NoFaultFreeStretchError, type DayResult } from '../eval/realData.js';
 import { evaluateSynthetic, syntheticVerdictOf } from '../eval/synthetic.js';
 import { formatReport, type EvaluationReport } from '../eval/report.js';
 import { fromInvocation } from './paths.js';
@@ -65,9 +65,21 @@ export async function main(
   });
   try {
     const results: DayResult[] = [];
+    const skipped: { day: string; reason: string }[] = [];
     for (const dayDir of days) {
       const t0 = performance.now();
-      const d = await evaluateDay(predictor, dayDir);
+      let d: DayResult;
+      try {
+        d = await evaluateDay(predictor, dayDir);
+      } catch (err) {
+        // One day the evaluation cannot read or score costs that day, said in the log and the
+        // report; the other days and the synthetic runs are still evaluated.
+        if (!(err instanceof NezhaFormatError || err instanceof NoFaultFreeStretchError)) throw err;
+        const day = path.basename(dayDir);
+        skipped.push({ day, reason: err.message });
+        log(`${day}: not evaluated: ${err.message}`);
+        continue;
+      }
       const m = d.detectors.model.score;
       const e = d.detectors.entry3Sigma.score;
       const s = d.detectors.sloDistance.score;
@@ -79,6 +91,10 @@ export async function main(
           `[replay ${d.rows} rows in ${d.replayMs.toFixed(0)} ms; day ${((performance.now() - t0) / 1000).toFixed(1)} s]`,
       );
       results.push(d);
+    }
+    if (days.length > 0 && results.length === 0) {
+      log(`no day under ${nezha} could be evaluated (above): nothing written`);
+      return 2;
     }
     const synthetic = evaluateSynthetic(predictor, { seed, runsPerScenario: runs });
     const syntheticVerdict = syntheticVerdictOf(synthetic);
@@ -108,6 +124,7 @@ export async function main(
         : {
             source: path.relative(REPO_ROOT, nezha) || nezha,
             days: results,
+            ...(skipped.length > 0 ? { skipped } : {}),
             summary: {
               days: results.length,
               beatsBothLiteral: results.filter(

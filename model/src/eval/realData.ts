@@ -7,7 +7,8 @@
  * Conventions (the same for every detector):
  * - a fault is detected by an alert at a row timed in [injection, injection + 240 s];
  * - the fault-free period starts 10 minutes after the last listed injection (3-minute fault and
- *   its recovery tail) and ends with the data;
+ *   its recovery tail) and ends with the data; when that leaves less than the hour the 3σ fit
+ *   needs, the stretch before the first injection serves if it is longer (`faultFreeStretch`);
  * - the 3σ baseline fits μ and σ on the first hour of that period (as the paper's detector style
  *   does, on a fault-free stretch — which it then also scores, a look-ahead the model does not have);
  * - "at the model's budget": the baseline's threshold lowered or raised until its alerts cover no
@@ -16,7 +17,7 @@
  */
 import type { Predictor } from '../predictor.js';
 import { FEATURES } from '../schema.js';
-import { readNezhaDay, type NezhaDay } from '../nezha/convert.js';
+import { NezhaFormatError, readNezhaDay, type NezhaDay } from '../nezha/convert.js';
 import { formatReplayCsv, parseReplayCsv } from '../replay/csv.js';
 import { replay, DEFAULT_CYCLE_SECONDS, type Episode } from '../replay/replay.js';
 import { DEFAULT_ENTRY_RULE, type EntryRule } from '../alerting/entryRule.js';
@@ -49,7 +50,7 @@ export interface DayResult {
   deployments: number;
   faults: number;
   faultTypes: Record<string, number>;
-  faultFree: { from: string; to: string; hours: number };
+  faultFree: { from: string; to: string; hours: number; basis: FaultFreeStretch['basis'] };
   notes: string[];
   replayMs: number;
   inconclusiveRows: number;
@@ -89,6 +90,54 @@ export interface RealDataOptions {
 
 const N = FEATURES.length;
 
+/** The day cannot be scored: no stretch without faults to count false alarms on. */
+export class NoFaultFreeStretchError extends Error {
+  override readonly name = 'NoFaultFreeStretchError';
+}
+
+export interface FaultFreeStretch {
+  from: number;
+  to: number;
+  /** `after`: from 10 min after the last listed injection to the end of the data; `before`: from the start of the data to the first injection. */
+  basis: 'after' | 'before';
+}
+
+/** The shortest stretch a day's false alarms are counted on. */
+export const MIN_FAULT_FREE_SECONDS = 1800;
+
+/**
+ * Where a day's false alarms are counted: the hours after the last listed injection (and its
+ * recovery tail), the testbed's own convention; when they are shorter than the hour the 3σ fit
+ * takes and the data before the first injection is longer, that stretch instead. Shorter than
+ * `MIN_FAULT_FREE_SECONDS` either way: `NoFaultFreeStretchError` (a false-alarm rate over a few
+ * minutes would mean nothing).
+ */
+export function faultFreeStretch(
+  faultTimes: readonly number[],
+  data: { from: number; to: number },
+): FaultFreeStretch {
+  const first = Math.min(...faultTimes);
+  const last = Math.max(...faultTimes);
+  const after: FaultFreeStretch = {
+    from: last + FAULT_FREE_AFTER_LAST_SECONDS,
+    to: data.to,
+    basis: 'after',
+  };
+  const before: FaultFreeStretch = { from: data.from, to: first, basis: 'before' };
+  const length = (s: FaultFreeStretch): number => s.to - s.from;
+  const pick =
+    length(after) >= SIGMA_FIT_SECONDS || length(after) >= length(before) ? after : before;
+  if (length(pick) < MIN_FAULT_FREE_SECONDS) {
+    const min = (x: number): string => `${Math.max(0, Math.round(x / 60))} min`;
+    throw new NoFaultFreeStretchError(
+      `no fault-free stretch of ${min(MIN_FAULT_FREE_SECONDS)}: the data ends ${min(
+        data.to - last,
+      )} after the last listed injection and starts ${min(first - data.from)} before the first, so false alarms cannot be counted`,
+    );
+  }
+  return pick;
+}
+
 function alertRowsOf(table: ReturnType<typeof parseReplayCsv>, atRisk: Uint8Array): AlertRow[] {
   const out: AlertRow[] = [];
   for (let r = 0; r < table.rows; r++) {
@@ -108,7 +157,7 @@ export async function evaluateDay(
   opts: RealDataOptions = {},
 ): Promise<DayResult> {
   const day: NezhaDay = await readNezhaDay(dayDir);
-  if (day.faults.length === 0) throw new RangeError(`${day.name}: no faults listed`);
+  if (day.faults.length === 0) throw new NezhaFormatError(dayDir, 'no faults listed');
   const rule = opts.rule ?? DEFAULT_ENTRY_RULE;
   const cycleSeconds = opts.cycleSeconds ?? DEFAULT_CYCLE_SECONDS;
   // The replay path, from the file format an evaluator would feed.
@@ -121,10 +170,17 @@ export async function evaluateDay(
   });
   const replayMs = performance.now() - t0;
   const modelOnly = replay(table, predictor, { rule, cycleSeconds, sloLayer: false });
-  const last = day.faults[day.faults.length - 1]!.t;
+  let start = Infinity;
   let end = -Infinity;
-  for (let r = 0; r < table.rows; r++) end = Math.max(end, table.t[r] as number);
-  const faultFree = { from: last + FAULT_FREE_AFTER_LAST_SECONDS, to: end };
+  for (let r = 0; r < table.rows; r++) {
+    start = Math.min(start, table.t[r] as number);
+    end = Math.max(end, table.t[r] as number);
+  }
+  const stretch = faultFreeStretch(
+    day.faults.map((f) => f.t),
+    { from: start, to: end },
+  );
+  const faultFree = { from: stretch.from, to: stretch.to };
   const faults = day.faults.map((f) => ({ t: f.t, deployment: f.deployment, type: f.type }));
   const score = (alerts: AlertRow[], perDeployment: boolean): EventScore =>
     scoreEvents({
@@ -167,7 +223,9 @@ export async function evaluateDay(
     },
     entry3Sigma: {
       name: '3σ entry service',
-      operatingPoint: `success rate < μ − 3σ or p90 > μ + 3σ (p90 μ ${fmt(entry.fit.p90.mean)} s, σ ${fmt(entry.fit.p90.std)} s)`,
+      operatingPoint: Number.isFinite(entry.fit.p90.mean)
+        ? `success rate < μ − 3σ or p90 > μ + 3σ (p90 μ ${fmt(entry.fit.p90.mean)} s, σ ${fmt(entry.fit.p90.std)} s)`
+        : 'no entry-service latency in its fit hour: never alerts',
       score: score(alertsAt(entry.scores, 3), false),
     },
     sloDistance: {
@@ -201,12 +259,13 @@ export async function evaluateDay(
       from: new Date(faultFree.from * 1000).toISOString(),
       to: new Date(faultFree.to * 1000).toISOString(),
       hours: (faultFree.to - faultFree.from) / 3600,
+      basis: stretch.basis,
     },
     notes: day.notes,
     replayMs,
     inconclusiveRows: full.inconclusiveRows,
     falseAlarmEpisodes: full.episodes
-      .filter((e) => e.end >= faultFree.from)
+      .filter((e) => e.end >= faultFree.from && e.start <= faultFree.to)
       .map(({ deployment, start, end, rows, layer, topFeatures }) => ({
         deployment,
         start,

@@ -14,6 +14,8 @@ export interface EvaluationReport {
   realData: {
     source: string;
     days: DayResult[];
+    /** Day folders found that could not be evaluated, with why (the others still were). */
+    skipped?: { day: string; reason: string }[];
     /** Days found where the model beats both baselines (literal bar / at the same false-alarm budget). */
     summary: {
       days: number;
@@ -63,10 +65,13 @@ export function formatReport(r: EvaluationReport): string {
     const s = r.realData.summary;
     out.push('## Real cluster data (Nezha)', '');
     out.push(
-      `Source: \`${r.realData.source}\`, every day folder found (${s.days}). Each day is converted to the replay file format and scored by \`replay\` — the healer's code path: trailing baselines built from the replayed history only, the Predictor with its SLO and own-normal layers, the healer's entry rule — beside two baselines computed in the same run. Detection: an alert at a row within [injection, +240 s]. False alarms: distinct alerting minutes from 10 min after the last listed injection to the end of the day, per hour. "culprit": detections by an alert on the injected deployment itself. "by chance": the faults an alarm blind to them would detect, alerting on the same share of minutes at random (a rule alerting 52 minutes per hour detects nearly all of them so; beating it on detections at its own operating point is then beating chance, not a detector, and the same-budget rows are the comparison that means something).`,
+      `Source: \`${r.realData.source}\`, every day folder found (${s.days}). Each day is converted to the replay file format and scored by \`replay\` — the healer's code path: trailing baselines built from the replayed history only, the Predictor with its SLO and own-normal layers, the healer's entry rule — beside two baselines computed in the same run. Detection: an alert at a row within [injection, +240 s]. False alarms: distinct alerting minutes from 10 min after the last listed injection to the end of the day, per hour (where that is shorter than an hour and the data before the first injection is longer, that stretch instead: the day says so). "culprit": detections by an alert on the injected deployment itself. "by chance": the faults an alarm blind to them would detect, alerting on the same share of minutes at random (a rule alerting 52 minutes per hour detects nearly all of them so; beating it on detections at its own operating point is then beating chance, not a detector, and the same-budget rows are the comparison that means something).`,
       '',
     );
     out.push(realDataVerdict(s), '');
+    for (const k of r.realData.skipped ?? []) {
+      out.push(`**${k.day} not evaluated**: ${k.reason}`, '');
+    }
     for (const d of r.realData.days) {
       out.push(`### ${d.day}`, '');
       out.push(
@@ -76,7 +81,7 @@ export function formatReport(r: EvaluationReport): string {
           .map(([k, v]) => `${k} ${v}`)
           .join(
             ', ',
-          )}); fault-free ${d.faultFree.hours.toFixed(1)} h from ${d.faultFree.from.slice(11, 16)} UTC; ${d.inconclusiveRows} rows inconclusive (out of distribution).`,
+          )}); fault-free ${d.faultFree.hours.toFixed(1)} h from ${d.faultFree.from.slice(11, 16)} UTC${d.faultFree.basis === 'before' ? ' (before the first injection: the data ends within the hour after the last)' : ''}; ${d.inconclusiveRows} rows inconclusive (out of distribution).`,
         '',
       );
       out.push(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -153,17 +153,93 @@ describe('Nezha days', () => {
     );
   });
 
-  it('names the file and column when a pod file lacks one', async () => {
+  it('evaluates what a partial export holds and names what it lacks: files, columns, pods of faults', async () => {
+    const dir = path.join(root, 'partial_2024-01-03');
+    await writeNezhaFixture(root, {
+      name: 'partial_2024-01-03',
+      minutes: 30,
+      faults: [
+        { minute: 10, pod: 'cart-5c4d3b2a1-fghij', type: 'cpu_contention' },
+        { minute: 20, pod: 'ghost-1a2b3c4d5-zzzzz', type: 'exception' },
+      ],
+    });
+    const metric = path.join(dir, 'metric');
+    // The pay pod's export lost its CPU column; two more files are unusable.
+    const payFile = path.join(metric, 'pay-7a6b5c4d3-klmno_metric.csv');
+    const lines = (await readFile(payFile, 'utf8')).trimEnd().split('\n');
+    const drop = lines[0]!.split(',').indexOf('CpuUsageRate(%)');
+    await writeFile(
+      payFile,
+      lines
+        .map((l) =>
+          l
+            .split(',')
+            .filter((_c, i) => i !== drop)
+            .join(','),
+        )
+        .join('\n') + '\n',
+    );
+    await writeFile(path.join(metric, 'mail-1-2_metric.csv'), '');
+    await writeFile(
+      path.join(metric, 'ads-1-2_metric.csv'),
+      'PodName,CpuUsageRate(%)\nads-1-2,3\n',
+    );
+    await writeFile(path.join(metric, 'auth-1-2_metric.csv'), 'Time,PodName\n');
+
+    const day = await readNezhaDay(dir);
+    const pay = day.rows.filter((r) => r.deployment === 'pay');
+    expect(pay).toHaveLength(30);
+    expect(pay.every((r) => r.values.cpu_usage_pct === undefined)).toBe(true);
+    // Its other signals are read as before (the fixture leaves a few cells empty, as Nezha does).
+    expect(
+      pay.filter((r) => r.values.http_p95_latency_seconds !== undefined).length,
+    ).toBeGreaterThan(20);
+    expect(day.rows.filter((r) => r.deployment === 'cart')).toHaveLength(30);
+    expect(day.faults.map((f) => f.deployment)).toEqual(['cart', 'ghost']);
+    expect(day.notes).toEqual(
+      expect.arrayContaining([
+        'pod files skipped: ads-1-2_metric.csv (no column Time), auth-1-2_metric.csv (no rows), mail-1-2_metric.csv (empty)',
+        'no column CpuUsageRate(%) in pay-7a6b5c4d3-klmno_metric.csv: that signal left empty there',
+        "faults on deployments with no pod file (found only through other services' alarms): ghost (1)",
+      ]),
+    );
+    await rm(dir, { recursive: true });
+  });
+
+  it('names the folder when no pod file can be replayed', async () => {
     const dir = path.join(root, 'broken_2024-01-03');
     await mkdir(path.join(dir, 'metric'), { recursive: true });
     await writeFile(path.join(dir, '2024-01-03-fault_list.json'), '{}');
-    await writeFile(
-      path.join(dir, 'metric', 'x-1-2_metric.csv'),
-      'Time,PodName\n2024-01-03 00:00:00,x-1-2\n',
-    );
+    await writeFile(path.join(dir, 'metric', 'x-1-2_metric.csv'), 'PodName\nx-1-2\n');
     await expect(readNezhaDay(dir)).rejects.toThrow(
-      /x-1-2_metric.csv: has no column CpuUsageRate\(%\)/,
+      /broken_2024-01-03: no pod file with a readable Time column: nothing to replay/,
     );
+    await rm(dir, { recursive: true });
+  });
+
+  it('reads an entry series without the columns it lacks, and none without Time', async () => {
+    const dir = path.join(root, 'entry_2024-01-04');
+    await writeNezhaFixture(root, {
+      name: 'entry_2024-01-04',
+      minutes: 10,
+      faults: [{ minute: 5, pod: 'cart-5c4d3b2a1-fghij', type: 'cpu_contention' }],
+    });
+    const front = path.join(dir, 'metric', 'front_service.csv');
+    const text = await readFile(front, 'utf8');
+    const [header, ...rows] = text.trimEnd().split('\n');
+    const cols = header!.split(',');
+    const keep = cols.map((c, i) => (c === 'LatencyP90(s)' ? -1 : i)).filter((i) => i >= 0);
+    const pick = (l: string): string => keep.map((i) => l.split(',')[i]).join(',');
+    await writeFile(front, [header!, ...rows].map(pick).join('\n') + '\n');
+    let day = await readNezhaDay(dir);
+    expect(day.entry.rows).toHaveLength(10);
+    expect(day.entry.rows.every((r) => Number.isNaN(r.p90) && Number.isFinite(r.p95))).toBe(true);
+    expect(day.notes).toContain('no column LatencyP90(s) in front_service.csv: left empty');
+
+    await writeFile(front, 'ServiceName,SuccessRate(%)\nFrontend,100\n');
+    day = await readNezhaDay(dir);
+    expect(day.entry.rows).toHaveLength(0);
+    expect(day.notes).toContain('no column Time in front_service.csv: no entry-service series');
     await rm(dir, { recursive: true });
   });
 });

@@ -139,10 +139,11 @@ function parseCsv(text: string, file: string): { header: string[]; rows: string[
   return { header, rows: lines.slice(1).map((l) => l.split(',')) };
 }
 
-function column(header: string[], name: string, file: string): number {
-  const i = header.indexOf(name);
-  if (i < 0) throw new NezhaFormatError(file, `has no column ${name}`);
-  return i;
+/** Up to 3 file names, then how many more. */
+function namesOf(files: readonly string[]): string {
+  return files.length <= 3
+    ? files.join(', ')
+    : `${files.slice(0, 3).join(', ')} and ${files.length - 3} more`;
 }
 
 /** A cell as a finite number, or NaN when empty or not a number. */
@@ -295,14 +296,38 @@ export async function readNezhaDay(dayDir: string): Promise<NezhaDay> {
   let outOfRange = 0;
   let badTime = 0;
   const deployments = new Set<string>();
+  // A file or column the day lacks costs that file or that signal, named in the notes; the rest
+  // of the day is still evaluated (a testbed's export is rarely whole).
+  const skippedFiles: string[] = [];
+  const missingColumns = new Map<string, string[]>();
   for (const f of files) {
     if (!f.endsWith('_metric.csv')) continue;
     const file = path.join(metricDir, f);
-    const { header, rows: cells } = parseCsv(await readFile(file, 'utf8'), f);
-    const tCol = column(header, 'Time', f);
-    const cols = POD_MAPPING.map(
-      ([feature, col, map]) => [feature, column(header, col, f), map] as const,
-    );
+    const text = await readFile(file, 'utf8');
+    if (text.trim() === '') {
+      skippedFiles.push(`${f} (empty)`);
+      continue;
+    }
+    const { header, rows: cells } = parseCsv(text, f);
+    const tCol = header.indexOf('Time');
+    if (cells.length === 0) {
+      skippedFiles.push(`${f} (no rows)`);
+      continue;
+    }
+    if (tCol < 0) {
+      skippedFiles.push(`${f} (no column Time)`);
+      continue;
+    }
+    const cols = POD_MAPPING.flatMap(([feature, col, map]) => {
+      const i = header.indexOf(col);
+      if (i < 0) {
+        const files = missingColumns.get(col) ?? [];
+        files.push(f);
+        missingColumns.set(col, files);
+        return [];
+      }
+      return [[feature, i, map] as const];
+    });
     const podCol = header.indexOf('PodName');
     for (const c of cells) {
       const t = parseNezhaTime(c[tCol] ?? '');
@@ -347,6 +372,29 @@ export async function readNezhaDay(dayDir: string): Promise<NezhaDay> {
       `callers' latency (source_50.csv, the median per call edge, what every caller sees: the fastest) for ${callers.size} services, on ${joined} pod rows`,
     );
   }
+  if (skippedFiles.length > 0) notes.push(`pod files skipped: ${skippedFiles.join(', ')}`);
+  for (const [col, inFiles] of missingColumns) {
+    notes.push(`no column ${col} in ${namesOf(inFiles)}: that signal left empty there`);
+  }
+  if (rows.length === 0)
+    throw new NezhaFormatError(
+      dayDir,
+      'no pod file with a readable Time column: nothing to replay',
+    );
+  const unseen = new Map<string, number>();
+  for (const f of faults) {
+    if (!deployments.has(f.deployment))
+      unseen.set(f.deployment, (unseen.get(f.deployment) ?? 0) + 1);
+  }
+  if (unseen.size > 0) {
+    notes.push(
+      `faults on deployments with no pod file (found only through other services' alarms): ${[
+        ...unseen,
+      ]
+        .map(([d, n]) => `${d} (${n})`)
+        .join(', ')}`,
+    );
+  }
   if (badTime > 0) notes.push(`${badTime} pod rows with an unreadable Time skipped`);
   if (outOfRange > 0) notes.push(`${outOfRange} pod cells outside the schema's range left empty`);
 
@@ -359,12 +407,15 @@ export async function readNezhaDay(dayDir: string): Promise<NezhaDay> {
       await readFile(entryFile, 'utf8'),
       'front_service.csv',
     );
-    const tCol = column(header, 'Time', 'front_service.csv');
-    const sr = column(header, 'SuccessRate(%)', 'front_service.csv');
-    const p90 = column(header, 'LatencyP90(s)', 'front_service.csv');
-    const p95 = column(header, 'LatencyP95(s)', 'front_service.csv');
+    const tCol = header.indexOf('Time');
+    const [sr, p90, p95] = ['SuccessRate(%)', 'LatencyP90(s)', 'LatencyP95(s)'].map((name) => {
+      const i = header.indexOf(name);
+      if (i < 0 && tCol >= 0) notes.push(`no column ${name} in front_service.csv: left empty`);
+      return i;
+    }) as [number, number, number];
     const svc = header.indexOf('ServiceName');
-    for (const c of cells) {
+    if (tCol < 0) notes.push('no column Time in front_service.csv: no entry-service series');
+    for (const c of tCol < 0 ? [] : cells) {
       const t = parseNezhaTime(c[tCol] ?? '');
       if (t === undefined) continue;
       if (svc >= 0 && c[svc]) entryName = (c[svc] as string).trim().toLowerCase() || entryName;

@@ -21,7 +21,7 @@ export interface Probed {
 export interface RecordProbeOptions {
   /** How long an answer holds (default 300,000 ms). */
   podJoinProbeMs?: number;
-  /** Called when the join changes (the first probe and each change), with why. */
+  /** Called when `auto` picks a join (first probe and each change), with why. */
   onPodJoin?: (join: PodJoin, why: string) => void;
 }
 

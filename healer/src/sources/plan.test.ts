@@ -10,7 +10,13 @@ import {
 } from '@aiops/model/recording';
 import { DEFAULT_BASELINE_WINDOWS } from '@aiops/model/features/windows';
 import { FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
-import { assessGroups, planQueries, type PlanOptions } from './plan.js';
+import {
+  assessGroups,
+  MAX_NAMES_IN_REGEX,
+  planQueries,
+  targetScope,
+  type PlanOptions,
+} from './plan.js';
 
 const SCOPE = { namespace: 'prod', deployment: '.+', window: '2m' };
 const ALL: PlanOptions = {
@@ -243,5 +249,42 @@ describe('assessGroups', () => {
 
   it('empty: no groups read, no states', () => {
     expect(assessGroups([], new Map([['fast', NOW]]), NOW, 120_000).size).toBe(0);
+  });
+});
+
+describe('targetScope', () => {
+  /** `count` deployments `d0`, `d1`, … in namespace `prod`. */
+  const fleet = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({ namespace: 'prod', name: `d${i}` }));
+  it.each<[string, { namespace: string; name: string }[], string, string]>([
+    ['empty: empty regexes', [], '', ''],
+    ['one target', [{ namespace: 'prod', name: 'web' }], 'prod', 'web'],
+    [
+      'namespaces and names once each, in first-seen order',
+      [
+        { namespace: 'prod', name: 'web' },
+        { namespace: 'dev', name: 'web' },
+        { namespace: 'prod', name: 'api' },
+      ],
+      'prod|dev',
+      'web|api',
+    ],
+    [
+      'regex characters are escaped',
+      [{ namespace: 'a.b', name: 'x+y(1)' }],
+      'a\\.b',
+      'x\\+y\\(1\\)',
+    ],
+    [
+      `boundary: ${MAX_NAMES_IN_REGEX} names are named`,
+      fleet(MAX_NAMES_IN_REGEX),
+      'prod',
+      fleet(MAX_NAMES_IN_REGEX)
+        .map((t) => t.name)
+        .join('|'),
+    ],
+    [`${MAX_NAMES_IN_REGEX + 1}: every deployment`, fleet(MAX_NAMES_IN_REGEX + 1), 'prod', '.+'],
+  ])('%s', (_n, targets, namespace, deployment) => {
+    expect(targetScope(targets, '2m')).toEqual({ namespace, deployment, window: '2m' });
   });
 });

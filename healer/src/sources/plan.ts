@@ -39,6 +39,26 @@ import {
 import { BASELINE_FEATURES, FEATURE_NAMES, type FeatureName } from '@aiops/model/schema';
 import { DEFAULT_BASELINE_WINDOWS, type BaselineWindows } from '@aiops/model/features/windows';
 import type { ContextSpec } from './context.js';
+import type { Target } from './types.js';
+
+/** Above this many deployments the deployment regex becomes `.+` and results are filtered here. */
+export const MAX_NAMES_IN_REGEX = 50;
+
+function regexOf(values: Iterable<string>): string {
+  return [...new Set(values)].map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+}
+
+/**
+ * The scope of these targets' queries: their namespaces, and their names up to
+ * `MAX_NAMES_IN_REGEX` (above, every deployment: the answers are filtered by the target index).
+ */
+export function targetScope(targets: readonly Target[], window: string): QueryScope {
+  return {
+    namespace: regexOf(targets.map((t) => t.namespace)),
+    deployment: targets.length <= MAX_NAMES_IN_REGEX ? regexOf(targets.map((t) => t.name)) : '.+',
+    window,
+  };
+}
 
 /** A context column's name whatever the scope: `baseline:<feature>:<stat>`, `slo:<window>:<sli>`. */
 export const contextColumnId = (s: ContextSpec): string =>

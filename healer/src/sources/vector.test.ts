@@ -45,6 +45,12 @@ describe('buildInstance', () => {
       'stale sample for ready_replica_ratio (300 s old > 120 s)',
     ],
     [
+      'required sample of an unknown time',
+      'ready_replica_ratio',
+      { kind: 'value', value: 1, at: Number.NaN },
+      'stale sample for ready_replica_ratio (its time is unknown)',
+    ],
+    [
       'out of range required',
       'ready_replica_ratio',
       { kind: 'value', value: 1.5, at: NOW },

@@ -26,6 +26,8 @@ function problem(
   if (s.kind === 'stale') return `stale sample for ${name}: ${s.reason}`;
   if (!Number.isFinite(s.value)) return `${name} is ${s.value}`;
   const age = now - s.at;
+  // A sample whose time is unknown cannot be vouched for: `NaN > maxAgeMs` would pass it as fresh.
+  if (!Number.isFinite(age)) return `stale sample for ${name} (its time is unknown)`;
   if (age > maxAgeMs) {
     return `stale sample for ${name} (${Math.round(age / 1000)} s old > ${Math.round(maxAgeMs / 1000)} s)`;
   }

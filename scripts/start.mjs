@@ -248,8 +248,9 @@ console.log(`
   approvals   ${`http://localhost:${PORTS.dashboard}/#/humans`} (a prod rollback waits for one)
 
   What to watch: the simulator injects a fault every few minutes into a watched deployment.
-  Within about two minutes one deployment's risk rises on the dashboard, the healer takes a
-  step (restart and scale up first), a [slack] message appears here, and the risk falls.
+  Within a minute one deployment's pods start crash-looping, its risk rises on the dashboard,
+  the healer takes a step (restart and scale up first), a [slack] message appears here, and
+  the risk falls.
   Inject one yourself:
     curl -s -XPOST ${url(PORTS.simulator)}/sim/faults -H 'content-type: application/json' \\
       -d '{"namespace":"prod","deployment":"checkout","kind":"crash_loop"}'

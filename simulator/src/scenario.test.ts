@@ -18,7 +18,7 @@ describe('demo scenario', () => {
     expect(demoStep(0, [])).toBeUndefined();
   });
 
-  it('injects the first fault after twenty seconds, then one per interval, on watched deployments only', async () => {
+  it('injects the first fault after ten seconds, then one per interval, on watched deployments only', async () => {
     const lines: string[] = [];
     const sim = await startSimulator({
       clock: new ManualClock(),
@@ -28,7 +28,7 @@ describe('demo scenario', () => {
       log: (l) => lines.push(l),
     });
     try {
-      sim.tick(19_000);
+      sim.tick(9_000);
       expect(sim.faults.list()).toHaveLength(0);
       sim.tick(1_000);
       expect(sim.faults.list()).toHaveLength(1);
@@ -39,7 +39,7 @@ describe('demo scenario', () => {
         true,
       );
       expect(faults.every((f) => f.params.durationSec === 240)).toBe(true);
-      expect(lines[0]).toMatch(/^demo: injected memory_leak \(f1\) into \w+\/[\w-]+; cure: /);
+      expect(lines[0]).toMatch(/^demo: injected crash_loop \(f1\) into \w+\/[\w-]+; cure: /);
     } finally {
       await sim.stop();
     }

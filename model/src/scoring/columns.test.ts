@@ -14,11 +14,12 @@ import {
   decadeOf,
   micro,
   predictionsOfColumns,
+  putSig6At,
   sig6,
   writeColumns,
   type ColumnarPredictions,
 } from './columns.js';
-import { JsonBytes } from './jsonBytes.js';
+import { DECIMAL_ROOM, JsonBytes } from './jsonBytes.js';
 import type { ScoredBatch } from './scoredBatch.js';
 import { edgeRows, randomRow } from './testRows.js';
 
@@ -209,6 +210,102 @@ describe('rounding of the columnar form', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  describe('putSig6At: a value or reference cell written from its six digits', () => {
+    const buf = Buffer.alloc(64);
+    const cell = new Float64Array(1);
+    /** The cell as the writer wrote it before putSig6At (putInteger, decimal or number of sig6). */
+    const before = (x: number): string =>
+      written((o) => {
+        const a = Math.abs(x);
+        if (x - x !== 0 || x === 0 || (a < 1e6 && x === Math.round(x))) return void o.number(x);
+        const e = 5 - decadeOf(a);
+        if (e >= 0 && e < 23) return void o.decimal(Math.round(x * 10 ** e), e);
+        o.number(sig6(x));
+      });
+    /** putSig6At's text, number(sig6(x)) where it declines; nothing written outside its room. */
+    const now = (x: number): string => {
+      buf.fill(0x7e);
+      cell[0] = x;
+      const end = putSig6At(buf, 8, cell, 0);
+      if (end < 0) return written((o) => o.number(sig6(x)));
+      // Scratch digits past the end are allowed, within the room.
+      const inside = end - 8 <= DECIMAL_ROOM && buf[7] === 0x7e && buf[8 + DECIMAL_ROOM] === 0x7e;
+      return inside ? buf.toString('latin1', 8, end) : 'outside its room';
+    };
+    const wrongOf = (xs: Iterable<number>): string[] => {
+      const wrong: string[] = [];
+      for (const x of xs) if (now(x) !== before(x)) wrong.push(`${x}: ${now(x)} ≠ ${before(x)}`);
+      return wrong;
+    };
+
+    it('writes the edges as before: zero, signs, whole numbers, rounding up to the next decade, tiny and huge', () => {
+      const edges = [
+        0,
+        -0,
+        NaN,
+        Infinity,
+        -Infinity,
+        1,
+        -1,
+        999999,
+        999999.5,
+        1e6,
+        1e6 + 0.5,
+        9.999995,
+        9.9999949,
+        9.99999,
+        0.1,
+        0.123456,
+        0.1234565,
+        1.5,
+        -2.25,
+        100000.5,
+        99999.95,
+        123456.7,
+        1e-5,
+        1.23456e-7,
+        9.999995e-7,
+        1e-17,
+        1.2e-17,
+        1e-18,
+        1e-300,
+        5e-324,
+        2 ** 53,
+        2 ** 53 + 2,
+        9.007199254740991e15,
+        9.9999951e15,
+        1e21,
+        1.7976931348623157e308,
+        783750000,
+        3046010.4,
+      ];
+      expect(
+        wrongOf(edges.flatMap((x) => [x, -x, x * (1 + 2 ** -52), x * (1 - 2 ** -53)])),
+      ).toEqual([]);
+    });
+
+    it('writes what the writer wrote before for doubles of every decade, ties and grids', () => {
+      const rng = new Rng(15);
+      function* numbers(): Generator<number> {
+        for (let i = 0; i < 60_000; i++) {
+          const u = rng.next();
+          if (u < 0.5) yield (rng.next() - 0.3) * 10 ** (40 * rng.next() - 20);
+          // Six-digit ties (x.xxxxx5) and three-decimal values like the healer's.
+          else if (u < 0.75)
+            yield (
+              ((Math.round(rng.next() * 2e6) + 0.5) / 1e5) * 10 ** Math.round(6 * rng.next() - 3)
+            );
+          else yield Math.round((rng.next() - 0.5) * 2e7) / 1000;
+        }
+      }
+      expect(wrongOf(numbers())).toEqual([]);
+      fc.assert(
+        fc.property(fc.double(), (x) => now(x) === before(x)),
+        { numRuns: 20000 },
+      );
+    });
   });
 
   it('finds the decade of any positive double as Math.floor(Math.log10(x)) does', () => {

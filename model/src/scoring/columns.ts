@@ -21,7 +21,7 @@ import { JsonBytes } from './jsonBytes.js';
 import { writeExplainedCells } from './explainedCells.js';
 
 // Split along the flow: the explanation's cells, and the prediction objects in and out.
-export { decadeOf, micro, sig6 } from './explainedCells.js';
+export { decadeOf, micro, putSig6At, sig6 } from './explainedCells.js';
 export { ColumnsError, columnSourceOf, predictionsOfColumns } from './columnObjects.js';
 
 /** The wire shape of `POST /predict?format=columns`; every array holds one entry per row. */

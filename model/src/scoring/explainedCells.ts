@@ -247,22 +247,14 @@ function writeFlatValues(
         const end = from + (valueLength[r * nf + f] as number);
         for (let i = from; i < end; i++) buf[p++] = buf[i] as number;
       } else {
-        const a = x < 0 ? -x : x;
-        if (x === 0 || (a < 1e6 && x === Math.round(x))) p = putInteger(buf, p, x | 0);
+        const end = putSig6At(buf, p, numbers, at + f);
+        if (end >= 0) p = end;
         else {
-          const e = x - x === 0 ? 5 - decadeAt(numbers, at + f) : NaN;
-          const y = e < 0 && e > -POW10.length ? Math.round(x / POW10[-e]!) * POW10[-e]! : NaN;
-          if (e >= 0 && e < POW10.length) p = putDecimal(buf, p, Math.round(x * POW10[e]!), e);
-          else if (y <= 9007199254740991 && y >= -9007199254740991) {
-            // From 10^6 on, sig6 rounds to whole tens, hundreds, …: an integer (`number` of it).
-            p = putInteger(buf, p, y);
-          } else {
-            // Not finite (null), beyond 2^53 or below 10^-17: `number` of sig6.
-            out.advanceTo(p);
-            out.number(sig6(x));
-            buf = out.reserve(rowRoom);
-            p = out.length;
-          }
+          // Not finite (null), beyond 2^53 or below 10^-17: `number` of sig6.
+          out.advanceTo(p);
+          out.number(sig6(x));
+          buf = out.reserve(rowRoom);
+          p = out.length;
         }
       }
       lastOfFeature[f] = x;
@@ -288,12 +280,84 @@ function writeValueCell(out: JsonBytes, x: number, f: number): void {
   const at = out.length;
   lastOfFeature[f] = x;
   textAt[f] = at;
-  const a = x < 0 ? -x : x;
-  if (x - x !== 0 || x === 0 || (a < 1e6 && x === Math.round(x))) out.number(x);
-  else {
-    const e = 5 - decadeOf(a);
-    if (e >= 0 && e < POW10.length) out.decimal(Math.round(x * POW10[e]!), e);
-    else out.number(sig6(x));
-  }
+  cell[0] = x;
+  const end = putSig6At(out.reserve(DECIMAL_ROOM), at, cell, 0);
+  if (end >= 0) out.advanceTo(end);
+  else out.number(sig6(x));
   textLength[f] = out.length - at;
+}
+
+/** 10^i for i = 0 … 22 (exact doubles), for `putSig6At`. */
+const SCALE = Float64Array.from(POW10);
+/** "00" … "99", two digits per entry. */
+const PAIRS = Uint8Array.from({ length: 200 }, (_, i) =>
+  i & 1 ? 0x30 + ((i >> 1) % 10) : 0x30 + Math.floor((i >> 1) / 10),
+);
+
+/**
+ * `numbers[i]` to 6 significant digits (`sig6`) written at `buf[p]` (room: DECIMAL_ROOM), as
+ * the value and reference columns send it; the position after it, or −1 where only
+ * `number(sig6(x))` writes it: not finite, beyond 2^53 after rounding, or below 10^-17. Zero and
+ * whole numbers below 10^6 are written as they are; from 10^6 on the whole number sig6 rounds
+ * to; below, the 6 digits n = round(x · 10^e) as the decimal n / 10^e, trailing zeros dropped
+ * (`putDecimal`'s text, written here from three pairs of digits without its loops).
+ * Reads the number from the array: a double handed to a call the compiler does not inline is
+ * boxed (a heap number per cell).
+ */
+export function putSig6At(buf: Buffer, p: number, numbers: Float64Array, i: number): number {
+  const x = numbers[i] as number;
+  const a = x < 0 ? -x : x;
+  if (x === 0 || (a < 1e6 && x === Math.round(x))) return putInteger(buf, p, x | 0);
+  if (x - x !== 0) return -1;
+  const e = 5 - decadeAt(numbers, i);
+  if (e < 0) {
+    if (e <= -SCALE.length) return -1;
+    // From 10^6 on, sig6 rounds to whole tens, hundreds, …: an integer.
+    const scale = SCALE[-e] as number;
+    const y = Math.round(x / scale) * scale;
+    return y <= 9007199254740991 && y >= -9007199254740991 ? putInteger(buf, p, y) : -1;
+  }
+  if (e >= SCALE.length) return -1;
+  const n = Math.round(x * (SCALE[e] as number));
+  const u = n < 0 ? -n : n;
+  // Six digits (the decade's; a rounding up to 10^6 or a decade off by one go the long way).
+  if (!(u >= 100000 && u < 1000000)) return putDecimal(buf, p, n, e);
+  let at = p;
+  if (n < 0) buf[at++] = 0x2d; // '-'
+  const v = u | 0;
+  const hi = (v / 10000) | 0;
+  const rest = v - hi * 10000;
+  const mid = (rest / 100) | 0;
+  const lo = (rest - mid * 100) << 1;
+  if (e >= 6) {
+    // Below 1: "0.", e − 6 zeros, the digits without their trailing zeros (the first is not 0).
+    buf[at++] = 0x30;
+    buf[at++] = 0x2e;
+    for (let z = 6; z < e; z++) buf[at++] = 0x30;
+    buf[at] = PAIRS[hi << 1] as number;
+    buf[at + 1] = PAIRS[(hi << 1) + 1] as number;
+    buf[at + 2] = PAIRS[mid << 1] as number;
+    buf[at + 3] = PAIRS[(mid << 1) + 1] as number;
+    buf[at + 4] = PAIRS[lo] as number;
+    buf[at + 5] = PAIRS[lo + 1] as number;
+    let end = at + 6;
+    while (buf[end - 1] === 0x30) end--;
+    return end;
+  }
+  // 6 − e whole digits, the point, e fraction digits: the digits written one place on, the
+  // whole ones moved back over the point's place; trailing zeros dropped, and the point with
+  // them where the fraction is all zeros.
+  const whole = 6 - e;
+  buf[at + 1] = PAIRS[hi << 1] as number;
+  buf[at + 2] = PAIRS[(hi << 1) + 1] as number;
+  buf[at + 3] = PAIRS[mid << 1] as number;
+  buf[at + 4] = PAIRS[(mid << 1) + 1] as number;
+  buf[at + 5] = PAIRS[lo] as number;
+  buf[at + 6] = PAIRS[lo + 1] as number;
+  for (let k = 0; k < whole; k++) buf[at + k] = buf[at + k + 1] as number;
+  const point = at + whole;
+  buf[point] = 0x2e;
+  let end = at + 7;
+  while (end > point + 1 && buf[end - 1] === 0x30) end--;
+  return end === point + 1 ? point : end;
 }

@@ -370,6 +370,21 @@ describe('writeColumns and predictionsOfColumns on the real model', () => {
     },
   );
 
+  it('writes into a buffer given to it when it has the room, else into a new one', () => {
+    const s = predictor.score(rows());
+    const want = writeColumns(s, ',"elapsed_ms":1');
+    const room = Buffer.alloc(4 * want.length, 0x7e);
+    const into = writeColumns(s, ',"elapsed_ms":1', room);
+    expect(into.equals(want)).toBe(true);
+    expect(into.buffer).toBe(room.buffer);
+    const tight = Buffer.alloc(want.length, 0x7e);
+    const grown = writeColumns(s, ',"elapsed_ms":1', tight);
+    expect(grown.equals(want)).toBe(true);
+    // Not the room the writer starts with: a new buffer, and the one given is left as it was.
+    expect(grown.buffer).not.toBe(tight.buffer);
+    expect(tight.every((b) => b === 0x7e)).toBe(true);
+  });
+
   // The writer copies a text it wrote before where the number is the same (a model risk equal to
   // the risk, a reference risk or rule equal to the previous row's, a reference equal to the
   // row's value), keeping where each text is across calls: a copy from the wrong place, or a

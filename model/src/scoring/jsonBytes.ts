@@ -115,8 +115,9 @@ export class JsonBytes {
   private buf: Buffer;
   private pos = 0;
 
-  constructor(capacity = 1 << 16) {
-    this.buf = Buffer.allocUnsafe(capacity);
+  /** `into`: a buffer to write into when it holds `capacity` bytes (else a new one is made). */
+  constructor(capacity = 1 << 16, into?: Buffer) {
+    this.buf = into !== undefined && into.length >= capacity ? into : Buffer.allocUnsafe(capacity);
   }
 
   private room(n: number): void {

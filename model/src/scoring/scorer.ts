@@ -479,6 +479,8 @@ export class Scorer {
     }
     mlp.preactivationsOfBlock(zs, stride, m, ps);
     mlp.preactivationsOfBlock(zrs, stride, refs, qs);
+    // The reference in `zr` (rows without a baseline share one: copied once, not per row).
+    let inZr = -1;
     for (let k = 0; k < m; k++) {
       const r = start + k;
       const ref = refOf[k] as number;
@@ -488,7 +490,10 @@ export class Scorer {
         continue;
       }
       for (let i = 0, at = k; i < N_INPUTS; i++, at += stride) z[i] = zs[at] as number;
-      for (let i = 0, at = ref; i < N_INPUTS; i++, at += stride) zr[i] = zrs[at] as number;
+      if (ref !== inZr) {
+        for (let i = 0, at = ref; i < N_INPUTS; i++, at += stride) zr[i] = zrs[at] as number;
+        inZr = ref;
+      }
       mlp.attributeFrom(ps, qs, stride, k, ref, z, zr, a, b, this.attr);
       this.explanationInto(out, r, top);
       this.risksInto(out, r, mlp.lastRisk, mlp.lastRefRisk);

@@ -179,6 +179,25 @@ describe('JsonBytes', () => {
     );
   });
 
+  it.each([
+    '',
+    'http_5xx_error_rate',
+    'a"b',
+    'a\\b',
+    'tab\there',
+    '\u001f',
+    '\u007f',
+    'é',
+    '≥ 14.4×',
+    '\ud83d\ude00',
+    '\ud800 lone',
+    'x'.repeat(32),
+    `${'x'.repeat(31)}"`,
+    'x'.repeat(33),
+  ])('writes the string %p as JSON.stringify does', (s) => {
+    expect(written((o) => o.raw('[').string(s).raw(']'))).toBe(`[${JSON.stringify(s)}]`);
+  });
+
   it('escapes strings and writes non-ASCII text as UTF-8', () => {
     const s = 'burn 14.4× ≥ "fast" – line\nbreak';
     expect(written((o) => o.string(s).raw(',').string(null))).toBe(`${JSON.stringify(s)},null`);

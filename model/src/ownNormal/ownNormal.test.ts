@@ -18,6 +18,7 @@ import {
 import { FMT_ROOM, fmt, putFmtAt } from './reason.js';
 import { newStats, type Stats } from '../features/derive.js';
 import { JsonBytes } from '../scoring/jsonBytes.js';
+import { formatterCases } from '../scoring/testRows.js';
 import { Rng } from '../rng.js';
 
 const RULE: OwnNormalRule = {
@@ -579,17 +580,17 @@ describe("putFmtAt: a reason's number written as bytes", () => {
   });
 
   it('writes what fmt makes for numbers of every decade, declining only near ties and edges', () => {
-    const rng = new Rng(14);
-    function* numbers(): Generator<number> {
-      for (let i = 0; i < 100_000; i++) {
-        const u = rng.next();
-        // Decades 1e-8 … 1e16, and three-decimal and one-decimal ties (x.xx5, x.x5).
-        if (u < 0.6) yield (rng.next() - 0.3) * 10 ** (24 * rng.next() - 8);
-        else if (u < 0.8) yield (Math.round(rng.next() * 2e5) + 0.5) / 1000;
-        else yield Math.round(rng.next() * 2e4) / 10 + 0.05;
-      }
-    }
-    const { wrong, declined, n } = check(numbers());
+    // Three-decimal and one-decimal ties (x.xx5, x.x5).
+    const numbers = formatterCases(
+      new Rng(14),
+      100_000,
+      [-8, 16],
+      [
+        (r) => (Math.round(r.next() * 2e5) + 0.5) / 1000,
+        (r) => Math.round(r.next() * 2e4) / 10 + 0.05,
+      ],
+    );
+    const { wrong, declined, n } = check(numbers);
     expect(wrong).toEqual([]);
     // The fast path writes nearly all of them (the rest: near ties, below 1e-6, from 2^52).
     expect(declined).toBeLessThan(n * 0.15);

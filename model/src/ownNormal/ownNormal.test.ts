@@ -456,18 +456,21 @@ describe('a verdict kept as its code and numbers', () => {
       const want = evaluateOwnNormal(...args);
       const nums = new Float64Array(OWN_NUMBERS);
       const [p95, lat, err, errs, r, cpu, cpus, ratio, growth, ratios, caller, callers] = args;
-      const code = judgeOwnNormal(
+      const values = Float64Array.of(
         p95,
-        lat,
         err,
-        errs,
-        r!,
         cpu ?? NaN,
-        cpus ?? none,
         ratio ?? NaN,
         growth ?? NaN,
-        ratios ?? none,
         caller ?? NaN,
+      );
+      const code = judgeOwnNormal(
+        values,
+        lat,
+        errs,
+        r!,
+        cpus ?? none,
+        ratios ?? none,
         callers ?? none,
         nums,
         0,

@@ -53,7 +53,14 @@ import {
 import { evaluateSlo } from '../slo/burnRate.js';
 import {
   DEFAULT_OWN_NORMAL,
+  OWN_CALLER_P95,
+  OWN_CPU,
+  OWN_ERR,
+  OWN_MEMORY_GROWTH,
+  OWN_MEMORY_RATIO,
   OWN_NUMBERS,
+  OWN_P95,
+  OWN_VALUES,
   OWN_OFF,
   judgeOwnNormal,
   ownNormalFired,
@@ -264,23 +271,27 @@ export class Scorer {
   private ownNormalCode(nums: Float64Array, at: number): number {
     if (this.ownNormal === false) return OWN_OFF;
     const { raw, stats } = this.d;
+    const v = this.ownValues;
+    v[OWN_P95] = raw[P95] as number;
+    v[OWN_ERR] = raw[ERR] as number;
+    v[OWN_CPU] = raw[CPU] as number;
+    v[OWN_MEMORY_RATIO] = raw[MEM_RATIO] as number;
+    v[OWN_MEMORY_GROWTH] = raw[MEM_GROWTH] as number;
+    v[OWN_CALLER_P95] = raw[CALLER_P95] as number;
     return judgeOwnNormal(
-      raw[P95] as number,
+      v,
       stats[STATS_P95] as Stats,
-      raw[ERR] as number,
       stats[STATS_ERR] as Stats,
       this.ownNormal,
-      raw[CPU] as number,
       stats[STATS_CPU] as Stats,
-      raw[MEM_RATIO] as number,
-      raw[MEM_GROWTH] as number,
       stats[STATS_MEM_RATIO] as Stats,
-      raw[CALLER_P95] as number,
       stats[STATS_CALLER_P95] as Stats,
       nums,
       at,
     );
   }
+  /** The values `judgeOwnNormal` judges, handed over in a typed array (not boxed). */
+  private readonly ownValues = new Float64Array(OWN_VALUES);
   /** `ownNormalCode`'s numbers where no batch keeps them (`risk`). */
   private readonly ownNumbers = new Float64Array(OWN_NUMBERS);
 

@@ -228,13 +228,15 @@ function spikeRise(
   return 0;
 }
 
-/** Where `judgeOwnNormal` reads each value it judges in its `values`. */
-export const OWN_P95 = 0;
-export const OWN_ERR = 1;
-export const OWN_CPU = 2;
-export const OWN_MEMORY_RATIO = 3;
-export const OWN_MEMORY_GROWTH = 4;
-export const OWN_CALLER_P95 = 5;
+/** Where `judgeOwnNormal` reads each value it judges in its `values` (OWN_VALUES of them). */
+export const OWN_AT = Object.freeze({
+  p95: 0,
+  err: 1,
+  cpu: 2,
+  memoryRatio: 3,
+  memoryGrowth: 4,
+  callerP95: 5,
+});
 export const OWN_VALUES = 6;
 
 /**
@@ -260,12 +262,12 @@ export function evaluateOwnNormal(
   callers: Stats = NO_STATS,
 ): OwnNormalVerdict {
   const v = values;
-  v[OWN_P95] = p95;
-  v[OWN_ERR] = err;
-  v[OWN_CPU] = cpu;
-  v[OWN_MEMORY_RATIO] = memoryRatio;
-  v[OWN_MEMORY_GROWTH] = memoryGrowth;
-  v[OWN_CALLER_P95] = callerP95;
+  v[OWN_AT.p95] = p95;
+  v[OWN_AT.err] = err;
+  v[OWN_AT.cpu] = cpu;
+  v[OWN_AT.memoryRatio] = memoryRatio;
+  v[OWN_AT.memoryGrowth] = memoryGrowth;
+  v[OWN_AT.callerP95] = callerP95;
   const code = judgeOwnNormal(v, lat, errs, rule, cpus, memoryRatios, callers, scratch, 0);
   return ownNormalVerdictOf(code, scratch, 0);
 }
@@ -276,7 +278,7 @@ const values = new Float64Array(OWN_VALUES);
  * `evaluateOwnNormal` as a code (`OWN_WITHIN`, `OWN_NO_BASELINE`, or a fired check's) and the
  * numbers its reason names, written into `nums` from `at` (`OWN_NUMBERS` of them; those the
  * reason does not name are left as they were). `ownNormalVerdictOf` makes the verdict of it.
- * The values judged are read from `values` (at OWN_P95 … OWN_CALLER_P95): handed over as
+ * The values judged are read from `values` (at `OWN_AT`): handed over as
  * arguments, each was a new heap number per row scored (~1 MB per 10,000 rows).
  */
 export function judgeOwnNormal(
@@ -290,12 +292,12 @@ export function judgeOwnNormal(
   nums: Float64Array,
   at: number,
 ): number {
-  const p95 = values[OWN_P95] as number;
-  const err = values[OWN_ERR] as number;
-  const cpu = values[OWN_CPU] as number;
-  const memoryRatio = values[OWN_MEMORY_RATIO] as number;
-  const memoryGrowth = values[OWN_MEMORY_GROWTH] as number;
-  const callerP95 = values[OWN_CALLER_P95] as number;
+  const p95 = values[OWN_AT.p95] as number;
+  const err = values[OWN_AT.err] as number;
+  const cpu = values[OWN_AT.cpu] as number;
+  const memoryRatio = values[OWN_AT.memoryRatio] as number;
+  const memoryGrowth = values[OWN_AT.memoryGrowth] as number;
+  const callerP95 = values[OWN_AT.callerP95] as number;
   if (
     rule.memoryExhaustionMinutes > 0 &&
     memoryGrowth >= rule.minMemoryGrowthPerMin &&

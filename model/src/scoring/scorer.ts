@@ -53,13 +53,8 @@ import {
 import { evaluateSlo } from '../slo/burnRate.js';
 import {
   DEFAULT_OWN_NORMAL,
-  OWN_CALLER_P95,
-  OWN_CPU,
-  OWN_ERR,
-  OWN_MEMORY_GROWTH,
-  OWN_MEMORY_RATIO,
+  OWN_AT,
   OWN_NUMBERS,
-  OWN_P95,
   OWN_VALUES,
   OWN_OFF,
   judgeOwnNormal,
@@ -272,12 +267,12 @@ export class Scorer {
     if (this.ownNormal === false) return OWN_OFF;
     const { raw, stats } = this.d;
     const v = this.ownValues;
-    v[OWN_P95] = raw[P95] as number;
-    v[OWN_ERR] = raw[ERR] as number;
-    v[OWN_CPU] = raw[CPU] as number;
-    v[OWN_MEMORY_RATIO] = raw[MEM_RATIO] as number;
-    v[OWN_MEMORY_GROWTH] = raw[MEM_GROWTH] as number;
-    v[OWN_CALLER_P95] = raw[CALLER_P95] as number;
+    v[OWN_AT.p95] = raw[P95] as number;
+    v[OWN_AT.err] = raw[ERR] as number;
+    v[OWN_AT.cpu] = raw[CPU] as number;
+    v[OWN_AT.memoryRatio] = raw[MEM_RATIO] as number;
+    v[OWN_AT.memoryGrowth] = raw[MEM_GROWTH] as number;
+    v[OWN_AT.callerP95] = raw[CALLER_P95] as number;
     return judgeOwnNormal(
       v,
       stats[STATS_P95] as Stats,

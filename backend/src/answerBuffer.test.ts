@@ -36,6 +36,15 @@ describe('AnswerBuffer', () => {
     expect(buffers.take()).toBeUndefined();
   });
 
+  it('gives the spare back after a small answer was written into it', () => {
+    const buffers = new AnswerBuffer(1024);
+    const spare = Buffer.allocUnsafe(16384);
+    const res = response();
+    buffers.keepWhenSent(res, spare.subarray(0, 20));
+    res.emit('finish');
+    expect(buffers.take()!.buffer).toBe(spare.buffer);
+  });
+
   it('while one answer is being sent, the next is written elsewhere; the later one is kept', () => {
     const buffers = new AnswerBuffer(1024);
     const [a, b] = [Buffer.allocUnsafe(16384), Buffer.allocUnsafe(16384)];

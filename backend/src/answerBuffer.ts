@@ -7,7 +7,7 @@
 export class AnswerBuffer {
   private spare: Buffer | undefined;
 
-  /** `minBytes`: a smaller answer's buffer is not kept (not worth it, and it may be pooled). */
+  /** `minBytes`: a smaller buffer is not kept (not worth it, and it may be Node's pool). */
   constructor(private readonly minBytes = 1 << 20) {}
 
   /** The spare buffer, if there is one; it is no longer spare (one writer at a time). */
@@ -25,10 +25,10 @@ export class AnswerBuffer {
     res: { once(event: 'finish', listener: () => void): unknown },
     answer: Buffer,
   ): void {
-    // An answer as large as Node's Buffer pool was not cut from it (Buffer.allocUnsafe pools
-    // only below half of it): its memory is its own.
-    if (answer.length < Math.max(this.minBytes, Buffer.poolSize)) return;
+    // Memory larger than Node's Buffer pool is not the pool (shared with other Buffers): it is
+    // an answer's own, or the spare it was written into (a small answer gives that back too).
     const memory = answer.buffer;
+    if (memory.byteLength < Math.max(this.minBytes, Buffer.poolSize + 1)) return;
     res.once('finish', () => {
       this.spare = Buffer.from(memory, answer.byteOffset, memory.byteLength - answer.byteOffset);
     });

@@ -40,6 +40,7 @@ import { buildOpenApi } from './openapi.js';
 import type { BatchPool, ModelSlot, PooledScoring, ScoredLevels } from './types.js';
 import { INCONCLUSIVE, LEVEL_BITS, type SliceAnswer } from '@aiops/model/scoring/slice';
 import { compilePredictBody } from './validate.js';
+import { AnswerBuffer } from './answerBuffer.js';
 
 export interface AppOptions {
   /** Largest accepted `instances` array (BATCH_LIMIT). */
@@ -70,6 +71,8 @@ export function createApp(deps: AppDeps): Express {
   const { model, metrics, logger } = deps;
   const features = deps.features ?? FEATURES;
   const parsePredictBody = compilePredictBody(features, { batchLimit: deps.batchLimit });
+  // The columnar answers written on this thread: each into the last one's buffer once sent.
+  const answerBuffer = new AnswerBuffer();
   const openapi = buildOpenApi(features, deps.batchLimit);
 
   const app = express();
@@ -139,10 +142,13 @@ export function createApp(deps: AppDeps): Express {
     }
     if (scorer.score !== undefined && (shadow === undefined || columns)) {
       // The fast path: rows scored into flat arrays and written as JSON text, no object per row;
-      // a columnar body's rows read in place from its columns.
+      // a columnar body's rows read in place from its columns. The columnar answer is written
+      // before this returns, so its batch is scored into the scorer's reused arrays.
       const scored = scorer.score(
         body.kind === 'batch' && body.columns !== undefined ? body.columns : rowsOf(),
-        baseline === undefined ? { explain } : { explain, baseline },
+        baseline === undefined
+          ? { explain, reuse: columns }
+          : { explain, baseline, reuse: columns },
       );
       const t1 = performance.now();
       metrics.observeInference((t1 - t0) / 1000, scored);
@@ -151,9 +157,10 @@ export function createApp(deps: AppDeps): Express {
         metrics.observeShadow(scored.predictions(), shadow.predict(wholeRows(), { explain: 0 }));
       const elapsed_ms = roundMs(t1 - timing(res).start);
       if (columns) {
-        const answer = writeColumns(scored, `,"elapsed_ms":${elapsed_ms}`);
+        const answer = writeColumns(scored, `,"elapsed_ms":${elapsed_ms}`, answerBuffer.take());
         if (body.kind === 'batch') setServerTiming(res, parsed, t0, t1, performance.now());
-        return sendJson(res, answer);
+        sendJson(res, answer);
+        return answerBuffer.keepWhenSent(res, answer);
       }
       if (body.kind === 'batch') setServerTiming(res, parsed, t0, t1);
       if (body.kind === 'single') sendJson(res, scored.json(0, `,"elapsed_ms":${elapsed_ms}`));

@@ -7,6 +7,7 @@ import {
   ORIGINAL_HEALTHY_EXAMPLE,
   columnarRequestOf,
   riskLevel,
+  type FeatureInput,
 } from '@aiops/model';
 import { Predictor } from '@aiops/model/predictor';
 import { readHeldoutSummary } from './evaluation.js';
@@ -253,6 +254,28 @@ describe('POST /predict with the columnar request body', () => {
       expect(metrics).toMatch(/shadow_predictions_total\{agreement="same_level"\} 400/);
     },
   );
+
+  it('answers large columnar batches one after another whole: each written into the buffer of the one before', async () => {
+    const app = makeApp({ scorer: predictor }).app;
+    // Over 1 MB each (the answers whose buffers are reused), then a smaller one in between.
+    const times = (k: number): FeatureInput[] => Array.from({ length: k }, () => rows).flat();
+    const batches = [times(5), rows.slice(0, 700), times(4).reverse()];
+    const sizes: number[] = [];
+    for (const batch of [...batches, ...batches]) {
+      const res = await request(app)
+        .post('/predict?format=columns')
+        .send(columnarRequestOf(batch))
+        .expect(200);
+      // What an app that never answered before writes (into a new buffer).
+      const fresh = await request(makeApp({ scorer: predictor }).app)
+        .post('/predict?format=columns')
+        .send(columnarRequestOf(batch))
+        .expect(200);
+      expect(withoutElapsed(res.text)).toBe(withoutElapsed(fresh.text));
+      sizes.push(res.text.length);
+    }
+    expect(sizes.filter((n) => n > 1 << 20)).toHaveLength(4);
+  });
 
   it('400 names the column, the row and the rule', async () => {
     const body = columnarRequestOf([ORIGINAL_HEALTHY_EXAMPLE, CRASH_LOOP_EXAMPLE]);

@@ -28,10 +28,12 @@ export interface RiskScorer {
    * on demand (the model's `ScoredBatch`). Without it the backend serialises `predict`'s objects.
    * `opts.baseline`: the rows' baselines as columns (a columnar request), read in place of each
    * row's `baseline`. `rows` may be the rows as columns (a columnar request, read in place).
+   * `opts.reuse`: the batch may be written into the scorer's arrays of the last batch scored
+   * with `reuse` (the caller is done with that one).
    */
   score?(
     rows: readonly FeatureInput[] | RowColumns,
-    opts?: { explain?: number; baseline?: BaselineColumns },
+    opts?: { explain?: number; baseline?: BaselineColumns; reuse?: boolean },
   ): ScoredRows;
 }
 

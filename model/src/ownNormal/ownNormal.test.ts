@@ -15,8 +15,10 @@ import {
   writeOwnNormalReason,
   type OwnNormalRule,
 } from './ownNormal.js';
+import { FMT_ROOM, fmt, putFmtAt } from './reason.js';
 import { newStats, type Stats } from '../features/derive.js';
 import { JsonBytes } from '../scoring/jsonBytes.js';
+import { formatterCases } from '../scoring/testRows.js';
 import { Rng } from '../rng.js';
 
 const RULE: OwnNormalRule = {
@@ -454,18 +456,21 @@ describe('a verdict kept as its code and numbers', () => {
       const want = evaluateOwnNormal(...args);
       const nums = new Float64Array(OWN_NUMBERS);
       const [p95, lat, err, errs, r, cpu, cpus, ratio, growth, ratios, caller, callers] = args;
-      const code = judgeOwnNormal(
+      const values = Float64Array.of(
         p95,
-        lat,
         err,
-        errs,
-        r!,
         cpu ?? NaN,
-        cpus ?? none,
         ratio ?? NaN,
         growth ?? NaN,
-        ratios ?? none,
         caller ?? NaN,
+      );
+      const code = judgeOwnNormal(
+        values,
+        lat,
+        errs,
+        r!,
+        cpus ?? none,
+        ratios ?? none,
         callers ?? none,
         nums,
         0,
@@ -483,5 +488,124 @@ describe('a verdict kept as its code and numbers', () => {
         null,
       ]),
     );
+  });
+});
+
+describe("putFmtAt: a reason's number written as bytes", () => {
+  const buf = Buffer.alloc(FMT_ROOM + 8);
+  const cell = new Float64Array(1);
+  /**
+   * putFmtAt's text for x (null where it declines: −1, fmt then writes it), checking it stays
+   * within its room.
+   */
+  const written = (x: number): string | null => {
+    buf.fill(0x7e);
+    cell[0] = x;
+    const end = putFmtAt(buf, 4, cell, 0);
+    if (end < 0) return null;
+    const inside = end - 4 <= FMT_ROOM && buf[3] === 0x7e && buf[end] === 0x7e;
+    return inside ? buf.toString('latin1', 4, end) : 'outside its room';
+  };
+  /** The numbers whose text differs from fmt's, and how many were declined. */
+  const check = (xs: Iterable<number>): { wrong: string[]; declined: number; n: number } => {
+    const wrong: string[] = [];
+    let declined = 0;
+    let n = 0;
+    for (const x of xs) {
+      n++;
+      const w = written(x);
+      if (w === null) declined++;
+      else if (w !== fmt(x)) wrong.push(`${x}: ${w} ≠ ${fmt(x)}`);
+    }
+    return { wrong, declined, n };
+  };
+
+  // Ties and edges of the rounding, either side of each, and every decade toPrecision writes
+  // without an exponent.
+  const edges: number[] = [
+    0,
+    -0,
+    NaN,
+    Infinity,
+    -Infinity,
+    1e-6,
+    9.99e-7,
+    9.995e-7,
+    9.9951e-7,
+    1e-7,
+    2.675,
+    1.005,
+    0.125,
+    0.0125,
+    9.995,
+    9.9949,
+    9.9951,
+    99.95,
+    99.949,
+    99.951,
+    99.5,
+    99.4999,
+    99.99999,
+    100,
+    100.5,
+    100.49999,
+    101.5,
+    2.5,
+    0.9995,
+    0.99949,
+    999.5,
+    1000.5,
+    4503599627370495.5,
+    4503599627370496,
+    2 ** 53,
+    2 ** 53 + 2,
+    1e21,
+    1.5e21,
+    1e300,
+    5e-324,
+    0.1,
+    0.01,
+    0.001,
+    1e-4,
+    1e-5,
+    10,
+    1,
+    0.3,
+    1 / 3,
+    2 / 3,
+    123.456,
+    0.000123456,
+  ];
+  const around = (x: number): number[] => [x, x * (1 + 2 ** -52), x * (1 - 2 ** -53), -x];
+
+  it.each(edges.flatMap(around))('%p as fmt writes it', (x) => {
+    expect(written(x) ?? fmt(x)).toBe(fmt(x));
+  });
+
+  it('writes what fmt makes for numbers of every decade, declining only near ties and edges', () => {
+    // Three-decimal and one-decimal ties (x.xx5, x.x5).
+    const numbers = formatterCases(
+      new Rng(14),
+      100_000,
+      [-8, 16],
+      [
+        (r) => (Math.round(r.next() * 2e5) + 0.5) / 1000,
+        (r) => Math.round(r.next() * 2e4) / 10 + 0.05,
+      ],
+    );
+    const { wrong, declined, n } = check(numbers);
+    expect(wrong).toEqual([]);
+    // The fast path writes nearly all of them (the rest: near ties, below 1e-6, from 2^52).
+    expect(declined).toBeLessThan(n * 0.15);
+  });
+
+  it('writes what fmt makes for every k / 1000 and k / 100 within ±1,000 (ties on the grid)', () => {
+    function* grid(): Generator<number> {
+      for (let k = -1_000_000; k <= 1_000_000; k += 3) {
+        yield k / 1000;
+        yield k / 100;
+      }
+    }
+    expect(check(grid()).wrong).toEqual([]);
   });
 });

@@ -228,6 +228,17 @@ function spikeRise(
   return 0;
 }
 
+/** Where `judgeOwnNormal` reads each value it judges in its `values` (OWN_VALUES of them). */
+export const OWN_AT = Object.freeze({
+  p95: 0,
+  err: 1,
+  cpu: 2,
+  memoryRatio: 3,
+  memoryGrowth: 4,
+  callerP95: 5,
+});
+export const OWN_VALUES = 6;
+
 /**
  * Judges one row: `p95`, `err` and `cpu` are its current values, `lat`, `errs` and `cpus` the
  * statistics of their baselines (NaN median: no baseline); `memoryRatio` the working set over
@@ -250,47 +261,43 @@ export function evaluateOwnNormal(
   callerP95 = NaN,
   callers: Stats = NO_STATS,
 ): OwnNormalVerdict {
-  const code = judgeOwnNormal(
-    p95,
-    lat,
-    err,
-    errs,
-    rule,
-    cpu,
-    cpus,
-    memoryRatio,
-    memoryGrowth,
-    memoryRatios,
-    callerP95,
-    callers,
-    scratch,
-    0,
-  );
+  const v = values;
+  v[OWN_AT.p95] = p95;
+  v[OWN_AT.err] = err;
+  v[OWN_AT.cpu] = cpu;
+  v[OWN_AT.memoryRatio] = memoryRatio;
+  v[OWN_AT.memoryGrowth] = memoryGrowth;
+  v[OWN_AT.callerP95] = callerP95;
+  const code = judgeOwnNormal(v, lat, errs, rule, cpus, memoryRatios, callers, scratch, 0);
   return ownNormalVerdictOf(code, scratch, 0);
 }
 const scratch = new Float64Array(OWN_NUMBERS);
+const values = new Float64Array(OWN_VALUES);
 
 /**
  * `evaluateOwnNormal` as a code (`OWN_WITHIN`, `OWN_NO_BASELINE`, or a fired check's) and the
  * numbers its reason names, written into `nums` from `at` (`OWN_NUMBERS` of them; those the
  * reason does not name are left as they were). `ownNormalVerdictOf` makes the verdict of it.
+ * The values judged are read from `values` (at `OWN_AT`): handed over as
+ * arguments, each was a new heap number per row scored (~1 MB per 10,000 rows).
  */
 export function judgeOwnNormal(
-  p95: number,
+  values: Float64Array,
   lat: Stats,
-  err: number,
   errs: Stats,
   rule: OwnNormalRule,
-  cpu: number,
   cpus: Stats,
-  memoryRatio: number,
-  memoryGrowth: number,
   memoryRatios: Stats,
-  callerP95: number,
   callers: Stats,
   nums: Float64Array,
   at: number,
 ): number {
+  const p95 = values[OWN_AT.p95] as number;
+  const err = values[OWN_AT.err] as number;
+  const cpu = values[OWN_AT.cpu] as number;
+  const memoryRatio = values[OWN_AT.memoryRatio] as number;
+  const memoryGrowth = values[OWN_AT.memoryGrowth] as number;
+  const callerP95 = values[OWN_AT.callerP95] as number;
   if (
     rule.memoryExhaustionMinutes > 0 &&
     memoryGrowth >= rule.minMemoryGrowthPerMin &&

@@ -5,7 +5,7 @@
  * (`writeOwnNormalReason`). A batch keeps the codes and numbers in its typed arrays: the texts of
  * 10,000 rows were ~2 MB of strings alive from scoring until the answer was written.
  */
-import type { JsonBytes } from '../scoring/jsonBytes.js';
+import { putInteger, type JsonBytes } from '../scoring/jsonBytes.js';
 import type { OwnNormalSignal, OwnNormalVerdict } from './ownNormal.js';
 
 export const NO_BASELINE: OwnNormalVerdict = Object.freeze({
@@ -26,7 +26,96 @@ export const OWN_NORMAL_OFF: OwnNormalVerdict = Object.freeze({
 });
 
 /** A number in a reason: 3 significant digits, or whole from 100 on. */
-const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
+export const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
+
+/**
+ * The most bytes a number of a reason takes: `String` of a double is at most 24 characters
+ * (`putFmtAt` writes at most 17).
+ */
+export const FMT_ROOM = 24;
+/** 10^(2 − e) for a number's decade e = 1 … −6, at SCALE[1 − e]: its 3 digits as an integer. */
+const SCALE = Float64Array.from({ length: 8 }, (_, i) => 10 ** (i + 1));
+/** "00" … "99", two digits per entry. */
+const PAIRS = Uint8Array.from({ length: 200 }, (_, i) =>
+  i & 1 ? 0x30 + ((i >> 1) % 10) : 0x30 + Math.floor((i >> 1) / 10),
+);
+
+/**
+ * `fmt(nums[i])` written as bytes at `buf[p]` (room: FMT_ROOM); the position after it, or −1
+ * where only `fmt` itself can say: not finite, from 2^52 on, below 10^-6 (an exponent), or within
+ * 10^-9 of a tie or of a decade's edge after scaling, where the product's rounding could decide
+ * otherwise than `toFixed`/`toPrecision`, which round the double's exact decimal value (half up,
+ * away from zero). Elsewhere the scaled product is within 10^-13 of that exact value, so it
+ * rounds the same way. Reads the number from the array: a double passed to a call the compiler
+ * does not inline is boxed.
+ */
+export function putFmtAt(buf: Buffer, p: number, nums: Float64Array, i: number): number {
+  const x = nums[i] as number;
+  const a = x < 0 ? -x : x;
+  let at = p;
+  if (a >= 100) {
+    // toFixed(0): the nearest integer, a half up (a − ⌊a⌋ is exact below 2^52).
+    if (!(a < 4503599627370496)) return -1;
+    const whole = Math.floor(a);
+    if (x < 0) buf[at++] = 0x2d;
+    return putInteger(buf, at, a - whole >= 0.5 ? whole + 1 : whole);
+  }
+  if (a === 0) {
+    // ±0: "0.00" (toPrecision drops the sign of −0).
+    buf[at] = 0x30;
+    buf[at + 1] = 0x2e;
+    buf[at + 2] = 0x30;
+    buf[at + 3] = 0x30;
+    return at + 4;
+  }
+  if (!(a >= 1e-6)) return -1; // NaN, or an exponent ("1.00e-7")
+  // toPrecision(3): the decade e, then a·10^(2−e) rounded to the 3 digits n (100 … 999).
+  const e =
+    a >= 10
+      ? 1
+      : a >= 1
+        ? 0
+        : a >= 0.1
+          ? -1
+          : a >= 0.01
+            ? -2
+            : a >= 1e-3
+              ? -3
+              : a >= 1e-4
+                ? -4
+                : a >= 1e-5
+                  ? -5
+                  : -6;
+  const s = a * (SCALE[1 - e] as number);
+  const floor = Math.floor(s);
+  const frac = s - floor;
+  if (s < 100 + 1e-9 || s >= 999.5 || (frac > 0.5 - 1e-9 && frac < 0.5 + 1e-9)) return -1;
+  const n = frac > 0.5 ? floor + 1 : floor;
+  const d0 = 0x30 + ((n / 100) | 0);
+  const pair = (n % 100) << 1;
+  if (x < 0) buf[at++] = 0x2d;
+  if (e === 1) {
+    buf[at] = d0;
+    buf[at + 1] = PAIRS[pair] as number;
+    buf[at + 2] = 0x2e;
+    buf[at + 3] = PAIRS[pair + 1] as number;
+    return at + 4;
+  }
+  if (e === 0) {
+    buf[at] = d0;
+    buf[at + 1] = 0x2e;
+    buf[at + 2] = PAIRS[pair] as number;
+    buf[at + 3] = PAIRS[pair + 1] as number;
+    return at + 4;
+  }
+  buf[at++] = 0x30;
+  buf[at++] = 0x2e;
+  for (let z = e; z < -1; z++) buf[at++] = 0x30;
+  buf[at] = d0;
+  buf[at + 1] = PAIRS[pair] as number;
+  buf[at + 2] = PAIRS[pair + 1] as number;
+  return at + 3;
+}
 
 /*
  * A verdict as a code and the numbers its reason names, so a batch keeps them in its typed arrays
@@ -135,15 +224,27 @@ interface EncodedPieces {
   text: (Buffer | null)[];
   slot: Int8Array;
   fmt: Uint8Array;
+  /** The most bytes the reason takes: its texts, and each number's widest. */
+  room: number;
+  /**
+   * A `String` piece's last number and its text's bytes (`lastNumber[i]`, `lastText[i]`): those
+   * are a rule's settings, the same in every row, so each is made once.
+   */
+  lastNumber: Float64Array;
+  lastText: (Buffer | null)[];
 }
 const ENCODED: (EncodedPieces | undefined)[] = [];
 for (const [code, pieces] of PIECES) {
+  const text = pieces.map((p) =>
+    typeof p === 'string' ? Buffer.from(JSON.stringify(p).slice(1, -1)) : null,
+  );
   ENCODED[code] = {
-    text: pieces.map((p) =>
-      typeof p === 'string' ? Buffer.from(JSON.stringify(p).slice(1, -1)) : null,
-    ),
+    text,
     slot: Int8Array.from(pieces, (p) => (typeof p === 'string' ? -1 : p[0])),
     fmt: Uint8Array.from(pieces, (p) => (typeof p !== 'string' && p[1] === 'fmt' ? 1 : 0)),
+    room: 2 + text.reduce((sum, t) => sum + (t === null ? FMT_ROOM : t.length), 0),
+    lastNumber: new Float64Array(pieces.length).fill(NaN),
+    lastText: pieces.map(() => null),
   };
 }
 
@@ -174,17 +275,35 @@ export function writeOwnNormalReason(
 ): void {
   const pieces = ENCODED[code];
   if (pieces === undefined) return void out.string(ownNormalReason(code, nums, at));
-  const { text, slot, fmt: form } = pieces;
-  out.char(0x22);
+  const { text, slot, fmt: form, lastNumber, lastText } = pieces;
+  const buf = out.reserve(pieces.room);
+  let p = out.length;
+  buf[p++] = 0x22;
   for (let i = 0; i < slot.length; i++) {
     const k = slot[i] as number;
-    if (k < 0) out.append(text[i] as Buffer);
-    else {
+    let bytes: Buffer;
+    if (k < 0) bytes = text[i] as Buffer;
+    else if (form[i] === 1) {
+      const end = putFmtAt(buf, p, nums, at + k);
+      if (end >= 0) {
+        p = end;
+        continue;
+      }
+      bytes = Buffer.from(fmt(nums[at + k] as number), 'latin1');
+    } else {
+      // A rule's setting: its text made once (NaN equals nothing: made each time).
       const x = nums[at + k] as number;
-      out.raw(form[i] === 1 ? fmt(x) : String(x));
+      if (!(x === lastNumber[i])) {
+        lastText[i] = Buffer.from(String(x), 'latin1');
+        lastNumber[i] = x;
+      }
+      bytes = lastText[i] as Buffer;
     }
+    // A number's text is at most FMT_ROOM bytes (String of a double: 24 at most).
+    for (let j = 0; j < bytes.length; j++) buf[p++] = bytes[j] as number;
   }
-  out.char(0x22);
+  buf[p++] = 0x22;
+  out.advanceTo(p);
 }
 
 /** The verdict object of code `code` and numbers `nums[at …]` (the API's `own_normal`). */

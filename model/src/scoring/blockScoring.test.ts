@@ -191,3 +191,34 @@ describe('a batch read in place from its columns', () => {
     }
   });
 });
+
+describe('a batch scored into the scorer’s reused arrays (`reuse`)', () => {
+  it('is the batch scored into new arrays, whatever the batches scored into them before', () => {
+    const spec = scorerSpecOf(predictor.metadata, predictor.scorer.mlp.weights);
+    const reusing = new Scorer({ ...spec, blockRows: 256 });
+    // Larger, then smaller and with fewer contributions (slots a fresh batch leaves at zero),
+    // then larger than any before (the arrays grow), row by row and a block at a time.
+    for (const [n, explain] of [
+      [613, undefined],
+      [300, 0],
+      [17, 3],
+      [1, undefined],
+      [613, 0],
+    ] as const) {
+      const rows = ROWS.slice(0, n);
+      const opts: PredictOptions = explain === undefined ? {} : { explain };
+      const reused = reusing.score(rows, { ...opts, reuse: true });
+      expect(reused.numbers.length).toBe(rowByRow.score(rows, opts).numbers.length);
+      expectSame(reused, rowByRow.score(rows, opts));
+    }
+  });
+
+  it('writes into the same arrays each time, and into new ones without `reuse`', () => {
+    const scorer = blocked.get(256)!;
+    const first = scorer.score(ROWS, { reuse: true });
+    const second = scorer.score(ROWS.slice(0, 40), { reuse: true });
+    expect(second.numbers.buffer).toBe(first.numbers.buffer);
+    expect(second.bytes.buffer).toBe(first.bytes.buffer);
+    expect(scorer.score(ROWS.slice(0, 40)).numbers.buffer).not.toBe(first.numbers.buffer);
+  });
+});

@@ -14,13 +14,14 @@ import {
   decadeOf,
   micro,
   predictionsOfColumns,
+  putSig6At,
   sig6,
   writeColumns,
   type ColumnarPredictions,
 } from './columns.js';
-import { JsonBytes } from './jsonBytes.js';
+import { DECIMAL_ROOM, JsonBytes } from './jsonBytes.js';
 import type { ScoredBatch } from './scoredBatch.js';
-import { edgeRows, randomRow } from './testRows.js';
+import { edgeRows, formatterCases, randomRow } from './testRows.js';
 
 let predictor: Predictor;
 beforeAll(async () => {
@@ -178,6 +179,25 @@ describe('JsonBytes', () => {
     );
   });
 
+  it.each([
+    '',
+    'http_5xx_error_rate',
+    'a"b',
+    'a\\b',
+    'tab\there',
+    '\u001f',
+    '\u007f',
+    'é',
+    '≥ 14.4×',
+    '\ud83d\ude00',
+    '\ud800 lone',
+    'x'.repeat(32),
+    `${'x'.repeat(31)}"`,
+    'x'.repeat(33),
+  ])('writes the string %p as JSON.stringify does', (s) => {
+    expect(written((o) => o.raw('[').string(s).raw(']'))).toBe(`[${JSON.stringify(s)}]`);
+  });
+
   it('escapes strings and writes non-ASCII text as UTF-8', () => {
     const s = 'burn 14.4× ≥ "fast" – line\nbreak';
     expect(written((o) => o.string(s).raw(',').string(null))).toBe(`${JSON.stringify(s)},null`);
@@ -209,6 +229,99 @@ describe('rounding of the columnar form', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  describe('putSig6At: a value or reference cell written from its six digits', () => {
+    const buf = Buffer.alloc(64);
+    const cell = new Float64Array(1);
+    /** The cell as the writer wrote it before putSig6At (putInteger, decimal or number of sig6). */
+    const before = (x: number): string =>
+      written((o) => {
+        const a = Math.abs(x);
+        if (x - x !== 0 || x === 0 || (a < 1e6 && x === Math.round(x))) return void o.number(x);
+        const e = 5 - decadeOf(a);
+        if (e >= 0 && e < 23) return void o.decimal(Math.round(x * 10 ** e), e);
+        o.number(sig6(x));
+      });
+    /** putSig6At's text, number(sig6(x)) where it declines; nothing written outside its room. */
+    const now = (x: number): string => {
+      buf.fill(0x7e);
+      cell[0] = x;
+      const end = putSig6At(buf, 8, cell, 0);
+      if (end < 0) return written((o) => o.number(sig6(x)));
+      // Scratch digits past the end are allowed, within the room.
+      const inside = end - 8 <= DECIMAL_ROOM && buf[7] === 0x7e && buf[8 + DECIMAL_ROOM] === 0x7e;
+      return inside ? buf.toString('latin1', 8, end) : 'outside its room';
+    };
+    const wrongOf = (xs: Iterable<number>): string[] => {
+      const wrong: string[] = [];
+      for (const x of xs) if (now(x) !== before(x)) wrong.push(`${x}: ${now(x)} ≠ ${before(x)}`);
+      return wrong;
+    };
+
+    it('writes the edges as before: zero, signs, whole numbers, rounding up to the next decade, tiny and huge', () => {
+      const edges = [
+        0,
+        -0,
+        NaN,
+        Infinity,
+        -Infinity,
+        1,
+        -1,
+        999999,
+        999999.5,
+        1e6,
+        1e6 + 0.5,
+        9.999995,
+        9.9999949,
+        9.99999,
+        0.1,
+        0.123456,
+        0.1234565,
+        1.5,
+        -2.25,
+        100000.5,
+        99999.95,
+        123456.7,
+        1e-5,
+        1.23456e-7,
+        9.999995e-7,
+        1e-17,
+        1.2e-17,
+        1e-18,
+        1e-300,
+        5e-324,
+        2 ** 53,
+        2 ** 53 + 2,
+        9.007199254740991e15,
+        9.9999951e15,
+        1e21,
+        1.7976931348623157e308,
+        783750000,
+        3046010.4,
+      ];
+      expect(
+        wrongOf(edges.flatMap((x) => [x, -x, x * (1 + 2 ** -52), x * (1 - 2 ** -53)])),
+      ).toEqual([]);
+    });
+
+    it('writes what the writer wrote before for doubles of every decade, ties and grids', () => {
+      // Six-digit ties (x.xxxxx5) and three-decimal values like the healer's.
+      const numbers = formatterCases(
+        new Rng(15),
+        60_000,
+        [-20, 20],
+        [
+          (r) => ((Math.round(r.next() * 2e6) + 0.5) / 1e5) * 10 ** Math.round(6 * r.next() - 3),
+          (r) => Math.round((r.next() - 0.5) * 2e7) / 1000,
+        ],
+      );
+      expect(wrongOf(numbers)).toEqual([]);
+      fc.assert(
+        fc.property(fc.double(), (x) => now(x) === before(x)),
+        { numRuns: 20000 },
+      );
+    });
   });
 
   it('finds the decade of any positive double as Math.floor(Math.log10(x)) does', () => {
@@ -272,6 +385,21 @@ describe('writeColumns and predictionsOfColumns on the real model', () => {
       expect(writeColumns(s, ',"elapsed_ms":1').toString('utf8')).toBe(plainAssembly(s));
     },
   );
+
+  it('writes into a buffer given to it when it has the room, else into a new one', () => {
+    const s = predictor.score(rows());
+    const want = writeColumns(s, ',"elapsed_ms":1');
+    const room = Buffer.alloc(4 * want.length, 0x7e);
+    const into = writeColumns(s, ',"elapsed_ms":1', room);
+    expect(into.equals(want)).toBe(true);
+    expect(into.buffer).toBe(room.buffer);
+    const tight = Buffer.alloc(want.length, 0x7e);
+    const grown = writeColumns(s, ',"elapsed_ms":1', tight);
+    expect(grown.equals(want)).toBe(true);
+    // Not the room the writer starts with: a new buffer, and the one given is left as it was.
+    expect(grown.buffer).not.toBe(tight.buffer);
+    expect(tight.every((b) => b === 0x7e)).toBe(true);
+  });
 
   // The writer copies a text it wrote before where the number is the same (a model risk equal to
   // the risk, a reference risk or rule equal to the previous row's, a reference equal to the

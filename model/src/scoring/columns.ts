@@ -21,7 +21,7 @@ import { JsonBytes } from './jsonBytes.js';
 import { writeExplainedCells } from './explainedCells.js';
 
 // Split along the flow: the explanation's cells, and the prediction objects in and out.
-export { decadeOf, micro, sig6 } from './explainedCells.js';
+export { decadeOf, micro, putSig6At, sig6 } from './explainedCells.js';
 export { ColumnsError, columnSourceOf, predictionsOfColumns } from './columnObjects.js';
 
 /** The wire shape of `POST /predict?format=columns`; every array holds one entry per row. */
@@ -269,15 +269,17 @@ function columnsHeader(version: string, threshold: number, out: JsonBytes): Json
 }
 
 /** The capacity to start an answer's buffer with for n rows of `top` contributions. */
-const capacityFor = (n: number, top: number): number => 256 + n * (160 + 32 * top);
+const answerCapacity = (n: number, top: number): number => 256 + n * (160 + 32 * top);
 
 /**
  * The answer as JSON bytes (UTF-8); `extra` (`,"k":v` …) goes before the closing brace. Written
- * column by column straight into one buffer, with no string per row or per number.
+ * column by column straight into one buffer, with no string per row or per number: `into` when
+ * it has the room the answer may need (`answerCapacity`; the answer is then a view of it), else
+ * a new one.
  */
-export function writeColumns(src: ColumnSource, extra = ''): Buffer {
+export function writeColumns(src: ColumnSource, extra = '', into?: Buffer): Buffer {
   const n = src.length;
-  const out = new JsonBytes(capacityFor(n, n > 0 ? src.explained(0) : 0));
+  const out = new JsonBytes(answerCapacity(n, n > 0 ? src.explained(0) : 0), into);
   columnsHeader(src.version, src.threshold, out);
   writeColumnCells(
     src,
@@ -300,7 +302,7 @@ export interface ColumnSegments {
 
 /** `src`'s rows as column segments (see `ColumnSegments`). */
 export function writeColumnSegments(src: ColumnSource): ColumnSegments {
-  const out = new JsonBytes(capacityFor(src.length, src.length > 0 ? src.explained(0) : 0));
+  const out = new JsonBytes(answerCapacity(src.length, src.length > 0 ? src.explained(0) : 0));
   const ends = new Int32Array(N_ANSWER_COLUMNS);
   writeColumnCells(
     src,

@@ -247,22 +247,14 @@ function writeFlatValues(
         const end = from + (valueLength[r * nf + f] as number);
         for (let i = from; i < end; i++) buf[p++] = buf[i] as number;
       } else {
-        const a = x < 0 ? -x : x;
-        if (x === 0 || (a < 1e6 && x === Math.round(x))) p = putInteger(buf, p, x | 0);
+        const end = putSig6At(buf, p, numbers, at + f);
+        if (end >= 0) p = end;
         else {
-          const e = x - x === 0 ? 5 - decadeAt(numbers, at + f) : NaN;
-          const y = e < 0 && e > -POW10.length ? Math.round(x / POW10[-e]!) * POW10[-e]! : NaN;
-          if (e >= 0 && e < POW10.length) p = putDecimal(buf, p, Math.round(x * POW10[e]!), e);
-          else if (y <= 9007199254740991 && y >= -9007199254740991) {
-            // From 10^6 on, sig6 rounds to whole tens, hundreds, …: an integer (`number` of it).
-            p = putInteger(buf, p, y);
-          } else {
-            // Not finite (null), beyond 2^53 or below 10^-17: `number` of sig6.
-            out.advanceTo(p);
-            out.number(sig6(x));
-            buf = out.reserve(rowRoom);
-            p = out.length;
-          }
+          // Not finite (null), beyond 2^53 or below 10^-17: `number` of sig6.
+          out.advanceTo(p);
+          out.number(sig6(x));
+          buf = out.reserve(rowRoom);
+          p = out.length;
         }
       }
       lastOfFeature[f] = x;
@@ -288,12 +280,125 @@ function writeValueCell(out: JsonBytes, x: number, f: number): void {
   const at = out.length;
   lastOfFeature[f] = x;
   textAt[f] = at;
-  const a = x < 0 ? -x : x;
-  if (x - x !== 0 || x === 0 || (a < 1e6 && x === Math.round(x))) out.number(x);
-  else {
-    const e = 5 - decadeOf(a);
-    if (e >= 0 && e < POW10.length) out.decimal(Math.round(x * POW10[e]!), e);
-    else out.number(sig6(x));
-  }
+  cell[0] = x;
+  const end = putSig6At(out.reserve(DECIMAL_ROOM), at, cell, 0);
+  if (end >= 0) out.advanceTo(end);
+  else out.number(sig6(x));
   textLength[f] = out.length - at;
+}
+
+/** 10^i for i = 0 … 22 (exact doubles), for `putSig6At`. */
+const SCALE = Float64Array.from(POW10);
+/** "00" … "99", two digits per entry. */
+const PAIRS = Uint8Array.from({ length: 200 }, (_, i) =>
+  i & 1 ? 0x30 + ((i >> 1) % 10) : 0x30 + Math.floor((i >> 1) / 10),
+);
+
+/**
+ * `numbers[i]` to 6 significant digits (`sig6`) written at `buf[p]` (room: DECIMAL_ROOM), as
+ * the value and reference columns send it; the position after it, or −1 where only
+ * `number(sig6(x))` writes it: not finite, beyond 2^53 after rounding, or below 10^-17. Zero and
+ * whole numbers below 10^6 are written as they are; from 10^6 on the whole number sig6 rounds
+ * to; below, the 6 digits n = round(x · 10^e) as the decimal n / 10^e, trailing zeros dropped
+ * (`putDecimal`'s text).
+ *
+ * The decade comes from the double's binary exponent: floor(e2 · log10 2) is x's decade or one
+ * off, and x · 10^(5 − k) within [10^5, 10^6) settles it. Clear of the decade's edges by more
+ * than `decadeAt`'s margin that is `decadeAt`'s decade, so the same e and the same n; at an edge
+ * (or where the estimate is off by more) the long way, through `decadeAt`. Reads the number from
+ * the array: a double handed to a call the compiler does not inline is boxed.
+ */
+export function putSig6At(buf: Buffer, p: number, numbers: Float64Array, i: number): number {
+  const x = numbers[i] as number;
+  const a = x < 0 ? -x : x;
+  if (x === 0 || (a < 1e6 && x === Math.round(x))) return putInteger(buf, p, x | 0);
+  bits[0] = a;
+  const e2 = (((words[HIGH_WORD] as number) >>> 20) & 0x7ff) - 1023;
+  if (e2 > -60 && e2 < 60) {
+    let e = 5 - ((e2 * 78913) >> 18);
+    let s = e >= 0 ? a * (SCALE[e] as number) : a / (SCALE[-e] as number);
+    if (s >= 1e6) {
+      e--;
+      s = e >= 0 ? a * (SCALE[e] as number) : a / (SCALE[-e] as number);
+    }
+    if (s > 100000.1 && s < 999999) {
+      if (e >= 0) return putSixDigits(buf, p, Math.round(x * (SCALE[e] as number)), e);
+      // From 10^6 on, sig6 rounds to whole tens, hundreds, …: an integer.
+      const scale = SCALE[-e] as number;
+      const y = Math.round(x / scale) * scale;
+      return y <= 9007199254740991 && y >= -9007199254740991 ? putInteger(buf, p, y) : -1;
+    }
+  }
+  return putSig6Long(buf, p, numbers, i);
+}
+
+/** `putSig6At` the long way: the decade from `decadeAt`. */
+function putSig6Long(buf: Buffer, p: number, numbers: Float64Array, i: number): number {
+  const x = numbers[i] as number;
+  if (x - x !== 0) return -1;
+  const e = 5 - decadeAt(numbers, i);
+  if (e < 0) {
+    if (e <= -SCALE.length) return -1;
+    const scale = SCALE[-e] as number;
+    const y = Math.round(x / scale) * scale;
+    return y <= 9007199254740991 && y >= -9007199254740991 ? putInteger(buf, p, y) : -1;
+  }
+  if (e >= SCALE.length) return -1;
+  const n = Math.round(x * (SCALE[e] as number));
+  const u = n < 0 ? -n : n;
+  // Six digits, or a rounding up to 10^6: `putDecimal`.
+  return u >= 100000 && u < 1000000 ? putSixDigits(buf, p, n, e) : putDecimal(buf, p, n, e);
+}
+
+/** How many trailing zeros the two digits of 0 … 99 have ("00": 2). */
+const TRAILING_ZEROS = Uint8Array.from({ length: 100 }, (_, x) =>
+  x === 0 ? 2 : x % 10 === 0 ? 1 : 0,
+);
+
+/**
+ * The decimal n / 10^e (10^5 ≤ |n| < 10^6, 0 ≤ e ≤ 22) at `buf[p]` as `putDecimal` writes it:
+ * its digits from three pairs, each at its place (one further on past the point), and the end
+ * where its trailing zeros start (before the point, where the fraction is all zeros). Bytes past
+ * the end may be written (within DECIMAL_ROOM).
+ */
+function putSixDigits(buf: Buffer, p: number, n: number, e: number): number {
+  let at = p;
+  if (n < 0) buf[at++] = 0x2d; // '-'
+  const v = (n < 0 ? -n : n) | 0;
+  const hi = (v / 10000) | 0;
+  const rest = v - hi * 10000;
+  const mid = (rest / 100) | 0;
+  const lo = rest - mid * 100;
+  const zeros =
+    lo !== 0
+      ? (TRAILING_ZEROS[lo] as number)
+      : mid !== 0
+        ? 2 + (TRAILING_ZEROS[mid] as number)
+        : 4 + (TRAILING_ZEROS[hi] as number);
+  if (e >= 6) {
+    // Below 1: "0.", e − 6 zeros, the digits but their trailing zeros (the first is not 0).
+    buf[at] = 0x30;
+    buf[at + 1] = 0x2e;
+    at += 2;
+    for (let z = 6; z < e; z++) buf[at++] = 0x30;
+    buf[at] = PAIRS[hi << 1] as number;
+    buf[at + 1] = PAIRS[(hi << 1) + 1] as number;
+    buf[at + 2] = PAIRS[mid << 1] as number;
+    buf[at + 3] = PAIRS[(mid << 1) + 1] as number;
+    buf[at + 4] = PAIRS[lo << 1] as number;
+    buf[at + 5] = PAIRS[(lo << 1) + 1] as number;
+    return at + 6 - zeros;
+  }
+  // 6 − e whole digits, the point, e fraction digits: digit j at j, or j + 1 from the point on
+  // ((whole − 1 − j) >>> 31 is 1 exactly when j ≥ whole).
+  const whole = 6 - e;
+  buf[at] = PAIRS[hi << 1] as number;
+  buf[at + 1 + ((whole - 2) >>> 31)] = PAIRS[(hi << 1) + 1] as number;
+  buf[at + 2 + ((whole - 3) >>> 31)] = PAIRS[mid << 1] as number;
+  buf[at + 3 + ((whole - 4) >>> 31)] = PAIRS[(mid << 1) + 1] as number;
+  buf[at + 4 + ((whole - 5) >>> 31)] = PAIRS[lo << 1] as number;
+  buf[at + 5 + ((whole - 6) >>> 31)] = PAIRS[(lo << 1) + 1] as number;
+  buf[at + whole] = 0x2e;
+  const fraction = e - (zeros < e ? zeros : e);
+  return fraction > 0 ? at + whole + 1 + fraction : at + whole;
 }

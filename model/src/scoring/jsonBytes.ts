@@ -115,8 +115,9 @@ export class JsonBytes {
   private buf: Buffer;
   private pos = 0;
 
-  constructor(capacity = 1 << 16) {
-    this.buf = Buffer.allocUnsafe(capacity);
+  /** `into`: a buffer to write into when it holds `capacity` bytes (else a new one is made). */
+  constructor(capacity = 1 << 16, into?: Buffer) {
+    this.buf = into !== undefined && into.length >= capacity ? into : Buffer.allocUnsafe(capacity);
   }
 
   private room(n: number): void {
@@ -237,6 +238,27 @@ export class JsonBytes {
    */
   string(s: string | null | undefined): this {
     if (s === null || s === undefined) return this.raw('null');
+    const n = s.length;
+    if (n <= 32) {
+      // A short text (a rule's or signal's name) a character at a time: no regular expression
+      // and no call into the native encoder for a few bytes. At the first character that is
+      // not plain ASCII, or that JSON escapes, the general path below (nothing kept of this).
+      this.room(n + 2);
+      const { buf } = this;
+      let p = this.pos;
+      buf[p++] = 0x22;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c < 0x20 || c >= 0x80 || c === 0x22 || c === 0x5c) break;
+        buf[p++] = c;
+      }
+      if (i === n) {
+        buf[p++] = 0x22;
+        this.pos = p;
+        return this;
+      }
+    }
     if (NEEDS_STRINGIFY.test(s)) return this.raw(JSON.stringify(s));
     this.room(3 * s.length + 2);
     const { buf } = this;

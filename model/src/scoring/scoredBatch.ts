@@ -82,6 +82,12 @@ export const AT_RANKING = 1;
 export const AT_OWN_CODE = AT_RANKING + N_FEATURES;
 export const ROW_BYTES = AT_OWN_CODE + 1;
 
+/** Arrays a `ScoredBatch` may be written into instead of new ones (at least its rows' room). */
+export interface BatchStorage {
+  readonly numbers: Float64Array;
+  readonly bytes: Uint8Array;
+}
+
 export class ScoredBatch implements ColumnSource {
   readonly numbers: Float64Array;
   readonly bytes: Uint8Array;
@@ -98,9 +104,16 @@ export class ScoredBatch implements ColumnSource {
     readonly version: string,
     /** `{"version":…}` as JSON, when the caller has it already. */
     private readonly modelJson = `{"version":${JSON.stringify(version)}}`,
+    /** Arrays to write into (zeroed first, as new ones are), instead of new ones. */
+    storage?: BatchStorage,
   ) {
-    this.numbers = new Float64Array(length * ROW_DOUBLES);
-    this.bytes = new Uint8Array(length * ROW_BYTES);
+    if (storage === undefined) {
+      this.numbers = new Float64Array(length * ROW_DOUBLES);
+      this.bytes = new Uint8Array(length * ROW_BYTES);
+    } else {
+      this.numbers = storage.numbers.subarray(0, length * ROW_DOUBLES).fill(0);
+      this.bytes = storage.bytes.subarray(0, length * ROW_BYTES).fill(0);
+    }
     this.abstained = new Array<string | null>(length);
     this.slo = new Array<SloVerdict>(length);
     this.thresholdJson = num(threshold);

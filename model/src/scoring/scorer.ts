@@ -48,11 +48,14 @@ import {
   ROW_BYTES,
   ROW_DOUBLES,
   ScoredBatch,
+  type BatchStorage,
 } from './scoredBatch.js';
 import { evaluateSlo } from '../slo/burnRate.js';
 import {
   DEFAULT_OWN_NORMAL,
+  OWN_AT,
   OWN_NUMBERS,
+  OWN_VALUES,
   OWN_OFF,
   judgeOwnNormal,
   ownNormalFired,
@@ -73,6 +76,13 @@ export interface PredictOptions {
    * object; row r of `rows` is row r of these columns.
    */
   baseline?: BaselineColumns;
+  /**
+   * Score into the scorer's own arrays, reused by its next `score` with `reuse` (grown to the
+   * largest batch), instead of new ones: for a caller done with each batch before it scores the
+   * next (the backend's answer written on the main thread). A 10,000-row batch's 4.6 MB of new
+   * arrays were zeroed, faulted in page by page and collected again on every request.
+   */
+  reuse?: boolean;
 }
 
 /** A row given to `predict` lacks a required feature or holds a non-finite number. */
@@ -256,23 +266,27 @@ export class Scorer {
   private ownNormalCode(nums: Float64Array, at: number): number {
     if (this.ownNormal === false) return OWN_OFF;
     const { raw, stats } = this.d;
+    const v = this.ownValues;
+    v[OWN_AT.p95] = raw[P95] as number;
+    v[OWN_AT.err] = raw[ERR] as number;
+    v[OWN_AT.cpu] = raw[CPU] as number;
+    v[OWN_AT.memoryRatio] = raw[MEM_RATIO] as number;
+    v[OWN_AT.memoryGrowth] = raw[MEM_GROWTH] as number;
+    v[OWN_AT.callerP95] = raw[CALLER_P95] as number;
     return judgeOwnNormal(
-      raw[P95] as number,
+      v,
       stats[STATS_P95] as Stats,
-      raw[ERR] as number,
       stats[STATS_ERR] as Stats,
       this.ownNormal,
-      raw[CPU] as number,
       stats[STATS_CPU] as Stats,
-      raw[MEM_RATIO] as number,
-      raw[MEM_GROWTH] as number,
       stats[STATS_MEM_RATIO] as Stats,
-      raw[CALLER_P95] as number,
       stats[STATS_CALLER_P95] as Stats,
       nums,
       at,
     );
   }
+  /** The values `judgeOwnNormal` judges, handed over in a typed array (not boxed). */
+  private readonly ownValues = new Float64Array(OWN_VALUES);
   /** `ownNormalCode`'s numbers where no batch keeps them (`risk`). */
   private readonly ownNumbers = new Float64Array(OWN_NUMBERS);
 
@@ -396,7 +410,14 @@ export class Scorer {
     const list = Array.isArray(rows) ? (rows as readonly FeatureInput[]) : undefined;
     const columns = list === undefined ? (rows as RowColumns) : undefined;
     const top = Math.max(0, Math.min(N_FEATURES, opts.explain ?? N_FEATURES));
-    const out = new ScoredBatch(n, top, this.threshold, this.version, this.modelJson);
+    const out = new ScoredBatch(
+      n,
+      top,
+      this.threshold,
+      this.version,
+      this.modelJson,
+      opts.reuse === true ? this.storageFor(n) : undefined,
+    );
     const cols = opts.baseline;
     if (n >= BLOCK_MIN_ROWS && this.blockRows > 0) {
       for (let start = 0; start < n; start += this.blockRows) {
@@ -464,6 +485,8 @@ export class Scorer {
     }
     mlp.preactivationsOfBlock(zs, stride, m, ps);
     mlp.preactivationsOfBlock(zrs, stride, refs, qs);
+    // The reference in `zr` (rows without a baseline share one: copied once, not per row).
+    let inZr = -1;
     for (let k = 0; k < m; k++) {
       const r = start + k;
       const ref = refOf[k] as number;
@@ -473,12 +496,27 @@ export class Scorer {
         continue;
       }
       for (let i = 0, at = k; i < N_INPUTS; i++, at += stride) z[i] = zs[at] as number;
-      for (let i = 0, at = ref; i < N_INPUTS; i++, at += stride) zr[i] = zrs[at] as number;
+      if (ref !== inZr) {
+        for (let i = 0, at = ref; i < N_INPUTS; i++, at += stride) zr[i] = zrs[at] as number;
+        inZr = ref;
+      }
       mlp.attributeFrom(ps, qs, stride, k, ref, z, zr, a, b, this.attr);
       this.explanationInto(out, r, top);
       this.risksInto(out, r, mlp.lastRisk, mlp.lastRefRisk);
     }
   }
+
+  /** The arrays `score` with `reuse` writes into, grown to hold n rows. */
+  private storageFor(n: number): BatchStorage {
+    const held = this.storage;
+    if (held !== undefined && held.bytes.length >= n * ROW_BYTES) return held;
+    this.storage = {
+      numbers: new Float64Array(n * ROW_DOUBLES),
+      bytes: new Uint8Array(n * ROW_BYTES),
+    };
+    return this.storage;
+  }
+  private storage: BatchStorage | undefined;
 
   /** The block's arrays, made on the first block and reused. */
   private block(): Block {

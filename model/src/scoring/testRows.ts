@@ -101,3 +101,19 @@ export function edgeRows(): FeatureInput[] {
     },
   ];
 }
+
+/**
+ * `count` doubles for a number formatter's tests: half spread over the decades `from` … `to`
+ * (both signs), the rest from `kinds` in turn (its rounding ties and grids).
+ */
+export function* formatterCases(
+  rng: Rng,
+  count: number,
+  [from, to]: readonly [number, number],
+  kinds: readonly ((rng: Rng) => number)[],
+): Generator<number> {
+  for (let i = 0; i < count; i++) {
+    if (rng.next() < 0.5) yield (rng.next() - 0.3) * 10 ** (from + (to - from) * rng.next());
+    else yield kinds[i % kinds.length]!(rng);
+  }
+}

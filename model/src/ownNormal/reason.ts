@@ -5,7 +5,7 @@
  * (`writeOwnNormalReason`). A batch keeps the codes and numbers in its typed arrays: the texts of
  * 10,000 rows were ~2 MB of strings alive from scoring until the answer was written.
  */
-import { putInteger, type JsonBytes } from '../scoring/jsonBytes.js';
+import { DIGIT_PAIRS, putInteger, type JsonBytes } from '../scoring/jsonBytes.js';
 import type { OwnNormalSignal, OwnNormalVerdict } from './ownNormal.js';
 
 export const NO_BASELINE: OwnNormalVerdict = Object.freeze({
@@ -35,10 +35,6 @@ export const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : x
 export const FMT_ROOM = 24;
 /** 10^(2 − e) for a number's decade e = 1 … −6, at SCALE[1 − e]: its 3 digits as an integer. */
 const SCALE = Float64Array.from({ length: 8 }, (_, i) => 10 ** (i + 1));
-/** "00" … "99", two digits per entry. */
-const PAIRS = Uint8Array.from({ length: 200 }, (_, i) =>
-  i & 1 ? 0x30 + ((i >> 1) % 10) : 0x30 + Math.floor((i >> 1) / 10),
-);
 
 /**
  * `fmt(nums[i])` written as bytes at `buf[p]` (room: FMT_ROOM); the position after it, or −1
@@ -96,24 +92,24 @@ export function putFmtAt(buf: Buffer, p: number, nums: Float64Array, i: number):
   if (x < 0) buf[at++] = 0x2d;
   if (e === 1) {
     buf[at] = d0;
-    buf[at + 1] = PAIRS[pair] as number;
+    buf[at + 1] = DIGIT_PAIRS[pair] as number;
     buf[at + 2] = 0x2e;
-    buf[at + 3] = PAIRS[pair + 1] as number;
+    buf[at + 3] = DIGIT_PAIRS[pair + 1] as number;
     return at + 4;
   }
   if (e === 0) {
     buf[at] = d0;
     buf[at + 1] = 0x2e;
-    buf[at + 2] = PAIRS[pair] as number;
-    buf[at + 3] = PAIRS[pair + 1] as number;
+    buf[at + 2] = DIGIT_PAIRS[pair] as number;
+    buf[at + 3] = DIGIT_PAIRS[pair + 1] as number;
     return at + 4;
   }
   buf[at++] = 0x30;
   buf[at++] = 0x2e;
   for (let z = e; z < -1; z++) buf[at++] = 0x30;
   buf[at] = d0;
-  buf[at + 1] = PAIRS[pair] as number;
-  buf[at + 2] = PAIRS[pair + 1] as number;
+  buf[at + 1] = DIGIT_PAIRS[pair] as number;
+  buf[at + 2] = DIGIT_PAIRS[pair + 1] as number;
   return at + 3;
 }
 

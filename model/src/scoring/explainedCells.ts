@@ -7,7 +7,7 @@
 import { FEATURES, type FeatureName } from '../schema.js';
 import type { ColumnSource, FlatExplanations } from './columns.js';
 import type { JsonBytes } from './jsonBytes.js';
-import { DECIMAL_ROOM, putDecimal, putInteger } from './jsonBytes.js';
+import { DECIMAL_ROOM, DIGIT_PAIRS, putDecimal, putInteger } from './jsonBytes.js';
 import {
   AT_CONTRIBUTION,
   AT_RANKING,
@@ -141,12 +141,7 @@ function openRow(buf: Buffer, at: number, r: number): number {
   return p;
 }
 
-/** The bytes of the feature indices 0 … 99 ("0" … "99"), one or two digits each. */
-const INDEX_TEXT = Uint8Array.from({ length: 200 }, (_, i) =>
-  i & 1 ? 0x30 + ((i >> 1) % 10) : 0x30 + Math.floor((i >> 1) / 10),
-);
-
-/** The explanation's feature indices (0 … 13): one or two digits from a table. */
+/** The explanation's feature indices (0 … 13): one or two digits from `DIGIT_PAIRS`. */
 function writeFlatFeatures(flat: FlatExplanations, n: number, out: JsonBytes): void {
   const { bytes, top } = flat;
   const rowRoom = 3 + top * 3;
@@ -157,8 +152,8 @@ function writeFlatFeatures(flat: FlatExplanations, n: number, out: JsonBytes): v
     for (let k = 0; k < top; k++) {
       if (k > 0) buf[p++] = 0x2c;
       const f = bytes[rank + k] as number;
-      if (f >= 10) buf[p++] = INDEX_TEXT[f << 1] as number;
-      buf[p++] = INDEX_TEXT[(f << 1) + 1] as number;
+      if (f >= 10) buf[p++] = DIGIT_PAIRS[f << 1] as number;
+      buf[p++] = DIGIT_PAIRS[(f << 1) + 1] as number;
     }
     buf[p++] = 0x5d;
     out.advanceTo(p);
@@ -289,10 +284,6 @@ function writeValueCell(out: JsonBytes, x: number, f: number): void {
 
 /** 10^i for i = 0 … 22 (exact doubles), for `putSig6At`. */
 const SCALE = Float64Array.from(POW10);
-/** "00" … "99", two digits per entry. */
-const PAIRS = Uint8Array.from({ length: 200 }, (_, i) =>
-  i & 1 ? 0x30 + ((i >> 1) % 10) : 0x30 + Math.floor((i >> 1) / 10),
-);
 
 /**
  * `numbers[i]` to 6 significant digits (`sig6`) written at `buf[p]` (room: DECIMAL_ROOM), as
@@ -323,13 +314,19 @@ export function putSig6At(buf: Buffer, p: number, numbers: Float64Array, i: numb
     }
     if (s > 100000.1 && s < 999999) {
       if (e >= 0) return putSixDigits(buf, p, Math.round(x * (SCALE[e] as number)), e);
-      // From 10^6 on, sig6 rounds to whole tens, hundreds, …: an integer.
-      const scale = SCALE[-e] as number;
-      const y = Math.round(x / scale) * scale;
-      return y <= 9007199254740991 && y >= -9007199254740991 ? putInteger(buf, p, y) : -1;
+      return putRoundedWhole(buf, p, x, SCALE[-e] as number);
     }
   }
   return putSig6Long(buf, p, numbers, i);
+}
+
+/**
+ * From 10^6 on, sig6 rounds to whole tens, hundreds, … (`scale`): that integer at `buf[p]`, or −1
+ * beyond 2^53.
+ */
+function putRoundedWhole(buf: Buffer, p: number, x: number, scale: number): number {
+  const y = Math.round(x / scale) * scale;
+  return y <= 9007199254740991 && y >= -9007199254740991 ? putInteger(buf, p, y) : -1;
 }
 
 /** `putSig6At` the long way: the decade from `decadeAt`. */
@@ -337,12 +334,7 @@ function putSig6Long(buf: Buffer, p: number, numbers: Float64Array, i: number): 
   const x = numbers[i] as number;
   if (x - x !== 0) return -1;
   const e = 5 - decadeAt(numbers, i);
-  if (e < 0) {
-    if (e <= -SCALE.length) return -1;
-    const scale = SCALE[-e] as number;
-    const y = Math.round(x / scale) * scale;
-    return y <= 9007199254740991 && y >= -9007199254740991 ? putInteger(buf, p, y) : -1;
-  }
+  if (e < 0) return e <= -SCALE.length ? -1 : putRoundedWhole(buf, p, x, SCALE[-e] as number);
   if (e >= SCALE.length) return -1;
   const n = Math.round(x * (SCALE[e] as number));
   const u = n < 0 ? -n : n;
@@ -381,23 +373,23 @@ function putSixDigits(buf: Buffer, p: number, n: number, e: number): number {
     buf[at + 1] = 0x2e;
     at += 2;
     for (let z = 6; z < e; z++) buf[at++] = 0x30;
-    buf[at] = PAIRS[hi << 1] as number;
-    buf[at + 1] = PAIRS[(hi << 1) + 1] as number;
-    buf[at + 2] = PAIRS[mid << 1] as number;
-    buf[at + 3] = PAIRS[(mid << 1) + 1] as number;
-    buf[at + 4] = PAIRS[lo << 1] as number;
-    buf[at + 5] = PAIRS[(lo << 1) + 1] as number;
+    buf[at] = DIGIT_PAIRS[hi << 1] as number;
+    buf[at + 1] = DIGIT_PAIRS[(hi << 1) + 1] as number;
+    buf[at + 2] = DIGIT_PAIRS[mid << 1] as number;
+    buf[at + 3] = DIGIT_PAIRS[(mid << 1) + 1] as number;
+    buf[at + 4] = DIGIT_PAIRS[lo << 1] as number;
+    buf[at + 5] = DIGIT_PAIRS[(lo << 1) + 1] as number;
     return at + 6 - zeros;
   }
   // 6 − e whole digits, the point, e fraction digits: digit j at j, or j + 1 from the point on
   // ((whole − 1 − j) >>> 31 is 1 exactly when j ≥ whole).
   const whole = 6 - e;
-  buf[at] = PAIRS[hi << 1] as number;
-  buf[at + 1 + ((whole - 2) >>> 31)] = PAIRS[(hi << 1) + 1] as number;
-  buf[at + 2 + ((whole - 3) >>> 31)] = PAIRS[mid << 1] as number;
-  buf[at + 3 + ((whole - 4) >>> 31)] = PAIRS[(mid << 1) + 1] as number;
-  buf[at + 4 + ((whole - 5) >>> 31)] = PAIRS[lo << 1] as number;
-  buf[at + 5 + ((whole - 6) >>> 31)] = PAIRS[(lo << 1) + 1] as number;
+  buf[at] = DIGIT_PAIRS[hi << 1] as number;
+  buf[at + 1 + ((whole - 2) >>> 31)] = DIGIT_PAIRS[(hi << 1) + 1] as number;
+  buf[at + 2 + ((whole - 3) >>> 31)] = DIGIT_PAIRS[mid << 1] as number;
+  buf[at + 3 + ((whole - 4) >>> 31)] = DIGIT_PAIRS[(mid << 1) + 1] as number;
+  buf[at + 4 + ((whole - 5) >>> 31)] = DIGIT_PAIRS[lo << 1] as number;
+  buf[at + 5 + ((whole - 6) >>> 31)] = DIGIT_PAIRS[(lo << 1) + 1] as number;
   buf[at + whole] = 0x2e;
   const fraction = e - (zeros < e ? zeros : e);
   return fraction > 0 ? at + whole + 1 + fraction : at + whole;

@@ -16,8 +16,8 @@ function digitCount(v: number): number {
   return d;
 }
 
-/** "00" … "99": two digits per step, half the divisions. */
-const PAIRS = Uint8Array.from(
+/** "00" … "99": two digits per entry (i at 2i, 2i + 1), for writers that place digits in pairs. */
+export const DIGIT_PAIRS = Uint8Array.from(
   { length: 200 },
   (_, i) => 0x30 + (i & 1 ? (i >> 1) % 10 : ((i >> 1) / 10) | 0),
 );
@@ -33,13 +33,13 @@ function writeDigits(buf: Buffer, end: number, v: number, from: number): void {
     while (u >= 100) {
       const q = (u / 100) | 0;
       const d = (u - q * 100) << 1;
-      buf[--at] = PAIRS[d + 1] as number;
-      buf[--at] = PAIRS[d] as number;
+      buf[--at] = DIGIT_PAIRS[d + 1] as number;
+      buf[--at] = DIGIT_PAIRS[d] as number;
       u = q;
     }
     if (u >= 10) {
-      buf[--at] = PAIRS[(u << 1) + 1] as number;
-      buf[--at] = PAIRS[u << 1] as number;
+      buf[--at] = DIGIT_PAIRS[(u << 1) + 1] as number;
+      buf[--at] = DIGIT_PAIRS[u << 1] as number;
     } else if (u > 0 || at === end) {
       buf[--at] = 0x30 + u;
     }

@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { rolloutReplicaCounts } from '@aiops/simulator/controller/rollouts';
 import type { ControlPlane } from './controlPlane.js';
 import { crdFiles } from './crds.js';
-import { kubectlOk } from './kubectl.js';
+import { kubectlOk, waitCrdsEstablished } from './kubectl.js';
 
 export const ROLLOUTS_API = '/apis/argoproj.io/v1alpha1';
 const HASH = 'rollouts-pod-template-hash';
@@ -70,7 +70,7 @@ interface ReplicaSet {
 export async function installRolloutsCrd(plane: ControlPlane): Promise<string> {
   const src = (await crdFiles()).find((s) => s.source.project === 'Argo Rollouts')!;
   await kubectlOk(plane, ['apply', '--server-side', ...src.files.flatMap((f) => ['-f', f])]);
-  await kubectlOk(plane, ['wait', '--for=condition=established', 'crd', '--all', '--timeout=60s']);
+  await waitCrdsEstablished(plane, ['crd', '--all'], 60);
   return src.source.version;
 }
 

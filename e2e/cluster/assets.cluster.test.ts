@@ -6,7 +6,7 @@ import { KubeApiError } from '@aiops/simulator/agent/kubeClient';
 import { ROOT } from '../stack/index.js';
 import { crdFiles } from './crds.js';
 import { startControlPlane, type ControlPlane } from './controlPlane.js';
-import { kubectl, kubectlOk } from './kubectl.js';
+import { kubectl, kubectlOk, waitCrdsEstablished } from './kubectl.js';
 
 // Every kustomization we ship, applied to a real apiserver with the real CRDs of the projects it
 // uses (pinned in crds.ts), server-side and dry-run; then the namespaces' Pod Security labels
@@ -55,13 +55,7 @@ describe('deployment assets against a real apiserver with the real CRDs', () => 
     const sources = await crdFiles();
     const files = sources.flatMap((s) => s.files);
     await kubectlOk(plane, ['apply', '--server-side', ...files.flatMap((f) => ['-f', f])]);
-    await kubectlOk(plane, [
-      'wait',
-      '--for=condition=established',
-      '--timeout=120s',
-      'crd',
-      '--all',
-    ]);
+    await waitCrdsEstablished(plane, ['crd', '--all'], 120);
     for (const root of ROOTS) {
       const yaml = await kubectlOk(plane, ['kustomize', join(ROOT, root)]);
       const file = join(plane.dir, `${root.replaceAll('/', '_')}.yaml`);

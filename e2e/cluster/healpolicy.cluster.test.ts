@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { ROOT } from '../stack/index.js';
 import { startControlPlane, type ControlPlane } from './controlPlane.js';
-import { kubectl, kubectlOk } from './kubectl.js';
+import { kubectl, kubectlOk, waitCrdsEstablished } from './kubectl.js';
 
 // The HealPolicy CRD on the real API server, installed the way the shipped manifests install it:
 // from `kubectl kustomize k8s/cluster` (what `kubectl apply -k` and Argo CD's aiops-cluster
@@ -72,12 +72,7 @@ describe('HealPolicy CRD on the real API server', () => {
     await kubectlOk(plane, ['apply', '--server-side', '--field-manager=kustomize', '-f', '-'], {
       input: crdList(kustomized, 'kubectl kustomize k8s/cluster'),
     });
-    await kubectlOk(plane, [
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      `crd/${CRD_NAME}`,
-    ]);
+    await waitCrdsEstablished(plane, [`crd/${CRD_NAME}`], 60);
   }, 180_000);
   afterAll(async () => {
     await plane?.stop();

@@ -48,3 +48,26 @@ export async function kubectlOk(
     throw new Error(`kubectl ${args.join(' ')} exited ${r.code}:\n${r.stderr}${r.stdout}`);
   return r.stdout;
 }
+
+/**
+ * `kubectl wait --for=condition=Established` on CRDs (`targets`: `crd --all` or `crd/<name>`),
+ * again while kubectl reports a CRD whose status the apiserver has not written yet: kubectl
+ * fails on it (".status.conditions accessor error: <nil>") instead of waiting, which a CRD applied
+ * a moment before hits now and then.
+ */
+export async function waitCrdsEstablished(
+  plane: ControlPlane,
+  targets: string[],
+  timeoutSec: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutSec * 1000;
+  for (;;) {
+    const left = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
+    const args = ['wait', '--for=condition=Established', `--timeout=${left}s`, ...targets];
+    const r = await kubectl(plane, args);
+    if (r.code === 0) return;
+    if (!r.stderr.includes('.status.conditions accessor error') || Date.now() >= deadline)
+      throw new Error(`kubectl ${args.join(' ')} exited ${r.code}:\n${r.stderr}${r.stdout}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}

@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { ReplayCsvError, formatReplayCsv, parseReplayCsv } from './csv.js';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ReplayCsvError, formatReplayCsv, parseReplayCsv, parseTimestamp } from './csv.js';
 
 const HEAD = 'timestamp,namespace,deployment,cpu_usage_pct,http_p95_latency_seconds';
 
@@ -61,7 +64,7 @@ describe('replay file', () => {
       `${HEAD}\n2024-13-45T00:00:00Z,prod,web,1,0.1`,
       2,
       'timestamp',
-      /is not an ISO 8601 time or unix seconds/,
+      /is not an ISO 8601 time or an epoch number \(s, ms, µs or ns\)/,
     ],
     [
       'not a number',
@@ -86,6 +89,74 @@ describe('replay file', () => {
     expect(e.column).toBe(column);
     expect(e.message).toMatch(message);
     expect(e.message).toMatch(new RegExp(`^line ${line}`));
+  });
+
+  const T = 1_704_067_320; // 2024-01-01T00:02:00Z
+  it.each<[string, number | undefined]>([
+    // Epoch numbers: the unit by magnitude (seconds < 1e11 ≤ ms < 1e14 ≤ µs < 1e17 ≤ ns).
+    ['1704067320', T],
+    ['1704067320.25', T + 0.25],
+    ['1704067320000', T],
+    ['1704067320250', T + 0.25],
+    ['1704067320000000', T],
+    ['1704067320000000000', T],
+    ['1.70406732e9', T],
+    ['1.70406732E+12', T],
+    ['99999999999', 99_999_999_999], // just under 1e11: still seconds (the year 5138)
+    ['100000000000', 100_000_000], // 1e11: milliseconds (March 1973)
+    // ISO 8601: no zone is UTC; a written zone is honoured; fractions kept.
+    ['2024-01-01T00:02:00Z', T],
+    ['2024-01-01T00:02:00z', T],
+    ['2024-01-01T00:02:00', T],
+    ['2024-01-01 00:02:00', T],
+    ['2024-01-01 00:02', T],
+    ['2024-01-01 00:02:00 UTC', T],
+    ['2024-01-01T00:02:00.000Z', T],
+    ['2024-01-01T00:02:00.123456789Z', T + 0.123456789],
+    ['2024-01-01T00:02:00,5Z', T + 0.5],
+    ['2024-01-01T00:02:00.123+02:00', T - 7200 + 0.123],
+    ['2024-01-01T00:02:00+0200', T - 7200],
+    ['2024-01-01T00:02:00+02', T - 7200],
+    ['2024-01-01T00:02:00-05:30', T + 5.5 * 3600],
+    ['2024-01-01 00:02:00+00:00', T],
+    ['2024-01-01', T - 120],
+    ['2024-02-29T00:00:00Z', 1_709_164_800],
+    // Not a time.
+    ['', undefined],
+    ['abc', undefined],
+    ['2024-13-01T00:00:00Z', undefined],
+    ['2023-02-29T00:00:00Z', undefined],
+    ['2024-04-31', undefined],
+    ['2024-01-01T24:00:00Z', undefined],
+    ['2024-01-01T00:60:00Z', undefined],
+    ['2024-01-01T00:02:00+25:00', undefined],
+    ['01/02/2024 00:02', undefined],
+    ['1e400', undefined],
+  ])('reads the timestamp %j', (text, seconds) => {
+    const t = parseTimestamp(text);
+    if (seconds === undefined) expect(t).toBeUndefined();
+    else expect(t).toBeCloseTo(seconds, 6);
+  });
+
+  it('reads a time without a zone as UTC whatever the machine zone (TZ=Asia/Kolkata)', async () => {
+    const csv = fileURLToPath(new URL('./csv.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `const { parseTimestamp } = await import(${JSON.stringify(csv)});
+         const s = '2024-01-01 00:02:00';
+         console.log(JSON.stringify([Date.parse(s) / 1000, parseTimestamp(s), parseTimestamp('2024-01-01T00:02')]));`,
+      ],
+      { env: { ...process.env, TZ: 'Asia/Kolkata' } },
+    );
+    const [dateParse, ours, withT] = JSON.parse(stdout) as number[];
+    expect(dateParse).toBe(T - 5.5 * 3600); // the machine's zone: what Date.parse alone would give
+    expect(ours).toBe(T);
+    expect(withT).toBe(T);
   });
 
   it('round-trips through formatReplayCsv', () => {

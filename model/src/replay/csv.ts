@@ -1,9 +1,9 @@
 /**
  * The replay file format: long-format CSV, one row per deployment per step —
  * `timestamp,namespace,deployment,<feature columns…>` with any subset of the schema's feature
- * names, in any column order. Timestamps are ISO 8601 or unix seconds; an empty cell is a missing
- * value. Parsing is line by line (the file is never one string), and every problem names the line
- * (the header is line 1) and the column.
+ * names, in any column order. Timestamps are ISO 8601 (UTC unless a zone is written) or epoch
+ * numbers (unit by magnitude); an empty cell is a missing value. Parsing is line by line (the file
+ * is never one string), and every problem names the line (the header is line 1) and the column.
  */
 import { FEATURES, FEATURE_NAMES, type FeatureName } from '../schema.js';
 
@@ -93,14 +93,60 @@ export function splitCsvLine(line: string, lineNo: number): string[] {
   return cells.map((s) => s.trim());
 }
 
-/** `2024-05-01T00:00:00Z` or unix seconds → unix seconds; undefined when neither. */
+/**
+ * An epoch number's unit, by its magnitude, as pandas, Spark and most exporters guess it: unix
+ * seconds up to 1e11 (the year 5138), milliseconds up to 1e14, microseconds up to 1e17, else
+ * nanoseconds. Any time since March 1973 is told apart without a flag; a fraction is kept.
+ */
+const EPOCH_UNITS: readonly [atLeast: number, perSecond: number][] = [
+  [1e17, 1e9],
+  [1e14, 1e6],
+  [1e11, 1e3],
+];
+const EPOCH = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
+/**
+ * ISO 8601 / RFC 3339 as tools write it: `T` or a space between date and time, seconds and a
+ * fraction optional, the zone `Z`, `±hh`, `±hhmm`, `±hh:mm`, ` UTC`/` GMT`, or none — and none
+ * means UTC, not the zone of the machine replaying the file (which `Date.parse` would use).
+ */
+const ISO =
+  /^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?)?\s*(z|utc|gmt|[+-]\d\d(?::?\d\d)?)?$/i;
+
+/**
+ * A timestamp cell → unix seconds; undefined when it is neither an ISO 8601 time nor an epoch
+ * number (seconds, ms, µs or ns by magnitude: {@link EPOCH_UNITS}) or names no real time
+ * (`2024-02-30`, `25:00`).
+ */
 export function parseTimestamp(text: string): number | undefined {
   const t = text.trim();
-  if (t === '') return undefined;
-  if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
-  if (!/^\d{4}-\d\d-\d\d/.test(t)) return undefined;
-  const ms = Date.parse(t);
-  return Number.isNaN(ms) ? undefined : ms / 1000;
+  if (EPOCH.test(t)) {
+    const x = Number(t);
+    if (!Number.isFinite(x)) return undefined;
+    const unit = EPOCH_UNITS.find(([atLeast]) => Math.abs(x) >= atLeast);
+    return unit ? x / unit[1] : x;
+  }
+  const m = ISO.exec(t);
+  if (!m) return undefined;
+  const [, y, mo, d, hh = '0', mi = '0', ss = '0', frac, zone] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(hh);
+  const minute = Number(mi);
+  const second = Number(ss);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  let offset = 0;
+  if (zone !== undefined && /^[+-]/.test(zone)) {
+    const digits = zone.slice(1).replace(':', ''); // hh or hhmm
+    const oh = Number(digits.slice(0, 2));
+    const om = Number(digits.slice(2) || '0');
+    if (oh > 23 || om > 59) return undefined;
+    offset = (zone[0] === '-' ? -1 : 1) * (oh * 3600 + om * 60);
+  }
+  const whole = Date.UTC(year, month - 1, day, hour, minute, second) / 1000;
+  return whole + (frac === undefined ? 0 : Number(`0.${frac}`)) - offset;
 }
 
 /** Builds a table from lines, one at a time; `finish` returns it. */
@@ -148,7 +194,7 @@ export class ReplayTableBuilder {
       throw new ReplayCsvError(
         lineNo,
         'timestamp',
-        `"${tsText.slice(0, 60)}" is not an ISO 8601 time or unix seconds`,
+        `"${tsText.slice(0, 60)}" is not an ISO 8601 time or an epoch number (s, ms, µs or ns)`,
       );
     }
     const namespace = cells[col.ns] as string;

@@ -75,7 +75,7 @@ describe('nezha → replay', () => {
       {},
       'timestamp,namespace,deployment,cpu_usage_pct\n2024-01-01T00:00:00Z,prod,web,12\n2024-01-01T00:01:00Z,prod,web,twelve\n',
       1,
-      /bad\.csv: line 3, column cpu_usage_pct: "twelve" is not a finite number/,
+      /bad\.csv: line 3, column cpu_usage_pct: "twelve" is not a number, nor a missing value \(empty, NaN, NA, null, None, ±Inf\)/,
     ],
     [
       'a bad rule is a usage error',

@@ -71,7 +71,7 @@ describe('replay file', () => {
       `${HEAD}\n1,prod,web,1,0.1\n2,prod,web,abc,0.1`,
       3,
       'cpu_usage_pct',
-      /"abc" is not a finite number/,
+      /"abc" is not a number, nor a missing value/,
     ],
     [
       'out of range',
@@ -90,6 +90,39 @@ describe('replay file', () => {
     expect(e.message).toMatch(message);
     expect(e.message).toMatch(new RegExp(`^line ${line}`));
   });
+
+  it.each([
+    'NaN',
+    'nan',
+    '-nan',
+    'NA',
+    'N/A',
+    '#N/A',
+    'null',
+    'NULL',
+    'None',
+    '""',
+    'Inf',
+    '+Inf',
+    '-Inf',
+    'inf',
+    'Infinity',
+    '-Infinity',
+  ])('reads %s as a missing value, as the healer reads a NaN or infinite sample', (cell) => {
+    const t = parseReplayCsv(`${HEAD}\n1700000000,prod,web,${cell},${cell}\n`);
+    expect(Number.isNaN(t.values[1])).toBe(true); // cpu_usage_pct (required)
+    expect(Number.isNaN(t.values[7])).toBe(true); // http_p95_latency_seconds (optional)
+  });
+
+  it.each(['abc', 'NaNa', '12%', 'Inf!', '0.5s', '--1'])(
+    'refuses %s in a feature cell, naming the line and column',
+    (cell) => {
+      const e = errorOf(`${HEAD}\n1700000000,prod,web,1,0.1\n1700000060,prod,web,${cell},0.1`);
+      expect(e.message).toBe(
+        `line 3, column cpu_usage_pct: "${cell}" is not a number, nor a missing value (empty, NaN, NA, null, None, ±Inf)`,
+      );
+    },
+  );
 
   const T = 1_704_067_320; // 2024-01-01T00:02:00Z
   it.each<[string, number | undefined]>([

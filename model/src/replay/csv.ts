@@ -149,6 +149,28 @@ export function parseTimestamp(text: string): number | undefined {
   return whole + (frac === undefined ? 0 : Number(`0.${frac}`)) - offset;
 }
 
+/**
+ * Cells that mean "no value", as Prometheus (`NaN`: histogram_quantile over no requests), pandas
+ * (`NaN`, `nan`), R (`NA`), C's printf (`-nan`), databases and JSON tools (`null`, `None`) and
+ * spreadsheets (`#N/A`) write it; compared in lower case.
+ */
+const MISSING_CELLS = new Set(['', 'nan', '-nan', '+nan', 'na', 'n/a', '#n/a', 'null', 'none']);
+/**
+ * Infinities (Prometheus writes `+Inf` for a ratio over zero): the healer cannot use an infinite
+ * sample any more than a NaN one (`healer/src/sources/vector.ts` omits an optional feature and holds
+ * on a required one), so replay reads them as missing values too.
+ */
+const INFINITE_CELLS = new Set(['inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity']);
+
+/** A feature cell → its value, NaN for a missing value (empty, NaN, NA, null, ±Inf…), undefined when it is neither. */
+export function parseCell(cell: string): number | undefined {
+  if (cell === '') return NaN; // Number('') is 0
+  const v = Number(cell);
+  if (Number.isFinite(v)) return v;
+  const lower = cell.toLowerCase();
+  return MISSING_CELLS.has(lower) || INFINITE_CELLS.has(lower) ? NaN : undefined;
+}
+
 /** Builds a table from lines, one at a time; `finish` returns it. */
 export class ReplayTableBuilder {
   private header: string[] | undefined;
@@ -217,16 +239,16 @@ export class ReplayTableBuilder {
     this.values.fill(NaN, base, base + N);
     for (const [cellIndex, f] of col.features) {
       const cell = cells[cellIndex] as string;
-      if (cell === '') continue;
       const spec = FEATURES[f]!;
-      const v = Number(cell);
-      if (!Number.isFinite(v)) {
+      const v = parseCell(cell);
+      if (v === undefined) {
         throw new ReplayCsvError(
           lineNo,
           spec.name,
-          `"${cell.slice(0, 60)}" is not a finite number`,
+          `"${cell.slice(0, 60)}" is not a number, nor a missing value (empty, NaN, NA, null, None, ±Inf)`,
         );
       }
+      if (v !== v) continue;
       if (v < spec.min || v > spec.max) {
         throw new ReplayCsvError(
           lineNo,

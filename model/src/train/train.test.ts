@@ -143,7 +143,7 @@ describe('training', () => {
     );
     expect(code).toBe(1);
     expect(lines.join('\n')).toMatch(
-      /bad\.csv: line 2, column cpu_usage_pct: "fast" is not a finite number/,
+      /bad\.csv: line 2, column cpu_usage_pct: "fast" is not a number, nor a missing value/,
     );
     await expect(readFile(path.join(dir, 'bad-model', CURRENT_FILE))).rejects.toThrow();
   });

@@ -22,6 +22,7 @@ const { values: raw } = parseArgs({
     'slo-availability': { type: 'string' },
     'slo-p95': { type: 'string' },
     'no-slo': { type: 'boolean', default: false },
+    strict: { type: 'boolean', default: false },
   },
 });
 const values = resolvePaths(raw, ['csv', 'out', 'model']);
@@ -37,4 +38,5 @@ process.exitCode = await main({
   sloAvailability: values['slo-availability'],
   sloP95: values['slo-p95'],
   noSlo: values['no-slo'],
+  strict: values.strict,
 });

@@ -25,10 +25,20 @@ afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 const io = () => {
   const lines: string[] = [];
+  const warnings: string[] = [];
   const stdout = new PassThrough();
   let out = '';
   stdout.on('data', (b: Buffer) => (out += b.toString()));
-  return { lines, io: { log: (l: string) => void lines.push(l), stdout }, output: () => out };
+  return {
+    lines,
+    warnings,
+    io: {
+      log: (l: string) => void lines.push(l),
+      stdout,
+      warn: (l: string) => void warnings.push(l),
+    },
+    output: () => out,
+  };
 };
 
 describe('nezha → replay', () => {
@@ -67,6 +77,29 @@ describe('nezha → replay', () => {
     const r = io();
     expect(await replayCli({ csv: path.join(dir, 'day.csv') }, r.io)).toBe(0);
     expect(r.output().split('\n')).toHaveLength(452);
+  });
+
+  it("ignores another tool's extra columns with one note on stderr, and refuses them with --strict", async () => {
+    const day = (await readFile(path.join(dir, 'day.csv'), 'utf8')).trim().split('\n');
+    const file = path.join(dir, 'extra.csv');
+    await writeFile(
+      file,
+      day.map((l, i) => (i === 0 ? `${l},pod,cpu_usage` : `${l},x-1,3`)).join('\n') + '\n',
+    );
+    const r = io();
+    expect(await replayCli({ csv: file }, r.io)).toBe(0);
+    expect(r.output().trim().split('\n')).toHaveLength(451);
+    expect(r.warnings).toEqual([
+      `${file}: note: ignored 2 columns that are neither a key column nor a feature name: pod, cpu_usage (--strict refuses them)`,
+    ]);
+    const strict = io();
+    expect(await replayCli({ csv: file, strict: true }, strict.io)).toBe(1);
+    expect(strict.lines.join('\n')).toMatch(/extra\.csv: line 1, column pod: unknown column/);
+    expect(strict.output()).toBe('');
+    // A file with nothing beyond the format gets no note.
+    const plain = io();
+    expect(await replayCli({ csv: path.join(dir, 'day.csv') }, plain.io)).toBe(0);
+    expect(plain.warnings).toEqual([]);
   });
 
   it.each<[string, Record<string, string | boolean>, string, number, RegExp]>([

@@ -2,13 +2,19 @@ import { describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ReplayCsvError, formatReplayCsv, parseReplayCsv, parseTimestamp } from './csv.js';
+import {
+  ReplayCsvError,
+  formatReplayCsv,
+  parseReplayCsv,
+  parseTimestamp,
+  type TableOptions,
+} from './csv.js';
 
 const HEAD = 'timestamp,namespace,deployment,cpu_usage_pct,http_p95_latency_seconds';
 
-function errorOf(text: string): ReplayCsvError {
+function errorOf(text: string, opts?: TableOptions): ReplayCsvError {
   try {
-    parseReplayCsv(text);
+    parseReplayCsv(text, opts);
   } catch (err) {
     if (err instanceof ReplayCsvError) return err;
     throw err;
@@ -39,11 +45,11 @@ describe('replay file', () => {
     ['empty file', '', 1, undefined, /the file is empty/],
     ['header only', HEAD + '\n', 2, undefined, /no data rows/],
     [
-      'unknown column',
-      'timestamp,namespace,deployment,cpu_usage',
+      'no feature column',
+      'timestamp,namespace,deployment,cpu_usage,pod\n1,a,b,1,p',
       1,
-      'cpu_usage',
-      /unknown column; expected timestamp, namespace, deployment and feature names/,
+      undefined,
+      /no feature column; expected some of restart_count_last_5m, .* \(ignored: cpu_usage, pod\)$/,
     ],
     [
       'missing key column',
@@ -51,6 +57,13 @@ describe('replay file', () => {
       1,
       'namespace',
       /required column is missing/,
+    ],
+    [
+      'duplicate column in another case',
+      'timestamp,namespace,deployment,cpu_usage_pct,CPU_Usage_Pct',
+      1,
+      'CPU_Usage_Pct',
+      /appears twice/,
     ],
     [
       'duplicate column',
@@ -190,6 +203,39 @@ describe('replay file', () => {
     expect(dateParse).toBe(T - 5.5 * 3600); // the machine's zone: what Date.parse alone would give
     expect(ours).toBe(T);
     expect(withT).toBe(T);
+  });
+
+  it('ignores columns that are neither keys nor features, and names them; header names in any case and spacing', () => {
+    const t = parseReplayCsv(
+      [
+        ',Timestamp , NAMESPACE,pod,Deployment,cpu_usage,CPU_Usage_Pct,label,cluster',
+        '0,1700000000,prod,web-1,web,3,12.5,1,eu',
+        '',
+      ].join('\n'),
+    );
+    expect(t.ignoredColumns).toEqual(['#1 (no name)', 'pod', 'cpu_usage', 'label', 'cluster']);
+    expect(t.columns).toEqual(['cpu_usage_pct']);
+    expect(t.values[1]).toBe(12.5);
+    expect(t.series).toEqual([{ namespace: 'prod', deployment: 'web' }]);
+  });
+
+  it.each<[string, string, string, RegExp]>([
+    [
+      'an unknown column',
+      `${HEAD},cpu_usage`,
+      'cpu_usage',
+      /unknown column; expected timestamp, namespace, deployment and feature names/,
+    ],
+    ['an unnamed column', `,${HEAD}`, '#1', /has no name/],
+    ['a label column', `${HEAD},label`, 'label', /unknown column/],
+  ])('--strict refuses %s', (_n, header, column, message) => {
+    const e = errorOf(`${header}\n`, { strict: true });
+    expect(e.line).toBe(1);
+    expect(e.column).toBe(column);
+    expect(e.message).toMatch(message);
+    expect(parseReplayCsv(`${HEAD}\n1,prod,web,1,0.1\n`, { strict: true }).ignoredColumns).toEqual(
+      [],
+    );
   });
 
   it('round-trips through formatReplayCsv', () => {

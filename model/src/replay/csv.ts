@@ -44,6 +44,8 @@ export interface ReplayTable {
   columns: FeatureName[];
   /** The `label` column (0/1) of a training file, when asked for. */
   labels?: Uint8Array;
+  /** Header names that are neither key columns nor feature names, left out (as written). */
+  ignoredColumns: string[];
 }
 
 /**
@@ -66,6 +68,8 @@ export function readRow(
 export interface TableOptions {
   /** A `label` column (0 or 1) is required: a training file. */
   label?: boolean;
+  /** Refuse columns that are neither key columns nor feature names, instead of ignoring them. */
+  strict?: boolean;
 }
 
 /** Splits one CSV line (RFC 4180 quoting, no embedded newlines). */
@@ -186,6 +190,7 @@ export class ReplayTableBuilder {
   private columns: FeatureName[] = [];
   private labels: number[] = [];
   private labelCol = -1;
+  private readonly ignored: string[] = [];
 
   constructor(private readonly opts: TableOptions = {}) {}
 
@@ -270,27 +275,47 @@ export class ReplayTableBuilder {
     this.rows++;
   }
 
-  private readHeader(names: string[], lineNo: number): void {
+  private readHeader(written: string[], lineNo: number): void {
+    // Names match in any case ("Timestamp", "CPU_USAGE_PCT"); surrounding spaces are trimmed.
+    const names = written.map((h) => h.toLowerCase());
     const seen = new Set<string>();
     const features: [number, number][] = [];
     names.forEach((h, i) => {
-      if (h === '') throw new ReplayCsvError(lineNo, `#${i + 1}`, 'has no name');
-      if (seen.has(h)) throw new ReplayCsvError(lineNo, h, 'appears twice in the header');
-      seen.add(h);
       const f = INDEX.get(h);
-      if (f !== undefined) features.push([i, f]);
-      else if (this.opts.label && h === 'label') this.labelCol = i;
-      else if (!(KEY_COLUMNS as readonly string[]).includes(h)) {
+      const known =
+        f !== undefined ||
+        (KEY_COLUMNS as readonly string[]).includes(h) ||
+        (this.opts.label === true && h === 'label');
+      if (!known) {
+        // Another tool's extra columns (pod, cluster, a training file's label, pandas' unnamed
+        // index) are left out and named, so that a misspelt feature still shows.
+        if (!this.opts.strict) {
+          this.ignored.push(h === '' ? `#${i + 1} (no name)` : (written[i] as string));
+          return;
+        }
+        if (h === '') throw new ReplayCsvError(lineNo, `#${i + 1}`, 'has no name');
         throw new ReplayCsvError(
           lineNo,
-          h,
+          written[i],
           `unknown column; expected ${KEY_COLUMNS.join(', ')} and feature names (${FEATURE_NAMES.join(', ')})`,
         );
       }
+      if (seen.has(h)) throw new ReplayCsvError(lineNo, written[i], 'appears twice in the header');
+      seen.add(h);
+      if (f !== undefined) features.push([i, f]);
+      else if (h === 'label') this.labelCol = i;
     });
     for (const k of [...KEY_COLUMNS, ...(this.opts.label ? ['label'] : [])]) {
       if (!seen.has(k))
         throw new ReplayCsvError(lineNo, k, 'required column is missing from the header');
+    }
+    if (features.length === 0) {
+      throw new ReplayCsvError(
+        lineNo,
+        undefined,
+        `no feature column; expected some of ${FEATURE_NAMES.join(', ')}` +
+          (this.ignored.length > 0 ? ` (ignored: ${this.ignored.join(', ')})` : ''),
+      );
     }
     this.header = names;
     this.col = {
@@ -315,9 +340,20 @@ export class ReplayTableBuilder {
       values: this.values.slice(0, this.rows * N),
       rows: this.rows,
       columns: this.columns,
+      ignoredColumns: this.ignored,
       ...(this.opts.label ? { labels: Uint8Array.from(this.labels) } : {}),
     };
   }
+}
+
+/** "ignored 2 columns that are neither …: pod, cpu_usage" for a CLI's note; undefined when none were. */
+export function ignoredColumnsNote(table: Pick<ReplayTable, 'ignoredColumns'>): string | undefined {
+  const n = table.ignoredColumns.length;
+  if (n === 0) return undefined;
+  return (
+    `ignored ${n} column${n === 1 ? ' that is' : 's that are'} neither a key column nor a feature name: ` +
+    table.ignoredColumns.join(', ')
+  );
 }
 
 /** Parses a whole file held in memory (tests, small files); the CLI streams lines instead. */

@@ -7,6 +7,7 @@ import {
   formatReplayCsv,
   parseReplayCsv,
   parseTimestamp,
+  detectDelimiter,
   type TableOptions,
 } from './csv.js';
 
@@ -136,6 +137,53 @@ describe('replay file', () => {
       );
     },
   );
+
+  it.each<[string, string]>([
+    [
+      'comma, CRLF, BOM, quoted cells',
+      '\uFEFF"timestamp","namespace","deployment","cpu_usage_pct","http_p95_latency_seconds"\r\n1700000000,"prod", "web" ,"12.5", 0.25\r\n\r\n',
+    ],
+    [
+      'semicolons and decimal commas',
+      'timestamp;namespace;deployment;cpu_usage_pct;http_p95_latency_seconds\n1700000000;prod;web;12,5;0,25\n',
+    ],
+    [
+      'tabs',
+      'timestamp\tnamespace\tdeployment\tcpu_usage_pct\thttp_p95_latency_seconds\n1700000000\tprod\tweb\t12.5\t.25\n',
+    ],
+    ['rows of separators only', `${HEAD}\n,,,,\n1700000000,prod,web,12.5,0.25\n , , ,,\n`],
+    [
+      'semicolon rows of separators only',
+      'timestamp;namespace;deployment;cpu_usage_pct;http_p95_latency_seconds\n;;;;\n1700000000;prod;web;12,5;0,25\n;;;;\n',
+    ],
+  ])('reads a file with %s', (_n, text) => {
+    const t = parseReplayCsv(text);
+    expect(t.rows).toBe(1);
+    expect(t.series).toEqual([{ namespace: 'prod', deployment: 'web' }]);
+    expect([t.values[1], t.values[7]]).toEqual([12.5, 0.25]);
+    expect(t.timestampText).toEqual(['1700000000']);
+  });
+
+  it('reads a decimal comma only in a semicolon file: in a comma file "12,5" is a quoted mistake', () => {
+    expect(errorOf(`${HEAD}\n1700000000,prod,web,"12,5",0.1`).message).toMatch(
+      /^line 2, column cpu_usage_pct: "12,5" is not a number/,
+    );
+    expect(
+      errorOf('timestamp;namespace;deployment;cpu_usage_pct\n1700000000;prod;web;1,2,5').message,
+    ).toMatch(/^line 2, column cpu_usage_pct: "1,2,5" is not a number/);
+  });
+
+  it.each<[string, string]>([
+    ['a,b;c', ','],
+    ['a;b;c', ';'],
+    ['a\tb\tc', '\t'],
+    ['a,b;c;d', ';'],
+    ['"a;b;c",d', ','],
+    ['a', ','],
+    ['a;b\tc', ';'],
+  ])('detects the separator of the header %j', (header, delimiter) => {
+    expect(detectDelimiter(header)).toBe(delimiter);
+  });
 
   const T = 1_704_067_320; // 2024-01-01T00:02:00Z
   it.each<[string, number | undefined]>([

@@ -72,8 +72,26 @@ export interface TableOptions {
   strict?: boolean;
 }
 
-/** Splits one CSV line (RFC 4180 quoting, no embedded newlines). */
-export function splitCsvLine(line: string, lineNo: number): string[] {
+/** Field separators a header may use: the comma, or the semicolon and tab of spreadsheets. */
+export type Delimiter = ',' | ';' | '\t';
+
+/**
+ * The separator of a file, from its header: whichever of `,` `;` tab occurs most outside quotes
+ * (a comma on a tie). European spreadsheets write `;` because their decimal sign is the comma.
+ */
+export function detectDelimiter(header: string): Delimiter {
+  const count = { ',': 0, ';': 0, '\t': 0 };
+  let quoted = false;
+  for (const c of header) {
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === ',' || c === ';' || c === '\t')) count[c]++;
+  }
+  if (count[';'] > count[','] && count[';'] >= count['\t']) return ';';
+  return count['\t'] > count[','] ? '\t' : ',';
+}
+
+/** Splits one CSV line (RFC 4180 quoting, no embedded newlines); cells are trimmed. */
+export function splitCsvLine(line: string, lineNo: number, delimiter: Delimiter = ','): string[] {
   const cells: string[] = [];
   let cur = '';
   let quoted = false;
@@ -86,8 +104,11 @@ export function splitCsvLine(line: string, lineNo: number): string[] {
           i++;
         } else quoted = false;
       } else cur += c;
-    } else if (c === '"' && cur === '') quoted = true;
-    else if (c === ',') {
+    } else if (c === '"' && cur.trim() === '') {
+      // A quoted cell, maybe after a space (`a, "b,c"`).
+      quoted = true;
+      cur = '';
+    } else if (c === delimiter) {
       cells.push(cur);
       cur = '';
     } else cur += c;
@@ -166,14 +187,22 @@ const MISSING_CELLS = new Set(['', 'nan', '-nan', '+nan', 'na', 'n/a', '#n/a', '
  */
 const INFINITE_CELLS = new Set(['inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity']);
 
-/** A feature cell → its value, NaN for a missing value (empty, NaN, NA, null, ±Inf…), undefined when it is neither. */
-export function parseCell(cell: string): number | undefined {
+const DECIMAL_COMMA = /^[+-]?\d*,\d+$/;
+
+/**
+ * A feature cell → its value, NaN for a missing value (empty, NaN, NA, null, ±Inf…), undefined when
+ * it is neither. `decimalComma`: `0,5` is 0.5 (a `;`-separated file, whose comma is free for it).
+ */
+export function parseCell(cell: string, decimalComma = false): number | undefined {
   if (cell === '') return NaN; // Number('') is 0
   const v = Number(cell);
   if (Number.isFinite(v)) return v;
+  if (decimalComma && DECIMAL_COMMA.test(cell)) return Number(cell.replace(',', '.'));
   const lower = cell.toLowerCase();
   return MISSING_CELLS.has(lower) || INFINITE_CELLS.has(lower) ? NaN : undefined;
 }
+
+const SEPARATORS_ONLY = /^[\s,;]*$/;
 
 /** Builds a table from lines, one at a time; `finish` returns it. */
 export class ReplayTableBuilder {
@@ -191,6 +220,7 @@ export class ReplayTableBuilder {
   private labels: number[] = [];
   private labelCol = -1;
   private readonly ignored: string[] = [];
+  private delimiter: Delimiter = ',';
 
   constructor(private readonly opts: TableOptions = {}) {}
 
@@ -201,11 +231,13 @@ export class ReplayTableBuilder {
     if (this.header === undefined) {
       const line = raw.replace(/^\uFEFF/, '');
       if (line.trim() === '') throw new ReplayCsvError(lineNo, undefined, 'the header is empty');
-      this.readHeader(splitCsvLine(line, lineNo), lineNo);
+      this.delimiter = detectDelimiter(line);
+      this.readHeader(splitCsvLine(line, lineNo, this.delimiter), lineNo);
       return;
     }
-    if (raw.trim() === '') return;
-    const cells = splitCsvLine(raw, lineNo);
+    // Blank lines and lines of separators only (a spreadsheet's formatted empty rows) hold no row.
+    if (SEPARATORS_ONLY.test(raw)) return;
+    const cells = splitCsvLine(raw, lineNo, this.delimiter);
     const header = this.header;
     const col = this.col!;
     if (cells.length !== header.length) {
@@ -245,7 +277,7 @@ export class ReplayTableBuilder {
     for (const [cellIndex, f] of col.features) {
       const cell = cells[cellIndex] as string;
       const spec = FEATURES[f]!;
-      const v = parseCell(cell);
+      const v = parseCell(cell, this.delimiter === ';');
       if (v === undefined) {
         throw new ReplayCsvError(
           lineNo,

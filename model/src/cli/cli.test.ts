@@ -102,6 +102,95 @@ describe('nezha → replay', () => {
     expect(plain.warnings).toEqual([]);
   });
 
+  /** `risk,at_risk` of each output row. */
+  const verdicts = (csv: string): string[] =>
+    csv
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',').slice(-2).join(','));
+  /** The day's lines with every data row's cells passed through `cell(text, column name)`. */
+  const rewrite = (lines: string[], cell: (text: string, column: string) => string): string[] => {
+    const head = lines[0]!.split(',');
+    return [
+      lines[0]!,
+      ...lines.slice(1).map((l) =>
+        l
+          .split(',')
+          .map((c, i) => cell(c, head[i]!))
+          .join(','),
+      ),
+    ];
+  };
+  const SHUFFLE = (i: number, n: number): number => (i * 7) % n; // 7 and 450 are coprime
+
+  it.each<[string, (lines: string[]) => string, (base: string[]) => string[]]>([
+    [
+      'CRLF, a BOM and trailing blank lines',
+      (l) => '\uFEFF' + l.join('\r\n') + '\r\n\r\n\r\n',
+      (b) => b,
+    ],
+    [
+      'semicolons and decimal commas',
+      (l) =>
+        l.map((x) => x.replaceAll('.', '#').replaceAll(',', ';').replaceAll('#', ',')).join('\n'),
+      (b) => b,
+    ],
+    [
+      'epoch milliseconds',
+      (l) => rewrite(l, (c, col) => (col === 'timestamp' ? String(Date.parse(c)) : c)).join('\n'),
+      (b) => b,
+    ],
+    [
+      'NaN, null and NA for empty cells',
+      (l) => rewrite(l, (c, col) => (c === '' ? (col.length % 2 ? 'NaN' : 'null') : c)).join('\n'),
+      (b) => b,
+    ],
+    [
+      'extra columns and an upper-case header',
+      (l) => l.map((x, i) => (i === 0 ? `POD,${x.toUpperCase()},LABEL` : `p-1,${x},0`)).join('\n'),
+      (b) => b,
+    ],
+    [
+      'rows in another order',
+      (l) => [l[0]!, ...l.slice(1).map((_, i, rows) => rows[SHUFFLE(i, rows.length)]!)].join('\n'),
+      (b) => b.map((_, i) => b[SHUFFLE(i, b.length)]!),
+    ],
+    [
+      'every row twice',
+      (l) => [l[0]!, ...l.slice(1).flatMap((x) => [x, x])].join('\n'),
+      (b) => b.flatMap((x) => [x, x]),
+    ],
+  ])("a stranger's file — %s — gets the same verdicts as ours", async (_n, variant, expected) => {
+    const lines = (await readFile(path.join(dir, 'day.csv'), 'utf8')).trim().split('\n');
+    const base = io();
+    expect(await replayCli({ csv: path.join(dir, 'day.csv') }, base.io)).toBe(0);
+    const file = path.join(dir, 'stranger.csv');
+    await writeFile(file, variant(lines));
+    const r = io();
+    expect(await replayCli({ csv: file }, r.io)).toBe(0);
+    expect(verdicts(r.output())).toEqual(expected(verdicts(base.output())));
+    expect(verdicts(r.output()).filter((v) => v.endsWith(',1')).length).toBeGreaterThan(0);
+  });
+
+  it('notes rows repeated for one deployment and time, merged into one observation', async () => {
+    const lines = (await readFile(path.join(dir, 'day.csv'), 'utf8')).trim().split('\n');
+    const file = path.join(dir, 'repeated.csv');
+    await writeFile(
+      file,
+      [
+        ...lines,
+        lines[1],
+        rewrite([lines[0]!, lines[2]!], (c, col) => (col === 'cpu_usage_pct' ? '1' : c))[1],
+      ].join('\n'),
+    );
+    const r = io();
+    expect(await replayCli({ csv: file }, r.io)).toBe(0);
+    expect(r.warnings).toEqual([
+      `${file}: note: 2 rows repeat the timestamp, namespace and deployment of an earlier row: merged with it into one observation (1 cells differed; the later row's value kept)`,
+    ]);
+  });
+
   it.each<[string, Record<string, string | boolean>, string, number, RegExp]>([
     [
       'a bad cell names the line and column',

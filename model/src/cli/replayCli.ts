@@ -154,6 +154,12 @@ export async function main(
           : '') +
         (opts.out ? `; wrote ${opts.out}` : ''),
     );
+    if (result.repeatedRows > 0) {
+      warn(
+        `${opts.csv}: note: ${result.repeatedRows} rows repeat the timestamp, namespace and deployment of an earlier row: ` +
+          `merged with it into one observation (${result.conflictingCells} cells differed; the later row's value kept)`,
+      );
+    }
     for (const e of result.episodes) {
       say(
         `episode ${e.namespace}/${e.deployment} ${iso(e.start)} → ${iso(e.end)} (${e.rows} rows) peak ${e.peakRisk.toFixed(2)} ` +

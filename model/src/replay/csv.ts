@@ -49,20 +49,28 @@ export interface ReplayTable {
 }
 
 /**
- * Row `r`'s cells into `present` (cleared first): the features present, as the healer's queries
- * would have returned them; empty cells are left out.
+ * Row `r`'s cells into `present` (cleared first unless `merge`): the features present, as the
+ * healer's queries would have returned them; empty cells are left out. With `merge` the row's
+ * cells are laid over what `present` holds; returns how many of them replaced a different value.
  */
 export function readRow(
   table: ReplayTable,
   r: number,
   present: Partial<Record<FeatureName, number>>,
-): void {
+  merge = false,
+): number {
   const n = FEATURE_NAMES.length;
-  for (const k of Object.keys(present)) delete present[k as FeatureName];
+  if (!merge) for (const k of Object.keys(present)) delete present[k as FeatureName];
+  let replaced = 0;
   for (let f = 0; f < n; f++) {
     const v = table.values[r * n + f] as number;
-    if (v === v) present[FEATURE_NAMES[f] as FeatureName] = v;
+    if (v !== v) continue;
+    const name = FEATURE_NAMES[f] as FeatureName;
+    const before = present[name];
+    if (before !== undefined && before !== v) replaced++;
+    present[name] = v;
   }
+  return replaced;
 }
 
 export interface TableOptions {

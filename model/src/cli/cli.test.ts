@@ -173,6 +173,23 @@ describe('nezha → replay', () => {
     expect(verdicts(r.output()).filter((v) => v.endsWith(',1')).length).toBeGreaterThan(0);
   });
 
+  it('reads a value outside its valid range as missing with a note, and refuses it with --strict', async () => {
+    const lines = (await readFile(path.join(dir, 'day.csv'), 'utf8')).trim().split('\n');
+    const file = path.join(dir, 'range.csv');
+    const bad = rewrite([lines[0]!, lines[3]!], (c, col) => (col === 'cpu_usage_pct' ? '1500' : c));
+    await writeFile(file, [...lines.slice(0, 3), bad[1], ...lines.slice(4)].join('\n'));
+    const r = io();
+    expect(await replayCli({ csv: file }, r.io)).toBe(0);
+    expect(r.warnings).toEqual([
+      `${file}: note: 1 cell outside the valid range read as missing, as the healer omits such a sample (first: line 4, column cpu_usage_pct: 1500 is outside the valid range [0, 1000] (% of CPU limit)) (--strict refuses them)`,
+    ]);
+    const strict = io();
+    expect(await replayCli({ csv: file, strict: true }, strict.io)).toBe(1);
+    expect(strict.lines.join('\n')).toMatch(
+      /range\.csv: line 4, column cpu_usage_pct: 1500 is outside/,
+    );
+  });
+
   it('notes rows repeated for one deployment and time, merged into one observation', async () => {
     const lines = (await readFile(path.join(dir, 'day.csv'), 'utf8')).trim().split('\n');
     const file = path.join(dir, 'repeated.csv');
@@ -207,6 +224,21 @@ describe('nezha → replay', () => {
       /low \(0\.6\) must be ≤ high \(0\.4\)/,
     ],
     ['a missing file', { csv: '/nonexistent.csv' }, 'x', 1, /cannot read \/nonexistent\.csv/],
+    ['an empty file', {}, '', 1, /bad\.csv: line 1: the file is empty; expected a header row/],
+    [
+      'a header only',
+      {},
+      '\uFEFFtimestamp;namespace;deployment;cpu_usage_pct\r\n\r\n',
+      1,
+      /bad\.csv: line 2: the file has a header but no data rows/,
+    ],
+    [
+      'a key column missing',
+      {},
+      'time,namespace,deployment,cpu_usage_pct\n1700000000,prod,web,1\n',
+      1,
+      /bad\.csv: line 1, column timestamp: required column is missing from the header \(ignored: time\)$/,
+    ],
   ])('%s', async (_n, opts, text, code, message) => {
     await writeFile(path.join(dir, 'bad.csv'), text);
     const r = io();

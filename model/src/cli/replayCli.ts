@@ -6,7 +6,7 @@ import type { Writable } from 'node:stream';
 import {
   ReplayCsvError,
   ReplayTableBuilder,
-  ignoredColumnsNote,
+  tableNotes,
   type ReplayTable,
   type TableOptions,
 } from '../replay/csv.js';
@@ -27,7 +27,7 @@ export interface ReplayCliOptions {
   sloAvailability?: string;
   sloP95?: string;
   noSlo?: boolean;
-  /** Refuse columns that are neither key columns nor feature names (default: ignore them, with a note). */
+  /** Refuse unknown columns and out-of-range values (default: leave them out, with a note). */
   strict?: boolean;
 }
 
@@ -105,8 +105,7 @@ export async function main(
     }
     throw err;
   }
-  const ignored = ignoredColumnsNote(table);
-  if (ignored !== undefined) warn(`${opts.csv}: note: ${ignored} (--strict refuses them)`);
+  for (const note of tableNotes(table)) warn(`${opts.csv}: note: ${note} (--strict refuses them)`);
   let predictor: Predictor;
   try {
     predictor = await Predictor.load({

@@ -8,8 +8,10 @@ import {
   parseReplayCsv,
   parseTimestamp,
   detectDelimiter,
+  tableNotes,
   type TableOptions,
 } from './csv.js';
+import { FEATURE_NAMES } from '../schema.js';
 
 const HEAD = 'timestamp,namespace,deployment,cpu_usage_pct,http_p95_latency_seconds';
 
@@ -38,7 +40,7 @@ describe('replay file', () => {
     expect(t.series.map((s) => s.deployment)).toEqual(['web', 'api,v2']);
     expect(t.columns).toEqual(['http_p95_latency_seconds']);
     expect(t.t[1]).toBe(1714521660);
-    expect(Number.isNaN(t.values[13 + 7])).toBe(true);
+    expect(Number.isNaN(t.values[FEATURE_NAMES.length + 7])).toBe(true); // row 2's empty p95
     expect(t.timestampText[0]).toBe('2024-05-01T00:00:00Z');
   });
 
@@ -86,13 +88,6 @@ describe('replay file', () => {
       3,
       'cpu_usage_pct',
       /"abc" is not a number, nor a missing value/,
-    ],
-    [
-      'out of range',
-      `${HEAD}\n1,prod,web,-5,0.1`,
-      2,
-      'cpu_usage_pct',
-      /-5 is outside the valid range \[0, 1000\]/,
     ],
     ['too few fields', `${HEAD}\n1,prod,web,1`, 2, undefined, /has 4 fields, the header has 5/],
     ['empty deployment', `${HEAD}\n1,prod,,1,0.1`, 2, 'deployment', /is empty/],
@@ -284,6 +279,27 @@ describe('replay file', () => {
     expect(parseReplayCsv(`${HEAD}\n1,prod,web,1,0.1\n`, { strict: true }).ignoredColumns).toEqual(
       [],
     );
+  });
+
+  it('reads a value outside its valid range as missing, as the healer omits such a sample, and counts it; --strict refuses it', () => {
+    const text = `${HEAD}\n1,prod,web,12,0.1\n2,prod,web,-5,0.1\n3,prod,web,1500,900\n`;
+    const t = parseReplayCsv(text);
+    expect(t.rows).toBe(3);
+    const n = FEATURE_NAMES.length;
+    expect([t.values[0 * n + 1], t.values[0 * n + 7]]).toEqual([12, 0.1]);
+    expect([t.values[1 * n + 1], t.values[1 * n + 7]]).toEqual([NaN, 0.1]);
+    expect([t.values[2 * n + 1], t.values[2 * n + 7]]).toEqual([NaN, NaN]);
+    expect(t.outOfRange).toEqual({
+      cells: 3,
+      first:
+        'line 3, column cpu_usage_pct: -5 is outside the valid range [0, 1000] (% of CPU limit)',
+    });
+    expect(tableNotes(t)).toEqual([
+      '3 cells outside the valid range read as missing, as the healer omits such a sample (first: line 3, column cpu_usage_pct: -5 is outside the valid range [0, 1000] (% of CPU limit))',
+    ]);
+    const e = errorOf(text, { strict: true });
+    expect([e.line, e.column]).toEqual([3, 'cpu_usage_pct']);
+    expect(tableNotes(parseReplayCsv(`${HEAD}\n1,prod,web,12,0.1\n`))).toEqual([]);
   });
 
   it('round-trips through formatReplayCsv', () => {

@@ -46,6 +46,8 @@ export interface ReplayTable {
   labels?: Uint8Array;
   /** Header names that are neither key columns nor feature names, left out (as written). */
   ignoredColumns: string[];
+  /** Cells outside their feature's valid range, read as missing values; the first one's problem. */
+  outOfRange: { cells: number; first?: string };
 }
 
 /**
@@ -76,7 +78,10 @@ export function readRow(
 export interface TableOptions {
   /** A `label` column (0 or 1) is required: a training file. */
   label?: boolean;
-  /** Refuse columns that are neither key columns nor feature names, instead of ignoring them. */
+  /**
+   * Refuse what is otherwise left out with a note: columns that are neither key columns nor
+   * feature names, and values outside their feature's valid range.
+   */
   strict?: boolean;
 }
 
@@ -228,6 +233,7 @@ export class ReplayTableBuilder {
   private labels: number[] = [];
   private labelCol = -1;
   private readonly ignored: string[] = [];
+  private readonly outOfRange: ReplayTable['outOfRange'] = { cells: 0 };
   private delimiter: Delimiter = ',';
 
   constructor(private readonly opts: TableOptions = {}) {}
@@ -295,11 +301,17 @@ export class ReplayTableBuilder {
       }
       if (v !== v) continue;
       if (v < spec.min || v > spec.max) {
-        throw new ReplayCsvError(
+        const e = new ReplayCsvError(
           lineNo,
           spec.name,
           `${v} is outside the valid range [${spec.min}, ${spec.max}] (${spec.unit})`,
         );
+        // The healer cannot use such a sample either (it omits an optional feature and holds on
+        // a required one): a missing value, counted and shown, unless the file must be exact.
+        if (this.opts.strict) throw e;
+        this.outOfRange.cells++;
+        this.outOfRange.first ??= e.message;
+        continue;
       }
       this.values[base + f] = v;
     }
@@ -346,8 +358,10 @@ export class ReplayTableBuilder {
       else if (h === 'label') this.labelCol = i;
     });
     for (const k of [...KEY_COLUMNS, ...(this.opts.label ? ['label'] : [])]) {
-      if (!seen.has(k))
-        throw new ReplayCsvError(lineNo, k, 'required column is missing from the header');
+      if (!seen.has(k)) {
+        const others = this.ignored.length > 0 ? ` (ignored: ${this.ignored.join(', ')})` : '';
+        throw new ReplayCsvError(lineNo, k, `required column is missing from the header${others}`);
+      }
     }
     if (features.length === 0) {
       throw new ReplayCsvError(
@@ -381,19 +395,32 @@ export class ReplayTableBuilder {
       rows: this.rows,
       columns: this.columns,
       ignoredColumns: this.ignored,
+      outOfRange: this.outOfRange,
       ...(this.opts.label ? { labels: Uint8Array.from(this.labels) } : {}),
     };
   }
 }
 
-/** "ignored 2 columns that are neither …: pod, cpu_usage" for a CLI's note; undefined when none were. */
-export function ignoredColumnsNote(table: Pick<ReplayTable, 'ignoredColumns'>): string | undefined {
+/**
+ * What was left out of a file, for a CLI's notes on stderr: "ignored 2 columns that are neither …:
+ * pod, cpu_usage" and "3 cells outside their valid range read as missing …". Empty when nothing was.
+ */
+export function tableNotes(table: Pick<ReplayTable, 'ignoredColumns' | 'outOfRange'>): string[] {
+  const notes: string[] = [];
   const n = table.ignoredColumns.length;
-  if (n === 0) return undefined;
-  return (
-    `ignored ${n} column${n === 1 ? ' that is' : 's that are'} neither a key column nor a feature name: ` +
-    table.ignoredColumns.join(', ')
-  );
+  if (n > 0) {
+    notes.push(
+      `ignored ${n} column${n === 1 ? ' that is' : 's that are'} neither a key column nor a feature name: ` +
+        table.ignoredColumns.join(', '),
+    );
+  }
+  const { cells, first } = table.outOfRange;
+  if (cells > 0) {
+    notes.push(
+      `${cells} cell${cells === 1 ? '' : 's'} outside the valid range read as missing, as the healer omits such a sample (first: ${first})`,
+    );
+  }
+  return notes;
 }
 
 /** Parses a whole file held in memory (tests, small files); the CLI streams lines instead. */

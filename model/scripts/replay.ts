@@ -2,7 +2,7 @@
  * Replays a long-format CSV through the healer's scoring (trailing baselines from the replayed
  * history, SLO layer, model, entry rule): one output row per input row and the alert episodes.
  *
- *   npm run replay -w model -- --csv FILE [--out FILE] [--model DIR] [--high 0.8 --low 0.5 --enter-cycles 3 --exit-cycles 3]
+ *   npm run replay -w model -- --csv FILE [--out FILE] [--model DIR] [--high 0.8 --low 0.5 --enter-cycles 3 --exit-cycles 3] [--strict]
  */
 import { parseArgs } from 'node:util';
 import { main } from '../src/cli/replayCli.js';

@@ -1,9 +1,12 @@
 /**
  * The replay file format: long-format CSV, one row per deployment per step —
  * `timestamp,namespace,deployment,<feature columns…>` with any subset of the schema's feature
- * names, in any column order. Timestamps are ISO 8601 (UTC unless a zone is written) or epoch
- * numbers (unit by magnitude); an empty cell is a missing value. Parsing is line by line (the file
- * is never one string), and every problem names the line (the header is line 1) and the column.
+ * names, in any column order and case. Written by tools we do not know, so it reads what they
+ * ordinarily write: `,`, `;` or tab separators, a BOM, CRLF; ISO 8601 times (UTC unless a zone is
+ * written) or epoch numbers (unit by magnitude); `NaN`, `NA`, `null`, `±Inf` and empty cells as
+ * missing values; other columns left out and named. Parsing is line by line (the file is never one
+ * string), and every problem names the line (the header is line 1) and the column. The rules, as a
+ * table: model/README.md, "Replay / backtest".
  */
 import { FEATURES, FEATURE_NAMES, type FeatureName } from '../schema.js';
 

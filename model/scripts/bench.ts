@@ -24,14 +24,13 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Predictor } from '../src/predictor.js';
-import { FEATURE_NAMES, type FeatureInput, type FeatureName } from '../src/schema.js';
+import type { FeatureInput } from '../src/schema.js';
 import { Rng } from '../src/rng.js';
 import { DeploymentHistory } from '../src/features/tracker.js';
-import { csvHeader, csvRow } from '../src/replay/csv.js';
 import { formatReplayOutput, replay } from '../src/replay/replay.js';
 import { readReplayFile } from '../src/cli/replayCli.js';
 import { writeColumns } from '../src/scoring/columns.js';
-import { deploymentRows } from './benchRows.js';
+import { deploymentRows, writeBenchDay } from './benchRows.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -181,27 +180,7 @@ const tenK = measureSideBySide(
 // 2. replay of one day × 50 deployments at 1-minute steps, through the CLI's read/replay/write.
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'aiops-bench-model-'));
 const dayFile = path.join(tmp, 'day.csv');
-{
-  const out = createWriteStream(dayFile);
-  out.write(csvHeader(FEATURE_NAMES) + '\n');
-  const gens = Array.from({ length: 50 }, (_, d) =>
-    deploymentRows(new Rng(100 + d), 1440, 60, 1_700_000_000),
-  );
-  for (let k = 0; k < 1440; k++) {
-    let chunk = '';
-    gens.forEach((g, d) => {
-      const r = g.next().value as { t: number; values: Partial<Record<FeatureName, number>> };
-      chunk +=
-        csvRow(
-          { t: r.t, namespace: 'bench', deployment: `deploy-${d}`, values: r.values },
-          FEATURE_NAMES,
-        ) + '\n';
-    });
-    if (!out.write(chunk)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-}
+await writeBenchDay(dayFile, 50, 60);
 const replayRuns: number[] = [];
 let replayRows = 0;
 let episodes = 0;

@@ -8,17 +8,12 @@
  *   npx tsc -b model && npx tsx model/scripts/benchReplay.ts [--compare /work/base/model] [--rounds 2]
  */
 import { execFile } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { FEATURE_NAMES, type FeatureName } from '../src/schema.js';
-import { Rng } from '../src/rng.js';
-import { csvHeader, csvRow } from '../src/replay/csv.js';
-import { deploymentRows } from './benchRows.js';
+import { writeBenchDay } from './benchRows.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MODEL = path.resolve(HERE, '..');
@@ -31,27 +26,7 @@ const STEP_SECONDS = 10;
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'aiops-bench-replay-'));
 const file = path.join(tmp, 'day-10s.csv');
-{
-  const out = createWriteStream(file);
-  out.write(csvHeader(FEATURE_NAMES) + '\n');
-  const gens = Array.from({ length: DEPLOYMENTS }, (_, d) =>
-    deploymentRows(new Rng(100 + d), 1440, STEP_SECONDS, 1_700_000_000),
-  );
-  for (let k = 0; k < (1440 * 60) / STEP_SECONDS; k++) {
-    let chunk = '';
-    gens.forEach((g, d) => {
-      const r = g.next().value as { t: number; values: Partial<Record<FeatureName, number>> };
-      chunk +=
-        csvRow(
-          { t: r.t, namespace: 'bench', deployment: `deploy-${d}`, values: r.values },
-          FEATURE_NAMES,
-        ) + '\n';
-    });
-    if (!out.write(chunk)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-}
+await writeBenchDay(file, DEPLOYMENTS, STEP_SECONDS);
 
 interface Run {
   seconds: number;

@@ -1,6 +1,9 @@
 /** Synthetic deployment signals shared by the model benchmarks (`bench.ts`, `benchReplay.ts`). */
-import type { FeatureName } from '../src/schema.js';
-import type { Rng } from '../src/rng.js';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { FEATURE_NAMES, type FeatureName } from '../src/schema.js';
+import { Rng } from '../src/rng.js';
+import { csvHeader, csvRow } from '../src/replay/csv.js';
 
 /** One deployment's minute-by-minute signals: a daily cycle, noise, and now and then a fault. */
 export function* deploymentRows(
@@ -38,4 +41,31 @@ export function* deploymentRows(
       },
     };
   }
+}
+
+/** Writes one day of `deployments` (`deploy-0`…) at `stepSeconds` as a replay file, step by step. */
+export async function writeBenchDay(
+  file: string,
+  deployments: number,
+  stepSeconds: number,
+): Promise<void> {
+  const out = createWriteStream(file);
+  out.write(csvHeader(FEATURE_NAMES) + '\n');
+  const gens = Array.from({ length: deployments }, (_, d) =>
+    deploymentRows(new Rng(100 + d), 1440, stepSeconds, 1_700_000_000),
+  );
+  for (let k = 0; k < (1440 * 60) / stepSeconds; k++) {
+    let chunk = '';
+    gens.forEach((g, d) => {
+      const r = g.next().value as { t: number; values: Partial<Record<FeatureName, number>> };
+      chunk +=
+        csvRow(
+          { t: r.t, namespace: 'bench', deployment: `deploy-${d}`, values: r.values },
+          FEATURE_NAMES,
+        ) + '\n';
+    });
+    if (!out.write(chunk)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
 }

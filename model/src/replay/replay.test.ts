@@ -53,6 +53,10 @@ const STEADY = {
   cpu_usage_pct: 30,
 };
 
+/** 100 minutes of `api` with errors and slow answers in minutes 80–89. */
+const apiFault = (): Rows =>
+  series('api', 100, STEADY, { http_5xx_error_rate: 0.3, http_p95_latency_seconds: 2 }, 80, 90);
+
 describe('replay', () => {
   it('a steady service at 85 % of its memory limit raises no alert over two hours', () => {
     const table = parseReplayCsv(formatReplayCsv(series('jvm', 120, STEADY)));
@@ -63,17 +67,7 @@ describe('replay', () => {
   });
 
   it('alerts on a fault with the healer entry rule and reports the episode, one output row per input row in order', () => {
-    const rows = [
-      ...series(
-        'api',
-        100,
-        STEADY,
-        { http_5xx_error_rate: 0.3, http_p95_latency_seconds: 2 },
-        80,
-        90,
-      ),
-      ...series('web', 100, STEADY),
-    ].sort(() => 0); // input order: api first, then web (not time order)
+    const rows = [...apiFault(), ...series('web', 100, STEADY)].sort(() => 0); // input order: api first, then web (not time order)
     const table = parseReplayCsv(formatReplayCsv(rows));
     const r = replay(table, predictor);
     const out = [...formatReplayOutput(table, r)].join('').trim().split('\n');
@@ -147,17 +141,7 @@ describe('replay', () => {
   });
 
   it('replays unsorted rows in time order and answers in input order', () => {
-    const rows = [
-      ...series(
-        'api',
-        100,
-        STEADY,
-        { http_5xx_error_rate: 0.3, http_p95_latency_seconds: 2 },
-        80,
-        90,
-      ),
-      ...series('web', 100, STEADY),
-    ];
+    const rows = [...apiFault(), ...series('web', 100, STEADY)];
     const sorted = parseReplayCsv(formatReplayCsv(rows));
     // A fixed shuffle: row i goes to position (i × 77) mod 200.
     const shuffled = rows.map((_, i) => rows[(i * 77) % rows.length]!);
@@ -177,14 +161,7 @@ describe('replay', () => {
   });
 
   it("merges rows of one deployment at one time into one observation: cells laid over each other, the later row's value kept", () => {
-    const rows = series(
-      'api',
-      100,
-      STEADY,
-      { http_5xx_error_rate: 0.3, http_p95_latency_seconds: 2 },
-      80,
-      90,
-    );
+    const rows = apiFault();
     const whole = parseReplayCsv(formatReplayCsv(rows));
     // Each row written as two: the first half of the features, then the rest (a tool that writes
     // one row per query).

@@ -24,13 +24,13 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Predictor } from '../src/predictor.js';
-import { FEATURE_NAMES, type FeatureInput, type FeatureName } from '../src/schema.js';
+import type { FeatureInput } from '../src/schema.js';
 import { Rng } from '../src/rng.js';
 import { DeploymentHistory } from '../src/features/tracker.js';
-import { csvHeader, csvRow } from '../src/replay/csv.js';
 import { formatReplayOutput, replay } from '../src/replay/replay.js';
 import { readReplayFile } from '../src/cli/replayCli.js';
 import { writeColumns } from '../src/scoring/columns.js';
+import { deploymentRows, writeBenchDay } from './benchRows.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -117,44 +117,6 @@ function ms(t: Timing): Record<string, number> {
   };
 }
 
-/** One deployment's minute-by-minute signals: a daily cycle, noise, and now and then a fault. */
-function* deploymentRows(
-  rng: Rng,
-  minutes: number,
-  stepSeconds: number,
-  t0: number,
-): Generator<{ t: number; values: Partial<Record<FeatureName, number>> }> {
-  const rps = rng.logUniform(0.5, 500);
-  const lat = rng.logUniform(0.01, 0.5);
-  const cpu = rng.uniform(2, 60);
-  const mem = rng.uniform(0.2, 0.85);
-  const replicas = rng.int(1, 20);
-  const faultAt = rng.int(60, minutes - 60);
-  for (let k = 0; k < (minutes * 60) / stepSeconds; k++) {
-    const m = (k * stepSeconds) / 60;
-    const fault = m >= faultAt && m < faultAt + 10 ? 1 : 0;
-    const daily = 1 + 0.3 * Math.sin((2 * Math.PI * m) / 1440);
-    yield {
-      t: t0 + k * stepSeconds,
-      values: {
-        restart_count_last_5m: 0,
-        cpu_usage_pct: Math.min(999, cpu * daily * Math.exp(0.05 * rng.normal()) * (1 + 3 * fault)),
-        memory_usage_bytes: mem * 512 * 2 ** 20,
-        ready_replica_ratio: 1,
-        unavailable_replicas: 0,
-        network_receive_bytes_per_s: rps * 2000 * daily,
-        http_5xx_error_rate: fault ? 0.08 : 0.001,
-        http_p95_latency_seconds: lat * Math.exp(0.1 * rng.normal()) * (1 + 4 * fault),
-        http_requests_per_s: rps * daily,
-        memory_limit_ratio: mem,
-        memory_growth_ratio_per_min: 0,
-        cpu_throttle_ratio: 0,
-        replicas,
-      },
-    };
-  }
-}
-
 const predictor = await Predictor.load({ engine: 'cpu' });
 
 // 1. predict, with a baseline for every signal (the healer's rows).
@@ -218,27 +180,7 @@ const tenK = measureSideBySide(
 // 2. replay of one day × 50 deployments at 1-minute steps, through the CLI's read/replay/write.
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'aiops-bench-model-'));
 const dayFile = path.join(tmp, 'day.csv');
-{
-  const out = createWriteStream(dayFile);
-  out.write(csvHeader(FEATURE_NAMES) + '\n');
-  const gens = Array.from({ length: 50 }, (_, d) =>
-    deploymentRows(new Rng(100 + d), 1440, 60, 1_700_000_000),
-  );
-  for (let k = 0; k < 1440; k++) {
-    let chunk = '';
-    gens.forEach((g, d) => {
-      const r = g.next().value as { t: number; values: Partial<Record<FeatureName, number>> };
-      chunk +=
-        csvRow(
-          { t: r.t, namespace: 'bench', deployment: `deploy-${d}`, values: r.values },
-          FEATURE_NAMES,
-        ) + '\n';
-    });
-    if (!out.write(chunk)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-}
+await writeBenchDay(dayFile, 50, 60);
 const replayRuns: number[] = [];
 let replayRows = 0;
 let episodes = 0;

@@ -2,7 +2,7 @@
  * Replays a long-format CSV through the healer's scoring (trailing baselines from the replayed
  * history, SLO layer, model, entry rule): one output row per input row and the alert episodes.
  *
- *   npm run replay -w model -- --csv FILE [--out FILE] [--model DIR] [--high 0.8 --low 0.5 --enter-cycles 3 --exit-cycles 3]
+ *   npm run replay -w model -- --csv FILE [--out FILE] [--model DIR] [--high 0.8 --low 0.5 --enter-cycles 3 --exit-cycles 3] [--strict]
  */
 import { parseArgs } from 'node:util';
 import { main } from '../src/cli/replayCli.js';
@@ -22,6 +22,7 @@ const { values: raw } = parseArgs({
     'slo-availability': { type: 'string' },
     'slo-p95': { type: 'string' },
     'no-slo': { type: 'boolean', default: false },
+    strict: { type: 'boolean', default: false },
   },
 });
 const values = resolvePaths(raw, ['csv', 'out', 'model']);
@@ -37,4 +38,5 @@ process.exitCode = await main({
   sloAvailability: values['slo-availability'],
   sloP95: values['slo-p95'],
   noSlo: values['no-slo'],
+  strict: values.strict,
 });

@@ -25,10 +25,20 @@ afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 const io = () => {
   const lines: string[] = [];
+  const warnings: string[] = [];
   const stdout = new PassThrough();
   let out = '';
   stdout.on('data', (b: Buffer) => (out += b.toString()));
-  return { lines, io: { log: (l: string) => void lines.push(l), stdout }, output: () => out };
+  return {
+    lines,
+    warnings,
+    io: {
+      log: (l: string) => void lines.push(l),
+      stdout,
+      warn: (l: string) => void warnings.push(l),
+    },
+    output: () => out,
+  };
 };
 
 describe('nezha → replay', () => {
@@ -69,13 +79,142 @@ describe('nezha → replay', () => {
     expect(r.output().split('\n')).toHaveLength(452);
   });
 
+  it("ignores another tool's extra columns with one note on stderr, and refuses them with --strict", async () => {
+    const day = (await readFile(path.join(dir, 'day.csv'), 'utf8')).trim().split('\n');
+    const file = path.join(dir, 'extra.csv');
+    await writeFile(
+      file,
+      day.map((l, i) => (i === 0 ? `${l},pod,cpu_usage` : `${l},x-1,3`)).join('\n') + '\n',
+    );
+    const r = io();
+    expect(await replayCli({ csv: file }, r.io)).toBe(0);
+    expect(r.output().trim().split('\n')).toHaveLength(451);
+    expect(r.warnings).toEqual([
+      `${file}: note: ignored 2 columns that are neither a key column nor a feature name: pod, cpu_usage (--strict refuses them)`,
+    ]);
+    const strict = io();
+    expect(await replayCli({ csv: file, strict: true }, strict.io)).toBe(1);
+    expect(strict.lines.join('\n')).toMatch(/extra\.csv: line 1, column pod: unknown column/);
+    expect(strict.output()).toBe('');
+    // A file with nothing beyond the format gets no note.
+    const plain = io();
+    expect(await replayCli({ csv: path.join(dir, 'day.csv') }, plain.io)).toBe(0);
+    expect(plain.warnings).toEqual([]);
+  });
+
+  /** `risk,at_risk` of each output row. */
+  const verdicts = (csv: string): string[] =>
+    csv
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',').slice(-2).join(','));
+  /** The day's lines with every data row's cells passed through `cell(text, column name)`. */
+  const rewrite = (lines: string[], cell: (text: string, column: string) => string): string[] => {
+    const head = lines[0]!.split(',');
+    return [
+      lines[0]!,
+      ...lines.slice(1).map((l) =>
+        l
+          .split(',')
+          .map((c, i) => cell(c, head[i]!))
+          .join(','),
+      ),
+    ];
+  };
+  const SHUFFLE = (i: number, n: number): number => (i * 7) % n; // 7 and 450 are coprime
+
+  it.each<[string, (lines: string[]) => string, (base: string[]) => string[]]>([
+    [
+      'CRLF, a BOM and trailing blank lines',
+      (l) => '\uFEFF' + l.join('\r\n') + '\r\n\r\n\r\n',
+      (b) => b,
+    ],
+    [
+      'semicolons and decimal commas',
+      (l) =>
+        l.map((x) => x.replaceAll('.', '#').replaceAll(',', ';').replaceAll('#', ',')).join('\n'),
+      (b) => b,
+    ],
+    [
+      'epoch milliseconds',
+      (l) => rewrite(l, (c, col) => (col === 'timestamp' ? String(Date.parse(c)) : c)).join('\n'),
+      (b) => b,
+    ],
+    [
+      'NaN, null and NA for empty cells',
+      (l) => rewrite(l, (c, col) => (c === '' ? (col.length % 2 ? 'NaN' : 'null') : c)).join('\n'),
+      (b) => b,
+    ],
+    [
+      'extra columns and an upper-case header',
+      (l) => l.map((x, i) => (i === 0 ? `POD,${x.toUpperCase()},LABEL` : `p-1,${x},0`)).join('\n'),
+      (b) => b,
+    ],
+    [
+      'rows in another order',
+      (l) => [l[0]!, ...l.slice(1).map((_, i, rows) => rows[SHUFFLE(i, rows.length)]!)].join('\n'),
+      (b) => b.map((_, i) => b[SHUFFLE(i, b.length)]!),
+    ],
+    [
+      'every row twice',
+      (l) => [l[0]!, ...l.slice(1).flatMap((x) => [x, x])].join('\n'),
+      (b) => b.flatMap((x) => [x, x]),
+    ],
+  ])("a stranger's file — %s — gets the same verdicts as ours", async (_n, variant, expected) => {
+    const lines = (await readFile(path.join(dir, 'day.csv'), 'utf8')).trim().split('\n');
+    const base = io();
+    expect(await replayCli({ csv: path.join(dir, 'day.csv') }, base.io)).toBe(0);
+    const file = path.join(dir, 'stranger.csv');
+    await writeFile(file, variant(lines));
+    const r = io();
+    expect(await replayCli({ csv: file }, r.io)).toBe(0);
+    expect(verdicts(r.output())).toEqual(expected(verdicts(base.output())));
+    expect(verdicts(r.output()).filter((v) => v.endsWith(',1')).length).toBeGreaterThan(0);
+  });
+
+  it('reads a value outside its valid range as missing with a note, and refuses it with --strict', async () => {
+    const lines = (await readFile(path.join(dir, 'day.csv'), 'utf8')).trim().split('\n');
+    const file = path.join(dir, 'range.csv');
+    const bad = rewrite([lines[0]!, lines[3]!], (c, col) => (col === 'cpu_usage_pct' ? '1500' : c));
+    await writeFile(file, [...lines.slice(0, 3), bad[1], ...lines.slice(4)].join('\n'));
+    const r = io();
+    expect(await replayCli({ csv: file }, r.io)).toBe(0);
+    expect(r.warnings).toEqual([
+      `${file}: note: 1 cell outside the valid range read as missing, as the healer omits such a sample (first: line 4, column cpu_usage_pct: 1500 is outside the valid range [0, 1000] (% of CPU limit)) (--strict refuses them)`,
+    ]);
+    const strict = io();
+    expect(await replayCli({ csv: file, strict: true }, strict.io)).toBe(1);
+    expect(strict.lines.join('\n')).toMatch(
+      /range\.csv: line 4, column cpu_usage_pct: 1500 is outside/,
+    );
+  });
+
+  it('notes rows repeated for one deployment and time, merged into one observation', async () => {
+    const lines = (await readFile(path.join(dir, 'day.csv'), 'utf8')).trim().split('\n');
+    const file = path.join(dir, 'repeated.csv');
+    await writeFile(
+      file,
+      [
+        ...lines,
+        lines[1],
+        rewrite([lines[0]!, lines[2]!], (c, col) => (col === 'cpu_usage_pct' ? '1' : c))[1],
+      ].join('\n'),
+    );
+    const r = io();
+    expect(await replayCli({ csv: file }, r.io)).toBe(0);
+    expect(r.warnings).toEqual([
+      `${file}: note: 2 rows repeat the timestamp, namespace and deployment of an earlier row: merged with it into one observation (1 cells differed; the later row's value kept)`,
+    ]);
+  });
+
   it.each<[string, Record<string, string | boolean>, string, number, RegExp]>([
     [
       'a bad cell names the line and column',
       {},
       'timestamp,namespace,deployment,cpu_usage_pct\n2024-01-01T00:00:00Z,prod,web,12\n2024-01-01T00:01:00Z,prod,web,twelve\n',
       1,
-      /bad\.csv: line 3, column cpu_usage_pct: "twelve" is not a finite number/,
+      /bad\.csv: line 3, column cpu_usage_pct: "twelve" is not a number, nor a missing value \(empty, NaN, NA, null, None, ±Inf\)/,
     ],
     [
       'a bad rule is a usage error',
@@ -85,6 +224,21 @@ describe('nezha → replay', () => {
       /low \(0\.6\) must be ≤ high \(0\.4\)/,
     ],
     ['a missing file', { csv: '/nonexistent.csv' }, 'x', 1, /cannot read \/nonexistent\.csv/],
+    ['an empty file', {}, '', 1, /bad\.csv: line 1: the file is empty; expected a header row/],
+    [
+      'a header only',
+      {},
+      '\uFEFFtimestamp;namespace;deployment;cpu_usage_pct\r\n\r\n',
+      1,
+      /bad\.csv: line 2: the file has a header but no data rows/,
+    ],
+    [
+      'a key column missing',
+      {},
+      'time,namespace,deployment,cpu_usage_pct\n1700000000,prod,web,1\n',
+      1,
+      /bad\.csv: line 1, column timestamp: required column is missing from the header \(ignored: time\)$/,
+    ],
   ])('%s', async (_n, opts, text, code, message) => {
     await writeFile(path.join(dir, 'bad.csv'), text);
     const r = io();

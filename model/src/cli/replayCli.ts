@@ -3,7 +3,13 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
-import { ReplayCsvError, ReplayTableBuilder, type ReplayTable } from '../replay/csv.js';
+import {
+  ReplayCsvError,
+  ReplayTableBuilder,
+  tableNotes,
+  type ReplayTable,
+  type TableOptions,
+} from '../replay/csv.js';
 import { formatReplayOutput, replay, DEFAULT_CYCLE_SECONDS } from '../replay/replay.js';
 import { DEFAULT_ENTRY_RULE, checkEntryRule, type EntryRule } from '../alerting/entryRule.js';
 import { Predictor } from '../predictor.js';
@@ -21,15 +27,17 @@ export interface ReplayCliOptions {
   sloAvailability?: string;
   sloP95?: string;
   noSlo?: boolean;
+  /** Refuse unknown columns and out-of-range values (default: leave them out, with a note). */
+  strict?: boolean;
 }
 
 export const REPLAY_USAGE =
   'usage: npm run replay -w model -- --csv FILE [--out FILE] [--model DIR] [--high 0.8] [--low 0.5] ' +
-  '[--enter-cycles 3] [--exit-cycles 3] [--cycle-seconds 30] [--slo-availability 0.999] [--slo-p95 SECONDS] [--no-slo]';
+  '[--enter-cycles 3] [--exit-cycles 3] [--cycle-seconds 30] [--slo-availability 0.999] [--slo-p95 SECONDS] [--no-slo] [--strict]';
 
 /** Reads a replay file line by line. */
-export async function readReplayFile(file: string): Promise<ReplayTable> {
-  const b = new ReplayTableBuilder();
+export async function readReplayFile(file: string, opts: TableOptions = {}): Promise<ReplayTable> {
+  const b = new ReplayTableBuilder(opts);
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
   for await (const line of lines) b.push(line);
   return b.finish();
@@ -40,11 +48,13 @@ const iso = (t: number): string => new Date(t * 1000).toISOString().replace('.00
 /** The `replay` command; returns the process exit code. */
 export async function main(
   opts: ReplayCliOptions,
-  io: { log: (line: string) => void; stdout: Writable } = {
+  io: { log: (line: string) => void; stdout: Writable; warn?: (line: string) => void } = {
     log: console.log,
     stdout: process.stdout,
   },
 ): Promise<number> {
+  // Notes about the input go to stderr, whichever stream the CSV and the summary take.
+  const warn = io.warn ?? ((line: string) => void process.stderr.write(line + '\n'));
   const problems: string[] = [];
   if (!opts.csv) problems.push('--csv is required');
   const num = (name: string, v: string | undefined, dflt: number): number => {
@@ -83,7 +93,7 @@ export async function main(
   }
   let table: ReplayTable;
   try {
-    table = await readReplayFile(opts.csv as string);
+    table = await readReplayFile(opts.csv as string, { strict: opts.strict === true });
   } catch (err) {
     if (err instanceof ReplayCsvError) {
       io.log(`${opts.csv}: ${err.message}`);
@@ -95,6 +105,7 @@ export async function main(
     }
     throw err;
   }
+  for (const note of tableNotes(table)) warn(`${opts.csv}: note: ${note} (--strict refuses them)`);
   let predictor: Predictor;
   try {
     predictor = await Predictor.load({
@@ -142,6 +153,12 @@ export async function main(
           : '') +
         (opts.out ? `; wrote ${opts.out}` : ''),
     );
+    if (result.repeatedRows > 0) {
+      warn(
+        `${opts.csv}: note: ${result.repeatedRows} rows repeat the timestamp, namespace and deployment of an earlier row: ` +
+          `merged with it into one observation (${result.conflictingCells} cells differed; the later row's value kept)`,
+      );
+    }
     for (const e of result.episodes) {
       say(
         `episode ${e.namespace}/${e.deployment} ${iso(e.start)} → ${iso(e.end)} (${e.rows} rows) peak ${e.peakRisk.toFixed(2)} ` +

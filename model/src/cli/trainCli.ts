@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { readArtifact, writeArtifact, writeCurrent } from '../artifact.js';
-import { ReplayCsvError, ReplayTableBuilder, type ReplayTable } from '../replay/csv.js';
+import { ReplayCsvError, ReplayTableBuilder, tableNotes, type ReplayTable } from '../replay/csv.js';
 import { datasetFromTable, splitByTimeAndGroup, SplitError } from '../data/labelled.js';
 import type { Dataset } from '../data/dataset.js';
 import { N_INPUTS } from '../features/derive.js';
@@ -87,6 +87,7 @@ export async function main(
     }
     try {
       const table = await readLabelledFile(opts.data);
+      for (const note of tableNotes(table)) log(`${opts.data}: note: ${note}`);
       const split = splitByTimeAndGroup(datasetFromTable(table));
       log(
         `${opts.data}: ${table.rows} rows of ${table.series.length} deployments → train ${split.split.rows.train}, ` +

@@ -41,9 +41,12 @@ export interface RowScorer {
 export interface ReplayOptions {
   rule?: EntryRule;
   /**
-   * The healer's cycle, seconds (default 30, its default schedule): a row stands for as many
-   * cycles as fit in the time since the deployment's previous row, so 1-minute data counts 2
-   * cycles per row, as the healer would see each value twice. 0: one cycle per row.
+   * The healer's cycle, seconds (default 30, its default schedule). The entry rule's streaks count
+   * time, in cycles: a row stands for the time since the deployment's previous row, so a 1-minute
+   * row counts 2 cycles (the healer sees each value twice), a 10-second row a third of one (the
+   * healer sees one row in three) and a 5-minute row 10. A gap longer than the lookback (5 min) is
+   * a stretch the healer had no value and held: it breaks both streaks, and the row after it, like
+   * a deployment's first, counts one cycle. 0: one cycle per row, whatever the times.
    */
   cycleSeconds?: number;
   windows?: BaselineWindows;
@@ -80,6 +83,14 @@ export interface ReplayResult {
   inconclusiveRows: number;
   /** Required features that had to be filled in (no value in the row and none within the lookback). */
   imputedRequired: number;
+  /**
+   * Rows with the (timestamp, namespace, deployment) of an earlier row. Such rows are one
+   * observation, as the healer has one value per feature at a time: their cells are merged (a
+   * later row's value wins where both have one) and each gets that observation's risk.
+   */
+  repeatedRows: number;
+  /** Cells of repeated rows whose value differed from an earlier row's (the later one kept). */
+  conflictingCells: number;
 }
 
 /** The healer runs a cycle every 30 s by default (its `schedule`). */
@@ -96,8 +107,12 @@ export function replay(
   const rule = checkEntryRule(opts.rule ?? DEFAULT_ENTRY_RULE);
   const windows = opts.windows ?? DEFAULT_BASELINE_WINDOWS;
   const fleet = new FleetHistory(windows);
+  // Time order; a deployment's rows at one time side by side (they are merged), in input order.
   const order = Int32Array.from({ length: table.rows }, (_, i) => i).sort(
-    (a, b) => (table.t[a] as number) - (table.t[b] as number) || a - b,
+    (a, b) =>
+      (table.t[a] as number) - (table.t[b] as number) ||
+      (table.seriesOf[a] as number) - (table.seriesOf[b] as number) ||
+      a - b,
   );
   const risk = new Float64Array(table.rows);
   const modelRisk = new Float64Array(table.rows);
@@ -107,10 +122,20 @@ export function replay(
   const lastT = new Float64Array(table.series.length).fill(NaN);
   const cycleSeconds = opts.cycleSeconds ?? DEFAULT_CYCLE_SECONDS;
   if (!(cycleSeconds >= 0)) throw new RangeError(`cycleSeconds must be ≥ 0, got ${cycleSeconds}`);
+  // Streaks are counted in milliseconds of data against the rule's cycles in milliseconds, so that
+  // fractions of a cycle (10-second rows) add up exactly: nine 10-s rows are three 30-s cycles.
+  const cycleMs = Math.max(1, Math.round(cycleSeconds * 1000));
+  const lookbackMs = windows.lookbackSeconds * 1000;
+  const streakRule: EntryRule =
+    cycleSeconds > 0
+      ? { ...rule, enterCycles: rule.enterCycles * cycleMs, exitCycles: rule.exitCycles * cycleMs }
+      : rule;
   const open: (Episode & { tops: Map<FeatureName, number> })[] = new Array(table.series.length);
   const episodes: Episode[] = [];
   let inconclusiveRows = 0;
   let imputedRequired = 0;
+  let repeatedRows = 0;
+  let conflictingCells = 0;
   const sloBase = opts.slo ?? {};
   const present: Partial<Record<FeatureName, number>> = {};
 
@@ -126,13 +151,25 @@ export function replay(
     open[s] = undefined as unknown as (typeof open)[number];
   };
 
-  for (const r of order) {
+  for (let i = 0; i < order.length;) {
+    const r = order[i] as number;
     const s = table.seriesOf[r] as number;
-    const { namespace, deployment } = table.series[s]!;
     const t = table.t[r] as number;
-    const h = fleet.of(`${namespace}/${deployment}`);
-    if (t < h.lastSeen) continue; // unreachable: rows are sorted
+    // Rows [i, end) of `order` are this deployment's at this time: one observation.
+    let end = i + 1;
     readRow(table, r, present);
+    while (
+      end < order.length &&
+      table.seriesOf[order[end] as number] === s &&
+      table.t[order[end] as number] === t
+    ) {
+      conflictingCells += readRow(table, order[end] as number, present, true);
+      end++;
+    }
+    const group = end - i;
+    repeatedRows += group - 1;
+    const { namespace, deployment } = table.series[s]!;
+    const h = fleet.of(`${namespace}/${deployment}`);
     h.observe(t, present);
     const baseline = h.context(t);
     const input: Record<string, unknown> = {};
@@ -149,26 +186,34 @@ export function replay(
     input.baseline = baseline;
     if (opts.sloLayer !== false) input.slo = { ...sloBase, windows: h.sloWindows(t) };
     const scored = scorer.risk(input as FeatureInput, r);
-    risk[r] = scored.risk;
-    modelRisk[r] = scored.modelRisk;
-    if (scored.inconclusive !== undefined) {
-      inconclusive[r] = 1;
-      inconclusiveRows++;
-    }
     const prev = lastT[s] as number;
     lastT[s] = t;
-    const cycles =
-      cycleSeconds > 0 && prev === prev
-        ? Math.max(1, Math.round(Math.min(t - prev, windows.lookbackSeconds) / cycleSeconds))
-        : 1;
+    let state = states[s]!;
+    let credit = 1; // one cycle per row (cycleSeconds 0)
+    if (cycleSeconds > 0) {
+      const dtMs = Math.round((t - prev) * 1000);
+      if (prev === prev && dtMs <= lookbackMs) credit = dtMs;
+      else {
+        // A deployment's first row, or its first after a gap the healer could not see across.
+        if (prev === prev) state = stepAlert(state, null, streakRule);
+        credit = cycleMs;
+      }
+    }
     const next = stepAlert(
-      states[s]!,
+      state,
       scored.inconclusive !== undefined ? null : scored.risk,
-      rule,
-      cycles,
+      streakRule,
+      credit,
     );
     states[s] = next;
-    atRisk[r] = next.atRisk ? 1 : 0;
+    for (let k = i; k < end; k++) {
+      const row = order[k] as number;
+      risk[row] = scored.risk;
+      modelRisk[row] = scored.modelRisk;
+      atRisk[row] = next.atRisk ? 1 : 0;
+      if (scored.inconclusive !== undefined) inconclusive[row] = 1;
+    }
+    if (scored.inconclusive !== undefined) inconclusiveRows += group;
     if (next.atRisk) {
       let e = open[s];
       if (!e) {
@@ -186,7 +231,7 @@ export function replay(
         open[s] = e;
       }
       e.end = t;
-      e.rows++;
+      e.rows += group;
       if (scored.risk > e.peakRisk) {
         e.peakRisk = scored.risk;
         e.layer = scored.layer;
@@ -194,6 +239,7 @@ export function replay(
       const f = scorer.topFeatureOfLast();
       if (f !== undefined) e.tops.set(f, (e.tops.get(f) ?? 0) + 1);
     } else close(s);
+    i = end;
   }
   for (let s = 0; s < table.series.length; s++) close(s);
   episodes.sort((a, b) => a.start - b.start || a.deployment.localeCompare(b.deployment));
@@ -207,6 +253,8 @@ export function replay(
     deployments: table.series.length,
     inconclusiveRows,
     imputedRequired,
+    repeatedRows,
+    conflictingCells,
   };
 }
 

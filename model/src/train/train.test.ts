@@ -122,12 +122,20 @@ describe('training', () => {
     expect(metadata.metrics.testTimeRows).toBeGreaterThan(0);
     expect(metadata.metrics.testGroupRows).toBe(400);
     expect(lines.join('\n')).toMatch(/testTime: \d+ rows .* ROC-AUC/);
-    // A candidate is written beside it without changing what is served.
+    // A candidate is written beside it without changing what is served — here from the same
+    // history with another tool's extra column, left out with a note.
+    const withPod = labelledFile(6, 400).replace(/\n/g, ',web-1\n').replace(',web-1\n', ',pod\n');
+    await writeFile(path.join(dir, 'history-pod.csv'), withPod);
     const code2 = await trainCli(
-      { data: path.join(dir, 'history.csv'), out, epochs: '2', candidate: true },
+      { data: path.join(dir, 'history-pod.csv'), out, epochs: '2', candidate: true },
       (l) => lines.push(l),
     );
     expect(code2).toBe(0);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /history-pod\.csv: note: ignored 1 column that is neither a key column nor a feature name: pod$/,
+      ),
+    );
     expect((await readFile(path.join(out, CURRENT_FILE), 'utf8')).trim()).toBe(version);
   });
 
@@ -143,7 +151,7 @@ describe('training', () => {
     );
     expect(code).toBe(1);
     expect(lines.join('\n')).toMatch(
-      /bad\.csv: line 2, column cpu_usage_pct: "fast" is not a finite number/,
+      /bad\.csv: line 2, column cpu_usage_pct: "fast" is not a number, nor a missing value/,
     );
     await expect(readFile(path.join(dir, 'bad-model', CURRENT_FILE))).rejects.toThrow();
   });

@@ -18,7 +18,7 @@
  */
 import { FEATURES, FEATURE_NAMES, LABEL_HORIZON_MINUTES, type FeatureName } from '../schema.js';
 import { DEFAULT_FEATURE_QUERIES, POD_DEPLOYMENT_JOIN, renderQuery } from '../queries.js';
-import { csvHeader, csvRow } from '../replay/csv.js';
+import { csvHeader, csvRow, parseTimestamp } from '../replay/csv.js';
 
 /** The export failed talking to Prometheus or reading its answer. */
 export class ExportError extends Error {
@@ -46,13 +46,13 @@ export interface Incident {
   source: string;
 }
 
-/** Parses a timestamp: unix seconds or an ISO 8601 date; undefined when neither. */
+/**
+ * Parses a timestamp (the incidents file, `--from`/`--to`, an Event's time) by the replay file's
+ * rule: an epoch number (seconds, ms, µs or ns by magnitude) or an ISO 8601 time, UTC when it names
+ * no zone — not the zone of the machine running the export, which `Date.parse` would use.
+ */
 export function parseTime(text: string): number | undefined {
-  const t = text.trim();
-  if (t === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(t)) return Number(t);
-  const ms = Date.parse(t);
-  return Number.isNaN(ms) ? undefined : ms / 1000;
+  return parseTimestamp(text);
 }
 
 /** Parses a Prometheus duration such as `30s`, `2m`, `1h30m` into seconds. */

@@ -51,6 +51,8 @@ export class MonotoneMlp {
   private readonly active: Uint8Array;
   private readonly used: Int32Array;
   private readonly moved: Int32Array;
+  /** The last reference risk's argument a·logit + b and the risk (`walk`), NaN before any. */
+  private readonly refMemo = Float64Array.of(NaN, NaN);
 
   constructor(w: MlpWeights) {
     if (
@@ -381,7 +383,17 @@ export class MonotoneMlp {
     }
     let alpha0 = 0;
     let logit0 = logitR;
-    let risk0 = 1 / (1 + Math.exp(-(a * logitR + b)));
+    // The reference's risk: the last one's again when its argument is the same number (every
+    // row of a batch without baselines shares one reference), without another Math.exp.
+    const uR = a * logitR + b;
+    const refMemo = this.refMemo;
+    let risk0: number;
+    if (uR === refMemo[0]) risk0 = refMemo[1] as number;
+    else {
+      risk0 = 1 / (1 + Math.exp(-uR));
+      refMemo[0] = uR;
+      refMemo[1] = risk0;
+    }
     this.lastRefRisk = risk0;
     let total = 0; // running Σ f over the segments so far
     for (let k = 0; k <= nk; k++) {

@@ -95,6 +95,28 @@ describe('MonotoneMlp', () => {
     }
   });
 
+  it('gives every call the numbers of a fresh network, references repeated or not (the reference risk kept between calls)', () => {
+    const rng = new Rng(23);
+    const w = randomNet(rng, 7, 12);
+    const m = new MonotoneMlp(w);
+    const point = (): Float64Array => Float64Array.from({ length: 7 }, () => rng.uniform(-3, 3));
+    const refs = [new Float64Array(7), point(), point()];
+    const out = new Float64Array(7);
+    const fresh = new Float64Array(7);
+    for (let call = 0; call < 300; call++) {
+      // Runs of one reference (as a batch without baselines), then another.
+      const zr = refs[Math.floor(call / 7) % refs.length]!;
+      const z = point();
+      const logit = m.attribute(z, zr, 1.3, -0.2, out);
+      const once = new MonotoneMlp(w);
+      expect(once.attribute(z, zr, 1.3, -0.2, fresh)).toBe(logit);
+      expect(m.lastRefRisk).toBe(once.lastRefRisk);
+      expect(m.lastRefRisk).toBe(sigmoid(1.3 * m.lastRefLogit - 0.2));
+      expect(m.lastRisk).toBe(once.lastRisk);
+      expect(Array.from(out)).toEqual(Array.from(fresh));
+    }
+  });
+
   it('attributes nothing to an input that did not change, and nothing at all from a point to itself', () => {
     const m = new MonotoneMlp(randomNet(new Rng(2)));
     const z = Float64Array.from([1, -2, 0.5, 3, 0]);

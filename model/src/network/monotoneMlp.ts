@@ -25,7 +25,6 @@ export interface MlpWeights {
   b2: number;
 }
 
-const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 export class MonotoneMlp {
   readonly inSize: number;
   readonly hidden: number;
@@ -52,6 +51,8 @@ export class MonotoneMlp {
   private readonly active: Uint8Array;
   private readonly used: Int32Array;
   private readonly moved: Int32Array;
+  /** The last reference risk's argument a·logit + b and the risk (`walk`), NaN before any. */
+  private readonly refMemo = Float64Array.of(NaN, NaN);
 
   constructor(w: MlpWeights) {
     if (
@@ -172,10 +173,11 @@ export class MonotoneMlp {
     }
   }
 
-  private outputOf(pre: Float64Array): number {
+  /** The logit from the pre-activations at `pre[at …]`. */
+  private outputOf(pre: Float64Array, at: number): number {
     let s = this.b2[0] as number;
     for (let j = 0; j < this.hidden; j++) {
-      const a = pre[j] as number;
+      const a = pre[at + j] as number;
       if (a > 0) s += a * (this.w2[j] as number);
     }
     return s;
@@ -209,14 +211,14 @@ export class MonotoneMlp {
       for (let i = 0; i < n; i++) s += (z[i] as number) * (w1T[j * n + i] as number);
       p[j] = s;
     }
-    return this.outputOf(p);
+    return this.outputOf(p, 0);
   }
 
   /** The logits of `z` and of `zRef` (one pass); the reference's is left in `lastRefLogit`. */
   logitPair(z: ArrayLike<number>, zRef: ArrayLike<number>): number {
     this.preactivations(z, this.p, zRef, this.q);
-    this.lastRefLogit = this.outputOf(this.q);
-    return this.outputOf(this.p);
+    this.lastRefLogit = this.outputOf(this.q, 0);
+    return this.outputOf(this.p, 0);
   }
 
   /**
@@ -229,24 +231,19 @@ export class MonotoneMlp {
    * over the segments where it is active — tracked in O(1) per switch with a running total of f —
    * and out_i = Δz_i·Σ_j w2_j·W1[i][j]·A_j at the end: no per-segment pass over the inputs.
    */
-  attribute(
-    z: ArrayLike<number>,
-    zRef: ArrayLike<number>,
-    a: number,
-    b: number,
-    out: Float64Array,
-  ): number {
+  attribute(z: Float64Array, zRef: Float64Array, a: number, b: number, out: Float64Array): number {
     this.preactivations(z, this.p, zRef, this.q);
-    return this.walk(z, zRef, a, b, out);
+    return this.walk(this.p, 0, this.q, 0, z, 0, zRef, 0, a, b, out);
   }
 
   /**
    * Hidden pre-activations of a block of points at once (`BlockScorer`): point r's input i at
-   * `x[i * stride + r]`, its unit j's pre-activation written to `out[j * stride + r]`, for
-   * r < m (rounded up to 4: the caller's arrays hold `stride` ≥ that many points, and the extra
-   * ones are computed and ignored). The same sums as `preactivations`, b1_j + Σ_i x_i·W1[i][j]
-   * in input order, so bit for bit the same numbers; two units × four points at a time share
-   * each weight and point load across eight independent sums.
+   * `x[i * stride + r]`, its unit j's pre-activation written to `out[r * hidden + j]` (a point's
+   * units side by side, as the path walk reads them), for r < m (rounded up to 4: the caller's
+   * arrays hold `stride` ≥ that many points, and the extra ones are computed and ignored). The
+   * same sums as `preactivations`, b1_j + Σ_i x_i·W1[i][j] in input order, so bit for bit the
+   * same numbers; two units × four points at a time share each weight and point load across
+   * eight independent sums.
    */
   preactivationsOfBlock(x: Float64Array, stride: number, m: number, out: Float64Array): void {
     const { inSize: n, hidden, w1T, b1 } = this;
@@ -256,8 +253,6 @@ export class MonotoneMlp {
       const j1 = j + 1 < hidden ? j + 1 : j;
       const k0 = j * n;
       const k1 = j1 * n;
-      const o0 = j * stride;
-      const o1 = j1 * stride;
       const c0 = b1[j] as number;
       const c1 = b1[j1] as number;
       for (let r = 0; r < m; r += 4) {
@@ -285,77 +280,65 @@ export class MonotoneMlp {
           t2 += x2 * v;
           t3 += x3 * v;
         }
-        out[o0 + r] = s0;
-        out[o0 + r + 1] = s1;
-        out[o0 + r + 2] = s2;
-        out[o0 + r + 3] = s3;
-        out[o1 + r] = t0;
-        out[o1 + r + 1] = t1;
-        out[o1 + r + 2] = t2;
-        out[o1 + r + 3] = t3;
+        const o = r * hidden;
+        out[o + j] = s0;
+        out[o + hidden + j] = s1;
+        out[o + 2 * hidden + j] = s2;
+        out[o + 3 * hidden + j] = s3;
+        out[o + j1] = t0;
+        out[o + hidden + j1] = t1;
+        out[o + 2 * hidden + j1] = t2;
+        out[o + 3 * hidden + j1] = t3;
       }
     }
   }
 
   /**
    * `attribute` of a point whose pre-activations were computed for a block
-   * (`preactivationsOfBlock`): unit j's at `p[j * stride + at]`, its reference's at
-   * `q[j * stride + atRef]`. The same walk, so the same numbers bit for bit.
+   * (`preactivationsOfBlock`): its units' at `p[pAt …]`, its reference's at `q[qAt …]`, its
+   * inputs at `z[zAt …]` and the reference's at `zRef[zRefAt …]`. The same walk, read in place,
+   * so the same numbers bit for bit.
    */
   attributeFrom(
     p: Float64Array,
+    pAt: number,
     q: Float64Array,
-    stride: number,
-    at: number,
-    atRef: number,
-    z: ArrayLike<number>,
-    zRef: ArrayLike<number>,
+    qAt: number,
+    z: Float64Array,
+    zAt: number,
+    zRef: Float64Array,
+    zRefAt: number,
     a: number,
     b: number,
     out: Float64Array,
   ): number {
-    this.gather(p, q, stride, at, atRef);
-    return this.walk(z, zRef, a, b, out);
+    return this.walk(p, pAt, q, qAt, z, zAt, zRef, zRefAt, a, b, out);
   }
 
   /** `logitPair` of a point whose pre-activations were computed for a block (see `attributeFrom`). */
-  logitPairFrom(
-    p: Float64Array,
-    q: Float64Array,
-    stride: number,
-    at: number,
-    atRef: number,
-  ): number {
-    this.gather(p, q, stride, at, atRef);
-    this.lastRefLogit = this.outputOf(this.q);
-    return this.outputOf(this.p);
+  logitPairFrom(p: Float64Array, pAt: number, q: Float64Array, qAt: number): number {
+    this.lastRefLogit = this.outputOf(q, qAt);
+    return this.outputOf(p, pAt);
   }
 
-  private gather(
-    p: Float64Array,
-    q: Float64Array,
-    stride: number,
-    at: number,
-    atRef: number,
-  ): void {
-    const { hidden } = this;
-    const pp = this.p;
-    const qq = this.q;
-    for (let j = 0, o = 0; j < hidden; j++, o += stride) {
-      pp[j] = p[o + at] as number;
-      qq[j] = q[o + atRef] as number;
-    }
-  }
-
-  /** The path walk of `attribute` from the pre-activations in `p` and `q`. */
+  /**
+   * The path walk of `attribute` from the pre-activations at `p[pAt …]` and `q[qAt …]`, the
+   * point at `z[zAt …]` and its reference at `zRef[zRefAt …]`.
+   */
   private walk(
-    z: ArrayLike<number>,
-    zRef: ArrayLike<number>,
+    p: Float64Array,
+    pAt: number,
+    q: Float64Array,
+    qAt: number,
+    z: Float64Array,
+    zAt: number,
+    zRef: Float64Array,
+    zRefAt: number,
     a: number,
     b: number,
     out: Float64Array,
   ): number {
-    const { inSize, hidden, w1, w2, p, q, kinks, kinkUnit, active, used, moved } = this;
+    const { inSize, hidden, w1, w2, kinks, kinkUnit, active, used, moved } = this;
     const acc = this.acc;
     const onAt = this.onAt;
     // Both logits (as `outputOf` sums them, in unit order), the units active just after α = 0,
@@ -365,8 +348,8 @@ export class MonotoneMlp {
     let slope = 0;
     let nk = 0;
     for (let j = 0; j < hidden; j++) {
-      const qj = q[j] as number;
-      const pj = p[j] as number;
+      const qj = q[qAt + j] as number;
+      const pj = p[pAt + j] as number;
       if (pj > 0) logitX += pj * (w2[j] as number);
       if (qj > 0) logitR += qj * (w2[j] as number);
       const on = qj > 0 || (qj === 0 && pj > 0);
@@ -400,7 +383,17 @@ export class MonotoneMlp {
     }
     let alpha0 = 0;
     let logit0 = logitR;
-    let risk0 = sigmoid(a * logitR + b);
+    // The reference's risk: the last one's again when its argument is the same number (every
+    // row of a batch without baselines shares one reference), without another Math.exp.
+    const uR = a * logitR + b;
+    const refMemo = this.refMemo;
+    let risk0: number;
+    if (uR === refMemo[0]) risk0 = refMemo[1] as number;
+    else {
+      risk0 = 1 / (1 + Math.exp(-uR));
+      refMemo[0] = uR;
+      refMemo[1] = risk0;
+    }
     this.lastRefRisk = risk0;
     let total = 0; // running Σ f over the segments so far
     for (let k = 0; k <= nk; k++) {
@@ -421,7 +414,7 @@ export class MonotoneMlp {
       alpha0 = alpha1;
       if (k < nk) {
         const j = kinkUnit[k] as number;
-        const d = (w2[j] as number) * ((p[j] as number) - (q[j] as number));
+        const d = (w2[j] as number) * ((p[pAt + j] as number) - (q[qAt + j] as number));
         if (active[j]) {
           acc[j] = (acc[j] as number) + total - (onAt[j] as number);
           active[j] = 0;
@@ -446,7 +439,7 @@ export class MonotoneMlp {
     // in unit order).
     let nc = 0;
     for (let i = 0; i < inSize; i++) {
-      if ((z[i] as number) - (zRef[i] as number) === 0) out[i] = 0;
+      if ((z[zAt + i] as number) - (zRef[zRefAt + i] as number) === 0) out[i] = 0;
       else moved[nc++] = i;
     }
     let c = 0;
@@ -471,10 +464,10 @@ export class MonotoneMlp {
         g2 += (w1[r2 + j] as number) * aj;
         g3 += (w1[r3 + j] as number) * aj;
       }
-      out[i0] = ((z[i0] as number) - (zRef[i0] as number)) * g0;
-      out[i1] = ((z[i1] as number) - (zRef[i1] as number)) * g1;
-      out[i2] = ((z[i2] as number) - (zRef[i2] as number)) * g2;
-      out[i3] = ((z[i3] as number) - (zRef[i3] as number)) * g3;
+      out[i0] = ((z[zAt + i0] as number) - (zRef[zRefAt + i0] as number)) * g0;
+      out[i1] = ((z[zAt + i1] as number) - (zRef[zRefAt + i1] as number)) * g1;
+      out[i2] = ((z[zAt + i2] as number) - (zRef[zRefAt + i2] as number)) * g2;
+      out[i3] = ((z[zAt + i3] as number) - (zRef[zRefAt + i3] as number)) * g3;
     }
     for (; c < nc; c++) {
       const i = moved[c] as number;
@@ -484,7 +477,7 @@ export class MonotoneMlp {
         const j = used[u] as number;
         g += (w1[row + j] as number) * (acc[j] as number);
       }
-      out[i] = ((z[i] as number) - (zRef[i] as number)) * g;
+      out[i] = ((z[zAt + i] as number) - (zRef[zRefAt + i] as number)) * g;
     }
     this.lastRisk = risk0;
     return logitX;

@@ -158,14 +158,21 @@ const BLOCK_MIN_ROWS = 16;
  */
 const BLOCK_ROWS = 256;
 
-/** A block's standardised inputs and pre-activations, input- or unit-major, rows innermost. */
+/**
+ * A block's standardised inputs, input-major with rows innermost (as the pre-activations of a
+ * block read them), and again row by row with the pre-activations (as each row's path walk reads
+ * them, in place).
+ */
 interface Block {
   /** Row k's input i at `zs[i * stride + k]`; distinct reference u's at `zrs[i * stride + u]`. */
   zs: Float64Array;
   zrs: Float64Array;
+  /** Row k's input i at `zRows[k * N_INPUTS + i]`; reference u's at `zrRows[u * N_INPUTS + i]`. */
+  zRows: Float64Array;
+  zrRows: Float64Array;
   /** The distinct reference of row k. */
   refOf: Int32Array;
-  /** Unit j's pre-activation of row k at `ps[j * stride + k]`, of reference u at `qs[j * stride + u]`. */
+  /** Unit j's pre-activation of row k at `ps[k * hidden + j]`, of reference u at `qs[u * hidden + j]`. */
   ps: Float64Array;
   qs: Float64Array;
 }
@@ -463,7 +470,8 @@ export class Scorer {
     out: ScoredBatch,
   ): void {
     const { a, b, mlp, z, zr, blockRows: stride } = this;
-    const { zs, zrs, refOf, ps, qs } = this.block();
+    const { zs, zrs, zRows, zrRows, refOf, ps, qs } = this.block();
+    const { hidden } = mlp;
     const m = end - start;
     let refs = 0;
     for (let k = 0; k < m; k++) {
@@ -471,36 +479,51 @@ export class Scorer {
       const row = list?.[r];
       this.prepare(row, r, cols, columns);
       this.verdictsInto(sloOf(row, columns, r), r, out);
-      for (let i = 0, at = k; i < N_INPUTS; i++, at += stride) zs[at] = z[i] as number;
+      const o = k * N_INPUTS;
+      for (let i = 0, at = k; i < N_INPUTS; i++, at += stride) {
+        const zi = z[i] as number;
+        zs[at] = zi;
+        zRows[o + i] = zi;
+      }
       let same = refs > 0;
-      const last = refs - 1;
-      for (let i = 0, at = last; same && i < N_INPUTS; i++, at += stride) {
-        same = sameNumber(zrs[at] as number, zr[i] as number);
+      const last = (refs - 1) * N_INPUTS;
+      for (let i = 0; same && i < N_INPUTS; i++) {
+        same = sameNumber(zrRows[last + i] as number, zr[i] as number);
       }
       if (!same) {
-        for (let i = 0, at = refs; i < N_INPUTS; i++, at += stride) zrs[at] = zr[i] as number;
+        const u = refs * N_INPUTS;
+        for (let i = 0, at = refs; i < N_INPUTS; i++, at += stride) {
+          const zi = zr[i] as number;
+          zrs[at] = zi;
+          zrRows[u + i] = zi;
+        }
         refs++;
       }
       refOf[k] = refs - 1;
     }
     mlp.preactivationsOfBlock(zs, stride, m, ps);
     mlp.preactivationsOfBlock(zrs, stride, refs, qs);
-    // The reference in `zr` (rows without a baseline share one: copied once, not per row).
-    let inZr = -1;
     for (let k = 0; k < m; k++) {
       const r = start + k;
       const ref = refOf[k] as number;
       if (top === 0) {
-        const risk = sigmoid(a * mlp.logitPairFrom(ps, qs, stride, k, ref) + b);
+        const risk = sigmoid(a * mlp.logitPairFrom(ps, k * hidden, qs, ref * hidden) + b);
         this.risksInto(out, r, risk, sigmoid(a * mlp.lastRefLogit + b));
         continue;
       }
-      for (let i = 0, at = k; i < N_INPUTS; i++, at += stride) z[i] = zs[at] as number;
-      if (ref !== inZr) {
-        for (let i = 0, at = ref; i < N_INPUTS; i++, at += stride) zr[i] = zrs[at] as number;
-        inZr = ref;
-      }
-      mlp.attributeFrom(ps, qs, stride, k, ref, z, zr, a, b, this.attr);
+      mlp.attributeFrom(
+        ps,
+        k * hidden,
+        qs,
+        ref * hidden,
+        zRows,
+        k * N_INPUTS,
+        zrRows,
+        ref * N_INPUTS,
+        a,
+        b,
+        this.attr,
+      );
       this.explanationInto(out, r, top);
       this.risksInto(out, r, mlp.lastRisk, mlp.lastRefRisk);
     }
@@ -526,6 +549,8 @@ export class Scorer {
       this.blockArrays = {
         zs: new Float64Array(N_INPUTS * s),
         zrs: new Float64Array(N_INPUTS * s),
+        zRows: new Float64Array(N_INPUTS * s),
+        zrRows: new Float64Array(N_INPUTS * s),
         refOf: new Int32Array(s),
         ps: new Float64Array(h * s),
         qs: new Float64Array(h * s),

@@ -6,19 +6,20 @@
  *
  * The Nezha folder defaults to ../shared/data/nezha from the repository root, or NEZHA_DIR.
  */
-import { parseArgs } from 'node:util';
-import { main } from '../src/cli/evalCli.js';
+import { EVAL_USAGE, main } from '../src/cli/evalCli.js';
 
+import { commandLine } from '../src/cli/args.js';
 import { resolvePaths } from '../src/cli/paths.js';
 
-const { values: raw } = parseArgs({
-  options: {
+const raw = commandLine(
+  {
     dir: { type: 'string' },
     nezha: { type: 'string' },
     seed: { type: 'string' },
     runs: { type: 'string' },
     'synthetic-only': { type: 'boolean', default: false },
   },
-});
+  EVAL_USAGE,
+);
 const values = resolvePaths(raw, ['dir', 'nezha']);
 process.exitCode = await main({ ...values, syntheticOnly: values['synthetic-only'] }, process.env);

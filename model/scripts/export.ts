@@ -2,13 +2,13 @@
  * Exports a labelled training file from a real Prometheus (see EXPORT_USAGE in
  * src/cli/exportCli.ts and model/README.md, "Retraining on your own history").
  */
-import { parseArgs } from 'node:util';
-import { main } from '../src/cli/exportCli.js';
+import { EXPORT_USAGE, main } from '../src/cli/exportCli.js';
 
+import { commandLine } from '../src/cli/args.js';
 import { resolvePaths } from '../src/cli/paths.js';
 
-const { values: raw } = parseArgs({
-  options: {
+const raw = commandLine(
+  {
     prometheus: { type: 'string' },
     namespace: { type: 'string' },
     deployment: { type: 'string' },
@@ -24,6 +24,7 @@ const { values: raw } = parseArgs({
     'slo-p95': { type: 'string' },
     chunk: { type: 'string' },
   },
-});
+  EXPORT_USAGE,
+);
 const values = resolvePaths(raw, ['out', 'events', 'incidents']);
 process.exitCode = await main({ ...values, sloP95: values['slo-p95'] });

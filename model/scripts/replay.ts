@@ -4,13 +4,13 @@
  *
  *   npm run replay -w model -- --csv FILE [--out FILE] [--model DIR] [--high 0.8 --low 0.5 --enter-cycles 3 --exit-cycles 3] [--strict]
  */
-import { parseArgs } from 'node:util';
-import { main } from '../src/cli/replayCli.js';
+import { REPLAY_USAGE, main } from '../src/cli/replayCli.js';
 
+import { commandLine } from '../src/cli/args.js';
 import { resolvePaths } from '../src/cli/paths.js';
 
-const { values: raw } = parseArgs({
-  options: {
+const raw = commandLine(
+  {
     csv: { type: 'string' },
     out: { type: 'string' },
     model: { type: 'string' },
@@ -24,7 +24,8 @@ const { values: raw } = parseArgs({
     'no-slo': { type: 'boolean', default: false },
     strict: { type: 'boolean', default: false },
   },
-});
+  REPLAY_USAGE,
+);
 const values = resolvePaths(raw, ['csv', 'out', 'model']);
 process.exitCode = await main({
   csv: values.csv,

@@ -8,19 +8,20 @@
  *   npm run train -w model -- --out /tmp/m      # another artifacts root
  *   npm run train -w model -- --check           # retrain into a temp dir, compare with the committed artifact
  */
-import { parseArgs } from 'node:util';
-import { main } from '../src/cli/trainCli.js';
+import { TRAIN_USAGE, main } from '../src/cli/trainCli.js';
 
+import { commandLine } from '../src/cli/args.js';
 import { resolvePaths } from '../src/cli/paths.js';
 
-const { values: raw } = parseArgs({
-  options: {
+const raw = commandLine(
+  {
     data: { type: 'string' },
     out: { type: 'string' },
     check: { type: 'boolean', default: false },
     epochs: { type: 'string' },
     candidate: { type: 'boolean', default: false },
   },
-});
+  TRAIN_USAGE,
+);
 const values = resolvePaths(raw, ['data', 'out']);
 process.exitCode = await main(values);

@@ -10,7 +10,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { writeArtifact } from '../src/artifact.js';
 import { buildArtifact, DEFAULT_SYNTHETIC } from '../src/train/pipeline.js';
 import { Predictor } from '../src/predictor.js';
@@ -19,11 +18,12 @@ import { evaluateDay } from '../src/eval/realData.js';
 import { leaveOneDayOut, FA_WEIGHT, type DayScore } from '../src/eval/tuning.js';
 import type { GeneratorOptions } from '../src/data/simulate.js';
 import { DEFAULT_NEZHA_DIR } from '../src/cli/evalCli.js';
+import { commandLine } from '../src/cli/args.js';
 import { resolvePaths } from '../src/cli/paths.js';
 
-const { values: raw } = parseArgs({
-  options: { nezha: { type: 'string' }, write: { type: 'string' } },
-});
+const USAGE = 'usage: npm run tune -w model [-- --nezha DIR] [--write model/artifacts/<version>]';
+
+const raw = commandLine({ nezha: { type: 'string' }, write: { type: 'string' } }, USAGE);
 const values = resolvePaths(raw, ['nezha', 'write']);
 
 /** The variants tried, fixed before looking at the results. */

@@ -8,23 +8,27 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Predictor } from '../src/predictor.js';
 import { discoverDays } from '../src/nezha/convert.js';
 import { evaluateDay } from '../src/eval/realData.js';
 import { leaveOneDayOut, FA_WEIGHT, type DayScore } from '../src/eval/tuning.js';
 import { DEFAULT_OWN_NORMAL, type OwnNormalRule } from '../src/ownNormal/ownNormal.js';
 import { DEFAULT_NEZHA_DIR } from '../src/cli/evalCli.js';
+import { commandLine } from '../src/cli/args.js';
 import { resolvePaths } from '../src/cli/paths.js';
 
-const { values: raw } = parseArgs({
-  options: {
+const USAGE =
+  'usage: npm run tune:own-normal -w model [-- --nezha DIR] [--dir model/artifacts] [--write model/artifacts/<version>] [--cpu]';
+
+const raw = commandLine(
+  {
     nezha: { type: 'string' },
     write: { type: 'string' },
     dir: { type: 'string' },
     cpu: { type: 'boolean' },
   },
-});
+  USAGE,
+);
 const values = resolvePaths(raw, ['nezha', 'write', 'dir']);
 
 /**

@@ -25,6 +25,9 @@ export const REPO_ROOT = path.resolve(DEFAULT_ARTIFACT_DIR, '..', '..');
 /** Where the Nezha days are looked for by default: ../shared/data/nezha from the repository root. */
 export const DEFAULT_NEZHA_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'nezha');
 
+export const EVAL_USAGE =
+  'usage: npm run eval -w model [-- --nezha DIR] [--dir model/artifacts] [--seed 1001] [--runs 10] [--synthetic-only]';
+
 export async function main(
   opts: EvalCliOptions,
   env: Record<string, string | undefined> = {},

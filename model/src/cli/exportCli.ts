@@ -38,7 +38,7 @@ export interface ExportCliOptions {
 export const EXPORT_USAGE =
   'usage: npm run export -w model -- --prometheus URL --namespace REGEX [--deployment REGEX] --from TIME --to TIME ' +
   '[--step 30s] [--window 2m] --out my.csv [--alerts SELECTOR|none] [--terminations none] [--events events.json] ' +
-  '[--incidents incidents.csv] [--slo-p95 SECONDS] [--chunk 6h]   (TIME: ISO 8601 or unix seconds)';
+  '[--incidents incidents.csv] [--slo-p95 SECONDS] [--chunk 6h]   (TIME: ISO 8601, UTC when no zone is written, or an epoch number)';
 
 /** The `export` command; returns the process exit code. */
 export async function main(

@@ -64,6 +64,9 @@ export function scoreDataset(scorer: Scorer, d: Dataset): Record<string, number>
   };
 }
 
+export const TRAIN_USAGE =
+  'usage: npm run train -w model [-- --data my.csv] [--out DIR] [--candidate] [--check] [--epochs N]';
+
 /** The `train` command; returns the process exit code. */
 export async function main(
   opts: TrainCliOptions,

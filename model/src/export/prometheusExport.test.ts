@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { execFile } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { inZone } from '../../test/inZone.js';
 import { FEATURES, FEATURE_NAMES, type FeatureName } from '../schema.js';
 import { DEFAULT_FEATURE_QUERIES, renderQuery } from '../queries.js';
 import { parseReplayCsv } from '../replay/csv.js';
@@ -310,20 +309,13 @@ describe('label sources from files', () => {
 
   it('reads an incident time without a zone as UTC, whatever the zone of the machine exporting', async () => {
     const source = fileURLToPath(new URL('./prometheusExport.ts', import.meta.url));
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        `const { parseIncidents, parseTime } = await import(${JSON.stringify(source)});
-         const [i] = parseIncidents('deployment,start,end\\napi,2023-11-14 22:00,2023-11-14 22:20:00\\n');
-         console.log(JSON.stringify([Date.parse('2023-11-14 22:20:00') / 1000, i.start, i.end, parseTime('1700000400000')]));`,
-      ],
-      { env: { ...process.env, TZ: 'America/New_York' } },
+    const printed = await inZone(
+      'America/New_York',
+      source,
+      `const [i] = mod.parseIncidents('deployment,start,end\\napi,2023-11-14 22:00,2023-11-14 22:20:00\\n');
+       console.log(JSON.stringify([Date.parse('2023-11-14 22:20:00') / 1000, i.start, i.end, mod.parseTime('1700000400000')]));`,
     );
-    const [dateParse, start, end, epochMs] = JSON.parse(stdout) as number[];
+    const [dateParse, start, end, epochMs] = printed as number[];
     expect(dateParse).toBe(1_700_000_400 + 5 * 3600); // the machine's zone: what Date.parse alone gives
     expect([start, end]).toEqual([1_700_000_400 - 1200, 1_700_000_400]);
     expect(epochMs).toBe(1_700_000_400); // epoch ms, as the replay file reads it

@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { inZone } from '../../test/inZone.js';
 import {
   ReplayCsvError,
   formatReplayCsv,
@@ -229,20 +228,13 @@ describe('replay file', () => {
 
   it('reads a time without a zone as UTC whatever the machine zone (TZ=Asia/Kolkata)', async () => {
     const csv = fileURLToPath(new URL('./csv.ts', import.meta.url));
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        `const { parseTimestamp } = await import(${JSON.stringify(csv)});
-         const s = '2024-01-01 00:02:00';
-         console.log(JSON.stringify([Date.parse(s) / 1000, parseTimestamp(s), parseTimestamp('2024-01-01T00:02')]));`,
-      ],
-      { env: { ...process.env, TZ: 'Asia/Kolkata' } },
+    const printed = await inZone(
+      'Asia/Kolkata',
+      csv,
+      `const s = '2024-01-01 00:02:00';
+       console.log(JSON.stringify([Date.parse(s) / 1000, mod.parseTimestamp(s), mod.parseTimestamp('2024-01-01T00:02')]));`,
     );
-    const [dateParse, ours, withT] = JSON.parse(stdout) as number[];
+    const [dateParse, ours, withT] = printed as number[];
     expect(dateParse).toBe(T - 5.5 * 3600); // the machine's zone: what Date.parse alone would give
     expect(ours).toBe(T);
     expect(withT).toBe(T);

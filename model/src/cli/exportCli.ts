@@ -59,9 +59,9 @@ export async function main(
   const from = opts.from ? parseTime(opts.from) : undefined;
   const to = opts.to ? parseTime(opts.to) : undefined;
   if (opts.from && from === undefined)
-    problems.push(`--from "${opts.from}" is not an ISO 8601 time or unix seconds`);
+    problems.push(`--from "${opts.from}" is not an ISO 8601 time or an epoch number`);
   if (opts.to && to === undefined)
-    problems.push(`--to "${opts.to}" is not an ISO 8601 time or unix seconds`);
+    problems.push(`--to "${opts.to}" is not an ISO 8601 time or an epoch number`);
   if (from !== undefined && to !== undefined && to <= from)
     problems.push('--to must be after --from');
   const step = parseDuration(opts.step ?? '30s');

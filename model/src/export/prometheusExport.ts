@@ -69,7 +69,7 @@ export function parseDuration(text: string): number | undefined {
 
 /**
  * Parses a hand-written incidents CSV with the columns `deployment,start,end` (and optionally
- * `namespace`); `deployment` may also be written `namespace/name`. Times are ISO 8601 or unix seconds.
+ * `namespace`); `deployment` may also be written `namespace/name`. Times: {@link parseTime}.
  */
 export function parseIncidents(text: string): Incident[] {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
@@ -101,12 +101,12 @@ export function parseIncidents(text: string): Incident[] {
     const start = parseTime(cells[col('start')] as string);
     if (start === undefined)
       throw new LabelSourceError(
-        `line ${lineNo}, field start: "${cells[col('start')]}" is not an ISO 8601 time or unix seconds`,
+        `line ${lineNo}, field start: "${cells[col('start')]}" is not an ISO 8601 time or an epoch number`,
       );
     const end = parseTime(cells[col('end')] as string);
     if (end === undefined)
       throw new LabelSourceError(
-        `line ${lineNo}, field end: "${cells[col('end')]}" is not an ISO 8601 time or unix seconds`,
+        `line ${lineNo}, field end: "${cells[col('end')]}" is not an ISO 8601 time or an epoch number`,
       );
     if (end < start) throw new LabelSourceError(`line ${lineNo}, field end: is before start`);
     return {

@@ -134,7 +134,9 @@ export class PredictClient {
         const status = err.response?.status;
         const detail = err.response
           ? `HTTP ${status} ${JSON.stringify(err.response.data).slice(0, 300)}`
-          : (err.code ?? err.message);
+          : err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT'
+            ? `no answer within ${this.opts.timeoutMs} ms (${err.code})` // axios's timeout
+            : (err.code ?? err.message);
         throw new PredictError(`POST /predict failed: ${detail}`, status, { cause: err });
       }
       throw new PredictError(`POST /predict failed: ${String(err)}`, undefined, { cause: err });

@@ -195,6 +195,35 @@ describe('POST /predict', () => {
       .expect(415);
   });
 
+  it.each([['gzip'], ['deflate'], ['br']])(
+    '400: a body that is not the %s its content-encoding says, naming the encoding',
+    async (encoding) => {
+      const { app } = makeApp();
+      const res = await request(app)
+        .post('/predict')
+        .set('content-type', 'application/json')
+        .set('content-encoding', encoding)
+        .send(JSON.stringify(healthy))
+        .expect(400);
+      expect(res.body.error).toBe(
+        `request body is not valid ${encoding} data (content-encoding: ${encoding})`,
+      );
+    },
+  );
+
+  it('415: an unknown content-encoding, named (not blamed on the content type)', async () => {
+    const { app } = makeApp();
+    const res = await request(app)
+      .post('/predict')
+      .set('content-type', 'application/json')
+      .set('content-encoding', 'br2')
+      .send(JSON.stringify(healthy))
+      .expect(415);
+    expect(res.body.error).toBe(
+      'content-encoding must be identity, gzip, deflate or br, got "br2"',
+    );
+  });
+
   it('405: GET /predict, with Allow', async () => {
     const { app } = makeApp();
     const res = await request(app).get('/predict').expect(405);

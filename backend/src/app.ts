@@ -558,7 +558,10 @@ function timing(res: Response): RequestTiming {
 /** The one place errors become statuses: typed errors keep theirs, anything else is a 500. */
 function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req: Request, res: Response, next) => {
-    const e = err instanceof HttpError ? err : fromBodyParserError(err, req.get('content-type'));
+    const e =
+      err instanceof HttpError
+        ? err
+        : fromBodyParserError(err, req.get('content-type'), req.get('content-encoding'));
     const reqId = (res.locals.timing as RequestTiming | undefined)?.requestId;
     if (res.headersSent) {
       logger.error({ err, reqId }, 'error after the response started');

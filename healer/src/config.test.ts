@@ -69,9 +69,38 @@ describe('config', () => {
     [{}, { ladder: ['restart_scale', 'reboot'] }, 'ladder.1'],
     [{}, { enterCycles: 0 }, 'enterCycles'],
     [{}, { unknownKey: 1 }, 'unknownKey'],
-    [{ HEALER_API_TOKEN: 'short' }, {}, 'api.token: must be at least 16 characters'],
+    [
+      { HEALER_API_TOKEN: 'short' },
+      {},
+      'api.token (HEALER_API_TOKEN): must be at least 16 characters',
+    ],
     [{ HEALER_EXPLAIN: 'lots' }, {}, 'HEALER_EXPLAIN: must be "all" or a whole number 0–999'],
-    [{ HEALER_EXPLAIN: '2.5' }, {}, 'backend.explain: must be "all" or a whole number 0–999'],
+    [
+      { HEALER_EXPLAIN: '2.5' },
+      {},
+      'backend.explain (HEALER_EXPLAIN): must be "all" or a whole number 0–999',
+    ],
+    // A variable's bad value names the variable beside the key; a file's names the key alone.
+    [{ HEALER_STABILISATION_MS: '-5' }, {}, 'stabilisationMs (HEALER_STABILISATION_MS): Too small'],
+    [{ HEALER_THRESHOLD_HIGH: '2' }, {}, 'thresholds.high (HEALER_THRESHOLD_HIGH): Too big'],
+    [{}, { stabilisationMs: -5 }, 'invalid healer config: stabilisationMs: Too small'],
+    // A URL the healer fetches is http(s): ftp:// or file: is a typo that would fail every cycle.
+    [
+      { PROMETHEUS_URL: 'ftp://prom:9090' },
+      {},
+      'prometheus.url (PROMETHEUS_URL): must be an http(s) URL',
+    ],
+    [{}, { backend: { url: 'file:///etc/hosts' } }, 'backend.url: must be an http(s) URL'],
+    [
+      { SIMULATOR_URL: 'localhost:8001' },
+      {},
+      'features.simulatorUrl (SIMULATOR_URL): must be an http(s) URL',
+    ],
+    [
+      { DASHBOARD_URL: 'javascript:alert(1)' },
+      {},
+      'links.dashboard (DASHBOARD_URL): must be an http(s) URL',
+    ],
     [{}, { backend: { explain: -1 } }, 'backend.explain: must be "all" or a whole number 0–999'],
     [{}, { backend: { explain: 1000 } }, 'backend.explain: must be "all" or a whole number 0–999'],
     [

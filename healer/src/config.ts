@@ -34,6 +34,9 @@ export class ConfigError extends Error {
 }
 
 const probability = z.number().min(0).max(1);
+/** A URL the healer fetches or links to: http or https (`ftp://`, `file:` and the like are typos). */
+export const httpUrl = (): z.ZodURL =>
+  z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const durationMs = z.number().int().min(0);
 const promRange = z.string().regex(/^\d+(ms|s|m|h)$/, 'must be a PromQL duration such as 2m');
 
@@ -70,7 +73,7 @@ export const CONFIG_SCHEMA = z
       .default('*/30 * * * * *'),
     prometheus: z
       .object({
-        url: z.url().default('http://prometheus-operated.monitoring:9090'),
+        url: httpUrl().default('http://prometheus-operated.monitoring:9090'),
         window: promRange.default('2m'),
         queries: featureQueries.default(DEFAULT_FEATURE_QUERIES),
         /** A sample older than this (ms) is stale (judged by the samples' own timestamps). */
@@ -120,7 +123,7 @@ export const CONFIG_SCHEMA = z
       .prefault({}),
     backend: z
       .object({
-        url: z.url().default('http://aiops-backend:5000'),
+        url: httpUrl().default('http://aiops-backend:5000'),
         timeoutMs: durationMs.min(1).default(5_000),
         retries: z.number().int().min(0).max(10).default(2),
         /**
@@ -207,7 +210,7 @@ export const CONFIG_SCHEMA = z
     slack: z
       .object({
         /** Never logged. */
-        webhookUrl: z.url().optional(),
+        webhookUrl: httpUrl().optional(),
         timeoutMs: durationMs.min(1).default(5_000),
         retries: z.number().int().min(0).max(20).default(5),
         queueSize: z.number().int().min(1).default(100),
@@ -216,7 +219,9 @@ export const CONFIG_SCHEMA = z
         ...SLACK_APP_CONFIG,
       })
       .prefault({}),
-    links: z.object({ dashboard: z.url().optional(), grafana: z.url().optional() }).prefault({}),
+    links: z
+      .object({ dashboard: httpUrl().optional(), grafana: httpUrl().optional() })
+      .prefault({}),
     kube: z
       .object({
         retries: z.number().int().min(0).max(10).default(3),
@@ -239,7 +244,7 @@ export const CONFIG_SCHEMA = z
     features: z
       .object({
         source: z.enum(['prometheus', 'simulator']).default('prometheus'),
-        simulatorUrl: z.url().default('http://127.0.0.1:8001'),
+        simulatorUrl: httpUrl().default('http://127.0.0.1:8001'),
       })
       .prefault({}),
     budgets: z
@@ -328,15 +333,23 @@ export function scheduleIntervalMs(expression: string): number {
 export type HealerConfig = z.output<typeof CONFIG_SCHEMA>;
 export type HealerConfigInput = z.input<typeof CONFIG_SCHEMA>;
 
-function describeIssues(err: z.ZodError): string[] {
-  return err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+/** Config key (`thresholds.high`) → the environment variable that set it, when one did. */
+type EnvOrigins = ReadonlyMap<string, string>;
+
+function describeIssues(err: z.ZodError, fromEnv: EnvOrigins): string[] {
+  return err.issues.map((i) => {
+    const path = i.path.join('.');
+    // The key and, when a variable set it, that variable: the operator typed one or the other.
+    const key = [...fromEnv].find(([k]) => path === k || path.startsWith(`${k}.`));
+    return `${path || '(root)'}${key ? ` (${key[1]})` : ''}: ${i.message}`;
+  });
 }
 
 /** Validates a plain object (file content merged with env overrides). */
-export function parseConfig(input: unknown): HealerConfig {
+export function parseConfig(input: unknown, fromEnv: EnvOrigins = new Map()): HealerConfig {
   const r = CONFIG_SCHEMA.safeParse(input);
   if (!r.success) {
-    const issues = describeIssues(r.error);
+    const issues = describeIssues(r.error, fromEnv);
     throw new ConfigError(`invalid healer config: ${issues.join('; ')}`, issues, {
       cause: r.error,
     });
@@ -473,8 +486,14 @@ export function configFromSources(env: Env, fileObject: unknown = {}): HealerCon
     ]);
   }
   const merged = structuredClone(fileObject) as Obj;
-  for (const [key, path, read] of ENV_KEYS) setPath(merged, path, read(env, key));
-  return parseConfig(merged);
+  const fromEnv = new Map<string, string>();
+  for (const [key, path, read] of ENV_KEYS) {
+    const value = read(env, key);
+    if (value === undefined) continue;
+    setPath(merged, path, value);
+    fromEnv.set(path.join('.'), key);
+  }
+  return parseConfig(merged, fromEnv);
 }
 
 /** Reads `HEALER_CONFIG_FILE` (if set) and the environment. Used by main.ts and the CLI only. */

@@ -81,6 +81,16 @@ describe('POST /predict', () => {
     },
   );
 
+  it.each([
+    ['explian=3', 'explian'],
+    ['explain[a]=1', 'explain[a]'],
+    ['format[]=columns', 'format[]'],
+  ])('400: ?%s, an unknown parameter, is named rather than ignored', async (query, field) => {
+    const { app } = makeApp();
+    const res = await request(app).post(`/predict?${query}`).send(healthy).expect(400);
+    expect(res.body.details).toEqual([expect.objectContaining({ field, rule: 'unknown' })]);
+  });
+
   it('200: ?format=columns answers the columnar form, rows in order, with the default risks', async () => {
     const { app } = makeApp();
     const rows = [healthy, CRASH_LOOP_EXAMPLE];

@@ -68,7 +68,22 @@ describe('config', () => {
     [{}, { prometheus: { featureRules: 'sometimes' } }, 'prometheus.featureRules'],
     [{}, { ladder: ['restart_scale', 'reboot'] }, 'ladder.1'],
     [{}, { enterCycles: 0 }, 'enterCycles'],
-    [{}, { unknownKey: 1 }, 'unknownKey'],
+    [{}, { unknownKey: 1 }, 'unknownKey: unknown key'],
+    // The API server refused it on every cycle's list; now the start does, once.
+    [
+      { HEALER_LABEL_SELECTOR: 'a=b=c' },
+      {},
+      'labelSelector (HEALER_LABEL_SELECTOR): must be a label selector: label selector: "b=c" is not a label value',
+    ],
+    // Nested keys are checked too: a typo in the file was dropped without a word.
+    [{}, { thresholds: { high: 0.9, hihg: 0.9 } }, 'thresholds.hihg: unknown key'],
+    [{}, { slack: { webhookURL: 'https://hooks.example/x' } }, 'slack.webhookURL: unknown key'],
+    [
+      {},
+      { budgets: { perDeployment: { maxActionPerHour: 1 } } },
+      'budgets.perDeployment.maxActionPerHour: unknown key',
+    ],
+    [{}, { approvals: { gatez: {} } }, 'approvals.gatez: unknown key'],
     [
       { HEALER_API_TOKEN: 'short' },
       {},

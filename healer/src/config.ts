@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { DEFAULT_BUDGET_LIMITS } from './budget/types.js';
 import { HEAL_ACTIONS } from './policy/types.js';
 import { HUMANS_CONFIG, SLACK_APP_CONFIG } from './humans/schema.js';
+import { parseSelector, SelectorError } from './silence/selector.js';
 
 const D = DEFAULT_BUDGET_LIMITS;
 const count = z.number().int().min(0);
@@ -30,6 +31,17 @@ export class ConfigError extends Error {
     options?: ErrorOptions,
   ) {
     super(message, options);
+  }
+}
+
+/** Why a label selector does not parse (naming the part), or undefined. */
+function selectorProblem(selector: string): string | undefined {
+  try {
+    parseSelector(selector);
+    return undefined;
+  } catch (err) {
+    if (err instanceof SelectorError) return `must be a label selector: ${err.message}`;
+    throw err;
   }
 }
 
@@ -52,11 +64,19 @@ const featureQueries = z
   .transform((q) => ({ ...DEFAULT_FEATURE_QUERIES, ...q }) as Record<FeatureName, string>);
 
 export const CONFIG_SCHEMA = z
-  .object({
+  .strictObject({
     /** Namespaces watched; empty means every namespace. */
     namespaces: z.array(z.string().min(1)).default([]),
     /** Label selector that opts a heal target in. */
-    labelSelector: z.string().min(1).default('aiops.io/autoheal=enabled'),
+    labelSelector: z
+      .string()
+      .min(1)
+      .superRefine((s, ctx) => {
+        // Checked here, once: the API server would refuse it on every cycle's list instead.
+        const problem = selectorProblem(s);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .default('aiops.io/autoheal=enabled'),
     /**
      * Kinds of heal target listed with that selector: `Deployment` (apps/v1) and `Rollout`
      * (argoproj.io/v1alpha1; a cluster without the Argo Rollouts CRD simply has none).
@@ -72,7 +92,7 @@ export const CONFIG_SCHEMA = z
       .refine((s) => validateCron(s), 'must be a valid cron expression')
       .default('*/30 * * * * *'),
     prometheus: z
-      .object({
+      .strictObject({
         url: httpUrl().default('http://prometheus-operated.monitoring:9090'),
         window: promRange.default('2m'),
         queries: featureQueries.default(DEFAULT_FEATURE_QUERIES),
@@ -122,7 +142,7 @@ export const CONFIG_SCHEMA = z
       })
       .prefault({}),
     backend: z
-      .object({
+      .strictObject({
         url: httpUrl().default('http://aiops-backend:5000'),
         timeoutMs: durationMs.min(1).default(5_000),
         retries: z.number().int().min(0).max(10).default(2),
@@ -141,7 +161,7 @@ export const CONFIG_SCHEMA = z
       })
       .prefault({}),
     thresholds: z
-      .object({ high: probability.default(0.8), low: probability.default(0.5) })
+      .strictObject({ high: probability.default(0.8), low: probability.default(0.5) })
       .prefault({})
       .refine((t) => t.low <= t.high, { message: 'low must be ≤ high', path: ['low'] }),
     /** N: consecutive cycles at or above `high` before acting. */
@@ -163,7 +183,7 @@ export const CONFIG_SCHEMA = z
     recoveryTimeoutMs: durationMs.min(1).default(1_800_000),
     /** A failed or refused action is an error: retried on the same rung, then held and paged. */
     actions: z
-      .object({
+      .strictObject({
         /** Consecutive errors on one rung before holding and paging (Argo's consecutiveErrorLimit). */
         errorLimit: z.number().int().min(0).default(3),
         retryBaseMs: durationMs.min(1).default(30_000),
@@ -176,7 +196,7 @@ export const CONFIG_SCHEMA = z
       }),
     /** Blast radius: many deployments at risk together is not them; hold and send one message. */
     fleet: z
-      .object({
+      .strictObject({
         /** Hold every action when more than this many are at risk in one namespace or cluster. */
         maxAtRisk: z.number().int().min(0).default(3),
         /** … or more than this fraction of the watched deployments of a namespace or cluster … */
@@ -192,13 +212,13 @@ export const CONFIG_SCHEMA = z
       .min(1)
       .default([...HEAL_ACTIONS]),
     scale: z
-      .object({
+      .strictObject({
         step: z.number().int().min(0).default(1),
         maxReplicas: z.number().int().min(1).default(10),
       })
       .prefault({}),
     cacheClear: z
-      .object({
+      .strictObject({
         method: z.enum(['exec', 'proxy']).default('exec'),
         command: z.array(z.string().min(1)).min(1).default(['sh', '-c', 'rm -rf /tmp/cache/*']),
         container: z.string().min(1).optional(),
@@ -208,7 +228,7 @@ export const CONFIG_SCHEMA = z
       .prefault({}),
     dryRun: z.boolean().default(false),
     slack: z
-      .object({
+      .strictObject({
         /** Never logged. */
         webhookUrl: httpUrl().optional(),
         timeoutMs: durationMs.min(1).default(5_000),
@@ -220,10 +240,10 @@ export const CONFIG_SCHEMA = z
       })
       .prefault({}),
     links: z
-      .object({ dashboard: httpUrl().optional(), grafana: httpUrl().optional() })
+      .strictObject({ dashboard: httpUrl().optional(), grafana: httpUrl().optional() })
       .prefault({}),
     kube: z
-      .object({
+      .strictObject({
         retries: z.number().int().min(0).max(10).default(3),
         /** Per Kubernetes API request. */
         timeoutMs: durationMs.min(1).default(10_000),
@@ -242,21 +262,21 @@ export const CONFIG_SCHEMA = z
       .prefault({}),
     /** Where features come from: Prometheus (production) or the simulator's state (demo). */
     features: z
-      .object({
+      .strictObject({
         source: z.enum(['prometheus', 'simulator']).default('prometheus'),
         simulatorUrl: httpUrl().default('http://127.0.0.1:8001'),
       })
       .prefault({}),
     budgets: z
-      .object({
+      .strictObject({
         perDeployment: z
-          .object({
+          .strictObject({
             maxActionsPerHour: count.default(D.perDeployment.maxActionsPerHour),
             cooldownSeconds: z.number().min(0).default(D.perDeployment.cooldownSeconds),
           })
           .prefault({}),
         global: z
-          .object({
+          .strictObject({
             maxConcurrentHeals: count.default(D.global.maxConcurrentHeals),
             maxRollbacksPerHour: count.default(D.global.maxRollbacksPerHour),
             maxScaleUpsPerHour: count.default(D.global.maxScaleUpsPerHour),
@@ -266,7 +286,7 @@ export const CONFIG_SCHEMA = z
       })
       .prefault({}),
     api: z
-      .object({
+      .strictObject({
         /** Bearer token for mutating endpoints (from a Secret; never logged). */
         token: z.string().min(16, 'must be at least 16 characters').optional(),
         /** Bearer token for `GET /api/*` (from a Secret; never logged); none: open reads. */
@@ -280,7 +300,7 @@ export const CONFIG_SCHEMA = z
       })
       .prefault({}),
     leader: z
-      .object({
+      .strictObject({
         enabled: z.boolean().default(true),
         namespace: z.string().min(1).default('default'),
         leaseName: z.string().min(1).default('aiops-healer'),
@@ -336,12 +356,21 @@ export type HealerConfigInput = z.input<typeof CONFIG_SCHEMA>;
 /** Config key (`thresholds.high`) → the environment variable that set it, when one did. */
 type EnvOrigins = ReadonlyMap<string, string>;
 
+/**
+ * One schema issue as [field path, rule] pairs: an unknown key is named as the field it would be
+ * (`thresholds.hihg: unknown key`), not as its parent ("thresholds: Unrecognized key").
+ */
+export function issueFields(i: z.core.$ZodIssue): Array<[path: string, rule: string]> {
+  const at = (path: readonly PropertyKey[]): string => path.map(String).join('.');
+  if (i.code === 'unrecognized_keys') return i.keys.map((k) => [at([...i.path, k]), 'unknown key']);
+  return [[at(i.path), i.message]];
+}
+
 function describeIssues(err: z.ZodError, fromEnv: EnvOrigins): string[] {
-  return err.issues.map((i) => {
-    const path = i.path.join('.');
+  return err.issues.flatMap(issueFields).map(([path, rule]) => {
     // The key and, when a variable set it, that variable: the operator typed one or the other.
     const key = [...fromEnv].find(([k]) => path === k || path.startsWith(`${k}.`));
-    return `${path || '(root)'}${key ? ` (${key[1]})` : ''}: ${i.message}`;
+    return `${path || '(root)'}${key ? ` (${key[1]})` : ''}: ${rule}`;
   });
 }
 

@@ -14,15 +14,54 @@ import { which } from './lib.mjs';
 // Where the run keeps its kubeconfig and Prometheus data; a test points it elsewhere.
 const RUN_DIR = resolve(process.env.AIOPS_RUN_DIR ?? '.run');
 const env = process.env;
-const port = (name, fallback) => Number(env[name] ?? fallback);
-const PORTS = {
-  simulator: port('SIMULATOR_PORT', 8001),
-  backend: port('BACKEND_PORT', 5000),
-  healer: port('HEALER_PORT', 8081),
-  dashboard: port('DASHBOARD_PORT', 8080),
-  prometheus: port('PROMETHEUS_PORT', 9090),
-  slack: port('SLACK_RECEIVER_PORT', 8082),
+const PORT_VARS = {
+  simulator: ['SIMULATOR_PORT', 8001],
+  backend: ['BACKEND_PORT', 5000],
+  healer: ['HEALER_PORT', 8081],
+  dashboard: ['DASHBOARD_PORT', 8080],
+  prometheus: ['PROMETHEUS_PORT', 9090],
+  slack: ['SLACK_RECEIVER_PORT', 8082],
 };
+const USAGE = `usage: npm start
+
+Runs the whole loop on loopback. It takes no arguments; its settings are environment variables:
+  ${Object.values(PORT_VARS)
+    .map(([name, port]) => `${name} (${port})`)
+    .join(', ')}
+  AIOPS_SKIP_BUILD=1, AIOPS_NO_PROMETHEUS=1, AIOPS_RAW_LOGS=1, AIOPS_RUN_DIR (.run),
+  SCENARIO, SCENARIO_INTERVAL_SEC, HEALER_* and SLACK_* (see README.md).`;
+
+/** Exits 2 naming the setting and its rule (0 with the usage for --help). */
+function usageError(message) {
+  console.error(`npm start: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+const args = process.argv.slice(2);
+if (args.some((a) => a === '--help' || a === '-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (args.length > 0) usageError(`unexpected argument ${JSON.stringify(args[0])}`);
+
+/** The ports, each checked before anything starts (a NaN port was a stack trace from listen). */
+function readPorts() {
+  const ports = {};
+  const owner = new Map();
+  for (const [service, [name, fallback]] of Object.entries(PORT_VARS)) {
+    const text = env[name] || String(fallback);
+    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535)
+      usageError(`${name} must be a whole number 1–65535, got ${JSON.stringify(text)}`);
+    const port = Number(text);
+    if (owner.has(port))
+      usageError(`${name} must differ from ${owner.get(port)}: both are ${port}`);
+    owner.set(port, name);
+    ports[service] = port;
+  }
+  return ports;
+}
+const PORTS = readPorts();
+if (env.SLACK_BOT_TOKEN && !env.SLACK_CHANNEL)
+  usageError('SLACK_CHANNEL must be set when SLACK_BOT_TOKEN is: the bot posts to a channel');
 const url = (p) => `http://127.0.0.1:${p}`;
 
 if (env.AIOPS_SKIP_BUILD !== '1') {
@@ -260,11 +299,8 @@ console.log(`
 
 /** Slack settings for the healer: the user's own when set, else the local receiver's webhook. */
 function ownSlack(e, localWebhook) {
+  // SLACK_CHANNEL is checked with the other settings, before anything starts.
   if (e.SLACK_BOT_TOKEN) {
-    if (!e.SLACK_CHANNEL) {
-      console.error('SLACK_BOT_TOKEN is set but SLACK_CHANNEL is not: the bot needs a channel');
-      process.exit(2);
-    }
     return {
       SLACK_BOT_TOKEN: e.SLACK_BOT_TOKEN,
       SLACK_CHANNEL: e.SLACK_CHANNEL,

@@ -81,6 +81,16 @@ describe('POST /predict', () => {
     },
   );
 
+  it.each([
+    ['explian=3', 'explian'],
+    ['explain[a]=1', 'explain[a]'],
+    ['format[]=columns', 'format[]'],
+  ])('400: ?%s, an unknown parameter, is named rather than ignored', async (query, field) => {
+    const { app } = makeApp();
+    const res = await request(app).post(`/predict?${query}`).send(healthy).expect(400);
+    expect(res.body.details).toEqual([expect.objectContaining({ field, rule: 'unknown' })]);
+  });
+
   it('200: ?format=columns answers the columnar form, rows in order, with the default risks', async () => {
     const { app } = makeApp();
     const rows = [healthy, CRASH_LOOP_EXAMPLE];
@@ -193,6 +203,35 @@ describe('POST /predict', () => {
       .set('content-type', 'application/json; charset=latin1')
       .send(JSON.stringify(healthy))
       .expect(415);
+  });
+
+  it.each([['gzip'], ['deflate'], ['br']])(
+    '400: a body that is not the %s its content-encoding says, naming the encoding',
+    async (encoding) => {
+      const { app } = makeApp();
+      const res = await request(app)
+        .post('/predict')
+        .set('content-type', 'application/json')
+        .set('content-encoding', encoding)
+        .send(JSON.stringify(healthy))
+        .expect(400);
+      expect(res.body.error).toBe(
+        `request body is not valid ${encoding} data (content-encoding: ${encoding})`,
+      );
+    },
+  );
+
+  it('415: an unknown content-encoding, named (not blamed on the content type)', async () => {
+    const { app } = makeApp();
+    const res = await request(app)
+      .post('/predict')
+      .set('content-type', 'application/json')
+      .set('content-encoding', 'br2')
+      .send(JSON.stringify(healthy))
+      .expect(415);
+    expect(res.body.error).toBe(
+      'content-encoding must be identity, gzip, deflate or br, got "br2"',
+    );
   });
 
   it('405: GET /predict, with Allow', async () => {

@@ -115,6 +115,7 @@ export function createApp(deps: AppDeps): Express {
     const parsed = performance.now();
     const body = parsePredictBody(req.body);
     const query = req.url.includes('?');
+    if (query) refuseUnknownParams(req.query);
     const explain = query ? parseExplain(req.query.explain) : undefined;
     const columns = query && parseFormat(req.query.format) === 'columns';
     const t0 = performance.now();
@@ -490,6 +491,21 @@ function sendJson(res: Response, text: string | Buffer): void {
  * `?explain=` on POST /predict: absent or `all` keeps every contribution; a whole number keeps
  * the top N (0 for none), which keeps large batch answers small.
  */
+const PREDICT_PARAMS = ['explain', 'format'];
+
+/** A misspelt parameter (`?explian=3`) is refused like an unknown body field, not ignored. */
+function refuseUnknownParams(query: Record<string, unknown>): void {
+  const unknown = Object.keys(query).filter((k) => !PREDICT_PARAMS.includes(k));
+  if (unknown.length === 0) return;
+  const message = `is not a parameter of /predict (${PREDICT_PARAMS.join(', ')})`;
+  throw new InputError(
+    `invalid query: ${unknown[0]!.slice(0, 64)} ${message}`,
+    unknown
+      .slice(0, 100)
+      .map((k) => ({ field: k.slice(0, 64), rule: 'unknown', got: k.slice(0, 64), message })),
+  );
+}
+
 function parseExplain(value: unknown): number | undefined {
   if (value === undefined || value === 'all') return undefined;
   if (typeof value === 'string' && /^\d{1,3}$/.test(value)) return Number(value);
@@ -558,7 +574,10 @@ function timing(res: Response): RequestTiming {
 /** The one place errors become statuses: typed errors keep theirs, anything else is a 500. */
 function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req: Request, res: Response, next) => {
-    const e = err instanceof HttpError ? err : fromBodyParserError(err, req.get('content-type'));
+    const e =
+      err instanceof HttpError
+        ? err
+        : fromBodyParserError(err, req.get('content-type'), req.get('content-encoding'));
     const reqId = (res.locals.timing as RequestTiming | undefined)?.requestId;
     if (res.headersSent) {
       logger.error({ err, reqId }, 'error after the response started');

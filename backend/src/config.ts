@@ -74,6 +74,21 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** The model a directory variable names could not be loaded; the message names the variable. */
+export class ModelDirError extends Error {
+  override readonly name = 'ModelDirError';
+  constructor(
+    readonly variable: 'MODEL_DIR' | 'SHADOW_MODEL_DIR',
+    readonly dir: string,
+    cause: unknown,
+  ) {
+    super(
+      `${variable}=${dir}: cannot load a model from it: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
+}
+
 /**
  * The configuration from the environment; `argv` may add `--shadow DIR` (the same as
  * SHADOW_MODEL_DIR, and winning over it).

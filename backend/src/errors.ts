@@ -64,6 +64,26 @@ export class UnsupportedMediaTypeError extends HttpError {
   }
 }
 
+/** 415: the body's `Content-Encoding` is not one the server decompresses. */
+export class UnsupportedContentEncodingError extends HttpError {
+  constructor(got: string, cause?: unknown) {
+    super(
+      415,
+      `content-encoding must be identity, gzip, deflate or br, got ${JSON.stringify(got)}`,
+      { cause },
+    );
+  }
+}
+
+/** 400: the body does not decompress as its `Content-Encoding` says. */
+export class UndecodableBodyError extends HttpError {
+  constructor(encoding: string, cause?: unknown) {
+    super(400, `request body is not valid ${encoding} data (content-encoding: ${encoding})`, {
+      cause,
+    });
+  }
+}
+
 /** 404: no such route. */
 export class NotFoundError extends HttpError {
   constructor(method: string, path: string) {
@@ -91,9 +111,17 @@ export class NotReadyError extends HttpError {
  * The typed error for an error thrown by Express's JSON body parser (body-parser marks its
  * errors with a `type` string and a 4xx `status`), or undefined for anything else.
  */
-export function fromBodyParserError(err: unknown, contentType?: string): HttpError | undefined {
+export function fromBodyParserError(
+  err: unknown,
+  contentType?: string,
+  contentEncoding?: string,
+): HttpError | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
-  const { type, status, limit } = err as { type?: unknown; status?: unknown; limit?: unknown };
+  const { type, status, limit, code, encoding } = err as Record<string, unknown>;
+  // A body that does not decompress: body-parser passes zlib's own error (Z_DATA_ERROR, a
+  // Brotli code, …) on with a 400 status but no `type`.
+  if (status === 400 && type === undefined && typeof code === 'string' && contentEncoding)
+    return new UndecodableBodyError(contentEncoding, err);
   if (typeof type !== 'string' || typeof status !== 'number') return undefined;
   switch (type) {
     case 'entity.parse.failed':
@@ -101,8 +129,12 @@ export function fromBodyParserError(err: unknown, contentType?: string): HttpErr
     case 'entity.too.large':
       return new PayloadTooLargeError(typeof limit === 'number' ? limit : 'BODY_LIMIT', err);
     case 'charset.unsupported':
-    case 'encoding.unsupported':
       return new UnsupportedMediaTypeError(contentType, err);
+    case 'encoding.unsupported':
+      return new UnsupportedContentEncodingError(
+        typeof encoding === 'string' ? encoding : String(contentEncoding),
+        err,
+      );
     default:
       // request.aborted, request.size.invalid and the like: the client's fault, a 400.
       return status >= 400 && status < 500

@@ -100,6 +100,24 @@ describe('main.ts', () => {
     expect(child.output()).toContain('BATCH_LIMIT');
   });
 
+  it.each([['MODEL_DIR'], ['SHADOW_MODEL_DIR']])(
+    'exits 1 naming %s when the model it names cannot be loaded',
+    async (variable) => {
+      const child = startMain({ [variable]: '/nonexistent/models' });
+      const { code } = await child.exited;
+      expect(code).toBe(1);
+      const fatal = child
+        .output()
+        .split('\n')
+        .find((l) => l.includes('"level":60'));
+      expect(JSON.parse(fatal ?? '{}')).toMatchObject({
+        variable,
+        dir: '/nonexistent/models',
+        msg: expect.stringContaining(`${variable}=/nonexistent/models: cannot load a model`),
+      });
+    },
+  );
+
   it('on SIGTERM stops accepting, finishes the in-flight request and exits 0 within 10 s', async () => {
     const child = startMain({});
     const { port } = (await child.logLine('listening; loading the model')) as { port: number };

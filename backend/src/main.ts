@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { pino } from 'pino';
 import { DEFAULT_ARTIFACT_DIR, Predictor } from '@aiops/model/predictor';
-import { ConfigError, parseConfig } from './config.js';
+import { ConfigError, ModelDirError, parseConfig } from './config.js';
 import { readHeldoutSummary } from './evaluation.js';
 import { startServer } from './server.js';
 import { ScoringPool } from './pool/scoringPool.js';
@@ -26,15 +26,23 @@ const WORKER_WARMUP_ROUNDS = 40;
 const logger = pino({ level: config.logLevel, base: { service: 'backend' } });
 let predictor: Predictor | undefined;
 let shadow: Predictor | undefined;
+/** The model a variable names; a failure says which variable (the serving or the shadow one). */
+async function loadModel(variable: 'MODEL_DIR' | 'SHADOW_MODEL_DIR', dir: string | undefined) {
+  try {
+    return await Predictor.load({ dir, engine: config!.modelEngine });
+  } catch (err) {
+    throw new ModelDirError(variable, dir ?? DEFAULT_ARTIFACT_DIR, err);
+  }
+}
 const { ready, shutdown } = await startServer(config, {
   logger,
   loadScorer: async () => {
-    predictor = await Predictor.load({ dir: config.modelDir, engine: config.modelEngine });
+    predictor = await loadModel('MODEL_DIR', config.modelDir);
     return predictor;
   },
   loadShadow: async () => {
     if (config.shadowModelDir === undefined) return undefined;
-    shadow = await Predictor.load({ dir: config.shadowModelDir, engine: config.modelEngine });
+    shadow = await loadModel('SHADOW_MODEL_DIR', config.shadowModelDir);
     return shadow;
   },
   startPool: async (onFailure) => {
@@ -63,7 +71,12 @@ const { ready, shutdown } = await startServer(config, {
 });
 
 ready.catch((err: unknown) => {
-  logger.fatal({ err, dir: config.modelDir ?? 'default' }, 'could not load the model');
+  if (err instanceof ModelDirError)
+    logger.fatal(
+      { err, variable: err.variable, dir: err.dir },
+      `could not load the model: ${err.message}`,
+    );
+  else logger.fatal({ err }, 'could not load the model');
   process.exit(1);
 });
 

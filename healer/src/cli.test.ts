@@ -49,6 +49,9 @@ describe('healer check arguments', () => {
       ['check', '-n', 'prod', '--namespace', 'dev,qa', '--selector', 'team=a', '--markdown'],
       { namespaces: ['prod', 'dev', 'qa'], selector: 'team=a', format: 'markdown' },
     ],
+    // --help wins over anything else on the line (the usage, exit 0): it was "Unknown option".
+    [['--help'], { help: true }],
+    [['check', '-h', '--frobnicate'], { help: true }],
   ])('%j', (argv, expected) => {
     expect(parseCheckArgs(argv)).toMatchObject(expected);
   });

@@ -20,6 +20,7 @@ import type { CycleReport, CycleRow } from './loop/healer.js';
 import { MemoryStatusSink } from './report/memoryStatus.js';
 
 export const USAGE = `usage: healer check [--namespace NS]... [--selector SELECTOR] [--dry-run] [--json | --markdown]
+       healer --help
 
 Runs one healer cycle now and prints deployment, risk, level, top features and decision.
 One run sees one cycle, so it acts when risk ≥ the high threshold now (N = 1); the heal state
@@ -33,6 +34,8 @@ Configuration: the healer's environment variables and HEALER_CONFIG_FILE (see he
 export type OutputFormat = 'table' | 'json' | 'markdown';
 
 export interface CheckArgs {
+  /** `--help`/`-h`: print the usage and exit 0, whatever else was given. */
+  help?: true;
   namespaces?: string[];
   selector?: string;
   dryRun: boolean;
@@ -41,6 +44,8 @@ export interface CheckArgs {
 
 /** Parses argv (without node and script); throws an Error naming the bad flag. */
 export function parseCheckArgs(argv: string[]): CheckArgs {
+  if (argv.some((a) => a === '--help' || a === '-h'))
+    return { help: true, dryRun: false, format: 'table' };
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -235,6 +240,10 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     console.error(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
     return 2;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
   }
   try {
     const config = await loadConfig(process.env);

@@ -68,10 +68,54 @@ describe('config', () => {
     [{}, { prometheus: { featureRules: 'sometimes' } }, 'prometheus.featureRules'],
     [{}, { ladder: ['restart_scale', 'reboot'] }, 'ladder.1'],
     [{}, { enterCycles: 0 }, 'enterCycles'],
-    [{}, { unknownKey: 1 }, 'unknownKey'],
-    [{ HEALER_API_TOKEN: 'short' }, {}, 'api.token: must be at least 16 characters'],
+    [{}, { unknownKey: 1 }, 'unknownKey: unknown key'],
+    // The API server refused it on every cycle's list; now the start does, once.
+    [
+      { HEALER_LABEL_SELECTOR: 'a=b=c' },
+      {},
+      'labelSelector (HEALER_LABEL_SELECTOR): must be a label selector: label selector: "b=c" is not a label value',
+    ],
+    // Nested keys are checked too: a typo in the file was dropped without a word.
+    [{}, { thresholds: { high: 0.9, hihg: 0.9 } }, 'thresholds.hihg: unknown key'],
+    [{}, { slack: { webhookURL: 'https://hooks.example/x' } }, 'slack.webhookURL: unknown key'],
+    [
+      {},
+      { budgets: { perDeployment: { maxActionPerHour: 1 } } },
+      'budgets.perDeployment.maxActionPerHour: unknown key',
+    ],
+    [{}, { approvals: { gatez: {} } }, 'approvals.gatez: unknown key'],
+    [
+      { HEALER_API_TOKEN: 'short' },
+      {},
+      'api.token (HEALER_API_TOKEN): must be at least 16 characters',
+    ],
     [{ HEALER_EXPLAIN: 'lots' }, {}, 'HEALER_EXPLAIN: must be "all" or a whole number 0–999'],
-    [{ HEALER_EXPLAIN: '2.5' }, {}, 'backend.explain: must be "all" or a whole number 0–999'],
+    [
+      { HEALER_EXPLAIN: '2.5' },
+      {},
+      'backend.explain (HEALER_EXPLAIN): must be "all" or a whole number 0–999',
+    ],
+    // A variable's bad value names the variable beside the key; a file's names the key alone.
+    [{ HEALER_STABILISATION_MS: '-5' }, {}, 'stabilisationMs (HEALER_STABILISATION_MS): Too small'],
+    [{ HEALER_THRESHOLD_HIGH: '2' }, {}, 'thresholds.high (HEALER_THRESHOLD_HIGH): Too big'],
+    [{}, { stabilisationMs: -5 }, 'invalid healer config: stabilisationMs: Too small'],
+    // A URL the healer fetches is http(s): ftp:// or file: is a typo that would fail every cycle.
+    [
+      { PROMETHEUS_URL: 'ftp://prom:9090' },
+      {},
+      'prometheus.url (PROMETHEUS_URL): must be an http(s) URL',
+    ],
+    [{}, { backend: { url: 'file:///etc/hosts' } }, 'backend.url: must be an http(s) URL'],
+    [
+      { SIMULATOR_URL: 'localhost:8001' },
+      {},
+      'features.simulatorUrl (SIMULATOR_URL): must be an http(s) URL',
+    ],
+    [
+      { DASHBOARD_URL: 'javascript:alert(1)' },
+      {},
+      'links.dashboard (DASHBOARD_URL): must be an http(s) URL',
+    ],
     [{}, { backend: { explain: -1 } }, 'backend.explain: must be "all" or a whole number 0–999'],
     [{}, { backend: { explain: 1000 } }, 'backend.explain: must be "all" or a whole number 0–999'],
     [

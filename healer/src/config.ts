@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { DEFAULT_BUDGET_LIMITS } from './budget/types.js';
 import { HEAL_ACTIONS } from './policy/types.js';
 import { HUMANS_CONFIG, SLACK_APP_CONFIG } from './humans/schema.js';
+import { parseSelector, SelectorError } from './silence/selector.js';
 
 const D = DEFAULT_BUDGET_LIMITS;
 const count = z.number().int().min(0);
@@ -33,7 +34,21 @@ export class ConfigError extends Error {
   }
 }
 
+/** Why a label selector does not parse (naming the part), or undefined. */
+function selectorProblem(selector: string): string | undefined {
+  try {
+    parseSelector(selector);
+    return undefined;
+  } catch (err) {
+    if (err instanceof SelectorError) return `must be a label selector: ${err.message}`;
+    throw err;
+  }
+}
+
 const probability = z.number().min(0).max(1);
+/** A URL the healer fetches or links to: http or https (`ftp://`, `file:` and the like are typos). */
+export const httpUrl = (): z.ZodURL =>
+  z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const durationMs = z.number().int().min(0);
 const promRange = z.string().regex(/^\d+(ms|s|m|h)$/, 'must be a PromQL duration such as 2m');
 
@@ -49,11 +64,19 @@ const featureQueries = z
   .transform((q) => ({ ...DEFAULT_FEATURE_QUERIES, ...q }) as Record<FeatureName, string>);
 
 export const CONFIG_SCHEMA = z
-  .object({
+  .strictObject({
     /** Namespaces watched; empty means every namespace. */
     namespaces: z.array(z.string().min(1)).default([]),
     /** Label selector that opts a heal target in. */
-    labelSelector: z.string().min(1).default('aiops.io/autoheal=enabled'),
+    labelSelector: z
+      .string()
+      .min(1)
+      .superRefine((s, ctx) => {
+        // Checked here, once: the API server would refuse it on every cycle's list instead.
+        const problem = selectorProblem(s);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .default('aiops.io/autoheal=enabled'),
     /**
      * Kinds of heal target listed with that selector: `Deployment` (apps/v1) and `Rollout`
      * (argoproj.io/v1alpha1; a cluster without the Argo Rollouts CRD simply has none).
@@ -69,8 +92,8 @@ export const CONFIG_SCHEMA = z
       .refine((s) => validateCron(s), 'must be a valid cron expression')
       .default('*/30 * * * * *'),
     prometheus: z
-      .object({
-        url: z.url().default('http://prometheus-operated.monitoring:9090'),
+      .strictObject({
+        url: httpUrl().default('http://prometheus-operated.monitoring:9090'),
         window: promRange.default('2m'),
         queries: featureQueries.default(DEFAULT_FEATURE_QUERIES),
         /** A sample older than this (ms) is stale (judged by the samples' own timestamps). */
@@ -119,8 +142,8 @@ export const CONFIG_SCHEMA = z
       })
       .prefault({}),
     backend: z
-      .object({
-        url: z.url().default('http://aiops-backend:5000'),
+      .strictObject({
+        url: httpUrl().default('http://aiops-backend:5000'),
         timeoutMs: durationMs.min(1).default(5_000),
         retries: z.number().int().min(0).max(10).default(2),
         /**
@@ -138,7 +161,7 @@ export const CONFIG_SCHEMA = z
       })
       .prefault({}),
     thresholds: z
-      .object({ high: probability.default(0.8), low: probability.default(0.5) })
+      .strictObject({ high: probability.default(0.8), low: probability.default(0.5) })
       .prefault({})
       .refine((t) => t.low <= t.high, { message: 'low must be ≤ high', path: ['low'] }),
     /** N: consecutive cycles at or above `high` before acting. */
@@ -160,7 +183,7 @@ export const CONFIG_SCHEMA = z
     recoveryTimeoutMs: durationMs.min(1).default(1_800_000),
     /** A failed or refused action is an error: retried on the same rung, then held and paged. */
     actions: z
-      .object({
+      .strictObject({
         /** Consecutive errors on one rung before holding and paging (Argo's consecutiveErrorLimit). */
         errorLimit: z.number().int().min(0).default(3),
         retryBaseMs: durationMs.min(1).default(30_000),
@@ -173,7 +196,7 @@ export const CONFIG_SCHEMA = z
       }),
     /** Blast radius: many deployments at risk together is not them; hold and send one message. */
     fleet: z
-      .object({
+      .strictObject({
         /** Hold every action when more than this many are at risk in one namespace or cluster. */
         maxAtRisk: z.number().int().min(0).default(3),
         /** … or more than this fraction of the watched deployments of a namespace or cluster … */
@@ -189,13 +212,13 @@ export const CONFIG_SCHEMA = z
       .min(1)
       .default([...HEAL_ACTIONS]),
     scale: z
-      .object({
+      .strictObject({
         step: z.number().int().min(0).default(1),
         maxReplicas: z.number().int().min(1).default(10),
       })
       .prefault({}),
     cacheClear: z
-      .object({
+      .strictObject({
         method: z.enum(['exec', 'proxy']).default('exec'),
         command: z.array(z.string().min(1)).min(1).default(['sh', '-c', 'rm -rf /tmp/cache/*']),
         container: z.string().min(1).optional(),
@@ -205,9 +228,9 @@ export const CONFIG_SCHEMA = z
       .prefault({}),
     dryRun: z.boolean().default(false),
     slack: z
-      .object({
+      .strictObject({
         /** Never logged. */
-        webhookUrl: z.url().optional(),
+        webhookUrl: httpUrl().optional(),
         timeoutMs: durationMs.min(1).default(5_000),
         retries: z.number().int().min(0).max(20).default(5),
         queueSize: z.number().int().min(1).default(100),
@@ -216,9 +239,11 @@ export const CONFIG_SCHEMA = z
         ...SLACK_APP_CONFIG,
       })
       .prefault({}),
-    links: z.object({ dashboard: z.url().optional(), grafana: z.url().optional() }).prefault({}),
+    links: z
+      .strictObject({ dashboard: httpUrl().optional(), grafana: httpUrl().optional() })
+      .prefault({}),
     kube: z
-      .object({
+      .strictObject({
         retries: z.number().int().min(0).max(10).default(3),
         /** Per Kubernetes API request. */
         timeoutMs: durationMs.min(1).default(10_000),
@@ -237,21 +262,21 @@ export const CONFIG_SCHEMA = z
       .prefault({}),
     /** Where features come from: Prometheus (production) or the simulator's state (demo). */
     features: z
-      .object({
+      .strictObject({
         source: z.enum(['prometheus', 'simulator']).default('prometheus'),
-        simulatorUrl: z.url().default('http://127.0.0.1:8001'),
+        simulatorUrl: httpUrl().default('http://127.0.0.1:8001'),
       })
       .prefault({}),
     budgets: z
-      .object({
+      .strictObject({
         perDeployment: z
-          .object({
+          .strictObject({
             maxActionsPerHour: count.default(D.perDeployment.maxActionsPerHour),
             cooldownSeconds: z.number().min(0).default(D.perDeployment.cooldownSeconds),
           })
           .prefault({}),
         global: z
-          .object({
+          .strictObject({
             maxConcurrentHeals: count.default(D.global.maxConcurrentHeals),
             maxRollbacksPerHour: count.default(D.global.maxRollbacksPerHour),
             maxScaleUpsPerHour: count.default(D.global.maxScaleUpsPerHour),
@@ -261,7 +286,7 @@ export const CONFIG_SCHEMA = z
       })
       .prefault({}),
     api: z
-      .object({
+      .strictObject({
         /** Bearer token for mutating endpoints (from a Secret; never logged). */
         token: z.string().min(16, 'must be at least 16 characters').optional(),
         /** Bearer token for `GET /api/*` (from a Secret; never logged); none: open reads. */
@@ -275,7 +300,7 @@ export const CONFIG_SCHEMA = z
       })
       .prefault({}),
     leader: z
-      .object({
+      .strictObject({
         enabled: z.boolean().default(true),
         namespace: z.string().min(1).default('default'),
         leaseName: z.string().min(1).default('aiops-healer'),
@@ -328,15 +353,32 @@ export function scheduleIntervalMs(expression: string): number {
 export type HealerConfig = z.output<typeof CONFIG_SCHEMA>;
 export type HealerConfigInput = z.input<typeof CONFIG_SCHEMA>;
 
-function describeIssues(err: z.ZodError): string[] {
-  return err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+/** Config key (`thresholds.high`) → the environment variable that set it, when one did. */
+type EnvOrigins = ReadonlyMap<string, string>;
+
+/**
+ * One schema issue as [field path, rule] pairs: an unknown key is named as the field it would be
+ * (`thresholds.hihg: unknown key`), not as its parent ("thresholds: Unrecognized key").
+ */
+export function issueFields(i: z.core.$ZodIssue): Array<[path: string, rule: string]> {
+  const at = (path: readonly PropertyKey[]): string => path.map(String).join('.');
+  if (i.code === 'unrecognized_keys') return i.keys.map((k) => [at([...i.path, k]), 'unknown key']);
+  return [[at(i.path), i.message]];
+}
+
+function describeIssues(err: z.ZodError, fromEnv: EnvOrigins): string[] {
+  return err.issues.flatMap(issueFields).map(([path, rule]) => {
+    // The key and, when a variable set it, that variable: the operator typed one or the other.
+    const key = [...fromEnv].find(([k]) => path === k || path.startsWith(`${k}.`));
+    return `${path || '(root)'}${key ? ` (${key[1]})` : ''}: ${rule}`;
+  });
 }
 
 /** Validates a plain object (file content merged with env overrides). */
-export function parseConfig(input: unknown): HealerConfig {
+export function parseConfig(input: unknown, fromEnv: EnvOrigins = new Map()): HealerConfig {
   const r = CONFIG_SCHEMA.safeParse(input);
   if (!r.success) {
-    const issues = describeIssues(r.error);
+    const issues = describeIssues(r.error, fromEnv);
     throw new ConfigError(`invalid healer config: ${issues.join('; ')}`, issues, {
       cause: r.error,
     });
@@ -473,8 +515,14 @@ export function configFromSources(env: Env, fileObject: unknown = {}): HealerCon
     ]);
   }
   const merged = structuredClone(fileObject) as Obj;
-  for (const [key, path, read] of ENV_KEYS) setPath(merged, path, read(env, key));
-  return parseConfig(merged);
+  const fromEnv = new Map<string, string>();
+  for (const [key, path, read] of ENV_KEYS) {
+    const value = read(env, key);
+    if (value === undefined) continue;
+    setPath(merged, path, value);
+    fromEnv.set(path.join('.'), key);
+  }
+  return parseConfig(merged, fromEnv);
 }
 
 /** Reads `HEALER_CONFIG_FILE` (if set) and the environment. Used by main.ts and the CLI only. */

@@ -205,18 +205,24 @@ describe('healer details against the simulator', () => {
         MERGE_PATCH,
       );
     await annotate('other', { 'aiops.io/dry-run': 'true', 'aiops.io/threshold': 'high' });
-    await annotate('web', { 'aiops.io/scale-step': 'two' });
+    await annotate('web', {
+      'aiops.io/scale-step': 'two',
+      // read by the feature source, not the rules: it was ignored without a word
+      'aiops.io/slo-availability': 'abc',
+    });
     for (const d of ['web', 'other'])
       h.sim.faults.inject({ namespace: NS, deployment: d, kind: 'crash_loop' });
     await cyclesUntil(async () => (await reasons('web')).includes('AutoHealRestart'), 10);
     await h.cycle();
     // a bad annotation is one Warning Event (once), the default kept …
     const bad = (await h.events(NS, 'web')).filter((e) => e.reason === 'AutoHealBadAnnotation');
-    expect(bad).toHaveLength(1);
-    expect(bad[0]?.type).toBe('Warning');
-    expect(bad[0]?.message).toBe(
-      'aiops.io/scale-step: "two" is not an integer in [0, 1000]; using 1',
-    );
+    expect(bad.map((e) => [e.type, e.message]).sort()).toEqual([
+      ['Warning', 'aiops.io/scale-step: "two" is not an integer in [0, 1000]; using 1'],
+      [
+        'Warning',
+        'aiops.io/slo-availability: "abc" is not an objective above 50 % and below 100 % (0.999 or 99.9%); ignored',
+      ],
+    ]);
     // … but a dry-run deployment gets no Event at all, not even that one: dry-run writes nothing
     expect(await reasons('other')).toEqual([]);
     expect(await healState('other')).toBeUndefined();

@@ -50,6 +50,10 @@ describe('fault CLI against a running simulator', () => {
     [[], 2, 'usage:'],
     [['delete'], 2, 'fault id required'],
     [['--bogus'], 2, "Unknown option '--bogus'"],
+    // A stray word was dropped: `inject prod checkout crash_loop` injected nothing it named.
+    [['list', 'prod'], 2, 'list: unexpected argument "prod"'],
+    [['inject', 'prod', 'checkout'], 2, 'inject: unexpected argument "prod"'],
+    [['delete', 'f-1', 'f-2'], 2, 'delete: unexpected argument "f-2"'],
   ])('%j → exit %d', async (args, code, text) => {
     const r = await run(...args);
     expect(r.code).toBe(code);

@@ -43,6 +43,12 @@ export async function runCli(
     out(USAGE);
     return values.help ? 0 : 2;
   }
+  // Only delete takes a word after the command: another one is a mistake, not something to drop.
+  const stray = positionals[command === 'delete' ? 2 : 1];
+  if (stray !== undefined) {
+    out(`${command}: unexpected argument "${stray}"\n${USAGE}`);
+    return 2;
+  }
   const request = async (method: string, path: string, body?: unknown): Promise<number> => {
     let res: Response;
     try {

@@ -41,3 +41,31 @@ export class UnavailableError extends HttpError {
     this.name = 'UnavailableError';
   }
 }
+
+/** 415: a body that is not JSON where the endpoint reads JSON. */
+export class UnsupportedMediaTypeError extends HttpError {
+  constructor(got: string | undefined) {
+    super(
+      415,
+      'unsupported_media_type',
+      `content-type must be application/json, got ${got === undefined ? 'none' : JSON.stringify(got)}`,
+    );
+    this.name = 'UnsupportedMediaTypeError';
+  }
+}
+
+/**
+ * The typed error for one thrown while reading a request body (Express's body parser marks its
+ * errors with a 4xx `status` and a `type`; a body that does not decompress carries zlib's `code`
+ * instead), naming the body; undefined for anything else.
+ */
+export function fromBodyError(err: unknown): HttpError | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { status, type, code } = err as Record<string, unknown>;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  if (type === 'entity.parse.failed')
+    return new InputError('body', `must be valid JSON (${(err as Error).message})`);
+  if (type === undefined && typeof code === 'string')
+    return new InputError('body', 'must decompress as its content-encoding says');
+  return undefined;
+}

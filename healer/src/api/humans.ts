@@ -11,7 +11,13 @@ import { ReplayGuard, verifySlackSignature } from '../notify/slackSignature.js';
 import { SLACK_ACTIONS } from '../notify/slackApp.js';
 import type { HumanGate } from '../silence/humanGate.js';
 import { SilenceError, type Silences } from '../silence/silences.js';
-import { HttpError, InputError, NotFoundError, UnauthorizedError } from './errors.js';
+import {
+  HttpError,
+  InputError,
+  NotFoundError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+} from './errors.js';
 
 export interface HumansApiDeps {
   approvals: Approvals;
@@ -33,7 +39,23 @@ export function mountHumans(
   guards: { requireToken: RequestHandler; requireLeader: RequestHandler },
   d: HumansApiDeps,
 ): void {
-  const json = express.json({ limit: '16kb' });
+  const parse = express.json({ limit: '16kb' });
+  /** A JSON object or no body: another content type or a JSON array is refused, never ignored. */
+  const json: RequestHandler = (req, res, next) => {
+    const hasBody =
+      Number(req.headers['content-length'] ?? 0) > 0 || 'transfer-encoding' in req.headers;
+    if (hasBody && req.is('application/json') === false)
+      throw new UnsupportedMediaTypeError(req.get('content-type'));
+    parse(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      const body: unknown = req.body;
+      if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body)))
+        return next(
+          new InputError('body', 'must be a JSON object', Array.isArray(body) ? 'array' : body),
+        );
+      next();
+    });
+  };
   const { requireToken, requireLeader } = guards;
   const replays = new ReplayGuard();
 
@@ -165,7 +187,12 @@ async function mapped<T>(fn: () => Promise<T> | T): Promise<T> {
       if (err.code === 'not_found')
         throw new NotFoundError(`silence ${err.message.replace(/^no silence /, '')}`);
       if (err.code === 'unavailable') throw new HttpError(503, 'silence_not_saved', err.message);
-      throw new InputError(err.field, err.message);
+      // The silences' messages start with the field already ("reason: required …").
+      const prefix = `${err.field}: `;
+      throw new InputError(
+        err.field,
+        err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message,
+      );
     }
     throw err;
   }

@@ -7,6 +7,7 @@ import express, {
 } from 'express';
 import type { Registry } from 'prom-client';
 import {
+  fromBodyError,
   HttpError,
   InputError,
   NotFoundError,
@@ -338,10 +339,11 @@ const errorHandler =
       next(err);
       return;
     }
-    if (err instanceof HttpError) {
+    const typed = err instanceof HttpError ? err : fromBodyError(err);
+    if (typed) {
       res
-        .status(err.status)
-        .json({ error: err.message, details: { code: err.code, ...err.details } });
+        .status(typed.status)
+        .json({ error: typed.message, details: { code: typed.code, ...typed.details } });
       return;
     }
     // Errors from express itself (e.g. body parsing) carry a 4xx status.

@@ -13,7 +13,7 @@ const durationMs = z.number().int().min(0);
 
 /** Per-rung gates; a rung not listed keeps the default. */
 export const GATES_SCHEMA = z
-  .object({
+  .strictObject({
     restart_scale: gate.optional(),
     cache_clear_restart: gate.optional(),
     rollback: gate.optional(),
@@ -23,7 +23,7 @@ export type GateTable = z.output<typeof GATES_SCHEMA>;
 
 export const HUMANS_CONFIG = {
   approvals: z
-    .object({
+    .strictObject({
       /** Gates everywhere (default: every rung `auto`). */
       gates: GATES_SCHEMA.default({}),
       /** Gates in production namespaces, over `gates` (default: rollback needs an approval). */
@@ -37,7 +37,7 @@ export const HUMANS_CONFIG = {
     })
     .prefault({}),
   control: z
-    .object({
+    .strictObject({
       /** The ConfigMap holding the cluster-wide kill switch (in `leader.namespace`). */
       configMap: z.string().min(1).default('aiops-healer-control'),
       /** Its key: `"true"` pauses every action. */
@@ -54,7 +54,7 @@ export const HUMANS_CONFIG = {
     .prefault({}),
   /** Autonomy earned from the shadow ledger's evidence (`src/autonomy/`); off by default. */
   autonomy: z
-    .object({
+    .strictObject({
       enabled: z.boolean().default(false),
       /** Judged would-be actions needed before a level above shadow. */
       minEpisodes: z.number().int().min(1).default(10),
@@ -69,7 +69,7 @@ export const HUMANS_CONFIG = {
       path: ['approveAt'],
     }),
   changeAware: z
-    .object({
+    .strictObject({
       enabled: z.boolean().default(true),
       /** Risk rising this soon after someone else's new release makes rollback the first rung. */
       windowMs: durationMs.default(1_800_000),

@@ -45,6 +45,7 @@ import type {
   ListedWorkload,
 } from '../kinds/types.js';
 import type { TargetListing } from '../sources/targets.js';
+import { sloAnnotationProblems } from '../sources/context.js';
 import { DependencyWarnings } from '../report/dependencies.js';
 import type { Approvals } from '../approval/approvals.js';
 import { gatedLadder, type GateConfig } from '../approval/gates.js';
@@ -371,7 +372,8 @@ export class Healer {
     if (this.deps.config.autonomy.enabled) gates = this.earned.gates(namespace, gates);
     if (opts.dryRun) rules.dryRun = true;
     if (opts.enterCycles !== undefined) rules.enterCycles = opts.enterCycles;
-    for (const p of problems) void this.badAnnotation(dep, kind, p, rules.dryRun);
+    const annotated = [...problems, ...sloAnnotationProblems(dep.metadata?.annotations)];
+    for (const p of annotated) void this.badAnnotation(dep, kind, p, rules.dryRun);
     return {
       obj: dep,
       kind,

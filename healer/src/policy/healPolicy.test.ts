@@ -49,13 +49,18 @@ describe('HealPolicy', () => {
       obj('ok', { thresholds: { high: 0.9, low: 0.4 } }),
       obj('bad', { thresholds: { high: 2 }, ladder: ['reboot'] }),
       obj('extra', { exec: true }),
+      obj('typos', { thresholds: { high: 0.9, low: 0.4, hihg: 1 }, dryrun: true }),
+      obj('string', 'strict'),
     ]);
     expect(policies.map((p) => p.name)).toEqual(['ok']);
     expect(problems).toEqual([
       expect.stringMatching(
         /^HealPolicy shop\/bad: spec\.thresholds\.high: .*; spec\.ladder\.0: .*; ignored$/,
       ),
-      expect.stringMatching(/^HealPolicy shop\/extra: spec\.: Unrecognized key: "exec"; ignored$/),
+      // The unknown key named where it is (it was "spec.: Unrecognized key").
+      'HealPolicy shop/extra: spec.exec: unknown key; ignored',
+      'HealPolicy shop/typos: spec.thresholds.hihg: unknown key; spec.dryrun: unknown key; ignored',
+      'HealPolicy shop/string: spec: Invalid input: expected object, received string; ignored',
     ]);
   });
 

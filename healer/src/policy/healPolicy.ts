@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { HealAction } from '../api/types.js';
-import { CONFIG_SCHEMA } from '../config.js';
+import { CONFIG_SCHEMA, issueFields } from '../config.js';
 import { GATES_SCHEMA, type GateTable } from '../humans/schema.js';
 import type { DeploymentRules } from './rules.js';
 
@@ -74,7 +74,10 @@ export function parsePolicies(items: readonly HealPolicyObject[]): {
     const r = HEAL_POLICY_SPEC.safeParse(o.spec ?? {});
     if (!r.success) {
       problems.push(
-        `HealPolicy ${namespace}/${name}: ${r.error.issues.map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; ')}; ignored`,
+        `HealPolicy ${namespace}/${name}: ${r.error.issues
+          .flatMap(issueFields)
+          .map(([path, rule]) => `${path ? `spec.${path}` : 'spec'}: ${rule}`)
+          .join('; ')}; ignored`,
       );
       continue;
     }

@@ -12,6 +12,7 @@ import {
   buildContextOf,
   ContextColumns,
   parseObjective,
+  sloAnnotationProblems,
   requestContextOf,
   type ContextRow,
   type ContextSpec,
@@ -120,6 +121,50 @@ describe('buildContext', () => {
     [undefined, undefined],
   ])('objective %p is %p', (text, want) => {
     expect(parseObjective(text)).toBe(want);
+  });
+
+  const AVAILABILITY_RULE =
+    'is not an objective above 50 % and below 100 % (0.999 or 99.9%); ignored';
+  const LATENCY_RULE = 'is not a number of seconds above 0 and at most 600; ignored';
+  it.each<[Record<string, string> | undefined, string[]]>([
+    [undefined, []],
+    [{}, []],
+    [{ 'aiops.io/slo-availability': '99.9%', 'aiops.io/slo-latency-p95-seconds': '600' }, []],
+    [
+      { 'aiops.io/slo-availability': 'abc' },
+      [`aiops.io/slo-availability: "abc" ${AVAILABILITY_RULE}`],
+    ],
+    [{ 'aiops.io/slo-availability': '' }, [`aiops.io/slo-availability: "" ${AVAILABILITY_RULE}`]],
+    [
+      { 'aiops.io/slo-availability': '100%' },
+      [`aiops.io/slo-availability: "100%" ${AVAILABILITY_RULE}`],
+    ],
+    [
+      { 'aiops.io/slo-availability': '0.5' },
+      [`aiops.io/slo-availability: "0.5" ${AVAILABILITY_RULE}`],
+    ],
+    [
+      { 'aiops.io/slo-availability': 'NaN' },
+      [`aiops.io/slo-availability: "NaN" ${AVAILABILITY_RULE}`],
+    ],
+    [
+      { 'aiops.io/slo-latency-p95-seconds': '0' },
+      [`aiops.io/slo-latency-p95-seconds: "0" ${LATENCY_RULE}`],
+    ],
+    [
+      { 'aiops.io/slo-latency-p95-seconds': ' ' },
+      [`aiops.io/slo-latency-p95-seconds: " " ${LATENCY_RULE}`],
+    ],
+    [
+      { 'aiops.io/slo-latency-p95-seconds': '601' },
+      [`aiops.io/slo-latency-p95-seconds: "601" ${LATENCY_RULE}`],
+    ],
+    [
+      { 'aiops.io/slo-latency-p95-seconds': 'Infinity' },
+      [`aiops.io/slo-latency-p95-seconds: "Infinity" ${LATENCY_RULE}`],
+    ],
+  ])('SLO annotations %j: problems %j', (annotations, want) => {
+    expect(sloAnnotationProblems(annotations)).toEqual(want);
   });
 });
 

@@ -147,9 +147,8 @@ function sloOf(
   const slo: SloInput = {};
   const availability = parseObjective(annotations?.[SLO_AVAILABILITY_ANNOTATION]);
   if (availability !== undefined) slo.availability = availability;
-  const latency = Number(annotations?.[SLO_LATENCY_ANNOTATION]);
-  if (annotations?.[SLO_LATENCY_ANNOTATION] !== undefined && latency > 0 && latency <= 600)
-    slo.latency_p95_seconds = latency;
+  const latency = parseLatencyObjective(annotations?.[SLO_LATENCY_ANNOTATION]);
+  if (latency !== undefined) slo.latency_p95_seconds = latency;
   if (windows !== undefined) slo.windows = windows;
   return availability !== undefined ||
     slo.latency_p95_seconds !== undefined ||
@@ -279,6 +278,33 @@ export function requestContextOf(
       return c === undefined ? inputs[r]!.slo : c.columns.slo(c.row);
     },
   };
+}
+
+/** Seconds in (0, 600]; undefined when absent or not such a number. */
+function parseLatencyObjective(text: string | undefined): number | undefined {
+  const v = text === undefined || text.trim() === '' ? NaN : Number(text);
+  return v > 0 && v <= 600 ? v : undefined;
+}
+
+/**
+ * Why a deployment's SLO annotations are not used, a line each naming the key, the value and the
+ * rule (the healer reports them as `AutoHealBadAnnotation`); empty when they are fine or absent.
+ */
+export function sloAnnotationProblems(
+  annotations: Readonly<Record<string, string>> | undefined,
+): string[] {
+  const problems: string[] = [];
+  const availability = annotations?.[SLO_AVAILABILITY_ANNOTATION];
+  if (availability !== undefined && parseObjective(availability) === undefined)
+    problems.push(
+      `${SLO_AVAILABILITY_ANNOTATION}: "${availability}" is not an objective above 50 % and below 100 % (0.999 or 99.9%); ignored`,
+    );
+  const latency = annotations?.[SLO_LATENCY_ANNOTATION];
+  if (latency !== undefined && parseLatencyObjective(latency) === undefined)
+    problems.push(
+      `${SLO_LATENCY_ANNOTATION}: "${latency}" is not a number of seconds above 0 and at most 600; ignored`,
+    );
+  return problems;
 }
 
 /** `0.999`, `99.9%` or `99.9` → 0.999; undefined when absent or not an objective in (0.5, 1). */

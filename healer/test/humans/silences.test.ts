@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { defaultWorkload } from '@aiops/simulator';
 import { MERGE_PATCH } from '../../src/actions/kube.js';
 import type { CycleRow } from '../../src/loop/types.js';
-import { startHumans, type HumansHarness } from './support.js';
+import { startHumans, TOKEN, type HumansHarness } from './support.js';
 
 const NS = 'shop';
 const WEB = { ...defaultWorkload(NS, 'web'), autoheal: true, replicas: 2, baseRps: 20 };
@@ -116,7 +116,8 @@ describe('silences', () => {
     h = await startHumans({ workloads: [WEB] });
     const bad = async (body: unknown) => (await h!.call('POST', '/api/silences', body)).json;
     expect(await bad({ namespace: NS, durationMs: 1000 })).toMatchObject({
-      details: { field: 'reason' },
+      error: 'reason: required (why nothing may act)',
+      details: { field: 'reason', rule: 'required (why nothing may act)' },
     });
     expect(await bad({ reason: 'x', durationMs: 1000 })).toMatchObject({
       details: { field: 'namespace' },
@@ -132,6 +133,37 @@ describe('silences', () => {
     });
     const anon = await fetch(`${h.api}/api/silences`, { method: 'POST' });
     expect(anon.status).toBe(401);
+  });
+
+  it.each<[string, string, Record<string, string>, number, Record<string, unknown>]>([
+    // Another content type was read as no body at all ("reason: required").
+    ['text/plain', 'reason=x', {}, 415, { details: { code: 'unsupported_media_type' } }],
+    // An array was read as an object with no fields.
+    [
+      'application/json',
+      '[{"reason":"x"}]',
+      {},
+      400,
+      { details: { field: 'body', value: 'array' } },
+    ],
+    ['application/json', '{"reason":', {}, 400, { details: { field: 'body' } }],
+    // A body that does not inflate answered zlib's "incorrect header check".
+    [
+      'application/json',
+      '{}',
+      { 'content-encoding': 'gzip' },
+      400,
+      { error: 'body: must decompress as its content-encoding says' },
+    ],
+  ])('a %s body %j is refused naming the body', async (type, body, headers, status, answer) => {
+    h = await startHumans({ workloads: [WEB] });
+    const r = await fetch(`${h.api}/api/silences`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': type, ...headers },
+      body,
+    });
+    expect(r.status).toBe(status);
+    expect(await r.json()).toMatchObject(answer);
   });
 
   it('aiops.io/paused-until holds one deployment until that time', async () => {

@@ -487,10 +487,6 @@ function sendJson(res: Response, text: string | Buffer): void {
   res.end(text);
 }
 
-/**
- * `?explain=` on POST /predict: absent or `all` keeps every contribution; a whole number keeps
- * the top N (0 for none), which keeps large batch answers small.
- */
 const PREDICT_PARAMS = ['explain', 'format'];
 
 /** A misspelt parameter (`?explian=3`) is refused like an unknown body field, not ignored. */
@@ -506,6 +502,10 @@ function refuseUnknownParams(query: Record<string, unknown>): void {
   );
 }
 
+/**
+ * `?explain=` on POST /predict: absent or `all` keeps every contribution; a whole number keeps
+ * the top N (0 for none), which keeps large batch answers small.
+ */
 function parseExplain(value: unknown): number | undefined {
   if (value === undefined || value === 'all') return undefined;
   if (typeof value === 'string' && /^\d{1,3}$/.test(value)) return Number(value);

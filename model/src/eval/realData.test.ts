@@ -47,6 +47,8 @@ describe('real-data evaluation of one day', () => {
     for (const e of d.falseAlarmEpisodes) {
       expect(e.end * 1000).toBeGreaterThanOrEqual(Date.parse(d.faultFree.from) - 1000);
       expect(['model', 'slo', 'own_normal']).toContain(e.layer);
+      // What the data showed, when the signal has values in and outside the episode.
+      if (e.evidence) expect(e.evidence.feature).toBe(e.topFeatures[0]);
     }
     expect(d.detectors.entry3Sigma.score.faults).toBe(2);
     expect(d.detectors.sloDistance.score.faults).toBe(2);

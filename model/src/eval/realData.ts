@@ -22,6 +22,7 @@ import { formatReplayCsv, parseReplayCsv } from '../replay/csv.js';
 import { replay, DEFAULT_CYCLE_SECONDS, type Episode } from '../replay/replay.js';
 import { DEFAULT_ENTRY_RULE, type EntryRule } from '../alerting/entryRule.js';
 import { scoreEvents, type AlertRow, type EventScore } from './events.js';
+import { episodeEvidence, type EpisodeEvidence } from './episodeEvidence.js';
 import {
   alertsAt,
   entrySigmaScores,
@@ -81,7 +82,10 @@ export interface DayResult {
 export type FalseAlarmEpisode = Pick<
   Episode,
   'deployment' | 'start' | 'end' | 'rows' | 'layer' | 'topFeatures'
->;
+> & {
+  /** Its top feature's extreme against the deployment's fault-free median, when both exist. */
+  evidence?: EpisodeEvidence;
+};
 
 export interface RealDataOptions {
   rule?: EntryRule;
@@ -266,14 +270,12 @@ export async function evaluateDay(
     inconclusiveRows: full.inconclusiveRows,
     falseAlarmEpisodes: full.episodes
       .filter((e) => e.end >= faultFree.from && e.start <= faultFree.to)
-      .map(({ deployment, start, end, rows, layer, topFeatures }) => ({
-        deployment,
-        start,
-        end,
-        rows,
-        layer,
-        topFeatures,
-      })),
+      .map(({ deployment, start, end, rows, layer, topFeatures }) => {
+        const top = topFeatures[0];
+        const evidence =
+          top && episodeEvidence(table, { deployment, start, end, feature: top }, faultFree);
+        return { deployment, start, end, rows, layer, topFeatures, ...(evidence && { evidence }) };
+      }),
     detectors,
     verdict: {
       beatsEntry3Sigma: beats(model, detectors.entry3Sigma.score),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { realDataVerdict, tuningSection } from './report.js';
+import { episodeSignals, realDataVerdict, tuningSection } from './report.js';
 import { leaveOneDayOut, type DayScore } from './tuning.js';
 
 describe('report', () => {
@@ -23,6 +23,21 @@ describe('report', () => {
     const line = realDataVerdict(s);
     expect(line).toMatch(text);
     expect(line.includes('cannot be met')).toBe(ceiling);
+  });
+
+  it.each<[string, Parameters<typeof episodeSignals>[0], string]>([
+    ['no signal', { topFeatures: [] }, '–'],
+    [
+      'the top signal read against its normal, the others named',
+      {
+        topFeatures: ['http_p95_latency_seconds', 'cpu_usage_pct'],
+        evidence: { feature: 'http_p95_latency_seconds', peak: 2.4, typical: 0.04, typicalRows: 9 },
+      },
+      'http_p95_latency_seconds 2.4 against 0.04 typical over 9 fault-free rows (60×), cpu_usage_pct',
+    ],
+    ['no evidence: the names alone', { topFeatures: ['cpu_usage_pct'] }, 'cpu_usage_pct'],
+  ])('false-alarm episode signals: %s', (_name, e, text) => {
+    expect(episodeSignals(e)).toBe(text);
   });
 
   it('tuning: the held-out tables of both objectives, with the baselines beaten', () => {

@@ -3,7 +3,8 @@
  * the rule baselines, as JSON (for tools and the backend's `GET /model`) and markdown (committed
  * beside the artifact).
  */
-import type { DayResult, DetectorResult } from './realData.js';
+import { describeEvidence } from './episodeEvidence.js';
+import type { DayResult, DetectorResult, FalseAlarmEpisode } from './realData.js';
 import type { DetectorName, SyntheticReport, SyntheticVerdict } from './synthetic.js';
 import type { TuningRecord } from './tuning.js';
 
@@ -128,7 +129,7 @@ export function formatReport(r: EvaluationReport): string {
           `The model's alert episodes in the fault-free hours (${d.detectors.model.score.falseAlarmMinutes} minutes): ${d.falseAlarmEpisodes
             .map(
               (e) =>
-                `${e.deployment} ${hhmm(e.start)}–${hhmm(e.end)} (${e.layer}; ${e.topFeatures.join(', ') || '–'})`,
+                `${e.deployment} ${hhmm(e.start)}–${hhmm(e.end)} (${e.layer}; ${episodeSignals(e)})`,
             )
             .join('; ')}.`,
           '',
@@ -199,6 +200,14 @@ export function formatReport(r: EvaluationReport): string {
 }
 
 /** The real-data verdict over every day, and where the literal bar is out of reach. */
+/** The episode's top features, the first with what the data showed (when known). */
+export function episodeSignals(e: Pick<FalseAlarmEpisode, 'topFeatures' | 'evidence'>): string {
+  const [top, ...rest] = e.topFeatures;
+  if (top === undefined) return '–';
+  const first = e.evidence?.feature === top ? describeEvidence(e.evidence) : top;
+  return [first, ...rest].join(', ');
+}
+
 export function realDataVerdict(s: NonNullable<EvaluationReport['realData']>['summary']): string {
   const ceiling = s.baselineDetectsAll ?? [];
   return (
